@@ -1,0 +1,1 @@
+//! Classic libpcap file reader (both byte orders, micro- and nanosecond resolution).

@@ -1,0 +1,1 @@
+//! pcapng reader (several interfaces and link types, both byte orders).

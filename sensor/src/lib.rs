@@ -1,0 +1,21 @@
+//! Network sensor for election offices.
+//!
+//! The crate is laid out as the pipeline runs:
+//!
+//! ```text
+//! capture (pcap/pcapng files)      -> capture::PacketSource
+//!   -> decode (link, VLAN, IP, L4)  -> decode::decode, decode::Defragmenter
+//!   -> dispatch by symmetric hash   -> pipeline (one reader, N workers)
+//!   -> worker: flow table shard     -> flow::FlowTable
+//!   -> outputs                      -> output::eve
+//! ```
+//!
+//! Time always comes from packet timestamps (`time::Timestamp`), never from the wall clock.
+
+pub mod capture;
+pub mod decode;
+pub mod flow;
+pub mod generate;
+pub mod output;
+pub mod pipeline;
+pub mod time;

@@ -1,7 +1,32 @@
-use clap::{Parser, Subcommand};
+//! The `sensor` command line. Exit codes (also in `sensor --help` and the README):
+//! 0 success; 1 an input could not be opened or is not a capture; 2 bad command line;
+//! 3 EVE output could not be opened or written; 4 finished, but damaged input was skipped.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+
+use sensor::capture::{expand_inputs, CaptureError, MergedSource};
+use sensor::output::sink::{default_eve_path, EveSink};
+use sensor::pipeline::{self, Progress, ReplayConfig};
+
+const EXIT_INPUT: u8 = 1;
+const EXIT_OUTPUT: u8 = 3;
+const EXIT_DAMAGED: u8 = 4;
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  an input could not be opened, or is not a pcap/pcapng file
+  2  bad command line
+  3  EVE output could not be opened or written (records were lost)
+  4  finished, but damaged input was skipped (see the stats record)";
 
 #[derive(Parser)]
-#[command(name = "sensor", version, about = "Network sensor for election offices")]
+#[command(name = "sensor", version, about = "Network sensor for election offices", after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -9,18 +34,177 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Replay capture files (pcap or pcapng) through the sensor, in timestamp order across files.
+    #[command(after_help = EXIT_CODES)]
+    Replay(ReplayArgs),
     /// Generate synthetic election-office captures.
     Generate(sensor::generate::GenerateArgs),
 }
 
-fn main() {
+#[derive(Args)]
+struct ReplayArgs {
+    /// Capture files or directories of capture files.
+    #[arg(required = true, value_name = "PCAP")]
+    inputs: Vec<PathBuf>,
+    /// Worker threads (flow table shards). Default: one per core.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
+    /// EVE JSON output file, `-` for standard output. Default: eve.json in --log-dir.
+    #[arg(long, value_name = "PATH")]
+    eve: Option<PathBuf>,
+    /// Directory for output files.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    log_dir: PathBuf,
+    /// Most flows tracked at once across all workers; beyond it the flow due to time out
+    /// soonest is evicted (and counted).
+    #[arg(long, default_value_t = 1 << 20)]
+    max_flows: usize,
+    /// No progress bar, even on a terminal.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Generate(args) => {
-            if let Err(e) = sensor::generate::run(&args) {
+        Command::Replay(args) => replay(args),
+        Command::Generate(args) => match sensor::generate::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
                 eprintln!("sensor generate: {e}");
-                std::process::exit(1);
+                ExitCode::from(EXIT_INPUT)
             }
+        },
+    }
+}
+
+fn replay(args: ReplayArgs) -> ExitCode {
+    let files = match expand_inputs(&args.inputs) {
+        Ok(f) => f,
+        Err(e) => return input_error(&e),
+    };
+    let mut source = match MergedSource::open(&files) {
+        Ok(s) => s,
+        Err(e) => return input_error(&e),
+    };
+    let eve_path = args
+        .eve
+        .clone()
+        .unwrap_or_else(|| default_eve_path(&args.log_dir));
+    let sink = match EveSink::open(&eve_path) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("sensor: cannot open EVE output {}: {e}", eve_path.display());
+            return ExitCode::from(EXIT_OUTPUT);
+        }
+    };
+    let mut config = ReplayConfig::default();
+    if let Some(w) = args.workers {
+        config.workers = w as usize;
+    }
+    config.flow.max_flows = args.max_flows.max(1);
+
+    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    let bar = ProgressBar::new(show_bar);
+    let mut warn = |e: &CaptureError| {
+        bar.println(&format!("sensor: warning: {e}"));
+    };
+    let (stats, fatal) = pipeline::run(
+        &mut source,
+        &config,
+        sink.clone(),
+        &mut |p| bar.update(p),
+        &mut warn,
+    );
+    bar.finish();
+
+    let mut line = Vec::new();
+    stats.write_eve(&mut line);
+    sink.write_chunk(&line);
+    sink.flush();
+
+    eprintln!("sensor: {}", stats.summary());
+    if let Some(e) = &fatal {
+        eprintln!("sensor: error: {e}; stopped reading there");
+    }
+    if stats.worker_panics > 0 {
+        eprintln!(
+            "sensor: error: {} worker(s) failed; their flows are missing",
+            stats.worker_panics
+        );
+    }
+    if let Some(e) = sink.first_error() {
+        eprintln!(
+            "sensor: error: {e}; {} bytes of records lost",
+            sink.lost_bytes()
+        );
+        return ExitCode::from(EXIT_OUTPUT);
+    }
+    if fatal.is_some() || stats.input_damaged() || stats.worker_panics > 0 {
+        let s = stats.skipped;
+        eprintln!(
+            "sensor: damaged input skipped: {} bad records, {} truncated records, {} bytes stepped over",
+            s.bad_records, s.truncated_records, s.bytes_skipped
+        );
+        return ExitCode::from(EXIT_DAMAGED);
+    }
+    ExitCode::SUCCESS
+}
+
+fn input_error(e: &CaptureError) -> ExitCode {
+    eprintln!("sensor: error: {e}");
+    ExitCode::from(EXIT_INPUT)
+}
+
+/// A progress bar on stderr when it is a terminal: bytes read, packets/s, Gbit/s, time left.
+struct ProgressBar {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+}
+
+impl ProgressBar {
+    fn new(enabled: bool) -> ProgressBar {
+        let bar = enabled.then(|| {
+            let b = indicatif::ProgressBar::new(0);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {bytes}/{total_bytes}  {msg}  eta {eta}",
+                )
+                .expect("valid template"),
+            );
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        });
+        ProgressBar {
+            bar,
+            started: Instant::now(),
+        }
+    }
+
+    fn update(&self, p: Progress) {
+        let Some(bar) = &self.bar else { return };
+        if let Some(t) = p.total_bytes {
+            bar.set_length(t);
+        }
+        bar.set_position(p.bytes_read);
+        let secs = self.started.elapsed().as_secs_f64().max(1e-6);
+        bar.set_message(format!(
+            "{:.2} Mpkt/s  {:.2} Gbit/s",
+            p.packets as f64 / secs / 1e6,
+            p.wire_bytes as f64 * 8.0 / secs / 1e9
+        ));
+    }
+
+    fn println(&self, msg: &str) {
+        match &self.bar {
+            Some(b) => b.println(msg),
+            None => eprintln!("{msg}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
         }
     }
 }

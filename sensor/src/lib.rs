@@ -12,6 +12,7 @@
 //!
 //! Time always comes from packet timestamps (`time::Timestamp`), never from the wall clock.
 
+pub mod app;
 pub mod capture;
 pub mod decode;
 pub mod flow;

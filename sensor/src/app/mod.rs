@@ -1,0 +1,13 @@
+//! Application layer: protocol parsers fed with reassembled, in-order stream bytes (TCP) or
+//! datagrams (UDP), each producing transactions that become EVE records and detection buffers.
+
+pub mod dns;
+pub mod http;
+pub mod tls;
+
+/// Direction of stream bytes within a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    ToServer,
+    ToClient,
+}

@@ -1,0 +1,1 @@
+//! TLS handshakes: ClientHello/ServerHello, SNI, JA3/JA3S, JA4.

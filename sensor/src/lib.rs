@@ -19,6 +19,7 @@ pub mod flow;
 pub mod generate;
 pub mod output;
 pub mod pipeline;
+pub mod stream;
 #[doc(hidden)]
 pub mod testutil;
 pub mod time;

@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
     let pkts = packets(100_000);
     g.throughput(Throughput::Elements(pkts.len() as u64));
     g.bench_function("lookup_existing_100k_flows", |b| {
-        let mut table = FlowTable::new(FlowTableConfig::default());
+        let mut table = FlowTable::<()>::new(FlowTableConfig::default());
         for p in &pkts {
             table.process(p, &mut |_, _| {});
         }
@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("insert_100k_new_flows", |b| {
         b.iter_batched(
-            || FlowTable::new(FlowTableConfig::default()),
+            || FlowTable::<()>::new(FlowTableConfig::default()),
             |mut table| {
                 for p in &pkts {
                     black_box(table.process(p, &mut |_, _| {}));
@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("insert_100k_at_cap_10k", |b| {
         b.iter_batched(
             || {
-                FlowTable::new(FlowTableConfig {
+                FlowTable::<()>::new(FlowTableConfig {
                     max_flows: 10_000,
                     ..Default::default()
                 })

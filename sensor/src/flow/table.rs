@@ -108,9 +108,10 @@ impl EndReason {
 pub const TO_SERVER: usize = 0;
 pub const TO_CLIENT: usize = 1;
 
-/// One bidirectional flow.
+/// One bidirectional flow. `T` is per-flow state of the stages after the flow table (stream
+/// reassembly, application layer), owned by the same worker.
 #[derive(Clone, Debug)]
-pub struct Flow {
+pub struct Flow<T = ()> {
     pub key: FlowKey,
     pub hash: u64,
     /// True when the client (who sent first) is the key's lower endpoint.
@@ -125,10 +126,12 @@ pub struct Flow {
     pub icmp: [Option<(u8, u8)>; 2],
     /// Seen traffic in both directions (UDP/ICMP/other "established").
     pub replied: bool,
+    /// State of later stages, created with the flow and dropped with it.
+    pub ext: T,
     generation: u32,
 }
 
-impl Flow {
+impl<T> Flow<T> {
     pub fn state(&self) -> FlowState {
         if self.key.proto == 6 {
             if self.tcp.is_closed() {
@@ -251,10 +254,10 @@ struct WheelEntry {
     generation: u32,
 }
 
-pub struct FlowTable {
+pub struct FlowTable<T = ()> {
     config: FlowTableConfig,
     index: HashTable<u32>,
-    slab: Vec<Option<Flow>>,
+    slab: Vec<Option<Flow<T>>>,
     generations: Vec<u32>,
     free: Vec<u32>,
     wheel: Vec<Vec<WheelEntry>>,
@@ -265,8 +268,8 @@ pub struct FlowTable {
     stats: FlowTableStats,
 }
 
-impl FlowTable {
-    pub fn new(config: FlowTableConfig) -> FlowTable {
+impl<T: Default> FlowTable<T> {
+    pub fn new(config: FlowTableConfig) -> FlowTable<T> {
         FlowTable {
             config,
             index: HashTable::new(),
@@ -289,8 +292,12 @@ impl FlowTable {
         self.active
     }
 
-    pub fn get(&self, slot: u32) -> Option<&Flow> {
+    pub fn get(&self, slot: u32) -> Option<&Flow<T>> {
         self.slab.get(slot as usize).and_then(|f| f.as_ref())
+    }
+
+    pub fn get_mut(&mut self, slot: u32) -> Option<&mut Flow<T>> {
+        self.slab.get_mut(slot as usize).and_then(|f| f.as_mut())
     }
 
     /// Accounts one IP packet to its flow, creating, ending and evicting flows as needed. Ended
@@ -299,7 +306,7 @@ impl FlowTable {
     pub fn process(
         &mut self,
         p: &FlowPacket,
-        on_end: &mut impl FnMut(&Flow, EndReason),
+        on_end: &mut impl FnMut(&mut Flow<T>, EndReason),
     ) -> FlowRef {
         let FlowPacket {
             ts,
@@ -373,7 +380,7 @@ impl FlowTable {
         hash: u64,
         lo_to_hi: bool,
         decoded: &Decoded,
-        on_end: &mut impl FnMut(&Flow, EndReason),
+        on_end: &mut impl FnMut(&mut Flow<T>, EndReason),
     ) -> u32 {
         if self.active >= self.config.max_flows.max(1) {
             self.evict_one(on_end);
@@ -392,6 +399,7 @@ impl FlowTable {
             tcp: TcpTracker::default(),
             icmp: [None; 2],
             replied: false,
+            ext: T::default(),
             generation: 0,
         };
         let slot = match self.free.pop() {
@@ -416,11 +424,16 @@ impl FlowTable {
         slot
     }
 
-    fn end(&mut self, slot: u32, reason: EndReason, on_end: &mut impl FnMut(&Flow, EndReason)) {
-        let Some(flow) = self.slab[slot as usize].take() else {
+    fn end(
+        &mut self,
+        slot: u32,
+        reason: EndReason,
+        on_end: &mut impl FnMut(&mut Flow<T>, EndReason),
+    ) {
+        let Some(mut flow) = self.slab[slot as usize].take() else {
             return;
         };
-        on_end(&flow, reason);
+        on_end(&mut flow, reason);
         if let Ok(entry) = self.index.find_entry(flow.hash, |&s| s == slot) {
             entry.remove();
         }
@@ -444,7 +457,11 @@ impl FlowTable {
 
     /// Moves packet time forward to `ts`, ending flows that timed out on the way.
     #[inline]
-    pub fn advance_clock(&mut self, ts: Timestamp, on_end: &mut impl FnMut(&Flow, EndReason)) {
+    pub fn advance_clock(
+        &mut self,
+        ts: Timestamp,
+        on_end: &mut impl FnMut(&mut Flow<T>, EndReason),
+    ) {
         if ts > self.now {
             self.now = ts;
         }
@@ -466,7 +483,7 @@ impl FlowTable {
         }
     }
 
-    fn run_slot(&mut self, idx: usize, on_end: &mut impl FnMut(&Flow, EndReason)) {
+    fn run_slot(&mut self, idx: usize, on_end: &mut impl FnMut(&mut Flow<T>, EndReason)) {
         let mut entries = std::mem::take(&mut self.wheel[idx]);
         let timeouts = self.config.timeouts;
         for e in entries.iter().copied() {
@@ -492,7 +509,7 @@ impl FlowTable {
 
     /// Evicts the flow whose timeout check comes due soonest: the least recently scheduled,
     /// which approximates the least recently active.
-    fn evict_one(&mut self, on_end: &mut impl FnMut(&Flow, EndReason)) {
+    fn evict_one(&mut self, on_end: &mut impl FnMut(&mut Flow<T>, EndReason)) {
         let base = self.wheel_sec.unwrap_or(self.now.secs());
         for i in 0..WHEEL_SLOTS as u64 {
             let idx = ((base + i) % WHEEL_SLOTS as u64) as usize;
@@ -511,7 +528,7 @@ impl FlowTable {
     }
 
     /// Ends every flow (end of input), in slot order.
-    pub fn flush(&mut self, on_end: &mut impl FnMut(&Flow, EndReason)) {
+    pub fn flush(&mut self, on_end: &mut impl FnMut(&mut Flow<T>, EndReason)) {
         for slot in 0..self.slab.len() as u32 {
             if self.slab[slot as usize].is_some() {
                 self.end(slot, EndReason::Shutdown, on_end);
@@ -574,11 +591,12 @@ mod tests {
             let ended = &mut self.ended;
             let p = FlowPacket::new(Timestamp::from_secs_nanos(secs, 0), len, *d);
             self.table
-                .process(&p, &mut |f: &Flow, r| ended.push((f.clone(), r)))
+                .process(&p, &mut |f: &mut Flow, r| ended.push((f.clone(), r)))
         }
         fn flush(&mut self) {
             let ended = &mut self.ended;
-            self.table.flush(&mut |f, r| ended.push((f.clone(), r)));
+            self.table
+                .flush(&mut |f: &mut Flow, r| ended.push((f.clone(), r)));
         }
     }
 

@@ -32,7 +32,7 @@ fn has_ports(proto: u8) -> bool {
 }
 
 /// Appends one `flow` record (one line, newline included) for a flow that ended.
-pub fn write_flow(out: &mut Vec<u8>, flow: &Flow, reason: EndReason) {
+pub fn write_flow<T>(out: &mut Vec<u8>, flow: &Flow<T>, reason: EndReason) {
     let ep = flow.endpoints();
     let proto = flow.key.proto;
     let _ = write!(
@@ -146,7 +146,7 @@ mod tests {
             ..Default::default()
         };
         let mut out = Vec::new();
-        let mut on_end = |f: &Flow, r| write_flow(&mut out, f, r);
+        let mut on_end = |f: &mut Flow, r| write_flow(&mut out, f, r);
         for (i, d) in [
             pkt(
                 "128.232.110.120",

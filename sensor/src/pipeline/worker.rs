@@ -78,7 +78,7 @@ pub fn run(
         sink,
         stats: WorkerStats::default(),
     };
-    let mut on_end = |f: &Flow, r: EndReason| out.flow_ended(f, r);
+    let mut on_end = |f: &mut Flow, r: EndReason| out.flow_ended(f, r);
     let mut packets = 0u64;
     while let Ok(msg) = input.recv() {
         match msg {

@@ -3,10 +3,10 @@
 //! never uses.
 
 use std::io::Write;
-use std::net::IpAddr;
 
 use crate::flow::community_id::community_id_v1;
 use crate::flow::{EndReason, Flow, TO_CLIENT, TO_SERVER};
+use crate::time::Timestamp;
 
 /// Version of the record schema this sensor writes (bumped on any incompatible change).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -31,37 +31,70 @@ fn has_ports(proto: u8) -> bool {
     matches!(proto, 6 | 17 | 132)
 }
 
-/// Appends one `flow` record (one line, newline included) for a flow that ended.
-pub fn write_flow<T>(out: &mut Vec<u8>, flow: &Flow<T>, reason: EndReason) {
+/// Writes the head every record shares: `{"timestamp":..,"flow_id":..,"event_type":..,` VLAN,
+/// endpoints and `proto`, with no closing brace. Endpoints are client to server, or the reverse
+/// when `reverse` is set (records about server-to-client packets, as Suricata writes them).
+pub fn write_head<T>(
+    out: &mut Vec<u8>,
+    ts: Timestamp,
+    flow: &Flow<T>,
+    event_type: &str,
+    reverse: bool,
+) {
     let ep = flow.endpoints();
+    let (src, sport, dst, dport) = if reverse {
+        (ep.dst, ep.dst_port, ep.src, ep.src_port)
+    } else {
+        (ep.src, ep.src_port, ep.dst, ep.dst_port)
+    };
     let proto = flow.key.proto;
     let _ = write!(
         out,
-        "{{\"timestamp\":\"{}\",\"flow_id\":{},\"event_type\":\"flow\"",
-        flow.start.eve(),
-        flow.flow_id()
+        "{{\"timestamp\":\"{}\",\"flow_id\":{},\"event_type\":\"{}\"",
+        ts.eve(),
+        flow.flow_id(),
+        event_type
     );
-    if flow.key.vlan[0] != 0 || flow.key.vlan[1] != 0 {
-        if flow.key.vlan[1] != 0 {
-            let _ = write!(out, ",\"vlan\":[{},{}]", flow.key.vlan[0], flow.key.vlan[1]);
-        } else {
-            let _ = write!(out, ",\"vlan\":[{}]", flow.key.vlan[0]);
-        }
+    if flow.key.vlan[1] != 0 {
+        let _ = write!(out, ",\"vlan\":[{},{}]", flow.key.vlan[0], flow.key.vlan[1]);
+    } else if flow.key.vlan[0] != 0 {
+        let _ = write!(out, ",\"vlan\":[{}]", flow.key.vlan[0]);
     }
-    let _ = write!(out, ",\"src_ip\":\"{}\"", ep.src);
+    let _ = write!(out, ",\"src_ip\":\"{src}\"");
     if has_ports(proto) {
-        let _ = write!(out, ",\"src_port\":{}", ep.src_port);
+        let _ = write!(out, ",\"src_port\":{sport}");
     }
-    let _ = write!(out, ",\"dest_ip\":\"{}\"", ep.dst);
+    let _ = write!(out, ",\"dest_ip\":\"{dst}\"");
     if has_ports(proto) {
-        let _ = write!(out, ",\"dest_port\":{}", ep.dst_port);
+        let _ = write!(out, ",\"dest_port\":{dport}");
     }
     let _ = write!(out, ",\"proto\":\"{}\"", proto_name(proto));
-    // ICMP flows carry the message types instead of ports.
-    let (cid_sport, cid_dport) = if flow.key.is_icmp() {
-        let first = flow.icmp[TO_SERVER]
+}
+
+/// Community ID v1 of a flow (ICMP flows hash their first message's type and code).
+pub fn flow_community_id<T>(flow: &Flow<T>) -> String {
+    let ep = flow.endpoints();
+    if flow.key.is_icmp() {
+        let (t, c) = flow.icmp[TO_SERVER]
             .or(flow.icmp[TO_CLIENT])
             .unwrap_or((0, 0));
+        community_id_v1(ep.src, ep.dst, flow.key.proto, t as u16, c as u16)
+    } else {
+        community_id_v1(ep.src, ep.dst, flow.key.proto, ep.src_port, ep.dst_port)
+    }
+}
+
+/// Appends one `flow` record (one line, newline included) for a flow that ended.
+pub fn write_flow<T>(
+    out: &mut Vec<u8>,
+    flow: &Flow<T>,
+    reason: EndReason,
+    app_proto: Option<&str>,
+) {
+    let proto = flow.key.proto;
+    write_head(out, flow.start, flow, "flow", false);
+    // ICMP flows carry the message types instead of ports.
+    if flow.key.is_icmp() {
         if let Some((t, c)) = flow.icmp[TO_SERVER] {
             let _ = write!(out, ",\"icmp_type\":{t},\"icmp_code\":{c}");
         }
@@ -71,10 +104,10 @@ pub fn write_flow<T>(out: &mut Vec<u8>, flow: &Flow<T>, reason: EndReason) {
                 ",\"response_icmp_type\":{t},\"response_icmp_code\":{c}"
             );
         }
-        (first.0 as u16, first.1 as u16)
-    } else {
-        (ep.src_port, ep.dst_port)
-    };
+    }
+    if let Some(app) = app_proto {
+        let _ = write!(out, ",\"app_proto\":\"{app}\"");
+    }
     let age = flow.last.secs().saturating_sub(flow.start.secs());
     let _ = write!(
         out,
@@ -89,8 +122,7 @@ pub fn write_flow<T>(out: &mut Vec<u8>, flow: &Flow<T>, reason: EndReason) {
         flow.state().name(),
         reason.name(),
     );
-    let cid = community_id_v1(ep.src, ep.dst, proto, cid_sport, cid_dport);
-    let _ = write!(out, ",\"community_id\":\"{cid}\"");
+    let _ = write!(out, ",\"community_id\":\"{}\"", flow_community_id(flow));
     if proto == 6 {
         let t = &flow.tcp;
         let all = t.flags[TO_SERVER] | t.flags[TO_CLIENT];
@@ -118,11 +150,6 @@ pub fn write_flow<T>(out: &mut Vec<u8>, flow: &Flow<T>, reason: EndReason) {
     out.extend_from_slice(b"}\n");
 }
 
-/// Formats an address as EVE does (IPv6 in its compressed form).
-pub fn ip_str(a: IpAddr) -> String {
-    a.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,7 +173,7 @@ mod tests {
             ..Default::default()
         };
         let mut out = Vec::new();
-        let mut on_end = |f: &mut Flow, r| write_flow(&mut out, f, r);
+        let mut on_end = |f: &mut Flow, r| write_flow(&mut out, f, r, None);
         for (i, d) in [
             pkt(
                 "128.232.110.120",

@@ -57,7 +57,7 @@ impl Output {
             1 | 58 => self.stats.flows_icmp += 1,
             _ => self.stats.flows_other += 1,
         }
-        eve::write_flow(&mut self.buf, flow, reason);
+        eve::write_flow(&mut self.buf, flow, reason, None);
         self.stats.records += 1;
         if self.buf.len() >= CHUNK_BYTES {
             self.sink.write_chunk(&self.buf);

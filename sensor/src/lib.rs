@@ -18,4 +18,6 @@ pub mod flow;
 pub mod generate;
 pub mod output;
 pub mod pipeline;
+#[doc(hidden)]
+pub mod testutil;
 pub mod time;

@@ -3,15 +3,23 @@
 //! a merge of several files compare their next timestamps without copying packets.
 
 use std::fmt;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::time::Timestamp;
 
+mod input;
 pub mod merge;
 pub mod pcap;
 pub mod pcapng;
+#[cfg(test)]
+mod testgen;
 
+use input::Input;
 pub use merge::{expand_inputs, MergedSource};
+pub use pcap::PcapReader;
+pub use pcapng::PcapngReader;
 
 /// Link-layer header type of a packet (the pcap LINKTYPE_* / DLT_* values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,7 +80,7 @@ pub struct PacketRecord<'a> {
     pub ts: Timestamp,
     pub link: LinkType,
     /// Length of the packet on the wire (may exceed `data.len()` when the capture was truncated
-    /// by a snap length).
+    /// by a snap length). Never less than `data.len()`: readers raise a smaller recorded length.
     pub wire_len: u32,
     /// The captured bytes.
     pub data: &'a [u8],
@@ -137,11 +145,13 @@ pub struct CaptureError {
 pub enum CaptureErrorKind {
     /// The file could not be opened or read.
     Io(std::io::Error),
-    /// The first bytes are neither a pcap nor a pcapng magic number.
+    /// The first bytes are neither a pcap nor a pcapng magic number (the first four bytes read
+    /// big-endian, as a hex dump shows them).
     BadMagic(u32),
     /// A file header or block header field has an impossible value.
     BadHeader(String),
-    /// The file ended inside a record or block.
+    /// The file ended inside a header, record or block: `needed` bytes from `offset` on, only
+    /// `available` there.
     Truncated { needed: u64, available: u64 },
     /// A record or block declares a length beyond any sane limit.
     AbsurdLength { length: u64, limit: u64 },
@@ -160,7 +170,7 @@ impl fmt::Display for CaptureError {
             CaptureErrorKind::BadHeader(s) => write!(f, "bad header: {s}"),
             CaptureErrorKind::Truncated { needed, available } => write!(
                 f,
-                "file truncated: record needs {needed} bytes, only {available} left"
+                "file truncated: {needed} bytes needed, only {available} left"
             ),
             CaptureErrorKind::AbsurdLength { length, limit } => {
                 write!(f, "record length {length} exceeds the limit of {limit}")
@@ -176,14 +186,80 @@ impl std::error::Error for CaptureError {}
 
 /// Opens one capture file, detecting pcap or pcapng from its magic number.
 pub fn open_file(path: &Path) -> Result<Box<dyn PacketSource>, CaptureError> {
-    let _ = path;
-    unimplemented_reader(path)
+    open_file_buffered(path, input::DEFAULT_BUFFER)
 }
 
-fn unimplemented_reader(path: &Path) -> Result<Box<dyn PacketSource>, CaptureError> {
-    Err(CaptureError {
+/// Opens one capture file, reading it through a buffer of about `buffer` bytes (it still grows
+/// for a record that does not fit).
+pub(crate) fn open_file_buffered(
+    path: &Path,
+    buffer: usize,
+) -> Result<Box<dyn PacketSource>, CaptureError> {
+    let io_err = |e| CaptureError {
         path: path.to_path_buf(),
         offset: 0,
-        kind: CaptureErrorKind::BadHeader("reader not built yet".into()),
-    })
+        kind: CaptureErrorKind::Io(e),
+    };
+    let file = File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    let total = meta.is_file().then(|| meta.len());
+    open_input(Input::new(
+        Box::new(file),
+        path.to_path_buf(),
+        total,
+        buffer,
+    ))
+}
+
+/// Reads a capture from any byte stream (a pipe, memory), detecting pcap or pcapng from its
+/// magic number. `name` stands for it in errors; `total` is its size when known.
+pub fn open_reader(
+    reader: impl Read + Send + 'static,
+    name: &Path,
+    total: Option<u64>,
+) -> Result<Box<dyn PacketSource>, CaptureError> {
+    open_input(Input::new(
+        Box::new(reader),
+        name.to_path_buf(),
+        total,
+        input::DEFAULT_BUFFER,
+    ))
+}
+
+/// The format a file's first four bytes announce, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Pcap,
+    Pcapng,
+}
+
+pub(crate) fn detect_format(magic: [u8; MAGIC_LEN]) -> Option<Format> {
+    let (le, be) = (u32::from_le_bytes(magic), u32::from_be_bytes(magic));
+    let pcap = [pcap::MAGIC_MICROS, pcap::MAGIC_NANOS, pcap::MAGIC_KUZNETSOV];
+    if pcap.contains(&le) || pcap.contains(&be) {
+        Some(Format::Pcap)
+    } else if le == pcapng::BT_SHB {
+        Some(Format::Pcapng)
+    } else {
+        None
+    }
+}
+
+/// Length of the magic number that tells the formats apart.
+pub(crate) const MAGIC_LEN: usize = 4;
+
+fn open_input(mut input: Input) -> Result<Box<dyn PacketSource>, CaptureError> {
+    let n = input.fill(MAGIC_LEN)?;
+    let Some(&magic) = input.avail().first_chunk::<MAGIC_LEN>() else {
+        let kind = CaptureErrorKind::Truncated {
+            needed: MAGIC_LEN as u64,
+            available: n as u64,
+        };
+        return Err(input.error(0, kind));
+    };
+    match detect_format(magic) {
+        Some(Format::Pcap) => Ok(Box::new(PcapReader::from_input(input)?)),
+        Some(Format::Pcapng) => Ok(Box::new(PcapngReader::from_input(input)?)),
+        None => Err(input.error(0, CaptureErrorKind::BadMagic(u32::from_be_bytes(magic)))),
+    }
 }

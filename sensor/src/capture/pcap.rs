@@ -340,3 +340,334 @@ impl PacketSource for PcapReader {
         self.warnings.take()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Cursor, Read};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::capture::testgen::{read_all, PcapBuilder, Pkt};
+
+    fn reader(bytes: Vec<u8>) -> PcapReader {
+        let n = bytes.len() as u64;
+        PcapReader::new(Cursor::new(bytes), "mem.pcap", Some(n)).expect("valid header")
+    }
+
+    fn pkt(ts: u64, data: &[u8]) -> Pkt {
+        Pkt {
+            ts,
+            link: LinkType::Ethernet,
+            wire_len: data.len() as u32,
+            data: data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn reads_both_byte_orders_and_resolutions() {
+        for e in [Endian::Little, Endian::Big] {
+            for nanos in [false, true] {
+                let mut b = PcapBuilder::new(e, nanos, 1, 65535);
+                b.packet(1_700_000_000, 123_456, b"first packet")
+                    .packet(1_700_000_001, 999_999, b"")
+                    .packet(5, 7, &[0xab; 300]);
+                let mut r = reader(b.buf);
+                assert_eq!(r.link_type(), LinkType::Ethernet);
+                assert_eq!(r.snaplen(), 65535);
+                let unit = if nanos { 1 } else { 1000 };
+                let got = read_all(&mut r).unwrap();
+                assert_eq!(
+                    got,
+                    vec![
+                        pkt(1_700_000_000_000_000_000 + 123_456 * unit, b"first packet"),
+                        pkt(1_700_000_001_000_000_000 + 999_999 * unit, b""),
+                        pkt(5_000_000_000 + 7 * unit, &[0xab; 300]),
+                    ],
+                    "{e:?} nanos={nanos}"
+                );
+                assert_eq!(r.skipped(), SkipCounters::default());
+                assert!(r.take_warnings().is_empty());
+                assert_eq!(Some(r.bytes_read()), r.total_bytes());
+                // The end is sticky.
+                assert!(!r.advance().unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn link_type_ignores_fcs_bits_and_wire_len_covers_data() {
+        // FCS present (bit 28), 4 bytes (value 2 in bits 29-31), on LINKTYPE_LINUX_SLL.
+        let mut b = PcapBuilder::new(Endian::Little, false, 0x5000_0000 | 113, 0);
+        // origlen smaller than caplen: wire_len is raised to the data length.
+        b.record(1, 2, 4, 2, b"abcd");
+        b.record(1, 3, 2, 1500, b"ab");
+        let mut r = reader(b.buf);
+        assert_eq!(r.link_type(), LinkType::LinuxSll);
+        let got = read_all(&mut r).unwrap();
+        assert_eq!(got[0].wire_len, 4);
+        assert_eq!(got[1].wire_len, 1500);
+        assert_eq!(got[1].data, b"ab");
+    }
+
+    #[test]
+    fn header_only_file_has_no_packets() {
+        let mut r = reader(PcapBuilder::new(Endian::Big, true, 101, 0).buf);
+        assert_eq!(r.link_type(), LinkType::Raw);
+        assert!(!r.advance().unwrap());
+        assert!(r.current().is_none());
+        assert_eq!(r.skipped(), SkipCounters::default());
+    }
+
+    #[test]
+    fn kuznetsov_records_have_longer_headers() {
+        let mut buf = PcapBuilder::new(Endian::Little, false, 1, 0).buf;
+        buf[..4].copy_from_slice(&MAGIC_KUZNETSOV.to_le_bytes());
+        for (i, data) in [&b"one"[..], b"two!"].iter().enumerate() {
+            for v in [10 + i as u32, 20, data.len() as u32, data.len() as u32] {
+                buf.extend_from_slice(&v.to_le_bytes());
+            }
+            buf.extend_from_slice(&[0; 8]); // ifindex, protocol, type, pad
+            buf.extend_from_slice(data);
+        }
+        let got = read_all(&mut reader(buf)).unwrap();
+        assert_eq!(got, vec![pkt(10_000_020_000, b"one"), pkt(11_000_020_000, b"two!")]);
+    }
+
+    #[test]
+    fn bad_file_headers_are_errors_with_offsets() {
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 0).buf;
+        b[4] = 3;
+        let e = PcapReader::new(Cursor::new(b.clone()), "v3.pcap", None).err().unwrap();
+        assert!(matches!(e.kind, CaptureErrorKind::BadHeader(_)), "{e}");
+        assert_eq!(e.offset, 4);
+        let e = PcapReader::new(Cursor::new(b[..10].to_vec()), "short.pcap", None).err().unwrap();
+        assert!(
+            matches!(e.kind, CaptureErrorKind::Truncated { needed: 24, available: 10 }),
+            "{e}"
+        );
+        assert!(e.to_string().starts_with("short.pcap: at byte 0: "), "{e}");
+        let e = PcapReader::new(Cursor::new(vec![1; 24]), "junk", None).err().unwrap();
+        assert!(matches!(e.kind, CaptureErrorKind::BadMagic(0x0101_0101)), "{e}");
+    }
+
+    #[test]
+    fn truncated_last_record_ends_cleanly() {
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 0);
+        b.packet(1, 0, b"complete").packet(2, 0, b"cut short here");
+        let full = b.buf.len();
+        // Cut inside the data, then inside the header.
+        for (cut, needed, available) in [(full - 3, 30, 27), (full - 20, 16, 10)] {
+            let mut r = reader(b.buf[..cut].to_vec());
+            let got = read_all(&mut r).unwrap();
+            assert_eq!(got, vec![pkt(1_000_000_000, b"complete")]);
+            assert_eq!(r.skipped().truncated_records, 1);
+            let w = r.take_warnings();
+            assert_eq!(w.len(), 1);
+            assert_eq!(w[0].offset, 24 + 16 + 8);
+            assert!(
+                matches!(w[0].kind, CaptureErrorKind::Truncated { needed: n, available: a }
+                    if n == needed && a == available),
+                "{}",
+                w[0]
+            );
+            assert_eq!(r.bytes_read(), cut as u64);
+        }
+    }
+
+    #[test]
+    fn absurd_length_resyncs_to_next_good_record() {
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 1514);
+        b.packet(1_600_000_000, 1, b"good one");
+        let bad_at = b.buf.len() as u64;
+        // A damaged header (absurd caplen) and some garbage, then good records again.
+        b.record(1_600_000_000, 2, 0x00ff_ffff, 60, &[0x55; 37]);
+        let good_at = b.buf.len() as u64;
+        b.packet(1_600_000_001, 3, b"good two").packet(1_600_000_002, 4, b"good three");
+        let mut r = reader(b.buf);
+        let got = read_all(&mut r).unwrap();
+        let data: Vec<&[u8]> = got.iter().map(|p| &p.data[..]).collect();
+        assert_eq!(data, [&b"good one"[..], b"good two", b"good three"]);
+        let s = r.skipped();
+        assert_eq!(s.bad_records, 1);
+        assert_eq!(s.bytes_skipped, good_at - bad_at);
+        let w = r.take_warnings();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].offset, bad_at);
+        let limit = u64::from(1514 + SNAPLEN_SLACK);
+        assert!(matches!(
+            w[0].kind,
+            CaptureErrorKind::AbsurdLength { length: 0x00ff_ffff, limit: l } if l == limit
+        ));
+        assert!(r.take_warnings().is_empty(), "warnings are handed out once");
+    }
+
+    #[test]
+    fn resync_at_the_last_record_and_over_zeros() {
+        // Damage before any good record, then a zero-filled run: zeros are not records.
+        let mut b = PcapBuilder::new(Endian::Big, true, 1, 0);
+        b.record(7, 0, u32::MAX, 0, &[0; 100]);
+        b.packet(1_000, 5, b"only good record");
+        let mut r = reader(b.buf);
+        let got = read_all(&mut r).unwrap();
+        assert_eq!(got, vec![pkt(1_000_000_000_005, b"only good record")]);
+        assert_eq!(r.skipped().bad_records, 1);
+        assert_eq!(r.skipped().bytes_skipped, 116);
+
+        // Damage with nothing good after it: skipped to the end.
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 0);
+        b.packet(1, 0, b"x");
+        b.record(1, 0, MAX_CAPLEN + 1, 0, &[0xee; 50]);
+        let mut r = reader(b.buf);
+        assert_eq!(read_all(&mut r).unwrap().len(), 1);
+        assert_eq!(r.skipped().bytes_skipped, 66);
+        assert_eq!(r.skipped().truncated_records, 0);
+    }
+
+    #[test]
+    fn warnings_are_bounded_but_counters_count() {
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 0);
+        // Resync needs two plausible headers in a row, so two packets between damages.
+        for i in 0..500 {
+            b.packet(1_000 + i, 0, b"payload").packet(1_000 + i, 1, b"more");
+            b.record(1_000 + i, 0, u32::MAX - i, 0, &[]);
+        }
+        b.packet(2_000, 0, b"last");
+        let mut r = reader(b.buf);
+        assert_eq!(read_all(&mut r).unwrap().len(), 1001);
+        assert_eq!(r.skipped().bad_records, 500);
+        assert_eq!(r.skipped().bytes_skipped, 500 * 16);
+        assert_eq!(r.take_warnings().len(), crate::capture::input::MAX_WARNINGS);
+    }
+
+    /// Hands out at most `step` bytes per read, like a pipe.
+    struct Trickle(Cursor<Vec<u8>>, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn streams_many_packets_through_a_bounded_buffer() {
+        let mut b = PcapBuilder::new(Endian::Little, true, 1, 0);
+        let mut want = Vec::new();
+        let mut data = Vec::new();
+        // ~12 MiB of records of varying size, so records straddle every refill.
+        for i in 0..20_000u32 {
+            data.clear();
+            data.extend((0..(i * 7919) % 1300).map(|j| (i ^ j) as u8));
+            b.packet(i, i, &data);
+            want.push(pkt(u64::from(i) * 1_000_000_001, &data));
+        }
+        b.packet(0, 0, &vec![9; MAX_CAPLEN as usize]);
+        want.push(pkt(0, &vec![9; MAX_CAPLEN as usize]));
+        for step in [usize::MAX, 1000] {
+            let bytes = b.buf.clone();
+            let mut r = PcapReader::new(Trickle(Cursor::new(bytes), step), "t", None).unwrap();
+            assert!(read_all(&mut r).unwrap() == want, "step {step}");
+            assert!(r.input().capacity() <= DEFAULT_BUFFER);
+        }
+    }
+
+    #[test]
+    fn read_errors_carry_path_and_offset() {
+        struct Failing(usize);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::other("disk on fire"));
+                }
+                let b = PcapBuilder::new(Endian::Little, false, 1, 0).buf;
+                let n = b.len().min(buf.len());
+                buf[..n].copy_from_slice(&b[..n]);
+                self.0 -= 1;
+                Ok(n)
+            }
+        }
+        let mut r = PcapReader::new(Failing(1), "/dev/flaky", None).unwrap();
+        let e = r.advance().unwrap_err();
+        assert_eq!(e.to_string(), "/dev/flaky: at byte 24: disk on fire");
+    }
+
+    /// Reads everything, checking that the reader stays within its bounds.
+    fn read_checked(bytes: Vec<u8>) {
+        let len = bytes.len();
+        let Ok(mut r) = PcapReader::new(Cursor::new(bytes), "fuzz", Some(len as u64)) else {
+            return;
+        };
+        let mut packets = 0usize;
+        let mut last_read = r.bytes_read();
+        loop {
+            match r.advance() {
+                Ok(true) => {}
+                Ok(false) | Err(_) => break,
+            }
+            packets += 1;
+            let p = r.current().expect("staged");
+            assert!(p.data.len() <= MAX_CAPLEN as usize);
+            assert!(p.wire_len as usize >= p.data.len());
+            // Every packet consumes at least a record header.
+            assert!(r.bytes_read() >= last_read + RECORD_HEADER_LEN as u64);
+            last_read = r.bytes_read();
+            assert!(packets <= len / RECORD_HEADER_LEN + 1);
+            assert!(r.input().capacity() <= r.input().max_capacity());
+        }
+        assert!(r.bytes_read() <= len as u64);
+        assert!(r.take_warnings().len() <= crate::capture::input::MAX_WARNINGS);
+    }
+
+    fn valid_pcap() -> Vec<u8> {
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 2000);
+        for i in 0..40u32 {
+            b.packet(1_700_000_000 + i, i * 1000, &vec![i as u8; (i as usize * 37) % 200]);
+        }
+        b.buf
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_records_never_panic(
+            nanos in any::<bool>(),
+            big in any::<bool>(),
+            body in proptest::collection::vec(any::<u8>(), 0..4096),
+        ) {
+            let e = if big { Endian::Big } else { Endian::Little };
+            let mut bytes = PcapBuilder::new(e, nanos, 1, 0).buf;
+            bytes.extend_from_slice(&body);
+            read_checked(bytes);
+        }
+
+        #[test]
+        fn mutated_pcap_never_panics(
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..16),
+            cut in any::<usize>(),
+        ) {
+            let mut bytes = valid_pcap();
+            for (at, v) in edits {
+                let n = bytes.len();
+                bytes[at % n] = v;
+            }
+            let keep = cut % (bytes.len() + 1);
+            bytes.truncate(keep.max(bytes.len() / 2));
+            read_checked(bytes);
+        }
+
+        #[test]
+        fn inserted_or_deleted_bytes_never_panic(
+            at in any::<usize>(),
+            insert in proptest::collection::vec(any::<u8>(), 0..64),
+            delete in 0usize..64,
+        ) {
+            let mut bytes = valid_pcap();
+            let at = FILE_HEADER_LEN + at % (bytes.len() - FILE_HEADER_LEN);
+            let end = (at + delete).min(bytes.len());
+            bytes.splice(at..end, insert);
+            read_checked(bytes);
+        }
+    }
+}

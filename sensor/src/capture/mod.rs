@@ -263,3 +263,226 @@ fn open_input(mut input: Input) -> Result<Box<dyn PacketSource>, CaptureError> {
         None => Err(input.error(0, CaptureErrorKind::BadMagic(u32::from_be_bytes(magic)))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use proptest::prelude::*;
+
+    use super::input::Endian;
+    use super::testgen::{read_all, PcapBuilder, PcapngBuilder, TempDir};
+    use super::*;
+    use crate::testutil::corpus_dir;
+
+    #[test]
+    fn open_file_detects_the_format() {
+        let dir = TempDir::new("detect");
+        let mut b = PcapBuilder::new(Endian::Big, true, 276, 0);
+        b.packet(3, 4, b"sll2");
+        let pcap = dir.write("x.bin", &b.buf);
+        let mut ng = PcapngBuilder::new(Endian::Little);
+        ng.idb(108, 0, None, None).epb(0, 5, b"loop");
+        let pcapng = dir.write("y", &ng.buf);
+        let got = read_all(&mut *open_file(&pcap).unwrap()).unwrap();
+        assert_eq!(
+            (got[0].ts, got[0].link),
+            (3_000_000_004, LinkType::LinuxSll2)
+        );
+        let mut src = open_file(&pcapng).unwrap();
+        assert_eq!(src.total_bytes(), Some(ng.buf.len() as u64));
+        let got = read_all(&mut *src).unwrap();
+        assert_eq!((got[0].ts, got[0].link), (5_000, LinkType::Loop));
+        let got = read_all(&mut *open_reader(Cursor::new(ng.buf), Path::new("-"), None).unwrap());
+        assert_eq!(got.unwrap().len(), 1);
+    }
+
+    #[test]
+    fn missing_file_error_names_path_and_offset() {
+        let e = open_file(Path::new("/nonexistent/dir/capture.pcap"))
+            .err()
+            .unwrap();
+        assert!(matches!(e.kind, CaptureErrorKind::Io(_)));
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("/nonexistent/dir/capture.pcap: at byte 0: "),
+            "{msg}"
+        );
+        assert!(msg.contains("No such file"), "{msg}");
+    }
+
+    #[test]
+    fn bad_magic_and_empty_files_are_errors() {
+        let dir = TempDir::new("magic");
+        let gz = dir.write("trace.pcap.gz", &[0x1f, 0x8b, 0x08, 0x08, 0, 0, 0, 0]);
+        let e = open_file(&gz).err().unwrap();
+        assert!(matches!(e.kind, CaptureErrorKind::BadMagic(0x1f8b_0808)));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: at byte 0: not a pcap or pcapng file (magic number 0x1f8b0808)",
+                gz.display()
+            )
+        );
+        let empty = dir.write("empty.pcap", &[]);
+        let e = open_file(&empty).err().unwrap();
+        assert!(matches!(
+            e.kind,
+            CaptureErrorKind::Truncated {
+                needed: 4,
+                available: 0
+            }
+        ));
+        assert!(
+            e.to_string()
+                .contains("empty.pcap: at byte 0: file truncated"),
+            "{e}"
+        );
+        let e = open_file(dir.path()).err().unwrap();
+        assert!(matches!(e.kind, CaptureErrorKind::Io(_)), "{e}");
+    }
+
+    #[test]
+    fn format_detection() {
+        assert_eq!(detect_format([0xd4, 0xc3, 0xb2, 0xa1]), Some(Format::Pcap));
+        assert_eq!(detect_format([0xa1, 0xb2, 0x3c, 0x4d]), Some(Format::Pcap));
+        assert_eq!(detect_format([0x34, 0xcd, 0xb2, 0xa1]), Some(Format::Pcap));
+        assert_eq!(
+            detect_format([0x0a, 0x0d, 0x0d, 0x0a]),
+            Some(Format::Pcapng)
+        );
+        assert_eq!(detect_format(*b"GET "), None);
+    }
+
+    /// Packet counts of corpus files, from `tshark -r FILE | wc -l` (equal to `capinfos -c`).
+    const CORPUS_COUNTS: &[(&str, usize)] = &[
+        ("zeek-traces/pcapng-multi-interface.pcapng", 6),
+        ("zeek-traces/ldap/modify-request.pcapng", 17), // 126 interfaces, 3 link types
+        ("zeek-traces/snap-arp.pcapng", 4),
+        ("zeek-traces/irc-dcc-send.pcapng", 1184),
+        ("zeek-traces/ldap/missing_ldap_logs.pcapng", 315),
+        ("zeek-traces/krb/kerberos_tso.pcapng", 314),
+        ("zeek-traces/trunc/ip-discarder-truncated-tcp-oob.pcapng", 1),
+        ("zeek-traces/http/get-to-ssh-server.pcap", 9), // little-endian, nanoseconds
+        ("zeek-traces/vntag.pcap", 3),                  // little-endian, nanoseconds
+        // big-endian, microseconds
+        (
+            "zeek-traces/smb/dssetup_DsRoleGetPrimaryDomainInformation_standalone_workstation.cap",
+            9,
+        ),
+        ("zeek-traces/linux_dlt_sll2.pcap", 6),
+        ("zeek-traces/redis/auth.pcap", 12),     // NULL/loopback
+        ("zeek-traces/tcp/payload-syn.pcap", 6), // raw IP
+        ("zeek-traces/tcp/timeout-with-pings.pcap", 15), // raw IPv4
+        ("zeek-traces/arp-leak.pcap", 6),
+        ("zeek-traces/empty.pcap", 0),
+    ];
+
+    /// First packet of some corpus files: nanoseconds since the epoch (tshark's
+    /// `frame.time_epoch`) and link type.
+    const CORPUS_FIRST: &[(&str, u64, LinkType)] = &[
+        (
+            "zeek-traces/smb/dssetup_DsRoleGetPrimaryDomainInformation_standalone_workstation.cap",
+            1_073_392_738_144_777_000,
+            LinkType::Ethernet,
+        ),
+        (
+            "zeek-traces/pcapng-multi-interface.pcapng",
+            1_767_663_089_500_330_493,
+            LinkType::Ethernet,
+        ),
+        (
+            "zeek-traces/linux_dlt_sll2.pcap",
+            1_660_534_249_872_259_000,
+            LinkType::LinuxSll2,
+        ),
+        (
+            "zeek-traces/redis/auth.pcap",
+            1_747_341_476_921_547_000,
+            LinkType::Null,
+        ),
+        (
+            "zeek-traces/tcp/payload-syn.pcap",
+            1_567_174_416_436_962_000,
+            LinkType::Raw,
+        ),
+        (
+            "zeek-traces/tcp/timeout-with-pings.pcap",
+            1_772_474_337_092_800_000,
+            LinkType::Ipv4,
+        ),
+    ];
+
+    #[test]
+    fn corpus_packet_counts_match_tshark() {
+        let Some(corpus) = corpus_dir() else { return };
+        for &(file, want) in CORPUS_COUNTS {
+            let path = corpus.join(file);
+            let mut src = open_file(&path).unwrap_or_else(|e| panic!("{e}"));
+            let got = read_all(&mut *src).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(got.len(), want, "{file}");
+            let s = src.skipped();
+            // Statistics and other blocks the sensor does not use are fine; damage is not.
+            let damage = (s.bad_records, s.bytes_skipped, s.truncated_records);
+            assert_eq!(damage, (0, 0, 0), "{file}");
+            assert!(src.take_warnings().is_empty(), "{file}");
+            assert_eq!(Some(src.bytes_read()), src.total_bytes(), "{file}");
+        }
+    }
+
+    #[test]
+    fn corpus_timestamps_and_link_types_match_tshark() {
+        let Some(corpus) = corpus_dir() else { return };
+        for &(file, ts, link) in CORPUS_FIRST {
+            let mut src = open_file(&corpus.join(file)).unwrap_or_else(|e| panic!("{e}"));
+            assert!(src.advance().unwrap());
+            let p = src.current().unwrap();
+            assert_eq!(p.ts.as_nanos(), ts, "{file}");
+            assert_eq!(p.link, link, "{file}");
+        }
+        // Two interfaces: nanosecond then microsecond resolution.
+        let path = corpus.join("zeek-traces/pcapng-multi-interface.pcapng");
+        let got = read_all(&mut *open_file(&path).unwrap()).unwrap();
+        let ts: Vec<u64> = got.iter().map(|p| p.ts).collect();
+        assert_eq!(
+            ts,
+            [
+                1_767_663_089_500_330_493,
+                1_767_663_089_514_291_940,
+                1_767_663_437_111_897_000,
+                1_767_663_437_126_460_000,
+                1_767_663_437_128_303_000,
+                1_767_663_437_140_942_000,
+            ]
+        );
+        let lens: Vec<usize> = got.iter().map(|p| p.data.len()).collect();
+        assert_eq!(lens, [96, 214, 70, 166, 70, 182]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            magic in prop_oneof![
+                Just(vec![0xd4, 0xc3, 0xb2, 0xa1]),
+                Just(vec![0xa1, 0xb2, 0x3c, 0x4d]),
+                Just(vec![0x0a, 0x0d, 0x0d, 0x0a]),
+                Just(vec![]),
+            ],
+            body in proptest::collection::vec(any::<u8>(), 0..2048),
+        ) {
+            let mut bytes = magic;
+            bytes.extend_from_slice(&body);
+            let len = bytes.len();
+            if let Ok(mut src) = open_reader(Cursor::new(bytes), Path::new("fuzz"), None) {
+                let mut n = 0;
+                while let Ok(true) = src.advance() {
+                    n += 1;
+                    prop_assert!(n <= len / 12);
+                }
+                prop_assert!(src.bytes_read() <= len as u64);
+            }
+        }
+    }
+}

@@ -431,24 +431,42 @@ mod tests {
             buf.extend_from_slice(data);
         }
         let got = read_all(&mut reader(buf)).unwrap();
-        assert_eq!(got, vec![pkt(10_000_020_000, b"one"), pkt(11_000_020_000, b"two!")]);
+        assert_eq!(
+            got,
+            vec![pkt(10_000_020_000, b"one"), pkt(11_000_020_000, b"two!")]
+        );
     }
 
     #[test]
     fn bad_file_headers_are_errors_with_offsets() {
         let mut b = PcapBuilder::new(Endian::Little, false, 1, 0).buf;
         b[4] = 3;
-        let e = PcapReader::new(Cursor::new(b.clone()), "v3.pcap", None).err().unwrap();
+        let e = PcapReader::new(Cursor::new(b.clone()), "v3.pcap", None)
+            .err()
+            .unwrap();
         assert!(matches!(e.kind, CaptureErrorKind::BadHeader(_)), "{e}");
         assert_eq!(e.offset, 4);
-        let e = PcapReader::new(Cursor::new(b[..10].to_vec()), "short.pcap", None).err().unwrap();
+        let e = PcapReader::new(Cursor::new(b[..10].to_vec()), "short.pcap", None)
+            .err()
+            .unwrap();
         assert!(
-            matches!(e.kind, CaptureErrorKind::Truncated { needed: 24, available: 10 }),
+            matches!(
+                e.kind,
+                CaptureErrorKind::Truncated {
+                    needed: 24,
+                    available: 10
+                }
+            ),
             "{e}"
         );
         assert!(e.to_string().starts_with("short.pcap: at byte 0: "), "{e}");
-        let e = PcapReader::new(Cursor::new(vec![1; 24]), "junk", None).err().unwrap();
-        assert!(matches!(e.kind, CaptureErrorKind::BadMagic(0x0101_0101)), "{e}");
+        let e = PcapReader::new(Cursor::new(vec![1; 24]), "junk", None)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e.kind, CaptureErrorKind::BadMagic(0x0101_0101)),
+            "{e}"
+        );
     }
 
     #[test]
@@ -483,7 +501,8 @@ mod tests {
         // A damaged header (absurd caplen) and some garbage, then good records again.
         b.record(1_600_000_000, 2, 0x00ff_ffff, 60, &[0x55; 37]);
         let good_at = b.buf.len() as u64;
-        b.packet(1_600_000_001, 3, b"good two").packet(1_600_000_002, 4, b"good three");
+        b.packet(1_600_000_001, 3, b"good two")
+            .packet(1_600_000_002, 4, b"good three");
         let mut r = reader(b.buf);
         let got = read_all(&mut r).unwrap();
         let data: Vec<&[u8]> = got.iter().map(|p| &p.data[..]).collect();
@@ -529,7 +548,8 @@ mod tests {
         let mut b = PcapBuilder::new(Endian::Little, false, 1, 0);
         // Resync needs two plausible headers in a row, so two packets between damages.
         for i in 0..500 {
-            b.packet(1_000 + i, 0, b"payload").packet(1_000 + i, 1, b"more");
+            b.packet(1_000 + i, 0, b"payload")
+                .packet(1_000 + i, 1, b"more");
             b.record(1_000 + i, 0, u32::MAX - i, 0, &[]);
         }
         b.packet(2_000, 0, b"last");
@@ -622,7 +642,11 @@ mod tests {
     fn valid_pcap() -> Vec<u8> {
         let mut b = PcapBuilder::new(Endian::Little, false, 1, 2000);
         for i in 0..40u32 {
-            b.packet(1_700_000_000 + i, i * 1000, &vec![i as u8; (i as usize * 37) % 200]);
+            b.packet(
+                1_700_000_000 + i,
+                i * 1000,
+                &vec![i as u8; (i as usize * 37) % 200],
+            );
         }
         b.buf
     }

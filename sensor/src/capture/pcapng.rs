@@ -623,3 +623,400 @@ impl PacketSource for PcapngReader {
         self.warnings.take()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::capture::testgen::{read_all, PcapngBuilder, Pkt};
+
+    const SEC: u64 = 1_000_000_000;
+
+    fn reader(bytes: Vec<u8>) -> PcapngReader {
+        let n = bytes.len() as u64;
+        PcapngReader::new(Cursor::new(bytes), "mem.pcapng", Some(n)).expect("valid section")
+    }
+
+    fn pkt(ts: u64, link: LinkType, wire_len: u32, data: &[u8]) -> Pkt {
+        Pkt {
+            ts,
+            link,
+            wire_len,
+            data: data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn clock_resolutions_and_offsets() {
+        let c = |r, o| Clock::new(r, o).timestamp(1_500_000_123).as_nanos();
+        assert_eq!(c(6, 0), 1_500_000_123_000);
+        assert_eq!(c(9, 0), 1_500_000_123);
+        assert_eq!(c(0, 0), 1_500_000_123 * SEC);
+        assert_eq!(c(12, 0), 1_500_000);
+        assert_eq!(c(0x80 | 10, 0), 1_500_000_123 * SEC / 1024);
+        assert_eq!(c(0x80 | 30, 0), 1_396_983_976); // 1_500_000_123 / 2^30 s, rounded down
+        assert_eq!(c(6, 100), 100 * SEC + 1_500_000_123_000);
+        assert_eq!(c(127, 0), 0);
+        assert_eq!(c(0xff, 0), 0);
+        // Negative results clamp to zero; overflows to the largest timestamp.
+        assert_eq!(c(6, -1_000_000), 0);
+        assert_eq!(
+            Clock::new(0, i64::MAX).timestamp(u64::MAX).as_nanos(),
+            u64::MAX
+        );
+    }
+
+    #[test]
+    fn reads_enhanced_packets_in_both_byte_orders() {
+        for e in [Endian::Little, Endian::Big] {
+            let mut b = PcapngBuilder::new(e);
+            b.idb(1, 0, None, None)
+                .epb(0, 1_700_000_000_000_001, b"hello")
+                .epb(0, 1_700_000_000_000_002, &[1; 9]);
+            let mut r = reader(b.buf);
+            let got = read_all(&mut r).unwrap();
+            assert_eq!(
+                got,
+                vec![
+                    pkt(1_700_000_000_000_001_000, LinkType::Ethernet, 15, b"hello"),
+                    pkt(1_700_000_000_000_002_000, LinkType::Ethernet, 19, &[1; 9]),
+                ],
+                "{e:?}"
+            );
+            assert_eq!(r.skipped(), SkipCounters::default());
+            assert!(r.take_warnings().is_empty());
+            assert_eq!(Some(r.bytes_read()), r.total_bytes());
+        }
+    }
+
+    #[test]
+    fn interfaces_carry_their_link_types_and_clocks() {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.idb(1, 0, Some(6), None)
+            .idb(101, 0, Some(9), Some(-10))
+            .idb(113, 0, Some(0x80 | 1), Some(1000))
+            .epb(0, 2_000_000, b"eth")
+            .epb(1, 12 * SEC + 5, b"raw")
+            .epb(2, 3, b"sll")
+            .pb(1, 11 * SEC, b"old block");
+        let got = read_all(&mut reader(b.buf)).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                pkt(2 * SEC, LinkType::Ethernet, 13, b"eth"),
+                pkt(2 * SEC + 5, LinkType::Raw, 13, b"raw"),
+                pkt(1001 * SEC + SEC / 2, LinkType::LinuxSll, 13, b"sll"),
+                pkt(SEC, LinkType::Raw, 9, b"old block"),
+            ]
+        );
+    }
+
+    #[test]
+    fn simple_packets_use_interface_zero_and_the_last_timestamp() {
+        let mut b = PcapngBuilder::new(Endian::Big);
+        b.idb(228, 4, Some(9), None)
+            .spb(3, b"abc")
+            .idb(1, 0, None, None)
+            .epb(1, 77, b"timed")
+            .spb(9, b"abcdefghi");
+        let got = read_all(&mut reader(b.buf)).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                pkt(0, LinkType::Ipv4, 3, b"abc"),
+                pkt(77_000, LinkType::Ethernet, 15, b"timed"),
+                // Cut at interface 0's snap length.
+                pkt(77_000, LinkType::Ipv4, 9, b"abcd"),
+            ]
+        );
+    }
+
+    #[test]
+    fn other_blocks_are_counted_and_skipped() {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.block(BT_NRB, &[0; 8])
+            .idb(1, 0, None, None)
+            .block(BT_ISB, &[1; 20])
+            .block(BT_CUSTOM, b"vendor stuff")
+            .block(0x1234_5678, &[])
+            .epb(0, 1, b"x")
+            .block(BT_DSB, &[2; 33]);
+        let mut r = reader(b.buf);
+        assert_eq!(read_all(&mut r).unwrap().len(), 1);
+        assert_eq!(
+            r.skipped(),
+            SkipCounters {
+                unknown_blocks: 5,
+                ..Default::default()
+            }
+        );
+        assert!(r.take_warnings().is_empty());
+    }
+
+    #[test]
+    fn each_section_has_its_byte_order_and_interfaces() {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.idb(1, 0, None, None)
+            .idb(101, 0, None, None)
+            .epb(1, 1, b"s1")
+            .section(Endian::Big)
+            .idb(229, 0, Some(9), None)
+            .epb(0, 2, b"s2")
+            .epb(1, 3, b"gone") // interface 1 belonged to the first section
+            .section(Endian::Little)
+            .idb(0, 0, None, None)
+            .epb(0, 4, b"s3");
+        let mut r = reader(b.buf);
+        let got = read_all(&mut r).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                pkt(1000, LinkType::Raw, 12, b"s1"),
+                pkt(2, LinkType::Ipv6, 12, b"s2"),
+                pkt(4000, LinkType::Null, 12, b"s3"),
+            ]
+        );
+        assert_eq!(r.skipped().bad_records, 1);
+        let w = r.take_warnings();
+        assert!(
+            matches!(w[0].kind, CaptureErrorKind::UnknownInterface(1)),
+            "{}",
+            w[0]
+        );
+    }
+
+    #[test]
+    fn packets_before_any_interface_or_overflowing_their_block_are_bad_records() {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.epb(0, 1, b"no interface yet")
+            .spb(4, b"nope")
+            .idb(1, 0, None, None);
+        let bad_at = b.buf.len() as u64;
+        let mut body = Vec::new();
+        for v in [0u32, 0, 1, 500, 500] {
+            body.extend_from_slice(&v.to_le_bytes());
+        }
+        b.block(BT_EPB, &body).epb(0, 5, b"fine");
+        let mut r = reader(b.buf);
+        assert_eq!(read_all(&mut r).unwrap().len(), 1);
+        assert_eq!(r.skipped().bad_records, 3);
+        let w = r.take_warnings();
+        assert_eq!(w.len(), 3);
+        assert!(matches!(w[0].kind, CaptureErrorKind::UnknownInterface(0)));
+        assert!(matches!(w[1].kind, CaptureErrorKind::UnknownInterface(0)));
+        assert_eq!(w[2].offset, bad_at);
+        assert!(
+            w[2].to_string().contains("captured length 500 exceeds"),
+            "{}",
+            w[2]
+        );
+    }
+
+    #[test]
+    fn truncated_block_ends_cleanly() {
+        let mut b = PcapngBuilder::new(Endian::Big);
+        b.idb(1, 0, None, None).epb(0, 1, b"one");
+        let cut_at = b.buf.len();
+        b.epb(0, 2, b"two, cut");
+        for keep in [cut_at + 5, b.buf.len() - 1] {
+            let mut r = reader(b.buf[..keep].to_vec());
+            assert_eq!(read_all(&mut r).unwrap().len(), 1);
+            assert_eq!(r.skipped().truncated_records, 1);
+            let w = r.take_warnings();
+            assert_eq!(w[0].offset, cut_at as u64);
+            assert!(matches!(w[0].kind, CaptureErrorKind::Truncated { .. }));
+        }
+    }
+
+    #[test]
+    fn bad_block_lengths_resync() {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.idb(1, 0, None, None).epb(0, 1, b"before");
+        let bad_at = b.buf.len();
+        // Damage kinds: absurd, unaligned, too small, trailer mismatch.
+        let damages: [(u32, Option<u32>); 4] =
+            [(0x7fff_0000, None), (30, None), (8, None), (32, Some(36))];
+        for (len, trailer) in damages {
+            let mut bytes = b.buf.clone();
+            bytes.extend_from_slice(&BT_EPB.to_le_bytes());
+            bytes.extend_from_slice(&len.to_le_bytes());
+            bytes.extend_from_slice(&[0xcc; 21]); // garbage, not a multiple of 4
+            if let Some(t) = trailer {
+                bytes.truncate(bad_at + 28);
+                bytes.extend_from_slice(&t.to_le_bytes());
+            }
+            let good_at = bytes.len();
+            let mut tail = PcapngBuilder::new(Endian::Little);
+            tail.buf.clear();
+            tail.epb(0, 2, b"after").epb(0, 3, b"and more");
+            bytes.extend_from_slice(&tail.buf);
+            let mut r = reader(bytes);
+            let got = read_all(&mut r).unwrap();
+            let data: Vec<&[u8]> = got.iter().map(|p| &p.data[..]).collect();
+            assert_eq!(data, [&b"before"[..], b"after", b"and more"], "len {len}");
+            assert_eq!(r.skipped().bad_records, 1);
+            assert_eq!(r.skipped().bytes_skipped, (good_at - bad_at) as u64);
+            let w = r.take_warnings();
+            assert_eq!(w[0].offset, bad_at as u64);
+            if len > MAX_BLOCK_LEN {
+                assert!(matches!(w[0].kind, CaptureErrorKind::AbsurdLength { .. }));
+            }
+        }
+    }
+
+    #[test]
+    fn resync_finds_a_new_section() {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.idb(1, 0, None, None).epb(0, 1, b"a");
+        b.buf.extend_from_slice(&[0xff; 13]);
+        b.section(Endian::Big)
+            .idb(101, 0, None, None)
+            .epb(0, 1, b"b");
+        let got = read_all(&mut reader(b.buf)).unwrap();
+        assert_eq!(got[1], pkt(1000, LinkType::Raw, 11, b"b"));
+    }
+
+    #[test]
+    fn bad_section_headers() {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.buf[OFF_SHB_MAJOR] = 2;
+        let e = PcapngReader::new(Cursor::new(b.buf.clone()), "v2.pcapng", None)
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .starts_with("v2.pcapng: at byte 12: bad header"),
+            "{e}"
+        );
+        b.buf[OFF_SHB_BOM] = 0;
+        let e = PcapngReader::new(Cursor::new(b.buf.clone()), "bom", None)
+            .err()
+            .unwrap();
+        assert_eq!(e.offset, OFF_SHB_BOM as u64);
+        let e = PcapngReader::new(Cursor::new(b.buf[..20].to_vec()), "s", None)
+            .err()
+            .unwrap();
+        assert!(matches!(
+            e.kind,
+            CaptureErrorKind::Truncated {
+                needed: 28,
+                available: 20
+            }
+        ));
+
+        // A later section of an unknown version is skipped as a whole.
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.idb(1, 0, None, None).epb(0, 1, b"a");
+        let v2 = b.buf.len() + OFF_SHB_MAJOR;
+        b.section(Endian::Little)
+            .idb(1, 0, None, None)
+            .epb(0, 2, b"b");
+        let skipped_len = b.buf.len() - (v2 - OFF_SHB_MAJOR) - MIN_SHB_LEN; // its IDB and EPB
+        b.section(Endian::Little)
+            .idb(1, 0, None, None)
+            .epb(0, 3, b"c");
+        b.buf[v2] = 2;
+        let mut r = reader(b.buf);
+        let got = read_all(&mut r).unwrap();
+        let data: Vec<&[u8]> = got.iter().map(|p| &p.data[..]).collect();
+        assert_eq!(data, [b"a", b"c"]);
+        assert_eq!(r.skipped().bad_records, 1);
+        assert_eq!(r.skipped().bytes_skipped, skipped_len as u64);
+    }
+
+    #[test]
+    fn large_blocks_grow_the_buffer_within_bounds() {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        let big = vec![7u8; 6 << 20];
+        b.idb(1, 0, None, None).epb(0, 1, &big).epb(0, 2, b"small");
+        let mut r = reader(b.buf);
+        let got = read_all(&mut r).unwrap();
+        assert_eq!(got[0].data.len(), big.len());
+        assert_eq!(got[1].data, b"small");
+        assert!(r.input().capacity() <= MAX_BLOCK_LEN as usize);
+    }
+
+    fn read_checked(bytes: Vec<u8>) {
+        let len = bytes.len();
+        let Ok(mut r) = PcapngReader::new(Cursor::new(bytes), "fuzz", Some(len as u64)) else {
+            return;
+        };
+        let mut packets = 0usize;
+        let mut last_read = r.bytes_read();
+        while let Ok(true) = r.advance() {
+            packets += 1;
+            let p = r.current().expect("staged");
+            assert!(p.wire_len as usize >= p.data.len());
+            assert!(r.bytes_read() >= last_read + MIN_BLOCK_LEN as u64);
+            last_read = r.bytes_read();
+            assert!(packets <= len / MIN_BLOCK_LEN);
+            assert!(r.input().capacity() <= r.input().max_capacity());
+            assert!(r.ifaces.len() <= MAX_INTERFACES);
+        }
+        assert!(r.bytes_read() <= len as u64);
+        assert!(r.take_warnings().len() <= crate::capture::input::MAX_WARNINGS);
+    }
+
+    fn valid_pcapng() -> Vec<u8> {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.idb(1, 0, Some(9), Some(5)).idb(101, 100, None, None);
+        for i in 0..20u32 {
+            let data = vec![i as u8; (i as usize * 37) % 150];
+            b.epb(i % 2, u64::from(i) << 20, &data);
+            if i % 5 == 0 {
+                b.spb(i * 3, &data).block(BT_ISB, &[0; 12]);
+            }
+            if i == 10 {
+                b.section(Endian::Big)
+                    .idb(1, 0, Some(0x80 | 20), None)
+                    .pb(0, 99, &data);
+            }
+        }
+        b.buf
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_blocks_never_panic(
+            big in any::<bool>(),
+            body in proptest::collection::vec(any::<u8>(), 0..4096),
+        ) {
+            let mut bytes = PcapngBuilder::new(if big { Endian::Big } else { Endian::Little }).buf;
+            bytes.extend_from_slice(&body);
+            read_checked(bytes);
+        }
+
+        #[test]
+        fn mutated_pcapng_never_panics(
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..16),
+            cut in any::<usize>(),
+        ) {
+            let mut bytes = valid_pcapng();
+            for (at, v) in edits {
+                let n = bytes.len();
+                bytes[at % n] = v;
+            }
+            let keep = cut % (bytes.len() + 1);
+            bytes.truncate(keep.max(bytes.len() / 2));
+            read_checked(bytes);
+        }
+
+        #[test]
+        fn inserted_or_deleted_bytes_never_panic(
+            at in any::<usize>(),
+            insert in proptest::collection::vec(any::<u8>(), 0..64),
+            delete in 0usize..64,
+        ) {
+            let mut bytes = valid_pcapng();
+            let at = MIN_SHB_LEN + at % (bytes.len() - MIN_SHB_LEN);
+            let end = (at + delete).min(bytes.len());
+            bytes.splice(at..end, insert);
+            read_checked(bytes);
+        }
+    }
+}

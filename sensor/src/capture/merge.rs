@@ -257,6 +257,17 @@ impl Many {
     }
 }
 
+#[cfg(test)]
+impl MergedSource {
+    /// Files open right now.
+    fn open_count(&self) -> usize {
+        match &self.inner {
+            Inner::Single(_) => 1,
+            Inner::Many(m) => m.open_sources().count(),
+        }
+    }
+}
+
 impl PacketSource for MergedSource {
     fn advance(&mut self) -> Result<bool, CaptureError> {
         match &mut self.inner {
@@ -311,6 +322,284 @@ impl PacketSource for MergedSource {
                 }
                 w
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::capture::input::Endian;
+    use crate::capture::testgen::{read_all, PcapBuilder, PcapngBuilder, TempDir};
+    use crate::capture::LinkType;
+    use crate::testutil::corpus_dir;
+
+    const SEC: u64 = 1_000_000_000;
+
+    fn pcap(packets: &[(u32, &str)]) -> Vec<u8> {
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 0);
+        for &(secs, label) in packets {
+            b.packet(secs, 0, label.as_bytes());
+        }
+        b.buf
+    }
+
+    fn labels(src: &mut dyn PacketSource) -> Vec<String> {
+        read_all(src)
+            .unwrap()
+            .into_iter()
+            .map(|p| String::from_utf8(p.data).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn merges_three_files_by_time_ties_to_the_earlier_file() {
+        let dir = TempDir::new("merge3");
+        let a = dir.write(
+            "a.pcap",
+            &pcap(&[(1, "a1"), (4, "a4a"), (4, "a4b"), (2, "a2"), (9, "a9")]),
+        );
+        let mut b = PcapngBuilder::new(Endian::Big);
+        b.idb(101, 0, Some(0), None);
+        for (t, l) in [(1, "b1"), (3, "b3"), (4, "b4"), (8, "b8")] {
+            b.epb(0, t, l.as_bytes());
+        }
+        let b_path = dir.write("b.pcapng", &b.buf);
+        let mut c = PcapBuilder::new(Endian::Big, true, 1, 0);
+        c.packet(0, 0, b"c0")
+            .packet(4, 0, b"c4")
+            .packet(10, 0, b"c10");
+        let c_path = dir.write("c.pcap", &c.buf);
+        let files = [a, b_path, c_path];
+        let mut m = MergedSource::open(&files).unwrap();
+        let total: u64 = files.iter().map(|f| fs::metadata(f).unwrap().len()).sum();
+        assert_eq!(m.total_bytes(), Some(total));
+        assert_eq!(m.bytes_read(), 0);
+        let got = read_all(&mut m).unwrap();
+        let got: Vec<(String, u64, LinkType)> = got
+            .into_iter()
+            .map(|p| (String::from_utf8(p.data).unwrap(), p.ts / SEC, p.link))
+            .collect();
+        let want = [
+            "c0", "a1", "b1", "b3", "a4a", "a4b", "a2", "b4", "c4", "b8", "a9", "c10",
+        ];
+        let names: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
+        assert_eq!(names, want);
+        for (label, secs, link) in &got {
+            assert_eq!(label[1..].trim_end_matches(['a', 'b']), secs.to_string());
+            let want_link = if label.starts_with('b') {
+                LinkType::Raw
+            } else {
+                LinkType::Ethernet
+            };
+            assert_eq!(*link, want_link);
+        }
+        assert_eq!(m.bytes_read(), total);
+        assert_eq!(m.skipped(), SkipCounters::default());
+        assert_eq!(m.open_count(), 0);
+    }
+
+    #[test]
+    fn one_file_reads_as_itself() {
+        let dir = TempDir::new("one");
+        let f = dir.write("only.pcap", &pcap(&[(5, "x"), (3, "y")]));
+        let mut m = MergedSource::open(std::slice::from_ref(&f)).unwrap();
+        assert!(matches!(m.inner, Inner::Single(_)));
+        assert_eq!(labels(&mut m), ["x", "y"]);
+        assert_eq!(Some(m.bytes_read()), m.total_bytes());
+        let mut none = MergedSource::open(&[]).unwrap();
+        assert!(!none.advance().unwrap());
+        assert_eq!(none.total_bytes(), Some(0));
+    }
+
+    #[test]
+    fn damage_is_aggregated_across_files() {
+        let dir = TempDir::new("damage");
+        let mut t = pcap(&[(1, "t1"), (3, "t3")]);
+        t.truncate(t.len() - 1);
+        let truncated = dir.write("t.pcap", &t);
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 0);
+        b.packet(2, 0, b"b2");
+        b.record(2, 0, u32::MAX, 0, b"junk");
+        b.packet(4, 0, b"b4");
+        let absurd = dir.write("b.pcap", &b.buf);
+        let empty = dir.write("e.pcap", &pcap(&[]));
+        let mut cut = pcap(&[(0, "gone")]);
+        cut.truncate(30);
+        let only_cut = dir.write("z.pcap", &cut);
+        let mut m =
+            MergedSource::open(&[truncated.clone(), absurd.clone(), empty, only_cut.clone()])
+                .unwrap();
+        assert_eq!(labels(&mut m), ["t1", "b2", "b4"]);
+        let s = m.skipped();
+        assert_eq!(
+            (s.truncated_records, s.bad_records, s.bytes_skipped),
+            (2, 1, 20)
+        );
+        let mut w: Vec<(PathBuf, u64)> = m
+            .take_warnings()
+            .into_iter()
+            .map(|e| (e.path, e.offset))
+            .collect();
+        w.sort();
+        assert_eq!(w, [(absurd, 42), (truncated, 42), (only_cut, 24)]);
+        assert_eq!(Some(m.bytes_read()), m.total_bytes());
+    }
+
+    #[test]
+    fn rotated_files_are_opened_one_at_a_time() {
+        let dir = TempDir::new("rotated");
+        let files: Vec<PathBuf> = (0..50u32)
+            .map(|i| {
+                let p = [(i * 10, "p"), (i * 10 + 5, "q"), (i * 10 + 9, "r")];
+                dir.write(&format!("cap.pcap.{i:03}"), &pcap(&p))
+            })
+            .collect();
+        let mut m = MergedSource::open(&files).unwrap();
+        let mut n = 0;
+        let mut last = 0;
+        while m.advance().unwrap() {
+            let ts = m.current().unwrap().ts.as_nanos();
+            assert!(ts >= last);
+            last = ts;
+            n += 1;
+            assert!(m.open_count() <= 1, "{} files open", m.open_count());
+        }
+        assert_eq!(n, 150);
+    }
+
+    #[test]
+    fn files_changed_since_open_still_merge() {
+        let dir = TempDir::new("changed");
+        let a = dir.write("a.pcap", &pcap(&[(1, "a1"), (5, "a5")]));
+        let b = dir.write("b.pcap", &pcap(&[(2, "b2")]));
+        let c = dir.write("c.pcap", &pcap(&[(3, "c3")]));
+        let mut m = MergedSource::open(&[a, b.clone(), c.clone()]).unwrap();
+        fs::write(&b, pcap(&[(6, "b6")])).unwrap();
+        fs::write(&c, pcap(&[])).unwrap();
+        assert_eq!(labels(&mut m), ["a1", "a5", "b6"]);
+    }
+
+    #[test]
+    fn open_errors_name_the_file() {
+        let dir = TempDir::new("errors");
+        let good = dir.write("good.pcap", &pcap(&[(1, "x")]));
+        let bad = dir.write("bad.pcap", b"not a capture");
+        let e = MergedSource::open(&[good.clone(), bad.clone()])
+            .err()
+            .unwrap();
+        assert_eq!(e.path, bad);
+        let missing = dir.path().join("missing.pcap");
+        let e = MergedSource::open(&[good, missing.clone()]).err().unwrap();
+        assert_eq!(e.path, missing);
+    }
+
+    #[test]
+    fn expand_inputs_picks_capture_files_sorted() {
+        let dir = TempDir::new("expand");
+        let cap = pcap(&[(1, "x")]);
+        let ng = PcapngBuilder::new(Endian::Little).buf;
+        for name in [
+            "b.pcap", "a.PCAPNG", "c.cap", "d.dmp", "e.pcap.1", "e.pcap.2", "odd.pcap",
+        ] {
+            dir.write(name, &cap);
+        }
+        dir.write("no_extension", &ng);
+        dir.write("README.md", b"# notes");
+        dir.write("x.pcap.gz", &[0x1f, 0x8b, 0x08, 0x00]);
+        dir.write(".hidden.pcap", &cap);
+        fs::create_dir(dir.path().join("sub.pcap")).unwrap();
+        let single = dir.write("README.txt", b"given by name: taken as is");
+        let got = expand_inputs(&[single.clone(), dir.path().to_path_buf()]).unwrap();
+        let names: Vec<String> = got
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "README.txt",
+                "a.PCAPNG",
+                "b.pcap",
+                "c.cap",
+                "d.dmp",
+                "e.pcap.1",
+                "e.pcap.2",
+                "no_extension",
+                "odd.pcap"
+            ]
+        );
+        assert_eq!(got[0], single);
+    }
+
+    #[test]
+    fn expand_inputs_errors_name_the_path() {
+        let dir = TempDir::new("expand-err");
+        let missing = dir.path().join("nope");
+        let e = expand_inputs(&[missing.clone()]).err().unwrap();
+        assert_eq!(e.path, missing);
+        assert!(e
+            .to_string()
+            .starts_with(&format!("{}: at byte 0: ", missing.display())));
+        dir.write("notes.txt", b"nothing to read");
+        let e = expand_inputs(&[dir.path().to_path_buf()]).err().unwrap();
+        assert!(e.to_string().contains("no capture files"), "{e}");
+    }
+
+    #[test]
+    fn corpus_directory_merges_in_time_order() {
+        let Some(corpus) = corpus_dir() else { return };
+        // 9 files, 29 packets (tshark), each file in strict time order (capinfos -o).
+        let files = expand_inputs(&[corpus.join("zeek-traces/dnssec")]).unwrap();
+        assert_eq!(files.len(), 9);
+        let mut m = MergedSource::open(&files).unwrap();
+        let got = read_all(&mut m).unwrap();
+        assert_eq!(got.len(), 29);
+        assert!(got.windows(2).all(|w| w[0].ts <= w[1].ts));
+        assert_eq!(Some(m.bytes_read()), m.total_bytes());
+    }
+
+    /// The merge order by definition: repeatedly the earliest head, ties to the earlier file.
+    fn reference_merge(files: &[Vec<(u32, String)>]) -> Vec<String> {
+        let mut pos = vec![0; files.len()];
+        let mut out = Vec::new();
+        loop {
+            let next = (0..files.len())
+                .filter_map(|i| files[i].get(pos[i]).map(|p| (p.0, i)))
+                .min();
+            let Some((_, i)) = next else { return out };
+            out.push(files[i][pos[i]].1.clone());
+            pos[i] += 1;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn merge_matches_reference(
+            times in proptest::collection::vec(proptest::collection::vec(0u32..20, 0..12), 1..6),
+        ) {
+            let dir = TempDir::new("prop");
+            let files: Vec<Vec<(u32, String)>> = times
+                .iter()
+                .enumerate()
+                .map(|(f, ts)| {
+                    ts.iter().enumerate().map(|(k, &t)| (t, format!("{f}.{k}"))).collect()
+                })
+                .collect();
+            let paths: Vec<PathBuf> = files
+                .iter()
+                .enumerate()
+                .map(|(f, pkts)| {
+                    let p: Vec<(u32, &str)> = pkts.iter().map(|(t, l)| (*t, l.as_str())).collect();
+                    dir.write(&format!("{f}.pcap"), &pcap(&p))
+                })
+                .collect();
+            let mut m = MergedSource::open(&paths).unwrap();
+            prop_assert_eq!(labels(&mut m), reference_merge(&files));
         }
     }
 }

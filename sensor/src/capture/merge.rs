@@ -538,7 +538,7 @@ mod tests {
     fn expand_inputs_errors_name_the_path() {
         let dir = TempDir::new("expand-err");
         let missing = dir.path().join("nope");
-        let e = expand_inputs(&[missing.clone()]).err().unwrap();
+        let e = expand_inputs(std::slice::from_ref(&missing)).err().unwrap();
         assert_eq!(e.path, missing);
         assert!(e
             .to_string()

@@ -202,7 +202,7 @@ pub(crate) fn open_file_buffered(
     };
     let file = File::open(path).map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
-    let total = meta.is_file().then(|| meta.len());
+    let total = meta.is_file().then_some(meta.len());
     open_input(Input::new(
         Box::new(file),
         path.to_path_buf(),

@@ -620,11 +620,7 @@ mod tests {
         };
         let mut packets = 0usize;
         let mut last_read = r.bytes_read();
-        loop {
-            match r.advance() {
-                Ok(true) => {}
-                Ok(false) | Err(_) => break,
-            }
+        while let Ok(true) = r.advance() {
             packets += 1;
             let p = r.current().expect("staged");
             assert!(p.data.len() <= MAX_CAPLEN as usize);

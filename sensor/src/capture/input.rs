@@ -180,11 +180,18 @@ impl Input {
 
     /// Makes at least `need` bytes available unless the input ends first; returns how many are.
     /// Invalidates positions in `buffer()`.
+    #[inline]
     pub(crate) fn fill(&mut self, need: usize) -> Result<usize, CaptureError> {
         let have = self.end - self.start;
         if have >= need || self.eof {
             return Ok(have);
         }
+        self.refill(need)
+    }
+
+    /// The slow path of `fill`: compact, grow, read.
+    #[inline(never)]
+    fn refill(&mut self, need: usize) -> Result<usize, CaptureError> {
         let need = need.min(self.max);
         // Move the unconsumed tail (less than one record) to the front.
         if self.start > 0 {

@@ -1,32 +1,23 @@
-//! Helpers for tests across the crate.
-
+//! Helpers shared by tests: where the public corpus lives.
 use std::path::PathBuf;
 
-/// Environment variable naming the shared test corpus directory.
-pub const CORPUS_ENV: &str = "SENSOR_CORPUS_DIR";
-/// Default corpus location, relative to the sensor crate's manifest directory.
-const DEFAULT_CORPUS: &str = "../../shared/corpus";
-
-/// The shared test corpus (`$SENSOR_CORPUS_DIR`, by default `../../shared/corpus` from the sensor
-/// crate). When it is missing, panics under `CI=true` (a CI run must not skip silently), and
-/// otherwise prints a skip line and returns `None` so the calling test can return early.
+/// The shared corpus directory (`SENSOR_CORPUS_DIR`, default `../shared/corpus` beside the
+/// repository). Missing: a failure under CI (`CI=true`), a printed skip elsewhere.
 pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os(CORPUS_ENV) {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CORPUS),
-    };
+    let dir = std::env::var_os("SENSOR_CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
     if dir.is_dir() {
         return Some(dir);
     }
-    let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
-    if ci {
+    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
         panic!(
-            "test corpus missing: {} is not a directory (set {CORPUS_ENV} to its location)",
+            "corpus directory {} is missing (set SENSOR_CORPUS_DIR)",
             dir.display()
         );
     }
     eprintln!(
-        "skipped: test corpus not found at {} (set {CORPUS_ENV} to run this test)",
+        "SKIPPED: corpus directory {} is missing (set SENSOR_CORPUS_DIR)",
         dir.display()
     );
     None

@@ -73,6 +73,12 @@ pub(crate) enum Verdict {
     NeedMore,
 }
 
+impl Verdict {
+    pub(crate) fn is_match(&self) -> bool {
+        matches!(self, Verdict::Match)
+    }
+}
+
 /// A read-only window over a byte stream: `avail()` is what was read and not yet consumed.
 pub(crate) struct Input {
     src: Box<dyn Read + Send>,

@@ -203,66 +203,95 @@ impl PcapReader {
         Ok(false)
     }
 
-    /// Steps over a record with an absurd length to the next plausible record header.
+    /// What resynchronisation needs to judge candidate records.
+    fn plausibility(&self) -> Plausibility {
+        Plausibility {
+            endian: self.endian,
+            header_len: self.record_header_len,
+            caplen_limit: self.caplen_limit,
+            frac_limit: self.frac_limit,
+            last_secs: self.last_secs,
+        }
+    }
+
+    /// Steps over a damaged record to the next plausible record header.
     #[cold]
-    fn resync(&mut self, caplen: u32) -> Result<(), CaptureError> {
+    fn resync(&mut self, kind: CaptureErrorKind) -> Result<(), CaptureError> {
         let start = self.input.pos();
         self.skipped.bad_records += 1;
-        self.warnings.push(self.input.error(
-            start,
-            CaptureErrorKind::AbsurdLength {
-                length: caplen.into(),
-                limit: self.caplen_limit.into(),
-            },
-        ));
+        self.warnings.push(self.input.error(start, kind));
         self.input.consume(1);
-        let endian = self.endian;
-        let hl = self.record_header_len;
-        let limit = self.caplen_limit;
-        let frac_limit = self.frac_limit;
-        let last_secs = self.last_secs;
-        let window = 2 * hl + limit as usize;
-        let plausible = |b: &[u8]| -> Option<RecordHeader> {
-            let h = Self::parse_header(endian, b.first_chunk()?);
-            let ok = h.caplen <= limit
-                && h.caplen <= h.origlen
-                && h.origlen <= RESYNC_MAX_WIRE_LEN
-                && h.frac < frac_limit;
-            ok.then_some(h)
-        };
-        let near = |a: u32, b: u32| a.abs_diff(b) <= RESYNC_TS_WINDOW_SECS;
-        let found = self.input.scan(window, |b, eof| {
-            if b.len() < hl {
-                return if eof {
-                    Verdict::NoMatch
-                } else {
-                    Verdict::NeedMore
-                };
-            }
-            let Some(h) = plausible(b) else {
-                return Verdict::NoMatch;
-            };
-            // Runs of zeros look like empty records: demand some bytes.
-            if h.caplen == 0 || last_secs.is_some_and(|s| !near(s, h.secs)) {
-                return Verdict::NoMatch;
-            }
-            let next = hl + h.caplen as usize;
-            match b.get(next..) {
-                Some(rest) if rest.len() >= hl => match plausible(rest) {
-                    Some(n) if near(n.secs, h.secs) => Verdict::Match,
-                    _ => Verdict::NoMatch,
-                },
-                // A record that ends exactly at the end of the file needs no successor.
-                Some(rest) if eof && rest.is_empty() => Verdict::Match,
-                _ if eof => Verdict::NoMatch,
-                _ => Verdict::NeedMore,
-            }
-        })?;
+        let p = self.plausibility();
+        let window = 2 * p.header_len + p.caplen_limit as usize;
+        let found = self.input.scan(window, |b, eof| p.check(b, eof))?;
         self.skipped.bytes_skipped += self.input.pos() - start;
         if !found {
             self.done = true;
         }
         Ok(())
+    }
+
+    /// At the end of the input, whether a plausible record starts after the cursor: then the
+    /// record that seems cut short has a damaged length instead.
+    #[cold]
+    fn record_follows(&self) -> bool {
+        let p = self.plausibility();
+        let rest = self.input.avail();
+        (1..rest.len()).any(|i| rest.get(i..).is_some_and(|b| p.check(b, true).is_match()))
+    }
+}
+
+/// The tests a resynchronisation candidate must pass.
+#[derive(Clone, Copy)]
+struct Plausibility {
+    endian: Endian,
+    header_len: usize,
+    caplen_limit: u32,
+    frac_limit: u32,
+    last_secs: Option<u32>,
+}
+
+impl Plausibility {
+    /// The record header at `b` if its fields are sane.
+    fn header(&self, b: &[u8]) -> Option<RecordHeader> {
+        let h = PcapReader::parse_header(self.endian, b.first_chunk()?);
+        let ok = h.caplen <= self.caplen_limit
+            && h.caplen <= h.origlen
+            && h.origlen <= RESYNC_MAX_WIRE_LEN
+            && h.frac < self.frac_limit;
+        ok.then_some(h)
+    }
+
+    /// Whether a record starts at `b`: a sane header near the last good time, followed by
+    /// another sane header near its own time (or by the end of the input).
+    fn check(&self, b: &[u8], eof: bool) -> Verdict {
+        let hl = self.header_len;
+        let near = |a: u32, b: u32| a.abs_diff(b) <= RESYNC_TS_WINDOW_SECS;
+        if b.len() < hl {
+            return if eof {
+                Verdict::NoMatch
+            } else {
+                Verdict::NeedMore
+            };
+        }
+        let Some(h) = self.header(b) else {
+            return Verdict::NoMatch;
+        };
+        // Runs of zeros look like empty records: demand some bytes.
+        if h.caplen == 0 || self.last_secs.is_some_and(|s| !near(s, h.secs)) {
+            return Verdict::NoMatch;
+        }
+        let next = hl + h.caplen as usize;
+        match b.get(next..) {
+            Some(rest) if rest.len() >= hl => match self.header(rest) {
+                Some(n) if near(n.secs, h.secs) => Verdict::Match,
+                _ => Verdict::NoMatch,
+            },
+            // A record that ends exactly at the end of the input needs no successor.
+            Some(rest) if eof && rest.is_empty() => Verdict::Match,
+            _ if eof => Verdict::NoMatch,
+            _ => Verdict::NeedMore,
+        }
     }
 }
 
@@ -286,13 +315,23 @@ impl PacketSource for PcapReader {
             };
             let h = Self::parse_header(self.endian, hb);
             if h.caplen > self.caplen_limit {
-                self.resync(h.caplen)?;
+                self.resync(CaptureErrorKind::AbsurdLength {
+                    length: h.caplen.into(),
+                    limit: self.caplen_limit.into(),
+                })?;
                 continue;
             }
             let need = hl + h.caplen as usize;
             if self.input.avail().len() < need {
                 let n = self.input.fill(need)?;
                 if n < need {
+                    if self.record_follows() {
+                        self.resync(CaptureErrorKind::BadHeader(format!(
+                            "a {need}-byte record runs past the end of the file, \
+                             yet records follow"
+                        )))?;
+                        continue;
+                    }
                     return self.truncated(need, n);
                 }
             }
@@ -519,6 +558,28 @@ mod tests {
             CaptureErrorKind::AbsurdLength { length: 0x00ff_ffff, limit: l } if l == limit
         ));
         assert!(r.take_warnings().is_empty(), "warnings are handed out once");
+    }
+
+    #[test]
+    fn length_past_the_end_with_records_after_it_is_damage_not_truncation() {
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 0);
+        b.packet(100, 0, b"one");
+        let bad_at = b.buf.len() as u64;
+        // Plausible length, but more than what is left of the file.
+        b.record(100, 1, 5000, 5000, b"xyz");
+        b.packet(101, 0, b"two").packet(102, 0, b"three");
+        let mut r = reader(b.buf);
+        let got = read_all(&mut r).unwrap();
+        let data: Vec<&[u8]> = got.iter().map(|p| &p.data[..]).collect();
+        assert_eq!(data, [&b"one"[..], b"two", b"three"]);
+        let s = r.skipped();
+        assert_eq!(
+            (s.bad_records, s.truncated_records, s.bytes_skipped),
+            (1, 0, 19)
+        );
+        let w = r.take_warnings();
+        assert_eq!(w[0].offset, bad_at);
+        assert!(w[0].to_string().contains("runs past the end"), "{}", w[0]);
     }
 
     #[test]

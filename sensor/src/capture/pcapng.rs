@@ -429,6 +429,18 @@ impl PcapngReader {
         Ok(())
     }
 
+    /// At the end of the input, whether a plausible block starts after the cursor: then the
+    /// block that seems cut short has a damaged length instead.
+    #[cold]
+    fn block_follows(&self) -> bool {
+        let rest = self.input.avail();
+        let n_ifaces = self.ifaces.len();
+        (1..rest.len()).any(|i| {
+            rest.get(i..)
+                .is_some_and(|b| resync_candidate(b, true, self.endian, n_ifaces).is_match())
+        })
+    }
+
     /// Handles a validated Section Header Block.
     fn section_header(&mut self, at: u64, endian: Endian, major: u16) {
         self.ifaces.clear();
@@ -520,6 +532,12 @@ impl PacketSource for PcapngReader {
             let len = len as usize;
             let n = self.input.fill(len)?;
             if n < len {
+                if self.block_follows() {
+                    self.resync(CaptureErrorKind::BadHeader(format!(
+                        "a {len}-byte block runs past the end of the file, yet blocks follow"
+                    )))?;
+                    continue;
+                }
                 return self.truncated(len, n);
             }
             let block = self.input.avail().get(..len).unwrap_or(&[]);
@@ -865,6 +883,25 @@ mod tests {
                 assert!(matches!(w[0].kind, CaptureErrorKind::AbsurdLength { .. }));
             }
         }
+    }
+
+    #[test]
+    fn length_past_the_end_with_blocks_after_it_is_damage_not_truncation() {
+        let mut b = PcapngBuilder::new(Endian::Little);
+        b.idb(1, 0, None, None).epb(0, 1, b"one");
+        let bad_at = b.buf.len();
+        b.epb(0, 2, b"damaged");
+        b.buf[bad_at + OFF_BLOCK_LEN + 2] = 0x10; // length + 1 MiB
+        let good_at = b.buf.len();
+        b.epb(0, 3, b"two");
+        let mut r = reader(b.buf);
+        let got = read_all(&mut r).unwrap();
+        let data: Vec<&[u8]> = got.iter().map(|p| &p.data[..]).collect();
+        assert_eq!(data, [&b"one"[..], b"two"]);
+        let s = r.skipped();
+        assert_eq!((s.bad_records, s.truncated_records), (1, 0));
+        assert_eq!(s.bytes_skipped, (good_at - bad_at) as u64);
+        assert_eq!(r.take_warnings()[0].offset, bad_at as u64);
     }
 
     #[test]

@@ -1,0 +1,296 @@
+//! The byte buffer both file readers stream through: one reusable buffer, refilled with large
+//! reads, so that iterating a file allocates nothing per packet and uses constant memory.
+
+use std::io::{ErrorKind, Read};
+use std::path::PathBuf;
+
+use super::{CaptureError, CaptureErrorKind};
+
+/// Buffer size for steady-state reading of one file: large reads amortise the system calls.
+pub(crate) const DEFAULT_BUFFER: usize = 4 << 20;
+/// First allocation; the buffer doubles towards its steady size as reading goes on, so merely
+/// peeking at a file (as a merge of many files does) stays cheap.
+const INITIAL_BUFFER: usize = 64 << 10;
+/// Most warnings queued between two `take_warnings()` calls; the counters always count.
+pub(crate) const MAX_WARNINGS: usize = 100;
+
+/// Byte order of a file or pcapng section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Endian {
+    Little,
+    Big,
+}
+
+impl Endian {
+    #[inline]
+    pub(crate) fn u16(self, b: [u8; 2]) -> u16 {
+        match self {
+            Endian::Little => u16::from_le_bytes(b),
+            Endian::Big => u16::from_be_bytes(b),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn u32(self, b: [u8; 4]) -> u32 {
+        match self {
+            Endian::Little => u32::from_le_bytes(b),
+            Endian::Big => u32::from_be_bytes(b),
+        }
+    }
+
+    /// The `u16` at `off` in `buf`, `None` when it does not fit.
+    #[inline]
+    pub(crate) fn u16_at(self, buf: &[u8], off: usize) -> Option<u16> {
+        let b = buf.get(off..off.checked_add(2)?)?;
+        Some(self.u16(b.try_into().ok()?))
+    }
+
+    /// The `u32` at `off` in `buf`, `None` when it does not fit.
+    #[inline]
+    pub(crate) fn u32_at(self, buf: &[u8], off: usize) -> Option<u32> {
+        let b = buf.get(off..off.checked_add(4)?)?;
+        Some(self.u32(b.try_into().ok()?))
+    }
+
+    /// The `u64` at `off` in `buf`, `None` when it does not fit.
+    #[inline]
+    pub(crate) fn u64_at(self, buf: &[u8], off: usize) -> Option<u64> {
+        let b: [u8; 8] = buf.get(off..off.checked_add(8)?)?.try_into().ok()?;
+        Some(match self {
+            Endian::Little => u64::from_le_bytes(b),
+            Endian::Big => u64::from_be_bytes(b),
+        })
+    }
+}
+
+/// What a resynchronisation check says about the bytes at one position.
+pub(crate) enum Verdict {
+    /// A plausible record starts here.
+    Match,
+    /// No record starts here.
+    NoMatch,
+    /// Cannot tell without more bytes.
+    NeedMore,
+}
+
+impl Verdict {
+    pub(crate) fn is_match(&self) -> bool {
+        matches!(self, Verdict::Match)
+    }
+}
+
+/// A read-only window over a byte stream: `avail()` is what was read and not yet consumed.
+pub(crate) struct Input {
+    src: Box<dyn Read + Send>,
+    path: PathBuf,
+    buf: Vec<u8>,
+    /// First unconsumed byte in `buf`.
+    start: usize,
+    /// End of the bytes read into `buf`.
+    end: usize,
+    /// File offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    /// Size the buffer grows to for bulk reading.
+    steady: usize,
+    /// Hard cap: the largest record the reader accepts plus its header.
+    max: usize,
+    total: Option<u64>,
+}
+
+impl Input {
+    pub(crate) fn new(
+        src: Box<dyn Read + Send>,
+        path: PathBuf,
+        total: Option<u64>,
+        steady: usize,
+    ) -> Input {
+        let steady = steady.max(INITIAL_BUFFER);
+        Input {
+            src,
+            path,
+            buf: vec![0; INITIAL_BUFFER],
+            start: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            steady,
+            max: steady,
+            total,
+        }
+    }
+
+    /// Allows records up to `max` bytes (header included) by letting the buffer grow that far.
+    pub(crate) fn set_max_record(&mut self, max: usize) {
+        self.max = self.steady.max(max);
+    }
+
+    pub(crate) fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// Bytes read and not consumed yet.
+    #[inline]
+    pub(crate) fn avail(&self) -> &[u8] {
+        // start <= end <= buf.len() always holds; `get` keeps a broken invariant from panicking.
+        self.buf.get(self.start..self.end).unwrap_or(&[])
+    }
+
+    /// The whole buffer, to borrow a staged packet by its absolute position.
+    #[inline]
+    pub(crate) fn buffer(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Position of the first unconsumed byte in `buffer()`.
+    #[inline]
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
+    /// File offset of the first unconsumed byte.
+    #[inline]
+    pub(crate) fn pos(&self) -> u64 {
+        self.base + self.start as u64
+    }
+
+    /// Marks `n` bytes as used (at most what is available).
+    #[inline]
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start = self.start.saturating_add(n).min(self.end);
+    }
+
+    /// Consumes everything read so far.
+    pub(crate) fn consume_all(&mut self) {
+        self.start = self.end;
+    }
+
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Capacity limit, for tests of bounded memory.
+    #[cfg(test)]
+    pub(crate) fn max_capacity(&self) -> usize {
+        self.max
+    }
+
+    pub(crate) fn error(&self, offset: u64, kind: CaptureErrorKind) -> CaptureError {
+        CaptureError {
+            path: self.path.clone(),
+            offset,
+            kind,
+        }
+    }
+
+    /// Makes at least `need` bytes available unless the input ends first; returns how many are.
+    /// Invalidates positions in `buffer()`.
+    #[inline]
+    pub(crate) fn fill(&mut self, need: usize) -> Result<usize, CaptureError> {
+        let have = self.end - self.start;
+        if have >= need || self.eof {
+            return Ok(have);
+        }
+        self.refill(need)
+    }
+
+    /// The slow path of `fill`: compact, grow, read.
+    #[inline(never)]
+    fn refill(&mut self, need: usize) -> Result<usize, CaptureError> {
+        let need = need.min(self.max);
+        // Move the unconsumed tail (less than one record) to the front.
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.base += self.start as u64;
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let mut target = self.buf.len();
+        if target < self.steady {
+            target = target.saturating_mul(2).min(self.steady);
+        }
+        target = target.max(need);
+        if target > self.buf.len() {
+            self.buf.resize(target, 0);
+        }
+        while self.end < need {
+            let room = &mut self.buf[self.end..];
+            match self.src.read(room) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                // A misbehaving reader must not push `end` past the buffer.
+                Ok(n) => self.end += n.min(room.len()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let at = self.base + self.end as u64;
+                    return Err(self.error(at, CaptureErrorKind::Io(e)));
+                }
+            }
+        }
+        Ok(self.end - self.start)
+    }
+
+    /// Steps forward a byte at a time until `check` accepts the bytes at the cursor, keeping
+    /// `window` bytes ahead of it when the input has them. Returns false, with everything
+    /// consumed, when the input ends first. Always consumes at least one byte or ends.
+    pub(crate) fn scan(
+        &mut self,
+        window: usize,
+        mut check: impl FnMut(&[u8], bool) -> Verdict,
+    ) -> Result<bool, CaptureError> {
+        loop {
+            self.fill(window)?;
+            let eof = self.eof;
+            let data = self.avail();
+            let mut i = 0;
+            let mut found = false;
+            while let Some(rest) = data.get(i..) {
+                if rest.is_empty() {
+                    break;
+                }
+                match check(rest, eof) {
+                    Verdict::Match => {
+                        found = true;
+                        break;
+                    }
+                    Verdict::NoMatch => i += 1,
+                    Verdict::NeedMore => {
+                        // At the front of a full window more bytes cannot come: move on.
+                        if i == 0 {
+                            i = 1;
+                        }
+                        break;
+                    }
+                }
+            }
+            self.consume(i);
+            if found {
+                return Ok(true);
+            }
+            if self.eof && self.start == self.end {
+                return Ok(false);
+            }
+        }
+    }
+}
+
+/// Warnings kept for `take_warnings()`, at most [`MAX_WARNINGS`] at a time.
+#[derive(Default)]
+pub(crate) struct Warnings {
+    queue: Vec<CaptureError>,
+}
+
+impl Warnings {
+    pub(crate) fn push(&mut self, e: CaptureError) {
+        if self.queue.len() < MAX_WARNINGS {
+            self.queue.push(e);
+        }
+    }
+
+    pub(crate) fn take(&mut self) -> Vec<CaptureError> {
+        std::mem::take(&mut self.queue)
+    }
+}

@@ -8,6 +8,19 @@ use std::net::{IpAddr, Ipv4Addr};
 use crate::capture::LinkType;
 
 pub mod defrag;
+pub mod ethernet;
+pub mod icmp;
+pub mod ipv4;
+pub mod ipv6;
+pub mod null;
+pub mod sll;
+pub mod tcp;
+pub mod udp;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod testutil;
 
 pub use defrag::{DefragConfig, DefragStats, Defragmenter, Reassembled};
 
@@ -156,6 +169,12 @@ pub enum DecodeError {
     IcmpTruncated,
     Icmpv6Truncated,
     FragmentBad,
+    /// A raw-IP frame (`LinkType::Raw`) or a datagram given to `decode_ip` with no bytes.
+    RawTruncated,
+    /// A raw-IP frame whose version nibble is neither 4 nor 6.
+    RawBadVersion,
+    /// More IPv6 extension headers than the decoder follows (`ipv6::MAX_EXT_HEADERS`).
+    Ipv6TooManyExtHeaders,
 }
 
 impl DecodeError {
@@ -184,6 +203,9 @@ impl DecodeError {
             DecodeError::IcmpTruncated => "icmp.truncated",
             DecodeError::Icmpv6Truncated => "icmpv6.truncated",
             DecodeError::FragmentBad => "fragment.bad",
+            DecodeError::RawTruncated => "raw.truncated",
+            DecodeError::RawBadVersion => "raw.bad_version",
+            DecodeError::Ipv6TooManyExtHeaders => "ipv6.too_many_ext_headers",
         }
     }
 
@@ -211,6 +233,9 @@ impl DecodeError {
         DecodeError::IcmpTruncated,
         DecodeError::Icmpv6Truncated,
         DecodeError::FragmentBad,
+        DecodeError::RawTruncated,
+        DecodeError::RawBadVersion,
+        DecodeError::Ipv6TooManyExtHeaders,
     ];
 
     /// Dense index into a counter array of `ALL.len()` entries.
@@ -225,17 +250,149 @@ pub enum DecodeOutcome {
     /// An IPv4 or IPv6 packet (possibly a fragment: see `Decoded::fragment`).
     Ip(Decoded),
     /// A valid frame that carries no IP (ARP, LLDP, STP, ...): counted, not tracked.
+    /// `ethertype` is the innermost ethertype (after VLAN tags; the SLL protocol field for
+    /// cooked captures). It is 0 when the frame has none: 802.3 length frames (LLC/SNAP),
+    /// Linux SLL pseudo-protocols below 0x0600, netlink, and NULL/LOOP address families other
+    /// than IPv4/IPv6.
     NotIp { ethertype: u16 },
+}
+
+/// Where the network layer starts, as found by a link-layer decoder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NetLayer {
+    Ipv4(usize),
+    Ipv6(usize),
+    /// IP of either version: the version nibble decides (raw IP).
+    AnyIp(usize),
+    NotIp(u16),
+}
+
+/// What a transport decoder found in an IP payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Transport {
+    pub l4: L4,
+    /// Bytes of transport header before the payload.
+    pub header_len: usize,
+    /// Captured payload bytes after the header.
+    pub payload_len: usize,
 }
 
 /// Decodes one captured frame of the given link type.
 pub fn decode(link: LinkType, frame: &[u8]) -> Result<DecodeOutcome, DecodeError> {
-    let _ = (link, frame);
-    Err(DecodeError::UnsupportedLinkType)
+    let frame = clamp(frame);
+    let mut d = Decoded::default();
+    let net = match link {
+        LinkType::Ethernet => ethernet::decode(frame, &mut d)?,
+        LinkType::LinuxSll => sll::decode_v1(frame, &mut d)?,
+        LinkType::LinuxSll2 => sll::decode_v2(frame, &mut d)?,
+        LinkType::Null => null::decode_null(frame)?,
+        LinkType::Loop => null::decode_loop(frame)?,
+        LinkType::Raw => NetLayer::AnyIp(0),
+        LinkType::Ipv4 => NetLayer::Ipv4(0),
+        LinkType::Ipv6 => NetLayer::Ipv6(0),
+        LinkType::Other(_) => return Err(DecodeError::UnsupportedLinkType),
+    };
+    match net {
+        NetLayer::Ipv4(off) => ipv4::decode(frame, off, &mut d)?,
+        NetLayer::Ipv6(off) => ipv6::decode(frame, off, &mut d)?,
+        NetLayer::AnyIp(off) => decode_any_ip(frame, off, &mut d)?,
+        NetLayer::NotIp(ethertype) => return Ok(DecodeOutcome::NotIp { ethertype }),
+    }
+    Ok(DecodeOutcome::Ip(d))
 }
 
 /// Decodes a bare IPv4 or IPv6 datagram starting at offset 0 (used for reassembled fragments).
 pub fn decode_ip(datagram: &[u8]) -> Result<Decoded, DecodeError> {
-    let _ = datagram;
-    Err(DecodeError::Ipv4Truncated)
+    let datagram = clamp(datagram);
+    let mut d = Decoded::default();
+    decode_any_ip(datagram, 0, &mut d)?;
+    Ok(d)
+}
+
+/// Offsets in `Decoded` are `u32`: a (never seen) frame beyond 4 GiB is decoded as if cut there,
+/// so every offset cast below is lossless.
+#[inline]
+fn clamp(frame: &[u8]) -> &[u8] {
+    frame.get(..u32::MAX as usize).unwrap_or(frame)
+}
+
+/// Raw IP: the version nibble picks the decoder.
+#[inline]
+fn decode_any_ip(frame: &[u8], off: usize, d: &mut Decoded) -> Result<(), DecodeError> {
+    match frame.get(off).map(|b| b >> 4) {
+        None => Err(DecodeError::RawTruncated),
+        Some(4) => ipv4::decode(frame, off, d),
+        Some(6) => ipv6::decode(frame, off, d),
+        Some(_) => Err(DecodeError::RawBadVersion),
+    }
+}
+
+/// IP protocol numbers the decoders act on.
+pub mod ip_proto {
+    pub const ICMP: u8 = 1;
+    pub const TCP: u8 = 6;
+    pub const UDP: u8 = 17;
+    pub const ICMPV6: u8 = 58;
+}
+
+/// Decodes the transport header of protocol `proto` in `seg` (the captured part of the IP
+/// payload; `declared_len` is the length the IP header gives it). Protocols without a decoder
+/// are kept as `L4::None` with the whole segment as payload.
+#[inline]
+pub(crate) fn decode_transport(
+    proto: u8,
+    seg: &[u8],
+    declared_len: usize,
+) -> Result<Transport, DecodeError> {
+    match proto {
+        ip_proto::TCP => tcp::parse(seg, declared_len),
+        ip_proto::UDP => udp::parse(seg),
+        ip_proto::ICMP => icmp::parse_v4(seg),
+        ip_proto::ICMPV6 => icmp::parse_v6(seg),
+        _ => Ok(Transport {
+            l4: L4::None,
+            header_len: 0,
+            payload_len: seg.len(),
+        }),
+    }
+}
+
+/// Fills the transport part of `d` from the IP payload `seg` starting at frame offset `l4_off`.
+/// With `fragment` set (a first fragment), a transport header that does not decode is not an
+/// error: the rest of it may be in later fragments, and the reassembled datagram is judged.
+#[inline]
+pub(crate) fn fill_transport(
+    d: &mut Decoded,
+    l4_off: usize,
+    seg: &[u8],
+    declared_len: usize,
+    fragment: bool,
+) -> Result<(), DecodeError> {
+    let t = if fragment {
+        let partial = match d.ip_proto {
+            ip_proto::TCP => tcp::parse_partial(seg),
+            p => decode_transport(p, seg, seg.len()).ok(),
+        };
+        partial.unwrap_or(Transport {
+            l4: L4::None,
+            header_len: 0,
+            payload_len: seg.len(),
+        })
+    } else {
+        decode_transport(d.ip_proto, seg, declared_len)?
+    };
+    d.l4 = t.l4;
+    d.l4_offset = l4_off as u32;
+    d.payload_offset = (l4_off + t.header_len) as u32;
+    d.payload_len = t.payload_len as u32;
+    Ok(())
+}
+
+/// Marks `d` as a non-first fragment: no transport header, the fragment data is the payload.
+#[inline]
+pub(crate) fn fill_opaque(d: &mut Decoded, l4_off: usize, len: usize) {
+    d.l4 = L4::None;
+    d.l4_offset = l4_off as u32;
+    d.payload_offset = l4_off as u32;
+    d.payload_len = len as u32;
 }

@@ -1,0 +1,277 @@
+//! Ethernet II framing and VLAN tags (802.1Q, 802.1ad, and the pre-standard 0x9100 QinQ).
+
+use super::{DecodeError, Decoded, NetLayer};
+
+mod field {
+    pub const ETHERTYPE: usize = 12;
+    /// In a VLAN tag: tag control information (PCP, DEI, 12-bit VLAN id), then the next type.
+    pub const TAG_TCI: usize = 0;
+    pub const TAG_ETHERTYPE: usize = 2;
+}
+
+/// Destination and source MAC, ethertype.
+pub const HEADER_LEN: usize = 14;
+pub const VLAN_TAG_LEN: usize = 4;
+/// Stacks deeper than this are not followed (`DecodeError::VlanTooDeep`): real networks use
+/// two, and the bound keeps a crafted frame of tags from costing a loop over the whole frame.
+pub const MAX_VLAN_DEPTH: usize = 8;
+/// Below this the field is an 802.3 length, not an ethertype.
+pub const MIN_ETHERTYPE: u16 = 0x0600;
+const VLAN_ID_MASK: u16 = 0x0fff;
+
+pub mod ethertype {
+    pub const IPV4: u16 = 0x0800;
+    pub const ARP: u16 = 0x0806;
+    pub const VLAN: u16 = 0x8100;
+    pub const IPV6: u16 = 0x86dd;
+    pub const QINQ: u16 = 0x88a8;
+    pub const LLDP: u16 = 0x88cc;
+    pub const QINQ_OLD: u16 = 0x9100;
+}
+
+/// Decodes the Ethernet header and any VLAN tags; VLAN ids go into `d`.
+#[inline]
+pub(crate) fn decode(frame: &[u8], d: &mut Decoded) -> Result<NetLayer, DecodeError> {
+    let Some(h) = frame.first_chunk::<HEADER_LEN>() else {
+        return Err(DecodeError::EthernetTruncated);
+    };
+    let et = u16::from_be_bytes([h[field::ETHERTYPE], h[field::ETHERTYPE + 1]]);
+    decode_ethertype(frame, HEADER_LEN, et, d)
+}
+
+/// Dispatches on an ethertype found at the end of a link header whose payload starts at `off`,
+/// following VLAN tags. Shared with the Linux cooked-capture decoders, whose protocol field
+/// holds an ethertype.
+#[inline]
+pub(crate) fn decode_ethertype(
+    frame: &[u8],
+    mut off: usize,
+    mut et: u16,
+    d: &mut Decoded,
+) -> Result<NetLayer, DecodeError> {
+    let mut depth = 0;
+    loop {
+        match et {
+            ethertype::IPV4 => return Ok(NetLayer::Ipv4(off)),
+            ethertype::IPV6 => return Ok(NetLayer::Ipv6(off)),
+            ethertype::VLAN | ethertype::QINQ | ethertype::QINQ_OLD => {
+                depth += 1;
+                if depth > MAX_VLAN_DEPTH {
+                    return Err(DecodeError::VlanTooDeep);
+                }
+                let tag = frame
+                    .get(off..)
+                    .and_then(|b| b.first_chunk::<VLAN_TAG_LEN>())
+                    .ok_or(DecodeError::VlanTruncated)?;
+                let tci = u16::from_be_bytes([tag[field::TAG_TCI], tag[field::TAG_TCI + 1]]);
+                if let Some(slot) = d.vlan.get_mut(usize::from(d.vlan_count)) {
+                    *slot = tci & VLAN_ID_MASK;
+                    d.vlan_count += 1;
+                }
+                et = u16::from_be_bytes([tag[field::TAG_ETHERTYPE], tag[field::TAG_ETHERTYPE + 1]]);
+                off += VLAN_TAG_LEN;
+            }
+            // 802.3 length field (LLC, SNAP): no ethertype to report.
+            t if t < MIN_ETHERTYPE => return Ok(NetLayer::NotIp(0)),
+            t => return Ok(NetLayer::NotIp(t)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{hex, ip};
+    use super::super::{decode, DecodeError, DecodeOutcome, TcpHeader, UdpHeader, L4};
+    use super::*;
+    use crate::capture::LinkType;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    /// zeek-traces/tcp-http-with-padding.pcap #1: IPv4 TCP SYN with options, 2 bytes of
+    /// Ethernet padding after the 64-byte datagram.
+    const SYN_PADDED: &str = concat!(
+        "4cd98f8b4075182ad32f15f00800450000400000400032060917a7dd1eb5d9cf",
+        "9f3fe80e6a885323ca3d00000000b002ffffd7390000020405ac010303060101",
+        "080abbfdf4320000000004020000ffff",
+    );
+    /// Same capture #6: PSH/ACK with one byte of data and 2 bytes of padding.
+    const PSH_PADDED: &str = concat!(
+        "4cd98f8b4075182ad32f15f00800450000350000400032060922a7dd1eb5d9cf",
+        "9f3fe80e6a885323ca3fa15a58ce80180816879800000101080abbfdff60f3e0",
+        "490145ffff",
+    );
+    /// zeek-traces/http-vlan-0.pcap #1: one 802.1Q tag (PCP 5, VLAN 0), TCP SYN.
+    const VLAN_SYN: &str = concat!(
+        "0010db88d2efc8bcc896d2a08100b000080045000040df8e400040066dd38d8e",
+        "e405c096bb2be9d00050fe21323a00000000b002ffff3bc00000020405b40103",
+        "03040101080a164add200000000004020000",
+    );
+    /// zeek-traces/q-in-q.pcap #1: VLAN 13 then 10 (both 0x8100), UDP BACnet.
+    const QINQ_UDP: &str = concat!(
+        "ffffffffffff00c0e4012ced8100000d8100000a08004500002e479600004011",
+        "749eac133325ac13333fbac0bac0001ab9da810b00120120ffff00ff10080a1b",
+        "591a1b59",
+    );
+    /// zeek-traces/vlan-qinqinq.pcap #1: three tags, VLAN 30, 20, 10.
+    const QINQINQ_SYN: &str = concat!(
+        "0010db88d2efc8bcc896d2a08100001e810000148100000a080045000040df8e",
+        "400040066dd38d8ee405c096bb2be9d00050fe21323a00000000b002ffff3bc0",
+        "0000020405b4010303040101080a164add200000000004020000",
+    );
+    /// zeek-traces/icmp_dot1q.pcap #1: gratuitous ARP in VLAN 123.
+    const VLAN_ARP: &str = concat!(
+        "ffffffffffff001906eab8c18100007b08060001080006040002001906eab8c1",
+        "c0a87b01ffffffffffffc0a87b01000000000000000000000000000000000000",
+    );
+    /// zeek-traces/lldp.pcap #1 (first 32 bytes: the decoder stops at the ethertype).
+    const LLDP: &str = "0180c200000e00222d81db1088cc02070400222d81db10040207310602007808";
+    /// zeek-traces/cdp-v1.pcap #1 (first 32 bytes): 802.3 length 0x011e, LLC/SNAP, CDP.
+    const CDP_8023: &str = "01000ccccccc00e01ed5d515011eaaaa0300000c200001b4dff0000100065231";
+    /// zeek-traces/trunc/trunc-hdr.pcap #1: a frame cut after 8 bytes.
+    const TRUNC_HDR: &str = "002688e78d81a820";
+
+    #[test]
+    fn ipv4_tcp_syn_with_padding() {
+        let f = hex(SYN_PADDED);
+        let d = ip(decode(LinkType::Ethernet, &f));
+        assert_eq!(d.vlan_count, 0);
+        assert_eq!(d.src, IpAddr::V4(Ipv4Addr::new(167, 221, 30, 181)));
+        assert_eq!(d.dst, IpAddr::V4(Ipv4Addr::new(217, 207, 159, 63)));
+        assert_eq!((d.ip_proto, d.ttl), (6, 0x32));
+        assert_eq!((d.l3_offset, d.l4_offset, d.payload_offset), (14, 34, 78));
+        assert_eq!(d.payload_len, 0, "the 2 padding bytes are not payload");
+        assert_eq!(
+            d.l4,
+            L4::Tcp(TcpHeader {
+                src_port: 59406,
+                dst_port: 27272,
+                seq: 0x5323_ca3d,
+                ack: 0,
+                flags: TcpHeader::SYN,
+                window: 65535,
+                header_len: 44,
+            })
+        );
+        assert_eq!(d.fragment, None);
+    }
+
+    #[test]
+    fn payload_excludes_padding() {
+        let f = hex(PSH_PADDED);
+        let d = ip(decode(LinkType::Ethernet, &f));
+        assert_eq!((d.payload_offset, d.payload_len), (66, 1));
+        assert_eq!(f[66], b'E');
+        let L4::Tcp(t) = d.l4 else { panic!() };
+        assert_eq!(t.flags, TcpHeader::PSH | TcpHeader::ACK);
+    }
+
+    #[test]
+    fn single_vlan() {
+        let f = hex(VLAN_SYN);
+        let d = ip(decode(LinkType::Ethernet, &f));
+        assert_eq!((d.vlan_count, d.vlan[0]), (1, 0));
+        assert_eq!((d.l3_offset, d.l4_offset), (18, 38));
+        let L4::Tcp(t) = d.l4 else { panic!() };
+        assert_eq!(
+            (t.src_port, t.dst_port, t.flags),
+            (59856, 80, TcpHeader::SYN)
+        );
+    }
+
+    #[test]
+    fn qinq() {
+        let f = hex(QINQ_UDP);
+        let d = ip(decode(LinkType::Ethernet, &f));
+        assert_eq!((d.vlan_count, d.vlan), (2, [13, 10]));
+        assert_eq!(d.l3_offset, 22);
+        assert_eq!(
+            d.l4,
+            L4::Udp(UdpHeader {
+                src_port: 47808,
+                dst_port: 47808,
+                length: 26
+            })
+        );
+        assert_eq!((d.payload_offset, d.payload_len), (50, 18));
+    }
+
+    #[test]
+    fn qinq_8021ad_and_9100_outer_tags() {
+        // The real QinQ frame with its outer TPID rewritten to 802.1ad and to 0x9100.
+        for tpid in [[0x88, 0xa8], [0x91, 0x00]] {
+            let mut f = hex(QINQ_UDP);
+            f[12..14].copy_from_slice(&tpid);
+            let d = ip(decode(LinkType::Ethernet, &f));
+            assert_eq!((d.vlan_count, d.vlan), (2, [13, 10]));
+        }
+    }
+
+    #[test]
+    fn three_tags_keep_outer_two() {
+        let f = hex(QINQINQ_SYN);
+        let d = ip(decode(LinkType::Ethernet, &f));
+        assert_eq!((d.vlan_count, d.vlan), (2, [30, 20]));
+        assert_eq!(d.l3_offset, 26);
+    }
+
+    #[test]
+    fn vlan_too_deep() {
+        // The QinQ frame's tags repeated to MAX_VLAN_DEPTH + 1.
+        let f = hex(QINQ_UDP);
+        let mut deep = f[..12].to_vec();
+        for _ in 0..=MAX_VLAN_DEPTH {
+            deep.extend_from_slice(&[0x81, 0x00, 0x00, 0x0d]);
+        }
+        deep.extend_from_slice(&f[20..]);
+        assert_eq!(
+            decode(LinkType::Ethernet, &deep),
+            Err(DecodeError::VlanTooDeep)
+        );
+        // Exactly MAX_VLAN_DEPTH tags still decode.
+        let mut ok = f[..12].to_vec();
+        for _ in 0..MAX_VLAN_DEPTH {
+            ok.extend_from_slice(&[0x81, 0x00, 0x00, 0x0d]);
+        }
+        ok.extend_from_slice(&f[20..]);
+        assert_eq!(ip(decode(LinkType::Ethernet, &ok)).vlan_count, 2);
+    }
+
+    #[test]
+    fn non_ip() {
+        let arp = hex(VLAN_ARP);
+        assert_eq!(
+            decode(LinkType::Ethernet, &arp),
+            Ok(DecodeOutcome::NotIp {
+                ethertype: ethertype::ARP
+            })
+        );
+        assert_eq!(
+            decode(LinkType::Ethernet, &hex(LLDP)),
+            Ok(DecodeOutcome::NotIp {
+                ethertype: ethertype::LLDP
+            })
+        );
+        assert_eq!(
+            decode(LinkType::Ethernet, &hex(CDP_8023)),
+            Ok(DecodeOutcome::NotIp { ethertype: 0 })
+        );
+    }
+
+    #[test]
+    fn truncations() {
+        assert_eq!(
+            decode(LinkType::Ethernet, &hex(TRUNC_HDR)),
+            Err(DecodeError::EthernetTruncated)
+        );
+        let f = hex(QINQ_UDP);
+        for cut in 14..22 {
+            assert_eq!(
+                decode(LinkType::Ethernet, &f[..cut]),
+                Err(DecodeError::VlanTruncated)
+            );
+        }
+        assert_eq!(
+            decode(LinkType::Ethernet, &f[..22]),
+            Err(DecodeError::Ipv4Truncated)
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Property tests: no input makes the decoders panic or report offsets outside the frame.

@@ -1,0 +1,4 @@
+//! TODO
+use super::common::Ctx;
+
+pub fn build(_ctx: &mut Ctx) {}

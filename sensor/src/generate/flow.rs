@@ -61,6 +61,8 @@ pub struct TcpSession {
     pub last: u64,
     /// Captured length of data segments (None: whole frames).
     pub snap: Option<u32>,
+    /// IPv6 only: every packet carries a Destination Options header.
+    pub dest_opts: bool,
     start: u64,
     pub packets: u64,
 }
@@ -105,6 +107,7 @@ impl TcpSession {
             now: start,
             last: start,
             snap: None,
+            dest_opts: false,
             start,
             packets: 0,
         }
@@ -167,6 +170,7 @@ impl TcpSession {
         };
         let mut ip = Ip::new(me.host.ip, peer.host.ip, me.host.ttl, me.ipid as u32);
         if ip.is_v6() {
+            ip.dest_opts = self.dest_opts;
             ip.id = me.ts_base & 0x000f_ffff; // one flow label per direction
         }
         let link = match dir {

@@ -304,3 +304,19 @@ pub fn build(ctx: &mut Ctx) {
         300_000,
     );
 }
+
+/// A little ordinary traffic around an attack: a few portal visits and one workstation
+/// browsing, spread over `span` from `t0`.
+pub fn light_background(ctx: &mut Ctx, t0: u64, span: u64, visits: u32, ws: u8) {
+    for _ in 0..visits {
+        let t = t0 + ctx.rng.below(span.saturating_sub(60 * NS_PER_SEC).max(1));
+        let client = internet_client(&mut ctx.rng);
+        portal_visit_https(ctx, client, t);
+    }
+    let host = net::workstation(ws);
+    let mut t = t0 + ctx.rng.below(30 * NS_PER_SEC);
+    while t + 60 * NS_PER_SEC < t0 + span {
+        let end = browse(ctx, host, t);
+        t = end.max(t) + ctx.rng.range(90, 400) * NS_PER_SEC;
+    }
+}

@@ -194,14 +194,21 @@ pub fn https_session(
 
 /// The TLS part of a session already set up (shared with the bench generator).
 pub fn run_tls(ctx: &mut Ctx, s: &mut TcpSession, plan: &TlsPlan<'_>) {
-    let tls13 = plan.client_kind.is_tls13();
-    let ch = tls::client_hello(&mut ctx.rng, plan.client_kind, plan.sni, &[]);
+    tls_handshake(ctx, s, plan.client_kind, plan.sni);
+    tls_exchanges(ctx, s, &plan.exchanges, plan.think);
+    tls_close(ctx, s, plan.fin);
+}
+
+/// ClientHello, the server's flight, the client's Finished (and the TLS 1.2 server's).
+pub fn tls_handshake(ctx: &mut Ctx, s: &mut TcpSession, kind: tls::Client, sni: &str) {
+    let tls13 = kind.is_tls13();
+    let ch = tls::client_hello(&mut ctx.rng, kind, sni, &[]);
     s.send(&mut ctx.tl, Dir::ToServer, &ch);
-    let alpn = match plan.client_kind {
+    let alpn = match kind {
         tls::Client::Legacy12 => None,
         _ => Some("http/1.1"),
     };
-    let flight = tls::server_flight(&mut ctx.rng, tls13, plan.sni, alpn);
+    let flight = tls::server_flight(&mut ctx.rng, tls13, sni, alpn);
     s.reply(&mut ctx.tl, Dir::ToClient, &flight, 300 * NS_PER_US);
     let fin = tls::client_finish(&mut ctx.rng, tls13);
     s.reply(&mut ctx.tl, Dir::ToServer, &fin, 200 * NS_PER_US);
@@ -209,21 +216,31 @@ pub fn run_tls(ctx: &mut Ctx, s: &mut TcpSession, plan: &TlsPlan<'_>) {
         let sf = tls::server_finish(&mut ctx.rng);
         s.reply(&mut ctx.tl, Dir::ToClient, &sf, 100 * NS_PER_US);
     }
-    for (i, &(req, resp)) in plan.exchanges.iter().enumerate() {
+}
+
+/// Request/response pairs of application data, `think` apart.
+pub fn tls_exchanges(ctx: &mut Ctx, s: &mut TcpSession, exchanges: &[(usize, usize)], think: (u64, u64)) {
+    for (i, &(req, resp)) in exchanges.iter().enumerate() {
         if i > 0 {
-            let w = ctx.rng.range(plan.think.0, plan.think.1.max(plan.think.0));
+            let w = ctx.rng.range(think.0, think.1.max(think.0));
             s.wait(&mut ctx.tl, w);
         }
-        let r = tls::app_data(&mut ctx.rng, req);
-        s.reply(&mut ctx.tl, Dir::ToServer, &r, 100 * NS_PER_US);
+        if req > 0 {
+            let r = tls::app_data(&mut ctx.rng, req);
+            s.reply(&mut ctx.tl, Dir::ToServer, &r, 100 * NS_PER_US);
+        }
         if resp > 0 {
             let r = tls::app_data(&mut ctx.rng, resp);
             let proc = ctx.rng.range(1, 40) * NS_PER_MS;
             s.reply(&mut ctx.tl, Dir::ToClient, &r, proc);
         }
     }
+}
+
+/// A pause, then close_notify and FIN, or a client RST.
+pub fn tls_close(ctx: &mut Ctx, s: &mut TcpSession, fin: bool) {
     s.wait(&mut ctx.tl, ctx.rng.range(50, 2000) * NS_PER_MS);
-    if plan.fin {
+    if fin {
         // close_notify alert first, as TLS libraries send it.
         let alert = tls::record(21, 0x0303, &ctx.rng.bytes(26));
         s.send(&mut ctx.tl, Dir::ToServer, &alert);

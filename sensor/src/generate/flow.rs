@@ -63,6 +63,8 @@ pub struct TcpSession {
     pub snap: Option<u32>,
     /// IPv6 only: every packet carries a Destination Options header.
     pub dest_opts: bool,
+    /// The receiver ACKs every this many segments (2: delayed ACKs; 1: quick ACKs).
+    pub ack_every: u32,
     start: u64,
     pub packets: u64,
 }
@@ -108,6 +110,7 @@ impl TcpSession {
             last: start,
             snap: None,
             dest_opts: false,
+            ack_every: 2,
             start,
             packets: 0,
         }
@@ -252,7 +255,7 @@ impl TcpSession {
                 Dir::ToClient => &mut self.c,
             };
             rx.unacked += 1;
-            if rx.unacked >= 2 {
+            if rx.unacked >= self.ack_every {
                 rx.unacked = 0;
                 self.emit(tl, back.0, t + back.1, TCP_ACK, &[], false);
             }

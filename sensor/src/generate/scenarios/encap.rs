@@ -124,7 +124,7 @@ pub fn fragments(ctx: &mut Ctx) {
     let c6 = internet_client_v6(&mut ctx.rng);
     let s6 = net::internal(net::v6([0x2001, 0xdb8, 0x10, 1, 0, 0, 0, 0x11]), net::Os::Linux);
     let cport = 40_000 + ctx.rng.below(1000) as u16;
-    let mut f = UdpFlow::new(&mut ctx.rng, c6, cport, s6, 4500, Wire::between(&c6, &s6));
+    let mut f = UdpFlow::new(&mut ctx.rng, c6, cport, s6, 29999, Wire::between(&c6, &s6));
     let payload = ctx.rng.bytes(3000);
     f.send_fragmented(&mut ctx.tl, true, t0 + 8 * NS_PER_SEC, &payload, 1232, 10_000, false);
     f.send(&mut ctx.tl, false, t0 + 8 * NS_PER_SEC + 60 * NS_PER_MS, &ctx.rng.bytes(120));

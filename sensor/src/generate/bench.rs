@@ -92,7 +92,7 @@ fn bulk(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
     let port = ctx.port(&ws);
     let rtt = ctx.rng.range(5, 40) * NS_PER_MS;
     let mut s = TcpSession::new(&mut ctx.rng, ws, port, server, 443, Wire::between(&ws, &server), t, 200 * NS_PER_US, rtt);
-    s.gap = ctx.rng.range(12, 40) * NS_PER_US;
+    s.gap = ctx.rng.range(40, 250) * NS_PER_US;
     // Many stacks ACK every segment during bulk transfers (quick-ACK mode, Windows).
     s.ack_every = 1 + ctx.rng.below(2) as u32;
     s.handshake(&mut ctx.tl);
@@ -119,7 +119,7 @@ fn web(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
     s.ack_every = 1 + ctx.rng.below(2) as u32;
     s.handshake(&mut ctx.tl);
     tls_handshake(ctx, &mut s, kind, sni);
-    tls_exchanges(ctx, &mut s, &exchanges, (NS_PER_MS, 150 * NS_PER_MS));
+    tls_exchanges(ctx, &mut s, &exchanges, (10 * NS_PER_MS, 400 * NS_PER_MS));
     s.wait(&mut ctx.tl, 5 * NS_PER_MS);
     if ctx.rng.chance(50) {
         s.close(&mut ctx.tl, Dir::ToServer);
@@ -167,6 +167,8 @@ fn udp_stream(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
         let down = i % 8 != 0;
         let len = if down { 1200 + ctx.rng.below(150) as usize } else { 40 + ctx.rng.below(40) as usize };
         ctx.rng.fill(&mut buf[..len]);
+        // A QUIC short header (fixed bit set), so dissectors see QUIC rather than noise.
+        buf[0] = 0x40 | (buf[0] & 0x3f);
         f.send(&mut ctx.tl, !down, at, &buf[..len]);
         at += ctx.rng.range(50, 400) * NS_PER_US;
     }

@@ -25,11 +25,37 @@ pub fn build(ctx: &mut Ctx) {
         let mut t = t0 + 15 * NS_PER_SEC + i * 60 * NS_PER_SEC;
         t = (t + ctx.rng.below(6 * NS_PER_SEC)).saturating_sub(3 * NS_PER_SEC);
         if resolved_at.map_or(true, |r| t - r > 300 * NS_PER_SEC) {
-            t = resolve(ctx, ws, t, C2_NAME, crate::generate::protocols::dns::TYPE_A, vec![a_record(C2_NAME, 300, c2.ip)]) + NS_PER_MS;
+            t = resolve(
+                ctx,
+                ws,
+                t,
+                C2_NAME,
+                crate::generate::protocols::dns::TYPE_A,
+                vec![a_record(C2_NAME, 300, c2.ip)],
+            ) + NS_PER_MS;
             resolved_at = Some(t);
         }
-        let resp = if i % 10 == 9 { ctx.rng.range(1500, 2600) } else { ctx.rng.range(90, 140) } as usize;
-        let plan = TlsPlan { client_kind: tls::Client::Legacy12, sni: C2_NAME, exchanges: vec![(ctx.rng.range(190, 260) as usize, resp)], think: (0, 0), fin: true };
-        https_session(ctx, ws, c2, Wire::between(&ws, &c2), t, 250_000, 85 * NS_PER_MS, &plan);
+        let resp = if i % 10 == 9 {
+            ctx.rng.range(1500, 2600)
+        } else {
+            ctx.rng.range(90, 140)
+        } as usize;
+        let plan = TlsPlan {
+            client_kind: tls::Client::Legacy12,
+            sni: C2_NAME,
+            exchanges: vec![(ctx.rng.range(190, 260) as usize, resp)],
+            think: (0, 0),
+            fin: true,
+        };
+        https_session(
+            ctx,
+            ws,
+            c2,
+            Wire::between(&ws, &c2),
+            t,
+            250_000,
+            85 * NS_PER_MS,
+            &plan,
+        );
     }
 }

@@ -219,7 +219,12 @@ pub fn tls_handshake(ctx: &mut Ctx, s: &mut TcpSession, kind: tls::Client, sni: 
 }
 
 /// Request/response pairs of application data, `think` apart.
-pub fn tls_exchanges(ctx: &mut Ctx, s: &mut TcpSession, exchanges: &[(usize, usize)], think: (u64, u64)) {
+pub fn tls_exchanges(
+    ctx: &mut Ctx,
+    s: &mut TcpSession,
+    exchanges: &[(usize, usize)],
+    think: (u64, u64),
+) {
     for (i, &(req, resp)) in exchanges.iter().enumerate() {
         if i > 0 {
             let w = ctx.rng.range(think.0, think.1.max(think.0));

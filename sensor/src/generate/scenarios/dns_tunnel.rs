@@ -22,7 +22,11 @@ const B32: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn labels(s: &str) -> String {
-    s.as_bytes().chunks(63).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(".")
+    s.as_bytes()
+        .chunks(63)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 pub fn build(ctx: &mut Ctx) {
@@ -46,7 +50,11 @@ pub fn build(ctx: &mut Ctx) {
             q.nxdomain(ZONE)
         } else {
             let n = ctx.rng.range(60, 220) as usize;
-            q.answer(vec![Record { name: qname.clone(), ttl: 0, data: Rdata::Txt(vec![ctx.rng.string_from(B64, n)]) }])
+            q.answer(vec![Record {
+                name: qname.clone(),
+                ttl: 0,
+                data: Rdata::Txt(vec![ctx.rng.string_from(B64, n)]),
+            }])
         };
         f.send(&mut ctx.tl, false, t + delay, &r.encode());
         t += ctx.rng.range(700, 1400) * NS_PER_MS;
@@ -56,23 +64,60 @@ pub fn build(ctx: &mut Ctx) {
     for _ in 0..BURST_QUERIES {
         let n = ctx.rng.range(40, 60) as usize;
         let qname = format!("{}.{ZONE}", labels(&ctx.rng.hex(n)));
-        let answer = vec![Record { name: qname.clone(), ttl: 0, data: Rdata::Txt(vec![ctx.rng.hex(80)]) }];
+        let answer = vec![Record {
+            name: qname.clone(),
+            ttl: 0,
+            data: Rdata::Txt(vec![ctx.rng.hex(80)]),
+        }];
         t = resolve(ctx, ws, t, &qname, dns::TYPE_TXT, answer) + ctx.rng.range(50, 300) * NS_PER_MS;
     }
 
     // Ordinary lookups by the same host, one answered over TCP after a truncated UDP reply.
-    for (k, name) in ["www.news.example", "mail.office-suite.example", "weather.example"].iter().enumerate() {
+    for (k, name) in [
+        "www.news.example",
+        "mail.office-suite.example",
+        "weather.example",
+    ]
+    .iter()
+    .enumerate()
+    {
         let at = t0 + (100 + 120 * k as u64) * NS_PER_SEC;
         let srv = internet_server(&mut ctx.rng);
         resolve_a(ctx, ws, at, name, srv.ip);
     }
     let port = ctx.port(&ws);
     let name = "_spf-records.county-gov.example";
-    let mut s = TcpSession::new(&mut ctx.rng, ws, port, resolver, 53, wire, t0 + 200 * NS_PER_SEC, 200_000, 300_000);
+    let mut s = TcpSession::new(
+        &mut ctx.rng,
+        ws,
+        port,
+        resolver,
+        53,
+        wire,
+        t0 + 200 * NS_PER_SEC,
+        200_000,
+        300_000,
+    );
     s.handshake(&mut ctx.tl);
     let q = Message::query(ctx.rng.next_u32() as u16, name, dns::TYPE_TXT);
-    let txts: Vec<String> = (0..8).map(|i| format!("v=spf1 ip4:192.0.2.{}/32 include:_spf{i}.county-gov.example ~all {}", i * 10, ctx.rng.hex(120))).collect();
-    let r = q.answer(txts.into_iter().map(|t| Record { name: name.into(), ttl: 3600, data: Rdata::Txt(vec![t]) }).collect());
+    let txts: Vec<String> = (0..8)
+        .map(|i| {
+            format!(
+                "v=spf1 ip4:192.0.2.{}/32 include:_spf{i}.county-gov.example ~all {}",
+                i * 10,
+                ctx.rng.hex(120)
+            )
+        })
+        .collect();
+    let r = q.answer(
+        txts.into_iter()
+            .map(|t| Record {
+                name: name.into(),
+                ttl: 3600,
+                data: Rdata::Txt(vec![t]),
+            })
+            .collect(),
+    );
     s.send(&mut ctx.tl, Dir::ToServer, &q.encode_tcp());
     s.reply(&mut ctx.tl, Dir::ToClient, &r.encode_tcp(), 15 * NS_PER_MS);
     s.wait(&mut ctx.tl, 5 * NS_PER_MS);

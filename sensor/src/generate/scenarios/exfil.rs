@@ -24,24 +24,70 @@ pub fn build(ctx: &mut Ctx) {
 
     let paste = net::external(net::v4(192, 0, 2, 201), net::Os::Linux, 12);
     let t = resolve_a(ctx, ws, t0 + 60 * NS_PER_SEC, PASTE, paste.ip);
-    let boundary = format!("----WebKitFormBoundary{}", ctx.rng.string_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 16));
+    let boundary = format!(
+        "----WebKitFormBoundary{}",
+        ctx.rng.string_from(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            16
+        )
+    );
     let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"voters_export.csv\"\r\nContent-Type: text/csv\r\n\r\nvoter_id,first_name,last_name,dob,address,zip,status\r\n").into_bytes();
     let dump = http::voter_dump(&mut ctx.rng, 500_000, 3000);
     body.extend_from_slice(&dump[..dump.len().min(300_000)]);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::post("/upload", PASTE, http::UA_CHROME, &format!("multipart/form-data; boundary={boundary}"), &body).encode();
-    let resp = http::response(200, "OK", "application/json", &[], b"{\"status\":\"ok\",\"url\":\"http://paste.drop-files.test/f/8Kd2pQ\"}");
-    http_session(ctx, ws, paste, 80, t + NS_PER_MS, 200_000, 40 * NS_PER_MS, &[(req, resp)], (0, 0));
+    let req = Request::post(
+        "/upload",
+        PASTE,
+        http::UA_CHROME,
+        &format!("multipart/form-data; boundary={boundary}"),
+        &body,
+    )
+    .encode();
+    let resp = http::response(
+        200,
+        "OK",
+        "application/json",
+        &[],
+        b"{\"status\":\"ok\",\"url\":\"http://paste.drop-files.test/f/8Kd2pQ\"}",
+    );
+    http_session(
+        ctx,
+        ws,
+        paste,
+        80,
+        t + NS_PER_MS,
+        200_000,
+        40 * NS_PER_MS,
+        &[(req, resp)],
+        (0, 0),
+    );
 
     let storage = net::external(net::v4(192, 0, 2, 200), net::Os::Linux, 12);
     let t = resolve_a(ctx, ws, t0 + 120 * NS_PER_SEC, STORAGE, storage.ip);
     let port = ctx.port(&ws);
-    let mut s = TcpSession::new(&mut ctx.rng, ws, port, storage, 443, Wire::between(&ws, &storage), t + NS_PER_MS, 200_000, 30 * NS_PER_MS);
+    let mut s = TcpSession::new(
+        &mut ctx.rng,
+        ws,
+        port,
+        storage,
+        443,
+        Wire::between(&ws, &storage),
+        t + NS_PER_MS,
+        200_000,
+        30 * NS_PER_MS,
+    );
     s.gap = 100_000; // about 115 Mb/s of upload
     s.handshake(&mut ctx.tl);
     tls_handshake(ctx, &mut s, tls::Client::Chrome, STORAGE);
     s.snap = Some(96);
-    let exchanges: Vec<(usize, usize)> = (0..6).map(|_| (ctx.rng.range(1_350_000, 1_450_000) as usize, ctx.rng.range(300, 500) as usize)).collect();
+    let exchanges: Vec<(usize, usize)> = (0..6)
+        .map(|_| {
+            (
+                ctx.rng.range(1_350_000, 1_450_000) as usize,
+                ctx.rng.range(300, 500) as usize,
+            )
+        })
+        .collect();
     tls_exchanges(ctx, &mut s, &exchanges, (200 * NS_PER_MS, 900 * NS_PER_MS));
     tls_close(ctx, &mut s, true);
 }

@@ -26,7 +26,17 @@ pub fn build(ctx: &mut Ctx) {
     let sender = net::external(net::v4(192, 0, 2, 77), net::Os::Linux, 12);
     let relay = net::mail_relay();
     let port = ctx.port(&sender);
-    let mut s = TcpSession::new(&mut ctx.rng, sender, port, relay, 25, Wire::between(&sender, &relay), t0 + 40 * NS_PER_SEC, 70 * NS_PER_MS, 200_000);
+    let mut s = TcpSession::new(
+        &mut ctx.rng,
+        sender,
+        port,
+        relay,
+        25,
+        Wire::between(&sender, &relay),
+        t0 + 40 * NS_PER_SEC,
+        70 * NS_PER_MS,
+        200_000,
+    );
     s.handshake(&mut ctx.tl);
     let lines: [(&[u8], &[u8]); 5] = [
         (b"EHLO mail.secure-notify.test\r\n", b"250-relay.elections.example\r\n250-SIZE 52428800\r\n250 8BITMIME\r\n"),
@@ -38,7 +48,12 @@ pub fn build(ctx: &mut Ctx) {
             b"250 2.0.0 Ok: queued as 4Q1XZ2\r\n",
         ),
     ];
-    s.reply(&mut ctx.tl, Dir::ToClient, b"220 relay.elections.example ESMTP\r\n", 2 * NS_PER_MS);
+    s.reply(
+        &mut ctx.tl,
+        Dir::ToClient,
+        b"220 relay.elections.example ESMTP\r\n",
+        2 * NS_PER_MS,
+    );
     for (c, r) in lines {
         s.reply(&mut ctx.tl, Dir::ToServer, c, 100_000);
         s.reply(&mut ctx.tl, Dir::ToClient, r, NS_PER_MS);
@@ -55,22 +70,62 @@ pub fn build(ctx: &mut Ctx) {
     let creds = b"username=j.doe%40elections.example&password=Autumn2026%21Vote&remember=on";
     let referer = format!("http://{LOOKALIKE}/verify?user=j.doe");
     let pairs = vec![
-        (Request::get("/verify?user=j.doe", LOOKALIKE, http::UA_EDGE).encode(), http::ok_html(form)),
         (
-            Request::post("/verify", LOOKALIKE, http::UA_EDGE, "application/x-www-form-urlencoded", creds)
-                .header("Origin", format!("http://{LOOKALIKE}"))
-                .header("Referer", referer)
-                .header("Cookie", format!("sid={}", ctx.rng.hex(32)))
-                .encode(),
-            http::response(302, "Found", "text/html", &[("Location", format!("https://{}/", net::PORTAL_NAME))], b""),
+            Request::get("/verify?user=j.doe", LOOKALIKE, http::UA_EDGE).encode(),
+            http::ok_html(form),
+        ),
+        (
+            Request::post(
+                "/verify",
+                LOOKALIKE,
+                http::UA_EDGE,
+                "application/x-www-form-urlencoded",
+                creds,
+            )
+            .header("Origin", format!("http://{LOOKALIKE}"))
+            .header("Referer", referer)
+            .header("Cookie", format!("sid={}", ctx.rng.hex(32)))
+            .encode(),
+            http::response(
+                302,
+                "Found",
+                "text/html",
+                &[("Location", format!("https://{}/", net::PORTAL_NAME))],
+                b"",
+            ),
         ),
     ];
     let (rc, rs) = (200_000, 55 * NS_PER_MS);
-    http_session(ctx, ws, site, 80, t + NS_PER_MS, rc, rs, &pairs, (6 * NS_PER_SEC, 14 * NS_PER_SEC));
+    http_session(
+        ctx,
+        ws,
+        site,
+        80,
+        t + NS_PER_MS,
+        rc,
+        rs,
+        &pairs,
+        (6 * NS_PER_SEC, 14 * NS_PER_SEC),
+    );
 
     // The HTTPS look-alike.
     let sso = net::external(net::v4(192, 0, 2, 67), net::Os::Linux, 13);
     let t = resolve_a(ctx, ws, t0 + 300 * NS_PER_SEC, LOOKALIKE_SSO, sso.ip);
-    let plan = TlsPlan { client_kind: tls::Client::Chrome, sni: LOOKALIKE_SSO, exchanges: vec![(520, 4200), (610, 800)], think: (5 * NS_PER_SEC, 9 * NS_PER_SEC), fin: false };
-    https_session(ctx, ws, sso, Wire::between(&ws, &sso), t + NS_PER_MS, 200_000, 60 * NS_PER_MS, &plan);
+    let plan = TlsPlan {
+        client_kind: tls::Client::Chrome,
+        sni: LOOKALIKE_SSO,
+        exchanges: vec![(520, 4200), (610, 800)],
+        think: (5 * NS_PER_SEC, 9 * NS_PER_SEC),
+        fin: false,
+    };
+    https_session(
+        ctx,
+        ws,
+        sso,
+        Wire::between(&ws, &sso),
+        t + NS_PER_MS,
+        200_000,
+        60 * NS_PER_MS,
+        &plan,
+    );
 }

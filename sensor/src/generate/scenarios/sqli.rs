@@ -40,33 +40,69 @@ const PROBES: &[&str] = &[
 ];
 
 fn lookup_sql(voter_id: &str) -> String {
-    format!("SELECT voter_id, status, precinct, election_date FROM voters WHERE voter_id = {voter_id}")
+    format!(
+        "SELECT voter_id, status, precinct, election_date FROM voters WHERE voter_id = {voter_id}"
+    )
 }
 
 fn injected_response(ctx: &mut Ctx, payload: &str) -> (Vec<u8>, Vec<u8>, u64) {
-    let is_error = payload.contains('\'') && !payload.contains("'qWrt'='qWrt") || payload.contains('"') || payload.contains("ORDER BY 6");
+    let is_error = payload.contains('\'') && !payload.contains("'qWrt'='qWrt")
+        || payload.contains('"')
+        || payload.contains("ORDER BY 6");
     let sleeps = payload.contains("SLEEP");
     if is_error {
         let msg = "syntax error at or near \"'\"";
         let body = format!("<html><body><b>Warning</b>: pg_query(): Query failed: ERROR:  {msg} LINE 1: ...ction_date FROM voters WHERE voter_id = {payload} in <b>/var/www/portal/lookup.php</b> on line <b>42</b></body></html>\n");
-        let r = http::response(500, "Internal Server Error", "text/html; charset=UTF-8", &[("X-Powered-By", "PHP/7.4.33".into())], body.as_bytes());
+        let r = http::response(
+            500,
+            "Internal Server Error",
+            "text/html; charset=UTF-8",
+            &[("X-Powered-By", "PHP/7.4.33".into())],
+            body.as_bytes(),
+        );
         (r, postgres::error(msg), 0)
     } else {
         let rows = if payload.contains("5822") { 0 } else { 1 };
-        let dbr = if rows == 0 { postgres::result(&["voter_id", "status", "precinct", "election_date"], &[]) } else { voter_lookup_reply(&mut ctx.rng) };
+        let dbr = if rows == 0 {
+            postgres::result(&["voter_id", "status", "precinct", "election_date"], &[])
+        } else {
+            voter_lookup_reply(&mut ctx.rng)
+        };
         let size = if rows == 0 { 900 } else { 2400 };
         let page = http::html_page(&mut ctx.rng, "Voter lookup", size);
-        let r = http::response(200, "OK", "text/html; charset=UTF-8", &[("X-Powered-By", "PHP/7.4.33".into())], &page);
+        let r = http::response(
+            200,
+            "OK",
+            "text/html; charset=UTF-8",
+            &[("X-Powered-By", "PHP/7.4.33".into())],
+            &page,
+        );
         (r, dbr, if sleeps { 5 * NS_PER_SEC } else { 0 })
     }
 }
 
 /// One keep-alive connection of injection requests, each also seen as the portal's database
 /// query. Returns the session's last packet time.
-fn attack_connection(ctx: &mut Ctx, attacker: Host, t: u64, reqs: &[(Vec<u8>, String)], rtt_c: u64) -> u64 {
+fn attack_connection(
+    ctx: &mut Ctx,
+    attacker: Host,
+    t: u64,
+    reqs: &[(Vec<u8>, String)],
+    rtt_c: u64,
+) -> u64 {
     let portal = net::portal();
     let port = ctx.port(&attacker);
-    let mut s = TcpSession::new(&mut ctx.rng, attacker, port, portal, 80, Wire::between(&attacker, &portal), t, rtt_c, 150_000);
+    let mut s = TcpSession::new(
+        &mut ctx.rng,
+        attacker,
+        port,
+        portal,
+        80,
+        Wire::between(&attacker, &portal),
+        t,
+        rtt_c,
+        150_000,
+    );
     s.handshake(&mut ctx.tl);
     for (req, payload) in reqs {
         s.send(&mut ctx.tl, Dir::ToServer, req);
@@ -87,7 +123,11 @@ fn attack_connection(ctx: &mut Ctx, attacker: Host, t: u64, reqs: &[(Vec<u8>, St
 pub fn build(ctx: &mut Ctx) {
     let t0 = net::START_NS;
     light_background(ctx, t0, 480 * NS_PER_SEC, 5, 31);
-    let attacker = net::external(net::v4(ATTACKER[0], ATTACKER[1], ATTACKER[2], ATTACKER[3]), net::Os::Linux, 14);
+    let attacker = net::external(
+        net::v4(ATTACKER[0], ATTACKER[1], ATTACKER[2], ATTACKER[3]),
+        net::Os::Linux,
+        14,
+    );
     let rtt = 48 * NS_PER_MS;
 
     // A first look with a browser.
@@ -95,10 +135,28 @@ pub fn build(ctx: &mut Ctx) {
     let page = http::html_page(&mut ctx.rng, "Check your registration", 3000);
     let lookup = http::html_page(&mut ctx.rng, "Voter lookup", 2400);
     let pairs = vec![
-        (Request::get("/", net::PORTAL_NAME, ua).encode(), http::ok_html(&page)),
-        (Request::get("/lookup.php?voter_id=100234", net::PORTAL_NAME, ua).header("Referer", format!("http://{}/", net::PORTAL_NAME)).encode(), http::ok_html(&lookup)),
+        (
+            Request::get("/", net::PORTAL_NAME, ua).encode(),
+            http::ok_html(&page),
+        ),
+        (
+            Request::get("/lookup.php?voter_id=100234", net::PORTAL_NAME, ua)
+                .header("Referer", format!("http://{}/", net::PORTAL_NAME))
+                .encode(),
+            http::ok_html(&lookup),
+        ),
     ];
-    http_session(ctx, attacker, net::portal(), 80, t0 + 20 * NS_PER_SEC, rtt, 150_000, &pairs, (3 * NS_PER_SEC, 9 * NS_PER_SEC));
+    http_session(
+        ctx,
+        attacker,
+        net::portal(),
+        80,
+        t0 + 20 * NS_PER_SEC,
+        rtt,
+        150_000,
+        &pairs,
+        (3 * NS_PER_SEC, 9 * NS_PER_SEC),
+    );
 
     // Detection, in connections of a few requests each (sqlmap reconnects now and then).
     let mut t = t0 + 60 * NS_PER_SEC;
@@ -107,7 +165,9 @@ pub fn build(ctx: &mut Ctx) {
             .iter()
             .map(|p| {
                 let target = format!("/lookup.php?voter_id={}", url_encode(p));
-                let req = Request::get(&target, net::PORTAL_NAME, http::UA_SQLMAP).header("Cache-Control", "no-cache").encode();
+                let req = Request::get(&target, net::PORTAL_NAME, http::UA_SQLMAP)
+                    .header("Cache-Control", "no-cache")
+                    .encode();
                 (req, p.to_string())
             })
             .collect();
@@ -123,7 +183,14 @@ pub fn build(ctx: &mut Ctx) {
     let reqs: Vec<(Vec<u8>, String)> = bodies
         .iter()
         .map(|b| {
-            let req = Request::post("/lookup.php", net::PORTAL_NAME, http::UA_SQLMAP, "application/x-www-form-urlencoded; charset=utf-8", b.as_bytes()).encode();
+            let req = Request::post(
+                "/lookup.php",
+                net::PORTAL_NAME,
+                http::UA_SQLMAP,
+                "application/x-www-form-urlencoded; charset=utf-8",
+                b.as_bytes(),
+            )
+            .encode();
             let inj = b.rsplit('=').next().unwrap_or("").to_string();
             (req, inj)
         })
@@ -137,12 +204,32 @@ pub fn build(ctx: &mut Ctx) {
         let target = format!("/lookup.php?voter_id={}", url_encode(&payload));
         let req = Request::get(&target, net::PORTAL_NAME, http::UA_SQLMAP).encode();
         let dump = http::voter_dump(&mut ctx.rng, 100_000 + page_no * 800, 800);
-        let resp = http::response(200, "OK", "text/html; charset=UTF-8", &[("X-Powered-By", "PHP/7.4.33".into())], &dump);
-        let rows: Vec<Vec<String>> = dump.split(|&b| b == b'\n').filter(|l| l.starts_with(b"<tr>")).map(|l| vec![String::from_utf8_lossy(&l[8..l.len().saturating_sub(10)]).into_owned()]).collect();
+        let resp = http::response(
+            200,
+            "OK",
+            "text/html; charset=UTF-8",
+            &[("X-Powered-By", "PHP/7.4.33".into())],
+            &dump,
+        );
+        let rows: Vec<Vec<String>> = dump
+            .split(|&b| b == b'\n')
+            .filter(|l| l.starts_with(b"<tr>"))
+            .map(|l| vec![String::from_utf8_lossy(&l[8..l.len().saturating_sub(10)]).into_owned()])
+            .collect();
         let dbr = postgres::result(&["?column?"], &rows);
         let port = ctx.port(&attacker);
         let portal = net::portal();
-        let mut s = TcpSession::new(&mut ctx.rng, attacker, port, portal, 80, Wire::between(&attacker, &portal), t, rtt, 150_000);
+        let mut s = TcpSession::new(
+            &mut ctx.rng,
+            attacker,
+            port,
+            portal,
+            80,
+            Wire::between(&attacker, &portal),
+            t,
+            rtt,
+            150_000,
+        );
         s.gap = 40_000; // the portal's uplink runs flat out
         s.handshake(&mut ctx.tl);
         s.send(&mut ctx.tl, Dir::ToServer, &req);
@@ -158,12 +245,29 @@ pub fn build(ctx: &mut Ctx) {
     // Encrypted bulk read: 8 requests of about 500 kB each, data segments snapped.
     let port = ctx.port(&attacker);
     let portal = net::portal();
-    let mut s = TcpSession::new(&mut ctx.rng, attacker, port, portal, 443, Wire::between(&attacker, &portal), t0 + 360 * NS_PER_SEC, rtt, 150_000);
+    let mut s = TcpSession::new(
+        &mut ctx.rng,
+        attacker,
+        port,
+        portal,
+        443,
+        Wire::between(&attacker, &portal),
+        t0 + 360 * NS_PER_SEC,
+        rtt,
+        150_000,
+    );
     s.gap = 40_000;
     s.handshake(&mut ctx.tl);
     tls_handshake(ctx, &mut s, tls::Client::OpenSsl, net::PORTAL_NAME);
     s.snap = Some(128);
-    let exchanges: Vec<(usize, usize)> = (0..8).map(|_| (ctx.rng.range(700, 900) as usize, ctx.rng.range(480_000, 540_000) as usize)).collect();
+    let exchanges: Vec<(usize, usize)> = (0..8)
+        .map(|_| {
+            (
+                ctx.rng.range(700, 900) as usize,
+                ctx.rng.range(480_000, 540_000) as usize,
+            )
+        })
+        .collect();
     tls_exchanges(ctx, &mut s, &exchanges, (NS_PER_SEC, 3 * NS_PER_SEC));
     tls_close(ctx, &mut s, true);
 }

@@ -166,7 +166,8 @@ pub fn html_page(rng: &mut Rng, title: &str, size: usize) -> Vec<u8> {
     while s.len() < size {
         s.push_str("<p>");
         for _ in 0..rng.range(12, 40) {
-            s.push_str(*rng.pick(WORDS));
+            let w: &&str = rng.pick(WORDS);
+            s.push_str(w);
             s.push(' ');
         }
         s.push_str("</p>\n");

@@ -82,13 +82,6 @@ pub fn generate(out: Box<dyn Write>, seed: u64, size: u64) -> io::Result<Stats> 
         let bytes = ctx.tl.pending_bytes - before;
         t += bytes * ctx.rng.range(4, 12);
         ctx.tl.flush_before(t, &mut sink)?;
-        if std::env::var_os("BENCH_DEBUG").is_some() && flows % 100_000 == 0 {
-            eprintln!(
-                "flows {flows} pending {} pkts {} bytes",
-                ctx.tl.len(),
-                ctx.tl.pending_bytes
-            );
-        }
     }
     ctx.tl.finish(&mut sink)?;
     let bytes = sink.bytes_written;

@@ -133,15 +133,13 @@ impl TcpSession {
             Dir::ToServer => (&mut self.c, &self.s),
             Dir::ToClient => (&mut self.s, &self.c),
         };
-        let tsval = me
-            .ts_base
-            .wrapping_add(((ts - self.start) / NS_PER_MS) as u32);
+        let ms = (ts.saturating_sub(self.start) / NS_PER_MS) as u32;
+        let tsval = me.ts_base.wrapping_add(ms);
         let ecr = if flags == TCP_SYN {
             0
         } else {
-            peer.ts_base
-                .wrapping_add(((ts - self.start) / NS_PER_MS) as u32)
-                .wrapping_sub(1)
+            // The peer's clock as last seen: its value a millisecond ago.
+            peer.ts_base.wrapping_add(ms).wrapping_sub(1)
         };
         let mut opts_buf = [0u8; 20];
         let opts: &[u8] = if syn_opts {

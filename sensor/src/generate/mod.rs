@@ -320,7 +320,10 @@ pub fn run(args: &GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
         let size = parse_size(&args.size)?;
         let w = writer_for(out)?;
         let stats = bench::generate(w, args.seed, size)?;
-        eprintln!("wrote {} packets, {} bytes", stats.packets, stats.bytes);
+        eprintln!(
+            "wrote {} packets, {} bytes, {} flows",
+            stats.packets, stats.bytes, stats.flows
+        );
         return Ok(());
     }
     let Some(spec) = captures().iter().find(|c| c.name == name || c.file == name) else {

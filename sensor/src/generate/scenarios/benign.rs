@@ -285,6 +285,32 @@ pub fn build(ctx: &mut Ctx) {
         let t = t0 + ctx.rng.below(span - 60 * NS_PER_SEC);
         mail_out(ctx, t);
     }
+    // The relay checks senders' SPF and DKIM records; big TXT answers come over TCP.
+    for (k, name) in [
+        "_spf.state-sos.example",
+        "selector1._domainkey.county-gov.example",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let at = t0 + (90 + 200 * k as u64) * NS_PER_SEC + ctx.rng.below(NS_PER_SEC);
+        let txts: Vec<Record> = (0..6)
+            .map(|i| {
+                let t = format!(
+                    "v=spf1 ip4:192.0.2.{}/30 include:_spf{i}.{} ~all {}",
+                    4 * i,
+                    registered_domain(name),
+                    ctx.rng.hex(150)
+                );
+                Record {
+                    name: (*name).into(),
+                    ttl: 3600,
+                    data: Rdata::Txt(vec![t]),
+                }
+            })
+            .collect();
+        resolve_tcp(ctx, net::mail_relay(), at, name, dns::TYPE_TXT, txts);
+    }
     for i in 0..4u64 {
         let at = t0 + i * 150 * NS_PER_SEC + ctx.rng.below(NS_PER_SEC);
         ntp(ctx, net::resolver(), at);

@@ -31,11 +31,6 @@ impl Ctx {
     pub fn port(&mut self, h: &Host) -> u16 {
         self.ports.next(&mut self.rng, h)
     }
-
-    /// `base` plus up to `spread` of jitter, in nanoseconds.
-    pub fn around(&mut self, base: u64, spread: u64) -> u64 {
-        base + self.rng.below(spread.max(1))
-    }
 }
 
 /// Round trips as seen at the sensor, which sits next to the portal and the office LAN.
@@ -45,13 +40,6 @@ pub fn lan_rtt(rng: &mut Rng) -> u64 {
 
 pub fn wan_rtt(rng: &mut Rng) -> u64 {
     rng.range(12, 90) * NS_PER_MS
-}
-
-pub fn ipv4_of(h: &Host) -> std::net::Ipv4Addr {
-    match h.ip {
-        IpAddr::V4(a) => a,
-        IpAddr::V6(_) => std::net::Ipv4Addr::UNSPECIFIED,
-    }
 }
 
 /// One UDP DNS question and its answer from the resolver; returns when the answer arrived.
@@ -77,7 +65,46 @@ pub fn dns_lookup(
     t + delay
 }
 
-/// A DNS lookup of `name` answered with `answers` (A by default).
+/// A DNS query and answer over TCP (two-byte length prefix): what a stub does after a
+/// truncated UDP answer, or for answers it knows are large. Returns the last packet time.
+pub fn resolve_tcp(
+    ctx: &mut Ctx,
+    client: Host,
+    t: u64,
+    name: &str,
+    qtype: u16,
+    answers: Vec<Record>,
+) -> u64 {
+    let resolver = net::resolver();
+    let port = ctx.port(&client);
+    let (rc, rs) = (lan_rtt(&mut ctx.rng) / 2, lan_rtt(&mut ctx.rng) / 2);
+    let mut s = TcpSession::new(
+        &mut ctx.rng,
+        client,
+        port,
+        resolver,
+        53,
+        Wire::between(&client, &resolver),
+        t,
+        rc,
+        rs,
+    );
+    s.handshake(&mut ctx.tl);
+    let q = Message::query(ctx.rng.next_u32() as u16, name, qtype);
+    s.send(&mut ctx.tl, Dir::ToServer, &q.encode_tcp());
+    let work = ctx.rng.range(2, 25) * NS_PER_MS;
+    s.reply(
+        &mut ctx.tl,
+        Dir::ToClient,
+        &q.answer(answers).encode_tcp(),
+        work,
+    );
+    s.wait(&mut ctx.tl, 5 * NS_PER_MS);
+    s.close(&mut ctx.tl, Dir::ToServer);
+    s.last
+}
+
+/// A DNS lookup of `name` answered with `answers` (NXDOMAIN when there are none).
 pub fn resolve(
     ctx: &mut Ctx,
     client: Host,

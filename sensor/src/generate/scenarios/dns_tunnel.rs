@@ -9,7 +9,7 @@
 
 use super::benign::light_background;
 use super::common::*;
-use crate::generate::flow::{Dir, TcpSession, UdpFlow, Wire};
+use crate::generate::flow::{UdpFlow, Wire};
 use crate::generate::net::{self, NS_PER_MS, NS_PER_SEC};
 use crate::generate::protocols::dns::{self, Message, Rdata, Record};
 
@@ -85,41 +85,20 @@ pub fn build(ctx: &mut Ctx) {
         let srv = internet_server(&mut ctx.rng);
         resolve_a(ctx, ws, at, name, srv.ip);
     }
-    let port = ctx.port(&ws);
     let name = "_spf-records.county-gov.example";
-    let mut s = TcpSession::new(
-        &mut ctx.rng,
-        ws,
-        port,
-        resolver,
-        53,
-        wire,
-        t0 + 200 * NS_PER_SEC,
-        200_000,
-        300_000,
-    );
-    s.handshake(&mut ctx.tl);
-    let q = Message::query(ctx.rng.next_u32() as u16, name, dns::TYPE_TXT);
-    let txts: Vec<String> = (0..8)
+    let txts: Vec<Record> = (0..8)
         .map(|i| {
-            format!(
+            let t = format!(
                 "v=spf1 ip4:192.0.2.{}/32 include:_spf{i}.county-gov.example ~all {}",
                 i * 10,
                 ctx.rng.hex(120)
-            )
-        })
-        .collect();
-    let r = q.answer(
-        txts.into_iter()
-            .map(|t| Record {
+            );
+            Record {
                 name: name.into(),
                 ttl: 3600,
                 data: Rdata::Txt(vec![t]),
-            })
-            .collect(),
-    );
-    s.send(&mut ctx.tl, Dir::ToServer, &q.encode_tcp());
-    s.reply(&mut ctx.tl, Dir::ToClient, &r.encode_tcp(), 15 * NS_PER_MS);
-    s.wait(&mut ctx.tl, 5 * NS_PER_MS);
-    s.close(&mut ctx.tl, Dir::ToServer);
+            }
+        })
+        .collect();
+    resolve_tcp(ctx, ws, t0 + 200 * NS_PER_SEC, name, dns::TYPE_TXT, txts);
 }

@@ -1,0 +1,266 @@
+//! The generator's own guarantees: committed captures are reproducible byte for byte, frames
+//! carry the checksums tshark accepts, the bench stream is deterministic.
+
+use std::net::IpAddr;
+
+use super::net::{v4, v6};
+use super::packet::{self, Ip, Link, Tcp, TCP_ACK, TCP_PSH, TCP_SYN};
+use super::pcap_writer::{Endian, PacketSink, PcapWriter};
+use super::protocols::dns::{Message, TYPE_A};
+use super::*;
+
+const SRC_MAC: packet::Mac = [0x02, 0x10, 10, 10, 3, 5];
+const DST_MAC: packet::Mac = [0x02, 0x10, 10, 10, 1, 10];
+
+fn ip(src: IpAddr, dst: IpAddr, ttl: u8, id: u32) -> Ip {
+    Ip::new(src, dst, ttl, id)
+}
+
+/// The reference frames whose checksums are pinned below. Their values were checked once with
+/// `tshark -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE`
+/// (all "Good", ICMP and ICMPv6 included) on a pcap of exactly these frames.
+fn reference_frames() -> Vec<Vec<u8>> {
+    let link = Link::ethernet(SRC_MAC, DST_MAC);
+    let mut frames = Vec::new();
+
+    let (opts, n) = packet::syn_options(1460, 8, None);
+    let syn = Tcp {
+        sport: 51000,
+        dport: 443,
+        seq: 0x0102_0304,
+        ack: 0,
+        flags: TCP_SYN,
+        window: 64240,
+        options: &opts[..n],
+    };
+    let mut b = Vec::new();
+    packet::tcp_frame(
+        &mut b,
+        &link,
+        &ip(v4(10, 10, 3, 5), v4(10, 10, 1, 10), 128, 0x1234),
+        &syn,
+        &[],
+    );
+    frames.push(b);
+
+    let ts = packet::ts_options(1000, 2000);
+    let data = Tcp {
+        sport: 51000,
+        dport: 80,
+        seq: 7,
+        ack: 9,
+        flags: TCP_ACK | TCP_PSH,
+        window: 502,
+        options: &ts,
+    };
+    let mut b = Vec::new();
+    packet::tcp_frame(
+        &mut b,
+        &link,
+        &ip(v4(10, 10, 3, 5), v4(10, 10, 1, 10), 64, 0x4321),
+        &data,
+        b"GET / HTTP/1.1\r\nHost: voter.elections.example\r\n\r\n",
+    );
+    frames.push(b);
+
+    let q = Message::query(0xbeef, "voter.elections.example", TYPE_A).encode();
+    let mut b = Vec::new();
+    let mut udp_ip = ip(v4(10, 10, 3, 5), v4(10, 10, 0, 53), 128, 0x0101);
+    udp_ip.dont_fragment = false;
+    packet::udp_frame(&mut b, &link, &udp_ip, 53000, 53, &q);
+    frames.push(b);
+
+    let mut b = Vec::new();
+    let payload: Vec<u8> = (0..56u8).collect();
+    packet::icmp_frame(
+        &mut b,
+        &link,
+        &ip(v4(10, 10, 0, 5), v4(10, 10, 1, 10), 64, 0x0202),
+        8,
+        0,
+        [0x1c, 0x2d, 0, 1],
+        &payload,
+    );
+    frames.push(b);
+
+    let a6 = v6([0x2001, 0xdb8, 0x10, 3, 0, 0, 0, 0x60]);
+    let b6 = v6([0x2001, 0xdb8, 0x10, 1, 0, 0, 0, 0x10]);
+    let mut b = Vec::new();
+    let mut ip6 = ip(a6, b6, 64, 0xabcde);
+    ip6.dest_opts = true;
+    packet::tcp_frame(&mut b, &link, &ip6, &data, b"hello");
+    frames.push(b);
+
+    let mut b = Vec::new();
+    packet::icmp_frame(
+        &mut b,
+        &link,
+        &ip(a6, b6, 64, 0x12345),
+        128,
+        0,
+        [0, 7, 0, 1],
+        &payload,
+    );
+    frames.push(b);
+    frames
+}
+
+fn be16(f: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([f[at], f[at + 1]])
+}
+
+#[test]
+fn pinned_checksums() {
+    let f = reference_frames();
+    // (IPv4 header checksum, transport checksum) at their offsets in each frame.
+    assert_eq!(
+        (be16(&f[0], 24), be16(&f[0], 50)),
+        (PIN[0], PIN[1]),
+        "TCP SYN"
+    );
+    assert_eq!(
+        (be16(&f[1], 24), be16(&f[1], 50)),
+        (PIN[2], PIN[3]),
+        "TCP data"
+    );
+    assert_eq!(
+        (be16(&f[2], 24), be16(&f[2], 40)),
+        (PIN[4], PIN[5]),
+        "UDP DNS query"
+    );
+    assert_eq!(
+        (be16(&f[3], 24), be16(&f[3], 36)),
+        (PIN[6], PIN[7]),
+        "ICMP echo"
+    );
+    // IPv6: Ethernet 14 + IPv6 40 + Destination Options 8, TCP checksum at +16.
+    assert_eq!(
+        be16(&f[4], 62 + 16),
+        PIN[8],
+        "IPv6 TCP with Destination Options"
+    );
+    assert_eq!(be16(&f[5], 54 + 2), PIN[9], "ICMPv6 echo");
+}
+
+const PIN: [u16; 10] = [
+    0xd06d, 0x8f03, 0xdf4f, 0x923a, 0x225a, 0x71f5, 0x2385, 0xe4be, 0x0192, 0x2c64,
+];
+
+#[test]
+fn frames_verify_against_their_own_checksums() {
+    // A valid checksum makes the ones'-complement sum over the covered bytes come to zero.
+    let f = reference_frames();
+    for fr in &f[..4] {
+        assert_eq!(checksum::checksum(&fr[14..34]), 0);
+    }
+    // Frames shorter than 60 bytes are padded like a switch pads them.
+    assert!(f.iter().all(|fr| fr.len() >= 60));
+}
+
+#[test]
+#[ignore = "writes /tmp/generate-reference.pcap for checking with tshark"]
+fn write_reference_pcap() {
+    let mut w = PcapWriter::new(Vec::new(), Endian::Little, false, 1, 65535).unwrap();
+    for (i, fr) in reference_frames().iter().enumerate() {
+        w.packet(0, net::START_NS + i as u64 * 1000, fr, fr.len() as u32)
+            .unwrap();
+    }
+    std::fs::write("/tmp/generate-reference.pcap", w.into_inner()).unwrap();
+}
+
+#[test]
+fn ipv4_fragments_reassemble_to_the_datagram() {
+    let link = Link::ethernet(SRC_MAC, DST_MAC);
+    let mut i = ip(v4(192, 0, 2, 53), v4(10, 10, 0, 53), 50, 0x7777);
+    i.dont_fragment = false;
+    let payload: Vec<u8> = (0..3000u32).map(|x| x as u8).collect();
+    let frags = packet::udp_fragments(&link, &i, 53, 40000, &payload, 1480);
+    assert_eq!(frags.len(), 3);
+    let mut whole = Vec::new();
+    for (k, f) in frags.iter().enumerate() {
+        assert_eq!(
+            checksum::checksum(&f[14..34]),
+            0,
+            "header checksum of fragment {k}"
+        );
+        let field = be16(f, 20);
+        assert_eq!((field & 0x1fff) as usize * 8, whole.len());
+        assert_eq!(field & 0x2000 != 0, k < 2);
+        let total = be16(f, 16) as usize;
+        whole.extend_from_slice(&f[34..14 + total]);
+    }
+    assert_eq!(whole.len(), 8 + payload.len());
+    assert_eq!(&whole[8..], &payload[..]);
+}
+
+#[test]
+fn committed_captures_are_reproducible() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pcaps");
+    for spec in captures() {
+        let fresh = render(spec, DEFAULT_SEED).unwrap();
+        let path = dir.join(spec.file);
+        let committed = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            fresh.len() < 2 << 20,
+            "{} is {} bytes, over 2 MiB",
+            spec.file,
+            fresh.len()
+        );
+        assert!(
+            fresh == committed,
+            "{} differs from what `sensor generate --all --out-dir pcaps` now writes ({} vs {} bytes); regenerate it and the tables in sensor/tests/replay_pcaps.rs",
+            spec.file,
+            fresh.len(),
+            committed.len()
+        );
+    }
+}
+
+#[test]
+fn renders_are_deterministic_and_seeded() {
+    let spec = captures().iter().find(|c| c.name == "nanosecond").unwrap();
+    let a = render(spec, 1).unwrap();
+    assert_eq!(a, render(spec, 1).unwrap());
+    assert_ne!(a, render(spec, 2).unwrap());
+}
+
+#[test]
+fn bench_is_deterministic_and_sized() {
+    let run = |seed| {
+        let buf = SharedVec::default();
+        let stats = bench::generate(Box::new(buf.clone()), seed, 3 << 20).unwrap();
+        (buf.take(), stats)
+    };
+    let (a, sa) = run(5);
+    let (b, _) = run(5);
+    assert!(a == b);
+    assert_eq!(sa.bytes, a.len() as u64);
+    // The last flows started are completed, so the file runs over by at most a bulk transfer.
+    assert!(
+        a.len() as u64 >= 3 << 20 && (a.len() as u64) < 6 << 20,
+        "{}",
+        a.len()
+    );
+    let avg = (sa.bytes - 24) / sa.packets - 16;
+    assert!((700..1100).contains(&avg), "average frame {avg}");
+}
+
+#[test]
+fn sizes_parse() {
+    assert_eq!(parse_size("1G"), Ok(1 << 30));
+    assert_eq!(parse_size("500m"), Ok(500 << 20));
+    assert_eq!(parse_size("64K"), Ok(64 << 10));
+    assert_eq!(parse_size("1234"), Ok(1234));
+    assert!(parse_size("lots").is_err());
+    assert!(parse_size("99999999999G").is_err());
+}
+
+#[test]
+fn ports_never_repeat_within_a_capture() {
+    let mut ctx = Ctx::new(rng::Rng::new(3));
+    let h = net::workstation(9);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..3000 {
+        assert!(seen.insert(ctx.port(&h)));
+    }
+}

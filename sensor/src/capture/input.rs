@@ -3,7 +3,9 @@
 
 use std::io::{ErrorKind, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use super::mmap::Mapping;
 use super::{CaptureError, CaptureErrorKind};
 
 /// Buffer size for steady-state reading of one file: large reads amortise the system calls.
@@ -96,9 +98,30 @@ pub(crate) struct Input {
     /// Hard cap: the largest record the reader accepts plus its header.
     max: usize,
     total: Option<u64>,
+    /// When the whole file is memory-mapped, it stands in for `buf` and nothing is read.
+    map: Option<Arc<Mapping>>,
 }
 
 impl Input {
+    /// An input over a memory-mapped file: every byte is available at once, without copies.
+    pub(crate) fn mapped(map: Mapping, path: PathBuf, total: Option<u64>) -> Input {
+        let map = Arc::new(map);
+        let end = map.bytes().len();
+        Input {
+            src: Box::new(std::io::empty()),
+            path,
+            buf: Vec::new(),
+            start: 0,
+            end,
+            base: 0,
+            eof: true,
+            steady: INITIAL_BUFFER,
+            max: usize::MAX,
+            total,
+            map: Some(map),
+        }
+    }
+
     pub(crate) fn new(
         src: Box<dyn Read + Send>,
         path: PathBuf,
@@ -117,6 +140,7 @@ impl Input {
             steady,
             max: steady,
             total,
+            map: None,
         }
     }
 
@@ -133,13 +157,23 @@ impl Input {
     #[inline]
     pub(crate) fn avail(&self) -> &[u8] {
         // start <= end <= buf.len() always holds; `get` keeps a broken invariant from panicking.
-        self.buf.get(self.start..self.end).unwrap_or(&[])
+        self.buffer().get(self.start..self.end).unwrap_or(&[])
     }
 
     /// The whole buffer, to borrow a staged packet by its absolute position.
     #[inline]
     pub(crate) fn buffer(&self) -> &[u8] {
-        &self.buf
+        match &self.map {
+            Some(m) => m.bytes(),
+            None => &self.buf,
+        }
+    }
+
+    /// The mapping `buffer()` is, when the file is mapped: records can then be shared with
+    /// other threads by offset instead of copied.
+    #[inline]
+    pub(crate) fn shared(&self) -> Option<&Arc<Mapping>> {
+        self.map.as_ref()
     }
 
     /// Position of the first unconsumed byte in `buffer()`.
@@ -158,11 +192,14 @@ impl Input {
     #[inline]
     pub(crate) fn consume(&mut self, n: usize) {
         self.start = self.start.saturating_add(n).min(self.end);
+        if let Some(m) = &self.map {
+            m.consumed_to(self.start);
+        }
     }
 
     /// Consumes everything read so far.
     pub(crate) fn consume_all(&mut self) {
-        self.start = self.end;
+        self.consume(self.end - self.start);
     }
 
     #[cfg(test)]

@@ -7,7 +7,9 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use super::input::{Endian, Input, Verdict, Warnings, DEFAULT_BUFFER};
-use super::{CaptureError, CaptureErrorKind, LinkType, PacketRecord, PacketSource, SkipCounters};
+use super::{
+    CaptureError, CaptureErrorKind, LinkType, PacketRecord, PacketSource, SharedFrame, SkipCounters,
+};
 use crate::time::Timestamp;
 
 /// Magic numbers as read little-endian from the first four bytes.
@@ -360,6 +362,10 @@ impl PacketSource for PcapReader {
             link: self.link,
             wire_len: s.wire_len,
             data: self.input.buffer().get(s.at..s.at + s.len)?,
+            shared: self
+                .input
+                .shared()
+                .map(|map| SharedFrame { map, offset: s.at }),
         })
     }
 

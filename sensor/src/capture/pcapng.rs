@@ -10,7 +10,9 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use super::input::{Endian, Input, Verdict, Warnings, DEFAULT_BUFFER};
-use super::{CaptureError, CaptureErrorKind, LinkType, PacketRecord, PacketSource, SkipCounters};
+use super::{
+    CaptureError, CaptureErrorKind, LinkType, PacketRecord, PacketSource, SharedFrame, SkipCounters,
+};
 use crate::time::Timestamp;
 
 /// Section Header Block type: the same bytes in either byte order, and the file's magic number.
@@ -622,6 +624,10 @@ impl PacketSource for PcapngReader {
             link: s.link,
             wire_len: s.wire_len,
             data: self.input.buffer().get(s.at..s.at + s.len)?,
+            shared: self
+                .input
+                .shared()
+                .map(|map| SharedFrame { map, offset: s.at }),
         })
     }
 

@@ -1,6 +1,11 @@
-//! Batches carry packets from the reader to a worker. A batch owns one byte arena with the
-//! frames and a vector of small per-packet summaries; both are reused after the worker hands the
-//! batch back, so nothing is allocated per packet once the pool is warm.
+//! Batches carry packets from the reader to a worker: small per-packet summaries, and the frames
+//! either by reference into a memory-mapped capture (no copy) or copied into the batch's byte
+//! arena (frames from streams, reassembled datagrams). Everything is reused after the worker
+//! hands the batch back, so nothing is allocated per packet once the pool is warm.
+
+use std::sync::Arc;
+
+use crate::capture::{Mapping, SharedFrame};
 
 use crate::flow::FlowPacket;
 use crate::time::Timestamp;
@@ -10,18 +15,24 @@ pub const BATCH_PACKETS: usize = 256;
 /// Arena bytes per batch before it is sent even if not full of packets.
 pub const BATCH_BYTES: usize = 512 * 1024;
 
+/// `BatchPacket::map` value for frames held in the batch's own arena.
+const IN_ARENA: u16 = u16::MAX;
+
 #[derive(Clone, Copy, Debug)]
 pub struct BatchPacket {
     pub flow: FlowPacket,
-    /// Where the frame (or reassembled datagram) sits in the arena.
-    pub offset: u32,
-    pub len: u32,
+    /// Where the frame (or reassembled datagram) sits: in `maps[map]`, or in the arena.
+    offset: usize,
+    len: u32,
+    map: u16,
 }
 
 #[derive(Default)]
 pub struct Batch {
     pub data: Vec<u8>,
     pub packets: Vec<BatchPacket>,
+    /// Mappings the packets point into (usually one).
+    maps: Vec<Arc<Mapping>>,
     /// The reader's packet clock when the batch was sent: the worker moves its flow timeouts
     /// up to it even if none of its own packets are that recent.
     pub clock: Timestamp,
@@ -32,6 +43,7 @@ impl Batch {
         Batch {
             data: Vec::with_capacity(BATCH_BYTES + 65_536),
             packets: Vec::with_capacity(BATCH_PACKETS),
+            maps: Vec::new(),
             clock: Timestamp::ZERO,
         }
     }
@@ -43,9 +55,50 @@ impl Batch {
     pub fn clear(&mut self) {
         self.data.clear();
         self.packets.clear();
+        self.maps.clear();
     }
 
+    /// Adds a packet, by reference when its frame is in a shared mapping, else by copy.
+    #[inline]
+    pub fn push(&mut self, flow: FlowPacket, frame: &[u8], shared: Option<SharedFrame<'_>>) {
+        let len = frame.len() as u32;
+        if let Some(s) = shared {
+            let map = match self.maps.iter().rposition(|m| Arc::ptr_eq(m, s.map)) {
+                Some(i) => i,
+                None => {
+                    self.maps.push(s.map.clone());
+                    self.maps.len() - 1
+                }
+            };
+            if map < IN_ARENA as usize {
+                self.packets.push(BatchPacket {
+                    flow,
+                    offset: s.offset,
+                    len,
+                    map: map as u16,
+                });
+                return;
+            }
+        }
+        let offset = self.data.len();
+        self.data.extend_from_slice(frame);
+        self.packets.push(BatchPacket {
+            flow,
+            offset,
+            len,
+            map: IN_ARENA,
+        });
+    }
+
+    /// The frame (or reassembled datagram) of a packet of this batch.
+    #[inline]
     pub fn frame(&self, p: &BatchPacket) -> &[u8] {
-        &self.data[p.offset as usize..(p.offset + p.len) as usize]
+        let bytes = match self.maps.get(p.map as usize) {
+            Some(m) => m.bytes(),
+            None => &self.data,
+        };
+        bytes
+            .get(p.offset..p.offset + p.len as usize)
+            .unwrap_or(&[])
     }
 }

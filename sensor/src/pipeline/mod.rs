@@ -12,12 +12,12 @@ use std::time::Instant;
 
 use crossbeam_channel::{bounded, Sender};
 
-use crate::capture::{CaptureError, PacketSource};
+use crate::capture::{CaptureError, PacketSource, SharedFrame};
 use crate::decode::{self, DecodeOutcome, Decoded, DefragConfig, Defragmenter};
 use crate::flow::{worker_for, FlowPacket, FlowTableConfig};
 use crate::output::sink::EveSink;
 use crate::time::Timestamp;
-use batch::{Batch, BatchPacket};
+use batch::Batch;
 use stats::{DecodeStats, ReplayStats};
 use worker::{WorkerMsg, WorkerStats};
 
@@ -108,7 +108,7 @@ pub fn run(
             }
         }
         let Some(rec) = source.current() else { break };
-        reader.packet(rec.ts, rec.link, rec.data, rec.wire_len as u64);
+        reader.packet(rec.ts, rec.link, rec.data, rec.shared, rec.wire_len as u64);
         for (w, batch) in reader.batches.iter_mut().enumerate() {
             if batch.is_full() {
                 let fresh = recycle_rx
@@ -193,6 +193,7 @@ impl Reader {
         ts: Timestamp,
         link: crate::capture::LinkType,
         frame: &[u8],
+        shared: Option<SharedFrame<'_>>,
         wire_len: u64,
     ) {
         let d = &mut self.decode;
@@ -226,26 +227,27 @@ impl Reader {
                     whole.vlan_count = decoded.vlan_count;
                     let (datagram, total) = (r.datagram, r.wire_len_total);
                     self.decode.count_l4(&whole);
-                    dispatch(&mut self.batches, ts, datagram, total, whole);
+                    dispatch(&mut self.batches, ts, datagram, None, total, whole);
                 }
                 Err(e) => self.decode.errors[e.index()] += 1,
             }
             return;
         }
         d.count_l4(&decoded);
-        dispatch(&mut self.batches, ts, frame, wire_len, decoded);
+        dispatch(&mut self.batches, ts, frame, shared, wire_len, decoded);
     }
 }
 
 #[inline]
-fn dispatch(batches: &mut [Batch], ts: Timestamp, frame: &[u8], wire_len: u64, decoded: Decoded) {
+fn dispatch(
+    batches: &mut [Batch],
+    ts: Timestamp,
+    frame: &[u8],
+    shared: Option<SharedFrame<'_>>,
+    wire_len: u64,
+    decoded: Decoded,
+) {
     let flow = FlowPacket::new(ts, wire_len, decoded);
-    let batch = &mut batches[worker_for(flow.hash, batches.len())];
-    let offset = batch.data.len() as u32;
-    batch.data.extend_from_slice(frame);
-    batch.packets.push(BatchPacket {
-        flow,
-        offset,
-        len: frame.len() as u32,
-    });
+    let n = batches.len();
+    batches[worker_for(flow.hash, n)].push(flow, frame, shared);
 }

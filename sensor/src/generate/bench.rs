@@ -68,7 +68,7 @@ impl Hosts {
 }
 
 /// Generates `size` bytes (approximately: the flows in progress are completed) of capture.
-pub fn generate(out: Box<dyn Write>, seed: u64, size: u64) -> io::Result<Stats> {
+pub fn generate<W: Write>(out: &mut W, seed: u64, size: u64) -> io::Result<Stats> {
     let mut ctx = Ctx::new(Rng::derive(seed, "bench"));
     let hosts = Hosts::new(&mut ctx.rng);
     let mut sink = PcapWriter::new(out, Endian::Little, false, LINKTYPE_ETHERNET, 262_144)?;

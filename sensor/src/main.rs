@@ -1,11 +1,7 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "sensor",
-    version,
-    about = "Network sensor for election offices"
-)]
+#[command(name = "sensor", version, about = "Network sensor for election offices")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

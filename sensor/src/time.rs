@@ -12,10 +12,7 @@ impl Timestamp {
     pub const ZERO: Timestamp = Timestamp(0);
 
     pub fn from_secs_nanos(secs: u64, nanos: u32) -> Timestamp {
-        Timestamp(
-            secs.saturating_mul(1_000_000_000)
-                .saturating_add(nanos as u64),
-        )
+        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(nanos as u64))
     }
 
     pub fn from_secs_micros(secs: u64, micros: u32) -> Timestamp {
@@ -101,10 +98,7 @@ mod tests {
         // 1457868224 = 2016-03-13T11:23:44Z
         let ts = Timestamp::from_secs_micros(1_457_868_224, 123_456);
         assert_eq!(ts.eve().to_string(), "2016-03-13T11:23:44.123456+0000");
-        assert_eq!(
-            Timestamp::ZERO.eve().to_string(),
-            "1970-01-01T00:00:00.000000+0000"
-        );
+        assert_eq!(Timestamp::ZERO.eve().to_string(), "1970-01-01T00:00:00.000000+0000");
         // leap day
         let ts = Timestamp::from_secs_nanos(951_782_400, 999_999_999);
         assert_eq!(ts.eve().to_string(), "2000-02-29T00:00:00.999999+0000");

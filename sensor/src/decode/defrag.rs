@@ -16,11 +16,7 @@ pub struct DefragConfig {
 
 impl Default for DefragConfig {
     fn default() -> Self {
-        DefragConfig {
-            timeout_secs: 60,
-            max_trackers: 65_535,
-            max_bytes: 32 << 20,
-        }
+        DefragConfig { timeout_secs: 60, max_trackers: 65_535, max_bytes: 32 << 20 }
     }
 }
 
@@ -54,10 +50,7 @@ pub struct Defragmenter {
 
 impl Defragmenter {
     pub fn new(config: DefragConfig) -> Defragmenter {
-        Defragmenter {
-            config,
-            stats: DefragStats::default(),
-        }
+        Defragmenter { config, stats: DefragStats::default() }
     }
 
     /// Takes one fragment (`frame` is the captured frame `decoded` came from, `wire_len` its

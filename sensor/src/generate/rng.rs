@@ -44,11 +44,6 @@ impl Rng {
         Rng::new(splitmix64(&mut sm))
     }
 
-    /// A child stream taken from this one.
-    pub fn fork(&mut self) -> Rng {
-        Rng::new(self.next_u64())
-    }
-
     pub fn next_u64(&mut self) -> u64 {
         let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
         let t = self.s[1] << 17;
@@ -123,11 +118,6 @@ impl Rng {
 
     pub fn hex(&mut self, n: usize) -> String {
         self.string_from(b"0123456789abcdef", n)
-    }
-
-    /// A value around `center` with +/- `spread` uniform jitter (never below zero).
-    pub fn jitter(&mut self, center: u64, spread: u64) -> u64 {
-        (center + self.below(2 * spread + 1)).saturating_sub(spread)
     }
 }
 

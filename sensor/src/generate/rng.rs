@@ -134,6 +134,16 @@ mod tests {
     }
 
     #[test]
+    fn xoshiro_reference_values() {
+        // xoshiro256** seeded with splitmix64(0) x 4, computed by an independent implementation:
+        // these must never change, or every committed capture changes.
+        let mut r = Rng::new(0);
+        assert_eq!(r.next_u64(), 0x99ec_5f36_cb75_f2b4);
+        assert_eq!(r.next_u64(), 0xbf6e_1f78_4956_452a);
+        assert_eq!(r.next_u64(), 0x1a5f_849d_4933_e6e0);
+    }
+
+    #[test]
     fn streams_are_stable() {
         let mut a = Rng::new(42);
         let mut b = Rng::new(42);

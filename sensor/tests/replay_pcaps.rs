@@ -7,6 +7,10 @@
 //! pair in either order; `A -> B` counts map to `toserver` when A is the flow's source. The
 //! results must be identical with the default worker count, `--workers 1` and `--workers 3`.
 //!
+//! The contract is the `replay` subcommand (`sensor replay [--workers N] --eve - FILE`, EVE JSON
+//! lines on stdout ending with a `stats` record); until it exists these tests fail with
+//! "unrecognized subcommand".
+//!
 //! In fragments.pcap a fragmented UDP datagram counts every fragment's frame (tshark's conv,udp
 //! sees only the reassembled datagram; the tables there come from the address pairs, each flow
 //! having a pair of its own).

@@ -68,7 +68,7 @@ impl Hosts {
 }
 
 /// Generates `size` bytes (approximately: the flows in progress are completed) of capture.
-pub fn generate(out: Box<dyn Write>, seed: u64, size: u64) -> io::Result<Stats> {
+pub fn generate<W: Write>(out: &mut W, seed: u64, size: u64) -> io::Result<Stats> {
     let mut ctx = Ctx::new(Rng::derive(seed, "bench"));
     let hosts = Hosts::new(&mut ctx.rng);
     let mut sink = PcapWriter::new(out, Endian::Little, false, LINKTYPE_ETHERNET, 262_144)?;
@@ -95,7 +95,7 @@ pub fn generate(out: Box<dyn Write>, seed: u64, size: u64) -> io::Result<Stats> 
 }
 
 fn one_flow(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
-    match ctx.rng.weighted(&[7, 30, 60, 8, 5, 16]) {
+    match ctx.rng.weighted(&[5, 30, 60, 8, 3, 16]) {
         0 => bulk(ctx, hosts, t),
         1 => web(ctx, hosts, t),
         2 => dns_query(ctx, hosts, t),
@@ -129,10 +129,10 @@ fn bulk(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
     );
     s.gap = ctx.rng.range(40, 250) * NS_PER_US;
     // Many stacks ACK every segment during bulk transfers (quick-ACK mode, Windows).
-    s.ack_every = 1 + ctx.rng.below(2) as u32;
+    s.ack_every = if ctx.rng.chance(35) { 1 } else { 2 };
     s.handshake(&mut ctx.tl);
     tls_handshake(ctx, &mut s, tls::Client::Chrome, sni);
-    let big = ctx.rng.range(100_000, 2_000_000) as usize;
+    let big = ctx.rng.range(100_000, 1_500_000) as usize;
     let ex = if ctx.rng.chance(15) {
         (big, 400)
     } else {
@@ -148,12 +148,12 @@ fn web(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
     let ws = pick(&mut ctx.rng, &hosts.workstations);
     let server = pick(&mut ctx.rng, &hosts.servers);
     let sni = *ctx.rng.pick(SITES);
-    let n = ctx.rng.range(1, 5) as usize;
+    let n = ctx.rng.range(1, 6) as usize;
     let exchanges: Vec<(usize, usize)> = (0..n)
         .map(|_| {
             (
                 ctx.rng.range(300, 1400) as usize,
-                ctx.rng.range(500, 60_000) as usize,
+                ctx.rng.range(500, 30_000) as usize,
             )
         })
         .collect();
@@ -176,10 +176,10 @@ fn web(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
         rtt,
     );
     s.gap = 30 * NS_PER_US;
-    s.ack_every = 1 + ctx.rng.below(2) as u32;
+    s.ack_every = if ctx.rng.chance(35) { 1 } else { 2 };
     s.handshake(&mut ctx.tl);
     tls_handshake(ctx, &mut s, kind, sni);
-    tls_exchanges(ctx, &mut s, &exchanges, (10 * NS_PER_MS, 400 * NS_PER_MS));
+    tls_exchanges(ctx, &mut s, &exchanges, (20 * NS_PER_MS, 800 * NS_PER_MS));
     s.wait(&mut ctx.tl, 5 * NS_PER_MS);
     if ctx.rng.chance(50) {
         s.close(&mut ctx.tl, Dir::ToServer);
@@ -216,7 +216,7 @@ fn plain_http(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
     for i in 0..n {
         let path = format!("/static/{}/{i}.bin", ctx.rng.hex(8));
         let req = Request::get(&path, host, http::UA_CHROME).encode();
-        let len = ctx.rng.range(2_000, 120_000) as usize;
+        let len = ctx.rng.range(1_000, 40_000) as usize;
         let body = ctx.rng.bytes(len);
         pairs.push((
             req,

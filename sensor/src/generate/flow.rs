@@ -116,10 +116,6 @@ impl TcpSession {
         }
     }
 
-    pub fn client_port(&self) -> u16 {
-        self.c.port
-    }
-
     fn emit(
         &mut self,
         tl: &mut Timeline,

@@ -19,7 +19,7 @@ pub mod rng;
 pub mod scenarios;
 pub mod timeline;
 
-use pcap_writer::{Endian, Interface, PacketSink, PcapWriter, PcapngWriter};
+use pcap_writer::{Endian, Interface, PcapWriter, PcapngWriter};
 use rng::Rng;
 use scenarios::common::Ctx;
 
@@ -185,16 +185,22 @@ pub fn captures() -> &'static [CaptureSpec] {
     LIST
 }
 
-/// Writes a capture's header, then its packets.
-fn open_sink<W: Write + 'static>(out: W, format: Format) -> io::Result<Box<dyn Sink>> {
-    Ok(match format {
-        Format::Pcap { endian, nanos } => Box::new(PcapWriter::new(
-            out,
-            endian,
-            nanos,
-            pcap_writer::LINKTYPE_ETHERNET,
-            262_144,
-        )?),
+/// Builds a capture in memory.
+pub fn render(spec: &CaptureSpec, seed: u64) -> io::Result<Vec<u8>> {
+    let mut ctx = Ctx::new(Rng::derive(seed, spec.name));
+    (spec.build)(&mut ctx);
+    match spec.format {
+        Format::Pcap { endian, nanos } => {
+            let mut w = PcapWriter::new(
+                Vec::new(),
+                endian,
+                nanos,
+                pcap_writer::LINKTYPE_ETHERNET,
+                262_144,
+            )?;
+            ctx.tl.finish(&mut w)?;
+            Ok(w.into_inner())
+        }
         Format::Pcapng(ifs) => {
             let ifaces: Vec<Interface> = ifs
                 .iter()
@@ -204,58 +210,10 @@ fn open_sink<W: Write + 'static>(out: W, format: Format) -> io::Result<Box<dyn S
                     nanos: true,
                 })
                 .collect();
-            Box::new(PcapngWriter::new(out, &ifaces)?)
+            let mut w = PcapngWriter::new(Vec::new(), &ifaces)?;
+            ctx.tl.finish(&mut w)?;
+            Ok(w.into_inner())
         }
-    })
-}
-
-/// A packet sink that can be flushed and asked for its packet count.
-pub trait Sink: PacketSink {
-    fn finish(&mut self) -> io::Result<u64>;
-}
-
-impl<W: Write> Sink for PcapWriter<W> {
-    fn finish(&mut self) -> io::Result<u64> {
-        Ok(self.packets)
-    }
-}
-
-impl<W: Write> Sink for PcapngWriter<W> {
-    fn finish(&mut self) -> io::Result<u64> {
-        Ok(self.packets)
-    }
-}
-
-/// Builds a capture in memory.
-pub fn render(spec: &CaptureSpec, seed: u64) -> io::Result<Vec<u8>> {
-    let mut ctx = Ctx::new(Rng::derive(seed, spec.name));
-    (spec.build)(&mut ctx);
-    let shared = SharedVec::default();
-    {
-        let mut sink = open_sink(shared.clone(), spec.format)?;
-        ctx.tl.finish(sink.as_mut())?;
-        sink.finish()?;
-    }
-    Ok(shared.take())
-}
-
-/// A `Write` into a shared buffer, so a boxed writer's output can be taken back.
-#[derive(Clone, Default)]
-struct SharedVec(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-
-impl SharedVec {
-    fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.0.borrow_mut())
-    }
-}
-
-impl Write for SharedVec {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -318,8 +276,8 @@ pub fn run(args: &GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
     };
     if name == "bench" {
         let size = parse_size(&args.size)?;
-        let w = writer_for(out)?;
-        let stats = bench::generate(w, args.seed, size)?;
+        let mut w = writer_for(out)?;
+        let stats = bench::generate(&mut w, args.seed, size)?;
         eprintln!(
             "wrote {} packets, {} bytes, {} flows",
             stats.packets, stats.bytes, stats.flows

@@ -36,9 +36,15 @@ pub enum Link {
         vlans: [(u16, u16); 2],
         vlan_count: u8,
     },
-    /// Linux cooked capture v2 (as `tcpdump -i any` writes): packet type (0 to us, 4 outgoing)
-    /// and the interface index.
-    Sll2 { src: Mac, ifindex: u32, pkttype: u8 },
+    /// Linux cooked capture v2 (as `tcpdump -i any` writes): the sender's MAC (the header's
+    /// address field), the receiver's (used when the link is reversed), the packet type (0 to
+    /// this host, 4 sent by it) and the interface index.
+    Sll2 {
+        src: Mac,
+        dst: Mac,
+        ifindex: u32,
+        pkttype: u8,
+    },
 }
 
 impl Link {
@@ -67,10 +73,12 @@ impl Link {
             },
             Link::Sll2 {
                 src,
+                dst,
                 ifindex,
                 pkttype,
             } => Link::Sll2 {
-                src,
+                src: dst,
+                dst: src,
                 ifindex,
                 pkttype: if pkttype == 4 { 0 } else { 4 },
             },
@@ -124,6 +132,7 @@ impl Link {
                 src,
                 ifindex,
                 pkttype,
+                ..
             } => {
                 buf.extend_from_slice(&ethertype.to_be_bytes());
                 buf.extend_from_slice(&[0, 0]); // reserved

@@ -227,9 +227,9 @@ fn renders_are_deterministic_and_seeded() {
 #[test]
 fn bench_is_deterministic_and_sized() {
     let run = |seed| {
-        let buf = SharedVec::default();
-        let stats = bench::generate(Box::new(buf.clone()), seed, 3 << 20).unwrap();
-        (buf.take(), stats)
+        let mut buf = Vec::new();
+        let stats = bench::generate(&mut buf, seed, 3 << 20).unwrap();
+        (buf, stats)
     };
     let (a, sa) = run(5);
     let (b, _) = run(5);

@@ -1,6 +1,6 @@
 //! Bulk exfiltration from workstation 10.10.3.64:
 //!
-//! - 13:01:00 an HTTP POST of a 300 kB multipart file (`voters_export.csv`) to
+//! - 13:01:00 an HTTP POST of a 270 kB multipart file (`voters_export.csv`) to
 //!   `paste.drop-files.test` (192.0.2.201), captured whole;
 //! - 13:02:00 an HTTPS upload of about 8.4 MB to `storage.fileshare-drop.test` (192.0.2.200);
 //!   its data segments are snapped to 96 bytes in the file, so the capture stays small while

@@ -41,6 +41,7 @@ pub fn multi_iface(ctx: &mut Ctx) {
             iface: 1,
             link: Link::Sll2 {
                 src: portal.mac,
+                dst: db.mac,
                 ifindex: 2,
                 pkttype: 0,
             },
@@ -95,6 +96,7 @@ pub fn multi_iface(ctx: &mut Ctx) {
         iface: 1,
         link: Link::Sll2 {
             src: db.mac,
+            dst: resolver.mac,
             ifindex: 2,
             pkttype: 4,
         },

@@ -214,7 +214,11 @@ pub fn build(ctx: &mut Ctx) {
         let rows: Vec<Vec<String>> = dump
             .split(|&b| b == b'\n')
             .filter(|l| l.starts_with(b"<tr>"))
-            .map(|l| vec![String::from_utf8_lossy(&l[8..l.len().saturating_sub(10)]).into_owned()])
+            // The row's text between "<tr><td>" and "</td></tr>".
+            .map(|l| {
+                let cell = l.get(8..l.len().saturating_sub(10)).unwrap_or_default();
+                vec![String::from_utf8_lossy(cell).into_owned()]
+            })
             .collect();
         let dbr = postgres::result(&["?column?"], &rows);
         let port = ctx.port(&attacker);

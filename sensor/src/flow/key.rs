@@ -12,9 +12,9 @@ const PROTO_ICMPV6: u8 = 58;
 /// Bidirectional flow key: VLAN ids, protocol and the two endpoints in canonical order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FlowKey {
-    /// Addresses as 16 bytes (IPv4 as IPv4-mapped IPv6), lower endpoint first.
-    pub addr_lo: [u8; 16],
-    pub addr_hi: [u8; 16],
+    /// Addresses as 128-bit numbers (IPv4 as IPv4-mapped IPv6), lower endpoint first.
+    pub addr_lo: u128,
+    pub addr_hi: u128,
     /// Ports of the two endpoints. For ICMP, both are the echo/query identifier and `icmp_class`
     /// holds the message class, so a request and its reply share a flow.
     pub port_lo: u16,
@@ -79,18 +79,7 @@ impl FlowKey {
     /// A fast, well-mixed 64-bit hash of the key. Symmetric because the key is canonical.
     #[inline]
     pub fn hash64(&self) -> u64 {
-        let w = |b: &[u8; 16], i: usize| {
-            u64::from_le_bytes([
-                b[i],
-                b[i + 1],
-                b[i + 2],
-                b[i + 3],
-                b[i + 4],
-                b[i + 5],
-                b[i + 6],
-                b[i + 7],
-            ])
-        };
+        let w = |a: u128, i: usize| (a >> (64 * i)) as u64;
         let tail = (self.port_lo as u64)
             | (self.port_hi as u64) << 16
             | (self.proto as u64) << 32
@@ -99,10 +88,10 @@ impl FlowKey {
         let vlan = (self.vlan[0] as u64) | (self.vlan[1] as u64) << 16;
         let mut h = 0x243f_6a88_85a3_08d3u64;
         for x in [
-            w(&self.addr_lo, 0),
-            w(&self.addr_lo, 8),
-            w(&self.addr_hi, 0),
-            w(&self.addr_hi, 8),
+            w(self.addr_lo, 0),
+            w(self.addr_lo, 1),
+            w(self.addr_hi, 0),
+            w(self.addr_hi, 1),
             tail,
             vlan,
         ] {
@@ -113,11 +102,11 @@ impl FlowKey {
     }
 
     pub fn lo_ip(&self) -> IpAddr {
-        ip_from16(&self.addr_lo, self.ipv6)
+        ip_from16(self.addr_lo, self.ipv6)
     }
 
     pub fn hi_ip(&self) -> IpAddr {
-        ip_from16(&self.addr_hi, self.ipv6)
+        ip_from16(self.addr_hi, self.ipv6)
     }
 
     /// Endpoints in the lower-to-higher direction.
@@ -162,18 +151,18 @@ fn fmix64(mut k: u64) -> u64 {
 }
 
 #[inline]
-fn addr16(a: IpAddr) -> [u8; 16] {
+fn addr16(a: IpAddr) -> u128 {
     match a {
-        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
-        IpAddr::V6(a) => a.octets(),
+        IpAddr::V4(a) => 0xffff_0000_0000 | u32::from(a) as u128,
+        IpAddr::V6(a) => u128::from(a),
     }
 }
 
-fn ip_from16(b: &[u8; 16], ipv6: bool) -> IpAddr {
+fn ip_from16(a: u128, ipv6: bool) -> IpAddr {
     if ipv6 {
-        IpAddr::V6(Ipv6Addr::from(*b))
+        IpAddr::V6(Ipv6Addr::from(a))
     } else {
-        IpAddr::V4(Ipv4Addr::new(b[12], b[13], b[14], b[15]))
+        IpAddr::V4(Ipv4Addr::from(a as u32))
     }
 }
 

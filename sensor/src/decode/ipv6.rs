@@ -253,7 +253,7 @@ pub(crate) fn fragment_next_header_field(unfragmentable: &[u8]) -> Option<usize>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::{hex, ip};
     use super::super::{decode, decode_ip, DecodeError, FragmentInfo, IcmpHeader, UdpHeader, L4};
     use super::*;

@@ -79,7 +79,7 @@ pub(crate) fn decode_ethertype(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::{hex, ip};
     use super::super::{decode, DecodeError, DecodeOutcome, TcpHeader, UdpHeader, L4};
     use super::*;
@@ -88,46 +88,48 @@ mod tests {
 
     /// zeek-traces/tcp-http-with-padding.pcap #1: IPv4 TCP SYN with options, 2 bytes of
     /// Ethernet padding after the 64-byte datagram.
-    const SYN_PADDED: &str = concat!(
+    pub(crate) const SYN_PADDED: &str = concat!(
         "4cd98f8b4075182ad32f15f00800450000400000400032060917a7dd1eb5d9cf",
         "9f3fe80e6a885323ca3d00000000b002ffffd7390000020405ac010303060101",
         "080abbfdf4320000000004020000ffff",
     );
     /// Same capture #6: PSH/ACK with one byte of data and 2 bytes of padding.
-    const PSH_PADDED: &str = concat!(
+    pub(crate) const PSH_PADDED: &str = concat!(
         "4cd98f8b4075182ad32f15f00800450000350000400032060922a7dd1eb5d9cf",
         "9f3fe80e6a885323ca3fa15a58ce80180816879800000101080abbfdff60f3e0",
         "490145ffff",
     );
     /// zeek-traces/http-vlan-0.pcap #1: one 802.1Q tag (PCP 5, VLAN 0), TCP SYN.
-    const VLAN_SYN: &str = concat!(
+    pub(crate) const VLAN_SYN: &str = concat!(
         "0010db88d2efc8bcc896d2a08100b000080045000040df8e400040066dd38d8e",
         "e405c096bb2be9d00050fe21323a00000000b002ffff3bc00000020405b40103",
         "03040101080a164add200000000004020000",
     );
     /// zeek-traces/q-in-q.pcap #1: VLAN 13 then 10 (both 0x8100), UDP BACnet.
-    const QINQ_UDP: &str = concat!(
+    pub(crate) const QINQ_UDP: &str = concat!(
         "ffffffffffff00c0e4012ced8100000d8100000a08004500002e479600004011",
         "749eac133325ac13333fbac0bac0001ab9da810b00120120ffff00ff10080a1b",
         "591a1b59",
     );
     /// zeek-traces/vlan-qinqinq.pcap #1: three tags, VLAN 30, 20, 10.
-    const QINQINQ_SYN: &str = concat!(
+    pub(crate) const QINQINQ_SYN: &str = concat!(
         "0010db88d2efc8bcc896d2a08100001e810000148100000a080045000040df8e",
         "400040066dd38d8ee405c096bb2be9d00050fe21323a00000000b002ffff3bc0",
         "0000020405b4010303040101080a164add200000000004020000",
     );
     /// zeek-traces/icmp_dot1q.pcap #1: gratuitous ARP in VLAN 123.
-    const VLAN_ARP: &str = concat!(
+    pub(crate) const VLAN_ARP: &str = concat!(
         "ffffffffffff001906eab8c18100007b08060001080006040002001906eab8c1",
         "c0a87b01ffffffffffffc0a87b01000000000000000000000000000000000000",
     );
     /// zeek-traces/lldp.pcap #1 (first 32 bytes: the decoder stops at the ethertype).
-    const LLDP: &str = "0180c200000e00222d81db1088cc02070400222d81db10040207310602007808";
+    pub(crate) const LLDP: &str =
+        "0180c200000e00222d81db1088cc02070400222d81db10040207310602007808";
     /// zeek-traces/cdp-v1.pcap #1 (first 32 bytes): 802.3 length 0x011e, LLC/SNAP, CDP.
-    const CDP_8023: &str = "01000ccccccc00e01ed5d515011eaaaa0300000c200001b4dff0000100065231";
+    pub(crate) const CDP_8023: &str =
+        "01000ccccccc00e01ed5d515011eaaaa0300000c200001b4dff0000100065231";
     /// zeek-traces/trunc/trunc-hdr.pcap #1: a frame cut after 8 bytes.
-    const TRUNC_HDR: &str = "002688e78d81a820";
+    pub(crate) const TRUNC_HDR: &str = "002688e78d81a820";
 
     #[test]
     fn ipv4_tcp_syn_with_padding() {

@@ -81,31 +81,31 @@ fn transport(h: &[u8; HEADER_LEN], has_id: bool, seg_len: usize) -> Transport {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::{hex, ip};
     use super::super::{decode, DecodeError, IcmpHeader, L4};
     use crate::capture::LinkType;
 
     /// zeek-traces/icmp/icmp-ping.pcap #1: echo request id 0x881c seq 0, 56 bytes of data.
-    const PING: &str = concat!(
+    pub(crate) const PING: &str = concat!(
         "0010db000000c8bcc800000008004500005414e7000040012fe10a0000014a7d",
         "e16308006909881c00004f85e043000eebff08090a0b0c0d0e0f101112131415",
         "161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435",
         "3637",
     );
     /// zeek-traces/icmp/icmp6-ping.pcap #1: ICMPv6 echo request id 1 seq 3.
-    const PING6: &str = concat!(
+    pub(crate) const PING6: &str = concat!(
         "b0c69ada32800023aea00b3386dd6000000000283a80262000000e00400e0d1d",
         "db370beb5aac2001486080060000000000000000006380002910000100036162",
         "636465666768696a6b6c6d6e6f7071727374757677616263646566676869",
     );
     /// zeek-traces/icmp/icmp-destunreach-udp.pcap #1, first 64 bytes (port unreachable).
-    const UNREACH: &str = concat!(
+    pub(crate) const UNREACH: &str = concat!(
         "0019e3e75d23000bdb6358a60800450000b0281e000080018e77c0a80166c0a8",
         "0101030303bb00000000450000a3371100004011bf81c0a80101c0a801660035",
     );
     /// zeek-traces/trunc/icmp-header-trunc.pcap #1: 6 of the 8 ICMP header bytes captured.
-    const ICMP_HDR_TRUNC: &str = concat!(
+    pub(crate) const ICMP_HDR_TRUNC: &str = concat!(
         "0010db88d2ef00000000000008004500005459c4000040012bda0a000001c000",
         "2b0a0800d9db69df",
     );

@@ -156,52 +156,52 @@ pub(crate) fn header_checksum(header: &[u8]) -> u16 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::{hex, ip};
     use super::super::{decode, decode_ip, DecodeError, FragmentInfo, TcpHeader, L4};
     use super::*;
     use crate::capture::LinkType;
 
     /// zeek-traces/igmp/igmp.pcap #1: IHL 6 with a Router Alert option, IGMPv3 (protocol 2).
-    const IGMP_RA: &str = concat!(
+    pub(crate) const IGMP_RA: &str = concat!(
         "01005e00001650dce7a2d895080046c0002800004000010241bbc0a80196e000",
         "0016940400002200ea030000000104000000effffffa",
     );
     /// zeek-traces/tcp-syslog.pcap #1: raw IPv4 (LINKTYPE_IPV4), TCP SYN.
-    const RAW4_SYN: &str = concat!(
+    pub(crate) const RAW4_SYN: &str = concat!(
         "45000028000100004006f77bc0a80101c0a8010230390202000003e800000000",
         "50022000d66b0000",
     );
     /// zeek-traces/ip-bogus-header-len.pcap #1: total length 0.
-    const BOGUS_TOTAL_LEN: &str = concat!(
+    pub(crate) const BOGUS_TOTAL_LEN: &str = concat!(
         "000000000002000000000001080045030000252c00000001000176b590c288ff",
         "7374617465ff000000ff000000000000000000000000000000000000",
     );
     /// zeek-traces/trunc/ip4-trunc.pcap #1: the capture stops 6 bytes into the IPv4 header.
-    const IP4_TRUNC: &str = "0010db88d2efc8bcc896d2a00800450000200001";
+    pub(crate) const IP4_TRUNC: &str = "0010db88d2efc8bcc896d2a00800450000200001";
     /// zeek-traces/trunc/ipv4-internally-truncated-header.pcap #1: IHL 15, 20 bytes captured.
-    const IHL15_TRUNC: &str = concat!(
+    pub(crate) const IHL15_TRUNC: &str = concat!(
         "d404ffeac8f07831c1c63fc208004f0000726dec00004006bc7ea3fd30b7c096",
         "bb2b",
     );
     /// zeek-traces/trunc/ipv4-truncated-broken-header.pcap #1: IHL 15 but total length 20.
-    const IHL15_TOTAL20: &str = concat!(
+    pub(crate) const IHL15_TOTAL20: &str = concat!(
         "d404ffeac8f07831c1c63fc208004f0000146dec00004006bc7ea3fd30b7c096",
         "bb2b",
     );
     /// zeek-traces/ipv4/fragmented-syn.pcap #1: first fragment (MF, 24 bytes) of a SYN whose
     /// 40-byte TCP header continues in the next fragment.
-    const FRAG_SYN_1: &str = concat!(
+    pub(crate) const FRAG_SYN_1: &str = concat!(
         "1e0b8b14f6f998eecbbd07fe08004500002c0001200040068ebac0a801640a00",
         "000530390050000003e800000000a0022000c5730000020405b4",
     );
     /// Same capture #2: the last fragment, offset 24, 16 bytes.
-    const FRAG_SYN_2: &str = concat!(
+    pub(crate) const FRAG_SYN_2: &str = concat!(
         "1e0b8b14f6f998eecbbd07fe080045000024000100034006aebfc0a801640a00",
         "00050402080a00bc614e0000000001030307",
     );
     /// zeek-traces/ipv4/fragmented-1.pcap #1: MF set on an 18-byte fragment.
-    const FRAG_ODD_LEN: &str = concat!(
+    pub(crate) const FRAG_ODD_LEN: &str = concat!(
         "006097122f580020afba786508004500002600f2200040111af2a4017ba3a401",
         "7b3d007b00890012bfe2000000000000000000000000000000000000",
     );

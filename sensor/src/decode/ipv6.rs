@@ -253,64 +253,64 @@ pub(crate) fn fragment_next_header_field(unfragmentable: &[u8]) -> Option<usize>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::{hex, ip};
     use super::super::{decode, decode_ip, DecodeError, FragmentInfo, IcmpHeader, UdpHeader, L4};
     use super::*;
     use crate::capture::LinkType;
 
     /// zeek-traces/icmp/icmp6-mld-query.pcap #1: raw IPv6, hop-by-hop (router alert), MLD query.
-    const RAW6_HBH_MLD: &str = concat!(
+    pub(crate) const RAW6_HBH_MLD: &str = concat!(
         "600000000020000120010db800000000000000000527cdf4ff02000000000000",
         "00000000000000013a00050200000100820056c4271000000000000000000000",
         "0000000000000000",
     );
     /// zeek-traces/ipv6-hbh-routing0.pcap #1: hop-by-hop, routing type 0 (two addresses), UDP.
-    const HBH_ROUTING_UDP: &str = concat!(
+    pub(crate) const HBH_ROUTING_UDP: &str = concat!(
         "ffffffffffff00000000000086dd60000000003b0040200104f80004000702e0",
         "81fffe52ffff200104f80004000702e081fffe529a6b2b000104000000001104",
         "0002000000002001007800010032000000000000000120010078000100320000",
         "00000000000200350035000b8631585858",
     );
     /// zeek-traces/ipv6-mobility-dst-opts.pcap #3: destination options (home address), UDP.
-    const DSTOPTS_UDP: &str = concat!(
+    pub(crate) const DSTOPTS_UDP: &str = concat!(
         "ffffffffffff00000000000086dd6000000000243c40200104f80004000702e0",
         "81fffe52ffff200104f80004000702e081fffe529a6b110201020000c9012001",
         "0078000100320000000000000001753032c8000c43de58585858",
     );
     /// Same capture #2: a 40-byte destination options header in a 36-byte payload.
-    const DSTOPTS_TOO_LONG: &str = concat!(
+    pub(crate) const DSTOPTS_TOO_LONG: &str = concat!(
         "ffffffffffff00000000000086dd6000000000243c40200104f80004000702e0",
         "81fffe52ffff200104f80004000702e081fffe529a6b11040100c91020010078",
         "000100320000000000000001c910200100780001003200000000000000017530",
         "32c8000c43de58585858",
     );
     /// zeek-traces/mobile-ipv6/mip6_bu.pcap #1: mobility header (binding update), no next header.
-    const MOBILITY_BU: &str = concat!(
+    pub(crate) const MOBILITY_BU: &str = concat!(
         "ffffffffffff00000000000086dd6000000000108740200104f80004000702e0",
         "81fffe52ffff200104f80004000702e081fffe529a6b3b01050003640025d000",
         "000301020000",
     );
     /// zeek-traces/ipv6_zero_len_ah.pcap #5, first 80 bytes: AH (length 0: 8 bytes), ICMPv6 echo.
-    const AH_PING6: &str = concat!(
+    pub(crate) const AH_PING6: &str = concat!(
         "080027be22930a002700000086dd6000000000a633ff20001300000000000000",
         "000000000001200013000000000000000000000000023a000000000000008000",
         "fae60000001f1f1f1f1f1f1f1f1f1f1f",
     );
     /// zeek-traces/ipv6-http-atomic-frag.pcap #13: an atomic fragment (offset 0, M clear), TCP.
-    const ATOMIC_FRAG_SYN: &str = concat!(
+    pub(crate) const ATOMIC_FRAG_SYN: &str = concat!(
         "aa0004000a0400101895316a86dd60000000001c2c4020010db8000100000000",
         "00000000000220010db80001000000000000000000010600000000000000e92e",
         "005069817905000000005002200068660000",
     );
     /// zeek-traces/trunc/ip6-trunc.pcap #1: 18 bytes of the fixed header captured.
-    const IP6_TRUNC: &str = concat!(
+    pub(crate) const IP6_TRUNC: &str = concat!(
         "ffffffffffff00000000000086dd6000000000140040200104f80004000702e0",
         "81fffe52ffff200104f80004000702e0",
     );
     /// zeek-traces/trunc/ip6-ext-trunc.pcap #1: next header hop-by-hop, nothing after the
     /// fixed header captured.
-    const IP6_EXT_TRUNC: &str = concat!(
+    pub(crate) const IP6_EXT_TRUNC: &str = concat!(
         "ffffffffffff00000000000086dd6000000000140040200104f80004000702e0",
         "81fffe52ffff200104f80004000702e081fffe529a6b",
     );

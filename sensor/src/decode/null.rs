@@ -51,19 +51,19 @@ fn by_family(family: u32) -> NetLayer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::{hex, ip};
     use super::super::{decode, DecodeError, DecodeOutcome, UdpHeader, L4};
     use crate::capture::LinkType;
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
     /// zeek-traces/udp-multiple-source-ports.pcap #1: NULL, AF_INET little-endian, UDP "1234\n".
-    const NULL_UDP: &str = concat!(
+    pub(crate) const NULL_UDP: &str = concat!(
         "020000004500002196ed00004011e5dc7f0000017f000001752e32c8000deb74",
         "313233340a",
     );
     /// zeek-traces/ssh/ssh-over-udp.pcap #1: NULL, AF 30 (Darwin IPv6) little-endian, UDP.
-    const NULL_UDP6: &str = concat!(
+    pub(crate) const NULL_UDP6: &str = concat!(
         "1e000000600d0800001d11400000000000000000000000000000000100000000",
         "000000000000000000000001ce4604d2001d00305353482d322e302d4f70656e",
         "5353485f34322e320a",

@@ -56,7 +56,7 @@ fn dispatch(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::{hex, ip};
     use super::super::{decode, DecodeError, DecodeOutcome, IcmpHeader, L4};
     use super::*;
@@ -65,25 +65,25 @@ mod tests {
 
     /// suricata-verify/tcp-fastopen-04/tfo.pcap #1: SLL v1 on loopback (ARPHRD 772), IPv4 TCP
     /// SYN carrying 3 bytes of Fast Open data.
-    const SLL_TFO_SYN: &str = concat!(
+    pub(crate) const SLL_TFO_SYN: &str = concat!(
         "000003040006000000000000000008004500004b6d4f40004006cf5b7f000001",
         "7f000001a7683039940edc2100000000d002aaaafe3f00000204ffd70402080a",
         "00dcb16e000000000103030afe0cf989a46fd54e0905784a486921",
     );
     /// zeek-traces/linuxsll-arp.pcap #1: SLL v1, ARP request.
-    const SLL_ARP: &str = concat!(
+    pub(crate) const SLL_ARP: &str = concat!(
         "000100010006cc2de0261999000008060001080006040001cc2de0261999c0a8",
         "1601000000000000c0a816a0000000000000000000000000000000000000",
     );
     /// zeek-traces/linux_dlt_sll2.pcap #1: SLL v2, ICMP echo request id 8 seq 1.
-    const SLL2_PING: &str = concat!(
+    pub(crate) const SLL2_PING: &str = concat!(
         "080000000000000103040006000000000000000045000054af8c40004001071a",
         "c0000201c0000201080066b400080001e9bdf96200000000e24e0d0000000000",
         "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f",
         "3031323334353637",
     );
     /// Same capture #3: SLL v2, ICMPv6 echo request id 9 seq 1.
-    const SLL2_PING6: &str = concat!(
+    pub(crate) const SLL2_PING6: &str = concat!(
         "86dd0000000000010304000600000000000000006005c2e400403a40fe800000",
         "000000008c3606fffe44acaffe800000000000008c3606fffe44acaf8000a8d7",
         "00090001f8bdf96200000000ab59010000000000101112131415161718191a1b",

@@ -79,13 +79,13 @@ fn fixed(seg: &[u8]) -> Result<TcpHeader, DecodeError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::{hex, ip};
     use super::super::{decode, decode_ip, DecodeError, TcpHeader, L4};
     use crate::capture::LinkType;
 
     /// zeek-traces/tcp/payload-syn.pcap #1: raw IP, a SYN carrying an HTTP request (100 bytes).
-    const RAW_SYN_WITH_DATA: &str = concat!(
+    pub(crate) const RAW_SYN_WITH_DATA: &str = concat!(
         "4500008c000100004006f917c0a80001c0a80002005000500000000a00000000",
         "50022000c4e20000474554202f2f696e6465782e7068703f706167653d2e2e2f",
         "2e2e2f2e2e2f6574632f70617373776420485454502f312e310d0a557365722d",
@@ -93,7 +93,7 @@ mod tests {
         "000000000000000000000000",
     );
     /// suricata-verify/http-uri-spaces/input.pcap #3 (NULL link): ACK with timestamps.
-    const NULL_ACK: &str = concat!(
+    pub(crate) const NULL_ACK: &str = concat!(
         "020000004500003400004000400600007f0000017f000001d9db1f401470e657",
         "76d821e7801031d7fe2800000101080a13fa7dc313fa7dc3",
     );

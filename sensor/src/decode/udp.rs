@@ -33,14 +33,14 @@ pub(crate) fn parse(seg: &[u8]) -> Result<Transport, DecodeError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::testutil::{hex, ip};
     use super::super::{decode, DecodeError, UdpHeader, L4};
     use crate::capture::LinkType;
     use std::net::{IpAddr, Ipv4Addr};
 
     /// zeek-traces/dns-caa.pcap #1: DNS query for google.com CAA, UDP length 36.
-    const DNS_QUERY: &str = concat!(
+    pub(crate) const DNS_QUERY: &str = concat!(
         "9059af5b66d47831c1c63fc2080045000038239f000040117524c0a8113a0808",
         "0808e58300350024ede3355e0100000100000000000006676f6f676c6503636f",
         "6d0001010001",

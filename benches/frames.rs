@@ -107,6 +107,7 @@ impl PacketSource for MemorySource<'_> {
             link: LinkType::Ethernet,
             wire_len: data.len() as u32,
             data,
+            shared: None,
         })
     }
     fn bytes_read(&self) -> u64 {

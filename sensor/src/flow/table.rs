@@ -218,6 +218,8 @@ pub struct FlowPacket {
     pub ts: Timestamp,
     /// Bytes on the wire this packet stands for (all fragments, for a reassembled datagram).
     pub wire_len: u64,
+    /// Frames it stands for: 1, or the number of fragments of a reassembled datagram.
+    pub frames: u32,
     pub decoded: Decoded,
     pub key: FlowKey,
     pub hash: u64,
@@ -231,6 +233,7 @@ impl FlowPacket {
         FlowPacket {
             ts,
             wire_len,
+            frames: 1,
             decoded,
             key,
             hash: key.hash64(),
@@ -315,6 +318,7 @@ impl<T: Default> FlowTable<T> {
             ref key,
             hash,
             lo_to_hi,
+            ..
         } = *p;
         self.advance_clock(ts, on_end);
         let timeouts = self.config.timeouts;
@@ -360,7 +364,7 @@ impl<T: Default> FlowTable<T> {
             TO_CLIENT
         };
         flow.last = flow.last.max(ts);
-        flow.pkts[dir] += 1;
+        flow.pkts[dir] += p.frames as u64;
         flow.bytes[dir] += wire_len;
         if dir == TO_CLIENT {
             flow.replied = true;

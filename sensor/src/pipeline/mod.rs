@@ -13,7 +13,7 @@ use std::time::Instant;
 use crossbeam_channel::{bounded, Sender};
 
 use crate::capture::{CaptureError, PacketSource, SharedFrame};
-use crate::decode::{self, DecodeOutcome, Decoded, DefragConfig, Defragmenter};
+use crate::decode::{self, DecodeOutcome, DefragConfig, Defragmenter};
 use crate::flow::{worker_for, FlowPacket, FlowTableConfig};
 use crate::output::sink::EveSink;
 use crate::time::Timestamp;
@@ -225,29 +225,19 @@ impl Reader {
                 Ok(mut whole) => {
                     whole.vlan = decoded.vlan;
                     whole.vlan_count = decoded.vlan_count;
-                    let (datagram, total) = (r.datagram, r.wire_len_total);
                     self.decode.count_l4(&whole);
-                    dispatch(&mut self.batches, ts, datagram, None, total, whole);
+                    let mut flow = FlowPacket::new(ts, r.wire_len_total, whole);
+                    flow.frames = r.fragments.max(1);
+                    let n = self.batches.len();
+                    self.batches[worker_for(flow.hash, n)].push(flow, r.datagram, None);
                 }
                 Err(e) => self.decode.errors[e.index()] += 1,
             }
             return;
         }
         d.count_l4(&decoded);
-        dispatch(&mut self.batches, ts, frame, shared, wire_len, decoded);
+        let flow = FlowPacket::new(ts, wire_len, decoded);
+        let n = self.batches.len();
+        self.batches[worker_for(flow.hash, n)].push(flow, frame, shared);
     }
-}
-
-#[inline]
-fn dispatch(
-    batches: &mut [Batch],
-    ts: Timestamp,
-    frame: &[u8],
-    shared: Option<SharedFrame<'_>>,
-    wire_len: u64,
-    decoded: Decoded,
-) {
-    let flow = FlowPacket::new(ts, wire_len, decoded);
-    let n = batches.len();
-    batches[worker_for(flow.hash, n)].push(flow, frame, shared);
 }

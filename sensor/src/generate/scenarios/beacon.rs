@@ -24,7 +24,7 @@ pub fn build(ctx: &mut Ctx) {
     for i in 0..BEACONS {
         let mut t = t0 + 15 * NS_PER_SEC + i * 60 * NS_PER_SEC;
         t = (t + ctx.rng.below(6 * NS_PER_SEC)).saturating_sub(3 * NS_PER_SEC);
-        if resolved_at.map_or(true, |r| t.saturating_sub(r) > 300 * NS_PER_SEC) {
+        if resolved_at.is_none_or(|r| t.saturating_sub(r) > 300 * NS_PER_SEC) {
             t = resolve(
                 ctx,
                 ws,

@@ -15,7 +15,9 @@ impl TlsRecord {
             w.str("subject", &c.subject);
             w.str("issuerdn", &c.issuer);
             w.str("serial", &c.serial);
-            w.str("fingerprint", &c.fingerprint);
+            if let Some(fp) = &c.fingerprint {
+                w.str("fingerprint", fp);
+            }
         }
         if self.session_resumed() {
             w.key("session_resumed");

@@ -39,6 +39,8 @@ pub struct Reassembler {
     remaining: usize,
     /// Bytes of the body to keep (0: skip).
     cap: usize,
+    /// The kept prefix was already handed out; the rest of the message is skipped silently.
+    delivered: bool,
     buf: Vec<u8>,
 }
 
@@ -61,17 +63,22 @@ impl Reassembler {
             self.len = u32::from_be_bytes([0, self.hdr[1], self.hdr[2], self.hdr[3]]) as usize;
             self.remaining = self.len;
             self.cap = want(self.msg_type);
+            self.delivered = false;
             self.buf.clear();
             if self.len == 0 {
                 return (used, Some(self.finish(Body::Skipped, true)));
             }
         }
         let avail = &data[used.min(data.len())..];
-        if self.cap == 0 {
+        if self.cap == 0 || self.delivered {
             let n = self.remaining.min(avail.len());
             self.remaining -= n;
             used += n;
             if self.remaining > 0 {
+                return (used, None);
+            }
+            if self.delivered {
+                self.hdr_len = 0;
                 return (used, None);
             }
             return (used, Some(self.finish(Body::Skipped, false)));
@@ -95,11 +102,24 @@ impl Reassembler {
         }
         self.remaining -= n;
         used += n;
-        if self.remaining > 0 {
-            return (used, None);
+        if self.remaining == 0 {
+            let complete = self.buf.len() == self.len;
+            return (used, Some(self.finish(Body::Buffered, complete)));
         }
-        let complete = self.buf.len() == self.len;
-        (used, Some(self.finish(Body::Buffered, complete)))
+        if self.buf.len() >= self.cap {
+            // Hand out the prefix now; the caller need not wait for (or keep) the rest.
+            self.delivered = true;
+            return (
+                used,
+                Some(Message {
+                    msg_type: self.msg_type,
+                    len: self.len,
+                    body: Body::Buffered,
+                    complete: false,
+                }),
+            );
+        }
+        (used, None)
     }
 
     fn finish(&mut self, body: Body, complete: bool) -> Message {
@@ -170,6 +190,9 @@ mod tests {
         assert_eq!(msgs(&[&data[..5], &data[5..]], 100), whole);
         let capped = msgs(&[&data], 2);
         assert_eq!(capped[0], (1, b"ab".to_vec(), false));
+        assert_eq!(capped.len(), 3);
+        let bytes_capped = msgs(&bytes, 2);
+        assert_eq!(bytes_capped, capped);
         let skipped = msgs(&[&data], 0);
         assert_eq!(skipped[0], (1, vec![], false));
     }

@@ -13,8 +13,8 @@ pub struct TlsRecord {
     pub client_hello: Option<ClientHello>,
     /// The ServerHello that settled the connection (not a HelloRetryRequest).
     pub server_hello: Option<ServerHello>,
-    /// The server answered with a HelloRetryRequest first.
-    pub hello_retry: bool,
+    /// The HelloRetryRequest, if the server sent one first.
+    pub hello_retry: Option<ServerHello>,
     /// The first certificate the server sent (TLS <= 1.2; TLS 1.3 encrypts it).
     pub server_cert: Option<Certificate>,
     pub ja3: Option<Fingerprint>,
@@ -33,9 +33,9 @@ impl TlsRecord {
 
     /// The connection's version the way Suricata 7 computes it: from the ServerHello (its
     /// supported_versions extension, else its version field, pre-draft-16 TLS 1.3 folded to
-    /// 0x7f01), else from the server's record headers; 0 when unknown.
+    /// 0x7f01; a HelloRetryRequest if that is all there is), else from the server's record headers; 0 when unknown.
     pub fn version(&self) -> u16 {
-        match &self.server_hello {
+        match self.server_hello.as_ref().or(self.hello_retry.as_ref()) {
             Some(sh) => sh.selected_version.unwrap_or(match sh.version {
                 0x0304 | 0x7f01..=0x7f0f => 0x7f01,
                 v => v,

@@ -20,22 +20,57 @@ pub enum Transport {
     Dtls,
 }
 
-/// JA4 of a ClientHello; `None` for SSLv2 hellos (as Suricata).
-pub fn ja4(ch: &ClientHello, transport: Transport) -> Option<String> {
-    let (a, b, c) = parts(ch, transport)?;
-    Some(format!("{a}_{}_{}", hash12(&b), hash12(&c)))
+/// Which JA4 to compute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ja4Flavor {
+    /// The FoxIO specification (what EVE and detection use).
+    Spec,
+    /// What Suricata 7.0.10 prints, which departs from the spec in edge cases: versions it does
+    /// not know (e.g. 0x7e01, 0x7f0e) are skipped when taking the highest supported version;
+    /// JA4_c always has the `_` even without signature algorithms, and empty lists are hashed
+    /// instead of giving `000000000000`; a one-byte ALPN gives `00` and non-alphanumeric ALPN
+    /// bytes are printed as characters instead of hex.
+    Suricata7,
 }
 
-/// JA4_r: the same with the sorted lists in clear instead of hashed.
+/// JA4 of a ClientHello per the FoxIO spec; `None` for SSLv2 hellos (as Suricata).
+pub fn ja4(ch: &ClientHello, transport: Transport) -> Option<String> {
+    ja4_with(ch, transport, Ja4Flavor::Spec)
+}
+
+/// JA4 in the given flavor.
+pub fn ja4_with(ch: &ClientHello, transport: Transport, flavor: Ja4Flavor) -> Option<String> {
+    let (a, b, c) = parts(ch, transport, flavor)?;
+    let hash = |s: &str| match flavor {
+        Ja4Flavor::Spec => hash12(s),
+        Ja4Flavor::Suricata7 => sha256_12(s),
+    };
+    Some(format!("{a}_{}_{}", hash(&b), hash(&c)))
+}
+
+/// JA4_r (spec): the same with the sorted lists in clear instead of hashed.
 pub fn ja4_raw(ch: &ClientHello, transport: Transport) -> Option<String> {
-    let (a, b, c) = parts(ch, transport)?;
+    let (a, b, c) = parts(ch, transport, Ja4Flavor::Spec)?;
     Some(format!("{a}_{b}_{c}"))
 }
 
-fn parts(ch: &ClientHello, transport: Transport) -> Option<(String, String, String)> {
+/// Versions Suricata 7 knows (its `TLSVersionValid`): SSLv3 to TLS 1.3 and TLS 1.3 drafts.
+fn suricata_knows(v: u16) -> bool {
+    matches!(
+        v,
+        0x0300..=0x0304 | 0x7f01 | 0x7f10..=0x7f1c | 0xfb14..=0xfb17 | 0xfb1a
+    )
+}
+
+fn parts(
+    ch: &ClientHello,
+    transport: Transport,
+    flavor: Ja4Flavor,
+) -> Option<(String, String, String)> {
     if ch.sslv2 {
         return None;
     }
+    let suricata = flavor == Ja4Flavor::Suricata7;
     let mut a = String::with_capacity(10);
     a.push(match transport {
         Transport::Tcp => 't',
@@ -47,7 +82,7 @@ fn parts(ch: &ClientHello, transport: Transport) -> Option<(String, String, Stri
         ch.supported_versions
             .iter()
             .copied()
-            .filter(|&v| !is_grease(v))
+            .filter(|&v| !is_grease(v) && (!suricata || suricata_knows(v)))
             .max()
             .unwrap_or(ch.version)
     } else {
@@ -73,7 +108,12 @@ fn parts(ch: &ClientHello, transport: Transport) -> Option<(String, String, Stri
         .filter(|&v| !is_grease(v))
         .collect();
     let _ = write!(a, "{:02}{:02}", ciphers.len().min(99), exts.len().min(99));
-    let (f, l) = alpn_chars(ch.alpn.first().map(Vec::as_slice).unwrap_or_default());
+    let first_alpn = ch.alpn.first().map(Vec::as_slice).unwrap_or_default();
+    let (f, l) = if suricata {
+        suricata_alpn_chars(first_alpn)
+    } else {
+        alpn_chars(first_alpn)
+    };
     a.push(f);
     a.push(l);
 
@@ -96,12 +136,12 @@ fn parts(ch: &ClientHello, transport: Transport) -> Option<(String, String, Stri
     } else {
         Vec::new()
     };
-    if !sigs.is_empty() {
+    if !sigs.is_empty() || suricata {
         c.push('_');
         c.push_str(&hex_list(&sigs));
     }
     // An empty extension list hashes to twelve zeros whatever the signature algorithms.
-    if sorted_exts.is_empty() {
+    if sorted_exts.is_empty() && !suricata {
         c.clear();
     }
     Some((a, b, c))
@@ -139,6 +179,17 @@ fn alpn_chars(p: &[u8]) -> (char, char) {
     }
 }
 
+fn suricata_alpn_chars(p: &[u8]) -> (char, char) {
+    match (p.first(), p.last()) {
+        (Some(&f), Some(&l))
+            if p.len() > 1 && !(p.len() == 2 && is_grease(u16::from_be_bytes([f, l]))) =>
+        {
+            (char::from(f), char::from(l))
+        }
+        _ => ('0', '0'),
+    }
+}
+
 fn hex_list(v: &[u16]) -> String {
     let mut s = String::with_capacity(v.len() * 5);
     for (i, x) in v.iter().enumerate() {
@@ -154,6 +205,10 @@ fn hash12(s: &str) -> String {
     if s.is_empty() {
         return "000000000000".to_string();
     }
+    sha256_12(s)
+}
+
+fn sha256_12(s: &str) -> String {
     let mut h = hex_lower(&Sha256::digest(s.as_bytes()));
     h.truncate(12);
     h

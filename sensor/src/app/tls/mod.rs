@@ -25,7 +25,7 @@ mod tests;
 pub use hello::{is_grease, ClientHello, ServerHello};
 pub use info::{version_name, TlsRecord};
 pub use ja3::{ja3, ja3s, Fingerprint};
-pub use ja4::{ja4, ja4_raw, Transport};
+pub use ja4::{ja4, ja4_raw, ja4_with, Ja4Flavor, Transport};
 pub use parser::{TlsError, TlsParser, MAX_HANDSHAKE_LEN};
 pub use x509::Certificate;
 

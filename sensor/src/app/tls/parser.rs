@@ -19,11 +19,15 @@ use super::record::{
     Chunk, RecordError, RecordFramer, RecordHeader, CT_ALERT, CT_APPLICATION_DATA,
     CT_CHANGE_CIPHER_SPEC, CT_SSLV2,
 };
-use super::x509::parse_certificate;
+use super::x509::parse_certificate_prefix;
 use crate::app::Direction;
 
 /// Largest handshake message (or message prefix) kept, per direction.
 pub const MAX_HANDSHAKE_LEN: usize = 64 * 1024;
+
+/// Prefix of a Certificate message kept: first certificates are a few KB; for a bigger one the
+/// names and validity still come from the prefix, and the server side finishes sooner.
+const MAX_CERT_PREFIX: usize = 32 * 1024;
 
 /// Why a direction stopped being parsed before the handshake told us what we wanted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,7 +211,9 @@ fn on_header(
     match h.content_type {
         // TLS 1.3 middlebox compatibility: a CCS may follow a HelloRetryRequest in clear.
         CT_CHANGE_CIPHER_SPEC
-            if dir == Direction::ToClient && rec.hello_retry && rec.server_hello.is_none() => {}
+            if dir == Direction::ToClient
+                && rec.hello_retry.is_some()
+                && rec.server_hello.is_none() => {}
         CT_CHANGE_CIPHER_SPEC | CT_ALERT | CT_APPLICATION_DATA => side.finish(),
         CT_SSLV2 if h.len == 0 => counters.fail(side, TlsError::BadSslv2Record),
         // An SSLv2 server answer: its version (SSLv2) is all we report.
@@ -291,16 +297,11 @@ fn on_handshake_bytes(
 
 /// How many body bytes of a message type this direction keeps.
 fn wanted(dir: Direction, rec: &TlsRecord, ty: u8) -> usize {
-    let keep = match (dir, ty) {
-        (Direction::ToServer, HS_CLIENT_HELLO) => rec.client_hello.is_none(),
-        (Direction::ToClient, HS_SERVER_HELLO) => rec.server_hello.is_none(),
-        (Direction::ToClient, HS_CERTIFICATE) => rec.server_cert.is_none(),
-        _ => false,
-    };
-    if keep {
-        MAX_HANDSHAKE_LEN
-    } else {
-        0
+    match (dir, ty) {
+        (Direction::ToServer, HS_CLIENT_HELLO) if rec.client_hello.is_none() => MAX_HANDSHAKE_LEN,
+        (Direction::ToClient, HS_SERVER_HELLO) if rec.server_hello.is_none() => MAX_HANDSHAKE_LEN,
+        (Direction::ToClient, HS_CERTIFICATE) if rec.server_cert.is_none() => MAX_CERT_PREFIX,
+        _ => 0,
     }
 }
 
@@ -344,7 +345,7 @@ fn on_message(
                 rec.ja3s = Some(ja3s(&sh));
             }
             if sh.hello_retry_request {
-                rec.hello_retry = true;
+                rec.hello_retry = Some(sh);
                 return Verdict::Continue;
             }
             let encrypted = sh.encrypts_rest();
@@ -358,8 +359,12 @@ fn on_message(
         (Direction::ToClient, HS_CERTIFICATE) if rec.server_cert.is_none() => {
             // Only the first certificate matters: a prefix of a huge chain is enough.
             let mut r = Reader::new(body);
-            let first = r.u24().and_then(|_| r.vec24());
-            match first.and_then(parse_certificate) {
+            let first = r.u24().and_then(|_| r.u24()).map(|len| {
+                let len = len as usize;
+                let rest = r.rest();
+                (rest.get(..len).unwrap_or(rest), len)
+            });
+            match first.and_then(|(der, len)| parse_certificate_prefix(der, len)) {
                 Some(cert) => {
                     rec.server_cert = Some(cert);
                     Verdict::Finish

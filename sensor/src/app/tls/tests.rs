@@ -412,6 +412,27 @@ fn eve_value(rec: &TlsRecord) -> serde_json::Value {
     v["tls"].clone()
 }
 
+/// Flows where Suricata 7.0.10's JA4 departs from the FoxIO spec (see [`Ja4Flavor::Suricata7`]),
+/// with the spec value, computed independently in Python from tshark's dissection of the same
+/// ClientHello following technical_details/JA4.md: unknown highest supported_version (0x7e01,
+/// 0x7f0e) gives `00`; without signature algorithms JA4_c has no `_`; no extensions gives zeros.
+const SPEC_JA4_DIFFERS: &[(&str, &str)] = &[
+    (
+        "chrome-63.0.3211.0-canary-tls_experiment.0",
+        "t00d1616h2_46e7e9700bed_8cbc9340e09a",
+    ),
+    (
+        "ocsp-stapling-twimg.0",
+        "t10i460500_234845559c90_1145ce3ea6e0",
+    ),
+    ("ssl.v3.1", "t10i200000_6c5778701a4a_000000000000"),
+    (
+        "tls13draft16-chrome55.0.2879.0-canary.0",
+        "t00i1714h2_67e6df579eba_1c40c51c0bfd",
+    ),
+    ("tls1_1.0", "t11i500400_59a6c70126c8_282f11336259"),
+];
+
 #[test]
 fn eve_equals_suricata_on_corpus() {
     let mut failures = Vec::new();
@@ -419,7 +440,28 @@ fn eve_equals_suricata_on_corpus() {
         let (c, s) = fixture(name);
         let p = parse_whole(c, s);
         let got = eve_value(p.record());
-        let want: serde_json::Value = serde_json::from_str(expected).unwrap();
+        let mut want: serde_json::Value = serde_json::from_str(expected).unwrap();
+        // Suricata's own JA4 must come out of the Suricata7 flavor.
+        let suricata_ja4 = want["ja4"].as_str().map(str::to_owned);
+        let ours = p
+            .record()
+            .client_hello
+            .as_ref()
+            .and_then(|ch| ja4_with(ch, Transport::Tcp, Ja4Flavor::Suricata7));
+        if ours != suricata_ja4 {
+            failures.push(format!(
+                "{name}: suricata7 ja4 {ours:?} != {suricata_ja4:?}"
+            ));
+        }
+        // EVE carries the spec JA4.
+        if let Some((_, spec)) = SPEC_JA4_DIFFERS.iter().find(|(n, _)| n == name) {
+            want["ja4"] = serde_json::Value::from(*spec);
+        }
+        // Its first certificate is 340 KB: beyond MAX_HANDSHAKE_LEN, so everything but the
+        // fingerprint comes from the kept prefix (Suricata buffers the whole message).
+        if *name == "tls-fragmented-handshake.0" {
+            want.as_object_mut().unwrap().remove("fingerprint");
+        }
         if got != want {
             failures.push(format!("{name}:\n  got  {got}\n  want {want}"));
         }
@@ -571,11 +613,14 @@ fn client_hello_in_two_records() {
 
 #[test]
 fn fragmented_server_handshake_is_reassembled() {
-    // This server sends its handshake in many tiny records.
+    // The Certificate message (340 KB) spans many records and exceeds the buffer cap; the
+    // fixture holds its first 48 KB; 32 KB are kept. Subject and issuer come from the kept prefix.
     let (c, s) = fixture("tls-fragmented-handshake.0");
     let p = parse_whole(c, s);
     let rec = p.record();
-    assert!(rec.server_cert.is_some());
+    let cert = rec.server_cert.as_ref().unwrap();
+    assert_eq!(cert.subject, "CN=Bro");
+    assert_eq!(cert.fingerprint, None);
     assert_eq!(rec.sni(), Some(&b"104.236.167.107"[..]));
 }
 
@@ -609,13 +654,16 @@ fn tls13_server_is_done_after_server_hello() {
 
 #[test]
 fn hello_retry_request_waits_for_the_real_server_hello() {
+    // The capture ends after the HelloRetryRequest (and the middlebox-compatibility CCS).
     let (c, s) = fixture("hrr.0");
     let p = parse_whole(c, s);
     let rec = p.record();
-    assert!(rec.hello_retry);
-    let sh = rec.server_hello.as_ref().expect("real ServerHello");
-    assert!(!sh.hello_retry_request);
-    assert_eq!(sh.selected_version, Some(0x0304));
+    let hrr = rec.hello_retry.as_ref().expect("HelloRetryRequest");
+    assert!(hrr.hello_retry_request);
+    assert_eq!(hrr.selected_version, Some(0x0304));
+    assert!(rec.server_hello.is_none());
+    assert!(!p.is_direction_done(ToClient));
+    assert_eq!(rec.version_name(), "TLS 1.3");
 }
 
 #[test]

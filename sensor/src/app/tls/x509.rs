@@ -14,7 +14,8 @@ pub struct Certificate {
     pub subject: String,
     pub issuer: String,
     pub serial: String,
-    pub fingerprint: String,
+    /// SHA-1 of the DER; `None` when the certificate was larger than what is kept.
+    pub fingerprint: Option<String>,
     pub not_before: String,
     pub not_after: String,
 }
@@ -57,9 +58,17 @@ fn expect<'a>(r: &mut Reader<'a>, tag: u8) -> Option<&'a [u8]> {
 
 /// Parses a DER certificate; `None` if its structure is not that of an X.509 certificate.
 pub fn parse_certificate(der: &[u8]) -> Option<Certificate> {
+    parse_certificate_prefix(der, der.len())
+}
+
+/// Parses the first `der.len()` bytes of a certificate that is `full_len` long. The names,
+/// serial and validity come first, so a prefix is enough for them (a huge certificate, e.g.
+/// padded with names, does not hide its subject); only the fingerprint needs it whole.
+pub fn parse_certificate_prefix(der: &[u8], full_len: usize) -> Option<Certificate> {
+    let complete = der.len() == full_len;
     let mut outer = Reader::new(der);
-    let mut cert = Reader::new(expect(&mut outer, TAG_SEQUENCE)?);
-    let mut tbs = Reader::new(expect(&mut cert, TAG_SEQUENCE)?);
+    let mut cert = Reader::new(sequence_prefix(&mut outer, complete)?);
+    let mut tbs = Reader::new(sequence_prefix(&mut cert, complete)?);
     let (mut tag, mut value) = tlv(&mut tbs)?;
     if tag == TAG_VERSION {
         (tag, value) = tlv(&mut tbs)?;
@@ -78,10 +87,29 @@ pub fn parse_certificate(der: &[u8]) -> Option<Certificate> {
         subject,
         issuer,
         serial,
-        fingerprint: colon_hex(&Sha1::digest(der), false),
+        fingerprint: complete.then(|| colon_hex(&Sha1::digest(der), false)),
         not_before,
         not_after,
     })
+}
+
+/// A SEQUENCE's contents; when the input is a truncated prefix, whatever of them is there.
+fn sequence_prefix<'a>(r: &mut Reader<'a>, complete: bool) -> Option<&'a [u8]> {
+    if complete {
+        return expect(r, TAG_SEQUENCE);
+    }
+    if r.u8()? != TAG_SEQUENCE {
+        return None;
+    }
+    let first = r.u8()?;
+    if first & 0x80 != 0 {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        r.take(n)?;
+    }
+    Some(r.rest())
 }
 
 fn colon_hex(b: &[u8], upper: bool) -> String {

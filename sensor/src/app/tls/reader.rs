@@ -55,12 +55,6 @@ impl<'a> Reader<'a> {
         let n = self.u16()? as usize;
         self.take(n)
     }
-
-    /// A vector with a three-byte length prefix.
-    pub(crate) fn vec24(&mut self) -> Option<&'a [u8]> {
-        let n = self.u24()? as usize;
-        self.take(n)
-    }
 }
 
 /// Splits `b` into big-endian u16 values; `None` if the length is odd.

@@ -490,8 +490,8 @@ fn ja3_ja3s_sni_equal_tshark() {
 fn handshakes_finish_and_free_their_buffers() {
     for (name, c, s) in FIXTURES {
         let p = parse_whole(c, s);
-        // The handshake-failure flow's server only sends an alert; every other one finishes.
-        assert!(p.is_done(), "{name}");
+        // That capture ends after the HelloRetryRequest: the server side waits for more.
+        assert_eq!(p.is_done(), *name != "hrr.0", "{name}");
         assert_eq!(p.buffered_bytes(), 0, "{name}");
     }
 }
@@ -544,7 +544,7 @@ fn any_split_gives_the_same_record() {
         assert_eq!(bytewise.record(), whole.record(), "{name} byte by byte");
         assert_eq!(bytewise.is_done(), whole.is_done(), "{name}");
         for seed in 1..=8u64 {
-            let mut rng = Rng(seed * 0x9e37_79b9_7f4a_7c15);
+            let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
             let random = parse_split(c, s, |left| 1 + rng.below(left.min(700)));
             assert_eq!(random.record(), whole.record(), "{name} seed {seed}");
             assert_eq!(random.errors(), whole.errors(), "{name} seed {seed}");
@@ -587,7 +587,9 @@ fn hello_spanning_records_gives_the_same_record() {
         for max in [1, 7, 100, 250] {
             let c2 = refragment(c, max);
             let s2 = refragment(s, max);
-            assert_ne!(c2, *c);
+            if max == 1 {
+                assert_ne!(c2, *c);
+            }
             let p = parse_whole(&c2, &s2);
             assert_eq!(p.record(), whole.record(), "{name} max {max}");
             let q = parse_split(&c2, &s2, |_| 3);
@@ -720,8 +722,8 @@ fn non_tls_input_is_an_error_not_a_panic() {
     assert_eq!(p.last_error(), Some(TlsError::RecordTooLong));
     // A ClientHello larger than the handshake cap.
     let mut p = TlsParser::new();
-    let mut msg = vec![HS_CLIENT_HELLO, 0x01, 0x00, 0x00];
-    msg.resize(4 + 0x10000, 0);
+    let mut msg = vec![HS_CLIENT_HELLO, 0x01, 0x00, 0x01];
+    msg.resize(4 + 0x10001, 0);
     p.feed(ToServer, &refragment_raw(&msg));
     assert_eq!(p.last_error(), Some(TlsError::HandshakeTooLong));
     assert_eq!(p.buffered_bytes(), 0);

@@ -84,16 +84,18 @@ impl Reassembler {
             return (used, Some(self.finish(Body::Skipped, false)));
         }
         // Zero-copy: the whole body is here and nothing was buffered before.
-        if self.buf.is_empty() && self.remaining == self.len && avail.len() >= self.len {
-            if self.len <= self.cap {
-                let body = Body::Input {
-                    start: used,
-                    end: used + self.len,
-                };
-                used += self.len;
-                self.remaining = 0;
-                return (used, Some(self.finish(body, true)));
-            }
+        if self.buf.is_empty()
+            && self.remaining == self.len
+            && avail.len() >= self.len
+            && self.len <= self.cap
+        {
+            let body = Body::Input {
+                start: used,
+                end: used + self.len,
+            };
+            used += self.len;
+            self.remaining = 0;
+            return (used, Some(self.finish(body, true)));
         }
         let n = self.remaining.min(avail.len());
         let keep = n.min(self.cap.saturating_sub(self.buf.len()));

@@ -27,7 +27,7 @@ pub use info::{version_name, TlsRecord};
 pub use ja3::{ja3, ja3s, Fingerprint};
 pub use ja4::{ja4, ja4_raw, ja4_with, Ja4Flavor, Transport};
 pub use parser::{TlsError, TlsParser, MAX_HANDSHAKE_LEN};
-pub use x509::Certificate;
+pub use x509::{parse_certificate, Certificate};
 
 /// Answer of [`probe`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,30 +50,21 @@ pub fn probe(data: &[u8]) -> Probe {
 }
 
 fn probe_tls(data: &[u8]) -> Probe {
-    // record: type, major, minor, len(2); handshake: type, len(3); hello: major, minor
-    let checks: [(usize, fn(u8) -> bool); 4] = [
-        (0, |b| b == 22),
-        (1, |b| b == 3),
-        (2, |b| b <= 4),
-        (5, |b| b == 1),
-    ];
-    let mut need_more = false;
-    for (i, ok) in checks {
-        match data.get(i) {
-            Some(&b) if !ok(b) => return Probe::No,
-            Some(_) => {}
-            None => need_more = true,
-        }
+    // Record: type 22, version 3.0-3.4, length; handshake: type 1 (ClientHello), length(3);
+    // hello: version major 3.
+    let ok = |i: usize, f: fn(u8) -> bool| data.get(i).is_none_or(|&b| f(b));
+    if !(ok(0, |b| b == 22) && ok(1, |b| b == 3) && ok(2, |b| b <= 4) && ok(5, |b| b == 1)) {
+        return Probe::No;
     }
     if let (Some(&hi), Some(&lo)) = (data.get(3), data.get(4)) {
         let len = u16::from_be_bytes([hi, lo]) as usize;
-        // A ClientHello needs at least its 4-byte header plus 38 bytes; 2^14 is the maximum.
+        // A ClientHello needs its 4-byte header plus at least 38 bytes; 2^14 is the maximum.
         if !(42..=16384).contains(&len) {
             return Probe::No;
         }
     }
     match data.get(9) {
-        Some(&3) if !need_more => Probe::Yes,
+        Some(&3) => Probe::Yes,
         Some(_) => Probe::No,
         None => Probe::NeedMore,
     }

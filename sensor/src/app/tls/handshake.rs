@@ -99,6 +99,10 @@ impl Reassembler {
         }
         let n = self.remaining.min(avail.len());
         let keep = n.min(self.cap.saturating_sub(self.buf.len()));
+        if self.buf.is_empty() {
+            // One allocation of the exact size: the memory bound is the cap, not twice it.
+            self.buf.reserve_exact(self.len.min(self.cap));
+        }
         if let Some(part) = avail.get(..keep) {
             self.buf.extend_from_slice(part);
         }

@@ -1,8 +1,6 @@
 //! JA3 (client) and JA3S (server) fingerprints: decimal fields joined with `,`, list items with
 //! `-`, GREASE values removed, then MD5 in lower-case hex.
 
-use std::fmt::Write;
-
 use md5::{Digest, Md5};
 
 use super::hello::{is_grease, ClientHello, ServerHello};
@@ -21,12 +19,40 @@ impl Fingerprint {
     }
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    for &b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 0xf) as usize] as char);
     }
     s
+}
+
+/// Appends `v` as four lower-case hex digits (hot path of JA4: no `fmt` machinery).
+pub(crate) fn push_hex4(s: &mut String, v: u16) {
+    for shift in [12, 8, 4, 0] {
+        s.push(HEX[((v >> shift) & 0xf) as usize] as char);
+    }
+}
+
+/// Appends `v` in decimal (hot path of JA3: no `fmt` machinery).
+pub(crate) fn push_dec(s: &mut String, v: u16) {
+    let mut buf = [0u8; 5];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        s.push(d as char);
+    }
 }
 
 fn push_list<T: Copy + Into<u16>>(s: &mut String, items: &[T]) {
@@ -40,7 +66,7 @@ fn push_list<T: Copy + Into<u16>>(s: &mut String, items: &[T]) {
             s.push('-');
         }
         first = false;
-        let _ = write!(s, "{v}");
+        push_dec(s, v);
     }
 }
 
@@ -51,7 +77,8 @@ pub fn ja3(ch: &ClientHello) -> Option<Fingerprint> {
         return None;
     }
     let mut s = String::with_capacity(64 + 6 * (ch.ciphers.len() + ch.extensions.len()));
-    let _ = write!(s, "{},", ch.version);
+    push_dec(&mut s, ch.version);
+    s.push(',');
     push_list(&mut s, &ch.ciphers);
     s.push(',');
     push_list(&mut s, &ch.extensions);
@@ -65,7 +92,10 @@ pub fn ja3(ch: &ClientHello) -> Option<Fingerprint> {
 /// JA3S string: SSLVersion,Cipher,Extensions.
 pub fn ja3s(sh: &ServerHello) -> Fingerprint {
     let mut s = String::with_capacity(32 + 6 * sh.extensions.len());
-    let _ = write!(s, "{},{},", sh.version, sh.cipher);
+    push_dec(&mut s, sh.version);
+    s.push(',');
+    push_dec(&mut s, sh.cipher);
+    s.push(',');
     push_list(&mut s, &sh.extensions);
     Fingerprint::md5_of(s)
 }
@@ -95,6 +125,18 @@ mod tests {
         })
         .unwrap();
         assert_eq!(fp.string, "769,4,,,");
+    }
+
+    #[test]
+    fn number_formatting() {
+        for v in [0u16, 7, 10, 99, 100, 771, 4865, 65535] {
+            let mut s = String::new();
+            push_dec(&mut s, v);
+            assert_eq!(s, v.to_string());
+            s.clear();
+            push_hex4(&mut s, v);
+            assert_eq!(s, format!("{v:04x}"));
+        }
     }
 
     #[test]

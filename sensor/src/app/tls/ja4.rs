@@ -10,7 +10,7 @@ use super::hello::{
     is_grease, ClientHello, EXT_ALPN, EXT_SERVER_NAME, EXT_SIGNATURE_ALGORITHMS,
     EXT_SUPPORTED_VERSIONS,
 };
-use super::ja3::hex_lower;
+use super::ja3::{hex_lower, push_hex4};
 
 /// Transport the hello was carried over: JA4's first character.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,7 +196,7 @@ fn hex_list(v: &[u16]) -> String {
         if i > 0 {
             s.push(',');
         }
-        let _ = write!(s, "{x:04x}");
+        push_hex4(&mut s, *x);
     }
     s
 }

@@ -237,6 +237,9 @@ fn on_body(
             if side.v2.is_empty() && last {
                 on_sslv2_client_hello(side, rec, counters, body);
             } else {
+                if side.v2.is_empty() {
+                    side.v2.reserve_exact(side.framer.record_len());
+                }
                 side.v2.extend_from_slice(body);
                 if last {
                     let v2 = std::mem::take(&mut side.v2);

@@ -43,6 +43,8 @@ pub struct RecordFramer {
     hdr_len: u8,
     /// Body bytes still to come for the current record.
     remaining: usize,
+    /// Body length of the current record.
+    len: usize,
     /// Records started so far (SSLv2 framing is only valid for the first).
     records: u32,
 }
@@ -94,9 +96,15 @@ impl RecordFramer {
                 h
             };
             self.remaining = h.len;
+            self.len = h.len;
             return Ok(Some(Chunk::Header(h)));
         }
         Ok(None)
+    }
+
+    /// Body length of the current record.
+    pub fn record_len(&self) -> usize {
+        self.len
     }
 
     /// Records that `n` body bytes were taken after a [`Chunk::Body`].

@@ -948,3 +948,53 @@ proptest! {
         prop_assert!(eve_is_json(&p));
     }
 }
+
+/// Cost measurement, run with
+/// `cargo test --release -p sensor --lib app::tls::tests::parse_cost -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn parse_cost() {
+    use std::hint::black_box;
+    use std::time::Instant;
+    let iters = 200_000u32;
+    for name in [
+        "chrome-1250-tls-x25519-kyber.0",
+        "tls1.2.0",
+        "tls-1.2-stream-keylog.0",
+    ] {
+        let (c, _) = fixture(name);
+        let t = Instant::now();
+        for _ in 0..iters {
+            let mut p = TlsParser::new();
+            p.feed(ToServer, black_box(c));
+            black_box(p.record());
+        }
+        let per = t.elapsed() / iters;
+        println!(
+            "{name}: ClientHello {} bytes, parse + JA3 + JA4: {per:?}",
+            c.len()
+        );
+    }
+    let (c, s) = fixture("tls1.2.0");
+    let t = Instant::now();
+    for _ in 0..iters / 10 {
+        black_box(parse_whole(black_box(c), black_box(s)));
+    }
+    println!(
+        "tls1.2.0: whole handshake ({} + {} bytes, certificate included): {:?}",
+        c.len(),
+        s.len(),
+        t.elapsed() / (iters / 10)
+    );
+    let mut p = parse_whole(c, s);
+    assert!(p.is_done());
+    let payload = vec![0x17u8; 1460];
+    let t = Instant::now();
+    for _ in 0..iters * 10 {
+        p.feed(ToClient, black_box(&payload));
+    }
+    println!(
+        "feed after is_done (1460-byte segment): {:?}",
+        t.elapsed() / (iters * 10)
+    );
+}

@@ -1,0 +1,99 @@
+//! What one connection's handshake revealed: the record the EVE writer and the detection
+//! engine (`tls.sni`, `ja3.hash`, `ja3.string`, `ja3s.hash`, `ja4.hash`) read.
+
+use std::borrow::Cow;
+
+use super::hello::{ClientHello, ServerHello, EXT_SESSION_TICKET, EXT_SUPPORTED_VERSIONS};
+use super::ja3::Fingerprint;
+use super::x509::Certificate;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsRecord {
+    /// The first ClientHello (a second one after a HelloRetryRequest is not kept).
+    pub client_hello: Option<ClientHello>,
+    /// The ServerHello that settled the connection (not a HelloRetryRequest).
+    pub server_hello: Option<ServerHello>,
+    /// The HelloRetryRequest, if the server sent one first.
+    pub hello_retry: Option<ServerHello>,
+    /// The first certificate the server sent (TLS <= 1.2; TLS 1.3 encrypts it).
+    pub server_cert: Option<Certificate>,
+    pub ja3: Option<Fingerprint>,
+    pub ja3s: Option<Fingerprint>,
+    pub ja4: Option<String>,
+    /// Version of the server's latest record header before any ServerHello (0: none), which is
+    /// what Suricata reports when there is no ServerHello.
+    pub server_record_version: u16,
+}
+
+impl TlsRecord {
+    /// SNI host name bytes, as the `tls.sni` buffer.
+    pub fn sni(&self) -> Option<&[u8]> {
+        self.client_hello.as_ref()?.sni.as_deref()
+    }
+
+    /// The connection's version the way Suricata 7 computes it: from the ServerHello (its
+    /// supported_versions extension, else its version field, pre-draft-16 TLS 1.3 folded to
+    /// 0x7f01; a HelloRetryRequest if that is all there is), else from the server's record headers; 0 when unknown.
+    pub fn version(&self) -> u16 {
+        match self.server_hello.as_ref().or(self.hello_retry.as_ref()) {
+            Some(sh) => sh.selected_version.unwrap_or(match sh.version {
+                0x0304 | 0x7f01..=0x7f0f => 0x7f01,
+                v => v,
+            }),
+            None => self.server_record_version,
+        }
+    }
+
+    /// `version()` named as in Suricata 7's EVE (`TLS 1.2`, `TLSv1`, `UNDETERMINED`, ...).
+    pub fn version_name(&self) -> Cow<'static, str> {
+        version_name(self.version())
+    }
+
+    /// Suricata's `session_resumed`: the server resumed a session (same session id, or the client
+    /// offered a ticket) and sent no certificate, on a pre-1.3 connection.
+    pub fn session_resumed(&self) -> bool {
+        let (Some(ch), Some(sh)) = (&self.client_hello, &self.server_hello) else {
+            return false;
+        };
+        let resumed = (!sh.session_id.is_empty() && sh.session_id == ch.session_id)
+            || ch.has_extension(EXT_SESSION_TICKET);
+        let tls13 = sh.version == 0x0304
+            || sh.version >> 8 == 0x7f
+            || (ch.has_extension(EXT_SUPPORTED_VERSIONS)
+                && sh.selected_version.is_some_and(|v| v > 0x0303));
+        resumed && self.server_cert.is_none() && !tls13
+    }
+}
+
+/// Suricata 7's names for TLS versions; others print as `0x%04x`.
+pub fn version_name(v: u16) -> Cow<'static, str> {
+    Cow::Borrowed(match v {
+        0x0000 => "UNDETERMINED",
+        0x0200 | 0x0002 => "SSLv2",
+        0x0300 => "SSLv3",
+        0x0301 => "TLSv1",
+        0x0302 => "TLS 1.1",
+        0x0303 => "TLS 1.2",
+        0x0304 => "TLS 1.3",
+        0x7f1c => "TLS 1.3 draft-28",
+        0x7f1b => "TLS 1.3 draft-27",
+        0x7f1a => "TLS 1.3 draft-26",
+        0x7f19 => "TLS 1.3 draft-25",
+        0x7f18 => "TLS 1.3 draft-24",
+        0x7f17 => "TLS 1.3 draft-23",
+        0x7f16 => "TLS 1.3 draft-22",
+        0x7f15 => "TLS 1.3 draft-21",
+        0x7f14 => "TLS 1.3 draft-20",
+        0x7f13 => "TLS 1.3 draft-19",
+        0x7f12 => "TLS 1.3 draft-18",
+        0x7f11 => "TLS 1.3 draft-17",
+        0x7f10 => "TLS 1.3 draft-16",
+        0x7f01 => "TLS 1.3 draft-<16",
+        0xfb14 => "TLS 1.3 draft-20-fb",
+        0xfb15 => "TLS 1.3 draft-21-fb",
+        0xfb16 => "TLS 1.3 draft-22-fb",
+        0xfb17 => "TLS 1.3 draft-23-fb",
+        0xfb1a => "TLS 1.3 draft-26-fb",
+        _ => return Cow::Owned(format!("0x{v:04x}")),
+    })
+}

@@ -15,12 +15,16 @@ const RELEASE_STEP: usize = 16 << 20;
 /// (they lag the reader by a few batches at most; touching a released page just maps it again
 /// from the page cache, so releasing too early costs time, never correctness).
 const RELEASE_LAG: usize = 32 << 20;
+/// Page tables are filled this far ahead of the cursor.
+const POPULATE_WINDOW: usize = 4 << 20;
 
 /// A read-only mapping of a whole file.
 pub struct Mapping {
     ptr: *mut libc::c_void,
     len: usize,
     released: AtomicUsize,
+    /// End of the range whose page tables were filled ahead of the cursor.
+    populated: AtomicUsize,
 }
 
 // SAFETY: the mapping is read-only for its whole life; shared references only read it, and the
@@ -56,6 +60,7 @@ impl Mapping {
             ptr,
             len,
             released: AtomicUsize::new(0),
+            populated: AtomicUsize::new(0),
         })
     }
 
@@ -69,8 +74,32 @@ impl Mapping {
 
     /// Tells the kernel the bytes before `pos` are no longer needed: their pages leave our
     /// resident set (they stay in the page cache, and would be mapped again if touched).
+    /// Fills the page tables of the window ahead of `pos` in one call (MADV_POPULATE_READ,
+    /// Linux 5.14+) rather than a page fault every 64 KiB, and so that the reader's software
+    /// prefetches (dropped on unmapped pages) land. On older kernels the call fails harmlessly.
+    #[cold]
+    fn populate_ahead(&self, pos: usize) {
+        let start = self.populated.load(Ordering::Relaxed).max(pos) & !4095;
+        let end = (pos + POPULATE_WINDOW).min(self.len);
+        if start < end {
+            // SAFETY: advice on a page-aligned range inside our mapping.
+            unsafe {
+                libc::madvise(
+                    (self.ptr as *mut u8).add(start) as *mut libc::c_void,
+                    end - start,
+                    libc::MADV_POPULATE_READ,
+                );
+            }
+        }
+        self.populated.store(end, Ordering::Relaxed);
+    }
+
     #[inline]
     pub(crate) fn consumed_to(&self, pos: usize) {
+        let populated = self.populated.load(Ordering::Relaxed);
+        if pos + POPULATE_WINDOW / 2 > populated && populated < self.len {
+            self.populate_ahead(pos);
+        }
         let released = self.released.load(Ordering::Relaxed);
         if pos < released + RELEASE_LAG + RELEASE_STEP {
             return;

@@ -221,7 +221,11 @@ pub(crate) fn open_file_buffered(
     let meta = file.metadata().map_err(io_err)?;
     let total = meta.is_file().then_some(meta.len());
     // Large regular files are mapped rather than read: no copy out of the page cache.
-    if buffer == input::DEFAULT_BUFFER && meta.is_file() && meta.len() >= MMAP_MIN_BYTES {
+    if buffer == input::DEFAULT_BUFFER
+        && meta.is_file()
+        && meta.len() >= MMAP_MIN_BYTES
+        && std::env::var_os("SENSOR_NO_MMAP").is_none()
+    {
         if let Some(map) = mmap::Mapping::new(&file, meta.len()) {
             return open_input(Input::mapped(map, path.to_path_buf(), total));
         }

@@ -55,6 +55,18 @@ pub struct DefragStats {
     pub invalid: u64,
 }
 
+impl DefragStats {
+    pub fn add(&mut self, o: &DefragStats) {
+        self.fragments += o.fragments;
+        self.reassembled += o.reassembled;
+        self.timeouts += o.timeouts;
+        self.evicted += o.evicted;
+        self.overlaps += o.overlaps;
+        self.too_large += o.too_large;
+        self.invalid += o.invalid;
+    }
+}
+
 /// A datagram rebuilt from its fragments.
 #[derive(Clone, Copy, Debug)]
 pub struct Reassembled<'a> {

@@ -1,12 +1,12 @@
-//! Batches carry packets from the reader to a worker: small per-packet summaries, and the frames
-//! either by reference into a memory-mapped capture (no copy) or copied into the batch's byte
-//! arena (frames from streams, reassembled datagrams). Everything is reused after the worker
-//! hands the batch back, so nothing is allocated per packet once the pool is warm.
+//! Batches carry packets from the reader to a worker: either decoded (a flow-keyed summary) or
+//! raw (when the worker decodes), with their frames either referenced in a memory-mapped capture
+//! (no copy) or copied into the batch's byte arena (frames from streams, reassembled datagrams).
+//! Everything is reused after the worker hands the batch back, so nothing is allocated per
+//! packet once the pool is warm.
 
 use std::sync::Arc;
 
-use crate::capture::{Mapping, SharedFrame};
-
+use crate::capture::{LinkType, Mapping, SharedFrame};
 use crate::flow::FlowPacket;
 use crate::time::Timestamp;
 
@@ -15,23 +15,39 @@ pub const BATCH_PACKETS: usize = 256;
 /// Arena bytes per batch before it is sent even if not full of packets.
 pub const BATCH_BYTES: usize = 512 * 1024;
 
-/// `BatchPacket::map` value for frames held in the batch's own arena.
+/// `FrameLoc::map` value for frames held in the batch's own arena.
 const IN_ARENA: u16 = u16::MAX;
 
+/// Where a frame sits: in `maps[map]` of its batch, or in the arena.
 #[derive(Clone, Copy, Debug)]
-pub struct BatchPacket {
-    pub flow: FlowPacket,
-    /// Where the frame (or reassembled datagram) sits: in `maps[map]`, or in the arena.
+pub struct FrameLoc {
     offset: usize,
     len: u32,
     map: u16,
 }
 
+/// A decoded packet.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchPacket {
+    pub flow: FlowPacket,
+    pub frame: FrameLoc,
+}
+
+/// A packet the worker decodes itself.
+#[derive(Clone, Copy, Debug)]
+pub struct RawPacket {
+    pub ts: Timestamp,
+    pub link: LinkType,
+    pub wire_len: u32,
+    pub frame: FrameLoc,
+}
+
 #[derive(Default)]
 pub struct Batch {
-    pub data: Vec<u8>,
+    data: Vec<u8>,
     pub packets: Vec<BatchPacket>,
-    /// Mappings the packets point into (usually one).
+    pub raw: Vec<RawPacket>,
+    /// Mappings the frames point into (usually one).
     maps: Vec<Arc<Mapping>>,
     /// The reader's packet clock when the batch was sent: the worker moves its flow timeouts
     /// up to it even if none of its own packets are that recent.
@@ -43,24 +59,57 @@ impl Batch {
         Batch {
             data: Vec::with_capacity(BATCH_BYTES + 65_536),
             packets: Vec::with_capacity(BATCH_PACKETS),
+            raw: Vec::new(),
             maps: Vec::new(),
             clock: Timestamp::ZERO,
         }
     }
 
+    #[inline]
     pub fn is_full(&self) -> bool {
-        self.packets.len() >= BATCH_PACKETS || self.data.len() >= BATCH_BYTES
+        self.packets.len() + self.raw.len() >= BATCH_PACKETS || self.data.len() >= BATCH_BYTES
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.packets.is_empty() && self.raw.is_empty()
     }
 
     pub fn clear(&mut self) {
         self.data.clear();
         self.packets.clear();
+        self.raw.clear();
         self.maps.clear();
     }
 
-    /// Adds a packet, by reference when its frame is in a shared mapping, else by copy.
+    /// Adds a decoded packet.
     #[inline]
     pub fn push(&mut self, flow: FlowPacket, frame: &[u8], shared: Option<SharedFrame<'_>>) {
+        let frame = self.place(frame, shared);
+        self.packets.push(BatchPacket { flow, frame });
+    }
+
+    /// Adds a packet for the worker to decode.
+    #[inline]
+    pub fn push_raw(
+        &mut self,
+        ts: Timestamp,
+        link: LinkType,
+        wire_len: u32,
+        frame: &[u8],
+        shared: Option<SharedFrame<'_>>,
+    ) {
+        let frame = self.place(frame, shared);
+        self.raw.push(RawPacket {
+            ts,
+            link,
+            wire_len,
+            frame,
+        });
+    }
+
+    /// References the frame when it is in a shared mapping, else copies it into the arena.
+    #[inline]
+    fn place(&mut self, frame: &[u8], shared: Option<SharedFrame<'_>>) -> FrameLoc {
         let len = frame.len() as u32;
         if let Some(s) = shared {
             let map = match self.maps.iter().rposition(|m| Arc::ptr_eq(m, s.map)) {
@@ -71,34 +120,31 @@ impl Batch {
                 }
             };
             if map < IN_ARENA as usize {
-                self.packets.push(BatchPacket {
-                    flow,
+                return FrameLoc {
                     offset: s.offset,
                     len,
                     map: map as u16,
-                });
-                return;
+                };
             }
         }
         let offset = self.data.len();
         self.data.extend_from_slice(frame);
-        self.packets.push(BatchPacket {
-            flow,
+        FrameLoc {
             offset,
             len,
             map: IN_ARENA,
-        });
+        }
     }
 
-    /// The frame (or reassembled datagram) of a packet of this batch.
+    /// The bytes of a frame of this batch.
     #[inline]
-    pub fn frame(&self, p: &BatchPacket) -> &[u8] {
-        let bytes = match self.maps.get(p.map as usize) {
+    pub fn frame(&self, loc: &FrameLoc) -> &[u8] {
+        let bytes = match self.maps.get(loc.map as usize) {
             Some(m) => m.bytes(),
             None => &self.data,
         };
         bytes
-            .get(p.offset..p.offset + p.len as usize)
+            .get(loc.offset..loc.offset + loc.len as usize)
             .unwrap_or(&[])
     }
 }

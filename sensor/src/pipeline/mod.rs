@@ -3,6 +3,7 @@
 //! when a worker falls behind, the reader waits on its bounded channel.
 
 pub mod batch;
+pub mod decode_stage;
 pub mod stats;
 pub mod worker;
 
@@ -10,15 +11,16 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
-use crossbeam_channel::{bounded, Sender};
+use crossbeam_channel::{bounded, Receiver, Sender};
 
-use crate::capture::{CaptureError, PacketSource, SharedFrame};
-use crate::decode::{self, DecodeOutcome, DefragConfig, Defragmenter};
-use crate::flow::{worker_for, FlowPacket, FlowTableConfig};
+use crate::capture::{CaptureError, PacketSource};
+use crate::decode::DefragConfig;
+use crate::flow::{worker_for, FlowTableConfig};
 use crate::output::sink::EveSink;
 use crate::time::Timestamp;
 use batch::Batch;
-use stats::{DecodeStats, ReplayStats};
+use decode_stage::DecodeStage;
+use stats::ReplayStats;
 use worker::{WorkerMsg, WorkerStats};
 
 /// Batches queued per worker before the reader waits.
@@ -74,6 +76,8 @@ pub fn run(
     let n = config.workers.max(1);
     let mut flow_config = config.flow;
     flow_config.max_flows = (config.flow.max_flows / n).max(1);
+    // One worker needs no dispatch, so it decodes too and the reader only reads.
+    let decode_in_worker = n == 1;
 
     let (recycle_tx, recycle_rx) = bounded::<Batch>(n * (QUEUE_DEPTH + 2));
     let mut senders: Vec<Sender<WorkerMsg>> = Vec::with_capacity(n);
@@ -82,21 +86,24 @@ pub fn run(
         let (tx, rx) = bounded::<WorkerMsg>(QUEUE_DEPTH);
         let recycle = recycle_tx.clone();
         let sink = sink.clone();
+        let defrag = decode_in_worker.then_some(config.defrag);
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))
-            .spawn(move || worker::run(flow_config, rx, recycle, sink))
+            .spawn(move || worker::run(flow_config, defrag, rx, recycle, sink))
             .expect("spawn worker thread");
         senders.push(tx);
         handles.push(handle);
     }
     drop(recycle_tx);
 
-    let mut reader = Reader {
-        decode: DecodeStats::default(),
-        defrag: Defragmenter::new(config.defrag),
+    let mut dispatch = Dispatch {
         batches: (0..n).map(|_| Batch::with_capacity()).collect(),
+        senders,
+        recycle: recycle_rx,
         clock: Timestamp::ZERO,
     };
+    let mut stage = DecodeStage::new(config.defrag);
+    let (mut packets, mut wire_bytes) = (0u64, 0u64);
     let mut fatal = None;
     loop {
         match source.advance() {
@@ -108,27 +115,37 @@ pub fn run(
             }
         }
         let Some(rec) = source.current() else { break };
-        reader.packet(rec.ts, rec.link, rec.data, rec.shared, rec.wire_len as u64);
-        for (w, batch) in reader.batches.iter_mut().enumerate() {
-            if batch.is_full() {
-                let fresh = recycle_rx
-                    .try_recv()
-                    .unwrap_or_else(|_| Batch::with_capacity());
-                let mut full = std::mem::replace(batch, fresh);
-                full.clock = reader.clock;
-                // A worker that died has already reported its panic; keep reading the rest.
-                let _ = senders[w].send(WorkerMsg::Batch(full));
-            }
+        packets += 1;
+        wire_bytes += rec.wire_len as u64;
+        if rec.ts > dispatch.clock {
+            dispatch.clock = rec.ts;
         }
-        if reader.decode.packets % PROGRESS_EVERY == 0 {
+        if decode_in_worker {
+            dispatch.batches[0].push_raw(rec.ts, rec.link, rec.wire_len, rec.data, rec.shared);
+            dispatch.send_if_full(0);
+        } else {
+            stage.packet(
+                rec.ts,
+                rec.link,
+                rec.data,
+                rec.shared,
+                rec.wire_len as u64,
+                &mut |p, bytes, shared| {
+                    let w = worker_for(p.hash, n);
+                    dispatch.batches[w].push(p, bytes, shared);
+                    dispatch.send_if_full(w);
+                },
+            );
+        }
+        if packets % PROGRESS_EVERY == 0 {
             for w in source.take_warnings() {
                 warn(&w);
             }
             progress(Progress {
                 bytes_read: source.bytes_read(),
                 total_bytes: source.total_bytes(),
-                packets: reader.decode.packets,
-                wire_bytes: reader.decode.bytes,
+                packets,
+                wire_bytes,
             });
         }
     }
@@ -138,17 +155,17 @@ pub fn run(
     progress(Progress {
         bytes_read: source.bytes_read(),
         total_bytes: source.total_bytes(),
-        packets: reader.decode.packets,
-        wire_bytes: reader.decode.bytes,
+        packets,
+        wire_bytes,
     });
 
-    for (w, batch) in reader.batches.drain(..).enumerate() {
-        let mut batch = batch;
-        batch.clock = reader.clock;
-        let _ = senders[w].send(WorkerMsg::Batch(batch));
-        let _ = senders[w].send(WorkerMsg::Finish(reader.clock));
+    let clock = dispatch.clock;
+    for (w, mut batch) in dispatch.batches.drain(..).enumerate() {
+        batch.clock = clock;
+        let _ = dispatch.senders[w].send(WorkerMsg::Batch(batch));
+        let _ = dispatch.senders[w].send(WorkerMsg::Finish(clock));
     }
-    drop(senders);
+    drop(dispatch);
     let mut workers = WorkerStats::default();
     let mut worker_panics = 0;
     for h in handles {
@@ -159,17 +176,23 @@ pub fn run(
     }
     sink.flush();
 
+    let mut decode = stage.stats;
+    let mut defrag = stage.defrag_stats();
+    if let Some((d, g)) = workers.decode {
+        decode.add(&d);
+        defrag.add(&g);
+    }
     let stats = ReplayStats {
         capture_bytes_read: source.bytes_read(),
         skipped: source.skipped(),
-        decode: reader.decode,
-        defrag: reader.defrag.stats(),
+        decode,
+        defrag,
         workers,
         worker_count: n,
         worker_panics,
         max_flows: config.flow.max_flows as u64,
-        first_ts: reader.decode.first_ts,
-        last_ts: reader.clock,
+        first_ts: decode.first_ts,
+        last_ts: clock,
         elapsed: started.elapsed(),
         eve_bytes: sink.written_bytes(),
         eve_lost_bytes: sink.lost_bytes(),
@@ -178,66 +201,28 @@ pub fn run(
     (stats, fatal)
 }
 
-/// The reader's per-packet work: decode, reassemble fragments, hash, and place into a batch.
-struct Reader {
-    decode: DecodeStats,
-    defrag: Defragmenter,
+/// The reader's side of the worker channels: one filling batch per worker.
+struct Dispatch {
     batches: Vec<Batch>,
+    senders: Vec<Sender<WorkerMsg>>,
+    recycle: Receiver<Batch>,
+    /// Latest packet time read.
     clock: Timestamp,
 }
 
-impl Reader {
+impl Dispatch {
     #[inline]
-    fn packet(
-        &mut self,
-        ts: Timestamp,
-        link: crate::capture::LinkType,
-        frame: &[u8],
-        shared: Option<SharedFrame<'_>>,
-        wire_len: u64,
-    ) {
-        let d = &mut self.decode;
-        if d.packets == 0 {
-            d.first_ts = ts;
-        }
-        d.packets += 1;
-        d.bytes += wire_len;
-        if ts > self.clock {
-            self.clock = ts;
-        }
-        let decoded = match decode::decode(link, frame) {
-            Ok(DecodeOutcome::Ip(decoded)) => decoded,
-            Ok(DecodeOutcome::NotIp { .. }) => {
-                d.not_ip += 1;
-                return;
-            }
-            Err(e) => {
-                d.errors[e.index()] += 1;
-                return;
-            }
-        };
-        if decoded.fragment.is_some() {
-            d.fragments += 1;
-            let Some(r) = self.defrag.insert(ts, frame, wire_len as u32, &decoded) else {
-                return;
-            };
-            match decode::decode_ip(r.datagram) {
-                Ok(mut whole) => {
-                    whole.vlan = decoded.vlan;
-                    whole.vlan_count = decoded.vlan_count;
-                    self.decode.count_l4(&whole);
-                    let mut flow = FlowPacket::new(ts, r.wire_len_total, whole);
-                    flow.frames = r.fragments.max(1);
-                    let n = self.batches.len();
-                    self.batches[worker_for(flow.hash, n)].push(flow, r.datagram, None);
-                }
-                Err(e) => self.decode.errors[e.index()] += 1,
-            }
+    fn send_if_full(&mut self, w: usize) {
+        if !self.batches[w].is_full() {
             return;
         }
-        d.count_l4(&decoded);
-        let flow = FlowPacket::new(ts, wire_len, decoded);
-        let n = self.batches.len();
-        self.batches[worker_for(flow.hash, n)].push(flow, frame, shared);
+        let fresh = self
+            .recycle
+            .try_recv()
+            .unwrap_or_else(|_| Batch::with_capacity());
+        let mut full = std::mem::replace(&mut self.batches[w], fresh);
+        full.clock = self.clock;
+        // A worker that died has already reported its panic; keep reading the rest.
+        let _ = self.senders[w].send(WorkerMsg::Batch(full));
     }
 }

@@ -50,6 +50,27 @@ impl Default for DecodeStats {
 }
 
 impl DecodeStats {
+    pub fn add(&mut self, o: &DecodeStats) {
+        if self.packets == 0 || (o.packets > 0 && o.first_ts < self.first_ts) {
+            self.first_ts = o.first_ts;
+        }
+        self.packets += o.packets;
+        self.bytes += o.bytes;
+        self.ipv4 += o.ipv4;
+        self.ipv6 += o.ipv6;
+        self.tcp += o.tcp;
+        self.udp += o.udp;
+        self.icmpv4 += o.icmpv4;
+        self.icmpv6 += o.icmpv6;
+        self.other_ip += o.other_ip;
+        self.vlan += o.vlan;
+        self.not_ip += o.not_ip;
+        self.fragments += o.fragments;
+        for (a, b) in self.errors.iter_mut().zip(o.errors.iter()) {
+            *a += b;
+        }
+    }
+
     #[inline]
     pub fn count_l4(&mut self, d: &Decoded) {
         if d.src.is_ipv4() {
@@ -143,8 +164,8 @@ impl ReplayStats {
         let g = &self.defrag;
         let _ = write!(
             out,
-            "}},\"defrag\":{{\"fragments\":{},\"reassembled\":{},\"timeouts\":{},\"evicted\":{},\"overlaps\":{},\"too_large\":{}}}}}",
-            g.fragments, g.reassembled, g.timeouts, g.evicted, g.overlaps, g.too_large
+            "}},\"defrag\":{{\"fragments\":{},\"reassembled\":{},\"timeouts\":{},\"evicted\":{},\"overlaps\":{},\"too_large\":{},\"invalid\":{}}}}}",
+            g.fragments, g.reassembled, g.timeouts, g.evicted, g.overlaps, g.too_large, g.invalid
         );
         let w = &self.workers;
         let _ = write!(

@@ -1,0 +1,80 @@
+//! The decode stage: link to transport decoding, fragment reassembly and flow keying of each
+//! packet. It runs in the reader thread when there are several workers (the flow hash decides
+//! the worker), and inside the single worker otherwise (no dispatch is needed, so the reader
+//! only hands over raw frames and the two threads share the work).
+
+use crate::capture::{LinkType, SharedFrame};
+use crate::decode::{self, DecodeOutcome, DefragConfig, DefragStats, Defragmenter};
+use crate::flow::FlowPacket;
+use crate::time::Timestamp;
+
+use super::stats::DecodeStats;
+
+pub struct DecodeStage {
+    pub stats: DecodeStats,
+    defrag: Defragmenter,
+}
+
+impl DecodeStage {
+    pub fn new(defrag: DefragConfig) -> DecodeStage {
+        DecodeStage {
+            stats: DecodeStats::default(),
+            defrag: Defragmenter::new(defrag),
+        }
+    }
+
+    pub fn defrag_stats(&self) -> DefragStats {
+        self.defrag.stats()
+    }
+
+    /// Decodes one frame; every IP packet that comes out (a whole packet, or a datagram that
+    /// this fragment completed) goes to `emit` with its bytes.
+    #[inline]
+    pub fn packet(
+        &mut self,
+        ts: Timestamp,
+        link: LinkType,
+        frame: &[u8],
+        shared: Option<SharedFrame<'_>>,
+        wire_len: u64,
+        emit: &mut impl FnMut(FlowPacket, &[u8], Option<SharedFrame<'_>>),
+    ) {
+        let d = &mut self.stats;
+        if d.packets == 0 {
+            d.first_ts = ts;
+        }
+        d.packets += 1;
+        d.bytes += wire_len;
+        let decoded = match decode::decode(link, frame) {
+            Ok(DecodeOutcome::Ip(decoded)) => decoded,
+            Ok(DecodeOutcome::NotIp { .. }) => {
+                d.not_ip += 1;
+                return;
+            }
+            Err(e) => {
+                d.errors[e.index()] += 1;
+                return;
+            }
+        };
+        if decoded.fragment.is_none() {
+            d.count_l4(&decoded);
+            emit(FlowPacket::new(ts, wire_len, decoded), frame, shared);
+            return;
+        }
+        d.fragments += 1;
+        let Some(r) = self.defrag.insert(ts, frame, wire_len as u32, &decoded) else {
+            return;
+        };
+        match decode::decode_ip(r.datagram) {
+            Ok(mut whole) => {
+                whole.vlan = decoded.vlan;
+                whole.vlan_count = decoded.vlan_count;
+                self.stats.count_l4(&whole);
+                let mut flow = FlowPacket::new(ts, r.wire_len_total, whole);
+                flow.frames = r.fragments.max(1);
+                emit(flow, r.datagram, None);
+            }
+            Err(e) => self.stats.errors[e.index()] += 1,
+        }
+    }
+}

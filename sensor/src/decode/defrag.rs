@@ -11,6 +11,11 @@
 //! with a sorted list of the runs they fill; the datagram is laid out only when complete, into
 //! one buffer reused for every datagram. Trackers, their buffers and the index are recycled, so
 //! steady-state reassembly does not allocate.
+//!
+//! Time: a datagram times out `timeout_secs` (packet time) after its first fragment. Trackers
+//! are kept in creation order and expire from the oldest, so the check is O(1) per packet; if
+//! packet time steps backwards, a tracker can outlive its timeout until the older ones go.
+//! A fragment that finds its datagram's tracker timed out starts a new one.
 
 use hashbrown::HashMap;
 use std::net::IpAddr;

@@ -35,7 +35,7 @@ mod option {
 
 /// Decodes the IPv4 datagram at `frame[l3..]` and its transport header into `d`. A total length
 /// beyond the captured bytes is snap-length truncation: what was captured is decoded. Bytes
-/// beyond the total length (Ethernet padding) are ignored.
+/// beyond the total length (Ethernet padding) are ignored. A total length of 0 is taken as TSO.
 #[inline]
 pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), DecodeError> {
     let buf = frame.get(l3..).unwrap_or_default();
@@ -52,10 +52,12 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
     if header_len < MIN_HEADER_LEN {
         return Err(DecodeError::Ipv4BadHeaderLen);
     }
-    let total_len = usize::from(u16::from_be_bytes([
-        h[field::TOTAL_LEN],
-        h[field::TOTAL_LEN + 1],
-    ]));
+    let total_len = match u16::from_be_bytes([h[field::TOTAL_LEN], h[field::TOTAL_LEN + 1]]) {
+        // Captured on a host with TCP segmentation offload: the NIC fills the length in later.
+        // Like Wireshark and Zeek, take the datagram to be what was captured.
+        0 => buf.len().max(header_len),
+        n => usize::from(n),
+    };
     if total_len < header_len {
         return Err(DecodeError::Ipv4BadTotalLen);
     }
@@ -172,7 +174,14 @@ pub(crate) mod tests {
         "45000028000100004006f77bc0a80101c0a8010230390202000003e800000000",
         "50022000d66b0000",
     );
-    /// zeek-traces/ip-bogus-header-len.pcap #1: total length 0.
+    /// zeek-traces/ldap/missing_ldap_logs.pcapng #4, first 80 of 1862 bytes: captured before
+    /// TCP segmentation offload, total length 0.
+    pub(crate) const TSO_SEGMENT: &str = concat!(
+        "000c293e3cb8000c292518e5080045000000c8654000800600000ac702790ac7",
+        "026fe7bf0185212f1f5f1022c29f501820141a7c000030840000070a02010360",
+        "84000007010201030400a384000006f6",
+    );
+    /// zeek-traces/ip-bogus-header-len.pcap #1: total length 0, garbage after the header.
     pub(crate) const BOGUS_TOTAL_LEN: &str = concat!(
         "000000000002000000000001080045030000252c00000001000176b590c288ff",
         "7374617465ff000000ff000000000000000000000000000000000000",
@@ -282,9 +291,27 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn total_length_zero_is_tso() {
+        let f = hex(TSO_SEGMENT);
+        let d = ip(decode(LinkType::Ethernet, &f));
+        let L4::Tcp(t) = d.l4 else {
+            panic!("{:?}", d.l4)
+        };
+        assert_eq!((t.src_port, t.dst_port), (59327, 389));
+        assert_eq!((d.payload_offset, d.payload_len), (54, 26));
+        // Also when the rest is garbage: decoded as captured (here an ICMP type 0x61).
+        let f = hex(BOGUS_TOTAL_LEN);
+        let d = ip(decode(LinkType::Ethernet, &f));
+        assert_eq!((d.ip_proto, d.payload_offset, d.payload_len), (1, 42, 18));
+    }
+
+    #[test]
     fn header_errors() {
+        // Total length below the header length (but not 0).
+        let mut f = hex(RAW4_SYN);
+        f[2..4].copy_from_slice(&19u16.to_be_bytes());
         assert_eq!(
-            decode(LinkType::Ethernet, &hex(BOGUS_TOTAL_LEN)),
+            decode(LinkType::Ipv4, &f),
             Err(DecodeError::Ipv4BadTotalLen)
         );
         assert_eq!(

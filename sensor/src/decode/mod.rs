@@ -396,3 +396,29 @@ pub(crate) fn fill_opaque(d: &mut Decoded, l4_off: usize, len: usize) {
     d.payload_offset = l4_off as u32;
     d.payload_len = len as u32;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_table_is_consistent() {
+        for (i, e) in DecodeError::ALL.iter().enumerate() {
+            assert_eq!(e.index(), i, "{e:?}");
+        }
+        let mut names: Vec<&str> = DecodeError::ALL.iter().map(|e| e.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), DecodeError::ALL.len());
+    }
+
+    #[test]
+    fn unsupported_link_type() {
+        // zeek-traces/ppp/quic-interop-retry.pcap #1 (first 8 bytes): LINKTYPE_PPP (9), IPv6.
+        let frame = testutil::hex("0057600000010020");
+        assert_eq!(
+            decode(LinkType::from_dlt(9), &frame),
+            Err(DecodeError::UnsupportedLinkType)
+        );
+    }
+}

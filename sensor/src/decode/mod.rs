@@ -80,6 +80,8 @@ pub enum L4 {
     Udp(UdpHeader),
     /// ICMPv4 (`ip_proto` 1) or ICMPv6 (`ip_proto` 58).
     Icmp(IcmpHeader),
+    /// SCTP common header: its ports make flows (and Community IDs) like TCP's.
+    Sctp(SctpHeader),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -121,6 +123,13 @@ pub struct IcmpHeader {
     /// Identifier and sequence number of echo / information / timestamp messages (0 otherwise).
     pub id: u16,
     pub seq: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct SctpHeader {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub verification_tag: u32,
 }
 
 /// An IP fragment awaiting reassembly.
@@ -333,6 +342,7 @@ pub mod ip_proto {
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
     pub const ICMPV6: u8 = 58;
+    pub const SCTP: u8 = 132;
 }
 
 /// Decodes the transport header of protocol `proto` in `seg` (the captured part of the IP
@@ -349,6 +359,17 @@ pub(crate) fn decode_transport(
         ip_proto::UDP => udp::parse(seg),
         ip_proto::ICMP => icmp::parse_v4(seg),
         ip_proto::ICMPV6 => icmp::parse_v6(seg),
+        // SCTP: only the 12-byte common header matters here (ports and tag); a shorter one is
+        // kept as an opaque payload.
+        ip_proto::SCTP if seg.len() >= 12 => Ok(Transport {
+            l4: L4::Sctp(SctpHeader {
+                src_port: u16::from_be_bytes([seg[0], seg[1]]),
+                dst_port: u16::from_be_bytes([seg[2], seg[3]]),
+                verification_tag: u32::from_be_bytes([seg[4], seg[5], seg[6], seg[7]]),
+            }),
+            header_len: 12,
+            payload_len: seg.len() - 12,
+        }),
         _ => Ok(Transport {
             l4: L4::None,
             header_len: 0,

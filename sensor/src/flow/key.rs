@@ -42,6 +42,7 @@ impl FlowKey {
         let (src_port, dst_port, icmp_class) = match d.l4 {
             L4::Tcp(t) => (t.src_port, t.dst_port, 0),
             L4::Udp(u) => (u.src_port, u.dst_port, 0),
+            L4::Sctp(h) => (h.src_port, h.dst_port, 0),
             L4::Icmp(i) => {
                 let class = icmp_class(d.ip_proto == PROTO_ICMPV6, i.icmp_type);
                 (i.id, i.id, class)

@@ -86,7 +86,7 @@ impl DecodeStats {
             L4::Udp(_) => self.udp += 1,
             L4::Icmp(_) if d.ip_proto == 1 => self.icmpv4 += 1,
             L4::Icmp(_) => self.icmpv6 += 1,
-            L4::None => self.other_ip += 1,
+            L4::Sctp(_) | L4::None => self.other_ip += 1,
         }
     }
 

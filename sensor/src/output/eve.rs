@@ -31,34 +31,65 @@ fn has_ports(proto: u8) -> bool {
     matches!(proto, 6 | 17 | 132)
 }
 
+/// What identifies a flow in every record about it (copied out of the flow, so a record can
+/// be written while the flow's other state is being changed).
+#[derive(Clone, Copy, Debug)]
+pub struct FlowIdent {
+    pub flow_id: u64,
+    pub vlan: [u16; 2],
+    /// Client to server.
+    pub endpoints: crate::flow::Endpoints,
+    pub proto: u8,
+    /// ICMP type and code of the first message, for the Community ID of ICMP flows.
+    pub icmp: Option<(u8, u8)>,
+}
+
+impl FlowIdent {
+    pub fn of<T>(flow: &Flow<T>) -> FlowIdent {
+        FlowIdent {
+            flow_id: flow.flow_id(),
+            vlan: flow.key.vlan,
+            endpoints: flow.endpoints(),
+            proto: flow.key.proto,
+            icmp: flow.icmp[TO_SERVER].or(flow.icmp[TO_CLIENT]),
+        }
+    }
+
+    /// Community ID v1 (ICMP flows hash their first message's type and code).
+    pub fn community_id(&self) -> String {
+        let ep = &self.endpoints;
+        match (self.proto, self.icmp) {
+            (1 | 58, icmp) => {
+                let (t, c) = icmp.unwrap_or((0, 0));
+                community_id_v1(ep.src, ep.dst, self.proto, t as u16, c as u16)
+            }
+            _ => community_id_v1(ep.src, ep.dst, self.proto, ep.src_port, ep.dst_port),
+        }
+    }
+}
+
 /// Writes the head every record shares: `{"timestamp":..,"flow_id":..,"event_type":..,` VLAN,
 /// endpoints and `proto`, with no closing brace. Endpoints are client to server, or the reverse
 /// when `reverse` is set (records about server-to-client packets, as Suricata writes them).
-pub fn write_head<T>(
-    out: &mut Vec<u8>,
-    ts: Timestamp,
-    flow: &Flow<T>,
-    event_type: &str,
-    reverse: bool,
-) {
-    let ep = flow.endpoints();
+pub fn write_head(out: &mut Vec<u8>, ts: Timestamp, flow: &FlowIdent, event_type: &str, reverse: bool) {
+    let ep = flow.endpoints;
     let (src, sport, dst, dport) = if reverse {
         (ep.dst, ep.dst_port, ep.src, ep.src_port)
     } else {
         (ep.src, ep.src_port, ep.dst, ep.dst_port)
     };
-    let proto = flow.key.proto;
+    let proto = flow.proto;
     let _ = write!(
         out,
         "{{\"timestamp\":\"{}\",\"flow_id\":{},\"event_type\":\"{}\"",
         ts.eve(),
-        flow.flow_id(),
+        flow.flow_id,
         event_type
     );
-    if flow.key.vlan[1] != 0 {
-        let _ = write!(out, ",\"vlan\":[{},{}]", flow.key.vlan[0], flow.key.vlan[1]);
-    } else if flow.key.vlan[0] != 0 {
-        let _ = write!(out, ",\"vlan\":[{}]", flow.key.vlan[0]);
+    if flow.vlan[1] != 0 {
+        let _ = write!(out, ",\"vlan\":[{},{}]", flow.vlan[0], flow.vlan[1]);
+    } else if flow.vlan[0] != 0 {
+        let _ = write!(out, ",\"vlan\":[{}]", flow.vlan[0]);
     }
     let _ = write!(out, ",\"src_ip\":\"{src}\"");
     if has_ports(proto) {
@@ -71,17 +102,9 @@ pub fn write_head<T>(
     let _ = write!(out, ",\"proto\":\"{}\"", proto_name(proto));
 }
 
-/// Community ID v1 of a flow (ICMP flows hash their first message's type and code).
+/// Community ID v1 of a flow.
 pub fn flow_community_id<T>(flow: &Flow<T>) -> String {
-    let ep = flow.endpoints();
-    if flow.key.is_icmp() {
-        let (t, c) = flow.icmp[TO_SERVER]
-            .or(flow.icmp[TO_CLIENT])
-            .unwrap_or((0, 0));
-        community_id_v1(ep.src, ep.dst, flow.key.proto, t as u16, c as u16)
-    } else {
-        community_id_v1(ep.src, ep.dst, flow.key.proto, ep.src_port, ep.dst_port)
-    }
+    FlowIdent::of(flow).community_id()
 }
 
 /// Appends one `flow` record (one line, newline included) for a flow that ended.
@@ -92,7 +115,7 @@ pub fn write_flow<T>(
     app_proto: Option<&str>,
 ) {
     let proto = flow.key.proto;
-    write_head(out, flow.start, flow, "flow", false);
+    write_head(out, flow.start, &FlowIdent::of(flow), "flow", false);
     // ICMP flows carry the message types instead of ports.
     if flow.key.is_icmp() {
         if let Some((t, c)) = flow.icmp[TO_SERVER] {

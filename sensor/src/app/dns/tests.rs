@@ -1,0 +1,1 @@
+//! Tests on real messages, compression attacks, TCP framing and properties.

@@ -14,21 +14,27 @@
 //! - strings: valid UTF-8 as is, otherwise bytes >= 0x80 as `\xNN`; JSON escapes `\b \f \n
 //!   \r \t` and `\u00XX` for other control bytes.
 //!
-//! Deliberate differences: records with empty rdata are left out (Suricata 7.0.10 drops the
-//! whole message, later versions leave the record out); `grouped` keys come in order of
-//! first appearance (Suricata's order is a hash map's).
+//! Like Suricata 7.0.10, a response with an empty-rdata record in its answer or authority
+//! section (dynamic update prerequisites, for instance) is not logged: its parser rejects
+//! the message. `grouped` keys come in order of first appearance (Suricata's order is a
+//! hash map's, so varies). The parser's stricter name rules (pointer loops, forward
+//! pointers and names over 255 bytes are errors) mean a few hostile messages Suricata logs
+//! with a truncated name are not logged here.
 
 use super::message::{DnsMessage, RData, Record, Records};
 use super::name::Name;
 use super::types::{rcode_name, rrtype, rrtype_name};
 
 /// How many EVE `dns` records Suricata 7 writes for this message: one per question for a
-/// query, one for a response with at least one question, none for an invalid message.
+/// query, one for a response with at least one question (and no empty rdata in its answer
+/// or authority sections), none for an invalid message.
 pub fn eve_record_count(msg: &DnsMessage) -> usize {
     let questions = msg.questions().len();
+    let empty_rdata = |mut r: Records<'_>| r.any(|r| r.rdata_bytes.is_empty());
     match (msg.is_valid(), msg.is_response()) {
         (false, _) => 0,
         (true, false) => questions,
+        (true, true) if empty_rdata(msg.answers()) || empty_rdata(msg.authorities()) => 0,
         (true, true) => questions.min(1),
     }
 }
@@ -103,13 +109,13 @@ pub fn write_eve_dns_record(msg: &DnsMessage, index: usize, tx_id: u64, out: &mu
             out.push(b'"');
         }
     }
-    if msg.answers().any(|r| !r.rdata_bytes.is_empty()) {
+    if !msg.answers().is_empty() {
         out.extend_from_slice(b",\"answers\":");
         write_details(out, msg.answers());
         out.extend_from_slice(b",\"grouped\":");
         write_grouped(out, msg.answers());
     }
-    if msg.authorities().any(|r| !r.rdata_bytes.is_empty()) {
+    if !msg.authorities().is_empty() {
         out.extend_from_slice(b",\"authorities\":");
         write_details(out, msg.authorities());
     }
@@ -121,7 +127,7 @@ pub fn write_eve_dns_record(msg: &DnsMessage, index: usize, tx_id: u64, out: &mu
 fn write_details(out: &mut Vec<u8>, records: Records<'_>) {
     out.push(b'[');
     let mut first = true;
-    for r in records.filter(|r| !r.rdata_bytes.is_empty()) {
+    for r in records {
         match r.rdata {
             RData::Txt(t) => {
                 for s in t.strings() {
@@ -273,7 +279,7 @@ fn write_grouped(out: &mut Vec<u8>, records: Records<'_>) {
     // Few types are groupable, so collect the distinct ones in a small fixed array.
     let mut types = [0u16; 16];
     let mut n = 0;
-    for r in records.filter(|r| !r.rdata_bytes.is_empty() && groupable(r)) {
+    for r in records.filter(groupable) {
         if !types[..n].contains(&r.rtype) && n < types.len() {
             types[n] = r.rtype;
             n += 1;
@@ -287,7 +293,7 @@ fn write_grouped(out: &mut Vec<u8>, records: Records<'_>) {
         write_rrtype(out, t);
         out.extend_from_slice(b":[");
         let mut first = true;
-        for r in records.filter(|r| r.rtype == t && !r.rdata_bytes.is_empty() && groupable(r)) {
+        for r in records.filter(|r| r.rtype == t && groupable(r)) {
             if let RData::Txt(txt) = r.rdata {
                 for s in txt.strings() {
                     sep(out, &mut first);

@@ -3,7 +3,7 @@
 //! Decompression is strict so that it is linear and cannot loop: every pointer must point
 //! strictly before the start of the label run that contains it (which is where any real
 //! compressor points, and which makes positions strictly decrease), never into the 12-byte
-//! header, and the whole message shares a budget of pointer jumps. Names longer than 255
+//! header, and pointer jumps are capped per name and share one budget per message. Names longer than 255
 //! bytes in wire form, more than 127 labels, and the reserved label types 0x40/0x80 are errors.
 
 use std::fmt;
@@ -12,6 +12,8 @@ use std::fmt;
 pub const MAX_NAME_WIRE_LEN: usize = 255;
 /// Maximum number of labels: a 255-byte wire name holds at most 127 one-byte labels.
 pub const MAX_LABELS: usize = 127;
+/// Pointer jumps allowed within one name; compressors need at most one per label.
+const MAX_JUMPS_PER_NAME: usize = MAX_LABELS + 1;
 const HEADER_LEN: usize = 12;
 
 /// Why a name could not be decoded.
@@ -24,7 +26,7 @@ pub enum NameError {
     /// A compression pointer points at or after the label run it belongs to: a loop or a
     /// forward reference.
     ForwardPointer,
-    /// The message used up its budget of compression pointer jumps.
+    /// The name, or the message, used up its budget of compression pointer jumps.
     TooManyJumps,
     /// The decoded name is longer than 255 bytes in wire form.
     TooLong,
@@ -159,6 +161,7 @@ fn decode<S: LabelSink>(
     let mut end = None;
     let mut wire_len = 1usize;
     let mut labels = 0usize;
+    let mut hops = 0usize;
     loop {
         if pos >= limit {
             return Err(NameError::Truncated);
@@ -195,6 +198,10 @@ fn decode<S: LabelSink>(
                 }
                 if target >= run_start {
                     return Err(NameError::ForwardPointer);
+                }
+                hops += 1;
+                if hops > MAX_JUMPS_PER_NAME {
+                    return Err(NameError::TooManyJumps);
                 }
                 *jumps = jumps.checked_sub(1).ok_or(NameError::TooManyJumps)?;
                 end.get_or_insert(pos + 2);

@@ -362,28 +362,30 @@ fn write_u64(out: &mut Vec<u8>, mut v: u64) {
 /// valid UTF-8 is kept, otherwise every byte from 0x80 becomes the text `\xNN`.
 pub(crate) fn write_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.push(b'"');
-    let utf8 = std::str::from_utf8(b).is_ok();
-    for &c in b {
-        match c {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0..=0x1f => {
-                out.extend_from_slice(b"\\u00");
-                write_hex_byte(out, c);
-            }
-            0x80.. if !utf8 => {
-                // The backslash of "\xNN" is itself escaped in JSON.
-                out.extend_from_slice(b"\\\\x");
-                write_hex_byte(out, c);
-            }
-            _ => out.push(c),
+    let utf8 = b.is_ascii() || std::str::from_utf8(b).is_ok();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"\\u00",
+            // The backslash of "\xNN" is itself escaped in JSON.
+            0x80.. if !utf8 => b"\\\\x",
+            _ => continue,
+        };
+        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(esc);
+        if esc.len() > 2 {
+            write_hex_byte(out, c);
         }
+        start = i + 1;
     }
+    out.extend_from_slice(&b[start..]);
     out.push(b'"');
 }
 

@@ -65,12 +65,31 @@ pub(crate) struct NameRef {
 pub(crate) struct NameArena {
     dotted: Vec<u8>,
     lens: Vec<u8>,
+    /// Recently decoded names by message offset, so that the many owner names that are a
+    /// bare pointer (usually to the question) reuse the decoded copy.
+    recent: [(u16, u8, NameRef); RECENT],
+    recent_len: usize,
 }
+
+const RECENT: usize = 8;
 
 impl NameArena {
     pub(crate) fn clear(&mut self) {
         self.dotted.clear();
         self.lens.clear();
+        self.recent_len = 0;
+    }
+
+    fn lookup(&self, offset: usize) -> Option<(u8, NameRef)> {
+        self.recent[..self.recent_len.min(RECENT)]
+            .iter()
+            .find(|e| e.0 as usize == offset)
+            .map(|e| (e.1, e.2))
+    }
+
+    fn remember(&mut self, offset: usize, hops: u8, r: NameRef) {
+        self.recent[self.recent_len % RECENT] = (offset as u16, hops, r);
+        self.recent_len += 1;
     }
 
     pub(crate) fn get(&self, r: NameRef) -> Name<'_> {
@@ -100,22 +119,53 @@ pub(crate) fn read_name(
     arena: &mut NameArena,
     jumps: &mut u32,
 ) -> Result<(NameRef, usize), NameError> {
+    let limit = limit.min(msg.len());
+    // A name that is only a pointer to a name decoded before is that name: decoding from
+    // the target gives the same result, so only the pointer itself needs checking.
+    if let Some(target) = valid_pointer_at(msg, start, limit) {
+        if let Some((hops, r)) = arena.lookup(target) {
+            if (hops as usize) < MAX_JUMPS_PER_NAME {
+                *jumps = jumps.checked_sub(1).ok_or(NameError::TooManyJumps)?;
+                return Ok((r, start + 2));
+            }
+        }
+    }
     let dotted_mark = arena.dotted.len();
     let lens_mark = arena.lens.len();
-    let r = decode(msg, start, limit.min(msg.len()), arena, jumps);
-    if r.is_err() {
-        arena.dotted.truncate(dotted_mark);
-        arena.lens.truncate(lens_mark);
+    match decode(msg, start, limit, arena, jumps) {
+        Ok(d) => {
+            let name = NameRef {
+                off: dotted_mark as u32,
+                lens_off: lens_mark as u32,
+                len: (arena.dotted.len() - dotted_mark) as u16,
+                labels: d.labels,
+            };
+            arena.remember(start, d.hops, name);
+            Ok((name, d.end))
+        }
+        Err(e) => {
+            arena.dotted.truncate(dotted_mark);
+            arena.lens.truncate(lens_mark);
+            Err(e)
+        }
     }
-    r.map(|(labels, end)| {
-        let name = NameRef {
-            off: dotted_mark as u32,
-            lens_off: lens_mark as u32,
-            len: (arena.dotted.len() - dotted_mark) as u16,
-            labels,
-        };
-        (name, end)
-    })
+}
+
+/// The target of a compression pointer at `pos` that obeys the rules for a name's first
+/// pointer (inside the message, after the header, strictly before `pos`).
+fn valid_pointer_at(msg: &[u8], pos: usize, limit: usize) -> Option<usize> {
+    let b = *msg.get(pos).filter(|_| pos + 1 < limit)?;
+    if b & 0xc0 != 0xc0 {
+        return None;
+    }
+    let target = (((b & 0x3f) as usize) << 8) | *msg.get(pos + 1)? as usize;
+    (HEADER_LEN..pos).contains(&target).then_some(target)
+}
+
+struct Decoded {
+    labels: u8,
+    hops: u8,
+    end: usize,
 }
 
 /// Checks the name at `start` without storing it; returns the offset just past it.
@@ -125,7 +175,7 @@ pub(crate) fn skip_name(
     limit: usize,
     jumps: &mut u32,
 ) -> Result<usize, NameError> {
-    decode(msg, start, limit.min(msg.len()), &mut (), jumps).map(|(_, end)| end)
+    decode(msg, start, limit.min(msg.len()), &mut (), jumps).map(|d| d.end)
 }
 
 /// Receives decoded labels, so that checking a name (probing) needs no buffer.
@@ -153,7 +203,7 @@ fn decode<S: LabelSink>(
     mut limit: usize,
     sink: &mut S,
     jumps: &mut u32,
-) -> Result<(u8, usize), NameError> {
+) -> Result<Decoded, NameError> {
     let mut pos = start;
     // Start of the current run of labels; pointers must land strictly below it.
     let mut run_start = start;
@@ -169,7 +219,11 @@ fn decode<S: LabelSink>(
         let b = msg[pos];
         match b & 0xc0 {
             0x00 if b == 0 => {
-                return Ok((labels as u8, end.unwrap_or(pos + 1)));
+                return Ok(Decoded {
+                    labels: labels as u8,
+                    hops: hops as u8,
+                    end: end.unwrap_or(pos + 1),
+                });
             }
             0x00 => {
                 let len = b as usize;
@@ -489,12 +543,37 @@ mod tests {
         let mut jumps = 2;
         assert!(read_name(&m, 15, m.len(), &mut arena, &mut jumps).is_ok());
         assert_eq!(jumps, 1);
-        let before = arena.dotted.len();
+        // 17 -> 15 -> 12 needs two jumps when 15 was not decoded before.
+        let mut fresh = NameArena::default();
         assert_eq!(
-            read_name(&m, 17, m.len(), &mut arena, &mut jumps).map(|_| ()),
+            read_name(&m, 17, m.len(), &mut fresh, &mut jumps).map(|_| ()),
             Err(NameError::TooManyJumps)
         );
-        assert_eq!(arena.dotted.len(), before);
+        assert!(fresh.dotted.is_empty() && fresh.lens.is_empty());
+        // With 15 decoded before, the pointer to it is resolved in one jump.
+        jumps = 1;
+        let (r, end) = read_name(&m, 17, m.len(), &mut arena, &mut jumps).unwrap();
+        assert_eq!((arena.get(r).as_bytes(), end, jumps), (&b"a"[..], 19, 0));
+    }
+
+    #[test]
+    fn reuse_of_decoded_names_keeps_the_pointer_rules() {
+        // 12: "a", 15: ptr(12); 17: ptr(19) is a forward pointer even though 19 is cached
+        // below, 19: ptr(15).
+        let m = with_header(b"\x01a\x00\xc0\x0c\xc0\x13\xc0\x0f");
+        let mut arena = NameArena::default();
+        let mut jumps = 100;
+        read_name(&m, 12, m.len(), &mut arena, &mut jumps).unwrap();
+        read_name(&m, 19, m.len(), &mut arena, &mut jumps).unwrap();
+        assert_eq!(
+            read_name(&m, 17, m.len(), &mut arena, &mut jumps).map(|_| ()),
+            Err(NameError::ForwardPointer)
+        );
+        // A pointer at the end of an rdata limit is truncated, cached or not.
+        assert_eq!(
+            read_name(&m, 15, 16, &mut arena, &mut jumps).map(|_| ()),
+            Err(NameError::Truncated)
+        );
     }
 
     #[test]

@@ -35,9 +35,7 @@ pub(super) struct Tshark {
 pub(super) const CASES: &[Case] = &[
     Case {
         source: "long-connection.pcap frame 1: MX query",
-        hex: concat!(
-            "f76f0100000100000000000006676f6f676c6503636f6d00000f0001",
-        ),
+        hex: "f76f0100000100000000000006676f6f676c6503636f6d00000f0001",
         tshark: Some(Tshark {
             id: 63343,
             flags: 256,
@@ -188,9 +186,7 @@ pub(super) const CASES: &[Case] = &[
     },
     Case {
         source: "long-connection.pcap frame 20: NXDOMAIN",
-        hex: concat!(
-            "266d8583000100000000000003777777076578616d706c65076e6f7467696e6800001c0001",
-        ),
+        hex: "266d8583000100000000000003777777076578616d706c65076e6f7467696e6800001c0001",
         tshark: Some(Tshark {
             id: 9837,
             flags: 34179,
@@ -544,9 +540,7 @@ pub(super) const CASES: &[Case] = &[
     },
     Case {
         source: "dns/mdns.pcap frame 1: mDNS query, two questions",
-        hex: concat!(
-            "000000000002000000000000045f697070045f746370056c6f63616c00000c0001055f69707073c011000c0001",
-        ),
+        hex: "000000000002000000000000045f697070045f746370056c6f63616c00000c0001055f69707073c011000c0001",
         tshark: Some(Tshark {
             id: 0,
             flags: 0,
@@ -638,9 +632,7 @@ pub(super) const CASES: &[Case] = &[
     },
     Case {
         source: "generated: query with two questions (two EVE records)",
-        hex: concat!(
-            "019001000002000000000000036f6e65076578616d706c6500000100010374776f076578616d706c6500001c0001",
-        ),
+        hex: "019001000002000000000000036f6e65076578616d706c6500000100010374776f076578616d706c6500001c0001",
         tshark: None,
         suricata: &[
             r#""dns":{"version":2,"type":"query","id":400,"rrname":"one.example","rrtype":"A","tx_id":0,"opcode":0}"#,
@@ -649,9 +641,7 @@ pub(super) const CASES: &[Case] = &[
     },
     Case {
         source: "generated: A record of 3 bytes (Suricata writes \"\")",
-        hex: concat!(
-            "02bd81800001000100000000027264076578616d706c650000ff0001c00c000100010000000a00030a0000",
-        ),
+        hex: "02bd81800001000100000000027264076578616d706c650000ff0001c00c000100010000000a00030a0000",
         tshark: None,
         suricata: &[
             r#""dns":{"version":2,"type":"answer","id":701,"flags":"8180","qr":true,"rd":true,"ra":true,"opcode":0,"rrname":"rd.example","rrtype":"ANY","rcode":"NOERROR","answers":[{"rrname":"rd.example","rrtype":"A","ttl":10,"rdata":""}],"grouped":{"A":[""]}}"#,
@@ -681,9 +671,7 @@ pub(super) const CASES: &[Case] = &[
     },
     Case {
         source: "generated: binary NULL rdata",
-        hex: concat!(
-            "02c881800001000100000000027264076578616d706c650000ff0001c00c000a00010000000a00030001ff",
-        ),
+        hex: "02c881800001000100000000027264076578616d706c650000ff0001c00c000a00010000000a00030001ff",
         tshark: None,
         suricata: &[
             r#""dns":{"version":2,"type":"answer","id":712,"flags":"8180","qr":true,"rd":true,"ra":true,"opcode":0,"rrname":"rd.example","rrtype":"ANY","rcode":"NOERROR","answers":[{"rrname":"rd.example","rrtype":"NULL","ttl":10,"rdata":"\u0000\u0001\\xff"}],"grouped":{"NULL":["\u0000\u0001\\xff"]}}"#,

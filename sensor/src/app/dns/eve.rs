@@ -362,6 +362,14 @@ fn write_u64(out: &mut Vec<u8>, mut v: u64) {
 /// valid UTF-8 is kept, otherwise every byte from 0x80 becomes the text `\xNN`.
 pub(crate) fn write_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.push(b'"');
+    // Nearly every name is printable ASCII: copy it whole.
+    if b.iter()
+        .all(|&c| (0x20..0x80).contains(&c) && c != b'"' && c != b'\\')
+    {
+        out.extend_from_slice(b);
+        out.push(b'"');
+        return;
+    }
     let utf8 = b.is_ascii() || std::str::from_utf8(b).is_ok();
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {

@@ -265,6 +265,17 @@ impl DnsMessage {
         self.valid = false;
     }
 
+    /// Capacities of the reusable buffers, to check that parsing stops allocating.
+    #[cfg(test)]
+    pub(crate) fn capacities(&self) -> [usize; 4] {
+        [
+            self.raw.capacity(),
+            self.names.capacity(),
+            self.questions.capacity(),
+            self.records.capacity(),
+        ]
+    }
+
     /// True when the last `parse` succeeded.
     pub fn is_valid(&self) -> bool {
         self.valid

@@ -80,6 +80,11 @@ impl NameArena {
         self.recent_len = 0;
     }
 
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.dotted.capacity() + self.lens.capacity()
+    }
+
     fn lookup(&self, offset: usize) -> Option<(u8, NameRef)> {
         self.recent[..self.recent_len.min(RECENT)]
             .iter()

@@ -280,6 +280,22 @@ fn detection_and_analytics_accessors() {
 }
 
 #[test]
+fn reparsing_does_not_allocate() {
+    let msgs: Vec<Vec<u8>> = CASES.iter().map(|c| hex(c.hex)).collect();
+    let mut m = DnsMessage::new();
+    for b in &msgs {
+        m.parse(b).unwrap();
+    }
+    let warm = m.capacities();
+    for _ in 0..3 {
+        for b in &msgs {
+            m.parse(b).unwrap();
+            assert_eq!(m.capacities(), warm);
+        }
+    }
+}
+
+#[test]
 fn probes_accept_every_corpus_message() {
     for case in CASES {
         let b = hex(case.hex);

@@ -107,8 +107,9 @@ impl Body {
     }
 }
 
+/// Counts body bytes and keeps the first `limit` of them.
 #[inline]
-fn store(msg: &mut Message, bytes: &[u8], limit: usize) {
+pub(crate) fn store(msg: &mut Message, bytes: &[u8], limit: usize) {
     msg.body_len += bytes.len() as u64;
     let room = limit.saturating_sub(msg.body.len());
     if room > 0 {

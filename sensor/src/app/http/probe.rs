@@ -71,6 +71,40 @@ pub fn probe(data: &[u8]) -> Probe {
     }
 }
 
+/// Stricter check used to find the next message after bytes were lost: a known method and a
+/// space (`to_server`) or `HTTP/` (responses). Leading empty lines are allowed.
+pub(crate) fn starts_message(data: &[u8], to_server: bool) -> Probe {
+    let skip = data.iter().take_while(|&&c| c == b'\r' || c == b'\n').count();
+    let d = &data[skip..];
+    if d.is_empty() {
+        return Probe::NeedMore;
+    }
+    if !to_server {
+        return match prefix(d, b"HTTP/") {
+            Prefix::Full => Probe::Yes,
+            Prefix::Partial => Probe::NeedMore,
+            Prefix::No => Probe::No,
+        };
+    }
+    let mut more = false;
+    for m in METHODS {
+        match prefix(d, m) {
+            Prefix::Full => match d.get(m.len()) {
+                Some(b' ') => return Probe::Yes,
+                None => more = true,
+                Some(_) => {}
+            },
+            Prefix::Partial => more = true,
+            Prefix::No => {}
+        }
+    }
+    if more {
+        Probe::NeedMore
+    } else {
+        Probe::No
+    }
+}
+
 /// `TOKEN SP target SP HTTP/1.` with an upper-case token (an unknown method).
 fn plausible_request_line(d: &[u8]) -> Probe {
     let tok = d
@@ -121,6 +155,17 @@ mod tests {
         for d in [&b""[..], b"G", b"GE", b"GET", b"H", b"HTTP/", b"FOO /x", b"FOO /x HT", b"\r\n"] {
             assert_eq!(probe(d), Probe::NeedMore, "{:?}", String::from_utf8_lossy(d));
         }
+    }
+
+    #[test]
+    fn message_starts_after_a_gap() {
+        assert_eq!(starts_message(b"\r\nGET /", true), Probe::Yes);
+        assert_eq!(starts_message(b"GE", true), Probe::NeedMore);
+        assert_eq!(starts_message(b"\x00GET /", true), Probe::No);
+        assert_eq!(starts_message(b"FOO / HTTP/1.1", true), Probe::No);
+        assert_eq!(starts_message(b"HTTP/1.1 200", false), Probe::Yes);
+        assert_eq!(starts_message(b"HTT", false), Probe::NeedMore);
+        assert_eq!(starts_message(b"<html>", false), Probe::No);
     }
 
     #[test]

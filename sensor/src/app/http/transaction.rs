@@ -38,6 +38,13 @@ impl TxFlags {
     pub const RESPONSE_NO_STATUS_LINE: TxFlags = TxFlags(1 << 13);
     /// Transfer-Encoding present without `chunked` on a request (ignored).
     pub const INVALID_TRANSFER_ENCODING: TxFlags = TxFlags(1 << 14);
+    /// `multipart/byteranges` response without a length: not parsed (as libhtp), that
+    /// direction stopped.
+    pub const MULTIPART_BYTERANGES: TxFlags = TxFlags(1 << 15);
+    /// The request's start was lost in a gap; what followed it is kept as its body.
+    pub const REQUEST_HEAD_LOST: TxFlags = TxFlags(1 << 16);
+    /// The response's start was lost in a gap; what followed it is kept as its body.
+    pub const RESPONSE_HEAD_LOST: TxFlags = TxFlags(1 << 17);
 
     pub fn contains(self, other: TxFlags) -> bool {
         self.0 & other.0 == other.0

@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
 """Builds HTTP parser test vectors from a pcap (dev tool; tests never run it).
 
-For every TCP stream of PCAP that Suricata logged HTTP records for, writes OUTDIR/<name>-<n>.txt:
-  # comment lines (source pcap, stream, nodes)
+Writes OUT_FILE with one section per TCP stream of PCAP that Suricata logged HTTP records for:
+  ## <name>-<stream>   starts a flow
+  # comment lines
   > hex        bytes client -> server, in capture order   (tshark -z follow,tcp,raw)
   < hex        bytes server -> client
   G> n / G< n  n bytes missing in the capture (tshark's gap marker), client->server / server->client
   = json       one EVE "http" object Suricata 7 wrote for this flow, in tx_id order
   T Q m\tu\th\ta   tshark: request method, URI, Host, User-Agent (per request, in order)
   T R code         tshark: response status code (per response, in order)
-Usage: extract.py PCAP EVE_JSON OUTDIR NAME
+  ~ json       (added by hand) the EVE object expected from this parser where it deliberately
+               differs from Suricata; when present these replace the "=" lines
+Usage: extract.py PCAP EVE_JSON OUT_FILE NAME [--no-tshark]
 """
 import collections, ipaddress, json, os, re, subprocess, sys
 
-pcap, eve, outdir, name = sys.argv[1:5]
+pcap, eve, out_file, name = sys.argv[1:5]
+with_tshark = '--no-tshark' not in sys.argv[5:]
 
 def tshark(args):
     return subprocess.run(['tshark', '-r', pcap] + args, capture_output=True, text=True).stdout
@@ -36,7 +40,7 @@ for line in tshark(['-Y', 'http', '-T', 'fields', '-E', 'occurrence=f'] + sum([[
     if len(parts) == len(fields) and parts[0]:
         rows[int(parts[0])].append(parts)
 
-os.makedirs(outdir, exist_ok=True)
+f = open(out_file, 'w')
 for s in streams:
     out = tshark(['-q', '-z', 'follow,tcp,raw,%d' % s])
     nodes, chunks = [], []
@@ -55,21 +59,20 @@ for s in streams:
             recs, client = flows[key], cli
     if recs is None:
         continue
-    path = os.path.join(outdir, '%s-%d.txt' % (name, s))
-    with open(path, 'w') as f:
-        f.write('# source: %s, tcp.stream %d, client %s:%d\n' % (name, s, *nodes[client]))
-        for node, hx in chunks:
-            arrow = '>' if node == client else '<'
-            m = re.fullmatch(rb'\[(\d+) bytes missing in capture file\]\x00?', bytes.fromhex(hx))
-            if m:
-                f.write('G%s %s\n' % (arrow, m.group(1).decode()))
-            else:
-                f.write('%s %s\n' % (arrow, hx))
-        for _, h in sorted(recs, key=lambda r: r[0]):
-            f.write('= %s\n' % json.dumps(h, ensure_ascii=False, separators=(',', ':')))
-        for p in rows.get(s, []):
-            if p[3]:
-                f.write('T Q %s\n' % '\t'.join(p[3:7]))
-            elif p[7]:
-                f.write('T R %s\n' % p[7])
-    print(path)
+    f.write('## %s-%d\n' % (name, s))
+    f.write('# source: %s, tcp.stream %d, client %s:%d\n' % (name, s, *nodes[client]))
+    for node, hx in chunks:
+        arrow = '>' if node == client else '<'
+        m = re.fullmatch(rb'\[(\d+) bytes missing in capture file\]\x00?', bytes.fromhex(hx))
+        if m:
+            f.write('G%s %s\n' % (arrow, m.group(1).decode()))
+        else:
+            f.write('%s %s\n' % (arrow, hx))
+    for _, h in sorted(recs, key=lambda r: r[0]):
+        f.write('= %s\n' % json.dumps(h, ensure_ascii=False, separators=(',', ':')))
+    for p in (rows.get(s, []) if with_tshark else []):
+        if p[3]:
+            f.write('T Q %s\n' % '\t'.join(p[3:7]))
+        elif p[7]:
+            f.write('T R %s\n' % p[7])
+    print('%s-%d' % (name, s))

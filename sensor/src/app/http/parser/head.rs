@@ -1,0 +1,262 @@
+//! Message-head mechanics shared by both directions: line accumulation, folding, start-line
+//! splitting and the buffers derived once a head is complete.
+
+use crate::app::http::headers::{parse_header_line, Span};
+use crate::app::http::normalize::{
+    is_lws, is_space, normalize_uri, normalize_uri_hostname, parse_content_length,
+    parse_host_header, parse_port, split_uri,
+};
+use crate::app::http::transaction::{HttpRequest, HttpResponse, Message, TxFlags};
+
+/// Head-parsing state shared by both directions.
+#[derive(Debug, Default)]
+pub(super) struct HeadState {
+    /// Start of the current line in the arena.
+    pub line_start: usize,
+    /// Raw head bytes received (limit accounting).
+    pub head_bytes: usize,
+    /// Last header line, kept until the next line shows whether it continues (folding).
+    pub pending: Option<Span>,
+    /// Flags gathered while the message is being parsed.
+    pub flags: TxFlags,
+}
+
+/// Appends the current line's bytes to `arena` until a LF; returns (used, line complete), or
+/// `None` when the head would exceed `limit`.
+#[inline]
+pub(super) fn take_line(
+    arena: &mut Vec<u8>,
+    head: &mut HeadState,
+    data: &[u8],
+    limit: usize,
+) -> Option<(usize, bool)> {
+    let (n, done) = match memchr::memchr(b'\n', data) {
+        Some(p) => (p + 1, true),
+        None => (data.len(), false),
+    };
+    if head.head_bytes + n > limit {
+        return None;
+    }
+    head.head_bytes += n;
+    arena.extend_from_slice(&data[..n]);
+    Some((n, done))
+}
+
+/// Removes the line end (any trailing CR/LF, as libhtp's chomp) and returns the line's span.
+#[inline]
+pub(super) fn chomp(arena: &mut Vec<u8>, start: usize) -> Span {
+    while arena.len() > start && matches!(arena.last(), Some(b'\r' | b'\n')) {
+        arena.pop();
+    }
+    Span::new(start, arena.len())
+}
+
+pub(super) fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Records the previous header line and starts `line` (folding handled by the caller).
+/// Returns false when the header count limit is exceeded.
+pub(super) fn flush_pending(m: &mut Message, head: &mut HeadState, max_headers: usize) -> bool {
+    if let Some(p) = head.pending.take() {
+        if m.headers.raw.len() >= max_headers {
+            return false;
+        }
+        let f = parse_header_line(&m.arena, p);
+        m.headers.raw.push(f);
+    }
+    true
+}
+
+/// Handles one complete header line (already chomped). Returns `Err(())` on the header count
+/// limit, `Ok(true)` at the end of the head.
+pub(super) fn header_line(
+    m: &mut Message,
+    head: &mut HeadState,
+    line: Span,
+    max_headers: usize,
+) -> Result<bool, ()> {
+    if line.len() == 0 {
+        if !flush_pending(m, head, max_headers) {
+            return Err(());
+        }
+        return Ok(true);
+    }
+    let first = m.arena.get(line.start as usize).copied().unwrap_or(0);
+    if is_lws(first) {
+        match head.pending.as_mut() {
+            // The previous line ended where this one starts: extending joins them as libhtp does.
+            Some(p) if p.end == line.start => p.end = line.end,
+            _ => {
+                if !flush_pending(m, head, max_headers) {
+                    return Err(());
+                }
+                let data = line.get(&m.arena);
+                let skip = data.iter().take_while(|&&c| is_lws(c)).count();
+                head.pending = Some(Span::new(line.start as usize + skip, line.end as usize));
+            }
+        }
+    } else {
+        if !flush_pending(m, head, max_headers) {
+            return Err(());
+        }
+        head.pending = Some(line);
+    }
+    Ok(false)
+}
+
+/// Splits a request line: (method, target, protocol) as libhtp does.
+pub(super) fn split_request_line(line: &[u8], base: usize) -> (Span, Option<Span>, Option<Span>) {
+    let len = line.len();
+    let mut pos = 0;
+    while pos < len && is_space(line[pos]) {
+        pos += 1;
+    }
+    let ms = pos;
+    while pos < len && !is_space(line[pos]) {
+        pos += 1;
+    }
+    let method = Span::new(base + ms, base + pos);
+    while pos < len && is_space(line[pos]) {
+        pos += 1;
+    }
+    if pos == len {
+        return (method, None, None);
+    }
+    let us = pos;
+    while pos < len && line[pos] != b' ' {
+        pos += 1;
+    }
+    let uri = Span::new(base + us, base + pos);
+    while pos < len && is_space(line[pos]) {
+        pos += 1;
+    }
+    if pos == len {
+        return (method, Some(uri), None);
+    }
+    (method, Some(uri), Some(Span::new(base + pos, base + len)))
+}
+
+/// Splits a status line: (protocol, status, message).
+pub(super) fn split_status_line(line: &[u8], base: usize) -> (Option<Span>, Option<Span>, Option<Span>) {
+    let len = line.len();
+    let mut pos = 0;
+    while pos < len && is_space(line[pos]) {
+        pos += 1;
+    }
+    let ps = pos;
+    while pos < len && !is_space(line[pos]) {
+        pos += 1;
+    }
+    let proto = Some(Span::new(base + ps, base + pos));
+    while pos < len && is_space(line[pos]) {
+        pos += 1;
+    }
+    if pos == len {
+        return (proto, None, None);
+    }
+    let ss = pos;
+    while pos < len && !is_space(line[pos]) {
+        pos += 1;
+    }
+    let status = Some(Span::new(base + ss, base + pos));
+    while pos < len && is_space(line[pos]) {
+        pos += 1;
+    }
+    if pos == len {
+        return (proto, status, None);
+    }
+    (proto, status, Some(Span::new(base + pos, base + len)))
+}
+
+/// Fills the request's derived buffers once its head is over (or cut short). `scratch` is a
+/// reusable buffer (the target and Host value are copied there because results are appended
+/// to the arena they live in).
+pub(super) fn finish_request_head(r: &mut HttpRequest, connect: bool, scratch: &mut Vec<u8>) {
+    let m = &mut r.m;
+    m.headers.merge(&mut m.arena);
+    if let Some(u) = r.uri {
+        scratch.clear();
+        scratch.extend_from_slice(u.get(&m.arena));
+        if connect {
+            // Authority form (`host:port`): no path, so no `http.uri`.
+            let hp = parse_host_header(scratch);
+            if let Some(h) = hp.host {
+                let start = m.arena.len();
+                m.arena.extend_from_slice(h);
+                m.arena[start..].make_ascii_lowercase();
+                let span = Span::new(start, m.arena.len());
+                r.host = Some(span);
+                r.host_raw = Some(span);
+                r.eve_hostname = Some(span);
+                r.port = hp.port;
+            }
+        } else {
+            let parts = split_uri(scratch);
+            let start = m.arena.len();
+            if normalize_uri(&parts, &mut m.arena) {
+                r.uri_norm = Some(Span::new(start, m.arena.len()));
+            }
+            if let Some(h) = parts.hostname {
+                let start = m.arena.len();
+                normalize_uri_hostname(h, &mut m.arena);
+                let span = Span::new(start, m.arena.len());
+                r.host = Some(span);
+                r.host_raw = Some(span);
+                r.eve_hostname = Some(span);
+                r.port = parts.port.and_then(parse_port);
+            }
+        }
+    }
+    if r.host.is_none() {
+        if let Some(v) = m.headers.get(&m.arena, b"host") {
+            scratch.clear();
+            scratch.extend_from_slice(v.get(&m.arena));
+            let hp = parse_host_header(scratch);
+            if let Some(h) = hp.host {
+                // Original case first (EVE `hostname` keeps it when a port follows, as libhtp
+                // does), lowercased copy second (`http.host`).
+                let start = m.arena.len();
+                m.arena.extend_from_slice(h);
+                let mid = m.arena.len();
+                m.arena.extend_from_slice(h);
+                m.arena[mid..].make_ascii_lowercase();
+                let lower = Span::new(mid, m.arena.len());
+                r.eve_hostname = Some(if hp.lowercased_by_libhtp {
+                    lower
+                } else {
+                    Span::new(start, mid)
+                });
+                r.host = Some(lower);
+                r.host_raw = Some(v);
+                r.port = hp.port;
+            }
+        }
+    }
+    m.header_buf = m.headers.build_buffer(&mut m.arena, b"cookie");
+}
+
+pub(super) fn finish_response_head(r: &mut HttpResponse) {
+    r.m.headers.merge(&mut r.m.arena);
+    r.m.header_buf = r.m.headers.build_buffer(&mut r.m.arena, b"set-cookie");
+}
+
+/// Checks repeated Content-Length headers: returns the first value and whether others differ.
+pub(super) fn content_length_of(m: &Message) -> (Option<Option<u64>>, bool) {
+    let mut first: Option<Option<u64>> = None;
+    let mut ambiguous = false;
+    for f in &m.headers.raw {
+        if !f.name.get(&m.arena).eq_ignore_ascii_case(b"content-length") {
+            continue;
+        }
+        let v = parse_content_length(f.value.get(&m.arena));
+        match first {
+            None => first = Some(v),
+            Some(prev) if prev != v => ambiguous = true,
+            Some(_) => {}
+        }
+    }
+    (first, ambiguous)
+}
+

@@ -1,0 +1,452 @@
+//! Response direction: status line (or raw data), interim responses, body framing, tunnels,
+//! gaps.
+
+use super::head::{
+    chomp, contains_ci, content_length_of, finish_response_head, flush_pending, header_line,
+    split_status_line, take_line, HeadState,
+};
+use super::resync::{Resync, Scan};
+use super::{HttpParser, ReqPhase, RespPhase};
+use crate::app::http::body::{Body, BodyEvent};
+use crate::app::http::normalize::{is_space, parse_status};
+use crate::app::http::transaction::{HttpResponse, Message, TxFlags};
+
+impl HttpParser {
+    /// Pairs the response that starts now with its transaction and starts a fresh message.
+    fn bind_response(&mut self) -> u64 {
+        let id = match self.resp.tx {
+            Some(id) => id,
+            None => {
+                let id = if self.resp_next < self.next_id {
+                    self.resp_next
+                } else {
+                    self.stats.unmatched_responses += 1;
+                    let id = self.push_tx(true);
+                    if let Some(tx) = self.tx_mut(id) {
+                        tx.flags.insert(TxFlags::UNMATCHED_RESPONSE);
+                    }
+                    id
+                };
+                self.resp_next = id + 1;
+                id
+            }
+        };
+        self.resp.tx = Some(id);
+        self.resp.msg = HttpResponse {
+            m: Message::with_capacity(512),
+            ..HttpResponse::default()
+        };
+        self.resp.head = HeadState::default();
+        self.resp.checked = false;
+        id
+    }
+
+    pub(super) fn start_response(&mut self) {
+        let id = self.bind_response();
+        // A request line without protocol still waiting for its next line: the server
+        // answering settles it as HTTP/0.9.
+        if self.req.tx == id && self.req.phase == ReqPhase::Headers && self.req.probe09 {
+            self.req.probe09 = false;
+            let start = self.req.head.line_start;
+            let carry = self.req.msg.m.arena[start.min(self.req.msg.m.arena.len())..].to_vec();
+            self.req.msg.m.arena.truncate(start);
+            self.finish_http09();
+            if !carry.is_empty() {
+                self.feed_req(&carry);
+            }
+        }
+        if self.meta(id).http09 {
+            self.resp.msg.no_status_line = true;
+            self.resp.phase = RespPhase::Body(Body::UntilClose);
+        } else {
+            self.resp.phase = RespPhase::Line;
+        }
+    }
+
+    pub(super) fn feed_resp(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            match self.resp.phase {
+                RespPhase::Idle => {
+                    let skip = data
+                        .iter()
+                        .position(|&c| c != b'\r' && c != b'\n')
+                        .unwrap_or(data.len());
+                    data = &data[skip..];
+                    if !data.is_empty() {
+                        self.start_response();
+                    }
+                }
+                RespPhase::Line | RespPhase::Headers => {
+                    let limit = self.cfg.max_head_bytes;
+                    let r = &mut self.resp;
+                    match take_line(&mut r.msg.m.arena, &mut r.head, data, limit) {
+                        None => {
+                            self.stats.header_limit_errors += 1;
+                            self.resp_fail(TxFlags::RESPONSE_HEADER_LIMIT);
+                        }
+                        Some((n, done)) => {
+                            data = &data[n..];
+                            if self.resp.phase == RespPhase::Line && !self.resp.checked {
+                                self.check_status_line(done);
+                            }
+                            if done
+                                && matches!(self.resp.phase, RespPhase::Line | RespPhase::Headers)
+                            {
+                                self.resp_line_done();
+                            }
+                        }
+                    }
+                }
+                RespPhase::Body(mut body) => {
+                    let limit = self.cfg.response_body_limit;
+                    let max_tr = self.cfg.max_head_bytes as u32;
+                    let (n, ev) = body.feed(data, &mut self.resp.msg.m, limit, max_tr);
+                    data = &data[n..];
+                    self.resp.phase = RespPhase::Body(body);
+                    match ev {
+                        BodyEvent::More => {}
+                        BodyEvent::Done => self.resp_complete(),
+                        BodyEvent::Invalid => {
+                            // As libhtp: bad chunk framing in a response is read as raw data
+                            // until the connection closes.
+                            self.stats.parse_errors += 1;
+                            self.resp.head.flags.insert(TxFlags::INVALID_CHUNK);
+                            self.resp.phase = RespPhase::Body(Body::UntilClose);
+                        }
+                    }
+                }
+                RespPhase::Resync => {
+                    let (n, step) = self.resp.rs.scan(data, false);
+                    match step {
+                        Scan::Found => {
+                            if self.resp.rs.placeholder {
+                                self.attach_response(false);
+                            }
+                            self.resp.phase = RespPhase::Idle;
+                            let held = std::mem::take(&mut self.resp.rs.held);
+                            if !held.is_empty() {
+                                self.feed_resp(&held);
+                            }
+                        }
+                        Scan::Wait => {}
+                        Scan::Junk(held) => {
+                            self.resp_junk(&held);
+                            self.resp_junk(&data[..n]);
+                        }
+                    }
+                    data = &data[n..];
+                }
+                RespPhase::Tunnel | RespPhase::Failed | RespPhase::Closed => {
+                    self.stats.bytes_ignored += data.len() as u64;
+                    data = &[];
+                }
+            }
+        }
+    }
+
+    /// A response whose first line does not start with `HTTP` (after whitespace) is raw data
+    /// until close, as libhtp treats it. Decided once four significant bytes are in.
+    pub(super) fn check_status_line(&mut self, line_done: bool) {
+        let start = self.resp.head.line_start;
+        let m = &mut self.resp.msg.m;
+        let line = &m.arena[start.min(m.arena.len())..];
+        let lead = line
+            .iter()
+            .take_while(|&&c| is_space(c) || c == 0)
+            .count();
+        let rest = &line[lead..];
+        if rest.len() < 4 && !line_done {
+            return;
+        }
+        self.resp.checked = true;
+        if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case(b"HTTP") {
+            return;
+        }
+        let raw = m.arena.split_off(start);
+        m.body.extend_from_slice(&raw[..raw.len().min(self.cfg.response_body_limit)]);
+        m.body_len += raw.len() as u64;
+        m.wire_len += raw.len() as u64;
+        self.resp.msg.no_status_line = true;
+        self.resp.head.flags.insert(TxFlags::RESPONSE_NO_STATUS_LINE);
+        self.resp.phase = RespPhase::Body(Body::UntilClose);
+    }
+
+    pub(super) fn resp_line_done(&mut self) {
+        let start = self.resp.head.line_start;
+        let m = &mut self.resp.msg.m;
+        let line = chomp(&mut m.arena, start);
+        if self.resp.phase == RespPhase::Line {
+            m.line = line;
+            let (proto, status, message) = split_status_line(line.get(&m.arena), start);
+            let r = &mut self.resp.msg;
+            r.protocol = proto;
+            r.status = status;
+            r.message = message;
+            r.status_code = status.and_then(|s| parse_status(s.get(&r.m.arena)));
+            self.resp.head.line_start = self.resp.msg.m.arena.len();
+            self.resp.phase = RespPhase::Headers;
+            return;
+        }
+        let max_headers = self.cfg.max_headers;
+        let r = &mut self.resp;
+        match header_line(&mut r.msg.m, &mut r.head, line, max_headers) {
+            Err(()) => {
+                self.stats.header_limit_errors += 1;
+                self.resp_fail(TxFlags::RESPONSE_HEADER_LIMIT);
+            }
+            Ok(false) => r.head.line_start = r.msg.m.arena.len(),
+            Ok(true) => self.resp_head_done(),
+        }
+    }
+
+    pub(super) fn resp_head_done(&mut self) {
+        let Some(id) = self.resp.tx else { return };
+        self.resp.msg.m.headers_done = true;
+        finish_response_head(&mut self.resp.msg);
+        let meta = self.meta(id);
+        let status = self.resp.msg.status_code.unwrap_or(0);
+        if status == 101 {
+            self.resp_complete();
+            self.enter_tunnel(id);
+            return;
+        }
+        if (100..200).contains(&status) {
+            // Interim response: the final one for the same request follows.
+            self.stats.interim_responses += 1;
+            self.resp.msg = HttpResponse::default();
+            self.resp.phase = RespPhase::Idle;
+            return;
+        }
+        if meta.connect && (200..300).contains(&status) {
+            self.resp_complete();
+            self.enter_tunnel(id);
+            return;
+        }
+        // A refused `Expect: 100-continue` request does not send its body.
+        if meta.expect_continue
+            && (400..500).contains(&status)
+            && self.req.tx == id
+            && matches!(self.req.phase, ReqPhase::Body(_))
+            && self.req.msg.m.wire_len == 0
+        {
+            self.req_complete();
+        }
+        let m = &self.resp.msg.m;
+        let te = self
+            .resp
+            .msg
+            .header(b"transfer-encoding")
+            .is_some_and(|v| contains_ci(v, b"chunked"));
+        let (cl, ambiguous) = content_length_of(m);
+        if ambiguous {
+            self.resp.head.flags.insert(TxFlags::AMBIGUOUS_CONTENT_LENGTH);
+        }
+        if meta.head || status == 204 || status == 304 {
+            self.resp_complete();
+        } else if te {
+            if cl.is_some() {
+                self.resp
+                    .head
+                    .flags
+                    .insert(TxFlags::CONTENT_LENGTH_AND_CHUNKED);
+            }
+            self.resp.msg.m.chunked = true;
+            self.resp.phase = RespPhase::Body(Body::chunked());
+        } else {
+            let byteranges = self
+                .resp
+                .msg
+                .content_type()
+                .is_some_and(|v| contains_ci(v, b"multipart/byteranges"));
+            match cl {
+                // libhtp does not read self-delimited byteranges bodies and stops there.
+                None if byteranges => {
+                    self.stats.parse_errors += 1;
+                    self.resp.head.flags.insert(TxFlags::MULTIPART_BYTERANGES);
+                    self.resp_complete();
+                    self.resp.phase = RespPhase::Failed;
+                    self.no_more_responses();
+                }
+                None => self.resp.phase = RespPhase::Body(Body::UntilClose),
+                Some(None) => {
+                    self.stats.parse_errors += 1;
+                    self.resp.head.flags.insert(TxFlags::INVALID_CONTENT_LENGTH);
+                    self.resp_complete();
+                    self.resp.phase = RespPhase::Failed;
+                    self.no_more_responses();
+                }
+                Some(Some(n)) => {
+                    self.resp.msg.m.content_length = Some(n);
+                    if n == 0 {
+                        self.resp_complete();
+                    } else {
+                        self.resp
+                            .msg
+                            .m
+                            .body
+                            .reserve((n as usize).min(self.cfg.response_body_limit));
+                        self.resp.phase = RespPhase::Body(Body::Length { remaining: n });
+                    }
+                }
+            }
+        }
+        if (meta.connect || meta.upgrade) && self.req.tx == id {
+            self.resume_requests();
+        }
+    }
+
+    pub(super) fn attach_response(&mut self, complete: bool) {
+        let Some(id) = self.resp.tx.take() else {
+            return;
+        };
+        let mut msg = std::mem::take(&mut self.resp.msg);
+        msg.m.complete = complete;
+        let mut flags = std::mem::take(&mut self.resp.head.flags);
+        if !complete {
+            flags.insert(TxFlags::RESPONSE_TRUNCATED);
+        }
+        self.stats.responses += 1;
+        if let Some(tx) = self.tx_mut(id) {
+            tx.response = Some(msg);
+            tx.flags.insert(flags);
+            tx.resp_done = true;
+        }
+    }
+
+    pub(super) fn resp_complete(&mut self) {
+        self.attach_response(true);
+        self.resp.phase = RespPhase::Idle;
+    }
+
+    pub(super) fn enter_tunnel(&mut self, id: u64) {
+        self.stats.tunnels += 1;
+        if let Some(tx) = self.tx_mut(id) {
+            tx.flags.insert(TxFlags::TUNNEL);
+        }
+        if self.req.tx != id || self.req.phase != ReqPhase::Idle {
+            self.abandon_request();
+        }
+        self.req.held = Vec::new();
+        self.req.phase = ReqPhase::Tunnel;
+        self.resp.phase = RespPhase::Tunnel;
+        for tx in self.txs.iter_mut() {
+            tx.req_done = true;
+            tx.resp_done = true;
+        }
+    }
+
+    pub(super) fn resp_fail(&mut self, flag: TxFlags) {
+        self.resp.head.flags.insert(flag);
+        self.abandon_response();
+        self.resp.phase = RespPhase::Failed;
+        self.no_more_responses();
+    }
+
+    pub(super) fn abandon_response(&mut self) {
+        match self.resp.phase {
+            RespPhase::Line => {
+                let start = self.resp.head.line_start;
+                let m = &mut self.resp.msg.m;
+                let line = chomp(&mut m.arena, start);
+                m.line = line;
+                let (proto, status, message) = split_status_line(line.get(&m.arena), start);
+                let r = &mut self.resp.msg;
+                r.protocol = proto;
+                r.status = status;
+                r.message = message;
+                r.status_code = status.and_then(|s| parse_status(s.get(&r.m.arena)));
+                finish_response_head(r);
+                self.attach_response(false);
+            }
+            RespPhase::Headers => {
+                let start = self.resp.head.line_start;
+                self.resp.msg.m.arena.truncate(start);
+                let _ = flush_pending(&mut self.resp.msg.m, &mut self.resp.head, usize::MAX);
+                finish_response_head(&mut self.resp.msg);
+                self.attach_response(false);
+            }
+            RespPhase::Body(_) => self.attach_response(false),
+            _ => {}
+        }
+    }
+
+    pub(super) fn gap_resp(&mut self, len: u64) {
+        if len == 0 {
+            return;
+        }
+        if let RespPhase::Body(mut body) = self.resp.phase {
+            if body.gap(len, &mut self.resp.msg.m) {
+                self.stats.gaps_skipped += 1;
+                self.resp.head.flags.insert(TxFlags::RESPONSE_BODY_GAP);
+                self.resp.phase = RespPhase::Body(body);
+                if body.is_finished() {
+                    self.resp_complete();
+                }
+                return;
+            }
+        }
+        match self.resp.phase {
+            RespPhase::Idle | RespPhase::Line | RespPhase::Headers | RespPhase::Body(_) => {
+                self.stats.gaps_resync += 1;
+                let between = self.resp.phase == RespPhase::Idle;
+                if matches!(self.resp.phase, RespPhase::Body(_)) {
+                    self.resp.head.flags.insert(TxFlags::RESPONSE_BODY_GAP);
+                }
+                self.abandon_response();
+                self.resp.rs = Resync::after_gap(between);
+                self.resp.phase = RespPhase::Resync;
+            }
+            RespPhase::Resync => {
+                self.resp.rs.held.clear();
+                self.resp.rs.at_line_start = false;
+            }
+            RespPhase::Tunnel | RespPhase::Failed | RespPhase::Closed => {}
+        }
+    }
+
+    /// Bytes after a gap before the next response: when the gap fell between responses they
+    /// are the rest of a response whose head was lost, kept as a response without status line
+    /// for the next request (so later responses pair correctly); otherwise skipped.
+    fn resp_junk(&mut self, junk: &[u8]) {
+        if junk.is_empty() {
+            return;
+        }
+        self.stats.resync_bytes_skipped += junk.len() as u64;
+        if self.resp.rs.owner && !self.resp.rs.placeholder {
+            self.resp.rs.placeholder = true;
+            self.bind_response();
+            self.resp.msg.no_status_line = true;
+            self.resp.head.flags.insert(TxFlags::RESPONSE_HEAD_LOST);
+        }
+        if self.resp.rs.placeholder {
+            let m = &mut self.resp.msg.m;
+            m.wire_len += junk.len() as u64;
+            let limit = self.cfg.response_body_limit;
+            crate::app::http::body::store(m, junk, limit);
+        } else {
+            self.stats.bytes_ignored += junk.len() as u64;
+        }
+    }
+
+    pub(super) fn close_resp(&mut self) {
+        match self.resp.phase {
+            RespPhase::Body(Body::UntilClose) => self.resp_complete(),
+            RespPhase::Line if !self.resp.checked => {
+                self.check_status_line(true);
+                if matches!(self.resp.phase, RespPhase::Body(_)) {
+                    self.resp_complete();
+                } else {
+                    self.abandon_response();
+                }
+            }
+            RespPhase::Line | RespPhase::Headers | RespPhase::Body(_) => self.abandon_response(),
+            RespPhase::Resync if self.resp.rs.placeholder => self.attach_response(false),
+            _ => {}
+        }
+        self.resp.rs = Resync::default();
+        if self.resp.phase != RespPhase::Tunnel {
+            self.resp.phase = RespPhase::Closed;
+        }
+        self.no_more_responses();
+    }
+}

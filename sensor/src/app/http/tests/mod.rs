@@ -1,0 +1,5 @@
+//! Parser tests: real streams compared with Suricata and tshark, split invariance, protocol
+//! edge cases, gaps, limits and property tests.
+
+mod corpus;
+mod util;

@@ -20,7 +20,7 @@ pub mod types;
 pub use eve::{eve_record_count, write_eve_dns, write_eve_dns_record};
 pub use message::{
     DnsError, DnsMessage, Header, Question, RData, Record, Records, Section, Soa, Txt, TxtStrings,
-    HEADER_LEN,
+    HEADER_LEN, MAX_MESSAGE_LEN,
 };
 pub use name::{Labels, Name, NameError};
 pub use probe::{probe_tcp, probe_udp, Probe};

@@ -360,7 +360,7 @@ fn write_u64(out: &mut Vec<u8>, mut v: u64) {
 
 /// A JSON string of bytes as Suricata's JsonBuilder writes it (`set_string_from_bytes`):
 /// valid UTF-8 is kept, otherwise every byte from 0x80 becomes the text `\xNN`.
-pub(crate) fn write_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
+fn write_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.push(b'"');
     // Nearly every name is printable ASCII: copy it whole.
     if b.iter()

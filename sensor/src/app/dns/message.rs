@@ -14,6 +14,8 @@ use super::types::rrtype;
 
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 12;
+/// Largest DNS message (the TCP length prefix and the UDP length are 16 bits).
+pub const MAX_MESSAGE_LEN: usize = u16::MAX as usize;
 
 /// The fixed 12-byte header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -97,6 +99,8 @@ pub enum Section {
 pub enum DnsError {
     /// Shorter than the 12-byte header.
     TooShort,
+    /// Longer than 65535 bytes, which no transport can carry.
+    TooLong,
     /// A section ended before the number of entries its header count announced.
     Truncated(Section),
     /// An owner name, or a name inside rdata, failed to decode.
@@ -109,6 +113,7 @@ impl fmt::Display for DnsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DnsError::TooShort => f.write_str("shorter than a DNS header"),
+            DnsError::TooLong => f.write_str("longer than 65535 bytes"),
             DnsError::Truncated(s) => write!(f, "{s:?} section truncated"),
             DnsError::Name(s, e) => write!(f, "{s:?} section: {e}"),
             DnsError::BadRdata(s, t) => write!(f, "{s:?} section: malformed rdata of type {t}"),
@@ -196,6 +201,9 @@ impl DnsMessage {
     /// Bytes after the last section are ignored (`trailing_len()`).
     pub fn parse(&mut self, buf: &[u8]) -> Result<(), DnsError> {
         self.clear();
+        if buf.len() > MAX_MESSAGE_LEN {
+            return Err(DnsError::TooLong);
+        }
         let header = Header::parse(buf).ok_or(DnsError::TooShort)?;
         self.header = header;
         self.raw.extend_from_slice(buf);

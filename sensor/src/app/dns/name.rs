@@ -93,8 +93,11 @@ impl NameArena {
     }
 
     fn remember(&mut self, offset: usize, hops: u8, r: NameRef) {
-        self.recent[self.recent_len % RECENT] = (offset as u16, hops, r);
-        self.recent_len += 1;
+        // Pointers have 14 bits: names further in can never be pointed at.
+        if offset < 0x4000 {
+            self.recent[self.recent_len % RECENT] = (offset as u16, hops, r);
+            self.recent_len += 1;
+        }
     }
 
     pub(crate) fn get(&self, r: NameRef) -> Name<'_> {

@@ -1,7 +1,7 @@
 //! DNS over TCP (RFC 1035 4.2.2, RFC 7766): each message is preceded by its 2-byte length.
 //!
 //! `DnsTcpParser` keeps, per direction, only the unfinished frame (at most 2 + 65535 bytes,
-//! allocated when a message straddles chunks); whole messages inside a chunk are parsed in
+//! held only while a message straddles chunks); whole messages inside a chunk are parsed in
 //! place. After a gap the framing is lost, so the direction waits for a chunk that starts
 //! like a framed DNS message (`probe_tcp`) and drops the others.
 
@@ -144,12 +144,9 @@ where
                 deliver(&mut st.stats, &input[2..len], scratch, on_message);
                 input = &input[len..];
             }
-            Some(len) => {
-                st.buf.reserve_exact(len);
-                st.buf.extend_from_slice(input);
-                return;
-            }
-            None => {
+            // Hold the unfinished frame; it grows with the bytes that arrive, not with the
+            // length the peer announces.
+            _ => {
                 st.buf.extend_from_slice(input);
                 return;
             }

@@ -449,6 +449,9 @@ fn truncations_of_real_messages_fail_cleanly() {
         }
         assert_eq!(parse_err(&b[..11]), DnsError::TooShort);
     }
+    let mut huge = hex(CASES[0].hex);
+    huge.resize(MAX_MESSAGE_LEN + 1, 0);
+    assert_eq!(parse_err(&huge), DnsError::TooLong);
 }
 
 #[test]

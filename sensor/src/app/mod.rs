@@ -3,7 +3,10 @@
 
 pub mod dns;
 pub mod http;
+pub mod session;
 pub mod tls;
+
+pub use session::{AppConfig, AppLayer, AppProto, AppStats, FlowApp};
 
 /// Direction of stream bytes within a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

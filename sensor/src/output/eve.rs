@@ -71,7 +71,13 @@ impl FlowIdent {
 /// Writes the head every record shares: `{"timestamp":..,"flow_id":..,"event_type":..,` VLAN,
 /// endpoints and `proto`, with no closing brace. Endpoints are client to server, or the reverse
 /// when `reverse` is set (records about server-to-client packets, as Suricata writes them).
-pub fn write_head(out: &mut Vec<u8>, ts: Timestamp, flow: &FlowIdent, event_type: &str, reverse: bool) {
+pub fn write_head(
+    out: &mut Vec<u8>,
+    ts: Timestamp,
+    flow: &FlowIdent,
+    event_type: &str,
+    reverse: bool,
+) {
     let ep = flow.endpoints;
     let (src, sport, dst, dport) = if reverse {
         (ep.dst, ep.dst_port, ep.src, ep.src_port)

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
+use crate::app::AppConfig;
 use crate::capture::{CaptureError, PacketSource};
 use crate::decode::DefragConfig;
 use crate::flow::{worker_for, FlowTableConfig};
@@ -34,6 +35,8 @@ pub struct ReplayConfig {
     /// Flow table settings; `max_flows` is for the whole sensor and is split across workers.
     pub flow: FlowTableConfig,
     pub defrag: DefragConfig,
+    /// Application layer (stream reassembly, HTTP, TLS, DNS); `None` tracks flows only.
+    pub app: Option<AppConfig>,
 }
 
 impl Default for ReplayConfig {
@@ -42,6 +45,7 @@ impl Default for ReplayConfig {
             workers: default_workers(),
             flow: FlowTableConfig::default(),
             defrag: DefragConfig::default(),
+            app: Some(AppConfig::default()),
         }
     }
 }
@@ -87,9 +91,10 @@ pub fn run(
         let recycle = recycle_tx.clone();
         let sink = sink.clone();
         let defrag = decode_in_worker.then_some(config.defrag);
+        let app = config.app;
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))
-            .spawn(move || worker::run(flow_config, defrag, rx, recycle, sink))
+            .spawn(move || worker::run(flow_config, app, defrag, rx, recycle, sink))
             .expect("spawn worker thread");
         senders.push(tx);
         handles.push(handle);

@@ -8,7 +8,8 @@ use crossbeam_channel::{Receiver, Sender};
 use super::batch::Batch;
 use super::decode_stage::DecodeStage;
 use super::stats::DecodeStats;
-use crate::decode::{DefragConfig, DefragStats};
+use crate::app::{AppConfig, AppLayer, AppStats, FlowApp};
+use crate::decode::{DefragConfig, DefragStats, L4};
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats};
 use crate::output::eve;
 use crate::output::sink::{EveSink, CHUNK_BYTES};
@@ -33,6 +34,7 @@ pub struct WorkerStats {
     pub records: u64,
     /// Decoding done in this worker (single-worker runs decode in the worker).
     pub decode: Option<(DecodeStats, DefragStats)>,
+    pub app: AppStats,
 }
 
 impl WorkerStats {
@@ -44,6 +46,7 @@ impl WorkerStats {
         self.flows_icmp += o.flows_icmp;
         self.flows_other += o.flows_other;
         self.records += o.records;
+        self.app.add(&o.app);
         self.decode = match (self.decode, o.decode) {
             (Some((mut d, mut g)), Some((od, og))) => {
                 d.add(&od);
@@ -63,15 +66,20 @@ struct Output {
 }
 
 impl Output {
-    fn flow_ended(&mut self, flow: &mut Flow, reason: EndReason) {
+    fn flow_ended(&mut self, flow: &mut Flow<FlowApp>, reason: EndReason) {
         match flow.key.proto {
             6 => self.stats.flows_tcp += 1,
             17 => self.stats.flows_udp += 1,
             1 | 58 => self.stats.flows_icmp += 1,
             _ => self.stats.flows_other += 1,
         }
-        eve::write_flow(&mut self.buf, flow, reason, None);
+        eve::write_flow(&mut self.buf, flow, reason, flow.ext.proto.name());
         self.stats.records += 1;
+        self.flush_if_full();
+    }
+
+    #[inline]
+    fn flush_if_full(&mut self) {
         if self.buf.len() >= CHUNK_BYTES {
             self.sink.write_chunk(&self.buf);
             self.buf.clear();
@@ -79,25 +87,61 @@ impl Output {
     }
 }
 
-/// The per-packet work after decoding.
+/// The per-packet work after decoding: flow tracking, then the application layer.
 struct Tracker {
-    table: FlowTable,
+    table: FlowTable<FlowApp>,
     out: Output,
+    /// `None` in flows-only runs.
+    app: Option<AppLayer>,
     packets: u64,
+}
+
+/// Ends a flow: the application layer writes what it still has, then the flow record.
+fn end_flow(
+    app: &mut Option<AppLayer>,
+    out: &mut Output,
+    flow: &mut Flow<FlowApp>,
+    reason: EndReason,
+) {
+    if let Some(app) = app {
+        app.flow_end(flow, &mut out.buf);
+    }
+    out.flow_ended(flow, reason);
 }
 
 impl Tracker {
     #[inline]
-    fn packet(&mut self, p: &FlowPacket, _frame: &[u8]) {
-        let out = &mut self.out;
-        self.table.process(p, &mut |f, r| out.flow_ended(f, r));
-        self.packets += 1;
+    fn packet(&mut self, p: &FlowPacket, frame: &[u8]) {
+        let Tracker {
+            table,
+            out,
+            app,
+            packets,
+        } = self;
+        *packets += 1;
+        let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason));
+        let Some(app) = app else { return };
+        let Some(flow) = table.get_mut(r.slot) else {
+            return;
+        };
+        let d = &p.decoded;
+        let start = d.payload_offset as usize;
+        let payload = frame
+            .get(start..start + d.payload_len as usize)
+            .unwrap_or(&[]);
+        match &d.l4 {
+            L4::Tcp(h) => app.tcp_packet(flow, r.dir, h, payload, p.ts, &mut out.buf),
+            L4::Udp(_) => app.udp_packet(flow, r.dir, payload, p.ts, &mut out.buf),
+            _ => {}
+        }
+        out.flush_if_full();
     }
 
     fn advance_clock(&mut self, clock: Timestamp) {
-        let out = &mut self.out;
-        self.table
-            .advance_clock(clock, &mut |f, r| out.flow_ended(f, r));
+        let Tracker {
+            table, out, app, ..
+        } = self;
+        table.advance_clock(clock, &mut |f, reason| end_flow(app, out, f, reason));
     }
 }
 
@@ -105,6 +149,7 @@ impl Tracker {
 /// it is sent (single-worker runs).
 pub fn run(
     config: FlowTableConfig,
+    app: Option<AppConfig>,
     decode: Option<DefragConfig>,
     input: Receiver<WorkerMsg>,
     recycle: Sender<Batch>,
@@ -117,6 +162,7 @@ pub fn run(
             sink,
             stats: WorkerStats::default(),
         },
+        app: app.map(AppLayer::new),
         packets: 0,
     };
     let mut stage = decode.map(DecodeStage::new);
@@ -146,8 +192,10 @@ pub fn run(
             }
             WorkerMsg::Finish(clock) => {
                 tracker.advance_clock(clock);
-                let out = &mut tracker.out;
-                tracker.table.flush(&mut |f, r| out.flow_ended(f, r));
+                let Tracker {
+                    table, out, app, ..
+                } = &mut tracker;
+                table.flush(&mut |f, reason| end_flow(app, out, f, reason));
                 break;
             }
         }
@@ -157,5 +205,6 @@ pub fn run(
     stats.packets = tracker.packets;
     stats.flows = tracker.table.stats();
     stats.decode = stage.map(|s| (s.stats, s.defrag_stats()));
+    stats.app = tracker.app.as_ref().map(|a| a.stats()).unwrap_or_default();
     stats
 }

@@ -1,0 +1,636 @@
+//! The application layer of one worker: protocol detection by content, TCP stream reassembly
+//! feeding the detected protocol's parser, and the EVE records that result. Per-flow state
+//! (`FlowApp`) lives in the flow table entry, so it shares the flow's worker and needs no lock.
+//!
+//! Detection probes the first bytes of each direction (TLS, then HTTP, then DNS over TCP), on any
+//! port. Once a parser says it needs nothing more (a TLS handshake seen, an HTTP tunnel), or
+//! detection fails, reassembly of the flow stops: later segments cost a flag test.
+
+use std::io::Write;
+
+use super::dns::{self, DnsMessage, DnsTcpParser};
+use super::http::{self, HttpConfig, HttpParser};
+use super::tls::{self, TlsParser};
+use super::Direction;
+use crate::decode::TcpHeader;
+use crate::flow::{Flow, TO_SERVER};
+use crate::output::eve::{self, FlowIdent};
+use crate::stream::{StreamConfig, StreamDir, StreamEvent, StreamMemory, StreamStats};
+use crate::time::Timestamp;
+
+/// Application protocol of a flow (`app_proto` in EVE).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AppProto {
+    /// Not decided yet (or no payload seen).
+    #[default]
+    Unknown,
+    Http,
+    Tls,
+    Dns,
+    /// Payload seen, but no parser recognised it.
+    Failed,
+}
+
+impl AppProto {
+    /// The `app_proto` value, `None` while undecided.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            AppProto::Unknown => None,
+            AppProto::Http => Some("http"),
+            AppProto::Tls => Some("tls"),
+            AppProto::Dns => Some("dns"),
+            AppProto::Failed => Some("failed"),
+        }
+    }
+}
+
+/// Settings of the application layer.
+#[derive(Clone, Copy, Debug)]
+pub struct AppConfig {
+    pub stream: StreamConfig,
+    /// Most out-of-order bytes one worker holds across its flows.
+    pub stream_memcap: u64,
+    /// Bytes of a direction kept while detection needs more (beyond it detection fails).
+    pub probe_limit: usize,
+    pub http: HttpConfig,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            stream: StreamConfig::default(),
+            stream_memcap: 64 << 20,
+            probe_limit: 4096,
+            http: HttpConfig::default(),
+        }
+    }
+}
+
+/// Counters of one worker's application layer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AppStats {
+    pub flows_http: u64,
+    pub flows_tls: u64,
+    pub flows_dns_udp: u64,
+    pub flows_dns_tcp: u64,
+    pub flows_failed: u64,
+    pub http_tx: u64,
+    pub tls_handshakes: u64,
+    pub dns_messages: u64,
+    pub dns_errors: u64,
+    pub stream: StreamStats,
+}
+
+impl AppStats {
+    pub fn add(&mut self, o: &AppStats) {
+        self.flows_http += o.flows_http;
+        self.flows_tls += o.flows_tls;
+        self.flows_dns_udp += o.flows_dns_udp;
+        self.flows_dns_tcp += o.flows_dns_tcp;
+        self.flows_failed += o.flows_failed;
+        self.http_tx += o.http_tx;
+        self.tls_handshakes += o.tls_handshakes;
+        self.dns_messages += o.dns_messages;
+        self.dns_errors += o.dns_errors;
+        self.stream.add(&o.stream);
+    }
+}
+
+/// Application state of one flow.
+#[derive(Default)]
+pub struct FlowApp {
+    pub proto: AppProto,
+    /// Reassembly and parsing of a TCP flow, created at its first SYN or payload.
+    tcp: Option<Box<TcpApp>>,
+    /// Nothing more to inspect in this flow.
+    done: bool,
+    /// Transactions logged so far (EVE `tx_id`).
+    tx_id: u64,
+    community_id: Option<String>,
+}
+
+struct TcpApp {
+    stream: [StreamDir; 2],
+    /// Start of each direction, held while detection needs more bytes.
+    probe: [Vec<u8>; 2],
+    /// Detection gave up on this direction.
+    probe_failed: [bool; 2],
+    parser: Parser,
+    tls_logged: bool,
+}
+
+enum Parser {
+    Detecting,
+    Http(Box<HttpParser>),
+    Tls(Box<TlsParser>),
+    /// DNS over TCP; complete messages wait (copied, rare) until the feeding borrow ends.
+    Dns(Box<DnsTcpParser>, Vec<(usize, Vec<u8>)>),
+}
+
+fn direction(dir: usize) -> Direction {
+    if dir == TO_SERVER {
+        Direction::ToServer
+    } else {
+        Direction::ToClient
+    }
+}
+
+/// One worker's application layer.
+pub struct AppLayer {
+    config: AppConfig,
+    mem: StreamMemory,
+    stats: AppStats,
+    /// Reused for every DNS message.
+    dns_msg: DnsMessage,
+}
+
+/// What a parser produced while being fed, written out after the feeding borrow ends.
+enum Pending {
+    None,
+    Detected(AppProto),
+    /// An HTTP tunnel opened: the HTTP parser, to log its last transactions.
+    Tunnel(Parser),
+}
+
+impl AppLayer {
+    pub fn new(config: AppConfig) -> AppLayer {
+        AppLayer {
+            mem: StreamMemory::new(config.stream, config.stream_memcap),
+            config,
+            stats: AppStats::default(),
+            dns_msg: DnsMessage::new(),
+        }
+    }
+
+    pub fn stats(&self) -> AppStats {
+        let mut s = self.stats;
+        s.stream = self.mem.stats;
+        s
+    }
+
+    /// A TCP segment of `flow` travelling in direction `dir`.
+    #[inline]
+    pub fn tcp_packet(
+        &mut self,
+        flow: &mut Flow<FlowApp>,
+        dir: usize,
+        h: &TcpHeader,
+        payload: &[u8],
+        ts: Timestamp,
+        out: &mut Vec<u8>,
+    ) {
+        if flow.ext.done {
+            return;
+        }
+        let syn = h.flags & TcpHeader::SYN != 0;
+        if payload.is_empty() && !syn && flow.ext.tcp.is_none() {
+            return;
+        }
+        let ident = FlowIdent::of(flow);
+        let app = &mut flow.ext;
+        let tcp = app.tcp.get_or_insert_with(|| {
+            Box::new(TcpApp {
+                stream: Default::default(),
+                probe: Default::default(),
+                probe_failed: [false; 2],
+                parser: Parser::Detecting,
+                tls_logged: false,
+            })
+        });
+        let limit = self.config.probe_limit;
+        let http_config = self.config.http;
+        let mut pending = Pending::None;
+        {
+            let TcpApp {
+                stream,
+                probe,
+                probe_failed,
+                parser,
+                ..
+            } = &mut **tcp;
+            let (this, other) = if dir == TO_SERVER {
+                let (a, b) = stream.split_at_mut(1);
+                (&mut a[0], &mut b[0])
+            } else {
+                let (a, b) = stream.split_at_mut(1);
+                (&mut b[0], &mut a[0])
+            };
+            if h.flags & TcpHeader::ACK != 0 {
+                // The other side's data this segment acknowledges was sent: a hole there is a gap.
+                other.peer_ack(h.ack, &mut self.mem, &mut |ev| {
+                    feed(
+                        parser,
+                        probe,
+                        probe_failed,
+                        1 - dir,
+                        ev,
+                        limit,
+                        http_config,
+                        &mut pending,
+                    )
+                });
+            }
+            this.segment(h.seq, syn, payload, &mut self.mem, &mut |ev| {
+                feed(
+                    parser,
+                    probe,
+                    probe_failed,
+                    dir,
+                    ev,
+                    limit,
+                    http_config,
+                    &mut pending,
+                )
+            });
+        }
+        self.settle(pending, app, &ident, ts, out);
+        self.drain(app, &ident, ts, out, false);
+    }
+
+    /// A UDP datagram of `flow` in direction `dir`.
+    #[inline]
+    pub fn udp_packet(
+        &mut self,
+        flow: &mut Flow<FlowApp>,
+        dir: usize,
+        payload: &[u8],
+        ts: Timestamp,
+        out: &mut Vec<u8>,
+    ) {
+        if flow.ext.done || payload.is_empty() {
+            return;
+        }
+        if flow.ext.proto == AppProto::Unknown {
+            match dns::probe_udp(payload) {
+                dns::Probe::Dns(_) => {
+                    flow.ext.proto = AppProto::Dns;
+                    self.stats.flows_dns_udp += 1;
+                }
+                _ => {
+                    flow.ext.proto = AppProto::Failed;
+                    flow.ext.done = true;
+                    self.stats.flows_failed += 1;
+                    return;
+                }
+            }
+        }
+        let ident = FlowIdent::of(flow);
+        let app = &mut flow.ext;
+        match self.dns_msg.parse(payload) {
+            Ok(()) => {
+                self.stats.dns_messages += 1;
+                write_dns(
+                    &mut app.community_id,
+                    &mut app.tx_id,
+                    &ident,
+                    &self.dns_msg,
+                    ts,
+                    dir,
+                    out,
+                );
+            }
+            Err(_) => self.stats.dns_errors += 1,
+        }
+    }
+
+    /// The flow ended: deliver what reassembly still holds, log unfinished transactions, free.
+    pub fn flow_end(&mut self, flow: &mut Flow<FlowApp>, out: &mut Vec<u8>) {
+        let ident = FlowIdent::of(flow);
+        let ts = flow.last;
+        let app = &mut flow.ext;
+        let limit = self.config.probe_limit;
+        let http_config = self.config.http;
+        let mut pending = Pending::None;
+        if let Some(tcp) = app.tcp.as_deref_mut() {
+            let TcpApp {
+                stream,
+                probe,
+                probe_failed,
+                parser,
+                ..
+            } = tcp;
+            for (dir, s) in stream.iter_mut().enumerate() {
+                s.finish(&mut self.mem, &mut |ev| {
+                    feed(
+                        parser,
+                        probe,
+                        probe_failed,
+                        dir,
+                        ev,
+                        limit,
+                        http_config,
+                        &mut pending,
+                    )
+                });
+            }
+            if let Parser::Http(p) = parser {
+                p.finish();
+            }
+        }
+        self.settle(pending, app, &ident, ts, out);
+        self.drain(app, &ident, ts, out, true);
+        if let Some(tcp) = app.tcp.take() {
+            let mut tcp = tcp;
+            for s in tcp.stream.iter_mut() {
+                s.free(&mut self.mem);
+            }
+        }
+    }
+
+    /// Applies what feeding decided: a protocol detected, or an HTTP tunnel that opened (its
+    /// parser's last transactions are logged).
+    fn settle(
+        &mut self,
+        pending: Pending,
+        app: &mut FlowApp,
+        ident: &FlowIdent,
+        ts: Timestamp,
+        out: &mut Vec<u8>,
+    ) {
+        match pending {
+            Pending::Detected(p) => self.detected(app, p),
+            Pending::Tunnel(Parser::Http(mut p)) => {
+                p.finish();
+                write_http(
+                    &mut p,
+                    &mut self.stats,
+                    &mut app.community_id,
+                    &mut app.tx_id,
+                    ident,
+                    ts,
+                    out,
+                );
+            }
+            Pending::Tunnel(_) | Pending::None => {}
+        }
+    }
+
+    fn detected(&mut self, app: &mut FlowApp, proto: AppProto) {
+        app.proto = proto;
+        match proto {
+            AppProto::Http => self.stats.flows_http += 1,
+            AppProto::Tls => self.stats.flows_tls += 1,
+            AppProto::Dns => self.stats.flows_dns_tcp += 1,
+            AppProto::Failed => self.stats.flows_failed += 1,
+            AppProto::Unknown => {}
+        }
+    }
+
+    /// Writes the records the flow's parser has ready, and stops reassembly when the parser
+    /// needs nothing more.
+    fn drain(
+        &mut self,
+        app: &mut FlowApp,
+        ident: &FlowIdent,
+        ts: Timestamp,
+        out: &mut Vec<u8>,
+        at_end: bool,
+    ) {
+        let FlowApp {
+            proto,
+            tcp,
+            done,
+            tx_id,
+            community_id,
+        } = app;
+        let Some(tcp) = tcp.as_deref_mut() else {
+            return;
+        };
+        let mut stop = false;
+        match &mut tcp.parser {
+            Parser::Detecting => {
+                if tcp.probe_failed[0] && tcp.probe_failed[1]
+                    || (at_end
+                        && *proto == AppProto::Unknown
+                        && tcp.probe.iter().any(|p| !p.is_empty()))
+                {
+                    *proto = AppProto::Failed;
+                    self.stats.flows_failed += 1;
+                    stop = true;
+                }
+            }
+            Parser::Tls(p) => {
+                let hello_seen =
+                    p.record().client_hello.is_some() || p.record().server_hello.is_some();
+                if !tcp.tls_logged && (p.is_done() || (at_end && hello_seen)) {
+                    tcp.tls_logged = true;
+                    self.stats.tls_handshakes += 1;
+                    let cid = community_id.get_or_insert_with(|| ident.community_id());
+                    eve::write_head(out, ts, ident, "tls", false);
+                    let _ = write!(out, ",\"community_id\":\"{cid}\",");
+                    p.write_eve_tls(out);
+                    out.extend_from_slice(b"}\n");
+                }
+                stop = p.is_done();
+            }
+            Parser::Http(p) => {
+                write_http(p, &mut self.stats, community_id, tx_id, ident, ts, out);
+                stop = p.is_tunnel();
+            }
+            Parser::Dns(_, ready) => {
+                for (dir, raw) in ready.drain(..) {
+                    match self.dns_msg.parse(&raw) {
+                        Ok(()) => {
+                            self.stats.dns_messages += 1;
+                            write_dns(community_id, tx_id, ident, &self.dns_msg, ts, dir, out);
+                        }
+                        Err(_) => self.stats.dns_errors += 1,
+                    }
+                }
+            }
+        }
+        if stop {
+            *done = true;
+            for s in tcp.stream.iter_mut() {
+                s.stop(&mut self.mem);
+            }
+        }
+    }
+}
+
+/// Feeds one stream event of direction `dir` to the flow's parser, detecting the protocol first
+/// when needed.
+#[allow(clippy::too_many_arguments)]
+fn feed(
+    parser: &mut Parser,
+    probe: &mut [Vec<u8>; 2],
+    probe_failed: &mut [bool; 2],
+    dir: usize,
+    ev: StreamEvent<'_>,
+    limit: usize,
+    http_config: HttpConfig,
+    pending: &mut Pending,
+) {
+    let d = direction(dir);
+    let data = match ev {
+        StreamEvent::Gap(n) => {
+            match parser {
+                Parser::Detecting => {
+                    // A hole before the protocol is known: give up on detecting this direction.
+                    probe[dir] = Vec::new();
+                    probe_failed[dir] = true;
+                }
+                Parser::Http(p) => p.gap(d, n),
+                Parser::Tls(p) => p.gap(d),
+                Parser::Dns(p, _) => p.gap(d),
+            }
+            return;
+        }
+        StreamEvent::Data(data) => data,
+    };
+    match parser {
+        Parser::Http(p) => {
+            p.feed(d, data);
+            if p.is_tunnel() {
+                // CONNECT succeeded: what follows is another protocol (usually TLS); detect it
+                // anew. The HTTP transactions already complete were logged at this packet.
+                *pending = Pending::Tunnel(std::mem::replace(parser, Parser::Detecting));
+                *probe = Default::default();
+                *probe_failed = [false; 2];
+            }
+        }
+        Parser::Tls(p) => p.feed(d, data),
+        Parser::Dns(..) => feed_new(parser, d, data),
+        Parser::Detecting => {
+            if probe_failed[dir] {
+                return;
+            }
+            let mut held = std::mem::take(&mut probe[dir]);
+            if !held.is_empty() {
+                held.extend_from_slice(data);
+            }
+            let start: &[u8] = if held.is_empty() { data } else { &held };
+            match detect(start, dir) {
+                Detect::Found(proto) => {
+                    let mut new = match proto {
+                        AppProto::Tls => Parser::Tls(Box::default()),
+                        AppProto::Http => Parser::Http(Box::new(HttpParser::new(http_config))),
+                        _ => Parser::Dns(Box::default(), Vec::new()),
+                    };
+                    // Feed what the other direction held while undecided, then this one.
+                    let other_start = std::mem::take(&mut probe[1 - dir]);
+                    if !other_start.is_empty() {
+                        feed_new(&mut new, direction(1 - dir), &other_start);
+                    }
+                    feed_new(&mut new, d, start);
+                    *parser = new;
+                    *pending = Pending::Detected(proto);
+                }
+                Detect::NeedMore if start.len() < limit => {
+                    if held.is_empty() {
+                        held.extend_from_slice(data);
+                    }
+                    probe[dir] = held;
+                }
+                _ => probe_failed[dir] = true,
+            }
+        }
+    }
+}
+
+fn feed_new(parser: &mut Parser, d: Direction, data: &[u8]) {
+    match parser {
+        Parser::Http(p) => p.feed(d, data),
+        Parser::Tls(p) => p.feed(d, data),
+        Parser::Dns(p, ready) => {
+            let mut scratch = DnsMessage::new();
+            let dir = if d == Direction::ToServer {
+                TO_SERVER
+            } else {
+                1 - TO_SERVER
+            };
+            p.feed(d, data, &mut scratch, |m| {
+                if let Ok(m) = m {
+                    ready.push((dir, m.raw().to_vec()));
+                }
+            });
+        }
+        Parser::Detecting => {}
+    }
+}
+
+enum Detect {
+    Found(AppProto),
+    NeedMore,
+    No,
+}
+
+/// Protocol of a stream start. TLS and HTTP are recognised in either direction; DNS over TCP
+/// only from the client (its probe is weaker: a length prefix and a header).
+fn detect(start: &[u8], dir: usize) -> Detect {
+    let mut need_more = false;
+    match tls::probe(start) {
+        tls::Probe::Yes => return Detect::Found(AppProto::Tls),
+        tls::Probe::NeedMore => need_more = true,
+        tls::Probe::No => {}
+    }
+    match http::probe(start) {
+        http::Probe::Yes => return Detect::Found(AppProto::Http),
+        http::Probe::NeedMore => need_more = true,
+        http::Probe::No => {}
+    }
+    if dir == TO_SERVER {
+        match dns::probe_tcp(start) {
+            dns::Probe::Dns(_) => return Detect::Found(AppProto::Dns),
+            dns::Probe::NeedMore => need_more = true,
+            dns::Probe::NotDns => {}
+        }
+    }
+    if need_more {
+        Detect::NeedMore
+    } else {
+        Detect::No
+    }
+}
+
+/// Writes the EVE `http` records of the transactions the parser has finished.
+fn write_http(
+    p: &mut HttpParser,
+    stats: &mut AppStats,
+    community_id: &mut Option<String>,
+    tx_id: &mut u64,
+    ident: &FlowIdent,
+    ts: Timestamp,
+    out: &mut Vec<u8>,
+) {
+    while let Some(tx) = p.next_complete() {
+        stats.http_tx += 1;
+        let cid = community_id.get_or_insert_with(|| ident.community_id());
+        eve::write_head(out, ts, ident, "http", false);
+        let _ = write!(out, ",\"tx_id\":{},\"community_id\":\"{cid}\",", *tx_id);
+        *tx_id += 1;
+        http::write_eve_http(&tx, out);
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// Writes the EVE `dns` records of one message (one per question for a query, one for a
+/// response; Suricata 7's version 2 format).
+fn write_dns(
+    community_id: &mut Option<String>,
+    tx_id: &mut u64,
+    ident: &FlowIdent,
+    msg: &DnsMessage,
+    ts: Timestamp,
+    dir: usize,
+    out: &mut Vec<u8>,
+) {
+    let n = dns::eve_record_count(msg);
+    if n == 0 {
+        return;
+    }
+    let cid = community_id.get_or_insert_with(|| ident.community_id());
+    for i in 0..n {
+        let mark = out.len();
+        eve::write_head(out, ts, ident, "dns", dir != TO_SERVER);
+        let _ = write!(out, ",\"community_id\":\"{cid}\",");
+        if dns::write_eve_dns_record(msg, i, *tx_id, out) {
+            out.extend_from_slice(b"}\n");
+        } else {
+            out.truncate(mark);
+        }
+    }
+    if !msg.is_response() {
+        *tx_id += 1;
+    }
+}

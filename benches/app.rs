@@ -1,6 +1,7 @@
 //! Application-layer parser costs: a TLS ClientHello (with JA3 and JA4), a whole TLS 1.2
 //! handshake, and feeding encrypted payload after the handshake (which must cost nothing).
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use sensor::app::dns::{write_eve_dns, DnsMessage};
 use sensor::app::tls::TlsParser;
 use sensor::app::Direction::{ToClient, ToServer};
 
@@ -39,5 +40,34 @@ fn tls(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tls);
+/// wikipedia.pcap frame 21 (Zeek traces): a response with CNAME, A, NS authorities and glue.
+const DNS_RESPONSE_HEX: &str = concat!(
+    "65f0818000010002000300030675706c6f61640977696b696d65646961036f72670000010001c00c000500010000007c",
+    "000f0675706c6f616405706d747061c013c032000100010000086c0004d0509803c013000200010000c0480006036e73",
+    "31c013c013000200010000c0480006036e7332c013c013000200010000c0480006036e7330c013c08100010001000008",
+    "5d0004d0509882c05d000100010000085d0004d050988ec06f000100010000085d00045bc6ae04",
+);
+
+fn dns(c: &mut Criterion) {
+    let msg: Vec<u8> = (0..DNS_RESPONSE_HEX.len() / 2)
+        .map(|i| u8::from_str_radix(&DNS_RESPONSE_HEX[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let mut g = c.benchmark_group("dns");
+    g.throughput(Throughput::Elements(1));
+    let mut m = DnsMessage::new();
+    g.bench_function("parse_response_8_records", |b| {
+        b.iter(|| m.parse(black_box(&msg)).is_ok())
+    });
+    m.parse(&msg).unwrap();
+    let mut out = Vec::with_capacity(4096);
+    g.bench_function("eve_response", |b| {
+        b.iter(|| {
+            out.clear();
+            write_eve_dns(black_box(&m), 0, &mut out)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, tls, dns);
 criterion_main!(benches);

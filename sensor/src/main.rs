@@ -59,6 +59,10 @@ struct ReplayArgs {
     /// soonest is evicted (and counted).
     #[arg(long, default_value_t = 1 << 20)]
     max_flows: usize,
+    /// Track flows only: no stream reassembly or application-layer parsing (for comparison
+    /// and for links where only flow records are wanted).
+    #[arg(long)]
+    flows_only: bool,
     /// No progress bar, even on a terminal.
     #[arg(long, short)]
     quiet: bool,
@@ -103,6 +107,9 @@ fn replay(args: ReplayArgs) -> ExitCode {
         config.workers = w as usize;
     }
     config.flow.max_flows = args.max_flows.max(1);
+    if args.flows_only {
+        config.app = None;
+    }
 
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     let bar = ProgressBar::new(show_bar);

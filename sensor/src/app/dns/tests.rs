@@ -13,57 +13,6 @@ fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Writes this parser's EVE records for payloads listed in `$DNS_CROSSCHECK_IN` (lines
-/// `key<TAB>u<TAB>hex` for UDP datagrams, `key<TAB>t<stream><s|c><TAB>hex` for TCP segments
-/// in order) to `$DNS_CROSSCHECK_OUT`. Driven by `crosscheck.py`, which compares the result
-/// with Suricata's eve.json for the same pcaps.
-#[test]
-#[ignore]
-fn crosscheck_dump() {
-    let (Ok(inp), Ok(outp)) = (
-        std::env::var("DNS_CROSSCHECK_IN"),
-        std::env::var("DNS_CROSSCHECK_OUT"),
-    ) else {
-        return;
-    };
-    let text = std::fs::read_to_string(inp).unwrap();
-    let mut out = Vec::new();
-    let mut msg = DnsMessage::new();
-    let mut tcp: std::collections::HashMap<String, DnsTcpParser> = Default::default();
-    let emit = |key: &str, proto: &str, m: &DnsMessage, out: &mut Vec<u8>| {
-        for i in 0..eve_record_count(m) {
-            out.extend_from_slice(format!("{key}\t{proto}\t").as_bytes());
-            write_eve_dns_record(m, i, 0, out);
-            out.push(b'\n');
-        }
-    };
-    for line in text.lines() {
-        let f: Vec<&str> = line.split('\t').collect();
-        let bytes = hex(f[2]);
-        if f[1] == "u" {
-            if msg.parse(&bytes).is_ok() {
-                emit(f[0], "UDP", &msg, &mut out);
-            }
-        } else {
-            let (stream, d) = f[1].split_at(f[1].len() - 1);
-            let dir = if d == "s" {
-                Direction::ToServer
-            } else {
-                Direction::ToClient
-            };
-            let p = tcp.entry(stream.to_string()).or_default();
-            let mut done = Vec::new();
-            p.feed(dir, &bytes, &mut msg, |r| {
-                if let Ok(m) = r {
-                    emit(f[0], "TCP", m, &mut done);
-                }
-            });
-            out.extend_from_slice(&done);
-        }
-    }
-    std::fs::write(outp, out).unwrap();
-}
-
 fn parse(hex_msg: &str) -> DnsMessage {
     let mut m = DnsMessage::new();
     m.parse(&hex(hex_msg)).expect("corpus message parses");
@@ -715,38 +664,4 @@ fn decompression_work_is_linear() {
         r,
         Err(DnsError::Name(Section::Question, NameError::TooManyJumps))
     );
-}
-
-/// Parse and EVE cost on a typical response. Run with
-/// `cargo test --release -p sensor --lib app::dns::tests::bench -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn bench_parse_and_eve() {
-    for src in [
-        "wikipedia.pcap frame 21",
-        "long-connection.pcap frame 2",
-        "dns-txt-multiple",
-    ] {
-        let case = CASES.iter().find(|c| c.source.starts_with(src)).unwrap();
-        let b = hex(case.hex);
-        let mut m = DnsMessage::new();
-        let mut out = Vec::with_capacity(4096);
-        let n = 200_000;
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            m.parse(std::hint::black_box(&b)).unwrap();
-        }
-        let parse = t.elapsed() / n;
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            out.clear();
-            write_eve_dns(std::hint::black_box(&m), 0, &mut out);
-        }
-        let eve = t.elapsed() / n;
-        println!(
-            "{src}: {} bytes, {} records: parse {parse:?}, eve {eve:?}",
-            b.len(),
-            m.answers().len() + m.authorities().len() + m.additionals().len()
-        );
-    }
 }

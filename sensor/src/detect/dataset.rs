@@ -1,0 +1,1 @@
+//! Indicator sets (Suricata datasets).

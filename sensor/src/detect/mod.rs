@@ -1,0 +1,8 @@
+//! Detection: Suricata-syntax signatures (`rule`), the multi-pattern prefilter (`mpm`), IP
+//! prefix tables (`iptable`) and indicator sets (`dataset`), and the engine that applies them
+//! to packets and application-layer transactions.
+
+pub mod dataset;
+pub mod iptable;
+pub mod mpm;
+pub mod rule;

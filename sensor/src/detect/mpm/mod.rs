@@ -1,0 +1,1 @@
+//! Multi-pattern matching for the prefilter.

@@ -1,0 +1,1 @@
+//! Suricata rule language: parsing and per-buffer match evaluation.

@@ -9,12 +9,22 @@ const MAX_CHUNK_LINE: u32 = 4096;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Chunk {
     /// Reading a chunk-size line.
-    Size { val: u64, digits: u32, tail: bool, len: u32 },
-    Data { remaining: u64 },
+    Size {
+        val: u64,
+        digits: u32,
+        tail: bool,
+        len: u32,
+    },
+    Data {
+        remaining: u64,
+    },
     /// Bytes after chunk data, up to and including the next LF.
     DataEnd,
     /// Trailer lines after the last chunk, until an empty line.
-    Trailers { line_has_data: bool, total: u32 },
+    Trailers {
+        line_has_data: bool,
+        total: u32,
+    },
 }
 
 impl Chunk {

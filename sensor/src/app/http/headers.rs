@@ -185,12 +185,24 @@ mod tests {
     /// Header lines and the name/value Suricata 7.0.10 kept (Lua `HttpGetRequestHeaders`).
     #[test]
     fn header_lines_match_suricata() {
-        assert_eq!(parse(b"User-Agent:  ua  "), (b"User-Agent".to_vec(), b"ua".to_vec()));
-        assert_eq!(parse(b"User-Agent : spaced"), (b"User-Agent".to_vec(), b"spaced".to_vec()));
-        assert_eq!(parse(b"NoColonLine"), (b"".to_vec(), b"NoColonLine".to_vec()));
+        assert_eq!(
+            parse(b"User-Agent:  ua  "),
+            (b"User-Agent".to_vec(), b"ua".to_vec())
+        );
+        assert_eq!(
+            parse(b"User-Agent : spaced"),
+            (b"User-Agent".to_vec(), b"spaced".to_vec())
+        );
+        assert_eq!(
+            parse(b"NoColonLine"),
+            (b"".to_vec(), b"NoColonLine".to_vec())
+        );
         assert_eq!(parse(b": emptyname"), (b"".to_vec(), b"emptyname".to_vec()));
         assert_eq!(parse(b"X: a\x00b"), (b"X".to_vec(), b"a\x00b".to_vec()));
-        assert_eq!(parse(b"X-A: 1  cont\tmore"), (b"X-A".to_vec(), b"1  cont\tmore".to_vec()));
+        assert_eq!(
+            parse(b"X-A: 1  cont\tmore"),
+            (b"X-A".to_vec(), b"1  cont\tmore".to_vec())
+        );
         assert_eq!(parse(b"Empty:"), (b"Empty".to_vec(), b"".to_vec()));
     }
 
@@ -210,7 +222,8 @@ mod tests {
         for l in lines {
             let s = arena.len();
             arena.extend_from_slice(l);
-            t.raw.push(parse_header_line(&arena, Span::new(s, arena.len())));
+            t.raw
+                .push(parse_header_line(&arena, Span::new(s, arena.len())));
         }
         t.merge(&mut arena);
         let get = |t: &HeaderTable, a: &Vec<u8>, n: &[u8]| t.get(a, n).map(|s| s.get(a).to_vec());

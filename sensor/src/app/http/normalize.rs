@@ -499,7 +499,10 @@ pub(crate) fn strtoul_u32(s: &[u8]) -> u32 {
     };
     let mut n: u64 = 0;
     for &d in s.iter().take_while(|c| c.is_ascii_digit()) {
-        n = match n.checked_mul(10).and_then(|x| x.checked_add(u64::from(d - b'0'))) {
+        n = match n
+            .checked_mul(10)
+            .and_then(|x| x.checked_add(u64::from(d - b'0')))
+        {
             Some(x) => x,
             None => return u32::MAX,
         };
@@ -538,7 +541,10 @@ pub(crate) fn parse_content_range(v: &[u8]) -> Option<ContentRange> {
         s = &s[1..];
     }
     fn num(s: &[u8]) -> Option<(i64, &[u8])> {
-        let end = s.iter().position(|c| !c.is_ascii_digit()).unwrap_or(s.len());
+        let end = s
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(s.len());
         if end == 0 {
             return None;
         }
@@ -593,7 +599,10 @@ mod tests {
         (b"/%u0041%U0042", Some(b"/AB")),
         (b"/a%00b", Some(b"/a\x00b")),
         (b"/%zz%4", Some(b"/%zz%4")),
-        (b"http://User:pw@Example.COM:8080/x/../y?z=1", Some(b"/y?z=1")),
+        (
+            b"http://User:pw@Example.COM:8080/x/../y?z=1",
+            Some(b"/y?z=1"),
+        ),
         (b"/..%2f..%2fetc/passwd", Some(b"/etc/passwd")),
         (b"/a/b/..", Some(b"/a")),
         (b"/a/b/.", Some(b"/a/b")),
@@ -603,7 +612,10 @@ mod tests {
         (b"https://u@Host.ORG/p?q=%41#f%41", Some(b"/p?q=A#fA")),
         (b"http:/x/p", Some(b"/x/p")),
         (b"//auth.com/p", Some(b"/auth.com/p")),
-        (b"/p%41?q=%41%2B+%u0041%zz#f%41%2f", Some(b"/pA?q=A++%u0041%zz#fA/")),
+        (
+            b"/p%41?q=%41%2B+%u0041%zz#f%41%2f",
+            Some(b"/pA?q=A++%u0041%zz#fA/"),
+        ),
         (b"/%c0%af", Some(b"//")),
         (b"/%e0%80%af", Some(b"//")),
         (b"/%f0%80%80%afx", Some(b"//x")),
@@ -670,10 +682,13 @@ mod tests {
         assert_eq!(h, b"uri.com");
     }
 
+    /// Host header value, host, whether libhtp lowercases it, port.
+    type HostCase = (&'static [u8], Option<&'static [u8]>, bool, Option<u16>);
+
     /// Host header values and what Suricata 7.0.10 reported (EVE `hostname`, `http_port`).
     #[test]
     fn host_header_matches_suricata() {
-        let cases: &[(&[u8], Option<&[u8]>, bool, Option<u16>)] = &[
+        let cases: &[HostCase] = &[
             (b"EXAMPLE.com.", Some(b"EXAMPLE.com."), true, None),
             (b"[::1]:8080", Some(b"[::1]"), false, Some(8080)),
             (b"[::1]", Some(b"[::1]"), false, None),

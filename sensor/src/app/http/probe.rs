@@ -11,12 +11,47 @@ pub enum Probe {
 
 /// Request methods recognized by name (IANA registry plus common extensions).
 const METHODS: &[&[u8]] = &[
-    b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"CONNECT", b"TRACE", b"PATCH",
-    b"PROPFIND", b"PROPPATCH", b"MKCOL", b"COPY", b"MOVE", b"LOCK", b"UNLOCK", b"SEARCH",
-    b"REPORT", b"MKACTIVITY", b"CHECKOUT", b"UNCHECKOUT", b"MERGE", b"MKWORKSPACE",
-    b"VERSION-CONTROL", b"BASELINE-CONTROL", b"UPDATE", b"LABEL", b"MKCALENDAR", b"ACL",
-    b"BIND", b"UNBIND", b"REBIND", b"LINK", b"UNLINK", b"ORDERPATCH", b"QUERY", b"PURGE",
-    b"M-SEARCH", b"NOTIFY", b"SUBSCRIBE", b"UNSUBSCRIBE",
+    b"GET",
+    b"POST",
+    b"HEAD",
+    b"PUT",
+    b"DELETE",
+    b"OPTIONS",
+    b"CONNECT",
+    b"TRACE",
+    b"PATCH",
+    b"PROPFIND",
+    b"PROPPATCH",
+    b"MKCOL",
+    b"COPY",
+    b"MOVE",
+    b"LOCK",
+    b"UNLOCK",
+    b"SEARCH",
+    b"REPORT",
+    b"MKACTIVITY",
+    b"CHECKOUT",
+    b"UNCHECKOUT",
+    b"MERGE",
+    b"MKWORKSPACE",
+    b"VERSION-CONTROL",
+    b"BASELINE-CONTROL",
+    b"UPDATE",
+    b"LABEL",
+    b"MKCALENDAR",
+    b"ACL",
+    b"BIND",
+    b"UNBIND",
+    b"REBIND",
+    b"LINK",
+    b"UNLINK",
+    b"ORDERPATCH",
+    b"QUERY",
+    b"PURGE",
+    b"M-SEARCH",
+    b"NOTIFY",
+    b"SUBSCRIBE",
+    b"UNSUBSCRIBE",
 ];
 
 /// Longest request line looked at for an unknown method.
@@ -43,7 +78,10 @@ fn prefix(data: &[u8], pat: &[u8]) -> Prefix {
 /// request (a known method and a space, or a plausible `TOKEN SP target SP HTTP/1.` line) or
 /// response (`HTTP/1.`). Empty lines before the message are allowed.
 pub fn probe(data: &[u8]) -> Probe {
-    let skip = data.iter().take_while(|&&c| c == b'\r' || c == b'\n').count();
+    let skip = data
+        .iter()
+        .take_while(|&&c| c == b'\r' || c == b'\n')
+        .count();
     let d = &data[skip..];
     if d.is_empty() {
         return Probe::NeedMore;
@@ -74,7 +112,10 @@ pub fn probe(data: &[u8]) -> Probe {
 /// Stricter check used to find the next message after bytes were lost: a known method and a
 /// space (`to_server`) or `HTTP/` (responses). Leading empty lines are allowed.
 pub(crate) fn starts_message(data: &[u8], to_server: bool) -> Probe {
-    let skip = data.iter().take_while(|&&c| c == b'\r' || c == b'\n').count();
+    let skip = data
+        .iter()
+        .take_while(|&&c| c == b'\r' || c == b'\n')
+        .count();
     let d = &data[skip..];
     if d.is_empty() {
         return Probe::NeedMore;
@@ -112,7 +153,11 @@ fn plausible_request_line(d: &[u8]) -> Probe {
         .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'-' || **c == b'_')
         .count();
     if tok == d.len() {
-        return if tok <= 32 { Probe::NeedMore } else { Probe::No };
+        return if tok <= 32 {
+            Probe::NeedMore
+        } else {
+            Probe::No
+        };
     }
     if tok == 0 || tok > 32 || d[tok] != b' ' {
         return Probe::No;
@@ -152,8 +197,23 @@ mod tests {
 
     #[test]
     fn partial_input_asks_for_more() {
-        for d in [&b""[..], b"G", b"GE", b"GET", b"H", b"HTTP/", b"FOO /x", b"FOO /x HT", b"\r\n"] {
-            assert_eq!(probe(d), Probe::NeedMore, "{:?}", String::from_utf8_lossy(d));
+        for d in [
+            &b""[..],
+            b"G",
+            b"GE",
+            b"GET",
+            b"H",
+            b"HTTP/",
+            b"FOO /x",
+            b"FOO /x HT",
+            b"\r\n",
+        ] {
+            assert_eq!(
+                probe(d),
+                Probe::NeedMore,
+                "{:?}",
+                String::from_utf8_lossy(d)
+            );
         }
     }
 

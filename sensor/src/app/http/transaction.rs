@@ -95,6 +95,14 @@ impl Message {
         }
     }
 
+    /// Heap bytes held (capacities).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.body.capacity()
+            + (self.headers.raw.capacity() + self.headers.merged.capacity())
+                * std::mem::size_of::<super::headers::Field>()
+    }
+
     #[inline]
     pub(crate) fn span(&self, s: Span) -> &[u8] {
         s.get(&self.arena)
@@ -319,6 +327,12 @@ pub struct HttpTransaction {
 }
 
 impl HttpTransaction {
+    /// Heap bytes held by this transaction.
+    pub fn heap_bytes(&self) -> usize {
+        self.request.as_ref().map_or(0, |r| r.m.heap_bytes())
+            + self.response.as_ref().map_or(0, |r| r.m.heap_bytes())
+    }
+
     /// Position in the flow, from 0 (Suricata's `tx_id`).
     pub fn id(&self) -> u64 {
         self.id

@@ -139,7 +139,10 @@ pub(super) fn split_request_line(line: &[u8], base: usize) -> (Span, Option<Span
 }
 
 /// Splits a status line: (protocol, status, message).
-pub(super) fn split_status_line(line: &[u8], base: usize) -> (Option<Span>, Option<Span>, Option<Span>) {
+pub(super) fn split_status_line(
+    line: &[u8],
+    base: usize,
+) -> (Option<Span>, Option<Span>, Option<Span>) {
     let len = line.len();
     let mut pos = 0;
     while pos < len && is_space(line[pos]) {
@@ -259,4 +262,3 @@ pub(super) fn content_length_of(m: &Message) -> (Option<Option<u64>>, bool) {
     }
     (first, ambiguous)
 }
-

@@ -243,6 +243,22 @@ impl HttpParser {
         self.txs.iter()
     }
 
+    /// Heap bytes held by this parser (transactions, messages in progress, buffers): what the
+    /// limits in [`HttpConfig`] bound.
+    pub fn heap_bytes(&self) -> usize {
+        self.txs
+            .iter()
+            .map(HttpTransaction::heap_bytes)
+            .sum::<usize>()
+            + self.txs.capacity() * std::mem::size_of::<HttpTransaction>()
+            + self.req.msg.m.heap_bytes()
+            + self.resp.msg.m.heap_bytes()
+            + self.req.held.capacity()
+            + self.req.rs.held.capacity()
+            + self.resp.rs.held.capacity()
+            + self.scratch.capacity()
+    }
+
     /// The flow switched to another protocol (CONNECT accepted or 101 Switching Protocols).
     pub fn is_tunnel(&self) -> bool {
         self.req.phase == ReqPhase::Tunnel || self.resp.phase == RespPhase::Tunnel

@@ -186,10 +186,15 @@ impl HttpParser {
             return;
         }
         let r = &mut self.req.msg;
-        let te = r.header(b"transfer-encoding").map(|v| contains_ci(v, b"chunked"));
+        let te = r
+            .header(b"transfer-encoding")
+            .map(|v| contains_ci(v, b"chunked"));
         let (cl, ambiguous) = content_length_of(&r.m);
         if ambiguous {
-            self.req.head.flags.insert(TxFlags::AMBIGUOUS_CONTENT_LENGTH);
+            self.req
+                .head
+                .flags
+                .insert(TxFlags::AMBIGUOUS_CONTENT_LENGTH);
         }
         match (te, cl) {
             (Some(true), cl) => {
@@ -204,7 +209,10 @@ impl HttpParser {
             }
             (te, cl) => {
                 if te == Some(false) {
-                    self.req.head.flags.insert(TxFlags::INVALID_TRANSFER_ENCODING);
+                    self.req
+                        .head
+                        .flags
+                        .insert(TxFlags::INVALID_TRANSFER_ENCODING);
                 }
                 match cl {
                     None => self.req_complete(),
@@ -219,9 +227,11 @@ impl HttpParser {
                         if n == 0 {
                             self.req_complete();
                         } else {
-                            self.req.msg.m.body.reserve(
-                                (n as usize).min(self.cfg.request_body_limit),
-                            );
+                            self.req
+                                .msg
+                                .m
+                                .body
+                                .reserve((n as usize).min(self.cfg.request_body_limit));
                             self.req.phase = ReqPhase::Body(Body::Length { remaining: n });
                         }
                     }

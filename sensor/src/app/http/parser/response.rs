@@ -150,10 +150,7 @@ impl HttpParser {
         let start = self.resp.head.line_start;
         let m = &mut self.resp.msg.m;
         let line = &m.arena[start.min(m.arena.len())..];
-        let lead = line
-            .iter()
-            .take_while(|&&c| is_space(c) || c == 0)
-            .count();
+        let lead = line.iter().take_while(|&&c| is_space(c) || c == 0).count();
         let rest = &line[lead..];
         if rest.len() < 4 && !line_done {
             return;
@@ -163,11 +160,15 @@ impl HttpParser {
             return;
         }
         let raw = m.arena.split_off(start);
-        m.body.extend_from_slice(&raw[..raw.len().min(self.cfg.response_body_limit)]);
+        m.body
+            .extend_from_slice(&raw[..raw.len().min(self.cfg.response_body_limit)]);
         m.body_len += raw.len() as u64;
         m.wire_len += raw.len() as u64;
         self.resp.msg.no_status_line = true;
-        self.resp.head.flags.insert(TxFlags::RESPONSE_NO_STATUS_LINE);
+        self.resp
+            .head
+            .flags
+            .insert(TxFlags::RESPONSE_NO_STATUS_LINE);
         self.resp.phase = RespPhase::Body(Body::UntilClose);
     }
 
@@ -239,7 +240,10 @@ impl HttpParser {
             .is_some_and(|v| contains_ci(v, b"chunked"));
         let (cl, ambiguous) = content_length_of(m);
         if ambiguous {
-            self.resp.head.flags.insert(TxFlags::AMBIGUOUS_CONTENT_LENGTH);
+            self.resp
+                .head
+                .flags
+                .insert(TxFlags::AMBIGUOUS_CONTENT_LENGTH);
         }
         if meta.head || status == 204 || status == 304 {
             self.resp_complete();

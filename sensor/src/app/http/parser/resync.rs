@@ -55,7 +55,10 @@ impl Resync {
         }
         if self.held.is_empty() {
             // Empty lines: junk, still at a line start.
-            let blank = data.iter().take_while(|&&c| c == b'\r' || c == b'\n').count();
+            let blank = data
+                .iter()
+                .take_while(|&&c| c == b'\r' || c == b'\n')
+                .count();
             if blank > 0 {
                 return (blank, Scan::Junk(Vec::new()));
             }
@@ -108,7 +111,10 @@ mod tests {
         assert_eq!(run(&[b"G", b"E", b"T / HTTP/1.1\r\n"], true), (0, true));
         assert_eq!(run(&[b"tail of body\r\nGET /"], true), (14, true));
         assert_eq!(run(&[b"GETTING\nxGET /\nPOST /"], true), (15, true));
-        assert_eq!(run(&[b"<html>\n</html>\nHTTP/1.1 200 OK"], false), (15, true));
+        assert_eq!(
+            run(&[b"<html>\n</html>\nHTTP/1.1 200 OK"], false),
+            (15, true)
+        );
         assert_eq!(run(&[b"HT", b"ML\nHTTP/1.0 200"], false), (5, true));
         assert_eq!(run(&[b"\r\n\r\nHTTP/1.1"], false), (4, true));
         assert_eq!(run(&[b"no message here"], false), (15, false));

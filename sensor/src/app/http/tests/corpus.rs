@@ -57,16 +57,19 @@ pub(super) fn load(path: &Path) -> Vec<Vector> {
         } else if let Some(h) = line.strip_prefix("< ") {
             v.chunks.push(Ev::Data(Direction::ToClient, unhex(h)));
         } else if let Some(n) = line.strip_prefix("G> ") {
-            v.chunks.push(Ev::Gap(Direction::ToServer, n.trim().parse().unwrap()));
+            v.chunks
+                .push(Ev::Gap(Direction::ToServer, n.trim().parse().unwrap()));
         } else if let Some(n) = line.strip_prefix("G< ") {
-            v.chunks.push(Ev::Gap(Direction::ToClient, n.trim().parse().unwrap()));
+            v.chunks
+                .push(Ev::Gap(Direction::ToClient, n.trim().parse().unwrap()));
         } else if let Some(j) = line.strip_prefix("= ") {
             v.eve.push(serde_json::from_str(j).unwrap());
         } else if let Some(j) = line.strip_prefix("~ ") {
             ours.push(serde_json::from_str(j).unwrap());
         } else if let Some(q) = line.strip_prefix("T Q ") {
             let f: Vec<String> = q.split('\t').map(str::to_owned).collect();
-            v.requests.push([0, 1, 2, 3].map(|i| f.get(i).cloned().unwrap_or_default()));
+            v.requests
+                .push([0, 1, 2, 3].map(|i| f.get(i).cloned().unwrap_or_default()));
         } else if let Some(r) = line.strip_prefix("T R ") {
             // Interim 1xx responses belong to the final response's transaction.
             let code: u16 = r.trim().parse().unwrap();
@@ -140,9 +143,17 @@ pub(super) fn check(v: &Vector) -> Vec<String> {
             ));
         }
     }
-    for split in [Split::Whole, Split::Bytes, Split::Random(7), Split::Random(99)] {
+    for split in [
+        Split::Whole,
+        Split::Bytes,
+        Split::Random(7),
+        Split::Random(99),
+    ] {
         if feed_split(&v.chunks, split) != txs {
-            errs.push(format!("{}: {split:?} split gives other transactions", v.name));
+            errs.push(format!(
+                "{}: {split:?} split gives other transactions",
+                v.name
+            ));
         }
     }
     errs

@@ -15,7 +15,7 @@ impl HttpParser {
         let id = self.push_tx(false);
         self.req.tx = id;
         self.req.msg = HttpRequest {
-            m: Message::with_capacity(512),
+            m: Message::with_capacity(1024),
             ..HttpRequest::default()
         };
         self.req.head = HeadState::default();

@@ -33,7 +33,7 @@ impl HttpParser {
         };
         self.resp.tx = Some(id);
         self.resp.msg = HttpResponse {
-            m: Message::with_capacity(512),
+            m: Message::with_capacity(1024),
             ..HttpResponse::default()
         };
         self.resp.head = HeadState::default();

@@ -2,6 +2,7 @@
 //! edge cases, gaps, limits and property tests.
 
 mod behaviour;
+mod bench;
 mod corpus;
 mod props;
 mod util;

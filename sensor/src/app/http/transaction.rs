@@ -324,6 +324,8 @@ pub struct HttpTransaction {
     pub(crate) meta: ReqMeta,
     pub(crate) req_done: bool,
     pub(crate) resp_done: bool,
+    /// The final response's head has been parsed (CONNECT/Upgrade decisions are made there).
+    pub(crate) resp_head_seen: bool,
 }
 
 impl HttpTransaction {

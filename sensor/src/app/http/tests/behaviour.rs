@@ -193,6 +193,23 @@ fn websocket_upgrade_stops_parsing() {
 }
 
 #[test]
+fn upgrade_refused_before_the_request_body_ends() {
+    let ev = vec![
+        Ev::Data(
+            ToServer,
+            b"POST /u HTTP/1.1\r\nUpgrade: h2c\r\nContent-Length: 4\r\n\r\nab".to_vec(),
+        ),
+        Ev::Data(ToClient, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec()),
+        Ev::Data(ToServer, b"cdGET /next HTTP/1.1\r\n\r\n".to_vec()),
+        Ev::Data(ToClient, b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()),
+    ];
+    let txs = run_chunks(&ev);
+    assert_eq!(txs.len(), 2);
+    assert_eq!(txs[0].request().unwrap().body(), b"abcd");
+    assert_eq!((uri(&txs[1]), status(&txs[1])), (&b"/next"[..], Some(204)));
+}
+
+#[test]
 fn gap_inside_bodies_is_stepped_over() {
     let ev = vec![
         Ev::Data(
@@ -248,6 +265,18 @@ fn gap_that_loses_the_boundary_resyncs_on_the_next_message() {
     assert!(txs[0].flags().contains(TxFlags::RESPONSE_HEAD_LOST));
     assert_eq!(txs[0].response().unwrap().body(), b"<html>\n</html>\n");
     assert_eq!(status(&txs[1]), Some(200));
+
+    // Whole messages lost, then empty lines: no placeholder, pairing unchanged.
+    let ev = vec![
+        Ev::Data(ToServer, b"GET /1 HTTP/1.1\r\n\r\n".to_vec()),
+        Ev::Gap(ToClient, 40),
+        Ev::Data(ToServer, b"GET /2 HTTP/1.1\r\n\r\n".to_vec()),
+        Ev::Data(ToClient, b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec()),
+    ];
+    let txs = run_chunks(&ev);
+    assert_eq!(txs.len(), 2);
+    assert_eq!(status(&txs[0]), Some(200));
+    assert!(txs[1].response().is_none());
 
     // A gap inside request headers: that request is kept truncated, the next one is found.
     let ev = vec![

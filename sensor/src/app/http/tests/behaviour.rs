@@ -199,7 +199,10 @@ fn upgrade_refused_before_the_request_body_ends() {
             ToServer,
             b"POST /u HTTP/1.1\r\nUpgrade: h2c\r\nContent-Length: 4\r\n\r\nab".to_vec(),
         ),
-        Ev::Data(ToClient, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec()),
+        Ev::Data(
+            ToClient,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        ),
         Ev::Data(ToServer, b"cdGET /next HTTP/1.1\r\n\r\n".to_vec()),
         Ev::Data(ToClient, b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()),
     ];
@@ -271,7 +274,10 @@ fn gap_that_loses_the_boundary_resyncs_on_the_next_message() {
         Ev::Data(ToServer, b"GET /1 HTTP/1.1\r\n\r\n".to_vec()),
         Ev::Gap(ToClient, 40),
         Ev::Data(ToServer, b"GET /2 HTTP/1.1\r\n\r\n".to_vec()),
-        Ev::Data(ToClient, b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec()),
+        Ev::Data(
+            ToClient,
+            b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        ),
     ];
     let txs = run_chunks(&ev);
     assert_eq!(txs.len(), 2);

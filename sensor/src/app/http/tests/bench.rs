@@ -55,6 +55,14 @@ fn typical_exchange_cost() {
         }
     });
     let mut p = HttpParser::default();
+    run("request + 204 (no body)", n, || {
+        p.feed(ToServer, REQUEST);
+        p.feed(ToClient, b"HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n");
+        while let Some(tx) = p.next_complete() {
+            std::hint::black_box(&tx);
+        }
+    });
+    let mut p = HttpParser::default();
     run("keep-alive, 1460-byte segments", n, || {
         for c in REQUEST.chunks(1460) {
             p.feed(ToServer, c);

@@ -140,6 +140,12 @@ impl HeaderTable {
     /// Appends the `http.header` buffer to the arena: `Name: Value\r\n` for each header of the
     /// merged table except `exclude` (Cookie for requests, Set-Cookie for responses).
     pub(crate) fn build_buffer(&self, arena: &mut Vec<u8>, exclude: &[u8]) -> Span {
+        let need: usize = self
+            .fields()
+            .iter()
+            .map(|f| f.name.len() + f.value.len() + 4)
+            .sum();
+        arena.reserve(need);
         let start = arena.len();
         let n = self.fields().len();
         for i in 0..n {

@@ -166,8 +166,29 @@ fn decode_at(s: &[u8], i: usize, u: bool) -> (u8, usize) {
     }
 }
 
+/// Whether a path is already normal: ASCII, no escapes, no backslash, no empty or dot segment.
+fn path_is_plain(path: &[u8]) -> bool {
+    let mut prev = 0u8;
+    for &c in path {
+        if c >= 0x80 || c == b'%' || c == b'\\' || (prev == b'/' && (c == b'/' || c == b'.')) {
+            return false;
+        }
+        prev = c;
+    }
+    // A leading "." or ".." segment is removed too.
+    path.first() != Some(&b'.')
+}
+
 /// Appends the normalized path (see module docs) to `out`.
 pub(crate) fn normalize_path(path: &[u8], out: &mut Vec<u8>) {
+    if path_is_plain(path) {
+        out.extend_from_slice(path);
+    } else {
+        normalize_path_slow(path, out);
+    }
+}
+
+fn normalize_path_slow(path: &[u8], out: &mut Vec<u8>) {
     let base = out.len();
     let mut i = 0;
     let mut prev_sep = false;
@@ -319,6 +340,10 @@ fn remove_dot_segments(buf: &mut [u8]) -> usize {
 
 /// Appends the query with `%HH` decoded (Suricata's query hook: no `%u`, no `+`).
 pub(crate) fn decode_query(q: &[u8], out: &mut Vec<u8>) {
+    if memchr::memchr(b'%', q).is_none() {
+        out.extend_from_slice(q);
+        return;
+    }
     let mut i = 0;
     while i < q.len() {
         let (c, used) = decode_at(q, i, false);
@@ -666,6 +691,18 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn plain_paths_take_the_fast_path_unchanged(
+            p in proptest::collection::vec(proptest::sample::select(b"/.%a\\2fu\xc3\xa9".to_vec()), 0..24)
+        ) {
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            normalize_path(&p, &mut fast);
+            normalize_path_slow(&p, &mut slow);
+            proptest::prop_assert_eq!(fast, slow);
+        }
+    }
+
     #[test]
     fn uri_hostname_and_port() {
         let p = split_uri(b"http://User:pw@Example.COM:8080/x");
@@ -682,10 +719,13 @@ mod tests {
         assert_eq!(h, b"uri.com");
     }
 
+    /// Host header value, host, whether libhtp lowercases it, port.
+    type HostCase = (&'static [u8], Option<&'static [u8]>, bool, Option<u16>);
+
     /// Host header values and what Suricata 7.0.10 reported (EVE `hostname`, `http_port`).
     #[test]
     fn host_header_matches_suricata() {
-        let cases: &[(&[u8], Option<&[u8]>, bool, Option<u16>)] = &[
+        let cases: &[HostCase] = &[
             (b"EXAMPLE.com.", Some(b"EXAMPLE.com."), true, None),
             (b"[::1]:8080", Some(b"[::1]"), false, Some(8080)),
             (b"[::1]", Some(b"[::1]"), false, None),

@@ -95,6 +95,14 @@ impl Message {
         }
     }
 
+    /// Heap bytes held (capacities).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.body.capacity()
+            + (self.headers.raw.capacity() + self.headers.merged.capacity())
+                * std::mem::size_of::<super::headers::Field>()
+    }
+
     #[inline]
     pub(crate) fn span(&self, s: Span) -> &[u8] {
         s.get(&self.arena)
@@ -316,9 +324,17 @@ pub struct HttpTransaction {
     pub(crate) meta: ReqMeta,
     pub(crate) req_done: bool,
     pub(crate) resp_done: bool,
+    /// The final response's head has been parsed (CONNECT/Upgrade decisions are made there).
+    pub(crate) resp_head_seen: bool,
 }
 
 impl HttpTransaction {
+    /// Heap bytes held by this transaction.
+    pub fn heap_bytes(&self) -> usize {
+        self.request.as_ref().map_or(0, |r| r.m.heap_bytes())
+            + self.response.as_ref().map_or(0, |r| r.m.heap_bytes())
+    }
+
     /// Position in the flow, from 0 (Suricata's `tx_id`).
     pub fn id(&self) -> u64 {
         self.id

@@ -52,6 +52,24 @@ pub struct HttpStats {
     pub bytes_ignored: u64,
 }
 
+impl std::ops::AddAssign for HttpStats {
+    /// Sums counters (per-worker totals).
+    fn add_assign(&mut self, o: HttpStats) {
+        self.requests += o.requests;
+        self.responses += o.responses;
+        self.unmatched_responses += o.unmatched_responses;
+        self.interim_responses += o.interim_responses;
+        self.header_limit_errors += o.header_limit_errors;
+        self.parse_errors += o.parse_errors;
+        self.gaps_skipped += o.gaps_skipped;
+        self.gaps_resync += o.gaps_resync;
+        self.resync_bytes_skipped += o.resync_bytes_skipped;
+        self.txs_evicted += o.txs_evicted;
+        self.tunnels += o.tunnels;
+        self.bytes_ignored += o.bytes_ignored;
+    }
+}
+
 /// State of the request direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ReqPhase {
@@ -241,6 +259,22 @@ impl HttpParser {
     /// Transactions still held (in flight, or done and not yet taken), oldest first.
     pub fn transactions(&self) -> impl Iterator<Item = &HttpTransaction> {
         self.txs.iter()
+    }
+
+    /// Heap bytes held by this parser (transactions, messages in progress, buffers): what the
+    /// limits in [`HttpConfig`] bound.
+    pub fn heap_bytes(&self) -> usize {
+        self.txs
+            .iter()
+            .map(HttpTransaction::heap_bytes)
+            .sum::<usize>()
+            + self.txs.capacity() * std::mem::size_of::<HttpTransaction>()
+            + self.req.msg.m.heap_bytes()
+            + self.resp.msg.m.heap_bytes()
+            + self.req.held.capacity()
+            + self.req.rs.held.capacity()
+            + self.resp.rs.held.capacity()
+            + self.scratch.capacity()
     }
 
     /// The flow switched to another protocol (CONNECT accepted or 101 Switching Protocols).

@@ -15,7 +15,7 @@ impl HttpParser {
         let id = self.push_tx(false);
         self.req.tx = id;
         self.req.msg = HttpRequest {
-            m: Message::with_capacity(512),
+            m: Message::with_capacity(1024),
             ..HttpRequest::default()
         };
         self.req.head = HeadState::default();
@@ -270,7 +270,7 @@ impl HttpParser {
             // The response decides whether what follows is still HTTP.
             let (answered, tunnel) = self
                 .tx_mut(id)
-                .map(|t| (t.resp_done, t.flags.contains(TxFlags::TUNNEL)))
+                .map(|t| (t.resp_head_seen, t.flags.contains(TxFlags::TUNNEL)))
                 .unwrap_or((true, false));
             if tunnel {
                 self.req.phase = ReqPhase::Tunnel;
@@ -361,7 +361,9 @@ impl HttpParser {
             return;
         }
         self.stats.resync_bytes_skipped += junk.len() as u64;
-        if self.req.rs.owner && !self.req.rs.placeholder {
+        // Empty lines between messages are normal: no placeholder for them.
+        let blank = junk.iter().all(|&c| c == b'\r' || c == b'\n');
+        if self.req.rs.owner && !self.req.rs.placeholder && !blank {
             self.req.rs.placeholder = true;
             self.req.tx = self.push_tx(false);
             self.req.msg = HttpRequest::default();

@@ -33,7 +33,7 @@ impl HttpParser {
         };
         self.resp.tx = Some(id);
         self.resp.msg = HttpResponse {
-            m: Message::with_capacity(512),
+            m: Message::with_capacity(1024),
             ..HttpResponse::default()
         };
         self.resp.head = HeadState::default();
@@ -223,6 +223,9 @@ impl HttpParser {
             self.enter_tunnel(id);
             return;
         }
+        if let Some(tx) = self.tx_mut(id) {
+            tx.resp_head_seen = true;
+        }
         // A refused `Expect: 100-continue` request does not send its body.
         if meta.expect_continue
             && (400..500).contains(&status)
@@ -327,9 +330,7 @@ impl HttpParser {
         if let Some(tx) = self.tx_mut(id) {
             tx.flags.insert(TxFlags::TUNNEL);
         }
-        if self.req.tx != id || self.req.phase != ReqPhase::Idle {
-            self.abandon_request();
-        }
+        self.abandon_request();
         self.req.held = Vec::new();
         self.req.phase = ReqPhase::Tunnel;
         self.resp.phase = RespPhase::Tunnel;
@@ -416,7 +417,8 @@ impl HttpParser {
             return;
         }
         self.stats.resync_bytes_skipped += junk.len() as u64;
-        if self.resp.rs.owner && !self.resp.rs.placeholder {
+        let blank = junk.iter().all(|&c| c == b'\r' || c == b'\n');
+        if self.resp.rs.owner && !self.resp.rs.placeholder && !blank {
             self.resp.rs.placeholder = true;
             self.bind_response();
             self.resp.msg.no_status_line = true;

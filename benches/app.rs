@@ -2,6 +2,7 @@
 //! handshake, and feeding encrypted payload after the handshake (which must cost nothing).
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use sensor::app::dns::{write_eve_dns, DnsMessage};
+use sensor::app::http::{write_eve_http, HttpParser};
 use sensor::app::tls::TlsParser;
 use sensor::app::Direction::{ToClient, ToServer};
 
@@ -69,5 +70,38 @@ fn dns(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tls, dns);
+const HTTP_REQUEST: &[u8] = b"GET /voter/lookup.php?last=SMITH&dob=1970-01-01&county=12 HTTP/1.1\r\n\
+Host: vote.example.gov\r\n\
+User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n\
+Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n\
+Referer: https://vote.example.gov/voter/\r\n\
+Cookie: PHPSESSID=0123456789abcdef0123456789abcdef; consent=1\r\n\
+Connection: keep-alive\r\n\r\n";
+
+fn http(c: &mut Criterion) {
+    let body = vec![b'x'; 2048];
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\nServer: Apache\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(&body);
+    let mut g = c.benchmark_group("http");
+    g.throughput(Throughput::Elements(1));
+    let mut p = HttpParser::default();
+    let mut out = Vec::with_capacity(4096);
+    g.bench_function("keep_alive_exchange_with_eve", |b| {
+        b.iter(|| {
+            p.feed(ToServer, black_box(HTTP_REQUEST));
+            p.feed(ToClient, black_box(&response));
+            while let Some(tx) = p.next_complete() {
+                out.clear();
+                write_eve_http(&tx, &mut out);
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, tls, dns, http);
 criterion_main!(benches);

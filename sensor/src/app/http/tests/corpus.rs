@@ -170,23 +170,3 @@ fn corpus_streams_match_suricata_and_tshark() {
     let errs: Vec<String> = vs.iter().flat_map(check).collect();
     assert!(errs.is_empty(), "{}", errs.join("\n"));
 }
-
-/// Same check on a directory of vectors outside the repository (`HTTP_VECTORS=dir`), for
-/// development against larger captures.
-#[test]
-#[ignore]
-fn external_vectors() {
-    let Ok(dir) = std::env::var("HTTP_VECTORS") else {
-        return;
-    };
-    let vs = vectors(Path::new(&dir));
-    let mut bad = 0;
-    for v in &vs {
-        let e = check(v);
-        if !e.is_empty() {
-            bad += 1;
-            println!("{}", e.join("\n"));
-        }
-    }
-    println!("{} vectors, {} differ", vs.len(), bad);
-}

@@ -2,7 +2,6 @@
 //! edge cases, gaps, limits and property tests.
 
 mod behaviour;
-mod bench;
 mod corpus;
 mod props;
 mod util;

@@ -179,6 +179,78 @@ pub fn write_flow<T>(
     out.extend_from_slice(b"}\n");
 }
 
+/// The `alert` object of an alert record.
+#[derive(Clone, Copy, Debug)]
+pub struct AlertFields<'a> {
+    /// `allowed` for alerts (the sensor is passive: `drop` rules alert and say so in metadata).
+    pub action: &'a str,
+    pub gid: u32,
+    pub signature_id: u32,
+    pub rev: u32,
+    pub signature: &'a str,
+    pub category: &'a str,
+    pub severity: u8,
+    /// Rule `metadata` as key/value pairs; written as Suricata does: `{"key":["v1","v2"]}`.
+    pub metadata: &'a [(String, String)],
+}
+
+/// Writes one `alert` record: head, `alert` object, `app_proto`, Community ID and, when the
+/// alert came from a transaction, that transaction's object (written by `app_object`, which
+/// writes `"http":{...}` or similar, key included).
+pub fn write_alert(
+    out: &mut Vec<u8>,
+    ts: Timestamp,
+    flow: &FlowIdent,
+    reverse: bool,
+    alert: &AlertFields<'_>,
+    app_proto: Option<&str>,
+    community_id: &str,
+    app_object: Option<&dyn Fn(&mut Vec<u8>)>,
+) {
+    write_head(out, ts, flow, "alert", reverse);
+    let _ = write!(out, ",\"community_id\":\"{community_id}\",\"alert\":{{\"action\":\"{}\",\"gid\":{},\"signature_id\":{},\"rev\":{},\"signature\":", alert.action, alert.gid, alert.signature_id, alert.rev);
+    super::json::write_str(out, alert.signature);
+    out.extend_from_slice(b",\"category\":");
+    super::json::write_str(out, alert.category);
+    let _ = write!(out, ",\"severity\":{}", alert.severity);
+    if !alert.metadata.is_empty() {
+        out.extend_from_slice(b",\"metadata\":{");
+        let mut first = true;
+        let mut seen: Vec<&str> = Vec::new();
+        for (k, _) in alert.metadata {
+            if seen.contains(&k.as_str()) {
+                continue;
+            }
+            seen.push(k);
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            super::json::write_str(out, k);
+            out.extend_from_slice(b":[");
+            let mut first_v = true;
+            for (_, v) in alert.metadata.iter().filter(|(kk, _)| kk == k) {
+                if !first_v {
+                    out.push(b',');
+                }
+                first_v = false;
+                super::json::write_str(out, v);
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
+    }
+    out.push(b'}');
+    if let Some(app) = app_proto {
+        let _ = write!(out, ",\"app_proto\":\"{app}\"");
+    }
+    if let Some(write_app) = app_object {
+        out.push(b',');
+        write_app(out);
+    }
+    out.extend_from_slice(b"}\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +319,62 @@ mod tests {
         assert_eq!(v["tcp"]["syn"], true);
         assert_eq!(v["tcp"]["state"], "syn_recv");
         assert!(v["flow_id"].as_u64().unwrap() < 1 << 51);
+    }
+
+    #[test]
+    fn alert_record_has_suricata_fields() {
+        let ident = FlowIdent {
+            flow_id: 42,
+            vlan: [0, 0],
+            endpoints: crate::flow::Endpoints {
+                src: "10.0.0.1".parse().unwrap(),
+                dst: "10.0.0.2".parse().unwrap(),
+                src_port: 40000,
+                dst_port: 80,
+            },
+            proto: 6,
+            icmp: None,
+        };
+        let metadata = vec![
+            ("mitre_technique_id".to_string(), "T1190".to_string()),
+            ("tag".to_string(), "sqli".to_string()),
+            ("tag".to_string(), "portal".to_string()),
+        ];
+        let alert = AlertFields {
+            action: "allowed",
+            gid: 1,
+            signature_id: 9000001,
+            rev: 2,
+            signature: "ELECTION SQL \"injection\"",
+            category: "Web Application Attack",
+            severity: 1,
+            metadata: &metadata,
+        };
+        let mut out = Vec::new();
+        let app = |o: &mut Vec<u8>| o.extend_from_slice(b"\"http\":{\"url\":\"/x\"}");
+        write_alert(
+            &mut out,
+            Timestamp::ZERO,
+            &ident,
+            true,
+            &alert,
+            Some("http"),
+            "1:abc",
+            Some(&app),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["event_type"], "alert");
+        assert_eq!(
+            v["src_port"], 80,
+            "reversed: the record is about a server-to-client packet"
+        );
+        assert_eq!(v["alert"]["signature_id"], 9000001);
+        assert_eq!(v["alert"]["signature"], "ELECTION SQL \"injection\"");
+        assert_eq!(
+            v["alert"]["metadata"]["tag"],
+            serde_json::json!(["sqli", "portal"])
+        );
+        assert_eq!(v["app_proto"], "http");
+        assert_eq!(v["http"]["url"], "/x");
     }
 }

@@ -47,6 +47,8 @@ pub struct TcpTracker {
     fin_seq: [u32; 2],
     fin_seen: [bool; 2],
     pub rst_seen: bool,
+    /// The three-way handshake was seen (not a mid-stream pickup).
+    pub handshake: bool,
 }
 
 impl TcpTracker {
@@ -87,7 +89,10 @@ impl TcpTracker {
                 self.state = TcpState::Established
             }
             TcpState::SynSent if syn && ack && dir == 1 => self.state = TcpState::SynRecv,
-            TcpState::SynRecv if ack && !syn && dir == 0 => self.state = TcpState::Established,
+            TcpState::SynRecv if ack && !syn && dir == 0 => {
+                self.state = TcpState::Established;
+                self.handshake = true;
+            }
             _ => {}
         }
         if flags & TcpHeader::FIN != 0 && !self.fin_seen[dir] {

@@ -40,6 +40,8 @@ struct Side {
     seq: u32,
     ipid: u16,
     ts_base: u32,
+    /// Timestamp value of the last segment this side sent (what the peer echoes).
+    last_tsval: u32,
     win: u16,
     mss: usize,
     /// Segments received and not yet acknowledged.
@@ -92,6 +94,7 @@ impl TcpSession {
             seq: rng.next_u32(),
             ipid: rng.next_u32() as u16,
             ts_base: rng.next_u32(),
+            last_tsval: 0,
             win: *rng.pick(&[501, 502, 509, 1026, 2052, 4106]),
             mss: mss - opt,
             unacked: 0,
@@ -131,12 +134,10 @@ impl TcpSession {
         };
         let ms = (ts.saturating_sub(self.start) / NS_PER_MS) as u32;
         let tsval = me.ts_base.wrapping_add(ms);
-        let ecr = if flags == TCP_SYN {
-            0
-        } else {
-            // The peer's clock as last seen: its value a millisecond ago.
-            peer.ts_base.wrapping_add(ms).wrapping_sub(1)
-        };
+        // Echo exactly the peer's most recent timestamp value (RFC 7323): stream engines such as
+        // Suricata's reject a SYN-ACK whose echo does not match the SYN.
+        let ecr = if flags == TCP_SYN { 0 } else { peer.last_tsval };
+        me.last_tsval = tsval;
         let mut opts_buf = [0u8; 20];
         let opts: &[u8] = if syn_opts {
             let mss = if me.host.ip.is_ipv6() { 1440 } else { 1460 };

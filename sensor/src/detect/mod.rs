@@ -6,3 +6,4 @@ pub mod dataset;
 pub mod iptable;
 pub mod mpm;
 pub mod rule;
+pub mod threshold;

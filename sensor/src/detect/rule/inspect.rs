@@ -188,7 +188,9 @@ fn content_step(
                 Res::Discontinue => return Res::Discontinue,
                 Res::NoMatch => {}
             }
-            if !cd.within_next {
+            // Suricata 7.0 retries when the next matcher is relative in any way (checked
+            // against 7.0.10: a negated `distance`-only content makes it retry).
+            if !(cd.within_next || cd.distance_next) {
                 return Res::Discontinue;
             }
         }

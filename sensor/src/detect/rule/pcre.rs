@@ -116,22 +116,7 @@ impl Pcre {
         if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
             v = &v[1..v.len() - 1];
         }
-        if let Some(rest) = v.strip_prefix('!') {
-            if negated {
-                bail!("pcre negated twice");
-            }
-            negated = true;
-            v = rest;
-        }
-        let Some(body) = v.strip_prefix('/') else {
-            bail!("pcre must be written /regex/flags");
-        };
-        // The expression runs to the last `/` (Suricata's parse regex is greedy).
-        let Some(end) = body.rfind('/') else {
-            bail!("pcre must be written /regex/flags");
-        };
-        let pattern = &body[..end];
-        let modifiers = &body[end + 1..];
+        let (pattern, modifiers) = split_slashes(v)?;
         let mut o = Opts::default();
         let mut relative = false;
         let mut anchored = false;
@@ -262,6 +247,38 @@ impl Pcre {
     pub fn uses_backtracking(&self) -> bool {
         !matches!(self.engine, Engine::Fast(_))
     }
+}
+
+/// Cuts `/regex/flags` the way Suricata's parse expression does: the expression starts after
+/// the first unescaped `/` (anything before it, such as a `!` inside the quotes, is ignored),
+/// runs greedily to the last `/` that does not follow a lone backslash, and the flags are
+/// what follows up to a `"`.
+fn split_slashes(v: &str) -> PResult<(&str, &str)> {
+    let b = v.as_bytes();
+    let first = (0..b.len()).find(|&i| b[i] == b'/' && (i == 0 || b[i - 1] != b'\\'));
+    let Some(first) = first else {
+        bail!("pcre must be written /regex/flags");
+    };
+    let body_start = first + 1;
+    let last = (body_start..b.len()).rev().find(|&i| {
+        if b[i] != b'/' {
+            return false;
+        }
+        // The expression must not end with a backslash unless that one is escaped.
+        let ends_lone_backslash = i > body_start
+            && b[i - 1] == b'\\'
+            && !(i >= body_start + 2 && b[i - 2] == b'\\');
+        !ends_lone_backslash
+    });
+    let Some(last) = last else {
+        bail!("pcre must be written /regex/flags");
+    };
+    let flags = &v[last + 1..];
+    let flags = match flags.find('"') {
+        Some(q) => &flags[..q],
+        None => flags,
+    };
+    Ok((&v[body_start..last], flags))
 }
 
 /// Suricata's check for `W`: an uppercase letter that is not part of an escape.

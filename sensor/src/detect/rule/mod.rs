@@ -1,1 +1,45 @@
 //! Suricata rule language: parsing and per-buffer match evaluation.
+//!
+//! - [`parse_rules`] loads a rules file into typed [`Rule`]s and [`RuleError`]s.
+//! - [`inspect`] evaluates one buffer's [`Matcher`]s exactly as Suricata 7 does.
+//! - [`Rule::fast_pattern`] is the prefilter pattern, [`Rule::ip_only`] the IP-only class.
+//! - [`Classifications`] reads `classification.config`.
+//!
+//! Supported keywords: see `parse.rs`; anything else is rejected as
+//! [`ErrorKind::Unsupported`] naming the keyword.
+
+mod buffer;
+mod classification;
+mod content;
+mod error;
+mod fast_pattern;
+mod header;
+mod inspect;
+mod lexer;
+mod loader;
+mod numeric;
+mod options;
+mod parse;
+mod pcre;
+
+#[cfg(test)]
+mod tests;
+
+pub use buffer::{AppProto, Buffer};
+pub use classification::{Classification, Classifications, DEFAULT_CLASSIFICATION};
+pub use content::{Content, FastPatternOpt};
+pub use error::{ErrorKind, RuleError};
+pub use fast_pattern::{pattern_strength, FastPattern};
+pub use header::{
+    parse_header, Action, AddressSet, Direction, Header, InlineAction, PortSet, Protocol,
+    RangeBound, RangeSet, Vars,
+};
+pub use inspect::{inspect, inspect_with_limit, Matcher, INSPECTION_RECURSION_LIMIT};
+pub use loader::parse_rules;
+pub use numeric::{tcp_flags, FlagsMode, IpProto, NumCmp, TcpFlags, Urilen};
+pub use options::{
+    Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd,
+    Reference, StreamMode, Threshold, ThresholdType, Track,
+};
+pub use parse::{parse_rule, BufferMatchers, DatasetMatch, Rule};
+pub use pcre::{Pcre, PcreBufferFlag};

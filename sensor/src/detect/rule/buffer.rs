@@ -1,0 +1,154 @@
+//! The inspection buffers rules can name, with Suricata 7's keyword spellings and prefilter
+//! priorities.
+
+/// Application protocol a buffer belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppProto {
+    Http,
+    Tls,
+    Dns,
+}
+
+/// A buffer the matchers of a rule run against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Buffer {
+    /// The packet payload or reassembled stream (`pkt_data`, plain `content`).
+    Payload,
+    HttpUri,
+    HttpUriRaw,
+    HttpHost,
+    HttpHostRaw,
+    HttpMethod,
+    HttpUserAgent,
+    /// `http.header` (request or response headers, Cookie/Set-Cookie excluded).
+    HttpHeader,
+    HttpCookie,
+    HttpRequestBody,
+    HttpStatCode,
+    HttpStatMsg,
+    HttpContentType,
+    HttpProtocol,
+    HttpRequestLine,
+    HttpResponseLine,
+    /// `file.data`; in Suricata 7 `http.response_body` and `http_server_body` are this buffer.
+    FileData,
+    DnsQuery,
+    TlsSni,
+    TlsCertSubject,
+    Ja3Hash,
+    Ja3String,
+    Ja3sHash,
+    Ja3sString,
+    Ja4Hash,
+}
+
+impl Buffer {
+    /// The buffer a sticky-buffer keyword selects.
+    pub fn from_sticky(keyword: &str) -> Option<Buffer> {
+        use Buffer::*;
+        Some(match keyword {
+            "pkt_data" => Payload,
+            "http.uri" => HttpUri,
+            "http.uri.raw" => HttpUriRaw,
+            "http.host" => HttpHost,
+            "http.host.raw" => HttpHostRaw,
+            "http.method" => HttpMethod,
+            "http.user_agent" => HttpUserAgent,
+            "http.header" => HttpHeader,
+            "http.cookie" => HttpCookie,
+            "http.request_body" => HttpRequestBody,
+            "http.stat_code" => HttpStatCode,
+            "http.stat_msg" => HttpStatMsg,
+            "http.content_type" | "http_content_type" => HttpContentType,
+            "http.protocol" => HttpProtocol,
+            "http.request_line" => HttpRequestLine,
+            "http.response_line" => HttpResponseLine,
+            "http.response_body" | "file.data" | "file_data" => FileData,
+            "dns.query" | "dns_query" => DnsQuery,
+            "tls.sni" | "tls_sni" => TlsSni,
+            "tls.cert_subject" | "tls_cert_subject" => TlsCertSubject,
+            "ja3.hash" | "ja3_hash" => Ja3Hash,
+            "ja3.string" | "ja3_string" => Ja3String,
+            "ja3s.hash" => Ja3sHash,
+            "ja3s.string" => Ja3sString,
+            "ja4.hash" => Ja4Hash,
+            _ => return None,
+        })
+    }
+
+    /// The buffer a legacy content modifier (`content:"x"; http_uri;`) moves content to.
+    pub fn from_modifier(keyword: &str) -> Option<Buffer> {
+        use Buffer::*;
+        Some(match keyword {
+            "http_uri" => HttpUri,
+            "http_raw_uri" => HttpUriRaw,
+            "http_host" => HttpHost,
+            "http_raw_host" => HttpHostRaw,
+            "http_method" => HttpMethod,
+            "http_user_agent" => HttpUserAgent,
+            "http_header" => HttpHeader,
+            "http_cookie" => HttpCookie,
+            "http_client_body" => HttpRequestBody,
+            "http_stat_code" => HttpStatCode,
+            "http_stat_msg" => HttpStatMsg,
+            "http_server_body" => FileData,
+            _ => return None,
+        })
+    }
+
+    /// Suricata's name for the buffer (its sticky keyword).
+    pub fn name(self) -> &'static str {
+        use Buffer::*;
+        match self {
+            Payload => "pkt_data",
+            HttpUri => "http.uri",
+            HttpUriRaw => "http.uri.raw",
+            HttpHost => "http.host",
+            HttpHostRaw => "http.host.raw",
+            HttpMethod => "http.method",
+            HttpUserAgent => "http.user_agent",
+            HttpHeader => "http.header",
+            HttpCookie => "http.cookie",
+            HttpRequestBody => "http.request_body",
+            HttpStatCode => "http.stat_code",
+            HttpStatMsg => "http.stat_msg",
+            HttpContentType => "http.content_type",
+            HttpProtocol => "http.protocol",
+            HttpRequestLine => "http.request_line",
+            HttpResponseLine => "http.response_line",
+            FileData => "file.data",
+            DnsQuery => "dns.query",
+            TlsSni => "tls.sni",
+            TlsCertSubject => "tls.cert_subject",
+            Ja3Hash => "ja3.hash",
+            Ja3String => "ja3.string",
+            Ja3sHash => "ja3s.hash",
+            Ja3sString => "ja3s.string",
+            Ja4Hash => "ja4.hash",
+        }
+    }
+
+    /// The application protocol the buffer implies (`None` for the payload).
+    pub fn app_proto(self) -> Option<AppProto> {
+        use Buffer::*;
+        match self {
+            Payload => None,
+            DnsQuery => Some(AppProto::Dns),
+            TlsSni | TlsCertSubject | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => {
+                Some(AppProto::Tls)
+            }
+            _ => Some(AppProto::Http),
+        }
+    }
+
+    /// Suricata 7's fast-pattern priority for the buffer: lower wins. Checked with
+    /// `--engine-analysis`: the payload is 3, `http.method` and `http.stat_code` are 4, every
+    /// other buffer here is 2.
+    pub fn mpm_priority(self) -> u8 {
+        match self {
+            Buffer::Payload => 3,
+            Buffer::HttpMethod | Buffer::HttpStatCode => 4,
+            _ => 2,
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Evaluation of one buffer's ordered matchers, following Suricata 7's
+//! `DetectEngineContentInspection` step for step: absolute windows (`offset`, `depth`,
+//! `startswith`, `endswith`), relative windows from the previous match end (`distance`,
+//! `within`, pcre `R`), negation, and backtracking: when a later relative matcher fails, a
+//! content retries at its next occurrence only if the next matcher depends on it through
+//! `within` (or a relative pcre); a pcre retries from one byte after its previous match start
+//! when the next matcher is relative to it. Recursion is bounded like Suricata's
+//! `inspection-recursion-limit` (3000 calls).
+
+use super::content::Content;
+use super::pcre::Pcre;
+
+/// Suricata's default `detect.inspection-recursion-limit`.
+pub const INSPECTION_RECURSION_LIMIT: u32 = 3000;
+
+/// One payload keyword of a buffer, in rule order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Matcher {
+    Content(Content),
+    Pcre(Pcre),
+}
+
+impl Matcher {
+    /// Whether this matcher is positioned relative to the previous one in its buffer.
+    pub fn is_relative(&self) -> bool {
+        match self {
+            Matcher::Content(c) => c.is_relative(),
+            Matcher::Pcre(p) => p.relative,
+        }
+    }
+
+    /// Index of the option in the rule.
+    pub fn position(&self) -> usize {
+        match self {
+            Matcher::Content(c) => c.position,
+            Matcher::Pcre(p) => p.position,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Res {
+    Match,
+    NoMatch,
+    /// No match, and retrying earlier matchers cannot help.
+    Discontinue,
+}
+
+/// Whether `buf` satisfies every matcher of `list` (an empty list matches). Never allocates.
+pub fn inspect(buf: &[u8], list: &[Matcher]) -> bool {
+    inspect_with_limit(buf, list, INSPECTION_RECURSION_LIMIT)
+}
+
+/// [`inspect`] with an explicit recursion limit (0: unlimited).
+pub fn inspect_with_limit(buf: &[u8], list: &[Matcher], limit: u32) -> bool {
+    if list.is_empty() {
+        return true;
+    }
+    // Suricata's offsets are 32-bit.
+    let buf = &buf[..buf.len().min(u32::MAX as usize)];
+    let mut count = 0u32;
+    step(buf, list, 0, 0, &mut count, limit) == Res::Match
+}
+
+fn step(buf: &[u8], list: &[Matcher], idx: usize, buffer_offset: u32, count: &mut u32, limit: u32) -> Res {
+    *count = count.saturating_add(1);
+    if limit != 0 && *count == limit {
+        return Res::Discontinue;
+    }
+    let Some(m) = list.get(idx) else {
+        return Res::Match;
+    };
+    let is_last = idx + 1 == list.len();
+    match m {
+        Matcher::Content(cd) => content_step(buf, list, idx, cd, is_last, buffer_offset, count, limit),
+        Matcher::Pcre(pe) => pcre_step(buf, list, idx, pe, is_last, buffer_offset, count, limit),
+    }
+}
+
+/// Continues with the next matcher after a (possibly negated) match.
+fn matched(buf: &[u8], list: &[Matcher], idx: usize, is_last: bool, off: u32, count: &mut u32, limit: u32) -> Res {
+    if is_last {
+        return Res::Match;
+    }
+    step(buf, list, idx + 1, off, count, limit)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn content_step(
+    buf: &[u8],
+    list: &[Matcher],
+    idx: usize,
+    cd: &Content,
+    is_last: bool,
+    buffer_offset: u32,
+    count: &mut u32,
+    limit: u32,
+) -> Res {
+    let buffer_len = buf.len() as u32;
+    let content_len = cd.pattern.len() as u32;
+    let relative = cd.is_relative();
+    let prev_buffer_offset = buffer_offset;
+    let mut prev_offset: u32 = 0;
+    loop {
+        let mut depth: u32 = buffer_len;
+        let mut offset: u32;
+        if relative {
+            offset = prev_buffer_offset;
+            let distance = cd.distance.unwrap_or(0);
+            if cd.distance.is_some() {
+                if distance < 0 && distance.unsigned_abs() > offset {
+                    offset = 0;
+                } else {
+                    offset = offset.wrapping_add(distance as u32);
+                }
+            }
+            if let Some(within) = cd.within {
+                // Suricata compares as signed 32-bit and stores the (possibly wrapped) sum.
+                let end = prev_buffer_offset
+                    .wrapping_add(within as u32)
+                    .wrapping_add(distance as u32);
+                if (depth as i32) > (end as i32) {
+                    depth = end;
+                }
+            }
+            if let Some(d) = cd.depth {
+                if d.wrapping_add(prev_buffer_offset) < depth {
+                    depth = prev_buffer_offset.wrapping_add(d);
+                }
+            }
+            if cd.offset > offset {
+                offset = cd.offset;
+            }
+        } else {
+            if let Some(d) = cd.depth {
+                depth = d;
+            }
+            offset = cd.offset;
+        }
+        if prev_offset != 0 {
+            offset = prev_offset;
+        }
+        if depth > buffer_len {
+            depth = buffer_len;
+        }
+        if offset > depth || depth == 0 {
+            if cd.negated {
+                return matched(buf, list, idx, is_last, buffer_offset, count, limit);
+            }
+            return Res::NoMatch;
+        }
+        let sbuffer = &buf[offset as usize..depth as usize];
+        let sbuffer_len = depth - offset;
+        let found = if cd.endswith && depth < buffer_len {
+            None
+        } else if content_len > sbuffer_len {
+            None
+        } else {
+            cd.find(sbuffer).map(|p| offset + p as u32)
+        };
+        let Some(found) = found else {
+            if !cd.negated {
+                if !relative {
+                    // Independent of earlier matches: nothing can fix it.
+                    return Res::Discontinue;
+                }
+                return Res::NoMatch;
+            }
+            return matched(buf, list, idx, is_last, buffer_offset, count, limit);
+        };
+        let match_offset = found + content_len;
+        if cd.negated {
+            // Suricata compares the window length with the absolute end here.
+            if cd.endswith && sbuffer_len != match_offset {
+                return matched(buf, list, idx, is_last, buffer_offset, count, limit);
+            }
+            if is_single(cd) {
+                return Res::Discontinue;
+            }
+            return Res::NoMatch;
+        }
+        if !cd.endswith || match_offset == buffer_len {
+            if is_last {
+                return Res::Match;
+            }
+            match step(buf, list, idx + 1, match_offset, count, limit) {
+                Res::Match => return Res::Match,
+                Res::Discontinue => return Res::Discontinue,
+                Res::NoMatch => {}
+            }
+            // Suricata 7.0 retries when the next matcher is relative in any way (checked
+            // against 7.0.10: a negated `distance`-only content makes it retry).
+            if !(cd.within_next || cd.distance_next) {
+                return Res::Discontinue;
+            }
+        }
+        prev_offset = match_offset - (content_len - 1);
+    }
+}
+
+/// Suricata's `DETECT_CONTENT_IS_SINGLE`: not relative in either direction, no window.
+fn is_single(cd: &Content) -> bool {
+    !(cd.is_relative() || cd.within_next || cd.distance_next || cd.depth.is_some() || cd.offset != 0 || cd.has_offset)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pcre_step(
+    buf: &[u8],
+    list: &[Matcher],
+    idx: usize,
+    pe: &Pcre,
+    is_last: bool,
+    buffer_offset: u32,
+    count: &mut u32,
+    limit: u32,
+) -> Res {
+    let prev_buffer_offset = buffer_offset;
+    let mut match_start_offset: u32 = 0;
+    loop {
+        let base = if pe.relative { prev_buffer_offset } else { 0 };
+        let subject = &buf[base as usize..];
+        let start = if match_start_offset != 0 {
+            match_start_offset.wrapping_sub(base)
+        } else {
+            0
+        };
+        let found = if (start as usize) > subject.len() {
+            None
+        } else {
+            pe.find(subject, start as usize)
+        };
+        let (ok, new_offset, new_start) = match (found, pe.negated) {
+            (None, true) => (true, prev_buffer_offset, match_start_offset),
+            (None, false) | (Some(_), true) => (false, 0, 0),
+            (Some((s, e)), false) => (true, base + e as u32, base + s as u32 + 1),
+        };
+        if !ok {
+            return Res::NoMatch;
+        }
+        if !pe.relative_next {
+            return matched(buf, list, idx, is_last, new_offset, count, limit);
+        }
+        let prev_offset = new_start;
+        match step(buf, list, idx + 1, new_offset, count, limit) {
+            Res::Match => return Res::Match,
+            Res::Discontinue => return Res::Discontinue,
+            Res::NoMatch => {}
+        }
+        if prev_offset == 0 {
+            // A negated pcre has no next occurrence to try.
+            return Res::NoMatch;
+        }
+        match_start_offset = prev_offset;
+    }
+}
+
+/// Computes, for every matcher of a buffer list, whether the next matcher depends on it
+/// (Suricata's `*_NEXT` flags).
+pub(crate) fn link(list: &mut [Matcher]) {
+    for i in 0..list.len() {
+        let (within_next, distance_next) = match list.get(i + 1) {
+            Some(Matcher::Content(n)) => {
+                if n.moved_by_modifier && n.is_relative() {
+                    // Suricata sets both flags when a legacy modifier moves a relative content.
+                    (true, true)
+                } else {
+                    (n.within.is_some(), n.distance.is_some())
+                }
+            }
+            Some(Matcher::Pcre(n)) => (n.relative, n.relative),
+            None => (false, false),
+        };
+        match &mut list[i] {
+            Matcher::Content(c) => {
+                c.within_next = within_next;
+                c.distance_next = distance_next;
+            }
+            Matcher::Pcre(p) => p.relative_next = within_next || distance_next,
+        }
+    }
+}

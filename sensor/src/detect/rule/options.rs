@@ -1,0 +1,408 @@
+//! Non-payload options: `flow`, `threshold`/`detection_filter`, `flowbits`, `dataset`,
+//! `reference`, `metadata`, and the quoted-string values of `msg`.
+
+use super::error::{bail, ErrorKind, PResult};
+use super::lexer::truncate;
+
+/// `flow` connection state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FlowState {
+    Established,
+    NotEstablished,
+    Stateless,
+}
+
+/// `flow` direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FlowDirection {
+    /// `to_server` / `from_client`
+    ToServer,
+    /// `to_client` / `from_server`
+    ToClient,
+}
+
+/// `flow` stream restriction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StreamMode {
+    /// `only_stream`: reassembled stream only.
+    OnlyStream,
+    /// `no_stream`: packets only.
+    NoStream,
+}
+
+/// A parsed `flow` option.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Flow {
+    pub state: Option<FlowState>,
+    pub direction: Option<FlowDirection>,
+    pub stream: Option<StreamMode>,
+}
+
+impl Flow {
+    pub fn parse(v: &str) -> PResult<Self> {
+        let mut f = Flow::default();
+        for item in v.split(',') {
+            let item = item.trim();
+            match item {
+                "established" | "not_established" | "stateless" => {
+                    if f.state.is_some() {
+                        bail!("flow: conflicting or repeated state `{item}`");
+                    }
+                    f.state = Some(match item {
+                        "established" => FlowState::Established,
+                        "not_established" => FlowState::NotEstablished,
+                        _ => FlowState::Stateless,
+                    });
+                }
+                "to_server" | "from_client" | "to_client" | "from_server" => {
+                    if f.direction.is_some() {
+                        bail!("flow: conflicting or repeated direction `{item}`");
+                    }
+                    f.direction = Some(if matches!(item, "to_server" | "from_client") {
+                        FlowDirection::ToServer
+                    } else {
+                        FlowDirection::ToClient
+                    });
+                }
+                "only_stream" | "no_stream" => {
+                    if f.stream.is_some() {
+                        bail!("flow: conflicting or repeated stream option `{item}`");
+                    }
+                    f.stream = Some(if item == "only_stream" {
+                        StreamMode::OnlyStream
+                    } else {
+                        StreamMode::NoStream
+                    });
+                }
+                "only_frag" | "no_frag" => {
+                    return Err(ErrorKind::unsupported(format!("flow:{item}")));
+                }
+                _ => bail!("invalid flow option `{}`", truncate(item, 40)),
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// `threshold` type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ThresholdType {
+    Limit,
+    Threshold,
+    Both,
+}
+
+/// What a threshold counts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Track {
+    BySrc,
+    ByDst,
+    ByRule,
+    ByBoth,
+}
+
+/// `threshold` or `detection_filter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Threshold {
+    /// `None` for `detection_filter`.
+    pub kind: Option<ThresholdType>,
+    pub track: Track,
+    pub count: u32,
+    pub seconds: u32,
+}
+
+impl Threshold {
+    /// Parses `threshold` (`detection_filter` when `filter`).
+    pub fn parse(v: &str, filter: bool) -> PResult<Self> {
+        let (mut kind, mut track, mut count, mut seconds) = (None, None, None, None);
+        for item in v.split(',') {
+            let item = item.trim();
+            let (k, val) = match item.split_once(char::is_whitespace) {
+                Some((k, val)) => (k, val.trim()),
+                None => bail!("malformed threshold item `{}`", truncate(item, 40)),
+            };
+            match k {
+                "type" if !filter => {
+                    let t = match val {
+                        "limit" => ThresholdType::Limit,
+                        "threshold" => ThresholdType::Threshold,
+                        "both" => ThresholdType::Both,
+                        "backoff" => {
+                            bail!("threshold type `backoff` does not exist in Suricata 7")
+                        }
+                        _ => bail!("invalid threshold type `{}`", truncate(val, 40)),
+                    };
+                    if kind.replace(t).is_some() {
+                        bail!("threshold type given twice");
+                    }
+                }
+                "track" => {
+                    let t = match val {
+                        "by_src" => Track::BySrc,
+                        "by_dst" => Track::ByDst,
+                        "by_rule" if !filter => Track::ByRule,
+                        "by_both" if !filter => Track::ByBoth,
+                        _ => bail!("invalid track `{}`", truncate(val, 40)),
+                    };
+                    if track.replace(t).is_some() {
+                        bail!("track given twice");
+                    }
+                }
+                "count" => {
+                    let n: u32 = val
+                        .parse()
+                        .map_err(|_| ErrorKind::syntax(format!("invalid count `{val}`")))?;
+                    if count.replace(n).is_some() {
+                        bail!("count given twice");
+                    }
+                }
+                "seconds" => {
+                    let n: u32 = val
+                        .parse()
+                        .map_err(|_| ErrorKind::syntax(format!("invalid seconds `{val}`")))?;
+                    if seconds.replace(n).is_some() {
+                        bail!("seconds given twice");
+                    }
+                }
+                _ => bail!("invalid threshold item `{}`", truncate(item, 40)),
+            }
+        }
+        let (Some(track), Some(count), Some(seconds)) = (track, count, seconds) else {
+            bail!("threshold needs track, count and seconds");
+        };
+        if !filter && kind.is_none() {
+            bail!("threshold needs a type");
+        }
+        Ok(Threshold {
+            kind,
+            track,
+            count,
+            seconds,
+        })
+    }
+}
+
+/// `flowbits` command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FlowbitCmd {
+    Set,
+    IsSet,
+    IsNotSet,
+    Unset,
+    Toggle,
+    NoAlert,
+}
+
+/// A parsed `flowbits` option.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Flowbit {
+    pub cmd: FlowbitCmd,
+    /// Bit names; several when written `a|b` or `a&b`.
+    pub names: Vec<String>,
+    /// `a|b`: any of the names (for `isset`/`isnotset`); otherwise all of them.
+    pub any: bool,
+}
+
+impl Flowbit {
+    pub fn parse(v: &str) -> PResult<Self> {
+        let (cmd, names) = match v.split_once(',') {
+            Some((c, n)) => (c.trim(), Some(n.trim())),
+            None => (v.trim(), None),
+        };
+        let cmd = match cmd {
+            "set" => FlowbitCmd::Set,
+            "isset" => FlowbitCmd::IsSet,
+            "isnotset" => FlowbitCmd::IsNotSet,
+            "unset" => FlowbitCmd::Unset,
+            "toggle" => FlowbitCmd::Toggle,
+            "noalert" => FlowbitCmd::NoAlert,
+            _ => bail!("invalid flowbits command `{}`", truncate(cmd, 40)),
+        };
+        if cmd == FlowbitCmd::NoAlert {
+            if names.is_some() {
+                bail!("flowbits:noalert takes no name");
+            }
+            return Ok(Flowbit {
+                cmd,
+                names: Vec::new(),
+                any: false,
+            });
+        }
+        let Some(names) = names.filter(|n| !n.is_empty()) else {
+            bail!("flowbits command needs a name");
+        };
+        let any = names.contains('|');
+        if any && names.contains('&') {
+            bail!("flowbits cannot mix `|` and `&`");
+        }
+        let list: Vec<String> = names
+            .split(['|', '&'])
+            .map(|n| n.trim().to_string())
+            .collect();
+        for n in &list {
+            if n.is_empty() || n.contains(char::is_whitespace) {
+                bail!("invalid flowbit name `{}`", truncate(n, 40));
+            }
+        }
+        Ok(Flowbit {
+            cmd,
+            names: list,
+            any,
+        })
+    }
+}
+
+/// `dataset` command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DatasetCmd {
+    Set,
+    IsSet,
+    IsNotSet,
+    Unset,
+}
+
+/// `dataset` value type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DatasetType {
+    String,
+    Md5,
+    Sha256,
+    Ipv4,
+    Ipv6,
+    Ip,
+}
+
+/// A parsed `dataset` option; the engine loads and updates the files.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Dataset {
+    pub cmd: DatasetCmd,
+    pub name: String,
+    pub kind: DatasetType,
+    pub load: Option<String>,
+    pub state: Option<String>,
+    pub save: Option<String>,
+    pub memcap: Option<String>,
+    pub hashsize: Option<String>,
+}
+
+impl Dataset {
+    pub fn parse(v: &str) -> PResult<Self> {
+        let mut parts = v.split(',').map(str::trim);
+        let cmd = match parts.next().unwrap_or("") {
+            "set" => DatasetCmd::Set,
+            "isset" => DatasetCmd::IsSet,
+            "isnotset" => DatasetCmd::IsNotSet,
+            "unset" => DatasetCmd::Unset,
+            other => bail!("invalid dataset command `{}`", truncate(other, 40)),
+        };
+        let name = parts.next().unwrap_or("");
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            bail!("invalid dataset name `{}`", truncate(name, 40));
+        }
+        let mut d = Dataset {
+            cmd,
+            name: name.to_string(),
+            kind: DatasetType::String,
+            load: None,
+            state: None,
+            save: None,
+            memcap: None,
+            hashsize: None,
+        };
+        let mut kind = None;
+        for item in parts {
+            let (k, val) = match item.split_once(char::is_whitespace) {
+                Some((k, val)) => (k, val.trim().to_string()),
+                None => bail!("malformed dataset option `{}`", truncate(item, 40)),
+            };
+            let slot = match k {
+                "type" => {
+                    let t = match val.as_str() {
+                        "string" => DatasetType::String,
+                        "md5" => DatasetType::Md5,
+                        "sha256" => DatasetType::Sha256,
+                        "ipv4" => DatasetType::Ipv4,
+                        "ipv6" => DatasetType::Ipv6,
+                        "ip" => DatasetType::Ip,
+                        _ => bail!("invalid dataset type `{}`", truncate(&val, 40)),
+                    };
+                    if kind.replace(t).is_some() {
+                        bail!("dataset type given twice");
+                    }
+                    continue;
+                }
+                "load" => &mut d.load,
+                "state" => &mut d.state,
+                "save" => &mut d.save,
+                "memcap" => &mut d.memcap,
+                "hashsize" => &mut d.hashsize,
+                _ => return Err(ErrorKind::unsupported(format!("dataset option {k}"))),
+            };
+            if slot.replace(val).is_some() {
+                bail!("dataset option `{k}` given twice");
+            }
+        }
+        if d.state.is_some() && (d.load.is_some() || d.save.is_some()) {
+            bail!("dataset `state` cannot be combined with `load` or `save`");
+        }
+        let Some(kind) = kind else {
+            // Suricata needs the type unless the set is defined in its configuration.
+            bail!("dataset `{}` needs a type", d.name);
+        };
+        d.kind = kind;
+        Ok(d)
+    }
+}
+
+/// `reference:type,id`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Reference {
+    pub kind: String,
+    pub id: String,
+}
+
+impl Reference {
+    pub fn parse(v: &str) -> PResult<Self> {
+        match v.split_once(',') {
+            Some((k, id)) if !k.trim().is_empty() && !id.trim().is_empty() => Ok(Reference {
+                kind: k.trim().to_string(),
+                id: id.trim().to_string(),
+            }),
+            _ => bail!("reference needs `type,id`"),
+        }
+    }
+}
+
+/// `metadata:key value, key value` as pairs (value may be empty).
+pub fn parse_metadata(v: &str) -> Vec<(String, String)> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| match item.split_once(char::is_whitespace) {
+            Some((k, val)) => (k.to_string(), val.trim().to_string()),
+            None => (item.to_string(), String::new()),
+        })
+        .collect()
+}
+
+/// A double-quoted option value with `\"`, `\;`, `\\`, `\:` unescaped (as for `msg`).
+pub fn quoted_string(keyword: &str, v: &str) -> PResult<String> {
+    let v = v.trim();
+    if v.len() < 2 || !v.starts_with('"') || !v.ends_with('"') {
+        bail!("{keyword} value must be double quoted");
+    }
+    let inner = &v[1..v.len() - 1];
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some(n) => out.push(n),
+                None => bail!("{keyword} ends with a lone backslash"),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}

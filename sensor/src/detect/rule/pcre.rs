@@ -1,0 +1,1524 @@
+//! The `pcre` keyword: Suricata's `/regex/flags` syntax and a pure-Rust engine with PCRE2
+//! semantics for the subset rules use.
+//!
+//! The PCRE pattern is translated, not passed through: every construct is re-emitted in an
+//! explicit form both `regex-automata` and `fancy-regex` read the same way (classes as byte
+//! sets with case folding applied, `.` as a class, flags baked in, anchors spelled out). That
+//! removes the dialect differences (`\h`, `\v`, `[[]`, `&&` in classes, `{` literals, `x`-mode
+//! whitespace in classes, ...). Patterns without look-around, back-references, atomic groups
+//! or possessive quantifiers run on `regex-automata` (linear time); the others on
+//! `fancy-regex` in byte mode.
+//!
+//! PCRE's `$` also matches before a final newline, and multi-line `^` does not match after a
+//! final newline. Those need look-around; such patterns get two engines: an exact one and a
+//! fast one that is used when the subject does not end with `\n` (where the two agree).
+//!
+//! Unsupported (load error, never a silent mismatch): recursion and subroutine calls, `(?|`,
+//! conditionals, callouts, backtracking verbs and `(*...)` settings, `\G`, `\p`/`\P`, `\X`,
+//! `\C`, inline flags other than `imsxU`, and numeric back-references in patterns that mix
+//! named and unnamed groups. Known difference: PCRE's match limits (Suricata: 3500) are not
+//! emulated; a pattern that exhausts them fails in Suricata and may match here.
+
+use fancy_regex::{BytesMode, RegexBuilder, RegexInput};
+use regex_automata::meta;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
+
+use super::error::{bail, ErrorKind, PResult};
+
+/// Buffer a pcre modifier letter selects (`U`, `I`, `H`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PcreBufferFlag {
+    /// `U`: http.uri
+    Uri,
+    /// `I`: http.uri.raw
+    UriRaw,
+    /// `H`: http.header
+    Header,
+    /// `D`: http.header.raw (unsupported buffer)
+    RawHeader,
+    /// `M`: http.method
+    Method,
+    /// `C`: http.cookie
+    Cookie,
+    /// `P`: http.request_body
+    RequestBody,
+    /// `Q`: file.data
+    FileData,
+    /// `S`: http.stat_code
+    StatCode,
+    /// `Y`: http.stat_msg
+    StatMsg,
+    /// `V`: http.user_agent
+    UserAgent,
+    /// `W`: http.host
+    Host,
+    /// `Z`: http.host.raw
+    HostRaw,
+}
+
+/// A compiled `pcre`.
+#[derive(Clone, Debug)]
+pub struct Pcre {
+    /// The expression between the slashes, as written.
+    pub pattern: String,
+    /// The modifier letters, as written.
+    pub modifiers: String,
+    pub negated: bool,
+    /// `R`: starts at the previous match end in the same buffer.
+    pub relative: bool,
+    /// `A`: anchored at the start position.
+    pub anchored: bool,
+    /// `i` (used for validation of `W`).
+    pub caseless: bool,
+    /// Buffer chosen by a modifier letter, if any.
+    pub buffer_flag: Option<PcreBufferFlag>,
+    /// Index of the `pcre` option in the rule.
+    pub position: usize,
+    /// Suricata's `RELATIVE_NEXT`: the next matcher is relative to this one.
+    pub(crate) relative_next: bool,
+    engine: Engine,
+}
+
+impl PartialEq for Pcre {
+    fn eq(&self, o: &Self) -> bool {
+        self.pattern == o.pattern
+            && self.modifiers == o.modifiers
+            && self.negated == o.negated
+            && self.position == o.position
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Engine {
+    Fast(meta::Regex),
+    Fancy(Box<fancy_regex::Regex>),
+    /// `fast` agrees with `exact` on subjects that do not end with `\n`.
+    Dual {
+        fast: meta::Regex,
+        exact: Box<fancy_regex::Regex>,
+    },
+}
+
+/// fancy-regex's backtracking budget; exceeding it counts as no match (as a PCRE error does).
+const BACKTRACK_LIMIT: usize = 1_000_000;
+
+impl Pcre {
+    /// Parses the value of `pcre:` (`"/re/flags"`, quotes optional, `!` before or inside the
+    /// quotes).
+    pub fn parse(value: &str, position: usize) -> PResult<Self> {
+        let mut v = value.trim();
+        let mut negated = false;
+        if let Some(rest) = v.strip_prefix('!') {
+            negated = true;
+            v = rest.trim_start();
+        }
+        if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+            v = &v[1..v.len() - 1];
+        }
+        let (pattern, modifiers) = split_slashes(v)?;
+        let mut o = Opts::default();
+        let mut relative = false;
+        let mut anchored = false;
+        let mut buffer_flag = None;
+        let mut rawbytes = false;
+        for c in modifiers.chars() {
+            let buf = match c {
+                'i' => {
+                    o.caseless = true;
+                    None
+                }
+                's' => {
+                    o.dotall = true;
+                    None
+                }
+                'm' => {
+                    o.multiline = true;
+                    None
+                }
+                'x' => {
+                    o.extended = true;
+                    None
+                }
+                'A' => {
+                    anchored = true;
+                    None
+                }
+                'E' => {
+                    o.dollar_endonly = true;
+                    None
+                }
+                'G' => {
+                    o.ungreedy = true;
+                    None
+                }
+                'R' => {
+                    relative = true;
+                    None
+                }
+                // Match-limit tuning; no effect here.
+                'O' => None,
+                'B' => {
+                    if buffer_flag.is_some() {
+                        bail!("pcre modifier `B` inconsistent with the chosen buffer");
+                    }
+                    rawbytes = true;
+                    None
+                }
+                'U' => Some(PcreBufferFlag::Uri),
+                'I' => Some(PcreBufferFlag::UriRaw),
+                'H' => Some(PcreBufferFlag::Header),
+                'D' => Some(PcreBufferFlag::RawHeader),
+                'M' => Some(PcreBufferFlag::Method),
+                'C' => Some(PcreBufferFlag::Cookie),
+                'P' => Some(PcreBufferFlag::RequestBody),
+                'Q' => Some(PcreBufferFlag::FileData),
+                'S' => Some(PcreBufferFlag::StatCode),
+                'Y' => Some(PcreBufferFlag::StatMsg),
+                'V' => Some(PcreBufferFlag::UserAgent),
+                'W' => Some(PcreBufferFlag::Host),
+                'Z' => Some(PcreBufferFlag::HostRaw),
+                other => bail!("unknown pcre modifier `{other}`"),
+            };
+            if let Some(b) = buf {
+                if rawbytes && !matches!(b, PcreBufferFlag::RawHeader | PcreBufferFlag::RequestBody | PcreBufferFlag::FileData | PcreBufferFlag::StatCode | PcreBufferFlag::StatMsg) {
+                    bail!("pcre modifier `{c}` inconsistent with `B`");
+                }
+                if buffer_flag.is_some() {
+                    bail!("only one pcre modifier may select a buffer");
+                }
+                buffer_flag = Some(b);
+            }
+        }
+        if buffer_flag == Some(PcreBufferFlag::Host) && !o.caseless && has_upper_outside_escapes(pattern) {
+            bail!("pcre with `W` (http.host) has an uppercase character; the buffer is lowercase");
+        }
+        let engine = compile(pattern, o)?;
+        Ok(Pcre {
+            pattern: pattern.to_string(),
+            modifiers: modifiers.to_string(),
+            negated,
+            relative,
+            anchored,
+            caseless: o.caseless,
+            buffer_flag,
+            position,
+            relative_next: false,
+            engine,
+        })
+    }
+
+    /// Leftmost match of the expression in `subject` starting at `start` (PCRE's
+    /// `start_offset`: look-behind and `^` still see the bytes before `start`). Returns the
+    /// match span. Does not allocate (after a thread's first search).
+    pub fn find(&self, subject: &[u8], start: usize) -> Option<(usize, usize)> {
+        if start > subject.len() {
+            return None;
+        }
+        let fast = |re: &meta::Regex| {
+            let input = Input::new(subject).range(start..).anchored(if self.anchored {
+                Anchored::Yes
+            } else {
+                Anchored::No
+            });
+            re.search(&input).map(|m| (m.start(), m.end()))
+        };
+        let fancy = |re: &fancy_regex::Regex| {
+            let input = RegexInput::new(subject).from_pos(start).anchored(self.anchored);
+            re.find_input(input)
+                .ok()
+                .flatten()
+                .map(|m| (m.start(), m.end()))
+        };
+        match &self.engine {
+            Engine::Fast(re) => fast(re),
+            Engine::Fancy(re) => fancy(re),
+            Engine::Dual { fast: f, exact } => {
+                if subject.last() == Some(&b'\n') {
+                    fancy(exact)
+                } else {
+                    fast(f)
+                }
+            }
+        }
+    }
+
+    /// Whether the expression needs the backtracking engine.
+    pub fn uses_backtracking(&self) -> bool {
+        !matches!(self.engine, Engine::Fast(_))
+    }
+}
+
+/// Cuts `/regex/flags` the way Suricata's parse expression does: the expression starts after
+/// the first unescaped `/` (anything before it, such as a `!` inside the quotes, is ignored),
+/// runs greedily to the last `/` that does not follow a lone backslash, and the flags are
+/// what follows up to a `"`.
+fn split_slashes(v: &str) -> PResult<(&str, &str)> {
+    let b = v.as_bytes();
+    let first = (0..b.len()).find(|&i| b[i] == b'/' && (i == 0 || b[i - 1] != b'\\'));
+    let Some(first) = first else {
+        bail!("pcre must be written /regex/flags");
+    };
+    let body_start = first + 1;
+    let last = (body_start..b.len()).rev().find(|&i| {
+        if b[i] != b'/' {
+            return false;
+        }
+        // The expression must not end with a backslash unless that one is escaped.
+        let ends_lone_backslash = i > body_start
+            && b[i - 1] == b'\\'
+            && !(i >= body_start + 2 && b[i - 2] == b'\\');
+        !ends_lone_backslash
+    });
+    let Some(last) = last else {
+        bail!("pcre must be written /regex/flags");
+    };
+    let flags = &v[last + 1..];
+    let flags = match flags.find('"') {
+        Some(q) => &flags[..q],
+        None => flags,
+    };
+    Ok((&v[body_start..last], flags))
+}
+
+/// Suricata's check for `W`: an uppercase letter that is not part of an escape.
+fn has_upper_outside_escapes(re: &str) -> bool {
+    let b = re.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if b.get(i + 1) == Some(&b'x') {
+                i += 4;
+            } else {
+                i += 2;
+            }
+            continue;
+        }
+        if b[i].is_ascii_uppercase() {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Compile-time options from the modifier letters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Opts {
+    caseless: bool,
+    dotall: bool,
+    multiline: bool,
+    extended: bool,
+    dollar_endonly: bool,
+    ungreedy: bool,
+}
+
+fn compile(pattern: &str, o: Opts) -> PResult<Engine> {
+    let exact = translate(pattern.as_bytes(), o, Variant::Exact)?;
+    if !exact.fancy {
+        return Ok(Engine::Fast(build_fast(&exact.out)?));
+    }
+    let fancy = build_fancy(&exact.out)?;
+    if exact.eol_sensitive {
+        let fast = translate(pattern.as_bytes(), o, Variant::NoFinalNewline)?;
+        if !fast.fancy {
+            return Ok(Engine::Dual {
+                fast: build_fast(&fast.out)?,
+                exact: Box::new(fancy),
+            });
+        }
+    }
+    Ok(Engine::Fancy(Box::new(fancy)))
+}
+
+fn build_fast(pat: &str) -> PResult<meta::Regex> {
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(meta::Config::new().utf8_empty(false))
+        .build(pat)
+        .map_err(|e| ErrorKind::unsupported(format!("pcre (regex engine: {e})")))
+}
+
+fn build_fancy(pat: &str) -> PResult<fancy_regex::Regex> {
+    RegexBuilder::new(pat)
+        .bytes_mode(BytesMode::Ascii)
+        .backtrack_limit(BACKTRACK_LIMIT)
+        .build()
+        .map_err(|e| ErrorKind::unsupported(format!("pcre (fancy-regex engine: {e})")))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    /// Exact PCRE semantics for every subject.
+    Exact,
+    /// Valid only for subjects that do not end with `\n`.
+    NoFinalNewline,
+}
+
+struct Translated {
+    out: String,
+    fancy: bool,
+    eol_sensitive: bool,
+}
+
+/// Flags in effect at a point of the pattern.
+#[derive(Clone, Copy, Debug)]
+struct Flags {
+    i: bool,
+    s: bool,
+    m: bool,
+    x: bool,
+    ungreedy: bool,
+    dollar_endonly: bool,
+}
+
+/// 256-bit byte set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn add(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+    fn add_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.add(b);
+        }
+    }
+    fn has(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+    fn union(&mut self, o: &ByteSet) {
+        for k in 0..4 {
+            self.0[k] |= o.0[k];
+        }
+    }
+    fn negate(&mut self) {
+        for k in 0..4 {
+            self.0[k] = !self.0[k];
+        }
+    }
+    fn negated(mut self) -> Self {
+        self.negate();
+        self
+    }
+    fn fold_case(&mut self) {
+        for b in b'a'..=b'z' {
+            let u = b.to_ascii_uppercase();
+            if self.has(b) || self.has(u) {
+                self.add(b);
+                self.add(u);
+            }
+        }
+    }
+    fn of(bytes: &[u8]) -> Self {
+        let mut s = ByteSet::default();
+        for &b in bytes {
+            s.add(b);
+        }
+        s
+    }
+    fn range(lo: u8, hi: u8) -> Self {
+        let mut s = ByteSet::default();
+        s.add_range(lo, hi);
+        s
+    }
+    /// Emits `[...]` with explicit byte ranges.
+    fn emit(&self, out: &mut String) {
+        if *self == ByteSet::default() {
+            // Never matches.
+            out.push_str("[^\\x00-\\xFF]");
+            return;
+        }
+        out.push('[');
+        let mut b: u16 = 0;
+        while b < 256 {
+            if self.has(b as u8) {
+                let lo = b;
+                while b + 1 < 256 && self.has((b + 1) as u8) {
+                    b += 1;
+                }
+                push_hex(out, lo as u8);
+                if b > lo {
+                    out.push('-');
+                    push_hex(out, b as u8);
+                }
+            }
+            b += 1;
+        }
+        out.push(']');
+    }
+}
+
+fn push_hex(out: &mut String, b: u8) {
+    use std::fmt::Write;
+    let _ = write!(out, "\\x{b:02X}");
+}
+
+fn digit() -> ByteSet {
+    ByteSet::range(b'0', b'9')
+}
+fn word() -> ByteSet {
+    let mut s = ByteSet::range(b'a', b'z');
+    s.add_range(b'A', b'Z');
+    s.add_range(b'0', b'9');
+    s.add(b'_');
+    s
+}
+fn space() -> ByteSet {
+    ByteSet::of(b"\t\n\x0B\x0C\r ")
+}
+fn hspace() -> ByteSet {
+    ByteSet::of(b"\t \xA0")
+}
+fn vspace() -> ByteSet {
+    ByteSet::of(b"\n\x0B\x0C\r\x85")
+}
+
+fn posix_class(name: &str) -> Option<ByteSet> {
+    let mut s = ByteSet::default();
+    match name {
+        "alnum" => {
+            s = word();
+            // `_` is not alnum.
+            s.0[1] &= !(1 << (b'_' - 64));
+        }
+        "alpha" => {
+            s.add_range(b'a', b'z');
+            s.add_range(b'A', b'Z');
+        }
+        "ascii" => s.add_range(0, 127),
+        "blank" => {
+            s.add(b' ');
+            s.add(b'\t');
+        }
+        "cntrl" => {
+            s.add_range(0, 31);
+            s.add(127);
+        }
+        "digit" => s = digit(),
+        "graph" => s.add_range(33, 126),
+        "lower" => s.add_range(b'a', b'z'),
+        "print" => s.add_range(32, 126),
+        "punct" => {
+            for b in 33u8..=126 {
+                if !b.is_ascii_alphanumeric() {
+                    s.add(b);
+                }
+            }
+        }
+        "space" => s = space(),
+        "upper" => s.add_range(b'A', b'Z'),
+        "word" => s = word(),
+        "xdigit" => {
+            s.add_range(b'0', b'9');
+            s.add_range(b'a', b'f');
+            s.add_range(b'A', b'F');
+        }
+        _ => return None,
+    }
+    Some(s)
+}
+
+/// What an escape outside a class stands for.
+enum Esc {
+    Byte(u8),
+    Set(ByteSet),
+    /// Already-translated text (assertions, back-references, `\R`).
+    Raw { text: String, fancy: bool, eol: bool },
+    /// `\Q`: literal text follows until `\E`.
+    QuoteStart,
+    /// `\E` outside `\Q`: nothing.
+    Nothing,
+}
+
+struct Tr<'a> {
+    p: &'a [u8],
+    i: usize,
+    out: String,
+    variant: Variant,
+    fancy: bool,
+    eol: bool,
+    /// Emit unnamed groups as capturing (pattern uses numeric back-references that refer to
+    /// them).
+    capture_unnamed: bool,
+    /// Total capturing groups in the pattern (for `\N` backref-or-octal decisions).
+    total_groups: usize,
+    named_groups: usize,
+    numeric_backref_max: usize,
+}
+
+fn translate(p: &[u8], o: Opts, variant: Variant) -> PResult<Translated> {
+    let (total_groups, named_groups) = count_groups(p);
+    let mut t = Tr {
+        p,
+        i: 0,
+        out: String::with_capacity(p.len() * 2),
+        variant,
+        fancy: false,
+        eol: false,
+        capture_unnamed: false,
+        total_groups,
+        named_groups,
+        numeric_backref_max: 0,
+    };
+    let flags = Flags {
+        i: o.caseless,
+        s: o.dotall,
+        m: o.multiline,
+        x: o.extended,
+        ungreedy: o.ungreedy,
+        dollar_endonly: o.dollar_endonly,
+    };
+    if p.starts_with(b"(*") {
+        return Err(ErrorKind::unsupported("pcre (*...) setting or verb"));
+    }
+    t.group_body(flags, false)?;
+    if t.numeric_backref_max > 0 {
+        // Suricata compiles with PCRE2_NO_AUTO_CAPTURE and retries without it when a numeric
+        // back-reference names a group that does not exist: with enough named groups the
+        // numbers count named groups only, otherwise every group counts.
+        let named_only = t.named_groups >= t.numeric_backref_max;
+        if named_only && t.named_groups < t.total_groups {
+            return Err(ErrorKind::unsupported(
+                "pcre numeric back-reference in a pattern mixing named and unnamed groups",
+            ));
+        }
+        if !named_only {
+            let mut t2 = Tr {
+                p,
+                i: 0,
+                out: String::with_capacity(p.len() * 2),
+                variant,
+                fancy: false,
+                eol: false,
+                capture_unnamed: true,
+                total_groups,
+                named_groups,
+                numeric_backref_max: 0,
+            };
+            t2.group_body(flags, false)?;
+            t = t2;
+        }
+    }
+    Ok(Translated {
+        out: t.out,
+        fancy: t.fancy,
+        eol_sensitive: t.eol,
+    })
+}
+
+/// Counts capturing groups (all, named) with a light scan that skips escapes and classes.
+fn count_groups(p: &[u8]) -> (usize, usize) {
+    let (mut total, mut named) = (0, 0);
+    let mut i = 0;
+    while i < p.len() {
+        match p[i] {
+            b'\\' => {
+                if p.get(i + 1) == Some(&b'Q') {
+                    match find_sub(&p[i + 2..], b"\\E") {
+                        Some(e) => i += 2 + e + 2,
+                        None => i = p.len(),
+                    }
+                    continue;
+                }
+                i += 2;
+                continue;
+            }
+            b'[' => {
+                i += 1;
+                if p.get(i) == Some(&b'^') {
+                    i += 1;
+                }
+                if p.get(i) == Some(&b']') {
+                    i += 1;
+                }
+                while i < p.len() && p[i] != b']' {
+                    if p[i] == b'\\' {
+                        i += 1;
+                    } else if p[i] == b'[' && p.get(i + 1) == Some(&b':') {
+                        if let Some(e) = find_sub(&p[i..], b":]") {
+                            i += e + 1;
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            b'(' => {
+                let rest = &p[i + 1..];
+                if rest.first() != Some(&b'?') && rest.first() != Some(&b'*') {
+                    total += 1;
+                } else if rest.starts_with(b"?<") && !rest.starts_with(b"?<=") && !rest.starts_with(b"?<!")
+                    || rest.starts_with(b"?P<")
+                    || rest.starts_with(b"?'")
+                {
+                    total += 1;
+                    named += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (total, named)
+}
+
+fn find_sub(h: &[u8], n: &[u8]) -> Option<usize> {
+    memchr::memmem::find(h, n)
+}
+
+impl Tr<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.p.get(self.i).copied()
+    }
+
+    fn peek_at(&self, k: usize) -> Option<u8> {
+        self.p.get(self.i + k).copied()
+    }
+
+    fn rest(&self) -> &[u8] {
+        &self.p[self.i.min(self.p.len())..]
+    }
+
+    /// Skips `x`-mode whitespace and `#` comments.
+    fn skip_extended(&mut self, f: &Flags) {
+        if !f.x {
+            return;
+        }
+        while let Some(c) = self.peek() {
+            if matches!(c, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
+                self.i += 1;
+            } else if c == b'#' {
+                while let Some(c) = self.peek() {
+                    self.i += 1;
+                    if c == b'\n' {
+                        break;
+                    }
+                }
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Translates alternatives until `)` (when `in_group`) or the end.
+    fn group_body(&mut self, mut f: Flags, in_group: bool) -> PResult<()> {
+        // Start of the last quantifiable item in `out`, if any.
+        let mut last_atom: Option<usize> = None;
+        loop {
+            self.skip_extended(&f);
+            let Some(c) = self.peek() else {
+                if in_group {
+                    bail!("pcre: missing closing parenthesis");
+                }
+                return Ok(());
+            };
+            match c {
+                b')' => {
+                    if !in_group {
+                        bail!("pcre: unmatched closing parenthesis");
+                    }
+                    self.i += 1;
+                    return Ok(());
+                }
+                b'|' => {
+                    self.i += 1;
+                    self.out.push('|');
+                    last_atom = None;
+                }
+                b'*' | b'+' | b'?' => {
+                    let Some(start) = last_atom.take() else {
+                        bail!("pcre: quantifier does not follow a repeatable item");
+                    };
+                    self.i += 1;
+                    let q = match c {
+                        b'*' => "*",
+                        b'+' => "+",
+                        _ => "?",
+                    };
+                    self.quantifier(start, q, &f)?;
+                }
+                b'{' => {
+                    if let Some(q) = self.brace_quantifier()? {
+                        let Some(start) = last_atom.take() else {
+                            bail!("pcre: quantifier does not follow a repeatable item");
+                        };
+                        self.quantifier(start, &q, &f)?;
+                    } else {
+                        self.i += 1;
+                        last_atom = Some(self.out.len());
+                        self.literal(b'{', &f);
+                    }
+                }
+                b'(' => {
+                    let start = self.out.len();
+                    if let Some(new_flags) = self.group(f)? {
+                        // `(?i)`-style setting: applies to the rest of this group.
+                        f = new_flags;
+                        last_atom = None;
+                    } else {
+                        last_atom = Some(start);
+                    }
+                }
+                _ => {
+                    let start = self.out.len();
+                    self.atom(&f)?;
+                    last_atom = if self.out.len() > start {
+                        Some(start)
+                    } else {
+                        None
+                    };
+                }
+            }
+        }
+    }
+
+    /// Emits quantifier `q` after the item at `start`, reading a lazy `?` or possessive `+`.
+    fn quantifier(&mut self, start: usize, q: &str, f: &Flags) -> PResult<()> {
+        let mut lazy = f.ungreedy;
+        let mut possessive = false;
+        match self.peek() {
+            Some(b'?') => {
+                self.i += 1;
+                lazy = !lazy;
+            }
+            Some(b'+') => {
+                self.i += 1;
+                possessive = true;
+            }
+            _ => {}
+        }
+        // Wrap so the quantifier applies to the whole emitted item.
+        let item = self.out.split_off(start);
+        if possessive {
+            self.fancy = true;
+            self.out.push_str("(?>(?:");
+            self.out.push_str(&item);
+            self.out.push(')');
+            self.out.push_str(q);
+            self.out.push(')');
+        } else {
+            self.out.push_str("(?:");
+            self.out.push_str(&item);
+            self.out.push(')');
+            self.out.push_str(q);
+            if lazy {
+                self.out.push('?');
+            }
+        }
+        self.skip_extended(f);
+        if matches!(self.peek(), Some(b'*' | b'+' | b'?')) {
+            bail!("pcre: nothing to repeat");
+        }
+        Ok(())
+    }
+
+    /// Reads `{n}`, `{n,}`, `{n,m}` at the cursor; `None` (cursor unchanged) when the brace is
+    /// a literal (PCRE2 10.42 rules: digits only, `{,m}` is literal).
+    fn brace_quantifier(&mut self) -> PResult<Option<String>> {
+        let r = self.rest();
+        let Some(close) = r.iter().position(|&b| b == b'}') else {
+            return Ok(None);
+        };
+        let inner = &r[1..close];
+        let (a, b) = match inner.iter().position(|&c| c == b',') {
+            Some(k) => (&inner[..k], Some(&inner[k + 1..])),
+            None => (inner, None),
+        };
+        let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+        if !digits(a) || b.is_some_and(|b| !b.is_empty() && !digits(b)) {
+            return Ok(None);
+        }
+        let num = |s: &[u8]| -> PResult<u32> {
+            let v: u32 = std::str::from_utf8(s)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(u32::MAX);
+            if v > 65535 {
+                bail!("pcre: number too big in {{}} quantifier");
+            }
+            Ok(v)
+        };
+        let n = num(a)?;
+        let q = match b {
+            None => format!("{{{n}}}"),
+            Some(b) if b.is_empty() => format!("{{{n},}}"),
+            Some(b) => {
+                let m = num(b)?;
+                if m < n {
+                    bail!("pcre: numbers out of order in {{}} quantifier");
+                }
+                format!("{{{n},{m}}}")
+            }
+        };
+        self.i += close + 1;
+        Ok(Some(q))
+    }
+
+    /// Emits one literal byte honoring case-insensitivity.
+    fn literal(&mut self, b: u8, f: &Flags) {
+        if f.i && b.is_ascii_alphabetic() {
+            let mut s = ByteSet::default();
+            s.add(b);
+            s.fold_case();
+            s.emit(&mut self.out);
+        } else if b.is_ascii_alphanumeric() {
+            self.out.push(b as char);
+        } else {
+            push_hex(&mut self.out, b);
+        }
+    }
+
+    fn set(&mut self, mut s: ByteSet, f: &Flags) {
+        if f.i {
+            s.fold_case();
+        }
+        s.emit(&mut self.out);
+    }
+
+    fn raw(&mut self, text: &str) {
+        self.out.push_str("(?:");
+        self.out.push_str(text);
+        self.out.push(')');
+    }
+
+    /// One item that is not a group, quantifier or alternation.
+    fn atom(&mut self, f: &Flags) -> PResult<()> {
+        let Some(c) = self.peek() else {
+            return Ok(());
+        };
+        self.i += 1;
+        match c {
+            b'.' => {
+                let s = if f.s {
+                    ByteSet::default().negated()
+                } else {
+                    ByteSet::of(b"\n").negated()
+                };
+                s.emit(&mut self.out);
+            }
+            b'^' => {
+                if f.m {
+                    self.eol = true;
+                    match self.variant {
+                        Variant::Exact => {
+                            self.fancy = true;
+                            self.raw("\\A|(?<=\\n)(?!\\z)");
+                        }
+                        Variant::NoFinalNewline => self.raw("(?m:^)"),
+                    }
+                } else {
+                    self.raw("\\A");
+                }
+            }
+            b'$' => {
+                if f.m {
+                    self.raw("(?m:$)");
+                } else if f.dollar_endonly {
+                    self.raw("\\z");
+                } else {
+                    self.dollar_like();
+                }
+            }
+            b'[' => {
+                let s = self.class(f)?;
+                s.emit(&mut self.out);
+            }
+            b'\\' => match self.escape(f)? {
+                Esc::Byte(b) => self.literal(b, f),
+                Esc::Set(s) => self.set(s, f),
+                Esc::Raw { text, fancy, eol } => {
+                    self.fancy |= fancy;
+                    self.eol |= eol;
+                    self.raw(&text);
+                }
+                Esc::QuoteStart => {
+                    // Literal bytes until `\E`; the whole run is one item per byte, so a
+                    // following quantifier applies to the last byte as in PCRE.
+                    let end = find_sub(self.rest(), b"\\E").map(|e| self.i + e);
+                    let stop = end.unwrap_or(self.p.len());
+                    let bytes = self.p[self.i..stop].to_vec();
+                    self.i = end.map(|e| e + 2).unwrap_or(self.p.len());
+                    if let Some((&last, init)) = bytes.split_last() {
+                        for &b in init {
+                            self.literal(b, f);
+                        }
+                        // Group so a quantifier only takes the last byte.
+                        self.out.push_str("(?:");
+                        self.literal(last, f);
+                        self.out.push(')');
+                    }
+                }
+                Esc::Nothing => {}
+            },
+            _ => self.literal(c, f),
+        }
+        Ok(())
+    }
+
+    /// `$` without `m`/`E`, and `\Z`: end of subject or before a final newline.
+    fn dollar_like(&mut self) {
+        self.eol = true;
+        match self.variant {
+            Variant::Exact => {
+                self.fancy = true;
+                self.raw("(?=\\n?\\z)");
+            }
+            Variant::NoFinalNewline => self.raw("\\z"),
+        }
+    }
+
+    /// A group starting at `(`. Returns new flags for a bare `(?flags)` setting.
+    fn group(&mut self, f: Flags) -> PResult<Option<Flags>> {
+        self.i += 1; // `(`
+        if self.peek() == Some(b'*') {
+            return Err(ErrorKind::unsupported("pcre backtracking verb (*...)"));
+        }
+        if self.peek() != Some(b'?') {
+            self.out
+                .push_str(if self.capture_unnamed { "(" } else { "(?:" });
+            self.group_body(f, true)?;
+            self.out.push(')');
+            return Ok(None);
+        }
+        self.i += 1; // `?`
+        let r = self.rest();
+        let kind: &[u8] = r;
+        if kind.starts_with(b"#") {
+            let Some(e) = r.iter().position(|&b| b == b')') else {
+                bail!("pcre: missing ) after comment");
+            };
+            self.i += e + 1;
+            return Ok(None);
+        }
+        let (open, consumed, fancy): (String, usize, bool) = if kind.starts_with(b":") {
+            ("(?:".into(), 1, false)
+        } else if kind.starts_with(b"=") {
+            ("(?=".into(), 1, true)
+        } else if kind.starts_with(b"!") {
+            ("(?!".into(), 1, true)
+        } else if kind.starts_with(b"<=") {
+            ("(?<=".into(), 2, true)
+        } else if kind.starts_with(b"<!") {
+            ("(?<!".into(), 2, true)
+        } else if kind.starts_with(b">") {
+            ("(?>".into(), 1, true)
+        } else if kind.starts_with(b"P<") || kind.starts_with(b"<") || kind.starts_with(b"'") {
+            let skip = if kind.starts_with(b"P<") { 2 } else { 1 };
+            let close = if kind[skip - 1] == b'\'' { b'\'' } else { b'>' };
+            let Some(e) = kind[skip..].iter().position(|&b| b == close) else {
+                bail!("pcre: unterminated group name");
+            };
+            let name = &kind[skip..skip + e];
+            if name.is_empty()
+                || !name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                || name[0].is_ascii_digit()
+            {
+                bail!("pcre: invalid group name");
+            }
+            let name = String::from_utf8_lossy(name);
+            (format!("(?P<{name}>"), skip + e + 1, false)
+        } else if kind.starts_with(b"P=") {
+            let Some(e) = kind.iter().position(|&b| b == b')') else {
+                bail!("pcre: unterminated (?P=name)");
+            };
+            let name = String::from_utf8_lossy(&kind[2..e]).into_owned();
+            self.i += e + 1;
+            self.fancy = true;
+            if f.i {
+                self.raw(&format!("(?i:\\k<{name}>)"));
+            } else {
+                self.raw(&format!("\\k<{name}>"));
+            }
+            return Ok(None);
+        } else if kind.starts_with(b"|") {
+            return Err(ErrorKind::unsupported("pcre branch reset group (?|"));
+        } else if kind.starts_with(b"(") {
+            return Err(ErrorKind::unsupported("pcre conditional group (?("));
+        } else if kind.starts_with(b"C") {
+            return Err(ErrorKind::unsupported("pcre callout (?C"));
+        } else if kind.first().is_some_and(|b| {
+            b.is_ascii_digit() || matches!(b, b'R' | b'+' | b'&')
+        }) || kind.starts_with(b"P>")
+            || (kind.starts_with(b"-") && kind.get(1).is_some_and(u8::is_ascii_digit))
+        {
+            return Err(ErrorKind::unsupported("pcre recursion or subroutine call"));
+        } else {
+            // Option setting: `(?imsxU-imsxU)` or `(?imsxU-imsxU:...)`.
+            let mut nf = f;
+            let mut on = true;
+            let mut k = 0;
+            loop {
+                let Some(&b) = kind.get(k) else {
+                    bail!("pcre: unterminated group");
+                };
+                k += 1;
+                match b {
+                    b'i' => nf.i = on,
+                    b's' => nf.s = on,
+                    b'm' => nf.m = on,
+                    b'x' => nf.x = on,
+                    b'U' => nf.ungreedy = on,
+                    b'-' if on => on = false,
+                    b')' => {
+                        self.i += k;
+                        return Ok(Some(nf));
+                    }
+                    b':' => {
+                        self.i += k;
+                        self.out.push_str("(?:");
+                        self.group_body(nf, true)?;
+                        self.out.push(')');
+                        return Ok(None);
+                    }
+                    other if other.is_ascii_alphabetic() || other == b'^' => {
+                        return Err(ErrorKind::unsupported(format!(
+                            "pcre inline option `{}`",
+                            other as char
+                        )));
+                    }
+                    _ => bail!("pcre: unrecognized character after (?"),
+                }
+            }
+        };
+        self.i += consumed;
+        self.fancy |= fancy;
+        self.out.push_str(&open);
+        self.group_body(f, true)?;
+        self.out.push(')');
+        Ok(None)
+    }
+
+    /// Reads up to `max` digits of `radix` at the cursor.
+    fn digits(&mut self, radix: u32, max: usize) -> u32 {
+        let mut v: u32 = 0;
+        let mut n = 0;
+        while n < max {
+            match self.peek().and_then(|c| (c as char).to_digit(radix)) {
+                Some(d) => {
+                    v = v.saturating_mul(radix).saturating_add(d);
+                    self.i += 1;
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        v
+    }
+
+    fn braced_number(&mut self, radix: u32) -> PResult<u32> {
+        // Cursor after `{`.
+        let start = self.i;
+        let v = self.digits(radix, 16);
+        if self.i == start || self.peek() != Some(b'}') {
+            bail!("pcre: malformed braced number");
+        }
+        self.i += 1;
+        Ok(v)
+    }
+
+    fn byte_value(v: u32) -> PResult<u8> {
+        u8::try_from(v).map_err(|_| {
+            ErrorKind::syntax("pcre: character code point value is too large (non-UTF mode)")
+        })
+    }
+
+    /// Escapes shared by classes and the main pattern: returns a byte or set, or `None` when
+    /// the escape is not of that kind (cursor then unchanged, after the backslash).
+    fn common_escape(&mut self, c: u8) -> PResult<Option<Esc>> {
+        Ok(Some(match c {
+            b'd' => Esc::Set(digit()),
+            b'D' => Esc::Set(digit().negated()),
+            b'w' => Esc::Set(word()),
+            b'W' => Esc::Set(word().negated()),
+            b's' => Esc::Set(space()),
+            b'S' => Esc::Set(space().negated()),
+            b'h' => Esc::Set(hspace()),
+            b'H' => Esc::Set(hspace().negated()),
+            b'v' => Esc::Set(vspace()),
+            b'V' => Esc::Set(vspace().negated()),
+            b'a' => Esc::Byte(0x07),
+            b'e' => Esc::Byte(0x1B),
+            b'f' => Esc::Byte(0x0C),
+            b'n' => Esc::Byte(b'\n'),
+            b'r' => Esc::Byte(b'\r'),
+            b't' => Esc::Byte(b'\t'),
+            b'x' => {
+                if self.peek() == Some(b'{') {
+                    self.i += 1;
+                    let v = self.braced_number(16)?;
+                    Esc::Byte(Self::byte_value(v)?)
+                } else {
+                    Esc::Byte(self.digits(16, 2) as u8)
+                }
+            }
+            b'o' => {
+                if self.peek() != Some(b'{') {
+                    bail!("pcre: missing {{ after \\o");
+                }
+                self.i += 1;
+                let v = self.braced_number(8)?;
+                Esc::Byte(Self::byte_value(v)?)
+            }
+            b'0' => {
+                let v = self.digits(8, 2);
+                Esc::Byte(v as u8)
+            }
+            b'c' => {
+                let Some(x) = self.peek() else {
+                    bail!("pcre: \\c at end of pattern");
+                };
+                if !(32..=126).contains(&x) {
+                    bail!("pcre: \\c must be followed by a printable ASCII character");
+                }
+                self.i += 1;
+                Esc::Byte(x.to_ascii_uppercase() ^ 0x40)
+            }
+            b'Q' => Esc::QuoteStart,
+            b'E' => Esc::Nothing,
+            b'p' | b'P' => return Err(ErrorKind::unsupported("pcre \\p / \\P property")),
+            b'X' => return Err(ErrorKind::unsupported("pcre \\X")),
+            b'C' => return Err(ErrorKind::unsupported("pcre \\C")),
+            b'L' | b'l' | b'U' | b'u' => bail!("pcre: PCRE does not support \\L, \\l, \\N{{name}}, \\U, or \\u"),
+            c if c.is_ascii_alphanumeric() => return Ok(None),
+            c => Esc::Byte(c),
+        }))
+    }
+
+    /// An escape outside a class; cursor after the backslash.
+    fn escape(&mut self, f: &Flags) -> PResult<Esc> {
+        let Some(c) = self.peek() else {
+            bail!("pcre: \\ at end of pattern");
+        };
+        self.i += 1;
+        if let Some(e) = self.common_escape(c)? {
+            return Ok(e);
+        }
+        let raw = |text: &str, fancy: bool| Esc::Raw {
+            text: text.to_string(),
+            fancy,
+            eol: false,
+        };
+        Ok(match c {
+            b'b' => raw("\\b", false),
+            b'B' => raw("\\B", false),
+            b'A' => raw("\\A", false),
+            b'z' => raw("\\z", false),
+            b'Z' => {
+                self.dollar_like();
+                Esc::Nothing
+            }
+            b'G' => return Err(ErrorKind::unsupported("pcre \\G")),
+            b'K' => raw("\\K", true),
+            b'R' => raw("(?>\\r\\n|[\\n\\x0B\\x0C\\r\\x85])", true),
+            b'N' => {
+                if self.peek() == Some(b'{') {
+                    bail!("pcre: PCRE does not support \\N{{name}}");
+                }
+                Esc::Set(ByteSet::of(b"\n").negated())
+            }
+            b'1'..=b'9' => {
+                self.i -= 1;
+                let start = self.i;
+                let n = self.digits(10, 10);
+                if n < 10 || (n as usize) <= self.total_groups {
+                    self.backref_num(n as usize, f)?
+                } else {
+                    // Octal escape.
+                    self.i = start;
+                    if !matches!(self.peek(), Some(b'0'..=b'7')) {
+                        return Err(ErrorKind::unsupported("pcre \\8 / \\9 escape"));
+                    }
+                    let v = self.digits(8, 3);
+                    Esc::Byte(Self::byte_value(v)?)
+                }
+            }
+            b'g' => {
+                let (num, name) = self.backref_g()?;
+                match (num, name) {
+                    (Some(n), _) => self.backref_num(n, f)?,
+                    (None, Some(name)) => self.backref_name(&name, f),
+                    _ => bail!("pcre: malformed \\g"),
+                }
+            }
+            b'k' => {
+                let close = match self.peek() {
+                    Some(b'<') => b'>',
+                    Some(b'\'') => b'\'',
+                    Some(b'{') => b'}',
+                    _ => bail!("pcre: \\k is not followed by a name"),
+                };
+                self.i += 1;
+                let Some(e) = self.rest().iter().position(|&b| b == close) else {
+                    bail!("pcre: unterminated \\k name");
+                };
+                let name = String::from_utf8_lossy(&self.rest()[..e]).into_owned();
+                self.i += e + 1;
+                self.backref_name(&name, f)
+            }
+            other => bail!("pcre: unrecognized character follows \\ (`{}`)", other as char),
+        })
+    }
+
+    /// Parses after `\g`: `{n}`, `{-n}`, `n`, `-n`, `{name}`; `<`/`'` are subroutine calls.
+    fn backref_g(&mut self) -> PResult<(Option<usize>, Option<String>)> {
+        match self.peek() {
+            Some(b'<') | Some(b'\'') => {
+                Err(ErrorKind::unsupported("pcre subroutine call \\g<...>"))
+            }
+            Some(b'{') => {
+                self.i += 1;
+                let Some(e) = self.rest().iter().position(|&b| b == b'}') else {
+                    bail!("pcre: unterminated \\g{{");
+                };
+                let inner = String::from_utf8_lossy(&self.rest()[..e]).into_owned();
+                self.i += e + 1;
+                if let Some(n) = self.relative_or_number(&inner)? {
+                    Ok((Some(n), None))
+                } else {
+                    Ok((None, Some(inner)))
+                }
+            }
+            _ => {
+                let start = self.i;
+                if self.peek() == Some(b'-') {
+                    self.i += 1;
+                }
+                self.digits(10, 10);
+                let text = String::from_utf8_lossy(&self.p[start..self.i]).into_owned();
+                match self.relative_or_number(&text)? {
+                    Some(n) => Ok((Some(n), None)),
+                    None => bail!("pcre: malformed \\g"),
+                }
+            }
+        }
+    }
+
+    fn relative_or_number(&self, s: &str) -> PResult<Option<usize>> {
+        if let Some(rel) = s.strip_prefix('-') {
+            let Ok(r) = rel.parse::<usize>() else {
+                return Ok(None);
+            };
+            // Relative to the groups opened so far.
+            let opened = count_groups(&self.p[..self.i]).0;
+            if r == 0 || r > opened {
+                bail!("pcre: reference to non-existent subpattern");
+            }
+            return Ok(Some(opened + 1 - r));
+        }
+        Ok(s.parse::<usize>().ok())
+    }
+
+    fn backref_num(&mut self, n: usize, f: &Flags) -> PResult<Esc> {
+        if n == 0 || n > self.total_groups {
+            bail!("pcre: reference to non-existent subpattern");
+        }
+        self.numeric_backref_max = self.numeric_backref_max.max(n);
+        let text = if f.i {
+            format!("(?i:\\{n})")
+        } else {
+            format!("\\{n}")
+        };
+        Ok(Esc::Raw {
+            text,
+            fancy: true,
+            eol: false,
+        })
+    }
+
+    fn backref_name(&mut self, name: &str, f: &Flags) -> Esc {
+        let text = if f.i {
+            format!("(?i:\\k<{name}>)")
+        } else {
+            format!("\\k<{name}>")
+        };
+        Esc::Raw {
+            text,
+            fancy: true,
+            eol: false,
+        }
+    }
+
+    /// A character class; cursor after `[`.
+    fn class(&mut self, f: &Flags) -> PResult<ByteSet> {
+        let mut set = ByteSet::default();
+        let negate = if self.peek() == Some(b'^') {
+            self.i += 1;
+            true
+        } else {
+            false
+        };
+        let mut first = true;
+        // Pending single byte that may start a range.
+        let mut prev: Option<u8> = None;
+        let mut in_quote = false;
+        loop {
+            let Some(c) = self.peek() else {
+                bail!("pcre: missing terminating ] for character class");
+            };
+            if in_quote {
+                if c == b'\\' && self.peek_at(1) == Some(b'E') {
+                    self.i += 2;
+                    in_quote = false;
+                    continue;
+                }
+                self.i += 1;
+                self.class_byte(c, &mut set, &mut prev)?;
+                first = false;
+                continue;
+            }
+            if c == b']' && !first {
+                self.i += 1;
+                break;
+            }
+            first = false;
+            if c == b'[' && self.peek_at(1) == Some(b':') {
+                if let Some(e) = find_sub(&self.rest()[2..], b":]") {
+                    let name = String::from_utf8_lossy(&self.rest()[2..2 + e]).into_owned();
+                    let (neg, n) = match name.strip_prefix('^') {
+                        Some(n) => (true, n.to_string()),
+                        None => (false, name.clone()),
+                    };
+                    let Some(mut s) = posix_class(&n) else {
+                        bail!("pcre: unknown POSIX class name `{name}`");
+                    };
+                    if neg {
+                        s.negate();
+                    }
+                    self.i += 2 + e + 2;
+                    if let Some(p) = prev.take() {
+                        set.add(p);
+                    }
+                    set.union(&s);
+                    continue;
+                }
+            }
+            self.i += 1;
+            if c == b'\\' {
+                let Some(e) = self.peek() else {
+                    bail!("pcre: \\ at end of pattern");
+                };
+                self.i += 1;
+                let esc = match e {
+                    b'b' => Esc::Byte(0x08),
+                    b'N' | b'R' | b'X' | b'B' => {
+                        bail!("pcre: escape sequence is invalid in character class")
+                    }
+                    _ => match self.common_escape(e)? {
+                        Some(x) => x,
+                        None => {
+                            if e.is_ascii_digit() {
+                                // Octal in classes.
+                                self.i -= 1;
+                                let v = self.digits(8, 3);
+                                if v == 0 && !matches!(e, b'0') {
+                                    bail!("pcre: invalid escape in class");
+                                }
+                                Esc::Byte(Self::byte_value(v)?)
+                            } else {
+                                bail!(
+                                    "pcre: unrecognized character follows \\ (`{}`)",
+                                    e as char
+                                );
+                            }
+                        }
+                    },
+                };
+                match esc {
+                    Esc::Byte(b) => self.class_byte(b, &mut set, &mut prev)?,
+                    Esc::Set(s) => {
+                        if let Some(p) = prev.take() {
+                            set.add(p);
+                        }
+                        if self.peek() == Some(b'-') && self.peek_at(1) != Some(b']') {
+                            bail!("pcre: invalid range in character class");
+                        }
+                        set.union(&s);
+                    }
+                    Esc::QuoteStart => in_quote = true,
+                    Esc::Nothing => {}
+                    Esc::Raw { .. } => bail!("pcre: escape sequence is invalid in character class"),
+                }
+                continue;
+            }
+            self.class_byte(c, &mut set, &mut prev)?;
+        }
+        if let Some(p) = prev.take() {
+            set.add(p);
+        }
+        if f.i {
+            set.fold_case();
+        }
+        if negate {
+            set.negate();
+        }
+        Ok(set)
+    }
+
+    /// Adds a literal byte in a class, completing a pending range `a-b`.
+    fn class_byte(&mut self, b: u8, set: &mut ByteSet, prev: &mut Option<u8>) -> PResult<()> {
+        // A `-` right after a byte starts a range unless it is the last thing in the class.
+        if b == b'-' {
+            if let Some(lo) = *prev {
+                if self.peek() != Some(b']') && self.peek().is_some() {
+                    let hi = self.range_end()?;
+                    match hi {
+                        Some(hi) => {
+                            if hi < lo {
+                                bail!("pcre: range out of order in character class");
+                            }
+                            set.add_range(lo, hi);
+                            *prev = None;
+                            return Ok(());
+                        }
+                        None => {
+                            // `[a-\d]`: PCRE treats `-` literally here.
+                            set.add(lo);
+                            set.add(b'-');
+                            *prev = None;
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(p) = prev.replace(b) {
+            set.add(p);
+        }
+        Ok(())
+    }
+
+    /// Reads a range end byte; `None` if the next item is a class escape like `\d`.
+    fn range_end(&mut self) -> PResult<Option<u8>> {
+        let Some(c) = self.peek() else {
+            bail!("pcre: missing terminating ] for character class");
+        };
+        if c == b'[' && self.peek_at(1) == Some(b':') {
+            bail!("pcre: invalid range in character class");
+        }
+        self.i += 1;
+        if c != b'\\' {
+            return Ok(Some(c));
+        }
+        let Some(e) = self.peek() else {
+            bail!("pcre: \\ at end of pattern");
+        };
+        self.i += 1;
+        if e == b'b' {
+            return Ok(Some(0x08));
+        }
+        match self.common_escape(e)? {
+            Some(Esc::Byte(b)) => Ok(Some(b)),
+            Some(Esc::Set(_)) => bail!("pcre: invalid range in character class"),
+            Some(_) => bail!("pcre: invalid range end in character class"),
+            None => {
+                if e.is_ascii_digit() {
+                    self.i -= 1;
+                    let v = self.digits(8, 3);
+                    return Ok(Some(Self::byte_value(v)?));
+                }
+                bail!("pcre: unrecognized character follows \\ (`{}`)", e as char)
+            }
+        }
+    }
+}

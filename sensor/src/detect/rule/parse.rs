@@ -82,13 +82,12 @@ impl Rule {
 /// Reads the sid early so errors can carry it even when the rule fails.
 pub fn peek_sid(text: &str) -> Option<u32> {
     let open = text.find('(')?;
-    let body = text[open + 1..].trim_end().strip_suffix(')')?;
-    super::lexer::split_options(body)
-        .ok()?
-        .iter()
-        .find(|o| o.keyword == "sid")
-        .and_then(|o| o.value)
-        .and_then(|v| v.trim().parse().ok())
+    let rest = text[open + 1..].trim_end();
+    let body = rest.strip_suffix(')').unwrap_or(rest);
+    body.split(';')
+        .filter_map(|o| o.split_once(':'))
+        .find(|(k, _)| k.trim() == "sid")
+        .and_then(|(_, v)| v.trim().parse().ok())
 }
 
 /// Parses one complete rule (continuation lines already joined).

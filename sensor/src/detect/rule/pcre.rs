@@ -762,9 +762,9 @@ impl Tr<'_> {
                 }
                 _ => {
                     let start = self.out.len();
-                    self.atom(&f)?;
+                    let item = self.atom(&f)?;
                     last_atom = if self.out.len() > start {
-                        Some(start)
+                        Some(item.unwrap_or(start))
                     } else {
                         None
                     };
@@ -882,10 +882,11 @@ impl Tr<'_> {
         self.out.push(')');
     }
 
-    /// One item that is not a group, quantifier or alternation.
-    fn atom(&mut self, f: &Flags) -> PResult<()> {
+    /// One item that is not a group, quantifier or alternation. Returns where a following
+    /// quantifier's operand starts when that is not the start of the item (`\Q...\E`).
+    fn atom(&mut self, f: &Flags) -> PResult<Option<usize>> {
         let Some(c) = self.peek() else {
-            return Ok(());
+            return Ok(None);
         };
         self.i += 1;
         match c {
@@ -943,17 +944,17 @@ impl Tr<'_> {
                         for &b in init {
                             self.literal(b, f);
                         }
-                        // Group so a quantifier only takes the last byte.
-                        self.out.push_str("(?:");
+                        // A quantifier only takes the last byte.
+                        let at = self.out.len();
                         self.literal(last, f);
-                        self.out.push(')');
+                        return Ok(Some(at));
                     }
                 }
                 Esc::Nothing => {}
             },
             _ => self.literal(c, f),
         }
-        Ok(())
+        Ok(None)
     }
 
     /// `$` without `m`/`E`, and `\Z`: end of subject or before a final newline.

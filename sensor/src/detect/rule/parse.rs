@@ -391,7 +391,10 @@ impl Builder {
                     bail!("depth cannot be combined with distance/within on one content");
                 }
                 if (v as usize) < c.pattern.len() {
-                    bail!("depth {v} is smaller than the content length {}", c.pattern.len());
+                    bail!(
+                        "depth {v} is smaller than the content length {}",
+                        c.pattern.len()
+                    );
                 }
                 c.has_depth = true;
                 if let Some(key) = key {
@@ -437,7 +440,10 @@ impl Builder {
                         bail!("multiple withins on one content");
                     }
                     if v < 0 || (v as usize) < c.pattern.len() {
-                        bail!("within {v} is less than the content length {}", c.pattern.len());
+                        bail!(
+                            "within {v} is less than the content length {}",
+                            c.pattern.len()
+                        );
                     }
                     c.within = Some(v);
                 }
@@ -568,7 +574,9 @@ impl Builder {
                         bail!("http_host content with nocase (the buffer is already lowercase)");
                     }
                     if c.pattern.iter().any(u8::is_ascii_uppercase) {
-                        bail!("http_host content has uppercase characters; the buffer is lowercase");
+                        bail!(
+                            "http_host content has uppercase characters; the buffer is lowercase"
+                        );
                     }
                 }
                 c.moved_by_modifier = true;

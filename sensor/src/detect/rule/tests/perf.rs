@@ -32,7 +32,12 @@ fn loads_20000_generated_rules_quickly() {
     let t = Instant::now();
     let (rules, errors) = parse_rules(&text, Path::new("gen.rules"), &Vars::default());
     let elapsed = t.elapsed();
-    println!("loaded {} rules in {:?} ({} errors)", rules.len(), elapsed, errors.len());
+    println!(
+        "loaded {} rules in {:?} ({} errors)",
+        rules.len(),
+        elapsed,
+        errors.len()
+    );
     assert!(errors.is_empty(), "{:?}", errors.first());
     assert_eq!(rules.len(), 20_000);
     assert!(rules.iter().filter(|r| r.fast_pattern.is_some()).count() == 16_000);

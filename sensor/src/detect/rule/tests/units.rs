@@ -47,8 +47,16 @@ fn actions_and_inline_flag() {
         assert_eq!(r.header.action, Action::Alert);
         assert_eq!(r.header.inline_action, Some(ia));
     }
-    assert_eq!(rule("pass ip any any -> any any (sid:1;)").header.action, Action::Pass);
-    assert_eq!(rule("ALERT TCP any any -> any any (sid:1;)").header.protocol, Protocol::Tcp);
+    assert_eq!(
+        rule("pass ip any any -> any any (sid:1;)").header.action,
+        Action::Pass
+    );
+    assert_eq!(
+        rule("ALERT TCP any any -> any any (sid:1;)")
+            .header
+            .protocol,
+        Protocol::Tcp
+    );
     assert!(is_syntax(rule_err("log tcp any any -> any any (sid:1;)")));
 }
 
@@ -77,9 +85,16 @@ fn protocols() {
 
 #[test]
 fn directions() {
-    assert_eq!(rule("alert tcp any any <> any any (sid:1;)").header.direction, Direction::Both);
+    assert_eq!(
+        rule("alert tcp any any <> any any (sid:1;)")
+            .header
+            .direction,
+        Direction::Both
+    );
     assert!(is_syntax(rule_err("alert tcp any any <- any any (sid:1;)")));
-    assert!(is_syntax(rule_err("alert tcp any any -> any any extra (sid:1;)")));
+    assert!(is_syntax(rule_err(
+        "alert tcp any any -> any any extra (sid:1;)"
+    )));
 }
 
 #[test]
@@ -103,7 +118,11 @@ fn addresses() {
     let a = addr("![1.1.1.1,2.2.2.2]");
     assert!(!a.contains(ip("2.2.2.2")) && a.contains(ip("3.3.3.3")));
     let a = addr("[2001:db8::/32,!2001:db8::1]");
-    assert!(a.contains(ip("2001:db8::2")) && !a.contains(ip("2001:db8::1")) && !a.contains(ip("1.1.1.1")));
+    assert!(
+        a.contains(ip("2001:db8::2"))
+            && !a.contains(ip("2001:db8::1"))
+            && !a.contains(ip("1.1.1.1"))
+    );
     let a = addr("[1.1.1.1,[2.2.2.2,3.3.3.3]]");
     assert!(a.contains(ip("3.3.3.3")));
     assert!(addr("0.0.0.0/0").v4.is_full());
@@ -111,7 +130,14 @@ fn addresses() {
     // Normalized: sorted, merged.
     let a = addr("[10.0.0.2,10.0.0.1,10.0.0.3,192.168.0.0/16]");
     assert_eq!(a.v4.ranges().len(), 2);
-    for bad in ["!any", "[1.1.1.1,!1.1.1.1]", "[]", "1.1.1.1/33", "1.1.1", "$FOO"] {
+    for bad in [
+        "!any",
+        "[1.1.1.1,!1.1.1.1]",
+        "[]",
+        "1.1.1.1/33",
+        "1.1.1",
+        "$FOO",
+    ] {
         assert!(AddressSet::parse(bad, &Vars::default()).is_err(), "{bad}");
     }
 }
@@ -224,7 +250,10 @@ fn unsupported_keywords_are_named() {
 #[test]
 fn content_patterns() {
     let r = payload_rule(r#"content:"a|0d 0a|b|00|\"\;\\\:";"#);
-    assert_eq!(content_of(&r, Buffer::Payload, 0).pattern, b"a\r\nb\0\";\\:");
+    assert_eq!(
+        content_of(&r, Buffer::Payload, 0).pattern,
+        b"a\r\nb\0\";\\:"
+    );
     let r = payload_rule(r#"content:"|4142|";"#);
     assert_eq!(content_of(&r, Buffer::Payload, 0).pattern, b"AB");
     let r = payload_rule(r#"content: ! "abc";"#);
@@ -238,16 +267,27 @@ fn content_patterns() {
         r#"content:"|41 4G|";"#,
         r#"content:"|41";"#,
     ] {
-        assert!(is_syntax(rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)"))), "{bad}");
+        assert!(
+            is_syntax(rule_err(&format!(
+                "alert tcp any any -> any any ({bad} sid:1;)"
+            ))),
+            "{bad}"
+        );
     }
 }
 
 #[test]
 fn content_modifiers() {
-    let r = payload_rule(r#"content:"abc"; nocase; offset:2; depth:3; content:"d"; distance:-2; within:4; content:"e"; endswith; fast_pattern;"#);
+    let r = payload_rule(
+        r#"content:"abc"; nocase; offset:2; depth:3; content:"d"; distance:-2; within:4; content:"e"; endswith; fast_pattern;"#,
+    );
     let a = content_of(&r, Buffer::Payload, 0);
     assert!(a.nocase);
-    assert_eq!((a.offset, a.depth), (2, Some(5)), "depth is stored as offset + depth");
+    assert_eq!(
+        (a.offset, a.depth),
+        (2, Some(5)),
+        "depth is stored as offset + depth"
+    );
     let d = content_of(&r, Buffer::Payload, 1);
     assert_eq!((d.distance, d.within), (Some(-2), Some(4)));
     let e = content_of(&r, Buffer::Payload, 2);
@@ -292,10 +332,14 @@ fn content_modifiers() {
 
 #[test]
 fn sticky_buffers_and_legacy_modifiers() {
-    let r = rule(r#"alert http any any -> any any (http.uri; content:"a"; pkt_data; content:"b"; sid:1;)"#);
+    let r = rule(
+        r#"alert http any any -> any any (http.uri; content:"a"; pkt_data; content:"b"; sid:1;)"#,
+    );
     assert_eq!(content_of(&r, Buffer::HttpUri, 0).pattern, b"a");
     assert_eq!(content_of(&r, Buffer::Payload, 0).pattern, b"b");
-    let r = rule(r#"alert tcp any any -> any any (content:"x"; http_user_agent; content:"y"; http_uri; content:"z"; http_user_agent; distance:0; sid:1;)"#);
+    let r = rule(
+        r#"alert tcp any any -> any any (content:"x"; http_user_agent; content:"y"; http_uri; content:"z"; http_user_agent; distance:0; sid:1;)"#,
+    );
     assert_eq!(r.matchers(Buffer::HttpUserAgent).unwrap().len(), 2);
     assert_eq!(r.app_proto, Some(AppProto::Http));
     let r = rule(r#"alert tcp any any -> any any (uricontent:"abc"; nocase; sid:1;)"#);
@@ -329,7 +373,9 @@ fn sticky_buffers_and_legacy_modifiers() {
         ("ja3s.hash", Buffer::Ja3sHash),
         ("ja4.hash", Buffer::Ja4Hash),
     ] {
-        let r = rule(&format!("alert tcp any any -> any any ({kw}; content:\"x\"; sid:1;)"));
+        let r = rule(&format!(
+            "alert tcp any any -> any any ({kw}; content:\"x\"; sid:1;)"
+        ));
         assert!(r.matchers(buf).is_some(), "{kw}");
     }
     for (kw, buf) in [
@@ -346,7 +392,9 @@ fn sticky_buffers_and_legacy_modifiers() {
         ("http_stat_msg", Buffer::HttpStatMsg),
         ("http_server_body", Buffer::FileData),
     ] {
-        let r = rule(&format!("alert tcp any any -> any any (content:\"x\"; {kw}; sid:1;)"));
+        let r = rule(&format!(
+            "alert tcp any any -> any any (content:\"x\"; {kw}; sid:1;)"
+        ));
         assert!(r.matchers(buf).is_some(), "{kw}");
         assert!(r.matchers(Buffer::Payload).is_none(), "{kw}");
     }
@@ -364,7 +412,9 @@ fn sticky_buffers_and_legacy_modifiers() {
         let e = rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)"));
         assert!(is_syntax(e), "{bad}");
     }
-    assert!(is_syntax(rule_err(r#"alert tls any any -> any any (http.uri; content:"x"; sid:1;)"#)));
+    assert!(is_syntax(rule_err(
+        r#"alert tls any any -> any any (http.uri; content:"x"; sid:1;)"#
+    )));
 }
 
 // ---- pcre ----
@@ -372,15 +422,21 @@ fn sticky_buffers_and_legacy_modifiers() {
 #[test]
 fn pcre_forms() {
     let r = payload_rule(r#"pcre:"/a\/b/smi";"#);
-    let Matcher::Pcre(p) = &r.matchers(Buffer::Payload).unwrap()[0] else { panic!() };
+    let Matcher::Pcre(p) = &r.matchers(Buffer::Payload).unwrap()[0] else {
+        panic!()
+    };
     assert_eq!(p.pattern, "a\\/b");
     assert_eq!(p.modifiers, "smi");
     let r = payload_rule(r#"pcre:!"/b/";"#);
-    let Matcher::Pcre(p) = &r.matchers(Buffer::Payload).unwrap()[0] else { panic!() };
+    let Matcher::Pcre(p) = &r.matchers(Buffer::Payload).unwrap()[0] else {
+        panic!()
+    };
     assert!(p.negated);
     // Inside the quotes a `!` is skipped by Suricata's parse expression: not a negation.
     let r = payload_rule(r#"pcre:"!/b/";"#);
-    let Matcher::Pcre(p) = &r.matchers(Buffer::Payload).unwrap()[0] else { panic!() };
+    let Matcher::Pcre(p) = &r.matchers(Buffer::Payload).unwrap()[0] else {
+        panic!()
+    };
     assert!(!p.negated);
     let r = payload_rule("pcre:/b/i;");
     assert!(r.matchers(Buffer::Payload).is_some());
@@ -398,12 +454,21 @@ fn pcre_forms() {
         ("W", Buffer::HttpHost),
         ("Z", Buffer::HttpHostRaw),
     ] {
-        let r = rule(&format!("alert tcp any any -> any any (pcre:\"/x/{flag}\"; sid:1;)"));
+        let r = rule(&format!(
+            "alert tcp any any -> any any (pcre:\"/x/{flag}\"; sid:1;)"
+        ));
         assert!(r.matchers(buf).is_some(), "{flag}");
     }
     let r = rule(r#"alert http any any -> any any (content:"a"; http_uri; pcre:"/b/UR"; sid:1;)"#);
     assert_eq!(r.matchers(Buffer::HttpUri).unwrap().len(), 2);
-    for ok in ["pcre:\"/b/O\";", "pcre:\"/b/B\";", "http.uri; pcre:\"/abc/R\";", "pcre:\"/a/b/\";", "pcre:\"/a{,3}/\";", "pcre:\"/a/Wi\";"] {
+    for ok in [
+        "pcre:\"/b/O\";",
+        "pcre:\"/b/B\";",
+        "http.uri; pcre:\"/abc/R\";",
+        "pcre:\"/a/b/\";",
+        "pcre:\"/a{,3}/\";",
+        "pcre:\"/a/Wi\";",
+    ] {
         rule(&format!("alert http any any -> any any ({ok} sid:1;)"));
     }
     for bad in [
@@ -470,7 +535,10 @@ fn pcre_semantics() {
     assert_eq!(pcre_find("/a(?>bc|b)c/", b"abc"), None);
     assert_eq!(pcre_find("/a++a/", b"aaa"), None);
     assert_eq!(pcre_find("/\\Qa.b\\E+/", b"a.bbb"), Some((0, 5)));
-    assert_eq!(pcre_find("/\\101\\x41\\x{41}\\o{101}\\cA/", b"AAAA\x01"), Some((0, 5)));
+    assert_eq!(
+        pcre_find("/\\101\\x41\\x{41}\\o{101}\\cA/", b"AAAA\x01"),
+        Some((0, 5))
+    );
     // Anchored at the start position.
     let p = Pcre::parse("/b/A", 0).unwrap();
     assert_eq!(p.find(b"ab", 0), None);
@@ -488,17 +556,32 @@ fn pcre_semantics() {
 #[test]
 fn inspect_distance_within_depth_offset() {
     // Backtracking: the first "a" has no "b" right after it, the second does.
-    assert!(matches(r#"content:"a"; content:"b"; distance:0; within:1;"#, b"a a b") == false);
-    assert!(matches(r#"content:"a"; content:"b"; distance:0; within:1;"#, b"a ab"));
-    assert!(matches(r#"content:"a"; content:"b"; distance:1; within:1;"#, b"a a b"));
-    assert!(matches(r#"content:"one"; content:"two"; distance:1; within:3; content:"three"; distance:1; within:5;"#, b"one one two three"));
+    assert!(!matches(
+        r#"content:"a"; content:"b"; distance:0; within:1;"#,
+        b"a a b"
+    ));
+    assert!(matches(
+        r#"content:"a"; content:"b"; distance:0; within:1;"#,
+        b"a ab"
+    ));
+    assert!(matches(
+        r#"content:"a"; content:"b"; distance:1; within:1;"#,
+        b"a a b"
+    ));
+    assert!(matches(
+        r#"content:"one"; content:"two"; distance:1; within:3; content:"three"; distance:1; within:5;"#,
+        b"one one two three"
+    ));
     // depth counts from offset.
     assert!(matches(r#"content:"b"; offset:1; depth:1;"#, b"ab"));
     assert!(!matches(r#"content:"b"; offset:2; depth:1;"#, b"ab"));
     assert!(matches(r#"content:"cd"; offset:2; depth:2;"#, b"abcd"));
     assert!(!matches(r#"content:"cd"; depth:3;"#, b"abcd"));
     // Negative distance looks back.
-    assert!(matches(r#"content:"b"; content:"a"; distance:-2; within:1;"#, b"ab"));
+    assert!(matches(
+        r#"content:"b"; content:"a"; distance:-2; within:1;"#,
+        b"ab"
+    ));
     // A relative first content is relative to the buffer start.
     assert!(matches(r#"content:"b"; distance:1;"#, b"ab"));
     assert!(!matches(r#"content:"a"; distance:1;"#, b"ab"));
@@ -508,7 +591,10 @@ fn inspect_distance_within_depth_offset() {
     assert!(matches(r#"content:"bc"; endswith;"#, b"abcbc"));
     assert!(!matches(r#"content:"ab"; endswith;"#, b"abc"));
     // A relative endswith.
-    assert!(matches(r#"content:"a"; content:"c"; distance:0; endswith;"#, b"abcac"));
+    assert!(matches(
+        r#"content:"a"; content:"c"; distance:0; endswith;"#,
+        b"abcac"
+    ));
 }
 
 #[test]
@@ -516,10 +602,19 @@ fn inspect_negation_nocase_hex() {
     assert!(matches(r#"content:!"x";"#, b"abc"));
     assert!(!matches(r#"content:!"b";"#, b"abc"));
     // A negated relative content only checks its window.
-    assert!(matches(r#"content:"a"; content:!"b"; distance:0; within:1;"#, b"acb"));
-    assert!(!matches(r#"content:"a"; content:!"c"; distance:0; within:1;"#, b"acb"));
+    assert!(matches(
+        r#"content:"a"; content:!"b"; distance:0; within:1;"#,
+        b"acb"
+    ));
+    assert!(!matches(
+        r#"content:"a"; content:!"c"; distance:0; within:1;"#,
+        b"acb"
+    ));
     // ... and retries earlier contents (Suricata 7.0.10 does this for distance alone too).
-    assert!(matches(r#"content:"foo"; content:!"bar"; distance:1;"#, b"foo bar foo"));
+    assert!(matches(
+        r#"content:"foo"; content:!"bar"; distance:1;"#,
+        b"foo bar foo"
+    ));
     assert!(matches(r#"content:"ABC"; nocase;"#, b"xxabcxx"));
     assert!(!matches(r#"content:"ABC";"#, b"xxabcxx"));
     assert!(matches(r#"content:"|00 ff|A|0d0a|";"#, b"\x00\xffA\r\n"));
@@ -528,10 +623,19 @@ fn inspect_negation_nocase_hex() {
 
 #[test]
 fn inspect_pcre_relative() {
-    assert!(matches(r#"content:"hello"; pcre:"/^ world/R";"#, b"hello world"));
-    assert!(!matches(r#"content:"hello"; pcre:"/^world/R";"#, b"hello world"));
+    assert!(matches(
+        r#"content:"hello"; pcre:"/^ world/R";"#,
+        b"hello world"
+    ));
+    assert!(!matches(
+        r#"content:"hello"; pcre:"/^world/R";"#,
+        b"hello world"
+    ));
     // pcre retries from one byte after its previous match start.
-    assert!(matches(r#"pcre:"/a/"; content:"b"; distance:0; within:1;"#, b"a ab"));
+    assert!(matches(
+        r#"pcre:"/a/"; content:"b"; distance:0; within:1;"#,
+        b"a ab"
+    ));
     assert!(matches(r#"content:"ab"; pcre:"/c/R";"#, b"xabc"));
     assert!(matches(r#"pcre:!"/zzz/";"#, b"abc"));
 }
@@ -540,7 +644,9 @@ fn inspect_pcre_relative() {
 fn inspect_recursion_is_bounded() {
     // Many candidate positions, each failing late: must stop at the limit.
     let buf = vec![b'a'; 20_000];
-    let r = payload_rule(r#"content:"a"; content:"a"; distance:0; within:1; content:"b"; distance:0; within:1;"#);
+    let r = payload_rule(
+        r#"content:"a"; content:"a"; distance:0; within:1; content:"b"; distance:0; within:1;"#,
+    );
     let list = r.matchers(Buffer::Payload).unwrap();
     assert!(!inspect(&buf, list));
     assert!(!inspect_with_limit(&buf[..200], list, 0));
@@ -563,7 +669,9 @@ fn numeric_forms() {
     assert!(cmp("1-5").matches(4));
     assert!(cmp("1 <> 5").matches(3));
     assert!(cmp("1kb").matches(1024));
-    for bad in ["1<>2", "!1-5", "0x10", ">65535", "<0", "5<>1", "-5", "5-", "abc"] {
+    for bad in [
+        "1<>2", "!1-5", "0x10", ">65535", "<0", "5<>1", "-5", "5-", "abc",
+    ] {
         assert!(NumCmp::parse(bad, u16::MAX as u64).is_err(), "{bad}");
     }
     let r = rule("alert tcp any any -> any any (dsize:>65000; sid:1;)");
@@ -571,7 +679,9 @@ fn numeric_forms() {
     let r = rule("alert icmp any any -> any any (itype:7<>20; icode:>2; sid:1;)");
     assert!(r.itype.unwrap().matches(8) && !r.itype.unwrap().matches(20));
     assert!(r.icode.unwrap().matches(3));
-    assert!(is_syntax(rule_err("alert icmp any any -> any any (itype:256; sid:1;)")));
+    assert!(is_syntax(rule_err(
+        "alert icmp any any -> any any (itype:256; sid:1;)"
+    )));
     let r = rule("alert ip any any -> any any (ttl:3-5; sid:1;)");
     assert!(r.ttl.unwrap().matches(4));
     let r = rule("alert http any any -> any any (urilen:<5,raw; sid:1;)");
@@ -595,11 +705,17 @@ fn ip_proto_forms() {
         (">6", 6, false),
         ("ipv6-icmp", 58, true),
     ] {
-        let r = rule(&format!("alert ip any any -> any any (ip_proto:{s}; sid:1;)"));
+        let r = rule(&format!(
+            "alert ip any any -> any any (ip_proto:{s}; sid:1;)"
+        ));
         assert_eq!(r.ip_proto.unwrap().matches(v), want, "{s}");
     }
-    assert!(is_syntax(rule_err("alert tcp any any -> any any (ip_proto:6; sid:1;)")));
-    assert!(is_syntax(rule_err("alert ip any any -> any any (ip_proto:256; sid:1;)")));
+    assert!(is_syntax(rule_err(
+        "alert tcp any any -> any any (ip_proto:6; sid:1;)"
+    )));
+    assert!(is_syntax(rule_err(
+        "alert ip any any -> any any (ip_proto:256; sid:1;)"
+    )));
 }
 
 #[test]
@@ -632,14 +748,62 @@ fn flow_forms() {
     assert_eq!(fl.state, Some(FlowState::Established));
     assert_eq!(fl.direction, Some(FlowDirection::ToClient));
     for (s, f) in [
-        ("established", Flow { state: Some(FlowState::Established), ..Flow::default() }),
-        ("not_established", Flow { state: Some(FlowState::NotEstablished), ..Flow::default() }),
-        ("stateless", Flow { state: Some(FlowState::Stateless), ..Flow::default() }),
-        ("to_server", Flow { direction: Some(FlowDirection::ToServer), ..Flow::default() }),
-        ("from_client", Flow { direction: Some(FlowDirection::ToServer), ..Flow::default() }),
-        ("to_client", Flow { direction: Some(FlowDirection::ToClient), ..Flow::default() }),
-        ("only_stream", Flow { stream: Some(StreamMode::OnlyStream), ..Flow::default() }),
-        ("no_stream", Flow { stream: Some(StreamMode::NoStream), ..Flow::default() }),
+        (
+            "established",
+            Flow {
+                state: Some(FlowState::Established),
+                ..Flow::default()
+            },
+        ),
+        (
+            "not_established",
+            Flow {
+                state: Some(FlowState::NotEstablished),
+                ..Flow::default()
+            },
+        ),
+        (
+            "stateless",
+            Flow {
+                state: Some(FlowState::Stateless),
+                ..Flow::default()
+            },
+        ),
+        (
+            "to_server",
+            Flow {
+                direction: Some(FlowDirection::ToServer),
+                ..Flow::default()
+            },
+        ),
+        (
+            "from_client",
+            Flow {
+                direction: Some(FlowDirection::ToServer),
+                ..Flow::default()
+            },
+        ),
+        (
+            "to_client",
+            Flow {
+                direction: Some(FlowDirection::ToClient),
+                ..Flow::default()
+            },
+        ),
+        (
+            "only_stream",
+            Flow {
+                stream: Some(StreamMode::OnlyStream),
+                ..Flow::default()
+            },
+        ),
+        (
+            "no_stream",
+            Flow {
+                stream: Some(StreamMode::NoStream),
+                ..Flow::default()
+            },
+        ),
     ] {
         assert_eq!(Flow::parse(s).unwrap(), f, "{s}");
     }
@@ -650,7 +814,12 @@ fn flow_forms() {
         "flow:only_stream,no_stream;",
         "flow:foo;",
     ] {
-        assert!(is_syntax(rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)"))), "{bad}");
+        assert!(
+            is_syntax(rule_err(&format!(
+                "alert tcp any any -> any any ({bad} sid:1;)"
+            ))),
+            "{bad}"
+        );
     }
 }
 
@@ -658,12 +827,17 @@ fn flow_forms() {
 fn threshold_forms() {
     let r = rule("alert tcp any any -> any any (threshold: type limit, track by_src, count 1, seconds 60; sid:1;)");
     let t = r.threshold.unwrap();
-    assert_eq!((t.kind, t.track, t.count, t.seconds), (Some(ThresholdType::Limit), Track::BySrc, 1, 60));
+    assert_eq!(
+        (t.kind, t.track, t.count, t.seconds),
+        (Some(ThresholdType::Limit), Track::BySrc, 1, 60)
+    );
     let r = rule("alert tcp any any -> any any (threshold:type both,track by_both,count 1,seconds 60; sid:1;)");
     assert_eq!(r.threshold.unwrap().track, Track::ByBoth);
     let r = rule("alert ip any any -> 8.8.8.8 any (threshold: type limit, track by_rule, count 5, seconds 300; sid:1;)");
     assert_eq!(r.threshold.unwrap().track, Track::ByRule);
-    let r = rule("alert tcp any any -> any any (detection_filter:track by_dst, count 5, seconds 60; sid:1;)");
+    let r = rule(
+        "alert tcp any any -> any any (detection_filter:track by_dst, count 5, seconds 60; sid:1;)",
+    );
     let d = r.detection_filter.unwrap();
     assert_eq!((d.kind, d.track, d.count), (None, Track::ByDst, 5));
     for bad in [
@@ -679,14 +853,40 @@ fn threshold_forms() {
 #[test]
 fn flowbits_forms() {
     let r = rule("alert tcp any any -> any any (flowbits:isset,a|b; flowbits:set,c&d; flowbits:noalert; sid:1;)");
-    assert_eq!(r.flowbits[0], Flowbit { cmd: FlowbitCmd::IsSet, names: vec!["a".into(), "b".into()], any: true });
-    assert_eq!(r.flowbits[1], Flowbit { cmd: FlowbitCmd::Set, names: vec!["c".into(), "d".into()], any: false });
+    assert_eq!(
+        r.flowbits[0],
+        Flowbit {
+            cmd: FlowbitCmd::IsSet,
+            names: vec!["a".into(), "b".into()],
+            any: true
+        }
+    );
+    assert_eq!(
+        r.flowbits[1],
+        Flowbit {
+            cmd: FlowbitCmd::Set,
+            names: vec!["c".into(), "d".into()],
+            any: false
+        }
+    );
     assert!(r.noalert);
     for cmd in ["isnotset,x", "unset,x", "toggle,x", "isset,a&b"] {
-        rule(&format!("alert tcp any any -> any any (flowbits:{cmd}; sid:1;)"));
+        rule(&format!(
+            "alert tcp any any -> any any (flowbits:{cmd}; sid:1;)"
+        ));
     }
-    for bad in ["flowbits:noalert,x;", "flowbits:isset;", "flowbits:set,a b;", "flowbits:foo,x;"] {
-        assert!(is_syntax(rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)"))), "{bad}");
+    for bad in [
+        "flowbits:noalert,x;",
+        "flowbits:isset;",
+        "flowbits:set,a b;",
+        "flowbits:foo,x;",
+    ] {
+        assert!(
+            is_syntax(rule_err(&format!(
+                "alert tcp any any -> any any ({bad} sid:1;)"
+            ))),
+            "{bad}"
+        );
     }
 }
 
@@ -695,21 +895,33 @@ fn dataset_forms() {
     let r = rule("alert dns any any -> any any (dns.query; dataset:isset,ds1,type string,load ds1.lst; sid:1;)");
     let d = &r.datasets[0];
     assert_eq!(d.buffer, Buffer::DnsQuery);
-    assert_eq!((d.dataset.cmd, d.dataset.kind), (DatasetCmd::IsSet, DatasetType::String));
+    assert_eq!(
+        (d.dataset.cmd, d.dataset.kind),
+        (DatasetCmd::IsSet, DatasetType::String)
+    );
     assert_eq!(d.dataset.load.as_deref(), Some("ds1.lst"));
-    let r = rule("alert dns any any -> any any (dns.query; dataset:set,ds3,type md5,state ds3.lst; sid:1;)");
+    let r = rule(
+        "alert dns any any -> any any (dns.query; dataset:set,ds3,type md5,state ds3.lst; sid:1;)",
+    );
     assert_eq!(r.datasets[0].dataset.state.as_deref(), Some("ds3.lst"));
     let r = rule("alert dns any any -> any any (dns.query; dataset:isnotset,ds4,type sha256,save ds4.lst,memcap 10mb,hashsize 1024; sid:1;)");
     assert_eq!(r.datasets[0].dataset.save.as_deref(), Some("ds4.lst"));
     for t in ["ipv4", "ipv6", "ip"] {
-        rule(&format!("alert dns any any -> any any (dns.query; dataset:unset,d,type {t}; sid:1;)"));
+        rule(&format!(
+            "alert dns any any -> any any (dns.query; dataset:unset,d,type {t}; sid:1;)"
+        ));
     }
     for bad in [
         "dataset:isset,ds1,type string;",
         "dns.query; dataset:isset,ds2;",
         "dns.query; dataset:isset,ds8,type foo;",
     ] {
-        assert!(is_syntax(rule_err(&format!("alert dns any any -> any any ({bad} sid:1;)"))), "{bad}");
+        assert!(
+            is_syntax(rule_err(&format!(
+                "alert dns any any -> any any ({bad} sid:1;)"
+            ))),
+            "{bad}"
+        );
     }
 }
 
@@ -718,15 +930,28 @@ fn dataset_forms() {
 #[test]
 fn fast_pattern_choice() {
     let fp = |r: &str| rule(r).fast_pattern.unwrap();
-    let f = fp(r#"alert http any any -> any any (content:"GET"; http_method; content:"verylongpayloadcontent"; sid:1;)"#);
-    assert_eq!((f.buffer, f.pattern.as_slice()), (Buffer::Payload, &b"verylongpayloadcontent"[..]));
-    let f = fp(r#"alert http any any -> any any (content:"/a"; http_uri; content:"verylongpayloadcontent"; sid:1;)"#);
+    let f = fp(
+        r#"alert http any any -> any any (content:"GET"; http_method; content:"verylongpayloadcontent"; sid:1;)"#,
+    );
+    assert_eq!(
+        (f.buffer, f.pattern.as_slice()),
+        (Buffer::Payload, &b"verylongpayloadcontent"[..])
+    );
+    let f = fp(
+        r#"alert http any any -> any any (content:"/a"; http_uri; content:"verylongpayloadcontent"; sid:1;)"#,
+    );
     assert_eq!(f.buffer, Buffer::HttpUri);
-    let f = fp(r#"alert http any any -> any any (content:"200"; http_stat_code; content:"verylongpayloadcontent"; sid:1;)"#);
+    let f = fp(
+        r#"alert http any any -> any any (content:"200"; http_stat_code; content:"verylongpayloadcontent"; sid:1;)"#,
+    );
     assert_eq!(f.buffer, Buffer::Payload);
-    let f = fp(r#"alert http any any -> any any (content:"OK"; http_stat_msg; content:"verylongpayloadcontent"; sid:1;)"#);
+    let f = fp(
+        r#"alert http any any -> any any (content:"OK"; http_stat_msg; content:"verylongpayloadcontent"; sid:1;)"#,
+    );
     assert_eq!(f.buffer, Buffer::HttpStatMsg);
-    let f = fp(r#"alert dns any any -> any any (dns.query; content:"x"; pkt_data; content:"verylongpayloadcontent"; sid:1;)"#);
+    let f = fp(
+        r#"alert dns any any -> any any (dns.query; content:"x"; pkt_data; content:"verylongpayloadcontent"; sid:1;)"#,
+    );
     assert_eq!(f.buffer, Buffer::DnsQuery);
     let f = fp(r#"alert tcp any any -> any any (content:"aaaa"; content:"abcd"; sid:1;)"#);
     assert_eq!(f.pattern, b"abcd");
@@ -736,15 +961,25 @@ fn fast_pattern_choice() {
     assert_eq!(f.pattern, b"ab");
     let f = fp(r#"alert tcp any any -> any any (content:!"abcdefg"; content:!"ab"; sid:1;)"#);
     assert!(f.negated && f.pattern == b"abcdefg");
-    let f = fp(r#"alert http any any -> any any (content:"GET"; http_method; content:"x"; http_uri; sid:1;)"#);
+    let f = fp(
+        r#"alert http any any -> any any (content:"GET"; http_method; content:"x"; http_uri; sid:1;)"#,
+    );
     assert_eq!(f.buffer, Buffer::HttpUri);
-    let f = fp(r#"alert http any any -> any any (content:"GETTTTTTT"; http_method; content:"Mozilla"; http_user_agent; content:"xx"; http_header; sid:1;)"#);
-    assert_eq!((f.buffer, f.pattern.as_slice()), (Buffer::HttpUserAgent, &b"Mozilla"[..]));
-    let f = fp(r#"alert tcp any any -> any any (content:"short"; content:"x"; fast_pattern; sid:1;)"#);
+    let f = fp(
+        r#"alert http any any -> any any (content:"GETTTTTTT"; http_method; content:"Mozilla"; http_user_agent; content:"xx"; http_header; sid:1;)"#,
+    );
+    assert_eq!(
+        (f.buffer, f.pattern.as_slice()),
+        (Buffer::HttpUserAgent, &b"Mozilla"[..])
+    );
+    let f =
+        fp(r#"alert tcp any any -> any any (content:"short"; content:"x"; fast_pattern; sid:1;)"#);
     assert!(f.explicit && f.pattern == b"x");
     let f = fp(r#"alert tcp any any -> any any (content:"ABC"; nocase; sid:1;)"#);
     assert!(f.nocase);
-    assert!(rule("alert tcp any any -> any any (pcre:\"/x/\"; sid:1;)").fast_pattern.is_none());
+    assert!(rule("alert tcp any any -> any any (pcre:\"/x/\"; sid:1;)")
+        .fast_pattern
+        .is_none());
     assert_eq!(pattern_strength(b"abcd"), 12);
     assert_eq!(pattern_strength(b"aaaa"), 6);
     assert_eq!(pattern_strength(b"\x00\x02"), 10);
@@ -800,9 +1035,18 @@ fn loader_lines_comments_continuations() {
     let errs: Vec<(usize, Option<u32>, &ErrorKind)> =
         errors.iter().map(|e| (e.line, e.sid, &e.kind)).collect();
     assert_eq!(errs[0], (9, Some(3), &ErrorKind::unsupported("isdataat")));
-    assert!(matches!(errs[1], (10, Some(4), ErrorKind::DuplicateSid { kept_rev: 3, .. })));
-    assert!(matches!(errs[2], (12, Some(4), ErrorKind::DuplicateSid { kept_rev: 3, .. })));
-    assert!(matches!(errs[3], (14, Some(5), ErrorKind::DuplicateSid { kept_rev: 2, .. })));
+    assert!(matches!(
+        errs[1],
+        (10, Some(4), ErrorKind::DuplicateSid { kept_rev: 3, .. })
+    ));
+    assert!(matches!(
+        errs[2],
+        (12, Some(4), ErrorKind::DuplicateSid { kept_rev: 3, .. })
+    ));
+    assert!(matches!(
+        errs[3],
+        (14, Some(5), ErrorKind::DuplicateSid { kept_rev: 2, .. })
+    ));
     assert!(matches!(errs[4], (15, Some(6), ErrorKind::Syntax { .. })));
     assert_eq!(errors.len(), 5);
     assert_eq!(errors[0].file, Path::new("x.rules"));
@@ -816,12 +1060,17 @@ fn classification_config() {
     let c = Classifications::builtin();
     assert!(c.len() >= 40);
     assert_eq!(c.priority("trojan-activity"), Some(1));
-    assert_eq!(c.description("bad-unknown"), Some("Potentially Bad Traffic"));
+    assert_eq!(
+        c.description("bad-unknown"),
+        Some("Potentially Bad Traffic")
+    );
     assert_eq!(c.priority("not-suspicious"), Some(3));
     assert_eq!(c.rule_priority(Some("trojan-activity"), Some(3)), 3);
     assert_eq!(c.rule_priority(Some("trojan-activity"), None), 1);
     assert_eq!(c.rule_priority(None, None), 3);
-    let c = Classifications::parse("# x\nconfig classification: foo,Foo Things, 2\nconfig classification: bad\n");
+    let c = Classifications::parse(
+        "# x\nconfig classification: foo,Foo Things, 2\nconfig classification: bad\n",
+    );
     assert_eq!(c.len(), 1);
     assert_eq!(c.get("FOO").unwrap().priority, 2);
 }

@@ -38,7 +38,7 @@ pub struct Content {
     /// Index of the `content` option in the rule (0-based over all options).
     pub position: usize,
     // Prepared at load so inspection does not allocate.
-    finder: Finder<'static>,
+    finder: Box<Finder<'static>>,
     /// For `nocase`: the pattern lowercased.
     lower: Vec<u8>,
     // Set while building: which modifiers were given explicitly (duplicate detection).
@@ -71,7 +71,7 @@ impl PartialEq for Content {
 impl Content {
     /// A content with no modifiers.
     pub fn new(pattern: Vec<u8>, negated: bool, position: usize) -> Self {
-        let finder = Finder::new(&pattern).into_owned();
+        let finder = Box::new(Finder::new(&pattern).into_owned());
         let lower = pattern.to_ascii_lowercase();
         Content {
             pattern,

@@ -658,7 +658,7 @@ fn parse_ip_atom(s: &str) -> PResult<AddressSet> {
                     }
                 }
             };
-            let host = if bits == 0 { u32::MAX } else { u32::MAX >> bits };
+            let host = u32::MAX.checked_shr(bits).unwrap_or(0);
             let lo = u32::from(a) & !host;
             set.v4 = RangeSet::from_ranges(vec![(lo, lo | host)]);
         }
@@ -670,11 +670,7 @@ fn parse_ip_atom(s: &str) -> PResult<AddressSet> {
                     _ => bail!("invalid IPv6 prefix in `{s}`"),
                 },
             };
-            let host = if bits == 0 {
-                u128::MAX
-            } else {
-                u128::MAX >> bits
-            };
+            let host = u128::MAX.checked_shr(bits).unwrap_or(0);
             let lo = u128::from(a) & !host;
             set.v6 = RangeSet::from_ranges(vec![(lo, lo | host)]);
         }

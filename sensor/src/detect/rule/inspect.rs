@@ -62,7 +62,14 @@ pub fn inspect_with_limit(buf: &[u8], list: &[Matcher], limit: u32) -> bool {
     step(buf, list, 0, 0, &mut count, limit) == Res::Match
 }
 
-fn step(buf: &[u8], list: &[Matcher], idx: usize, buffer_offset: u32, count: &mut u32, limit: u32) -> Res {
+fn step(
+    buf: &[u8],
+    list: &[Matcher],
+    idx: usize,
+    buffer_offset: u32,
+    count: &mut u32,
+    limit: u32,
+) -> Res {
     *count = count.saturating_add(1);
     if limit != 0 && *count == limit {
         return Res::Discontinue;
@@ -72,13 +79,23 @@ fn step(buf: &[u8], list: &[Matcher], idx: usize, buffer_offset: u32, count: &mu
     };
     let is_last = idx + 1 == list.len();
     match m {
-        Matcher::Content(cd) => content_step(buf, list, idx, cd, is_last, buffer_offset, count, limit),
+        Matcher::Content(cd) => {
+            content_step(buf, list, idx, cd, is_last, buffer_offset, count, limit)
+        }
         Matcher::Pcre(pe) => pcre_step(buf, list, idx, pe, is_last, buffer_offset, count, limit),
     }
 }
 
 /// Continues with the next matcher after a (possibly negated) match.
-fn matched(buf: &[u8], list: &[Matcher], idx: usize, is_last: bool, off: u32, count: &mut u32, limit: u32) -> Res {
+fn matched(
+    buf: &[u8],
+    list: &[Matcher],
+    idx: usize,
+    is_last: bool,
+    off: u32,
+    count: &mut u32,
+    limit: u32,
+) -> Res {
     if is_last {
         return Res::Match;
     }
@@ -151,9 +168,7 @@ fn content_step(
         }
         let sbuffer = &buf[offset as usize..depth as usize];
         let sbuffer_len = depth - offset;
-        let found = if cd.endswith && depth < buffer_len {
-            None
-        } else if content_len > sbuffer_len {
+        let found = if (cd.endswith && depth < buffer_len) || content_len > sbuffer_len {
             None
         } else {
             cd.find(sbuffer).map(|p| offset + p as u32)
@@ -200,7 +215,12 @@ fn content_step(
 
 /// Suricata's `DETECT_CONTENT_IS_SINGLE`: not relative in either direction, no window.
 fn is_single(cd: &Content) -> bool {
-    !(cd.is_relative() || cd.within_next || cd.distance_next || cd.depth.is_some() || cd.offset != 0 || cd.has_offset)
+    !(cd.is_relative()
+        || cd.within_next
+        || cd.distance_next
+        || cd.depth.is_some()
+        || cd.offset != 0
+        || cd.has_offset)
 }
 
 #[allow(clippy::too_many_arguments)]

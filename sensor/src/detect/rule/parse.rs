@@ -82,13 +82,12 @@ impl Rule {
 /// Reads the sid early so errors can carry it even when the rule fails.
 pub fn peek_sid(text: &str) -> Option<u32> {
     let open = text.find('(')?;
-    let body = text[open + 1..].trim_end().strip_suffix(')')?;
-    super::lexer::split_options(body)
-        .ok()?
-        .iter()
-        .find(|o| o.keyword == "sid")
-        .and_then(|o| o.value)
-        .and_then(|v| v.trim().parse().ok())
+    let rest = text[open + 1..].trim_end();
+    let body = rest.strip_suffix(')').unwrap_or(rest);
+    body.split(';')
+        .filter_map(|o| o.split_once(':'))
+        .find(|(k, _)| k.trim() == "sid")
+        .and_then(|(_, v)| v.trim().parse().ok())
 }
 
 /// Parses one complete rule (continuation lines already joined).
@@ -392,7 +391,10 @@ impl Builder {
                     bail!("depth cannot be combined with distance/within on one content");
                 }
                 if (v as usize) < c.pattern.len() {
-                    bail!("depth {v} is smaller than the content length {}", c.pattern.len());
+                    bail!(
+                        "depth {v} is smaller than the content length {}",
+                        c.pattern.len()
+                    );
                 }
                 c.has_depth = true;
                 if let Some(key) = key {
@@ -438,7 +440,10 @@ impl Builder {
                         bail!("multiple withins on one content");
                     }
                     if v < 0 || (v as usize) < c.pattern.len() {
-                        bail!("within {v} is less than the content length {}", c.pattern.len());
+                        bail!(
+                            "within {v} is less than the content length {}",
+                            c.pattern.len()
+                        );
                     }
                     c.within = Some(v);
                 }
@@ -569,7 +574,9 @@ impl Builder {
                         bail!("http_host content with nocase (the buffer is already lowercase)");
                     }
                     if c.pattern.iter().any(u8::is_ascii_uppercase) {
-                        bail!("http_host content has uppercase characters; the buffer is lowercase");
+                        bail!(
+                            "http_host content has uppercase characters; the buffer is lowercase"
+                        );
                     }
                 }
                 c.moved_by_modifier = true;

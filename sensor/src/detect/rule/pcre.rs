@@ -181,7 +181,16 @@ impl Pcre {
                 other => bail!("unknown pcre modifier `{other}`"),
             };
             if let Some(b) = buf {
-                if rawbytes && !matches!(b, PcreBufferFlag::RawHeader | PcreBufferFlag::RequestBody | PcreBufferFlag::FileData | PcreBufferFlag::StatCode | PcreBufferFlag::StatMsg) {
+                if rawbytes
+                    && !matches!(
+                        b,
+                        PcreBufferFlag::RawHeader
+                            | PcreBufferFlag::RequestBody
+                            | PcreBufferFlag::FileData
+                            | PcreBufferFlag::StatCode
+                            | PcreBufferFlag::StatMsg
+                    )
+                {
                     bail!("pcre modifier `{c}` inconsistent with `B`");
                 }
                 if buffer_flag.is_some() {
@@ -190,7 +199,10 @@ impl Pcre {
                 buffer_flag = Some(b);
             }
         }
-        if buffer_flag == Some(PcreBufferFlag::Host) && !o.caseless && has_upper_outside_escapes(pattern) {
+        if buffer_flag == Some(PcreBufferFlag::Host)
+            && !o.caseless
+            && has_upper_outside_escapes(pattern)
+        {
             bail!("pcre with `W` (http.host) has an uppercase character; the buffer is lowercase");
         }
         let engine = compile(pattern, o)?;
@@ -216,15 +228,19 @@ impl Pcre {
             return None;
         }
         let fast = |re: &meta::Regex| {
-            let input = Input::new(subject).range(start..).anchored(if self.anchored {
-                Anchored::Yes
-            } else {
-                Anchored::No
-            });
+            let input = Input::new(subject)
+                .range(start..)
+                .anchored(if self.anchored {
+                    Anchored::Yes
+                } else {
+                    Anchored::No
+                });
             re.search(&input).map(|m| (m.start(), m.end()))
         };
         let fancy = |re: &fancy_regex::Regex| {
-            let input = RegexInput::new(subject).from_pos(start).anchored(self.anchored);
+            let input = RegexInput::new(subject)
+                .from_pos(start)
+                .anchored(self.anchored);
             re.find_input(input)
                 .ok()
                 .flatten()
@@ -265,9 +281,8 @@ fn split_slashes(v: &str) -> PResult<(&str, &str)> {
             return false;
         }
         // The expression must not end with a backslash unless that one is escaped.
-        let ends_lone_backslash = i > body_start
-            && b[i - 1] == b'\\'
-            && !(i >= body_start + 2 && b[i - 2] == b'\\');
+        let ends_lone_backslash =
+            i > body_start && b[i - 1] == b'\\' && !(i >= body_start + 2 && b[i - 2] == b'\\');
         !ends_lone_backslash
     });
     let Some(last) = last else {
@@ -525,7 +540,11 @@ enum Esc {
     Byte(u8),
     Set(ByteSet),
     /// Already-translated text (assertions, back-references, `\R`).
-    Raw { text: String, fancy: bool, eol: bool },
+    Raw {
+        text: String,
+        fancy: bool,
+        eol: bool,
+    },
     /// `\Q`: literal text follows until `\E`.
     QuoteStart,
     /// `\E` outside `\Q`: nothing.
@@ -648,7 +667,9 @@ fn count_groups(p: &[u8]) -> (usize, usize) {
                 let rest = &p[i + 1..];
                 if rest.first() != Some(&b'?') && rest.first() != Some(&b'*') {
                     total += 1;
-                } else if rest.starts_with(b"?<") && !rest.starts_with(b"?<=") && !rest.starts_with(b"?<!")
+                } else if rest.starts_with(b"?<")
+                    && !rest.starts_with(b"?<=")
+                    && !rest.starts_with(b"?<!")
                     || rest.starts_with(b"?P<")
                     || rest.starts_with(b"?'")
                 {
@@ -762,9 +783,9 @@ impl Tr<'_> {
                 }
                 _ => {
                     let start = self.out.len();
-                    self.atom(&f)?;
+                    let item = self.atom(&f)?;
                     last_atom = if self.out.len() > start {
-                        Some(start)
+                        Some(item.unwrap_or(start))
                     } else {
                         None
                     };
@@ -842,7 +863,7 @@ impl Tr<'_> {
         let n = num(a)?;
         let q = match b {
             None => format!("{{{n}}}"),
-            Some(b) if b.is_empty() => format!("{{{n},}}"),
+            Some([]) => format!("{{{n},}}"),
             Some(b) => {
                 let m = num(b)?;
                 if m < n {
@@ -882,10 +903,11 @@ impl Tr<'_> {
         self.out.push(')');
     }
 
-    /// One item that is not a group, quantifier or alternation.
-    fn atom(&mut self, f: &Flags) -> PResult<()> {
+    /// One item that is not a group, quantifier or alternation. Returns where a following
+    /// quantifier's operand starts when that is not the start of the item (`\Q...\E`).
+    fn atom(&mut self, f: &Flags) -> PResult<Option<usize>> {
         let Some(c) = self.peek() else {
-            return Ok(());
+            return Ok(None);
         };
         self.i += 1;
         match c {
@@ -943,17 +965,17 @@ impl Tr<'_> {
                         for &b in init {
                             self.literal(b, f);
                         }
-                        // Group so a quantifier only takes the last byte.
-                        self.out.push_str("(?:");
+                        // A quantifier only takes the last byte.
+                        let at = self.out.len();
                         self.literal(last, f);
-                        self.out.push(')');
+                        return Ok(Some(at));
                     }
                 }
                 Esc::Nothing => {}
             },
             _ => self.literal(c, f),
         }
-        Ok(())
+        Ok(None)
     }
 
     /// `$` without `m`/`E`, and `\Z`: end of subject or before a final newline.
@@ -1037,9 +1059,10 @@ impl Tr<'_> {
             return Err(ErrorKind::unsupported("pcre conditional group (?("));
         } else if kind.starts_with(b"C") {
             return Err(ErrorKind::unsupported("pcre callout (?C"));
-        } else if kind.first().is_some_and(|b| {
-            b.is_ascii_digit() || matches!(b, b'R' | b'+' | b'&')
-        }) || kind.starts_with(b"P>")
+        } else if kind
+            .first()
+            .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'R' | b'+' | b'&'))
+            || kind.starts_with(b"P>")
             || (kind.starts_with(b"-") && kind.get(1).is_some_and(u8::is_ascii_digit))
         {
             return Err(ErrorKind::unsupported("pcre recursion or subroutine call"));
@@ -1179,7 +1202,9 @@ impl Tr<'_> {
             b'p' | b'P' => return Err(ErrorKind::unsupported("pcre \\p / \\P property")),
             b'X' => return Err(ErrorKind::unsupported("pcre \\X")),
             b'C' => return Err(ErrorKind::unsupported("pcre \\C")),
-            b'L' | b'l' | b'U' | b'u' => bail!("pcre: PCRE does not support \\L, \\l, \\N{{name}}, \\U, or \\u"),
+            b'L' | b'l' | b'U' | b'u' => {
+                bail!("pcre: PCRE does not support \\L, \\l, \\N{{name}}, \\U, or \\u")
+            }
             c if c.is_ascii_alphanumeric() => return Ok(None),
             c => Esc::Byte(c),
         }))
@@ -1256,7 +1281,10 @@ impl Tr<'_> {
                 self.i += e + 1;
                 self.backref_name(&name, f)
             }
-            other => bail!("pcre: unrecognized character follows \\ (`{}`)", other as char),
+            other => bail!(
+                "pcre: unrecognized character follows \\ (`{}`)",
+                other as char
+            ),
         })
     }
 
@@ -1416,10 +1444,7 @@ impl Tr<'_> {
                                 }
                                 Esc::Byte(Self::byte_value(v)?)
                             } else {
-                                bail!(
-                                    "pcre: unrecognized character follows \\ (`{}`)",
-                                    e as char
-                                );
+                                bail!("pcre: unrecognized character follows \\ (`{}`)", e as char);
                             }
                         }
                     },

@@ -38,5 +38,10 @@ fn inspect_agrees_with_suricata() {
         }
     }
     println!("differential: {checked} checked, {skipped} skipped (unsupported keyword)");
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

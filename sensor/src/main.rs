@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 
 use sensor::capture::{expand_inputs, CaptureError, MergedSource};
+use sensor::detect::{self, engine::EngineConfig, load::RuleSources};
 use sensor::output::sink::{default_eve_path, EveSink};
 use sensor::pipeline::{self, Progress, ReplayConfig};
 
@@ -39,6 +40,24 @@ enum Command {
     Replay(ReplayArgs),
     /// Generate synthetic election-office captures.
     Generate(sensor::generate::GenerateArgs),
+    /// Rule files: check that they load.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Load rule files or directories and report loaded/skipped counts and every reason.
+    Check {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// `HOME_NET` for the check (as for replay).
+        #[arg(long, value_name = "CIDR[,CIDR...]")]
+        home_net: Option<String>,
+        /// Exit non-zero when any rule was skipped.
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Args)]
@@ -59,10 +78,25 @@ struct ReplayArgs {
     /// soonest is evicted (and counted).
     #[arg(long, default_value_t = 1 << 20)]
     max_flows: usize,
-    /// Track flows only: no stream reassembly or application-layer parsing (for comparison
-    /// and for links where only flow records are wanted).
+    /// Track flows only: no stream reassembly, application-layer parsing or signatures (for
+    /// comparison and for links where only flow records are wanted).
     #[arg(long)]
     flows_only: bool,
+    /// Suricata rule file or directory of `*.rules` files (repeatable). Without it the packs
+    /// shipped in the binary (`rules/`) apply.
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Run exactly the given rules: no shipped packs (what conformance tests and comparisons
+    /// with Suricata use).
+    #[arg(long)]
+    signatures_only: bool,
+    /// `HOME_NET` (default: Suricata's 192.168.0.0/16,10.0.0.0/8,172.16.0.0/12).
+    #[arg(long, value_name = "CIDR[,CIDR...]")]
+    home_net: Option<String>,
+    /// TCP sessions picked up without their handshake count as established for `flow:`
+    /// (Suricata's `stream.midstream`).
+    #[arg(long)]
+    midstream: bool,
     /// No progress bar, even on a terminal.
     #[arg(long, short)]
     quiet: bool,
@@ -72,6 +106,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Replay(args) => replay(args),
+        Command::Rules(RulesCommand::Check {
+            files,
+            home_net,
+            strict,
+        }) => rules_check(&files, home_net, strict),
         Command::Generate(args) => match sensor::generate::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -109,6 +148,41 @@ fn replay(args: ReplayArgs) -> ExitCode {
     config.flow.max_flows = args.max_flows.max(1);
     if args.flows_only {
         config.app = None;
+    } else {
+        let sources = RuleSources {
+            shipped: !args.signatures_only && args.rules.is_empty(),
+            paths: args.rules.clone(),
+            home_net: args.home_net.clone(),
+            engine: EngineConfig {
+                midstream: args.midstream,
+            },
+        };
+        match detect::load::load(&sources) {
+            Ok((engine, report)) => {
+                let problems = detect::load::describe(&report);
+                for p in problems.iter().take(MAX_RULE_WARNINGS) {
+                    eprintln!("sensor: rules: {p}");
+                }
+                if problems.len() > MAX_RULE_WARNINGS {
+                    eprintln!(
+                        "sensor: rules: ... and {} more (see `sensor rules check`)",
+                        problems.len() - MAX_RULE_WARNINGS
+                    );
+                }
+                eprintln!(
+                    "sensor: rules: {} loaded, {} skipped",
+                    report.loaded,
+                    problems.len()
+                );
+                if !engine.is_empty() {
+                    config.engine = Some(Arc::new(engine));
+                }
+            }
+            Err(e) => {
+                eprintln!("sensor: error: rules: {e}");
+                return ExitCode::from(EXIT_INPUT);
+            }
+        }
     }
 
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
@@ -156,6 +230,43 @@ fn replay(args: ReplayArgs) -> ExitCode {
         return ExitCode::from(EXIT_DAMAGED);
     }
     ExitCode::SUCCESS
+}
+
+/// Rule load problems printed by `replay` before it refers to `sensor rules check`.
+const MAX_RULE_WARNINGS: usize = 20;
+
+fn rules_check(files: &[PathBuf], home_net: Option<String>, strict: bool) -> ExitCode {
+    let sources = RuleSources {
+        paths: files.to_vec(),
+        home_net,
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    match detect::load::load(&sources) {
+        Ok((engine, report)) => {
+            let problems = detect::load::describe(&report);
+            for p in &problems {
+                println!("{p}");
+            }
+            println!(
+                "{}: {} files, {} rules loaded, {} skipped, in {:.3} s",
+                detect::load::display(files),
+                report.files,
+                engine.len(),
+                problems.len(),
+                started.elapsed().as_secs_f64()
+            );
+            if strict && !problems.is_empty() {
+                ExitCode::from(EXIT_INPUT)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("sensor: error: {e}");
+            ExitCode::from(EXIT_INPUT)
+        }
+    }
 }
 
 fn input_error(e: &CaptureError) -> ExitCode {

@@ -12,7 +12,10 @@ use super::dns::{self, DnsMessage, DnsTcpParser};
 use super::http::{self, HttpConfig, HttpParser};
 use super::tls::{self, TlsParser};
 use super::Direction;
-use crate::decode::TcpHeader;
+use std::sync::Arc;
+
+use crate::decode::{Decoded, TcpHeader};
+use crate::detect::engine::{DetectCtx, Engine, FlowDetect, FlowFacts, Subject};
 use crate::flow::{Flow, TO_SERVER};
 use crate::output::eve::{self, FlowIdent};
 use crate::stream::{StreamConfig, StreamDir, StreamEvent, StreamMemory, StreamStats};
@@ -104,9 +107,104 @@ pub struct FlowApp {
     tcp: Option<Box<TcpApp>>,
     /// Nothing more to inspect in this flow.
     done: bool,
+    rec: FlowRecords,
+}
+
+/// What records about a flow keep between packets.
+#[derive(Default)]
+struct FlowRecords {
     /// Transactions logged so far (EVE `tx_id`).
     tx_id: u64,
     community_id: Option<String>,
+    detect: FlowDetect,
+}
+
+impl FlowApp {
+    /// A signature alerted on this flow (EVE `flow.alerted`).
+    pub fn alerted(&self) -> bool {
+        self.rec.detect.alerted
+    }
+}
+
+/// What identifies a flow in records and what rules test about it, copied out of the flow
+/// before its application state is borrowed.
+#[derive(Clone, Copy)]
+struct Who {
+    ident: FlowIdent,
+    facts: FlowFacts,
+}
+
+impl Who {
+    fn of(flow: &Flow<FlowApp>) -> Who {
+        let ep = flow.endpoints();
+        let tcp = flow.key.proto == 6;
+        Who {
+            ident: FlowIdent::of(flow),
+            facts: FlowFacts {
+                client: (ep.src, ep.src_port),
+                server: (ep.dst, ep.dst_port),
+                proto: flow.key.proto,
+                established: if tcp {
+                    flow.tcp.handshake
+                } else {
+                    flow.replied
+                },
+                midstream_established: tcp && flow.tcp.was_established(),
+                app: match flow.ext.proto {
+                    AppProto::Unknown => None,
+                    p => Some(p),
+                },
+            },
+        }
+    }
+}
+
+/// The worker's signature engine and its scratch.
+pub struct Detector {
+    pub engine: Arc<Engine>,
+    ctx: DetectCtx,
+}
+
+impl Detector {
+    pub fn new(engine: Arc<Engine>) -> Detector {
+        let ctx = engine.context();
+        Detector { engine, ctx }
+    }
+
+    pub fn alerts(&self) -> u64 {
+        self.ctx.alerts
+    }
+
+    /// Runs the engine on `subject`, writing an EVE alert per alert (with the transaction's
+    /// object when `app_object` is given).
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &mut self,
+        subject: &Subject<'_>,
+        who: &Who,
+        rec: &mut FlowRecords,
+        ts: Timestamp,
+        app_proto: Option<&str>,
+        out: &mut Vec<u8>,
+        app_object: Option<eve::WriteObject<'_>>,
+    ) {
+        let Detector { engine, ctx } = self;
+        let FlowRecords {
+            community_id,
+            detect,
+            ..
+        } = rec;
+        engine.inspect(ctx, subject, &who.facts, detect, ts, &mut |sig, reverse| {
+            let cid = community_id.get_or_insert_with(|| who.ident.community_id());
+            let fields = engine.alert_fields(sig);
+            let cx = eve::AlertContext {
+                app_proto,
+                community_id: cid,
+                app_object,
+            };
+            eve::write_alert(out, ts, &who.ident, reverse, &fields, &cx);
+        });
+    }
 }
 
 struct TcpApp {
@@ -142,6 +240,7 @@ pub struct AppLayer {
     stats: AppStats,
     /// Reused for every DNS message.
     dns_msg: DnsMessage,
+    detector: Option<Detector>,
 }
 
 /// What a parser produced while being fed, written out after the feeding borrow ends.
@@ -153,13 +252,43 @@ enum Pending {
 }
 
 impl AppLayer {
-    pub fn new(config: AppConfig) -> AppLayer {
+    pub fn new(config: AppConfig, engine: Option<Arc<Engine>>) -> AppLayer {
         AppLayer {
             mem: StreamMemory::new(config.stream, config.stream_memcap),
             config,
             stats: AppStats::default(),
             dns_msg: DnsMessage::new(),
+            detector: engine.map(Detector::new),
         }
+    }
+
+    /// Alerts raised so far by this worker.
+    pub fn alerts(&self) -> u64 {
+        self.detector.as_ref().map_or(0, |d| d.alerts())
+    }
+
+    /// Runs packet signatures (payload, header, IP-only rules) on one packet of `flow`.
+    #[inline]
+    pub fn detect_packet(
+        &mut self,
+        flow: &mut Flow<FlowApp>,
+        dir: usize,
+        decoded: &Decoded,
+        payload: &[u8],
+        ts: Timestamp,
+        out: &mut Vec<u8>,
+    ) {
+        let Some(det) = &mut self.detector else {
+            return;
+        };
+        let who = Who::of(flow);
+        let app = flow.ext.proto.name().filter(|p| *p != "failed");
+        let subject = Subject::Packet {
+            decoded,
+            payload,
+            dir,
+        };
+        det.run(&subject, &who, &mut flow.ext.rec, ts, app, out, None);
     }
 
     pub fn stats(&self) -> AppStats {
@@ -186,7 +315,7 @@ impl AppLayer {
         if payload.is_empty() && !syn && flow.ext.tcp.is_none() {
             return;
         }
-        let ident = FlowIdent::of(flow);
+        let who = Who::of(flow);
         let app = &mut flow.ext;
         let tcp = app.tcp.get_or_insert_with(|| {
             Box::new(TcpApp {
@@ -243,8 +372,8 @@ impl AppLayer {
                 )
             });
         }
-        self.settle(pending, app, &ident, ts, out);
-        self.drain(app, &ident, ts, out, false);
+        self.settle(pending, app, &who, ts, out);
+        self.drain(app, &who, ts, out, false);
     }
 
     /// A UDP datagram of `flow` in direction `dir`.
@@ -274,15 +403,15 @@ impl AppLayer {
                 }
             }
         }
-        let ident = FlowIdent::of(flow);
+        let who = Who::of(flow);
         let app = &mut flow.ext;
         match self.dns_msg.parse(payload) {
             Ok(()) => {
                 self.stats.dns_messages += 1;
                 write_dns(
-                    &mut app.community_id,
-                    &mut app.tx_id,
-                    &ident,
+                    &mut app.rec,
+                    &mut self.detector,
+                    &who,
                     &self.dns_msg,
                     ts,
                     dir,
@@ -295,7 +424,7 @@ impl AppLayer {
 
     /// The flow ended: deliver what reassembly still holds, log unfinished transactions, free.
     pub fn flow_end(&mut self, flow: &mut Flow<FlowApp>, out: &mut Vec<u8>) {
-        let ident = FlowIdent::of(flow);
+        let who = Who::of(flow);
         let ts = flow.last;
         let app = &mut flow.ext;
         let limit = self.config.probe_limit;
@@ -327,8 +456,8 @@ impl AppLayer {
                 p.finish();
             }
         }
-        self.settle(pending, app, &ident, ts, out);
-        self.drain(app, &ident, ts, out, true);
+        self.settle(pending, app, &who, ts, out);
+        self.drain(app, &who, ts, out, true);
         if let Some(tcp) = app.tcp.take() {
             let mut tcp = tcp;
             for s in tcp.stream.iter_mut() {
@@ -343,7 +472,7 @@ impl AppLayer {
         &mut self,
         pending: Pending,
         app: &mut FlowApp,
-        ident: &FlowIdent,
+        who: &Who,
         ts: Timestamp,
         out: &mut Vec<u8>,
     ) {
@@ -354,9 +483,9 @@ impl AppLayer {
                 write_http(
                     &mut p,
                     &mut self.stats,
-                    &mut app.community_id,
-                    &mut app.tx_id,
-                    ident,
+                    &mut app.rec,
+                    &mut self.detector,
+                    who,
                     ts,
                     out,
                 );
@@ -381,7 +510,7 @@ impl AppLayer {
     fn drain(
         &mut self,
         app: &mut FlowApp,
-        ident: &FlowIdent,
+        who: &Who,
         ts: Timestamp,
         out: &mut Vec<u8>,
         at_end: bool,
@@ -390,8 +519,7 @@ impl AppLayer {
             proto,
             tcp,
             done,
-            tx_id,
-            community_id,
+            rec,
         } = app;
         let Some(tcp) = tcp.as_deref_mut() else {
             return;
@@ -415,16 +543,30 @@ impl AppLayer {
                 if !tcp.tls_logged && (p.is_done() || (at_end && hello_seen)) {
                     tcp.tls_logged = true;
                     self.stats.tls_handshakes += 1;
-                    let cid = community_id.get_or_insert_with(|| ident.community_id());
-                    eve::write_head(out, ts, ident, "tls", false);
+                    let cid = rec
+                        .community_id
+                        .get_or_insert_with(|| who.ident.community_id());
+                    eve::write_head(out, ts, &who.ident, "tls", false);
                     let _ = write!(out, ",\"community_id\":\"{cid}\",");
                     p.write_eve_tls(out);
                     out.extend_from_slice(b"}\n");
+                    if let Some(det) = &mut self.detector {
+                        let obj = |o: &mut Vec<u8>| p.write_eve_tls(o);
+                        det.run(
+                            &Subject::Tls(p.record()),
+                            who,
+                            rec,
+                            ts,
+                            Some("tls"),
+                            out,
+                            Some(&obj),
+                        );
+                    }
                 }
                 stop = p.is_done();
             }
             Parser::Http(p) => {
-                write_http(p, &mut self.stats, community_id, tx_id, ident, ts, out);
+                write_http(p, &mut self.stats, rec, &mut self.detector, who, ts, out);
                 stop = p.is_tunnel();
             }
             Parser::Dns(_, ready) => {
@@ -432,7 +574,7 @@ impl AppLayer {
                     match self.dns_msg.parse(&raw) {
                         Ok(()) => {
                             self.stats.dns_messages += 1;
-                            write_dns(community_id, tx_id, ident, &self.dns_msg, ts, dir, out);
+                            write_dns(rec, &mut self.detector, who, &self.dns_msg, ts, dir, out);
                         }
                         Err(_) => self.stats.dns_errors += 1,
                     }
@@ -587,50 +729,79 @@ fn detect(start: &[u8], dir: usize) -> Detect {
 fn write_http(
     p: &mut HttpParser,
     stats: &mut AppStats,
-    community_id: &mut Option<String>,
-    tx_id: &mut u64,
-    ident: &FlowIdent,
+    rec: &mut FlowRecords,
+    det: &mut Option<Detector>,
+    who: &Who,
     ts: Timestamp,
     out: &mut Vec<u8>,
 ) {
     while let Some(tx) = p.next_complete() {
         stats.http_tx += 1;
-        let cid = community_id.get_or_insert_with(|| ident.community_id());
-        eve::write_head(out, ts, ident, "http", false);
-        let _ = write!(out, ",\"tx_id\":{},\"community_id\":\"{cid}\",", *tx_id);
-        *tx_id += 1;
+        let cid = rec
+            .community_id
+            .get_or_insert_with(|| who.ident.community_id());
+        eve::write_head(out, ts, &who.ident, "http", false);
+        let _ = write!(out, ",\"tx_id\":{},\"community_id\":\"{cid}\",", rec.tx_id);
+        rec.tx_id += 1;
         http::write_eve_http(&tx, out);
         out.extend_from_slice(b"}\n");
+        if let Some(det) = det {
+            let obj = |o: &mut Vec<u8>| http::write_eve_http(&tx, o);
+            det.run(
+                &Subject::Http(&tx),
+                who,
+                rec,
+                ts,
+                Some("http"),
+                out,
+                Some(&obj),
+            );
+        }
     }
 }
 
 /// Writes the EVE `dns` records of one message (one per question for a query, one for a
 /// response; Suricata 7's version 2 format).
 fn write_dns(
-    community_id: &mut Option<String>,
-    tx_id: &mut u64,
-    ident: &FlowIdent,
+    rec: &mut FlowRecords,
+    det: &mut Option<Detector>,
+    who: &Who,
     msg: &DnsMessage,
     ts: Timestamp,
     dir: usize,
     out: &mut Vec<u8>,
 ) {
     let n = dns::eve_record_count(msg);
-    if n == 0 {
-        return;
-    }
-    let cid = community_id.get_or_insert_with(|| ident.community_id());
+    let cid = rec
+        .community_id
+        .get_or_insert_with(|| who.ident.community_id());
     for i in 0..n {
         let mark = out.len();
-        eve::write_head(out, ts, ident, "dns", dir != TO_SERVER);
+        eve::write_head(out, ts, &who.ident, "dns", dir != TO_SERVER);
         let _ = write!(out, ",\"community_id\":\"{cid}\",");
-        if dns::write_eve_dns_record(msg, i, *tx_id, out) {
+        if dns::write_eve_dns_record(msg, i, rec.tx_id, out) {
             out.extend_from_slice(b"}\n");
         } else {
             out.truncate(mark);
         }
     }
+    if let Some(det) = det {
+        let tx_id = rec.tx_id;
+        let obj = |o: &mut Vec<u8>| {
+            dns::write_eve_dns_record(msg, 0, tx_id, o);
+        };
+        let has_record = n > 0;
+        det.run(
+            &Subject::Dns { msg, dir },
+            who,
+            rec,
+            ts,
+            Some("dns"),
+            out,
+            if has_record { Some(&obj) } else { None },
+        );
+    }
     if !msg.is_response() {
-        *tx_id += 1;
+        rec.tx_id += 1;
     }
 }

@@ -3,7 +3,9 @@
 //! to packets and application-layer transactions.
 
 pub mod dataset;
+pub mod engine;
 pub mod iptable;
+pub mod load;
 pub mod mpm;
 pub mod rule;
 pub mod threshold;

@@ -119,6 +119,7 @@ pub fn write_flow<T>(
     flow: &Flow<T>,
     reason: EndReason,
     app_proto: Option<&str>,
+    alerted: bool,
 ) {
     let proto = flow.key.proto;
     write_head(out, flow.start, &FlowIdent::of(flow), "flow", false);
@@ -140,7 +141,7 @@ pub fn write_flow<T>(
     let age = flow.last.secs().saturating_sub(flow.start.secs());
     let _ = write!(
         out,
-        ",\"flow\":{{\"pkts_toserver\":{},\"pkts_toclient\":{},\"bytes_toserver\":{},\"bytes_toclient\":{},\"start\":\"{}\",\"end\":\"{}\",\"age\":{},\"state\":\"{}\",\"reason\":\"{}\",\"alerted\":false}}",
+        ",\"flow\":{{\"pkts_toserver\":{},\"pkts_toclient\":{},\"bytes_toserver\":{},\"bytes_toclient\":{},\"start\":\"{}\",\"end\":\"{}\",\"age\":{},\"state\":\"{}\",\"reason\":\"{}\",\"alerted\":{}}}",
         flow.pkts[TO_SERVER],
         flow.pkts[TO_CLIENT],
         flow.bytes[TO_SERVER],
@@ -150,6 +151,7 @@ pub fn write_flow<T>(
         age,
         flow.state().name(),
         reason.name(),
+        alerted,
     );
     let _ = write!(out, ",\"community_id\":\"{}\"", flow_community_id(flow));
     if proto == 6 {
@@ -194,19 +196,33 @@ pub struct AlertFields<'a> {
     pub metadata: &'a [(String, String)],
 }
 
+/// Writes an object of a record, key included (`"http":{...}`).
+pub type WriteObject<'a> = &'a dyn Fn(&mut Vec<u8>);
+
+/// What an alert record carries besides the alert: the flow's `app_proto` and Community ID,
+/// and the object of the transaction the alert came from.
+#[derive(Clone, Copy)]
+pub struct AlertContext<'a> {
+    pub app_proto: Option<&'a str>,
+    pub community_id: &'a str,
+    pub app_object: Option<WriteObject<'a>>,
+}
+
 /// Writes one `alert` record: head, `alert` object, `app_proto`, Community ID and, when the
-/// alert came from a transaction, that transaction's object (written by `app_object`, which
-/// writes `"http":{...}` or similar, key included).
+/// alert came from a transaction, that transaction's object.
 pub fn write_alert(
     out: &mut Vec<u8>,
     ts: Timestamp,
     flow: &FlowIdent,
     reverse: bool,
     alert: &AlertFields<'_>,
-    app_proto: Option<&str>,
-    community_id: &str,
-    app_object: Option<&dyn Fn(&mut Vec<u8>)>,
+    cx: &AlertContext<'_>,
 ) {
+    let AlertContext {
+        app_proto,
+        community_id,
+        app_object,
+    } = *cx;
     write_head(out, ts, flow, "alert", reverse);
     let _ = write!(out, ",\"community_id\":\"{community_id}\",\"alert\":{{\"action\":\"{}\",\"gid\":{},\"signature_id\":{},\"rev\":{},\"signature\":", alert.action, alert.gid, alert.signature_id, alert.rev);
     super::json::write_str(out, alert.signature);
@@ -274,7 +290,7 @@ mod tests {
             ..Default::default()
         };
         let mut out = Vec::new();
-        let mut on_end = |f: &mut Flow, r| write_flow(&mut out, f, r, None);
+        let mut on_end = |f: &mut Flow, r| write_flow(&mut out, f, r, None, false);
         for (i, d) in [
             pkt(
                 "128.232.110.120",
@@ -352,16 +368,12 @@ mod tests {
         };
         let mut out = Vec::new();
         let app = |o: &mut Vec<u8>| o.extend_from_slice(b"\"http\":{\"url\":\"/x\"}");
-        write_alert(
-            &mut out,
-            Timestamp::ZERO,
-            &ident,
-            true,
-            &alert,
-            Some("http"),
-            "1:abc",
-            Some(&app),
-        );
+        let cx = AlertContext {
+            app_proto: Some("http"),
+            community_id: "1:abc",
+            app_object: Some(&app),
+        };
+        write_alert(&mut out, Timestamp::ZERO, &ident, true, &alert, &cx);
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["event_type"], "alert");
         assert_eq!(

@@ -16,6 +16,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use crate::app::AppConfig;
 use crate::capture::{CaptureError, PacketSource};
 use crate::decode::DefragConfig;
+use crate::detect::engine::Engine;
 use crate::flow::{worker_for, FlowTableConfig};
 use crate::output::sink::EveSink;
 use crate::time::Timestamp;
@@ -37,6 +38,8 @@ pub struct ReplayConfig {
     pub defrag: DefragConfig,
     /// Application layer (stream reassembly, HTTP, TLS, DNS); `None` tracks flows only.
     pub app: Option<AppConfig>,
+    /// Signatures (needs the application layer for all but packet rules).
+    pub engine: Option<Arc<Engine>>,
 }
 
 impl Default for ReplayConfig {
@@ -46,6 +49,7 @@ impl Default for ReplayConfig {
             flow: FlowTableConfig::default(),
             defrag: DefragConfig::default(),
             app: Some(AppConfig::default()),
+            engine: None,
         }
     }
 }
@@ -92,9 +96,10 @@ pub fn run(
         let sink = sink.clone();
         let defrag = decode_in_worker.then_some(config.defrag);
         let app = config.app;
+        let engine = config.engine.clone();
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))
-            .spawn(move || worker::run(flow_config, app, defrag, rx, recycle, sink))
+            .spawn(move || worker::run(flow_config, app, engine, defrag, rx, recycle, sink))
             .expect("spawn worker thread");
         senders.push(tx);
         handles.push(handle);

@@ -10,6 +10,7 @@ use super::decode_stage::DecodeStage;
 use super::stats::DecodeStats;
 use crate::app::{AppConfig, AppLayer, AppStats, FlowApp};
 use crate::decode::{DefragConfig, DefragStats, L4};
+use crate::detect::engine::Engine;
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats};
 use crate::output::eve;
 use crate::output::sink::{EveSink, CHUNK_BYTES};
@@ -56,6 +57,7 @@ pub struct WorkerStats {
     /// Decoding done in this worker (single-worker runs decode in the worker).
     pub decode: Option<(DecodeStats, DefragStats)>,
     pub app: AppStats,
+    pub alerts: u64,
 }
 
 impl WorkerStats {
@@ -68,6 +70,7 @@ impl WorkerStats {
         self.flows_other += o.flows_other;
         self.records += o.records;
         self.app.add(&o.app);
+        self.alerts += o.alerts;
         self.decode = match (self.decode, o.decode) {
             (Some((mut d, mut g)), Some((od, og))) => {
                 d.add(&od);
@@ -94,7 +97,13 @@ impl Output {
             1 | 58 => self.stats.flows_icmp += 1,
             _ => self.stats.flows_other += 1,
         }
-        eve::write_flow(&mut self.buf, flow, reason, flow.ext.proto.name());
+        eve::write_flow(
+            &mut self.buf,
+            flow,
+            reason,
+            flow.ext.proto.name(),
+            flow.ext.alerted(),
+        );
         self.stats.records += 1;
         self.flush_if_full();
     }
@@ -155,6 +164,7 @@ impl Tracker {
             L4::Udp(_) => app.udp_packet(flow, r.dir, payload, p.ts, &mut out.buf),
             _ => {}
         }
+        app.detect_packet(flow, r.dir, d, payload, p.ts, &mut out.buf);
         out.flush_if_full();
     }
 
@@ -171,6 +181,7 @@ impl Tracker {
 pub fn run(
     config: FlowTableConfig,
     app: Option<AppConfig>,
+    engine: Option<Arc<Engine>>,
     decode: Option<DefragConfig>,
     input: Receiver<WorkerMsg>,
     recycle: Sender<Batch>,
@@ -183,7 +194,7 @@ pub fn run(
             sink,
             stats: WorkerStats::default(),
         },
-        app: app.map(AppLayer::new),
+        app: app.map(|c| AppLayer::new(c, engine)),
         packets: 0,
     };
     let mut stage = decode.map(DecodeStage::new);
@@ -235,5 +246,6 @@ pub fn run(
     stats.flows = tracker.table.stats();
     stats.decode = stage.map(|s| (s.stats, s.defrag_stats()));
     stats.app = tracker.app.as_ref().map(|a| a.stats()).unwrap_or_default();
+    stats.alerts = tracker.app.as_ref().map_or(0, |a| a.alerts());
     stats
 }

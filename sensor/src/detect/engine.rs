@@ -1,0 +1,776 @@
+//! The signature engine: rules grouped by where they are evaluated (packets, HTTP transactions,
+//! DNS messages, TLS handshakes), a multi-pattern prefilter per inspection buffer over the
+//! rules' fast patterns, then full verification of the candidates only.
+//!
+//! The engine is built once and shared read-only by the workers (`Arc`); each worker has its
+//! own `DetectCtx` (prefilter scanners, scratch), and each flow a `FlowDetect` (flowbits, the
+//! alerted flag). The only state shared between workers is the threshold table.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::dataset::{Dataset, DatasetRegistry, DatasetType as SetType};
+use super::mpm::{Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
+use super::rule::{
+    inspect, Action, Buffer, Classifications, DatasetCmd, DatasetType, Direction, FlowDirection,
+    FlowState, FlowbitCmd, Header, Protocol, Rule, RuleError, Vars,
+};
+use super::threshold::{RateSpec, RateTable, ThresholdType, Track};
+use crate::app::dns::DnsMessage;
+use crate::app::http::{HttpBuffer, HttpTransaction};
+use crate::app::tls::TlsRecord;
+use crate::decode::{Decoded, L4};
+use crate::output::eve::AlertFields;
+use crate::time::Timestamp;
+
+/// Where a signature is evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Packet = 0,
+    Http = 1,
+    Dns = 2,
+    Tls = 3,
+}
+const STAGES: usize = 4;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EngineConfig {
+    /// Sessions picked up without their handshake count as established (Suricata's
+    /// `stream.midstream`).
+    pub midstream: bool,
+}
+
+struct Sig {
+    rule: Rule,
+    category: String,
+    severity: u8,
+    stage: Stage,
+    /// The header is matched server-to-client (rules on response buffers only).
+    response_side: bool,
+    rate: Option<RateSpec>,
+    flowbits: Vec<(FlowbitCmd, Vec<u16>, bool)>,
+    datasets: Vec<(Buffer, DatasetCmd, Arc<Dataset>)>,
+}
+
+/// Prefilter of one stage.
+#[derive(Default)]
+struct Prefilter {
+    /// Per buffer, the automaton over fast patterns (pattern id = signature index).
+    mpms: Vec<(Buffer, Mpm)>,
+    /// Signatures evaluated whatever the prefilter finds (no usable fast pattern).
+    always: Vec<u32>,
+    /// IP-only signatures (evaluated once per flow direction).
+    ip_only: Vec<u32>,
+}
+
+/// What loading rule files gave.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    pub files: usize,
+    pub loaded: usize,
+    pub errors: Vec<RuleError>,
+    /// Problems with datasets named by rules (the rule is skipped).
+    pub dataset_errors: Vec<String>,
+}
+
+pub struct Engine {
+    sigs: Vec<Sig>,
+    stages: [Prefilter; STAGES],
+    rates: RateTable,
+    config: EngineConfig,
+}
+
+/// Per-worker detection scratch: prefilter scanners and candidate bookkeeping.
+pub struct DetectCtx {
+    scanners: Vec<Vec<MpmScanner>>,
+    /// Stamp per signature of the last evaluation round it was queued in.
+    seen: Vec<u32>,
+    round: u32,
+    candidates: Vec<u32>,
+    pub alerts: u64,
+}
+
+/// Detection state of one flow.
+#[derive(Debug, Default)]
+pub struct FlowDetect {
+    /// Flowbits set on this flow (interned ids).
+    bits: Vec<u16>,
+    pub alerted: bool,
+    ip_only_done: [bool; 2],
+}
+
+/// The flow facts rules test.
+#[derive(Clone, Copy, Debug)]
+pub struct FlowFacts {
+    pub client: (IpAddr, u16),
+    pub server: (IpAddr, u16),
+    pub proto: u8,
+    /// TCP handshake seen, or (UDP/ICMP) both directions seen.
+    pub established: bool,
+    /// Both directions seen without a handshake (mid-stream pickup).
+    pub midstream_established: bool,
+    pub app: Option<crate::app::AppProto>,
+}
+
+/// What is being inspected.
+pub enum Subject<'a> {
+    Packet {
+        decoded: &'a Decoded,
+        payload: &'a [u8],
+        dir: usize,
+    },
+    Http(&'a HttpTransaction),
+    Dns {
+        msg: &'a DnsMessage,
+        dir: usize,
+    },
+    Tls(&'a TlsRecord),
+}
+
+impl Subject<'_> {
+    fn stage(&self) -> Stage {
+        match self {
+            Subject::Packet { .. } => Stage::Packet,
+            Subject::Http(_) => Stage::Http,
+            Subject::Dns { .. } => Stage::Dns,
+            Subject::Tls(_) => Stage::Tls,
+        }
+    }
+}
+
+fn stage_of(rule: &Rule) -> Stage {
+    let mut stage = Stage::Packet;
+    let buffers = rule
+        .buffers
+        .iter()
+        .map(|b| b.buffer)
+        .chain(rule.datasets.iter().map(|d| d.buffer));
+    for b in buffers {
+        stage = match b {
+            Buffer::Payload => continue,
+            Buffer::DnsQuery => Stage::Dns,
+            Buffer::TlsSni
+            | Buffer::TlsCertSubject
+            | Buffer::Ja3Hash
+            | Buffer::Ja3String
+            | Buffer::Ja3sHash
+            | Buffer::Ja3sString
+            | Buffer::Ja4Hash => Stage::Tls,
+            _ => Stage::Http,
+        };
+    }
+    stage
+}
+
+fn is_response_buffer(b: Buffer) -> bool {
+    matches!(
+        b,
+        Buffer::HttpStatCode | Buffer::HttpStatMsg | Buffer::HttpResponseLine | Buffer::FileData
+    )
+}
+
+impl Engine {
+    /// Builds the engine from rule texts (`(file, text)`); rules that fail to parse, or name
+    /// datasets that cannot be loaded, are reported and skipped.
+    pub fn build(
+        sources: &[(PathBuf, String)],
+        vars: &Vars,
+        classes: &Classifications,
+        config: EngineConfig,
+    ) -> (Engine, LoadReport) {
+        let mut report = LoadReport {
+            files: sources.len(),
+            ..Default::default()
+        };
+        let mut rules = Vec::new();
+        let mut seen_ids: HashMap<(u32, u32), ()> = HashMap::new();
+        for (file, text) in sources {
+            let (parsed, errors) = super::rule::parse_rules(text, file, vars);
+            report.errors.extend(errors);
+            for r in parsed {
+                // The same gid:sid in two files: the first one loaded wins.
+                if seen_ids.insert((r.gid, r.sid), ()).is_none() {
+                    rules.push((file.clone(), r));
+                }
+            }
+        }
+        let mut names: HashMap<String, u16> = HashMap::new();
+        let mut intern = |n: &str| -> u16 {
+            let next = names.len() as u16;
+            *names.entry(n.to_string()).or_insert(next)
+        };
+        let mut registry = DatasetRegistry::new();
+        let mut sigs = Vec::with_capacity(rules.len());
+        'rules: for (file, rule) in rules {
+            let mut datasets = Vec::new();
+            for d in &rule.datasets {
+                let kind = match d.dataset.kind {
+                    DatasetType::String => SetType::String,
+                    DatasetType::Md5 => SetType::Md5,
+                    DatasetType::Sha256 => SetType::Sha256,
+                    DatasetType::Ipv4 => SetType::Ipv4,
+                    DatasetType::Ipv6 => SetType::Ipv6,
+                    DatasetType::Ip => SetType::Ip,
+                };
+                let load = d.dataset.load.as_ref().map(|l| {
+                    let p = Path::new(l);
+                    if p.is_absolute() {
+                        p.to_path_buf()
+                    } else {
+                        file.parent().unwrap_or(Path::new(".")).join(p)
+                    }
+                });
+                match registry.get_or_load(&d.dataset.name, kind, load.as_deref()) {
+                    Ok(set) => datasets.push((d.buffer, d.dataset.cmd, set)),
+                    Err(e) => {
+                        report.dataset_errors.push(format!(
+                            "{}:{}: sid {}: {e}",
+                            file.display(),
+                            rule.line,
+                            rule.sid
+                        ));
+                        continue 'rules;
+                    }
+                }
+            }
+            let flowbits = rule
+                .flowbits
+                .iter()
+                .map(|f| (f.cmd, f.names.iter().map(|n| intern(n)).collect(), f.any))
+                .collect();
+            let classtype = rule.classtype.as_deref();
+            let category = classtype
+                .and_then(|c| classes.description(c))
+                .unwrap_or("")
+                .to_string();
+            let severity = classes.rule_priority(classtype, rule.priority);
+            let rate = rule.detection_filter.map(|t| RateSpec::DetectionFilter {
+                track: track(t.track),
+                count: t.count,
+                seconds: t.seconds,
+            });
+            let rate = rate.or(rule.threshold.map(|t| RateSpec::Threshold {
+                kind: match t.kind {
+                    Some(super::rule::ThresholdType::Limit) => ThresholdType::Limit,
+                    Some(super::rule::ThresholdType::Both) => ThresholdType::Both,
+                    _ => ThresholdType::Threshold,
+                },
+                track: track(t.track),
+                count: t.count,
+                seconds: t.seconds,
+            }));
+            let stage = stage_of(&rule);
+            let app_buffers: Vec<Buffer> = rule
+                .buffers
+                .iter()
+                .map(|b| b.buffer)
+                .filter(|b| *b != Buffer::Payload)
+                .collect();
+            let response_side =
+                !app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b));
+            sigs.push(Sig {
+                rule,
+                category,
+                severity,
+                stage,
+                response_side,
+                rate,
+                flowbits,
+                datasets,
+            });
+        }
+        // Evaluation order: pass rules first (they silence alerts), then rules that set flowbits
+        // before rules that test them, then by sid.
+        sigs.sort_by_key(|s| {
+            let pass = s.rule.header.action != Action::Pass;
+            let checks = s
+                .flowbits
+                .iter()
+                .any(|f| matches!(f.0, FlowbitCmd::IsSet | FlowbitCmd::IsNotSet));
+            (pass, checks, s.rule.sid)
+        });
+        report.loaded = sigs.len();
+        let mut stages: [Prefilter; STAGES] = Default::default();
+        let mut patterns: Vec<Vec<(Buffer, Pattern)>> = vec![Vec::new(); STAGES];
+        for (i, s) in sigs.iter().enumerate() {
+            let st = s.stage as usize;
+            if s.rule.ip_only {
+                stages[st].ip_only.push(i as u32);
+                continue;
+            }
+            match &s.rule.fast_pattern {
+                Some(fp) if !fp.negated && !fp.pattern.is_empty() => patterns[st].push((
+                    fp.buffer,
+                    Pattern::new(fp.pattern.clone(), fp.nocase, i as u32),
+                )),
+                _ => stages[st].always.push(i as u32),
+            }
+        }
+        for (st, pats) in patterns.into_iter().enumerate() {
+            let mut by_buffer: Vec<(Buffer, Vec<Pattern>)> = Vec::new();
+            for (b, p) in pats {
+                match by_buffer.iter_mut().find(|(bb, _)| *bb == b) {
+                    Some((_, v)) => v.push(p),
+                    None => by_buffer.push((b, vec![p])),
+                }
+            }
+            for (b, pats) in by_buffer {
+                match Mpm::build(&pats) {
+                    Ok(m) => stages[st].mpms.push((b, m)),
+                    // Cannot happen for literal patterns; never lose the rules: verify them all.
+                    Err(_) => stages[st].always.extend(pats.iter().map(|p| p.id)),
+                }
+            }
+            stages[st].always.sort_unstable();
+        }
+        (
+            Engine {
+                sigs,
+                stages,
+                rates: RateTable::new(),
+                config,
+            },
+            report,
+        )
+    }
+
+    pub fn len(&self) -> usize {
+        self.sigs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sigs.is_empty()
+    }
+
+    pub fn context(&self) -> DetectCtx {
+        DetectCtx {
+            scanners: self
+                .stages
+                .iter()
+                .map(|s| s.mpms.iter().map(|(_, m)| m.scanner()).collect())
+                .collect(),
+            seen: vec![0; self.sigs.len()],
+            round: 0,
+            candidates: Vec::new(),
+            alerts: 0,
+        }
+    }
+
+    /// The EVE fields of an alert of signature `sig`.
+    pub fn alert_fields(&self, sig: u32) -> AlertFields<'_> {
+        let s = &self.sigs[sig as usize];
+        AlertFields {
+            action: "allowed",
+            gid: s.rule.gid,
+            signature_id: s.rule.sid,
+            rev: s.rule.rev,
+            signature: &s.rule.msg,
+            category: &s.category,
+            severity: s.severity,
+            metadata: &s.rule.metadata,
+        }
+    }
+
+    /// Inspects one subject; `alert(sig, reverse)` is called for every alert, `reverse` meaning
+    /// the alert is about a server-to-client packet or response.
+    pub fn inspect(
+        &self,
+        ctx: &mut DetectCtx,
+        subject: &Subject<'_>,
+        flow: &FlowFacts,
+        fd: &mut FlowDetect,
+        ts: Timestamp,
+        alert: &mut impl FnMut(u32, bool),
+    ) {
+        let st = subject.stage() as usize;
+        let pre = &self.stages[st];
+        ctx.round = ctx.round.wrapping_add(1);
+        if ctx.round == 0 {
+            ctx.seen.iter_mut().for_each(|s| *s = 0);
+            ctx.round = 1;
+        }
+        ctx.candidates.clear();
+        let round = ctx.round;
+        {
+            let DetectCtx {
+                scanners,
+                seen,
+                candidates,
+                ..
+            } = ctx;
+            let mut push = |id: u32| {
+                if let Some(s) = seen.get_mut(id as usize) {
+                    if *s != round {
+                        *s = round;
+                        candidates.push(id);
+                    }
+                }
+            };
+            for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[st].iter_mut()) {
+                for_each_buffer(*buffer, subject, &mut |bytes| {
+                    scanner.scan(bytes, &mut push)
+                });
+            }
+            pre.always.iter().for_each(|&i| push(i));
+            if let Subject::Packet { dir, .. } = subject {
+                if !fd.ip_only_done[*dir] {
+                    fd.ip_only_done[*dir] = true;
+                    pre.ip_only.iter().for_each(|&i| push(i));
+                }
+            }
+        }
+        if ctx.candidates.is_empty() {
+            return;
+        }
+        // Signatures are sorted by evaluation order, and so are their indices.
+        ctx.candidates.sort_unstable();
+        let mut passed = false;
+        for k in 0..ctx.candidates.len() {
+            let i = ctx.candidates[k];
+            let sig = &self.sigs[i as usize];
+            let Some(reverse) = self.matches(sig, subject, flow, fd) else {
+                continue;
+            };
+            for (cmd, ids, _) in &sig.flowbits {
+                for id in ids {
+                    match cmd {
+                        FlowbitCmd::Set if !fd.bits.contains(id) => fd.bits.push(*id),
+                        FlowbitCmd::Unset => fd.bits.retain(|b| b != id),
+                        FlowbitCmd::Toggle => {
+                            if fd.bits.contains(id) {
+                                fd.bits.retain(|b| b != id);
+                            } else {
+                                fd.bits.push(*id);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if sig.rule.header.action == Action::Pass {
+                passed = true;
+                continue;
+            }
+            if passed || sig.rule.noalert {
+                continue;
+            }
+            if let Some(rate) = &sig.rate {
+                let (src, dst) = endpoints(subject, flow, reverse);
+                let ip = match rate.track() {
+                    Track::BySrc => src,
+                    Track::ByDst => dst,
+                };
+                if !self.rates.allow(i, rate, ip, ts) {
+                    continue;
+                }
+            }
+            fd.alerted = true;
+            ctx.alerts += 1;
+            alert(i, reverse);
+        }
+    }
+
+    /// Whether `sig` matches; `Some(reverse)` with the orientation the header matched in.
+    fn matches(
+        &self,
+        sig: &Sig,
+        subject: &Subject<'_>,
+        flow: &FlowFacts,
+        fd: &FlowDetect,
+    ) -> Option<bool> {
+        let rule = &sig.rule;
+        if !proto_ok(rule.header.protocol, subject, flow) {
+            return None;
+        }
+        // Orientation: packets by their direction, transactions client to server (responses
+        // and DNS answers server to client).
+        let reverse = match subject {
+            Subject::Packet { dir, .. } => *dir != crate::flow::TO_SERVER,
+            Subject::Dns { dir, .. } => *dir != crate::flow::TO_SERVER,
+            _ => sig.response_side,
+        };
+        let (src, dst) = endpoint_pairs(subject, flow, reverse);
+        let header_ok = header_matches(&rule.header, src, dst)
+            || (rule.header.direction == Direction::Both && header_matches(&rule.header, dst, src));
+        if !header_ok {
+            return None;
+        }
+        if let Some(f) = &rule.flow {
+            let established =
+                flow.established || (self.config.midstream && flow.midstream_established);
+            match f.state {
+                Some(FlowState::Established) if !established => return None,
+                Some(FlowState::NotEstablished) if established => return None,
+                _ => {}
+            }
+            match f.direction {
+                Some(FlowDirection::ToServer) if reverse => return None,
+                Some(FlowDirection::ToClient) if !reverse => return None,
+                _ => {}
+            }
+        }
+        if let Subject::Packet {
+            decoded, payload, ..
+        } = subject
+        {
+            if rule.dsize.is_some_and(|c| !c.matches(payload.len() as u64)) {
+                return None;
+            }
+            if let Some(f) = &rule.flags {
+                match decoded.l4 {
+                    L4::Tcp(h) if f.matches(h.flags) => {}
+                    _ => return None,
+                }
+            }
+            let icmp = match decoded.l4 {
+                L4::Icmp(i) => Some(i),
+                _ => None,
+            };
+            if let Some(c) = rule.itype {
+                if !icmp.is_some_and(|i| c.matches(i.icmp_type as u64)) {
+                    return None;
+                }
+            }
+            if let Some(c) = rule.icode {
+                if !icmp.is_some_and(|i| c.matches(i.code as u64)) {
+                    return None;
+                }
+            }
+            if rule.ttl.is_some_and(|c| !c.matches(decoded.ttl as u64)) {
+                return None;
+            }
+            if rule.ip_proto.is_some_and(|p| !p.matches(decoded.ip_proto)) {
+                return None;
+            }
+        }
+        if let (Some(u), Subject::Http(tx)) = (&rule.urilen, subject) {
+            let uri = tx.buffer(if u.raw {
+                HttpBuffer::UriRaw
+            } else {
+                HttpBuffer::Uri
+            });
+            if !uri.is_some_and(|b| u.matches(b.len())) {
+                return None;
+            }
+        }
+        for (cmd, ids, any) in &sig.flowbits {
+            let test = |id: &u16| fd.bits.contains(id);
+            let ok = match cmd {
+                FlowbitCmd::IsSet if *any => ids.iter().any(test),
+                FlowbitCmd::IsSet => ids.iter().all(test),
+                FlowbitCmd::IsNotSet if *any => !ids.iter().all(test),
+                FlowbitCmd::IsNotSet => !ids.iter().any(test),
+                _ => true,
+            };
+            if !ok {
+                return None;
+            }
+        }
+        for b in &rule.buffers {
+            let mut hit = false;
+            let mut present = false;
+            for_each_buffer(b.buffer, subject, &mut |bytes| {
+                present = true;
+                if !hit && inspect(bytes, &b.matchers) {
+                    hit = true;
+                }
+            });
+            if !hit || !present {
+                return None;
+            }
+        }
+        for (buffer, cmd, set) in &sig.datasets {
+            let mut found = false;
+            let mut present = false;
+            for_each_buffer(*buffer, subject, &mut |bytes| {
+                present = true;
+                found |= set.contains(bytes);
+            });
+            match cmd {
+                DatasetCmd::IsSet if !found => return None,
+                DatasetCmd::IsNotSet if found || !present => return None,
+                _ => {}
+            }
+        }
+        Some(reverse)
+    }
+}
+
+fn track(t: super::rule::Track) -> Track {
+    match t {
+        super::rule::Track::ByDst => Track::ByDst,
+        _ => Track::BySrc,
+    }
+}
+
+fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts) -> bool {
+    use crate::app::AppProto as A;
+    match p {
+        Protocol::Ip => true,
+        Protocol::Tcp | Protocol::TcpPkt | Protocol::TcpStream => flow.proto == 6,
+        Protocol::Udp => flow.proto == 17,
+        Protocol::Icmp => flow.proto == 1,
+        Protocol::Icmpv6 => flow.proto == 58,
+        Protocol::Http => matches!(subject, Subject::Http(_)) || flow.app == Some(A::Http),
+        Protocol::Tls => matches!(subject, Subject::Tls(_)) || flow.app == Some(A::Tls),
+        Protocol::Dns => matches!(subject, Subject::Dns { .. }) || flow.app == Some(A::Dns),
+    }
+}
+
+fn header_matches(h: &Header, src: (IpAddr, u16), dst: (IpAddr, u16)) -> bool {
+    h.src.contains(src.0)
+        && h.src_ports.contains(src.1)
+        && h.dst.contains(dst.0)
+        && h.dst_ports.contains(dst.1)
+}
+
+/// Source and destination of what is inspected, in the orientation given.
+fn endpoint_pairs(
+    subject: &Subject<'_>,
+    flow: &FlowFacts,
+    reverse: bool,
+) -> ((IpAddr, u16), (IpAddr, u16)) {
+    if let Subject::Packet { decoded, .. } = subject {
+        let (sp, dp) = match decoded.l4 {
+            L4::Tcp(h) => (h.src_port, h.dst_port),
+            L4::Udp(h) => (h.src_port, h.dst_port),
+            L4::Sctp(h) => (h.src_port, h.dst_port),
+            _ => (0, 0),
+        };
+        return ((decoded.src, sp), (decoded.dst, dp));
+    }
+    if reverse {
+        (flow.server, flow.client)
+    } else {
+        (flow.client, flow.server)
+    }
+}
+
+fn endpoints(subject: &Subject<'_>, flow: &FlowFacts, reverse: bool) -> (IpAddr, IpAddr) {
+    let (s, d) = endpoint_pairs(subject, flow, reverse);
+    (s.0, d.0)
+}
+
+/// Calls `f` with each instance of `buffer` in the subject (HTTP keywords that apply to both
+/// directions have two).
+fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u8])) {
+    match subject {
+        Subject::Packet { payload, .. } => {
+            if buffer == Buffer::Payload && !payload.is_empty() {
+                f(payload)
+            }
+        }
+        Subject::Http(tx) => {
+            use HttpBuffer as H;
+            let list: &[HttpBuffer] = match buffer {
+                Buffer::HttpUri => &[H::Uri],
+                Buffer::HttpUriRaw => &[H::UriRaw],
+                Buffer::HttpHost => &[H::Host],
+                Buffer::HttpHostRaw => &[H::HostRaw],
+                Buffer::HttpMethod => &[H::Method],
+                Buffer::HttpUserAgent => &[H::UserAgent],
+                Buffer::HttpHeader => &[H::RequestHeaders, H::ResponseHeaders],
+                Buffer::HttpCookie => &[H::Cookie, H::SetCookie],
+                Buffer::HttpRequestBody => &[H::RequestBody],
+                Buffer::HttpStatCode => &[H::StatCode],
+                Buffer::HttpStatMsg => &[H::StatMsg],
+                Buffer::HttpContentType => &[H::RequestContentType, H::ResponseContentType],
+                Buffer::HttpProtocol => &[H::Protocol],
+                Buffer::HttpRequestLine => &[H::RequestLine],
+                Buffer::HttpResponseLine => &[H::ResponseLine],
+                Buffer::FileData => &[H::ResponseBody],
+                _ => &[],
+            };
+            for b in list {
+                if let Some(bytes) = tx.buffer(*b) {
+                    f(bytes)
+                }
+            }
+        }
+        Subject::Dns { msg, .. } => {
+            if buffer == Buffer::DnsQuery && !msg.is_response() {
+                for q in msg.questions() {
+                    f(q.name.as_bytes())
+                }
+            }
+        }
+        Subject::Tls(r) => {
+            let bytes: Option<&[u8]> = match buffer {
+                Buffer::TlsSni => r.sni(),
+                Buffer::TlsCertSubject => r.server_cert.as_ref().map(|c| c.subject.as_bytes()),
+                Buffer::Ja3Hash => r.ja3.as_ref().map(|j| j.hash.as_bytes()),
+                Buffer::Ja3String => r.ja3.as_ref().map(|j| j.string.as_bytes()),
+                Buffer::Ja3sHash => r.ja3s.as_ref().map(|j| j.hash.as_bytes()),
+                Buffer::Ja3sString => r.ja3s.as_ref().map(|j| j.string.as_bytes()),
+                Buffer::Ja4Hash => r.ja4.as_ref().map(|j| j.as_bytes()),
+                _ => None,
+            };
+            if let Some(b) = bytes {
+                f(b)
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("signatures", &self.sigs.len())
+            .finish()
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::UdpHeader;
+    #[test]
+    fn ip_only_rule_needs_both_addresses() {
+        let text =
+            r#"alert ip $HOME_NET any -> [5.149.249.172,185.104.9.39] any (msg:"x"; sid:1;)"#
+                .to_string();
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text)],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert_eq!(rep.loaded, 1);
+        let mut ctx = e.context();
+        let d = Decoded {
+            src: "10.10.0.53".parse().unwrap(),
+            dst: "192.0.2.123".parse().unwrap(),
+            ip_proto: 17,
+            l4: L4::Udp(UdpHeader {
+                src_port: 1,
+                dst_port: 2,
+                length: 8,
+            }),
+            ..Default::default()
+        };
+        let facts = FlowFacts {
+            client: (d.src, 1),
+            server: (d.dst, 2),
+            proto: 17,
+            established: false,
+            midstream_established: false,
+            app: None,
+        };
+        let mut fd = FlowDetect::default();
+        let mut n = 0;
+        e.inspect(
+            &mut ctx,
+            &Subject::Packet {
+                decoded: &d,
+                payload: b"",
+                dir: 0,
+            },
+            &facts,
+            &mut fd,
+            Timestamp::ZERO,
+            &mut |_, _| n += 1,
+        );
+        assert_eq!(n, 0);
+    }
+}

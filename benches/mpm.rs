@@ -1,6 +1,6 @@
 //! Prefilter costs: multi-pattern scan throughput over a 1 MiB haystack with 1k and 10k
 //! patterns (aho-corasick, and Hyperscan with `--features hyperscan`), building sets at
-//! indicator-list scale (20k), and IP table, exact-set and dataset lookups.
+//! indicator-list scale (20k patterns, 100k address ranges), and IP table, exact-set and dataset lookups.
 //!
 //! `cargo bench -p sensor-benches --bench mpm [--features hyperscan]`
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -153,14 +153,22 @@ fn build(c: &mut Criterion) {
     g.bench_function("exact_set", |b| {
         b.iter(|| ExactSet::build(black_box(&pats)).unwrap())
     });
+    // 80k addresses, 10k IPv4 prefixes, 10k IPv6 /64s.
     let mut rng = Rng(9);
-    let ips: Vec<(u128, u128, u32)> = (0..20_000u32)
+    let ips: Vec<(u128, u128, u32)> = (0..100_000u32)
         .map(|i| {
-            let k = ip_key(IpAddr::V4(Ipv4Addr::from(rng.next() as u32)));
-            (k, k, i)
+            let r = match i % 10 {
+                8 => IpRange::cidr(IpAddr::V4(Ipv4Addr::from(rng.next() as u32)), 20),
+                9 => IpRange::cidr(IpAddr::V6(Ipv6Addr::from(u128::from(rng.next()) << 64)), 64),
+                _ => Ok(IpRange::single(IpAddr::V4(Ipv4Addr::from(
+                    rng.next() as u32
+                )))),
+            }
+            .unwrap();
+            (r.start, r.end, i)
         })
         .collect();
-    g.bench_function("iptable_20k_addresses", |b| {
+    g.bench_function("iptable_100k_ranges", |b| {
         b.iter(|| IpTable::build(black_box(ips.iter().copied())).unwrap())
     });
     g.finish();

@@ -244,7 +244,8 @@ impl Dataset {
 
     /// Loads a Suricata dataset file. Fails only when the file cannot be read; bad lines are
     /// skipped and counted.
-    pub fn load(path: &Path, kind: DatasetType) -> Result<Dataset, DatasetError> {
+    pub fn load(path: impl AsRef<Path>, kind: DatasetType) -> Result<Dataset, DatasetError> {
+        let path = path.as_ref();
         let io_err = |e| DatasetError {
             path: Some(path.to_path_buf()),
             line: None,

@@ -189,7 +189,7 @@ pub enum IpTableError {
         end: u128,
         id: u32,
     },
-    /// More entries than the table can index (2^30).
+    /// More entries than the table indexes (2^24).
     TooManyEntries(usize),
     BadAddress(String),
     BadPrefix(String),
@@ -213,8 +213,8 @@ impl fmt::Display for IpTableError {
 
 impl std::error::Error for IpTableError {}
 
-/// Segment-tree nodes are numbered in u32.
-const MAX_ENTRIES: usize = 1 << 30;
+/// Keeps node numbers and the node-to-id lists (at most 2 log2(2n) per entry) within u32.
+const MAX_ENTRIES: usize = 1 << 24;
 
 /// Addresses to the ids whose ranges contain them. Immutable once built; share it freely.
 #[derive(Clone, Debug)]

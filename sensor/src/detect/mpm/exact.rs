@@ -25,13 +25,14 @@ struct Inner {
 }
 
 impl ExactSet {
-    /// True when `haystack` equals some pattern (no scanner needed: nothing is deduplicated).
+    /// True when `haystack` equals some pattern. Needs no scanner, but allocates to fold a
+    /// buffer with uppercase letters when there are `nocase` patterns.
     pub fn contains(&self, haystack: &[u8]) -> bool {
         let inner = &*self.inner;
         if haystack.is_empty() && !inner.always.is_empty() {
             return true;
         }
-        if inner.exact.contains_key(haystack) {
+        if !inner.exact.is_empty() && inner.exact.contains_key(haystack) {
             return true;
         }
         if inner.folded.is_empty() {
@@ -103,8 +104,9 @@ impl Scanner for ExactScanner {
             }
             return;
         }
-        if let Some(slots) = inner.exact.get(haystack) {
-            for &slot in slots {
+        // Skipping an empty map saves hashing the buffer.
+        if !inner.exact.is_empty() {
+            for &slot in inner.exact.get(haystack).map_or(&[][..], Vec::as_slice) {
                 seen.report(slot, &inner.ids, on_match);
             }
         }

@@ -32,7 +32,7 @@ use std::fmt;
 
 #[doc(hidden)]
 pub use ac::AcKind;
-pub use ac::{AcMpm, AcScanner, DFA_MAX_PATTERN_BYTES};
+pub use ac::{AcMpm, AcScanner, DFA_MAX_BYTES};
 pub use exact::{ExactScanner, ExactSet};
 #[cfg(feature = "hyperscan")]
 pub use hs::{HsMpm, HsScanner};

@@ -1,14 +1,15 @@
 //! Backend equivalence against a naive matcher, and build time at indicator-list scale.
 
 use std::collections::BTreeSet;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
 
 use super::*;
-use crate::detect::iptable::IpTable;
+use crate::detect::dataset::{Dataset, DatasetType};
+use crate::detect::iptable::{IpRange, IpTable};
 
 fn occurs(p: &Pattern, hay: &[u8]) -> bool {
     p.bytes.is_empty()
@@ -158,11 +159,11 @@ proptest! {
     }
 }
 
-/// Deterministic pseudo-random generator for the scale tests (xorshift64*).
-pub(crate) struct Rng(u64);
+/// Deterministic pseudo-random generator for the scale test (xorshift64*).
+struct Rng(u64);
 
 impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
+    fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -183,6 +184,8 @@ fn domains(n: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Indicator-list scale: 20k domains into each multi-pattern backend and an exact set, 20k
+/// lines into `string` and `md5` datasets, 100k address ranges into an IP table.
 #[test]
 fn indicator_lists_build_fast() {
     const N: usize = 20_000;
@@ -192,12 +195,30 @@ fn indicator_lists_build_fast() {
         .enumerate()
         .map(|(i, d)| Pattern::new(d.clone(), true, i as u32))
         .collect();
+    // 80k addresses, 10k IPv4 prefixes (/16-/31), 10k IPv6 /64s.
     let mut rng = Rng(7);
-    let ips: Vec<(u128, u128, u32)> = (0..N as u32)
-        .map(|i| {
-            let k = crate::detect::iptable::ip_key(IpAddr::V4(Ipv4Addr::from(rng.next() as u32)));
-            (k, k, i)
-        })
+    let mut ips: Vec<(u128, u128, u32)> = Vec::with_capacity(100_000);
+    for i in 0..100_000u32 {
+        let r = match i % 10 {
+            8 => IpRange::cidr(
+                IpAddr::V4(Ipv4Addr::from(rng.next() as u32)),
+                16 + (rng.next() % 16) as u8,
+            ),
+            9 => IpRange::cidr(IpAddr::V6(Ipv6Addr::from(u128::from(rng.next()) << 64)), 64),
+            _ => Ok(IpRange::single(IpAddr::V4(Ipv4Addr::from(
+                rng.next() as u32
+            )))),
+        }
+        .expect("range");
+        ips.push((r.start, r.end, i));
+    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let string_lines: String = names
+        .iter()
+        .map(|d| base64::Engine::encode(&b64, d) + "\n")
+        .collect();
+    let md5_lines: String = (0..N)
+        .map(|_| format!("{:016x}{:016x}\n", rng.next(), rng.next()))
         .collect();
 
     let mut timings = Vec::new();
@@ -208,20 +229,26 @@ fn indicator_lists_build_fast() {
         }
         let t = Instant::now();
         let m = Mpm::with_backend(b, &patterns).expect("mpm build");
-        timings.push((format!("mpm {b} {N} domains"), t.elapsed()));
+        timings.push((format!("mpm {b}, {N} domains"), t.elapsed()));
         built.push(m);
     }
     let t = Instant::now();
     let ex = ExactSet::build(&patterns).expect("exact build");
-    timings.push((format!("exact set {N} domains"), t.elapsed()));
+    timings.push((format!("exact set, {N} domains"), t.elapsed()));
     let t = Instant::now();
     let table = IpTable::build(ips.iter().copied()).expect("iptable build");
-    timings.push((format!("iptable {N} addresses"), t.elapsed()));
+    timings.push(("iptable, 100k ranges".to_string(), t.elapsed()));
+    let t = Instant::now();
+    let strings = Dataset::read(string_lines.as_bytes(), DatasetType::String, None).expect("read");
+    timings.push((format!("string dataset, {N} lines"), t.elapsed()));
+    let t = Instant::now();
+    let md5s = Dataset::read(md5_lines.as_bytes(), DatasetType::Md5, None).expect("read");
+    timings.push((format!("md5 dataset, {N} lines"), t.elapsed()));
 
     for (what, d) in &timings {
         println!("build {what}: {:.1} ms", d.as_secs_f64() * 1e3);
     }
-    // Sanity: what was built works.
+    // What was built works.
     let hay = [b"GET http://www.".as_slice(), &names[123], b"/x"].concat();
     for m in &built {
         let mut got = Vec::new();
@@ -233,6 +260,9 @@ fn indicator_lists_build_fast() {
     let mut got = Vec::new();
     table.lookup_key(k, &mut |i| got.push(i));
     assert!(got.contains(&id));
+    assert_eq!((strings.len(), strings.bad_lines()), (N, 0));
+    assert!(strings.contains(&names[9]));
+    assert_eq!((md5s.len(), md5s.bad_lines()), (N, 0));
     // Debug builds are an order of magnitude slower: the limit holds for release only.
     if !cfg!(debug_assertions) {
         for (what, d) in &timings {

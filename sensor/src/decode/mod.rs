@@ -299,6 +299,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<DecodeOutcome, DecodeError
         LinkType::Raw => NetLayer::AnyIp(0),
         LinkType::Ipv4 => NetLayer::Ipv4(0),
         LinkType::Ipv6 => NetLayer::Ipv6(0),
+        LinkType::Other(LINKTYPE_PPP) => ppp(frame)?,
         LinkType::Other(_) => return Err(DecodeError::UnsupportedLinkType),
     };
     match net {
@@ -307,7 +308,148 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<DecodeOutcome, DecodeError
         NetLayer::AnyIp(off) => decode_any_ip(frame, off, &mut d)?,
         NetLayer::NotIp(ethertype) => return Ok(DecodeOutcome::NotIp { ethertype }),
     }
-    Ok(DecodeOutcome::Ip(d))
+    Ok(DecodeOutcome::Ip(unwrap_tunnels(frame, d)))
+}
+
+/// LINKTYPE_PPP: PPP in HDLC-like framing (RFC 1662).
+const LINKTYPE_PPP: u32 = 9;
+
+/// PPP: optional address/control bytes (0xff 0x03), then the protocol: two bytes, or one when
+/// compressed (an odd first byte, RFC 1661 PFC). IPv4 (0x21) and IPv6 (0x57) are decoded, other
+/// protocols (LCP, IPCP, ...) are not IP.
+fn ppp(frame: &[u8]) -> Result<NetLayer, DecodeError> {
+    let off = if frame.starts_with(&[0xff, 0x03]) {
+        2
+    } else {
+        0
+    };
+    let (proto, len) = match (frame.get(off), frame.get(off + 1)) {
+        (Some(&b), _) if b & 1 == 1 => (b as u16, 1),
+        (Some(&a), Some(&b)) => (u16::from_be_bytes([a, b]), 2),
+        _ => return Err(DecodeError::UnsupportedLinkType),
+    };
+    Ok(match proto {
+        0x0021 => NetLayer::Ipv4(off + len),
+        0x0057 => NetLayer::Ipv6(off + len),
+        p => NetLayer::NotIp(p),
+    })
+}
+
+/// Tunnels followed before giving up (a tunnel in a tunnel in ...).
+const MAX_TUNNEL_DEPTH: usize = 4;
+/// VXLAN's IANA port.
+const VXLAN_PORT: u16 = 4789;
+
+/// Replaces an IP-in-IP, IPv6-in-IP, GRE or VXLAN packet by the packet it carries, as Suricata
+/// does: the inner packet is the one tracked and inspected. A tunnel whose inner packet does not
+/// decode is kept as the outer packet.
+fn unwrap_tunnels(frame: &[u8], mut d: Decoded) -> Decoded {
+    for _ in 0..MAX_TUNNEL_DEPTH {
+        if d.fragment.is_some() {
+            break;
+        }
+        let start = d.payload_offset as usize;
+        let end = start + d.payload_len as usize;
+        let Some(payload) = frame.get(start..end) else {
+            break;
+        };
+        let inner = match (d.ip_proto, &d.l4) {
+            (ip_proto::IPIP | ip_proto::IPV6, _) => {
+                let mut n = Decoded {
+                    vlan: d.vlan,
+                    vlan_count: d.vlan_count,
+                    ..Decoded::default()
+                };
+                decode_any_ip(&frame[..end], start, &mut n).ok().map(|_| n)
+            }
+            (ip_proto::GRE, _) => gre_inner(payload).and_then(|(hdr, net)| {
+                let mut n = Decoded {
+                    vlan: d.vlan,
+                    vlan_count: d.vlan_count,
+                    ..Decoded::default()
+                };
+                let inner = payload.get(hdr..)?;
+                let net = match net {
+                    GreInner::Ip => NetLayer::AnyIp(0),
+                    GreInner::Ethernet => ethernet::decode(inner, &mut n).ok()?,
+                    GreInner::Ppp => ppp(inner).ok()?,
+                };
+                decode_net(inner, net, &mut n).ok()?;
+                shift(&mut n, (start + hdr) as u32);
+                Some(n)
+            }),
+            (ip_proto::UDP, L4::Udp(u))
+                if u.dst_port == VXLAN_PORT && payload.len() > 8 && payload[0] & 0x08 != 0 =>
+            {
+                let inner = &payload[8..];
+                let mut n = Decoded::default();
+                ethernet::decode(inner, &mut n).ok().and_then(|net| {
+                    decode_net(inner, net, &mut n).ok()?;
+                    shift(&mut n, (start + 8) as u32);
+                    Some(n)
+                })
+            }
+            _ => None,
+        };
+        match inner {
+            Some(n) => d = n,
+            None => break,
+        }
+    }
+    d
+}
+
+fn decode_net(frame: &[u8], net: NetLayer, d: &mut Decoded) -> Result<(), DecodeError> {
+    match net {
+        NetLayer::Ipv4(off) => ipv4::decode(frame, off, d),
+        NetLayer::Ipv6(off) => ipv6::decode(frame, off, d),
+        NetLayer::AnyIp(off) => decode_any_ip(frame, off, d),
+        NetLayer::NotIp(_) => Err(DecodeError::UnsupportedLinkType),
+    }
+}
+
+enum GreInner {
+    Ip,
+    Ethernet,
+    Ppp,
+}
+
+/// GRE (RFC 2784/2890 version 0, RFC 2637 version 1 as PPTP uses it): header length and what
+/// it carries (IPv4/IPv6, bridged Ethernet, PPP); other payloads are not followed.
+fn gre_inner(p: &[u8]) -> Option<(usize, GreInner)> {
+    let flags = u16::from_be_bytes([*p.first()?, *p.get(1)?]);
+    let proto = u16::from_be_bytes([*p.get(2)?, *p.get(3)?]);
+    let mut len = 4;
+    // checksum (+reserved), key, sequence number: 4 bytes each when present; version 1 also
+    // has an acknowledgement number.
+    for bit in [0x8000u16, 0x2000, 0x1000] {
+        if flags & bit != 0 {
+            len += 4;
+        }
+    }
+    let inner = match (flags & 0x0007, proto) {
+        (0, 0x0800 | 0x86dd) => GreInner::Ip,
+        (0, 0x6558) => GreInner::Ethernet,
+        (0 | 1, 0x880b) => {
+            if flags & 0x0080 != 0 {
+                len += 4;
+            }
+            GreInner::Ppp
+        }
+        _ => return None,
+    };
+    (p.len() > len).then_some((len, inner))
+}
+
+/// Moves every offset of `d` (decoded from a slice starting at `base` in the frame) so that it
+/// is relative to the frame.
+fn shift(d: &mut Decoded, base: u32) {
+    d.l3_offset += base;
+    d.l4_offset += base;
+    d.payload_offset += base;
+    if let Some(f) = &mut d.fragment {
+        f.data_offset += base;
+    }
 }
 
 /// Decodes a bare IPv4 or IPv6 datagram starting at offset 0 (used for reassembled fragments).
@@ -339,6 +481,11 @@ fn decode_any_ip(frame: &[u8], off: usize, d: &mut Decoded) -> Result<(), Decode
 /// IP protocol numbers the decoders act on.
 pub mod ip_proto {
     pub const ICMP: u8 = 1;
+    /// IPv4 in IP.
+    pub const IPIP: u8 = 4;
+    /// IPv6 in IP.
+    pub const IPV6: u8 = 41;
+    pub const GRE: u8 = 47;
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
     pub const ICMPV6: u8 = 58;
@@ -435,11 +582,28 @@ mod tests {
 
     #[test]
     fn unsupported_link_type() {
-        // zeek-traces/ppp/quic-interop-retry.pcap #1 (first 8 bytes): LINKTYPE_PPP (9), IPv6.
+        // IEEE 802.11 (LINKTYPE 105) is not decoded.
+        let frame = testutil::hex("0801000000010020");
+        assert_eq!(
+            decode(LinkType::from_dlt(105), &frame),
+            Err(DecodeError::UnsupportedLinkType)
+        );
+    }
+
+    #[test]
+    fn ppp_with_compressed_protocol_field_reaches_ipv6() {
+        // zeek-traces/ppp/quic-interop-retry.pcap #1 (first 8 bytes): LINKTYPE_PPP (9), one-byte
+        // protocol 0x57 (IPv6): the IPv6 decoder is reached (and finds the header cut short).
         let frame = testutil::hex("0057600000010020");
         assert_eq!(
             decode(LinkType::from_dlt(9), &frame),
-            Err(DecodeError::UnsupportedLinkType)
+            Err(DecodeError::Ipv6Truncated)
+        );
+        // Address/control bytes and a two-byte protocol field: LCP is valid PPP, not IP.
+        let lcp = testutil::hex("ff03c02101010004");
+        assert_eq!(
+            decode(LinkType::from_dlt(9), &lcp),
+            Ok(DecodeOutcome::NotIp { ethertype: 0xc021 })
         );
     }
 }

@@ -48,7 +48,10 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "mac-eve-packet",
         "a TCP header longer than the packet makes the decoder drop the packet; Suricata still applies IP rules to it",
     ),
-    ("http-uri-spaces", "the HTTP parser ends the URI at the first space; libhtp keeps spaces up to the protocol"),
+    (
+        "http-uri-spaces",
+        "Suricata 8 (libhtp-rs) keeps spaces in the URI up to the protocol; 7.0.10's libhtp, which the HTTP parser follows, ends it at the first space",
+    ),
     ("http2-long-frame", "HTTP/2 is not parsed"),
     ("tcp-async-01", "asynchronous (one-sided) TCP streams are not inspected (stream.async-oneside)"),
     (
@@ -58,7 +61,7 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
 ];
 
 /// Cases passing today: the suite fails if fewer pass (the goal is 90%: see KNOWN_GAPS).
-const MIN_PASSING: usize = 52;
+const MIN_PASSING: usize = 53;
 
 /// A `filter` check on alert records.
 struct AlertCheck {

@@ -145,7 +145,7 @@ impl Who {
                 server: (ep.dst, ep.dst_port),
                 proto: flow.key.proto,
                 established: if tcp {
-                    flow.tcp.handshake
+                    flow.tcp.handshake_before
                 } else {
                     flow.replied
                 },

@@ -49,6 +49,9 @@ pub struct TcpTracker {
     pub rst_seen: bool,
     /// The three-way handshake was seen (not a mid-stream pickup).
     pub handshake: bool,
+    /// `handshake` before the latest segment: the segment that completes the handshake is not
+    /// itself part of an established session (as Suricata's `flow:established` sees it).
+    pub handshake_before: bool,
 }
 
 impl TcpTracker {
@@ -64,6 +67,7 @@ impl TcpTracker {
     /// Follows one segment travelling in direction `dir`.
     #[inline]
     pub fn update(&mut self, dir: usize, h: &TcpHeader) {
+        self.handshake_before = self.handshake;
         let flags = h.flags;
         self.flags[dir] |= flags;
         if !self.base_seq_set[dir] {

@@ -41,10 +41,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "an app-layer rule without buffers (http, flow:to_server) fires on every packet of the flow; Suricata fires once per transaction",
     ),
     (
-        "like-ip-only-01",
-        "flow:established rules on a TCP flow also match before the handshake completes here (21 alerts, Suricata 17)",
-    ),
-    (
         "mac-eve-packet",
         "a TCP header longer than the packet makes the decoder drop the packet; Suricata still applies IP rules to it",
     ),

@@ -241,6 +241,11 @@ pub struct AppLayer {
     /// Reused for every DNS message.
     dns_msg: DnsMessage,
     detector: Option<Detector>,
+    /// Stream data delivered during one packet, kept for `tcp-stream` rules (only when the
+    /// engine has such rules): `(direction, start, end)` into `stream_bytes`.
+    stream_chunks: Vec<(usize, usize, usize)>,
+    stream_bytes: Vec<u8>,
+    stream_rules: bool,
 }
 
 /// What a parser produced while being fed, written out after the feeding borrow ends.
@@ -258,7 +263,10 @@ impl AppLayer {
             config,
             stats: AppStats::default(),
             dns_msg: DnsMessage::new(),
+            stream_rules: engine.as_ref().is_some_and(|e| e.has_stream_rules()),
             detector: engine.map(Detector::new),
+            stream_chunks: Vec::new(),
+            stream_bytes: Vec::new(),
         }
     }
 
@@ -308,7 +316,7 @@ impl AppLayer {
         ts: Timestamp,
         out: &mut Vec<u8>,
     ) {
-        if flow.ext.done {
+        if flow.ext.done && !self.stream_rules {
             return;
         }
         let syn = h.flags & TcpHeader::SYN != 0;
@@ -329,6 +337,8 @@ impl AppLayer {
         let limit = self.config.probe_limit;
         let http_config = self.config.http;
         let mut pending = Pending::None;
+        let keep = self.stream_rules;
+        let (chunks, bytes) = (&mut self.stream_chunks, &mut self.stream_bytes);
         {
             let TcpApp {
                 stream,
@@ -347,6 +357,7 @@ impl AppLayer {
             if h.flags & TcpHeader::ACK != 0 {
                 // The other side's data this segment acknowledges was sent: a hole there is a gap.
                 other.peer_ack(h.ack, &mut self.mem, &mut |ev| {
+                    keep_stream(keep, 1 - dir, &ev, chunks, bytes);
                     feed(
                         parser,
                         probe,
@@ -360,6 +371,7 @@ impl AppLayer {
                 });
             }
             this.segment(h.seq, syn, payload, &mut self.mem, &mut |ev| {
+                keep_stream(keep, dir, &ev, chunks, bytes);
                 feed(
                     parser,
                     probe,
@@ -374,6 +386,7 @@ impl AppLayer {
         }
         self.settle(pending, app, &who, ts, out);
         self.drain(app, &who, ts, out, false);
+        self.detect_stream(app, &who, ts, out);
     }
 
     /// A UDP datagram of `flow` in direction `dir`.
@@ -430,6 +443,8 @@ impl AppLayer {
         let limit = self.config.probe_limit;
         let http_config = self.config.http;
         let mut pending = Pending::None;
+        let keep = self.stream_rules;
+        let (chunks, bytes) = (&mut self.stream_chunks, &mut self.stream_bytes);
         if let Some(tcp) = app.tcp.as_deref_mut() {
             let TcpApp {
                 stream,
@@ -440,6 +455,7 @@ impl AppLayer {
             } = tcp;
             for (dir, s) in stream.iter_mut().enumerate() {
                 s.finish(&mut self.mem, &mut |ev| {
+                    keep_stream(keep, dir, &ev, chunks, bytes);
                     feed(
                         parser,
                         probe,
@@ -458,12 +474,37 @@ impl AppLayer {
         }
         self.settle(pending, app, &who, ts, out);
         self.drain(app, &who, ts, out, true);
+        self.detect_stream(app, &who, ts, out);
         if let Some(tcp) = app.tcp.take() {
             let mut tcp = tcp;
             for s in tcp.stream.iter_mut() {
                 s.free(&mut self.mem);
             }
         }
+    }
+
+    /// Runs `tcp-stream` rules on the stream data this packet delivered.
+    fn detect_stream(&mut self, app: &mut FlowApp, who: &Who, ts: Timestamp, out: &mut Vec<u8>) {
+        if self.stream_chunks.is_empty() {
+            return;
+        }
+        if let Some(det) = &mut self.detector {
+            let name = app.proto.name().filter(|p| *p != "failed");
+            for &(dir, start, end) in &self.stream_chunks {
+                let data = &self.stream_bytes[start..end];
+                det.run(
+                    &Subject::Stream { data, dir },
+                    who,
+                    &mut app.rec,
+                    ts,
+                    name,
+                    out,
+                    None,
+                );
+            }
+        }
+        self.stream_chunks.clear();
+        self.stream_bytes.clear();
     }
 
     /// Applies what feeding decided: a protocol detected, or an HTTP tunnel that opened (its
@@ -583,10 +624,29 @@ impl AppLayer {
         }
         if stop {
             *done = true;
-            for s in tcp.stream.iter_mut() {
-                s.stop(&mut self.mem);
+            // Stream rules still need the bytes: keep reassembling (up to the depth).
+            if !self.stream_rules {
+                for s in tcp.stream.iter_mut() {
+                    s.stop(&mut self.mem);
+                }
             }
         }
+    }
+}
+
+/// Keeps a copy of delivered stream data for `tcp-stream` rules, when there are any.
+#[inline]
+fn keep_stream(
+    keep: bool,
+    dir: usize,
+    ev: &StreamEvent<'_>,
+    chunks: &mut Vec<(usize, usize, usize)>,
+    bytes: &mut Vec<u8>,
+) {
+    if let (true, StreamEvent::Data(d)) = (keep, ev) {
+        let start = bytes.len();
+        bytes.extend_from_slice(d);
+        chunks.push((dir, start, bytes.len()));
     }
 }
 

@@ -32,8 +32,10 @@ enum Stage {
     Http = 1,
     Dns = 2,
     Tls = 3,
+    /// `tcp-stream` rules: the reassembled stream of a direction.
+    Stream = 4,
 }
-const STAGES: usize = 4;
+const STAGES: usize = 5;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EngineConfig {
@@ -121,6 +123,11 @@ pub enum Subject<'a> {
         payload: &'a [u8],
         dir: usize,
     },
+    /// In-order reassembled bytes of one direction of a TCP flow.
+    Stream {
+        data: &'a [u8],
+        dir: usize,
+    },
     Http(&'a HttpTransaction),
     Dns {
         msg: &'a DnsMessage,
@@ -136,11 +143,17 @@ impl Subject<'_> {
             Subject::Http(_) => Stage::Http,
             Subject::Dns { .. } => Stage::Dns,
             Subject::Tls(_) => Stage::Tls,
+            Subject::Stream { .. } => Stage::Stream,
         }
     }
 }
 
 fn stage_of(rule: &Rule) -> Stage {
+    let payload_only =
+        rule.buffers.iter().all(|b| b.buffer == Buffer::Payload) && rule.datasets.is_empty();
+    if rule.header.protocol == Protocol::TcpStream && payload_only && !rule.buffers.is_empty() {
+        return Stage::Stream;
+    }
     let mut stage = Stage::Packet;
     let buffers = rule
         .buffers
@@ -340,6 +353,12 @@ impl Engine {
         self.sigs.len()
     }
 
+    /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).
+    pub fn has_stream_rules(&self) -> bool {
+        let s = &self.stages[Stage::Stream as usize];
+        !s.mpms.is_empty() || !s.always.is_empty()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.sigs.is_empty()
     }
@@ -487,7 +506,9 @@ impl Engine {
         // Orientation: packets by their direction, transactions client to server (responses
         // and DNS answers server to client).
         let reverse = match subject {
-            Subject::Packet { dir, .. } => *dir != crate::flow::TO_SERVER,
+            Subject::Packet { dir, .. } | Subject::Stream { dir, .. } => {
+                *dir != crate::flow::TO_SERVER
+            }
             Subject::Dns { dir, .. } => *dir != crate::flow::TO_SERVER,
             _ => sig.response_side,
         };
@@ -660,6 +681,11 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u
         Subject::Packet { payload, .. } => {
             if buffer == Buffer::Payload && !payload.is_empty() {
                 f(payload)
+            }
+        }
+        Subject::Stream { data, .. } => {
+            if buffer == Buffer::Payload && !data.is_empty() {
+                f(data)
             }
         }
         Subject::Http(tx) => {

@@ -289,6 +289,9 @@ impl AppLayer {
         let Some(det) = &mut self.detector else {
             return;
         };
+        if !det.engine.wants_packet(&flow.ext.rec.detect, dir) {
+            return;
+        }
         let who = Who::of(flow);
         let app = flow.ext.proto.name().filter(|p| *p != "failed");
         let subject = Subject::Packet {

@@ -353,6 +353,16 @@ impl Engine {
         self.sigs.len()
     }
 
+    /// Whether a packet of a flow in this state could match any packet rule: lets the caller
+    /// skip all per-packet detection work (the common case with application-layer rule sets).
+    #[inline]
+    pub fn wants_packet(&self, fd: &FlowDetect, dir: usize) -> bool {
+        let s = &self.stages[Stage::Packet as usize];
+        !s.mpms.is_empty()
+            || !s.always.is_empty()
+            || (!s.ip_only.is_empty() && !fd.ip_only_done[dir & 1])
+    }
+
     /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).
     pub fn has_stream_rules(&self) -> bool {
         let s = &self.stages[Stage::Stream as usize];

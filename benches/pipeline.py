@@ -8,11 +8,23 @@ ratio of each to the sensor with one worker.
 
     python3 benches/pipeline.py                  # ~1 GB capture, 3 runs each
     python3 benches/pipeline.py --size 200M --runs 5
-    python3 benches/pipeline.py --rules FILE     # both engines with the same rules (when the
-                                                 # sensor has a detection engine)
+    python3 benches/pipeline.py --rules FILE     # both engines with exactly these rules: the
+                                                 # sensor with --signatures-only --rules FILE,
+                                                 # Suricata with -S FILE
+    python3 benches/pipeline.py --rules FILE --compare-alerts
+                                                 # and compare the alerts (counts by
+                                                 # signature_id in each engine's eve.json)
+
+Without --rules the sensor runs its shipped packs and Suricata an empty rule file (the
+pre-detection comparison); with --rules both run the same file and nothing else. Each command
+writes to its own log directory under --workdir (out-<command>), kept after the last run, so
+its eve.json can be read afterwards.
 """
 import argparse
+import collections
+import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -38,6 +50,46 @@ def run_measured(cmd, cwd=None, env=None):
     return wall, usage.ru_maxrss / 1024.0, code
 
 
+def alert_counts(eve):
+    """Alerts in an EVE file, counted by signature_id."""
+    counts = collections.Counter()
+    with open(eve, "rb") as f:
+        for line in f:
+            if b'"event_type":"alert"' not in line and b'"event_type": "alert"' not in line:
+                continue
+            rec = json.loads(line)
+            if rec.get("event_type") == "alert":
+                counts[rec["alert"]["signature_id"]] += 1
+    return counts
+
+
+def compare_alerts(results):
+    """results: {command name: eve.json path}. Compares each with the first; returns True if all equal."""
+    names = list(results)
+    counts = {n: alert_counts(results[n]) for n in names}
+    base = names[0]
+    print(f"\nalerts by signature_id (eve.json of each command's last run)")
+    for n in names:
+        c = counts[n]
+        print(f"  {n:28} {sum(c.values()):9} alerts {len(c):6} signatures")
+    all_equal = True
+    for n in names[1:]:
+        a, b = counts[base], counts[n]
+        if a == b:
+            print(f"  {n} vs {base}: equal multisets")
+            continue
+        all_equal = False
+        diff = sorted(sid for sid in set(a) | set(b) if a[sid] != b[sid])
+        print(f"  {n} vs {base}: DIFFERENT in {len(diff)} signatures "
+              f"({sum(b.values()) - sum(a.values()):+d} alerts)")
+        print(f"    {'sid':>10} {base:>28} {n:>28}")
+        for sid in diff[:50]:
+            print(f"    {sid:>10} {a[sid]:>28} {b[sid]:>28}")
+        if len(diff) > 50:
+            print(f"    ... {len(diff) - 50} more")
+    return all_equal
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pcap", help="use this capture instead of generating one")
@@ -46,6 +98,9 @@ def main():
     ap.add_argument("--rules", help="rule file given to both engines (default: none)")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "sensor-bench"))
     ap.add_argument("--no-suricata", action="store_true", help="time the sensor alone")
+    ap.add_argument("--compare-alerts", action="store_true",
+                    help="after timing, compare the alerts of every command with the sensor's "
+                         "(--workers 1): counts by signature_id in each eve.json")
     args = ap.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
@@ -67,20 +122,28 @@ def main():
             pass
 
     ncores = os.cpu_count() or 1
-    out = os.path.join(args.workdir, "out")
-    rules_sensor = ["--rules", args.rules] if args.rules else []
-    cmds = {
-        "sensor --workers 1": [sensor, "replay", "-q", "--workers", "1", "--log-dir", out] + rules_sensor + [pcap],
-        f"sensor --workers {ncores}": [sensor, "replay", "-q", "--workers", str(ncores), "--log-dir", out] + rules_sensor + [pcap],
-    }
+    outs = {}
+
+    def out_dir(name):
+        d = os.path.join(args.workdir, "out-" + re.sub(r"[^a-z0-9]+", "-", name).strip("-"))
+        outs[name] = d
+        return d
+
+    # Same rules on both sides: exactly the file, not the sensor's shipped packs.
+    rules_sensor = ["--signatures-only", "--rules", os.path.abspath(args.rules)] if args.rules else []
+    cmds = {}
+    for w in (1, ncores):
+        name = f"sensor --workers {w}"
+        cmds[name] = [sensor, "replay", "-q", "--workers", str(w), "--log-dir", out_dir(name)] + rules_sensor + [pcap]
     have_suricata = shutil.which("suricata") and not args.no_suricata
     if have_suricata:
-        rules = args.rules or os.path.join(args.workdir, "empty.rules")
+        rules = os.path.abspath(args.rules) if args.rules else os.path.join(args.workdir, "empty.rules")
         if not args.rules:
             open(rules, "w").close()
         for mode in ("single", "autofp"):
-            cmds[f"suricata --runmode {mode}"] = [
-                "suricata", "-r", pcap, "--runmode", mode, "-k", "none", "-S", rules, "-l", out,
+            name = f"suricata --runmode {mode}"
+            cmds[name] = [
+                "suricata", "-r", pcap, "--runmode", mode, "-k", "none", "-S", rules, "-l", out_dir(name),
             ]
     elif not args.no_suricata:
         print("suricata not found: run ../shared/tools/install-suricata (as root) to compare", file=sys.stderr)
@@ -88,8 +151,8 @@ def main():
     results = {name: [] for name in cmds}
     for i in range(args.runs):
         for name, cmd in cmds.items():
-            shutil.rmtree(out, ignore_errors=True)
-            os.makedirs(out)
+            shutil.rmtree(outs[name], ignore_errors=True)
+            os.makedirs(outs[name])
             wall, rss, code = run_measured(cmd)
             if code != 0:
                 sys.exit(f"{name} failed")
@@ -106,6 +169,9 @@ def main():
     if have_suricata:
         s1 = statistics.median(w for w, _ in results["suricata --runmode single"])
         print(f"\nsensor --workers 1 is {s1 / base:.1f}x faster than suricata --runmode single")
+    if args.compare_alerts:
+        ok = compare_alerts({name: os.path.join(d, "eve.json") for name, d in outs.items()})
+        print("\nalerts: " + ("all engines agree" if ok else "engines DIFFER"))
 
 
 if __name__ == "__main__":

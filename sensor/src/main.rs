@@ -5,13 +5,14 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 
 use sensor::capture::{expand_inputs, CaptureError, MergedSource};
-use sensor::detect::{self, engine::EngineConfig, load::RuleSources};
+use sensor::detect::{self, engine::EngineConfig, load::RuleSources, reload::EngineHandle};
 use sensor::output::sink::{default_eve_path, EveSink};
 use sensor::pipeline::{self, Progress, ReplayConfig};
 
@@ -146,6 +147,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
         config.workers = w as usize;
     }
     config.flow.max_flows = args.max_flows.max(1);
+    let mut rule_sources = None;
     if args.flows_only {
         config.app = None;
     } else {
@@ -174,9 +176,10 @@ fn replay(args: ReplayArgs) -> ExitCode {
                     report.loaded,
                     problems.len()
                 );
-                if !engine.is_empty() {
-                    config.engine = Some(Arc::new(engine));
+                if !engine.is_empty() || !sources.paths.is_empty() {
+                    config.engine = Some(Arc::new(EngineHandle::new(Arc::new(engine))));
                 }
+                rule_sources = Some(sources);
             }
             Err(e) => {
                 eprintln!("sensor: error: rules: {e}");
@@ -190,6 +193,26 @@ fn replay(args: ReplayArgs) -> ExitCode {
     let mut warn = |e: &CaptureError| {
         bar.println(&format!("sensor: warning: {e}"));
     };
+    // SIGHUP reloads the rules while the replay runs (useful for paced or piped input).
+    let stop_reloader = Arc::new(AtomicBool::new(false));
+    let reloader = match (&config.engine, rule_sources) {
+        (Some(handle), Some(sources)) => {
+            detect::reload::install_sighup();
+            let (handle, stop) = (handle.clone(), stop_reloader.clone());
+            Some(std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if detect::reload::take_sighup() {
+                        match detect::reload::reload(&handle, &sources) {
+                            Ok(msg) => eprintln!("sensor: rules reloaded: {msg}"),
+                            Err(e) => eprintln!("sensor: rules reload failed: {e}"),
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }))
+        }
+        _ => None,
+    };
     let (stats, fatal) = pipeline::run(
         &mut source,
         &config,
@@ -198,6 +221,10 @@ fn replay(args: ReplayArgs) -> ExitCode {
         &mut warn,
     );
     bar.finish();
+    stop_reloader.store(true, Ordering::Relaxed);
+    if let Some(r) = reloader {
+        let _ = r.join();
+    }
 
     let mut line = Vec::new();
     stats.write_eve(&mut line);

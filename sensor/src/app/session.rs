@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use crate::decode::{Decoded, TcpHeader};
 use crate::detect::engine::{DetectCtx, Engine, FlowDetect, FlowFacts, Subject};
+use crate::detect::reload::EngineHandle;
 use crate::flow::{Flow, TO_SERVER};
 use crate::output::eve::{self, FlowIdent};
 use crate::stream::{StreamConfig, StreamDir, StreamEvent, StreamMemory, StreamStats};
@@ -246,6 +247,8 @@ pub struct AppLayer {
     stream_chunks: Vec<(usize, usize, usize)>,
     stream_bytes: Vec<u8>,
     stream_rules: bool,
+    /// Where reloaded rules come from, and the generation in use.
+    rules: Option<(Arc<EngineHandle>, u64)>,
 }
 
 /// What a parser produced while being fed, written out after the feeding borrow ends.
@@ -257,8 +260,13 @@ enum Pending {
 }
 
 impl AppLayer {
-    pub fn new(config: AppConfig, engine: Option<Arc<Engine>>) -> AppLayer {
+    pub fn new(config: AppConfig, rules: Option<Arc<EngineHandle>>) -> AppLayer {
+        let engine = rules.as_ref().map(|h| h.current());
         AppLayer {
+            rules: rules.map(|h| {
+                let g = h.generation();
+                (h, g)
+            }),
             mem: StreamMemory::new(config.stream, config.stream_memcap),
             config,
             stats: AppStats::default(),
@@ -268,6 +276,25 @@ impl AppLayer {
             stream_chunks: Vec::new(),
             stream_bytes: Vec::new(),
         }
+    }
+
+    /// Picks up reloaded rules (called once per batch: one atomic load).
+    #[inline]
+    pub fn refresh_rules(&mut self) {
+        let Some((handle, seen)) = &mut self.rules else {
+            return;
+        };
+        let g = handle.generation();
+        if g == *seen {
+            return;
+        }
+        *seen = g;
+        let engine = handle.current();
+        let alerts = self.detector.as_ref().map_or(0, |d| d.alerts());
+        self.stream_rules = engine.has_stream_rules();
+        let mut det = Detector::new(engine);
+        det.ctx.alerts = alerts;
+        self.detector = Some(det);
     }
 
     /// Alerts raised so far by this worker.

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::dataset::{Dataset, DatasetRegistry, DatasetType as SetType};
+use super::iptable::IpTable;
 use super::mpm::{Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
     inspect, Action, Buffer, Classifications, DatasetCmd, DatasetType, Direction, FlowDirection,
@@ -63,8 +64,11 @@ struct Prefilter {
     mpms: Vec<(Buffer, Mpm)>,
     /// Signatures evaluated whatever the prefilter finds (no usable fast pattern).
     always: Vec<u32>,
-    /// IP-only signatures (evaluated once per flow direction).
+    /// IP-only signatures (evaluated once per flow direction): bidirectional ones listed...
     ip_only: Vec<u32>,
+    /// ...the others found by destination address (indicator lists of thousands of addresses
+    /// would otherwise be checked one rule at a time).
+    ip_only_by_dst: Option<IpTable>,
 }
 
 /// What loading rule files gave.
@@ -82,7 +86,16 @@ pub struct Engine {
     stages: [Prefilter; STAGES],
     rates: RateTable,
     config: EngineConfig,
+    /// Distinguishes engines across reloads: per-flow state made with another engine (flowbit
+    /// ids) is reset rather than misread.
+    id: u64,
 }
+
+/// IPv4 addresses as IPv4-mapped IPv6 keys (`::ffff:a.b.c.d`), as the IP tables store them.
+const V4_MAPPED: u128 = 0xffff_0000_0000;
+
+/// Source of engine ids.
+static NEXT_ENGINE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Per-worker detection scratch: prefilter scanners and candidate bookkeeping.
 pub struct DetectCtx {
@@ -97,10 +110,11 @@ pub struct DetectCtx {
 /// Detection state of one flow.
 #[derive(Debug, Default)]
 pub struct FlowDetect {
-    /// Flowbits set on this flow (interned ids).
+    /// Flowbits set on this flow (interned ids of engine `engine`).
     bits: Vec<u16>,
     pub alerted: bool,
     ip_only_done: [bool; 2],
+    engine: u64,
 }
 
 /// The flow facts rules test.
@@ -306,11 +320,24 @@ impl Engine {
         });
         report.loaded = sigs.len();
         let mut stages: [Prefilter; STAGES] = Default::default();
+        let mut ip_entries: Vec<(u128, u128, u32)> = Vec::new();
         let mut patterns: Vec<Vec<(Buffer, Pattern)>> = vec![Vec::new(); STAGES];
         for (i, s) in sigs.iter().enumerate() {
             let st = s.stage as usize;
             if s.rule.ip_only {
-                stages[st].ip_only.push(i as u32);
+                if s.rule.header.direction == Direction::Both {
+                    stages[st].ip_only.push(i as u32);
+                } else {
+                    let h = &s.rule.header;
+                    let v4 = h
+                        .dst
+                        .v4
+                        .ranges()
+                        .iter()
+                        .map(|&(a, b)| (V4_MAPPED | a as u128, V4_MAPPED | b as u128));
+                    let v6 = h.dst.v6.ranges().iter().copied();
+                    ip_entries.extend(v4.chain(v6).map(|(a, b)| (a, b, i as u32)));
+                }
                 continue;
             }
             match &s.rule.fast_pattern {
@@ -320,6 +347,17 @@ impl Engine {
                 )),
                 _ => stages[st].always.push(i as u32),
             }
+        }
+        if !ip_entries.is_empty() {
+            match IpTable::build(ip_entries.iter().copied()) {
+                Ok(t) => stages[Stage::Packet as usize].ip_only_by_dst = Some(t),
+                // Cannot happen for normalized ranges; never lose the rules: check them all.
+                Err(_) => stages[Stage::Packet as usize]
+                    .ip_only
+                    .extend(ip_entries.iter().map(|e| e.2)),
+            }
+            stages[Stage::Packet as usize].ip_only.sort_unstable();
+            stages[Stage::Packet as usize].ip_only.dedup();
         }
         for (st, pats) in patterns.into_iter().enumerate() {
             let mut by_buffer: Vec<(Buffer, Vec<Pattern>)> = Vec::new();
@@ -344,6 +382,7 @@ impl Engine {
                 stages,
                 rates: RateTable::new(),
                 config,
+                id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             },
             report,
         )
@@ -358,9 +397,9 @@ impl Engine {
     #[inline]
     pub fn wants_packet(&self, fd: &FlowDetect, dir: usize) -> bool {
         let s = &self.stages[Stage::Packet as usize];
-        !s.mpms.is_empty()
-            || !s.always.is_empty()
-            || (!s.ip_only.is_empty() && !fd.ip_only_done[dir & 1])
+        let ip_only_due = fd.engine != self.id || !fd.ip_only_done[dir & 1];
+        let has_ip_only = !s.ip_only.is_empty() || s.ip_only_by_dst.is_some();
+        !s.mpms.is_empty() || !s.always.is_empty() || (has_ip_only && ip_only_due)
     }
 
     /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).
@@ -413,6 +452,13 @@ impl Engine {
         ts: Timestamp,
         alert: &mut impl FnMut(u32, bool),
     ) {
+        if fd.engine != self.id {
+            // First inspection by this engine (new flow, or rules reloaded): its flowbit ids
+            // and IP-only bookkeeping start afresh.
+            fd.bits.clear();
+            fd.ip_only_done = [false; 2];
+            fd.engine = self.id;
+        }
         let st = subject.stage() as usize;
         let pre = &self.stages[st];
         ctx.round = ctx.round.wrapping_add(1);
@@ -443,10 +489,13 @@ impl Engine {
                 });
             }
             pre.always.iter().for_each(|&i| push(i));
-            if let Subject::Packet { dir, .. } = subject {
+            if let Subject::Packet { dir, decoded, .. } = subject {
                 if !fd.ip_only_done[*dir] {
                     fd.ip_only_done[*dir] = true;
                     pre.ip_only.iter().for_each(|&i| push(i));
+                    if let Some(t) = &pre.ip_only_by_dst {
+                        t.lookup(decoded.dst, &mut push);
+                    }
                 }
             }
         }

@@ -7,5 +7,6 @@ pub mod engine;
 pub mod iptable;
 pub mod load;
 pub mod mpm;
+pub mod reload;
 pub mod rule;
 pub mod threshold;

@@ -16,7 +16,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use crate::app::AppConfig;
 use crate::capture::{CaptureError, PacketSource};
 use crate::decode::DefragConfig;
-use crate::detect::engine::Engine;
+use crate::detect::reload::EngineHandle;
 use crate::flow::{worker_for, FlowTableConfig};
 use crate::output::sink::EveSink;
 use crate::time::Timestamp;
@@ -38,8 +38,8 @@ pub struct ReplayConfig {
     pub defrag: DefragConfig,
     /// Application layer (stream reassembly, HTTP, TLS, DNS); `None` tracks flows only.
     pub app: Option<AppConfig>,
-    /// Signatures (needs the application layer for all but packet rules).
-    pub engine: Option<Arc<Engine>>,
+    /// Signatures (needs the application layer for all but packet rules); reloadable.
+    pub engine: Option<Arc<EngineHandle>>,
 }
 
 impl Default for ReplayConfig {

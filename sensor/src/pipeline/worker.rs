@@ -10,7 +10,7 @@ use super::decode_stage::DecodeStage;
 use super::stats::DecodeStats;
 use crate::app::{AppConfig, AppLayer, AppStats, FlowApp};
 use crate::decode::{DefragConfig, DefragStats, L4};
-use crate::detect::engine::Engine;
+use crate::detect::reload::EngineHandle;
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats};
 use crate::output::eve;
 use crate::output::sink::{EveSink, CHUNK_BYTES};
@@ -181,7 +181,7 @@ impl Tracker {
 pub fn run(
     config: FlowTableConfig,
     app: Option<AppConfig>,
-    engine: Option<Arc<Engine>>,
+    engine: Option<Arc<EngineHandle>>,
     decode: Option<DefragConfig>,
     input: Receiver<WorkerMsg>,
     recycle: Sender<Batch>,
@@ -201,6 +201,9 @@ pub fn run(
     while let Ok(msg) = input.recv() {
         match msg {
             WorkerMsg::Batch(mut batch) => {
+                if let Some(app) = &mut tracker.app {
+                    app.refresh_rules();
+                }
                 for (i, p) in batch.packets.iter().enumerate() {
                     if let Some(next) = batch.packets.get(i + PREFETCH_AHEAD) {
                         prefetch(batch.frame(&next.frame));

@@ -1,0 +1,85 @@
+//! Rule reload while running. A new engine is built aside (the running one keeps detecting),
+//! then published; each worker picks it up at its next batch (one atomic load per batch, never
+//! per packet) and the old engine is freed when the last worker lets go of it. Peak memory
+//! during a reload is therefore two engines; nothing else is duplicated. A rule set with errors
+//! is not published: the old engine stays and the errors are reported.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::engine::Engine;
+use super::load::{self, RuleSources};
+
+/// The engine workers should use, and a generation number that changes when it does.
+#[derive(Debug)]
+pub struct EngineHandle {
+    current: Mutex<Arc<Engine>>,
+    generation: AtomicU64,
+}
+
+impl EngineHandle {
+    pub fn new(engine: Arc<Engine>) -> EngineHandle {
+        EngineHandle {
+            current: Mutex::new(engine),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn current(&self) -> Arc<Engine> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn publish(&self, engine: Arc<Engine>) {
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = engine;
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// Builds the engine from `sources` again; publishes it when every rule loaded. Returns a
+/// one-line account of what happened.
+pub fn reload(handle: &EngineHandle, sources: &RuleSources) -> Result<String, String> {
+    let (engine, report) = load::load(sources)?;
+    let problems = load::describe(&report);
+    if !problems.is_empty() {
+        return Err(format!(
+            "{} rule(s) did not load, keeping the running rules: {}",
+            problems.len(),
+            problems
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    let n = engine.len();
+    handle.publish(Arc::new(engine));
+    Ok(format!("{n} rules loaded and in use"))
+}
+
+static SIGHUP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sighup(_: libc::c_int) {
+    SIGHUP.store(true, Ordering::Relaxed);
+}
+
+/// Installs a SIGHUP handler that only raises a flag (async-signal-safe); `take_sighup` reads
+/// and clears it.
+pub fn install_sighup() {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGHUP, on_sighup as *const () as libc::sighandler_t);
+    }
+}
+
+pub fn take_sighup() -> bool {
+    SIGHUP.swap(false, Ordering::Relaxed)
+}

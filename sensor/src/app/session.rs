@@ -598,11 +598,9 @@ impl AppLayer {
         let mut stop = false;
         match &mut tcp.parser {
             Parser::Detecting => {
-                if tcp.probe_failed[0] && tcp.probe_failed[1]
-                    || (at_end
-                        && *proto == AppProto::Unknown
-                        && tcp.probe.iter().any(|p| !p.is_empty()))
-                {
+                let undecided = *proto == AppProto::Unknown;
+                let held = tcp.probe.iter().any(|p| !p.is_empty());
+                if undecided && (tcp.probe_failed[0] && tcp.probe_failed[1] || (at_end && held)) {
                     *proto = AppProto::Failed;
                     self.stats.flows_failed += 1;
                     stop = true;

@@ -173,6 +173,19 @@ impl ReplayStats {
             ",\"flow\":{{\"total\":{},\"tcp\":{},\"udp\":{},\"icmp\":{},\"other\":{},\"ended\":{{\"timeout\":{},\"forced\":{},\"shutdown\":{},\"tcp_reuse\":{}}},\"evictions\":{},\"max_flows\":{},\"peak_active\":{}}}",
             f.created, w.flows_tcp, w.flows_udp, w.flows_icmp, w.flows_other, f.ended_timeout, f.ended_forced, f.ended_shutdown, f.ended_tcp_reuse, f.ended_forced, self.max_flows, f.peak_active
         );
+        let a = &w.app;
+        let st = &a.stream;
+        let _ = write!(
+            out,
+            ",\"app_layer\":{{\"flow\":{{\"http\":{},\"tls\":{},\"dns_udp\":{},\"dns_tcp\":{},\"failed\":{}}},\"tx\":{{\"http\":{},\"tls\":{},\"dns\":{}}},\"dns_errors\":{}}}",
+            a.flows_http, a.flows_tls, a.flows_dns_udp, a.flows_dns_tcp, a.flows_failed, a.http_tx, a.tls_handshakes, a.dns_messages, a.dns_errors
+        );
+        let _ = write!(
+            out,
+            ",\"stream\":{{\"segments\":{},\"in_order\":{},\"out_of_order\":{},\"retransmissions\":{},\"overlaps\":{},\"gaps\":{},\"gap_bytes\":{},\"depth_reached\":{},\"memcap_drops\":{},\"midstream_pickups\":{},\"peak_held_bytes\":{}}}",
+            st.segments, st.in_order, st.out_of_order, st.retransmissions, st.overlaps, st.gaps, st.gap_bytes, st.depth_reached, st.memcap_drops, st.midstream_pickups, st.peak_held_bytes
+        );
+        let _ = write!(out, ",\"detect\":{{\"alerts\":{}}}", w.alerts);
         let _ = write!(
             out,
             ",\"output\":{{\"records\":{},\"lost_bytes\":{},\"errors\":{}}}",
@@ -192,7 +205,7 @@ impl ReplayStats {
     /// The one-line summary printed on stderr at the end.
     pub fn summary(&self) -> String {
         format!(
-            "{} packets, {:.1} MB, {} flows ({} tcp, {} udp, {} icmp, {} other), {} decode errors, {} not IP, {} evicted; {:.2} s, {:.2} Mpkt/s, {:.2} Gbit/s, {} workers",
+            "{} packets, {:.1} MB, {} flows ({} tcp, {} udp, {} icmp, {} other), {} alerts, {} decode errors, {} not IP, {} evicted; {:.2} s, {:.2} Mpkt/s, {:.2} Gbit/s, {} workers",
             self.decode.packets,
             self.decode.bytes as f64 / 1e6,
             self.flows(),
@@ -200,6 +213,7 @@ impl ReplayStats {
             self.workers.flows_udp,
             self.workers.flows_icmp,
             self.workers.flows_other,
+            self.workers.alerts,
             self.decode.error_total(),
             self.decode.not_ip,
             self.workers.flows.ended_forced,

@@ -216,7 +216,12 @@ struct TcpApp {
     probe_failed: [bool; 2],
     parser: Parser,
     tls_logged: bool,
+    /// Last bytes of each direction inspected by stream rules (matches may span chunks).
+    stream_tail: [Vec<u8>; 2],
 }
+
+/// Bytes of a direction kept so stream rules can match across delivered chunks.
+const STREAM_TAIL: usize = 2048;
 
 enum Parser {
     Detecting,
@@ -362,6 +367,7 @@ impl AppLayer {
                 probe_failed: [false; 2],
                 parser: Parser::Detecting,
                 tls_logged: false,
+                stream_tail: Default::default(),
             })
         });
         let limit = self.config.probe_limit;
@@ -518,19 +524,23 @@ impl AppLayer {
         if self.stream_chunks.is_empty() {
             return;
         }
-        if let Some(det) = &mut self.detector {
+        if let (Some(det), Some(tcp)) = (&mut self.detector, app.tcp.as_deref_mut()) {
             let name = app.proto.name().filter(|p| *p != "failed");
+            let mut window = Vec::new();
             for &(dir, start, end) in &self.stream_chunks {
-                let data = &self.stream_bytes[start..end];
-                det.run(
-                    &Subject::Stream { data, dir },
-                    who,
-                    &mut app.rec,
-                    ts,
-                    name,
-                    out,
-                    None,
-                );
+                let tail = &mut tcp.stream_tail[dir & 1];
+                window.clear();
+                window.extend_from_slice(tail);
+                window.extend_from_slice(&self.stream_bytes[start..end]);
+                let subject = Subject::Stream {
+                    data: &window,
+                    dir,
+                    seen: tail.len(),
+                };
+                det.run(&subject, who, &mut app.rec, ts, name, out, None);
+                let keep = window.len().saturating_sub(STREAM_TAIL);
+                tail.clear();
+                tail.extend_from_slice(&window[keep..]);
             }
         }
         self.stream_chunks.clear();

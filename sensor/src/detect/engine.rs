@@ -137,10 +137,12 @@ pub enum Subject<'a> {
         payload: &'a [u8],
         dir: usize,
     },
-    /// In-order reassembled bytes of one direction of a TCP flow.
+    /// In-order reassembled bytes of one direction of a TCP flow: the tail of what was
+    /// inspected before (`data[..seen]`, so a match may span chunks) and the new bytes.
     Stream {
         data: &'a [u8],
         dir: usize,
+        seen: usize,
     },
     Http(&'a HttpTransaction),
     Dns {
@@ -165,7 +167,16 @@ impl Subject<'_> {
 fn stage_of(rule: &Rule) -> Stage {
     let payload_only =
         rule.buffers.iter().all(|b| b.buffer == Buffer::Payload) && rule.datasets.is_empty();
-    if rule.header.protocol == Protocol::TcpStream && payload_only && !rule.buffers.is_empty() {
+    // `tcp-stream` rules, and `tcp` rules with payload content (Suricata inspects those on the
+    // reassembled stream), unless they ask for packets only.
+    let stream_proto = match rule.header.protocol {
+        Protocol::TcpStream => true,
+        Protocol::Tcp => !rule
+            .flow
+            .is_some_and(|f| f.stream == Some(super::rule::StreamMode::NoStream)),
+        _ => false,
+    };
+    if stream_proto && payload_only && !rule.buffers.is_empty() {
         return Stage::Stream;
     }
     let mut stage = Stage::Packet;
@@ -658,6 +669,13 @@ impl Engine {
                 }
             });
             if !hit || !present {
+                return None;
+            }
+        }
+        if let Subject::Stream { data, seen, .. } = subject {
+            // A match already inside the previously inspected tail was reported then.
+            let old = &data[..(*seen).min(data.len())];
+            if !old.is_empty() && rule.buffers.iter().all(|b| inspect(old, &b.matchers)) {
                 return None;
             }
         }

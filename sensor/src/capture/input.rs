@@ -178,6 +178,28 @@ impl Input {
         self.map.as_ref()
     }
 
+    /// The packet record for bytes `at..at + len` of `buffer()`: borrowed, and located in the
+    /// shared mapping when the file is mapped.
+    #[inline]
+    pub(crate) fn record(
+        &self,
+        at: usize,
+        len: usize,
+        ts: crate::time::Timestamp,
+        link: super::LinkType,
+        wire_len: u32,
+    ) -> Option<super::PacketRecord<'_>> {
+        Some(super::PacketRecord {
+            ts,
+            link,
+            wire_len,
+            data: self.buffer().get(at..at.checked_add(len)?)?,
+            shared: self
+                .shared()
+                .map(|map| super::SharedFrame { map, offset: at }),
+        })
+    }
+
     /// Position of the first unconsumed byte in `buffer()`.
     #[inline]
     pub(crate) fn start(&self) -> usize {

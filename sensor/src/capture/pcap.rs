@@ -7,9 +7,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use super::input::{Endian, Input, Verdict, Warnings, DEFAULT_BUFFER};
-use super::{
-    CaptureError, CaptureErrorKind, LinkType, PacketRecord, PacketSource, SharedFrame, SkipCounters,
-};
+use super::{CaptureError, CaptureErrorKind, LinkType, PacketRecord, PacketSource, SkipCounters};
 use crate::time::Timestamp;
 
 /// Magic numbers as read little-endian from the first four bytes.
@@ -361,16 +359,7 @@ impl PacketSource for PcapReader {
     #[inline]
     fn current(&self) -> Option<PacketRecord<'_>> {
         let s = self.staged?;
-        Some(PacketRecord {
-            ts: s.ts,
-            link: self.link,
-            wire_len: s.wire_len,
-            data: self.input.buffer().get(s.at..s.at + s.len)?,
-            shared: self
-                .input
-                .shared()
-                .map(|map| SharedFrame { map, offset: s.at }),
-        })
+        self.input.record(s.at, s.len, s.ts, self.link, s.wire_len)
     }
 
     fn bytes_read(&self) -> u64 {

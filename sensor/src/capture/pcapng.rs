@@ -10,9 +10,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use super::input::{Endian, Input, Verdict, Warnings, DEFAULT_BUFFER};
-use super::{
-    CaptureError, CaptureErrorKind, LinkType, PacketRecord, PacketSource, SharedFrame, SkipCounters,
-};
+use super::{CaptureError, CaptureErrorKind, LinkType, PacketRecord, PacketSource, SkipCounters};
 use crate::time::Timestamp;
 
 /// Section Header Block type: the same bytes in either byte order, and the file's magic number.
@@ -619,16 +617,7 @@ impl PacketSource for PcapngReader {
     #[inline]
     fn current(&self) -> Option<PacketRecord<'_>> {
         let s = self.staged?;
-        Some(PacketRecord {
-            ts: s.ts,
-            link: s.link,
-            wire_len: s.wire_len,
-            data: self.input.buffer().get(s.at..s.at + s.len)?,
-            shared: self
-                .input
-                .shared()
-                .map(|map| SharedFrame { map, offset: s.at }),
-        })
+        self.input.record(s.at, s.len, s.ts, s.link, s.wire_len)
     }
 
     fn bytes_read(&self) -> u64 {

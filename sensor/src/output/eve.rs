@@ -108,11 +108,6 @@ pub fn write_head(
     let _ = write!(out, ",\"proto\":\"{}\"", proto_name(proto));
 }
 
-/// Community ID v1 of a flow.
-pub fn flow_community_id<T>(flow: &Flow<T>) -> String {
-    FlowIdent::of(flow).community_id()
-}
-
 /// Appends one `flow` record (one line, newline included) for a flow that ended.
 pub fn write_flow<T>(
     out: &mut Vec<u8>,
@@ -122,7 +117,8 @@ pub fn write_flow<T>(
     alerted: bool,
 ) {
     let proto = flow.key.proto;
-    write_head(out, flow.start, &FlowIdent::of(flow), "flow", false);
+    let ident = FlowIdent::of(flow);
+    write_head(out, flow.start, &ident, "flow", false);
     // ICMP flows carry the message types instead of ports.
     if flow.key.is_icmp() {
         if let Some((t, c)) = flow.icmp[TO_SERVER] {
@@ -153,7 +149,7 @@ pub fn write_flow<T>(
         reason.name(),
         alerted,
     );
-    let _ = write!(out, ",\"community_id\":\"{}\"", flow_community_id(flow));
+    let _ = write!(out, ",\"community_id\":\"{}\"", ident.community_id());
     if proto == 6 {
         let t = &flow.tcp;
         let all = t.flags[TO_SERVER] | t.flags[TO_CLIENT];

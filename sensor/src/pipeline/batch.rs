@@ -70,10 +70,6 @@ impl Batch {
         self.packets.len() + self.raw.len() >= BATCH_PACKETS || self.data.len() >= BATCH_BYTES
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.packets.is_empty() && self.raw.is_empty()
-    }
-
     pub fn clear(&mut self) {
         self.data.clear();
         self.packets.clear();

@@ -104,6 +104,10 @@ impl AppStats {
 #[derive(Default)]
 pub struct FlowApp {
     pub proto: AppProto,
+    /// Packet rules see `proto` (see `AppLayer::detect_packet`).
+    proto_visible: bool,
+    /// Direction whose data `proto` was recognised in.
+    proto_dir: u8,
     /// Reassembly and parsing of a TCP flow, created at its first SYN or payload.
     tcp: Option<Box<TcpApp>>,
     /// Nothing more to inspect in this flow.
@@ -259,7 +263,8 @@ pub struct AppLayer {
 /// What a parser produced while being fed, written out after the feeding borrow ends.
 enum Pending {
     None,
-    Detected(AppProto),
+    /// A protocol recognised in the data of a direction.
+    Detected(AppProto, usize),
     /// An HTTP tunnel opened: the HTTP parser, to log its last transactions.
     Tunnel(Parser),
 }
@@ -324,8 +329,27 @@ impl AppLayer {
         if !det.engine.wants_packet(&flow.ext.rec.detect, dir) {
             return;
         }
-        let who = Who::of(flow);
-        let app = flow.ext.proto.name().filter(|p| *p != "failed");
+        let mut who = Who::of(flow);
+        // As in Suricata, a TCP flow's protocol reaches packet rules once the peer has
+        // acknowledged the data it was recognised in, on an established session: the app layer
+        // parses a direction's data when the other side's ACK arrives.
+        let ext = &mut flow.ext;
+        if !ext.proto_visible
+            && ext.proto != AppProto::Unknown
+            && (flow.key.proto != 6
+                || (dir != ext.proto_dir as usize
+                    && (who.facts.established || who.facts.midstream_established)))
+        {
+            ext.proto_visible = true;
+        }
+        if !ext.proto_visible {
+            who.facts.app = None;
+        }
+        let app = who
+            .facts
+            .app
+            .and_then(AppProto::name)
+            .filter(|p| *p != "failed");
         let subject = Subject::Packet {
             decoded,
             payload,
@@ -526,6 +550,10 @@ impl AppLayer {
         }
         if let (Some(det), Some(tcp)) = (&mut self.detector, app.tcp.as_deref_mut()) {
             let name = app.proto.name().filter(|p| *p != "failed");
+            // The protocol may have been recognised in this very data.
+            let mut who = *who;
+            who.facts.app = Some(app.proto).filter(|p| *p != AppProto::Unknown);
+            let who = &who;
             let mut window = Vec::new();
             for &(dir, start, end) in &self.stream_chunks {
                 let tail = &mut tcp.stream_tail[dir & 1];
@@ -558,7 +586,10 @@ impl AppLayer {
         out: &mut Vec<u8>,
     ) {
         match pending {
-            Pending::Detected(p) => self.detected(app, p),
+            Pending::Detected(p, dir) => {
+                self.detected(app, p);
+                app.proto_dir = dir as u8;
+            }
             Pending::Tunnel(Parser::Http(mut p)) => {
                 p.finish();
                 write_http(
@@ -601,6 +632,7 @@ impl AppLayer {
             tcp,
             done,
             rec,
+            ..
         } = app;
         let Some(tcp) = tcp.as_deref_mut() else {
             return;
@@ -754,7 +786,7 @@ fn feed(
                     }
                     feed_new(&mut new, d, start);
                     *parser = new;
-                    *pending = Pending::Detected(proto);
+                    *pending = Pending::Detected(proto, dir);
                 }
                 Detect::NeedMore if start.len() < limit => {
                     if held.is_empty() {

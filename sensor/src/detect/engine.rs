@@ -52,6 +52,9 @@ struct Sig {
     stage: Stage,
     /// The header is matched server-to-client (rules on response buffers only).
     response_side: bool,
+    /// A stream rule of an application protocol, also inspected on packets of flows that
+    /// are not TCP (DNS over UDP).
+    packet_too: bool,
     rate: Option<RateSpec>,
     flowbits: Vec<(FlowbitCmd, Vec<u16>, bool)>,
     datasets: Vec<(Buffer, DatasetCmd, Arc<Dataset>)>,
@@ -169,8 +172,11 @@ fn stage_of(rule: &Rule) -> Stage {
         rule.buffers.iter().all(|b| b.buffer == Buffer::Payload) && rule.datasets.is_empty();
     // `tcp-stream` rules, and `tcp` rules with payload content (Suricata inspects those on the
     // reassembled stream), unless they ask for packets only.
+    // Rules of an application protocol with payload content (`alert dns ... content:...`)
+    // likewise inspect the stream of TCP flows; DNS over UDP they inspect per packet
+    // (`packet_too`).
     let stream_proto = match rule.header.protocol {
-        Protocol::TcpStream => true,
+        Protocol::TcpStream | Protocol::Http | Protocol::Tls | Protocol::Dns => true,
         Protocol::Tcp => !rule
             .flow
             .is_some_and(|f| f.stream == Some(super::rule::StreamMode::NoStream)),
@@ -300,6 +306,11 @@ impl Engine {
                 seconds: t.seconds,
             }));
             let stage = stage_of(&rule);
+            let packet_too = stage == Stage::Stream
+                && matches!(
+                    rule.header.protocol,
+                    Protocol::Http | Protocol::Tls | Protocol::Dns
+                );
             let app_buffers: Vec<Buffer> = rule
                 .buffers
                 .iter()
@@ -314,6 +325,7 @@ impl Engine {
                 severity,
                 stage,
                 response_side,
+                packet_too,
                 rate,
                 flowbits,
                 datasets,
@@ -351,12 +363,15 @@ impl Engine {
                 }
                 continue;
             }
-            match &s.rule.fast_pattern {
-                Some(fp) if !fp.negated && !fp.pattern.is_empty() => patterns[st].push((
-                    fp.buffer,
-                    Pattern::new(fp.pattern.clone(), fp.nocase, i as u32),
-                )),
-                _ => stages[st].always.push(i as u32),
+            let packet_too = s.packet_too.then_some(Stage::Packet as usize);
+            for st in std::iter::once(st).chain(packet_too) {
+                match &s.rule.fast_pattern {
+                    Some(fp) if !fp.negated && !fp.pattern.is_empty() => patterns[st].push((
+                        fp.buffer,
+                        Pattern::new(fp.pattern.clone(), fp.nocase, i as u32),
+                    )),
+                    _ => stages[st].always.push(i as u32),
+                }
             }
         }
         if !ip_entries.is_empty() {
@@ -571,6 +586,10 @@ impl Engine {
     ) -> Option<bool> {
         let rule = &sig.rule;
         if !proto_ok(rule.header.protocol, subject, flow) {
+            return None;
+        }
+        if sig.packet_too && flow.proto == 6 && matches!(subject, Subject::Packet { .. }) {
+            // TCP payload of these rules is inspected on the stream.
             return None;
         }
         // Orientation: packets by their direction, transactions client to server (responses
@@ -875,5 +894,69 @@ mod tests {
             &mut |_, _| n += 1,
         );
         assert_eq!(n, 0);
+    }
+
+    /// `alert dns ... content:` inspects UDP DNS per packet, and TCP flows' packets not at all
+    /// (their stream instead).
+    #[test]
+    fn app_payload_rule_inspects_udp_packets_and_tcp_streams() {
+        let text =
+            r#"alert dns any any -> any any (msg:"x"; content:"evil|03|"; sid:1;)"#.to_string();
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text)],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert_eq!(rep.loaded, 1);
+        assert!(e.has_stream_rules());
+        let d = Decoded {
+            src: "10.10.0.53".parse().unwrap(),
+            dst: "192.0.2.123".parse().unwrap(),
+            ip_proto: 17,
+            l4: L4::Udp(UdpHeader {
+                src_port: 1,
+                dst_port: 53,
+                length: 8,
+            }),
+            ..Default::default()
+        };
+        let query =
+            b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04evil\x03com\x00\x00\x01\x00\x01";
+        let count = |proto: u8, subject: &Subject<'_>| {
+            let facts = FlowFacts {
+                client: (d.src, 1),
+                server: (d.dst, 53),
+                proto,
+                established: true,
+                midstream_established: false,
+                app: Some(crate::app::AppProto::Dns),
+            };
+            let mut ctx = e.context();
+            let mut fd = FlowDetect::default();
+            let mut n = 0;
+            e.inspect(
+                &mut ctx,
+                subject,
+                &facts,
+                &mut fd,
+                Timestamp::ZERO,
+                &mut |_, _| n += 1,
+            );
+            n
+        };
+        let packet = Subject::Packet {
+            decoded: &d,
+            payload: query,
+            dir: 0,
+        };
+        assert_eq!(count(17, &packet), 1);
+        assert_eq!(count(6, &packet), 0);
+        let stream = Subject::Stream {
+            data: query,
+            dir: 0,
+            seen: 0,
+        };
+        assert_eq!(count(6, &stream), 1);
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod capture;
+pub mod config;
 pub mod decode;
 pub mod detect;
 pub mod flow;

@@ -17,13 +17,14 @@ use sensor::output::sink::{default_eve_path, EveSink};
 use sensor::pipeline::{self, Progress, ReplayConfig};
 
 const EXIT_INPUT: u8 = 1;
+const EXIT_USAGE: u8 = 2;
 const EXIT_OUTPUT: u8 = 3;
 const EXIT_DAMAGED: u8 = 4;
 
 const EXIT_CODES: &str = "Exit codes:
   0  success
   1  an input could not be opened, or is not a pcap/pcapng file
-  2  bad command line
+  2  bad command line or configuration file
   3  EVE output could not be opened or written (records were lost)
   4  finished, but damaged input was skipped (see the stats record)";
 
@@ -55,6 +56,9 @@ enum RulesCommand {
         /// `HOME_NET` for the check (as for replay).
         #[arg(long, value_name = "CIDR[,CIDR...]")]
         home_net: Option<String>,
+        /// Configuration file whose `vars` the rules see.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
         /// Exit non-zero when any rule was skipped.
         #[arg(long)]
         strict: bool,
@@ -83,12 +87,16 @@ struct ReplayArgs {
     /// comparison and for links where only flow records are wanted).
     #[arg(long)]
     flows_only: bool,
-    /// Suricata rule file or directory of `*.rules` files (repeatable). Without it the packs
-    /// shipped in the binary (`rules/`) apply.
+    /// Configuration file (TOML): `rules`, `vars`, `stream.midstream`. Options given here
+    /// override it.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Suricata rule file or directory of `*.rules` files (repeatable; replaces the
+    /// configuration's `rules`). Without either, the packs shipped in the binary apply.
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<PathBuf>,
-    /// Run exactly the given rules: no shipped packs (what conformance tests and comparisons
-    /// with Suricata use).
+    /// Run exactly the given rules: no shipped packs, whatever the configuration says (what
+    /// conformance tests and comparisons with Suricata use).
     #[arg(long)]
     signatures_only: bool,
     /// `HOME_NET` (default: Suricata's 192.168.0.0/16,10.0.0.0/8,172.16.0.0/12).
@@ -110,8 +118,9 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Check {
             files,
             home_net,
+            config,
             strict,
-        }) => rules_check(&files, home_net, strict),
+        }) => rules_check(&files, home_net, config, strict),
         Command::Generate(args) => match sensor::generate::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -152,13 +161,18 @@ fn replay(args: ReplayArgs) -> ExitCode {
         config.app = None;
     } else {
         let sources = RuleSources {
-            shipped: !args.signatures_only && args.rules.is_empty(),
             paths: args.rules.clone(),
+            signatures_only: args.signatures_only,
             home_net: args.home_net.clone(),
+            config: args.config.clone(),
             engine: EngineConfig {
                 midstream: args.midstream,
             },
         };
+        if let Err(e) = sources.resolve() {
+            eprintln!("sensor: error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
         match detect::load::load(&sources) {
             Ok((engine, report)) => {
                 let problems = detect::load::describe(&report);
@@ -176,7 +190,9 @@ fn replay(args: ReplayArgs) -> ExitCode {
                     report.loaded,
                     problems.len()
                 );
-                if !engine.is_empty() || !sources.paths.is_empty() {
+                // With rule sources configured, keep an engine even if empty: a reload may
+                // fill it.
+                if !engine.is_empty() || !sources.paths.is_empty() || sources.config.is_some() {
                     config.engine = Some(Arc::new(EngineHandle::new(Arc::new(engine))));
                 }
                 rule_sources = Some(sources);
@@ -262,12 +278,23 @@ fn replay(args: ReplayArgs) -> ExitCode {
 /// Rule load problems printed by `replay` before it refers to `sensor rules check`.
 const MAX_RULE_WARNINGS: usize = 20;
 
-fn rules_check(files: &[PathBuf], home_net: Option<String>, strict: bool) -> ExitCode {
+fn rules_check(
+    files: &[PathBuf],
+    home_net: Option<String>,
+    config: Option<PathBuf>,
+    strict: bool,
+) -> ExitCode {
     let sources = RuleSources {
         paths: files.to_vec(),
+        signatures_only: true,
         home_net,
+        config,
         ..Default::default()
     };
+    if let Err(e) = sources.resolve() {
+        eprintln!("sensor: error: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     let started = std::time::Instant::now();
     match detect::load::load(&sources) {
         Ok((engine, report)) => {

@@ -1,11 +1,12 @@
-//! Where rules come from: rule files and directories named on the command line, and the packs
-//! shipped in `rules/`, which the binary carries so a fresh install detects with nothing
-//! configured.
+//! Where rules come from: rule files and directories named on the command line or in the
+//! configuration file, and the packs shipped in `rules/`, which the binary carries so a fresh
+//! install detects with nothing configured.
 
 use std::path::PathBuf;
 
 use super::engine::{Engine, EngineConfig, LoadReport};
-use super::rule::{Classifications, Vars};
+use super::rule::{AddressSet, Classifications, Vars};
+use crate::config::Config;
 
 /// The shipped packs, compiled into the binary.
 pub const SHIPPED_RULES: &[(&str, &str)] = &[
@@ -19,20 +20,72 @@ pub const SHIPPED_RULES: &[(&str, &str)] = &[
     ),
 ];
 
-/// What to load.
+/// What to load: the command line's choices and the configuration file, read afresh at each
+/// load so a reload sees edits to either the rule files or the configuration.
 #[derive(Clone, Debug, Default)]
 pub struct RuleSources {
-    /// Rule files, or directories whose `*.rules` files are loaded (sorted by name).
+    /// Rule files, or directories whose `*.rules` files are loaded (sorted by name). When
+    /// given, they replace the configuration's `rules`.
     pub paths: Vec<PathBuf>,
-    /// Also load the shipped packs.
-    pub shipped: bool,
-    /// `HOME_NET` as a Suricata address list (`EXTERNAL_NET` stays `!$HOME_NET`).
+    /// Exactly the rules given: never the shipped packs.
+    pub signatures_only: bool,
+    /// `HOME_NET` as a Suricata address list (`EXTERNAL_NET` stays `!$HOME_NET`); replaces the
+    /// configuration's.
     pub home_net: Option<String>,
+    /// The configuration file (`rules`, `vars`, `stream.midstream`).
+    pub config: Option<PathBuf>,
     pub engine: EngineConfig,
 }
 
+/// What `RuleSources` come to once the configuration is read.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub paths: Vec<PathBuf>,
+    pub shipped: bool,
+    pub vars: Vars,
+    pub engine: EngineConfig,
+}
+
+impl RuleSources {
+    /// Reads the configuration (if any) and applies the command line over it.
+    pub fn resolve(&self) -> Result<Resolved, String> {
+        let config = match &self.config {
+            Some(p) => Config::load(p).map_err(|e| e.to_string())?,
+            None => Config::default(),
+        };
+        let paths = if self.paths.is_empty() {
+            config.rules
+        } else {
+            self.paths.clone()
+        };
+        // The shipped packs apply when nothing else is configured, or when the configuration
+        // asks for them next to its own rules (the command line's `--rules` replaces both).
+        let shipped = !self.signatures_only
+            && if self.paths.is_empty() {
+                config.shipped_rules.unwrap_or(paths.is_empty())
+            } else {
+                false
+            };
+        let mut vars = config.vars;
+        if let Some(h) = &self.home_net {
+            set_home_net(&mut vars, h);
+            let home = vars.address("HOME_NET").unwrap_or_default();
+            AddressSet::parse(home, &vars).map_err(|e| format!("--home-net: {e}"))?;
+        }
+        let engine = EngineConfig {
+            midstream: self.engine.midstream || config.midstream,
+        };
+        Ok(Resolved {
+            paths,
+            shipped,
+            vars,
+            engine,
+        })
+    }
+}
+
 /// Reads the rule texts; unreadable paths are errors naming the path.
-pub fn read_sources(src: &RuleSources) -> Result<Vec<(PathBuf, String)>, String> {
+pub fn read_sources(src: &Resolved) -> Result<Vec<(PathBuf, String)>, String> {
     let mut out = Vec::new();
     if src.shipped {
         for (name, text) in SHIPPED_RULES {
@@ -60,26 +113,27 @@ pub fn read_sources(src: &RuleSources) -> Result<Vec<(PathBuf, String)>, String>
     Ok(out)
 }
 
-/// The variables rules see: Suricata's defaults, with `HOME_NET` replaced when given.
-pub fn vars(home_net: Option<&str>) -> Vars {
-    let mut v = Vars::default();
-    if let Some(h) = home_net {
-        let list = if h.trim_start().starts_with('[') {
-            h.to_string()
-        } else {
-            format!("[{h}]")
-        };
-        v.set_address("HOME_NET", &list);
-    }
-    v
+/// Replaces `HOME_NET` with a comma-separated list or a bracketed Suricata list.
+pub fn set_home_net(vars: &mut Vars, home_net: &str) {
+    let list = if home_net.trim_start().starts_with('[') {
+        home_net.to_string()
+    } else {
+        format!("[{home_net}]")
+    };
+    vars.set_address("HOME_NET", &list);
 }
 
 /// Loads and builds the engine.
 pub fn load(src: &RuleSources) -> Result<(Engine, LoadReport), String> {
-    let texts = read_sources(src)?;
-    let vars = vars(src.home_net.as_deref());
+    let resolved = src.resolve()?;
+    let texts = read_sources(&resolved)?;
     let classes = Classifications::builtin();
-    Ok(Engine::build(&texts, &vars, &classes, src.engine))
+    Ok(Engine::build(
+        &texts,
+        &resolved.vars,
+        &classes,
+        resolved.engine,
+    ))
 }
 
 /// One line per problem, for stderr and `sensor rules check`.

@@ -1,0 +1,309 @@
+//! The configuration file (`--config sensor.toml`): which rules to run and the variables they
+//! see. Unknown keys are errors (a misspelt key that silently does nothing is worse than a
+//! refusal), and every error names the file, line and key. Relative paths are taken from the
+//! file's directory, so a configuration directory can be moved as a whole.
+//!
+//! ```toml
+//! rules = ["local.rules", "/etc/sensor/rules.d"]
+//! shipped-rules = true          # also the packs the binary carries
+//!
+//! [vars.address-groups]
+//! HOME_NET = "[10.20.0.0/16,192.0.2.0/24]"
+//!
+//! [vars.port-groups]
+//! HTTP_PORTS = "[80,8080]"
+//!
+//! [stream]
+//! midstream = true
+//! ```
+//!
+//! Command-line options override the file: `--rules` replaces `rules`, `--home-net` replaces
+//! `HOME_NET`, `--midstream` turns midstream pickup on.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::detect::rule::{AddressSet, PortSet, Vars};
+
+/// The parsed configuration, relative paths resolved.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Rule files and directories of `*.rules` files.
+    pub rules: Vec<PathBuf>,
+    /// Load the shipped packs as well. Unset: only when no rules are configured.
+    pub shipped_rules: Option<bool>,
+    /// Rule variables: Suricata's defaults with the file's groups applied.
+    pub vars: Vars,
+    /// TCP sessions picked up without their handshake count as established.
+    pub midstream: bool,
+}
+
+/// What is wrong with a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// 1-based line, when the problem is at a place in the file.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.file.display(), self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    rules: Vec<Spanned<String>>,
+    shipped_rules: Option<bool>,
+    #[serde(default)]
+    vars: RawVars,
+    #[serde(default)]
+    stream: RawStream,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawVars {
+    #[serde(default)]
+    address_groups: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    port_groups: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStream {
+    #[serde(default)]
+    midstream: bool,
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses configuration text; `path` names it in errors and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let error = |span: Option<Range<usize>>, message: String| ConfigError {
+            file: path.to_path_buf(),
+            line: span.map(|s| line_of(text, s.start)),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            // The message of `toml` repeats the source line with a caret; the first line and
+            // the span say it all.
+            let first = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid TOML")
+                .to_string();
+            error(e.span(), first)
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let rules = raw
+            .rules
+            .iter()
+            .map(|r| {
+                if r.get_ref().trim().is_empty() {
+                    return Err(error(Some(r.span()), "rules: empty path".into()));
+                }
+                let p = Path::new(r.get_ref());
+                Ok(if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    base.join(p)
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut vars = Vars::default();
+        for (name, value) in &raw.vars.address_groups {
+            vars.set_address(name, value.get_ref());
+        }
+        for (name, value) in &raw.vars.port_groups {
+            vars.set_port(name, value.get_ref());
+        }
+        // Check each group now (a typo in HOME_NET would otherwise surface as every rule
+        // using it failing to load).
+        for (name, value) in &raw.vars.address_groups {
+            check_var_name(name)
+                .and_then(|()| {
+                    AddressSet::parse(value.get_ref(), &vars)
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(|e| {
+                    error(
+                        Some(value.span()),
+                        format!("vars.address-groups.{name}: {e}"),
+                    )
+                })?;
+        }
+        for (name, value) in &raw.vars.port_groups {
+            check_var_name(name)
+                .and_then(|()| {
+                    PortSet::parse(value.get_ref(), &vars)
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(|e| error(Some(value.span()), format!("vars.port-groups.{name}: {e}")))?;
+        }
+        Ok(Config {
+            rules,
+            shipped_rules: raw.shipped_rules,
+            vars,
+            midstream: raw.stream.midstream,
+        })
+    }
+}
+
+/// Variable names as rules write them after `$`.
+fn check_var_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a variable name (letters, digits, `_`)"
+        ))
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/sensor/sensor.toml"))
+    }
+
+    #[test]
+    fn full_file() {
+        let c = parse(
+            r#"
+rules = ["local.rules", "/srv/rules"]
+shipped-rules = true
+
+[vars.address-groups]
+HOME_NET = "[10.20.0.0/16]"
+PORTAL_SERVERS = "10.20.1.5"
+
+[vars.port-groups]
+HTTP_PORTS = "[80,8080]"
+
+[stream]
+midstream = true
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.rules,
+            vec![
+                PathBuf::from("/etc/sensor/local.rules"),
+                PathBuf::from("/srv/rules")
+            ]
+        );
+        assert_eq!(c.shipped_rules, Some(true));
+        assert_eq!(c.vars.address("HOME_NET"), Some("[10.20.0.0/16]"));
+        assert_eq!(c.vars.address("PORTAL_SERVERS"), Some("10.20.1.5"));
+        // Defaults not named stay.
+        assert_eq!(c.vars.address("EXTERNAL_NET"), Some("!$HOME_NET"));
+        assert_eq!(c.vars.port("HTTP_PORTS"), Some("[80,8080]"));
+        assert!(c.midstream);
+    }
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        let c = parse("").unwrap();
+        assert!(c.rules.is_empty());
+        assert_eq!(c.shipped_rules, None);
+        assert_eq!(c.vars, Vars::default());
+        assert!(!c.midstream);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let e = parse("rules = []\n\n[stream]\nmidstraem = true\n").unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert!(e.message.contains("midstraem"), "{e}");
+        let e = parse("rule = [\"a.rules\"]\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        assert!(e.message.contains("rule"), "{e}");
+    }
+
+    #[test]
+    fn bad_variable_names_the_group() {
+        let e =
+            parse("[vars.address-groups]\nHOME_NET = \"10.0.0.0/8\"\nPORTAL = \"10.0.0.300\"\n")
+                .unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.starts_with("vars.address-groups.PORTAL:"), "{e}");
+        let e = parse("[vars.port-groups]\nHTTP_PORTS = \"[80,http]\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        // A group that refers to an undefined variable.
+        let e = parse("[vars.address-groups]\nX = \"$NOPE\"\n").unwrap_err();
+        assert!(e.message.contains("NOPE"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_and_syntax_errors() {
+        let e = parse("rules = \"local.rules\"\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        let e = parse("[stream\nmidstream = true\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        let e = parse("rules = [\"\"]\n").unwrap_err();
+        assert!(e.message.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn unreadable_file() {
+        let e = Config::load(Path::new("/nonexistent/sensor.toml")).unwrap_err();
+        assert_eq!(e.line, None);
+        assert!(e
+            .to_string()
+            .starts_with("/nonexistent/sensor.toml: cannot read"));
+    }
+
+    /// The example shipped in deploy/ stays valid.
+    #[test]
+    fn shipped_example_loads() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../deploy/sensor.toml"
+        ));
+        let c = Config::load(path).unwrap();
+        assert!(c.rules.iter().all(|r| r.exists()), "{:?}", c.rules);
+        assert_eq!(c.vars.port("HTTP_PORTS"), Some("[80,8080]"));
+    }
+}

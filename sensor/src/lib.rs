@@ -15,6 +15,7 @@
 pub mod app;
 pub mod capture;
 pub mod config;
+pub mod control;
 pub mod decode;
 pub mod detect;
 pub mod flow;

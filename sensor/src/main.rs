@@ -3,9 +3,8 @@
 //! 3 EVE output could not be opened or written; 4 finished, but damaged input was skipped.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,6 +44,16 @@ enum Command {
     /// Rule files: check that they load.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Send a command to a running sensor's control socket (`--control-socket`) and print
+    /// the answer; exits 1 when the sensor refuses it.
+    Ctl {
+        /// The sensor's control socket.
+        #[arg(long, short, value_name = "PATH")]
+        socket: PathBuf,
+        /// `reload-rules`, `ruleset-stats`, `ruleset-failed-rules`, `uptime`, `version`,
+        /// `command-list`.
+        command: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -102,6 +111,10 @@ struct ReplayArgs {
     /// `HOME_NET` (default: Suricata's 192.168.0.0/16,10.0.0.0/8,172.16.0.0/12).
     #[arg(long, value_name = "CIDR[,CIDR...]")]
     home_net: Option<String>,
+    /// Unix socket for control commands (Suricata's unix-socket protocol; `sensor ctl`,
+    /// `suricatasc`): `reload-rules`, `ruleset-stats`, ...
+    #[arg(long, value_name = "PATH")]
+    control_socket: Option<PathBuf>,
     /// TCP sessions picked up without their handshake count as established for `flow:`
     /// (Suricata's `stream.midstream`).
     #[arg(long)]
@@ -121,6 +134,7 @@ fn main() -> ExitCode {
             config,
             strict,
         }) => rules_check(&files, home_net, config, strict),
+        Command::Ctl { socket, command } => ctl(&socket, &command),
         Command::Generate(args) => match sensor::generate::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -134,10 +148,6 @@ fn main() -> ExitCode {
 fn replay(args: ReplayArgs) -> ExitCode {
     let files = match expand_inputs(&args.inputs) {
         Ok(f) => f,
-        Err(e) => return input_error(&e),
-    };
-    let mut source = match MergedSource::open(&files) {
-        Ok(s) => s,
         Err(e) => return input_error(&e),
     };
     let eve_path = args
@@ -195,7 +205,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
                 if !engine.is_empty() || !sources.paths.is_empty() || sources.config.is_some() {
                     config.engine = Some(Arc::new(EngineHandle::new(Arc::new(engine))));
                 }
-                rule_sources = Some(sources);
+                rule_sources = Some((sources, problems));
             }
             Err(e) => {
                 eprintln!("sensor: error: rules: {e}");
@@ -209,25 +219,31 @@ fn replay(args: ReplayArgs) -> ExitCode {
     let mut warn = |e: &CaptureError| {
         bar.println(&format!("sensor: warning: {e}"));
     };
-    // SIGHUP reloads the rules while the replay runs (useful for paced or piped input).
-    let stop_reloader = Arc::new(AtomicBool::new(false));
-    let reloader = match (&config.engine, rule_sources) {
-        (Some(handle), Some(sources)) => {
-            detect::reload::install_sighup();
-            let (handle, stop) = (handle.clone(), stop_reloader.clone());
-            Some(std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if detect::reload::take_sighup() {
-                        match detect::reload::reload(&handle, &sources) {
-                            Ok(msg) => eprintln!("sensor: rules reloaded: {msg}"),
-                            Err(e) => eprintln!("sensor: rules reload failed: {e}"),
-                        }
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
+    // SIGHUP and the control socket reload the rules while the replay runs (paced or piped
+    // input).
+    let control = match (&config.engine, rule_sources) {
+        (Some(handle), Some((sources, problems))) => {
+            let reloader = detect::reload::Reloader::new(handle.clone(), sources, problems);
+            match sensor::control::Control::start(reloader, args.control_socket.as_deref()) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    let path = args.control_socket.as_deref().unwrap_or(Path::new(""));
+                    eprintln!("sensor: error: control socket {}: {e}", path.display());
+                    return ExitCode::from(EXIT_USAGE);
                 }
-            }))
+            }
         }
-        _ => None,
+        _ => {
+            if args.control_socket.is_some() {
+                eprintln!("sensor: warning: no rules in use (--flows-only): no control socket");
+            }
+            None
+        }
+    };
+    // Opened once the control socket is up: opening a FIFO waits for its writer.
+    let mut source = match MergedSource::open(&files) {
+        Ok(s) => s,
+        Err(e) => return input_error(&e),
     };
     let (stats, fatal) = pipeline::run(
         &mut source,
@@ -237,10 +253,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
         &mut warn,
     );
     bar.finish();
-    stop_reloader.store(true, Ordering::Relaxed);
-    if let Some(r) = reloader {
-        let _ = r.join();
-    }
+    drop(control);
 
     let mut line = Vec::new();
     stats.write_eve(&mut line);
@@ -318,6 +331,28 @@ fn rules_check(
         }
         Err(e) => {
             eprintln!("sensor: error: {e}");
+            ExitCode::from(EXIT_INPUT)
+        }
+    }
+}
+
+fn ctl(socket: &Path, command: &str) -> ExitCode {
+    match sensor::control::request(socket, command, None) {
+        Ok(reply) => {
+            let message = match &reply["message"] {
+                serde_json::Value::String(m) => m.clone(),
+                other => serde_json::to_string_pretty(other).unwrap_or_default(),
+            };
+            if reply["return"] == "OK" {
+                println!("{message}");
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("sensor ctl: {command}: {message}");
+                ExitCode::from(EXIT_INPUT)
+            }
+        }
+        Err(e) => {
+            eprintln!("sensor ctl: {e}");
             ExitCode::from(EXIT_INPUT)
         }
     }

@@ -43,26 +43,81 @@ impl EngineHandle {
     }
 }
 
-/// Builds the engine from `sources` again; publishes it when every rule loaded. Returns a
-/// one-line account of what happened.
-pub fn reload(handle: &EngineHandle, sources: &RuleSources) -> Result<String, String> {
-    let (engine, report) = load::load(sources)?;
-    let problems = load::describe(&report);
-    if !problems.is_empty() {
-        return Err(format!(
-            "{} rule(s) did not load, keeping the running rules: {}",
-            problems.len(),
-            problems
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
+/// What the rule set in use came from, and how reloads went (for `ruleset-stats`).
+#[derive(Clone, Debug, Default)]
+pub struct RulesetState {
+    /// Signatures in the engine in use.
+    pub loaded: usize,
+    /// Why rules were skipped when the engine in use was built.
+    pub problems: Vec<String>,
+    pub reloads: u64,
+    pub reloads_failed: u64,
+}
+
+/// Rebuilds the engine from its sources on request (SIGHUP, control socket).
+#[derive(Debug)]
+pub struct Reloader {
+    handle: Arc<EngineHandle>,
+    sources: RuleSources,
+    state: RulesetState,
+}
+
+impl Reloader {
+    /// `handle` holds the engine built from `sources`, with `problems` its skipped rules.
+    pub fn new(handle: Arc<EngineHandle>, sources: RuleSources, problems: Vec<String>) -> Self {
+        let loaded = handle.current().len();
+        Reloader {
+            handle,
+            sources,
+            state: RulesetState {
+                loaded,
+                problems,
+                ..Default::default()
+            },
+        }
     }
-    let n = engine.len();
-    handle.publish(Arc::new(engine));
-    Ok(format!("{n} rules loaded and in use"))
+
+    pub fn last(&self) -> &RulesetState {
+        &self.state
+    }
+
+    /// Builds the engine from the sources again (the configuration file and rule files are
+    /// read anew) and publishes it when every rule loaded; otherwise the running rules stay.
+    /// Returns a one-line account of what happened.
+    pub fn reload(&mut self) -> Result<String, String> {
+        let result = self.try_reload();
+        self.state.reloads += 1;
+        if result.is_err() {
+            self.state.reloads_failed += 1;
+        }
+        result
+    }
+
+    fn try_reload(&mut self) -> Result<String, String> {
+        let started = std::time::Instant::now();
+        let (engine, report) = load::load(&self.sources)?;
+        let problems = load::describe(&report);
+        if !problems.is_empty() {
+            return Err(format!(
+                "{} rule(s) did not load, keeping the running rules: {}",
+                problems.len(),
+                problems
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+        let n = engine.len();
+        self.handle.publish(Arc::new(engine));
+        self.state.loaded = n;
+        self.state.problems = problems;
+        Ok(format!(
+            "{n} rules loaded and in use (built in {:.3} s)",
+            started.elapsed().as_secs_f64()
+        ))
+    }
 }
 
 static SIGHUP: AtomicBool = AtomicBool::new(false);

@@ -119,6 +119,12 @@ struct ReplayArgs {
     /// (Suricata's `stream.midstream`).
     #[arg(long)]
     midstream: bool,
+    /// Replay at the capture's own pace (as tcpreplay would put it on a link), optionally
+    /// sped up: `--pace` is real time, `--pace 10` ten times faster. Flow timeouts and
+    /// results are the same as at full speed; what changes is when records appear.
+    #[arg(long, value_name = "FACTOR", num_args = 0..=1, default_missing_value = "1",
+          value_parser = parse_pace)]
+    pace: Option<f64>,
     /// No progress bar, even on a terminal.
     #[arg(long, short)]
     quiet: bool,
@@ -166,6 +172,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
         config.workers = w as usize;
     }
     config.flow.max_flows = args.max_flows.max(1);
+    config.pace = args.pace;
     let mut rule_sources = None;
     if args.flows_only {
         config.app = None;
@@ -333,6 +340,13 @@ fn rules_check(
             eprintln!("sensor: error: {e}");
             ExitCode::from(EXIT_INPUT)
         }
+    }
+}
+
+fn parse_pace(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        _ => Err(format!("`{s}` is not a speed-up factor (a number above 0)")),
     }
 }
 

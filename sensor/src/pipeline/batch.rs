@@ -66,6 +66,10 @@ impl Batch {
     }
 
     #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.packets.is_empty() && self.raw.is_empty()
+    }
+
     pub fn is_full(&self) -> bool {
         self.packets.len() + self.raw.len() >= BATCH_PACKETS || self.data.len() >= BATCH_BYTES
     }

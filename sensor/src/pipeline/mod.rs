@@ -9,7 +9,7 @@ pub mod worker;
 
 use std::sync::Arc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
@@ -40,6 +40,8 @@ pub struct ReplayConfig {
     pub app: Option<AppConfig>,
     /// Signatures (needs the application layer for all but packet rules); reloadable.
     pub engine: Option<Arc<EngineHandle>>,
+    /// Replay at the capture's own pace, sped up by this factor (`None`: as fast as possible).
+    pub pace: Option<f64>,
 }
 
 impl Default for ReplayConfig {
@@ -50,6 +52,7 @@ impl Default for ReplayConfig {
             defrag: DefragConfig::default(),
             app: Some(AppConfig::default()),
             engine: None,
+            pace: None,
         }
     }
 }
@@ -113,6 +116,7 @@ pub fn run(
         clock: Timestamp::ZERO,
     };
     let mut stage = DecodeStage::new(config.defrag);
+    let mut pacer = config.pace.map(Pacer::new);
     let (mut packets, mut wire_bytes) = (0u64, 0u64);
     let mut fatal = None;
     loop {
@@ -129,6 +133,11 @@ pub fn run(
         wire_bytes += rec.wire_len as u64;
         if rec.ts > dispatch.clock {
             dispatch.clock = rec.ts;
+        }
+        if let Some(wait) = pacer.as_mut().and_then(|p| p.wait(rec.ts)) {
+            // Workers get what was read before the pause, as they would on a live link.
+            dispatch.flush();
+            thread::sleep(wait);
         }
         if decode_in_worker {
             dispatch.batches[0].push_raw(rec.ts, rec.link, rec.wire_len, rec.data, rec.shared);
@@ -221,11 +230,23 @@ struct Dispatch {
 }
 
 impl Dispatch {
+    /// Sends every batch holding packets, full or not.
+    fn flush(&mut self) {
+        for w in 0..self.batches.len() {
+            if !self.batches[w].is_empty() {
+                self.send(w);
+            }
+        }
+    }
+
     #[inline]
     fn send_if_full(&mut self, w: usize) {
-        if !self.batches[w].is_full() {
-            return;
+        if self.batches[w].is_full() {
+            self.send(w);
         }
+    }
+
+    fn send(&mut self, w: usize) {
         let fresh = self
             .recycle
             .try_recv()
@@ -234,5 +255,54 @@ impl Dispatch {
         full.clock = self.clock;
         // A worker that died has already reported its panic; keep reading the rest.
         let _ = self.senders[w].send(WorkerMsg::Batch(full));
+    }
+}
+
+/// Holds the reader back to the capture's pace: packet `ts` is released no sooner than
+/// `(ts - first) / factor` after the first packet was.
+struct Pacer {
+    factor: f64,
+    first: Option<(Timestamp, Instant)>,
+}
+
+/// Waits shorter than this are not worth a sleep (and a flush of partial batches).
+const PACE_SLACK: Duration = Duration::from_millis(1);
+
+impl Pacer {
+    fn new(factor: f64) -> Pacer {
+        Pacer {
+            factor: if factor > 0.0 { factor } else { 1.0 },
+            first: None,
+        }
+    }
+
+    /// How long to wait before releasing a packet of time `ts`, if at all.
+    fn wait(&mut self, ts: Timestamp) -> Option<Duration> {
+        let (t0, w0) = *self.first.get_or_insert((ts, Instant::now()));
+        let ahead_ns = ts.as_nanos().checked_sub(t0.as_nanos())?;
+        let due = w0 + Duration::from_secs_f64(ahead_ns as f64 / 1e9 / self.factor);
+        let wait = due.checked_duration_since(Instant::now())?;
+        (wait >= PACE_SLACK).then_some(wait)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacer_waits_for_packet_time() {
+        let mut p = Pacer::new(10.0);
+        let t0 = Timestamp(5_000_000_000);
+        assert_eq!(p.wait(t0), None);
+        // Two seconds of capture at 10x: about 200 ms.
+        let w = p.wait(Timestamp(7_000_000_000)).unwrap();
+        assert!(
+            w > Duration::from_millis(150) && w <= Duration::from_millis(200),
+            "{w:?}"
+        );
+        // Out-of-order and same-time packets never wait.
+        assert_eq!(p.wait(Timestamp(4_000_000_000)), None);
+        assert_eq!(p.wait(t0), None);
     }
 }

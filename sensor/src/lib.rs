@@ -7,8 +7,13 @@
 //!   -> decode (link, VLAN, IP, L4)  -> decode::decode, decode::Defragmenter
 //!   -> dispatch by symmetric hash   -> pipeline (one reader, N workers)
 //!   -> worker: flow table shard     -> flow::FlowTable
+//!   -> reassembly, HTTP/DNS/TLS     -> stream, app
+//!   -> signatures                   -> detect::engine
 //!   -> outputs                      -> output::eve
 //! ```
+//!
+//! Beside the pipeline: `config` (the configuration file) and `control` (SIGHUP and the
+//! control socket, which reload the rules).
 //!
 //! Time always comes from packet timestamps (`time::Timestamp`), never from the wall clock.
 

@@ -202,6 +202,9 @@ fn replay(args: ReplayArgs) -> ExitCode {
                         problems.len() - MAX_RULE_WARNINGS
                     );
                 }
+                if let Some(note) = detect::load::notes(&report) {
+                    eprintln!("sensor: rules: note: {note}");
+                }
                 eprintln!(
                     "sensor: rules: {} loaded, {} skipped",
                     report.loaded,
@@ -321,6 +324,9 @@ fn rules_check(
             let problems = detect::load::describe(&report);
             for p in &problems {
                 println!("{p}");
+            }
+            if let Some(note) = detect::load::notes(&report) {
+                println!("note: {note}");
             }
             println!(
                 "{}: {} files, {} rules loaded, {} skipped, in {:.3} s",

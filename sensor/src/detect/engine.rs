@@ -82,6 +82,8 @@ pub struct LoadReport {
     pub errors: Vec<RuleError>,
     /// Problems with datasets named by rules (the rule is skipped).
     pub dataset_errors: Vec<String>,
+    /// Rules written with `drop` or `reject*`: this passive sensor alerts on them instead.
+    pub inline_as_alert: usize,
 }
 
 pub struct Engine {
@@ -342,6 +344,10 @@ impl Engine {
             (pass, checks, s.rule.sid)
         });
         report.loaded = sigs.len();
+        report.inline_as_alert = sigs
+            .iter()
+            .filter(|s| s.rule.header.inline_action.is_some())
+            .count();
         let mut stages: [Prefilter; STAGES] = Default::default();
         let mut ip_entries: Vec<(u128, u128, u32)> = Vec::new();
         let mut patterns: Vec<Vec<(Buffer, Pattern)>> = vec![Vec::new(); STAGES];

@@ -146,6 +146,16 @@ pub fn describe(report: &LoadReport) -> Vec<String> {
         .collect()
 }
 
+/// Notes about rules that loaded but act differently than written.
+pub fn notes(report: &LoadReport) -> Option<String> {
+    (report.inline_as_alert > 0).then(|| {
+        format!(
+            "{} drop/reject rule(s) raise alerts only: the sensor is passive and drops nothing",
+            report.inline_as_alert
+        )
+    })
+}
+
 /// Paths as given, for messages.
 pub fn display(paths: &[PathBuf]) -> String {
     paths

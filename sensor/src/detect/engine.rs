@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::dataset::{Dataset, DatasetRegistry, DatasetType as SetType};
+use super::groups::{self, StageIndex};
 use super::iptable::IpTable;
 use super::mpm::{Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
@@ -60,18 +61,29 @@ struct Sig {
     datasets: Vec<(Buffer, DatasetCmd, Arc<Dataset>)>,
 }
 
-/// Prefilter of one stage.
+/// Prefilter of one signature group.
 #[derive(Default)]
 struct Prefilter {
     /// Per buffer, the automaton over fast patterns (pattern id = signature index).
     mpms: Vec<(Buffer, Mpm)>,
     /// Signatures evaluated whatever the prefilter finds (no usable fast pattern).
     always: Vec<u32>,
-    /// IP-only signatures (evaluated once per flow direction): bidirectional ones listed...
-    ip_only: Vec<u32>,
+}
+
+/// IP-only signatures (evaluated once per flow direction).
+#[derive(Default)]
+struct IpOnly {
+    /// Bidirectional ones, listed...
+    list: Vec<u32>,
     /// ...the others found by destination address (indicator lists of thousands of addresses
     /// would otherwise be checked one rule at a time).
-    ip_only_by_dst: Option<IpTable>,
+    by_dst: Option<IpTable>,
+}
+
+impl IpOnly {
+    fn is_empty(&self) -> bool {
+        self.list.is_empty() && self.by_dst.is_none()
+    }
 }
 
 /// What loading rule files gave.
@@ -88,7 +100,12 @@ pub struct LoadReport {
 
 pub struct Engine {
     sigs: Vec<Sig>,
-    stages: [Prefilter; STAGES],
+    /// Prefilter groups of all stages (see `groups`); `DetectCtx::scanners` parallels it.
+    groups: Vec<Prefilter>,
+    /// Per stage, which group a subject uses.
+    stages: [StageIndex; STAGES],
+    /// IP-only signatures (packet stage), evaluated once per flow direction.
+    ip_only: IpOnly,
     rates: RateTable,
     config: EngineConfig,
     /// Distinguishes engines across reloads: per-flow state made with another engine (flowbit
@@ -348,14 +365,14 @@ impl Engine {
             .iter()
             .filter(|s| s.rule.header.inline_action.is_some())
             .count();
-        let mut stages: [Prefilter; STAGES] = Default::default();
+        let mut ip_only = IpOnly::default();
         let mut ip_entries: Vec<(u128, u128, u32)> = Vec::new();
-        let mut patterns: Vec<Vec<(Buffer, Pattern)>> = vec![Vec::new(); STAGES];
+        // Per stage, the signatures its prefilter groups are made of.
+        let mut per_stage: Vec<Vec<u32>> = vec![Vec::new(); STAGES];
         for (i, s) in sigs.iter().enumerate() {
-            let st = s.stage as usize;
             if s.rule.ip_only {
                 if s.rule.header.direction == Direction::Both {
-                    stages[st].ip_only.push(i as u32);
+                    ip_only.list.push(i as u32);
                 } else {
                     let h = &s.rule.header;
                     let v4 = h
@@ -369,49 +386,52 @@ impl Engine {
                 }
                 continue;
             }
-            let packet_too = s.packet_too.then_some(Stage::Packet as usize);
-            for st in std::iter::once(st).chain(packet_too) {
-                match &s.rule.fast_pattern {
-                    Some(fp) if !fp.negated && !fp.pattern.is_empty() => patterns[st].push((
-                        fp.buffer,
-                        Pattern::new(fp.pattern.clone(), fp.nocase, i as u32),
-                    )),
-                    _ => stages[st].always.push(i as u32),
-                }
+            per_stage[s.stage as usize].push(i as u32);
+            if s.packet_too {
+                per_stage[Stage::Packet as usize].push(i as u32);
             }
         }
         if !ip_entries.is_empty() {
             match IpTable::build(ip_entries.iter().copied()) {
-                Ok(t) => stages[Stage::Packet as usize].ip_only_by_dst = Some(t),
+                Ok(t) => ip_only.by_dst = Some(t),
                 // Cannot happen for normalized ranges; never lose the rules: check them all.
-                Err(_) => stages[Stage::Packet as usize]
-                    .ip_only
-                    .extend(ip_entries.iter().map(|e| e.2)),
+                Err(_) => ip_only.list.extend(ip_entries.iter().map(|e| e.2)),
             }
-            stages[Stage::Packet as usize].ip_only.sort_unstable();
-            stages[Stage::Packet as usize].ip_only.dedup();
+            ip_only.list.sort_unstable();
+            ip_only.list.dedup();
         }
-        for (st, pats) in patterns.into_iter().enumerate() {
-            let mut by_buffer: Vec<(Buffer, Vec<Pattern>)> = Vec::new();
-            for (b, p) in pats {
-                match by_buffer.iter_mut().find(|(bb, _)| *bb == b) {
-                    Some((_, v)) => v.push(p),
-                    None => by_buffer.push((b, vec![p])),
-                }
+        // Packets and streams are split by transport, direction and server port; the
+        // application-layer stages are of one protocol already.
+        let mut members: Vec<Vec<u32>> = vec![Vec::new()];
+        let mut known: HashMap<Vec<u32>, u32> = HashMap::from([(Vec::new(), 0)]);
+        let stages: [StageIndex; STAGES] = std::array::from_fn(|st| {
+            let ids = std::mem::take(&mut per_stage[st]);
+            if st == Stage::Packet as usize || st == Stage::Stream as usize {
+                let reach: Vec<(u32, groups::Reach)> = ids
+                    .iter()
+                    .map(|&i| {
+                        let r = &sigs[i as usize].rule;
+                        (
+                            i,
+                            groups::reach(&r.header, r.flow.and_then(|f| f.direction)),
+                        )
+                    })
+                    .collect();
+                groups::build_split(&reach, &mut members, &mut known)
+            } else {
+                groups::build_single(ids, &mut members, &mut known)
             }
-            for (b, pats) in by_buffer {
-                match Mpm::build(&pats) {
-                    Ok(m) => stages[st].mpms.push((b, m)),
-                    // Cannot happen for literal patterns; never lose the rules: verify them all.
-                    Err(_) => stages[st].always.extend(pats.iter().map(|p| p.id)),
-                }
-            }
-            stages[st].always.sort_unstable();
-        }
+        });
+        let groups = members
+            .iter()
+            .map(|ids| build_prefilter(&sigs, ids))
+            .collect();
         (
             Engine {
                 sigs,
+                groups,
                 stages,
+                ip_only,
                 rates: RateTable::new(),
                 config,
                 id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -428,16 +448,18 @@ impl Engine {
     /// skip all per-packet detection work (the common case with application-layer rule sets).
     #[inline]
     pub fn wants_packet(&self, fd: &FlowDetect, dir: usize) -> bool {
-        let s = &self.stages[Stage::Packet as usize];
         let ip_only_due = fd.engine != self.id || !fd.ip_only_done[dir & 1];
-        let has_ip_only = !s.ip_only.is_empty() || s.ip_only_by_dst.is_some();
-        !s.mpms.is_empty() || !s.always.is_empty() || (has_ip_only && ip_only_due)
+        self.stages[Stage::Packet as usize].has_rules || (!self.ip_only.is_empty() && ip_only_due)
     }
 
     /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).
     pub fn has_stream_rules(&self) -> bool {
-        let s = &self.stages[Stage::Stream as usize];
-        !s.mpms.is_empty() || !s.always.is_empty()
+        self.stages[Stage::Stream as usize].has_rules
+    }
+
+    /// Signature groups (prefilters) built, across stages.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -447,7 +469,7 @@ impl Engine {
     pub fn context(&self) -> DetectCtx {
         DetectCtx {
             scanners: self
-                .stages
+                .groups
                 .iter()
                 .map(|s| s.mpms.iter().map(|(_, m)| m.scanner()).collect())
                 .collect(),
@@ -492,7 +514,13 @@ impl Engine {
             fd.engine = self.id;
         }
         let st = subject.stage() as usize;
-        let pre = &self.stages[st];
+        let dir = match subject {
+            Subject::Packet { dir, .. } | Subject::Stream { dir, .. } => *dir,
+            _ => crate::flow::TO_SERVER,
+        };
+        let g =
+            self.stages[st].group(groups::transport_of(flow.proto), dir, flow.server.1) as usize;
+        let pre = &self.groups[g];
         ctx.round = ctx.round.wrapping_add(1);
         if ctx.round == 0 {
             ctx.seen.iter_mut().for_each(|s| *s = 0);
@@ -515,7 +543,7 @@ impl Engine {
                     }
                 }
             };
-            for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[st].iter_mut()) {
+            for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
                 for_each_buffer(*buffer, subject, &mut |bytes| {
                     scanner.scan(bytes, &mut push)
                 });
@@ -524,8 +552,8 @@ impl Engine {
             if let Subject::Packet { dir, decoded, .. } = subject {
                 if !fd.ip_only_done[*dir] {
                     fd.ip_only_done[*dir] = true;
-                    pre.ip_only.iter().for_each(|&i| push(i));
-                    if let Some(t) = &pre.ip_only_by_dst {
+                    self.ip_only.list.iter().for_each(|&i| push(i));
+                    if let Some(t) = &self.ip_only.by_dst {
                         t.lookup(decoded.dst, &mut push);
                     }
                 }
@@ -719,6 +747,34 @@ impl Engine {
         }
         Some(reverse)
     }
+}
+
+/// The prefilter of one group: per buffer an automaton over its signatures' fast patterns;
+/// signatures without a usable one are always verified.
+fn build_prefilter(sigs: &[Sig], ids: &[u32]) -> Prefilter {
+    let mut pre = Prefilter::default();
+    let mut by_buffer: Vec<(Buffer, Vec<Pattern>)> = Vec::new();
+    for &i in ids {
+        match &sigs[i as usize].rule.fast_pattern {
+            Some(fp) if !fp.negated && !fp.pattern.is_empty() => {
+                let p = Pattern::new(fp.pattern.clone(), fp.nocase, i);
+                match by_buffer.iter_mut().find(|(b, _)| *b == fp.buffer) {
+                    Some((_, v)) => v.push(p),
+                    None => by_buffer.push((fp.buffer, vec![p])),
+                }
+            }
+            _ => pre.always.push(i),
+        }
+    }
+    for (b, pats) in by_buffer {
+        match Mpm::build(&pats) {
+            Ok(m) => pre.mpms.push((b, m)),
+            // Cannot happen for literal patterns; never lose the rules: verify them all.
+            Err(_) => pre.always.extend(pats.iter().map(|p| p.id)),
+        }
+    }
+    pre.always.sort_unstable();
+    pre
 }
 
 fn track(t: super::rule::Track) -> Track {
@@ -964,5 +1020,113 @@ mod tests {
             seen: 0,
         };
         assert_eq!(count(6, &stream), 1);
+    }
+
+    mod grouping {
+        use super::*;
+        use crate::decode::TcpHeader;
+        use proptest::prelude::*;
+
+        const PORTS: [&str; 8] = [
+            "any",
+            "80",
+            "53",
+            "[80,443]",
+            "1024:",
+            "!80",
+            "443",
+            "[53,5353]",
+        ];
+        const PROTOS: [&str; 6] = ["tcp", "udp", "ip", "icmp", "dns", "tcp-pkt"];
+        const FLOWS: [&str; 3] = ["", "flow:to_server;", "flow:to_client;"];
+
+        fn rule_text(
+            i: usize,
+            (p, sp, dp, both, f, pat): (usize, usize, usize, bool, usize, u8),
+        ) -> String {
+            format!(
+                "alert {} any {} {} any {} (msg:\"r\"; content:\"{}{}\"; {} sid:{};)",
+                PROTOS[p],
+                PORTS[sp],
+                if both { "<>" } else { "->" },
+                PORTS[dp],
+                (b'a' + pat) as char,
+                (b'a' + pat) as char,
+                FLOWS[f],
+                i + 1
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            /// Splitting rules into groups by transport, direction and port never changes what
+            /// alerts: the engine's alerts equal every signature of the stage checked in full.
+            #[test]
+            fn grouping_changes_no_result(
+                rules in proptest::collection::vec((0..6usize, 0..8usize, 0..8usize, any::<bool>(), 0..3usize, 0..3u8), 1..40),
+                packets in proptest::collection::vec((0..3usize, prop_oneof![Just(53u16), Just(80), Just(443), Just(5353), Just(2000), 0..65535u16], 1024..65535u16, 0..2usize, 0..3u8), 1..20),
+            ) {
+                let text: String = rules.iter().enumerate().map(|(i, r)| rule_text(i, *r) + "\n").collect();
+                let (e, rep) = Engine::build(
+                    &[(PathBuf::from("t"), text)],
+                    &Vars::default(),
+                    &Classifications::builtin(),
+                    EngineConfig::default(),
+                );
+                prop_assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+                for (t, server_port, client_port, dir, pat) in packets {
+                    let proto = [6u8, 17, 1][t];
+                    let client: IpAddr = "10.0.0.1".parse().unwrap();
+                    let server: IpAddr = "192.0.2.1".parse().unwrap();
+                    let (src, dst, sp, dp) = if dir == crate::flow::TO_SERVER {
+                        (client, server, client_port, server_port)
+                    } else {
+                        (server, client, server_port, client_port)
+                    };
+                    let l4 = match proto {
+                        6 => L4::Tcp(TcpHeader { src_port: sp, dst_port: dp, flags: 0x18, ..Default::default() }),
+                        17 => L4::Udp(UdpHeader { src_port: sp, dst_port: dp, length: 8 }),
+                        _ => L4::None,
+                    };
+                    let server_port = if proto == 1 { 0 } else { server_port };
+                    let d = Decoded { src, dst, ip_proto: proto, l4, ..Default::default() };
+                    let payload = vec![b'a' + pat; 4];
+                    let facts = FlowFacts {
+                        client: (client, if proto == 1 { 0 } else { client_port }),
+                        server: (server, server_port),
+                        proto,
+                        established: true,
+                        midstream_established: false,
+                        // (DNS is the one application protocol these rules name.)
+                        app: (proto != 1).then_some(crate::app::AppProto::Dns),
+                    };
+                    let subjects = [
+                        Subject::Packet { decoded: &d, payload: &payload, dir },
+                        Subject::Stream { data: &payload, dir, seen: 0 },
+                    ];
+                    for subject in &subjects {
+                        if matches!(subject, Subject::Stream { .. }) && proto != 6 {
+                            continue;
+                        }
+                        let mut ctx = e.context();
+                        let mut fd = FlowDetect::default();
+                        let mut got = Vec::new();
+                        e.inspect(&mut ctx, subject, &facts, &mut fd, Timestamp::ZERO, &mut |i, _| got.push(i));
+                        got.sort_unstable();
+                        let stage = subject.stage();
+                        let fd = FlowDetect::default();
+                        let want: Vec<u32> = (0..e.sigs.len() as u32)
+                            .filter(|&i| {
+                                let sig = &e.sigs[i as usize];
+                                let staged = sig.stage == stage
+                                    || (stage == Stage::Packet && sig.packet_too);
+                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd).is_some()
+                            })
+                            .collect();
+                        prop_assert_eq!(got, want);
+                    }
+                }
+            }
+        }
     }
 }

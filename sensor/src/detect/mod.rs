@@ -4,6 +4,7 @@
 
 pub mod dataset;
 pub mod engine;
+pub mod groups;
 pub mod iptable;
 pub mod load;
 pub mod mpm;

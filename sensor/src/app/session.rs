@@ -222,6 +222,8 @@ struct TcpApp {
     tls_logged: bool,
     /// Last bytes of each direction inspected by stream rules (matches may span chunks).
     stream_tail: [Vec<u8>; 2],
+    /// Stream bytes of each direction inspected so far (the offset of new data).
+    stream_inspected: [u64; 2],
 }
 
 /// Bytes of a direction kept so stream rules can match across delivered chunks.
@@ -392,6 +394,7 @@ impl AppLayer {
                 parser: Parser::Detecting,
                 tls_logged: false,
                 stream_tail: Default::default(),
+                stream_inspected: [0; 2],
             })
         });
         let limit = self.config.probe_limit;
@@ -557,6 +560,7 @@ impl AppLayer {
             let mut window = Vec::new();
             for &(dir, start, end) in &self.stream_chunks {
                 let tail = &mut tcp.stream_tail[dir & 1];
+                let inspected = &mut tcp.stream_inspected[dir & 1];
                 window.clear();
                 window.extend_from_slice(tail);
                 window.extend_from_slice(&self.stream_bytes[start..end]);
@@ -564,7 +568,9 @@ impl AppLayer {
                     data: &window,
                     dir,
                     seen: tail.len(),
+                    offset: *inspected - tail.len() as u64,
                 };
+                *inspected += (end - start) as u64;
                 det.run(&subject, who, &mut app.rec, ts, name, out, None);
                 let keep = window.len().saturating_sub(STREAM_TAIL);
                 tail.clear();

@@ -68,6 +68,8 @@ struct Prefilter {
     mpms: Vec<(Buffer, Mpm)>,
     /// Signatures evaluated whatever the prefilter finds (no usable fast pattern).
     always: Vec<u32>,
+    /// Longest fast pattern: a stream scan starts this many bytes minus one before new data.
+    max_pattern_len: usize,
 }
 
 /// IP-only signatures (evaluated once per flow direction).
@@ -126,6 +128,8 @@ pub struct DetectCtx {
     seen: Vec<u32>,
     round: u32,
     candidates: Vec<u32>,
+    /// Candidates the prefilter found in this round's new stream data.
+    fresh: Vec<u32>,
     pub alerts: u64,
 }
 
@@ -134,6 +138,10 @@ pub struct DetectCtx {
 pub struct FlowDetect {
     /// Flowbits set on this flow (interned ids of engine `engine`).
     bits: Vec<u16>,
+    /// Per direction, stream-rule candidates whose fast pattern was found in data that may
+    /// still be in the inspected tail: (signature, stream offset where the scanned region
+    /// ended). The prefilter scans only new data; these stand in for re-scanning the tail.
+    stream_carried: [Vec<(u32, u64)>; 2],
     pub alerted: bool,
     ip_only_done: [bool; 2],
     engine: u64,
@@ -165,6 +173,8 @@ pub enum Subject<'a> {
         data: &'a [u8],
         dir: usize,
         seen: usize,
+        /// Offset of `data[0]` in the direction's stream.
+        offset: u64,
     },
     Http(&'a HttpTransaction),
     Dns {
@@ -476,6 +486,7 @@ impl Engine {
             seen: vec![0; self.sigs.len()],
             round: 0,
             candidates: Vec::new(),
+            fresh: Vec::new(),
             alerts: 0,
         }
     }
@@ -510,6 +521,7 @@ impl Engine {
             // First inspection by this engine (new flow, or rules reloaded): its flowbit ids
             // and IP-only bookkeeping start afresh.
             fd.bits.clear();
+            fd.stream_carried.iter_mut().for_each(Vec::clear);
             fd.ip_only_done = [false; 2];
             fd.engine = self.id;
         }
@@ -533,28 +545,67 @@ impl Engine {
                 scanners,
                 seen,
                 candidates,
+                fresh,
                 ..
             } = ctx;
-            let mut push = |id: u32| {
+            // Queues a signature once per round.
+            fn mark(seen: &mut [u32], candidates: &mut Vec<u32>, round: u32, id: u32) {
                 if let Some(s) = seen.get_mut(id as usize) {
                     if *s != round {
                         *s = round;
                         candidates.push(id);
                     }
                 }
-            };
-            for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
-                for_each_buffer(*buffer, subject, &mut |bytes| {
-                    scanner.scan(bytes, &mut push)
-                });
             }
-            pre.always.iter().for_each(|&i| push(i));
+            if let Subject::Stream {
+                data,
+                dir,
+                seen: old,
+                offset,
+            } = subject
+            {
+                // Only new data is scanned (from far enough back to catch a pattern that
+                // straddles it); patterns in the older part were found when it was new and
+                // are carried for as long as their region overlaps the window.
+                let from = old.saturating_sub(pre.max_pattern_len.saturating_sub(1));
+                let new_data = &data[from.min(data.len())..];
+                let end = offset + data.len() as u64;
+                fresh.clear();
+                for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
+                    if *buffer == Buffer::Payload && !new_data.is_empty() {
+                        scanner.scan(new_data, &mut |id| fresh.push(id));
+                    }
+                }
+                for &id in fresh.iter() {
+                    mark(seen, candidates, round, id);
+                }
+                // Carried ones found again are refreshed with this round's end.
+                let carried = &mut fd.stream_carried[dir & 1];
+                carried.retain(|&(id, region_end)| {
+                    region_end > *offset && seen.get(id as usize).is_some_and(|&s| s != round)
+                });
+                for &(id, _) in carried.iter() {
+                    mark(seen, candidates, round, id);
+                }
+                carried.extend(fresh.iter().map(|&id| (id, end)));
+            } else {
+                for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
+                    for_each_buffer(*buffer, subject, &mut |bytes| {
+                        scanner.scan(bytes, &mut |id| mark(seen, candidates, round, id))
+                    });
+                }
+            }
+            for &i in &pre.always {
+                mark(seen, candidates, round, i);
+            }
             if let Subject::Packet { dir, decoded, .. } = subject {
                 if !fd.ip_only_done[*dir] {
                     fd.ip_only_done[*dir] = true;
-                    self.ip_only.list.iter().for_each(|&i| push(i));
+                    for &i in &self.ip_only.list {
+                        mark(seen, candidates, round, i);
+                    }
                     if let Some(t) = &self.ip_only.by_dst {
-                        t.lookup(decoded.dst, &mut push);
+                        t.lookup(decoded.dst, &mut |id| mark(seen, candidates, round, id));
                     }
                 }
             }
@@ -757,6 +808,7 @@ fn build_prefilter(sigs: &[Sig], ids: &[u32]) -> Prefilter {
     for &i in ids {
         match &sigs[i as usize].rule.fast_pattern {
             Some(fp) if !fp.negated && !fp.pattern.is_empty() => {
+                pre.max_pattern_len = pre.max_pattern_len.max(fp.pattern.len());
                 let p = Pattern::new(fp.pattern.clone(), fp.nocase, i);
                 match by_buffer.iter_mut().find(|(b, _)| *b == fp.buffer) {
                     Some((_, v)) => v.push(p),
@@ -1018,8 +1070,66 @@ mod tests {
             data: query,
             dir: 0,
             seen: 0,
+            offset: 0,
         };
         assert_eq!(count(6, &stream), 1);
+    }
+
+    /// A stream rule whose fast pattern came in an earlier chunk and whose other content comes
+    /// in a later one matches, though only new data is scanned: the candidate is carried while
+    /// its chunk stays in the window.
+    #[test]
+    fn stream_candidates_carry_across_chunks() {
+        let text = r#"alert tcp any any -> any any (msg:"x"; content:"longpattern"; fast_pattern; content:"ZZ"; distance:0; sid:1;)"#.to_string();
+        let (e, _) = Engine::build(
+            &[(PathBuf::from("t"), text)],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        let facts = FlowFacts {
+            client: ("10.0.0.1".parse().unwrap(), 40000),
+            server: ("192.0.2.1".parse().unwrap(), 80),
+            proto: 6,
+            established: true,
+            midstream_established: false,
+            app: None,
+        };
+        let mut ctx = e.context();
+        let mut fd = FlowDetect::default();
+        let alerts = std::cell::Cell::new(0u32);
+        let mut run = |data: &[u8], seen: usize, offset: u64, fd: &mut FlowDetect| {
+            let subject = Subject::Stream {
+                data,
+                dir: 0,
+                seen,
+                offset,
+            };
+            e.inspect(
+                &mut ctx,
+                &subject,
+                &facts,
+                fd,
+                Timestamp::ZERO,
+                &mut |_, _| alerts.set(alerts.get() + 1),
+            );
+        };
+        // Chunk 1 (offset 0): the pattern; chunk 2: filler; chunk 3: the second content.
+        let c1 = b"xx longpattern yy".to_vec();
+        run(&c1, 0, 0, &mut fd);
+        let mut w2 = c1.clone();
+        w2.extend_from_slice(b" filler ");
+        run(&w2, c1.len(), 0, &mut fd);
+        let mut w3 = w2.clone();
+        w3.extend_from_slice(b"ZZ");
+        run(&w3, w2.len(), 0, &mut fd);
+        assert_eq!(alerts.get(), 1);
+        // Once the pattern's chunk has left the window, it is no longer a candidate.
+        assert!(!fd.stream_carried[0].is_empty());
+        let tail = b"ZZ more ZZ".to_vec();
+        run(&tail, 2, w3.len() as u64 - 2, &mut fd);
+        assert_eq!(alerts.get(), 1);
+        assert!(fd.stream_carried[0].is_empty());
     }
 
     mod grouping {
@@ -1102,7 +1212,7 @@ mod tests {
                     };
                     let subjects = [
                         Subject::Packet { decoded: &d, payload: &payload, dir },
-                        Subject::Stream { data: &payload, dir, seen: 0 },
+                        Subject::Stream { data: &payload, dir, seen: 0, offset: 0 },
                     ];
                     for subject in &subjects {
                         if matches!(subject, Subject::Stream { .. }) && proto != 6 {

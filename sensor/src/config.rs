@@ -15,6 +15,9 @@
 //!
 //! [stream]
 //! midstream = true
+//!
+//! [detect]
+//! mpm-algo = "auto"             # ac, hs (Hyperscan builds), auto: the fastest built in
 //! ```
 //!
 //! Command-line options override the file: `--rules` replaces `rules`, `--home-net` replaces
@@ -28,6 +31,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::detect::mpm::Backend;
 use crate::detect::rule::{AddressSet, PortSet, Vars};
 
 /// The parsed configuration, relative paths resolved.
@@ -41,6 +45,8 @@ pub struct Config {
     pub vars: Vars,
     /// TCP sessions picked up without their handshake count as established.
     pub midstream: bool,
+    /// Prefilter backend (`detect.mpm-algo`: `ac`, `hs`, `auto`); `None`: the fastest built in.
+    pub mpm: Option<Backend>,
 }
 
 /// What is wrong with a configuration file.
@@ -73,6 +79,14 @@ struct RawConfig {
     vars: RawVars,
     #[serde(default)]
     stream: RawStream,
+    #[serde(default)]
+    detect: RawDetect,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDetect {
+    mpm_algo: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -168,13 +182,34 @@ impl Config {
                 })
                 .map_err(|e| error(Some(value.span()), format!("vars.port-groups.{name}: {e}")))?;
         }
+        let mpm = match &raw.detect.mpm_algo {
+            None => None,
+            Some(m) => parse_backend(m.get_ref())
+                .map_err(|e| error(Some(m.span()), format!("detect.mpm-algo: {e}")))?,
+        };
         Ok(Config {
             rules,
             shipped_rules: raw.shipped_rules,
             vars,
             midstream: raw.stream.midstream,
+            mpm,
         })
     }
+}
+
+/// A prefilter backend by Suricata's `mpm-algo` names; `auto` is `None` (the fastest built
+/// in). One this build lacks is an error.
+pub fn parse_backend(name: &str) -> Result<Option<Backend>, String> {
+    if name.eq_ignore_ascii_case("auto") {
+        return Ok(None);
+    }
+    let b: Backend = name.parse()?;
+    if !b.is_available() {
+        return Err(format!(
+            "`{name}`: this build has no Hyperscan (build with `--features hyperscan`)"
+        ));
+    }
+    Ok(Some(b))
 }
 
 /// Variable names as rules write them after `$`.
@@ -224,9 +259,13 @@ HTTP_PORTS = "[80,8080]"
 
 [stream]
 midstream = true
+
+[detect]
+mpm-algo = "ac"
 "#,
         )
         .unwrap();
+        assert_eq!(c.mpm, Some(Backend::AhoCorasick));
         assert_eq!(
             c.rules,
             vec![
@@ -284,6 +323,20 @@ midstream = true
         assert_eq!(e.line, Some(1), "{e}");
         let e = parse("rules = [\"\"]\n").unwrap_err();
         assert!(e.message.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn mpm_algo_names() {
+        assert_eq!(parse("[detect]\nmpm-algo = \"auto\"\n").unwrap().mpm, None);
+        let e = parse("[detect]\nmpm-algo = \"bm\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.starts_with("detect.mpm-algo:"), "{e}");
+        let hs = parse("[detect]\nmpm-algo = \"hs\"\n");
+        if Backend::Hyperscan.is_available() {
+            assert_eq!(hs.unwrap().mpm, Some(Backend::Hyperscan));
+        } else {
+            assert!(hs.unwrap_err().message.contains("no Hyperscan"));
+        }
     }
 
     #[test]

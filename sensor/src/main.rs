@@ -111,6 +111,10 @@ struct ReplayArgs {
     /// `HOME_NET` (default: Suricata's 192.168.0.0/16,10.0.0.0/8,172.16.0.0/12).
     #[arg(long, value_name = "CIDR[,CIDR...]")]
     home_net: Option<String>,
+    /// Prefilter backend: `ac` (aho-corasick), `hs` (Hyperscan, in builds with the
+    /// `hyperscan` feature) or `auto` (the fastest built in; the default).
+    #[arg(long, value_name = "ALGO", value_parser = parse_mpm)]
+    mpm: Option<MpmChoice>,
     /// Unix socket for control commands (Suricata's unix-socket protocol; `sensor ctl`,
     /// `suricatasc`): `reload-rules`, `ruleset-stats`, ...
     #[arg(long, value_name = "PATH")]
@@ -184,6 +188,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
             config: args.config.clone(),
             engine: EngineConfig {
                 midstream: args.midstream,
+                mpm: args.mpm.and_then(|m| m.0),
             },
         };
         if let Err(e) = sources.resolve() {
@@ -347,6 +352,14 @@ fn rules_check(
             ExitCode::from(EXIT_INPUT)
         }
     }
+}
+
+/// `--mpm`: a backend, or `auto` (`None`).
+#[derive(Clone, Copy, Debug)]
+struct MpmChoice(Option<sensor::detect::mpm::Backend>);
+
+fn parse_mpm(s: &str) -> Result<MpmChoice, String> {
+    sensor::config::parse_backend(s).map(MpmChoice)
 }
 
 fn parse_pace(s: &str) -> Result<f64, String> {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::dataset::{Dataset, DatasetRegistry, DatasetType as SetType};
 use super::groups::{self, StageIndex};
 use super::iptable::IpTable;
-use super::mpm::{Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
+use super::mpm::{Backend, Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
     inspect, Action, Buffer, Classifications, DatasetCmd, DatasetType, Direction, FlowDirection,
     FlowState, FlowbitCmd, Header, Protocol, Rule, RuleError, Vars,
@@ -44,6 +44,8 @@ pub struct EngineConfig {
     /// Sessions picked up without their handshake count as established (Suricata's
     /// `stream.midstream`).
     pub midstream: bool,
+    /// Prefilter backend; `None`: the fastest compiled in (Suricata's `mpm-algo: auto`).
+    pub mpm: Option<Backend>,
 }
 
 struct Sig {
@@ -432,9 +434,10 @@ impl Engine {
                 groups::build_single(ids, &mut members, &mut known)
             }
         });
+        let backend = config.mpm.unwrap_or_else(Backend::fastest_available);
         let groups = members
             .iter()
-            .map(|ids| build_prefilter(&sigs, ids))
+            .map(|ids| build_prefilter(&sigs, ids, backend))
             .collect();
         (
             Engine {
@@ -802,7 +805,7 @@ impl Engine {
 
 /// The prefilter of one group: per buffer an automaton over its signatures' fast patterns;
 /// signatures without a usable one are always verified.
-fn build_prefilter(sigs: &[Sig], ids: &[u32]) -> Prefilter {
+fn build_prefilter(sigs: &[Sig], ids: &[u32], backend: Backend) -> Prefilter {
     let mut pre = Prefilter::default();
     let mut by_buffer: Vec<(Buffer, Vec<Pattern>)> = Vec::new();
     for &i in ids {
@@ -819,7 +822,7 @@ fn build_prefilter(sigs: &[Sig], ids: &[u32]) -> Prefilter {
         }
     }
     for (b, pats) in by_buffer {
-        match Mpm::build(&pats) {
+        match Mpm::with_backend(backend, &pats) {
             Ok(m) => pre.mpms.push((b, m)),
             // Cannot happen for literal patterns; never lose the rules: verify them all.
             Err(_) => pre.always.extend(pats.iter().map(|p| p.id)),

@@ -74,6 +74,7 @@ impl RuleSources {
         }
         let engine = EngineConfig {
             midstream: self.engine.midstream || config.midstream,
+            mpm: self.engine.mpm.or(config.mpm),
         };
         Ok(Resolved {
             paths,

@@ -5,7 +5,8 @@
 //! bytes: one pass over the haystack instead of two (two automata measured half as fast, see
 //! `benches/mpm.rs`). A set of one kind needs no confirmation.
 //!
-//! Small sets are compiled to a DFA, which scans 1.5-2x faster than the contiguous NFA but
+//! Sets whose first two bytes are few use the bigram filter of `bigram` (no automaton).
+//! Other small sets are compiled to a DFA, which scans 1.5-2x faster than the contiguous NFA but
 //! takes a row of 4-byte transitions per pattern byte, one per byte class (measured: 10k
 //! domains, 35 MB and 180 ms against 2.7 MB and 90 ms). Sets whose DFA would exceed
 //! [`DFA_MAX_BYTES`] get the NFA.
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use hashbrown::HashMap;
 
+use super::bigram::BigramSet;
 use super::prepared::{Prepared, Seen};
 use super::{Backend, MpmError, MultiPattern, Pattern, Scanner};
 
@@ -25,8 +27,10 @@ pub struct AcMpm {
 }
 
 struct Inner {
-    /// None when there is no non-empty pattern.
+    /// None when there is no non-empty pattern, or `bigram` serves instead.
     ac: Option<AhoCorasick>,
+    /// The bigram filter, for sets it suits (see `bigram`).
+    bigram: Option<BigramSet>,
     /// Automaton pattern index to its range in `entries`.
     groups: Vec<(u32, u32)>,
     entries: Vec<Entry>,
@@ -66,11 +70,14 @@ fn dfa_estimate(keys: &[Vec<u8>]) -> usize {
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, Default)]
 pub enum AcKind {
-    /// DFA up to [`DFA_MAX_BYTES`], else contiguous NFA.
+    /// The bigram filter when the set suits it, else the DFA up to [`DFA_MAX_BYTES`], else
+    /// the contiguous NFA.
     #[default]
     Auto,
     Nfa,
     Dfa,
+    /// The bigram filter whenever it can be built (as `Auto`, for tests and measurements).
+    Bigram,
 }
 
 impl AcMpm {
@@ -78,6 +85,23 @@ impl AcMpm {
     #[doc(hidden)]
     pub fn build_with(patterns: &[Pattern], kind: AcKind) -> Result<AcMpm, MpmError> {
         let prep = Prepared::new(patterns)?;
+        let bigram = match kind {
+            AcKind::Auto | AcKind::Bigram => BigramSet::build(&prep.literals),
+            AcKind::Nfa | AcKind::Dfa => None,
+        };
+        if let Some(bigram) = bigram {
+            return Ok(AcMpm {
+                inner: Arc::new(Inner {
+                    ac: None,
+                    bigram: Some(bigram),
+                    groups: Vec::new(),
+                    entries: Vec::new(),
+                    ids: prep.ids,
+                    always: prep.always,
+                    pattern_count: prep.pattern_count,
+                }),
+            });
+        }
         let any_nocase = prep.literals.iter().any(|l| l.nocase);
         let any_exact = prep.literals.iter().any(|l| !l.nocase);
         let fold = any_nocase;
@@ -118,9 +142,11 @@ impl AcMpm {
             None
         } else {
             let kind = match kind {
-                AcKind::Auto if dfa_estimate(&keys) <= DFA_MAX_BYTES => Some(AhoCorasickKind::DFA),
+                AcKind::Auto | AcKind::Bigram if dfa_estimate(&keys) <= DFA_MAX_BYTES => {
+                    Some(AhoCorasickKind::DFA)
+                }
                 // aho-corasick's own choice for large sets: the contiguous NFA when it fits.
-                AcKind::Auto => None,
+                AcKind::Auto | AcKind::Bigram => None,
                 AcKind::Nfa => Some(AhoCorasickKind::ContiguousNFA),
                 AcKind::Dfa => Some(AhoCorasickKind::DFA),
             };
@@ -138,6 +164,7 @@ impl AcMpm {
         Ok(AcMpm {
             inner: Arc::new(Inner {
                 ac,
+                bigram: None,
                 groups,
                 entries,
                 ids: prep.ids,
@@ -185,6 +212,10 @@ impl Scanner for AcScanner {
         seen.start();
         for &slot in &inner.always {
             seen.report(slot, &inner.ids, on_match);
+        }
+        if let Some(b) = &inner.bigram {
+            b.scan(haystack, seen, &inner.ids, on_match);
+            return;
         }
         let Some(ac) = &inner.ac else { return };
         // Only fails for unsupported match kinds or anchoring, which are fixed above.
@@ -260,7 +291,7 @@ mod tests {
     #[test]
     fn kinds_agree() {
         let pats = [Pattern::new("foo", true, 1), Pattern::new("bar", false, 2)];
-        for kind in [AcKind::Auto, AcKind::Nfa, AcKind::Dfa] {
+        for kind in [AcKind::Auto, AcKind::Nfa, AcKind::Dfa, AcKind::Bigram] {
             let m = AcMpm::build_with(&pats, kind).unwrap();
             assert_eq!(ids(&m, b"xFoO bar BAR"), vec![1, 2], "{kind:?}");
         }
@@ -269,10 +300,19 @@ mod tests {
     #[test]
     fn dfa_only_for_small_sets() {
         let kind = |m: &AcMpm| m.inner.ac.as_ref().map(|ac| ac.kind());
-        let small: Vec<Pattern> = (0..100u32)
+        // Few first bigrams: the bigram filter, no automaton.
+        let few: Vec<Pattern> = (0..100u32)
             .map(|i| Pattern::new(format!("pattern{i}"), i % 2 == 0, i))
             .collect();
+        let m = AcMpm::build(&few).unwrap();
+        assert!(m.inner.bigram.is_some() && kind(&m).is_none());
+        // Many first bigrams (400 nocase letter pairs, four case variants each): the DFA.
+        let letter = |n: u32| char::from(b'a' + (n % 26) as u8);
+        let small: Vec<Pattern> = (0..400u32)
+            .map(|i| Pattern::new(format!("{}{}tail{i}", letter(i), letter(i / 26)), true, i))
+            .collect();
         let m = AcMpm::build(&small).unwrap();
+        assert!(m.inner.bigram.is_none());
         assert_eq!(kind(&m), Some(AhoCorasickKind::DFA));
         // 20k binary patterns of 8 bytes: every byte value is a class.
         let big: Vec<Pattern> = (0..20_000u32)

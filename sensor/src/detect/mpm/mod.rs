@@ -20,6 +20,7 @@
 //! (`content:"x"; startswith; endswith;`, JA3 hashes).
 
 mod ac;
+mod bigram;
 mod exact;
 #[cfg(feature = "hyperscan")]
 mod hs;

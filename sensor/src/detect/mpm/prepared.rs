@@ -113,6 +113,12 @@ impl Seen {
         }
     }
 
+    /// `slot` was already reported in this scan.
+    #[inline]
+    pub fn is_reported(&self, slot: u32) -> bool {
+        self.marks.get(slot as usize) == Some(&self.epoch)
+    }
+
     /// Every slot has been reported: the rest of the haystack cannot add anything.
     #[inline]
     pub fn all_found(&self) -> bool {

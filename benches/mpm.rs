@@ -128,6 +128,43 @@ fn mpm_scan(c: &mut Criterion) {
     g.finish();
 }
 
+/// A signature group of a port-specific pack (see `port_rules.py`): 300 fast patterns, mostly
+/// random 6-12 character words, some short frequent tokens. The bigram filter (what `ac`
+/// picks for such a set) against the DFA and Hyperscan.
+fn mpm_scan_port_group(c: &mut Criterion) {
+    let mut g = c.benchmark_group("mpm_scan_1MiB_port_group");
+    g.sample_size(10);
+    let mut rng = Rng(11);
+    let common: [&[u8]; 6] = [b"HTTP", b"Host", b"GET ", b"admin", b"\x16\x03", b"Mozilla"];
+    let pats: Vec<Pattern> = (0..300u32)
+        .map(|i| {
+            let bytes = if i % 10 == 0 {
+                common[(i / 10) as usize % common.len()].to_vec()
+            } else {
+                rng.word(6, 12)
+            };
+            Pattern::new(bytes, false, i)
+        })
+        .collect();
+    let hay = haystack(&pats);
+    g.throughput(Throughput::Bytes(hay.len() as u64));
+    for (name, kind) in [("bigram", AcKind::Bigram), ("ac_dfa", AcKind::Dfa)] {
+        let mut s = AcMpm::build_with(&pats, kind).unwrap().scanner();
+        g.bench_with_input(BenchmarkId::new(name, 300), &hay, |b, hay| {
+            b.iter(|| scan_all(&mut s, black_box(hay)))
+        });
+    }
+    if Backend::Hyperscan.is_available() {
+        let mut s = Mpm::with_backend(Backend::Hyperscan, &pats)
+            .unwrap()
+            .scanner();
+        g.bench_with_input(BenchmarkId::new("hs", 300), &hay, |b, hay| {
+            b.iter(|| scan_all(&mut s, black_box(hay)))
+        });
+    }
+    g.finish();
+}
+
 fn domains(n: usize) -> Vec<Vec<u8>> {
     let mut rng = Rng(7);
     (0..n)
@@ -256,5 +293,5 @@ fn lookups(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, mpm_scan, build, lookups);
+criterion_group!(benches, mpm_scan, mpm_scan_port_group, build, lookups);
 criterion_main!(benches);

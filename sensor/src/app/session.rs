@@ -360,6 +360,49 @@ impl AppLayer {
         det.run(&subject, &who, &mut flow.ext.rec, ts, app, out, None);
     }
 
+    /// Runs packet signatures on a packet outside any flow (its transport header did not
+    /// decode): only rules that need nothing of the transport can match; the alert carries
+    /// no flow id and no Community ID, as Suricata's.
+    pub fn detect_flowless(&mut self, decoded: &Decoded, ts: Timestamp, out: &mut Vec<u8>) {
+        let Some(det) = &mut self.detector else {
+            return;
+        };
+        let (src, dst) = ((decoded.src, 0), (decoded.dst, 0));
+        let who = Who {
+            ident: FlowIdent {
+                flow_id: None,
+                vlan: decoded.vlan,
+                endpoints: crate::flow::Endpoints {
+                    src: src.0,
+                    dst: dst.0,
+                    src_port: 0,
+                    dst_port: 0,
+                },
+                proto: decoded.ip_proto,
+                icmp: None,
+            },
+            facts: FlowFacts {
+                client: src,
+                server: dst,
+                proto: decoded.ip_proto,
+                established: false,
+                midstream_established: false,
+                app: None,
+            },
+        };
+        let subject = Subject::Packet {
+            decoded,
+            payload: &[],
+            dir: TO_SERVER,
+        };
+        // Per-packet state only: no flowbits, and IP-only rules are due on every such packet.
+        let mut rec = FlowRecords {
+            community_id: Some(String::new()),
+            ..Default::default()
+        };
+        det.run(&subject, &who, &mut rec, ts, None, out, None);
+    }
+
     pub fn stats(&self) -> AppStats {
         let mut s = self.stats;
         s.stream = self.mem.stats;

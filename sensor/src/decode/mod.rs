@@ -50,6 +50,9 @@ pub struct Decoded {
     /// Set when this packet is an IP fragment that still needs reassembly; `l4` is then
     /// `L4::None` unless it is the first fragment.
     pub fragment: Option<FragmentInfo>,
+    /// The transport header did not decode and was left out (`decode_flowless` only): the
+    /// packet belongs to no flow, but IP-level rules still apply to it.
+    pub l4_invalid: bool,
 }
 
 impl Default for Decoded {
@@ -67,6 +70,7 @@ impl Default for Decoded {
             payload_len: 0,
             l4: L4::None,
             fragment: None,
+            l4_invalid: false,
         }
     }
 }
@@ -187,6 +191,19 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
+    /// The IP layer decoded but the transport header did not.
+    pub fn is_transport(self) -> bool {
+        matches!(
+            self,
+            DecodeError::TcpTruncated
+                | DecodeError::TcpBadHeaderLen
+                | DecodeError::UdpTruncated
+                | DecodeError::UdpBadLength
+                | DecodeError::IcmpTruncated
+                | DecodeError::Icmpv6Truncated
+        )
+    }
+
     /// Stable name used in stats (`decoder.errors.<name>`).
     pub fn name(self) -> &'static str {
         match self {
@@ -289,7 +306,33 @@ pub(crate) struct Transport {
 /// Decodes one captured frame of the given link type.
 pub fn decode(link: LinkType, frame: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     let frame = clamp(frame);
-    let mut d = Decoded::default();
+    match decode_layers(link, frame, Decoded::default())? {
+        DecodeOutcome::Ip(d) => Ok(DecodeOutcome::Ip(unwrap_tunnels(frame, d))),
+        other => Ok(other),
+    }
+}
+
+/// For a frame whose transport header did not decode (`DecodeError::is_transport`): its IP
+/// layer, with `l4_invalid` set, no transport header and no payload, as Suricata still applies
+/// IP rules to such packets without a flow. Tunnels are not followed.
+pub fn decode_flowless(link: LinkType, frame: &[u8]) -> Option<Decoded> {
+    let lenient = Decoded {
+        l4_invalid: true,
+        ..Decoded::default()
+    };
+    match decode_layers(link, clamp(frame), lenient) {
+        Ok(DecodeOutcome::Ip(d)) if d.l4 == L4::None && d.fragment.is_none() => Some(d),
+        _ => None,
+    }
+}
+
+/// Link, network and transport layers into `d` (`d.l4_invalid` preset: transport errors are
+/// tolerated).
+fn decode_layers(
+    link: LinkType,
+    frame: &[u8],
+    mut d: Decoded,
+) -> Result<DecodeOutcome, DecodeError> {
     let net = match link {
         LinkType::Ethernet => ethernet::decode(frame, &mut d)?,
         LinkType::LinuxSll => sll::decode_v1(frame, &mut d)?,
@@ -308,7 +351,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<DecodeOutcome, DecodeError
         NetLayer::AnyIp(off) => decode_any_ip(frame, off, &mut d)?,
         NetLayer::NotIp(ethertype) => return Ok(DecodeOutcome::NotIp { ethertype }),
     }
-    Ok(DecodeOutcome::Ip(unwrap_tunnels(frame, d)))
+    Ok(DecodeOutcome::Ip(d))
 }
 
 /// LINKTYPE_PPP: PPP in HDLC-like framing (RFC 1662).
@@ -547,7 +590,16 @@ pub(crate) fn fill_transport(
             payload_len: seg.len(),
         })
     } else {
-        decode_transport(d.ip_proto, seg, declared_len)?
+        match decode_transport(d.ip_proto, seg, declared_len) {
+            Ok(t) => t,
+            // Asked to tolerate it (`decode_flowless`): no transport header, no payload.
+            Err(e) if d.l4_invalid && e.is_transport() => Transport {
+                l4: L4::None,
+                header_len: 0,
+                payload_len: 0,
+            },
+            Err(e) => return Err(e),
+        }
     };
     d.l4 = t.l4;
     d.l4_offset = l4_off as u32;

@@ -130,6 +130,23 @@ pub(crate) mod tests {
         assert_eq!((d.payload_offset, d.payload_len), (56, 0));
     }
 
+    /// A bad TCP header leaves the IP layer: `decode_flowless` gives it with no transport
+    /// header and no payload; a good packet or a bad IP header gives nothing.
+    #[test]
+    fn flowless_keeps_the_ip_layer() {
+        let f = hex(RAW_SYN_WITH_DATA);
+        let mut g = f.clone();
+        g[32] = 0x40;
+        let e = decode(LinkType::Raw, &g).unwrap_err();
+        assert!(e.is_transport());
+        let d = crate::decode::decode_flowless(LinkType::Raw, &g).unwrap();
+        assert!(d.l4_invalid);
+        assert_eq!((d.l4, d.ip_proto, d.payload_len), (L4::None, 6, 0));
+        assert_eq!(d.src, "192.168.0.1".parse::<std::net::IpAddr>().unwrap());
+        assert!(crate::decode::decode_flowless(LinkType::Raw, &g[..10]).is_none());
+        assert!(!DecodeError::Ipv4Truncated.is_transport());
+    }
+
     #[test]
     fn errors() {
         let f = hex(RAW_SYN_WITH_DATA);

@@ -225,6 +225,8 @@ pub struct FlowPacket {
     pub hash: u64,
     /// The packet travels from the key's lower endpoint to its higher one.
     pub lo_to_hi: bool,
+    /// Outside any flow (`Decoded::l4_invalid`): only IP-level detection sees it.
+    pub flowless: bool,
 }
 
 impl FlowPacket {
@@ -238,6 +240,7 @@ impl FlowPacket {
             key,
             hash: key.hash64(),
             lo_to_hi,
+            flowless: decoded.l4_invalid,
         }
     }
 }

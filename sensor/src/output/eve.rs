@@ -35,7 +35,8 @@ fn has_ports(proto: u8) -> bool {
 /// be written while the flow's other state is being changed).
 #[derive(Clone, Copy, Debug)]
 pub struct FlowIdent {
-    pub flow_id: u64,
+    /// `None` for a packet outside any flow (its transport header did not decode).
+    pub flow_id: Option<u64>,
     pub vlan: [u16; 2],
     /// Client to server.
     pub endpoints: crate::flow::Endpoints,
@@ -47,7 +48,7 @@ pub struct FlowIdent {
 impl FlowIdent {
     pub fn of<T>(flow: &Flow<T>) -> FlowIdent {
         FlowIdent {
-            flow_id: flow.flow_id(),
+            flow_id: Some(flow.flow_id()),
             vlan: flow.key.vlan,
             endpoints: flow.endpoints(),
             proto: flow.key.proto,
@@ -85,13 +86,11 @@ pub fn write_head(
         (ep.src, ep.src_port, ep.dst, ep.dst_port)
     };
     let proto = flow.proto;
-    let _ = write!(
-        out,
-        "{{\"timestamp\":\"{}\",\"flow_id\":{},\"event_type\":\"{}\"",
-        ts.eve(),
-        flow.flow_id,
-        event_type
-    );
+    let _ = write!(out, "{{\"timestamp\":\"{}\"", ts.eve());
+    if let Some(id) = flow.flow_id {
+        let _ = write!(out, ",\"flow_id\":{id}");
+    }
+    let _ = write!(out, ",\"event_type\":\"{event_type}\"");
     if flow.vlan[1] != 0 {
         let _ = write!(out, ",\"vlan\":[{},{}]", flow.vlan[0], flow.vlan[1]);
     } else if flow.vlan[0] != 0 {
@@ -200,6 +199,7 @@ pub type WriteObject<'a> = &'a dyn Fn(&mut Vec<u8>);
 #[derive(Clone, Copy)]
 pub struct AlertContext<'a> {
     pub app_proto: Option<&'a str>,
+    /// Empty for a packet outside any flow.
     pub community_id: &'a str,
     pub app_object: Option<WriteObject<'a>>,
 }
@@ -220,7 +220,14 @@ pub fn write_alert(
         app_object,
     } = *cx;
     write_head(out, ts, flow, "alert", reverse);
-    let _ = write!(out, ",\"community_id\":\"{community_id}\",\"alert\":{{\"action\":\"{}\",\"gid\":{},\"signature_id\":{},\"rev\":{},\"signature\":", alert.action, alert.gid, alert.signature_id, alert.rev);
+    if !community_id.is_empty() {
+        let _ = write!(out, ",\"community_id\":\"{community_id}\"");
+    }
+    let _ = write!(
+        out,
+        ",\"alert\":{{\"action\":\"{}\",\"gid\":{},\"signature_id\":{},\"rev\":{},\"signature\":",
+        alert.action, alert.gid, alert.signature_id, alert.rev
+    );
     super::json::write_str(out, alert.signature);
     out.extend_from_slice(b",\"category\":");
     super::json::write_str(out, alert.category);
@@ -336,7 +343,7 @@ mod tests {
     #[test]
     fn alert_record_has_suricata_fields() {
         let ident = FlowIdent {
-            flow_id: 42,
+            flow_id: Some(42),
             vlan: [0, 0],
             endpoints: crate::flow::Endpoints {
                 src: "10.0.0.1".parse().unwrap(),

@@ -13,13 +13,17 @@ use super::stats::DecodeStats;
 pub struct DecodeStage {
     pub stats: DecodeStats,
     defrag: Defragmenter,
+    /// Pass on packets whose transport header did not decode, flagged flowless (signatures
+    /// apply IP-level rules to them).
+    flowless: bool,
 }
 
 impl DecodeStage {
-    pub fn new(defrag: DefragConfig) -> DecodeStage {
+    pub fn new(defrag: DefragConfig, flowless: bool) -> DecodeStage {
         DecodeStage {
             stats: DecodeStats::default(),
             defrag: Defragmenter::new(defrag),
+            flowless,
         }
     }
 
@@ -53,6 +57,12 @@ impl DecodeStage {
             }
             Err(e) => {
                 d.errors[e.index()] += 1;
+                if self.flowless && e.is_transport() {
+                    // Rare (malformed packets): decoded again, leniently.
+                    if let Some(ip) = decode::decode_flowless(link, frame) {
+                        emit(FlowPacket::new(ts, wire_len, ip), frame, shared);
+                    }
+                }
                 return;
             }
         };

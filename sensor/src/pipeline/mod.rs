@@ -115,7 +115,8 @@ pub fn run(
         recycle: recycle_rx,
         clock: Timestamp::ZERO,
     };
-    let mut stage = DecodeStage::new(config.defrag);
+    let detecting = config.engine.is_some() && config.app.is_some();
+    let mut stage = DecodeStage::new(config.defrag, detecting);
     let mut pacer = config.pace.map(Pacer::new);
     let (mut packets, mut wire_bytes) = (0u64, 0u64);
     let mut fatal = None;

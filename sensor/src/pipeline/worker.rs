@@ -148,6 +148,13 @@ impl Tracker {
             app,
             packets,
         } = self;
+        if p.flowless {
+            if let Some(app) = app {
+                app.detect_flowless(&p.decoded, p.ts, &mut out.buf);
+                out.flush_if_full();
+            }
+            return;
+        }
         *packets += 1;
         let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason));
         let Some(app) = app else { return };
@@ -187,6 +194,7 @@ pub fn run(
     recycle: Sender<Batch>,
     sink: Arc<EveSink>,
 ) -> WorkerStats {
+    let has_engine = engine.is_some();
     let mut tracker = Tracker {
         table: FlowTable::new(config),
         out: Output {
@@ -197,7 +205,8 @@ pub fn run(
         app: app.map(|c| AppLayer::new(c, engine)),
         packets: 0,
     };
-    let mut stage = decode.map(DecodeStage::new);
+    let detecting = tracker.app.is_some() && has_engine;
+    let mut stage = decode.map(|c| DecodeStage::new(c, detecting));
     while let Ok(msg) = input.recv() {
         match msg {
             WorkerMsg::Batch(mut batch) => {

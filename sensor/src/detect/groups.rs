@@ -125,15 +125,7 @@ pub fn build_split(
     groups: &mut Vec<Vec<u32>>,
     known: &mut HashMap<Vec<u32>, u32>,
 ) -> StageIndex {
-    let mut intern = |ids: Vec<u32>| -> u32 {
-        if let Some(&g) = known.get(&ids) {
-            return g;
-        }
-        let g = groups.len() as u32;
-        groups.push(ids.clone());
-        known.insert(ids, g);
-        g
-    };
+    let mut intern = |ids: Vec<u32>| intern(ids, groups, known);
     let mut split: Box<[[PortMap; 2]; TRANSPORTS]> = Default::default();
     for (t, row) in split.iter_mut().enumerate() {
         for (dir, map) in row.iter_mut().enumerate() {
@@ -180,6 +172,17 @@ pub fn build_split(
     }
 }
 
+/// The group holding exactly `ids`, added when new.
+fn intern(ids: Vec<u32>, groups: &mut Vec<Vec<u32>>, known: &mut HashMap<Vec<u32>, u32>) -> u32 {
+    if let Some(&g) = known.get(&ids) {
+        return g;
+    }
+    let g = groups.len() as u32;
+    groups.push(ids.clone());
+    known.insert(ids, g);
+    g
+}
+
 /// A stage whose rules all share one group.
 pub fn build_single(
     ids: Vec<u32>,
@@ -187,15 +190,7 @@ pub fn build_single(
     known: &mut HashMap<Vec<u32>, u32>,
 ) -> StageIndex {
     let has_rules = !ids.is_empty();
-    let single = match known.get(&ids) {
-        Some(&g) => g,
-        None => {
-            let g = groups.len() as u32;
-            groups.push(ids.clone());
-            known.insert(ids, g);
-            g
-        }
-    };
+    let single = intern(ids, groups, known);
     StageIndex {
         split: None,
         single,

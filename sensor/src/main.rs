@@ -186,9 +186,10 @@ fn replay(args: ReplayArgs) -> ExitCode {
             signatures_only: args.signatures_only,
             home_net: args.home_net.clone(),
             config: args.config.clone(),
+            mpm: args.mpm.map(|m| m.0),
             engine: EngineConfig {
                 midstream: args.midstream,
-                mpm: args.mpm.and_then(|m| m.0),
+                mpm: None,
             },
         };
         if let Err(e) = sources.resolve() {

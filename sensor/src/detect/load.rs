@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::engine::{Engine, EngineConfig, LoadReport};
+use super::mpm::Backend;
 use super::rule::{AddressSet, Classifications, Vars};
 use crate::config::Config;
 
@@ -34,6 +35,9 @@ pub struct RuleSources {
     pub home_net: Option<String>,
     /// The configuration file (`rules`, `vars`, `stream.midstream`).
     pub config: Option<PathBuf>,
+    /// `--mpm` when given: a backend, or `None` for `auto`; either replaces the
+    /// configuration's `detect.mpm-algo`.
+    pub mpm: Option<Option<Backend>>,
     pub engine: EngineConfig,
 }
 
@@ -74,7 +78,7 @@ impl RuleSources {
         }
         let engine = EngineConfig {
             midstream: self.engine.midstream || config.midstream,
-            mpm: self.engine.mpm.or(config.mpm),
+            mpm: self.mpm.unwrap_or(config.mpm),
         };
         Ok(Resolved {
             paths,
@@ -164,4 +168,41 @@ pub fn display(paths: &[PathBuf]) -> String {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The command line wins over the configuration; `--mpm auto` included.
+    #[test]
+    fn command_line_overrides_configuration() {
+        let dir = std::env::temp_dir().join(format!("sensor-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("sensor.toml");
+        std::fs::write(
+            &config,
+            "rules = [\"a.rules\"]\n[vars.address-groups]\nHOME_NET = \"10.1.0.0/16\"\n[detect]\nmpm-algo = \"ac\"\n",
+        )
+        .unwrap();
+        let mut src = RuleSources {
+            config: Some(config.clone()),
+            ..Default::default()
+        };
+        let r = src.resolve().unwrap();
+        assert_eq!(r.paths, vec![dir.join("a.rules")]);
+        assert!(!r.shipped);
+        assert_eq!(r.engine.mpm, Some(Backend::AhoCorasick));
+        assert_eq!(r.vars.address("HOME_NET"), Some("10.1.0.0/16"));
+        src.mpm = Some(None);
+        src.home_net = Some("192.0.2.0/24".into());
+        src.paths = vec![PathBuf::from("b.rules")];
+        let r = src.resolve().unwrap();
+        assert_eq!(r.engine.mpm, None);
+        assert_eq!(r.vars.address("HOME_NET"), Some("[192.0.2.0/24]"));
+        assert_eq!(r.paths, vec![PathBuf::from("b.rules")]);
+        src.home_net = Some("10.0.0.0/33".into());
+        assert!(src.resolve().unwrap_err().starts_with("--home-net:"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -140,11 +140,15 @@ struct Who {
 }
 
 impl Who {
-    fn of(flow: &Flow<FlowApp>) -> Who {
+    /// `pcap_cnt`: the packet being processed, if records written now are about it.
+    fn of(flow: &Flow<FlowApp>, pcap_cnt: Option<u64>) -> Who {
         let ep = flow.endpoints();
         let tcp = flow.key.proto == 6;
         Who {
-            ident: FlowIdent::of(flow),
+            ident: FlowIdent {
+                pcap_cnt,
+                ..FlowIdent::of(flow)
+            },
             facts: FlowFacts {
                 client: (ep.src, ep.src_port),
                 server: (ep.dst, ep.dst_port),
@@ -260,6 +264,8 @@ pub struct AppLayer {
     stream_rules: bool,
     /// Where reloaded rules come from, and the generation in use.
     rules: Option<(Arc<EngineHandle>, u64)>,
+    /// Input position of the packet being processed (0: unknown).
+    pcap_cnt: u64,
 }
 
 /// What a parser produced while being fed, written out after the feeding borrow ends.
@@ -284,6 +290,7 @@ impl AppLayer {
             stats: AppStats::default(),
             dns_msg: DnsMessage::new(),
             stream_rules: engine.as_ref().is_some_and(|e| e.has_stream_rules()),
+            pcap_cnt: 0,
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
             stream_bytes: Vec::new(),
@@ -325,13 +332,14 @@ impl AppLayer {
         ts: Timestamp,
         out: &mut Vec<u8>,
     ) {
+        let pcap_cnt = self.pcap_cnt();
         let Some(det) = &mut self.detector else {
             return;
         };
         if !det.engine.wants_packet(&flow.ext.rec.detect, dir) {
             return;
         }
-        let mut who = Who::of(flow);
+        let mut who = Who::of(flow, pcap_cnt);
         // As in Suricata, a TCP flow's protocol reaches packet rules once the peer has
         // acknowledged the data it was recognised in, on an established session: the app layer
         // parses a direction's data when the other side's ACK arrives.
@@ -360,10 +368,21 @@ impl AppLayer {
         det.run(&subject, &who, &mut flow.ext.rec, ts, app, out, None);
     }
 
+    /// The input position of the packet about to be processed (EVE `pcap_cnt`; 0: unknown).
+    #[inline]
+    pub fn set_pcap_cnt(&mut self, n: u64) {
+        self.pcap_cnt = n;
+    }
+
+    fn pcap_cnt(&self) -> Option<u64> {
+        (self.pcap_cnt != 0).then_some(self.pcap_cnt)
+    }
+
     /// Runs packet signatures on a packet outside any flow (its transport header did not
     /// decode): only rules that need nothing of the transport can match; the alert carries
     /// no flow id and no Community ID, as Suricata's.
     pub fn detect_flowless(&mut self, decoded: &Decoded, ts: Timestamp, out: &mut Vec<u8>) {
+        let pcap_cnt = self.pcap_cnt();
         let Some(det) = &mut self.detector else {
             return;
         };
@@ -371,6 +390,7 @@ impl AppLayer {
         let who = Who {
             ident: FlowIdent {
                 flow_id: None,
+                pcap_cnt,
                 vlan: decoded.vlan,
                 endpoints: crate::flow::Endpoints {
                     src: src.0,
@@ -427,7 +447,7 @@ impl AppLayer {
         if payload.is_empty() && !syn && flow.ext.tcp.is_none() {
             return;
         }
-        let who = Who::of(flow);
+        let who = Who::of(flow, self.pcap_cnt());
         let app = &mut flow.ext;
         let tcp = app.tcp.get_or_insert_with(|| {
             Box::new(TcpApp {
@@ -522,7 +542,7 @@ impl AppLayer {
                 }
             }
         }
-        let who = Who::of(flow);
+        let who = Who::of(flow, self.pcap_cnt());
         let app = &mut flow.ext;
         match self.dns_msg.parse(payload) {
             Ok(()) => {
@@ -543,7 +563,7 @@ impl AppLayer {
 
     /// The flow ended: deliver what reassembly still holds, log unfinished transactions, free.
     pub fn flow_end(&mut self, flow: &mut Flow<FlowApp>, out: &mut Vec<u8>) {
-        let who = Who::of(flow);
+        let who = Who::of(flow, None);
         let ts = flow.last;
         let app = &mut flow.ext;
         let limit = self.config.probe_limit;

@@ -227,6 +227,8 @@ pub struct FlowPacket {
     pub lo_to_hi: bool,
     /// Outside any flow (`Decoded::l4_invalid`): only IP-level detection sees it.
     pub flowless: bool,
+    /// Position of the (last) frame in the input, from 1; 0 when unknown (EVE `pcap_cnt`).
+    pub pcap_cnt: u64,
 }
 
 impl FlowPacket {
@@ -241,6 +243,7 @@ impl FlowPacket {
             hash: key.hash64(),
             lo_to_hi,
             flowless: decoded.l4_invalid,
+            pcap_cnt: 0,
         }
     }
 }

@@ -37,6 +37,9 @@ fn has_ports(proto: u8) -> bool {
 pub struct FlowIdent {
     /// `None` for a packet outside any flow (its transport header did not decode).
     pub flow_id: Option<u64>,
+    /// The packet being processed when the record was written (replay only; not on flow
+    /// records).
+    pub pcap_cnt: Option<u64>,
     pub vlan: [u16; 2],
     /// Client to server.
     pub endpoints: crate::flow::Endpoints,
@@ -49,6 +52,7 @@ impl FlowIdent {
     pub fn of<T>(flow: &Flow<T>) -> FlowIdent {
         FlowIdent {
             flow_id: Some(flow.flow_id()),
+            pcap_cnt: None,
             vlan: flow.key.vlan,
             endpoints: flow.endpoints(),
             proto: flow.key.proto,
@@ -89,6 +93,9 @@ pub fn write_head(
     let _ = write!(out, "{{\"timestamp\":\"{}\"", ts.eve());
     if let Some(id) = flow.flow_id {
         let _ = write!(out, ",\"flow_id\":{id}");
+    }
+    if let Some(n) = flow.pcap_cnt {
+        let _ = write!(out, ",\"pcap_cnt\":{n}");
     }
     let _ = write!(out, ",\"event_type\":\"{event_type}\"");
     if flow.vlan[1] != 0 {
@@ -344,6 +351,7 @@ mod tests {
     fn alert_record_has_suricata_fields() {
         let ident = FlowIdent {
             flow_id: Some(42),
+            pcap_cnt: None,
             vlan: [0, 0],
             endpoints: crate::flow::Endpoints {
                 src: "10.0.0.1".parse().unwrap(),

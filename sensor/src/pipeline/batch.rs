@@ -37,6 +37,8 @@ pub struct BatchPacket {
 #[derive(Clone, Copy, Debug)]
 pub struct RawPacket {
     pub ts: Timestamp,
+    /// Position in the input, from 1 (EVE `pcap_cnt`).
+    pub pcap_cnt: u64,
     pub link: LinkType,
     pub wire_len: u32,
     pub frame: FrameLoc,
@@ -93,6 +95,7 @@ impl Batch {
     pub fn push_raw(
         &mut self,
         ts: Timestamp,
+        pcap_cnt: u64,
         link: LinkType,
         wire_len: u32,
         frame: &[u8],
@@ -101,6 +104,7 @@ impl Batch {
         let frame = self.place(frame, shared);
         self.raw.push(RawPacket {
             ts,
+            pcap_cnt,
             link,
             wire_len,
             frame,

@@ -37,6 +37,7 @@ impl DecodeStage {
     pub fn packet(
         &mut self,
         ts: Timestamp,
+        pcap_cnt: u64,
         link: LinkType,
         frame: &[u8],
         shared: Option<SharedFrame<'_>>,
@@ -60,7 +61,9 @@ impl DecodeStage {
                 if self.flowless && e.is_transport() {
                     // Rare (malformed packets): decoded again, leniently.
                     if let Some(ip) = decode::decode_flowless(link, frame) {
-                        emit(FlowPacket::new(ts, wire_len, ip), frame, shared);
+                        let mut p = FlowPacket::new(ts, wire_len, ip);
+                        p.pcap_cnt = pcap_cnt;
+                        emit(p, frame, shared);
                     }
                 }
                 return;
@@ -68,7 +71,9 @@ impl DecodeStage {
         };
         if decoded.fragment.is_none() {
             d.count_l4(&decoded);
-            emit(FlowPacket::new(ts, wire_len, decoded), frame, shared);
+            let mut p = FlowPacket::new(ts, wire_len, decoded);
+            p.pcap_cnt = pcap_cnt;
+            emit(p, frame, shared);
             return;
         }
         d.fragments += 1;
@@ -82,6 +87,7 @@ impl DecodeStage {
                 self.stats.count_l4(&whole);
                 let mut flow = FlowPacket::new(ts, r.wire_len_total, whole);
                 flow.frames = r.fragments.max(1);
+                flow.pcap_cnt = pcap_cnt;
                 emit(flow, r.datagram, None);
             }
             Err(e) => self.stats.errors[e.index()] += 1,

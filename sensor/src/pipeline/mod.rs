@@ -141,11 +141,19 @@ pub fn run(
             thread::sleep(wait);
         }
         if decode_in_worker {
-            dispatch.batches[0].push_raw(rec.ts, rec.link, rec.wire_len, rec.data, rec.shared);
+            dispatch.batches[0].push_raw(
+                rec.ts,
+                packets,
+                rec.link,
+                rec.wire_len,
+                rec.data,
+                rec.shared,
+            );
             dispatch.send_if_full(0);
         } else {
             stage.packet(
                 rec.ts,
+                packets,
                 rec.link,
                 rec.data,
                 rec.shared,

@@ -150,12 +150,16 @@ impl Tracker {
         } = self;
         if p.flowless {
             if let Some(app) = app {
+                app.set_pcap_cnt(p.pcap_cnt);
                 app.detect_flowless(&p.decoded, p.ts, &mut out.buf);
                 out.flush_if_full();
             }
             return;
         }
         *packets += 1;
+        if let Some(app) = app {
+            app.set_pcap_cnt(p.pcap_cnt);
+        }
         let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason));
         let Some(app) = app else { return };
         let Some(flow) = table.get_mut(r.slot) else {
@@ -229,6 +233,7 @@ pub fn run(
                         let frame = batch.frame(&r.frame);
                         stage.packet(
                             r.ts,
+                            r.pcap_cnt,
                             r.link,
                             frame,
                             None,

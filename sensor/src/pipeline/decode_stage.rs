@@ -10,6 +10,16 @@ use crate::time::Timestamp;
 
 use super::stats::DecodeStats;
 
+/// What the capture says about a frame besides its bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameMeta {
+    pub ts: Timestamp,
+    /// Position in the input, from 1.
+    pub pcap_cnt: u64,
+    pub link: LinkType,
+    pub wire_len: u64,
+}
+
 pub struct DecodeStage {
     pub stats: DecodeStats,
     defrag: Defragmenter,
@@ -36,14 +46,17 @@ impl DecodeStage {
     #[inline]
     pub fn packet(
         &mut self,
-        ts: Timestamp,
-        pcap_cnt: u64,
-        link: LinkType,
+        meta: FrameMeta,
         frame: &[u8],
         shared: Option<SharedFrame<'_>>,
-        wire_len: u64,
         emit: &mut impl FnMut(FlowPacket, &[u8], Option<SharedFrame<'_>>),
     ) {
+        let FrameMeta {
+            ts,
+            pcap_cnt,
+            link,
+            wire_len,
+        } = meta;
         let d = &mut self.stats;
         if d.packets == 0 {
             d.first_ts = ts;

@@ -21,7 +21,7 @@ use crate::flow::{worker_for, FlowTableConfig};
 use crate::output::sink::EveSink;
 use crate::time::Timestamp;
 use batch::Batch;
-use decode_stage::DecodeStage;
+use decode_stage::{DecodeStage, FrameMeta};
 use stats::ReplayStats;
 use worker::{WorkerMsg, WorkerStats};
 
@@ -151,19 +151,17 @@ pub fn run(
             );
             dispatch.send_if_full(0);
         } else {
-            stage.packet(
-                rec.ts,
-                packets,
-                rec.link,
-                rec.data,
-                rec.shared,
-                rec.wire_len as u64,
-                &mut |p, bytes, shared| {
-                    let w = worker_for(p.hash, n);
-                    dispatch.batches[w].push(p, bytes, shared);
-                    dispatch.send_if_full(w);
-                },
-            );
+            let meta = FrameMeta {
+                ts: rec.ts,
+                pcap_cnt: packets,
+                link: rec.link,
+                wire_len: rec.wire_len as u64,
+            };
+            stage.packet(meta, rec.data, rec.shared, &mut |p, bytes, shared| {
+                let w = worker_for(p.hash, n);
+                dispatch.batches[w].push(p, bytes, shared);
+                dispatch.send_if_full(w);
+            });
         }
         if packets % PROGRESS_EVERY == 0 {
             for w in source.take_warnings() {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::batch::Batch;
-use super::decode_stage::DecodeStage;
+use super::decode_stage::{DecodeStage, FrameMeta};
 use super::stats::DecodeStats;
 use crate::app::{AppConfig, AppLayer, AppStats, FlowApp};
 use crate::decode::{DefragConfig, DefragStats, L4};
@@ -231,15 +231,15 @@ pub fn run(
                             prefetch(batch.frame(&next.frame));
                         }
                         let frame = batch.frame(&r.frame);
-                        stage.packet(
-                            r.ts,
-                            r.pcap_cnt,
-                            r.link,
-                            frame,
-                            None,
-                            r.wire_len as u64,
-                            &mut |p, bytes, _| tracker.packet(&p, bytes),
-                        );
+                        let meta = FrameMeta {
+                            ts: r.ts,
+                            pcap_cnt: r.pcap_cnt,
+                            link: r.link,
+                            wire_len: r.wire_len as u64,
+                        };
+                        stage.packet(meta, frame, None, &mut |p, bytes, _| {
+                            tracker.packet(&p, bytes)
+                        });
                     }
                 }
                 tracker.advance_clock(batch.clock);

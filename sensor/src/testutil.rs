@@ -1,4 +1,4 @@
-//! Helpers shared by tests: where the public corpus lives.
+//! Helpers shared by tests: where the public corpus lives, reading a capture whole.
 use std::path::PathBuf;
 
 /// The shared corpus directory (`SENSOR_CORPUS_DIR`, default `../shared/corpus` beside the
@@ -21,4 +21,16 @@ pub fn corpus_dir() -> Option<PathBuf> {
         dir.display()
     );
     None
+}
+
+/// Every frame of a capture file, in order (test-sized files only).
+pub fn read_frames(path: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut src = crate::capture::open_file(path).expect("open capture");
+    let mut out = Vec::new();
+    while src.advance().expect("read capture") {
+        if let Some(rec) = src.current() {
+            out.push(rec.data.to_vec());
+        }
+    }
+    out
 }

@@ -1488,3 +1488,32 @@ fn paced_replay_gives_the_same_records() {
     assert!(fast.len() > 100);
     assert_eq!(paced, fast);
 }
+
+/// Alerts carry the input position of the packet they were raised on (`pcap_cnt`), the packet
+/// belongs to the alert's flow, and flow records carry none.
+#[test]
+fn alerts_carry_pcap_cnt() {
+    let file = "attack-sqli.pcap";
+    let records = records_with(file, &["--workers", "2"]);
+    let frames = sensor::testutil::read_frames(&pcap_path(file));
+    let mut alerts = 0;
+    for line in &records {
+        let v: Value = serde_json::from_str(line).unwrap();
+        match v["event_type"].as_str() {
+            Some("alert") => {
+                alerts += 1;
+                let n = v["pcap_cnt"].as_u64().expect("alert without pcap_cnt");
+                assert!(n >= 1 && n as usize <= frames.len(), "{line}");
+                // The packet is one of the alert's flow: both its ports appear in it.
+                let frame = &frames[n as usize - 1];
+                for port in [&v["src_port"], &v["dest_port"]] {
+                    let p = (port.as_u64().unwrap() as u16).to_be_bytes();
+                    assert!(frame.windows(2).any(|w| w == p), "{line}");
+                }
+            }
+            Some("flow") => assert!(v.get("pcap_cnt").is_none(), "{line}"),
+            _ => {}
+        }
+    }
+    assert!(alerts > 0);
+}

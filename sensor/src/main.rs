@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 
 use sensor::capture::{expand_inputs, CaptureError, MergedSource};
-use sensor::detect::{self, engine::EngineConfig, load::RuleSources, reload::EngineHandle};
+use sensor::detect::{self, load::RuleSources, reload::EngineHandle};
 use sensor::output::sink::{default_eve_path, EveSink};
 use sensor::pipeline::{self, Progress, ReplayConfig};
 
@@ -187,10 +187,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
             home_net: args.home_net.clone(),
             config: args.config.clone(),
             mpm: args.mpm.map(|m| m.0),
-            engine: EngineConfig {
-                midstream: args.midstream,
-                mpm: None,
-            },
+            midstream: args.midstream,
         };
         if let Err(e) = sources.resolve() {
             eprintln!("sensor: error: {e}");

@@ -422,11 +422,14 @@ impl Engine {
                 let reach: Vec<(u32, groups::Reach)> = ids
                     .iter()
                     .map(|&i| {
-                        let r = &sigs[i as usize].rule;
-                        (
-                            i,
-                            groups::reach(&r.header, r.flow.and_then(|f| f.direction)),
-                        )
+                        let sig = &sigs[i as usize];
+                        let r = &sig.rule;
+                        let mut reach = groups::reach(&r.header, r.flow.and_then(|f| f.direction));
+                        if sig.packet_too && st == Stage::Packet as usize {
+                            // Their TCP payload is inspected on the stream, not per packet.
+                            reach[0] = Default::default();
+                        }
+                        (i, reach)
                     })
                     .collect();
                 groups::build_split(&reach, &mut members, &mut known)
@@ -468,11 +471,6 @@ impl Engine {
     /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).
     pub fn has_stream_rules(&self) -> bool {
         self.stages[Stage::Stream as usize].has_rules
-    }
-
-    /// Signature groups (prefilters) built, across stages.
-    pub fn group_count(&self) -> usize {
-        self.groups.len()
     }
 
     pub fn is_empty(&self) -> bool {

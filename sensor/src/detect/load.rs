@@ -38,7 +38,8 @@ pub struct RuleSources {
     /// `--mpm` when given: a backend, or `None` for `auto`; either replaces the
     /// configuration's `detect.mpm-algo`.
     pub mpm: Option<Option<Backend>>,
-    pub engine: EngineConfig,
+    /// `--midstream` (turns it on whatever the configuration says).
+    pub midstream: bool,
 }
 
 /// What `RuleSources` come to once the configuration is read.
@@ -77,7 +78,7 @@ impl RuleSources {
             AddressSet::parse(home, &vars).map_err(|e| format!("--home-net: {e}"))?;
         }
         let engine = EngineConfig {
-            midstream: self.engine.midstream || config.midstream,
+            midstream: self.midstream || config.midstream,
             mpm: self.mpm.unwrap_or(config.mpm),
         };
         Ok(Resolved {

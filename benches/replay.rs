@@ -2,6 +2,7 @@
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sensor::counters::{Registry, SensorInfo};
 use sensor::output::sink::EveSink;
 use sensor::pipeline::{self, ReplayConfig};
 use sensor_benches::{mixed_capture, MemorySource};
@@ -21,8 +22,15 @@ fn bench(c: &mut Criterion) {
                     workers,
                     ..Default::default()
                 };
+                let registry = Arc::new(Registry::new(
+                    SensorInfo::default(),
+                    workers,
+                    sink.clone(),
+                    None,
+                    config.flow.max_flows as u64,
+                ));
                 let (stats, fatal) =
-                    pipeline::run(&mut src, &config, sink, &mut |_| {}, &mut |_| {});
+                    pipeline::run(&mut src, &config, sink, registry, &mut |_| {}, &mut |_| {});
                 assert!(fatal.is_none());
                 stats
             })

@@ -47,6 +47,70 @@ pub struct Config {
     pub midstream: bool,
     /// Prefilter backend (`detect.mpm-algo`: `ac`, `hs`, `auto`); `None`: the fastest built in.
     pub mpm: Option<Backend>,
+    /// `[sensor]`: who this sensor is.
+    pub sensor: SensorSection,
+    /// `[metrics]`: the Prometheus endpoint.
+    pub metrics: MetricsSection,
+    /// `[capture]`: live capture (`sensor run`).
+    pub capture: CaptureSection,
+    /// `[outputs]`.
+    pub outputs: OutputsSection,
+}
+
+/// `[sensor]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SensorSection {
+    /// The sensor's name in `sensor_info` and EVE `host` (default: the host name).
+    pub name: Option<String>,
+    /// Where it stands (county, office), in `sensor_info`.
+    pub site: Option<String>,
+    /// User to run as once the capture sockets are open (`sensor run`, started as root).
+    pub user: Option<String>,
+    /// Group to run as (default: the user's primary group).
+    pub group: Option<String>,
+}
+
+/// `[metrics]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MetricsSection {
+    /// `ADDR:PORT` to serve `/metrics`, `/healthz`, `/readyz` on.
+    pub listen: Option<String>,
+    /// Basic authentication for scrapes across a network.
+    pub user: Option<String>,
+    /// File holding the basic-auth password (first line), kept out of the configuration.
+    pub password_file: Option<PathBuf>,
+    /// PEM certificate and key for HTTPS (builds with the `tls` feature).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+/// `[capture]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CaptureSection {
+    /// Interfaces to capture on (`--interface` replaces them).
+    #[serde(default)]
+    pub interfaces: Vec<String>,
+    /// Capture filter (tcpdump syntax; see `sensor run --help`).
+    pub filter: Option<String>,
+    /// Bytes captured per packet.
+    pub snaplen: Option<u32>,
+    /// Ring block size in bytes (a power of two, a multiple of the page size).
+    pub ring_block_size: Option<u32>,
+    /// Ring blocks per worker and interface.
+    pub ring_blocks: Option<u32>,
+    /// Promiscuous mode (default true).
+    pub promiscuous: Option<bool>,
+}
+
+/// `[outputs]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OutputsSection {
+    /// Seconds between EVE `stats` records in `sensor run` (0: only the final one).
+    pub stats_interval: Option<u64>,
 }
 
 /// What is wrong with a configuration file.
@@ -81,6 +145,14 @@ struct RawConfig {
     stream: RawStream,
     #[serde(default)]
     detect: RawDetect,
+    #[serde(default)]
+    sensor: SensorSection,
+    #[serde(default)]
+    metrics: MetricsSection,
+    #[serde(default)]
+    capture: CaptureSection,
+    #[serde(default)]
+    outputs: OutputsSection,
 }
 
 #[derive(Deserialize, Default)]
@@ -193,6 +265,15 @@ impl Config {
             vars,
             midstream: raw.stream.midstream,
             mpm,
+            metrics: MetricsSection {
+                password_file: raw.metrics.password_file.map(|p| base.join(p)),
+                tls_cert: raw.metrics.tls_cert.map(|p| base.join(p)),
+                tls_key: raw.metrics.tls_key.map(|p| base.join(p)),
+                ..raw.metrics
+            },
+            sensor: raw.sensor,
+            capture: raw.capture,
+            outputs: raw.outputs,
         })
     }
 }

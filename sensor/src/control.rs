@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::detect::reload::{self, Reloader};
+use crate::counters::Registry;
+use crate::detect::reload::Reloader;
 
 /// Protocol version spoken (Suricata's current one).
 pub const PROTOCOL_VERSION: &str = "0.2";
@@ -43,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "ruleset-reload-nonblocking",
     "ruleset-stats",
     "ruleset-failed-rules",
+    "dump-counters",
 ];
 
 /// The control thread: answers SIGHUP and, when a socket path is given, socket clients (each
@@ -53,22 +55,29 @@ pub struct Control {
 }
 
 impl Control {
-    /// Starts control of `reloader`. Fails only when the socket cannot be created.
-    pub fn start(reloader: Reloader, socket: Option<&Path>) -> std::io::Result<Control> {
+    /// Starts control of `reloader` (none in flows-only runs: rule commands are refused) and
+    /// answers `dump-counters` from `registry`. Fails only when the socket cannot be created.
+    pub fn start(
+        reloader: Option<Reloader>,
+        registry: Arc<Registry>,
+        socket: Option<&Path>,
+    ) -> std::io::Result<Control> {
         let listener = match socket {
             Some(p) => Some((bind(p)?, p.to_path_buf())),
             None => None,
         };
-        reload::install_sighup();
+        crate::signals::install();
+        let hup = crate::signals::HupWatch::new();
         let stop = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared {
-            reloader: Mutex::new(reloader),
+            reloader: reloader.map(Mutex::new),
+            registry,
             started: Instant::now(),
             stop: stop.clone(),
         });
         let thread = std::thread::Builder::new()
             .name("control".into())
-            .spawn(move || control_loop(shared, listener))?;
+            .spawn(move || control_loop(shared, listener, hup))?;
         Ok(Control {
             stop,
             thread: Some(thread),
@@ -87,7 +96,8 @@ impl Drop for Control {
 }
 
 struct Shared {
-    reloader: Mutex<Reloader>,
+    reloader: Option<Mutex<Reloader>>,
+    registry: Arc<Registry>,
     started: Instant,
     stop: Arc<AtomicBool>,
 }
@@ -110,12 +120,18 @@ fn bind(path: &Path) -> std::io::Result<UnixListener> {
     Ok(l)
 }
 
-fn control_loop(shared: Arc<Shared>, listener: Option<(UnixListener, PathBuf)>) {
+fn control_loop(
+    shared: Arc<Shared>,
+    listener: Option<(UnixListener, PathBuf)>,
+    mut hup: crate::signals::HupWatch,
+) {
     let mut clients: Vec<JoinHandle<()>> = Vec::new();
     while !shared.stop.load(Ordering::Relaxed) {
-        if reload::take_sighup() {
-            let result = lock(&shared.reloader).reload();
-            report("SIGHUP", &result);
+        if hup.take() {
+            if let Some(r) = &shared.reloader {
+                let result = lock(r).reload();
+                report("SIGHUP", &result);
+            }
         }
         if let Some((l, _)) = &listener {
             loop {
@@ -261,14 +277,19 @@ fn command(msg: &Value, shared: &Shared) -> Value {
     let Some(name) = msg.get("command").and_then(Value::as_str) else {
         return nok("expected {\"command\": ...}");
     };
+    let no_rules = || nok("no rules in use (--flows-only)");
     match name {
+        "dump-counters" => ok(crate::counters::stats_object(&shared.registry.totals())),
         "command-list" | "help" => ok(json!({"count": COMMANDS.len(), "commands": COMMANDS})),
         "version" => ok(concat!("sensor ", env!("CARGO_PKG_VERSION"))),
         "uptime" => ok(shared.started.elapsed().as_secs()),
         // A reload answers once the new rules are in use (or refused): the non-blocking form
         // is accepted for compatibility and behaves the same.
         "reload-rules" | "ruleset-reload-rules" | "ruleset-reload-nonblocking" => {
-            let result = lock(&shared.reloader).reload();
+            let Some(r) = &shared.reloader else {
+                return no_rules();
+            };
+            let result = lock(r).reload();
             report("control socket", &result);
             match result {
                 Ok(m) => ok(m),
@@ -276,7 +297,10 @@ fn command(msg: &Value, shared: &Shared) -> Value {
             }
         }
         "ruleset-stats" => {
-            let r = lock(&shared.reloader);
+            let Some(r) = &shared.reloader else {
+                return no_rules();
+            };
+            let r = lock(r);
             let s = r.last();
             ok(json!([{
                 "id": 0,
@@ -287,8 +311,10 @@ fn command(msg: &Value, shared: &Shared) -> Value {
             }]))
         }
         "ruleset-failed-rules" => {
-            let r = lock(&shared.reloader);
-            ok(r.last().problems.clone())
+            let Some(r) = &shared.reloader else {
+                return no_rules();
+            };
+            ok(lock(r).last().problems.clone())
         }
         other => nok(format!("unknown command `{other}` (see command-list)")),
     }

@@ -21,13 +21,32 @@ pub mod app;
 pub mod capture;
 pub mod config;
 pub mod control;
+pub mod counters;
 pub mod decode;
 pub mod detect;
 pub mod flow;
 pub mod generate;
+pub mod metrics;
 pub mod output;
 pub mod pipeline;
+pub mod privilege;
+pub mod signals;
 pub mod stream;
 #[doc(hidden)]
 pub mod testutil;
 pub mod time;
+
+/// Cargo features this binary was built with (for `sensor_build_info` and `version`).
+pub fn build_features() -> Vec<&'static str> {
+    let mut f = Vec::new();
+    if cfg!(feature = "hyperscan") {
+        f.push("hyperscan");
+    }
+    if cfg!(feature = "libpcap") {
+        f.push("libpcap");
+    }
+    if cfg!(feature = "tls") {
+        f.push("tls");
+    }
+    f
+}

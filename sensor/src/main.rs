@@ -3,6 +3,7 @@
 //! 3 EVE output could not be opened or written; 4 finished, but damaged input was skipped.
 
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,9 +12,14 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 
 use sensor::capture::{expand_inputs, CaptureError, MergedSource};
+use sensor::config::Config;
+use sensor::counters::{write_eve_stats, Registry, SensorInfo, Totals};
 use sensor::detect::{self, load::RuleSources, reload::EngineHandle};
-use sensor::output::sink::{default_eve_path, EveSink};
+use sensor::metrics::{BasicAuth, Endpoints, HttpConfig, MetricsServer, TlsFiles};
+use sensor::output::periodic::Periodic;
+use sensor::output::sink::{default_eve_path, EveSink, OpenMode};
 use sensor::pipeline::{self, Progress, ReplayConfig};
+use sensor::signals;
 
 const EXIT_INPUT: u8 = 1;
 const EXIT_USAGE: u8 = 2;
@@ -39,6 +45,10 @@ enum Command {
     /// Replay capture files (pcap or pcapng) through the sensor, in timestamp order across files.
     #[command(after_help = EXIT_CODES)]
     Replay(ReplayArgs),
+    /// Capture live from network interfaces (AF_PACKET rings, one per worker) until SIGTERM or
+    /// SIGINT; the same pipeline and records as `replay`.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
     /// Generate synthetic election-office captures.
     Generate(sensor::generate::GenerateArgs),
     /// Rule files: check that they load.
@@ -74,11 +84,9 @@ enum RulesCommand {
     },
 }
 
+/// Options shared by `replay` and `run`.
 #[derive(Args)]
-struct ReplayArgs {
-    /// Capture files or directories of capture files.
-    #[arg(required = true, value_name = "PCAP")]
-    inputs: Vec<PathBuf>,
+struct CommonArgs {
     /// Worker threads (flow table shards). Default: one per core.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     workers: Option<u16>,
@@ -96,8 +104,8 @@ struct ReplayArgs {
     /// comparison and for links where only flow records are wanted).
     #[arg(long)]
     flows_only: bool,
-    /// Configuration file (TOML): `rules`, `vars`, `stream.midstream`. Options given here
-    /// override it.
+    /// Configuration file (TOML): `rules`, `vars`, `stream`, `sensor`, `metrics`, `capture`,
+    /// `outputs`. Options given here override it.
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
     /// Suricata rule file or directory of `*.rules` files (repeatable; replaces the
@@ -116,28 +124,81 @@ struct ReplayArgs {
     #[arg(long, value_name = "ALGO", value_parser = parse_mpm)]
     mpm: Option<MpmChoice>,
     /// Unix socket for control commands (Suricata's unix-socket protocol; `sensor ctl`,
-    /// `suricatasc`): `reload-rules`, `ruleset-stats`, ...
+    /// `suricatasc`): `reload-rules`, `ruleset-stats`, `dump-counters`, ...
     #[arg(long, value_name = "PATH")]
     control_socket: Option<PathBuf>,
     /// TCP sessions picked up without their handshake count as established for `flow:`
     /// (Suricata's `stream.midstream`).
     #[arg(long)]
     midstream: bool,
+    /// Serve Prometheus metrics (`/metrics`, `/healthz`, `/readyz`) on ADDR:PORT, or on
+    /// 127.0.0.1:PORT when only a port is given.
+    #[arg(long, value_name = "ADDR:PORT")]
+    metrics_listen: Option<String>,
+    /// The sensor's name in `sensor_info` and the EVE `host` field (default: the host name).
+    #[arg(long, value_name = "NAME")]
+    sensor_name: Option<String>,
+    /// No progress bar, even on a terminal.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct ReplayArgs {
+    /// Capture files or directories of capture files.
+    #[arg(required = true, value_name = "PCAP")]
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
     /// Replay at the capture's own pace (as tcpreplay would put it on a link), optionally
     /// sped up: `--pace` is real time, `--pace 10` ten times faster. Flow timeouts and
     /// results are the same as at full speed; what changes is when records appear.
     #[arg(long, value_name = "FACTOR", num_args = 0..=1, default_missing_value = "1",
           value_parser = parse_pace)]
     pace: Option<f64>,
-    /// No progress bar, even on a terminal.
-    #[arg(long, short)]
-    quiet: bool,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Network interface to capture on (repeatable: an office often mirrors its inside and
+    /// outside links to two ports). Replaces the configuration's `capture.interfaces`.
+    #[arg(long = "interface", short = 'i', value_name = "IFACE")]
+    interfaces: Vec<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Capture filter. Builds with the `libpcap` feature take full tcpdump syntax, applied in
+    /// the kernel; others a built-in subset (host, net, port, portrange, vlan, protocols,
+    /// and/or/not) applied after decoding.
+    #[arg(long, value_name = "EXPR")]
+    capture_filter: Option<String>,
+    /// Bytes captured per packet.
+    #[arg(long, value_name = "BYTES")]
+    snaplen: Option<u32>,
+    /// Ring block size in bytes (a power of two, a multiple of the page size; default 1 MiB).
+    #[arg(long, value_name = "BYTES")]
+    ring_block_size: Option<u32>,
+    /// Ring blocks per worker and interface (default 64).
+    #[arg(long, value_name = "N")]
+    ring_blocks: Option<u32>,
+    /// Leave the interfaces out of promiscuous mode.
+    #[arg(long)]
+    no_promisc: bool,
+    /// Once the capture sockets are open, run as this user (when started as root).
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
+    /// ... and this group (default: the user's primary group).
+    #[arg(long, value_name = "GROUP")]
+    group: Option<String>,
+    /// Seconds between EVE `stats` records (0: only the final one). Default 30.
+    #[arg(long, value_name = "SECS")]
+    stats_interval: Option<u64>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Replay(args) => replay(args),
+        Command::Run(args) => run(args),
         Command::Rules(RulesCommand::Check {
             files,
             home_net,
@@ -155,143 +216,355 @@ fn main() -> ExitCode {
     }
 }
 
+/// What `replay` and `run` share once their options are checked: the output, the rules,
+/// the counters and the services around them (metrics endpoint, control socket, output chores).
+struct Session {
+    config: Config,
+    sink: Arc<EveSink>,
+    registry: Arc<Registry>,
+    engine: Option<Arc<EngineHandle>>,
+    app: bool,
+    max_flows: usize,
+    workers: usize,
+    _metrics: Option<MetricsServer>,
+    control: Option<sensor::control::Control>,
+    periodic: Option<Periodic>,
+}
+
+impl Session {
+    fn start(
+        common: &CommonArgs,
+        mode: &'static str,
+        interfaces: Vec<String>,
+        open: OpenMode,
+    ) -> Result<Session, ExitCode> {
+        signals::install();
+        if common.max_flows == 0 {
+            eprintln!("sensor: error: --max-flows 0 would track no flow at all; give at least 1");
+            return Err(ExitCode::from(EXIT_USAGE));
+        }
+        let config = match &common.config {
+            Some(p) => match Config::load(p) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("sensor: error: {e}");
+                    return Err(ExitCode::from(EXIT_USAGE));
+                }
+            },
+            None => Config::default(),
+        };
+        let metrics_config = match metrics_config(common, &config) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("sensor: error: {e}");
+                return Err(ExitCode::from(EXIT_USAGE));
+            }
+        };
+        let eve_path = common
+            .eve
+            .clone()
+            .unwrap_or_else(|| default_eve_path(&common.log_dir));
+        let sink = match EveSink::open(&eve_path, open) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                eprintln!("sensor: cannot open EVE output {}: {e}", eve_path.display());
+                return Err(ExitCode::from(EXIT_OUTPUT));
+            }
+        };
+        let (engine, reloader) = if common.flows_only {
+            (None, None)
+        } else {
+            load_rules(common)?
+        };
+        let info = SensorInfo {
+            name: common
+                .sensor_name
+                .clone()
+                .or_else(|| config.sensor.name.clone())
+                .unwrap_or_else(hostname),
+            site: config.sensor.site.clone().unwrap_or_default(),
+            mode,
+            interfaces,
+        };
+        let workers = common
+            .workers
+            .map(|w| w as usize)
+            .unwrap_or_else(pipeline::default_workers);
+        let registry = Arc::new(Registry::new(
+            info,
+            workers,
+            sink.clone(),
+            engine.clone(),
+            common.max_flows as u64,
+        ));
+        let metrics = match metrics_config {
+            Some(http) => {
+                let r1 = registry.clone();
+                let r2 = registry.clone();
+                let endpoints = Endpoints {
+                    metrics: Box::new(move || r1.prometheus()),
+                    ready: Box::new(move || {
+                        if r2.is_ready() {
+                            Ok(())
+                        } else {
+                            Err("not reading input (starting or stopping)".into())
+                        }
+                    }),
+                };
+                match MetricsServer::start(http, endpoints) {
+                    Ok(m) => {
+                        eprintln!("sensor: metrics on http://{}/metrics", m.local_addr());
+                        Some(m)
+                    }
+                    Err(e) => {
+                        eprintln!("sensor: error: {e}");
+                        return Err(ExitCode::from(EXIT_USAGE));
+                    }
+                }
+            }
+            None => None,
+        };
+        let control = if reloader.is_some() || common.control_socket.is_some() {
+            match sensor::control::Control::start(
+                reloader,
+                registry.clone(),
+                common.control_socket.as_deref(),
+            ) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    let path = common.control_socket.as_deref().unwrap_or(Path::new(""));
+                    eprintln!("sensor: error: control socket {}: {e}", path.display());
+                    return Err(ExitCode::from(EXIT_USAGE));
+                }
+            }
+        } else {
+            None
+        };
+        Ok(Session {
+            config,
+            sink,
+            registry,
+            engine,
+            app: !common.flows_only,
+            max_flows: common.max_flows,
+            workers,
+            _metrics: metrics,
+            control,
+            periodic: None,
+        })
+    }
+
+    fn start_periodic(&mut self, stats_every: Option<Duration>) {
+        match Periodic::start(self.sink.clone(), self.registry.clone(), stats_every) {
+            Ok(p) => self.periodic = Some(p),
+            Err(e) => eprintln!("sensor: warning: output chores thread: {e}"),
+        }
+    }
+
+    /// Writes the final stats record and the summary; the exit code for output failures.
+    fn finish(mut self, elapsed: Duration) -> (Totals, Option<ExitCode>) {
+        self.periodic.take();
+        self.control.take();
+        let totals = self.registry.totals();
+        let mut line = Vec::new();
+        write_eve_stats(&totals, &mut line);
+        self.sink.write_chunk(&line);
+        self.sink.flush();
+        // The stats record itself is now written (or lost): count it.
+        let totals = self.registry.totals();
+        eprintln!("sensor: {}", totals.summary(elapsed));
+        if totals.worker_panics > 0 {
+            eprintln!(
+                "sensor: error: {} worker(s) failed; their flows are missing",
+                totals.worker_panics
+            );
+        }
+        if let Some(e) = self.sink.first_error() {
+            eprintln!(
+                "sensor: error: {e}; {} records ({} bytes) lost",
+                self.sink.lost_records(),
+                self.sink.lost_bytes()
+            );
+            return (totals, Some(ExitCode::from(EXIT_OUTPUT)));
+        }
+        (totals, None)
+    }
+}
+
+/// The host name, for the sensor's default name.
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it.
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if r != 0 {
+        return "sensor".into();
+    }
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// The metrics endpoint's settings from the command line and the configuration file.
+fn metrics_config(common: &CommonArgs, config: &Config) -> Result<Option<HttpConfig>, String> {
+    let m = &config.metrics;
+    let Some(listen) = common.metrics_listen.clone().or_else(|| m.listen.clone()) else {
+        return Ok(None);
+    };
+    let listen = parse_listen(&listen)?;
+    let basic_auth = match (&m.user, &m.password_file) {
+        (None, None) => None,
+        (Some(user), Some(file)) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("metrics.password-file {}: {e}", file.display()))?;
+            let password = text.lines().next().unwrap_or("").to_string();
+            if password.is_empty() {
+                return Err(format!(
+                    "metrics.password-file {}: the first line (the password) is empty",
+                    file.display()
+                ));
+            }
+            Some(BasicAuth {
+                user: user.clone(),
+                password,
+            })
+        }
+        _ => return Err("metrics: `user` and `password-file` go together".into()),
+    };
+    let tls = match (&m.tls_cert, &m.tls_key) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => return Err("metrics: `tls-cert` and `tls-key` go together".into()),
+    };
+    Ok(Some(HttpConfig {
+        listen,
+        basic_auth,
+        tls,
+    }))
+}
+
+/// `ADDR:PORT`, `[v6]:PORT`, or a bare port on 127.0.0.1.
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse::<SocketAddr>()
+        .map_err(|_| format!("metrics listen address `{s}` is not ADDR:PORT or a port"))
+}
+
+/// Loads the rules; fails closed when configured rule files hold rules and none loads.
+fn load_rules(
+    common: &CommonArgs,
+) -> Result<(Option<Arc<EngineHandle>>, Option<detect::reload::Reloader>), ExitCode> {
+    let sources = RuleSources {
+        paths: common.rules.clone(),
+        signatures_only: common.signatures_only,
+        home_net: common.home_net.clone(),
+        config: common.config.clone(),
+        mpm: common.mpm.map(|m| m.0),
+        midstream: common.midstream,
+    };
+    if let Err(e) = sources.resolve() {
+        eprintln!("sensor: error: {e}");
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    let (engine, report) = match detect::load::load(&sources) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sensor: error: rules: {e}");
+            return Err(ExitCode::from(EXIT_INPUT));
+        }
+    };
+    let problems = detect::load::describe(&report);
+    for p in problems.iter().take(MAX_RULE_WARNINGS) {
+        eprintln!("sensor: rules: {p}");
+    }
+    if problems.len() > MAX_RULE_WARNINGS {
+        eprintln!(
+            "sensor: rules: ... and {} more (see `sensor rules check`)",
+            problems.len() - MAX_RULE_WARNINGS
+        );
+    }
+    if let Some(note) = detect::load::notes(&report) {
+        eprintln!("sensor: rules: note: {note}");
+    }
+    eprintln!(
+        "sensor: rules: {} loaded, {} skipped",
+        report.loaded,
+        problems.len()
+    );
+    if engine.is_empty() && !problems.is_empty() {
+        // Running with no detection while the operator believes rules are in force is the
+        // worst outcome: refuse. (A rule file with no rules at all stays valid.)
+        eprintln!(
+            "sensor: error: rules: none of the {} configured rules loaded; not starting without detection (see `sensor rules check`)",
+            problems.len()
+        );
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    // With rule sources configured, keep an engine even if empty: a reload may fill it.
+    if engine.is_empty() && sources.paths.is_empty() && sources.config.is_none() {
+        return Ok((None, None));
+    }
+    let handle = Arc::new(EngineHandle::new(Arc::new(engine)));
+    let reloader = detect::reload::Reloader::new(handle.clone(), sources, problems);
+    Ok((Some(handle), Some(reloader)))
+}
+
 fn replay(args: ReplayArgs) -> ExitCode {
     let files = match expand_inputs(&args.inputs) {
         Ok(f) => f,
         Err(e) => return input_error(&e),
     };
-    let eve_path = args
-        .eve
-        .clone()
-        .unwrap_or_else(|| default_eve_path(&args.log_dir));
-    let sink = match EveSink::open(&eve_path) {
-        Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("sensor: cannot open EVE output {}: {e}", eve_path.display());
-            return ExitCode::from(EXIT_OUTPUT);
-        }
+    let mut session = match Session::start(&args.common, "replay", Vec::new(), OpenMode::Truncate) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    let mut config = ReplayConfig::default();
-    if let Some(w) = args.workers {
-        config.workers = w as usize;
-    }
-    config.flow.max_flows = args.max_flows.max(1);
-    config.pace = args.pace;
-    let mut rule_sources = None;
-    if args.flows_only {
+    session.start_periodic(None);
+    let mut config = ReplayConfig {
+        workers: session.workers,
+        engine: session.engine.clone(),
+        pace: args.pace,
+        ..ReplayConfig::default()
+    };
+    config.flow.max_flows = session.max_flows;
+    if !session.app {
         config.app = None;
-    } else {
-        let sources = RuleSources {
-            paths: args.rules.clone(),
-            signatures_only: args.signatures_only,
-            home_net: args.home_net.clone(),
-            config: args.config.clone(),
-            mpm: args.mpm.map(|m| m.0),
-            midstream: args.midstream,
-        };
-        if let Err(e) = sources.resolve() {
-            eprintln!("sensor: error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-        match detect::load::load(&sources) {
-            Ok((engine, report)) => {
-                let problems = detect::load::describe(&report);
-                for p in problems.iter().take(MAX_RULE_WARNINGS) {
-                    eprintln!("sensor: rules: {p}");
-                }
-                if problems.len() > MAX_RULE_WARNINGS {
-                    eprintln!(
-                        "sensor: rules: ... and {} more (see `sensor rules check`)",
-                        problems.len() - MAX_RULE_WARNINGS
-                    );
-                }
-                if let Some(note) = detect::load::notes(&report) {
-                    eprintln!("sensor: rules: note: {note}");
-                }
-                eprintln!(
-                    "sensor: rules: {} loaded, {} skipped",
-                    report.loaded,
-                    problems.len()
-                );
-                // With rule sources configured, keep an engine even if empty: a reload may
-                // fill it.
-                if !engine.is_empty() || !sources.paths.is_empty() || sources.config.is_some() {
-                    config.engine = Some(Arc::new(EngineHandle::new(Arc::new(engine))));
-                }
-                rule_sources = Some((sources, problems));
-            }
-            Err(e) => {
-                eprintln!("sensor: error: rules: {e}");
-                return ExitCode::from(EXIT_INPUT);
-            }
-        }
     }
 
-    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    let show_bar = !args.common.quiet && std::io::stderr().is_terminal();
     let bar = ProgressBar::new(show_bar);
     let mut warn = |e: &CaptureError| {
         bar.println(&format!("sensor: warning: {e}"));
-    };
-    // SIGHUP and the control socket reload the rules while the replay runs (paced or piped
-    // input).
-    let control = match (&config.engine, rule_sources) {
-        (Some(handle), Some((sources, problems))) => {
-            let reloader = detect::reload::Reloader::new(handle.clone(), sources, problems);
-            match sensor::control::Control::start(reloader, args.control_socket.as_deref()) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    let path = args.control_socket.as_deref().unwrap_or(Path::new(""));
-                    eprintln!("sensor: error: control socket {}: {e}", path.display());
-                    return ExitCode::from(EXIT_USAGE);
-                }
-            }
-        }
-        _ => {
-            if args.control_socket.is_some() {
-                eprintln!("sensor: warning: no rules in use (--flows-only): no control socket");
-            }
-            None
-        }
     };
     // Opened once the control socket is up: opening a FIFO waits for its writer.
     let mut source = match MergedSource::open(&files) {
         Ok(s) => s,
         Err(e) => return input_error(&e),
     };
+    let started = Instant::now();
     let (stats, fatal) = pipeline::run(
         &mut source,
         &config,
-        sink.clone(),
+        session.sink.clone(),
+        session.registry.clone(),
         &mut |p| bar.update(p),
         &mut warn,
     );
     bar.finish();
-    drop(control);
-
-    let mut line = Vec::new();
-    stats.write_eve(&mut line);
-    sink.write_chunk(&line);
-    sink.flush();
-
-    eprintln!("sensor: {}", stats.summary());
+    if signals::stop_requested() {
+        eprintln!("sensor: stopped by a signal; every flow read so far was written");
+    }
+    let (totals, output_failed) = session.finish(started.elapsed());
     if let Some(e) = &fatal {
         eprintln!("sensor: error: {e}; stopped reading there");
     }
-    if stats.worker_panics > 0 {
-        eprintln!(
-            "sensor: error: {} worker(s) failed; their flows are missing",
-            stats.worker_panics
-        );
+    if let Some(code) = output_failed {
+        return code;
     }
-    if let Some(e) = sink.first_error() {
-        eprintln!(
-            "sensor: error: {e}; {} bytes of records lost",
-            sink.lost_bytes()
-        );
-        return ExitCode::from(EXIT_OUTPUT);
-    }
-    if fatal.is_some() || stats.input_damaged() || stats.worker_panics > 0 {
-        let s = stats.skipped;
+    if fatal.is_some() || totals.input_damaged() || stats.worker_panics > 0 {
+        let s = totals.skipped;
         eprintln!(
             "sensor: damaged input skipped: {} bad records, {} truncated records, {} bytes stepped over",
             s.bad_records, s.truncated_records, s.bytes_skipped
@@ -299,6 +572,171 @@ fn replay(args: ReplayArgs) -> ExitCode {
         return ExitCode::from(EXIT_DAMAGED);
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(target_os = "linux")]
+fn run(args: RunArgs) -> ExitCode {
+    use sensor::capture::afpacket::RingConfig;
+    use sensor::pipeline::live::{self, LiveConfig, LiveSockets};
+
+    // The configuration is read twice (here for `capture`, in the session for the rest):
+    // both reads are checked the same way.
+    let (file_capture, file_sensor) = match &args.common.config {
+        Some(p) => match Config::load(p) {
+            Ok(c) => (c.capture, c.sensor),
+            Err(e) => {
+                eprintln!("sensor: error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        None => Default::default(),
+    };
+    let interfaces = if args.interfaces.is_empty() {
+        file_capture.interfaces.clone()
+    } else {
+        args.interfaces.clone()
+    };
+    if interfaces.is_empty() {
+        eprintln!("sensor: error: no interface to capture on (--interface, or capture.interfaces in the configuration)");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let mut ring = RingConfig::default();
+    if let Some(v) = args.snaplen.or(file_capture.snaplen) {
+        ring.snaplen = v;
+    }
+    if let Some(v) = args.ring_block_size.or(file_capture.ring_block_size) {
+        ring.block_size = v;
+    }
+    if let Some(v) = args.ring_blocks.or(file_capture.ring_blocks) {
+        ring.block_count = v;
+    }
+    ring.promiscuous = !args.no_promisc && file_capture.promiscuous.unwrap_or(true);
+    let filter = args.capture_filter.clone().or(file_capture.filter.clone());
+
+    // Sockets first, while the process has one thread and its privileges; then privileges
+    // go, then everything else starts.
+    let mut config = LiveConfig {
+        interfaces: interfaces.clone(),
+        ring,
+        workers: args
+            .common
+            .workers
+            .map(|w| w as usize)
+            .unwrap_or_else(pipeline::default_workers),
+        flow: Default::default(),
+        defrag: Default::default(),
+        app: (!args.common.flows_only).then(Default::default),
+        engine: None,
+        filter: None,
+    };
+    config.flow.max_flows = args.common.max_flows;
+    let sockets = match LiveSockets::open(&config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sensor: error: {e}");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    if let Some(expr) = &filter {
+        match apply_capture_filter(&sockets, expr, config.ring.snaplen) {
+            Ok(built_in) => config.filter = built_in.map(Arc::new),
+            Err(e) => {
+                eprintln!("sensor: error: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    let user = args.user.clone().or(file_sensor.user.clone());
+    let group = args.group.clone().or(file_sensor.group.clone());
+    if let Err(e) = drop_privileges(user, group) {
+        eprintln!("sensor: error: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let mut session = match Session::start(&args.common, "live", interfaces, OpenMode::Append) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    config.engine = session.engine.clone();
+    config.workers = session.workers;
+    let every = args
+        .stats_interval
+        .or(session.config.outputs.stats_interval)
+        .unwrap_or(30);
+    session.start_periodic((every > 0).then(|| Duration::from_secs(every)));
+    eprintln!(
+        "sensor: capturing on {} with {} workers",
+        config.interfaces.join(", "),
+        config.workers
+    );
+    let started = Instant::now();
+    let (_stats, _failed) = live::run(sockets, &config, session.sink.clone(), session.registry.clone());
+    if signals::stop_requested() {
+        eprintln!("sensor: stopping: every open flow was written");
+    }
+    let (_totals, output_failed) = session.finish(started.elapsed());
+    output_failed.unwrap_or(ExitCode::SUCCESS)
+}
+
+/// Applies a capture filter: compiled by libpcap and attached to the sockets in builds with the
+/// `libpcap` feature (returns `None`), else parsed as the built-in filter the workers apply.
+#[cfg(target_os = "linux")]
+fn apply_capture_filter(
+    sockets: &sensor::pipeline::live::LiveSockets,
+    expr: &str,
+    snaplen: u32,
+) -> Result<Option<sensor::capture::filter::CaptureFilter>, String> {
+    #[cfg(feature = "libpcap")]
+    {
+        let links = sockets.link_types();
+        let Some(link) = links.first() else {
+            return Ok(None);
+        };
+        if links.iter().any(|l| l != link) {
+            return Err(format!(
+                "capture filter `{expr}`: the interfaces have different link types; one compiled filter cannot serve them all"
+            ));
+        }
+        let prog = sensor::capture::bpf::compile(expr, *link, snaplen)?;
+        sockets.attach_filter(&prog)?;
+        Ok(None)
+    }
+    #[cfg(not(feature = "libpcap"))]
+    {
+        let _ = (sockets, snaplen);
+        sensor::capture::filter::CaptureFilter::parse(expr)
+            .map(Some)
+            .map_err(|e| format!("capture filter `{expr}`: {e}"))
+    }
+}
+
+/// Gives up what opening the sockets needed: switches to `user` when given (started as
+/// root), else clears the capabilities of a non-root process (systemd's
+/// `AmbientCapabilities=CAP_NET_RAW`). A root process with no user configured keeps running as
+/// root, with a warning.
+#[cfg(target_os = "linux")]
+fn drop_privileges(user: Option<String>, group: Option<String>) -> Result<(), String> {
+    use sensor::privilege;
+    match user {
+        Some(user) => {
+            privilege::drop_to(&privilege::DropTo { user, group }).map_err(|e| e.to_string())?;
+        }
+        None if group.is_some() => return Err("a group to run as needs a user too (--user)".into()),
+        None => {
+            if privilege::current().euid == 0 {
+                eprintln!("sensor: warning: running as root; give --user (or sensor.user) to drop privileges once capture starts");
+                return Ok(());
+            }
+            privilege::drop_capabilities().map_err(|e| e.to_string())?;
+        }
+    }
+    eprintln!("sensor: running as {}", privilege::current());
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn run(_: RunArgs) -> ExitCode {
+    eprintln!("sensor: error: live capture needs Linux (AF_PACKET)");
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// Rule load problems printed by `replay` before it refers to `sensor rules check`.

@@ -8,14 +8,15 @@
 
 use std::io::Write;
 
-use super::dns::{self, DnsMessage, DnsTcpParser};
-use super::http::{self, HttpConfig, HttpParser};
+use super::dns::{self, DnsMessage, DnsTcpParser, TcpDirStats};
+use super::http::{self, HttpConfig, HttpParser, HttpStats};
 use super::tls::{self, TlsParser};
 use super::Direction;
 use std::sync::Arc;
 
 use crate::decode::{Decoded, TcpHeader};
-use crate::detect::engine::{DetectCtx, Engine, FlowDetect, FlowFacts, Subject};
+use crate::detect::engine::{AlertSeries, DetectCtx, Engine, FlowDetect, FlowFacts, Subject};
+use std::collections::HashMap;
 use crate::detect::reload::EngineHandle;
 use crate::flow::{Flow, TO_SERVER};
 use crate::output::eve::{self, FlowIdent};
@@ -83,6 +84,15 @@ pub struct AppStats {
     pub dns_messages: u64,
     pub dns_errors: u64,
     pub stream: StreamStats,
+    /// HTTP parser counters of the flows that ended (limits hit, gaps, tunnels, ...).
+    pub http: HttpStats,
+    /// DNS-over-TCP framing counters of the flows that ended, both directions.
+    pub dns_tcp: TcpDirStats,
+    /// TLS parser problems of the flows that ended: errors that stopped a direction,
+    /// malformed extension values stepped over, gaps that made a direction give up.
+    pub tls_errors: u64,
+    pub tls_anomalies: u64,
+    pub tls_gaps: u64,
 }
 
 impl AppStats {
@@ -97,6 +107,28 @@ impl AppStats {
         self.dns_messages += o.dns_messages;
         self.dns_errors += o.dns_errors;
         self.stream.add(&o.stream);
+        self.http += o.http;
+        self.dns_tcp.add(&o.dns_tcp);
+        self.tls_errors += o.tls_errors;
+        self.tls_anomalies += o.tls_anomalies;
+        self.tls_gaps += o.tls_gaps;
+    }
+
+    /// Adds the counters a flow's parser kept, when the flow (or its parser) ends.
+    fn parser_ended(&mut self, parser: &Parser) {
+        match parser {
+            Parser::Detecting => {}
+            Parser::Http(p) => self.http += *p.stats(),
+            Parser::Tls(p) => {
+                self.tls_errors += p.errors() as u64;
+                self.tls_anomalies += p.anomalies() as u64;
+                self.tls_gaps += p.gaps() as u64;
+            }
+            Parser::Dns(p, _) => {
+                self.dns_tcp.add(&p.stats(Direction::ToServer));
+                self.dns_tcp.add(&p.stats(Direction::ToClient));
+            }
+        }
     }
 }
 
@@ -266,6 +298,8 @@ pub struct AppLayer {
     rules: Option<(Arc<EngineHandle>, u64)>,
     /// Input position of the packet being processed (0: unknown).
     pcap_cnt: u64,
+    /// Alerts counted by engines replaced by a reload, by series.
+    alerts_retired: HashMap<AlertSeries, u64>,
 }
 
 /// What a parser produced while being fed, written out after the feeding borrow ends.
@@ -294,7 +328,27 @@ impl AppLayer {
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
             stream_bytes: Vec::new(),
+            alerts_retired: HashMap::new(),
         }
+    }
+
+    /// Alerts raised so far by series (classtype, severity, pack), across rule reloads.
+    /// Called at publication time (every 100 ms or so), not per packet.
+    pub fn alerts_by_series(&self, out: &mut Vec<(AlertSeries, u64)>) {
+        out.clear();
+        out.extend(self.alerts_retired.iter().map(|(k, v)| (k.clone(), *v)));
+        if let Some(d) = &self.detector {
+            for (series, n) in d.engine.alert_series().iter().zip(&d.ctx.alerts_by_series) {
+                if *n == 0 {
+                    continue;
+                }
+                match out.iter_mut().find(|(k, _)| k == series) {
+                    Some((_, v)) => *v += n,
+                    None => out.push((series.clone(), *n)),
+                }
+            }
+        }
+        out.sort();
     }
 
     /// Picks up reloaded rules (called once per batch: one atomic load).
@@ -310,6 +364,13 @@ impl AppLayer {
         *seen = g;
         let engine = handle.current();
         let alerts = self.detector.as_ref().map_or(0, |d| d.alerts());
+        if let Some(old) = &self.detector {
+            for (series, n) in old.engine.alert_series().iter().zip(&old.ctx.alerts_by_series) {
+                if *n > 0 {
+                    *self.alerts_retired.entry(series.clone()).or_default() += n;
+                }
+            }
+        }
         self.stream_rules = engine.has_stream_rules();
         let mut det = Detector::new(engine);
         det.ctx.alerts = alerts;
@@ -603,6 +664,7 @@ impl AppLayer {
         self.detect_stream(app, &who, ts, out);
         if let Some(tcp) = app.tcp.take() {
             let mut tcp = tcp;
+            self.stats.parser_ended(&tcp.parser);
             for s in tcp.stream.iter_mut() {
                 s.free(&mut self.mem);
             }
@@ -661,6 +723,7 @@ impl AppLayer {
             }
             Pending::Tunnel(Parser::Http(mut p)) => {
                 p.finish();
+                self.stats.http += *p.stats();
                 write_http(
                     &mut p,
                     &mut self.stats,

@@ -13,6 +13,11 @@ mod input;
 mod mmap;
 
 pub use mmap::Mapping;
+#[cfg(target_os = "linux")]
+pub mod afpacket;
+#[cfg(feature = "libpcap")]
+pub mod bpf;
+pub mod filter;
 pub mod merge;
 pub mod pcap;
 pub mod pcapng;

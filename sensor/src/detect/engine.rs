@@ -52,6 +52,8 @@ struct Sig {
     rule: Rule,
     category: String,
     severity: u8,
+    /// Index into `Engine::alert_series` (the labels its alerts are counted under).
+    series: u16,
     stage: Stage,
     /// The header is matched server-to-client (rules on response buffers only).
     response_side: bool,
@@ -115,6 +117,25 @@ pub struct Engine {
     /// Distinguishes engines across reloads: per-flow state made with another engine (flowbit
     /// ids) is reset rather than misread.
     id: u64,
+    /// The distinct label sets alerts are counted under (`sensor_alerts_total`).
+    alert_series: Vec<AlertSeries>,
+}
+
+/// What alerts are counted by in the metrics: few distinct values, never free text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AlertSeries {
+    /// The rule's `classtype` (`trojan-activity`, ...), or `none`.
+    pub classtype: String,
+    /// 1 (high) to 4, as in EVE `alert.severity`.
+    pub severity: u8,
+    /// The rule file's name without `.rules` (`election-portal`, `emerging-malware`, ...).
+    pub pack: String,
+}
+
+/// A rule pack's name: its file name without `.rules`.
+fn pack_name(file: &Path) -> String {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("rules");
+    name.strip_suffix(".rules").unwrap_or(name).to_string()
 }
 
 /// IPv4 addresses as IPv4-mapped IPv6 keys (`::ffff:a.b.c.d`), as the IP tables store them.
@@ -133,6 +154,8 @@ pub struct DetectCtx {
     /// Candidates the prefilter found in this round's new stream data.
     fresh: Vec<u32>,
     pub alerts: u64,
+    /// Alerts per `Engine::alert_series` entry.
+    pub alerts_by_series: Vec<u64>,
 }
 
 /// Detection state of one flow.
@@ -277,6 +300,8 @@ impl Engine {
             *names.entry(n.to_string()).or_insert(next)
         };
         let mut registry = DatasetRegistry::new();
+        let mut alert_series: Vec<AlertSeries> = Vec::new();
+        let mut series_index: HashMap<AlertSeries, u16> = HashMap::new();
         let mut sigs = Vec::with_capacity(rules.len());
         'rules: for (file, rule) in rules {
             let mut datasets = Vec::new();
@@ -321,6 +346,15 @@ impl Engine {
                 .unwrap_or("")
                 .to_string();
             let severity = classes.rule_priority(classtype, rule.priority);
+            let key = AlertSeries {
+                classtype: classtype.unwrap_or("none").to_string(),
+                severity,
+                pack: pack_name(&file),
+            };
+            let series = *series_index.entry(key.clone()).or_insert_with(|| {
+                alert_series.push(key);
+                (alert_series.len() - 1) as u16
+            });
             let rate = rule.detection_filter.map(|t| RateSpec::DetectionFilter {
                 track: track(t.track),
                 count: t.count,
@@ -354,6 +388,7 @@ impl Engine {
                 rule,
                 category,
                 severity,
+                series,
                 stage,
                 response_side,
                 packet_too,
@@ -451,6 +486,7 @@ impl Engine {
                 rates: RateTable::new(),
                 config,
                 id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                alert_series,
             },
             report,
         )
@@ -489,7 +525,13 @@ impl Engine {
             candidates: Vec::new(),
             fresh: Vec::new(),
             alerts: 0,
+            alerts_by_series: vec![0; self.alert_series.len()],
         }
+    }
+
+    /// The label sets alerts are counted under; `DetectCtx::alerts_by_series` parallels it.
+    pub fn alert_series(&self) -> &[AlertSeries] {
+        &self.alert_series
     }
 
     /// The EVE fields of an alert of signature `sig`.
@@ -658,6 +700,9 @@ impl Engine {
             }
             fd.alerted = true;
             ctx.alerts += 1;
+            if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
+                *n += 1;
+            }
             alert(i, reverse);
         }
     }

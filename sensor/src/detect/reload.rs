@@ -4,7 +4,7 @@
 //! during a reload is therefore two engines; nothing else is duplicated. A rule set with errors
 //! is not published: the old engine stays and the errors are reported.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::engine::Engine;
@@ -15,13 +15,42 @@ use super::load::{self, RuleSources};
 pub struct EngineHandle {
     current: Mutex<Arc<Engine>>,
     generation: AtomicU64,
+    /// Rule load and reload counters, for the metrics.
+    pub counters: RuleCounters,
+}
+
+/// How rule loading went, as the metrics show it.
+#[derive(Debug, Default)]
+pub struct RuleCounters {
+    /// Signatures in the engine in use.
+    pub loaded: AtomicU64,
+    /// Rules skipped when the engine in use was built.
+    pub skipped: AtomicU64,
+    pub reloads_ok: AtomicU64,
+    pub reloads_failed: AtomicU64,
+    /// Unix time (seconds) of the last load or reload that took.
+    pub last_success_unix: AtomicU64,
+}
+
+impl RuleCounters {
+    fn loaded_now(&self, loaded: usize, skipped: usize) {
+        self.loaded.store(loaded as u64, Ordering::Relaxed);
+        self.skipped.store(skipped as u64, Ordering::Relaxed);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.last_success_unix.store(now, Ordering::Relaxed);
+    }
 }
 
 impl EngineHandle {
     pub fn new(engine: Arc<Engine>) -> EngineHandle {
+        let counters = RuleCounters::default();
+        counters.loaded_now(engine.len(), 0);
         EngineHandle {
             current: Mutex::new(engine),
             generation: AtomicU64::new(0),
+            counters,
         }
     }
 
@@ -66,6 +95,7 @@ impl Reloader {
     /// `handle` holds the engine built from `sources`, with `problems` its skipped rules.
     pub fn new(handle: Arc<EngineHandle>, sources: RuleSources, problems: Vec<String>) -> Self {
         let loaded = handle.current().len();
+        handle.counters.loaded_now(loaded, problems.len());
         Reloader {
             handle,
             sources,
@@ -87,8 +117,13 @@ impl Reloader {
     pub fn reload(&mut self) -> Result<String, String> {
         let result = self.try_reload();
         self.state.reloads += 1;
+        let c = &self.handle.counters;
         if result.is_err() {
             self.state.reloads_failed += 1;
+            c.reloads_failed.fetch_add(1, Ordering::Relaxed);
+        } else {
+            c.reloads_ok.fetch_add(1, Ordering::Relaxed);
+            c.loaded_now(self.state.loaded, self.state.problems.len());
         }
         result
     }
@@ -120,21 +155,3 @@ impl Reloader {
     }
 }
 
-static SIGHUP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_sighup(_: libc::c_int) {
-    SIGHUP.store(true, Ordering::Relaxed);
-}
-
-/// Installs a SIGHUP handler that only raises a flag (async-signal-safe); `take_sighup` reads
-/// and clears it.
-pub fn install_sighup() {
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGHUP, on_sighup as *const () as libc::sighandler_t);
-    }
-}
-
-pub fn take_sighup() -> bool {
-    SIGHUP.swap(false, Ordering::Relaxed)
-}

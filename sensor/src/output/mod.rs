@@ -3,3 +3,4 @@
 pub mod eve;
 pub mod json;
 pub mod sink;
+pub mod periodic;

@@ -5,6 +5,7 @@
 //! packet once the pool is warm.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::capture::{LinkType, Mapping, SharedFrame};
 use crate::flow::FlowPacket;
@@ -54,6 +55,8 @@ pub struct Batch {
     /// The reader's packet clock when the batch was sent: the worker moves its flow timeouts
     /// up to it even if none of its own packets are that recent.
     pub clock: Timestamp,
+    /// When the reader took the batch's first packet (for the output latency measure).
+    pub arrived: Option<Instant>,
 }
 
 impl Batch {
@@ -64,6 +67,7 @@ impl Batch {
             raw: Vec::new(),
             maps: Vec::new(),
             clock: Timestamp::ZERO,
+            arrived: None,
         }
     }
 
@@ -81,6 +85,7 @@ impl Batch {
         self.packets.clear();
         self.raw.clear();
         self.maps.clear();
+        self.arrived = None;
     }
 
     /// Adds a decoded packet.
@@ -114,6 +119,9 @@ impl Batch {
     /// References the frame when it is in a shared mapping, else copies it into the arena.
     #[inline]
     fn place(&mut self, frame: &[u8], shared: Option<SharedFrame<'_>>) -> FrameLoc {
+        if self.arrived.is_none() {
+            self.arrived = Some(Instant::now());
+        }
         let len = frame.len() as u32;
         if let Some(s) = shared {
             let map = match self.maps.iter().rposition(|m| Arc::ptr_eq(m, s.map)) {

@@ -4,6 +4,8 @@
 
 pub mod batch;
 pub mod decode_stage;
+#[cfg(target_os = "linux")]
+pub mod live;
 pub mod stats;
 pub mod worker;
 
@@ -23,7 +25,8 @@ use crate::time::Timestamp;
 use batch::Batch;
 use decode_stage::{DecodeStage, FrameMeta};
 use stats::ReplayStats;
-use worker::{WorkerMsg, WorkerStats};
+use worker::{WorkerCore, WorkerMsg, WorkerSetup, WorkerStats};
+use crate::counters::{ReaderSnapshot, Registry, PUBLISH_EVERY};
 
 /// Batches queued per worker before the reader waits.
 const QUEUE_DEPTH: usize = 8;
@@ -73,13 +76,16 @@ pub struct Progress {
     pub wire_bytes: u64,
 }
 
-/// Replays `source` through the pipeline, writing records to `sink`. Returns the run's stats;
-/// an `Err` only for input that stopped being readable part-way (the stats of what was read are
-/// still returned with it, and every flow seen so far has been written).
+/// Replays `source` through the pipeline, writing records to `sink` and publishing counters to
+/// `registry`. Returns the run's stats; an `Err` only for input that stopped being readable
+/// part-way (the stats of what was read are still returned with it, and every flow seen so far
+/// has been written). A stop signal ends reading early, and the run ends as if the input had
+/// ended there: every open flow is written.
 pub fn run(
     source: &mut dyn PacketSource,
     config: &ReplayConfig,
     sink: Arc<EveSink>,
+    registry: Arc<Registry>,
     progress: &mut dyn FnMut(Progress),
     warn: &mut dyn FnMut(&CaptureError),
 ) -> (ReplayStats, Option<CaptureError>) {
@@ -96,13 +102,19 @@ pub fn run(
     for i in 0..n {
         let (tx, rx) = bounded::<WorkerMsg>(QUEUE_DEPTH);
         let recycle = recycle_tx.clone();
-        let sink = sink.clone();
-        let defrag = decode_in_worker.then_some(config.defrag);
-        let app = config.app;
-        let engine = config.engine.clone();
+        let setup = WorkerSetup {
+            index: i,
+            flow: flow_config,
+            app: config.app,
+            engine: config.engine.clone(),
+            decode: decode_in_worker.then_some(config.defrag),
+            filter: None,
+            sink: sink.clone(),
+            registry: registry.clone(),
+        };
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))
-            .spawn(move || worker::run(flow_config, app, engine, defrag, rx, recycle, sink))
+            .spawn(move || worker::run(WorkerCore::new(setup), rx, recycle))
             .expect("spawn worker thread");
         senders.push(tx);
         handles.push(handle);
@@ -120,7 +132,19 @@ pub fn run(
     let mut pacer = config.pace.map(Pacer::new);
     let (mut packets, mut wire_bytes) = (0u64, 0u64);
     let mut fatal = None;
+    let mut last_publish = Instant::now();
+    registry.set_ready(true);
     loop {
+        if packets % STOP_CHECK_EVERY == 0 {
+            if crate::signals::stop_requested() {
+                break;
+            }
+            let now = Instant::now();
+            if now - last_publish >= PUBLISH_EVERY {
+                last_publish = now;
+                registry.publish_reader(&reader_snapshot(source, &stage, dispatch.clock), false);
+            }
+        }
         match source.advance() {
             Ok(true) => {}
             Ok(false) => break,
@@ -138,8 +162,12 @@ pub fn run(
         if let Some(wait) = pacer.as_mut().and_then(|p| p.wait(rec.ts)) {
             // Workers get what was read before the pause, as they would on a live link.
             dispatch.flush();
-            thread::sleep(wait);
+            if !pause(wait) {
+                break;
+            }
+            registry.publish_reader(&reader_snapshot(source, &stage, dispatch.clock), false);
         }
+        let Some(rec) = source.current() else { break };
         if decode_in_worker {
             dispatch.batches[0].push_raw(
                 rec.ts,
@@ -175,6 +203,7 @@ pub fn run(
             });
         }
     }
+    registry.set_ready(false);
     for w in source.take_warnings() {
         warn(&w);
     }
@@ -197,10 +226,14 @@ pub fn run(
     for h in handles {
         match h.join() {
             Ok(s) => workers.add(&s),
-            Err(_) => worker_panics += 1,
+            Err(_) => {
+                worker_panics += 1;
+                registry.worker_panicked();
+            }
         }
     }
     sink.flush();
+    registry.publish_reader(&reader_snapshot(source, &stage, clock), true);
 
     let mut decode = stage.stats;
     let mut defrag = stage.defrag_stats();
@@ -225,6 +258,38 @@ pub fn run(
         eve_errors: sink.errors(),
     };
     (stats, fatal)
+}
+
+/// How often (in packets) the reader looks for a stop request and publishes its counters.
+const STOP_CHECK_EVERY: u64 = 1024;
+
+/// Sleeps for a pacing wait in short steps, so a stop request is seen; false when stopped.
+fn pause(wait: Duration) -> bool {
+    let until = Instant::now() + wait;
+    loop {
+        if crate::signals::stop_requested() {
+            return false;
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        thread::sleep(left.min(Duration::from_millis(50)));
+    }
+}
+
+fn reader_snapshot(
+    source: &dyn PacketSource,
+    stage: &DecodeStage,
+    clock: Timestamp,
+) -> ReaderSnapshot {
+    ReaderSnapshot {
+        bytes_read: source.bytes_read(),
+        skipped: source.skipped(),
+        decode: stage.stats,
+        defrag: stage.defrag_stats(),
+        clock,
+    }
 }
 
 /// The reader's side of the worker channels: one filling batch per worker.

@@ -1,9 +1,15 @@
 //! A worker: owns one shard of the flow table and everything downstream of it for the flows the
-//! dispatcher sends it.
+//! dispatcher (replay) or its own capture rings (live) give it.
+//!
+//! Records are buffered per worker and handed to the sink in chunks, but never held long: a
+//! chunk goes out when it is full or when its oldest record has waited [`FLUSH_AFTER`], checked
+//! after every batch and on every idle tick, so a record reaches its output within a second of
+//! the packet that made it however slow the traffic.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::batch::Batch;
 use super::decode_stage::{DecodeStage, FrameMeta};
@@ -13,6 +19,8 @@ use crate::decode::{DefragConfig, DefragStats, L4};
 use crate::detect::reload::EngineHandle;
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats};
 use crate::output::eve;
+use crate::capture::filter::CaptureFilter;
+use crate::counters::{Histogram, IfaceCounters, Registry, WorkerSnapshot, PUBLISH_EVERY};
 use crate::output::sink::{EveSink, CHUNK_BYTES};
 use crate::time::Timestamp;
 
@@ -58,6 +66,8 @@ pub struct WorkerStats {
     pub decode: Option<(DecodeStats, DefragStats)>,
     pub app: AppStats,
     pub alerts: u64,
+    /// Packets the built-in capture filter turned away.
+    pub filtered: u64,
 }
 
 impl WorkerStats {
@@ -71,6 +81,7 @@ impl WorkerStats {
         self.records += o.records;
         self.app.add(&o.app);
         self.alerts += o.alerts;
+        self.filtered += o.filtered;
         self.decode = match (self.decode, o.decode) {
             (Some((mut d, mut g)), Some((od, og))) => {
                 d.add(&od);
@@ -82,14 +93,41 @@ impl WorkerStats {
     }
 }
 
-/// Output side of a worker: buffers records and hands full chunks to the sink.
+/// Longest a record waits in a worker's buffer.
+pub const FLUSH_AFTER: Duration = Duration::from_millis(250);
+/// How long a replay worker waits for a batch before it looks at its buffer and counters.
+pub const IDLE_TICK: Duration = Duration::from_millis(100);
+
+/// Output side of a worker: buffers records and hands chunks to the sink, measuring how long
+/// records waited.
 struct Output {
     buf: Vec<u8>,
     sink: Arc<EveSink>,
     stats: WorkerStats,
+    /// Arrival of the packets being processed now (per batch or ring block).
+    arrival: Instant,
+    /// Arrival of the oldest packet whose records are in `buf`.
+    pending_since: Option<Instant>,
+    /// Alerts whose records are in `buf`, with the arrival of the packets that raised them.
+    pending_alerts: Vec<(Instant, u64)>,
+    record_latency: Histogram,
+    alert_latency: Histogram,
 }
 
 impl Output {
+    fn new(sink: Arc<EveSink>) -> Output {
+        Output {
+            buf: Vec::with_capacity(CHUNK_BYTES * 2),
+            sink,
+            stats: WorkerStats::default(),
+            arrival: Instant::now(),
+            pending_since: None,
+            pending_alerts: Vec::with_capacity(64),
+            record_latency: Histogram::default(),
+            alert_latency: Histogram::default(),
+        }
+    }
+
     fn flow_ended(&mut self, flow: &mut Flow<FlowApp>, reason: EndReason) {
         match flow.key.proto {
             6 => self.stats.flows_tcp += 1,
@@ -111,8 +149,53 @@ impl Output {
     #[inline]
     fn flush_if_full(&mut self) {
         if self.buf.len() >= CHUNK_BYTES {
-            self.sink.write_chunk(&self.buf);
-            self.buf.clear();
+            self.flush();
+        }
+    }
+
+    /// Alerts raised since the last call, by packets that arrived at `self.arrival`.
+    fn alerts_raised(&mut self, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let full = self.pending_alerts.len() == self.pending_alerts.capacity();
+        match self.pending_alerts.last_mut() {
+            Some((t, k)) if *t == self.arrival => *k += n,
+            // Bounded: beyond the capacity, later alerts are timed from the last entry's
+            // arrival (earlier, so the measure errs long).
+            Some((_, k)) if full => *k += n,
+            _ => self.pending_alerts.push((self.arrival, n)),
+        }
+    }
+
+    /// Hands what is buffered to the sink and records how long it waited.
+    fn flush(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let oldest = *self.pending_since.get_or_insert(self.arrival);
+        self.sink.write_chunk(&self.buf);
+        let now = Instant::now();
+        let records = memchr::memchr_iter(b'\n', &self.buf).count() as u64;
+        // Each record is timed from the oldest packet of its chunk: an upper bound.
+        self.record_latency
+            .observe(now.saturating_duration_since(oldest).as_secs_f64(), records);
+        for (t, n) in self.pending_alerts.drain(..) {
+            self.alert_latency
+                .observe(now.saturating_duration_since(t).as_secs_f64(), n);
+        }
+        self.buf.clear();
+        self.pending_since = None;
+    }
+
+    /// After a batch or block: note when its records arrived; flush what has waited long.
+    fn settle(&mut self, now: Instant) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let since = *self.pending_since.get_or_insert(self.arrival);
+        if now.saturating_duration_since(since) >= FLUSH_AFTER {
+            self.flush();
         }
     }
 }
@@ -124,6 +207,8 @@ struct Tracker {
     /// `None` in flows-only runs.
     app: Option<AppLayer>,
     packets: u64,
+    /// Alerts already handed to `out.alerts_raised`.
+    alerts_seen: u64,
 }
 
 /// Ends a flow: the application layer writes what it still has, then the flow record.
@@ -147,6 +232,7 @@ impl Tracker {
             out,
             app,
             packets,
+            ..
         } = self;
         if p.flowless {
             if let Some(app) = app {
@@ -176,7 +262,12 @@ impl Tracker {
             _ => {}
         }
         app.detect_packet(flow, r.dir, d, payload, p.ts, &mut out.buf);
-        out.flush_if_full();
+        if out.buf.len() >= CHUNK_BYTES {
+            let alerts = app.alerts();
+            out.alerts_raised(alerts - self.alerts_seen);
+            self.alerts_seen = alerts;
+            out.flush();
+        }
     }
 
     fn advance_clock(&mut self, clock: Timestamp) {
@@ -185,84 +276,241 @@ impl Tracker {
         } = self;
         table.advance_clock(clock, &mut |f, reason| end_flow(app, out, f, reason));
     }
+
+    /// After a batch or block (or an idle tick): count its alerts and flush what is due.
+    fn settle(&mut self, now: Instant) {
+        if let Some(app) = &self.app {
+            let alerts = app.alerts();
+            self.out.alerts_raised(alerts - self.alerts_seen);
+            self.alerts_seen = alerts;
+        }
+        self.out.settle(now);
+    }
+
+    /// Ends every flow (end of input or a stop) and writes everything out.
+    fn finish(&mut self, clock: Timestamp) {
+        self.advance_clock(clock);
+        let Tracker {
+            table, out, app, ..
+        } = self;
+        table.flush(&mut |f, reason| end_flow(app, out, f, reason));
+        self.settle(Instant::now());
+        self.out.flush();
+    }
 }
 
-/// Runs a worker until its input ends. With `decode` set, the worker decodes the raw packets
-/// it is sent (single-worker runs).
-pub fn run(
-    config: FlowTableConfig,
-    app: Option<AppConfig>,
-    engine: Option<Arc<EngineHandle>>,
-    decode: Option<DefragConfig>,
-    input: Receiver<WorkerMsg>,
-    recycle: Sender<Batch>,
-    sink: Arc<EveSink>,
-) -> WorkerStats {
-    let has_engine = engine.is_some();
-    let mut tracker = Tracker {
-        table: FlowTable::new(config),
-        out: Output {
-            buf: Vec::with_capacity(CHUNK_BYTES * 2),
-            sink,
-            stats: WorkerStats::default(),
-        },
-        app: app.map(|c| AppLayer::new(c, engine)),
-        packets: 0,
-    };
-    let detecting = tracker.app.is_some() && has_engine;
-    let mut stage = decode.map(|c| DecodeStage::new(c, detecting));
-    while let Ok(msg) = input.recv() {
-        match msg {
-            WorkerMsg::Batch(mut batch) => {
-                if let Some(app) = &mut tracker.app {
-                    app.refresh_rules();
+/// A worker's state besides its input: the tracker, its own decoding (single-worker replay
+/// and live capture) and the bookkeeping of what it publishes.
+pub struct WorkerCore {
+    index: usize,
+    tracker: Tracker,
+    stage: Option<DecodeStage>,
+    filter: Option<Arc<CaptureFilter>>,
+    filtered: u64,
+    registry: Arc<Registry>,
+    snapshot: WorkerSnapshot,
+    /// Latest packet time seen or ticked to.
+    pub clock: Timestamp,
+    busy: Duration,
+    busy_at_publish: Duration,
+    last_publish: Instant,
+}
+
+/// What a worker is built from.
+pub struct WorkerSetup {
+    pub index: usize,
+    pub flow: FlowTableConfig,
+    pub app: Option<AppConfig>,
+    pub engine: Option<Arc<EngineHandle>>,
+    /// The worker decodes the frames it gets (single-worker replay, live capture).
+    pub decode: Option<DefragConfig>,
+    /// The built-in capture filter, judged on each decoded packet (live capture without
+    /// libpcap).
+    pub filter: Option<Arc<CaptureFilter>>,
+    pub sink: Arc<EveSink>,
+    pub registry: Arc<Registry>,
+}
+
+impl WorkerCore {
+    pub fn new(setup: WorkerSetup) -> WorkerCore {
+        let has_engine = setup.engine.is_some();
+        let tracker = Tracker {
+            table: FlowTable::new(setup.flow),
+            out: Output::new(setup.sink),
+            app: setup.app.map(|c| AppLayer::new(c, setup.engine)),
+            packets: 0,
+            alerts_seen: 0,
+        };
+        let detecting = tracker.app.is_some() && has_engine;
+        WorkerCore {
+            index: setup.index,
+            stage: setup.decode.map(|c| DecodeStage::new(c, detecting)),
+            tracker,
+            filter: setup.filter,
+            filtered: 0,
+            registry: setup.registry,
+            snapshot: WorkerSnapshot::default(),
+            clock: Timestamp::ZERO,
+            busy: Duration::ZERO,
+            busy_at_publish: Duration::ZERO,
+            last_publish: Instant::now(),
+        }
+    }
+
+    /// Picks up reloaded rules (once per batch or block: one atomic load).
+    #[inline]
+    pub fn refresh_rules(&mut self) {
+        if let Some(app) = &mut self.tracker.app {
+            app.refresh_rules();
+        }
+    }
+
+    /// Packets handled from here on arrived at `at`.
+    #[inline]
+    pub fn arrived(&mut self, at: Instant) {
+        self.tracker.out.arrival = at;
+    }
+
+    /// A raw frame for this worker to decode.
+    #[inline]
+    pub fn frame(&mut self, meta: FrameMeta, frame: &[u8]) {
+        if meta.ts > self.clock {
+            self.clock = meta.ts;
+        }
+        let WorkerCore {
+            stage,
+            tracker,
+            filter,
+            filtered,
+            ..
+        } = self;
+        let Some(stage) = stage else { return };
+        match filter {
+            None => stage.packet(meta, frame, None, &mut |p, bytes, _| tracker.packet(&p, bytes)),
+            Some(f) => stage.packet(meta, frame, None, &mut |p, bytes, _| {
+                if f.matches(&p.decoded) {
+                    tracker.packet(&p, bytes)
+                } else {
+                    *filtered += 1;
                 }
-                for (i, p) in batch.packets.iter().enumerate() {
-                    if let Some(next) = batch.packets.get(i + PREFETCH_AHEAD) {
-                        prefetch(batch.frame(&next.frame));
-                    }
-                    tracker.packet(&p.flow, batch.frame(&p.frame));
-                }
-                if let Some(stage) = &mut stage {
-                    for (i, r) in batch.raw.iter().enumerate() {
-                        // The frames were last touched by the reader's core: fetch the headers
-                        // of a packet a few ahead while this one is processed.
-                        if let Some(next) = batch.raw.get(i + PREFETCH_AHEAD) {
-                            prefetch(batch.frame(&next.frame));
-                        }
-                        let frame = batch.frame(&r.frame);
-                        let meta = FrameMeta {
-                            ts: r.ts,
-                            pcap_cnt: r.pcap_cnt,
-                            link: r.link,
-                            wire_len: r.wire_len as u64,
-                        };
-                        stage.packet(meta, frame, None, &mut |p, bytes, _| {
-                            tracker.packet(&p, bytes)
-                        });
-                    }
-                }
-                tracker.advance_clock(batch.clock);
+            }),
+        }
+    }
+
+    /// A batch from the replay reader.
+    pub fn batch(&mut self, batch: &Batch) {
+        for (i, p) in batch.packets.iter().enumerate() {
+            if let Some(next) = batch.packets.get(i + PREFETCH_AHEAD) {
+                prefetch(batch.frame(&next.frame));
+            }
+            self.tracker.packet(&p.flow, batch.frame(&p.frame));
+        }
+        for (i, r) in batch.raw.iter().enumerate() {
+            // The frames were last touched by the reader's core: fetch the headers of a
+            // packet a few ahead while this one is processed.
+            if let Some(next) = batch.raw.get(i + PREFETCH_AHEAD) {
+                prefetch(batch.frame(&next.frame));
+            }
+            let meta = FrameMeta {
+                ts: r.ts,
+                pcap_cnt: r.pcap_cnt,
+                link: r.link,
+                wire_len: r.wire_len as u64,
+            };
+            self.frame(meta, batch.frame(&r.frame));
+        }
+        if batch.clock > self.clock {
+            self.clock = batch.clock;
+        }
+        self.tracker.advance_clock(self.clock);
+    }
+
+    /// Moves packet time forward with no packet (a quiet live link): flows time out.
+    pub fn tick_clock(&mut self, clock: Timestamp) {
+        if clock > self.clock {
+            self.clock = clock;
+            self.tracker.advance_clock(clock);
+        }
+    }
+
+    /// Time spent processing, for the busy ratio.
+    #[inline]
+    pub fn add_busy(&mut self, d: Duration) {
+        self.busy += d;
+    }
+
+    /// After work or on an idle wake-up: flush records that are due and publish the counters
+    /// when it is time. `ifaces` are the live capture counters of this worker, if any.
+    pub fn tick(&mut self, now: Instant, ifaces: Option<&[IfaceCounters]>) {
+        self.tracker.settle(now);
+        let since = now.saturating_duration_since(self.last_publish);
+        if since >= PUBLISH_EVERY {
+            let busy = self.busy - self.busy_at_publish;
+            self.snapshot.busy_ratio = (busy.as_secs_f64() / since.as_secs_f64()).min(1.0);
+            self.busy_at_publish = self.busy;
+            self.last_publish = now;
+            self.publish(ifaces, false);
+        }
+    }
+
+    fn publish(&mut self, ifaces: Option<&[IfaceCounters]>, wait: bool) {
+        let snap = &mut self.snapshot;
+        snap.stats = self.tracker.out.stats;
+        snap.stats.packets = self.tracker.packets;
+        snap.stats.filtered = self.filtered;
+        snap.stats.flows = self.tracker.table.stats();
+        snap.stats.decode = self.stage.as_ref().map(|s| (s.stats, s.defrag_stats()));
+        if let Some(app) = &self.tracker.app {
+            snap.stats.app = app.stats();
+            snap.stats.alerts = app.alerts();
+            app.alerts_by_series(&mut snap.alerts);
+        }
+        snap.active_flows = self.tracker.table.active() as u64;
+        snap.busy_ns = self.busy.as_nanos() as u64;
+        if let Some(i) = ifaces {
+            snap.ifaces.clear();
+            snap.ifaces.extend_from_slice(i);
+        }
+        snap.record_latency = self.tracker.out.record_latency;
+        snap.alert_latency = self.tracker.out.alert_latency;
+        snap.clock = self.clock;
+        self.registry.publish_worker(self.index, snap, wait);
+    }
+
+    /// Ends every flow, writes everything out and publishes the final counters.
+    pub fn finish(mut self, clock: Timestamp, ifaces: Option<&[IfaceCounters]>) -> WorkerStats {
+        if clock > self.clock {
+            self.clock = clock;
+        }
+        self.tracker.finish(self.clock);
+        self.publish(ifaces, true);
+        self.snapshot.stats
+    }
+}
+
+/// Runs a replay worker until its input ends (or the run is stopped: the reader then sends
+/// `Finish` early).
+pub fn run(mut core: WorkerCore, input: Receiver<WorkerMsg>, recycle: Sender<Batch>) -> WorkerStats {
+    loop {
+        match input.recv_timeout(IDLE_TICK) {
+            Ok(WorkerMsg::Batch(mut batch)) => {
+                let started = Instant::now();
+                core.refresh_rules();
+                core.arrived(batch.arrived.unwrap_or(started));
+                core.batch(&batch);
                 batch.clear();
                 // The reader may have finished and dropped its end: then the batch is just freed.
                 let _ = recycle.try_send(batch);
+                let now = Instant::now();
+                core.add_busy(now - started);
+                core.tick(now, None);
             }
-            WorkerMsg::Finish(clock) => {
-                tracker.advance_clock(clock);
-                let Tracker {
-                    table, out, app, ..
-                } = &mut tracker;
-                table.flush(&mut |f, reason| end_flow(app, out, f, reason));
-                break;
+            Ok(WorkerMsg::Finish(clock)) => return core.finish(clock, None),
+            Err(RecvTimeoutError::Timeout) => core.tick(Instant::now(), None),
+            Err(RecvTimeoutError::Disconnected) => {
+                let clock = core.clock;
+                return core.finish(clock, None);
             }
         }
     }
-    let mut stats = tracker.out.stats;
-    tracker.out.sink.write_chunk(&tracker.out.buf);
-    stats.packets = tracker.packets;
-    stats.flows = tracker.table.stats();
-    stats.decode = stage.map(|s| (s.stats, s.defrag_stats()));
-    stats.app = tracker.app.as_ref().map(|a| a.stats()).unwrap_or_default();
-    stats.alerts = tracker.app.as_ref().map_or(0, |a| a.alerts());
-    stats
 }

@@ -26,6 +26,15 @@ pub struct TcpDirStats {
     pub skipped_bytes: u64,
 }
 
+impl TcpDirStats {
+    pub fn add(&mut self, o: &TcpDirStats) {
+        self.messages += o.messages;
+        self.errors += o.errors;
+        self.gaps += o.gaps;
+        self.skipped_bytes += o.skipped_bytes;
+    }
+}
+
 #[derive(Debug, Default)]
 struct DirState {
     /// Start of the unfinished frame (length prefix included), or chunks held while

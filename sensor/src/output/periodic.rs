@@ -1,0 +1,73 @@
+//! Output chores off the packet path, on one thread: reopening the EVE file on SIGHUP (after
+//! `logrotate` moved it) and writing a `stats` record every interval in live runs. The final
+//! `stats` record is written by the command once the workers have finished.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::counters::{write_eve_stats, Registry};
+use crate::signals::HupWatch;
+
+use super::sink::EveSink;
+
+/// How often the thread looks for a SIGHUP or the end of the run.
+const POLL: Duration = Duration::from_millis(100);
+
+pub struct Periodic {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Periodic {
+    /// Starts the chores; `stats_every` `None` writes no periodic stats records.
+    pub fn start(
+        sink: Arc<EveSink>,
+        registry: Arc<Registry>,
+        stats_every: Option<Duration>,
+    ) -> std::io::Result<Periodic> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let mut hup = HupWatch::new();
+        let thread = std::thread::Builder::new()
+            .name("outputs".into())
+            .spawn(move || {
+                let mut next_stats = stats_every.map(|d| Instant::now() + d);
+                let mut line = Vec::new();
+                while !flag.load(Ordering::Relaxed) {
+                    if hup.take() {
+                        match sink.reopen() {
+                            Ok(()) => eprintln!("sensor: SIGHUP: reopened {}", sink.name()),
+                            Err(e) => eprintln!(
+                                "sensor: SIGHUP: cannot reopen {}: {e} (still writing to the old file)",
+                                sink.name()
+                            ),
+                        }
+                    }
+                    if let (Some(at), Some(every)) = (next_stats, stats_every) {
+                        if Instant::now() >= at {
+                            line.clear();
+                            write_eve_stats(&registry.totals(), &mut line);
+                            sink.write_chunk(&line);
+                            next_stats = Some(at + every);
+                        }
+                    }
+                    std::thread::sleep(POLL);
+                }
+            })?;
+        Ok(Periodic {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Periodic {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -439,7 +439,8 @@ impl Samples {
     }
 
     fn by(&mut self, label: &'static str, value: &str, v: impl Into<f64>) {
-        self.values.push((vec![(label, value.to_string())], v.into()));
+        self.values
+            .push((vec![(label, value.to_string())], v.into()));
     }
 }
 
@@ -1143,7 +1144,7 @@ pub fn write_eve_stats(t: &Totals, out: &mut Vec<u8>) {
 }
 
 fn number(v: f64) -> Value {
-    if v.fract() == 0.0 && v >= 0.0 && v < 9e15 {
+    if v.fract() == 0.0 && (0.0..9e15).contains(&v) {
         Value::from(v as u64)
     } else {
         round6(v)
@@ -1224,7 +1225,8 @@ mod tests {
             let n = full_name(f);
             assert!(seen.insert(n.clone()), "{n} twice");
             assert!(
-                n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
                 "{n}"
             );
             if matches!(f.kind, Kind::Counter) {

@@ -669,7 +669,12 @@ fn run(args: RunArgs) -> ExitCode {
         config.workers
     );
     let started = Instant::now();
-    let (_stats, _failed) = live::run(sockets, &config, session.sink.clone(), session.registry.clone());
+    let (_stats, _failed) = live::run(
+        sockets,
+        &config,
+        session.sink.clone(),
+        session.registry.clone(),
+    );
     if signals::stop_requested() {
         eprintln!("sensor: stopping: every open flow was written");
     }

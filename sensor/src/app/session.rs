@@ -16,12 +16,12 @@ use std::sync::Arc;
 
 use crate::decode::{Decoded, TcpHeader};
 use crate::detect::engine::{AlertSeries, DetectCtx, Engine, FlowDetect, FlowFacts, Subject};
-use std::collections::HashMap;
 use crate::detect::reload::EngineHandle;
 use crate::flow::{Flow, TO_SERVER};
 use crate::output::eve::{self, FlowIdent};
 use crate::stream::{StreamConfig, StreamDir, StreamEvent, StreamMemory, StreamStats};
 use crate::time::Timestamp;
+use std::collections::HashMap;
 
 /// Application protocol of a flow (`app_proto` in EVE).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -365,7 +365,12 @@ impl AppLayer {
         let engine = handle.current();
         let alerts = self.detector.as_ref().map_or(0, |d| d.alerts());
         if let Some(old) = &self.detector {
-            for (series, n) in old.engine.alert_series().iter().zip(&old.ctx.alerts_by_series) {
+            for (series, n) in old
+                .engine
+                .alert_series()
+                .iter()
+                .zip(&old.ctx.alerts_by_series)
+            {
                 if *n > 0 {
                     *self.alerts_retired.entry(series.clone()).or_default() += n;
                 }

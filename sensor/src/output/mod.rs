@@ -2,5 +2,5 @@
 
 pub mod eve;
 pub mod json;
-pub mod sink;
 pub mod periodic;
+pub mod sink;

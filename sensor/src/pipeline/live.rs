@@ -16,8 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::app::AppConfig;
-use crate::capture::filter::CaptureFilter;
 use crate::capture::afpacket::{reinsert_vlan, AfPacketSocket, Fanout, RingConfig};
+use crate::capture::filter::CaptureFilter;
 use crate::counters::{IfaceCounters, Registry};
 use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
@@ -230,7 +230,9 @@ fn drain(
         while let Some(block) = sock.next_block() {
             for p in block.packets() {
                 let (frame, wire_len) = match p.vlan {
-                    Some((tpid, tci)) => (reinsert_vlan(p.data, tpid, tci, scratch), p.wire_len + 4),
+                    Some((tpid, tci)) => {
+                        (reinsert_vlan(p.data, tpid, tci, scratch), p.wire_len + 4)
+                    }
                     None => (p.data, p.wire_len),
                 };
                 let c = &mut ifaces[i];

@@ -17,6 +17,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::app::AppConfig;
 use crate::capture::{CaptureError, PacketSource};
+use crate::counters::{ReaderSnapshot, Registry, PUBLISH_EVERY};
 use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
 use crate::flow::{worker_for, FlowTableConfig};
@@ -26,7 +27,6 @@ use batch::Batch;
 use decode_stage::{DecodeStage, FrameMeta};
 use stats::ReplayStats;
 use worker::{WorkerCore, WorkerMsg, WorkerSetup, WorkerStats};
-use crate::counters::{ReaderSnapshot, Registry, PUBLISH_EVERY};
 
 /// Batches queued per worker before the reader waits.
 const QUEUE_DEPTH: usize = 8;

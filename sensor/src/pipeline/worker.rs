@@ -15,12 +15,12 @@ use super::batch::Batch;
 use super::decode_stage::{DecodeStage, FrameMeta};
 use super::stats::DecodeStats;
 use crate::app::{AppConfig, AppLayer, AppStats, FlowApp};
+use crate::capture::filter::CaptureFilter;
+use crate::counters::{Histogram, IfaceCounters, Registry, WorkerSnapshot, PUBLISH_EVERY};
 use crate::decode::{DefragConfig, DefragStats, L4};
 use crate::detect::reload::EngineHandle;
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats};
 use crate::output::eve;
-use crate::capture::filter::CaptureFilter;
-use crate::counters::{Histogram, IfaceCounters, Registry, WorkerSnapshot, PUBLISH_EVERY};
 use crate::output::sink::{EveSink, CHUNK_BYTES};
 use crate::time::Timestamp;
 
@@ -386,7 +386,9 @@ impl WorkerCore {
         } = self;
         let Some(stage) = stage else { return };
         match filter {
-            None => stage.packet(meta, frame, None, &mut |p, bytes, _| tracker.packet(&p, bytes)),
+            None => stage.packet(meta, frame, None, &mut |p, bytes, _| {
+                tracker.packet(&p, bytes)
+            }),
             Some(f) => stage.packet(meta, frame, None, &mut |p, bytes, _| {
                 if f.matches(&p.decoded) {
                     tracker.packet(&p, bytes)
@@ -490,7 +492,11 @@ impl WorkerCore {
 
 /// Runs a replay worker until its input ends (or the run is stopped: the reader then sends
 /// `Finish` early).
-pub fn run(mut core: WorkerCore, input: Receiver<WorkerMsg>, recycle: Sender<Batch>) -> WorkerStats {
+pub fn run(
+    mut core: WorkerCore,
+    input: Receiver<WorkerMsg>,
+    recycle: Sender<Batch>,
+) -> WorkerStats {
     loop {
         match input.recv_timeout(IDLE_TICK) {
             Ok(WorkerMsg::Batch(mut batch)) => {

@@ -431,6 +431,29 @@ mpm-algo = "ac"
 
     /// The example shipped in deploy/ stays valid.
     #[test]
+    fn operational_sections() {
+        let c = parse(
+            "[sensor]\nname = \"c7\"\nsite = \"County 7\"\nuser = \"sensor\"\n\
+             [capture]\ninterfaces = [\"eth1\", \"eth2\"]\nfilter = \"tcp\"\nsnaplen = 1600\n\
+             ring-block-size = 65536\nring-blocks = 8\npromiscuous = false\n\
+             [metrics]\nlisten = \"9917\"\nuser = \"p\"\npassword-file = \"pw\"\n\
+             [outputs]\nstats-interval = 10\n",
+        )
+        .unwrap();
+        assert_eq!(c.sensor.name.as_deref(), Some("c7"));
+        assert_eq!(c.capture.interfaces, ["eth1", "eth2"]);
+        assert_eq!(c.capture.ring_blocks, Some(8));
+        assert_eq!(c.capture.promiscuous, Some(false));
+        assert_eq!(c.metrics.listen.as_deref(), Some("9917"));
+        // Relative to the configuration file.
+        assert!(c.metrics.password_file.unwrap().ends_with("pw"));
+        assert_eq!(c.outputs.stats_interval, Some(10));
+        let e = parse("[capture]\ninterface = \"eth1\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("interface"), "{e}");
+    }
+
+    #[test]
     fn shipped_example_loads() {
         let path = Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -526,7 +526,7 @@ fn diff(a: &[String], b: &[String]) -> String {
     out
 }
 
-/// What one capture gave: replay's flow, alert and app-layer record counts.
+/// What one capture gave: the number of flow records and of alerts (replay's, equal to live's).
 struct Outcome {
     flows: usize,
     alerts: usize,

@@ -33,6 +33,7 @@ use toml::Spanned;
 
 use crate::detect::mpm::Backend;
 use crate::detect::rule::{AddressSet, PortSet, Vars};
+use crate::flow::Timeouts;
 
 /// The parsed configuration, relative paths resolved.
 #[derive(Clone, Debug, Default)]
@@ -55,6 +56,8 @@ pub struct Config {
     pub capture: CaptureSection,
     /// `[outputs]`.
     pub outputs: OutputsSection,
+    /// `[flow.timeouts]`: seconds of packet time, Suricata's `flow-timeouts`.
+    pub timeouts: Timeouts,
 }
 
 /// `[sensor]`.
@@ -105,6 +108,48 @@ pub struct CaptureSection {
     pub promiscuous: Option<bool>,
 }
 
+/// `[flow]`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFlow {
+    #[serde(default)]
+    timeouts: RawTimeouts,
+}
+
+/// `[flow.timeouts]`: any left out keep Suricata's defaults.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTimeouts {
+    tcp_new: Option<u32>,
+    tcp_established: Option<u32>,
+    tcp_closed: Option<u32>,
+    udp_new: Option<u32>,
+    udp_established: Option<u32>,
+    icmp_new: Option<u32>,
+    icmp_established: Option<u32>,
+    other_new: Option<u32>,
+    other_established: Option<u32>,
+}
+
+impl RawTimeouts {
+    fn apply(&self, t: &mut Timeouts) {
+        let set = |dst: &mut u32, v: Option<u32>| {
+            if let Some(v) = v {
+                *dst = v;
+            }
+        };
+        set(&mut t.tcp_new, self.tcp_new);
+        set(&mut t.tcp_established, self.tcp_established);
+        set(&mut t.tcp_closed, self.tcp_closed);
+        set(&mut t.udp_new, self.udp_new);
+        set(&mut t.udp_established, self.udp_established);
+        set(&mut t.icmp_new, self.icmp_new);
+        set(&mut t.icmp_established, self.icmp_established);
+        set(&mut t.other_new, self.other_new);
+        set(&mut t.other_established, self.other_established);
+    }
+}
+
 /// `[outputs]`.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -153,6 +198,8 @@ struct RawConfig {
     capture: CaptureSection,
     #[serde(default)]
     outputs: OutputsSection,
+    #[serde(default)]
+    flow: RawFlow,
 }
 
 #[derive(Deserialize, Default)]
@@ -274,6 +321,11 @@ impl Config {
             sensor: raw.sensor,
             capture: raw.capture,
             outputs: raw.outputs,
+            timeouts: {
+                let mut t = Timeouts::default();
+                raw.flow.timeouts.apply(&mut t);
+                t
+            },
         })
     }
 }
@@ -448,6 +500,10 @@ mpm-algo = "ac"
         // Relative to the configuration file.
         assert!(c.metrics.password_file.unwrap().ends_with("pw"));
         assert_eq!(c.outputs.stats_interval, Some(10));
+        let c = parse("[flow.timeouts]\nudp-new = 2\ntcp-established = 3600\n").unwrap();
+        assert_eq!(c.timeouts.udp_new, 2);
+        assert_eq!(c.timeouts.tcp_established, 3600);
+        assert_eq!(c.timeouts.tcp_new, Timeouts::default().tcp_new);
         let e = parse("[capture]\ninterface = \"eth1\"\n").unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
         assert!(e.message.contains("interface"), "{e}");

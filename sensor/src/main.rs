@@ -529,6 +529,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
         ..ReplayConfig::default()
     };
     config.flow.max_flows = session.max_flows;
+    config.flow.timeouts = session.config.timeouts;
     if !session.app {
         config.app = None;
     }
@@ -658,6 +659,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     config.engine = session.engine.clone();
     config.workers = session.workers;
+    config.flow.timeouts = session.config.timeouts;
     let every = args
         .stats_interval
         .or(session.config.outputs.stats_interval)

@@ -185,9 +185,10 @@ impl Netns {
                 let mut stream = std::net::TcpStream::connect(("127.0.0.1", METRICS_PORT)).ok()?;
                 stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
                 write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-                let mut body = String::new();
-                stream.read_to_string(&mut body).ok()?;
-                Some(body)
+                let mut response = String::new();
+                stream.read_to_string(&mut response).ok()?;
+                // The body, after the status line and headers.
+                Some(response.split_once("\r\n\r\n")?.1.to_string())
             })
             .join()
             .ok()
@@ -247,14 +248,21 @@ struct Sensor {
 
 impl Sensor {
     fn start(ns: &Netns, eve: &Path) -> Sensor {
+        Sensor::start_with(ns, eve, &[], &[])
+    }
+
+    /// `wrapper` runs the sensor (e.g. `setpriv ...`); `extra` are more options of `run`.
+    fn start_with(ns: &Netns, eve: &Path, wrapper: &[&str], extra: &[&str]) -> Sensor {
         let mut child = Command::new("ip")
             .args(["netns", "exec", &ns.name])
+            .args(wrapper)
             .arg(env!("CARGO_BIN_EXE_sensor"))
             .args(["run", "--interface", CAPTURE_IFACE, "--eve"])
             .arg(eve)
             .args(["--workers", WORKERS, "--stats-interval", "0", "-q"])
             .arg("--metrics-listen")
             .arg(format!("127.0.0.1:{METRICS_PORT}"))
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -571,6 +579,9 @@ fn live_equals_replay(ns: &Netns, file: &str) -> Outcome {
         per_worker.iter().all(|&n| n > 0),
         "{file}: the fanout group gave every packet to one worker ({per_worker:?}); flow affinity is not tested"
     );
+    // A scrape taken during live capture passes promtool.
+    let scrape = ns.http_get("/metrics").expect("a scrape");
+    promtool_check(&scrape);
     sensor.terminate();
     let live = read_eve(&live_eve, &format!("{file} live"));
 
@@ -725,4 +736,161 @@ fn live_equals_replay_other_captures() {
         let o = live_equals_replay(&ns, file);
         assert!(o.flows > 0, "{file}: no flows");
     }
+}
+
+/// `promtool check metrics` on a scrape; under CI=true a missing promtool fails.
+fn promtool_check(text: &str) {
+    let Ok(mut child) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        skip("promtool not found (Debian package `prometheus`)");
+        return;
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A classic pcap (microseconds, Ethernet) holding one UDP datagram 10.9.0.1:40000 ->
+/// 10.9.0.2:5353.
+fn one_udp_packet(path: &Path) {
+    let mut frame = Vec::new();
+    frame.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
+    let payload = b"quiet link";
+    let udp_len = 8 + payload.len() as u16;
+    let ip_len = 20 + udp_len;
+    let mut ip = vec![
+        0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0, 10, 9, 0, 1, 10, 9, 0, 2,
+    ];
+    ip[2..4].copy_from_slice(&ip_len.to_be_bytes());
+    // The IPv4 header checksum (UDP's may be zero).
+    let mut acc: u32 = ip
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]) as u32)
+        .sum();
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    ip[10..12].copy_from_slice(&(!(acc as u16)).to_be_bytes());
+    frame.extend_from_slice(&ip);
+    frame.extend_from_slice(&40000u16.to_be_bytes());
+    frame.extend_from_slice(&5353u16.to_be_bytes());
+    frame.extend_from_slice(&udp_len.to_be_bytes());
+    frame.extend_from_slice(&[0, 0]);
+    frame.extend_from_slice(payload);
+    let mut file = Vec::new();
+    file.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    file.extend_from_slice(&2u16.to_le_bytes());
+    file.extend_from_slice(&4u16.to_le_bytes());
+    file.extend_from_slice(&[0; 8]);
+    file.extend_from_slice(&65535u32.to_le_bytes());
+    file.extend_from_slice(&1u32.to_le_bytes());
+    file.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+    file.extend_from_slice(&0u32.to_le_bytes());
+    file.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    file.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    file.extend_from_slice(&frame);
+    std::fs::write(path, file).unwrap();
+}
+
+/// On a quiet link, packet time still moves: a flow times out and its record comes out while
+/// the sensor runs, with no further packet.
+#[test]
+fn a_quiet_link_still_ends_flows() {
+    let Some(ns) = Netns::create() else { return };
+    let tmp = TempDir::new("quiet");
+    let config = tmp.0.join("sensor.toml");
+    std::fs::write(&config, "[flow.timeouts]\nudp-new = 2\n").unwrap();
+    let pcap = tmp.0.join("one.pcap");
+    one_udp_packet(&pcap);
+    let eve = tmp.0.join("live.json");
+    let sensor = Sensor::start_with(&ns, &eve, &[], &["--config", config.to_str().unwrap()]);
+    let sent = tcpreplay(&ns, &pcap);
+    assert_eq!(sent, 1);
+    let sent_at = Instant::now();
+    let deadline = sent_at + Duration::from_secs(10);
+    let flow = loop {
+        let text = std::fs::read_to_string(&eve).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains("\"event_type\":\"flow\"")) {
+            break serde_json::from_str::<Value>(line).unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no flow record 10 s after the only packet: {}",
+            sensor.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let waited = sent_at.elapsed();
+    assert_eq!(flow["flow"]["reason"], "timeout", "{flow}");
+    assert_eq!(flow["dest_port"], 5353, "{flow}");
+    // 2 s of timeout, at most a second before the idle tick starts, a second of timer wheel
+    // granularity and the 250 ms output flush.
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(6),
+        "flow record after {waited:?}"
+    );
+    sensor.terminate();
+}
+
+/// Under systemd with `User=` and `AmbientCapabilities=CAP_NET_RAW`: a non-root process with
+/// only that capability opens its rings, then gives the capability up, and captures.
+#[test]
+fn runs_as_a_non_root_user_with_cap_net_raw_and_then_drops_it() {
+    let Some(ns) = Netns::create() else { return };
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        skip("setpriv (util-linux) not found");
+        return;
+    }
+    let tmp = TempDir::new("caps");
+    // The unprivileged user writes its EVE file there.
+    Command::new("chmod")
+        .arg("777")
+        .arg(&tmp.0)
+        .status()
+        .unwrap();
+    let eve = tmp.0.join("live.json");
+    let sensor = Sensor::start_with(
+        &ns,
+        &eve,
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=+net_raw",
+            "--ambient-caps=+net_raw",
+        ],
+        &[],
+    );
+    let err = sensor.stderr();
+    assert!(
+        err.contains("running as uid 65534")
+            && err.contains("capabilities effective 0x0 permitted 0x0"),
+        "{err}"
+    );
+    let original = pcap_path("attack-sqli.pcap");
+    let sent = tcpreplay(&ns, &original);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while ns.worker_packets().map_or(0, |w| w.iter().sum::<u64>()) < sent {
+        assert!(Instant::now() < deadline, "{}", sensor.stderr());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    sensor.terminate();
+    let live = read_eve(&eve, "caps live");
+    assert_eq!(live.flows.len(), 52);
 }

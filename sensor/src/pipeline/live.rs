@@ -32,6 +32,9 @@ use super::worker::{WorkerCore, WorkerSetup, WorkerStats};
 const POLL: Duration = Duration::from_millis(100);
 /// A link quiet this long gets its packet clock moved by the wall clock.
 const IDLE_AFTER: Duration = Duration::from_secs(1);
+/// The ring's block timeout (a partly filled block is handed over after it): bounds latency
+/// at low rates.
+const RING_BLOCK_TIMEOUT_MS: u32 = 10;
 /// Blocks taken from one ring before the worker attends to its other rings and its output.
 const BLOCKS_PER_ROUND: usize = 8;
 
@@ -62,6 +65,7 @@ impl LiveSockets {
         let mut sockets: Vec<Vec<AfPacketSocket>> = (0..workers).map(|_| Vec::new()).collect();
         for (i, iface) in config.interfaces.iter().enumerate() {
             let mut ring = config.ring.clone();
+            ring.block_timeout_ms = RING_BLOCK_TIMEOUT_MS;
             // Group ids are per network namespace: derive them from the process id so two
             // sensors on one host do not share (and split) each other's traffic.
             ring.fanout = (workers > 1).then(|| Fanout {
@@ -210,7 +214,14 @@ fn live_worker(mut core: WorkerCore, mut socks: Vec<AfPacketSocket>) -> WorkerSt
         }
         core.tick(Instant::now(), Some(&ifaces));
     }
-    // What is still in the rings arrived before the stop: take it too.
+    // What is still in the rings arrived before the stop: take it too, including a block the
+    // kernel is still filling (it hands it over after the block timeout).
+    let settle = Duration::from_millis(3 * RING_BLOCK_TIMEOUT_MS as u64);
+    let until = Instant::now() + settle;
+    while Instant::now() < until {
+        drain(&mut core, &mut socks, &links, &mut ifaces, &mut scratch);
+        wait_any(&mut socks, until.saturating_duration_since(Instant::now()));
+    }
     drain(&mut core, &mut socks, &links, &mut ifaces, &mut scratch);
     read_kernel_stats(&mut socks, &mut ifaces);
     let clock = core.clock;

@@ -323,3 +323,160 @@ fn dump_counters_answers_from_the_registry() {
     assert!(status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Seconds since the epoch of a classic pcap's first packet.
+fn first_packet_time(path: &Path) -> f64 {
+    let b = std::fs::read(path).unwrap();
+    let le = b[0..4] == [0xd4, 0xc3, 0xb2, 0xa1] || b[0..4] == [0x4d, 0x3c, 0xb2, 0xa1];
+    let nanos = b[0..4] == [0x4d, 0x3c, 0xb2, 0xa1] || b[0..4] == [0xa1, 0xb2, 0x3c, 0x4d];
+    let word = |o: usize| {
+        let w = [b[o], b[o + 1], b[o + 2], b[o + 3]];
+        if le {
+            u32::from_le_bytes(w)
+        } else {
+            u32::from_be_bytes(w)
+        }
+    };
+    word(24) as f64 + word(28) as f64 / if nanos { 1e9 } else { 1e6 }
+}
+
+/// EVE time (`2026-11-03T14:00:01.123456+0000`) as seconds since the epoch.
+fn eve_seconds(ts: &str) -> f64 {
+    let (date, rest) = ts.split_once('T').unwrap();
+    let mut d = date.split('-').map(|p| p.parse::<i64>().unwrap());
+    let (y, m, day) = (d.next().unwrap(), d.next().unwrap(), d.next().unwrap());
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    let time = &rest[..rest.len() - 5];
+    let mut t = time.split(':');
+    let h: f64 = t.next().unwrap().parse().unwrap();
+    let mi: f64 = t.next().unwrap().parse().unwrap();
+    let s: f64 = t.next().unwrap().parse().unwrap();
+    days as f64 * 86400.0 + h * 3600.0 + mi * 60.0 + s
+}
+
+/// A paced replay delivers packets as a live link would; every record about a packet (alert,
+/// http, dns, tls) must reach the file within a second of that packet's release.
+#[test]
+fn records_reach_the_output_within_a_second_of_their_packet() {
+    let dir = temp_dir("latency");
+    let eve = dir.join("eve.json");
+    let file = pcap("benign-office.pcap");
+    let t0 = first_packet_time(&file);
+    let pace = 10.0;
+    let spawned = Instant::now();
+    let mut child = sensor()
+        .arg("replay")
+        .arg(&file)
+        .args(["--pace", "10", "-q", "--workers", "2"])
+        .arg("--eve")
+        .arg(&eve)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut seen = 0usize;
+    let mut worst = 0.0f64;
+    let mut checked = 0usize;
+    while spawned.elapsed() < Duration::from_secs(8) {
+        let text = std::fs::read_to_string(&eve).unwrap_or_default();
+        let now = spawned.elapsed().as_secs_f64();
+        // Only whole lines (the sensor writes whole lines, but a read may see a partial one).
+        let whole = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+        for line in whole.lines().skip(seen) {
+            seen += 1;
+            let v: Value = serde_json::from_str(line).unwrap();
+            let kind = v["event_type"].as_str().unwrap_or("");
+            if !matches!(kind, "alert" | "http" | "dns" | "tls") {
+                continue;
+            }
+            let released = (eve_seconds(v["timestamp"].as_str().unwrap()) - t0) / pace;
+            // Seen at the latest `now`, so `now - released` bounds the latency from above
+            // (plus the poll interval).
+            let latency = now - released;
+            worst = worst.max(latency);
+            checked += 1;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    sigterm(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(15)).success());
+    assert!(checked >= 20, "only {checked} records in 8 s");
+    assert!(
+        worst < 1.0,
+        "a record reached the output {worst:.3} s after its packet"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `logrotate`'s way: rename the file, SIGHUP, and the sensor writes on in a new file by the
+/// old name; together the two files hold every record of a run without rotation.
+#[test]
+fn rename_and_sighup_lose_no_record() {
+    let dir = temp_dir("rotate");
+    let eve = dir.join("eve.json");
+    let file = pcap("benign-office.pcap");
+    let mut child = sensor()
+        .arg("replay")
+        .arg(&file)
+        .args(["--pace", "100", "-q", "--workers", "2"])
+        .arg("--eve")
+        .arg(&eve)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the first records", Duration::from_secs(10), || {
+        !records(&eve).is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    std::fs::rename(&eve, dir.join("eve.json.1")).unwrap();
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGHUP) };
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("reopened"), "{err}");
+    let lines = |p: &Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.contains("\"event_type\":\"stats\""))
+            .map(str::to_string)
+            .collect()
+    };
+    let old = lines(&dir.join("eve.json.1"));
+    let new = lines(&eve);
+    assert!(
+        !old.is_empty() && !new.is_empty(),
+        "{} + {}",
+        old.len(),
+        new.len()
+    );
+    let mut rotated: Vec<String> = old.into_iter().chain(new).collect();
+    rotated.sort();
+    let full = sensor()
+        .arg("replay")
+        .arg(&file)
+        .args(["-q", "--workers", "2", "--eve", "-"])
+        .output()
+        .unwrap();
+    let mut whole: Vec<String> = String::from_utf8_lossy(&full.stdout)
+        .lines()
+        .filter(|l| !l.contains("\"event_type\":\"stats\""))
+        .map(str::to_string)
+        .collect();
+    whole.sort();
+    assert_eq!(rotated.len(), whole.len());
+    assert!(rotated == whole, "the rotated run's records differ");
+    let _ = std::fs::remove_dir_all(&dir);
+}

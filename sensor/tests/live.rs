@@ -134,25 +134,22 @@ impl Netns {
         }
         // Loopback for the metrics endpoint.
         ns.ip(&["link", "set", "lo", "up"]);
+        ns.add_pair(SEND_IFACE, CAPTURE_IFACE);
+        Some(ns)
+    }
+
+    /// Another veth pair, `send` feeding `capture`.
+    fn add_pair(&self, send: &str, capture: &str) {
         // `name` spelled out: `ip link add a ...` would read `a` as `address`.
-        ns.ip(&[
-            "link",
-            "add",
-            "name",
-            SEND_IFACE,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            CAPTURE_IFACE,
+        self.ip(&[
+            "link", "add", "name", send, "type", "veth", "peer", "name", capture,
         ]);
         // QinQ frames of vlan-qinq.pcap are 1522 bytes: more than a 1500-byte MTU lets through
         // (the kernel allows one 802.1Q tag over the MTU, not two).
-        for iface in [SEND_IFACE, CAPTURE_IFACE] {
-            ns.ip(&["link", "set", iface, "mtu", "9000"]);
-            ns.ip(&["link", "set", iface, "up"]);
+        for iface in [send, capture] {
+            self.ip(&["link", "set", iface, "mtu", "9000"]);
+            self.ip(&["link", "set", iface, "up"]);
         }
-        Some(ns)
     }
 
     fn ip(&self, args: &[&str]) {
@@ -248,7 +245,7 @@ struct Sensor {
 
 impl Sensor {
     fn start(ns: &Netns, eve: &Path) -> Sensor {
-        Sensor::start_with(ns, eve, &[], &[])
+        Sensor::start_with(ns, eve, &[], &["--stats-interval", "0"])
     }
 
     /// `wrapper` runs the sensor (e.g. `setpriv ...`); `extra` are more options of `run`.
@@ -259,7 +256,7 @@ impl Sensor {
             .arg(env!("CARGO_BIN_EXE_sensor"))
             .args(["run", "--interface", CAPTURE_IFACE, "--eve"])
             .arg(eve)
-            .args(["--workers", WORKERS, "--stats-interval", "0", "-q"])
+            .args(["--workers", WORKERS, "-q"])
             .arg("--metrics-listen")
             .arg(format!("127.0.0.1:{METRICS_PORT}"))
             .args(extra)
@@ -402,8 +399,13 @@ fn clamp_pcap(src: &Path, dst: &Path) -> u64 {
 
 /// Sends a capture out of the namespace's send end at top speed; returns the packets sent.
 fn tcpreplay(ns: &Netns, pcap: &Path) -> u64 {
+    tcpreplay_on(ns, SEND_IFACE, pcap)
+}
+
+/// Sends `pcap` out of `iface` (the peer of a capture end); returns the packets sent.
+fn tcpreplay_on(ns: &Netns, iface: &str, pcap: &Path) -> u64 {
     let out = Command::new("ip")
-        .args(["netns", "exec", &ns.name, "tcpreplay", "-i", SEND_IFACE])
+        .args(["netns", "exec", &ns.name, "tcpreplay", "-i", iface])
         .arg("--topspeed")
         .arg(pcap)
         .output()
@@ -893,4 +895,115 @@ fn runs_as_a_non_root_user_with_cap_net_raw_and_then_drops_it() {
     sensor.terminate();
     let live = read_eve(&eve, "caps live");
     assert_eq!(live.flows.len(), 52);
+}
+
+/// Waits until the workers together processed `n` packets (from the metrics endpoint).
+fn wait_processed(ns: &Netns, sensor: &Sensor, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while ns.worker_packets().map_or(0, |w| w.iter().sum::<u64>()) < n {
+        assert!(
+            Instant::now() < deadline,
+            "workers did not process {n} packets in 15 s: {}",
+            sensor.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The last record of an EVE file (the final stats record).
+fn last_record(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str(text.lines().last().expect("a record")).unwrap()
+}
+
+/// An office mirrors its inside and outside links to two ports: one sensor captures both,
+/// counting each interface on its own.
+#[test]
+fn two_interfaces_in_one_run() {
+    let Some(ns) = Netns::create() else { return };
+    ns.add_pair("send1", "cap1");
+    let tmp = TempDir::new("two");
+    let eve = tmp.0.join("live.json");
+    let sensor = Sensor::start_with(
+        &ns,
+        &eve,
+        &[],
+        &["--interface", "cap1", "--stats-interval", "0"],
+    );
+    let sqli = tcpreplay_on(&ns, SEND_IFACE, &pcap_path("attack-sqli.pcap"));
+    let office = tcpreplay_on(&ns, "send1", &pcap_path("benign-office.pcap"));
+    wait_processed(&ns, &sensor, sqli + office);
+    sensor.terminate();
+    let stats = &last_record(&eve)["stats"];
+    let cap = &stats["capture"];
+    assert_eq!(cap["interface_packets"]["cap0"], sqli, "{cap}");
+    assert_eq!(cap["interface_packets"]["cap1"], office, "{cap}");
+    assert_eq!(cap["kernel_drops"]["cap0"], 0, "{cap}");
+    assert_eq!(cap["kernel_drops"]["cap1"], 0, "{cap}");
+    let live = read_eve(&eve, "two interfaces");
+    // 52 flows in attack-sqli.pcap, 156 in benign-office.pcap (pcaps/README.md).
+    assert_eq!(live.flows.len(), 52 + 156);
+}
+
+/// A capture filter keeps what it names out of every record; the built-in one counts what it
+/// turned away (a libpcap filter drops in the kernel, uncounted). `run` also writes a stats
+/// record every `--stats-interval` seconds.
+#[test]
+fn capture_filter_and_periodic_stats() {
+    let Some(ns) = Netns::create() else { return };
+    let tmp = TempDir::new("filter");
+    let eve = tmp.0.join("live.json");
+    let sensor = Sensor::start_with(
+        &ns,
+        &eve,
+        &[],
+        &["--capture-filter", "not udp", "--stats-interval", "1"],
+    );
+    let sent = tcpreplay(&ns, &pcap_path("benign-office.pcap"));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    // Every packet reached the sensor's sockets (filtered in the kernel or after decoding).
+    loop {
+        let text = std::fs::read_to_string(&eve).unwrap_or_default();
+        let periodic = text
+            .lines()
+            .filter(|l| l.contains("\"event_type\":\"stats\""))
+            .count();
+        let body = ns.http_get("/metrics").unwrap_or_default();
+        let received: u64 = body
+            .lines()
+            .filter(|l| l.starts_with("sensor_decoder_packets_total "))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum();
+        let filtered_in_kernel = cfg!(feature = "libpcap");
+        if periodic >= 2 && (filtered_in_kernel || received == sent) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{periodic} stats records, {received} of {sent} packets: {}",
+            sensor.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    sensor.terminate();
+    let text = std::fs::read_to_string(&eve).unwrap();
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let flows: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["event_type"] == "flow")
+        .collect();
+    assert!(!flows.is_empty());
+    let udp: Vec<&&Value> = flows.iter().filter(|f| f["proto"] == "UDP").collect();
+    assert!(udp.is_empty(), "UDP flows got through the filter: {udp:?}");
+    assert!(flows.iter().any(|f| f["proto"] == "TCP"));
+    let stats = &last_record(&eve)["stats"];
+    if !cfg!(feature = "libpcap") {
+        assert!(
+            stats["capture"]["filtered"].as_u64().unwrap() > 0,
+            "{stats}"
+        );
+    }
 }

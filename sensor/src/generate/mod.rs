@@ -1,7 +1,8 @@
 //! Synthetic captures of an election-office network (see `pcaps/README.md`).
 //!
 //! `sensor generate --all --out-dir pcaps` rewrites the committed captures; `--scenario NAME
-//! --out FILE` writes one; `--scenario bench --size 1G --out FILE` streams a large mixed capture.
+//! --out FILE` writes one; `--scenario bench --size 1G --out FILE` streams a large mixed capture;
+//! `--scenario synflood --packets 3000000 --out FILE` a SYN flood from spoofed sources.
 //! Output depends only on the seed: the generator has its own PRNG and never reads the clock.
 
 use std::fs::File;
@@ -17,6 +18,7 @@ pub mod pcap_writer;
 pub mod protocols;
 pub mod rng;
 pub mod scenarios;
+pub mod synflood;
 pub mod timeline;
 
 use pcap_writer::{Endian, Interface, PcapWriter, PcapngWriter};
@@ -29,7 +31,8 @@ pub const DEFAULT_SEED: u64 = 20_261_103;
 /// Arguments of `sensor generate`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct GenerateArgs {
-    /// Capture to generate (see `--list`), or `bench` for a large mixed capture.
+    /// Capture to generate (see `--list`), `bench` for a large mixed capture, or `synflood`
+    /// for a SYN flood from spoofed sources (`--packets`, `--pps`).
     #[arg(long)]
     pub scenario: Option<String>,
     /// Write every committed capture into `--out-dir`.
@@ -47,6 +50,12 @@ pub struct GenerateArgs {
     /// Size of the bench capture, with an optional K, M or G suffix (powers of 1024).
     #[arg(long, default_value = "1G")]
     pub size: String,
+    /// Packets of the synflood capture (each SYN a new flow).
+    #[arg(long, default_value_t = synflood::DEFAULT_PACKETS)]
+    pub packets: u64,
+    /// Rate of the synflood capture, packets per second of packet time.
+    #[arg(long, default_value_t = synflood::DEFAULT_PPS)]
+    pub pps: u64,
     /// List the captures and exit.
     #[arg(long)]
     pub list: bool,
@@ -256,6 +265,10 @@ pub fn run(args: &GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
             "{:<12} {:<24} large mixed capture for benchmarks (--size)",
             "bench", "-"
         );
+        println!(
+            "{:<12} {:<24} SYN flood from spoofed sources (--packets, --pps)",
+            "synflood", "-"
+        );
         return Ok(());
     }
     if args.all {
@@ -278,6 +291,15 @@ pub fn run(args: &GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
         let size = parse_size(&args.size)?;
         let mut w = writer_for(out)?;
         let stats = bench::generate(&mut w, args.seed, size)?;
+        eprintln!(
+            "wrote {} packets, {} bytes, {} flows",
+            stats.packets, stats.bytes, stats.flows
+        );
+        return Ok(());
+    }
+    if name == "synflood" {
+        let mut w = writer_for(out)?;
+        let stats = synflood::generate(&mut w, args.seed, args.packets, args.pps)?;
         eprintln!(
             "wrote {} packets, {} bytes, {} flows",
             stats.packets, stats.bytes, stats.flows

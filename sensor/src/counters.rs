@@ -112,14 +112,16 @@ pub struct WorkerSnapshot {
     pub clock: Timestamp,
 }
 
-/// What the replay reader publishes: its reading and, with several workers, its decoding.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the reader publishes: its reading and, with several workers, its decoding; for a
+/// live libpcap source, its interfaces.
+#[derive(Clone, Debug, Default)]
 pub struct ReaderSnapshot {
     pub bytes_read: u64,
     pub skipped: SkipCounters,
     pub decode: DecodeStats,
     pub defrag: DefragStats,
     pub clock: Timestamp,
+    pub ifaces: Vec<IfaceCounters>,
 }
 
 /// Who this sensor is, for `sensor_info` and EVE `host`.
@@ -204,7 +206,7 @@ impl Registry {
             self.reader.try_lock().ok()
         };
         if let Some(mut g) = guard {
-            *g = *snap;
+            g.clone_from(snap);
         }
     }
 
@@ -223,7 +225,11 @@ impl Registry {
 
     /// Every counter now, merged across workers.
     pub fn totals(&self) -> Totals {
-        let reader = *self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let reader = self
+            .reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut t = Totals {
             info: self.info.clone(),
             uptime: self.started.elapsed(),
@@ -253,6 +259,11 @@ impl Registry {
             },
             ..Totals::default()
         };
+        for (i, c) in reader.ifaces.iter().enumerate() {
+            if let Some((_, sum)) = t.ifaces.get_mut(i) {
+                *sum = *c;
+            }
+        }
         if let Some(h) = &self.rules {
             let c = &h.counters;
             t.rules = Some(RuleTotals {

@@ -192,6 +192,11 @@ struct RunArgs {
     /// Seconds between EVE `stats` records (0: only the final one). Default 30.
     #[arg(long, value_name = "SECS")]
     stats_interval: Option<u64>,
+    /// Where packets come from: `afpacket` (Linux; one ring per worker, the default) or
+    /// `pcap` (libpcap, one reader thread; builds with the `libpcap` feature, for systems
+    /// without AF_PACKET).
+    #[arg(long, value_name = "BACKEND", value_parser = parse_backend)]
+    capture_backend: Option<CaptureBackend>,
 }
 
 fn main() -> ExitCode {
@@ -575,13 +580,21 @@ fn replay(args: ReplayArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-#[cfg(target_os = "linux")]
-fn run(args: RunArgs) -> ExitCode {
-    use sensor::capture::afpacket::RingConfig;
-    use sensor::pipeline::live::{self, LiveConfig, LiveSockets};
+/// `run`'s options with the configuration file's `[capture]` and `[sensor]` applied.
+struct LiveOptions {
+    interfaces: Vec<String>,
+    snaplen: Option<u32>,
+    ring_block_size: Option<u32>,
+    ring_blocks: Option<u32>,
+    promiscuous: bool,
+    filter: Option<String>,
+    user: Option<String>,
+    group: Option<String>,
+}
 
-    // The configuration is read twice (here for `capture`, in the session for the rest):
-    // both reads are checked the same way.
+fn run(args: RunArgs) -> ExitCode {
+    // The configuration is read twice (here for `capture` and `sensor`, in the session for
+    // the rest): both reads are checked the same way.
     let (file_capture, file_sensor) = match &args.common.config {
         Some(p) => match Config::load(p) {
             Ok(c) => (c.capture, c.sensor),
@@ -601,23 +614,84 @@ fn run(args: RunArgs) -> ExitCode {
         eprintln!("sensor: error: no interface to capture on (--interface, or capture.interfaces in the configuration)");
         return ExitCode::from(EXIT_USAGE);
     }
+    let options = LiveOptions {
+        interfaces,
+        snaplen: args.snaplen.or(file_capture.snaplen),
+        ring_block_size: args.ring_block_size.or(file_capture.ring_block_size),
+        ring_blocks: args.ring_blocks.or(file_capture.ring_blocks),
+        promiscuous: !args.no_promisc && file_capture.promiscuous.unwrap_or(true),
+        filter: args.capture_filter.clone().or(file_capture.filter.clone()),
+        user: args.user.clone().or(file_sensor.user.clone()),
+        group: args.group.clone().or(file_sensor.group.clone()),
+    };
+    let backend = args.capture_backend.unwrap_or(CaptureBackend::DEFAULT);
+    match backend {
+        #[cfg(target_os = "linux")]
+        CaptureBackend::AfPacket => run_afpacket(&args, options),
+        #[cfg(feature = "libpcap")]
+        CaptureBackend::Pcap => run_pcap(&args, options),
+    }
+}
+
+/// Where live packets come from.
+#[derive(Clone, Copy, Debug)]
+enum CaptureBackend {
+    /// AF_PACKET rings, one per worker (Linux).
+    #[cfg(target_os = "linux")]
+    AfPacket,
+    /// libpcap, one reader thread (`libpcap` feature; for systems without AF_PACKET).
+    #[cfg(feature = "libpcap")]
+    Pcap,
+}
+
+impl CaptureBackend {
+    #[cfg(target_os = "linux")]
+    const DEFAULT: CaptureBackend = CaptureBackend::AfPacket;
+    #[cfg(all(not(target_os = "linux"), feature = "libpcap"))]
+    const DEFAULT: CaptureBackend = CaptureBackend::Pcap;
+}
+
+fn parse_backend(s: &str) -> Result<CaptureBackend, String> {
+    match s {
+        #[cfg(target_os = "linux")]
+        "afpacket" | "af-packet" => Ok(CaptureBackend::AfPacket),
+        #[cfg(feature = "libpcap")]
+        "pcap" | "libpcap" => Ok(CaptureBackend::Pcap),
+        _ => Err(format!(
+            "`{s}` is not a capture backend of this build (afpacket on Linux; pcap with the `libpcap` feature)"
+        )),
+    }
+}
+
+/// The end of a live run: the workers have finished; write the final records and summary.
+fn finish_live(session: Session, started: Instant) -> ExitCode {
+    if signals::stop_requested() {
+        eprintln!("sensor: stopping: every open flow was written");
+    }
+    let (_totals, output_failed) = session.finish(started.elapsed());
+    output_failed.unwrap_or(ExitCode::SUCCESS)
+}
+
+#[cfg(target_os = "linux")]
+fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
+    use sensor::capture::afpacket::RingConfig;
+    use sensor::pipeline::live::{self, LiveConfig, LiveSockets};
+
     let mut ring = RingConfig::default();
-    if let Some(v) = args.snaplen.or(file_capture.snaplen) {
+    if let Some(v) = options.snaplen {
         ring.snaplen = v;
     }
-    if let Some(v) = args.ring_block_size.or(file_capture.ring_block_size) {
+    if let Some(v) = options.ring_block_size {
         ring.block_size = v;
     }
-    if let Some(v) = args.ring_blocks.or(file_capture.ring_blocks) {
+    if let Some(v) = options.ring_blocks {
         ring.block_count = v;
     }
-    ring.promiscuous = !args.no_promisc && file_capture.promiscuous.unwrap_or(true);
-    let filter = args.capture_filter.clone().or(file_capture.filter.clone());
-
+    ring.promiscuous = options.promiscuous;
     // Sockets first, while the process has one thread and its privileges; then privileges
     // go, then everything else starts.
     let mut config = LiveConfig {
-        interfaces: interfaces.clone(),
+        interfaces: options.interfaces.clone(),
         ring,
         workers: args
             .common
@@ -638,7 +712,7 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_INPUT);
         }
     };
-    if let Some(expr) = &filter {
+    if let Some(expr) = &options.filter {
         match apply_capture_filter(&sockets, expr, config.ring.snaplen) {
             Ok(built_in) => config.filter = built_in.map(Arc::new),
             Err(e) => {
@@ -647,41 +721,105 @@ fn run(args: RunArgs) -> ExitCode {
             }
         }
     }
-    let user = args.user.clone().or(file_sensor.user.clone());
-    let group = args.group.clone().or(file_sensor.group.clone());
-    if let Err(e) = drop_privileges(user, group) {
+    if let Err(e) = drop_privileges(options.user, options.group) {
         eprintln!("sensor: error: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
-    let mut session = match Session::start(&args.common, "live", interfaces, OpenMode::Append) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let mut session =
+        match Session::start(&args.common, "live", options.interfaces, OpenMode::Append) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
     config.engine = session.engine.clone();
     config.workers = session.workers;
     config.flow.timeouts = session.config.timeouts;
-    let every = args
-        .stats_interval
-        .or(session.config.outputs.stats_interval)
-        .unwrap_or(30);
-    session.start_periodic((every > 0).then(|| Duration::from_secs(every)));
+    session.start_periodic(stats_every(args, &session));
     eprintln!(
         "sensor: capturing on {} with {} workers",
         config.interfaces.join(", "),
         config.workers
     );
     let started = Instant::now();
-    let (_stats, _failed) = live::run(
+    live::run(
         sockets,
         &config,
         session.sink.clone(),
         session.registry.clone(),
     );
-    if signals::stop_requested() {
-        eprintln!("sensor: stopping: every open flow was written");
+    finish_live(session, started)
+}
+
+/// libpcap: one reader thread dispatching to the workers, as replay does.
+#[cfg(feature = "libpcap")]
+fn run_pcap(args: &RunArgs, options: LiveOptions) -> ExitCode {
+    use sensor::capture::pcap_live::{PcapLiveConfig, PcapLiveSource};
+
+    let block = options.ring_block_size.unwrap_or(1 << 20) as u64;
+    let blocks = options.ring_blocks.unwrap_or(64) as u64;
+    let pcap_config = PcapLiveConfig {
+        snaplen: options.snaplen.unwrap_or(65535),
+        promiscuous: options.promiscuous,
+        buffer_bytes: (block * blocks).min(u32::MAX as u64) as u32,
+        filter: options.filter.clone(),
+    };
+    let mut source = match PcapLiveSource::open(&options.interfaces, &pcap_config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sensor: error: {e}");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    if let Err(e) = drop_privileges(options.user, options.group) {
+        eprintln!("sensor: error: {e}");
+        return ExitCode::from(EXIT_USAGE);
     }
-    let (_totals, output_failed) = session.finish(started.elapsed());
-    output_failed.unwrap_or(ExitCode::SUCCESS)
+    let mut session = match Session::start(
+        &args.common,
+        "live",
+        options.interfaces.clone(),
+        OpenMode::Append,
+    ) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut config = ReplayConfig {
+        workers: session.workers,
+        engine: session.engine.clone(),
+        ..ReplayConfig::default()
+    };
+    config.flow.max_flows = session.max_flows;
+    config.flow.timeouts = session.config.timeouts;
+    if !session.app {
+        config.app = None;
+    }
+    session.start_periodic(stats_every(args, &session));
+    eprintln!(
+        "sensor: capturing on {} with libpcap and {} workers",
+        options.interfaces.join(", "),
+        config.workers
+    );
+    let started = Instant::now();
+    let (_stats, fatal) = pipeline::run(
+        &mut source,
+        &config,
+        session.sink.clone(),
+        session.registry.clone(),
+        &mut |_| {},
+        &mut |e| eprintln!("sensor: warning: {e}"),
+    );
+    if let Some(e) = fatal {
+        eprintln!("sensor: error: {e}; capture stopped");
+    }
+    finish_live(session, started)
+}
+
+/// `--stats-interval`, else the configuration's, else 30 s; 0 turns periodic records off.
+fn stats_every(args: &RunArgs, session: &Session) -> Option<Duration> {
+    let every = args
+        .stats_interval
+        .or(session.config.outputs.stats_interval)
+        .unwrap_or(30);
+    (every > 0).then(|| Duration::from_secs(every))
 }
 
 /// Applies a capture filter: compiled by libpcap and attached to the sockets in builds with the
@@ -738,12 +876,6 @@ fn drop_privileges(user: Option<String>, group: Option<String>) -> Result<(), St
     }
     eprintln!("sensor: running as {}", privilege::current());
     Ok(())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn run(_: RunArgs) -> ExitCode {
-    eprintln!("sensor: error: live capture needs Linux (AF_PACKET)");
-    ExitCode::from(EXIT_USAGE)
 }
 
 /// Rule load problems printed by `replay` before it refers to `sensor rules check`.

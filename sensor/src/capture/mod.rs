@@ -20,6 +20,8 @@ pub mod bpf;
 pub mod filter;
 pub mod merge;
 pub mod pcap;
+#[cfg(feature = "libpcap")]
+pub mod pcap_live;
 pub mod pcapng;
 #[cfg(test)]
 mod testgen;
@@ -126,6 +128,17 @@ pub trait PacketSource: Send {
 
     /// Warnings about damage stepped over since the last call (bounded by the reader).
     fn take_warnings(&mut self) -> Vec<CaptureError>;
+
+    /// Live sources only: after an `advance()` that staged no packet (the link was quiet),
+    /// the time to move the packet clock to, so flows still time out. Files never idle.
+    fn idle_clock(&self) -> Option<Timestamp> {
+        None
+    }
+
+    /// Live sources only: per-interface counters (packets, kernel drops), in interface order.
+    fn interface_counters(&mut self, out: &mut Vec<crate::counters::IfaceCounters>) {
+        out.clear();
+    }
 }
 
 /// Counts of input the readers could not use.

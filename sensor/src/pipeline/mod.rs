@@ -17,7 +17,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::app::AppConfig;
 use crate::capture::{CaptureError, PacketSource};
-use crate::counters::{ReaderSnapshot, Registry, PUBLISH_EVERY};
+use crate::counters::{IfaceCounters, ReaderSnapshot, Registry, PUBLISH_EVERY};
 use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
 use crate::flow::{worker_for, FlowTableConfig};
@@ -133,6 +133,7 @@ pub fn run(
     let (mut packets, mut wire_bytes) = (0u64, 0u64);
     let mut fatal = None;
     let mut last_publish = Instant::now();
+    let mut ifaces = Vec::new();
     registry.set_ready(true);
     loop {
         if packets % STOP_CHECK_EVERY == 0 {
@@ -142,7 +143,11 @@ pub fn run(
             let now = Instant::now();
             if now - last_publish >= PUBLISH_EVERY {
                 last_publish = now;
-                registry.publish_reader(&reader_snapshot(source, &stage, dispatch.clock), false);
+                source.interface_counters(&mut ifaces);
+                registry.publish_reader(
+                    &reader_snapshot(source, &stage, dispatch.clock, &ifaces),
+                    false,
+                );
             }
         }
         match source.advance() {
@@ -153,7 +158,29 @@ pub fn run(
                 break;
             }
         }
-        let Some(rec) = source.current() else { break };
+        let Some(rec) = source.current() else {
+            // A live source with nothing to read: notice a stop, let packet time follow the
+            // wall clock so flows still time out, keep the counters fresh.
+            if crate::signals::stop_requested() {
+                break;
+            }
+            if let Some(t) = source.idle_clock() {
+                if t > dispatch.clock {
+                    dispatch.clock = t;
+                }
+            }
+            let now = Instant::now();
+            if now - last_publish >= PUBLISH_EVERY {
+                last_publish = now;
+                dispatch.flush_clock();
+                source.interface_counters(&mut ifaces);
+                registry.publish_reader(
+                    &reader_snapshot(source, &stage, dispatch.clock, &ifaces),
+                    false,
+                );
+            }
+            continue;
+        };
         packets += 1;
         wire_bytes += rec.wire_len as u64;
         if rec.ts > dispatch.clock {
@@ -165,7 +192,10 @@ pub fn run(
             if !pause(wait) {
                 break;
             }
-            registry.publish_reader(&reader_snapshot(source, &stage, dispatch.clock), false);
+            registry.publish_reader(
+                &reader_snapshot(source, &stage, dispatch.clock, &ifaces),
+                false,
+            );
         }
         let Some(rec) = source.current() else { break };
         if decode_in_worker {
@@ -233,7 +263,8 @@ pub fn run(
         }
     }
     sink.flush();
-    registry.publish_reader(&reader_snapshot(source, &stage, clock), true);
+    source.interface_counters(&mut ifaces);
+    registry.publish_reader(&reader_snapshot(source, &stage, clock, &ifaces), true);
 
     let mut decode = stage.stats;
     let mut defrag = stage.defrag_stats();
@@ -282,6 +313,7 @@ fn reader_snapshot(
     source: &dyn PacketSource,
     stage: &DecodeStage,
     clock: Timestamp,
+    ifaces: &[IfaceCounters],
 ) -> ReaderSnapshot {
     ReaderSnapshot {
         bytes_read: source.bytes_read(),
@@ -289,6 +321,7 @@ fn reader_snapshot(
         decode: stage.stats,
         defrag: stage.defrag_stats(),
         clock,
+        ifaces: ifaces.to_vec(),
     }
 }
 
@@ -308,6 +341,14 @@ impl Dispatch {
             if !self.batches[w].is_empty() {
                 self.send(w);
             }
+        }
+    }
+
+    /// Sends every worker its batch, empty or not, so each moves its clock to the reader's
+    /// (a quiet live link: flows time out).
+    fn flush_clock(&mut self) {
+        for w in 0..self.batches.len() {
+            self.send(w);
         }
     }
 

@@ -480,3 +480,53 @@ fn rename_and_sighup_lose_no_record() {
     assert!(rotated == whole, "the rotated run's records differ");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The `[metrics]` and `[sensor]` sections: basic auth on every path but `/healthz`, and
+/// `sensor_info` carrying the configured name and site.
+#[test]
+fn metrics_auth_and_identity_from_the_configuration() {
+    let dir = temp_dir("auth");
+    let port = free_port();
+    std::fs::write(dir.join("pw"), "s3cret\n").unwrap();
+    std::fs::write(
+        dir.join("sensor.toml"),
+        format!(
+            "[sensor]\nname = \"county-07\"\nsite = \"Example County\"\n\
+             [metrics]\nlisten = \"127.0.0.1:{port}\"\nuser = \"prom\"\npassword-file = \"pw\"\n"
+        ),
+    )
+    .unwrap();
+    let mut child = sensor()
+        .arg("replay")
+        .arg(pcap("benign-office.pcap"))
+        .args(["-q", "--pace", "20", "--eve"])
+        .arg(dir.join("eve.json"))
+        .arg("--config")
+        .arg(dir.join("sensor.toml"))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the metrics endpoint", Duration::from_secs(10), || {
+        http_get(port, "/healthz").is_some_and(|(s, _)| s == 200)
+    });
+    assert_eq!(http_get(port, "/metrics").unwrap().0, 401);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // "prom:s3cret" in base64.
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cHJvbTpzM2NyZXQ=\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.contains("sensor_info{name=\"county-07\",site=\"Example County\",mode=\"replay\"} 1"),
+        "{text}"
+    );
+    sigterm(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(15)).success());
+    let recs = records(&dir.join("eve.json"));
+    assert_eq!(recs.last().unwrap()["host"], "county-07");
+    let _ = std::fs::remove_dir_all(&dir);
+}

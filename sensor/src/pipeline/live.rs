@@ -152,7 +152,16 @@ fn wall_now() -> Timestamp {
 }
 
 fn live_worker(mut core: WorkerCore, mut socks: Vec<AfPacketSocket>) -> WorkerStats {
+    use std::os::fd::AsRawFd;
     let links: Vec<_> = socks.iter().map(|s| s.link_type()).collect();
+    let mut fds: Vec<libc::pollfd> = socks
+        .iter()
+        .map(|s| libc::pollfd {
+            fd: s.as_raw_fd(),
+            events: libc::POLLIN | libc::POLLERR,
+            revents: 0,
+        })
+        .collect();
     let mut ifaces = vec![IfaceCounters::default(); socks.len()];
     let mut scratch = Vec::new();
     let mut last_packet = Instant::now();
@@ -203,7 +212,7 @@ fn live_worker(mut core: WorkerCore, mut socks: Vec<AfPacketSocket>) -> WorkerSt
         if got {
             last_packet = now;
         } else {
-            wait_any(&mut socks, POLL);
+            wait_any(&mut socks, &mut fds, POLL);
             if last_packet.elapsed() >= IDLE_AFTER {
                 core.tick_clock(wall_now());
             }
@@ -220,7 +229,11 @@ fn live_worker(mut core: WorkerCore, mut socks: Vec<AfPacketSocket>) -> WorkerSt
     let until = Instant::now() + settle;
     while Instant::now() < until {
         drain(&mut core, &mut socks, &links, &mut ifaces, &mut scratch);
-        wait_any(&mut socks, until.saturating_duration_since(Instant::now()));
+        wait_any(
+            &mut socks,
+            &mut fds,
+            until.saturating_duration_since(Instant::now()),
+        );
     }
     drain(&mut core, &mut socks, &links, &mut ifaces, &mut scratch);
     read_kernel_stats(&mut socks, &mut ifaces);
@@ -272,20 +285,11 @@ fn read_kernel_stats(socks: &mut [AfPacketSocket], ifaces: &mut [IfaceCounters])
 }
 
 /// Waits until any of the sockets has a block ready, or `timeout`.
-fn wait_any(socks: &mut [AfPacketSocket], timeout: Duration) {
-    use std::os::fd::AsRawFd;
+fn wait_any(socks: &mut [AfPacketSocket], fds: &mut [libc::pollfd], timeout: Duration) {
     if let [one] = socks {
         let _ = one.wait(timeout);
         return;
     }
-    let mut fds: Vec<libc::pollfd> = socks
-        .iter()
-        .map(|s| libc::pollfd {
-            fd: s.as_raw_fd(),
-            events: libc::POLLIN | libc::POLLERR,
-            revents: 0,
-        })
-        .collect();
     // SAFETY: `fds` is a valid array of pollfd for the duration of the call.
     unsafe {
         libc::poll(

@@ -431,8 +431,8 @@ pub struct Family {
     pub name: &'static str,
     pub help: &'static str,
     pub kind: Kind,
-    /// Where it goes in the EVE `stats` object (dotted path); with labels, one key per label
-    /// value below it, nested in label order.
+    /// Where it goes in the EVE `stats` object, below `sensor` (dotted path); with labels,
+    /// one key per label value below it, nested in label order.
     pub eve: Option<&'static str>,
     pub read: fn(&Totals, &mut Samples),
 }
@@ -504,7 +504,7 @@ pub const FAMILIES: &[Family] = &[
         name: "uptime_seconds",
         help: "Seconds since the sensor started.",
         kind: Kind::Gauge,
-        eve: Some("uptime"),
+        eve: None,
         read: |t, s| s.one(t.uptime.as_secs() as f64),
     },
     Family {
@@ -712,7 +712,7 @@ pub const FAMILIES: &[Family] = &[
         name: "flows_ended_total",
         help: "Flows ended, by transport protocol.",
         kind: Kind::Counter,
-        eve: Some("flow"),
+        eve: Some("flow.ended_by_proto"),
         read: |t, s| {
             let w = &t.workers;
             s.by("proto", "tcp", u(w.flows_tcp));
@@ -1109,9 +1109,65 @@ pub fn prometheus(t: &Totals) -> String {
     w.finish()
 }
 
-/// The `stats` object of the EVE `stats` record and of `dump-counters`.
+/// Suricata's own `stats` names for the counters it also keeps, with the same meaning and
+/// type, so that what reads Suricata's stats (Filebeat's Suricata module, EveBox) reads these
+/// as they are. A view on the families above, not more counters; everything the sensor counts
+/// is under `stats.sensor`, the one key Suricata's schema does not know.
+pub const SURICATA_STATS: &[(&str, fn(&Totals) -> Option<u64>)] = &[
+    ("uptime", |t| Some(t.uptime.as_secs())),
+    ("capture.kernel_packets", |t| {
+        (!t.ifaces.is_empty()).then(|| t.ifaces.iter().map(|(_, c)| c.kernel_packets).sum())
+    }),
+    ("capture.kernel_drops", |t| {
+        (!t.ifaces.is_empty()).then(|| t.kernel_drops())
+    }),
+    ("decoder.pkts", |t| Some(t.decode.packets)),
+    ("decoder.bytes", |t| Some(t.decode.bytes)),
+    ("decoder.invalid", |t| Some(t.decode.error_total())),
+    ("decoder.ipv4", |t| Some(t.decode.ipv4)),
+    ("decoder.ipv6", |t| Some(t.decode.ipv6)),
+    ("decoder.tcp", |t| Some(t.decode.tcp)),
+    ("decoder.udp", |t| Some(t.decode.udp)),
+    ("decoder.icmpv4", |t| Some(t.decode.icmpv4)),
+    ("decoder.icmpv6", |t| Some(t.decode.icmpv6)),
+    ("decoder.vlan", |t| Some(t.decode.vlan)),
+    ("flow.total", |t| Some(t.workers.flows.created)),
+    ("flow.active", |t| Some(t.active_flows)),
+    ("flow.tcp_reuse", |t| Some(t.workers.flows.ended_tcp_reuse)),
+    ("app_layer.flow.http", |t| Some(t.workers.app.flows_http)),
+    ("app_layer.flow.tls", |t| Some(t.workers.app.flows_tls)),
+    ("app_layer.flow.dns_udp", |t| {
+        Some(t.workers.app.flows_dns_udp)
+    }),
+    ("app_layer.flow.dns_tcp", |t| {
+        Some(t.workers.app.flows_dns_tcp)
+    }),
+    ("app_layer.tx.http", |t| Some(t.workers.app.http_tx)),
+    ("app_layer.tx.tls", |t| Some(t.workers.app.tls_handshakes)),
+    ("tcp.midstream_pickups", |t| {
+        Some(t.workers.app.stream.midstream_pickups)
+    }),
+    ("tcp.reassembly_gap", |t| Some(t.workers.app.stream.gaps)),
+    ("tcp.overlap", |t| Some(t.workers.app.stream.overlaps)),
+    ("tcp.stream_depth_reached", |t| {
+        Some(t.workers.app.stream.depth_reached)
+    }),
+    ("tcp.segment_memcap_drop", |t| {
+        Some(t.workers.app.stream.memcap_drops)
+    }),
+    ("detect.alert", |t| Some(t.workers.alerts)),
+];
+
+/// The `stats` object of the EVE `stats` record and of `dump-counters`: Suricata's names
+/// first ([`SURICATA_STATS`]), then every family under `sensor`.
 pub fn stats_object(t: &Totals) -> Value {
     let mut root = Map::new();
+    for (path, read) in SURICATA_STATS {
+        if let Some(v) = read(t) {
+            insert(&mut root, path, v.into());
+        }
+    }
+    let mut ours = Map::new();
     for f in FAMILIES {
         let Some(path) = f.eve else { continue };
         let mut s = Samples::default();
@@ -1121,7 +1177,7 @@ pub fn stats_object(t: &Totals) -> Value {
             o.insert("count".into(), h.count().into());
             o.insert("sum_seconds".into(), round6(h.sum_seconds));
             o.insert("over_1s".into(), h.count_above(1.0).into());
-            insert(&mut root, path, Value::Object(o));
+            insert(&mut ours, path, Value::Object(o));
             continue;
         }
         if s.values.is_empty() {
@@ -1129,15 +1185,14 @@ pub fn stats_object(t: &Totals) -> Value {
         }
         for (labels, v) in &s.values {
             if labels.is_empty() {
-                insert(&mut root, path, number(*v));
+                insert(&mut ours, path, number(*v));
             } else {
                 let keys: Vec<&str> = labels.iter().map(|(_, v)| v.as_str()).collect();
-                insert_keys(&mut root, path, &keys, number(*v));
+                insert_keys(&mut ours, path, &keys, number(*v));
             }
         }
     }
-    // The total beside the labelled counts, as Suricata's `detect.alert`.
-    insert(&mut root, "detect.alerts", t.workers.alerts.into());
+    root.insert("sensor".into(), Value::Object(ours));
     Value::Object(root)
 }
 
@@ -1255,9 +1310,47 @@ mod tests {
         t.workers.flows.ended_forced = 1;
         let v = stats_object(&t);
         assert_eq!(v["decoder"]["pkts"], 7);
-        assert_eq!(v["decoder"]["errors"]["ipv4.truncated"], 2);
-        assert_eq!(v["flow"]["tcp"], 3);
-        assert_eq!(v["flow"]["ended"]["forced"], 1);
-        assert_eq!(v["flow"]["evictions"], 1);
+        assert_eq!(v["decoder"]["invalid"], 2);
+        let ours = &v["sensor"];
+        assert_eq!(ours["decoder"]["pkts"], 7);
+        assert_eq!(ours["decoder"]["errors"]["ipv4.truncated"], 2);
+        assert_eq!(ours["flow"]["ended_by_proto"]["tcp"], 3);
+        assert_eq!(ours["flow"]["ended"]["forced"], 1);
+        assert_eq!(ours["flow"]["evictions"], 1);
+    }
+
+    /// Outside `stats.sensor`, every field is one Suricata 7.0.10's EVE schema knows, with
+    /// the type it gives it (its consumers map fields by that type).
+    #[test]
+    fn suricata_names_match_suricatas_schema() {
+        let Some(dir) = crate::testutil::corpus_dir() else {
+            return;
+        };
+        let file = dir.join("suricata-eve-schema/schema.json");
+        let schema: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        let mut t = Totals::default();
+        t.ifaces.push(("eth0".into(), IfaceCounters::default()));
+        let mut v = stats_object(&t);
+        v.as_object_mut().unwrap().remove("sensor");
+        fn check(v: &Value, schema: &Value, path: &str) {
+            let Some(props) = schema.get("properties") else {
+                panic!("{path}: the schema describes no fields here");
+            };
+            for (k, child) in v.as_object().unwrap() {
+                let p = format!("{path}.{k}");
+                let s = props
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{p}: not in Suricata's schema"));
+                match child {
+                    Value::Object(_) => {
+                        assert_eq!(s["type"], "object", "{p}");
+                        check(child, s, &p);
+                    }
+                    _ => assert_eq!(s["type"], "integer", "{p}"),
+                }
+            }
+        }
+        check(&v, &schema["properties"]["stats"], "stats");
+        assert_eq!(v.as_object().unwrap().len(), 7, "{v}");
     }
 }

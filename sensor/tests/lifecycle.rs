@@ -151,7 +151,10 @@ fn sigterm_during_a_paced_replay_writes_every_flow_and_the_final_stats() {
     let flows = of_type(&recs, "flow").len() as u64;
     // Every flow the sensor created was written: at the stop, open flows end as records.
     assert_eq!(s["flow"]["total"].as_u64().unwrap(), flows, "{s}");
-    assert!(s["flow"]["ended"]["shutdown"].as_u64().unwrap() > 0, "{s}");
+    assert!(
+        s["sensor"]["flow"]["ended"]["shutdown"].as_u64().unwrap() > 0,
+        "{s}"
+    );
     // Fewer packets than the file holds: the stop came part-way.
     let full = Command::new(env!("CARGO_BIN_EXE_sensor"))
         .arg("replay")
@@ -169,9 +172,9 @@ fn sigterm_during_a_paced_replay_writes_every_flow_and_the_final_stats() {
     let pkts = s["decoder"]["pkts"].as_u64().unwrap();
     assert!(pkts > 0 && pkts < all_pkts, "{pkts} of {all_pkts}");
     // Everything written was counted, and nothing was lost.
-    assert_eq!(s["output"]["lost_records"]["eve"], 0);
+    assert_eq!(s["sensor"]["output"]["lost_records"]["eve"], 0);
     assert_eq!(
-        s["output"]["records"]["eve"].as_u64().unwrap(),
+        s["sensor"]["output"]["records"]["eve"].as_u64().unwrap(),
         recs.len() as u64 - 1,
         "records counted before the stats record itself"
     );

@@ -1109,11 +1109,14 @@ pub fn prometheus(t: &Totals) -> String {
     w.finish()
 }
 
+/// Reads one value from the totals; `None` when it does not apply (kernel counters in replay).
+pub type ReadOne = fn(&Totals) -> Option<u64>;
+
 /// Suricata's own `stats` names for the counters it also keeps, with the same meaning and
 /// type, so that what reads Suricata's stats (Filebeat's Suricata module, EveBox) reads these
 /// as they are. A view on the families above, not more counters; everything the sensor counts
 /// is under `stats.sensor`, the one key Suricata's schema does not know.
-pub const SURICATA_STATS: &[(&str, fn(&Totals) -> Option<u64>)] = &[
+pub const SURICATA_STATS: &[(&str, ReadOne)] = &[
     ("uptime", |t| Some(t.uptime.as_secs())),
     ("capture.kernel_packets", |t| {
         (!t.ifaces.is_empty()).then(|| t.ifaces.iter().map(|(_, c)| c.kernel_packets).sum())

@@ -305,7 +305,7 @@ impl Registry {
                 packets: w.stats.packets,
                 busy_seconds: w.busy_ns as f64 / 1e9,
                 busy_ratio: w.busy_ratio,
-                drops,
+                drops: (!w.ifaces.is_empty()).then_some(drops),
             });
             t.last_ts = t.last_ts.max(w.clock);
         }
@@ -346,8 +346,9 @@ pub struct PerWorker {
     pub packets: u64,
     pub busy_seconds: f64,
     pub busy_ratio: f64,
-    /// Packets the kernel dropped from this worker's rings (it fell behind).
-    pub drops: u64,
+    /// Packets the kernel dropped from this worker's rings (it fell behind); `None` when the
+    /// worker has no rings of its own (replay, the libpcap backend).
+    pub drops: Option<u64>,
 }
 
 /// Every counter at one moment, merged.
@@ -609,11 +610,10 @@ pub const FAMILIES: &[Family] = &[
         kind: Kind::Counter,
         eve: Some("capture.worker_drops"),
         read: |t, s| {
-            if t.ifaces.is_empty() {
-                return;
-            }
             for (i, w) in t.per_worker.iter().enumerate() {
-                s.by("worker", &i.to_string(), u(w.drops));
+                if let Some(d) = w.drops {
+                    s.by("worker", &i.to_string(), u(d));
+                }
             }
         },
     },

@@ -316,9 +316,10 @@ impl Session {
                         }
                     }),
                 };
+                let scheme = if http.tls.is_some() { "https" } else { "http" };
                 match MetricsServer::start(http, endpoints) {
                     Ok(m) => {
-                        eprintln!("sensor: metrics on http://{}/metrics", m.local_addr());
+                        eprintln!("sensor: metrics on {scheme}://{}/metrics", m.local_addr());
                         Some(m)
                     }
                     Err(e) => {

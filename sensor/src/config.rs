@@ -36,7 +36,7 @@ use crate::detect::rule::{AddressSet, PortSet, Vars};
 use crate::flow::Timeouts;
 
 /// The parsed configuration, relative paths resolved.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Config {
     /// Rule files and directories of `*.rules` files.
     pub rules: Vec<PathBuf>,
@@ -58,6 +58,9 @@ pub struct Config {
     pub outputs: OutputsSection,
     /// `[flow.timeouts]`: seconds of packet time, Suricata's `flow-timeouts`.
     pub timeouts: Timeouts,
+    /// `flow.log-unanswered`: write flow records of flows nobody answered (default true, as
+    /// Zeek logs S0 connections); false keeps floods and scans out of the log, still counted.
+    pub log_unanswered: bool,
 }
 
 /// `[sensor]`.
@@ -114,6 +117,7 @@ pub struct CaptureSection {
 struct RawFlow {
     #[serde(default)]
     timeouts: RawTimeouts,
+    log_unanswered: Option<bool>,
 }
 
 /// `[flow.timeouts]`: any left out keep Suricata's defaults.
@@ -224,6 +228,24 @@ struct RawStream {
     midstream: bool,
 }
 
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            rules: Vec::new(),
+            shipped_rules: None,
+            vars: Vars::default(),
+            midstream: false,
+            mpm: None,
+            sensor: SensorSection::default(),
+            metrics: MetricsSection::default(),
+            capture: CaptureSection::default(),
+            outputs: OutputsSection::default(),
+            timeouts: Timeouts::default(),
+            log_unanswered: true,
+        }
+    }
+}
+
 impl Config {
     /// Reads and checks a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -326,6 +348,7 @@ impl Config {
                 raw.flow.timeouts.apply(&mut t);
                 t
             },
+            log_unanswered: raw.flow.log_unanswered.unwrap_or(true),
         })
     }
 }

@@ -742,6 +742,20 @@ pub const FAMILIES: &[Family] = &[
         read: |t, s| s.one(u(t.workers.flows.ended_forced)),
     },
     Family {
+        name: "flows_unanswered_total",
+        help: "Flows that ended with no packet from the responder (Zeek's S0: scans, floods, dead servers).",
+        kind: Kind::Counter,
+        eve: Some("flow.unanswered"),
+        read: |t, s| s.one(u(t.workers.flows_unanswered)),
+    },
+    Family {
+        name: "flows_unlogged_total",
+        help: "Unanswered flows not written as records (flow.log-unanswered = false); counted all the same.",
+        kind: Kind::Counter,
+        eve: Some("flow.unlogged"),
+        read: |t, s| s.one(u(t.workers.flows_unlogged)),
+    },
+    Family {
         name: "flows_active",
         help: "Flows tracked now.",
         kind: Kind::Gauge,

@@ -536,6 +536,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
     };
     config.flow.max_flows = session.max_flows;
     config.flow.timeouts = session.config.timeouts;
+    config.log_unanswered = session.config.log_unanswered;
     if !session.app {
         config.app = None;
     }
@@ -704,6 +705,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
         app: (!args.common.flows_only).then(Default::default),
         engine: None,
         filter: None,
+        log_unanswered: true,
     };
     config.flow.max_flows = args.common.max_flows;
     let sockets = match LiveSockets::open(&config) {
@@ -734,6 +736,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
     config.engine = session.engine.clone();
     config.workers = session.workers;
     config.flow.timeouts = session.config.timeouts;
+    config.log_unanswered = session.config.log_unanswered;
     session.start_periodic(stats_every(args, &session));
     eprintln!(
         "sensor: capturing on {} with {} workers",
@@ -790,6 +793,7 @@ fn run_pcap(args: &RunArgs, options: LiveOptions) -> ExitCode {
     };
     config.flow.max_flows = session.max_flows;
     config.flow.timeouts = session.config.timeouts;
+    config.log_unanswered = session.config.log_unanswered;
     if !session.app {
         config.app = None;
     }

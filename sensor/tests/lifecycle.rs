@@ -533,3 +533,89 @@ fn metrics_auth_and_identity_from_the_configuration() {
     assert_eq!(recs.last().unwrap()["host"], "county-07");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A classic pcap of `n` TCP SYNs from spoofed sources to 192.0.2.80:443 that nobody
+/// answers (a SYN flood's shape), one per millisecond.
+fn syn_flood_pcap(path: &Path, n: u32) {
+    let mut file = Vec::new();
+    for v in [0xa1b2_c3d4u32.to_le_bytes(), [2, 0, 4, 0]] {
+        file.extend_from_slice(&v);
+    }
+    file.extend_from_slice(&[0; 8]);
+    file.extend_from_slice(&65535u32.to_le_bytes());
+    file.extend_from_slice(&1u32.to_le_bytes());
+    for i in 0..n {
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        let src = [198, 51, (i >> 8) as u8, i as u8];
+        let mut ip = vec![0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0];
+        ip.extend_from_slice(&src);
+        ip.extend_from_slice(&[192, 0, 2, 80]);
+        let mut acc: u32 = ip
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]) as u32)
+            .sum();
+        while acc > 0xffff {
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        ip[10..12].copy_from_slice(&(!(acc as u16)).to_be_bytes());
+        f.extend_from_slice(&ip);
+        f.extend_from_slice(&(1024 + (i % 60000) as u16).to_be_bytes());
+        f.extend_from_slice(&443u16.to_be_bytes());
+        f.extend_from_slice(&i.to_be_bytes());
+        f.extend_from_slice(&[0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]);
+        file.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+        file.extend_from_slice(&(i * 1000).to_le_bytes());
+        file.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        file.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        file.extend_from_slice(&f);
+    }
+    std::fs::write(path, file).unwrap();
+}
+
+/// Unanswered flows (a SYN flood's) are written by default, as Zeek logs S0 connections;
+/// `flow.log-unanswered = false` keeps them out of the log, and they are counted either way.
+#[test]
+fn unanswered_flows_are_counted_and_logged_unless_configured() {
+    let dir = temp_dir("s0");
+    std::fs::write(dir.join("quiet.toml"), "[flow]\nlog-unanswered = false\n").unwrap();
+    let flood = dir.join("flood.pcap");
+    syn_flood_pcap(&flood, 300);
+    let run = |file: &Path, extra: &[&str]| -> Vec<Value> {
+        let out = sensor()
+            .arg("replay")
+            .arg(file)
+            .args(["-q", "--eve", "-"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let quiet_config = dir.join("quiet.toml");
+    let quiet_args = ["--config", quiet_config.to_str().unwrap()];
+    let flows = |r: &[Value]| r.iter().filter(|v| v["event_type"] == "flow").count() as u64;
+    let stats = |r: &[Value]| r.last().unwrap()["stats"]["sensor"]["flow"].clone();
+
+    let all = run(&flood, &[]);
+    let quiet = run(&flood, &quiet_args);
+    assert_eq!(stats(&all)["unanswered"], 300);
+    assert_eq!(stats(&all)["unlogged"], 0);
+    assert_eq!(flows(&all), 300);
+    assert_eq!(stats(&quiet)["unanswered"], 300);
+    assert_eq!(stats(&quiet)["unlogged"], 300);
+    assert_eq!(flows(&quiet), 0);
+
+    // A scan's probes are answered (RST from closed ports): nothing goes missing there.
+    let scan = run(&pcap("attack-scan.pcap"), &[]);
+    let scan_quiet = run(&pcap("attack-scan.pcap"), &quiet_args);
+    let unanswered = stats(&scan)["unanswered"].as_u64().unwrap();
+    assert_eq!(flows(&scan), flows(&scan_quiet) + unanswered);
+    assert!(scan_quiet
+        .iter()
+        .filter(|v| v["event_type"] == "flow")
+        .all(|v| v["flow"]["pkts_toclient"].as_u64().unwrap() > 0));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -50,6 +50,8 @@ pub struct LiveConfig {
     pub engine: Option<Arc<EngineHandle>>,
     /// The built-in capture filter (when the kernel does not filter: builds without libpcap).
     pub filter: Option<Arc<CaptureFilter>>,
+    /// Write records of flows nobody answered (counted either way).
+    pub log_unanswered: bool,
 }
 
 /// The capture sockets, opened before privileges are dropped: `sockets[worker][interface]`.
@@ -119,6 +121,7 @@ pub fn run(
             filter: config.filter.clone(),
             sink: sink.clone(),
             registry: registry.clone(),
+            log_unanswered: config.log_unanswered,
         };
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))

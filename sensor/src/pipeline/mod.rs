@@ -45,6 +45,8 @@ pub struct ReplayConfig {
     pub engine: Option<Arc<EngineHandle>>,
     /// Replay at the capture's own pace, sped up by this factor (`None`: as fast as possible).
     pub pace: Option<f64>,
+    /// Write records of flows nobody answered (counted either way).
+    pub log_unanswered: bool,
 }
 
 impl Default for ReplayConfig {
@@ -56,6 +58,7 @@ impl Default for ReplayConfig {
             app: Some(AppConfig::default()),
             engine: None,
             pace: None,
+            log_unanswered: true,
         }
     }
 }
@@ -111,6 +114,7 @@ pub fn run(
             filter: None,
             sink: sink.clone(),
             registry: registry.clone(),
+            log_unanswered: config.log_unanswered,
         };
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))

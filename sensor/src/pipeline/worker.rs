@@ -68,6 +68,10 @@ pub struct WorkerStats {
     pub alerts: u64,
     /// Packets the built-in capture filter turned away.
     pub filtered: u64,
+    /// Flows that ended with no packet from the responder (Zeek's S0: scans, floods).
+    pub flows_unanswered: u64,
+    /// Of those, the ones not written as records (`flow.log-unanswered = false`).
+    pub flows_unlogged: u64,
 }
 
 impl WorkerStats {
@@ -82,6 +86,8 @@ impl WorkerStats {
         self.app.add(&o.app);
         self.alerts += o.alerts;
         self.filtered += o.filtered;
+        self.flows_unanswered += o.flows_unanswered;
+        self.flows_unlogged += o.flows_unlogged;
         self.decode = match (self.decode, o.decode) {
             (Some((mut d, mut g)), Some((od, og))) => {
                 d.add(&od);
@@ -104,6 +110,8 @@ struct Output {
     buf: Vec<u8>,
     sink: Arc<EveSink>,
     stats: WorkerStats,
+    /// Write records of flows nobody answered (the default, as Zeek logs S0 connections).
+    log_unanswered: bool,
     /// Arrival of the packets being processed now (per batch or ring block).
     arrival: Instant,
     /// Arrival of the oldest packet whose records are in `buf`.
@@ -115,11 +123,12 @@ struct Output {
 }
 
 impl Output {
-    fn new(sink: Arc<EveSink>) -> Output {
+    fn new(sink: Arc<EveSink>, log_unanswered: bool) -> Output {
         Output {
             buf: Vec::with_capacity(CHUNK_BYTES * 2),
             sink,
             stats: WorkerStats::default(),
+            log_unanswered,
             arrival: Instant::now(),
             pending_since: None,
             pending_alerts: Vec::with_capacity(64),
@@ -134,6 +143,13 @@ impl Output {
             17 => self.stats.flows_udp += 1,
             1 | 58 => self.stats.flows_icmp += 1,
             _ => self.stats.flows_other += 1,
+        }
+        if !flow.replied {
+            self.stats.flows_unanswered += 1;
+            if !self.log_unanswered {
+                self.stats.flows_unlogged += 1;
+                return;
+            }
         }
         eve::write_flow(
             &mut self.buf,
@@ -329,6 +345,8 @@ pub struct WorkerSetup {
     pub filter: Option<Arc<CaptureFilter>>,
     pub sink: Arc<EveSink>,
     pub registry: Arc<Registry>,
+    /// Write flow records of flows nobody answered (see `Output::log_unanswered`).
+    pub log_unanswered: bool,
 }
 
 impl WorkerCore {
@@ -336,7 +354,7 @@ impl WorkerCore {
         let has_engine = setup.engine.is_some();
         let tracker = Tracker {
             table: FlowTable::new(setup.flow),
-            out: Output::new(setup.sink),
+            out: Output::new(setup.sink, setup.log_unanswered),
             app: setup.app.map(|c| AppLayer::new(c, setup.engine)),
             packets: 0,
             alerts_seen: 0,

@@ -132,7 +132,9 @@ impl AppStats {
     }
 }
 
-/// Application state of one flow.
+/// Application state of one flow. Every tracked flow carries one, so it is kept small (see
+/// the size test below): what only some flows need lives behind a pointer, allocated when
+/// first needed.
 #[derive(Default)]
 pub struct FlowApp {
     pub proto: AppProto,
@@ -140,20 +142,74 @@ pub struct FlowApp {
     proto_visible: bool,
     /// Direction whose data `proto` was recognised in.
     proto_dir: u8,
-    /// Reassembly and parsing of a TCP flow, created at its first SYN or payload.
-    tcp: Option<Box<TcpApp>>,
     /// Nothing more to inspect in this flow.
     done: bool,
+    /// Reassembly and parsing of a TCP flow.
+    tcp: TcpSlot,
     rec: FlowRecords,
+}
+
+/// Reassembly state of a TCP flow. It starts at the flow's first SYN or payload, as Suricata's
+/// session does, but segments without payload only fix where each direction's stream begins
+/// (an acknowledgement matters to reassembly only once data is held), so the full state is
+/// allocated with the first payload: a flood of SYNs, or scans, never allocates it.
+#[derive(Default)]
+enum TcpSlot {
+    /// No SYN or payload yet.
+    #[default]
+    None,
+    /// Started, no payload yet: for each direction whose bit is set in `started`, the sequence
+    /// number of its stream offset 0 (what `StreamDir` records at its first segment).
+    Starts {
+        base: [u32; 2],
+        started: u8,
+    },
+    App(Box<TcpApp>),
+}
+
+impl TcpSlot {
+    fn app(&mut self) -> Option<&mut TcpApp> {
+        match self {
+            TcpSlot::App(t) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 /// What records about a flow keep between packets.
 #[derive(Default)]
 struct FlowRecords {
+    /// Transaction count and Community ID, once a record needed them (most flows of a flood
+    /// or a scan never write any record but their flow record).
+    logged: Option<Box<Logged>>,
+    detect: FlowDetect,
+}
+
+#[derive(Default)]
+struct Logged {
     /// Transactions logged so far (EVE `tx_id`).
     tx_id: u64,
     community_id: Option<String>,
-    detect: FlowDetect,
+}
+
+/// The flow's Community ID, computed once.
+fn community_id<'a>(logged: &'a mut Option<Box<Logged>>, who: &Who) -> &'a str {
+    logged
+        .get_or_insert_with(Default::default)
+        .community_id
+        .get_or_insert_with(|| who.ident.community_id())
+}
+
+/// The flow's next EVE `tx_id`, counted.
+fn next_tx_id(logged: &mut Option<Box<Logged>>) -> u64 {
+    let l = logged.get_or_insert_with(Default::default);
+    l.tx_id += 1;
+    l.tx_id - 1
+}
+
+/// The flow's current EVE `tx_id`.
+fn tx_id(logged: &Option<Box<Logged>>) -> u64 {
+    logged.as_ref().map_or(0, |l| l.tx_id)
 }
 
 impl FlowApp {
@@ -230,13 +286,9 @@ impl Detector {
         app_object: Option<eve::WriteObject<'_>>,
     ) {
         let Detector { engine, ctx } = self;
-        let FlowRecords {
-            community_id,
-            detect,
-            ..
-        } = rec;
+        let FlowRecords { logged, detect } = rec;
         engine.inspect(ctx, subject, &who.facts, detect, ts, &mut |sig, reverse| {
-            let cid = community_id.get_or_insert_with(|| who.ident.community_id());
+            let cid = community_id(logged, who);
             let fields = engine.alert_fields(sig);
             let cx = eve::AlertContext {
                 app_proto,
@@ -483,7 +535,10 @@ impl AppLayer {
         };
         // Per-packet state only: no flowbits, and IP-only rules are due on every such packet.
         let mut rec = FlowRecords {
-            community_id: Some(String::new()),
+            logged: Some(Box::new(Logged {
+                tx_id: 0,
+                community_id: Some(String::new()),
+            })),
             ..Default::default()
         };
         det.run(&subject, &who, &mut rec, ts, None, out, None);
@@ -510,13 +565,40 @@ impl AppLayer {
             return;
         }
         let syn = h.flags & TcpHeader::SYN != 0;
-        if payload.is_empty() && !syn && flow.ext.tcp.is_none() {
-            return;
+        if payload.is_empty() {
+            // Without payload, a segment before any data only starts its direction's stream
+            // (what `StreamDir::segment` would do; `peer_ack` does nothing while no data is
+            // held, and nothing can be ready to drain or inspect).
+            let (base, started) = match &mut flow.ext.tcp {
+                TcpSlot::App(_) => (None, None),
+                TcpSlot::None if !syn => return,
+                slot @ TcpSlot::None => {
+                    *slot = TcpSlot::Starts {
+                        base: [0; 2],
+                        started: 0,
+                    };
+                    match slot {
+                        TcpSlot::Starts { base, started } => (Some(base), Some(started)),
+                        _ => unreachable!(),
+                    }
+                }
+                TcpSlot::Starts { base, started } => (Some(base), Some(started)),
+            };
+            if let (Some(base), Some(started)) = (base, started) {
+                if *started & (1 << dir) == 0 {
+                    *started |= 1 << dir;
+                    base[dir] = if syn { h.seq.wrapping_add(1) } else { h.seq };
+                    if !syn {
+                        self.mem.stats.midstream_pickups += 1;
+                    }
+                }
+                return;
+            }
         }
         let who = Who::of(flow, self.pcap_cnt());
         let app = &mut flow.ext;
-        let tcp = app.tcp.get_or_insert_with(|| {
-            Box::new(TcpApp {
+        if !matches!(app.tcp, TcpSlot::App(_)) {
+            let mut tcp = Box::new(TcpApp {
                 stream: Default::default(),
                 probe: Default::default(),
                 probe_failed: [false; 2],
@@ -524,8 +606,26 @@ impl AppLayer {
                 tls_logged: false,
                 stream_tail: Default::default(),
                 stream_inspected: [0; 2],
-            })
-        });
+            });
+            if let TcpSlot::Starts { base, started } = app.tcp {
+                for (d, s) in tcp.stream.iter_mut().enumerate() {
+                    if started & (1 << d) != 0 {
+                        // As a SYN one before `base`: the stream starts there, uncounted.
+                        s.segment(
+                            base[d].wrapping_sub(1),
+                            true,
+                            &[],
+                            &mut self.mem,
+                            &mut |_| {},
+                        );
+                    }
+                }
+            }
+            app.tcp = TcpSlot::App(tcp);
+        }
+        let TcpSlot::App(tcp) = &mut app.tcp else {
+            unreachable!("created above")
+        };
         let limit = self.config.probe_limit;
         let http_config = self.config.http;
         let mut pending = Pending::None;
@@ -637,7 +737,7 @@ impl AppLayer {
         let mut pending = Pending::None;
         let keep = self.stream_rules;
         let (chunks, bytes) = (&mut self.stream_chunks, &mut self.stream_bytes);
-        if let Some(tcp) = app.tcp.as_deref_mut() {
+        if let Some(tcp) = app.tcp.app() {
             let TcpApp {
                 stream,
                 probe,
@@ -667,8 +767,7 @@ impl AppLayer {
         self.settle(pending, app, &who, ts, out);
         self.drain(app, &who, ts, out, true);
         self.detect_stream(app, &who, ts, out);
-        if let Some(tcp) = app.tcp.take() {
-            let mut tcp = tcp;
+        if let TcpSlot::App(mut tcp) = std::mem::take(&mut app.tcp) {
             self.stats.parser_ended(&tcp.parser);
             for s in tcp.stream.iter_mut() {
                 s.free(&mut self.mem);
@@ -681,7 +780,7 @@ impl AppLayer {
         if self.stream_chunks.is_empty() {
             return;
         }
-        if let (Some(det), Some(tcp)) = (&mut self.detector, app.tcp.as_deref_mut()) {
+        if let (Some(det), Some(tcp)) = (&mut self.detector, app.tcp.app()) {
             let name = app.proto.name().filter(|p| *p != "failed");
             // The protocol may have been recognised in this very data.
             let mut who = *who;
@@ -771,7 +870,7 @@ impl AppLayer {
             rec,
             ..
         } = app;
-        let Some(tcp) = tcp.as_deref_mut() else {
+        let Some(tcp) = tcp.app() else {
             return;
         };
         let mut stop = false;
@@ -791,9 +890,7 @@ impl AppLayer {
                 if !tcp.tls_logged && (p.is_done() || (at_end && hello_seen)) {
                     tcp.tls_logged = true;
                     self.stats.tls_handshakes += 1;
-                    let cid = rec
-                        .community_id
-                        .get_or_insert_with(|| who.ident.community_id());
+                    let cid = community_id(&mut rec.logged, who);
                     eve::write_head(out, ts, &who.ident, "tls", false);
                     let _ = write!(out, ",\"community_id\":\"{cid}\",");
                     p.write_eve_tls(out);
@@ -1004,12 +1101,10 @@ fn write_http(
 ) {
     while let Some(tx) = p.next_complete() {
         stats.http_tx += 1;
-        let cid = rec
-            .community_id
-            .get_or_insert_with(|| who.ident.community_id());
+        let tx_no = next_tx_id(&mut rec.logged);
+        let cid = community_id(&mut rec.logged, who);
         eve::write_head(out, ts, &who.ident, "http", false);
-        let _ = write!(out, ",\"tx_id\":{},\"community_id\":\"{cid}\",", rec.tx_id);
-        rec.tx_id += 1;
+        let _ = write!(out, ",\"tx_id\":{tx_no},\"community_id\":\"{cid}\",");
         http::write_eve_http(&tx, out);
         out.extend_from_slice(b"}\n");
         if let Some(det) = det {
@@ -1039,21 +1134,20 @@ fn write_dns(
     out: &mut Vec<u8>,
 ) {
     let n = dns::eve_record_count(msg);
-    let cid = rec
-        .community_id
-        .get_or_insert_with(|| who.ident.community_id());
+    let tx = tx_id(&rec.logged);
+    let cid = community_id(&mut rec.logged, who);
     for i in 0..n {
         let mark = out.len();
         eve::write_head(out, ts, &who.ident, "dns", dir != TO_SERVER);
         let _ = write!(out, ",\"community_id\":\"{cid}\",");
-        if dns::write_eve_dns_record(msg, i, rec.tx_id, out) {
+        if dns::write_eve_dns_record(msg, i, tx, out) {
             out.extend_from_slice(b"}\n");
         } else {
             out.truncate(mark);
         }
     }
     if let Some(det) = det {
-        let tx_id = rec.tx_id;
+        let tx_id = tx;
         let obj = |o: &mut Vec<u8>| {
             dns::write_eve_dns_record(msg, 0, tx_id, o);
         };
@@ -1069,6 +1163,28 @@ fn write_dns(
         );
     }
     if !msg.is_response() {
-        rec.tx_id += 1;
+        next_tx_id(&mut rec.logged);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// Every tracked flow carries a `Flow<FlowApp>` (a million at the default cap): these sizes
+    /// are the table's memory per flow. A change that grows them should be deliberate.
+    #[test]
+    fn per_flow_sizes() {
+        assert_eq!(size_of::<crate::flow::FlowKey>(), 44);
+        assert_eq!(size_of::<crate::flow::tcp::TcpTracker>(), 24);
+        assert_eq!(size_of::<FlowDetect>(), 16);
+        assert_eq!(size_of::<TcpSlot>(), 16);
+        assert_eq!(size_of::<FlowApp>(), 48);
+        assert_eq!(size_of::<Flow<()>>(), 128);
+        assert_eq!(size_of::<Flow<FlowApp>>(), 176);
+        assert_eq!(size_of::<Option<Flow<FlowApp>>>(), 176);
+        // Allocated only for flows that carry payload.
+        assert!(size_of::<TcpApp>() <= 256);
     }
 }

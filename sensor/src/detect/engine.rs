@@ -115,8 +115,8 @@ pub struct Engine {
     rates: RateTable,
     config: EngineConfig,
     /// Distinguishes engines across reloads: per-flow state made with another engine (flowbit
-    /// ids) is reset rather than misread.
-    id: u64,
+    /// ids) is reset rather than misread. (32 bits: every flow stores one.)
+    id: u32,
     /// The distinct label sets alerts are counted under (`sensor_alerts_total`).
     alert_series: Vec<AlertSeries>,
 }
@@ -142,7 +142,7 @@ fn pack_name(file: &Path) -> String {
 const V4_MAPPED: u128 = 0xffff_0000_0000;
 
 /// Source of engine ids.
-static NEXT_ENGINE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+static NEXT_ENGINE_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
 
 /// Per-worker detection scratch: prefilter scanners and candidate bookkeeping.
 pub struct DetectCtx {
@@ -158,18 +158,34 @@ pub struct DetectCtx {
     pub alerts_by_series: Vec<u64>,
 }
 
-/// Detection state of one flow.
+/// Detection state of one flow. Every flow carries one: what only flows with flowbits or
+/// stream rules need is allocated when first used.
 #[derive(Debug, Default)]
 pub struct FlowDetect {
+    more: Option<Box<FlowDetectMore>>,
+    pub alerted: bool,
+    ip_only_done: [bool; 2],
+    engine: u32,
+}
+
+#[derive(Debug, Default)]
+struct FlowDetectMore {
     /// Flowbits set on this flow (interned ids of engine `engine`).
     bits: Vec<u16>,
     /// Per direction, stream-rule candidates whose fast pattern was found in data that may
     /// still be in the inspected tail: (signature, stream offset where the scanned region
     /// ended). The prefilter scans only new data; these stand in for re-scanning the tail.
     stream_carried: [Vec<(u32, u64)>; 2],
-    pub alerted: bool,
-    ip_only_done: [bool; 2],
-    engine: u64,
+}
+
+impl FlowDetect {
+    fn more(&mut self) -> &mut FlowDetectMore {
+        self.more.get_or_insert_with(Default::default)
+    }
+
+    fn has_bit(&self, id: &u16) -> bool {
+        self.more.as_ref().is_some_and(|m| m.bits.contains(id))
+    }
 }
 
 /// The flow facts rules test.
@@ -563,8 +579,10 @@ impl Engine {
         if fd.engine != self.id {
             // First inspection by this engine (new flow, or rules reloaded): its flowbit ids
             // and IP-only bookkeeping start afresh.
-            fd.bits.clear();
-            fd.stream_carried.iter_mut().for_each(Vec::clear);
+            if let Some(m) = &mut fd.more {
+                m.bits.clear();
+                m.stream_carried.iter_mut().for_each(Vec::clear);
+            }
             fd.ip_only_done = [false; 2];
             fd.engine = self.id;
         }
@@ -623,14 +641,20 @@ impl Engine {
                     mark(seen, candidates, round, id);
                 }
                 // Carried ones found again are refreshed with this round's end.
-                let carried = &mut fd.stream_carried[dir & 1];
-                carried.retain(|&(id, region_end)| {
-                    region_end > *offset && seen.get(id as usize).is_some_and(|&s| s != round)
-                });
-                for &(id, _) in carried.iter() {
-                    mark(seen, candidates, round, id);
+                let none_carried = fd
+                    .more
+                    .as_ref()
+                    .is_none_or(|m| m.stream_carried[dir & 1].is_empty());
+                if !(none_carried && fresh.is_empty()) {
+                    let carried = &mut fd.more().stream_carried[dir & 1];
+                    carried.retain(|&(id, region_end)| {
+                        region_end > *offset && seen.get(id as usize).is_some_and(|&s| s != round)
+                    });
+                    for &(id, _) in carried.iter() {
+                        mark(seen, candidates, round, id);
+                    }
+                    carried.extend(fresh.iter().map(|&id| (id, end)));
                 }
-                carried.extend(fresh.iter().map(|&id| (id, end)));
             } else {
                 for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
                     for_each_buffer(*buffer, subject, &mut |bytes| {
@@ -668,13 +692,18 @@ impl Engine {
             for (cmd, ids, _) in &sig.flowbits {
                 for id in ids {
                     match cmd {
-                        FlowbitCmd::Set if !fd.bits.contains(id) => fd.bits.push(*id),
-                        FlowbitCmd::Unset => fd.bits.retain(|b| b != id),
+                        FlowbitCmd::Set if !fd.has_bit(id) => fd.more().bits.push(*id),
+                        FlowbitCmd::Unset => {
+                            if let Some(m) = &mut fd.more {
+                                m.bits.retain(|b| b != id)
+                            }
+                        }
                         FlowbitCmd::Toggle => {
-                            if fd.bits.contains(id) {
-                                fd.bits.retain(|b| b != id);
+                            let bits = &mut fd.more().bits;
+                            if bits.contains(id) {
+                                bits.retain(|b| b != id);
                             } else {
-                                fd.bits.push(*id);
+                                bits.push(*id);
                             }
                         }
                         _ => {}
@@ -797,7 +826,7 @@ impl Engine {
             }
         }
         for (cmd, ids, any) in &sig.flowbits {
-            let test = |id: &u16| fd.bits.contains(id);
+            let test = |id: &u16| fd.has_bit(id);
             let ok = match cmd {
                 FlowbitCmd::IsSet if *any => ids.iter().any(test),
                 FlowbitCmd::IsSet => ids.iter().all(test),
@@ -1171,11 +1200,11 @@ mod tests {
         run(&w3, w2.len(), 0, &mut fd);
         assert_eq!(alerts.get(), 1);
         // Once the pattern's chunk has left the window, it is no longer a candidate.
-        assert!(!fd.stream_carried[0].is_empty());
+        assert!(!fd.more().stream_carried[0].is_empty());
         let tail = b"ZZ more ZZ".to_vec();
         run(&tail, 2, w3.len() as u64 - 2, &mut fd);
         assert_eq!(alerts.get(), 1);
-        assert!(fd.stream_carried[0].is_empty());
+        assert!(fd.more().stream_carried[0].is_empty());
     }
 
     mod grouping {

@@ -10,11 +10,14 @@ const PROTO_ICMP: u8 = 1;
 const PROTO_ICMPV6: u8 = 58;
 
 /// Bidirectional flow key: VLAN ids, protocol and the two endpoints in canonical order.
+/// 44 bytes, aligned to 4 (addresses as 32-bit limbs rather than `u128`, whose 16-byte
+/// alignment would pad every flow).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FlowKey {
-    /// Addresses as 128-bit numbers (IPv4 as IPv4-mapped IPv6), lower endpoint first.
-    pub addr_lo: u128,
-    pub addr_hi: u128,
+    /// Addresses as 128-bit numbers (IPv4 as IPv4-mapped IPv6) in 32-bit limbs, least
+    /// significant first; lower endpoint first.
+    pub addr_lo: [u32; 4],
+    pub addr_hi: [u32; 4],
     /// Ports of the two endpoints. For ICMP, both are the echo/query identifier and `icmp_class`
     /// holds the message class, so a request and its reply share a flow.
     pub port_lo: u16,
@@ -64,8 +67,8 @@ impl FlowKey {
         };
         (
             FlowKey {
-                addr_lo,
-                addr_hi,
+                addr_lo: limbs(addr_lo),
+                addr_hi: limbs(addr_hi),
                 port_lo,
                 port_hi,
                 vlan,
@@ -80,7 +83,7 @@ impl FlowKey {
     /// A fast, well-mixed 64-bit hash of the key. Symmetric because the key is canonical.
     #[inline]
     pub fn hash64(&self) -> u64 {
-        let w = |a: u128, i: usize| (a >> (64 * i)) as u64;
+        let w = |a: [u32; 4], i: usize| (a[2 * i] as u64) | (a[2 * i + 1] as u64) << 32;
         let tail = (self.port_lo as u64)
             | (self.port_hi as u64) << 16
             | (self.proto as u64) << 32
@@ -103,11 +106,11 @@ impl FlowKey {
     }
 
     pub fn lo_ip(&self) -> IpAddr {
-        ip_from16(self.addr_lo, self.ipv6)
+        ip_from16(from_limbs(self.addr_lo), self.ipv6)
     }
 
     pub fn hi_ip(&self) -> IpAddr {
-        ip_from16(self.addr_hi, self.ipv6)
+        ip_from16(from_limbs(self.addr_hi), self.ipv6)
     }
 
     /// Endpoints in the lower-to-higher direction.
@@ -149,6 +152,21 @@ fn fmix64(mut k: u64) -> u64 {
     k ^= k >> 33;
     k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     k ^ (k >> 33)
+}
+
+#[inline]
+fn limbs(a: u128) -> [u32; 4] {
+    [
+        a as u32,
+        (a >> 32) as u32,
+        (a >> 64) as u32,
+        (a >> 96) as u32,
+    ]
+}
+
+#[inline]
+fn from_limbs(l: [u32; 4]) -> u128 {
+    l.iter().rev().fold(0u128, |acc, &x| acc << 32 | x as u128)
 }
 
 #[inline]
@@ -221,6 +239,31 @@ mod tests {
         let e = k1.endpoints(f1);
         assert_eq!(e.src, "10.0.0.1".parse::<IpAddr>().unwrap());
         assert_eq!(e.dst_port, 80);
+    }
+
+    #[test]
+    fn limbs_round_trip_and_hash_is_stable() {
+        let a: u128 = 0x2001_0db8_0010_0001_0000_0000_0000_0010;
+        assert_eq!(from_limbs(limbs(a)), a);
+        // The hash (and so flow ids and worker choice) must not change with the layout.
+        let (k, _) = FlowKey::from_decoded(&tcp("10.0.0.1", 40000, "10.0.0.2", 80));
+        assert_eq!(k.hash64(), 0xa195_fb28_3309_1d6a);
+        let d6 = Decoded {
+            src: "2001:db8::1".parse().unwrap(),
+            dst: "2001:db8:ffff::2".parse().unwrap(),
+            ip_proto: 17,
+            l4: L4::Udp(crate::decode::UdpHeader {
+                src_port: 53,
+                dst_port: 5353,
+                length: 8,
+            }),
+            ..Default::default()
+        };
+        let (k6, _) = FlowKey::from_decoded(&d6);
+        assert_eq!(k6.hash64(), 0xeff9_48ee_1bbc_b8e8);
+        assert_eq!(k6.lo_ip(), "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(k.lo_ip(), "10.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(k.hi_ip(), "10.0.0.2".parse::<IpAddr>().unwrap());
     }
 
     #[test]

@@ -15,6 +15,10 @@ use crate::time::Timestamp;
 
 /// Slots of the timer wheel, one per second of packet time. Longer timeouts are rescheduled.
 const WHEEL_SLOTS: usize = 1024;
+/// Entries whose allocation an emptied wheel slot keeps for its next turn. A flood fills a
+/// slot with a second's worth of new flows (100,000 and more); were every slot to keep that,
+/// the wheel would hold a megabyte per second of its span.
+const WHEEL_KEEP: usize = 1024;
 
 /// Flow timeouts in seconds of packet time, per protocol and state (Suricata's defaults).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,10 +114,13 @@ pub const TO_CLIENT: usize = 1;
 
 /// One bidirectional flow. `T` is per-flow state of the stages after the flow table (stream
 /// reassembly, application layer), owned by the same worker.
+///
+/// A table holds up to `max_flows` of these (a million by default), so every byte counts: the
+/// hash is recomputed from the key when needed rather than stored, and the slot's generation
+/// lives beside the slab. Sizes are pinned by a test.
 #[derive(Clone, Debug)]
 pub struct Flow<T = ()> {
     pub key: FlowKey,
-    pub hash: u64,
     /// True when the client (who sent first) is the key's lower endpoint.
     pub client_is_lo: bool,
     pub start: Timestamp,
@@ -128,7 +135,6 @@ pub struct Flow<T = ()> {
     pub replied: bool,
     /// State of later stages, created with the flow and dropped with it.
     pub ext: T,
-    generation: u32,
 }
 
 impl<T> Flow<T> {
@@ -151,7 +157,7 @@ impl<T> Flow<T> {
     /// Suricata-style 51-bit flow id: the flow hash with the start time mixed in, the same on
     /// every run and for any worker count.
     pub fn flow_id(&self) -> u64 {
-        let h = (self.hash >> 32) & 0xffff_ffff;
+        let h = (self.key.hash64() >> 32) & 0xffff_ffff;
         let id = h << 31
             | (self.start.secs() & 0xffff) << 16
             | (self.start.subsec_micros() as u64 & 0xffff);
@@ -257,6 +263,72 @@ pub struct FlowRef {
     pub new: bool,
 }
 
+/// Slots per slab chunk: 4,096 flows, under a megabyte.
+const CHUNK_SHIFT: u32 = 12;
+const CHUNK: usize = 1 << CHUNK_SHIFT;
+
+/// Flow storage in fixed-size chunks, allocated as the table fills. A growing `Vec` would copy
+/// every flow at each doubling and, until its final size, leave the old copies behind in the
+/// allocator (a table of a million flows peaked about a third above its size); chunks are
+/// never moved, and a table holds at most the chunk it is filling beyond what it uses.
+struct Slab<T> {
+    chunks: Vec<Vec<Option<Flow<T>>>>,
+    len: usize,
+}
+
+impl<T> Slab<T> {
+    fn new() -> Slab<T> {
+        Slab {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn get(&self, slot: usize) -> Option<&Option<Flow<T>>> {
+        self.chunks
+            .get(slot >> CHUNK_SHIFT)
+            .and_then(|c| c.get(slot & (CHUNK - 1)))
+    }
+
+    #[inline]
+    fn get_mut(&mut self, slot: usize) -> Option<&mut Option<Flow<T>>> {
+        self.chunks
+            .get_mut(slot >> CHUNK_SHIFT)
+            .and_then(|c| c.get_mut(slot & (CHUNK - 1)))
+    }
+
+    /// Appends a slot holding `flow`; returns its number.
+    fn push(&mut self, flow: Flow<T>) -> usize {
+        if self.len & (CHUNK - 1) == 0 {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let last = self.chunks.last_mut().expect("a chunk with room");
+        last.push(Some(flow));
+        self.len += 1;
+        self.len - 1
+    }
+}
+
+impl<T> std::ops::Index<usize> for Slab<T> {
+    type Output = Option<Flow<T>>;
+    #[inline]
+    fn index(&self, slot: usize) -> &Option<Flow<T>> {
+        &self.chunks[slot >> CHUNK_SHIFT][slot & (CHUNK - 1)]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Slab<T> {
+    #[inline]
+    fn index_mut(&mut self, slot: usize) -> &mut Option<Flow<T>> {
+        &mut self.chunks[slot >> CHUNK_SHIFT][slot & (CHUNK - 1)]
+    }
+}
+
 #[derive(Clone, Copy)]
 struct WheelEntry {
     slot: u32,
@@ -266,7 +338,7 @@ struct WheelEntry {
 pub struct FlowTable<T = ()> {
     config: FlowTableConfig,
     index: HashTable<u32>,
-    slab: Vec<Option<Flow<T>>>,
+    slab: Slab<T>,
     generations: Vec<u32>,
     free: Vec<u32>,
     wheel: Vec<Vec<WheelEntry>>,
@@ -282,7 +354,7 @@ impl<T: Default> FlowTable<T> {
         FlowTable {
             config,
             index: HashTable::new(),
-            slab: Vec::new(),
+            slab: Slab::new(),
             generations: Vec::new(),
             free: Vec::new(),
             wheel: (0..WHEEL_SLOTS).map(|_| Vec::new()).collect(),
@@ -400,7 +472,6 @@ impl<T: Default> FlowTable<T> {
         let from_server = matches!(&decoded.l4, L4::Tcp(h) if h.flags & 0x12 == 0x12);
         let flow = Flow {
             key: *key,
-            hash,
             client_is_lo: lo_to_hi != from_server,
             start: ts,
             last: ts,
@@ -410,22 +481,23 @@ impl<T: Default> FlowTable<T> {
             icmp: [None; 2],
             replied: false,
             ext: T::default(),
-            generation: 0,
         };
+        let expiry = flow.expiry_sec(&self.config.timeouts);
         let slot = match self.free.pop() {
-            Some(s) => s,
+            Some(s) => {
+                self.slab[s as usize] = Some(flow);
+                s
+            }
             None => {
-                self.slab.push(None);
+                let slot = self.slab.push(flow);
                 self.generations.push(0);
-                (self.slab.len() - 1) as u32
+                slot as u32
             }
         };
         let generation = self.generations[slot as usize];
-        let expiry = flow.expiry_sec(&self.config.timeouts);
-        self.slab[slot as usize] = Some(Flow { generation, ..flow });
         let slab = &self.slab;
         self.index.insert_unique(hash, slot, |&s| {
-            slab[s as usize].as_ref().map_or(0, |f| f.hash)
+            slab[s as usize].as_ref().map_or(0, |f| f.key.hash64())
         });
         self.schedule(slot, generation, expiry);
         self.active += 1;
@@ -440,13 +512,16 @@ impl<T: Default> FlowTable<T> {
         reason: EndReason,
         on_end: &mut impl FnMut(&mut Flow<T>, EndReason),
     ) {
-        let Some(mut flow) = self.slab[slot as usize].take() else {
+        // The flow is handed over in place, then dropped in place: no copy of it is made.
+        let Some(flow) = self.slab[slot as usize].as_mut() else {
             return;
         };
-        on_end(&mut flow, reason);
-        if let Ok(entry) = self.index.find_entry(flow.hash, |&s| s == slot) {
+        on_end(flow, reason);
+        let hash = flow.key.hash64();
+        if let Ok(entry) = self.index.find_entry(hash, |&s| s == slot) {
             entry.remove();
         }
+        self.slab[slot as usize] = None;
         self.generations[slot as usize] = self.generations[slot as usize].wrapping_add(1);
         self.free.push(slot);
         self.active -= 1;
@@ -500,7 +575,7 @@ impl<T: Default> FlowTable<T> {
             let Some(flow) = self.slab.get(e.slot as usize).and_then(|f| f.as_ref()) else {
                 continue;
             };
-            if flow.generation != e.generation {
+            if self.generations[e.slot as usize] != e.generation {
                 continue;
             }
             if flow.expired_at(self.now, &timeouts) {
@@ -511,7 +586,7 @@ impl<T: Default> FlowTable<T> {
             }
         }
         entries.clear();
-        if self.wheel[idx].is_empty() {
+        if self.wheel[idx].is_empty() && entries.capacity() <= WHEEL_KEEP {
             // Keep the allocation for the slot's next turn.
             self.wheel[idx] = entries;
         }
@@ -524,15 +599,15 @@ impl<T: Default> FlowTable<T> {
         for i in 0..WHEEL_SLOTS as u64 {
             let idx = ((base + i) % WHEEL_SLOTS as u64) as usize;
             while let Some(e) = self.wheel[idx].pop() {
-                let live = self
-                    .slab
-                    .get(e.slot as usize)
-                    .and_then(|f| f.as_ref())
-                    .is_some_and(|f| f.generation == e.generation);
+                let live = self.slab.get(e.slot as usize).is_some_and(|f| f.is_some())
+                    && self.generations[e.slot as usize] == e.generation;
                 if live {
                     self.end(e.slot, EndReason::Forced, on_end);
                     return;
                 }
+            }
+            if self.wheel[idx].capacity() > WHEEL_KEEP {
+                self.wheel[idx] = Vec::new();
             }
         }
     }

@@ -43,9 +43,10 @@ pub struct TcpTracker {
     /// Sequence base of each direction (the SYN's sequence number, or one less than the first
     /// segment's when the SYN was missed), as Wireshark keeps it to recognise port reuse.
     base_seq: [u32; 2],
-    base_seq_set: [bool; 2],
     fin_seq: [u32; 2],
-    fin_seen: [bool; 2],
+    /// `BASE_SET << dir`: `base_seq[dir]` is set; `FIN_SEEN << dir`: `fin_seq[dir]` is.
+    /// (Bits rather than four bools: one tracker per TCP flow, a million flows.)
+    seen: u8,
     pub rst_seen: bool,
     /// The three-way handshake was seen (not a mid-stream pickup).
     pub handshake: bool,
@@ -54,13 +55,26 @@ pub struct TcpTracker {
     pub handshake_before: bool,
 }
 
+const BASE_SET: u8 = 1;
+const FIN_SEEN: u8 = 4;
+
 impl TcpTracker {
+    #[inline]
+    fn base_seq_set(&self, dir: usize) -> bool {
+        self.seen & (BASE_SET << dir) != 0
+    }
+
+    #[inline]
+    fn fin_seen(&self, dir: usize) -> bool {
+        self.seen & (FIN_SEEN << dir) != 0
+    }
+
     /// Whether this segment opens a new connection on a reused 4-tuple: a SYN without ACK whose
     /// sequence number differs from the one this direction started with.
     #[inline]
     pub fn is_reuse(&self, dir: usize, h: &TcpHeader) -> bool {
         h.flags & (TcpHeader::SYN | TcpHeader::ACK) == TcpHeader::SYN
-            && self.base_seq_set[dir]
+            && self.base_seq_set(dir)
             && h.seq != self.base_seq[dir]
     }
 
@@ -70,8 +84,8 @@ impl TcpTracker {
         self.handshake_before = self.handshake;
         let flags = h.flags;
         self.flags[dir] |= flags;
-        if !self.base_seq_set[dir] {
-            self.base_seq_set[dir] = true;
+        if !self.base_seq_set(dir) {
+            self.seen |= BASE_SET << dir;
             self.base_seq[dir] = if flags & TcpHeader::SYN != 0 {
                 h.seq
             } else {
@@ -99,17 +113,17 @@ impl TcpTracker {
             }
             _ => {}
         }
-        if flags & TcpHeader::FIN != 0 && !self.fin_seen[dir] {
-            self.fin_seen[dir] = true;
+        if flags & TcpHeader::FIN != 0 && !self.fin_seen(dir) {
+            self.seen |= FIN_SEEN << dir;
             self.fin_seq[dir] = h.seq;
-            self.state = if self.fin_seen[1 - dir] {
+            self.state = if self.fin_seen(1 - dir) {
                 TcpState::Closing
             } else {
                 TcpState::FinWait1
             };
         } else if self.state == TcpState::Closing
             && ack
-            && self.fin_seen[1 - dir]
+            && self.fin_seen(1 - dir)
             && h.ack.wrapping_sub(self.fin_seq[1 - dir]) as i32 > 0
         {
             // The last FIN has been acknowledged.

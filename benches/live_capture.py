@@ -202,8 +202,12 @@ af-packet:
 {ring}"""
 
 
-def tcpreplay_cmd(ns, pcap, rate, loops):
-    cmd = ["tcpreplay", "-i", SEND, "--preload-pcap"]
+def pinned(cmd, cpus):
+    return ["taskset", "-c", cpus] + cmd if cpus else cmd
+
+
+def tcpreplay_cmd(ns, pcap, rate, loops, cpus=None):
+    cmd = pinned(["tcpreplay", "-i", SEND, "--preload-pcap"], cpus)
     cmd += ["--topspeed"] if rate == "top" else ["--mbps", str(rate)]
     if loops > 1:
         cmd += ["--loop", str(loops)]
@@ -285,7 +289,7 @@ def one_run(args, tool, workers, rate, pcap, sensor, rules_file, run_id):
                    "-S", rules_file, "-l", outdir]
         errpath = os.path.join(outdir, "stderr.txt")
         with open(errpath, "wb") as err:
-            proc = subprocess.Popen(ns.exec_cmd(cmd), stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+            proc = subprocess.Popen(ns.exec_cmd(pinned(cmd, args.cpus)), stdin=subprocess.DEVNULL, stdout=err, stderr=err)
         # Ready once its sockets are bound to cap0 (both tools bind every worker's socket
         # before reading), plus a moment for the fanout group and rings.
         idx = ns.ifindex(CAP)
@@ -301,7 +305,7 @@ def one_run(args, tool, workers, rate, pcap, sensor, rules_file, run_id):
         link0 = ns.link_stats(CAP)
         softnet0 = softnet_dropped()
         cpu0 = cpu_seconds(proc.pid)
-        r = sh(tcpreplay_cmd(ns, pcap, rate, args.loops), check=False)
+        r = sh(tcpreplay_cmd(ns, pcap, rate, args.loops, args.cpus), check=False)
         tr = parse_tcpreplay(r.stdout + r.stderr)
         if r.returncode != 0 or "sent" not in tr:
             raise RuntimeError(f"tcpreplay failed ({r.returncode}): {r.stdout}{r.stderr}")
@@ -373,6 +377,9 @@ def main():
                     "--suricata-block-size 1048576 --suricata-ring-size 7182 gives 64 blocks of 1 MiB at "
                     "MTU 9000, the sensor's default ring")
     ap.add_argument("--sensor-ring-blocks", type=int, help="sensor --ring-blocks (of 1 MiB; default 64)")
+    ap.add_argument("--cpus", help="run both the tool and tcpreplay under `taskset -c CPUS` (e.g. `1`: "
+                    "one core shared by sender and tool, so the tool that needs less CPU per packet "
+                    "keeps up; the kernel's copy into the rings runs in the sender's context)")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "sensor-live-bench"))
     ap.add_argument("--sensor", help="sensor binary (default: build and use target/release/sensor)")
     ap.add_argument("--json", help="also write every run's numbers to this file")
@@ -426,7 +433,8 @@ def main():
 
     print()
     print(f"capture: {pcap} ({os.path.getsize(pcap) / 1e6:.0f} MB) x{args.loops}; {args.runs} runs; "
-          f"rules: {args.rules or 'sensor shipped, Suricata none'}{'; sensor --flows-only' if args.flows_only else ''}")
+          f"rules: {args.rules or 'sensor shipped, Suricata none'}{'; sensor --flows-only' if args.flows_only else ''}"
+          f"{'; taskset -c ' + args.cpus if args.cpus else ''}")
     print("medians over runs; received = kernel_packets - kernel_drops; dropped % of sent; "
           "not seen = sent - kernel_packets; kpps and Mbit/s: tcpreplay's rate; CPU s: the tool's "
           "user + system time while the capture went through; ring MiB: per worker")

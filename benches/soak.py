@@ -2,18 +2,28 @@
 """Soak: a paced `sensor replay` for --minutes (default 10) with the process's RSS sampled
 every second; the RSS must stay flat.
 
-    python3 benches/soak.py                          # 10 min: a 100 MB bench capture looped 10x
-    python3 benches/soak.py --minutes 2 --loops 4    # shorter
+    python3 benches/soak.py                          # 10 min: ten 100 MB bench captures
+    python3 benches/soak.py --minutes 3 --traffic-minutes 9 --loops 6   # shorter
     python3 benches/soak.py --pcap pcaps/benign-office.pcap   # one committed capture, paced
                                                      # so that it lasts --minutes
 
-Input: by default `sensor generate --scenario bench --size --bench-size` (cached in --workdir),
-written --loops times one after the other into one capture, each copy's timestamps shifted to
-start where the previous one ended (so the packet clock runs on and flows time out as they
-would on a link). The pace factor is chosen so that the whole capture lasts --minutes
-(`--pace` sets it directly). With --pcap, that file (classic pcap) is looped the same way.
+Input: by default --loops (10) bench captures, `sensor generate --scenario bench --size
+--bench-size --seed K` for K = 1..loops (cached in --workdir; each seed has other addresses and
+ports, so each copy brings new flows), written one after the other into one capture. Each copy
+is stretched in packet time to fill an equal slot of --traffic-minutes (default 30: three times
+the longest flow timeout, 600 s for established TCP), so flows keep ending as new ones start and
+the flow table reaches a steady state (about 4 copies in) well before the second half; the
+stretch only slows the link (a 100 MB copy, 4 s of its 1 Gb/s traffic, becomes 3 minutes).
+The pace factor is chosen so that the whole capture lasts --minutes (`--pace` sets it
+directly). With --pcap, that file (classic pcap) is replayed --loops times back to back, at its
+own packet times unless --traffic-minutes is given.
 
-Every second it reads VmRSS from /proc/PID/status; every 10 s it scrapes the sensor's
+The capture reaches the sensor through a pipe (`cat FILE | sensor replay ... /dev/stdin`):
+given the file, the sensor maps it and keeps a window of up to about 50 MB of it mapped, which
+counts in VmRSS (as RssFile) and moves in 16 MB steps, hiding the heap's trend (`--mapped`
+does that anyway).
+
+Every second it reads VmRSS (and RssAnon, RssFile) from /proc/PID/status; every 10 s it scrapes the sensor's
 `--metrics-listen` endpoint on 127.0.0.1 (sensor_process_resident_memory_bytes,
 sensor_flows_active, sensor_decoder_packets_total) and counts the scrapes that failed.
 Samples go to WORKDIR/soak-rss.csv (and the scrapes to WORKDIR/soak-metrics.csv).
@@ -54,13 +64,16 @@ def read_pcap(path):
     return data, end, nano
 
 
-def concat_pcaps(srcs, dst):
-    """Writes the captures in srcs one after the other into dst, each shifted to start one mean
-    packet gap after the previous one's last packet (the link type and timestamp unit of the
-    first; all must match). Returns (packets, duration in seconds of the whole)."""
-    total, clock, header = 0, None, None
+def concat_pcaps(srcs, dst, slot=None):
+    """Writes the captures in srcs one after the other into dst (the link type and timestamp
+    unit of the first; all must match). Without `slot`, each starts one mean packet gap after
+    the previous one's last packet. With `slot` (seconds), copy k starts at k * slot seconds
+    after the first copy's first packet, its packet times stretched to fill the slot (a slower
+    link carrying the same flows). Returns (packets, seconds of packet time of the whole)."""
+    div = 1_000_000_000
+    total, clock, header, origin = 0, None, None, None
     with open(dst, "wb") as out:
-        for src in srcs:
+        for k, src in enumerate(srcs):
             data, end, nano = read_pcap(src)
             if header is None:
                 header = data[:24]
@@ -69,7 +82,6 @@ def concat_pcaps(srcs, dst):
                 sys.exit(f"{src}: byte order, timestamp unit or link type differs from {srcs[0]}")
             unit = 1 if nano else 1000
             rec = struct.Struct(end + "IIII")
-            div = 1_000_000_000
             at, first, last, n = 24, None, None, 0
             while at + 16 <= len(data):
                 s, frac, incl, _ = rec.unpack_from(data, at)
@@ -79,12 +91,19 @@ def concat_pcaps(srcs, dst):
                 at += 16 + incl
                 n += 1
             gap = (last - first) // max(n - 1, 1) or 1000
-            shift = 0 if clock is None else clock + gap - first
+            if origin is None:
+                origin = first
+            if slot is None:
+                stretch = 1.0
+                start = first if clock is None else clock + gap
+            else:
+                stretch = slot * div / (last - first + gap)
+                start = origin + k * int(slot * div)
             at = 24
             buf = bytearray()
             while at + 16 <= len(data):
                 s, frac, incl, orig = rec.unpack_from(data, at)
-                t = s * div + frac * unit + shift
+                t = start + int((s * div + frac * unit - first) * stretch)
                 buf += rec.pack(t // div, (t % div) // unit, incl, orig)
                 buf += data[at + 16:at + 16 + incl]
                 at += 16 + incl
@@ -92,11 +111,9 @@ def concat_pcaps(srcs, dst):
                     out.write(buf)
                     buf = bytearray()
             out.write(buf)
-            if clock is None:
-                start = first
-            clock = last + shift
+            clock = start + int((last - first) * stretch)
             total += n
-    return total, (clock - start) / 1e9
+    return total, (clock - origin) / div
 
 
 def rss_kb(pid):
@@ -166,10 +183,21 @@ def main():
     ap.add_argument("--loops", type=int, help="copies of the capture, back to back (default 10 for the "
                     "bench capture, 1 for --pcap)")
     ap.add_argument("--minutes", type=float, default=10.0, help="how long the paced replay lasts (default 10)")
+    ap.add_argument("--traffic-minutes", type=float,
+                    help="packet time the whole input spans: the copies are stretched to fill "
+                         "equal slots of it (default 30 for the bench capture: three times the "
+                         "longest flow timeout, 600 s for established TCP, so the flow table is in "
+                         "steady state, flows ending as fast as they start, for the second half; "
+                         "with --pcap default: the captures' own times, back to back)")
     ap.add_argument("--pace", type=float, help="pace factor (default: computed from --minutes)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--flows-only", action="store_true")
     ap.add_argument("--rules", action="append", default=[], help="passed to the sensor (repeatable)")
+    ap.add_argument("--mapped", action="store_true",
+                    help="give the sensor the file itself (it maps it, and the mapped window of "
+                         "the file, up to about 50 MB released in 16 MB steps, counts in VmRSS "
+                         "as RssFile); default: the capture through a pipe on /dev/stdin, so "
+                         "VmRSS is the sensor's own memory")
     ap.add_argument("--no-metrics", action="store_true", help="do not serve or scrape metrics")
     ap.add_argument("--threshold-pct", type=float, default=1.0,
                     help="flat if the second half's slope is below this percent of the median RSS "
@@ -199,7 +227,11 @@ def main():
                                 "--seed", str(seed), "--out", src], check=True, stdout=subprocess.DEVNULL)
             srcs.append(src)
     looped = os.path.join(args.workdir, "soak-input.pcap")
-    packets, duration = concat_pcaps(srcs, looped)
+    traffic_min = args.traffic_minutes
+    if traffic_min is None and not args.pcap:
+        traffic_min = 30.0
+    slot = traffic_min * 60.0 / loops if traffic_min else None
+    packets, duration = concat_pcaps(srcs, looped, slot)
     pace = args.pace or duration / (args.minutes * 60.0)
     expect = duration / pace
     what = args.pcap if args.pcap else f"bench {args.bench_size} seeds 1-{loops}"
@@ -216,16 +248,22 @@ def main():
     if not args.no_metrics:
         port = free_port()
         cmd += ["--metrics-listen", f"127.0.0.1:{port}"]
-    cmd.append(looped)
-    print(" ".join(cmd), flush=True)
+    cmd.append(looped if args.mapped else "/dev/stdin")
+    print(" ".join(cmd) + ("" if args.mapped else f" < {looped} (through a pipe)"), flush=True)
 
     rss_csv = os.path.join(args.workdir, "soak-rss.csv")
     met_csv = os.path.join(args.workdir, "soak-metrics.csv")
     samples = []          # (seconds, VmRSS KB, RssAnon KB, RssFile KB)
     scrapes = []          # (seconds, ok, rss bytes, flows active, packets)
     stderr_path = os.path.join(args.workdir, "sensor.stderr")
+    feeder = None
     with open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        if args.mapped:
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        else:
+            feeder = subprocess.Popen(["cat", looped], stdout=subprocess.PIPE)
+            proc = subprocess.Popen(cmd, stdin=feeder.stdout, stdout=subprocess.DEVNULL, stderr=err)
+            feeder.stdout.close()
     t0 = time.monotonic()
     deadline = t0 + expect * 1.5 + 120
     next_sample = t0
@@ -261,6 +299,10 @@ def main():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if feeder is not None:
+            if feeder.poll() is None:
+                feeder.kill()
+            feeder.wait()
     status = proc.returncode
     elapsed = time.monotonic() - t0
 
@@ -304,8 +346,10 @@ def main():
     ok_scrapes = sum(1 for s in scrapes if s[1])
     if port:
         flows = [s[3] for s in scrapes if s[1] and s[3] is not None]
+        hflows = [s[3] for s in scrapes if s[1] and s[3] is not None and s[0] >= half[0][0]]
         print(f"metrics: {ok_scrapes}/{len(scrapes)} scrapes answered -> {met_csv}; flows_active "
-              f"min {min(flows, default=0):.0f} max {max(flows, default=0):.0f}")
+              f"min {min(flows, default=0):.0f} max {max(flows, default=0):.0f}, in the second half "
+              f"{min(hflows, default=0):.0f}-{max(hflows, default=0):.0f}")
     verdict = "flat" if flat else "NOT flat"
     print(f"verdict: {verdict}")
     good = flat and status == 0 and (not port or ok_scrapes == len(scrapes))

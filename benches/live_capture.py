@@ -336,6 +336,9 @@ def one_run(args, tool, workers, rate, pcap, sensor, rules_file, run_id):
         st = last_stats(eve)
         if st is None:
             raise RuntimeError(f"{tool}: no stats record in {eve}")
+        if not args.keep_eve:
+            # A flood writes gigabytes of flow records; the counters are all this needs.
+            os.remove(eve)
         cap = st.get("capture", {})
         if tool == "sensor":
             kpk = cap.get("kernel_packets", {}).get(CAP)
@@ -382,6 +385,8 @@ def main():
                     "keeps up; the kernel's copy into the rings runs in the sender's context)")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "sensor-live-bench"))
     ap.add_argument("--sensor", help="sensor binary (default: build and use target/release/sensor)")
+    ap.add_argument("--keep-eve", action="store_true",
+                    help="keep each run's eve.json (default: deleted once its stats are read)")
     ap.add_argument("--json", help="also write every run's numbers to this file")
     args = ap.parse_args()
 

@@ -280,7 +280,7 @@ impl Tracker {
         app.detect_packet(flow, r.dir, d, payload, p.ts, &mut out.buf);
         if out.buf.len() >= CHUNK_BYTES {
             let alerts = app.alerts();
-            out.alerts_raised(alerts - self.alerts_seen);
+            out.alerts_raised(alerts.saturating_sub(self.alerts_seen));
             self.alerts_seen = alerts;
             out.flush();
         }
@@ -297,7 +297,7 @@ impl Tracker {
     fn settle(&mut self, now: Instant) {
         if let Some(app) = &self.app {
             let alerts = app.alerts();
-            self.out.alerts_raised(alerts - self.alerts_seen);
+            self.out.alerts_raised(alerts.saturating_sub(self.alerts_seen));
             self.alerts_seen = alerts;
         }
         self.out.settle(now);

@@ -8,8 +8,9 @@ every second; the RSS must stay flat.
                                                      # so that it lasts --minutes
 
 Input: by default --loops (10) bench captures, `sensor generate --scenario bench --size
---bench-size --seed K` for K = 1..loops (cached in --workdir; each seed has other addresses and
-ports, so each copy brings new flows), written one after the other into one capture. Each copy
+--bench-size --seed K` for K = 1..--seeds (5), cycled (cached in --workdir; each seed has other
+addresses and ports, so each copy brings new flows; with 10 copies of 5 seeds the second half
+carries the first half's traffic again), written one after the other into one capture. Each copy
 is stretched in packet time to fill an equal slot of --traffic-minutes (default 30: three times
 the longest flow timeout, 600 s for established TCP), so flows keep ending as new ones start and
 the flow table reaches a steady state (about 4 copies in) well before the second half; the
@@ -24,7 +25,7 @@ counts in VmRSS (as RssFile) and moves in 16 MB steps, hiding the heap's trend (
 does that anyway).
 
 Every second it reads VmRSS (and RssAnon, RssFile) from /proc/PID/status; every 10 s it scrapes the sensor's
-`--metrics-listen` endpoint on 127.0.0.1 (sensor_process_resident_memory_bytes,
+`--metrics-listen` endpoint on 127.0.0.1 (process_resident_memory_bytes,
 sensor_flows_active, sensor_decoder_packets_total) and counts the scrapes that failed.
 Samples go to WORKDIR/soak-rss.csv (and the scrapes to WORKDIR/soak-metrics.csv).
 
@@ -148,6 +149,8 @@ def scrape(port):
         if line.startswith("#"):
             continue
         name = line.split("{")[0].split(" ")[0]
+        if name == "process_resident_memory_bytes":     # the standard name, unprefixed
+            name = "sensor_process_resident_memory_bytes"
         if name in want:
             try:
                 want[name] = (want[name] or 0) + float(line.rsplit(" ", 1)[1])
@@ -182,6 +185,10 @@ def main():
     ap.add_argument("--bench-size", default="100M", help="size of the generated bench capture (default 100M)")
     ap.add_argument("--loops", type=int, help="copies of the capture, back to back (default 10 for the "
                     "bench capture, 1 for --pcap)")
+    ap.add_argument("--seeds", type=int, default=5,
+                    help="distinct bench captures (seeds 1..N), cycled over the --loops copies "
+                         "(default 5: with 10 copies the second half repeats the first half's "
+                         "traffic; 0: one seed per copy)")
     ap.add_argument("--minutes", type=float, default=10.0, help="how long the paced replay lasts (default 10)")
     ap.add_argument("--traffic-minutes", type=float,
                     help="packet time the whole input spans: the copies are stretched to fill "
@@ -218,8 +225,13 @@ def main():
     else:
         # One bench capture per seed: each copy brings new flows (same start time, other
         # addresses and ports), so the flow table keeps turning over as on a real link.
+        # --seeds of them, cycled: with the default 5 seeds and 10 copies the second half
+        # carries exactly the first half's traffic (900 s of packet time later, when every flow
+        # of the first cycle has ended), so the same load must find the same memory.
+        seeds = args.seeds or loops
         srcs = []
-        for seed in range(1, loops + 1):
+        for k in range(loops):
+            seed = k % seeds + 1
             src = os.path.join(args.workdir, f"bench-{args.bench_size}-seed{seed}.pcap")
             if not os.path.exists(src):
                 print(f"generating {src} ...", flush=True)
@@ -234,7 +246,7 @@ def main():
     packets, duration = concat_pcaps(srcs, looped, slot)
     pace = args.pace or duration / (args.minutes * 60.0)
     expect = duration / pace
-    what = args.pcap if args.pcap else f"bench {args.bench_size} seeds 1-{loops}"
+    what = args.pcap if args.pcap else f"bench {args.bench_size} seeds 1-{args.seeds or loops} cycled"
     print(f"input: {what}, {loops} back to back = {packets} packets, {duration:.2f} s of traffic; "
           f"pace {pace:.5g} -> {expect / 60:.1f} min, {packets / expect:.0f} packets/s", flush=True)
 

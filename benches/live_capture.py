@@ -372,17 +372,17 @@ def main():
     ap.add_argument("--loops", type=int, default=1, help="tcpreplay --loop (default 1)")
     ap.add_argument("--rules", help="rule file for both tools (sensor --signatures-only)")
     ap.add_argument("--flows-only", action="store_true", help="sensor --flows-only")
-    ap.add_argument("--tools", default="sensor,suricata")
-    ap.add_argument("--suricata-ring-size", type=int, help="Suricata af-packet ring-size (frames; its "
-                    "default is max-pending-packets, 1024: 74 blocks of 128 KiB, 9.25 MiB per thread at "
-                    "MTU 9000)")
+    ap.add_argument("--tools", default="sensor,suricata", help="default sensor,suricata")
+    ap.add_argument("--suricata-ring-size", type=int, help="Suricata af-packet ring-size (frames; by "
+                    "default 2048 for one thread, 1024 per thread for two: 147 or 74 blocks of 128 KiB, "
+                    "18.4 or 9.25 MiB per thread at MTU 9000)")
     ap.add_argument("--suricata-block-size", type=int, help="Suricata af-packet block-size (bytes); "
                     "--suricata-block-size 1048576 --suricata-ring-size 7182 gives 64 blocks of 1 MiB at "
                     "MTU 9000, the sensor's default ring")
     ap.add_argument("--sensor-ring-blocks", type=int, help="sensor --ring-blocks (of 1 MiB; default 64)")
     ap.add_argument("--cpus", help="run both the tool and tcpreplay under `taskset -c CPUS` (e.g. `1`: "
-                    "one core shared by sender and tool, so the tool that needs less CPU per packet "
-                    "keeps up; the kernel's copy into the rings runs in the sender's context)")
+                    "one core shared by sender and tool; the sender then slows down as the tool takes "
+                    "CPU, so this shows CPU per packet more than drops)")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "sensor-live-bench"))
     ap.add_argument("--sensor", help="sensor binary (default: build and use target/release/sensor)")
     ap.add_argument("--keep-eve", action="store_true",

@@ -297,7 +297,8 @@ impl Tracker {
     fn settle(&mut self, now: Instant) {
         if let Some(app) = &self.app {
             let alerts = app.alerts();
-            self.out.alerts_raised(alerts.saturating_sub(self.alerts_seen));
+            self.out
+                .alerts_raised(alerts.saturating_sub(self.alerts_seen));
             self.alerts_seen = alerts;
         }
         self.out.settle(now);

@@ -152,12 +152,13 @@ def main():
     st = {}
     if stats_line:
         import json
-        st = json.loads(stats_line)["stats"]["flow"]
+        stats = json.loads(stats_line)["stats"]
+        st = (stats.get("sensor") or stats).get("flow", {})
     total = st.get("total")
     ev = st.get("evictions")
     ended = st.get("ended", {})
-    print(f"  sensor: {flows:,} flow records {dict(sorted(reasons.items()))}; stats flow.total {total:,}, "
-          f"flow.evictions {ev:,}, flow.ended {ended}, peak_active {st.get('peak_active'):,}")
+    print(f"  sensor: {flows:,} flow records {dict(sorted(reasons.items()))}; stats flow.total {total}, "
+          f"flow.evictions {ev}, flow.ended {ended}, peak_active {st.get('peak_active')}")
     checks = [
         ("flow records == distinct flows", flows == distinct),
         ("flow.total == distinct flows", total == distinct),

@@ -144,37 +144,22 @@ pub struct FlowApp {
     proto_dir: u8,
     /// Nothing more to inspect in this flow.
     done: bool,
-    /// Reassembly and parsing of a TCP flow.
-    tcp: TcpSlot,
+    /// Reassembly and parsing of a TCP flow, allocated with its first payload (see
+    /// `TCP_STARTED`).
+    tcp: Option<Box<TcpApp>>,
+    /// Until `tcp` exists: `TCP_STARTED`, and `1 << dir` for each direction whose stream has
+    /// started.
+    tcp_started: u8,
     rec: FlowRecords,
 }
 
-/// Reassembly state of a TCP flow. It starts at the flow's first SYN or payload, as Suricata's
-/// session does, but segments without payload only fix where each direction's stream begins
-/// (an acknowledgement matters to reassembly only once data is held), so the full state is
-/// allocated with the first payload: a flood of SYNs, or scans, never allocates it.
-#[derive(Default)]
-enum TcpSlot {
-    /// No SYN or payload yet.
-    #[default]
-    None,
-    /// Started, no payload yet: for each direction whose bit is set in `started`, the sequence
-    /// number of its stream offset 0 (what `StreamDir` records at its first segment).
-    Starts {
-        base: [u32; 2],
-        started: u8,
-    },
-    App(Box<TcpApp>),
-}
-
-impl TcpSlot {
-    fn app(&mut self) -> Option<&mut TcpApp> {
-        match self {
-            TcpSlot::App(t) => Some(t),
-            _ => None,
-        }
-    }
-}
+/// Reassembly of a TCP flow starts at its first SYN or payload, as Suricata's session does;
+/// but segments without payload only fix where each direction's stream starts (an
+/// acknowledgement matters to reassembly only once data is held), so the state is allocated
+/// with the first payload: a flood of SYNs, or a scan, never allocates it. Until then a
+/// started direction's stream starts one after the sequence base its `TcpTracker` recorded
+/// (a direction for which that is not so gets the state allocated at once, the rare case).
+const TCP_STARTED: u8 = 4;
 
 /// What records about a flow keep between packets.
 #[derive(Default)]
@@ -565,39 +550,31 @@ impl AppLayer {
             return;
         }
         let syn = h.flags & TcpHeader::SYN != 0;
-        if payload.is_empty() {
-            // Without payload, a segment before any data only starts its direction's stream
-            // (what `StreamDir::segment` would do; `peer_ack` does nothing while no data is
-            // held, and nothing can be ready to drain or inspect).
-            let (base, started) = match &mut flow.ext.tcp {
-                TcpSlot::App(_) => (None, None),
-                TcpSlot::None if !syn => return,
-                slot @ TcpSlot::None => {
-                    *slot = TcpSlot::Starts {
-                        base: [0; 2],
-                        started: 0,
-                    };
-                    match slot {
-                        TcpSlot::Starts { base, started } => (Some(base), Some(started)),
-                        _ => unreachable!(),
-                    }
-                }
-                TcpSlot::Starts { base, started } => (Some(base), Some(started)),
-            };
-            if let (Some(base), Some(started)) = (base, started) {
-                if *started & (1 << dir) == 0 {
-                    *started |= 1 << dir;
-                    base[dir] = if syn { h.seq.wrapping_add(1) } else { h.seq };
-                    if !syn {
-                        self.mem.stats.midstream_pickups += 1;
-                    }
+        if payload.is_empty() && flow.ext.tcp.is_none() {
+            // Before any payload: what `StreamDir::segment` would note (`peer_ack` does nothing
+            // while no data is held, and nothing can be ready to drain or inspect).
+            let started = flow.ext.tcp_started;
+            if started & TCP_STARTED == 0 && !syn {
+                return;
+            }
+            if started & (1 << dir) != 0 {
+                return;
+            }
+            let base = if syn { h.seq.wrapping_add(1) } else { h.seq };
+            let other_seen = flow.tcp.base_seq(1 - dir).is_some();
+            let known = flow.tcp.base_seq(dir).map(|b| b.wrapping_add(1)) == Some(base);
+            if known && (started & TCP_STARTED != 0 || !other_seen) {
+                flow.ext.tcp_started = started | TCP_STARTED | 1 << dir;
+                if !syn {
+                    self.mem.stats.midstream_pickups += 1;
                 }
                 return;
             }
+            // Otherwise the state is allocated now and this segment starts its direction.
         }
         let who = Who::of(flow, self.pcap_cnt());
         let app = &mut flow.ext;
-        if !matches!(app.tcp, TcpSlot::App(_)) {
+        if app.tcp.is_none() {
             let mut tcp = Box::new(TcpApp {
                 stream: Default::default(),
                 probe: Default::default(),
@@ -607,23 +584,18 @@ impl AppLayer {
                 stream_tail: Default::default(),
                 stream_inspected: [0; 2],
             });
-            if let TcpSlot::Starts { base, started } = app.tcp {
-                for (d, s) in tcp.stream.iter_mut().enumerate() {
-                    if started & (1 << d) != 0 {
-                        // As a SYN one before `base`: the stream starts there, uncounted.
-                        s.segment(
-                            base[d].wrapping_sub(1),
-                            true,
-                            &[],
-                            &mut self.mem,
-                            &mut |_| {},
-                        );
+            for (d, s) in tcp.stream.iter_mut().enumerate() {
+                if app.tcp_started & (1 << d) != 0 {
+                    if let Some(b) = flow.tcp.base_seq(d) {
+                        // As a SYN at the recorded base: the stream starts one after it.
+                        s.segment(b, true, &[], &mut self.mem, &mut |_| {});
                     }
                 }
             }
-            app.tcp = TcpSlot::App(tcp);
+            app.tcp_started = 0;
+            app.tcp = Some(tcp);
         }
-        let TcpSlot::App(tcp) = &mut app.tcp else {
+        let Some(tcp) = app.tcp.as_mut() else {
             unreachable!("created above")
         };
         let limit = self.config.probe_limit;
@@ -737,7 +709,7 @@ impl AppLayer {
         let mut pending = Pending::None;
         let keep = self.stream_rules;
         let (chunks, bytes) = (&mut self.stream_chunks, &mut self.stream_bytes);
-        if let Some(tcp) = app.tcp.app() {
+        if let Some(tcp) = app.tcp.as_deref_mut() {
             let TcpApp {
                 stream,
                 probe,
@@ -767,7 +739,7 @@ impl AppLayer {
         self.settle(pending, app, &who, ts, out);
         self.drain(app, &who, ts, out, true);
         self.detect_stream(app, &who, ts, out);
-        if let TcpSlot::App(mut tcp) = std::mem::take(&mut app.tcp) {
+        if let Some(mut tcp) = app.tcp.take() {
             self.stats.parser_ended(&tcp.parser);
             for s in tcp.stream.iter_mut() {
                 s.free(&mut self.mem);
@@ -780,7 +752,7 @@ impl AppLayer {
         if self.stream_chunks.is_empty() {
             return;
         }
-        if let (Some(det), Some(tcp)) = (&mut self.detector, app.tcp.app()) {
+        if let (Some(det), Some(tcp)) = (&mut self.detector, app.tcp.as_deref_mut()) {
             let name = app.proto.name().filter(|p| *p != "failed");
             // The protocol may have been recognised in this very data.
             let mut who = *who;
@@ -870,7 +842,7 @@ impl AppLayer {
             rec,
             ..
         } = app;
-        let Some(tcp) = tcp.app() else {
+        let Some(tcp) = tcp.as_deref_mut() else {
             return;
         };
         let mut stop = false;
@@ -1179,11 +1151,10 @@ mod tests {
         assert_eq!(size_of::<crate::flow::FlowKey>(), 44);
         assert_eq!(size_of::<crate::flow::tcp::TcpTracker>(), 24);
         assert_eq!(size_of::<FlowDetect>(), 16);
-        assert_eq!(size_of::<TcpSlot>(), 16);
-        assert_eq!(size_of::<FlowApp>(), 48);
+        assert_eq!(size_of::<FlowApp>(), 40);
         assert_eq!(size_of::<Flow<()>>(), 128);
-        assert_eq!(size_of::<Flow<FlowApp>>(), 176);
-        assert_eq!(size_of::<Option<Flow<FlowApp>>>(), 176);
+        assert_eq!(size_of::<Flow<FlowApp>>(), 168);
+        assert_eq!(size_of::<Option<Flow<FlowApp>>>(), 168);
         // Allocated only for flows that carry payload.
         assert!(size_of::<TcpApp>() <= 256);
     }

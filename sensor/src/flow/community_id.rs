@@ -50,34 +50,43 @@ pub fn community_id_v1_seeded(
         std::mem::swap(&mut a, &mut b);
         std::mem::swap(&mut sport, &mut dport);
     }
-    let mut h = Sha1::new();
-    h.update(seed.to_be_bytes());
+    // The whole input in one buffer and one hash update (a flow record computes this for every
+    // flow: a flood writes millions).
+    let mut buf = [0u8; 40];
+    buf[..2].copy_from_slice(&seed.to_be_bytes());
+    let mut n = 2;
     match (a, b) {
         (IpAddr::V4(a), IpAddr::V4(b)) => {
-            h.update(a.octets());
-            h.update(b.octets());
+            buf[n..n + 4].copy_from_slice(&a.octets());
+            buf[n + 4..n + 8].copy_from_slice(&b.octets());
+            n += 8;
         }
         (a, b) => {
-            h.update(to_v6(a));
-            h.update(to_v6(b));
+            buf[n..n + 16].copy_from_slice(&to_v6(a));
+            buf[n + 16..n + 32].copy_from_slice(&to_v6(b));
+            n += 32;
         }
     }
-    h.update([proto, 0]);
+    buf[n] = proto;
+    n += 2;
     if has_ports {
-        h.update(sport.to_be_bytes());
-        h.update(dport.to_be_bytes());
+        buf[n..n + 2].copy_from_slice(&sport.to_be_bytes());
+        buf[n + 2..n + 4].copy_from_slice(&dport.to_be_bytes());
+        n += 4;
     }
-    let digest = h.finalize();
+    let digest = Sha1::digest(&buf[..n]);
     if base64 {
-        format!(
-            "1:{}",
-            base64::engine::general_purpose::STANDARD.encode(digest)
-        )
+        let mut s = String::with_capacity(30);
+        s.push_str("1:");
+        base64::engine::general_purpose::STANDARD.encode_string(digest, &mut s);
+        s
     } else {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut s = String::with_capacity(42);
         s.push_str("1:");
         for byte in digest {
-            s.push_str(&format!("{byte:02x}"));
+            s.push(HEX[(byte >> 4) as usize] as char);
+            s.push(HEX[(byte & 15) as usize] as char);
         }
         s
     }

@@ -273,6 +273,9 @@ const CHUNK: usize = 1 << CHUNK_SHIFT;
 /// never moved, and a table holds at most the chunk it is filling beyond what it uses.
 struct Slab<T> {
     chunks: Vec<Vec<Option<Flow<T>>>>,
+    /// Generation of each slot (bumped when its flow ends, so stale wheel entries are
+    /// recognised), in chunks alike.
+    generations: Vec<Vec<u32>>,
     len: usize,
 }
 
@@ -280,8 +283,20 @@ impl<T> Slab<T> {
     fn new() -> Slab<T> {
         Slab {
             chunks: Vec::new(),
+            generations: Vec::new(),
             len: 0,
         }
+    }
+
+    #[inline]
+    fn generation(&self, slot: usize) -> u32 {
+        self.generations[slot >> CHUNK_SHIFT][slot & (CHUNK - 1)]
+    }
+
+    #[inline]
+    fn next_generation(&mut self, slot: usize) {
+        let g = &mut self.generations[slot >> CHUNK_SHIFT][slot & (CHUNK - 1)];
+        *g = g.wrapping_add(1);
     }
 
     fn len(&self) -> usize {
@@ -306,9 +321,12 @@ impl<T> Slab<T> {
     fn push(&mut self, flow: Flow<T>) -> usize {
         if self.len & (CHUNK - 1) == 0 {
             self.chunks.push(Vec::with_capacity(CHUNK));
+            self.generations.push(Vec::with_capacity(CHUNK));
         }
         let last = self.chunks.last_mut().expect("a chunk with room");
         last.push(Some(flow));
+        let gens = self.generations.last_mut().expect("a chunk with room");
+        gens.push(0);
         self.len += 1;
         self.len - 1
     }
@@ -339,7 +357,6 @@ pub struct FlowTable<T = ()> {
     config: FlowTableConfig,
     index: HashTable<u32>,
     slab: Slab<T>,
-    generations: Vec<u32>,
     free: Vec<u32>,
     wheel: Vec<Vec<WheelEntry>>,
     /// Last second of packet time the wheel has been run up to.
@@ -355,7 +372,6 @@ impl<T: Default> FlowTable<T> {
             config,
             index: HashTable::new(),
             slab: Slab::new(),
-            generations: Vec::new(),
             free: Vec::new(),
             wheel: (0..WHEEL_SLOTS).map(|_| Vec::new()).collect(),
             wheel_sec: None,
@@ -490,11 +506,10 @@ impl<T: Default> FlowTable<T> {
             }
             None => {
                 let slot = self.slab.push(flow);
-                self.generations.push(0);
                 slot as u32
             }
         };
-        let generation = self.generations[slot as usize];
+        let generation = self.slab.generation(slot as usize);
         let slab = &self.slab;
         self.index.insert_unique(hash, slot, |&s| {
             slab[s as usize].as_ref().map_or(0, |f| f.key.hash64())
@@ -522,7 +537,7 @@ impl<T: Default> FlowTable<T> {
             entry.remove();
         }
         self.slab[slot as usize] = None;
-        self.generations[slot as usize] = self.generations[slot as usize].wrapping_add(1);
+        self.slab.next_generation(slot as usize);
         self.free.push(slot);
         self.active -= 1;
         match reason {
@@ -575,7 +590,7 @@ impl<T: Default> FlowTable<T> {
             let Some(flow) = self.slab.get(e.slot as usize).and_then(|f| f.as_ref()) else {
                 continue;
             };
-            if self.generations[e.slot as usize] != e.generation {
+            if self.slab.generation(e.slot as usize) != e.generation {
                 continue;
             }
             if flow.expired_at(self.now, &timeouts) {
@@ -600,7 +615,7 @@ impl<T: Default> FlowTable<T> {
             let idx = ((base + i) % WHEEL_SLOTS as u64) as usize;
             while let Some(e) = self.wheel[idx].pop() {
                 let live = self.slab.get(e.slot as usize).is_some_and(|f| f.is_some())
-                    && self.generations[e.slot as usize] == e.generation;
+                    && self.slab.generation(e.slot as usize) == e.generation;
                 if live {
                     self.end(e.slot, EndReason::Forced, on_end);
                     return;
@@ -612,15 +627,23 @@ impl<T: Default> FlowTable<T> {
         }
     }
 
-    /// Ends every flow (end of input), in slot order.
+    /// Ends every flow (end of input), in slot order, and frees the table's memory. (Flows are
+    /// ended in place and the index, free list and wheel are dropped whole afterwards, rather
+    /// than updated flow by flow: a free list of every slot would be the run's peak.)
     pub fn flush(&mut self, on_end: &mut impl FnMut(&mut Flow<T>, EndReason)) {
-        for slot in 0..self.slab.len() as u32 {
-            if self.slab[slot as usize].is_some() {
-                self.end(slot, EndReason::Shutdown, on_end);
+        for slot in 0..self.slab.len() {
+            if let Some(flow) = self.slab[slot].as_mut() {
+                on_end(flow, EndReason::Shutdown);
+                self.slab[slot] = None;
+                self.active -= 1;
+                self.stats.ended_shutdown += 1;
             }
         }
+        self.slab = Slab::new();
+        self.index = HashTable::new();
+        self.free = Vec::new();
         for w in &mut self.wheel {
-            w.clear();
+            *w = Vec::new();
         }
     }
 }

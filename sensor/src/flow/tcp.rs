@@ -64,6 +64,13 @@ impl TcpTracker {
         self.seen & (BASE_SET << dir) != 0
     }
 
+    /// The sequence base of direction `dir` (its SYN's sequence number, or one less than its
+    /// first segment's), once a segment travelled that way.
+    #[inline]
+    pub fn base_seq(&self, dir: usize) -> Option<u32> {
+        self.base_seq_set(dir).then_some(self.base_seq[dir])
+    }
+
     #[inline]
     fn fin_seen(&self, dir: usize) -> bool {
         self.seen & (FIN_SEEN << dir) != 0

@@ -115,12 +115,15 @@ pub const TO_CLIENT: usize = 1;
 /// One bidirectional flow. `T` is per-flow state of the stages after the flow table (stream
 /// reassembly, application layer), owned by the same worker.
 ///
-/// A table holds up to `max_flows` of these (a million by default), so every byte counts: the
-/// hash is recomputed from the key when needed rather than stored, and the slot's generation
-/// lives beside the slab. Sizes are pinned by a test.
+/// A table holds up to `max_flows` of these (a million by default), so every byte counts: only
+/// the half of the hash the flow id uses is stored (in what would be padding; the table
+/// recomputes the whole hash from the key when it needs it), and the slot's generation lives
+/// beside the slab. Sizes are pinned by a test.
 #[derive(Clone, Debug)]
 pub struct Flow<T = ()> {
     pub key: FlowKey,
+    /// The high half of the flow hash (for `flow_id`).
+    hash_hi: u32,
     /// True when the client (who sent first) is the key's lower endpoint.
     pub client_is_lo: bool,
     pub start: Timestamp,
@@ -157,7 +160,7 @@ impl<T> Flow<T> {
     /// Suricata-style 51-bit flow id: the flow hash with the start time mixed in, the same on
     /// every run and for any worker count.
     pub fn flow_id(&self) -> u64 {
-        let h = (self.key.hash64() >> 32) & 0xffff_ffff;
+        let h = self.hash_hi as u64;
         let id = h << 31
             | (self.start.secs() & 0xffff) << 16
             | (self.start.subsec_micros() as u64 & 0xffff);
@@ -488,6 +491,7 @@ impl<T: Default> FlowTable<T> {
         let from_server = matches!(&decoded.l4, L4::Tcp(h) if h.flags & 0x12 == 0x12);
         let flow = Flow {
             key: *key,
+            hash_hi: (hash >> 32) as u32,
             client_is_lo: lo_to_hi != from_server,
             start: ts,
             last: ts,

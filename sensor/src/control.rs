@@ -51,6 +51,8 @@ const COMMANDS: &[&str] = &[
 /// on its own thread) until dropped. The socket file is removed at the end.
 pub struct Control {
     stop: Arc<AtomicBool>,
+    /// Dropped to wake the control thread at once (rather than after its poll interval).
+    wake: Option<crossbeam_channel::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -75,11 +77,13 @@ impl Control {
             started: Instant::now(),
             stop: stop.clone(),
         });
+        let (wake, woken) = crossbeam_channel::bounded::<()>(0);
         let thread = std::thread::Builder::new()
             .name("control".into())
-            .spawn(move || control_loop(shared, listener, hup))?;
+            .spawn(move || control_loop(shared, listener, hup, woken))?;
         Ok(Control {
             stop,
+            wake: Some(wake),
             thread: Some(thread),
         })
     }
@@ -89,6 +93,7 @@ impl Drop for Control {
     /// Stops answering (the socket file is removed) and waits for the control thread.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.wake.take();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -124,6 +129,7 @@ fn control_loop(
     shared: Arc<Shared>,
     listener: Option<(UnixListener, PathBuf)>,
     mut hup: crate::signals::HupWatch,
+    woken: crossbeam_channel::Receiver<()>,
 ) {
     let mut clients: Vec<JoinHandle<()>> = Vec::new();
     while !shared.stop.load(Ordering::Relaxed) {
@@ -155,7 +161,8 @@ fn control_loop(
             }
             clients.retain(|t| !t.is_finished());
         }
-        std::thread::sleep(POLL);
+        // The poll interval, or less when the run ends.
+        let _ = woken.recv_timeout(POLL);
     }
     for t in clients {
         let _ = t.join();

@@ -131,6 +131,8 @@ impl Limits {
 pub struct MetricsServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    /// Dropped to wake the accept loop at once (rather than after its poll interval).
+    wake: Option<crossbeam_channel::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -195,16 +197,18 @@ impl MetricsServer {
             limits,
         });
         let stop = Arc::new(AtomicBool::new(false));
+        let (wake, woken) = crossbeam_channel::bounded::<()>(0);
         let thread = {
             let stop = Arc::clone(&stop);
             thread::Builder::new()
                 .name("metrics-http".into())
-                .spawn(move || accept_loop(listener, shared, stop))
+                .spawn(move || accept_loop(listener, shared, stop, woken))
                 .map_err(MetricsError::Thread)?
         };
         Ok(MetricsServer {
             addr,
             stop,
+            wake: Some(wake),
             thread: Some(thread),
         })
     }
@@ -218,6 +222,7 @@ impl MetricsServer {
 impl Drop for MetricsServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        self.wake.take();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -241,7 +246,12 @@ impl Drop for Slot {
     }
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
+fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    stop: Arc<AtomicBool>,
+    wake: crossbeam_channel::Receiver<()>,
+) {
     let active = Arc::new(AtomicUsize::new(0));
     while !stop.load(Ordering::SeqCst) {
         let stream = match listener.accept() {
@@ -249,7 +259,8 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>
             // WouldBlock: nothing pending. Other errors (EMFILE, ECONNABORTED) are transient
             // for a listener: back off the same way instead of spinning.
             Err(_) => {
-                thread::sleep(ACCEPT_POLL);
+                // Sleeps the poll interval, or less when the server is dropped.
+                let _ = wake.recv_timeout(ACCEPT_POLL);
                 continue;
             }
         };

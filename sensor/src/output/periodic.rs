@@ -2,8 +2,9 @@
 //! `logrotate` moved it) and writing a `stats` record every interval in live runs. The final
 //! `stats` record is written by the command once the workers have finished.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+use crossbeam_channel::{bounded, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,8 @@ use super::sink::EveSink;
 const POLL: Duration = Duration::from_millis(100);
 
 pub struct Periodic {
-    stop: Arc<AtomicBool>,
+    /// Dropped to stop the thread at once (it waits on the other end between rounds).
+    stop: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -27,15 +29,14 @@ impl Periodic {
         registry: Arc<Registry>,
         stats_every: Option<Duration>,
     ) -> std::io::Result<Periodic> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let (stop, stopped) = bounded::<()>(0);
         let mut hup = HupWatch::new();
         let thread = std::thread::Builder::new()
             .name("outputs".into())
             .spawn(move || {
                 let mut next_stats = stats_every.map(|d| Instant::now() + d);
                 let mut line = Vec::new();
-                while !flag.load(Ordering::Relaxed) {
+                loop {
                     if hup.take() {
                         match sink.reopen() {
                             Ok(()) => eprintln!("sensor: SIGHUP: reopened {}", sink.name()),
@@ -53,11 +54,13 @@ impl Periodic {
                             next_stats = Some(at + every);
                         }
                     }
-                    std::thread::sleep(POLL);
+                    if stopped.recv_timeout(POLL) != Err(RecvTimeoutError::Timeout) {
+                        break;
+                    }
                 }
             })?;
         Ok(Periodic {
-            stop,
+            stop: Some(stop),
             thread: Some(thread),
         })
     }
@@ -65,7 +68,7 @@ impl Periodic {
 
 impl Drop for Periodic {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.stop.take();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

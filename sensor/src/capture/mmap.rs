@@ -10,11 +10,11 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Release mapped pages behind the cursor in steps of this size...
-const RELEASE_STEP: usize = 16 << 20;
+const RELEASE_STEP: usize = 4 << 20;
 /// ...keeping this much behind the cursor mapped, for the workers still reading those packets
 /// (they lag the reader by a few batches at most; touching a released page just maps it again
 /// from the page cache, so releasing too early costs time, never correctness).
-const RELEASE_LAG: usize = 32 << 20;
+const RELEASE_LAG: usize = 8 << 20;
 /// Page tables are filled this far ahead of the cursor.
 const POPULATE_WINDOW: usize = 4 << 20;
 

@@ -2,8 +2,7 @@
 //! and the rest read them as they are. Fields of our own would go under `sensor`, which Suricata
 //! never uses.
 
-use std::io::Write;
-
+use super::json;
 use crate::flow::community_id::community_id_v1;
 use crate::flow::{EndReason, Flow, TO_CLIENT, TO_SERVER};
 use crate::time::Timestamp;
@@ -13,17 +12,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Suricata's protocol names for `proto`.
 pub fn proto_name(proto: u8) -> std::borrow::Cow<'static, str> {
-    match proto {
-        1 => "ICMP".into(),
-        2 => "IGMP".into(),
-        6 => "TCP".into(),
-        17 => "UDP".into(),
-        47 => "GRE".into(),
-        50 => "ESP".into(),
-        51 => "AH".into(),
-        58 => "IPv6-ICMP".into(),
-        132 => "SCTP".into(),
-        n => n.to_string().into(),
+    match proto_static_name(proto) {
+        Some(name) => name.into(),
+        None => proto.to_string().into(),
     }
 }
 
@@ -73,9 +64,37 @@ impl FlowIdent {
     }
 }
 
+/// Suricata's protocol name for `proto`, if it has one (otherwise the number is written).
+fn proto_static_name(proto: u8) -> Option<&'static str> {
+    Some(match proto {
+        1 => "ICMP",
+        2 => "IGMP",
+        6 => "TCP",
+        17 => "UDP",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        58 => "IPv6-ICMP",
+        132 => "SCTP",
+        _ => return None,
+    })
+}
+
+/// Writes `"` + the EVE text of `ts` + `"`.
+#[inline]
+fn write_time(out: &mut Vec<u8>, ts: Timestamp) {
+    out.push(b'"');
+    ts.write_eve(out);
+    out.push(b'"');
+}
+
 /// Writes the head every record shares: `{"timestamp":..,"flow_id":..,"event_type":..,` VLAN,
 /// endpoints and `proto`, with no closing brace. Endpoints are client to server, or the reverse
 /// when `reverse` is set (records about server-to-client packets, as Suricata writes them).
+///
+/// Records are written straight into `out`, without `core::fmt` (a flood writes millions of
+/// flow records): integers, addresses and timestamps by the writers of [`super::json`] and
+/// [`crate::time::EveClock`], which give the same text as `Display`.
 pub fn write_head(
     out: &mut Vec<u8>,
     ts: Timestamp,
@@ -90,28 +109,48 @@ pub fn write_head(
         (ep.src, ep.src_port, ep.dst, ep.dst_port)
     };
     let proto = flow.proto;
-    let _ = write!(out, "{{\"timestamp\":\"{}\"", ts.eve());
+    out.extend_from_slice(b"{\"timestamp\":");
+    write_time(out, ts);
     if let Some(id) = flow.flow_id {
-        let _ = write!(out, ",\"flow_id\":{id}");
+        out.extend_from_slice(b",\"flow_id\":");
+        json::write_u64(out, id);
     }
     if let Some(n) = flow.pcap_cnt {
-        let _ = write!(out, ",\"pcap_cnt\":{n}");
+        out.extend_from_slice(b",\"pcap_cnt\":");
+        json::write_u64(out, n);
     }
-    let _ = write!(out, ",\"event_type\":\"{event_type}\"");
-    if flow.vlan[1] != 0 {
-        let _ = write!(out, ",\"vlan\":[{},{}]", flow.vlan[0], flow.vlan[1]);
-    } else if flow.vlan[0] != 0 {
-        let _ = write!(out, ",\"vlan\":[{}]", flow.vlan[0]);
+    out.extend_from_slice(b",\"event_type\":\"");
+    out.extend_from_slice(event_type.as_bytes());
+    out.push(b'"');
+    if flow.vlan[0] != 0 || flow.vlan[1] != 0 {
+        out.extend_from_slice(b",\"vlan\":[");
+        json::write_u64(out, flow.vlan[0].into());
+        if flow.vlan[1] != 0 {
+            out.push(b',');
+            json::write_u64(out, flow.vlan[1].into());
+        }
+        out.push(b']');
     }
-    let _ = write!(out, ",\"src_ip\":\"{src}\"");
+    out.extend_from_slice(b",\"src_ip\":\"");
+    json::write_ip(out, src);
+    out.push(b'"');
     if has_ports(proto) {
-        let _ = write!(out, ",\"src_port\":{sport}");
+        out.extend_from_slice(b",\"src_port\":");
+        json::write_u64(out, sport.into());
     }
-    let _ = write!(out, ",\"dest_ip\":\"{dst}\"");
+    out.extend_from_slice(b",\"dest_ip\":\"");
+    json::write_ip(out, dst);
+    out.push(b'"');
     if has_ports(proto) {
-        let _ = write!(out, ",\"dest_port\":{dport}");
+        out.extend_from_slice(b",\"dest_port\":");
+        json::write_u64(out, dport.into());
     }
-    let _ = write!(out, ",\"proto\":\"{}\"", proto_name(proto));
+    out.extend_from_slice(b",\"proto\":\"");
+    match proto_static_name(proto) {
+        Some(name) => out.extend_from_slice(name.as_bytes()),
+        None => json::write_u64(out, proto.into()),
+    }
+    out.push(b'"');
 }
 
 /// Appends one `flow` record (one line, newline included) for a flow that ended.
@@ -128,57 +167,74 @@ pub fn write_flow<T>(
     // ICMP flows carry the message types instead of ports.
     if flow.key.is_icmp() {
         if let Some((t, c)) = flow.icmp[TO_SERVER] {
-            let _ = write!(out, ",\"icmp_type\":{t},\"icmp_code\":{c}");
+            out.extend_from_slice(b",\"icmp_type\":");
+            json::write_u64(out, t.into());
+            out.extend_from_slice(b",\"icmp_code\":");
+            json::write_u64(out, c.into());
         }
         if let Some((t, c)) = flow.icmp[TO_CLIENT] {
-            let _ = write!(
-                out,
-                ",\"response_icmp_type\":{t},\"response_icmp_code\":{c}"
-            );
+            out.extend_from_slice(b",\"response_icmp_type\":");
+            json::write_u64(out, t.into());
+            out.extend_from_slice(b",\"response_icmp_code\":");
+            json::write_u64(out, c.into());
         }
     }
     if let Some(app) = app_proto {
-        let _ = write!(out, ",\"app_proto\":\"{app}\"");
+        out.extend_from_slice(b",\"app_proto\":\"");
+        out.extend_from_slice(app.as_bytes());
+        out.push(b'"');
     }
     let age = flow.last.secs().saturating_sub(flow.start.secs());
-    let _ = write!(
-        out,
-        ",\"flow\":{{\"pkts_toserver\":{},\"pkts_toclient\":{},\"bytes_toserver\":{},\"bytes_toclient\":{},\"start\":\"{}\",\"end\":\"{}\",\"age\":{},\"state\":\"{}\",\"reason\":\"{}\",\"alerted\":{}}}",
-        flow.pkts[TO_SERVER],
-        flow.pkts[TO_CLIENT],
-        flow.bytes[TO_SERVER],
-        flow.bytes[TO_CLIENT],
-        flow.start.eve(),
-        flow.last.eve(),
-        age,
-        flow.state().name(),
-        reason.name(),
-        alerted,
-    );
-    let _ = write!(out, ",\"community_id\":\"{}\"", ident.community_id());
+    out.extend_from_slice(b",\"flow\":{\"pkts_toserver\":");
+    json::write_u64(out, flow.pkts[TO_SERVER]);
+    out.extend_from_slice(b",\"pkts_toclient\":");
+    json::write_u64(out, flow.pkts[TO_CLIENT]);
+    out.extend_from_slice(b",\"bytes_toserver\":");
+    json::write_u64(out, flow.bytes[TO_SERVER]);
+    out.extend_from_slice(b",\"bytes_toclient\":");
+    json::write_u64(out, flow.bytes[TO_CLIENT]);
+    out.extend_from_slice(b",\"start\":");
+    write_time(out, flow.start);
+    out.extend_from_slice(b",\"end\":");
+    write_time(out, flow.last);
+    out.extend_from_slice(b",\"age\":");
+    json::write_u64(out, age);
+    out.extend_from_slice(b",\"state\":\"");
+    out.extend_from_slice(flow.state().name().as_bytes());
+    out.extend_from_slice(b"\",\"reason\":\"");
+    out.extend_from_slice(reason.name().as_bytes());
+    out.extend_from_slice(b"\",\"alerted\":");
+    json::write_bool(out, alerted);
+    out.extend_from_slice(b"},\"community_id\":\"");
+    out.extend_from_slice(ident.community_id().as_bytes());
+    out.push(b'"');
     if proto == 6 {
         let t = &flow.tcp;
         let all = t.flags[TO_SERVER] | t.flags[TO_CLIENT];
-        let _ = write!(
-            out,
-            ",\"tcp\":{{\"tcp_flags\":\"{:02x}\",\"tcp_flags_ts\":\"{:02x}\",\"tcp_flags_tc\":\"{:02x}\"",
-            all, t.flags[TO_SERVER], t.flags[TO_CLIENT]
-        );
-        for (bit, name) in [
-            (0x02, "syn"),
-            (0x01, "fin"),
-            (0x04, "rst"),
-            (0x08, "psh"),
-            (0x10, "ack"),
-            (0x20, "urg"),
-            (0x40, "ecn"),
-            (0x80, "cwr"),
+        out.extend_from_slice(b",\"tcp\":{\"tcp_flags\":\"");
+        json::write_hex_u8(out, all);
+        out.extend_from_slice(b"\",\"tcp_flags_ts\":\"");
+        json::write_hex_u8(out, t.flags[TO_SERVER]);
+        out.extend_from_slice(b"\",\"tcp_flags_tc\":\"");
+        json::write_hex_u8(out, t.flags[TO_CLIENT]);
+        out.push(b'"');
+        for (bit, field) in [
+            (0x02, &b",\"syn\":true"[..]),
+            (0x01, b",\"fin\":true"),
+            (0x04, b",\"rst\":true"),
+            (0x08, b",\"psh\":true"),
+            (0x10, b",\"ack\":true"),
+            (0x20, b",\"urg\":true"),
+            (0x40, b",\"ecn\":true"),
+            (0x80, b",\"cwr\":true"),
         ] {
             if all & bit != 0 {
-                let _ = write!(out, ",\"{name}\":true");
+                out.extend_from_slice(field);
             }
         }
-        let _ = write!(out, ",\"state\":\"{}\"}}", t.state.name());
+        out.extend_from_slice(b",\"state\":\"");
+        out.extend_from_slice(t.state.name().as_bytes());
+        out.extend_from_slice(b"\"}");
     }
     out.extend_from_slice(b"}\n");
 }
@@ -228,17 +284,24 @@ pub fn write_alert(
     } = *cx;
     write_head(out, ts, flow, "alert", reverse);
     if !community_id.is_empty() {
-        let _ = write!(out, ",\"community_id\":\"{community_id}\"");
+        out.extend_from_slice(b",\"community_id\":\"");
+        out.extend_from_slice(community_id.as_bytes());
+        out.push(b'"');
     }
-    let _ = write!(
-        out,
-        ",\"alert\":{{\"action\":\"{}\",\"gid\":{},\"signature_id\":{},\"rev\":{},\"signature\":",
-        alert.action, alert.gid, alert.signature_id, alert.rev
-    );
-    super::json::write_str(out, alert.signature);
+    out.extend_from_slice(b",\"alert\":{\"action\":\"");
+    out.extend_from_slice(alert.action.as_bytes());
+    out.extend_from_slice(b"\",\"gid\":");
+    json::write_u64(out, alert.gid.into());
+    out.extend_from_slice(b",\"signature_id\":");
+    json::write_u64(out, alert.signature_id.into());
+    out.extend_from_slice(b",\"rev\":");
+    json::write_u64(out, alert.rev.into());
+    out.extend_from_slice(b",\"signature\":");
+    json::write_str(out, alert.signature);
     out.extend_from_slice(b",\"category\":");
-    super::json::write_str(out, alert.category);
-    let _ = write!(out, ",\"severity\":{}", alert.severity);
+    json::write_str(out, alert.category);
+    out.extend_from_slice(b",\"severity\":");
+    json::write_u64(out, alert.severity.into());
     if !alert.metadata.is_empty() {
         out.extend_from_slice(b",\"metadata\":{");
         let mut first = true;
@@ -252,7 +315,7 @@ pub fn write_alert(
                 out.push(b',');
             }
             first = false;
-            super::json::write_str(out, k);
+            json::write_str(out, k);
             out.extend_from_slice(b":[");
             let mut first_v = true;
             for (_, v) in alert.metadata.iter().filter(|(kk, _)| kk == k) {
@@ -260,7 +323,7 @@ pub fn write_alert(
                     out.push(b',');
                 }
                 first_v = false;
-                super::json::write_str(out, v);
+                json::write_str(out, v);
             }
             out.push(b']');
         }
@@ -268,7 +331,9 @@ pub fn write_alert(
     }
     out.push(b'}');
     if let Some(app) = app_proto {
-        let _ = write!(out, ",\"app_proto\":\"{app}\"");
+        out.extend_from_slice(b",\"app_proto\":\"");
+        out.extend_from_slice(app.as_bytes());
+        out.push(b'"');
     }
     if let Some(write_app) = app_object {
         out.push(b',');

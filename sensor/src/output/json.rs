@@ -2,6 +2,7 @@
 //! reusable byte buffer; no intermediate tree).
 
 use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Writes `s` as a JSON string literal, escaping what JSON requires.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
@@ -36,9 +37,318 @@ pub fn write_bytes_lossy(out: &mut Vec<u8>, b: &[u8]) {
     write_str(out, &String::from_utf8_lossy(b));
 }
 
+/// `"00" "01" ... "99"`: two decimal digits per table entry.
+const DEC_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends the first `n` bytes of a fixed-size buffer. The copy has a constant length (inlined
+/// moves rather than a `memcpy` call for a few bytes); the tail is cut off afterwards.
+#[inline(always)]
+fn push_prefix<const N: usize>(out: &mut Vec<u8>, buf: &[u8; N], n: usize) {
+    debug_assert!(n <= N);
+    let len = out.len();
+    out.extend_from_slice(buf);
+    out.truncate(len + n);
+}
+
+/// Writes the decimal digits of `v` into `buf[..end]`, right-aligned at `end` (which must be
+/// the digit count of `v`, or more to zero-pad on the left only if the caller pre-filled
+/// zeros).
+#[inline(always)]
+fn put_dec(buf: &mut [u8], end: usize, mut v: u64) {
+    let mut i = end;
+    while v >= 100 {
+        let r = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i] = DEC_PAIRS[r];
+        buf[i + 1] = DEC_PAIRS[r + 1];
+    }
+    if v >= 10 {
+        let r = v as usize * 2;
+        i -= 2;
+        buf[i] = DEC_PAIRS[r];
+        buf[i + 1] = DEC_PAIRS[r + 1];
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    debug_assert_eq!(i, 0, "end was not the digit count");
+}
+
+/// Number of decimal digits of `v` (1 for 0).
+#[inline(always)]
+fn dec_len(v: u64) -> usize {
+    v.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
+/// Writes `v` in decimal, as `write!(out, "{v}")` does.
+#[inline]
+pub fn write_u64(out: &mut Vec<u8>, v: u64) {
+    let mut buf = [0u8; 20];
+    let n = dec_len(v);
+    put_dec(&mut buf[..n], n, v);
+    push_prefix(out, &buf, n);
+}
+
+/// Writes `v` as two lowercase hex digits, as `write!(out, "{v:02x}")` does.
+#[inline]
+pub fn write_hex_u8(out: &mut Vec<u8>, v: u8) {
+    out.extend_from_slice(&[HEX[(v >> 4) as usize], HEX[(v & 15) as usize]]);
+}
+
+/// Writes `true` or `false`.
+#[inline]
+pub fn write_bool(out: &mut Vec<u8>, v: bool) {
+    out.extend_from_slice(if v { b"true" } else { b"false" });
+}
+
+/// Writes an IPv4 address's octets dotted into `buf` from `at`; returns the end.
+#[inline(always)]
+fn put_ipv4(buf: &mut [u8], mut at: usize, octets: [u8; 4]) -> usize {
+    for (k, o) in octets.into_iter().enumerate() {
+        if k > 0 {
+            buf[at] = b'.';
+            at += 1;
+        }
+        let n = if o >= 100 {
+            3
+        } else if o >= 10 {
+            2
+        } else {
+            1
+        };
+        put_dec(&mut buf[at..at + n], n, o as u64);
+        at += n;
+    }
+    at
+}
+
+/// Writes an IPv4 address as `Display` for `Ipv4Addr` does (`192.0.2.1`).
+#[inline]
+pub fn write_ipv4(out: &mut Vec<u8>, a: Ipv4Addr) {
+    let mut buf = [0u8; 16];
+    let n = put_ipv4(&mut buf, 0, a.octets());
+    push_prefix(out, &buf, n);
+}
+
+/// Writes one IPv6 group in lowercase hex without leading zeros.
+#[inline(always)]
+fn put_hex_u16(buf: &mut [u8], at: usize, v: u16) -> usize {
+    let n = if v >= 0x1000 {
+        4
+    } else if v >= 0x100 {
+        3
+    } else if v >= 0x10 {
+        2
+    } else {
+        1
+    };
+    for k in 0..n {
+        buf[at + k] = HEX[((v >> (4 * (n - 1 - k))) & 15) as usize];
+    }
+    at + n
+}
+
+/// Writes groups separated by `:`.
+#[inline(always)]
+fn put_groups(buf: &mut [u8], mut at: usize, groups: &[u16]) -> usize {
+    for (k, &g) in groups.iter().enumerate() {
+        if k > 0 {
+            buf[at] = b':';
+            at += 1;
+        }
+        at = put_hex_u16(buf, at, g);
+    }
+    at
+}
+
+/// Writes an IPv6 address exactly as `Display` for `Ipv6Addr` does (Rust's std, which EVE
+/// output has always used): IPv4-mapped addresses as `::ffff:a.b.c.d`; otherwise groups in
+/// lowercase hex without leading zeros, the first longest run of two or more zero groups
+/// written `::` (RFC 5952).
+pub fn write_ipv6(out: &mut Vec<u8>, a: Ipv6Addr) {
+    let mut buf = [0u8; 40];
+    let n = if let Some(v4) = a.to_ipv4_mapped() {
+        buf[..7].copy_from_slice(b"::ffff:");
+        put_ipv4(&mut buf, 7, v4.octets())
+    } else {
+        let g = a.segments();
+        // The first longest run of zero groups.
+        let (mut best_start, mut best_len) = (0, 0);
+        let (mut cur_start, mut cur_len) = (0, 0);
+        for (i, &s) in g.iter().enumerate() {
+            if s == 0 {
+                if cur_len == 0 {
+                    cur_start = i;
+                }
+                cur_len += 1;
+                if cur_len > best_len {
+                    best_start = cur_start;
+                    best_len = cur_len;
+                }
+            } else {
+                cur_len = 0;
+            }
+        }
+        if best_len > 1 {
+            let at = put_groups(&mut buf, 0, &g[..best_start]);
+            buf[at] = b':';
+            buf[at + 1] = b':';
+            put_groups(&mut buf, at + 2, &g[best_start + best_len..])
+        } else {
+            put_groups(&mut buf, 0, &g)
+        }
+    };
+    push_prefix(out, &buf, n);
+}
+
+/// Writes an IP address as its `Display` does.
+#[inline]
+pub fn write_ip(out: &mut Vec<u8>, a: IpAddr) {
+    match a {
+        IpAddr::V4(a) => write_ipv4(out, a),
+        IpAddr::V6(a) => write_ipv6(out, a),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn u64_text(v: u64) -> String {
+        let mut out = Vec::new();
+        write_u64(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn ip_text(a: IpAddr) -> String {
+        let mut out = b"x".to_vec();
+        write_ip(&mut out, a);
+        String::from_utf8(out[1..].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn integers_equal_fmt_at_the_edges() {
+        let mut values = vec![0u64, u64::MAX, u64::MAX - 1];
+        for p in 0..20u32 {
+            let t = 10u64.pow(p);
+            values.extend([t, t - 1, t + 1, t.saturating_mul(9), t.saturating_mul(5)]);
+        }
+        for shift in 0..64 {
+            values.extend([1u64 << shift, (1u64 << shift) - 1]);
+        }
+        values.extend([u8::MAX as u64, u16::MAX as u64, u32::MAX as u64]);
+        for v in values {
+            assert_eq!(u64_text(v), v.to_string());
+        }
+        for v in 0..=100_000u64 {
+            assert_eq!(u64_text(v), v.to_string());
+        }
+        for v in 0..=255u8 {
+            let mut out = Vec::new();
+            write_hex_u8(&mut out, v);
+            assert_eq!(out, format!("{v:02x}").as_bytes());
+        }
+    }
+
+    #[test]
+    fn ip_addresses_equal_fmt_at_the_edges() {
+        for s in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "1.2.3.4",
+            "10.0.0.1",
+            "100.99.9.0",
+            "::",
+            "::1",
+            "1::",
+            "::ffff:1.2.3.4",
+            "::ffff:0.0.0.0",
+            "::ffff:255.255.255.255",
+            "::1.2.3.4",
+            "::ffff:0:1.2.3.4",
+            "64:ff9b::1.2.3.4",
+            "fe80::1",
+            "fe80:0:0:1::1",
+            "1:0:0:2:0:0:0:3",
+            "1:0:0:0:2:0:0:3",
+            "1:0:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7:0",
+            "0:1:2:3:4:5:6:7",
+            "2001:db8::ff00:42:8329",
+            "2001:db8:0:0:1:0:0:1",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "0:0:0:0:0:ffff:ffff:ffff",
+            "0:0:0:0:ffff:0:0:0",
+            "ff02::1:ff00:1",
+            "abcd:ef01:2345:6789:a:b0:c00:d000",
+        ] {
+            let a: IpAddr = s.parse().unwrap();
+            assert_eq!(ip_text(a), a.to_string(), "{s}");
+        }
+        // Every pattern of zero and non-zero groups, with short and long groups.
+        for mask in 0..=255u32 {
+            for fill in [1u16, 0xf, 0x10, 0xabc, 0xffff, 0x100] {
+                let mut g = [0u16; 8];
+                for (i, s) in g.iter_mut().enumerate() {
+                    if mask & (1 << i) != 0 {
+                        *s = fill.wrapping_add(i as u16);
+                    }
+                }
+                let a = IpAddr::V6(Ipv6Addr::from(g));
+                assert_eq!(ip_text(a), a.to_string(), "{g:?}");
+            }
+        }
+    }
+
+    /// Addresses made of groups that are zero half of the time (runs of zeros).
+    fn zero_heavy_v6() -> impl Strategy<Value = [u16; 8]> {
+        prop::array::uniform8(prop_oneof![
+            Just(0u16),
+            Just(0xffff),
+            any::<u16>(),
+            0u16..16
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+        #[test]
+        fn integers_equal_fmt(v in any::<u64>(), small in any::<u32>(), bits in 0u32..64) {
+            prop_assert_eq!(u64_text(v), v.to_string());
+            prop_assert_eq!(u64_text(small as u64), small.to_string());
+            let masked = v >> bits;
+            prop_assert_eq!(u64_text(masked), masked.to_string());
+        }
+
+        #[test]
+        fn ip_addresses_equal_fmt(
+            v4 in any::<[u8; 4]>(),
+            v6 in any::<[u8; 16]>(),
+            zeros in zero_heavy_v6(),
+            mapped in any::<[u8; 4]>(),
+        ) {
+            let a = IpAddr::from(v4);
+            prop_assert_eq!(ip_text(a), a.to_string());
+            let a = IpAddr::from(v6);
+            prop_assert_eq!(ip_text(a), a.to_string());
+            let a = IpAddr::V6(Ipv6Addr::from(zeros));
+            prop_assert_eq!(ip_text(a), a.to_string());
+            let a = IpAddr::V6(Ipv4Addr::from(mapped).to_ipv6_mapped());
+            prop_assert_eq!(ip_text(a), a.to_string());
+            let a = IpAddr::V6(Ipv4Addr::from(mapped).to_ipv6_compatible());
+            prop_assert_eq!(ip_text(a), a.to_string());
+        }
+    }
 
     #[test]
     fn escapes_what_json_requires() {

@@ -344,18 +344,8 @@ fn write_hex_u16(out: &mut Vec<u8>, v: u16) {
     }
 }
 
-fn write_u64(out: &mut Vec<u8>, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
+fn write_u64(out: &mut Vec<u8>, v: u64) {
+    crate::output::json::write_u64(out, v);
 }
 
 /// A JSON string of bytes as Suricata's JsonBuilder writes it (`set_string_from_bytes`):

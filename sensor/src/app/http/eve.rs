@@ -129,7 +129,7 @@ impl<'a> Obj<'a> {
 
     fn uint(&mut self, k: &str, v: u64) {
         self.key(k);
-        let _ = write!(self.out, "{v}");
+        crate::output::json::write_u64(self.out, v);
     }
 
     fn bytes(&mut self, k: &str, v: &[u8]) {

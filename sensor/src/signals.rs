@@ -27,20 +27,23 @@ extern "C" fn on_hup(_: libc::c_int) {
     HUP_GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
-/// Installs the handlers (once per process). `SA_RESTART` keeps ordinary reads and writes from
-/// failing with EINTR; every wait in the sensor has a timeout, so the flags are seen promptly.
+/// Installs the handlers (once per process). Every wait in the sensor has a timeout, so the
+/// flags are seen promptly. SIGHUP restarts interrupted calls (`SA_RESTART`); the stop signals
+/// do not, so that a replay blocked reading a quiet pipe returns from its read (EINTR) and
+/// ends: Linux gives a process-directed signal to the main thread (the replay reader) when it
+/// does not block it.
 pub fn install() {
     INSTALL.call_once(|| {
-        for (sig, handler) in [
-            (libc::SIGTERM, on_stop as extern "C" fn(libc::c_int)),
-            (libc::SIGINT, on_stop),
-            (libc::SIGHUP, on_hup),
+        for (sig, handler, flags) in [
+            (libc::SIGTERM, on_stop as extern "C" fn(libc::c_int), 0),
+            (libc::SIGINT, on_stop, 0),
+            (libc::SIGHUP, on_hup, libc::SA_RESTART),
         ] {
             // SAFETY: a zeroed sigaction is valid; the handlers only touch atomics.
             unsafe {
                 let mut sa: libc::sigaction = std::mem::zeroed();
                 sa.sa_sigaction = handler as usize;
-                sa.sa_flags = libc::SA_RESTART;
+                sa.sa_flags = flags;
                 libc::sigemptyset(&mut sa.sa_mask);
                 libc::sigaction(sig, &sa, std::ptr::null_mut());
             }

@@ -619,3 +619,58 @@ fn unanswered_flows_are_counted_and_logged_unless_configured() {
         .all(|v| v["flow"]["pkts_toclient"].as_u64().unwrap() > 0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `tcpdump -w - | sensor replay -`: a replay reading a pipe that has gone quiet stops on
+/// SIGTERM (the signal interrupts the read) and writes what it read.
+#[test]
+fn sigterm_stops_a_replay_waiting_on_a_quiet_pipe() {
+    let dir = temp_dir("pipe");
+    let fifo = dir.join("in.pcap");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let eve = dir.join("eve.json");
+    let port = free_port();
+    let mut child = sensor()
+        .arg("replay")
+        .arg(&fifo)
+        .args(["-q", "--workers", "1", "--eve"])
+        .arg(&eve)
+        .args(["--metrics-listen", &port.to_string()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The writer sends a whole capture's records and keeps the pipe open.
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    writer
+        .write_all(&std::fs::read(pcap("attack-sqli.pcap")).unwrap())
+        .unwrap();
+    writer.flush().unwrap();
+    // Records come out while the pipe stays open (the 250 ms flush).
+    wait_for("records from the pipe", Duration::from_secs(10), || {
+        records(&eve).iter().any(|r| r["event_type"] == "alert")
+    });
+    // Every packet was taken from the pipe before the stop.
+    wait_for("every packet decoded", Duration::from_secs(10), || {
+        http_get(port, "/metrics")
+            .is_some_and(|(_, body)| body.contains("sensor_decoder_packets_total 5470\n"))
+    });
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    drop(writer);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    let recs = records(&eve);
+    assert_eq!(recs.last().unwrap()["event_type"], "stats");
+    assert_eq!(recs.last().unwrap()["stats"]["decoder"]["pkts"], 5470);
+    assert_eq!(of_type(&recs, "flow").len(), 52);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -102,6 +102,9 @@ pub(crate) struct Input {
     total: Option<u64>,
     /// When the whole file is memory-mapped, it stands in for `buf` and nothing is read.
     map: Option<Arc<Mapping>>,
+    /// Reading was stopped (a stop signal): a record cut at the end is the stop's doing, not
+    /// damage in the input.
+    stopped: bool,
 }
 
 impl Input {
@@ -121,6 +124,7 @@ impl Input {
             max: usize::MAX,
             total,
             map: Some(map),
+            stopped: false,
         }
     }
 
@@ -143,6 +147,7 @@ impl Input {
             max: steady,
             total,
             map: None,
+            stopped: false,
         }
     }
 
@@ -263,6 +268,27 @@ impl Input {
         }
     }
 
+    /// Reads nothing more (a stop): what is buffered is still delivered, then the input ends.
+    /// True when it holds unread bytes; a mapped file is not read ahead, so it holds none.
+    pub(crate) fn stop_reading(&mut self) -> bool {
+        if self.map.is_some() {
+            return false;
+        }
+        self.eof = true;
+        self.stopped = true;
+        self.end > self.start
+    }
+
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Everything read so far was consumed: the next record needs a read that may wait (a
+    /// quiet pipe). Mapped files never wait.
+    pub(crate) fn drained(&self) -> bool {
+        self.map.is_none() && !self.eof && self.start == self.end
+    }
+
     /// Makes at least `need` bytes available unless the input ends first; returns how many are.
     /// Invalidates positions in `buffer()`.
     #[inline]
@@ -302,7 +328,15 @@ impl Input {
                 }
                 // A misbehaving reader must not push `end` past the buffer.
                 Ok(n) => self.end += n.min(room.len()),
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                // A stop signal interrupts a read that waits on a quiet pipe: the input ends
+                // there. Other interruptions are retried.
+                Err(e) if e.kind() == ErrorKind::Interrupted => {
+                    if crate::signals::stop_requested() {
+                        self.eof = true;
+                        self.stopped = true;
+                        break;
+                    }
+                }
                 Err(e) => {
                     let at = self.base + self.end as u64;
                     return Err(self.error(at, CaptureErrorKind::Io(e)));

@@ -269,6 +269,22 @@ impl MergedSource {
 }
 
 impl PacketSource for MergedSource {
+    /// A merge of several files is of mapped or regular files: nothing to drain. A single
+    /// streamed input (a pipe) drains what it read.
+    fn stop_reading(&mut self) -> bool {
+        match &mut self.inner {
+            Inner::Single(s) => s.stop_reading(),
+            Inner::Many(_) => false,
+        }
+    }
+
+    fn drained(&self) -> bool {
+        match &self.inner {
+            Inner::Single(s) => s.drained(),
+            Inner::Many(_) => false,
+        }
+    }
+
     fn advance(&mut self) -> Result<bool, CaptureError> {
         match &mut self.inner {
             Inner::Single(s) => s.advance(),

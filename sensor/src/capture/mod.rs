@@ -129,6 +129,21 @@ pub trait PacketSource: Send {
     /// Warnings about damage stepped over since the last call (bounded by the reader).
     fn take_warnings(&mut self) -> Vec<CaptureError>;
 
+    /// A stop was asked for: read nothing more from the operating system. True when the
+    /// source still holds input it already read (a pipe's buffer), which `advance()` then
+    /// delivers before it reports the end; false when there is nothing worth draining (a
+    /// mapped file, a live capture), and the caller stops at once.
+    fn stop_reading(&mut self) -> bool {
+        false
+    }
+
+    /// The next `advance()` may wait on the operating system (a pipe whose data was all
+    /// consumed): the pipeline hands its partial batches to the workers first, so a slow
+    /// stream's packets are processed as they come, not when a batch fills.
+    fn drained(&self) -> bool {
+        false
+    }
+
     /// Live sources only: after an `advance()` that staged no packet (the link was quiet),
     /// the time to move the packet clock to, so flows still time out. Files never idle.
     fn idle_clock(&self) -> Option<Timestamp> {

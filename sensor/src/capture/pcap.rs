@@ -189,6 +189,12 @@ impl PcapReader {
 
     /// Ends reading at a record the file cuts short.
     fn truncated(&mut self, needed: usize, available: usize) -> Result<bool, CaptureError> {
+        if self.input.stopped() {
+            // Reading was stopped part-way through this record: the end of a stopped run.
+            self.input.consume_all();
+            self.done = true;
+            return Ok(false);
+        }
         let at = self.input.pos();
         self.skipped.truncated_records += 1;
         self.warnings.push(self.input.error(
@@ -296,6 +302,14 @@ impl Plausibility {
 }
 
 impl PacketSource for PcapReader {
+    fn stop_reading(&mut self) -> bool {
+        self.input.stop_reading()
+    }
+
+    fn drained(&self) -> bool {
+        self.input.drained()
+    }
+
     fn advance(&mut self) -> Result<bool, CaptureError> {
         self.staged = None;
         let hl = self.record_header_len;

@@ -399,6 +399,12 @@ impl PcapngReader {
     }
 
     fn truncated(&mut self, needed: usize, available: usize) -> Result<bool, CaptureError> {
+        if self.input.stopped() {
+            // Reading was stopped part-way through this record: the end of a stopped run.
+            self.input.consume_all();
+            self.done = true;
+            return Ok(false);
+        }
         let at = self.input.pos();
         self.skipped.truncated_records += 1;
         let kind = CaptureErrorKind::Truncated {
@@ -501,6 +507,14 @@ fn resync_candidate(b: &[u8], eof: bool, section: Endian, n_ifaces: usize) -> Ve
 }
 
 impl PacketSource for PcapngReader {
+    fn stop_reading(&mut self) -> bool {
+        self.input.stop_reading()
+    }
+
+    fn drained(&self) -> bool {
+        self.input.drained()
+    }
+
     fn advance(&mut self) -> Result<bool, CaptureError> {
         self.staged = None;
         while !self.done {

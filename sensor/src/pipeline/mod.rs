@@ -139,11 +139,18 @@ pub fn run(
     let mut last_publish = Instant::now();
     let mut ifaces = Vec::new();
     registry.set_ready(true);
+    let mut draining = false;
     loop {
-        if packets % STOP_CHECK_EVERY == 0 {
-            if crate::signals::stop_requested() {
+        // One relaxed load per packet: a slow input (a pipe) is stopped as promptly as a fast
+        // one. What a streamed input already read is still processed (nothing it accepted is
+        // lost); a mapped file or a live capture stops at once.
+        if !draining && crate::signals::stop_requested() {
+            if !source.stop_reading() {
                 break;
             }
+            draining = true;
+        }
+        if packets % PUBLISH_CHECK_EVERY == 0 {
             let now = Instant::now();
             if now - last_publish >= PUBLISH_EVERY {
                 last_publish = now;
@@ -190,7 +197,9 @@ pub fn run(
         if rec.ts > dispatch.clock {
             dispatch.clock = rec.ts;
         }
-        if let Some(wait) = pacer.as_mut().and_then(|p| p.wait(rec.ts)) {
+        // Draining after a stop: what was read goes through without waiting.
+        let pacing = pacer.as_mut().filter(|_| !draining);
+        if let Some(wait) = pacing.and_then(|p| p.wait(rec.ts)) {
             // Workers get what was read before the pause, as they would on a live link.
             dispatch.flush();
             if !pause(wait) {
@@ -224,6 +233,9 @@ pub fn run(
                 dispatch.batches[w].push(p, bytes, shared);
                 dispatch.send_if_full(w);
             });
+        }
+        if source.drained() {
+            dispatch.flush();
         }
         if packets % PROGRESS_EVERY == 0 {
             for w in source.take_warnings() {
@@ -295,8 +307,8 @@ pub fn run(
     (stats, fatal)
 }
 
-/// How often (in packets) the reader looks for a stop request and publishes its counters.
-const STOP_CHECK_EVERY: u64 = 1024;
+/// How often (in packets) the reader looks at the clock to publish its counters.
+const PUBLISH_CHECK_EVERY: u64 = 1024;
 
 /// Sleeps for a pacing wait in short steps, so a stop request is seen; false when stopped.
 fn pause(wait: Duration) -> bool {

@@ -130,7 +130,19 @@ impl EveClock {
     /// Appends the EVE text of `ts` (no quotes).
     #[inline]
     pub fn write(&mut self, ts: Timestamp, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.text(ts));
+        let secs = ts.secs();
+        if secs != self.secs {
+            self.set_second(secs);
+        }
+        // The cached text (its microseconds are another time's), then this time's microseconds
+        // written over them in `out`: no load of bytes just stored.
+        let len = out.len();
+        out.extend_from_slice(&self.text);
+        let us = ts.subsec_micros();
+        let digits = &mut out[len + 20..len + 26];
+        put2(digits, 0, us / 10_000);
+        put2(digits, 2, us / 100 % 100);
+        put2(digits, 4, us % 100);
     }
 
     #[cold]

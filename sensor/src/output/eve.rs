@@ -305,12 +305,11 @@ pub fn write_alert(
     if !alert.metadata.is_empty() {
         out.extend_from_slice(b",\"metadata\":{");
         let mut first = true;
-        let mut seen: Vec<&str> = Vec::new();
-        for (k, _) in alert.metadata {
-            if seen.contains(&k.as_str()) {
+        for (i, (k, _)) in alert.metadata.iter().enumerate() {
+            // Each key once, where it first occurs.
+            if alert.metadata[..i].iter().any(|(kk, _)| kk == k) {
                 continue;
             }
-            seen.push(k);
             if !first {
                 out.push(b',');
             }

@@ -1,35 +1,67 @@
 //! Minimal JSON writing helpers for hot output paths (records are written straight into a
 //! reusable byte buffer; no intermediate tree).
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// Writes `s` as a JSON string literal, escaping what JSON requires.
+/// Writes `s` as a JSON string literal, escaping what JSON requires: `"`, `\\`, `\n`, `\r`,
+/// `\t` by their short escapes, other bytes below 0x20 as `\u00XX`; everything else as it is.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: Option<&[u8]> = match b {
-            b'"' => Some(b"\\\""),
-            b'\\' => Some(b"\\\\"),
-            b'\n' => Some(b"\\n"),
-            b'\r' => Some(b"\\r"),
-            b'\t' => Some(b"\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        match esc {
-            Some(e) => out.extend_from_slice(e),
-            None => {
-                let _ = write!(out, "\\u{:04x}", b);
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none needs escaping (the usual case).
+        if let Some(word) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            if !word_needs_escape(word) {
+                i += 8;
+                continue;
             }
         }
-        start = i + 1;
+        let b = bytes[i];
+        if !byte_needs_escape(b) {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 15) as usize],
+            ]),
+        }
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+#[inline(always)]
+fn byte_needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Whether any of the eight bytes of `w` needs escaping (as a yes/no answer exact: the borrows
+/// that make these tests inexact per byte only reach bytes above one that matched).
+#[inline(always)]
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte below 0x20 (a byte with the high bit set is never below).
+    let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    (below | zero(w ^ (ONES * b'"' as u64)) | zero(w ^ (ONES * b'\\' as u64))) != 0
 }
 
 /// Writes bytes that may not be UTF-8 as a JSON string (invalid sequences become U+FFFD).
@@ -47,13 +79,19 @@ const DEC_PAIRS: &[u8; 200] = b"\
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Appends the first `n` bytes of a fixed-size buffer. The copy has a constant length (inlined
-/// moves rather than a `memcpy` call for a few bytes); the tail is cut off afterwards.
+/// Appends text of at most `N` bytes written by `f` in place: `N` bytes are added (a fill of
+/// constant length, done with a few stores), `f` writes its text at their start and returns its
+/// length, and the rest is cut off. Writing digits in a stack buffer and copying them would load
+/// bytes just stored one at a time, which stalls (store forwarding fails) on every number.
 #[inline(always)]
-fn push_prefix<const N: usize>(out: &mut Vec<u8>, buf: &[u8; N], n: usize) {
-    debug_assert!(n <= N);
+fn write_in_place<const N: usize>(out: &mut Vec<u8>, f: impl FnOnce(&mut [u8; N]) -> usize) {
     let len = out.len();
-    out.extend_from_slice(buf);
+    out.resize(len + N, 0);
+    let buf: &mut [u8; N] = (&mut out[len..len + N])
+        .try_into()
+        .expect("N bytes were added");
+    let n = f(buf);
+    debug_assert!(n <= N);
     out.truncate(len + n);
 }
 
@@ -91,10 +129,11 @@ fn dec_len(v: u64) -> usize {
 /// Writes `v` in decimal, as `write!(out, "{v}")` does.
 #[inline]
 pub fn write_u64(out: &mut Vec<u8>, v: u64) {
-    let mut buf = [0u8; 20];
-    let n = dec_len(v);
-    put_dec(&mut buf[..n], n, v);
-    push_prefix(out, &buf, n);
+    write_in_place::<20>(out, |buf| {
+        let n = dec_len(v);
+        put_dec(&mut buf[..n], n, v);
+        n
+    });
 }
 
 /// Writes `v` as two lowercase hex digits, as `write!(out, "{v:02x}")` does.
@@ -133,9 +172,7 @@ fn put_ipv4(buf: &mut [u8], mut at: usize, octets: [u8; 4]) -> usize {
 /// Writes an IPv4 address as `Display` for `Ipv4Addr` does (`192.0.2.1`).
 #[inline]
 pub fn write_ipv4(out: &mut Vec<u8>, a: Ipv4Addr) {
-    let mut buf = [0u8; 16];
-    let n = put_ipv4(&mut buf, 0, a.octets());
-    push_prefix(out, &buf, n);
+    write_in_place::<16>(out, |buf| put_ipv4(buf, 0, a.octets()));
 }
 
 /// Writes one IPv6 group in lowercase hex without leading zeros.
@@ -174,10 +211,14 @@ fn put_groups(buf: &mut [u8], mut at: usize, groups: &[u16]) -> usize {
 /// lowercase hex without leading zeros, the first longest run of two or more zero groups
 /// written `::` (RFC 5952).
 pub fn write_ipv6(out: &mut Vec<u8>, a: Ipv6Addr) {
-    let mut buf = [0u8; 40];
-    let n = if let Some(v4) = a.to_ipv4_mapped() {
+    write_in_place::<40>(out, |buf| put_ipv6(buf, a));
+}
+
+/// Writes the text of an IPv6 address at the start of `buf`; returns its length.
+fn put_ipv6(buf: &mut [u8; 40], a: Ipv6Addr) -> usize {
+    if let Some(v4) = a.to_ipv4_mapped() {
         buf[..7].copy_from_slice(b"::ffff:");
-        put_ipv4(&mut buf, 7, v4.octets())
+        put_ipv4(buf, 7, v4.octets())
     } else {
         let g = a.segments();
         // The first longest run of zero groups.
@@ -198,15 +239,14 @@ pub fn write_ipv6(out: &mut Vec<u8>, a: Ipv6Addr) {
             }
         }
         if best_len > 1 {
-            let at = put_groups(&mut buf, 0, &g[..best_start]);
+            let at = put_groups(buf, 0, &g[..best_start]);
             buf[at] = b':';
             buf[at + 1] = b':';
-            put_groups(&mut buf, at + 2, &g[best_start + best_len..])
+            put_groups(buf, at + 2, &g[best_start + best_len..])
         } else {
-            put_groups(&mut buf, 0, &g)
+            put_groups(buf, 0, &g)
         }
-    };
-    push_prefix(out, &buf, n);
+    }
 }
 
 /// Writes an IP address as its `Display` does.
@@ -222,6 +262,7 @@ pub fn write_ip(out: &mut Vec<u8>, a: IpAddr) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::io::Write;
 
     fn u64_text(v: u64) -> String {
         let mut out = Vec::new();
@@ -347,6 +388,83 @@ mod tests {
             prop_assert_eq!(ip_text(a), a.to_string());
             let a = IpAddr::V6(Ipv4Addr::from(mapped).to_ipv6_compatible());
             prop_assert_eq!(ip_text(a), a.to_string());
+        }
+    }
+
+    /// `write_str` as it was before the word-at-a-time scan: the reference.
+    fn write_str_reference(out: &mut Vec<u8>, s: &str) {
+        out.push(b'"');
+        let bytes = s.as_bytes();
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let esc: Option<&[u8]> = match b {
+                b'"' => Some(b"\\\""),
+                b'\\' => Some(b"\\\\"),
+                b'\n' => Some(b"\\n"),
+                b'\r' => Some(b"\\r"),
+                b'\t' => Some(b"\\t"),
+                0..=0x1f => None,
+                _ => continue,
+            };
+            out.extend_from_slice(&bytes[start..i]);
+            match esc {
+                Some(e) => out.extend_from_slice(e),
+                None => {
+                    let _ = write!(out, "\\u{:04x}", b);
+                }
+            }
+            start = i + 1;
+        }
+        out.extend_from_slice(&bytes[start..]);
+        out.push(b'"');
+    }
+
+    fn str_equal_reference(s: &str) {
+        let (mut a, mut b) = (b"x".to_vec(), b"x".to_vec());
+        write_str(&mut a, s);
+        write_str_reference(&mut b, s);
+        assert_eq!(
+            String::from_utf8_lossy(&a),
+            String::from_utf8_lossy(&b),
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn strings_equal_reference_at_the_edges() {
+        // Every byte value below 0x80 alone and at every position of a 17-byte string.
+        for c in 0..0x80u8 {
+            let c = c as char;
+            for pos in 0..17 {
+                let mut s: String = "abcdefghijklmnopq".into();
+                s.replace_range(pos..pos + 1, &c.to_string());
+                str_equal_reference(&s);
+            }
+        }
+        for s in [
+            "",
+            "\"",
+            "\\",
+            "é\u{7f}\u{80}\u{ffff}",
+            "日本語\n",
+            "\u{1f}\u{20}!~",
+        ] {
+            str_equal_reference(s);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+        #[test]
+        fn strings_equal_reference(
+            s in any::<String>(),
+            ascii in "[ -~\\x00-\\x1f\"\\\\]{0,40}",
+            bytes in prop::collection::vec(prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x20, 0x20u8..0x80], 0..40),
+        ) {
+            str_equal_reference(&s);
+            str_equal_reference(&ascii);
+            str_equal_reference(std::str::from_utf8(&bytes).unwrap());
         }
     }
 

@@ -177,8 +177,15 @@ impl Timestamp {
     /// this thread's [`EveClock`].
     #[inline]
     pub fn write_eve(self, out: &mut Vec<u8>) {
-        EVE_CLOCK.with_borrow_mut(|c| c.write(self, out));
+        with_eve_clock(|c| c.write(self, out));
     }
+}
+
+/// Runs `f` with this thread's [`EveClock`] (the one [`Timestamp::write_eve`] uses): one
+/// thread-local access for a record's several timestamps. `f` must not call `write_eve`.
+#[inline]
+pub fn with_eve_clock<R>(f: impl FnOnce(&mut EveClock) -> R) -> R {
+    EVE_CLOCK.with_borrow_mut(f)
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar

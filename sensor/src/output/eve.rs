@@ -5,7 +5,7 @@
 use super::json;
 use crate::flow::community_id::community_id_v1;
 use crate::flow::{EndReason, Flow, TO_CLIENT, TO_SERVER};
-use crate::time::Timestamp;
+use crate::time::{with_eve_clock, EveClock, Timestamp};
 
 /// Version of the record schema this sensor writes (bumped on any incompatible change).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -82,9 +82,9 @@ fn proto_static_name(proto: u8) -> Option<&'static str> {
 
 /// Writes `"` + the EVE text of `ts` + `"`.
 #[inline]
-fn write_time(out: &mut Vec<u8>, ts: Timestamp) {
+fn write_time(out: &mut Vec<u8>, clock: &mut EveClock, ts: Timestamp) {
     out.push(b'"');
-    ts.write_eve(out);
+    clock.write(ts, out);
     out.push(b'"');
 }
 
@@ -94,9 +94,20 @@ fn write_time(out: &mut Vec<u8>, ts: Timestamp) {
 ///
 /// Records are written straight into `out`, without `core::fmt` (a flood writes millions of
 /// flow records): integers, addresses and timestamps by the writers of [`super::json`] and
-/// [`crate::time::EveClock`], which give the same text as `Display`.
+/// [`EveClock`] (this thread's), which give the same text as `Display`.
 pub fn write_head(
     out: &mut Vec<u8>,
+    ts: Timestamp,
+    flow: &FlowIdent,
+    event_type: &str,
+    reverse: bool,
+) {
+    with_eve_clock(|clock| write_head_with(out, clock, ts, flow, event_type, reverse));
+}
+
+fn write_head_with(
+    out: &mut Vec<u8>,
+    clock: &mut EveClock,
     ts: Timestamp,
     flow: &FlowIdent,
     event_type: &str,
@@ -110,7 +121,7 @@ pub fn write_head(
     };
     let proto = flow.proto;
     out.extend_from_slice(b"{\"timestamp\":");
-    write_time(out, ts);
+    write_time(out, clock, ts);
     if let Some(id) = flow.flow_id {
         out.extend_from_slice(b",\"flow_id\":");
         json::write_u64(out, id);
@@ -161,9 +172,20 @@ pub fn write_flow<T>(
     app_proto: Option<&str>,
     alerted: bool,
 ) {
+    with_eve_clock(|clock| write_flow_with(out, clock, flow, reason, app_proto, alerted));
+}
+
+fn write_flow_with<T>(
+    out: &mut Vec<u8>,
+    clock: &mut EveClock,
+    flow: &Flow<T>,
+    reason: EndReason,
+    app_proto: Option<&str>,
+    alerted: bool,
+) {
     let proto = flow.key.proto;
     let ident = FlowIdent::of(flow);
-    write_head(out, flow.start, &ident, "flow", false);
+    write_head_with(out, clock, flow.start, &ident, "flow", false);
     // ICMP flows carry the message types instead of ports.
     if flow.key.is_icmp() {
         if let Some((t, c)) = flow.icmp[TO_SERVER] {
@@ -194,9 +216,9 @@ pub fn write_flow<T>(
     out.extend_from_slice(b",\"bytes_toclient\":");
     json::write_u64(out, flow.bytes[TO_CLIENT]);
     out.extend_from_slice(b",\"start\":");
-    write_time(out, flow.start);
+    write_time(out, clock, flow.start);
     out.extend_from_slice(b",\"end\":");
-    write_time(out, flow.last);
+    write_time(out, clock, flow.last);
     out.extend_from_slice(b",\"age\":");
     json::write_u64(out, age);
     out.extend_from_slice(b",\"state\":\"");

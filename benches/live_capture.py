@@ -20,8 +20,8 @@ the tool is idle (its CPU time stops growing), reads its CPU time (utime + stime
 from /proc/PID/stat), stops it with SIGTERM and reads its counters:
 
 - sensor: `sensor run --interface cap0 --workers W --eve DIR/eve.json -q --stats-interval 0`, the
-  final EVE stats record: `capture.kernel_packets.cap0`, `capture.kernel_drops.cap0`,
-  `decoder.pkts`.
+  final EVE stats record: `capture.kernel_packets`, `capture.kernel_drops` (Suricata's names;
+  per interface under `sensor.capture`), `decoder.pkts`.
 - Suricata: `suricata --af-packet=cap0 --runmode workers -c DIR/suricata.yaml -S RULES -l DIR`,
   a minimal configuration written into DIR: af-packet on cap0, `threads: W`,
   `cluster-type: cluster_flow`, `defrag: yes`, TPACKET_V3 (`--suricata-ring-size`,
@@ -339,12 +339,10 @@ def one_run(args, tool, workers, rate, pcap, sensor, rules_file, run_id):
         if not args.keep_eve:
             # A flood writes gigabytes of flow records; the counters are all this needs.
             os.remove(eve)
+        # Both write Suricata's totals (the sensor has the per-interface counts under
+        # `stats.sensor.capture` too).
         cap = st.get("capture", {})
-        if tool == "sensor":
-            kpk = cap.get("kernel_packets", {}).get(CAP)
-            kdr = cap.get("kernel_drops", {}).get(CAP)
-        else:
-            kpk, kdr = cap.get("kernel_packets"), cap.get("kernel_drops")
+        kpk, kdr = cap.get("kernel_packets"), cap.get("kernel_drops")
         return {
             "tool": tool, "workers": workers, "rate": rate, "sent": tr["sent"],
             "failed": tr["failed"], "mbps": tr.get("mbps"), "pps": tr.get("pps"),

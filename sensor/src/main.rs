@@ -724,20 +724,14 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
             }
         }
     }
-    if let Err(e) = drop_privileges(options.user, options.group) {
-        eprintln!("sensor: error: {e}");
-        return ExitCode::from(EXIT_USAGE);
-    }
-    let mut session =
-        match Session::start(&args.common, "live", options.interfaces, OpenMode::Append) {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+    let session = match live_session(args, options) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     config.engine = session.engine.clone();
     config.workers = session.workers;
     config.flow.timeouts = session.config.timeouts;
     config.log_unanswered = session.config.log_unanswered;
-    session.start_periodic(stats_every(args, &session));
     eprintln!(
         "sensor: capturing on {} with {} workers",
         config.interfaces.join(", "),
@@ -773,16 +767,8 @@ fn run_pcap(args: &RunArgs, options: LiveOptions) -> ExitCode {
             return ExitCode::from(EXIT_INPUT);
         }
     };
-    if let Err(e) = drop_privileges(options.user, options.group) {
-        eprintln!("sensor: error: {e}");
-        return ExitCode::from(EXIT_USAGE);
-    }
-    let mut session = match Session::start(
-        &args.common,
-        "live",
-        options.interfaces.clone(),
-        OpenMode::Append,
-    ) {
+    let interfaces = options.interfaces.clone();
+    let session = match live_session(args, options) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -797,10 +783,9 @@ fn run_pcap(args: &RunArgs, options: LiveOptions) -> ExitCode {
     if !session.app {
         config.app = None;
     }
-    session.start_periodic(stats_every(args, &session));
     eprintln!(
         "sensor: capturing on {} with libpcap and {} workers",
-        options.interfaces.join(", "),
+        interfaces.join(", "),
         config.workers
     );
     let started = Instant::now();
@@ -816,6 +801,18 @@ fn run_pcap(args: &RunArgs, options: LiveOptions) -> ExitCode {
         eprintln!("sensor: error: {e}; capture stopped");
     }
     finish_live(session, started)
+}
+
+/// Once the capture is open: privileges go, then the session (outputs, rules, metrics,
+/// control) starts, with periodic stats records.
+fn live_session(args: &RunArgs, options: LiveOptions) -> Result<Session, ExitCode> {
+    if let Err(e) = drop_privileges(options.user, options.group) {
+        eprintln!("sensor: error: {e}");
+        return Err(ExitCode::from(EXIT_USAGE));
+    }
+    let mut session = Session::start(&args.common, "live", options.interfaces, OpenMode::Append)?;
+    session.start_periodic(stats_every(args, &session));
+    Ok(session)
 }
 
 /// `--stats-interval`, else the configuration's, else 30 s; 0 turns periodic records off.

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+use common::promtool_check;
+
 fn sensor() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sensor"))
 }
@@ -183,36 +186,6 @@ fn sigterm_during_a_paced_replay_writes_every_flow_and_the_final_stats() {
         "first records after {first_records:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// `promtool check metrics` on a scrape: fails under CI when promtool is missing.
-fn promtool_check(text: &str) {
-    let Ok(mut child) = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("promtool not found (Debian package `prometheus`); .ci/run installs it");
-        }
-        eprintln!("skipped: promtool not found");
-        return;
-    };
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool check metrics: {}{}\n{text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]
@@ -537,39 +510,19 @@ fn metrics_auth_and_identity_from_the_configuration() {
 /// A classic pcap of `n` TCP SYNs from spoofed sources to 192.0.2.80:443 that nobody
 /// answers (a SYN flood's shape), one per millisecond.
 fn syn_flood_pcap(path: &Path, n: u32) {
-    let mut file = Vec::new();
-    for v in [0xa1b2_c3d4u32.to_le_bytes(), [2, 0, 4, 0]] {
-        file.extend_from_slice(&v);
-    }
-    file.extend_from_slice(&[0; 8]);
-    file.extend_from_slice(&65535u32.to_le_bytes());
-    file.extend_from_slice(&1u32.to_le_bytes());
-    for i in 0..n {
-        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
-        let src = [198, 51, (i >> 8) as u8, i as u8];
-        let mut ip = vec![0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0];
-        ip.extend_from_slice(&src);
-        ip.extend_from_slice(&[192, 0, 2, 80]);
-        let mut acc: u32 = ip
-            .chunks(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]) as u32)
-            .sum();
-        while acc > 0xffff {
-            acc = (acc & 0xffff) + (acc >> 16);
-        }
-        ip[10..12].copy_from_slice(&(!(acc as u16)).to_be_bytes());
-        f.extend_from_slice(&ip);
-        f.extend_from_slice(&(1024 + (i % 60000) as u16).to_be_bytes());
-        f.extend_from_slice(&443u16.to_be_bytes());
-        f.extend_from_slice(&i.to_be_bytes());
-        f.extend_from_slice(&[0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]);
-        file.extend_from_slice(&1_700_000_000u32.to_le_bytes());
-        file.extend_from_slice(&(i * 1000).to_le_bytes());
-        file.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        file.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        file.extend_from_slice(&f);
-    }
-    std::fs::write(path, file).unwrap();
+    let frames: Vec<(u32, u32, Vec<u8>)> = (0..n)
+        .map(|i| {
+            let mut tcp = Vec::new();
+            tcp.extend_from_slice(&(1024 + (i % 60000) as u16).to_be_bytes());
+            tcp.extend_from_slice(&443u16.to_be_bytes());
+            tcp.extend_from_slice(&i.to_be_bytes());
+            tcp.extend_from_slice(&[0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]);
+            let src = [198, 51, (i >> 8) as u8, i as u8];
+            let frame = common::ipv4_frame(6, src, [192, 0, 2, 80], &tcp);
+            (1_700_000_000, i * 1000, frame)
+        })
+        .collect();
+    common::write_pcap(path, &frames);
 }
 
 /// Unanswered flows (a SYN flood's) are written by default, as Zeek logs S0 connections;

@@ -55,6 +55,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+use common::promtool_check;
+
 /// The veth end tcpreplay sends into.
 const SEND_IFACE: &str = "send0";
 /// The veth end the sensor captures on.
@@ -755,73 +758,18 @@ fn live_equals_replay_other_captures() {
     }
 }
 
-/// `promtool check metrics` on a scrape; under CI=true a missing promtool fails.
-fn promtool_check(text: &str) {
-    let Ok(mut child) = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    else {
-        skip("promtool not found (Debian package `prometheus`)");
-        return;
-    };
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool check metrics: {}{}\n{text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A classic pcap (microseconds, Ethernet) holding one UDP datagram 10.9.0.1:40000 ->
 /// 10.9.0.2:5353.
 fn one_udp_packet(path: &Path) {
-    let mut frame = Vec::new();
-    frame.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
     let payload = b"quiet link";
-    let udp_len = 8 + payload.len() as u16;
-    let ip_len = 20 + udp_len;
-    let mut ip = vec![
-        0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0, 10, 9, 0, 1, 10, 9, 0, 2,
-    ];
-    ip[2..4].copy_from_slice(&ip_len.to_be_bytes());
-    // The IPv4 header checksum (UDP's may be zero).
-    let mut acc: u32 = ip
-        .chunks(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]) as u32)
-        .sum();
-    while acc > 0xffff {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    ip[10..12].copy_from_slice(&(!(acc as u16)).to_be_bytes());
-    frame.extend_from_slice(&ip);
-    frame.extend_from_slice(&40000u16.to_be_bytes());
-    frame.extend_from_slice(&5353u16.to_be_bytes());
-    frame.extend_from_slice(&udp_len.to_be_bytes());
-    frame.extend_from_slice(&[0, 0]);
-    frame.extend_from_slice(payload);
-    let mut file = Vec::new();
-    file.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    file.extend_from_slice(&2u16.to_le_bytes());
-    file.extend_from_slice(&4u16.to_le_bytes());
-    file.extend_from_slice(&[0; 8]);
-    file.extend_from_slice(&65535u32.to_le_bytes());
-    file.extend_from_slice(&1u32.to_le_bytes());
-    file.extend_from_slice(&1_700_000_000u32.to_le_bytes());
-    file.extend_from_slice(&0u32.to_le_bytes());
-    file.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-    file.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-    file.extend_from_slice(&frame);
-    std::fs::write(path, file).unwrap();
+    let mut udp = Vec::new();
+    udp.extend_from_slice(&40000u16.to_be_bytes());
+    udp.extend_from_slice(&5353u16.to_be_bytes());
+    udp.extend_from_slice(&(8 + payload.len() as u16).to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend_from_slice(payload);
+    let frame = common::ipv4_frame(17, [10, 9, 0, 1], [10, 9, 0, 2], &udp);
+    common::write_pcap(path, &[(1_700_000_000, 0, frame)]);
 }
 
 /// On a quiet link, packet time still moves: a flow times out and its record comes out while

@@ -1,0 +1,79 @@
+//! Helpers shared by the integration tests that run the binary: `promtool` on a scrape, and
+//! small hand-built captures.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// `promtool check metrics` on a scrape. Without promtool: a failure under CI (`CI=true`;
+/// `.ci/run` installs Debian's `prometheus`), a printed skip elsewhere.
+pub fn promtool_check(text: &str) {
+    let Ok(mut child) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("promtool not found (Debian package `prometheus`); .ci/run installs it");
+        }
+        eprintln!("skipped: promtool not found");
+        return;
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An Ethernet frame carrying an IPv4 packet (`proto`, `src` -> `dst`) with `l4` after the
+/// header; the IPv4 checksum is filled in.
+pub fn ipv4_frame(proto: u8, src: [u8; 4], dst: [u8; 4], l4: &[u8]) -> Vec<u8> {
+    let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+    let total = (20 + l4.len()) as u16;
+    let mut ip = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto, 0, 0];
+    ip[2..4].copy_from_slice(&total.to_be_bytes());
+    ip.extend_from_slice(&src);
+    ip.extend_from_slice(&dst);
+    let mut acc: u32 = ip
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]) as u32)
+        .sum();
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    ip[10..12].copy_from_slice(&(!(acc as u16)).to_be_bytes());
+    f.extend_from_slice(&ip);
+    f.extend_from_slice(l4);
+    f
+}
+
+/// A classic pcap (little-endian, microseconds, Ethernet) of `(seconds, microseconds, frame)`.
+pub fn write_pcap(path: &Path, frames: &[(u32, u32, Vec<u8>)]) {
+    let mut file = Vec::new();
+    file.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    file.extend_from_slice(&2u16.to_le_bytes());
+    file.extend_from_slice(&4u16.to_le_bytes());
+    file.extend_from_slice(&[0; 8]);
+    file.extend_from_slice(&65535u32.to_le_bytes());
+    file.extend_from_slice(&1u32.to_le_bytes());
+    for (secs, micros, f) in frames {
+        file.extend_from_slice(&secs.to_le_bytes());
+        file.extend_from_slice(&micros.to_le_bytes());
+        file.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        file.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        file.extend_from_slice(f);
+    }
+    std::fs::write(path, file).unwrap();
+}

@@ -360,6 +360,23 @@ impl Session {
         })
     }
 
+    /// The pipeline settings the session's options and configuration give (replay, and live
+    /// capture through libpcap, which runs on the replay path).
+    fn replay_config(&self) -> ReplayConfig {
+        let mut config = ReplayConfig {
+            workers: self.workers,
+            engine: self.engine.clone(),
+            log_unanswered: self.config.log_unanswered,
+            ..ReplayConfig::default()
+        };
+        config.flow.max_flows = self.max_flows;
+        config.flow.timeouts = self.config.timeouts;
+        if !self.app {
+            config.app = None;
+        }
+        config
+    }
+
     fn start_periodic(&mut self, stats_every: Option<Duration>) {
         match Periodic::start(self.sink.clone(), self.registry.clone(), stats_every) {
             Ok(p) => self.periodic = Some(p),
@@ -528,18 +545,10 @@ fn replay(args: ReplayArgs) -> ExitCode {
         Err(code) => return code,
     };
     session.start_periodic(None);
-    let mut config = ReplayConfig {
-        workers: session.workers,
-        engine: session.engine.clone(),
+    let config = ReplayConfig {
         pace: args.pace,
-        ..ReplayConfig::default()
+        ..session.replay_config()
     };
-    config.flow.max_flows = session.max_flows;
-    config.flow.timeouts = session.config.timeouts;
-    config.log_unanswered = session.config.log_unanswered;
-    if !session.app {
-        config.app = None;
-    }
 
     let show_bar = !args.common.quiet && std::io::stderr().is_terminal();
     let bar = ProgressBar::new(show_bar);
@@ -772,17 +781,7 @@ fn run_pcap(args: &RunArgs, options: LiveOptions) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut config = ReplayConfig {
-        workers: session.workers,
-        engine: session.engine.clone(),
-        ..ReplayConfig::default()
-    };
-    config.flow.max_flows = session.max_flows;
-    config.flow.timeouts = session.config.timeouts;
-    config.log_unanswered = session.config.log_unanswered;
-    if !session.app {
-        config.app = None;
-    }
+    let config = session.replay_config();
     eprintln!(
         "sensor: capturing on {} with libpcap and {} workers",
         interfaces.join(", "),

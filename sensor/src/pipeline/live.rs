@@ -176,40 +176,14 @@ fn live_worker(mut core: WorkerCore, mut socks: Vec<AfPacketSocket>) -> WorkerSt
         core.refresh_rules();
         let mut got = false;
         for (i, sock) in socks.iter_mut().enumerate() {
-            for _ in 0..BLOCKS_PER_ROUND {
-                let Some(block) = sock.next_block() else {
-                    break;
-                };
-                let started = Instant::now();
-                core.arrived(started);
-                got = true;
-                let c = &mut ifaces[i];
-                for p in block.packets() {
-                    let (frame, wire_len) = match p.vlan {
-                        // The kernel took the outer tag off: put it back so the frame decodes
-                        // as it was on the wire (VLAN ids are part of the flow key).
-                        Some((tpid, tci)) => (
-                            reinsert_vlan(p.data, tpid, tci, &mut scratch),
-                            p.wire_len + 4,
-                        ),
-                        None => (p.data, p.wire_len),
-                    };
-                    c.packets += 1;
-                    c.bytes += wire_len as u64;
-                    if p.ts > c.last_packet {
-                        c.last_packet = p.ts;
-                    }
-                    let meta = FrameMeta {
-                        ts: p.ts,
-                        pcap_cnt: 0,
-                        link: links[i],
-                        wire_len: wire_len as u64,
-                    };
-                    core.frame(meta, frame);
-                }
-                drop(block);
-                core.add_busy(started.elapsed());
-            }
+            got |= take_blocks(
+                &mut core,
+                sock,
+                links[i],
+                &mut ifaces[i],
+                &mut scratch,
+                BLOCKS_PER_ROUND,
+            );
         }
         let now = Instant::now();
         if got {
@@ -231,50 +205,71 @@ fn live_worker(mut core: WorkerCore, mut socks: Vec<AfPacketSocket>) -> WorkerSt
     let settle = Duration::from_millis(3 * RING_BLOCK_TIMEOUT_MS as u64);
     let until = Instant::now() + settle;
     while Instant::now() < until {
-        drain(&mut core, &mut socks, &links, &mut ifaces, &mut scratch);
+        drain_all(&mut core, &mut socks, &links, &mut ifaces, &mut scratch);
         wait_any(
             &mut socks,
             &mut fds,
             until.saturating_duration_since(Instant::now()),
         );
     }
-    drain(&mut core, &mut socks, &links, &mut ifaces, &mut scratch);
+    drain_all(&mut core, &mut socks, &links, &mut ifaces, &mut scratch);
     read_kernel_stats(&mut socks, &mut ifaces);
     let clock = core.clock;
     core.finish(clock, Some(&ifaces))
 }
 
-/// Processes the blocks already handed to user space (at a stop).
-fn drain(
+/// Processes up to `max_blocks` blocks the kernel has handed over on one socket; true when
+/// there was any.
+fn take_blocks(
+    core: &mut WorkerCore,
+    sock: &mut AfPacketSocket,
+    link: crate::capture::LinkType,
+    iface: &mut IfaceCounters,
+    scratch: &mut Vec<u8>,
+    max_blocks: usize,
+) -> bool {
+    let mut got = false;
+    for _ in 0..max_blocks {
+        let Some(block) = sock.next_block() else {
+            break;
+        };
+        let started = Instant::now();
+        core.arrived(started);
+        got = true;
+        for p in block.packets() {
+            let (frame, wire_len) = match p.vlan {
+                // The kernel took the outer tag off: put it back so the frame decodes as it
+                // was on the wire (VLAN ids are part of the flow key).
+                Some((tpid, tci)) => (reinsert_vlan(p.data, tpid, tci, scratch), p.wire_len + 4),
+                None => (p.data, p.wire_len),
+            };
+            iface.packets += 1;
+            iface.bytes += wire_len as u64;
+            iface.last_packet = iface.last_packet.max(p.ts);
+            let meta = FrameMeta {
+                ts: p.ts,
+                pcap_cnt: 0,
+                link,
+                wire_len: wire_len as u64,
+            };
+            core.frame(meta, frame);
+        }
+        drop(block);
+        core.add_busy(started.elapsed());
+    }
+    got
+}
+
+/// Processes every block already handed to user space (at a stop).
+fn drain_all(
     core: &mut WorkerCore,
     socks: &mut [AfPacketSocket],
     links: &[crate::capture::LinkType],
     ifaces: &mut [IfaceCounters],
     scratch: &mut Vec<u8>,
 ) {
-    core.arrived(Instant::now());
     for (i, sock) in socks.iter_mut().enumerate() {
-        while let Some(block) = sock.next_block() {
-            for p in block.packets() {
-                let (frame, wire_len) = match p.vlan {
-                    Some((tpid, tci)) => {
-                        (reinsert_vlan(p.data, tpid, tci, scratch), p.wire_len + 4)
-                    }
-                    None => (p.data, p.wire_len),
-                };
-                let c = &mut ifaces[i];
-                c.packets += 1;
-                c.bytes += wire_len as u64;
-                c.last_packet = c.last_packet.max(p.ts);
-                let meta = FrameMeta {
-                    ts: p.ts,
-                    pcap_cnt: 0,
-                    link: links[i],
-                    wire_len: wire_len as u64,
-                };
-                core.frame(meta, frame);
-            }
-        }
+        take_blocks(core, sock, links[i], &mut ifaces[i], scratch, usize::MAX);
     }
 }
 

@@ -20,7 +20,7 @@ use crate::decode::{DecodeError, DefragStats};
 use crate::detect::engine::AlertSeries;
 use crate::detect::reload::EngineHandle;
 use crate::metrics::text::{Kind, TextWriter};
-use crate::output::sink::EveSink;
+use crate::output::sink::{OutputTotals, Outputs};
 use crate::pipeline::stats::DecodeStats;
 use crate::pipeline::worker::WorkerStats;
 use crate::time::Timestamp;
@@ -145,7 +145,7 @@ pub struct Registry {
     started_unix: f64,
     workers: Vec<Mutex<WorkerSnapshot>>,
     reader: Mutex<ReaderSnapshot>,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
     rules: Option<Arc<EngineHandle>>,
     max_flows: u64,
     worker_panics: AtomicU64,
@@ -156,7 +156,7 @@ impl Registry {
     pub fn new(
         info: SensorInfo,
         workers: usize,
-        sink: Arc<EveSink>,
+        outputs: Arc<Outputs>,
         rules: Option<Arc<EngineHandle>>,
         max_flows: u64,
     ) -> Registry {
@@ -171,7 +171,7 @@ impl Registry {
                 .map(|_| Mutex::new(WorkerSnapshot::default()))
                 .collect(),
             reader: Mutex::new(ReaderSnapshot::default()),
-            sink,
+            outputs,
             rules,
             max_flows,
             worker_panics: AtomicU64::new(0),
@@ -248,15 +248,7 @@ impl Registry {
                 .iter()
                 .map(|n| (n.clone(), IfaceCounters::default()))
                 .collect(),
-            output: OutputTotals {
-                name: self.sink.name().to_string(),
-                records: self.sink.written_records(),
-                bytes: self.sink.written_bytes(),
-                lost_records: self.sink.lost_records(),
-                lost_bytes: self.sink.lost_bytes(),
-                errors: self.sink.errors(),
-                reopens: self.sink.reopens(),
-            },
+            outputs: self.outputs.totals(),
             ..Totals::default()
         };
         for (i, c) in reader.ifaces.iter().enumerate() {
@@ -321,17 +313,6 @@ impl Registry {
     }
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct OutputTotals {
-    pub name: String,
-    pub records: u64,
-    pub bytes: u64,
-    pub lost_records: u64,
-    pub lost_bytes: u64,
-    pub errors: u64,
-    pub reopens: u64,
-}
-
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RuleTotals {
     pub loaded: u64,
@@ -368,7 +349,8 @@ pub struct Totals {
     pub alerts: Vec<(AlertSeries, u64)>,
     pub record_latency: Histogram,
     pub alert_latency: Histogram,
-    pub output: OutputTotals,
+    /// Per sink, in configuration order (the first is the main EVE output).
+    pub outputs: Vec<OutputTotals>,
     pub rules: Option<RuleTotals>,
     pub first_ts: Timestamp,
     pub last_ts: Timestamp,
@@ -415,8 +397,11 @@ impl Totals {
         }
         s.push_str(&format!(
             "; {} records written, {} lost; {:.2} s, {:.2} Mpkt/s, {:.2} Gbit/s, {} workers",
-            self.output.records,
-            self.output.lost_records,
+            self.outputs.first().map_or(0, |o| o.records),
+            self.outputs
+                .iter()
+                .map(|o| o.lost_records + o.dropped_records)
+                .sum::<u64>(),
             secs,
             self.decode.packets as f64 / secs / 1e6,
             self.decode.bytes as f64 * 8.0 / 1e9 / secs,
@@ -968,45 +953,115 @@ pub const FAMILIES: &[Family] = &[
     // Outputs.
     Family {
         name: "output_records_total",
-        help: "Records written, per output.",
+        help: "Records written (files) or sent (syslog, Redis), per output.",
         kind: Kind::Counter,
         eve: Some("output.records"),
-        read: |t, s| s.by("output", "eve", u(t.output.records)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.records));
+            }
+        },
     },
     Family {
         name: "output_bytes_total",
         help: "Bytes written, per output.",
         kind: Kind::Counter,
         eve: Some("output.bytes"),
-        read: |t, s| s.by("output", "eve", u(t.output.bytes)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.bytes));
+            }
+        },
     },
     Family {
         name: "output_lost_records_total",
         help: "Records that could not be written (full disk, closed pipe), per output.",
         kind: Kind::Counter,
         eve: Some("output.lost_records"),
-        read: |t, s| s.by("output", "eve", u(t.output.lost_records)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.lost_records));
+            }
+        },
     },
     Family {
         name: "output_lost_bytes_total",
         help: "Bytes that could not be written, per output.",
         kind: Kind::Counter,
         eve: Some("output.lost_bytes"),
-        read: |t, s| s.by("output", "eve", u(t.output.lost_bytes)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.lost_bytes));
+            }
+        },
     },
     Family {
         name: "output_errors_total",
         help: "Failed writes, per output.",
         kind: Kind::Counter,
         eve: Some("output.errors"),
-        read: |t, s| s.by("output", "eve", u(t.output.errors)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.errors));
+            }
+        },
     },
     Family {
         name: "output_reopens_total",
         help: "Output files reopened (SIGHUP, after log rotation), per output.",
         kind: Kind::Counter,
         eve: Some("output.reopens"),
-        read: |t, s| s.by("output", "eve", u(t.output.reopens)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.reopens));
+            }
+        },
+    },
+    Family {
+        name: "output_dropped_records_total",
+        help: "Records a slow or dead network output could not take (its queue was full), per output.",
+        kind: Kind::Counter,
+        eve: Some("output.dropped_records"),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.dropped_records));
+            }
+        },
+    },
+    Family {
+        name: "output_queue_records",
+        help: "Records waiting in a network output's queue, per output.",
+        kind: Kind::Gauge,
+        eve: Some("output.queue_records"),
+        read: |t, s| {
+            for o in t.outputs.iter().filter(|o| o.connected.is_some()) {
+                s.by("output", &o.name, u(o.queued_records));
+            }
+        },
+    },
+    Family {
+        name: "output_connected",
+        help: "1 while a network output (syslog, Redis) is connected to its server, per output.",
+        kind: Kind::Gauge,
+        eve: Some("output.connected"),
+        read: |t, s| {
+            for o in &t.outputs {
+                if let Some(c) = o.connected {
+                    s.by("output", &o.name, u(c as u64));
+                }
+            }
+        },
+    },
+    Family {
+        name: "output_reconnects_total",
+        help: "Connections a network output made again after losing its server, per output.",
+        kind: Kind::Counter,
+        eve: Some("output.reconnects"),
+        read: |t, s| {
+            for o in t.outputs.iter().filter(|o| o.connected.is_some()) {
+                s.by("output", &o.name, u(o.reconnects));
+            }
+        },
     },
     Family {
         name: "record_latency_seconds",
@@ -1214,12 +1269,18 @@ pub fn stats_object(t: &Totals) -> Value {
 }
 
 /// The EVE `stats` record (one line), timed by the packet clock.
-pub fn write_eve_stats(t: &Totals, out: &mut Vec<u8>) {
+pub fn write_eve_stats(t: &Totals, with_sensor: bool, out: &mut Vec<u8>) {
+    let mut stats = stats_object(t);
+    if !with_sensor {
+        if let Value::Object(m) = &mut stats {
+            m.remove("sensor");
+        }
+    }
     let record = serde_json::json!({
         "timestamp": t.last_ts.eve().to_string(),
         "event_type": "stats",
         "host": t.info.name,
-        "stats": stats_object(t),
+        "stats": stats,
     });
     if serde_json::to_writer(&mut *out, &record).is_ok() {
         out.push(b'\n');

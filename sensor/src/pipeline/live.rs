@@ -22,7 +22,7 @@ use crate::counters::{IfaceCounters, Registry};
 use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
 use crate::flow::FlowTableConfig;
-use crate::output::sink::EveSink;
+use crate::output::sink::Outputs;
 use crate::time::Timestamp;
 
 use super::decode_stage::FrameMeta;
@@ -104,7 +104,7 @@ impl LiveSockets {
 pub fn run(
     sockets: LiveSockets,
     config: &LiveConfig,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
     registry: Arc<Registry>,
 ) -> (WorkerStats, usize) {
     let n = sockets.sockets.len();
@@ -119,7 +119,7 @@ pub fn run(
             engine: config.engine.clone(),
             decode: Some(config.defrag),
             filter: config.filter.clone(),
-            sink: sink.clone(),
+            outputs: outputs.clone(),
             registry: registry.clone(),
             log_unanswered: config.log_unanswered,
         };
@@ -142,7 +142,7 @@ pub fn run(
         }
     }
     registry.set_ready(false);
-    sink.flush();
+    outputs.flush();
     (total, failed)
 }
 

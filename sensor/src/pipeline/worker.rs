@@ -21,7 +21,9 @@ use crate::decode::{DefragConfig, DefragStats, L4};
 use crate::detect::reload::EngineHandle;
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats};
 use crate::output::eve;
-use crate::output::sink::{EveSink, CHUNK_BYTES};
+use crate::output::file::CHUNK_BYTES;
+use crate::output::record::RecordIndex;
+use crate::output::sink::Outputs;
 use crate::time::Timestamp;
 
 /// How many packets ahead the worker prefetches frame headers.
@@ -108,7 +110,9 @@ pub const IDLE_TICK: Duration = Duration::from_millis(100);
 /// records waited.
 struct Output {
     buf: Vec<u8>,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
+    /// Scratch for indexing a chunk by record and type (when sinks filter).
+    index: RecordIndex,
     stats: WorkerStats,
     /// Write records of flows nobody answered (the default, as Zeek logs S0 connections).
     log_unanswered: bool,
@@ -123,10 +127,11 @@ struct Output {
 }
 
 impl Output {
-    fn new(sink: Arc<EveSink>, log_unanswered: bool) -> Output {
+    fn new(outputs: Arc<Outputs>, log_unanswered: bool) -> Output {
         Output {
             buf: Vec::with_capacity(CHUNK_BYTES * 2),
-            sink,
+            outputs,
+            index: RecordIndex::default(),
             stats: WorkerStats::default(),
             log_unanswered,
             arrival: Instant::now(),
@@ -184,13 +189,13 @@ impl Output {
         }
     }
 
-    /// Hands what is buffered to the sink and records how long it waited.
+    /// Hands what is buffered to the outputs and records how long it waited.
     fn flush(&mut self) {
         if self.buf.is_empty() {
             return;
         }
         let oldest = *self.pending_since.get_or_insert(self.arrival);
-        self.sink.write_chunk(&self.buf);
+        self.outputs.deliver(&self.buf, &mut self.index);
         let now = Instant::now();
         let records = memchr::memchr_iter(b'\n', &self.buf).count() as u64;
         // Each record is timed from the oldest packet of its chunk: an upper bound.
@@ -344,7 +349,7 @@ pub struct WorkerSetup {
     /// The built-in capture filter, judged on each decoded packet (live capture without
     /// libpcap).
     pub filter: Option<Arc<CaptureFilter>>,
-    pub sink: Arc<EveSink>,
+    pub outputs: Arc<Outputs>,
     pub registry: Arc<Registry>,
     /// Write flow records of flows nobody answered (see `Output::log_unanswered`).
     pub log_unanswered: bool,
@@ -355,7 +360,7 @@ impl WorkerCore {
         let has_engine = setup.engine.is_some();
         let tracker = Tracker {
             table: FlowTable::new(setup.flow),
-            out: Output::new(setup.sink, setup.log_unanswered),
+            out: Output::new(setup.outputs, setup.log_unanswered),
             app: setup.app.map(|c| AppLayer::new(c, setup.engine)),
             packets: 0,
             alerts_seen: 0,

@@ -562,6 +562,22 @@ mpm-algo = "ac"
     }
 
     #[test]
+    fn sinks_errors_name_the_table_line_and_key() {
+        let e = parse("rules = []\n\n[[outputs.sink]]\ntype = \"file\"\npath = \"e.json\"\n\n[[outputs.sink]]\ntype = \"redis\"\npath = \"x\"\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(7), "{e}");
+        assert_eq!(
+            e.message,
+            "outputs.sink[1].path: does not apply to a redis sink"
+        );
+        let e = parse("[[outputs.sink]]\ntype = \"file\"\npaht = \"x\"\n").unwrap_err();
+        assert!(e.message.contains("paht"), "{e}");
+        let c = parse("[[outputs.sink]]\ntype = \"file\"\npath = \"e.json\"\n[[outputs.sink]]\ntype = \"syslog\"\nevent-types = [\"alert\"]\n").unwrap();
+        assert_eq!(c.outputs.sinks.len(), 2);
+        assert_eq!(c.outputs.sinks[1].name, "syslog");
+    }
+
+    #[test]
     fn shipped_example_loads() {
         let path = Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),

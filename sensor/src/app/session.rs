@@ -881,6 +881,11 @@ impl AppLayer {
                     }
                 }
                 stop = p.is_done();
+                if p.is_encrypted() {
+                    // Suricata's `encryption-handling: default`: no content inspection of
+                    // the payload once encrypted application data flows.
+                    rec.detect.stop_payload_inspection();
+                }
             }
             Parser::Http(p) => {
                 write_http(p, &mut self.stats, rec, &mut self.detector, who, ts, out);
@@ -900,8 +905,9 @@ impl AppLayer {
         }
         if stop {
             *done = true;
-            // Stream rules still need the bytes: keep reassembling (up to the depth).
-            if !self.stream_rules {
+            // Stream rules still need the bytes: keep reassembling (up to the depth), unless
+            // the payload is no longer inspected.
+            if !self.stream_rules || rec.detect.payload_inspection_stopped() {
                 for s in tcp.stream.iter_mut() {
                     s.stop(&mut self.mem);
                 }

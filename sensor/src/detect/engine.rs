@@ -60,6 +60,8 @@ struct Sig {
     /// A stream rule of an application protocol, also inspected on packets of flows that
     /// are not TCP (DNS over UDP).
     packet_too: bool,
+    /// Inspects the packet payload or stream (skipped once a flow's payload is not inspected).
+    payload: bool,
     rate: Option<RateSpec>,
     flowbits: Vec<(FlowbitCmd, Vec<u16>, bool)>,
     datasets: Vec<(Buffer, DatasetCmd, Arc<Dataset>)>,
@@ -165,6 +167,8 @@ pub struct FlowDetect {
     more: Option<Box<FlowDetectMore>>,
     pub alerted: bool,
     ip_only_done: [bool; 2],
+    /// Packet payload and stream content are no longer inspected (encrypted TLS).
+    no_payload: bool,
     engine: u32,
 }
 
@@ -181,6 +185,19 @@ struct FlowDetectMore {
 impl FlowDetect {
     fn more(&mut self) -> &mut FlowDetectMore {
         self.more.get_or_insert_with(Default::default)
+    }
+
+    /// Packets and stream data of this flow are no longer inspected by content rules (as
+    /// Suricata's `FlowSetNoPayloadInspectionFlag`); rules without payload content still run.
+    pub fn stop_payload_inspection(&mut self) {
+        self.no_payload = true;
+        if let Some(m) = &mut self.more {
+            m.stream_carried = Default::default();
+        }
+    }
+
+    pub fn payload_inspection_stopped(&self) -> bool {
+        self.no_payload
     }
 
     fn has_bit(&self, id: &u16) -> bool {
@@ -400,7 +417,9 @@ impl Engine {
                 .collect();
             let response_side =
                 !app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b));
+            let payload = rule.buffers.iter().any(|b| b.buffer == Buffer::Payload);
             sigs.push(Sig {
+                payload,
                 rule,
                 category,
                 severity,
@@ -586,6 +605,12 @@ impl Engine {
             fd.ip_only_done = [false; 2];
             fd.engine = self.id;
         }
+        // Encrypted payload (see `FlowDetect::stop_payload_inspection`): stream rules have
+        // nothing to look at, packet rules only their non-content conditions.
+        let no_payload = fd.no_payload && matches!(subject, Subject::Packet { .. });
+        if fd.no_payload && matches!(subject, Subject::Stream { .. }) {
+            return;
+        }
         let st = subject.stage() as usize;
         let dir = match subject {
             Subject::Packet { dir, .. } | Subject::Stream { dir, .. } => *dir,
@@ -657,6 +682,9 @@ impl Engine {
                 }
             } else {
                 for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
+                    if no_payload && *buffer == Buffer::Payload {
+                        continue;
+                    }
                     for_each_buffer(*buffer, subject, &mut |bytes| {
                         scanner.scan(bytes, &mut |id| mark(seen, candidates, round, id))
                     });
@@ -686,6 +714,9 @@ impl Engine {
         for k in 0..ctx.candidates.len() {
             let i = ctx.candidates[k];
             let sig = &self.sigs[i as usize];
+            if no_payload && sig.payload {
+                continue;
+            }
             let Some(reverse) = self.matches(sig, subject, flow, fd) else {
                 continue;
             };

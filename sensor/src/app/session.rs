@@ -330,6 +330,8 @@ pub struct AppLayer {
     /// engine has such rules): `(direction, start, end)` into `stream_bytes`.
     stream_chunks: Vec<(usize, usize, usize)>,
     stream_bytes: Vec<u8>,
+    /// Scratch for `detect_stream`: a direction's kept tail and its new data, contiguous.
+    stream_window: Vec<u8>,
     stream_rules: bool,
     /// Where reloaded rules come from, and the generation in use.
     rules: Option<(Arc<EngineHandle>, u64)>,
@@ -365,6 +367,7 @@ impl AppLayer {
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
             stream_bytes: Vec::new(),
+            stream_window: Vec::new(),
             alerts_retired: HashMap::new(),
         }
     }
@@ -758,7 +761,7 @@ impl AppLayer {
             let mut who = *who;
             who.facts.app = Some(app.proto).filter(|p| *p != AppProto::Unknown);
             let who = &who;
-            let mut window = Vec::new();
+            let window = &mut self.stream_window;
             for &(dir, start, end) in &self.stream_chunks {
                 let tail = &mut tcp.stream_tail[dir & 1];
                 let inspected = &mut tcp.stream_inspected[dir & 1];
@@ -766,7 +769,7 @@ impl AppLayer {
                 window.extend_from_slice(tail);
                 window.extend_from_slice(&self.stream_bytes[start..end]);
                 let subject = Subject::Stream {
-                    data: &window,
+                    data: window,
                     dir,
                     seen: tail.len(),
                     offset: *inspected - tail.len() as u64,

@@ -14,13 +14,14 @@ alike. Reported per command (medians):
   (Suricata's alerts of rules the sensor skips are left out of the comparison and counted).
 
 Rule sets (--rulesets, comma-separated): `none` (an empty rule file), `shipped` (the packs in
-rules/), `et` (ET Open), `et+shipped`. Both tools get exactly the same file: the sensor with
+rules/), `et` (ET Open), `et+shipped`, and `file` (--rules FILE). Both tools get exactly the same file: the sensor with
 `--signatures-only --rules FILE`, Suricata with `-S FILE`.
 
     python3 benches/pipeline.py                           # 1G + 4M captures, all rule sets, 3 runs
     python3 benches/pipeline.py --size 3G --rulesets et+shipped --runs 3
     python3 benches/pipeline.py --pcap BIG --tiny-pcap SMALL --rulesets none,et
     python3 benches/pipeline.py --json results.json       # also write every measurement
+    python3 benches/pipeline.py --rules FILE              # a rule file of your own
 """
 import argparse
 import collections
@@ -105,7 +106,7 @@ def med(xs):
 
 
 def fmt(x, spec="8.2f"):
-    return format(x, spec) if x is not None else format("-", spec[:-2].rstrip(".0123456789") or "8")
+    return format(x, spec) if x is not None else "-".rjust(int(spec.split(".")[0]))
 
 
 def main():
@@ -115,7 +116,12 @@ def main():
     ap.add_argument("--size", default="1G", help="size of the generated large capture (default 1G)")
     ap.add_argument("--tiny-size", default="4M", help="size of the generated tiny capture (default 4M)")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--rulesets", default="none,shipped,et,et+shipped")
+    ap.add_argument("--rulesets", default=None,
+                    help="comma-separated: none, shipped, et, et+shipped, file (default: all four, "
+                         "or `file` alone with --rules)")
+    ap.add_argument("--rules", help="a rule file of your own: the rule set `file`")
+    ap.add_argument("--compare-alerts", action="store_true",
+                    help="(kept for old command lines: alerts are always compared)")
     ap.add_argument("--et", default=ET_OPEN, help="ET Open rule file")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                     help="worker count of the multi-thread sensor command (default: cores)")
@@ -165,11 +171,16 @@ def main():
         "shipped": lambda: concat("shipped.rules", SHIPPED),
         "et": lambda: concat("et.rules", [args.et]),
         "et+shipped": lambda: concat("et+shipped.rules", [args.et] + SHIPPED),
+        "file": lambda: os.path.abspath(args.rules),
     }
+    if args.rulesets is None:
+        args.rulesets = "file" if args.rules else "none,shipped,et,et+shipped"
     rulesets = [r.strip() for r in args.rulesets.split(",") if r.strip()]
     for r in rulesets:
         if r not in all_sets:
-            sys.exit(f"unknown rule set {r!r} (none, shipped, et, et+shipped)")
+            sys.exit(f"unknown rule set {r!r} (none, shipped, et, et+shipped, file)")
+        if r == "file" and not args.rules:
+            sys.exit("the rule set `file` needs --rules FILE")
 
     have_suricata = shutil.which("suricata") and not args.no_suricata
     if not have_suricata and not args.no_suricata:

@@ -13,7 +13,7 @@ use sensor::decode::{Decoded, TcpHeader, UdpHeader, L4};
 use sensor::detect::engine::{Engine, EngineConfig, FlowDetect, FlowFacts, Subject};
 use sensor::detect::load::SHIPPED_RULES;
 use sensor::detect::mpm::{Mpm, MultiPattern, Pattern, Scanner};
-use sensor::detect::rule::{inspect, parse_rules, Buffer, Classifications, Rule, Vars};
+use sensor::detect::rule::{inspect, parse_rules, Buffer, Classifications, Protocol, Rule, Vars};
 use sensor::time::Timestamp;
 
 fn et_open() -> Option<(PathBuf, String)> {
@@ -86,13 +86,24 @@ fn prefilter(c: &mut Criterion) {
     let mut g = c.benchmark_group("prefilter_et_open");
     let text_hay = haystack(256 << 10, true);
     let noise_hay = haystack(256 << 10, false);
-    for (name, buffer) in [
-        ("payload", Buffer::Payload),
-        ("http_uri", Buffer::HttpUri),
-        ("http_host", Buffer::HttpHost),
-        ("dns_query", Buffer::DnsQuery),
+    // Whole buffers, and the payload patterns of UDP and of TCP rules (about the size of
+    // one port group's set: the bigram filter).
+    let proto = |p: Protocol| {
+        let rules = &rules;
+        move |i: &Pattern| rules[i.id as usize].header.protocol == p
+    };
+    for (name, buffer, keep) in [
+        ("payload", Buffer::Payload, None),
+        ("payload_udp", Buffer::Payload, Some(proto(Protocol::Udp))),
+        ("payload_tcp", Buffer::Payload, Some(proto(Protocol::Tcp))),
+        ("http_uri", Buffer::HttpUri, None),
+        ("http_host", Buffer::HttpHost, None),
+        ("dns_query", Buffer::DnsQuery, None),
     ] {
-        let pats = fast_patterns(&rules, buffer);
+        let mut pats = fast_patterns(&rules, buffer);
+        if let Some(keep) = keep {
+            pats.retain(keep);
+        }
         let mpm = Mpm::build(&pats).expect("pattern set");
         let mut scanner = mpm.scanner();
         for (kind, hay) in [("text", &text_hay), ("noise", &noise_hay)] {

@@ -983,3 +983,59 @@ fn read_pcap_frames(path: &std::path::Path) -> Vec<Vec<u8>> {
     }
     frames
 }
+
+/// The systemd units load: `systemd-analyze verify` on the sensor's service (its ExecStart
+/// pointed at the binary under test) and on an instance of the capture-interface unit.
+/// Skipped where systemd is not installed (.ci/run does not install it).
+#[test]
+fn systemd_units_verify() {
+    if Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: systemd-analyze not found");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sensor-deploy-units-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let units = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/systemd");
+    let service = std::fs::read_to_string(units.join("sensor.service")).unwrap();
+    assert!(service.contains("ExecStart=/usr/local/bin/sensor run"));
+    for needed in [
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "AmbientCapabilities=CAP_NET_RAW",
+        "CapabilityBoundingSet=CAP_NET_RAW",
+    ] {
+        assert!(service.contains(needed), "sensor.service lacks {needed}");
+    }
+    std::fs::write(
+        dir.join("sensor.service"),
+        service.replace("/usr/local/bin/sensor", env!("CARGO_BIN_EXE_sensor")),
+    )
+    .unwrap();
+    std::fs::copy(
+        units.join("sensor-nic@.service"),
+        dir.join("sensor-nic@.service"),
+    )
+    .unwrap();
+    for unit in ["sensor.service", "sensor-nic@lo.service"] {
+        let out = Command::new("systemd-analyze")
+            .args(["verify", &format!("./{unit}")])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success() && text.trim().is_empty(),
+            "systemd-analyze verify {unit}: {text}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

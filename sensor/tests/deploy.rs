@@ -712,7 +712,7 @@ fn a_state_prometheus_answers_every_dashboard_query_and_sees_a_silent_span_port(
         ),
     )
     .unwrap();
-    let _prometheus = ns.spawn(
+    let prometheus = ns.spawn(
         "prometheus",
         &[
             format!("--config.file={}", dir.join("prometheus.yml").display()),
@@ -751,8 +751,68 @@ fn a_state_prometheus_answers_every_dashboard_query_and_sees_a_silent_span_port(
     let info = query("sensor_info").unwrap();
     assert_eq!(result_len(&info), 2, "{info}");
 
-    // Every dashboard query, as Grafana would send it for each sensor, returns data.
+    // The dashboard's variables, as Grafana resolves them: `job` from the label values of
+    // sensor_info, `instance` from `query_result(sensor_info{...})` through the variable's
+    // regex (value: the instance, text: the configured sensor name).
     let dash = load_dashboard();
+    let vars = dash["templating"]["list"].as_array().unwrap();
+    let var = |name: &str| vars.iter().find(|v| v["name"] == name).unwrap().clone();
+    let job = var("job");
+    assert_eq!(job["definition"], "label_values(sensor_info, job)");
+    let jobs = ns
+        .http_get(PROM_PORT, "/api/v1/label/job/values?match[]=sensor_info")
+        .unwrap();
+    let jobs: serde_json::Value = serde_json::from_str(&jobs).unwrap();
+    assert_eq!(jobs["data"], serde_json::json!(["sensor"]), "{jobs}");
+    let instance = var("instance");
+    let definition = instance["definition"].as_str().unwrap();
+    let inner = definition
+        .strip_prefix("query_result(")
+        .and_then(|d| d.strip_suffix(')'))
+        .expect("query_result(...)");
+    let listed = query(&substitute(inner, "")).unwrap();
+    let regex = instance["regex"].as_str().unwrap();
+    let regex = fancy_regex::Regex::new(&regex[1..regex.len() - 1]).unwrap();
+    let mut picked: Vec<(String, String)> = Vec::new();
+    for r in listed["data"]["result"].as_array().unwrap() {
+        // Grafana's text of a query_result line: name{label="value", ...} value timestamp.
+        let labels = r["metric"].as_object().unwrap();
+        let text = format!(
+            "{}{{{}}} {} {}",
+            labels["__name__"].as_str().unwrap(),
+            labels
+                .iter()
+                .filter(|(k, _)| *k != "__name__")
+                .map(|(k, v)| format!("{k}=\"{}\"", v.as_str().unwrap()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            r["value"][1].as_str().unwrap(),
+            r["value"][0]
+        );
+        let c = regex
+            .captures(&text)
+            .unwrap()
+            .unwrap_or_else(|| panic!("the instance variable's regex misses {text}"));
+        let group = |g: &str| c.name(g).map_or("", |m| m.as_str()).to_string();
+        picked.push((group("value"), group("text")));
+    }
+    picked.sort();
+    assert_eq!(
+        picked,
+        sensors
+            .iter()
+            .map(|s| (format!("127.0.0.1:{}", s.4), s.0.to_string()))
+            .collect::<Vec<_>>()
+    );
+    // The annotation queries are valid PromQL (they show data only when rules were reloaded).
+    for a in dash["annotations"]["list"].as_array().unwrap() {
+        if let Some(expr) = a["expr"].as_str() {
+            let q = substitute(expr, "127.0.0.1:9917");
+            assert!(query(&q).is_some(), "annotation {}: {q}", a["name"]);
+        }
+    }
+
+    // Every dashboard query, as Grafana would send it for each sensor, returns data.
     let mut pending: Vec<(String, String, String)> = Vec::new();
     for (title, expr) in dashboard_queries(&dash) {
         for (_, _, _, _, port, _) in &sensors {
@@ -869,6 +929,7 @@ fn a_state_prometheus_answers_every_dashboard_query_and_sees_a_silent_span_port(
     }
     drop(feeds);
     drop(running);
+    drop(prometheus);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

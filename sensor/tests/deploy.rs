@@ -858,7 +858,7 @@ fn a_state_prometheus_answers_every_dashboard_query_and_sees_a_silent_span_port(
         pending.len(),
         pending
             .iter()
-            .map(|(t, _, q)| format!("  {t}: {q}"))
+            .map(|(t, _, q)| format!("  {t}: {q}\n    needs: {}", metric_names(q).join(", ")))
             .collect::<Vec<_>>()
             .join("\n")
     );

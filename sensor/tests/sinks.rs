@@ -239,6 +239,26 @@ fn every_alert_reaches_redis_as_stream_list_and_channel() {
     let dir = temp_dir("redis");
     let redis = Redis::start(&dir);
     let port = redis.port;
+    // A Redis ACL user allowed only to append to these keys, as a state would give a county.
+    assert_eq!(
+        redis
+            .cli(&[
+                "ACL",
+                "SETUSER",
+                "county-07",
+                "on",
+                ">s3cret",
+                "~alerts",
+                "~eve",
+                "&alerts-live",
+                "+xadd",
+                "+rpush",
+                "+publish",
+            ])
+            .trim(),
+        "OK"
+    );
+    std::fs::write(dir.join("redis-password"), "s3cret\n").unwrap();
     let config = write_config(
         &dir,
         &format!(
@@ -257,6 +277,8 @@ server = "127.0.0.1:{port}"
 mode = "stream"
 key = "alerts"
 event-types = ["alert"]
+username = "county-07"
+password-file = "redis-password"
 
 [[outputs.sink]]
 name = "everything"
@@ -264,6 +286,8 @@ type = "redis"
 server = "127.0.0.1:{port}"
 mode = "rpush"
 key = "eve"
+username = "county-07"
+password-file = "redis-password"
 
 [[outputs.sink]]
 name = "alert-channel"
@@ -272,6 +296,8 @@ server = "127.0.0.1:{port}"
 mode = "channel"
 key = "alerts-live"
 event-types = ["alert"]
+username = "county-07"
+password-file = "redis-password"
 "#
         ),
     );

@@ -337,6 +337,8 @@ pub struct AppLayer {
     pcap_cnt: u64,
     /// Alerts counted by engines replaced by a reload, by series.
     alerts_retired: HashMap<AlertSeries, u64>,
+    /// The same by signature id.
+    alerts_retired_by_sid: HashMap<u32, u64>,
 }
 
 /// What a parser produced while being fed, written out after the feeding borrow ends.
@@ -366,6 +368,7 @@ impl AppLayer {
             stream_chunks: Vec::new(),
             stream_bytes: Vec::new(),
             alerts_retired: HashMap::new(),
+            alerts_retired_by_sid: HashMap::new(),
         }
     }
 
@@ -386,6 +389,28 @@ impl AppLayer {
             }
         }
         out.sort();
+    }
+
+    /// Alerts raised so far by signature id, across rule reloads, sorted by sid. Called at
+    /// publication time, not per packet.
+    pub fn alerts_by_sid(&self, out: &mut Vec<(u32, u64)>) {
+        out.clear();
+        out.extend(self.alerts_retired_by_sid.iter().map(|(k, v)| (*k, *v)));
+        if let Some(d) = &self.detector {
+            for (i, n) in d.ctx.alerts_by_rule.iter().enumerate() {
+                if *n > 0 {
+                    out.push((d.engine.alert_fields(i as u32).signature_id, *n));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
     }
 
     /// Picks up reloaded rules (called once per batch: one atomic load).
@@ -410,6 +435,12 @@ impl AppLayer {
             {
                 if *n > 0 {
                     *self.alerts_retired.entry(series.clone()).or_default() += n;
+                }
+            }
+            for (i, n) in old.ctx.alerts_by_rule.iter().enumerate() {
+                if *n > 0 {
+                    let sid = old.engine.alert_fields(i as u32).signature_id;
+                    *self.alerts_retired_by_sid.entry(sid).or_default() += n;
                 }
             }
         }

@@ -156,6 +156,8 @@ pub struct DetectCtx {
     pub alerts: u64,
     /// Alerts per `Engine::alert_series` entry.
     pub alerts_by_series: Vec<u64>,
+    /// Alerts per signature (by index; `Engine::alert_fields` names it).
+    pub alerts_by_rule: Vec<u64>,
 }
 
 /// Detection state of one flow. Every flow carries one: what only flows with flowbits or
@@ -542,7 +544,16 @@ impl Engine {
             fresh: Vec::new(),
             alerts: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
+            alerts_by_rule: vec![0; self.sigs.len()],
         }
+    }
+
+    /// The `msg` of the loaded rule with this sid (the first, if several share it).
+    pub fn signature_of(&self, sid: u32) -> Option<&str> {
+        self.sigs
+            .iter()
+            .find(|s| s.rule.sid == sid)
+            .map(|s| s.rule.msg.as_str())
     }
 
     /// The label sets alerts are counted under; `DetectCtx::alerts_by_series` parallels it.
@@ -730,6 +741,9 @@ impl Engine {
             fd.alerted = true;
             ctx.alerts += 1;
             if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
+                *n += 1;
+            }
+            if let Some(n) = ctx.alerts_by_rule.get_mut(i as usize) {
                 *n += 1;
             }
             alert(i, reverse);

@@ -490,6 +490,7 @@ impl WorkerCore {
             snap.stats.app = app.stats();
             snap.stats.alerts = app.alerts();
             app.alerts_by_series(&mut snap.alerts);
+            app.alerts_by_sid(&mut snap.alerts_by_sid);
         }
         snap.active_flows = self.tracker.table.active() as u64;
         snap.busy_ns = self.busy.as_nanos() as u64;

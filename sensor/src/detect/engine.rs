@@ -17,9 +17,11 @@ use super::iptable::IpTable;
 use super::mpm::{Backend, Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
     inspect, Action, Buffer, Classifications, DatasetCmd, DatasetType, Direction, FlowDirection,
-    FlowState, FlowbitCmd, Header, Protocol, Rule, RuleError, Vars,
+    FlowState, FlowbitCmd, Header, Protocol, Rule, RuleError, Target, Transforms, Vars, XbitCmd,
+    XbitTrack,
 };
 use super::threshold::{RateSpec, RateTable, ThresholdType, Track};
+use super::xbits::{XbitKey, XbitTable};
 use crate::app::dns::DnsMessage;
 use crate::app::http::{HttpBuffer, HttpTransaction};
 use crate::app::tls::TlsRecord;
@@ -62,14 +64,17 @@ struct Sig {
     packet_too: bool,
     rate: Option<RateSpec>,
     flowbits: Vec<(FlowbitCmd, Vec<u16>, bool)>,
+    /// (command, interned name, what it is attached to, expiry seconds).
+    xbits: Vec<(XbitCmd, u16, XbitTrack, u32)>,
     datasets: Vec<(Buffer, DatasetCmd, Arc<Dataset>)>,
 }
 
 /// Prefilter of one signature group.
 #[derive(Default)]
 struct Prefilter {
-    /// Per buffer, the automaton over fast patterns (pattern id = signature index).
-    mpms: Vec<(Buffer, Mpm)>,
+    /// Per buffer (and transforms), the automaton over fast patterns (pattern id = signature
+    /// index).
+    mpms: Vec<((Buffer, Transforms), Mpm)>,
     /// Signatures evaluated whatever the prefilter finds (no usable fast pattern).
     always: Vec<u32>,
     /// Longest fast pattern: a stream scan starts this many bytes minus one before new data.
@@ -113,12 +118,15 @@ pub struct Engine {
     /// IP-only signatures (packet stage), evaluated once per flow direction.
     ip_only: IpOnly,
     rates: RateTable,
+    xbits: XbitTable,
     config: EngineConfig,
     /// Distinguishes engines across reloads: per-flow state made with another engine (flowbit
     /// ids) is reset rather than misread. (32 bits: every flow stores one.)
     id: u32,
     /// The distinct label sets alerts are counted under (`sensor_alerts_total`).
     alert_series: Vec<AlertSeries>,
+    /// Some rules name a protocol recognised by `AppHint`.
+    hint_rules: bool,
 }
 
 /// What alerts are counted by in the metrics: few distinct values, never free text.
@@ -153,6 +161,8 @@ pub struct DetectCtx {
     candidates: Vec<u32>,
     /// Candidates the prefilter found in this round's new stream data.
     fresh: Vec<u32>,
+    /// Where transformed buffers are built.
+    scratch: [Vec<u8>; 2],
     pub alerts: u64,
     /// Alerts per `Engine::alert_series` entry.
     pub alerts_by_series: Vec<u64>,
@@ -165,7 +175,92 @@ pub struct FlowDetect {
     more: Option<Box<FlowDetectMore>>,
     pub alerted: bool,
     ip_only_done: [bool; 2],
+    /// The protocol the flow's first bytes showed, for rules of protocols without a parser.
+    app_hint: AppHint,
     engine: u32,
+}
+
+/// Protocols rules name in their header that have no parser here, recognised from the first
+/// payload of each direction of a TCP flow (`AppHint::probe`). The two high bits remember
+/// which directions were probed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppHint(u8);
+
+impl AppHint {
+    pub const UNKNOWN: AppHint = AppHint(0);
+    pub const SMTP: AppHint = AppHint(1);
+    pub const FTP: AppHint = AppHint(2);
+    pub const SMB: AppHint = AppHint(3);
+    pub const SSH: AppHint = AppHint(4);
+    const PROTO_MASK: u8 = 0x0f;
+
+    /// The protocol part.
+    pub fn proto(self) -> AppHint {
+        AppHint(self.0 & Self::PROTO_MASK)
+    }
+
+    fn probed(self, dir: usize) -> bool {
+        self.0 & (0x40 << (dir & 1)) != 0
+    }
+
+    /// Looks at the first payload of direction `dir` (once per direction).
+    fn observe(&mut self, data: &[u8], dir: usize) {
+        if self.probed(dir) || data.is_empty() {
+            return;
+        }
+        self.0 |= 0x40 << (dir & 1);
+        if self.proto() != AppHint::UNKNOWN {
+            return;
+        }
+        if let Some(p) = AppHint::probe(data, dir == crate::flow::TO_SERVER) {
+            self.0 = (self.0 & !Self::PROTO_MASK) | p.0;
+        }
+    }
+
+    /// What the start of a direction's data says, if anything. Client commands decide SMTP
+    /// (`EHLO`/`HELO`) and FTP (`USER`, `AUTH TLS`/`SSL`, `FEAT`, `SYST`); a server's `220`
+    /// greeting decides when it names the protocol; SSH by its version line, SMB by the
+    /// NetBIOS session header followed by an SMB1/SMB2/SMB3-transform header.
+    pub fn probe(data: &[u8], to_server: bool) -> Option<AppHint> {
+        let starts = |p: &[u8]| data.len() >= p.len() && data[..p.len()].eq_ignore_ascii_case(p);
+        if starts(b"SSH-") {
+            return Some(AppHint::SSH);
+        }
+        if data.len() >= 8
+            && data[0] == 0
+            && matches!(&data[4..8], b"\xffSMB" | b"\xfeSMB" | b"\xfdSMB")
+        {
+            return Some(AppHint::SMB);
+        }
+        if to_server {
+            if starts(b"EHLO ") || starts(b"HELO ") || starts(b"EHLO\r") || starts(b"HELO\r") {
+                return Some(AppHint::SMTP);
+            }
+            for cmd in [
+                &b"USER "[..],
+                b"AUTH TLS",
+                b"AUTH SSL",
+                b"FEAT\r",
+                b"SYST\r",
+            ] {
+                if starts(cmd) {
+                    return Some(AppHint::FTP);
+                }
+            }
+            return None;
+        }
+        if starts(b"220 ") || starts(b"220-") {
+            let line = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
+            let has = |w: &[u8]| line.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+            if has(b"SMTP") {
+                return Some(AppHint::SMTP);
+            }
+            if has(b"FTP") {
+                return Some(AppHint::FTP);
+            }
+        }
+        None
+    }
 }
 
 #[derive(Debug, Default)]
@@ -246,7 +341,14 @@ fn stage_of(rule: &Rule) -> Stage {
     // likewise inspect the stream of TCP flows; DNS over UDP they inspect per packet
     // (`packet_too`).
     let stream_proto = match rule.header.protocol {
-        Protocol::TcpStream | Protocol::Http | Protocol::Tls | Protocol::Dns => true,
+        Protocol::TcpStream
+        | Protocol::Http
+        | Protocol::Tls
+        | Protocol::Dns
+        | Protocol::Smtp
+        | Protocol::Ftp
+        | Protocol::Smb
+        | Protocol::Ssh => true,
         Protocol::Tcp => !rule
             .flow
             .is_some_and(|f| f.stream == Some(super::rule::StreamMode::NoStream)),
@@ -255,7 +357,12 @@ fn stage_of(rule: &Rule) -> Stage {
     if stream_proto && payload_only && !rule.buffers.is_empty() {
         return Stage::Stream;
     }
-    let mut stage = Stage::Packet;
+    // `tls.version` alone is a handshake test.
+    let mut stage = if rule.tls_version.is_some() {
+        Stage::Tls
+    } else {
+        Stage::Packet
+    };
     let buffers = rule
         .buffers
         .iter()
@@ -267,6 +374,9 @@ fn stage_of(rule: &Rule) -> Stage {
             Buffer::DnsQuery => Stage::Dns,
             Buffer::TlsSni
             | Buffer::TlsCertSubject
+            | Buffer::TlsCertIssuer
+            | Buffer::TlsCertSerial
+            | Buffer::TlsCerts
             | Buffer::Ja3Hash
             | Buffer::Ja3String
             | Buffer::Ja3sHash
@@ -281,7 +391,12 @@ fn stage_of(rule: &Rule) -> Stage {
 fn is_response_buffer(b: Buffer) -> bool {
     matches!(
         b,
-        Buffer::HttpStatCode | Buffer::HttpStatMsg | Buffer::HttpResponseLine | Buffer::FileData
+        Buffer::HttpStatCode
+            | Buffer::HttpStatMsg
+            | Buffer::HttpResponseLine
+            | Buffer::FileData
+            | Buffer::HttpServer
+            | Buffer::HttpLocation
     )
 }
 
@@ -315,6 +430,7 @@ impl Engine {
             let next = names.len() as u16;
             *names.entry(n.to_string()).or_insert(next)
         };
+        let mut xbit_names: HashMap<String, u16> = HashMap::new();
         let mut registry = DatasetRegistry::new();
         let mut alert_series: Vec<AlertSeries> = Vec::new();
         let mut series_index: HashMap<AlertSeries, u16> = HashMap::new();
@@ -355,6 +471,15 @@ impl Engine {
                 .flowbits
                 .iter()
                 .map(|f| (f.cmd, f.names.iter().map(|n| intern(n)).collect(), f.any))
+                .collect();
+            let xbits = rule
+                .xbits
+                .iter()
+                .map(|x| {
+                    let next = xbit_names.len() as u16;
+                    let id = *xbit_names.entry(x.name.clone()).or_insert(next);
+                    (x.cmd, id, x.track, x.expire)
+                })
                 .collect();
             let classtype = rule.classtype.as_deref();
             let category = classtype
@@ -410,6 +535,7 @@ impl Engine {
                 packet_too,
                 rate,
                 flowbits,
+                xbits,
                 datasets,
             });
         }
@@ -420,10 +546,19 @@ impl Engine {
             let checks = s
                 .flowbits
                 .iter()
-                .any(|f| matches!(f.0, FlowbitCmd::IsSet | FlowbitCmd::IsNotSet));
+                .any(|f| matches!(f.0, FlowbitCmd::IsSet | FlowbitCmd::IsNotSet))
+                || s.xbits
+                    .iter()
+                    .any(|x| matches!(x.0, XbitCmd::IsSet | XbitCmd::IsNotSet));
             (pass, checks, s.rule.sid)
         });
         report.loaded = sigs.len();
+        let hint_rules = sigs.iter().any(|s| {
+            matches!(
+                s.rule.header.protocol,
+                Protocol::Smtp | Protocol::Ftp | Protocol::Smb | Protocol::Ssh
+            )
+        });
         report.inline_as_alert = sigs
             .iter()
             .filter(|s| s.rule.header.inline_action.is_some())
@@ -500,9 +635,11 @@ impl Engine {
                 stages,
                 ip_only,
                 rates: RateTable::new(),
+                xbits: XbitTable::default(),
                 config,
                 id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 alert_series,
+                hint_rules,
             },
             report,
         )
@@ -540,6 +677,7 @@ impl Engine {
             round: 0,
             candidates: Vec::new(),
             fresh: Vec::new(),
+            scratch: Default::default(),
             alerts: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
         }
@@ -562,6 +700,7 @@ impl Engine {
             category: &s.category,
             severity: s.severity,
             metadata: &s.rule.metadata,
+            target: s.rule.target.map(|t| t == Target::DestIp),
         }
     }
 
@@ -586,6 +725,18 @@ impl Engine {
             fd.ip_only_done = [false; 2];
             fd.engine = self.id;
         }
+        if self.hint_rules && flow.proto == 6 {
+            match subject {
+                Subject::Packet { payload, dir, .. } => fd.app_hint.observe(payload, *dir),
+                Subject::Stream {
+                    data,
+                    dir,
+                    seen: 0,
+                    offset: 0,
+                } => fd.app_hint.observe(data, *dir),
+                _ => {}
+            }
+        }
         let st = subject.stage() as usize;
         let dir = match subject {
             Subject::Packet { dir, .. } | Subject::Stream { dir, .. } => *dir,
@@ -607,6 +758,7 @@ impl Engine {
                 seen,
                 candidates,
                 fresh,
+                scratch,
                 ..
             } = ctx;
             // Queues a signature once per round.
@@ -632,7 +784,7 @@ impl Engine {
                 let new_data = &data[from.min(data.len())..];
                 let end = offset + data.len() as u64;
                 fresh.clear();
-                for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
+                for (((buffer, _), _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
                     if *buffer == Buffer::Payload && !new_data.is_empty() {
                         scanner.scan(new_data, &mut |id| fresh.push(id));
                     }
@@ -656,8 +808,8 @@ impl Engine {
                     carried.extend(fresh.iter().map(|&id| (id, end)));
                 }
             } else {
-                for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
-                    for_each_buffer(*buffer, subject, &mut |bytes| {
+                for ((key, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
+                    for_each_view(*key, subject, scratch, &mut |bytes| {
                         scanner.scan(bytes, &mut |id| mark(seen, candidates, round, id))
                     });
                 }
@@ -686,9 +838,12 @@ impl Engine {
         for k in 0..ctx.candidates.len() {
             let i = ctx.candidates[k];
             let sig = &self.sigs[i as usize];
-            let Some(reverse) = self.matches(sig, subject, flow, fd) else {
+            let Some(reverse) = self.matches(sig, subject, flow, fd, &mut ctx.scratch) else {
                 continue;
             };
+            if !sig.xbits.is_empty() && !self.apply_xbits(sig, subject, flow, reverse, ts) {
+                continue;
+            }
             for (cmd, ids, _) in &sig.flowbits {
                 for id in ids {
                     match cmd {
@@ -736,6 +891,41 @@ impl Engine {
         }
     }
 
+    /// Tests the signature's `xbits` conditions and, when they hold, performs its
+    /// set/unset/toggle commands; whether the signature still matches.
+    fn apply_xbits(
+        &self,
+        sig: &Sig,
+        subject: &Subject<'_>,
+        flow: &FlowFacts,
+        reverse: bool,
+        ts: Timestamp,
+    ) -> bool {
+        let (src, dst) = endpoints(subject, flow, reverse);
+        let key = |t: XbitTrack| match t {
+            XbitTrack::IpSrc => XbitKey::Host(src),
+            XbitTrack::IpDst => XbitKey::Host(dst),
+            XbitTrack::IpPair => XbitKey::pair(src, dst),
+        };
+        for &(cmd, id, track, _) in &sig.xbits {
+            let set = self.xbits.is_set(id, key(track), ts);
+            match cmd {
+                XbitCmd::IsSet if !set => return false,
+                XbitCmd::IsNotSet if set => return false,
+                _ => {}
+            }
+        }
+        for &(cmd, id, track, expire) in &sig.xbits {
+            match cmd {
+                XbitCmd::Set => self.xbits.set(id, key(track), ts, expire),
+                XbitCmd::Unset => self.xbits.unset(id, key(track)),
+                XbitCmd::Toggle => self.xbits.toggle(id, key(track), ts, expire),
+                XbitCmd::IsSet | XbitCmd::IsNotSet => {}
+            }
+        }
+        true
+    }
+
     /// Whether `sig` matches; `Some(reverse)` with the orientation the header matched in.
     fn matches(
         &self,
@@ -743,9 +933,10 @@ impl Engine {
         subject: &Subject<'_>,
         flow: &FlowFacts,
         fd: &FlowDetect,
+        scratch: &mut [Vec<u8>; 2],
     ) -> Option<bool> {
         let rule = &sig.rule;
-        if !proto_ok(rule.header.protocol, subject, flow) {
+        if !proto_ok(rule.header.protocol, subject, flow, fd.app_hint) {
             return None;
         }
         if sig.packet_too && flow.proto == 6 && matches!(subject, Subject::Packet { .. }) {
@@ -838,10 +1029,15 @@ impl Engine {
                 return None;
             }
         }
+        if let (Some(want), Subject::Tls(r)) = (rule.tls_version, subject) {
+            if !tls_version_matches(want, r, reverse) {
+                return None;
+            }
+        }
         for b in &rule.buffers {
             let mut hit = false;
             let mut present = false;
-            for_each_buffer(b.buffer, subject, &mut |bytes| {
+            for_each_view((b.buffer, b.transforms), subject, scratch, &mut |bytes| {
                 present = true;
                 if !hit && inspect(bytes, &b.matchers) {
                     hit = true;
@@ -879,15 +1075,16 @@ impl Engine {
 /// signatures without a usable one are always verified.
 fn build_prefilter(sigs: &[Sig], ids: &[u32], backend: Backend) -> Prefilter {
     let mut pre = Prefilter::default();
-    let mut by_buffer: Vec<(Buffer, Vec<Pattern>)> = Vec::new();
+    let mut by_buffer: Vec<((Buffer, Transforms), Vec<Pattern>)> = Vec::new();
     for &i in ids {
         match &sigs[i as usize].rule.fast_pattern {
             Some(fp) if !fp.negated && !fp.pattern.is_empty() => {
                 pre.max_pattern_len = pre.max_pattern_len.max(fp.pattern.len());
                 let p = Pattern::new(fp.pattern.clone(), fp.nocase, i);
-                match by_buffer.iter_mut().find(|(b, _)| *b == fp.buffer) {
+                let key = (fp.buffer, fp.transforms);
+                match by_buffer.iter_mut().find(|(b, _)| *b == key) {
                     Some((_, v)) => v.push(p),
-                    None => by_buffer.push((fp.buffer, vec![p])),
+                    None => by_buffer.push((key, vec![p])),
                 }
             }
             _ => pre.always.push(i),
@@ -911,9 +1108,13 @@ fn track(t: super::rule::Track) -> Track {
     }
 }
 
-fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts) -> bool {
+fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint) -> bool {
     use crate::app::AppProto as A;
     match p {
+        Protocol::Smtp => flow.proto == 6 && hint.proto() == AppHint::SMTP,
+        Protocol::Ftp => flow.proto == 6 && hint.proto() == AppHint::FTP,
+        Protocol::Smb => flow.proto == 6 && hint.proto() == AppHint::SMB,
+        Protocol::Ssh => flow.proto == 6 && hint.proto() == AppHint::SSH,
         Protocol::Ip => true,
         Protocol::Tcp | Protocol::TcpPkt | Protocol::TcpStream => flow.proto == 6,
         Protocol::Udp => flow.proto == 17,
@@ -959,6 +1160,36 @@ fn endpoints(subject: &Subject<'_>, flow: &FlowFacts, reverse: bool) -> (IpAddr,
     (s.0, d.0)
 }
 
+/// [`for_each_buffer`] with the list's transforms applied (built in `scratch`).
+fn for_each_view(
+    (buffer, transforms): (Buffer, Transforms),
+    subject: &Subject<'_>,
+    scratch: &mut [Vec<u8>; 2],
+    f: &mut impl FnMut(&[u8]),
+) {
+    if transforms.is_empty() {
+        return for_each_buffer(buffer, subject, f);
+    }
+    for_each_buffer(buffer, subject, &mut |bytes| {
+        f(transforms.apply(bytes, scratch))
+    });
+}
+
+/// `tls.version`: the ClientHello's version for client-to-server rules, otherwise the
+/// negotiated one (TLS 1.3 drafts count as 1.3).
+fn tls_version_matches(want: u16, r: &TlsRecord, reverse: bool) -> bool {
+    let have = if reverse {
+        r.version()
+    } else {
+        match &r.client_hello {
+            Some(ch) => ch.version,
+            None => return false,
+        }
+    };
+    let is13 = |v: u16| v == 0x0304 || (0x7f00..=0x7fff).contains(&v);
+    have == want || (want == 0x0304 && is13(have))
+}
+
 /// Calls `f` with each instance of `buffer` in the subject (HTTP keywords that apply to both
 /// directions have two).
 fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u8])) {
@@ -992,6 +1223,16 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u
                 Buffer::HttpRequestLine => &[H::RequestLine],
                 Buffer::HttpResponseLine => &[H::ResponseLine],
                 Buffer::FileData => &[H::ResponseBody],
+                Buffer::HttpHeaderNames => &[H::RequestHeaderNames, H::ResponseHeaderNames],
+                Buffer::HttpStart => &[H::RequestStart, H::ResponseStart],
+                Buffer::HttpReferer => &[H::Referer],
+                Buffer::HttpAccept => &[H::Accept],
+                Buffer::HttpAcceptEnc => &[H::AcceptEnc],
+                Buffer::HttpAcceptLang => &[H::AcceptLang],
+                Buffer::HttpConnection => &[H::RequestConnection, H::ResponseConnection],
+                Buffer::HttpContentLen => &[H::RequestContentLen, H::ResponseContentLen],
+                Buffer::HttpServer => &[H::Server],
+                Buffer::HttpLocation => &[H::Location],
                 _ => &[],
             };
             for b in list {
@@ -1008,9 +1249,17 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u
             }
         }
         Subject::Tls(r) => {
+            if buffer == Buffer::TlsCerts {
+                for c in &r.cert_chain {
+                    f(c)
+                }
+                return;
+            }
             let bytes: Option<&[u8]> = match buffer {
                 Buffer::TlsSni => r.sni(),
                 Buffer::TlsCertSubject => r.server_cert.as_ref().map(|c| c.subject.as_bytes()),
+                Buffer::TlsCertIssuer => r.server_cert.as_ref().map(|c| c.issuer.as_bytes()),
+                Buffer::TlsCertSerial => r.server_cert.as_ref().map(|c| c.serial.as_bytes()),
                 Buffer::Ja3Hash => r.ja3.as_ref().map(|j| j.hash.as_bytes()),
                 Buffer::Ja3String => r.ja3.as_ref().map(|j| j.string.as_bytes()),
                 Buffer::Ja3sHash => r.ja3s.as_ref().map(|j| j.hash.as_bytes()),
@@ -1305,7 +1554,7 @@ mod tests {
                                 let sig = &e.sigs[i as usize];
                                 let staged = sig.stage == stage
                                     || (stage == Stage::Packet && sig.packet_too);
-                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd).is_some()
+                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default()).is_some()
                             })
                             .collect();
                         prop_assert_eq!(got, want);

@@ -162,6 +162,39 @@ impl HeaderTable {
     }
 }
 
+impl HeaderTable {
+    /// Appends the `http.header_names` buffer: `\r\n`, each name of the table followed by
+    /// `\r\n`, then `\r\n` (Suricata's layout).
+    pub(crate) fn build_names(&self, arena: &mut Vec<u8>) -> Span {
+        let start = arena.len();
+        arena.extend_from_slice(b"\r\n");
+        for i in 0..self.fields().len() {
+            let f = self.fields()[i];
+            arena.extend_from_within(f.name.start as usize..f.name.end as usize);
+            arena.extend_from_slice(b"\r\n");
+        }
+        arena.extend_from_slice(b"\r\n");
+        Span::new(start, arena.len())
+    }
+
+    /// Appends the `http.start` buffer: the start line, `\r\n`, `Name: Value\r\n` for each
+    /// header of the table, then `\r\n`.
+    pub(crate) fn build_start(&self, arena: &mut Vec<u8>, line: Span) -> Span {
+        let start = arena.len();
+        arena.extend_from_within(line.start as usize..line.end as usize);
+        arena.extend_from_slice(b"\r\n");
+        for i in 0..self.fields().len() {
+            let f = self.fields()[i];
+            arena.extend_from_within(f.name.start as usize..f.name.end as usize);
+            arena.extend_from_slice(b": ");
+            arena.extend_from_within(f.value.start as usize..f.value.end as usize);
+            arena.extend_from_slice(b"\r\n");
+        }
+        arena.extend_from_slice(b"\r\n");
+        Span::new(start, arena.len())
+    }
+}
+
 /// libhtp's test for "the line after an HTTP/0.9-looking request line is a header": a run of
 /// non-space bytes, optional SP/HT, then `:`.
 pub(crate) fn looks_like_header(line: &[u8]) -> bool {

@@ -74,6 +74,9 @@ pub(crate) struct Message {
     pub headers: HeaderTable,
     /// `http.header` buffer (set once the headers are complete).
     pub header_buf: Span,
+    /// `http.header_names` and `http.start` buffers (set with `header_buf`).
+    pub names_buf: Span,
+    pub start_buf: Span,
     /// Header section finished (libhtp's "headers" stage ran).
     pub headers_done: bool,
     /// First bytes of the decoded (de-chunked) body, up to the configured limit.
@@ -135,6 +138,14 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
+    /// `http.header_names` (request side).
+    pub fn header_names(&self) -> &[u8] {
+        self.m.span(self.m.names_buf)
+    }
+    /// `http.start` (request side).
+    pub fn start(&self) -> &[u8] {
+        self.m.span(self.m.start_buf)
+    }
     /// Request line as received, line end removed (`http.request_line`).
     pub fn line(&self) -> &[u8] {
         self.m.span(self.m.line)
@@ -240,6 +251,14 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// `http.header_names` (response side).
+    pub fn header_names(&self) -> &[u8] {
+        self.m.span(self.m.names_buf)
+    }
+    /// `http.start` (response side).
+    pub fn start(&self) -> &[u8] {
+        self.m.span(self.m.start_buf)
+    }
     /// Status line as received (`http.response_line`); empty when there was none.
     pub fn line(&self) -> &[u8] {
         self.m.span(self.m.line)

@@ -406,3 +406,128 @@ pub fn quoted_string(keyword: &str, v: &str) -> PResult<String> {
     }
     Ok(out)
 }
+
+/// `target:src_ip|dest_ip`: the side of the alert that is attacked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    SrcIp,
+    DestIp,
+}
+
+impl Target {
+    pub fn parse(v: &str) -> PResult<Self> {
+        match v.trim() {
+            "src_ip" => Ok(Target::SrcIp),
+            "dest_ip" => Ok(Target::DestIp),
+            other => bail!(
+                "invalid target `{}` (src_ip or dest_ip)",
+                truncate(other, 40)
+            ),
+        }
+    }
+}
+
+/// `xbits` command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum XbitCmd {
+    Set,
+    Unset,
+    Toggle,
+    IsSet,
+    IsNotSet,
+}
+
+/// What an xbit is attached to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum XbitTrack {
+    IpSrc,
+    IpDst,
+    IpPair,
+}
+
+/// `xbits:<cmd>,<name>,track <ip_src|ip_dst|ip_pair>[,expire <seconds>]`: bits on hosts or
+/// host pairs that outlive flows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Xbit {
+    pub cmd: XbitCmd,
+    pub name: String,
+    pub track: XbitTrack,
+    /// Seconds a set bit lives (Suricata's default: 30).
+    pub expire: u32,
+}
+
+impl Xbit {
+    pub fn parse(v: &str) -> PResult<Self> {
+        let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+        if parts.len() < 3 {
+            bail!("xbits needs `command,name,track <type>`");
+        }
+        let cmd = match parts[0] {
+            "set" => XbitCmd::Set,
+            "unset" => XbitCmd::Unset,
+            "toggle" => XbitCmd::Toggle,
+            "isset" => XbitCmd::IsSet,
+            "isnotset" => XbitCmd::IsNotSet,
+            "noalert" => bail!("xbits:noalert is not valid (use noalert)"),
+            other => bail!("invalid xbits command `{}`", truncate(other, 20)),
+        };
+        let name = parts[1];
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            bail!("invalid xbits name `{}`", truncate(name, 40));
+        }
+        let (mut track, mut expire) = (None, None);
+        for item in &parts[2..] {
+            match item.split_once(char::is_whitespace) {
+                Some(("track", t)) => {
+                    let t = match t.trim() {
+                        "ip_src" => XbitTrack::IpSrc,
+                        "ip_dst" => XbitTrack::IpDst,
+                        "ip_pair" => XbitTrack::IpPair,
+                        "tx" => return Err(ErrorKind::unsupported("xbits track tx")),
+                        other => bail!("invalid xbits track `{}`", truncate(other, 20)),
+                    };
+                    if track.replace(t).is_some() {
+                        bail!("xbits track given twice");
+                    }
+                }
+                Some(("expire", e)) => {
+                    let e: u32 = e
+                        .trim()
+                        .parse()
+                        .map_err(|_| ErrorKind::syntax(format!("invalid xbits expire `{e}`")))?;
+                    if e == 0 || expire.replace(e).is_some() {
+                        bail!("invalid or repeated xbits expire");
+                    }
+                }
+                _ => bail!("invalid xbits option `{}`", truncate(item, 40)),
+            }
+        }
+        let Some(track) = track else {
+            bail!("xbits needs `track`");
+        };
+        Ok(Xbit {
+            cmd,
+            name: name.to_string(),
+            track,
+            expire: expire.unwrap_or(30),
+        })
+    }
+}
+
+/// `tls.version:<1.0|1.1|1.2|1.3|ssl2|ssl3|0x....>`.
+pub fn parse_tls_version(v: &str) -> PResult<u16> {
+    let v = v.trim();
+    Ok(match v {
+        "1.0" => 0x0301,
+        "1.1" => 0x0302,
+        "1.2" => 0x0303,
+        // TLS 1.3 (drafts match too, see the engine).
+        "1.3" => 0x0304,
+        "3.0" | "ssl3" => 0x0300,
+        "2.0" | "ssl2" => 0x0200,
+        _ => match v.strip_prefix("0x").map(|h| u16::from_str_radix(h, 16)) {
+            Some(Ok(n)) => n,
+            _ => bail!("invalid tls.version `{}`", truncate(v, 20)),
+        },
+    })
+}

@@ -38,6 +38,12 @@ fn inspect_agrees_with_suricata() {
         }
     }
     println!("differential: {checked} checked, {skipped} skipped (unsupported keyword)");
+    // The file holds 1,600 cases; every keyword in them is implemented now. A parser change
+    // that refused cases would otherwise pass silently.
+    assert!(
+        checked >= 1600 && skipped == 0,
+        "only {checked} cases checked ({skipped} skipped)"
+    );
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",

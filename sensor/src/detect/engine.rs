@@ -20,7 +20,7 @@ use super::rule::{
     FlowState, FlowbitCmd, Header, Protocol, Rule, RuleError, Target, Transforms, Vars, XbitCmd,
     XbitTrack,
 };
-use super::threshold::{RateSpec, RateTable, ThresholdType, Track};
+use super::threshold::{RateKey, RateSpec, RateTable, ThresholdType, Track};
 use super::xbits::{XbitKey, XbitTable};
 use crate::app::dns::DnsMessage;
 use crate::app::http::{HttpBuffer, HttpTransaction};
@@ -397,6 +397,12 @@ fn is_response_buffer(b: Buffer) -> bool {
             | Buffer::FileData
             | Buffer::HttpServer
             | Buffer::HttpLocation
+            | Buffer::TlsCertSubject
+            | Buffer::TlsCertIssuer
+            | Buffer::TlsCertSerial
+            | Buffer::TlsCerts
+            | Buffer::Ja3sHash
+            | Buffer::Ja3sString
     )
 }
 
@@ -497,17 +503,13 @@ impl Engine {
                 (alert_series.len() - 1) as u16
             });
             let rate = rule.detection_filter.map(|t| RateSpec::DetectionFilter {
-                track: track(t.track),
+                track: t.track,
                 count: t.count,
                 seconds: t.seconds,
             });
             let rate = rate.or(rule.threshold.map(|t| RateSpec::Threshold {
-                kind: match t.kind {
-                    Some(super::rule::ThresholdType::Limit) => ThresholdType::Limit,
-                    Some(super::rule::ThresholdType::Both) => ThresholdType::Both,
-                    _ => ThresholdType::Threshold,
-                },
-                track: track(t.track),
+                kind: t.kind.unwrap_or(ThresholdType::Threshold),
+                track: t.track,
                 count: t.count,
                 seconds: t.seconds,
             }));
@@ -523,8 +525,12 @@ impl Engine {
                 .map(|b| b.buffer)
                 .filter(|b| *b != Buffer::Payload)
                 .collect();
-            let response_side =
-                !app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b));
+            // Transactions and handshakes are matched client to server unless the rule is
+            // about the response: `flow:to_client`, or only response buffers.
+            let response_side = rule
+                .flow
+                .is_some_and(|f| f.direction == Some(FlowDirection::ToClient))
+                || (!app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b)));
             sigs.push(Sig {
                 rule,
                 category,
@@ -874,11 +880,20 @@ impl Engine {
             }
             if let Some(rate) = &sig.rate {
                 let (src, dst) = endpoints(subject, flow, reverse);
-                let ip = match rate.track() {
-                    Track::BySrc => src,
-                    Track::ByDst => dst,
+                let key = match rate.track() {
+                    Track::BySrc => RateKey::Addr(src),
+                    Track::ByDst => RateKey::Addr(dst),
+                    Track::ByRule => RateKey::Rule,
+                    Track::ByBoth => RateKey::pair(src, dst),
+                    Track::ByFlow => RateKey::Flow(
+                        flow.client.0,
+                        flow.client.1,
+                        flow.server.0,
+                        flow.server.1,
+                        flow.proto,
+                    ),
                 };
-                if !self.rates.allow(i, rate, ip, ts) {
+                if !self.rates.allow(i, rate, key, ts) {
                     continue;
                 }
             }
@@ -1099,13 +1114,6 @@ fn build_prefilter(sigs: &[Sig], ids: &[u32], backend: Backend) -> Prefilter {
     }
     pre.always.sort_unstable();
     pre
-}
-
-fn track(t: super::rule::Track) -> Track {
-    match t {
-        super::rule::Track::ByDst => Track::ByDst,
-        _ => Track::BySrc,
-    }
 }
 
 fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint) -> bool {
@@ -1454,6 +1462,196 @@ mod tests {
         run(&tail, 2, w3.len() as u64 - 2, &mut fd);
         assert_eq!(alerts.get(), 1);
         assert!(fd.more().stream_carried[0].is_empty());
+    }
+
+    fn engine_of(text: &str) -> Engine {
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+        e
+    }
+
+    fn tcp_facts(client: &str, server: &str, sport: u16) -> FlowFacts {
+        FlowFacts {
+            client: (client.parse().unwrap(), 40000),
+            server: (server.parse().unwrap(), sport),
+            proto: 6,
+            established: true,
+            midstream_established: false,
+            app: None,
+        }
+    }
+
+    /// Signature ids of the alerts for one stream chunk at the start of direction `dir`.
+    fn stream_alerts(
+        e: &Engine,
+        ctx: &mut DetectCtx,
+        fd: &mut FlowDetect,
+        facts: &FlowFacts,
+        data: &[u8],
+        dir: usize,
+        secs: u64,
+    ) -> Vec<u32> {
+        let mut got = Vec::new();
+        e.inspect(
+            ctx,
+            &Subject::Stream {
+                data,
+                dir,
+                seen: 0,
+                offset: 0,
+            },
+            facts,
+            fd,
+            Timestamp::from_secs_nanos(secs, 0),
+            &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+        );
+        got
+    }
+
+    /// `track by_rule` counts every source together, `by_src` each apart, `by_both` the
+    /// address pair; none of them is another in disguise.
+    #[test]
+    fn threshold_tracks_count_apart() {
+        let e = engine_of(
+            "alert tcp any any -> any any (msg:\"r\"; content:\"x\"; threshold:type limit,track by_rule,count 1,seconds 60; sid:1;)\n\
+             alert tcp any any -> any any (msg:\"s\"; content:\"x\"; threshold:type limit,track by_src,count 1,seconds 60; sid:2;)\n\
+             alert tcp any any -> any any (msg:\"b\"; content:\"x\"; threshold:type limit,track by_both,count 1,seconds 60; sid:3;)\n\
+             alert tcp any any -> any any (msg:\"f\"; content:\"x\"; threshold:type limit,track by_flow,count 1,seconds 60; sid:4;)\n",
+        );
+        let mut ctx = e.context();
+        let mut all = Vec::new();
+        for (client, server) in [
+            ("10.0.0.1", "192.0.2.1"),
+            ("10.0.0.2", "192.0.2.1"),
+            ("10.0.0.1", "192.0.2.1"),
+        ] {
+            let mut fd = FlowDetect::default();
+            let facts = tcp_facts(client, server, 80);
+            all.extend(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"x", 0, 1));
+        }
+        all.sort_unstable();
+        // by_rule once; by_src per source (2); by_both per pair (2); by_flow per flow: the
+        // third flow has the first one's 5-tuple (ports included), so 2.
+        assert_eq!(all, [1, 2, 2, 3, 3, 4, 4]);
+    }
+
+    /// An xbit set on a host by one flow is seen by another flow of that host, until it
+    /// expires.
+    #[test]
+    fn xbits_span_flows_and_expire() {
+        let e = engine_of(
+            "alert tcp any any -> any any (msg:\"set\"; content:\"login\"; xbits:set,seen,track ip_src,expire 10; noalert; sid:1;)\n\
+             alert tcp any any -> any any (msg:\"check\"; content:\"exfil\"; xbits:isset,seen,track ip_src; sid:2;)\n",
+        );
+        let mut ctx = e.context();
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 80);
+        let other = tcp_facts("10.0.0.9", "192.0.2.1", 80);
+        let mut fd = FlowDetect::default();
+        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"exfil", 0, 1).is_empty());
+        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"login", 0, 2).is_empty());
+        let mut fd2 = FlowDetect::default();
+        assert_eq!(
+            stream_alerts(&e, &mut ctx, &mut fd2, &facts, b"exfil", 0, 3),
+            [2]
+        );
+        let mut fd3 = FlowDetect::default();
+        assert!(stream_alerts(&e, &mut ctx, &mut fd3, &other, b"exfil", 0, 3).is_empty());
+        let mut fd4 = FlowDetect::default();
+        assert!(stream_alerts(&e, &mut ctx, &mut fd4, &facts, b"exfil", 0, 13).is_empty());
+    }
+
+    /// `alert smtp` applies to flows whose first bytes are SMTP, whatever the port, and not
+    /// to other TCP flows.
+    #[test]
+    fn smtp_rules_apply_to_smtp_flows() {
+        let e = engine_of(
+            "alert smtp any any -> any any (msg:\"m\"; flow:to_server; content:\"MAIL FROM\"; sid:1;)\n\
+             alert ftp any any -> any any (msg:\"f\"; flow:to_server; content:\"MAIL FROM\"; sid:2;)\n",
+        );
+        let mut ctx = e.context();
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 2525);
+        let mut fd = FlowDetect::default();
+        let mut got = stream_alerts(
+            &e,
+            &mut ctx,
+            &mut fd,
+            &facts,
+            b"EHLO client\r\nMAIL FROM:<a@b>\r\n",
+            0,
+            1,
+        );
+        got.sort_unstable();
+        assert_eq!(got, [1]);
+        let mut fd = FlowDetect::default();
+        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"XYZ MAIL FROM", 0, 1).is_empty());
+        assert_eq!(
+            AppHint::probe(b"220 ftp.example.org FTP ready\r\n", false),
+            Some(AppHint::FTP)
+        );
+        assert_eq!(
+            AppHint::probe(b"220 mx ESMTP Postfix\r\n", false),
+            Some(AppHint::SMTP)
+        );
+        assert_eq!(
+            AppHint::probe(b"USER anonymous\r\n", true),
+            Some(AppHint::FTP)
+        );
+        assert_eq!(
+            AppHint::probe(b"\0\0\0\x40\xfeSMB@\0", true),
+            Some(AppHint::SMB)
+        );
+        assert_eq!(
+            AppHint::probe(b"SSH-2.0-OpenSSH_9.6\r\n", false),
+            Some(AppHint::SSH)
+        );
+        assert_eq!(AppHint::probe(b"GET / HTTP/1.1\r\n", true), None);
+    }
+
+    /// `tls.certs` inspects every certificate of the chain; `tls.cert_issuer` the first one's
+    /// issuer; `tls.version` the negotiated version on server-to-client rules.
+    #[test]
+    fn tls_certs_issuer_and_version() {
+        use crate::app::tls::{Certificate, ServerHello, TlsRecord};
+        let e = engine_of(
+            "alert tls any any -> any any (msg:\"c\"; flow:to_client; tls.certs; content:\"Evil Root\"; sid:1;)\n\
+             alert tls any any -> any any (msg:\"i\"; flow:to_client; tls.cert_issuer; content:\"CN=Evil\"; sid:2;)\n\
+             alert tls any any -> any any (msg:\"v\"; flow:to_client; tls.version:1.2; sid:3;)\n\
+             alert tls any any -> any any (msg:\"v13\"; flow:to_client; tls.version:1.3; sid:4;)\n",
+        );
+        let rec = TlsRecord {
+            server_hello: Some(ServerHello {
+                version: 0x0303,
+                ..Default::default()
+            }),
+            server_cert: Some(Certificate {
+                issuer: "C=US, CN=Evil Intermediate".into(),
+                ..Default::default()
+            }),
+            cert_chain: vec![b"leaf cert".to_vec(), b"...Evil Root...".to_vec()],
+            ..Default::default()
+        };
+        let mut ctx = e.context();
+        let mut fd = FlowDetect::default();
+        let facts = FlowFacts {
+            app: Some(crate::app::AppProto::Tls),
+            ..tcp_facts("10.0.0.1", "192.0.2.1", 443)
+        };
+        let mut got = Vec::new();
+        e.inspect(
+            &mut ctx,
+            &Subject::Tls(&rec),
+            &facts,
+            &mut fd,
+            Timestamp::ZERO,
+            &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+        );
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 3]);
     }
 
     mod grouping {

@@ -87,18 +87,25 @@ impl Flow {
 /// `threshold` type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ThresholdType {
+    /// Alert on the first `count` matches of each window.
     Limit,
+    /// Alert on every `count`-th match of a window.
     Threshold,
+    /// Alert once per window, when the `count`-th match is reached.
     Both,
 }
 
-/// What a threshold counts by.
+/// What a threshold counts by (Suricata's `track`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Track {
     BySrc,
     ByDst,
+    /// One counter for the rule.
     ByRule,
+    /// The source/destination address pair, either order.
     ByBoth,
+    /// The flow.
+    ByFlow,
 }
 
 /// `threshold` or `detection_filter`.
@@ -142,6 +149,7 @@ impl Threshold {
                         "by_dst" => Track::ByDst,
                         "by_rule" if !filter => Track::ByRule,
                         "by_both" if !filter => Track::ByBoth,
+                        "by_flow" if !filter => Track::ByFlow,
                         _ => bail!("invalid track `{}`", truncate(val, 40)),
                     };
                     if track.replace(t).is_some() {

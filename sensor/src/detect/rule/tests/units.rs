@@ -840,6 +840,9 @@ fn threshold_forms() {
     assert_eq!(r.threshold.unwrap().track, Track::ByBoth);
     let r = rule("alert ip any any -> 8.8.8.8 any (threshold: type limit, track by_rule, count 5, seconds 300; sid:1;)");
     assert_eq!(r.threshold.unwrap().track, Track::ByRule);
+    // `by_flow` is Suricata 8's; its meaning (one counter per flow) is implemented.
+    let r = rule("alert tcp any any -> any any (threshold: type limit, track by_flow, count 1, seconds 60; sid:1;)");
+    assert_eq!(r.threshold.unwrap().track, Track::ByFlow);
     let r = rule(
         "alert tcp any any -> any any (detection_filter:track by_dst, count 5, seconds 60; sid:1;)",
     );

@@ -53,3 +53,42 @@ fn reasons_counts_strict_and_notes() {
     assert!(out.contains(" 0 skipped"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Rules of Emerging Threats Open (`../shared/corpus/et-open/`) that load: the count can only
+/// go up (Suricata 7.0.10 loads all 20,743). Every skipped rule is listed with its reason.
+const ET_OPEN_LOADED: usize = 20_649;
+
+#[test]
+fn et_open_loaded_count_is_pinned() {
+    let Some(corpus) = sensor::testutil::corpus_dir() else {
+        return;
+    };
+    let path = corpus.join("et-open/et-open.rules");
+    let path = path.to_str().unwrap();
+    let (code, out) = check(&[path]);
+    assert_eq!(code, 0, "{out}");
+    let summary = out
+        .lines()
+        .find(|l| l.contains(" rules loaded, "))
+        .unwrap_or_else(|| panic!("no summary line:\n{out}"));
+    // `<file>: 1 files, N rules loaded, M skipped, in T s`
+    let words: Vec<&str> = summary.split_whitespace().collect();
+    let before = |word: &str, back: usize| -> usize {
+        let i = words
+            .iter()
+            .position(|w| w.trim_end_matches(',') == word)
+            .unwrap_or_else(|| panic!("{summary}"));
+        words[i - back].parse().unwrap()
+    };
+    let (loaded, skipped) = (before("loaded", 2), before("skipped", 1));
+    eprintln!("ET Open: {loaded} loaded, {skipped} skipped");
+    assert!(
+        loaded >= ET_OPEN_LOADED,
+        "ET Open: {loaded} rules load, {ET_OPEN_LOADED} did before\n{out}"
+    );
+    let reasons = out
+        .lines()
+        .filter(|l| l.starts_with("skipped ") && l.contains(" sid "))
+        .count();
+    assert_eq!(reasons, skipped, "every skipped rule has its reason");
+}

@@ -395,3 +395,16 @@ fn new_buffers_and_protocols() {
         ErrorKind::Unsupported { .. }
     ));
 }
+
+/// `\-` inside a class is a literal dash (ET writes `[A-Z0-9_\-.]`), not a range `_-.`.
+#[test]
+fn pcre_escaped_dash_in_class() {
+    assert!(matches(r#"pcre:"/^[A-Z0-9_\-.]{3}\x3b/";"#, b"A-.;"));
+    assert!(!matches(r#"pcre:"/^[A-Z0-9_\-.]{3}\x3b/";"#, b"A,.;"));
+    assert!(matches(r#"pcre:"/^[\w\/\+\-%]+=/";"#, b"a-b%2F+=x"));
+    // A real reversed range stays an error.
+    assert!(matches!(
+        rule_err(r#"alert tcp any any -> any any (pcre:"/[z-a]/"; sid:1;)"#),
+        ErrorKind::Syntax { .. }
+    ));
+}

@@ -62,6 +62,9 @@ struct Sig {
     /// A stream rule of an application protocol, also inspected on packets of flows that
     /// are not TCP (DNS over UDP).
     packet_too: bool,
+    /// A `tcp` stream rule with anchored content, also inspected on each TCP packet's payload
+    /// (at most one alert per packet: see `DetectCtx::stream_alerted`).
+    tcp_packet_too: bool,
     rate: Option<RateSpec>,
     flowbits: Vec<(FlowbitCmd, Vec<u16>, bool)>,
     /// (command, interned name, what it is attached to, expiry seconds).
@@ -163,6 +166,9 @@ pub struct DetectCtx {
     fresh: Vec<u32>,
     /// Where transformed buffers are built.
     scratch: [Vec<u8>; 2],
+    /// Anchored `tcp` rules (`Sig::tcp_packet_too`) that alerted on stream data since the
+    /// last packet inspection: the packet that delivered the data does not alert again.
+    stream_alerted: Vec<u32>,
     pub alerts: u64,
     /// Alerts per `Engine::alert_series` entry.
     pub alerts_by_series: Vec<u64>,
@@ -354,7 +360,9 @@ fn stage_of(rule: &Rule) -> Stage {
             .is_some_and(|f| f.stream == Some(super::rule::StreamMode::NoStream)),
         _ => false,
     };
-    if stream_proto && payload_only && !rule.buffers.is_empty() {
+    // Packet keywords (`dsize`, `flags`, ...) make a rule inspect packet payloads (Suricata's
+    // "requires packet"): they mean nothing on a reassembled stream.
+    if stream_proto && payload_only && !rule.buffers.is_empty() && !has_packet_keywords(rule) {
         return Stage::Stream;
     }
     // `tls.version` alone is a handshake test.
@@ -386,6 +394,28 @@ fn stage_of(rule: &Rule) -> Stage {
         };
     }
     stage
+}
+
+fn has_packet_keywords(rule: &Rule) -> bool {
+    rule.dsize.is_some()
+        || rule.flags.is_some()
+        || rule.ttl.is_some()
+        || rule.itype.is_some()
+        || rule.icode.is_some()
+        || rule.ip_proto.is_some()
+}
+
+/// A `tcp` stream rule with payload content anchored by `offset`/`depth`/`startswith`: it is
+/// also inspected on each packet's payload, where such anchors usually point (a reply at
+/// the start of a segment is rarely at the start of the stream).
+fn anchored_tcp_rule(rule: &Rule) -> bool {
+    rule.header.protocol == Protocol::Tcp
+        && rule.matchers(Buffer::Payload).is_some_and(|ms| {
+            ms.iter().any(|m| {
+                matches!(m, super::rule::Matcher::Content(c)
+                    if !c.is_relative() && (c.depth.is_some() || c.offset > 0 || c.startswith))
+            })
+        })
 }
 
 fn is_response_buffer(b: Buffer) -> bool {
@@ -514,6 +544,7 @@ impl Engine {
                 seconds: t.seconds,
             }));
             let stage = stage_of(&rule);
+            let tcp_packet_too = stage == Stage::Stream && anchored_tcp_rule(&rule);
             let packet_too = stage == Stage::Stream
                 && matches!(
                     rule.header.protocol,
@@ -539,6 +570,7 @@ impl Engine {
                 stage,
                 response_side,
                 packet_too,
+                tcp_packet_too,
                 rate,
                 flowbits,
                 xbits,
@@ -591,7 +623,7 @@ impl Engine {
                 continue;
             }
             per_stage[s.stage as usize].push(i as u32);
-            if s.packet_too {
+            if s.packet_too || s.tcp_packet_too {
                 per_stage[Stage::Packet as usize].push(i as u32);
             }
         }
@@ -684,6 +716,7 @@ impl Engine {
             candidates: Vec::new(),
             fresh: Vec::new(),
             scratch: Default::default(),
+            stream_alerted: Vec::new(),
             alerts: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
         }
@@ -835,7 +868,11 @@ impl Engine {
                 }
             }
         }
+        let is_packet = matches!(subject, Subject::Packet { .. });
         if ctx.candidates.is_empty() {
+            if is_packet {
+                ctx.stream_alerted.clear();
+            }
             return;
         }
         // Signatures are sorted by evaluation order, and so are their indices.
@@ -844,6 +881,9 @@ impl Engine {
         for k in 0..ctx.candidates.len() {
             let i = ctx.candidates[k];
             let sig = &self.sigs[i as usize];
+            if sig.tcp_packet_too && is_packet && ctx.stream_alerted.contains(&i) {
+                continue;
+            }
             let Some(reverse) = self.matches(sig, subject, flow, fd, &mut ctx.scratch) else {
                 continue;
             };
@@ -897,12 +937,18 @@ impl Engine {
                     continue;
                 }
             }
+            if sig.tcp_packet_too && matches!(subject, Subject::Stream { .. }) {
+                ctx.stream_alerted.push(i);
+            }
             fd.alerted = true;
             ctx.alerts += 1;
             if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
                 *n += 1;
             }
             alert(i, reverse);
+        }
+        if is_packet {
+            ctx.stream_alerted.clear();
         }
     }
 
@@ -1654,6 +1700,68 @@ mod tests {
         assert_eq!(got, [1, 2, 3]);
     }
 
+    /// A `tcp` rule with a `depth`-anchored content matches each packet's payload (ET's FTP
+    /// brute-force rule: replies are not at the start of the stream), and a packet whose
+    /// data the stream inspection already alerted on does not alert twice. `dsize` makes a
+    /// rule a packet rule.
+    #[test]
+    fn anchored_tcp_content_matches_per_packet_once() {
+        use crate::decode::TcpHeader;
+        let e = engine_of(
+            "alert tcp any 21 -> any any (msg:\"a\"; flow:from_server; content:\"530 \"; depth:4; sid:1;)\n\
+             alert tcp any 21 -> any any (msg:\"d\"; flow:from_server; dsize:<100; content:\"530 \"; depth:4; sid:2;)\n",
+        );
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 21);
+        let d = Decoded {
+            src: facts.server.0,
+            dst: facts.client.0,
+            ip_proto: 6,
+            l4: L4::Tcp(TcpHeader {
+                src_port: 21,
+                dst_port: 40000,
+                flags: 0x18,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut ctx = e.context();
+        let mut fd = FlowDetect::default();
+        let packet = |ctx: &mut DetectCtx, fd: &mut FlowDetect, payload: &[u8]| {
+            let mut got = Vec::new();
+            e.inspect(
+                ctx,
+                &Subject::Packet {
+                    decoded: &d,
+                    payload,
+                    dir: 1,
+                },
+                &facts,
+                fd,
+                Timestamp::ZERO,
+                &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+            );
+            got.sort_unstable();
+            got
+        };
+        // The stream starts with the banner: the anchored content is not at its start...
+        let stream = b"220 ready\r\n530 Login incorrect\r\n";
+        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, stream, 1, 0).is_empty());
+        // ...but it is at the start of the reply's packet.
+        assert_eq!(
+            packet(&mut ctx, &mut fd, b"530 Login incorrect\r\n"),
+            [1, 2]
+        );
+        // Stream data at offset 0 and its packet: one alert for the anchored stream rule.
+        let mut fd = FlowDetect::default();
+        let first = b"530 Login incorrect\r\n";
+        assert_eq!(
+            stream_alerts(&e, &mut ctx, &mut fd, &facts, first, 1, 0),
+            [1]
+        );
+        assert_eq!(packet(&mut ctx, &mut fd, first), [2]);
+        assert_eq!(packet(&mut ctx, &mut fd, first), [1, 2]);
+    }
+
     mod grouping {
         use super::*;
         use crate::decode::TcpHeader;
@@ -1751,7 +1859,7 @@ mod tests {
                             .filter(|&i| {
                                 let sig = &e.sigs[i as usize];
                                 let staged = sig.stage == stage
-                                    || (stage == Stage::Packet && sig.packet_too);
+                                    || (stage == Stage::Packet && (sig.packet_too || sig.tcp_packet_too));
                                 staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default()).is_some()
                             })
                             .collect();

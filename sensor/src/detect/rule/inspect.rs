@@ -180,6 +180,17 @@ fn content_step(
                 depth = d;
             }
             offset = cd.offset;
+            let var = |v: u8| cx.vars[v as usize & (MAX_BYTE_VARS - 1)] as u32;
+            if let Some(v) = cd.depth_var {
+                depth = var(v);
+            }
+            if let Some(v) = cd.offset_var {
+                offset = var(v);
+            }
+            if cd.depth_var.is_some() || cd.offset_var.is_some() {
+                // Suricata: a window from variables is `depth` bytes from `offset`.
+                depth = depth.saturating_add(offset);
+            }
         }
         if prev_offset != 0 {
             offset = prev_offset;

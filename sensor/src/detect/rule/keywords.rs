@@ -19,7 +19,7 @@ use super::options::{
     parse_metadata, parse_tls_version, quoted_string, Dataset, Flow, Flowbit, Reference, Target,
     Threshold, Xbit,
 };
-use super::parse::{Builder, DatasetMatch};
+use super::parse::{Builder, DatasetMatch, ListKey};
 use super::pcre::{Pcre, PcreBufferFlag};
 use super::transform::{Transform, Transforms};
 
@@ -125,9 +125,6 @@ fn parse_u32(keyword: &str, v: &str) -> PResult<u32> {
 fn parse_u16_value(keyword: &str, v: &str) -> PResult<u32> {
     match v.trim().parse::<u32>() {
         Ok(n) if n <= 65535 => Ok(n),
-        _ if v.trim().starts_with(|c: char| c.is_ascii_alphabetic()) => Err(
-            ErrorKind::unsupported(format!("{keyword} with a byte_extract variable")),
-        ),
         _ => bail!("invalid value `{v}` for {keyword}"),
     }
 }
@@ -256,7 +253,33 @@ fn kw_rawbytes(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     Ok(())
 }
 
+/// The `byte_extract` variable an `offset`/`depth` names, if it names one (of the last
+/// content's list).
+fn window_var(b: &Builder, kw: &str, v: &str) -> PResult<Option<u8>> {
+    let v = v.trim();
+    if !v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return Ok(None);
+    }
+    let Val::Var(i) = super::bytes::parse_val(kw, v, &b.var_names, 0, 0)? else {
+        return Ok(None);
+    };
+    let Some((key, _)) = b.last_content else {
+        bail!("`{kw}` needs a preceding content option");
+    };
+    b.check_var_list(kw, i, key)?;
+    Ok(Some(i))
+}
+
 fn kw_depth(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    if let Some(var) = window_var(b, o.keyword, need_value(o)?)? {
+        let c = b.last_content_mut(o.keyword)?;
+        if c.startswith || c.has_depth || c.is_relative() {
+            bail!("depth cannot be combined with depth/startswith/distance/within on one content");
+        }
+        c.has_depth = true;
+        c.depth_var = Some(var);
+        return Ok(());
+    }
     let v = parse_u16_value(o.keyword, need_value(o)?)?;
     let key = b.last_content;
     let c = b.last_content_mut(o.keyword)?;
@@ -280,8 +303,13 @@ fn kw_depth(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 }
 
 fn kw_offset(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
-    let v = parse_u16_value(o.keyword, need_value(o)?)?;
+    let var = window_var(b, o.keyword, need_value(o)?)?;
+    let v = match var {
+        Some(_) => 0,
+        None => parse_u16_value(o.keyword, need_value(o)?)?,
+    };
     let c = b.last_content_mut(o.keyword)?;
+    c.offset_var = var;
     if c.startswith {
         bail!("offset cannot be combined with startswith");
     }
@@ -437,7 +465,7 @@ fn kw_pcre(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
         }
         (Some(_), None) => b.current_list(),
         (None, Some(f)) => (pcre_flag_buffer(f)?, Transforms::NONE),
-        (None, None) => (Buffer::Payload, Transforms::NONE),
+        (None, None) => b.payload_list(p.relative),
     };
     if p.relative && b.sticky.is_none() && b.list(key).is_none_or(|l| l.is_empty()) {
         bail!("pcre with R needs a preceding match in the same buffer");
@@ -446,10 +474,10 @@ fn kw_pcre(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
 }
 
 /// A variable used by a payload keyword must come from the list it inspects.
-fn check_vars(b: &Builder, kw: &str, vals: &[Val]) -> PResult<()> {
+fn check_vars(b: &Builder, kw: &str, vals: &[Val], here: ListKey) -> PResult<()> {
     for v in vals {
         if let Val::Var(i) = v {
-            b.check_var_list(kw, *i)?;
+            b.check_var_list(kw, *i, here)?;
         }
     }
     Ok(())
@@ -457,29 +485,29 @@ fn check_vars(b: &Builder, kw: &str, vals: &[Val]) -> PResult<()> {
 
 fn kw_isdataat(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let d = IsDataAt::parse(need_value(o)?, &b.var_names)?;
-    check_vars(b, o.keyword, &[d.at])?;
-    let key = b.current_list();
+    let key = b.payload_list(d.relative);
+    check_vars(b, o.keyword, &[d.at], key)?;
     b.add_matcher(key, Matcher::IsDataAt(d))
 }
 
 fn kw_byte_test(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let t = ByteTest::parse(need_value(o)?, &b.var_names)?;
-    check_vars(b, o.keyword, &[t.value, t.offset])?;
-    let key = b.current_list();
+    let key = b.payload_list(t.relative);
+    check_vars(b, o.keyword, &[t.value, t.offset], key)?;
     b.add_matcher(key, Matcher::ByteTest(t))
 }
 
 fn kw_byte_jump(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let j = ByteJump::parse(need_value(o)?, &b.var_names)?;
-    check_vars(b, o.keyword, &[j.offset])?;
-    let key = b.current_list();
+    let key = b.payload_list(j.relative);
+    check_vars(b, o.keyword, &[j.offset], key)?;
     b.add_matcher(key, Matcher::ByteJump(j))
 }
 
 fn kw_byte_extract(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let before = b.var_names.len();
     let e = ByteExtract::parse(need_value(o)?, &mut b.var_names)?;
-    let key = b.current_list();
+    let key = b.payload_list(e.relative);
     if b.var_names.len() > before {
         b.var_lists.push(key);
     } else if b.var_lists.get(e.var as usize) != Some(&key) {
@@ -699,6 +727,7 @@ fn modifier(b: &mut Builder, target: Buffer, o: &RawOption<'_>) -> PResult<()> {
         }
     }
     b.last_content = Some((new_key, new_idx));
+    b.last_match_list = Some(new_key);
     Ok(())
 }
 

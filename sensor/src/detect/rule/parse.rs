@@ -129,6 +129,9 @@ pub(super) struct Builder {
     pub sticky_transforms: Transforms,
     /// The most recently added content: (list, index in it).
     pub last_content: Option<(ListKey, usize)>,
+    /// The list of the most recent content or pcre (where a relative keyword written without
+    /// a sticky buffer belongs, as in Suricata).
+    pub last_match_list: Option<ListKey>,
     /// Raw `depth` values (Suricata adds `offset` to it), keyed like `last_content`.
     pub raw_depths: Vec<((ListKey, usize), u32)>,
     pub fast_pattern_seen: bool,
@@ -180,6 +183,7 @@ impl Builder {
             sticky: None,
             sticky_transforms: Transforms::NONE,
             last_content: None,
+            last_match_list: None,
             raw_depths: Vec::new(),
             fast_pattern_seen: false,
             app_proto,
@@ -287,6 +291,9 @@ impl Builder {
             self.set_app_proto(p)?;
         }
         let is_content = matches!(m, Matcher::Content(_));
+        if matches!(m, Matcher::Content(_) | Matcher::Pcre(_)) {
+            self.last_match_list = Some(key);
+        }
         let list = self.list_mut(key);
         list.push(m);
         let idx = list.len() - 1;
@@ -296,9 +303,18 @@ impl Builder {
         Ok(())
     }
 
-    /// Resolves a variable name for a keyword of the current list.
-    pub fn check_var_list(&self, kw: &str, var: u8) -> PResult<()> {
-        let here = self.current_list();
+    /// The list a payload keyword goes to: the sticky buffer's, or without one, for a
+    /// relative keyword, the list of the previous content or pcre (`content:"x"; http_uri;
+    /// isdataat:1,relative;` tests the URI).
+    pub fn payload_list(&self, relative: bool) -> ListKey {
+        match (self.sticky, self.last_match_list) {
+            (None, Some(key)) if relative => key,
+            _ => self.current_list(),
+        }
+    }
+
+    /// Checks that a variable used by a keyword of list `here` was extracted in that list.
+    pub fn check_var_list(&self, kw: &str, var: u8, here: ListKey) -> PResult<()> {
         if self.var_lists.get(var as usize) != Some(&here) {
             return Err(ErrorKind::unsupported(format!(
                 "{kw} using a byte_extract variable of another buffer"

@@ -408,3 +408,36 @@ fn pcre_escaped_dash_in_class() {
         ErrorKind::Syntax { .. }
     ));
 }
+
+/// Without a sticky buffer, a relative payload keyword belongs to the list of the previous
+/// content or pcre (Suricata's rule): here the URI, not the packet payload.
+#[test]
+fn relative_keywords_follow_the_previous_match() {
+    let r = rule(
+        "alert tcp any any -> any any (content:\"fix_this\"; http_uri; isdataat:4,relative; byte_test:1,=,0x2f,0,relative; sid:1;)",
+    );
+    let uri = r.matchers(Buffer::HttpUri).unwrap();
+    assert_eq!(uri.len(), 3);
+    assert!(r.matchers(Buffer::Payload).is_none());
+    assert!(inspect(b"/fix_this/abcd", uri));
+    assert!(!inspect(b"/fix_this/ab", uri));
+    // Absolute ones stay on the payload.
+    let r = rule("alert tcp any any -> any any (content:\"x\"; http_uri; isdataat:4; sid:1;)");
+    assert_eq!(r.matchers(Buffer::Payload).unwrap().len(), 1);
+}
+
+/// `offset`/`depth` from `byte_extract` variables: `depth` bytes from `offset`.
+#[test]
+fn offset_and_depth_from_variables() {
+    // The first two digits say where the search starts (2) and how far it goes (2).
+    let opts = "byte_extract:1,0,o,string,dec; byte_extract:1,1,d,string,dec; content:\"ab\"; offset:o; depth:d;";
+    assert!(matches(opts, b"22ab--"));
+    assert!(!matches(opts, b"21ab--"));
+    assert!(!matches(opts, b"32ab--"));
+    assert!(matches(opts, b"33-ab-"));
+    // A variable of another buffer is refused.
+    assert!(matches!(
+        rule_err("alert http any any -> any any (byte_extract:1,0,v; http.uri; content:\"a\"; depth:v; sid:1;)"),
+        ErrorKind::Unsupported { .. }
+    ));
+}

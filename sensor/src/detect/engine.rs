@@ -17,8 +17,8 @@ use super::iptable::IpTable;
 use super::mpm::{Backend, Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
     inspect, Action, Buffer, Classifications, DatasetCmd, DatasetType, Direction, FlowDirection,
-    FlowState, FlowbitCmd, Header, Protocol, Rule, RuleError, Target, Transforms, Vars, XbitCmd,
-    XbitTrack,
+    FlowState, FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, Target,
+    Transforms, Vars, XbitCmd, XbitTrack,
 };
 use super::threshold::{RateKey, RateSpec, RateTable, ThresholdType, Track};
 use super::xbits::{XbitKey, XbitTable};
@@ -69,7 +69,16 @@ struct Sig {
     flowbits: Vec<(FlowbitCmd, Vec<u16>, bool)>,
     /// (command, interned name, what it is attached to, expiry seconds).
     xbits: Vec<(XbitCmd, u16, XbitTrack, u32)>,
+    /// `flowint`: (variable, operation, value); conditions and actions in rule order.
+    flowints: Vec<(u16, FlowintOp, Option<IntValue>)>,
     datasets: Vec<(Buffer, DatasetCmd, Arc<Dataset>)>,
+}
+
+/// A `flowint` operand: a number or another variable (interned).
+#[derive(Clone, Copy, Debug)]
+enum IntValue {
+    Lit(u32),
+    Var(u16),
 }
 
 /// Prefilter of one signature group.
@@ -273,6 +282,8 @@ impl AppHint {
 struct FlowDetectMore {
     /// Flowbits set on this flow (interned ids of engine `engine`).
     bits: Vec<u16>,
+    /// `flowint` variables set on this flow (interned ids, values).
+    ints: Vec<(u16, u32)>,
     /// Per direction, stream-rule candidates whose fast pattern was found in data that may
     /// still be in the inspected tail: (signature, stream offset where the scanned region
     /// ended). The prefilter scans only new data; these stand in for re-scanning the tail.
@@ -286,6 +297,64 @@ impl FlowDetect {
 
     fn has_bit(&self, id: &u16) -> bool {
         self.more.as_ref().is_some_and(|m| m.bits.contains(id))
+    }
+
+    fn int(&self, id: u16) -> Option<u32> {
+        let m = self.more.as_ref()?;
+        m.ints.iter().find(|(i, _)| *i == id).map(|(_, v)| *v)
+    }
+
+    fn set_int(&mut self, id: u16, v: u32) {
+        let ints = &mut self.more().ints;
+        match ints.iter_mut().find(|(i, _)| *i == id) {
+            Some(slot) => slot.1 = v,
+            None => ints.push((id, v)),
+        }
+    }
+
+    /// A `flowint` condition (Suricata: the variable must be set, an unset operand
+    /// variable counts as 0).
+    fn int_test(&self, id: u16, op: FlowintOp, value: Option<IntValue>) -> bool {
+        let have = self.int(id);
+        if op == FlowintOp::IsSet {
+            return have.is_some();
+        }
+        if op == FlowintOp::NotSet {
+            return have.is_none();
+        }
+        let Some(have) = have else {
+            return false;
+        };
+        let want = match value {
+            Some(IntValue::Lit(n)) => n,
+            Some(IntValue::Var(v)) => self.int(v).unwrap_or(0),
+            None => 0,
+        };
+        match op {
+            FlowintOp::Eq => have == want,
+            FlowintOp::Ne => have != want,
+            FlowintOp::Lt => have < want,
+            FlowintOp::Le => have <= want,
+            FlowintOp::Gt => have > want,
+            FlowintOp::Ge => have >= want,
+            _ => true,
+        }
+    }
+
+    /// A `flowint` action after a match: `=` sets, `+` adds (an unset variable starts at
+    /// the value), `-` subtracts (an unset variable stays unset). u32 arithmetic wraps.
+    fn int_apply(&mut self, id: u16, op: FlowintOp, value: Option<IntValue>) {
+        let v = match value {
+            Some(IntValue::Lit(n)) => n,
+            Some(IntValue::Var(x)) => self.int(x).unwrap_or(0),
+            None => return,
+        };
+        match (op, self.int(id)) {
+            (FlowintOp::Set, _) | (FlowintOp::Add, None) => self.set_int(id, v),
+            (FlowintOp::Add, Some(cur)) => self.set_int(id, cur.wrapping_add(v)),
+            (FlowintOp::Sub, Some(cur)) => self.set_int(id, cur.wrapping_sub(v)),
+            _ => {}
+        }
     }
 }
 
@@ -467,6 +536,11 @@ impl Engine {
             *names.entry(n.to_string()).or_insert(next)
         };
         let mut xbit_names: HashMap<String, u16> = HashMap::new();
+        let mut int_names: HashMap<String, u16> = HashMap::new();
+        let mut intern_int = |n: &str| -> u16 {
+            let next = int_names.len() as u16;
+            *int_names.entry(n.to_string()).or_insert(next)
+        };
         let mut registry = DatasetRegistry::new();
         let mut alert_series: Vec<AlertSeries> = Vec::new();
         let mut series_index: HashMap<AlertSeries, u16> = HashMap::new();
@@ -515,6 +589,17 @@ impl Engine {
                     let next = xbit_names.len() as u16;
                     let id = *xbit_names.entry(x.name.clone()).or_insert(next);
                     (x.cmd, id, x.track, x.expire)
+                })
+                .collect();
+            let flowints = rule
+                .flowints
+                .iter()
+                .map(|f| {
+                    let value = f.value.as_ref().map(|v| match v {
+                        FlowintValue::Lit(n) => IntValue::Lit(*n),
+                        FlowintValue::Var(name) => IntValue::Var(intern_int(name)),
+                    });
+                    (intern_int(&f.name), f.op, value)
                 })
                 .collect();
             let classtype = rule.classtype.as_deref();
@@ -574,6 +659,7 @@ impl Engine {
                 rate,
                 flowbits,
                 xbits,
+                flowints,
                 datasets,
             });
         }
@@ -759,6 +845,7 @@ impl Engine {
             // and IP-only bookkeeping start afresh.
             if let Some(m) = &mut fd.more {
                 m.bits.clear();
+                m.ints.clear();
                 m.stream_carried.iter_mut().for_each(Vec::clear);
             }
             fd.ip_only_done = [false; 2];
@@ -909,6 +996,11 @@ impl Engine {
                         }
                         _ => {}
                     }
+                }
+            }
+            for &(id, op, value) in &sig.flowints {
+                if op.is_action() {
+                    fd.int_apply(id, op, value);
                 }
             }
             if sig.rule.header.action == Action::Pass {
@@ -1087,6 +1179,11 @@ impl Engine {
                 _ => true,
             };
             if !ok {
+                return None;
+            }
+        }
+        for &(id, op, value) in &sig.flowints {
+            if !op.is_action() && !fd.int_test(id, op, value) {
                 return None;
             }
         }
@@ -1760,6 +1857,32 @@ mod tests {
         );
         assert_eq!(packet(&mut ctx, &mut fd, first), [2]);
         assert_eq!(packet(&mut ctx, &mut fd, first), [1, 2]);
+    }
+
+    /// `flowint`: `+` starts an unset variable at the value, conditions need the variable
+    /// set, and a rule testing it sees what rules matched earlier on the flow did.
+    #[test]
+    fn flowint_counts_per_flow() {
+        let e = engine_of(
+            "alert tcp any any -> any any (msg:\"n\"; content:\"dll\"; flowint:n,+,1; noalert; sid:1;)\n\
+             alert tcp any any -> any any (msg:\"t\"; content:\"dll\"; flowint:n,>=,2; sid:2;)\n\
+             alert tcp any any -> any any (msg:\"u\"; content:\"dll\"; flowint:m,isset; sid:3;)\n\
+             alert tcp any any -> any any (msg:\"s\"; content:\"x\"; flowint:n,-,5; sid:4;)\n",
+        );
+        let mut ctx = e.context();
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 80);
+        let mut fd = FlowDetect::default();
+        let mut run =
+            |fd: &mut FlowDetect, d: &[u8]| stream_alerts(&e, &mut ctx, fd, &facts, d, 0, 0);
+        assert!(run(&mut fd, b"a.dll").is_empty());
+        assert_eq!(run(&mut fd, b"b.dll"), [2]);
+        assert_eq!(run(&mut fd, b"x"), [4]);
+        // 2 - 5 wraps as a u32 does in Suricata: far above 2.
+        assert_eq!(run(&mut fd, b"c.dll"), [2]);
+        // Another flow starts from nothing.
+        let mut fd2 = FlowDetect::default();
+        assert!(run(&mut fd2, b"d.dll").is_empty());
+        assert_eq!(fd.int(0).map(|v| v > 2), Some(true));
     }
 
     mod grouping {

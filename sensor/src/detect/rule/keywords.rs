@@ -16,8 +16,8 @@ use super::inspect::Matcher;
 use super::lexer::{unquote, RawOption};
 use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
-    parse_metadata, parse_tls_version, quoted_string, Dataset, Flow, Flowbit, Reference, Target,
-    Threshold, Xbit,
+    parse_metadata, parse_tls_version, quoted_string, Dataset, Flow, Flowbit, Flowint, Reference,
+    Target, Threshold, Xbit,
 };
 use super::parse::{Builder, DatasetMatch, ListKey};
 use super::pcre::{Pcre, PcreBufferFlag};
@@ -66,6 +66,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("detection_filter", kw_detection_filter),
     ("flowbits", kw_flowbits),
     ("xbits", kw_xbits),
+    ("flowint", kw_flowint),
     ("noalert", kw_noalert),
     ("dataset", kw_dataset),
     ("tls.version", kw_tls_version),
@@ -465,7 +466,9 @@ fn kw_pcre(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
         }
         (Some(_), None) => b.current_list(),
         (None, Some(f)) => (pcre_flag_buffer(f)?, Transforms::NONE),
-        (None, None) => b.payload_list(p.relative),
+        // Unlike isdataat and the byte keywords, a relative pcre without a sticky buffer stays
+        // on the payload (Suricata then wants a match before it there).
+        (None, None) => (Buffer::Payload, Transforms::NONE),
     };
     if p.relative && b.sticky.is_none() && b.list(key).is_none_or(|l| l.is_empty()) {
         bail!("pcre with R needs a preceding match in the same buffer");
@@ -594,6 +597,11 @@ fn kw_detection_filter(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<
 
 fn kw_flowbits(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     b.flowbits.push(Flowbit::parse(need_value(o)?)?);
+    Ok(())
+}
+
+fn kw_flowint(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    b.flowints.push(Flowint::parse(need_value(o)?)?);
     Ok(())
 }
 

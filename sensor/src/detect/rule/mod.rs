@@ -42,8 +42,9 @@ pub use inspect::{inspect, inspect_with_limit, Matcher, INSPECTION_RECURSION_LIM
 pub use loader::parse_rules;
 pub use numeric::{tcp_flags, FlagsMode, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
-    Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd,
-    Reference, StreamMode, Target, Threshold, ThresholdType, Track, Xbit, XbitCmd, XbitTrack,
+    Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,
+    FlowintOp, FlowintValue, Reference, StreamMode, Target, Threshold, ThresholdType, Track, Xbit,
+    XbitCmd, XbitTrack,
 };
 pub use parse::{parse_rule, BufferMatchers, DatasetMatch, Rule};
 pub use pcre::{Pcre, PcreBufferFlag};

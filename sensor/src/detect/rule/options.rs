@@ -539,3 +539,95 @@ pub fn parse_tls_version(v: &str) -> PResult<u16> {
         },
     })
 }
+
+/// `flowint` operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FlowintOp {
+    /// `=`, `+`, `-`: performed when the rule matches.
+    Set,
+    Add,
+    Sub,
+    /// Conditions.
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    IsSet,
+    NotSet,
+}
+
+impl FlowintOp {
+    /// Whether the operation changes the variable (after a match) rather than tests it.
+    pub fn is_action(self) -> bool {
+        matches!(self, FlowintOp::Set | FlowintOp::Add | FlowintOp::Sub)
+    }
+}
+
+/// What a `flowint` operation compares with or applies.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FlowintValue {
+    Lit(u32),
+    /// Another flowint of the flow (0 when it is not set).
+    Var(String),
+}
+
+/// `flowint:<name>,<op>[,<value>]`: integer variables of a flow.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Flowint {
+    pub name: String,
+    pub op: FlowintOp,
+    /// `None` for `isset`/`notset`.
+    pub value: Option<FlowintValue>,
+}
+
+impl Flowint {
+    pub fn parse(v: &str) -> PResult<Self> {
+        let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+        if parts.len() < 2 || parts.len() > 3 {
+            bail!("flowint needs `name,operator[,value]`");
+        }
+        let name = parts[0];
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            bail!("invalid flowint name `{}`", truncate(name, 40));
+        }
+        let op = match parts[1] {
+            "=" => FlowintOp::Set,
+            "+" => FlowintOp::Add,
+            "-" => FlowintOp::Sub,
+            "==" => FlowintOp::Eq,
+            "!=" => FlowintOp::Ne,
+            "<" => FlowintOp::Lt,
+            "<=" => FlowintOp::Le,
+            ">" => FlowintOp::Gt,
+            ">=" => FlowintOp::Ge,
+            "isset" => FlowintOp::IsSet,
+            "notset" | "isnotset" => FlowintOp::NotSet,
+            other => bail!("invalid flowint operator `{}`", truncate(other, 10)),
+        };
+        let needs_value = !matches!(op, FlowintOp::IsSet | FlowintOp::NotSet);
+        let value = match (parts.get(2), needs_value) {
+            (Some(_), false) => bail!("flowint isset/notset take no value"),
+            (None, true) => bail!("flowint `{}` needs a value", parts[1]),
+            (None, false) => None,
+            (Some(t), true) if t.starts_with(|c: char| c.is_ascii_digit()) => {
+                match t.parse::<u32>() {
+                    Ok(n) => Some(FlowintValue::Lit(n)),
+                    Err(_) => bail!("invalid flowint value `{}`", truncate(t, 20)),
+                }
+            }
+            (Some(t), true) => {
+                if t.is_empty() || t.contains(char::is_whitespace) {
+                    bail!("invalid flowint value `{}`", truncate(t, 20));
+                }
+                Some(FlowintValue::Var(t.to_string()))
+            }
+        };
+        Ok(Flowint {
+            name: name.to_string(),
+            op,
+            value,
+        })
+    }
+}

@@ -13,7 +13,9 @@ use super::inspect::{link, Matcher};
 use super::keywords;
 use super::lexer::split_rule;
 use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
-use super::options::{Dataset, Flow, Flowbit, FlowbitCmd, Reference, Target, Threshold, Xbit};
+use super::options::{
+    Dataset, Flow, Flowbit, FlowbitCmd, Flowint, Reference, Target, Threshold, Xbit,
+};
 use super::transform::Transforms;
 
 /// The matchers of one buffer, in rule order.
@@ -61,6 +63,7 @@ pub struct Rule {
     pub threshold: Option<Threshold>,
     pub detection_filter: Option<Threshold>,
     pub flowbits: Vec<Flowbit>,
+    pub flowints: Vec<Flowint>,
     pub xbits: Vec<Xbit>,
     pub datasets: Vec<DatasetMatch>,
     /// `tls.version`: the negotiated version (Suricata's numbering: 0x0303 for TLS 1.2, ...).
@@ -129,8 +132,8 @@ pub(super) struct Builder {
     pub sticky_transforms: Transforms,
     /// The most recently added content: (list, index in it).
     pub last_content: Option<(ListKey, usize)>,
-    /// The list of the most recent content or pcre (where a relative keyword written without
-    /// a sticky buffer belongs, as in Suricata).
+    /// The list of the most recent payload keyword (where a relative isdataat or byte
+    /// keyword written without a sticky buffer belongs, as in Suricata).
     pub last_match_list: Option<ListKey>,
     /// Raw `depth` values (Suricata adds `offset` to it), keyed like `last_content`.
     pub raw_depths: Vec<((ListKey, usize), u32)>,
@@ -147,6 +150,7 @@ pub(super) struct Builder {
     pub threshold: Option<Threshold>,
     pub detection_filter: Option<Threshold>,
     pub flowbits: Vec<Flowbit>,
+    pub flowints: Vec<Flowint>,
     pub xbits: Vec<Xbit>,
     pub datasets: Vec<DatasetMatch>,
     pub tls_version: Option<u16>,
@@ -198,6 +202,7 @@ impl Builder {
             threshold: None,
             detection_filter: None,
             flowbits: Vec::new(),
+            flowints: Vec::new(),
             xbits: Vec::new(),
             datasets: Vec::new(),
             tls_version: None,
@@ -291,9 +296,7 @@ impl Builder {
             self.set_app_proto(p)?;
         }
         let is_content = matches!(m, Matcher::Content(_));
-        if matches!(m, Matcher::Content(_) | Matcher::Pcre(_)) {
-            self.last_match_list = Some(key);
-        }
+        self.last_match_list = Some(key);
         let list = self.list_mut(key);
         list.push(m);
         let idx = list.len() - 1;
@@ -378,6 +381,7 @@ impl Builder {
             && self.icode.is_none()
             && self.ttl.is_none()
             && self.xbits.is_empty()
+            && self.flowints.is_empty()
             && flowbits_iponly
             && matches!(
                 self.header.protocol,
@@ -407,6 +411,7 @@ impl Builder {
             threshold: self.threshold,
             detection_filter: self.detection_filter,
             flowbits: self.flowbits,
+            flowints: self.flowints,
             xbits: self.xbits,
             datasets: self.datasets,
             tls_version: self.tls_version,

@@ -441,3 +441,34 @@ fn offset_and_depth_from_variables() {
         ErrorKind::Unsupported { .. }
     ));
 }
+
+#[test]
+fn flowint_forms() {
+    let r = rule("alert tcp any any -> any any (content:\"a\"; flowint: ET.x, +, 1; flowint:y,isnotset; flowint:z,==,ET.x; sid:1;)");
+    assert_eq!(
+        r.flowints[0],
+        Flowint {
+            name: "ET.x".into(),
+            op: FlowintOp::Add,
+            value: Some(FlowintValue::Lit(1))
+        }
+    );
+    assert_eq!(r.flowints[1].op, FlowintOp::NotSet);
+    assert_eq!(r.flowints[2].value, Some(FlowintValue::Var("ET.x".into())));
+    assert!(!r.ip_only);
+    for bad in [
+        "flowint:x;",
+        "flowint:x,~,1;",
+        "flowint:x,+;",
+        "flowint:x,isset,1;",
+        "flowint:x,=,99999999999;",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{bad}"
+        );
+    }
+}

@@ -368,6 +368,9 @@ pub struct FlowFacts {
     pub established: bool,
     /// Both directions seen without a handshake (mid-stream pickup).
     pub midstream_established: bool,
+    /// TCP: each direction's sequence base (SYN sequence number, or one less than its first
+    /// segment's), for `stream_size`; index 0 is client to server.
+    pub tcp_base_seq: [Option<u32>; 2],
     pub app: Option<crate::app::AppProto>,
 }
 
@@ -467,6 +470,7 @@ fn stage_of(rule: &Rule) -> Stage {
 
 fn has_packet_keywords(rule: &Rule) -> bool {
     rule.dsize.is_some()
+        || rule.stream_size.is_some()
         || rule.flags.is_some()
         || rule.ttl.is_some()
         || rule.itype.is_some()
@@ -1158,6 +1162,15 @@ impl Engine {
             if rule.ip_proto.is_some_and(|p| !p.matches(decoded.ip_proto)) {
                 return None;
             }
+            if let Some(ss) = &rule.stream_size {
+                let L4::Tcp(h) = decoded.l4 else {
+                    return None;
+                };
+                let (client, server) = stream_sizes(h, payload.len(), flow, *dir_of(subject));
+                if !ss.matches(client, server) {
+                    return None;
+                }
+            }
         }
         if let (Some(u), Subject::Http(tx)) = (&rule.urilen, subject) {
             let uri = tx.buffer(if u.raw {
@@ -1326,6 +1339,36 @@ fn for_each_view(
     });
 }
 
+fn dir_of<'a>(subject: &'a Subject<'_>) -> &'a usize {
+    match subject {
+        Subject::Packet { dir, .. } | Subject::Stream { dir, .. } | Subject::Dns { dir, .. } => dir,
+        _ => &crate::flow::TO_SERVER,
+    }
+}
+
+/// What client and server have sent so far as Suricata's `stream_size` counts it (next
+/// sequence number minus the initial one): this packet's end for its own direction, and for
+/// the other the data this packet acknowledges (0 when that side has sent nothing yet).
+fn stream_sizes(
+    h: crate::decode::TcpHeader,
+    len: usize,
+    flow: &FlowFacts,
+    dir: usize,
+) -> (u64, u64) {
+    let dir = dir & 1;
+    let own =
+        flow.tcp_base_seq[dir].map_or(0, |b| h.seq.wrapping_add(len as u32).wrapping_sub(b) as u64);
+    let other = match flow.tcp_base_seq[1 - dir] {
+        Some(b) if h.flags & crate::decode::TcpHeader::ACK != 0 => h.ack.wrapping_sub(b) as u64,
+        _ => 0,
+    };
+    if dir == crate::flow::TO_SERVER {
+        (own, other)
+    } else {
+        (other, own)
+    }
+}
+
 /// `tls.version`: the ClientHello's version for client-to-server rules, otherwise the
 /// negotiated one (TLS 1.3 drafts count as 1.3).
 fn tls_version_matches(want: u16, r: &TlsRecord, reverse: bool) -> bool {
@@ -1466,6 +1509,7 @@ mod tests {
             proto: 17,
             established: false,
             midstream_established: false,
+            tcp_base_seq: [None; 2],
             app: None,
         };
         let mut fd = FlowDetect::default();
@@ -1519,6 +1563,7 @@ mod tests {
                 proto,
                 established: true,
                 midstream_established: false,
+                tcp_base_seq: [None; 2],
                 app: Some(crate::app::AppProto::Dns),
             };
             let mut ctx = e.context();
@@ -1568,6 +1613,7 @@ mod tests {
             proto: 6,
             established: true,
             midstream_established: false,
+            tcp_base_seq: [None; 2],
             app: None,
         };
         let mut ctx = e.context();
@@ -1625,6 +1671,7 @@ mod tests {
             proto: 6,
             established: true,
             midstream_established: false,
+            tcp_base_seq: [None; 2],
             app: None,
         }
     }
@@ -1885,6 +1932,61 @@ mod tests {
         assert_eq!(fd.int(0).map(|v| v > 2), Some(true));
     }
 
+    /// `stream_size` counts what each side sent (sequence distance from its base, the SYN
+    /// included) on TCP packets: this packet's end for its sender, the acknowledgement for
+    /// the other side.
+    #[test]
+    fn stream_size_from_sequence_numbers() {
+        use crate::decode::TcpHeader;
+        let e = engine_of(
+            "alert tcp any any -> any any (msg:\"c\"; flow:to_server; stream_size:server,<,5; content:\"HELLO\"; sid:1;)\n\
+             alert tcp any any -> any any (msg:\"s\"; flow:to_server; stream_size:client,>,10; sid:2;)\n",
+        );
+        let facts = FlowFacts {
+            tcp_base_seq: [Some(1000), Some(5000)],
+            ..tcp_facts("10.0.0.1", "192.0.2.1", 80)
+        };
+        let run = |seq: u32, ack: u32, payload: &[u8]| {
+            let d = Decoded {
+                src: facts.client.0,
+                dst: facts.server.0,
+                ip_proto: 6,
+                l4: L4::Tcp(TcpHeader {
+                    src_port: 40000,
+                    dst_port: 80,
+                    seq,
+                    ack,
+                    flags: 0x18,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            let mut ctx = e.context();
+            let mut fd = FlowDetect::default();
+            let mut got = Vec::new();
+            e.inspect(
+                &mut ctx,
+                &Subject::Packet {
+                    decoded: &d,
+                    payload,
+                    dir: 0,
+                },
+                &facts,
+                &mut fd,
+                Timestamp::ZERO,
+                &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+            );
+            got.sort_unstable();
+            got
+        };
+        // Client's first data (size 1 + 5 = 6), server sent nothing (ack 5001: size 1).
+        assert_eq!(run(1001, 5001, b"HELLO"), [1]);
+        // The server has sent 10 bytes: size 11, not < 5.
+        assert!(run(1001, 5011, b"HELLO").is_empty());
+        // Later client data: 1 + 20 + 5 > 10.
+        assert_eq!(run(1021, 5011, b"HELLO"), [2]);
+    }
+
     mod grouping {
         use super::*;
         use crate::decode::TcpHeader;
@@ -1960,6 +2062,7 @@ mod tests {
                         proto,
                         established: true,
                         midstream_established: false,
+                        tcp_base_seq: [None; 2],
                         // (DNS is the one application protocol these rules name.)
                         app: (proto != 1).then_some(crate::app::AppProto::Dns),
                     };

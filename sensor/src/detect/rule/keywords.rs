@@ -17,7 +17,7 @@ use super::lexer::{unquote, RawOption};
 use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
     parse_metadata, parse_tls_version, quoted_string, Dataset, Flow, Flowbit, Flowint, Reference,
-    Target, Threshold, Xbit,
+    StreamSize, Target, Threshold, Xbit,
 };
 use super::parse::{Builder, DatasetMatch, ListKey};
 use super::pcre::{Pcre, PcreBufferFlag};
@@ -70,6 +70,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("noalert", kw_noalert),
     ("dataset", kw_dataset),
     ("tls.version", kw_tls_version),
+    ("stream_size", kw_stream_size),
 ];
 
 fn table() -> &'static HashMap<&'static str, Handler> {
@@ -630,6 +631,17 @@ fn kw_dataset(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
         position: pos,
     });
     Ok(())
+}
+
+fn kw_stream_size(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let s = StreamSize::parse(need_value(o)?)?;
+    if matches!(
+        b.header.protocol,
+        Protocol::Udp | Protocol::Icmp | Protocol::Icmpv6 | Protocol::Dns
+    ) {
+        bail!("stream_size needs a TCP rule");
+    }
+    set_once(&mut b.stream_size, s, o.keyword)
 }
 
 fn kw_tls_version(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {

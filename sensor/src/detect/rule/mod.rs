@@ -43,8 +43,8 @@ pub use loader::parse_rules;
 pub use numeric::{tcp_flags, FlagsMode, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
     Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,
-    FlowintOp, FlowintValue, Reference, StreamMode, Target, Threshold, ThresholdType, Track, Xbit,
-    XbitCmd, XbitTrack,
+    FlowintOp, FlowintValue, Reference, StreamMode, StreamSide, StreamSize, Target, Threshold,
+    ThresholdType, Track, Xbit, XbitCmd, XbitTrack,
 };
 pub use parse::{parse_rule, BufferMatchers, DatasetMatch, Rule};
 pub use pcre::{Pcre, PcreBufferFlag};

@@ -631,3 +631,62 @@ impl Flowint {
         })
     }
 }
+
+/// Which side's stream `stream_size` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StreamSide {
+    Client,
+    Server,
+    Both,
+    Either,
+}
+
+/// `stream_size:<side>,<op>,<n>`: what a side of a TCP session has sent so far, as Suricata
+/// counts it (next sequence number minus the initial one: payload bytes plus one for the
+/// SYN).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StreamSize {
+    pub side: StreamSide,
+    pub cmp: super::numeric::NumCmp,
+}
+
+impl StreamSize {
+    pub fn parse(v: &str) -> PResult<Self> {
+        use super::numeric::NumCmp;
+        let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+        let [side, op, n] = parts[..] else {
+            bail!("stream_size needs `side,operator,value`");
+        };
+        let side = match side {
+            "client" => StreamSide::Client,
+            "server" => StreamSide::Server,
+            "both" => StreamSide::Both,
+            "either" => StreamSide::Either,
+            _ => bail!("stream_size: invalid side `{}`", truncate(side, 20)),
+        };
+        let n: u32 = n
+            .parse()
+            .map_err(|_| ErrorKind::syntax(format!("stream_size: invalid value `{n}`")))?;
+        let n = n as u64;
+        let cmp = match op {
+            "<" => NumCmp::Lt(n),
+            ">" => NumCmp::Gt(n),
+            "=" => NumCmp::Eq(n),
+            "<=" => NumCmp::Le(n),
+            ">=" => NumCmp::Ge(n),
+            "!=" => NumCmp::Ne(n),
+            _ => bail!("stream_size: invalid operator `{}`", truncate(op, 10)),
+        };
+        Ok(StreamSize { side, cmp })
+    }
+
+    /// Whether the sizes (client, server) satisfy the test.
+    pub fn matches(&self, client: u64, server: u64) -> bool {
+        match self.side {
+            StreamSide::Client => self.cmp.matches(client),
+            StreamSide::Server => self.cmp.matches(server),
+            StreamSide::Both => self.cmp.matches(client) && self.cmp.matches(server),
+            StreamSide::Either => self.cmp.matches(client) || self.cmp.matches(server),
+        }
+    }
+}

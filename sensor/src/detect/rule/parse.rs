@@ -14,7 +14,7 @@ use super::keywords;
 use super::lexer::split_rule;
 use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
-    Dataset, Flow, Flowbit, FlowbitCmd, Flowint, Reference, Target, Threshold, Xbit,
+    Dataset, Flow, Flowbit, FlowbitCmd, Flowint, Reference, StreamSize, Target, Threshold, Xbit,
 };
 use super::transform::Transforms;
 
@@ -66,6 +66,8 @@ pub struct Rule {
     pub flowints: Vec<Flowint>,
     pub xbits: Vec<Xbit>,
     pub datasets: Vec<DatasetMatch>,
+    /// `stream_size` (a packet keyword: tested on TCP packets).
+    pub stream_size: Option<StreamSize>,
     /// `tls.version`: the negotiated version (Suricata's numbering: 0x0303 for TLS 1.2, ...).
     pub tls_version: Option<u16>,
     /// `target`: which side of the alert is attacked (adds `source`/`target` to the alert).
@@ -153,6 +155,7 @@ pub(super) struct Builder {
     pub flowints: Vec<Flowint>,
     pub xbits: Vec<Xbit>,
     pub datasets: Vec<DatasetMatch>,
+    pub stream_size: Option<StreamSize>,
     pub tls_version: Option<u16>,
     pub target: Option<Target>,
     pub noalert: bool,
@@ -205,6 +208,7 @@ impl Builder {
             flowints: Vec::new(),
             xbits: Vec::new(),
             datasets: Vec::new(),
+            stream_size: None,
             tls_version: None,
             target: None,
             noalert: false,
@@ -382,6 +386,7 @@ impl Builder {
             && self.ttl.is_none()
             && self.xbits.is_empty()
             && self.flowints.is_empty()
+            && self.stream_size.is_none()
             && flowbits_iponly
             && matches!(
                 self.header.protocol,
@@ -414,6 +419,7 @@ impl Builder {
             flowints: self.flowints,
             xbits: self.xbits,
             datasets: self.datasets,
+            stream_size: self.stream_size,
             tls_version: self.tls_version,
             target: self.target,
             fast_pattern,

@@ -472,3 +472,31 @@ fn flowint_forms() {
         );
     }
 }
+
+#[test]
+fn stream_size_forms() {
+    let r = rule("alert tcp any any -> any any (flow:to_server; stream_size:server,<,5; sid:1;)");
+    let ss = r.stream_size.unwrap();
+    assert!(ss.matches(100, 4) && !ss.matches(0, 5));
+    let r = rule("alert tcp any any -> any any (stream_size:either,>=,10; sid:1;)");
+    assert!(r.stream_size.unwrap().matches(10, 0));
+    assert!(!r.ip_only);
+    for bad in [
+        "stream_size:client,<;",
+        "stream_size:left,<,5;",
+        "stream_size:client,~,5;",
+        "stream_size:client,<,-1;",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        rule_err("alert udp any any -> any any (stream_size:client,<,5; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+}

@@ -231,7 +231,7 @@ fn meta_options() {
 #[test]
 fn unsupported_keywords_are_named() {
     for (opts, kw) in [
-        ("content:\"a\"; stream_size:client,<,5;", "stream_size"),
+        ("content:\"a\"; ftpbounce;", "ftpbounce"),
         ("content:\"a\"; base64_decode;", "base64_decode"),
         (
             "content:\"a\"; byte_test:1,>,2,0,dce;",
@@ -1028,7 +1028,7 @@ fn loader_lines_comments_continuations() {
         msg:\"multi\"; \\\n      content:\"x\"; \\\n\
         sid:2; rev:1;)\n\
         \x20alert tcp any any -> any any (sid:8;)\n\
-        alert tcp any any -> any any (content:\"a\"; stream_size:client,<,1; sid:3;)\r\n\
+        alert tcp any any -> any any (content:\"a\"; tag:session,10,packets; sid:3;)\r\n\
         alert tcp any any -> any any (sid:4; rev:1;)\n\
         alert tcp any any -> any any (sid:4; rev:3;)\n\
         alert tcp any any -> any any (sid:4; rev:2;)\n\
@@ -1042,10 +1042,7 @@ fn loader_lines_comments_continuations() {
     assert_eq!(rules[0].line, 4);
     let errs: Vec<(usize, Option<u32>, &ErrorKind)> =
         errors.iter().map(|e| (e.line, e.sid, &e.kind)).collect();
-    assert_eq!(
-        errs[0],
-        (9, Some(3), &ErrorKind::unsupported("stream_size"))
-    );
+    assert_eq!(errs[0], (9, Some(3), &ErrorKind::unsupported("tag")));
     assert!(matches!(
         errs[1],
         (10, Some(4), ErrorKind::DuplicateSid { kept_rev: 3, .. })

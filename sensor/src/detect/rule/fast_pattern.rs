@@ -17,7 +17,7 @@
 use super::buffer::Buffer;
 use super::content::{Content, FastPatternOpt};
 use super::inspect::Matcher;
-use super::parse::BufferMatchers;
+use super::model::BufferMatchers;
 use super::transform::Transforms;
 
 /// What the prefilter should look for.

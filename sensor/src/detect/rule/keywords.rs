@@ -14,12 +14,13 @@ use super::error::{bail, ErrorKind, PResult};
 use super::header::Protocol;
 use super::inspect::Matcher;
 use super::lexer::{unquote, RawOption};
+use super::model::DatasetMatch;
 use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
     parse_metadata, parse_tls_version, quoted_string, Dataset, Flow, Flowbit, Flowint, Reference,
     StreamSize, Target, Threshold, Xbit,
 };
-use super::parse::{Builder, DatasetMatch, ListKey};
+use super::parse::{Builder, ListKey};
 use super::pcre::{Pcre, PcreBufferFlag};
 use super::transform::{Transform, Transforms};
 

@@ -19,6 +19,7 @@ mod inspect;
 mod keywords;
 mod lexer;
 mod loader;
+mod model;
 mod numeric;
 mod options;
 mod parse;
@@ -40,12 +41,13 @@ pub use header::{
 };
 pub use inspect::{inspect, inspect_with_limit, Matcher, INSPECTION_RECURSION_LIMIT};
 pub use loader::parse_rules;
+pub use model::{BufferMatchers, DatasetMatch, Rule};
 pub use numeric::{tcp_flags, FlagsMode, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
     Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,
     FlowintOp, FlowintValue, Reference, StreamMode, StreamSide, StreamSize, Target, Threshold,
     ThresholdType, Track, Xbit, XbitCmd, XbitTrack,
 };
-pub use parse::{parse_rule, BufferMatchers, DatasetMatch, Rule};
+pub use parse::parse_rule;
 pub use pcre::{Pcre, PcreBufferFlag};
 pub use transform::{Transform, Transforms};

@@ -1419,6 +1419,7 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u
                 Buffer::FileData => &[H::ResponseBody],
                 Buffer::HttpHeaderNames => &[H::RequestHeaderNames, H::ResponseHeaderNames],
                 Buffer::HttpStart => &[H::RequestStart, H::ResponseStart],
+                Buffer::HttpHeaderRaw => &[H::RequestHeaderRaw, H::ResponseHeaderRaw],
                 Buffer::HttpReferer => &[H::Referer],
                 Buffer::HttpAccept => &[H::Accept],
                 Buffer::HttpAcceptEnc => &[H::AcceptEnc],

@@ -23,6 +23,7 @@
 //! | `http.response_line` | status line without its line end |
 //! | `http.response_body`, `file.data` | first `response_body_limit` bytes of the de-chunked body |
 //! | `http.header_names` | `\r\n`, then each header name (merged table order) and `\r\n`, then `\r\n` |
+//! | `http.header.raw` | each header line as received plus `\r\n`, then `\r\n` (line ends written as CRLF) |
 //! | `http.start` | start line, `\r\n`, `Name: Value\r\n` per header (merged table), `\r\n` |
 //! | `http.referer`, `http.accept`, `http.accept_enc`, `http.accept_lang` | that request header's value |
 //! | `http.connection`, `http.content_len` | Connection / Content-Length value (either direction) |
@@ -69,6 +70,9 @@ pub enum HttpBuffer {
     /// `http.start` on the request / response.
     RequestStart,
     ResponseStart,
+    /// `http.header.raw` on the request / response.
+    RequestHeaderRaw,
+    ResponseHeaderRaw,
     /// Single header values: `http.referer`, `http.accept`, `http.accept_enc`,
     /// `http.accept_lang` (request), `http.connection`, `http.content_len` (either),
     /// `http.server`, `http.location` (response).
@@ -110,6 +114,7 @@ impl HttpBuffer {
             }
             "http.header_names" => &[RequestHeaderNames, ResponseHeaderNames],
             "http.start" => &[RequestStart, ResponseStart],
+            "http.header.raw" | "http_raw_header" => &[RequestHeaderRaw, ResponseHeaderRaw],
             "http.referer" => &[Referer],
             "http.accept" => &[Accept],
             "http.accept_enc" => &[AcceptEnc],
@@ -136,6 +141,7 @@ impl HttpBuffer {
                 | ResponseBody
                 | ResponseHeaderNames
                 | ResponseStart
+                | ResponseHeaderRaw
                 | ResponseConnection
                 | ResponseContentLen
                 | Server
@@ -159,6 +165,7 @@ impl HttpTransaction {
                 ResponseLine => r.has_status_line().then(|| r.line()),
                 ResponseHeaderNames => Some(r.header_names()),
                 ResponseStart => Some(r.start()),
+                ResponseHeaderRaw => Some(r.header_raw()),
                 ResponseConnection => r.header(b"connection"),
                 ResponseContentLen => r.header(b"content-length"),
                 Server => r.header(b"server"),
@@ -181,6 +188,7 @@ impl HttpTransaction {
             RequestContentType => r.content_type(),
             RequestHeaderNames => Some(r.header_names()),
             RequestStart => Some(r.start()),
+            RequestHeaderRaw => Some(r.header_raw()),
             Referer => r.referer(),
             Accept => r.header(b"accept"),
             AcceptEnc => r.header(b"accept-encoding"),

@@ -74,9 +74,11 @@ pub(crate) struct Message {
     pub headers: HeaderTable,
     /// `http.header` buffer (set once the headers are complete).
     pub header_buf: Span,
-    /// `http.header_names` and `http.start` buffers (set with `header_buf`).
+    /// `http.header_names`, `http.start` and `http.header.raw` buffers (set with
+    /// `header_buf`).
     pub names_buf: Span,
     pub start_buf: Span,
+    pub raw_buf: Span,
     /// Header section finished (libhtp's "headers" stage ran).
     pub headers_done: bool,
     /// First bytes of the decoded (de-chunked) body, up to the configured limit.
@@ -104,6 +106,7 @@ impl Message {
             + self.body.capacity()
             + (self.headers.raw.capacity() + self.headers.merged.capacity())
                 * std::mem::size_of::<super::headers::Field>()
+            + self.headers.lines.capacity() * std::mem::size_of::<Span>()
     }
 
     #[inline]
@@ -138,6 +141,10 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
+    /// `http.header.raw` (request side).
+    pub fn header_raw(&self) -> &[u8] {
+        self.m.span(self.m.raw_buf)
+    }
     /// `http.header_names` (request side).
     pub fn header_names(&self) -> &[u8] {
         self.m.span(self.m.names_buf)
@@ -251,6 +258,10 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// `http.header.raw` (response side).
+    pub fn header_raw(&self) -> &[u8] {
+        self.m.span(self.m.raw_buf)
+    }
     /// `http.header_names` (response side).
     pub fn header_names(&self) -> &[u8] {
         self.m.span(self.m.names_buf)

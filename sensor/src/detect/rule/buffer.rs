@@ -40,6 +40,8 @@ pub enum Buffer {
     HttpHeaderNames,
     /// `http.start`: start line and headers (`Name: Value\r\n` each), then `\r\n`.
     HttpStart,
+    /// `http.header.raw`: the header lines as received.
+    HttpHeaderRaw,
     HttpReferer,
     HttpAccept,
     HttpAcceptEnc,
@@ -87,6 +89,7 @@ impl Buffer {
             "http.response_line" => HttpResponseLine,
             "http.header_names" => HttpHeaderNames,
             "http.start" => HttpStart,
+            "http.header.raw" => HttpHeaderRaw,
             "http.referer" => HttpReferer,
             "http.accept" => HttpAccept,
             "http.accept_enc" => HttpAcceptEnc,
@@ -122,6 +125,7 @@ impl Buffer {
             "http_method" => HttpMethod,
             "http_user_agent" => HttpUserAgent,
             "http_header" => HttpHeader,
+            "http_raw_header" => HttpHeaderRaw,
             "http_cookie" => HttpCookie,
             "http_client_body" => HttpRequestBody,
             "http_stat_code" => HttpStatCode,
@@ -153,6 +157,7 @@ impl Buffer {
             HttpResponseLine => "http.response_line",
             HttpHeaderNames => "http.header_names",
             HttpStart => "http.start",
+            HttpHeaderRaw => "http.header.raw",
             HttpReferer => "http.referer",
             HttpAccept => "http.accept",
             HttpAcceptEnc => "http.accept_enc",

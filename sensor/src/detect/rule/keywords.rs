@@ -138,7 +138,7 @@ fn pcre_flag_buffer(f: PcreBufferFlag) -> PResult<Buffer> {
         Uri => Buffer::HttpUri,
         UriRaw => Buffer::HttpUriRaw,
         Header => Buffer::HttpHeader,
-        RawHeader => return Err(ErrorKind::unsupported("pcre modifier D (http.header.raw)")),
+        RawHeader => Buffer::HttpHeaderRaw,
         Method => Buffer::HttpMethod,
         Cookie => Buffer::HttpCookie,
         RequestBody => Buffer::HttpRequestBody,

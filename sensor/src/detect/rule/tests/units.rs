@@ -243,7 +243,6 @@ fn unsupported_keywords_are_named() {
         ("flow:only_frag;", "flow:only_frag"),
         ("pcre:\"/(?R)/\";", "pcre recursion or subroutine call"),
         ("pcre:\"/\\p{L}/\";", "pcre \\p / \\P property"),
-        ("pcre:\"/x/D\";", "pcre modifier D (http.header.raw)"),
     ] {
         let e = rule_err(&format!("alert tcp any any -> any any ({opts} sid:1;)"));
         assert_eq!(e, ErrorKind::unsupported(kw), "{opts}");

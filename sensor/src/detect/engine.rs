@@ -939,7 +939,7 @@ impl Engine {
                 }
             } else {
                 for ((key, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
-                    for_each_view(*key, subject, scratch, &mut |bytes| {
+                    for_each_view(*key, subject, Side::Any, scratch, &mut |bytes| {
                         scanner.scan(bytes, &mut |id| mark(seen, candidates, round, id))
                     });
                 }
@@ -1205,15 +1205,22 @@ impl Engine {
                 return None;
             }
         }
+        let side = Side::of(rule);
         for b in &rule.buffers {
             let mut hit = false;
             let mut present = false;
-            for_each_view((b.buffer, b.transforms), subject, scratch, &mut |bytes| {
-                present = true;
-                if !hit && inspect(bytes, &b.matchers) {
-                    hit = true;
-                }
-            });
+            for_each_view(
+                (b.buffer, b.transforms),
+                subject,
+                side,
+                scratch,
+                &mut |bytes| {
+                    present = true;
+                    if !hit && inspect(bytes, &b.matchers) {
+                        hit = true;
+                    }
+                },
+            );
             if !hit || !present {
                 return None;
             }
@@ -1228,7 +1235,7 @@ impl Engine {
         for (buffer, cmd, set) in &sig.datasets {
             let mut found = false;
             let mut present = false;
-            for_each_buffer(*buffer, subject, &mut |bytes| {
+            for_each_buffer(*buffer, subject, side, &mut |bytes| {
                 present = true;
                 found |= set.contains(bytes);
             });
@@ -1324,17 +1331,39 @@ fn endpoints(subject: &Subject<'_>, flow: &FlowFacts, reverse: bool) -> (IpAddr,
     (s.0, d.0)
 }
 
+/// Which instances of an HTTP buffer that exists in both directions a rule inspects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    /// Both (no `flow` direction; the prefilter).
+    Any,
+    /// `flow:to_server`: the request's.
+    Request,
+    /// `flow:to_client`: the response's.
+    Response,
+}
+
+impl Side {
+    fn of(rule: &Rule) -> Side {
+        match rule.flow.and_then(|f| f.direction) {
+            Some(FlowDirection::ToServer) => Side::Request,
+            Some(FlowDirection::ToClient) => Side::Response,
+            None => Side::Any,
+        }
+    }
+}
+
 /// [`for_each_buffer`] with the list's transforms applied (built in `scratch`).
 fn for_each_view(
     (buffer, transforms): (Buffer, Transforms),
     subject: &Subject<'_>,
+    side: Side,
     scratch: &mut [Vec<u8>; 2],
     f: &mut impl FnMut(&[u8]),
 ) {
     if transforms.is_empty() {
-        return for_each_buffer(buffer, subject, f);
+        return for_each_buffer(buffer, subject, side, f);
     }
-    for_each_buffer(buffer, subject, &mut |bytes| {
+    for_each_buffer(buffer, subject, side, &mut |bytes| {
         f(transforms.apply(bytes, scratch))
     });
 }
@@ -1386,7 +1415,7 @@ fn tls_version_matches(want: u16, r: &TlsRecord, reverse: bool) -> bool {
 
 /// Calls `f` with each instance of `buffer` in the subject (HTTP keywords that apply to both
 /// directions have two).
-fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u8])) {
+fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut impl FnMut(&[u8])) {
     match subject {
         Subject::Packet { payload, .. } => {
             if buffer == Buffer::Payload && !payload.is_empty() {
@@ -1431,6 +1460,14 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u
                 _ => &[],
             };
             for b in list {
+                let wanted = match side {
+                    Side::Any => true,
+                    Side::Request => !b.is_response(),
+                    Side::Response => b.is_response(),
+                };
+                if !wanted && list.len() > 1 {
+                    continue;
+                }
                 if let Some(bytes) = tx.buffer(*b) {
                     f(bytes)
                 }
@@ -1986,6 +2023,58 @@ mod tests {
         assert!(run(1001, 5011, b"HELLO").is_empty());
         // Later client data: 1 + 20 + 5 > 10.
         assert_eq!(run(1021, 5011, b"HELLO"), [2]);
+    }
+
+    /// A buffer that exists in both directions (`http.header`) is the response's for a
+    /// `flow:to_client` rule and the request's for a `flow:to_server` one; such rules now match
+    /// at all (to_client header rules never did).
+    #[test]
+    fn two_way_http_buffers_follow_the_rule_direction() {
+        use crate::app::http::HttpParser;
+        use crate::app::Direction as D;
+        let e = engine_of(
+            "alert http any any -> any any (msg:\"c\"; flow:to_client; http.header; content:\"X-Evil\"; sid:1;)\n\
+             alert http any any -> any any (msg:\"s\"; flow:to_server; http.header; content:\"X-Evil\"; sid:2;)\n\
+             alert http any any -> any any (msg:\"a\"; http.header; content:\"X-Evil\"; sid:3;)\n",
+        );
+        let facts = FlowFacts {
+            app: Some(crate::app::AppProto::Http),
+            ..tcp_facts("10.0.0.1", "192.0.2.1", 80)
+        };
+        let alerts = |req: &[u8], resp: &[u8]| {
+            let mut p = HttpParser::default();
+            p.feed(D::ToServer, req);
+            p.feed(D::ToClient, resp);
+            p.finish();
+            let tx = p.next_complete().expect("a transaction");
+            let mut ctx = e.context();
+            let mut fd = FlowDetect::default();
+            let mut got = Vec::new();
+            e.inspect(
+                &mut ctx,
+                &Subject::Http(&tx),
+                &facts,
+                &mut fd,
+                Timestamp::ZERO,
+                &mut |i, reverse| got.push((e.sigs[i as usize].rule.sid, reverse)),
+            );
+            got.sort_unstable();
+            got
+        };
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        let req = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        assert_eq!(
+            alerts(
+                req,
+                b"HTTP/1.1 200 OK\r\nX-Evil: 1\r\nContent-Length: 0\r\n\r\n"
+            ),
+            [(1, true), (3, false)]
+        );
+        assert_eq!(
+            alerts(b"GET / HTTP/1.1\r\nX-Evil: 1\r\n\r\n", ok),
+            [(2, false), (3, false)]
+        );
+        assert!(alerts(req, ok).is_empty());
     }
 
     mod grouping {

@@ -438,7 +438,7 @@ fn stage_of(rule: &Rule) -> Stage {
         return Stage::Stream;
     }
     // `tls.version` alone is a handshake test.
-    let mut stage = if rule.tls_version.is_some() {
+    let mut stage = if rule.tls_version.is_some() || rule.tls_chain_len.is_some() {
         Stage::Tls
     } else {
         Stage::Packet
@@ -457,6 +457,7 @@ fn stage_of(rule: &Rule) -> Stage {
             | Buffer::TlsCertIssuer
             | Buffer::TlsCertSerial
             | Buffer::TlsCerts
+            | Buffer::TlsCertFingerprint
             | Buffer::Ja3Hash
             | Buffer::Ja3String
             | Buffer::Ja3sHash
@@ -504,6 +505,7 @@ fn is_response_buffer(b: Buffer) -> bool {
             | Buffer::TlsCertIssuer
             | Buffer::TlsCertSerial
             | Buffer::TlsCerts
+            | Buffer::TlsCertFingerprint
             | Buffer::Ja3sHash
             | Buffer::Ja3sString
     )
@@ -1200,9 +1202,17 @@ impl Engine {
                 return None;
             }
         }
-        if let (Some(want), Subject::Tls(r)) = (rule.tls_version, subject) {
-            if !tls_version_matches(want, r, reverse) {
-                return None;
+        if let Subject::Tls(r) = subject {
+            if let Some(want) = rule.tls_version {
+                if !tls_version_matches(want, r, reverse) {
+                    return None;
+                }
+            }
+            // Counted when the server's Certificate message was seen.
+            if let Some(c) = rule.tls_chain_len {
+                if r.cert_chain.is_empty() || !c.matches(r.cert_chain.len() as u64) {
+                    return None;
+                }
             }
         }
         let side = Side::of(rule);
@@ -1492,6 +1502,11 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
                 Buffer::TlsCertSubject => r.server_cert.as_ref().map(|c| c.subject.as_bytes()),
                 Buffer::TlsCertIssuer => r.server_cert.as_ref().map(|c| c.issuer.as_bytes()),
                 Buffer::TlsCertSerial => r.server_cert.as_ref().map(|c| c.serial.as_bytes()),
+                Buffer::TlsCertFingerprint => r
+                    .server_cert
+                    .as_ref()
+                    .and_then(|c| c.fingerprint.as_ref())
+                    .map(|f| f.as_bytes()),
                 Buffer::Ja3Hash => r.ja3.as_ref().map(|j| j.hash.as_bytes()),
                 Buffer::Ja3String => r.ja3.as_ref().map(|j| j.string.as_bytes()),
                 Buffer::Ja3sHash => r.ja3s.as_ref().map(|j| j.hash.as_bytes()),

@@ -57,6 +57,7 @@ pub enum Buffer {
     TlsCertSubject,
     TlsCertIssuer,
     TlsCertSerial,
+    TlsCertFingerprint,
     /// `tls.certs`: each certificate of the server's chain (DER), inspected one by one.
     TlsCerts,
     Ja3Hash,
@@ -84,23 +85,24 @@ impl Buffer {
             "http.stat_code" => HttpStatCode,
             "http.stat_msg" => HttpStatMsg,
             "http.content_type" | "http_content_type" => HttpContentType,
-            "http.protocol" => HttpProtocol,
-            "http.request_line" => HttpRequestLine,
-            "http.response_line" => HttpResponseLine,
-            "http.header_names" => HttpHeaderNames,
-            "http.start" => HttpStart,
+            "http.protocol" | "http_protocol" => HttpProtocol,
+            "http.request_line" | "http_request_line" => HttpRequestLine,
+            "http.response_line" | "http_response_line" => HttpResponseLine,
+            "http.header_names" | "http_header_names" => HttpHeaderNames,
+            "http.start" | "http_start" => HttpStart,
             "http.header.raw" => HttpHeaderRaw,
-            "http.referer" => HttpReferer,
-            "http.accept" => HttpAccept,
-            "http.accept_enc" => HttpAcceptEnc,
-            "http.accept_lang" => HttpAcceptLang,
-            "http.connection" => HttpConnection,
-            "http.content_len" => HttpContentLen,
+            "http.referer" | "http_referer" => HttpReferer,
+            "http.accept" | "http_accept" => HttpAccept,
+            "http.accept_enc" | "http_accept_enc" => HttpAcceptEnc,
+            "http.accept_lang" | "http_accept_lang" => HttpAcceptLang,
+            "http.connection" | "http_connection" => HttpConnection,
+            "http.content_len" | "http_content_len" => HttpContentLen,
             "http.server" => HttpServer,
             "http.location" => HttpLocation,
             "tls.cert_issuer" | "tls_cert_issuer" => TlsCertIssuer,
             "tls.cert_serial" | "tls_cert_serial" => TlsCertSerial,
             "tls.certs" => TlsCerts,
+            "tls.cert_fingerprint" | "tls_cert_fingerprint" => TlsCertFingerprint,
             "http.response_body" | "file.data" | "file_data" => FileData,
             "dns.query" | "dns_query" => DnsQuery,
             "tls.sni" | "tls_sni" => TlsSni,
@@ -169,6 +171,7 @@ impl Buffer {
             TlsCertIssuer => "tls.cert_issuer",
             TlsCertSerial => "tls.cert_serial",
             TlsCerts => "tls.certs",
+            TlsCertFingerprint => "tls.cert_fingerprint",
             FileData => "file.data",
             DnsQuery => "dns.query",
             TlsSni => "tls.sni",
@@ -187,8 +190,10 @@ impl Buffer {
         match self {
             Payload => None,
             DnsQuery => Some(AppProto::Dns),
-            TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCerts | Ja3Hash
-            | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => Some(AppProto::Tls),
+            TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCerts
+            | TlsCertFingerprint | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => {
+                Some(AppProto::Tls)
+            }
             _ => Some(AppProto::Http),
         }
     }

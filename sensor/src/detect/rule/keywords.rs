@@ -71,6 +71,9 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("noalert", kw_noalert),
     ("dataset", kw_dataset),
     ("tls.version", kw_tls_version),
+    ("tls.subject", kw_tls_legacy),
+    ("tls.issuerdn", kw_tls_legacy),
+    ("tls.cert_chain_len", kw_tls_chain_len),
     ("stream_size", kw_stream_size),
 ];
 
@@ -643,6 +646,38 @@ fn kw_stream_size(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
         bail!("stream_size needs a TCP rule");
     }
     set_once(&mut b.stream_size, s, o.keyword)
+}
+
+/// `tls.subject:"..."` / `tls.issuerdn:"..."` (legacy forms): the value anywhere in the first
+/// certificate's subject / issuer, `!` negating; the same as a content on
+/// `tls.cert_subject` / `tls.cert_issuer`.
+fn kw_tls_legacy(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = need_value(o)?.trim();
+    let (negated, v) = match v.strip_prefix('!') {
+        Some(r) => (true, r.trim_start()),
+        None => (false, v),
+    };
+    let text = quoted_string(o.keyword, v)?;
+    if text.is_empty() {
+        bail!("`{}` needs a non-empty value", o.keyword);
+    }
+    let buffer = if o.keyword == "tls.subject" {
+        Buffer::TlsCertSubject
+    } else {
+        Buffer::TlsCertIssuer
+    };
+    b.set_app_proto(AppProto::Tls)?;
+    let c = Content::new(text.into_bytes(), negated, pos);
+    // Not a content of the rule's sticky lists: it does not move `last_content`.
+    b.list_mut((buffer, Transforms::NONE))
+        .push(Matcher::Content(c));
+    Ok(())
+}
+
+fn kw_tls_chain_len(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = NumCmp::parse(need_value(o)?, u32::MAX as u64)?;
+    b.set_app_proto(AppProto::Tls)?;
+    set_once(&mut b.tls_chain_len, v, o.keyword)
 }
 
 fn kw_tls_version(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {

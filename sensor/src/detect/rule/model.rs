@@ -61,6 +61,8 @@ pub struct Rule {
     pub datasets: Vec<DatasetMatch>,
     /// `stream_size` (a packet keyword: tested on TCP packets).
     pub stream_size: Option<StreamSize>,
+    /// `tls.cert_chain_len`: how many certificates the server sent.
+    pub tls_chain_len: Option<NumCmp>,
     /// `tls.version`: the negotiated version (Suricata's numbering: 0x0303 for TLS 1.2, ...).
     pub tls_version: Option<u16>,
     /// `target`: which side of the alert is attacked (adds `source`/`target` to the alert).

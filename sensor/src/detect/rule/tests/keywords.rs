@@ -500,3 +500,40 @@ fn stream_size_forms() {
         ErrorKind::Syntax { .. }
     ));
 }
+
+/// Legacy TLS forms and the chain length.
+#[test]
+fn tls_legacy_forms_and_chain_len() {
+    let r = rule("alert tls any any -> any any (tls.subject:\"CN=SELKS\"; tls.issuerdn:!\"CN=Evil\"; tls.cert_chain_len:<4; sid:1;)");
+    let subject = r.matchers(Buffer::TlsCertSubject).unwrap();
+    assert!(inspect(b"C=FR, CN=SELKS", subject));
+    assert!(!inspect(b"C=FR, CN=OTHER", subject));
+    let issuer = r.matchers(Buffer::TlsCertIssuer).unwrap();
+    assert!(inspect(b"CN=Good", issuer));
+    assert!(!inspect(b"CN=Evil CA", issuer));
+    assert_eq!(r.tls_chain_len, Some(NumCmp::Lt(4)));
+    assert_eq!(r.app_proto, Some(AppProto::Tls));
+    assert!(matches!(
+        rule_err("alert tls any any -> any any (tls.subject:CN; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+    // Legacy sticky names of Suricata 7.
+    for (kw, b) in [
+        ("http_request_line", Buffer::HttpRequestLine),
+        ("http_accept", Buffer::HttpAccept),
+        ("http_header_names", Buffer::HttpHeaderNames),
+        ("tls.cert_fingerprint", Buffer::TlsCertFingerprint),
+    ] {
+        let r = rule(
+            &format!("alert tls any any -> any any ({kw}; content:\"a\"; sid:1;)").replace(
+                "alert tls",
+                if kw.starts_with("http") {
+                    "alert http"
+                } else {
+                    "alert tls"
+                },
+            ),
+        );
+        assert_eq!(r.buffers[0].buffer, b, "{kw}");
+    }
+}

@@ -77,6 +77,44 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("stream_size", kw_stream_size),
 ];
 
+/// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
+const REFUSED: &[(&str, &str)] = &[
+    (
+        "base64_decode",
+        "base64 decoding of payloads is not implemented",
+    ),
+    (
+        "base64_data",
+        "base64 decoding of payloads is not implemented",
+    ),
+    (
+        "tag",
+        "packet tagging (logging later packets) is not implemented",
+    ),
+    ("asn1", "ASN.1 decoding is not implemented"),
+    (
+        "app-layer-event",
+        "the parsers do not raise Suricata's app-layer events",
+    ),
+    ("decode-event", "decoder events are not raised to rules"),
+    ("stream-event", "stream events are not raised to rules"),
+    ("ftpbounce", "FTP is not parsed"),
+    ("ssh_proto", "SSH is not parsed"),
+    ("lua", "Lua scripts are not run"),
+    ("luajit", "Lua scripts are not run"),
+    ("filestore", "files are not extracted"),
+    ("filemd5", "files are not extracted"),
+    ("filename", "files are not extracted"),
+    ("file.name", "files are not extracted"),
+    ("dce_iface", "DCERPC is not parsed"),
+    ("dce_opnum", "DCERPC is not parsed"),
+    ("dce_stub_data", "DCERPC is not parsed"),
+    (
+        "replace",
+        "the sensor is passive: payloads are not rewritten",
+    ),
+];
+
 fn table() -> &'static HashMap<&'static str, Handler> {
     static T: OnceLock<HashMap<&'static str, Handler>> = OnceLock::new();
     T.get_or_init(|| KEYWORDS.iter().copied().collect())
@@ -97,7 +135,10 @@ pub(super) fn apply(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<(
     if let Some(t) = Transform::from_keyword(kw) {
         return transform(b, t, o);
     }
-    Err(ErrorKind::unsupported(kw))
+    match REFUSED.iter().find(|(k, _)| *k == kw) {
+        Some((_, why)) => Err(ErrorKind::unsupported(format!("{kw} ({why})"))),
+        None => Err(ErrorKind::unsupported(kw)),
+    }
 }
 
 fn need_value<'a>(o: &RawOption<'a>) -> PResult<&'a str> {
@@ -800,8 +841,9 @@ mod tests {
         names.dedup();
         assert_eq!(n, names.len());
         assert_eq!(table().len(), n);
-        // Keywords of the other tables are not shadowed by this one.
+        // Keywords of the other tables are not shadowed by this one, nor refused ones.
         for (name, _) in KEYWORDS {
+            assert!(REFUSED.iter().all(|(r, _)| r != name), "{name}");
             assert!(Buffer::from_sticky(name).is_none(), "{name}");
             assert!(Transform::from_keyword(name).is_none(), "{name}");
         }

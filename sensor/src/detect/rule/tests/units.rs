@@ -231,15 +231,18 @@ fn meta_options() {
 #[test]
 fn unsupported_keywords_are_named() {
     for (opts, kw) in [
-        ("content:\"a\"; ftpbounce;", "ftpbounce"),
-        ("content:\"a\"; base64_decode;", "base64_decode"),
+        ("content:\"a\"; ftpbounce;", "ftpbounce (FTP is not parsed)"),
+        (
+            "content:\"a\"; base64_decode;",
+            "base64_decode (base64 decoding of payloads is not implemented)",
+        ),
         (
             "content:\"a\"; byte_test:1,>,2,0,dce;",
             "byte_test dce (DCERPC is not parsed)",
         ),
         ("http.uri; to_md5; content:\"a\";", "to_md5"),
         ("ja3s_hash; content:\"x\";", "ja3s_hash"),
-        ("lua:x.lua;", "lua"),
+        ("lua:x.lua;", "lua (Lua scripts are not run)"),
         ("flow:only_frag;", "flow:only_frag"),
         ("pcre:\"/(?R)/\";", "pcre recursion or subroutine call"),
         ("pcre:\"/\\p{L}/\";", "pcre \\p / \\P property"),
@@ -1041,7 +1044,16 @@ fn loader_lines_comments_continuations() {
     assert_eq!(rules[0].line, 4);
     let errs: Vec<(usize, Option<u32>, &ErrorKind)> =
         errors.iter().map(|e| (e.line, e.sid, &e.kind)).collect();
-    assert_eq!(errs[0], (9, Some(3), &ErrorKind::unsupported("tag")));
+    assert_eq!(
+        errs[0],
+        (
+            9,
+            Some(3),
+            &ErrorKind::unsupported(
+                "tag (packet tagging (logging later packets) is not implemented)"
+            )
+        )
+    );
     assert!(matches!(
         errs[1],
         (10, Some(4), ErrorKind::DuplicateSid { kept_rev: 3, .. })

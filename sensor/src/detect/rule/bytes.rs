@@ -478,7 +478,8 @@ impl ByteJump {
             // Suricata moves a jump before the start to the start.
             return Some(0);
         }
-        if target >= len {
+        // Suricata 7.0.10 lets a jump land exactly at the end (checked on its verdicts).
+        if target > len {
             return None;
         }
         Some(target as u32)

@@ -200,9 +200,16 @@ fn byte_jump_moves_the_inspection_point() {
         "byte_jump:1,0; content:\"Z\"; within:1;",
         b"\x02abcdZ"
     ));
-    // Jumping to or past the end fails; isdataat after the jump sees the rest.
-    assert!(!matches("byte_jump:1,0; content:\"Z\";", b"\x04abcZ"));
+    // Jumping past the end fails, exactly to the end does not (Suricata 7.0.10); isdataat
+    // after the jump sees the rest.
+    assert!(!matches("byte_jump:1,0;", b"\x05abcZ"));
+    assert!(matches("byte_jump:1,0; isdataat:!1,relative;", b"\x04abcZ"));
     assert!(matches("byte_jump:1,0; isdataat:!2,relative;", b"\x03abcZ"));
+    // A jump before the start lands at the start.
+    assert!(matches(
+        "byte_jump:1,0,from_beginning,post_offset -5; isdataat:3,relative;",
+        b"\x01abcd"
+    ));
     // Relative to a content, and as a string.
     assert!(matches(
         "content:\"L\"; byte_jump:2,0,relative,string,dec; content:\"!\"; within:1;",

@@ -232,6 +232,11 @@ impl Who {
                     flow.replied
                 },
                 midstream_established: tcp && flow.tcp.was_established(),
+                tcp_base_seq: if tcp {
+                    [flow.tcp.base_seq(0), flow.tcp.base_seq(1)]
+                } else {
+                    [None; 2]
+                },
                 app: match flow.ext.proto {
                     AppProto::Unknown => None,
                     p => Some(p),
@@ -541,6 +546,7 @@ impl AppLayer {
                 proto: decoded.ip_proto,
                 established: false,
                 midstream_established: false,
+                tcp_base_seq: [None; 2],
                 app: None,
             },
         };

@@ -141,6 +141,10 @@ struct CommonArgs {
     /// No progress bar, even on a terminal.
     #[arg(long, short)]
     quiet: bool,
+    /// Run without the behavioural detections (beacons, exfiltration, DNS tunnels, scans,
+    /// web attacks, credentials, look-alikes); signatures only.
+    #[arg(long)]
+    no_behaviour: bool,
 }
 
 #[derive(Args)]
@@ -234,6 +238,8 @@ struct Session {
     _metrics: Option<MetricsServer>,
     control: Option<sensor::control::Control>,
     periodic: Option<Periodic>,
+    /// The behaviour stage's settings (`None`: off).
+    behaviour: Option<Arc<sensor::behaviour::BehaviourConfig>>,
 }
 
 impl Session {
@@ -257,6 +263,13 @@ impl Session {
                 }
             },
             None => Config::default(),
+        };
+        let behaviour = match behaviour_config(common, &config) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("sensor: error: {e}");
+                return Err(ExitCode::from(EXIT_USAGE));
+            }
         };
         let metrics_config = match metrics_config(common, &config) {
             Ok(m) => m,
@@ -357,6 +370,7 @@ impl Session {
             _metrics: metrics,
             control,
             periodic: None,
+            behaviour,
         })
     }
 
@@ -371,6 +385,7 @@ impl Session {
         };
         config.flow.max_flows = self.max_flows;
         config.flow.timeouts = self.config.timeouts;
+        config.behaviour = self.behaviour.clone();
         if !self.app {
             config.app = None;
         }
@@ -412,6 +427,31 @@ impl Session {
         }
         (totals, None)
     }
+}
+
+/// The behaviour stage's settings: `[behaviour]` of the configuration, with the home networks
+/// from `--home-net`, else `behaviour.home-net`, else the rules' `HOME_NET`.
+fn behaviour_config(
+    common: &CommonArgs,
+    config: &Config,
+) -> Result<Option<Arc<sensor::behaviour::BehaviourConfig>>, String> {
+    use sensor::behaviour::config::parse_cidr_list;
+    if common.no_behaviour || common.flows_only || !config.behaviour.enabled {
+        return Ok(None);
+    }
+    let home = common.home_net.clone().or_else(|| {
+        if config.behaviour.home_net.is_empty() {
+            config
+                .vars
+                .address("HOME_NET")
+                .filter(|h| parse_cidr_list(h).is_ok())
+                .map(str::to_string)
+        } else {
+            None
+        }
+    });
+    sensor::behaviour::BehaviourConfig::resolve(&config.behaviour, home.as_deref())
+        .map(|c| Some(Arc::new(c)))
 }
 
 /// The host name, for the sensor's default name.
@@ -715,6 +755,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
         engine: None,
         filter: None,
         log_unanswered: true,
+        behaviour: None,
     };
     config.flow.max_flows = args.common.max_flows;
     let sockets = match LiveSockets::open(&config) {
@@ -741,6 +782,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
     config.workers = session.workers;
     config.flow.timeouts = session.config.timeouts;
     config.log_unanswered = session.config.log_unanswered;
+    config.behaviour = session.behaviour.clone();
     eprintln!(
         "sensor: capturing on {} with {} workers",
         config.interfaces.join(", "),

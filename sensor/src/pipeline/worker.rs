@@ -236,6 +236,9 @@ fn end_flow(
 ) {
     if let Some(app) = app {
         app.flow_end(flow, &mut out.buf);
+        if let Some(t) = &mut app.behaviour {
+            t.flow_end(flow);
+        }
     }
     out.flow_ended(flow, reason);
 }
@@ -278,6 +281,9 @@ impl Tracker {
             _ => {}
         }
         app.detect_packet(flow, r.dir, d, payload, p.ts, &mut out.buf);
+        if let Some(t) = &mut app.behaviour {
+            t.packet(flow, r.dir, payload, p.ts);
+        }
         if out.buf.len() >= CHUNK_BYTES {
             let alerts = app.alerts();
             out.alerts_raised(alerts.saturating_sub(self.alerts_seen));
@@ -311,6 +317,9 @@ impl Tracker {
             table, out, app, ..
         } = self;
         table.flush(&mut |f, reason| end_flow(app, out, f, reason));
+        if let Some(t) = app.as_mut().and_then(|a| a.behaviour.as_mut()) {
+            t.finish(clock);
+        }
         self.settle(Instant::now());
         self.out.flush();
     }
@@ -348,6 +357,8 @@ pub struct WorkerSetup {
     pub registry: Arc<Registry>,
     /// Write flow records of flows nobody answered (see `Output::log_unanswered`).
     pub log_unanswered: bool,
+    /// This worker's tap into the behaviour stage (needs the application layer).
+    pub behaviour: Option<crate::behaviour::Tap>,
 }
 
 impl WorkerCore {
@@ -356,7 +367,11 @@ impl WorkerCore {
         let tracker = Tracker {
             table: FlowTable::new(setup.flow),
             out: Output::new(setup.sink, setup.log_unanswered),
-            app: setup.app.map(|c| AppLayer::new(c, setup.engine)),
+            app: setup.app.map(|c| {
+                let mut app = AppLayer::new(c, setup.engine);
+                app.behaviour = setup.behaviour;
+                app
+            }),
             packets: 0,
             alerts_seen: 0,
         };
@@ -444,6 +459,17 @@ impl WorkerCore {
             self.clock = batch.clock;
         }
         self.tracker.advance_clock(self.clock);
+        self.settle_behaviour();
+    }
+
+    /// Hands the behaviour stage what this worker's tap holds, with the clock as watermark
+    /// (after each batch or ring block).
+    #[inline]
+    pub fn settle_behaviour(&mut self) {
+        let clock = self.clock;
+        if let Some(t) = self.tracker.app.as_mut().and_then(|a| a.behaviour.as_mut()) {
+            t.settle(clock);
+        }
     }
 
     /// Moves packet time forward with no packet (a quiet live link): flows time out.
@@ -451,6 +477,7 @@ impl WorkerCore {
         if clock > self.clock {
             self.clock = clock;
             self.tracker.advance_clock(clock);
+            self.settle_behaviour();
         }
     }
 

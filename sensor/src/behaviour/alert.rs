@@ -247,6 +247,8 @@ pub struct Alert {
     pub evidence: Vec<String>,
     /// Severity override (a stronger or weaker case of the signature).
     pub severity: Option<u8>,
+    /// Suppress by source alone (scans: the destination changes with every probe).
+    pub per_source: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -275,7 +277,12 @@ impl Alerter {
     /// Writes `a` unless an alert with the same key was written within the window (then it
     /// is counted for the next one).
     pub fn raise(&mut self, a: &Alert, out: &mut Vec<u8>) -> bool {
-        let key = (a.sig.sid, a.src, a.dst, a.entity);
+        let dst = if a.per_source {
+            IpAddr::from([0u8; 4])
+        } else {
+            a.dst
+        };
+        let key = (a.sig.sid, a.src, dst, a.entity);
         let window = self.window_ns;
         let e = self
             .seen
@@ -360,6 +367,7 @@ mod tests {
             why: "w".into(),
             evidence: vec!["count=9".into()],
             severity: None,
+            per_source: false,
         }
     }
 

@@ -124,7 +124,7 @@ impl Beacon {
     fn eligible(c: &Conn, cfg: &BehaviourConfig) -> bool {
         // Inside to outside; NTP and DNS are periodic by design.
         cfg.is_home(c.client)
-            && !cfg.is_home(c.server)
+            && cfg.is_external(c.server)
             && !(c.proto == 17 && (c.sport == 123 || c.sport == 53))
             && !(c.proto == 6 && c.sport == 53)
             && !cfg.host_allowed(c.client)
@@ -225,6 +225,7 @@ impl Beacon {
                 format!("server_name={name}"),
             ],
             severity: None,
+            per_source: false,
         });
     }
 }

@@ -347,6 +347,30 @@ impl BehaviourConfig {
         self.home.iter().any(|c| c.contains(ip))
     }
 
+    /// An outside host: not home, and a unicast address (broadcast, multicast, link-local
+    /// and unspecified addresses are local chatter, never a remote peer).
+    pub fn is_external(&self, ip: IpAddr) -> bool {
+        if self.is_home(ip) {
+            return false;
+        }
+        match ip {
+            IpAddr::V4(a) => {
+                !(a.is_broadcast()
+                    || a.is_multicast()
+                    || a.is_link_local()
+                    || a.is_unspecified()
+                    || a.is_loopback())
+            }
+            IpAddr::V6(a) => {
+                let seg = a.segments()[0];
+                !(a.is_multicast()
+                    || a.is_unspecified()
+                    || a.is_loopback()
+                    || (seg & 0xffc0) == 0xfe80)
+            }
+        }
+    }
+
     pub fn role(&self, ip: IpAddr) -> Option<Role> {
         self.servers.iter().find(|(a, _)| *a == ip).map(|(_, r)| *r)
     }
@@ -423,5 +447,10 @@ mod tests {
         assert!(!c.domain_allowed("notnest.com"));
         assert_eq!(c.own_names, vec!["voter.elections.example".to_string()]);
         assert!(toml::from_str::<BehaviourSection>("bogus = 1").is_err());
+        assert!(c.is_external("192.0.2.1".parse().unwrap()));
+        assert!(!c.is_external("255.255.255.255".parse().unwrap()));
+        assert!(!c.is_external("224.0.0.251".parse().unwrap()));
+        assert!(!c.is_external("ff02::fb".parse().unwrap()));
+        assert!(!c.is_external("10.10.1.10".parse().unwrap()));
     }
 }

@@ -87,6 +87,7 @@ impl Creds {
             why,
             evidence,
             severity: None,
+            per_source: false,
         };
         if proto.cleartext() && result != LoginResult::Failure {
             let who = user.map_or(String::new(), |u| format!(" for user {u}"));

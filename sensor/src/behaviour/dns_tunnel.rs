@@ -180,6 +180,7 @@ impl DnsTunnel {
                 format!("queries_per_s={rate:.2}"),
             ],
             severity: None,
+            per_source: false,
         });
     }
 }

@@ -88,7 +88,12 @@ impl Exfil {
     ) {
         let client_home = cfg.is_home(c.client);
         let server_home = cfg.is_home(c.server);
-        if client_home == server_home {
+        let outside_ok = if client_home {
+            cfg.is_external(c.server)
+        } else {
+            cfg.is_external(c.client)
+        };
+        if client_home == server_home || !outside_ok {
             return;
         }
         let now = ts.secs();
@@ -197,6 +202,7 @@ impl Exfil {
                 format!("window_s={}", t.exfil_window_secs),
             ],
             severity: None,
+            per_source: false,
         });
     }
 }

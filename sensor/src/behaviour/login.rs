@@ -76,9 +76,15 @@ pub fn classify(payload: &[u8], to_server: bool, server_port: u16) -> u8 {
         if starts_ci(payload, b"EHLO ") || starts_ci(payload, b"HELO ") {
             return P_SMTP;
         }
-        if word(payload, 1).is_some_and(|w| {
-            w.eq_ignore_ascii_case(b"LOGIN") || w.eq_ignore_ascii_case(b"CAPABILITY")
-        }) {
+        // `tag LOGIN user pass` / `tag CAPABILITY`: a tag is not a reply code.
+        let line = payload.split(|&b| b == b'\n').next().unwrap_or(b"");
+        let tag_ok =
+            word(line, 0).is_some_and(|t| t.len() <= 16 && !t.iter().all(u8::is_ascii_digit));
+        let cmd = word(line, 1);
+        if tag_ok
+            && (cmd.is_some_and(|w| w.eq_ignore_ascii_case(b"LOGIN")) && word(line, 3).is_some()
+                || cmd.is_some_and(|w| w.trim_ascii_end().eq_ignore_ascii_case(b"CAPABILITY")))
+        {
             return P_IMAP;
         }
         if server_port == 23 {
@@ -292,9 +298,11 @@ pub fn http_login(
             return Some((LoginProto::HttpBasic, user));
         }
     }
-    if method.eq_ignore_ascii_case(b"POST")
-        && content_type.is_some_and(|c| starts_ci(c, b"application/x-www-form-urlencoded"))
-    {
+    let form = match content_type {
+        Some(c) => starts_ci(c, b"application/x-www-form-urlencoded"),
+        None => body.contains(&b'='),
+    };
+    if method.eq_ignore_ascii_case(b"POST") && form {
         let mut user = None;
         let mut pass = false;
         for pair in body.split(|&b| b == b'&') {
@@ -349,6 +357,8 @@ mod tests {
         assert_eq!(classify(b"SSH-2.0-OpenSSH_8.9\r\n", false, 902), P_SSH);
         assert_eq!(classify(b"a001 LOGIN bob pw\r\n", true, 9143), P_IMAP);
         assert_eq!(classify(b"GET / HTTP/1.1\r\n", true, 80), P_NOT);
+        // An FTP data connection carrying a reply text is not IMAP.
+        assert_eq!(classify(b"530 Login incorrect.\r\n", true, 2217), P_NOT);
         assert_eq!(classify(b"\x16\x03\x01", false, 443), P_NOT);
     }
 

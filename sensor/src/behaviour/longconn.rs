@@ -13,7 +13,7 @@ pub fn check(
     cfg: &BehaviourConfig,
     out: &mut Vec<Alert>,
 ) {
-    if !cfg.is_home(c.client) || cfg.is_home(c.server) || cfg.destination_allowed(c.server) {
+    if !cfg.is_home(c.client) || !cfg.is_external(c.server) || cfg.destination_allowed(c.server) {
         return;
     }
     let dur = s.last.as_nanos().saturating_sub(s.start.as_nanos()) / 1_000_000_000;
@@ -39,6 +39,7 @@ pub fn check(
             format!("bytes_in={}", s.bytes[1]),
         ],
         severity: None,
+        per_source: false,
     });
 }
 

@@ -178,6 +178,7 @@ impl Lookalike {
                 format!("seen_in={what}"),
             ],
             severity: None,
+            per_source: false,
         });
     }
 }

@@ -26,6 +26,7 @@ struct Source {
     failed: u64,
     rejected: u64,
     udp: u64,
+    alerted_horizontal: bool,
 }
 
 #[derive(Default)]
@@ -93,6 +94,7 @@ impl Scan {
                 out.push(Alert {
                     ts,
                     sig: alert::SCAN_ICMP,
+                    per_source: true,
                     src: c.client,
                     sport: 0,
                     dst: c.server,
@@ -130,11 +132,17 @@ impl Scan {
         }
         let nf = src.failed_hosts.len();
         // Mostly failures: a browser reaching many hosts succeeds with most of them.
-        if (failed || half_open) && nf >= t.scan_hosts && nf >= 2 * src.ok_hosts.len() {
+        if (failed || half_open)
+            && !src.alerted_horizontal
+            && nf >= t.scan_hosts
+            && nf >= 2 * src.ok_hosts.len()
+        {
+            src.alerted_horizontal = true;
             let (failed_n, rejected, udp) = (src.failed, src.rejected, src.udp);
             out.push(Alert {
                 ts,
                 sig: alert::SCAN_HORIZONTAL,
+                per_source: true,
                 src: c.client,
                 sport: 0,
                 dst: c.server,
@@ -199,6 +207,7 @@ impl Scan {
                     format!("window_s={}", t.scan_window_secs),
                 ],
                 severity: None,
+                per_source: false,
             });
         }
     }

@@ -151,9 +151,9 @@ impl Detectors {
         let cfg = &*cfg;
         let inside_client = cfg.is_home(c.client);
         let inside_server = cfg.is_home(c.server);
-        if inside_server && !inside_client {
+        if inside_server && cfg.is_external(c.client) {
             self.lookalike.learn(name);
-        } else if inside_client && !inside_server {
+        } else if inside_client && cfg.is_external(c.server) {
             self.beacon.name(ts, c, name, cfg);
             self.lookalike
                 .name(ts, c, name, what, cfg, &mut self.alerts);

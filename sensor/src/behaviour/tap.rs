@@ -307,9 +307,13 @@ impl Tap {
         let resp = tx.response();
         let status = resp.and_then(|r| r.status_code());
         let uri = req.uri_raw().unwrap_or(b"");
-        let form = req.content_type().is_some_and(|c| {
-            c.len() >= 33 && c[..33].eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
-        });
+        // A form body, declared or (no Content-Type, as hand-made clients send) by its shape.
+        let form = match req.content_type() {
+            Some(c) => {
+                c.len() >= 33 && c[..33].eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
+            }
+            None => req.body().contains(&b'='),
+        };
         let mut headers: [(&'static str, &[u8]); 3] = [
             ("user-agent", b""),
             ("referer", b""),

@@ -87,6 +87,7 @@ impl Web {
             why,
             evidence,
             severity: None,
+            per_source: false,
         };
         if let Some(inj) = &h.injection {
             let sig = if inj.starts_with("xss") {

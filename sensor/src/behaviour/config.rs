@@ -152,6 +152,10 @@ pub struct Thresholds {
     pub exfil_window_secs: u64,
     /// Bytes one outside client pulls from an inside server within the window.
     pub pull_bytes: u64,
+    /// Smaller volume that alerts when it is `pull-baseline-factor` times the median of what
+    /// the server's other outside clients received (at least 3 of them) in the window.
+    pub pull_bytes_unusual: u64,
+    pub pull_baseline_factor: f64,
     /// Unique names under one registered domain before DNS tunnelling is scored.
     pub dns_min_unique: usize,
     /// Unique names under one registered domain that alone mean tunnelling.
@@ -199,6 +203,8 @@ impl Default for Thresholds {
             exfil_ratio: 20.0,
             exfil_window_secs: 3600,
             pull_bytes: 20_000_000,
+            pull_bytes_unusual: 3_000_000,
+            pull_baseline_factor: 50.0,
             dns_min_unique: 10,
             dns_unique_high: 300,
             dns_label_len: 24.0,

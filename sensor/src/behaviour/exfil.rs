@@ -11,6 +11,8 @@
 
 use std::net::IpAddr;
 
+use hashbrown::HashMap;
+
 use super::alert::{self, Alert};
 use super::config::BehaviourConfig;
 use super::events::{Conn, FlowSummary};
@@ -58,8 +60,40 @@ impl Volume {
     }
 }
 
+/// What the outside clients of one inside server received within the window: the baseline
+/// that makes one client's volume unusual.
+#[derive(Default)]
+struct Clients {
+    window_start: u64,
+    bytes: HashMap<IpAddr, u64>,
+}
+
+/// Clients remembered per server (beyond it new clients are not added to the baseline).
+const CLIENTS_CAP: usize = 512;
+/// Other clients needed before a baseline means anything.
+const BASELINE_MIN_CLIENTS: usize = 3;
+
+impl Clients {
+    /// Median volume of the clients other than `who`.
+    fn median_without(&self, who: IpAddr, scratch: &mut Vec<f64>) -> Option<f64> {
+        scratch.clear();
+        scratch.extend(
+            self.bytes
+                .iter()
+                .filter(|(ip, _)| **ip != who)
+                .map(|(_, b)| *b as f64),
+        );
+        if scratch.len() < BASELINE_MIN_CLIENTS {
+            return None;
+        }
+        super::util::median(scratch)
+    }
+}
+
 pub struct Exfil {
     pairs: Bounded<(IpAddr, IpAddr), Volume>,
+    servers: Bounded<IpAddr, Clients>,
+    scratch: Vec<f64>,
     /// Bytes of flows already counted from progress events.
     reported: Bounded<Conn, [u64; 2]>,
 }
@@ -68,12 +102,14 @@ impl Exfil {
     pub fn new(cap: usize) -> Exfil {
         Exfil {
             pairs: Bounded::new(cap),
+            servers: Bounded::new(cap / 16),
+            scratch: Vec::new(),
             reported: Bounded::new(cap),
         }
     }
 
     pub fn evicted(&self) -> u64 {
-        self.pairs.evicted + self.reported.evicted
+        self.pairs.evicted + self.reported.evicted + self.servers.evicted
     }
 
     /// Progress of a long flow (`end`: false) or its end (true).
@@ -121,6 +157,26 @@ impl Exfil {
         }
         let t = &cfg.t;
         let half = (t.exfil_window_secs / 2).max(1);
+        // The server's baseline: what each of its outside clients received.
+        let mut client_total = 0;
+        let mut baseline = None;
+        if !client_home {
+            let srv = self.servers.entry(&inside, now, Clients::default);
+            if now >= srv.window_start + t.exfil_window_secs {
+                *srv = Clients {
+                    window_start: now,
+                    ..Default::default()
+                };
+            }
+            if srv.bytes.len() < CLIENTS_CAP || srv.bytes.contains_key(&outside) {
+                let b = srv.bytes.entry(outside).or_insert(0);
+                *b += sent;
+                client_total = *b;
+            }
+            if client_total >= t.pull_bytes_unusual {
+                baseline = srv.median_without(outside, &mut self.scratch);
+            }
+        }
         let v = self.pairs.entry(&(inside, outside), now, || Volume {
             bucket_start: now,
             first_seen: now,
@@ -149,7 +205,21 @@ impl Exfil {
         let ratio = o as f64 / i.max(1) as f64;
         let new_dest = now.saturating_sub(v.first_seen) <= t.exfil_window_secs;
         let pulled = v.as_server_out * 2 > o;
-        let (sig, why) = if pulled && !client_home && o >= cfg.pull_bytes(inside) {
+        let unusual_pull = baseline.is_some_and(|m| {
+            client_total >= t.pull_bytes_unusual
+                && client_total as f64 >= t.pull_baseline_factor * m.max(1.0)
+        });
+        let (sig, why) = if pulled && !client_home && unusual_pull {
+            let m = baseline.unwrap_or(0.0);
+            (
+                alert::EXFIL_PULL,
+                format!(
+                    "{outside} pulled {client_total} bytes from {inside} within {} s, {:.0} times the median of its other clients ({m:.0} bytes)",
+                    t.exfil_window_secs,
+                    client_total as f64 / m.max(1.0)
+                ),
+            )
+        } else if pulled && !client_home && o >= cfg.pull_bytes(inside) {
             (
                 alert::EXFIL_PULL,
                 format!(
@@ -188,7 +258,7 @@ impl Exfil {
             src,
             sport: 0,
             dst,
-            dport: v.port,
+            dport: c.sport,
             proto: c.proto,
             entity: 0,
             why,
@@ -299,6 +369,40 @@ mod tests {
             );
         }
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn one_client_pulling_far_more_than_the_others_with_defaults() {
+        let cfg = BehaviourConfig::default();
+        let mut e = Exfil::new(1000);
+        let mut out = Vec::new();
+        for i in 0..20u16 {
+            let citizen = format!("198.51.100.{}", i + 1);
+            let c = conn(&citizen, "10.10.1.10", 443, 40000 + i);
+            e.flow(
+                Timestamp(i as u64 * 1_000_000_000),
+                &c,
+                &s(2_000, 30_000 + i as u64 * 500),
+                true,
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(out.is_empty());
+        for i in 0..8u16 {
+            let c = conn("203.0.113.66", "10.10.1.10", 443, 50000 + i);
+            e.flow(
+                Timestamp((30 + i as u64) * 1_000_000_000),
+                &c,
+                &s(3_000, 500_000),
+                true,
+                &cfg,
+                &mut out,
+            );
+        }
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].sig.sid, alert::EXFIL_PULL.sid);
+        assert!(out[0].why.contains("median"), "{}", out[0].why);
     }
 
     #[test]

@@ -64,6 +64,24 @@ fn distance(a: &str, b: &str, max: usize) -> usize {
     prev[b.len()]
 }
 
+/// Names under suffixes that never leave the site (a resolver's search list appends them:
+/// `wpad.elections.example.local`).
+fn local_suffix(name: &str) -> bool {
+    let tld = name.rsplit('.').next().unwrap_or("");
+    matches!(
+        tld,
+        "local"
+            | "lan"
+            | "home"
+            | "corp"
+            | "internal"
+            | "localdomain"
+            | "arpa"
+            | "intranet"
+            | "localhost"
+    )
+}
+
 fn plausible_name(name: &str) -> bool {
     name.contains('.')
         && name.parse::<std::net::IpAddr>().is_err()
@@ -151,7 +169,11 @@ impl Lookalike {
         cfg: &BehaviourConfig,
         out: &mut Vec<Alert>,
     ) {
-        if self.own.is_empty() || cfg.domain_allowed(name) || cfg.host_allowed(c.client) {
+        if self.own.is_empty()
+            || cfg.domain_allowed(name)
+            || cfg.host_allowed(c.client)
+            || local_suffix(name)
+        {
             return;
         }
         let Some((own, how)) = self.imitates(name) else {
@@ -167,6 +189,7 @@ impl Lookalike {
             dport: c.sport,
             proto: c.proto,
             entity: fnv1a(reg.as_bytes()),
+            // One alert per client and look-alike, whether seen in DNS, SNI or Host.
             why: format!(
                 "{} {what} {name} imitates the office's {own} ({how})",
                 c.client
@@ -178,7 +201,7 @@ impl Lookalike {
                 format!("seen_in={what}"),
             ],
             severity: None,
-            per_source: false,
+            per_source: true,
         });
     }
 }
@@ -217,6 +240,7 @@ mod tests {
                 || l.imitates("selection.example").unwrap().1 == "typosquat"
         );
         assert!(l.imitates("10.1.2.3").is_none());
+        assert!(local_suffix("wpad.elections.example.local"));
         assert!(l.imitates("weather.gov").is_none());
     }
 

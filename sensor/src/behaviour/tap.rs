@@ -30,6 +30,9 @@ const LOGIN_MAX_PAYLOAD: usize = 1024;
 /// Client bytes after which a flow is no longer read for logins.
 const LOGIN_MAX_CLIENT_BYTES: u64 = 256 << 10;
 
+/// How far behind its clock a worker's watermark stays (see `Tap::send`).
+const WATERMARK_SLACK_NS: u64 = 2_000_000_000;
+
 /// What a flow carries for the behaviour stage (8 bytes in every flow entry).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FlowMark {
@@ -291,9 +294,9 @@ impl Tap {
         }
     }
 
-    /// A flow ended (any reason).
-    pub fn flow_end(&mut self, flow: &Flow<FlowApp>) {
-        let ts = flow.last;
+    /// A flow ended (any reason) at packet time `ts` (its timeout deadline, or the packet or
+    /// tick that ended it).
+    pub fn flow_end(&mut self, flow: &Flow<FlowApp>, ts: Timestamp) {
         if ts > self.clock {
             self.clock = ts;
         }
@@ -409,10 +412,13 @@ impl Tap {
             .unwrap_or_else(|_| Vec::with_capacity(BATCH_EVENTS));
         let events = std::mem::replace(&mut self.buf, fresh);
         let n = events.len() as u64;
+        // A timeout is noticed by the per-second wheel up to a second after its deadline, so
+        // an end still to come may be stamped a little before the clock: hold back 2 s.
+        let watermark = Timestamp(self.clock.as_nanos().saturating_sub(WATERMARK_SLACK_NS));
         let msg = Msg::Events {
             worker: self.worker,
             events,
-            watermark: self.clock,
+            watermark,
         };
         self.sent_clock = self.clock;
         if self.live {

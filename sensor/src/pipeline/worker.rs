@@ -19,7 +19,9 @@ use crate::capture::filter::CaptureFilter;
 use crate::counters::{Histogram, IfaceCounters, Registry, WorkerSnapshot, PUBLISH_EVERY};
 use crate::decode::{DefragConfig, DefragStats, L4};
 use crate::detect::reload::EngineHandle;
-use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats};
+use crate::flow::{
+    EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats, Timeouts,
+};
 use crate::output::eve;
 use crate::output::sink::{EveSink, CHUNK_BYTES};
 use crate::time::Timestamp;
@@ -228,16 +230,24 @@ struct Tracker {
 }
 
 /// Ends a flow: the application layer writes what it still has, then the flow record.
+/// `now`: the packet time of the packet or tick that ended it.
 fn end_flow(
     app: &mut Option<AppLayer>,
     out: &mut Output,
     flow: &mut Flow<FlowApp>,
     reason: EndReason,
+    now: Timestamp,
+    timeouts: &Timeouts,
 ) {
     if let Some(app) = app {
         app.flow_end(flow, &mut out.buf);
         if let Some(t) = &mut app.behaviour {
-            t.flow_end(flow);
+            // When the flow ended in packet time, the same whatever tick noticed it.
+            let at = match reason {
+                EndReason::Timeout => flow.deadline(timeouts),
+                _ => now,
+            };
+            t.flow_end(flow, at.max(flow.last));
         }
     }
     out.flow_ended(flow, reason);
@@ -265,7 +275,8 @@ impl Tracker {
         if let Some(app) = app {
             app.set_pcap_cnt(p.pcap_cnt);
         }
-        let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason));
+        let to = table.timeouts();
+        let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason, p.ts, &to));
         let Some(app) = app else { return };
         let Some(flow) = table.get_mut(r.slot) else {
             return;
@@ -296,7 +307,10 @@ impl Tracker {
         let Tracker {
             table, out, app, ..
         } = self;
-        table.advance_clock(clock, &mut |f, reason| end_flow(app, out, f, reason));
+        let to = table.timeouts();
+        table.advance_clock(clock, &mut |f, reason| {
+            end_flow(app, out, f, reason, clock, &to)
+        });
     }
 
     /// After a batch or block (or an idle tick): count its alerts and flush what is due.
@@ -316,7 +330,8 @@ impl Tracker {
         let Tracker {
             table, out, app, ..
         } = self;
-        table.flush(&mut |f, reason| end_flow(app, out, f, reason));
+        let to = table.timeouts();
+        table.flush(&mut |f, reason| end_flow(app, out, f, reason, clock, &to));
         if let Some(t) = app.as_mut().and_then(|a| a.behaviour.as_mut()) {
             t.finish(clock);
         }

@@ -610,6 +610,12 @@ fn replay(args: ReplayArgs) -> ExitCode {
         &mut warn,
     );
     bar.finish();
+    if let Some(b) = &stats.behaviour {
+        eprintln!(
+            "sensor: behaviour: {} events, {} alerts ({} suppressed), {} entities evicted, {} events released early, {} late",
+            b.events, b.alerts.written, b.alerts.suppressed, b.evicted, b.forced, b.late
+        );
+    }
     if signals::stop_requested() {
         eprintln!("sensor: stopped by a signal; every flow read so far was written");
     }

@@ -8,7 +8,7 @@ use hashbrown::HashSet;
 
 use super::alert::{self, Alert};
 use super::config::BehaviourConfig;
-use super::events::{Conn, DnsEvent};
+use super::events::{Conn, DnsView};
 use super::table::Bounded;
 use super::util::{entropy, fnv1a, registered_domain};
 use crate::time::Timestamp;
@@ -63,11 +63,11 @@ impl DnsTunnel {
         &mut self,
         ts: Timestamp,
         c: &Conn,
-        d: &DnsEvent,
+        d: &DnsView,
         cfg: &BehaviourConfig,
         out: &mut Vec<Alert>,
     ) {
-        let name = &*d.qname;
+        let name = d.qname;
         if name.is_empty()
             || name.ends_with(".arpa")
             || name.ends_with(".local")
@@ -199,13 +199,12 @@ mod tests {
         }
     }
 
-    fn q(name: &str, qtype: u16) -> DnsEvent {
-        DnsEvent {
-            qname: name.into(),
+    fn q(name: &str, qtype: u16) -> DnsView<'_> {
+        DnsView {
+            qname: name,
             qtype,
             response: false,
             rcode: 0,
-            addrs: vec![],
         }
     }
 

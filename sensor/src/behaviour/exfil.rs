@@ -290,7 +290,6 @@ mod tests {
             pkts: [10, 10],
             outcome: Outcome::Conversation,
             midstream: false,
-            reported: [0; 2],
         }
     }
 

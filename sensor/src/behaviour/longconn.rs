@@ -65,7 +65,6 @@ mod tests {
             pkts: [1, 1],
             outcome: Outcome::Conversation,
             midstream: false,
-            reported: [0; 2],
         };
         let mut out = Vec::new();
         check(s.last, &c, &s, &cfg, &mut out);

@@ -236,7 +236,6 @@ mod tests {
             pkts: [1, 1],
             outcome,
             midstream: false,
-            reported: [0; 2],
         }
     }
 

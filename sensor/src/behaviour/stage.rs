@@ -17,7 +17,7 @@ use super::beacon::Beacon;
 use super::config::BehaviourConfig;
 use super::creds::Creds;
 use super::dns_tunnel::DnsTunnel;
-use super::events::{Body, Event};
+use super::events::{Batch, Body, Event};
 use super::exfil::Exfil;
 use super::longconn;
 use super::lookalike::Lookalike;
@@ -82,8 +82,8 @@ impl Detectors {
         }
     }
 
-    /// Handles one event; alerts go to `out` as EVE records.
-    pub fn event(&mut self, ev: &Event, out: &mut Vec<u8>) {
+    /// Handles one event (its texts in `b`); alerts go to `out` as EVE records.
+    pub fn event(&mut self, ev: &Event, b: &Batch, out: &mut Vec<u8>) {
         if ev.ts < self.clock {
             self.late += 1;
         } else {
@@ -93,7 +93,6 @@ impl Detectors {
         let cfg = &*cfg;
         let c = &ev.conn;
         match &ev.body {
-            Body::FlowStart => {}
             Body::Burst { bytes, .. } => {
                 self.beacon.contact(ev.ts, c, *bytes, cfg, &mut self.alerts)
             }
@@ -107,22 +106,24 @@ impl Detectors {
                 longconn::check(ev.ts, c, s, cfg, &mut self.alerts);
             }
             Body::Http(h) => {
-                self.web.transaction(ev.ts, c, h, cfg, &mut self.alerts);
-                if let Some(host) = &h.host {
+                let h = h.view(b);
+                self.web.transaction(ev.ts, c, &h, cfg, &mut self.alerts);
+                if let Some(host) = h.host {
                     let host = host.split(':').next().unwrap_or(host);
                     self.names(ev.ts, c, host, "http-host");
                 }
             }
             Body::Dns(d) => {
-                self.dns.message(ev.ts, c, d, cfg, &mut self.alerts);
+                let d = d.view(b);
+                self.dns.message(ev.ts, c, &d, cfg, &mut self.alerts);
                 if !d.response && cfg.is_home(c.client) {
                     self.lookalike
-                        .name(ev.ts, c, &d.qname, "dns", cfg, &mut self.alerts);
+                        .name(ev.ts, c, d.qname, "dns", cfg, &mut self.alerts);
                 }
             }
             Body::Tls { sni } => {
                 if let Some(sni) = sni {
-                    self.names(ev.ts, c, sni, "sni");
+                    self.names(ev.ts, c, b.text(*sni), "sni");
                 }
             }
             Body::Login {
@@ -134,7 +135,7 @@ impl Detectors {
                 c,
                 *proto,
                 *result,
-                user.as_deref(),
+                user.map(|u| b.text(u)),
                 cfg,
                 &mut self.alerts,
             ),
@@ -176,18 +177,15 @@ impl Detectors {
     }
 }
 
-/// An event waiting for the merge.
+/// An event waiting for the merge: its order key and where it lies (batch slot, index).
+/// Keys are small so the heap moves little; events stay in their batch.
+#[derive(PartialEq, Eq)]
 struct Held {
-    key: (Timestamp, u8, crate::behaviour::events::Conn, u64),
-    ev: Event,
+    key: (Timestamp, u8, u64, u64),
+    slot: u32,
+    idx: u32,
 }
 
-impl PartialEq for Held {
-    fn eq(&self, o: &Self) -> bool {
-        self.key == o.key
-    }
-}
-impl Eq for Held {}
 impl PartialOrd for Held {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
@@ -197,6 +195,46 @@ impl Ord for Held {
     // Reversed: `BinaryHeap` pops the earliest.
     fn cmp(&self, o: &Self) -> Ordering {
         o.key.cmp(&self.key)
+    }
+}
+
+/// Batches whose events are not all processed yet, and the way back to the workers.
+struct Batches {
+    slots: Vec<Option<(Batch, usize)>>,
+    free: Vec<u32>,
+    recycle: Sender<Batch>,
+}
+
+impl Batches {
+    fn insert(&mut self, b: Batch) -> u32 {
+        let n = b.len();
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some((b, n));
+                i
+            }
+            None => {
+                self.slots.push(Some((b, n)));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// One event of batch `slot` is done; a finished batch goes back to the workers.
+    fn done(&mut self, slot: u32) {
+        let Some(e) = self.slots.get_mut(slot as usize) else {
+            return;
+        };
+        if let Some((_, left)) = e {
+            *left -= 1;
+            if *left == 0 {
+                if let Some((mut b, _)) = e.take() {
+                    b.clear();
+                    let _ = self.recycle.try_send(b);
+                }
+                self.free.push(slot);
+            }
+        }
     }
 }
 
@@ -213,7 +251,7 @@ pub fn spawn(
     live: bool,
 ) -> (Stage, Vec<Tap>) {
     let (tx, rx) = bounded::<Msg>(QUEUE);
-    let (recycle_tx, recycle_rx) = bounded::<Vec<Event>>(QUEUE);
+    let (recycle_tx, recycle_rx) = bounded::<Batch>(QUEUE);
     let burst = cfg.t.burst_idle_secs;
     let taps = (0..workers)
         .map(|i| Tap::new(i, tx.clone(), recycle_rx.clone(), live, burst))
@@ -245,21 +283,26 @@ fn run(
     cfg: Arc<BehaviourConfig>,
     workers: usize,
     rx: Receiver<Msg>,
-    recycle: Sender<Vec<Event>>,
+    recycle: Sender<Batch>,
     sink: Arc<EveSink>,
 ) -> StageStats {
     let mut det = Detectors::new(cfg);
     let mut heap: BinaryHeap<Held> = BinaryHeap::new();
+    let mut batches = Batches {
+        slots: Vec::new(),
+        free: Vec::new(),
+        recycle,
+    };
     let mut marks = vec![Timestamp::ZERO; workers];
     let mut done = vec![false; workers];
     let mut out = Vec::with_capacity(CHUNK_BYTES);
     let mut stats = StageStats::default();
     let mut seq = 0u64;
-    let release = |det: &mut Detectors,
-                   heap: &mut BinaryHeap<Held>,
-                   upto: Option<Timestamp>,
-                   out: &mut Vec<u8>,
-                   stats: &mut StageStats| {
+    let mut release = |heap: &mut BinaryHeap<Held>,
+                       batches: &mut Batches,
+                       upto: Option<Timestamp>,
+                       out: &mut Vec<u8>,
+                       stats: &mut StageStats| {
         while let Some(top) = heap.peek() {
             let due = match upto {
                 None => true,
@@ -273,7 +316,12 @@ fn run(
                 stats.forced += 1;
             }
             let h = heap.pop().expect("peeked");
-            det.event(&h.ev, out);
+            if let Some(Some((b, _))) = batches.slots.get(h.slot as usize) {
+                if let Some(ev) = b.events.get(h.idx as usize) {
+                    det.event(ev, b, out);
+                }
+            }
+            batches.done(h.slot);
             if out.len() >= CHUNK_BYTES {
                 sink.write_chunk(out);
                 out.clear();
@@ -284,18 +332,25 @@ fn run(
         match msg {
             Msg::Events {
                 worker,
-                mut events,
+                events,
                 watermark,
             } => {
                 stats.events += events.len() as u64;
-                for ev in events.drain(..) {
-                    seq += 1;
-                    heap.push(Held {
-                        key: (ev.ts, ev.body.rank(), ev.conn, seq),
-                        ev,
-                    });
+                if !events.is_empty() {
+                    let slot = batches.insert(events);
+                    if let Some(Some((b, _))) = batches.slots.get(slot as usize) {
+                        for (idx, ev) in b.events.iter().enumerate() {
+                            seq += 1;
+                            heap.push(Held {
+                                key: (ev.ts, ev.body.rank(), ev.conn.key(), seq),
+                                slot,
+                                idx: idx as u32,
+                            });
+                        }
+                    }
+                } else {
+                    let _ = batches.recycle.try_send(events);
                 }
-                let _ = recycle.try_send(events);
                 if let Some(m) = marks.get_mut(worker) {
                     *m = (*m).max(watermark);
                 }
@@ -306,23 +361,22 @@ fn run(
                 }
             }
         }
+        if done.iter().all(|d| *d) {
+            break;
+        }
         let upto = marks
             .iter()
             .zip(&done)
             .filter(|(_, d)| !**d)
             .map(|(m, _)| *m)
             .min();
-        if done.iter().all(|d| *d) {
-            release(&mut det, &mut heap, None, &mut out, &mut stats);
-            break;
-        }
-        release(&mut det, &mut heap, upto, &mut out, &mut stats);
+        release(&mut heap, &mut batches, upto, &mut out, &mut stats);
         if !out.is_empty() {
             sink.write_chunk(&out);
             out.clear();
         }
     }
-    release(&mut det, &mut heap, None, &mut out, &mut stats);
+    release(&mut heap, &mut batches, None, &mut out, &mut stats);
     if !out.is_empty() {
         sink.write_chunk(&out);
     }

@@ -7,7 +7,7 @@
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use super::events::{
-    Body, Conn, DnsEvent, Event, FlowSummary, HttpEvent, LoginProto, LoginResult, Outcome,
+    Batch, Body, Conn, DnsEvent, Event, FlowSummary, HttpEvent, LoginProto, LoginResult, Outcome,
 };
 use super::inject;
 use super::login::{self, LoginState};
@@ -45,7 +45,6 @@ pub struct FlowMark {
     flags: u8,
 }
 
-const STARTED: u8 = 1;
 const CLIENT_DATA: u8 = 2;
 const LOGIN_PENDING: u8 = 4;
 const SSH_NOTED: u8 = 8;
@@ -54,7 +53,7 @@ const SSH_NOTED: u8 = 8;
 pub enum Msg {
     Events {
         worker: usize,
-        events: Vec<Event>,
+        events: Batch,
         /// No later event from this worker will carry an earlier emission time.
         watermark: Timestamp,
     },
@@ -74,9 +73,9 @@ pub struct TapStats {
 /// One worker's connection to the stage.
 pub struct Tap {
     worker: usize,
-    buf: Vec<Event>,
+    buf: Batch,
     tx: Sender<Msg>,
-    recycle: Receiver<Vec<Event>>,
+    recycle: Receiver<Batch>,
     /// Live capture never waits for the stage: it drops and counts.
     live: bool,
     burst_idle_ms: u64,
@@ -98,12 +97,8 @@ impl Conn {
     }
 }
 
-fn text(b: &[u8], max: usize) -> Box<str> {
-    String::from_utf8_lossy(&b[..b.len().min(max)]).into()
-}
-
 /// A flow's counters and how its connection attempt went.
-pub fn summary(flow: &Flow<FlowApp>, reported: [u64; 2]) -> FlowSummary {
+pub fn summary(flow: &Flow<FlowApp>) -> FlowSummary {
     let outcome = if flow.pkts[TO_CLIENT] == 0 {
         Outcome::Unanswered
     } else if flow.key.proto == 6 {
@@ -138,7 +133,6 @@ pub fn summary(flow: &Flow<FlowApp>, reported: [u64; 2]) -> FlowSummary {
         pkts: flow.pkts,
         outcome,
         midstream: flow.key.proto == 6 && flow.tcp.flags[TO_SERVER] & TcpHeader::SYN == 0,
-        reported,
     }
 }
 
@@ -146,13 +140,13 @@ impl Tap {
     pub fn new(
         worker: usize,
         tx: Sender<Msg>,
-        recycle: Receiver<Vec<Event>>,
+        recycle: Receiver<Batch>,
         live: bool,
         burst_idle_secs: u64,
     ) -> Tap {
         Tap {
             worker,
-            buf: Vec::with_capacity(BATCH_EVENTS),
+            buf: Batch::with_capacity(BATCH_EVENTS),
             tx,
             recycle,
             live,
@@ -167,7 +161,7 @@ impl Tap {
     #[inline]
     fn push(&mut self, ts: Timestamp, conn: Conn, body: Body) {
         self.stats.events += 1;
-        self.buf.push(Event { ts, conn, body });
+        self.buf.events.push(Event { ts, conn, body });
         if self.buf.len() >= BATCH_EVENTS {
             self.send();
         }
@@ -185,10 +179,6 @@ impl Tap {
         let mut m = mark;
         m.last_ms = m.last_ms.max(rel);
         let conn = || Conn::of(&flow.endpoints(), flow.key.proto);
-        if m.flags & STARTED == 0 {
-            m.flags |= STARTED;
-            self.push(ts, conn(), Body::FlowStart);
-        }
         if !payload.is_empty() && dir == TO_SERVER {
             let gap = rel.saturating_sub(mark.last_ms) as u64;
             if m.flags & CLIENT_DATA == 0 {
@@ -212,12 +202,18 @@ impl Tap {
                 );
             }
         }
-        let step = (rel as u64 / 1000 / PROGRESS_SECS)
-            .max((flow.bytes[0] + flow.bytes[1]) / PROGRESS_BYTES)
-            .min(u16::MAX as u64) as u16;
+        // Progress is looked at every 16th packet of a flow (a step is a minute or 8 MB).
+        let pkts = flow.pkts[0] + flow.pkts[1];
+        let step = if pkts & 15 != 0 {
+            m.progress
+        } else {
+            (rel as u64 / 1000 / PROGRESS_SECS)
+                .max((flow.bytes[0] + flow.bytes[1]) / PROGRESS_BYTES)
+                .min(u16::MAX as u64) as u16
+        };
         if step > m.progress {
             m.progress = step;
-            self.push(ts, conn(), Body::Progress(summary(flow, [0; 2])));
+            self.push(ts, conn(), Body::Progress(summary(flow)));
         }
         if !payload.is_empty()
             && flow.key.proto == 6
@@ -282,13 +278,14 @@ impl Tap {
             m.flags &= !LOGIN_PENDING;
         }
         for note in notes.into_iter().flatten() {
+            let user = note.user.map(|u| self.buf.put_str(&u));
             self.push(
                 ts,
                 conn,
                 Body::Login {
                     proto: note.proto,
                     result: note.result,
-                    user: note.user.map(Into::into),
+                    user,
                 },
             );
         }
@@ -301,7 +298,7 @@ impl Tap {
             self.clock = ts;
         }
         let conn = Conn::of(&flow.endpoints(), flow.key.proto);
-        self.push(ts, conn, Body::FlowEnd(summary(flow, [0; 2])));
+        self.push(ts, conn, Body::FlowEnd(summary(flow)));
     }
 
     /// A finished HTTP transaction.
@@ -339,54 +336,50 @@ impl Tap {
                 Some(200..=399) if lp == LoginProto::HttpBasic => LoginResult::Success,
                 _ => LoginResult::Attempt,
             };
+            let user = user.map(|u| self.buf.put_str(&u));
             self.push(
                 ts,
                 conn,
                 Body::Login {
                     proto: lp,
                     result,
-                    user: user.map(Into::into),
+                    user,
                 },
             );
         }
+        let b = &mut self.buf;
         let ev = HttpEvent {
-            method: text(req.method(), 16),
-            host: req.host().map(|h| text(h, 255).to_ascii_lowercase().into()),
-            uri: text(uri, 512),
-            user_agent: req.user_agent().map(|u| text(u, 256)),
+            method: b.put(req.method(), false, 16),
+            host: req.host().map(|h| b.put(h, true, 255)),
+            uri: b.put(uri, false, 512),
+            user_agent: req.user_agent().map(|u| b.put(u, false, 256)),
             status,
             req_bytes: req.wire_len(),
             resp_bytes: resp.map_or(0, |r| r.wire_len()),
-            injection: finding.map(|f| f.describe().into()),
+            injection: finding.map(|f| b.put_str(&f.describe())),
         };
-        self.push(ts, conn, Body::Http(Box::new(ev)));
+        self.push(ts, conn, Body::Http(ev));
     }
 
     /// A parsed DNS message.
     pub fn dns(&mut self, ep: &Endpoints, proto: u8, ts: Timestamp, msg: &DnsMessage) {
         let Some(q) = msg.question(0) else { return };
-        let name = q.name.as_bytes();
-        let mut qname = String::from_utf8_lossy(&name[..name.len().min(255)]).to_ascii_lowercase();
-        while qname.ends_with('.') {
-            qname.pop();
-        }
-        let mut addrs = Vec::new();
-        if msg.is_response() {
-            addrs.extend(msg.answers().filter_map(|r| r.ip()).take(8));
+        let mut name = q.name.as_bytes();
+        while let [rest @ .., b'.'] = name {
+            name = rest;
         }
         let ev = DnsEvent {
-            qname: qname.into(),
+            qname: self.buf.put(name, true, 255),
             qtype: q.qtype,
             response: msg.is_response(),
             rcode: msg.rcode(),
-            addrs,
         };
-        self.push(ts, Conn::of(ep, proto), Body::Dns(Box::new(ev)));
+        self.push(ts, Conn::of(ep, proto), Body::Dns(ev));
     }
 
     /// A TLS handshake (ClientHello seen).
     pub fn tls(&mut self, ep: &Endpoints, proto: u8, ts: Timestamp, rec: &TlsRecord) {
-        let sni = rec.sni().map(|s| text(s, 255).to_ascii_lowercase().into());
+        let sni = rec.sni().map(|s| self.buf.put(s, true, 255));
         self.push(ts, Conn::of(ep, proto), Body::Tls { sni });
     }
 
@@ -395,9 +388,9 @@ impl Tap {
         if clock > self.clock {
             self.clock = clock;
         }
-        if !self.buf.is_empty()
-            || self.clock.as_nanos() >= self.sent_clock.as_nanos() + 1_000_000_000
-        {
+        // Few, full batches: a batch goes when full (see `push`) or once a second of packet
+        // time (the watermark must move even when nothing happens).
+        if self.clock.as_nanos() >= self.sent_clock.as_nanos() + 1_000_000_000 {
             self.send();
         }
     }
@@ -409,7 +402,7 @@ impl Tap {
         let fresh = self
             .recycle
             .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BATCH_EVENTS));
+            .unwrap_or_else(|_| Batch::with_capacity(BATCH_EVENTS));
         let events = std::mem::replace(&mut self.buf, fresh);
         let n = events.len() as u64;
         // A timeout is noticed by the per-second wheel up to a second after its deadline, so

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use super::alert::{self, Alert};
 use super::config::BehaviourConfig;
-use super::events::{Conn, HttpEvent};
+use super::events::{Conn, HttpView};
 use super::table::Bounded;
 use crate::time::Timestamp;
 
@@ -68,7 +68,7 @@ impl Web {
         &mut self,
         ts: Timestamp,
         c: &Conn,
-        h: &HttpEvent,
+        h: &HttpView,
         cfg: &BehaviourConfig,
         out: &mut Vec<Alert>,
     ) {
@@ -177,12 +177,12 @@ mod tests {
         }
     }
 
-    fn tx(uri: &str, status: u16, ua: &str) -> HttpEvent {
-        HttpEvent {
-            method: "GET".into(),
-            uri: uri.into(),
+    fn tx<'a>(uri: &'a str, status: u16, ua: &'a str) -> HttpView<'a> {
+        HttpView {
+            method: "GET",
+            uri,
             status: Some(status),
-            user_agent: Some(ua.into()),
+            user_agent: Some(ua),
             ..Default::default()
         }
     }
@@ -233,7 +233,7 @@ mod tests {
         let mut w = Web::new(100);
         let mut out = Vec::new();
         let mut h = tx("/?id=1", 200, "sqlmap/1.8.11#stable (https://sqlmap.org)");
-        h.injection = Some("sqli in uri: boolean injection".into());
+        h.injection = Some("sqli in uri: boolean injection");
         w.transaction(Timestamp(1), &conn(), &h, &cfg, &mut out);
         assert!(out.iter().any(|a| a.sig.sid == alert::WEB_TOOL_UA.sid));
         assert!(out.iter().any(|a| a.sig.sid == alert::WEB_SQLI.sid));

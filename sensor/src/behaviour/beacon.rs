@@ -117,6 +117,15 @@ impl Beacon {
         }
     }
 
+    /// Entities held now.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn evicted(&self) -> u64 {
         self.pairs.evicted
     }

@@ -55,6 +55,15 @@ impl DnsTunnel {
         }
     }
 
+    /// Entities held now.
+    pub fn len(&self) -> usize {
+        self.domains.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn evicted(&self) -> u64 {
         self.domains.evicted
     }

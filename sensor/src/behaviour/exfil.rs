@@ -108,6 +108,15 @@ impl Exfil {
         }
     }
 
+    /// Entities held now.
+    pub fn len(&self) -> usize {
+        self.pairs.len() + self.reported.len() + self.servers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn evicted(&self) -> u64 {
         self.pairs.evicted + self.reported.evicted + self.servers.evicted
     }

@@ -57,6 +57,15 @@ impl Scan {
         }
     }
 
+    /// Entities held now.
+    pub fn len(&self) -> usize {
+        self.sources.len() + self.pairs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn evicted(&self) -> u64 {
         self.sources.evicted + self.pairs.evicted
     }

@@ -161,6 +161,19 @@ impl Detectors {
         }
     }
 
+    /// Entries held across all per-entity maps, and the most they may hold.
+    pub fn entities(&self) -> (usize, usize) {
+        let held = self.beacon.len()
+            + self.exfil.len()
+            + self.dns.len()
+            + self.scan.len()
+            + self.web.len()
+            + self.creds.len();
+        let cap = self.cfg.t.max_entities;
+        // beacon, exfil (pairs, flows, servers), dns (a quarter), scan (two), web, creds.
+        (held, cap * 7 + cap / 16 + cap / 4)
+    }
+
     pub fn stats(&self) -> StageStats {
         StageStats {
             late: self.late,
@@ -386,5 +399,78 @@ fn run(
         alerts: d.alerts,
         evicted: d.evicted,
         ..stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::behaviour::events::{Conn, DnsEvent, FlowSummary, Outcome};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn ip(n: u32) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::from(n))
+    }
+
+    /// A flood of new hosts, destinations and domains: every map stays within its bound, the
+    /// evictions are counted, and nothing alerts by accident.
+    #[test]
+    fn memory_stays_bounded_under_a_flood_of_new_entities() {
+        let cfg = BehaviourConfig {
+            t: crate::behaviour::config::Thresholds {
+                max_entities: 2000,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut det = Detectors::new(Arc::new(cfg));
+        let mut out = Vec::new();
+        let mut b = Batch::with_capacity(4);
+        for i in 0..200_000u32 {
+            let ts = Timestamp(1_000_000_000_000 + i as u64 * 1_000_000);
+            // Inside host i to a new outside host, a burst then an end with some volume.
+            let conn = Conn {
+                client: ip(0x0a00_0000 | (i % 60_000)),
+                server: ip(0x0800_0000 + i * 7),
+                cport: 40000,
+                sport: 443,
+                proto: 6,
+            };
+            b.clear();
+            let qname = b.put(format!("x{i}.d{i}.example").as_bytes(), true, 255);
+            let evs = [
+                Body::Burst {
+                    bytes: 100,
+                    gap_ms: 0,
+                },
+                Body::FlowEnd(FlowSummary {
+                    start: ts,
+                    last: ts,
+                    bytes: [1000, 2000],
+                    pkts: [3, 3],
+                    outcome: if i % 2 == 0 {
+                        Outcome::Unanswered
+                    } else {
+                        Outcome::Conversation
+                    },
+                    midstream: false,
+                }),
+                Body::Dns(DnsEvent {
+                    qname,
+                    qtype: 1,
+                    response: false,
+                    rcode: 0,
+                }),
+            ];
+            for body in evs {
+                let ev = Event { ts, conn, body };
+                det.event(&ev, &b, &mut out);
+            }
+            let (held, bound) = det.entities();
+            assert!(held <= bound, "{held} > {bound}");
+        }
+        let st = det.stats();
+        assert!(st.evicted > 100_000, "{st:?}");
+        assert_eq!(st.alerts.written, 0, "{}", String::from_utf8_lossy(&out));
     }
 }

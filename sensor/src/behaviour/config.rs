@@ -353,6 +353,14 @@ impl BehaviourConfig {
         self.home.iter().any(|c| c.contains(ip))
     }
 
+    /// A unicast address (a host, not a group or a broadcast).
+    pub fn is_unicast(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(a) => !(a.is_broadcast() || a.is_multicast() || a.is_unspecified()),
+            IpAddr::V6(a) => !(a.is_multicast() || a.is_unspecified()),
+        }
+    }
+
     /// An outside host: not home, and a unicast address (broadcast, multicast, link-local
     /// and unspecified addresses are local chatter, never a remote peer).
     pub fn is_external(&self, ip: IpAddr) -> bool {

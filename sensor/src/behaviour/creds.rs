@@ -19,6 +19,8 @@ struct Pair {
     sessions: u64,
     users: u64,
     last_user: Option<Box<str>>,
+    /// The last FTP user named was anonymous: its outcome is not a credential.
+    anonymous: bool,
     bruteforce_alerted: bool,
     guessing_alerted: bool,
 }
@@ -71,6 +73,7 @@ impl Creds {
             };
         }
         if let Some(u) = user {
+            p.anonymous = false;
             if p.last_user.as_deref() != Some(u) {
                 p.users += 1;
                 p.last_user = Some(u.into());
@@ -98,7 +101,19 @@ impl Creds {
             severity: None,
             per_source: false,
         };
-        if proto.cleartext() && result != LoginResult::Failure {
+        // Anonymous FTP is public access, not a credential (its "password" is an e-mail).
+        let anonymous = proto == LoginProto::Ftp
+            && user.is_some_and(|u| {
+                u.eq_ignore_ascii_case("anonymous") || u.eq_ignore_ascii_case("ftp")
+            });
+        if anonymous {
+            p.anonymous = true;
+        }
+        if proto.cleartext()
+            && result != LoginResult::Failure
+            && !anonymous
+            && !(p.anonymous && user.is_none())
+        {
             let who = user.map_or(String::new(), |u| format!(" for user {u}"));
             let outcome = match result {
                 LoginResult::Success => "accepted",
@@ -233,6 +248,27 @@ mod tests {
             );
         }
         assert!(out.is_empty(), "a few SSH sessions are ordinary");
+        out.clear();
+        let mut c2 = Creds::new(100);
+        c2.login(
+            Timestamp(1),
+            &conn(21),
+            LoginProto::Ftp,
+            LoginResult::Attempt,
+            Some("anonymous"),
+            &cfg,
+            &mut out,
+        );
+        c2.login(
+            Timestamp(2),
+            &conn(21),
+            LoginProto::Ftp,
+            LoginResult::Success,
+            None,
+            &cfg,
+            &mut out,
+        );
+        assert!(out.is_empty(), "anonymous FTP is not a credential");
         for i in 10..30u64 {
             c.login(
                 Timestamp(i),

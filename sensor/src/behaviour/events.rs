@@ -39,6 +39,8 @@ pub struct FlowSummary {
     pub outcome: Outcome,
     /// The flow was picked up without its start (a long connection begun before capture).
     pub midstream: bool,
+    /// ICMP type of the flow's first message from the client (ICMP flows).
+    pub icmp_type: Option<u8>,
 }
 
 /// A login exchange in clear text.

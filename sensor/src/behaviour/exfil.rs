@@ -299,6 +299,7 @@ mod tests {
             pkts: [10, 10],
             outcome: Outcome::Conversation,
             midstream: false,
+            icmp_type: None,
         }
     }
 

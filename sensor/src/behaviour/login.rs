@@ -70,8 +70,14 @@ pub fn classify(payload: &[u8], to_server: bool, server_port: u16) -> u8 {
         return P_SSH;
     }
     if to_server {
+        // `USER` is also IRC's registration command: only on the services' ports when the
+        // banner was not seen.
         if starts_ci(payload, b"USER ") {
-            return if server_port == 110 { P_POP3 } else { P_FTP };
+            return match server_port {
+                110 => P_POP3,
+                21 | 2121 => P_FTP,
+                _ => P_NOT,
+            };
         }
         if starts_ci(payload, b"EHLO ") || starts_ci(payload, b"HELO ") {
             return P_SMTP;
@@ -357,6 +363,7 @@ mod tests {
         assert_eq!(classify(b"SSH-2.0-OpenSSH_8.9\r\n", false, 902), P_SSH);
         assert_eq!(classify(b"a001 LOGIN bob pw\r\n", true, 9143), P_IMAP);
         assert_eq!(classify(b"GET / HTTP/1.1\r\n", true, 80), P_NOT);
+        assert_eq!(classify(b"USER foo 0 * :Foo\r\n", true, 6667), P_NOT);
         // An FTP data connection carrying a reply text is not IMAP.
         assert_eq!(classify(b"530 Login incorrect.\r\n", true, 2217), P_NOT);
         assert_eq!(classify(b"\x16\x03\x01", false, 443), P_NOT);

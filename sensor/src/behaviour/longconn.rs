@@ -65,6 +65,7 @@ mod tests {
             pkts: [1, 1],
             outcome: Outcome::Conversation,
             midstream: false,
+            icmp_type: None,
         };
         let mut out = Vec::new();
         check(s.last, &c, &s, &cfg, &mut out);

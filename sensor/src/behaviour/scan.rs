@@ -78,12 +78,23 @@ impl Scan {
         cfg: &BehaviourConfig,
         out: &mut Vec<Alert>,
     ) {
-        if cfg.host_allowed(c.client) || cfg.destination_allowed(c.server) {
+        // Hosts probed: TCP, UDP, ICMP to unicast addresses (multicast joins and broadcasts
+        // go unanswered by design).
+        if !matches!(c.proto, 1 | 6 | 17 | 58)
+            || !cfg.is_unicast(c.server)
+            || cfg.host_allowed(c.client)
+            || cfg.destination_allowed(c.server)
+        {
             return;
         }
         let t = &cfg.t;
         let now = ts.secs();
-        let icmp_echo = matches!(c.proto, 1 | 58);
+        let icmp = matches!(c.proto, 1 | 58);
+        // Echo requests (v4 type 8, v6 type 128); other ICMP is errors and neighbour chatter.
+        if icmp && !matches!((c.proto, s.icmp_type), (1, Some(8)) | (58, Some(128))) {
+            return;
+        }
+        let icmp_echo = icmp;
         let failed = matches!(s.outcome, Outcome::Unanswered | Outcome::Rejected);
         // A SYN answered by SYN-ACK and never used: what a SYN scan leaves on open ports.
         let half_open =
@@ -245,6 +256,7 @@ mod tests {
             pkts: [1, 1],
             outcome,
             midstream: false,
+            icmp_type: None,
         }
     }
 
@@ -282,12 +294,40 @@ mod tests {
             s.flow_end(
                 Timestamp(h as u64 * 1_000_000_000),
                 &conn("192.168.1.109", &format!("192.168.1.{h}"), 0, 1),
-                &summary(Outcome::Conversation),
+                &FlowSummary {
+                    icmp_type: Some(8),
+                    ..summary(Outcome::Conversation)
+                },
                 &cfg,
                 &mut out,
             );
         }
         assert!(out.iter().any(|a| a.sig.sid == alert::SCAN_HORIZONTAL.sid));
+        // Multicast groups and ICMP errors are not probed hosts.
+        let mut quiet = Vec::new();
+        let mut s2 = Scan::new(1000);
+        for h in 1..=40u8 {
+            let group = format!("239.0.0.{h}");
+            s2.flow_end(
+                Timestamp(h as u64),
+                &conn("10.0.0.1", &group, 5000, 17),
+                &summary(Outcome::Unanswered),
+                &cfg,
+                &mut quiet,
+            );
+            let unreach = FlowSummary {
+                icmp_type: Some(3),
+                ..summary(Outcome::Unanswered)
+            };
+            s2.flow_end(
+                Timestamp(h as u64),
+                &conn("10.0.0.2", &format!("192.0.2.{h}"), 0, 1),
+                &unreach,
+                &cfg,
+                &mut quiet,
+            );
+        }
+        assert!(quiet.is_empty());
         assert_eq!(
             out.iter()
                 .filter(|a| a.sig.sid == alert::SCAN_ICMP.sid)

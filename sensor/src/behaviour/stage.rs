@@ -454,6 +454,7 @@ mod tests {
                         Outcome::Conversation
                     },
                     midstream: false,
+                    icmp_type: None,
                 }),
                 Body::Dns(DnsEvent {
                     qname,

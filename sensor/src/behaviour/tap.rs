@@ -133,6 +133,7 @@ pub fn summary(flow: &Flow<FlowApp>) -> FlowSummary {
         pkts: flow.pkts,
         outcome,
         midstream: flow.key.proto == 6 && flow.tcp.flags[TO_SERVER] & TcpHeader::SYN == 0,
+        icmp_type: flow.icmp[TO_SERVER].map(|(t, _)| t),
     }
 }
 

@@ -98,8 +98,21 @@ pub fn score(
     })
 }
 
+/// Inside clients remembered per destination (enough to call it shared).
+const PREVALENCE_CAP: usize = 64;
+
+/// Which inside hosts talk to one destination (an address, or a registered domain's hash):
+/// a destination many of them reach on a schedule is a service (updates, mail, telemetry),
+/// not one implant's controller (RITA's prevalence).
+#[derive(Default)]
+struct Prevalence {
+    clients: hashbrown::HashSet<IpAddr>,
+}
+
 pub struct Beacon {
     pairs: Bounded<(IpAddr, IpAddr), Series>,
+    by_ip: Bounded<IpAddr, Prevalence>,
+    by_domain: Bounded<u64, Prevalence>,
     scratch: Vec<f64>,
     gaps: Vec<f64>,
     times: Vec<u64>,
@@ -110,6 +123,8 @@ impl Beacon {
     pub fn new(cap: usize) -> Beacon {
         Beacon {
             pairs: Bounded::new(cap),
+            by_ip: Bounded::new(cap / 4),
+            by_domain: Bounded::new(cap / 4),
             scratch: Vec::new(),
             gaps: Vec::new(),
             times: Vec::new(),
@@ -127,7 +142,20 @@ impl Beacon {
     }
 
     pub fn evicted(&self) -> u64 {
-        self.pairs.evicted
+        self.pairs.evicted + self.by_ip.evicted + self.by_domain.evicted
+    }
+
+    fn note_client(
+        map: &mut Bounded<u64, Prevalence>,
+        key: u64,
+        client: IpAddr,
+        now: u64,
+    ) -> usize {
+        let p = map.entry(&key, now, Prevalence::default);
+        if p.clients.len() < PREVALENCE_CAP {
+            p.clients.insert(client);
+        }
+        p.clients.len()
     }
 
     fn eligible(c: &Conn, cfg: &BehaviourConfig) -> bool {
@@ -151,6 +179,13 @@ impl Beacon {
         if s.name.is_none() {
             s.name = Some(name.into());
         }
+        let reg = super::util::registered_domain(name);
+        Self::note_client(
+            &mut self.by_domain,
+            super::util::fnv1a(reg.as_bytes()),
+            c.client,
+            ts.secs(),
+        );
     }
 
     /// A contact: a connection's first client payload, or one after a silence.
@@ -167,6 +202,12 @@ impl Beacon {
         }
         let t = &cfg.t;
         let ms = ts.as_nanos() / 1_000_000;
+        {
+            let p = self.by_ip.entry(&c.server, ts.secs(), Prevalence::default);
+            if p.clients.len() < PREVALENCE_CAP {
+                p.clients.insert(c.client);
+            }
+        }
         let s = self
             .pairs
             .entry(&(c.client, c.server), ts.secs(), Series::default);
@@ -189,6 +230,21 @@ impl Beacon {
         if s.name.as_deref().is_some_and(|n| cfg.domain_allowed(n)) {
             return;
         }
+        let name_key = s
+            .name
+            .as_deref()
+            .map(|n| super::util::fnv1a(super::util::registered_domain(n).as_bytes()));
+        // Prevalence: how many inside hosts reach this address / this domain.
+        let ip_prev = self.by_ip.get(&c.server).map_or(0, |p| p.clients.len());
+        let dom_prev =
+            name_key.map_or(0, |k| self.by_domain.get(&k).map_or(0, |p| p.clients.len()));
+        let prevalence = ip_prev.max(dom_prev);
+        if prevalence >= t.beacon_shared_clients {
+            return;
+        }
+        let Some(s) = self.pairs.get_mut(&(c.client, c.server)) else {
+            return;
+        };
         // Re-alert only after the suppression window (the alerter counts the rest).
         self.times.clear();
         self.sizes.clear();
@@ -232,6 +288,7 @@ impl Beacon {
                 format!("size_score={:.2}", sc.size_score),
                 format!("span_s={span_total:.0}"),
                 format!("server_name={name}"),
+                format!("inside_hosts_to_destination={prevalence}"),
             ],
             severity: None,
             per_source: false,
@@ -301,6 +358,29 @@ mod tests {
                 &cfg,
                 &mut out,
             );
+        }
+        assert!(out.is_empty(), "{:?}", out.first().map(|a| &a.why));
+    }
+
+    #[test]
+    fn a_schedule_many_inside_hosts_share_is_a_service() {
+        let cfg = BehaviourConfig::default();
+        let mut b = Beacon::new(1000);
+        let mut out = Vec::new();
+        for i in 0..40u64 {
+            for h in 1..=6u8 {
+                let c = Conn {
+                    client: format!("10.10.3.{h}").parse().unwrap(),
+                    ..conn(40000)
+                };
+                b.contact(
+                    Timestamp((1000 + i * 300 + h as u64) * 1_000_000_000),
+                    &c,
+                    300,
+                    &cfg,
+                    &mut out,
+                );
+            }
         }
         assert!(out.is_empty(), "{:?}", out.first().map(|a| &a.why));
     }

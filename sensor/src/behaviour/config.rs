@@ -142,6 +142,9 @@ pub struct Thresholds {
     pub beacon_min_interval_secs: f64,
     /// Shortest time span (s) a beacon series must cover.
     pub beacon_min_span_secs: f64,
+    /// Inside hosts reaching one destination (address or registered domain) from which it
+    /// counts as a shared service (updates, telemetry), not a beacon.
+    pub beacon_shared_clients: usize,
     /// Bytes an inside host sends to one outside host within the window, any port.
     pub exfil_bytes: u64,
     /// Lower volume that alerts when the upload dominates (ratio) on an unusual port.
@@ -198,6 +201,7 @@ impl Default for Thresholds {
             beacon_score: 0.8,
             beacon_min_interval_secs: 5.0,
             beacon_min_span_secs: 300.0,
+            beacon_shared_clients: 5,
             exfil_bytes: 50_000_000,
             exfil_bytes_unusual: 1_000_000,
             exfil_ratio: 20.0,

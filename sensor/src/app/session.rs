@@ -151,6 +151,8 @@ pub struct FlowApp {
     /// started.
     tcp_started: u8,
     rec: FlowRecords,
+    /// What the behaviour stage's tap keeps per flow (8 bytes).
+    pub beh: crate::behaviour::FlowMark,
 }
 
 /// Reassembly of a TCP flow starts at its first SYN or payload, as Suricata's session does;
@@ -344,6 +346,8 @@ pub struct AppLayer {
     alerts_retired: HashMap<AlertSeries, u64>,
     /// The same by signature id.
     alerts_retired_by_sid: HashMap<u32, u64>,
+    /// The behaviour stage's tap (events per flow and transaction), when it runs.
+    pub behaviour: Option<crate::behaviour::Tap>,
 }
 
 /// What a parser produced while being fed, written out after the feeding borrow ends.
@@ -374,6 +378,7 @@ impl AppLayer {
             stream_bytes: Vec::new(),
             alerts_retired: HashMap::new(),
             alerts_retired_by_sid: HashMap::new(),
+            behaviour: None,
         }
     }
 
@@ -722,6 +727,9 @@ impl AppLayer {
         match self.dns_msg.parse(payload) {
             Ok(()) => {
                 self.stats.dns_messages += 1;
+                if let Some(t) = &mut self.behaviour {
+                    t.dns(&who.ident.endpoints, who.ident.proto, ts, &self.dns_msg);
+                }
                 write_dns(
                     &mut app.rec,
                     &mut self.detector,
@@ -842,6 +850,7 @@ impl AppLayer {
                     &mut self.stats,
                     &mut app.rec,
                     &mut self.detector,
+                    &mut self.behaviour,
                     who,
                     ts,
                     out,
@@ -904,6 +913,9 @@ impl AppLayer {
                     let _ = write!(out, ",\"community_id\":\"{cid}\",");
                     p.write_eve_tls(out);
                     out.extend_from_slice(b"}\n");
+                    if let Some(t) = &mut self.behaviour {
+                        t.tls(&who.ident.endpoints, who.ident.proto, ts, p.record());
+                    }
                     if let Some(det) = &mut self.detector {
                         let obj = |o: &mut Vec<u8>| p.write_eve_tls(o);
                         det.run(
@@ -920,7 +932,16 @@ impl AppLayer {
                 stop = p.is_done();
             }
             Parser::Http(p) => {
-                write_http(p, &mut self.stats, rec, &mut self.detector, who, ts, out);
+                write_http(
+                    p,
+                    &mut self.stats,
+                    rec,
+                    &mut self.detector,
+                    &mut self.behaviour,
+                    who,
+                    ts,
+                    out,
+                );
                 stop = p.is_tunnel();
             }
             Parser::Dns(_, ready) => {
@@ -928,6 +949,9 @@ impl AppLayer {
                     match self.dns_msg.parse(&raw) {
                         Ok(()) => {
                             self.stats.dns_messages += 1;
+                            if let Some(t) = &mut self.behaviour {
+                                t.dns(&who.ident.endpoints, who.ident.proto, ts, &self.dns_msg);
+                            }
                             write_dns(rec, &mut self.detector, who, &self.dns_msg, ts, dir, out);
                         }
                         Err(_) => self.stats.dns_errors += 1,
@@ -1099,17 +1123,22 @@ fn detect(start: &[u8], dir: usize) -> Detect {
 }
 
 /// Writes the EVE `http` records of the transactions the parser has finished.
+#[allow(clippy::too_many_arguments)]
 fn write_http(
     p: &mut HttpParser,
     stats: &mut AppStats,
     rec: &mut FlowRecords,
     det: &mut Option<Detector>,
+    beh: &mut Option<crate::behaviour::Tap>,
     who: &Who,
     ts: Timestamp,
     out: &mut Vec<u8>,
 ) {
     while let Some(tx) = p.next_complete() {
         stats.http_tx += 1;
+        if let Some(t) = beh {
+            t.http(&who.ident.endpoints, who.ident.proto, ts, &tx);
+        }
         let tx_no = next_tx_id(&mut rec.logged);
         let cid = community_id(&mut rec.logged, who);
         eve::write_head(out, ts, &who.ident, "http", false);
@@ -1188,10 +1217,12 @@ mod tests {
         assert_eq!(size_of::<crate::flow::FlowKey>(), 44);
         assert_eq!(size_of::<crate::flow::tcp::TcpTracker>(), 24);
         assert_eq!(size_of::<FlowDetect>(), 16);
-        assert_eq!(size_of::<FlowApp>(), 40);
+        // 8 bytes of it are the behaviour stage's per-flow mark (bursts, progress, logins).
+        assert_eq!(size_of::<crate::behaviour::FlowMark>(), 8);
+        assert_eq!(size_of::<FlowApp>(), 48);
         assert_eq!(size_of::<Flow<()>>(), 128);
-        assert_eq!(size_of::<Flow<FlowApp>>(), 168);
-        assert_eq!(size_of::<Option<Flow<FlowApp>>>(), 168);
+        assert_eq!(size_of::<Flow<FlowApp>>(), 176);
+        assert_eq!(size_of::<Option<Flow<FlowApp>>>(), 176);
         // Allocated only for flows that carry payload.
         assert!(size_of::<TcpApp>() <= 256);
     }

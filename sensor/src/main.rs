@@ -119,8 +119,8 @@ struct CommonArgs {
     /// configuration's `rules`). Without either, the packs shipped in the binary apply.
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<PathBuf>,
-    /// Run exactly the given rules: no shipped packs, whatever the configuration says (what
-    /// conformance tests and comparisons with Suricata use).
+    /// Run exactly the given rules: no shipped packs and no behavioural detections, whatever
+    /// the configuration says (what conformance tests and comparisons with Suricata use).
     #[arg(long)]
     signatures_only: bool,
     /// `HOME_NET` (default: Suricata's 192.168.0.0/16,10.0.0.0/8,172.16.0.0/12).
@@ -497,7 +497,11 @@ fn behaviour_config(
     config: &Config,
 ) -> Result<Option<Arc<sensor::behaviour::BehaviourConfig>>, String> {
     use sensor::behaviour::config::parse_cidr_list;
-    if common.no_behaviour || common.flows_only || !config.behaviour.enabled {
+    if common.no_behaviour
+        || common.signatures_only
+        || common.flows_only
+        || !config.behaviour.enabled
+    {
         return Ok(None);
     }
     let home = common.home_net.clone().or_else(|| {

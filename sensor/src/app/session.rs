@@ -337,6 +337,8 @@ pub struct AppLayer {
     /// engine has such rules): `(direction, start, end)` into `stream_bytes`.
     stream_chunks: Vec<(usize, usize, usize)>,
     stream_bytes: Vec<u8>,
+    /// Scratch for `detect_stream`: a direction's kept tail and its new data, contiguous.
+    stream_window: Vec<u8>,
     stream_rules: bool,
     /// Where reloaded rules come from, and the generation in use.
     rules: Option<(Arc<EngineHandle>, u64)>,
@@ -376,6 +378,7 @@ impl AppLayer {
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
             stream_bytes: Vec::new(),
+            stream_window: Vec::new(),
             alerts_retired: HashMap::new(),
             alerts_retired_by_sid: HashMap::new(),
             behaviour: None,
@@ -803,7 +806,7 @@ impl AppLayer {
             let mut who = *who;
             who.facts.app = Some(app.proto).filter(|p| *p != AppProto::Unknown);
             let who = &who;
-            let mut window = Vec::new();
+            let window = &mut self.stream_window;
             for &(dir, start, end) in &self.stream_chunks {
                 let tail = &mut tcp.stream_tail[dir & 1];
                 let inspected = &mut tcp.stream_inspected[dir & 1];
@@ -811,7 +814,7 @@ impl AppLayer {
                 window.extend_from_slice(tail);
                 window.extend_from_slice(&self.stream_bytes[start..end]);
                 let subject = Subject::Stream {
-                    data: &window,
+                    data: window,
                     dir,
                     seen: tail.len(),
                     offset: *inspected - tail.len() as u64,
@@ -930,6 +933,11 @@ impl AppLayer {
                     }
                 }
                 stop = p.is_done();
+                if p.is_encrypted() {
+                    // Suricata's `encryption-handling: default`: no content inspection of
+                    // the payload once encrypted application data flows.
+                    rec.detect.stop_payload_inspection();
+                }
             }
             Parser::Http(p) => {
                 write_http(
@@ -961,8 +969,9 @@ impl AppLayer {
         }
         if stop {
             *done = true;
-            // Stream rules still need the bytes: keep reassembling (up to the depth).
-            if !self.stream_rules {
+            // Stream rules still need the bytes: keep reassembling (up to the depth), unless
+            // the payload is no longer inspected.
+            if !self.stream_rules || rec.detect.payload_inspection_stopped() {
                 for s in tcp.stream.iter_mut() {
                     s.stop(&mut self.mem);
                 }

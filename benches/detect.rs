@@ -177,6 +177,7 @@ fn entry(c: &mut Criterion) {
         established: true,
         midstream_established: false,
         app: None,
+        tcp_base_seq: [None; 2],
     };
     let tcp = Decoded {
         src: client,

@@ -62,6 +62,8 @@ pub struct Config {
     /// `flow.log-unanswered`: write flow records of flows nobody answered (default true, as
     /// Zeek logs S0 connections); false keeps floods and scans out of the log, still counted.
     pub log_unanswered: bool,
+    /// `[behaviour]`: the asset model and thresholds of the behavioural detections.
+    pub behaviour: crate::behaviour::BehaviourSection,
 }
 
 /// `[sensor]`.
@@ -219,6 +221,8 @@ struct RawConfig {
     outputs: RawOutputs,
     #[serde(default)]
     flow: RawFlow,
+    #[serde(default)]
+    behaviour: crate::behaviour::BehaviourSection,
 }
 
 #[derive(Deserialize, Default)]
@@ -257,6 +261,7 @@ impl Default for Config {
             outputs: OutputsSection::default(),
             timeouts: Timeouts::default(),
             log_unanswered: true,
+            behaviour: Default::default(),
         }
     }
 }
@@ -378,6 +383,12 @@ impl Config {
                 t
             },
             log_unanswered: raw.flow.log_unanswered.unwrap_or(true),
+            behaviour: {
+                // Checked now (addresses, CIDRs), used when the pipeline starts.
+                crate::behaviour::BehaviourConfig::resolve(&raw.behaviour, None)
+                    .map_err(|e| error(None, e))?;
+                raw.behaviour
+            },
         })
     }
 }

@@ -98,6 +98,8 @@ pub struct WorkerSnapshot {
     pub active_flows: u64,
     /// Alerts by series, cumulative.
     pub alerts: Vec<(AlertSeries, u64)>,
+    /// Alerts by signature id, cumulative, sorted by sid.
+    pub alerts_by_sid: Vec<(u32, u64)>,
     /// Time spent processing (not waiting for input).
     pub busy_ns: u64,
     /// Share of the last publication interval spent processing.
@@ -230,6 +232,7 @@ impl Registry {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
+        let mut by_sid: Vec<(u32, u64)> = Vec::new();
         let mut t = Totals {
             info: self.info.clone(),
             uptime: self.started.elapsed(),
@@ -280,6 +283,7 @@ impl Registry {
                     None => t.alerts.push((series.clone(), *n)),
                 }
             }
+            by_sid.extend_from_slice(&w.alerts_by_sid);
             t.record_latency.add(&w.record_latency);
             t.alert_latency.add(&w.alert_latency);
             let mut drops = 0;
@@ -304,7 +308,43 @@ impl Registry {
         // The reader's decode counters start at the first packet either way.
         t.first_ts = t.decode.first_ts;
         t.alerts.sort();
+        t.top_signatures = self.top_signatures(by_sid);
         t
+    }
+
+    /// The signatures with the most alerts (at most [`TOP_SIGNATURES`], most first), named
+    /// by the rules in use; the rest summed under sid 0.
+    fn top_signatures(&self, mut by_sid: Vec<(u32, u64)>) -> Vec<(u32, String, u64)> {
+        if by_sid.is_empty() {
+            return Vec::new();
+        }
+        by_sid.sort_unstable();
+        by_sid.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
+        by_sid.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let engine = self.rules.as_ref().map(|h| h.current());
+        let mut top: Vec<(u32, String, u64)> = by_sid
+            .iter()
+            .take(TOP_SIGNATURES)
+            .map(|&(sid, n)| {
+                let msg = engine
+                    .as_ref()
+                    .and_then(|e| e.signature_of(sid))
+                    .unwrap_or("")
+                    .to_string();
+                (sid, msg, n)
+            })
+            .collect();
+        let rest: u64 = by_sid.iter().skip(TOP_SIGNATURES).map(|x| x.1).sum();
+        if rest > 0 {
+            top.push((0, "other signatures".into(), rest));
+        }
+        top
     }
 
     /// The Prometheus text exposition of [`Registry::totals`].
@@ -347,6 +387,8 @@ pub struct Totals {
     pub ifaces: Vec<(String, IfaceCounters)>,
     pub active_flows: u64,
     pub alerts: Vec<(AlertSeries, u64)>,
+    /// The signatures that raised the most alerts: (sid, msg, alerts); sid 0 sums the rest.
+    pub top_signatures: Vec<(u32, String, u64)>,
     pub record_latency: Histogram,
     pub alert_latency: Histogram,
     /// Per sink, in configuration order (the first is the main EVE output).
@@ -410,6 +452,9 @@ impl Totals {
         s
     }
 }
+
+/// Signatures exported one by one in `sensor_signature_alerts_total` (a bounded label set).
+pub const TOP_SIGNATURES: usize = 200;
 
 /// A metric family: defined once, read by every output.
 pub struct Family {
@@ -906,6 +951,20 @@ pub const FAMILIES: &[Family] = &[
         },
     },
     Family {
+        name: "signature_alerts_total",
+        help: "Alerts raised by the signatures that raised the most (at most 200; sid 0 sums the rest), by sid and the rule's msg.",
+        kind: Kind::Counter,
+        eve: None,
+        read: |t, s| {
+            for (sid, msg, n) in &t.top_signatures {
+                s.values.push((
+                    vec![("sid", sid.to_string()), ("signature", msg.clone())],
+                    u(*n),
+                ));
+            }
+        },
+    },
+    Family {
         name: "rules_loaded",
         help: "Signatures in the rule set in use.",
         kind: Kind::Gauge,
@@ -1360,6 +1419,38 @@ mod tests {
         assert_eq!(h.counts[0], 3);
         assert_eq!(h.count_above(1.0), 2);
         assert!((h.sum_seconds - (0.0003 + 0.3 + 3.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn top_signatures_are_bounded_and_merged_across_workers() {
+        use crate::output::file::FileSink;
+        let outputs = Arc::new(Outputs::single(FileSink::from_writer(
+            "null",
+            Box::new(std::io::sink()),
+        )));
+        let r = Registry::new(SensorInfo::default(), 2, outputs, None, 10);
+        let many: Vec<(u32, u64)> = (1..=250u32).map(|sid| (sid, sid as u64)).collect();
+        let snap = WorkerSnapshot {
+            alerts_by_sid: many,
+            ..WorkerSnapshot::default()
+        };
+        r.publish_worker(0, &snap, true);
+        let other = WorkerSnapshot {
+            alerts_by_sid: vec![(250, 1000), (7, 1)],
+            ..WorkerSnapshot::default()
+        };
+        r.publish_worker(1, &other, true);
+        let top = r.totals().top_signatures;
+        assert_eq!(top.len(), TOP_SIGNATURES + 1);
+        // Worker counts add up; the most alerts first.
+        assert_eq!(top[0], (250, String::new(), 1250));
+        assert_eq!(top[1].0, 249);
+        // Sids 1..=50 (and 7 once more) did not make the cut: summed under sid 0.
+        let rest: u64 = (1..=50u64).sum::<u64>() + 1;
+        assert_eq!(
+            top.last().unwrap(),
+            &(0, "other signatures".to_string(), rest)
+        );
     }
 
     #[test]

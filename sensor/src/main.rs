@@ -119,8 +119,8 @@ struct CommonArgs {
     /// configuration's `rules`). Without either, the packs shipped in the binary apply.
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<PathBuf>,
-    /// Run exactly the given rules: no shipped packs, whatever the configuration says (what
-    /// conformance tests and comparisons with Suricata use).
+    /// Run exactly the given rules: no shipped packs and no behavioural detections, whatever
+    /// the configuration says (what conformance tests and comparisons with Suricata use).
     #[arg(long)]
     signatures_only: bool,
     /// `HOME_NET` (default: Suricata's 192.168.0.0/16,10.0.0.0/8,172.16.0.0/12).
@@ -148,6 +148,10 @@ struct CommonArgs {
     /// No progress bar, even on a terminal.
     #[arg(long, short)]
     quiet: bool,
+    /// Run without the behavioural detections (beacons, exfiltration, DNS tunnels, scans,
+    /// web attacks, credentials, look-alikes); signatures only.
+    #[arg(long)]
+    no_behaviour: bool,
 }
 
 #[derive(Args)]
@@ -242,6 +246,8 @@ struct Session {
     _metrics: Option<MetricsServer>,
     control: Option<sensor::control::Control>,
     periodic: Option<Periodic>,
+    /// The behaviour stage's settings (`None`: off).
+    behaviour: Option<Arc<sensor::behaviour::BehaviourConfig>>,
 }
 
 impl Session {
@@ -265,6 +271,13 @@ impl Session {
                 }
             },
             None => Config::default(),
+        };
+        let behaviour = match behaviour_config(common, &config) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("sensor: error: {e}");
+                return Err(ExitCode::from(EXIT_USAGE));
+            }
         };
         let metrics_config = match metrics_config(common, &config) {
             Ok(m) => m,
@@ -368,6 +381,7 @@ impl Session {
             _metrics: metrics,
             control,
             periodic: None,
+            behaviour,
         })
     }
 
@@ -382,6 +396,7 @@ impl Session {
         };
         config.flow.max_flows = self.max_flows;
         config.flow.timeouts = self.config.timeouts;
+        config.behaviour = self.behaviour.clone();
         if !self.app {
             config.app = None;
         }
@@ -473,6 +488,35 @@ fn sink_specs(common: &CommonArgs, config: &Config) -> Vec<SinkSpec> {
         None => {}
     }
     specs
+}
+
+/// The behaviour stage's settings: `[behaviour]` of the configuration, with the home networks
+/// from `--home-net`, else `behaviour.home-net`, else the rules' `HOME_NET`.
+fn behaviour_config(
+    common: &CommonArgs,
+    config: &Config,
+) -> Result<Option<Arc<sensor::behaviour::BehaviourConfig>>, String> {
+    use sensor::behaviour::config::parse_cidr_list;
+    if common.no_behaviour
+        || common.signatures_only
+        || common.flows_only
+        || !config.behaviour.enabled
+    {
+        return Ok(None);
+    }
+    let home = common.home_net.clone().or_else(|| {
+        if config.behaviour.home_net.is_empty() {
+            config
+                .vars
+                .address("HOME_NET")
+                .filter(|h| parse_cidr_list(h).is_ok())
+                .map(str::to_string)
+        } else {
+            None
+        }
+    });
+    sensor::behaviour::BehaviourConfig::resolve(&config.behaviour, home.as_deref())
+        .map(|c| Some(Arc::new(c)))
 }
 
 /// The host name, for the sensor's default name.
@@ -631,6 +675,12 @@ fn replay(args: ReplayArgs) -> ExitCode {
         &mut warn,
     );
     bar.finish();
+    if let Some(b) = &stats.behaviour {
+        eprintln!(
+            "sensor: behaviour: {} events, {} alerts ({} suppressed), {} entities evicted, {} events released early, {} late",
+            b.events, b.alerts.written, b.alerts.suppressed, b.evicted, b.forced, b.late
+        );
+    }
     if signals::stop_requested() {
         eprintln!("sensor: stopped by a signal; every flow read so far was written");
     }
@@ -776,6 +826,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
         engine: None,
         filter: None,
         log_unanswered: true,
+        behaviour: None,
     };
     config.flow.max_flows = args.common.max_flows;
     let sockets = match LiveSockets::open(&config) {
@@ -802,6 +853,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
     config.workers = session.workers;
     config.flow.timeouts = session.config.timeouts;
     config.log_unanswered = session.config.log_unanswered;
+    config.behaviour = session.behaviour.clone();
     eprintln!(
         "sensor: capturing on {} with {} workers",
         config.interfaces.join(", "),

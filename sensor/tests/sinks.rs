@@ -239,6 +239,26 @@ fn every_alert_reaches_redis_as_stream_list_and_channel() {
     let dir = temp_dir("redis");
     let redis = Redis::start(&dir);
     let port = redis.port;
+    // A Redis ACL user allowed only to append to these keys, as a state would give a county.
+    assert_eq!(
+        redis
+            .cli(&[
+                "ACL",
+                "SETUSER",
+                "county-07",
+                "on",
+                ">s3cret",
+                "~alerts",
+                "~eve",
+                "&alerts-live",
+                "+xadd",
+                "+rpush",
+                "+publish",
+            ])
+            .trim(),
+        "OK"
+    );
+    std::fs::write(dir.join("redis-password"), "s3cret\n").unwrap();
     let config = write_config(
         &dir,
         &format!(
@@ -257,6 +277,8 @@ server = "127.0.0.1:{port}"
 mode = "stream"
 key = "alerts"
 event-types = ["alert"]
+username = "county-07"
+password-file = "redis-password"
 
 [[outputs.sink]]
 name = "everything"
@@ -264,6 +286,8 @@ type = "redis"
 server = "127.0.0.1:{port}"
 mode = "rpush"
 key = "eve"
+username = "county-07"
+password-file = "redis-password"
 
 [[outputs.sink]]
 name = "alert-channel"
@@ -272,6 +296,8 @@ server = "127.0.0.1:{port}"
 mode = "channel"
 key = "alerts-live"
 event-types = ["alert"]
+username = "county-07"
+password-file = "redis-password"
 "#
         ),
     );
@@ -779,5 +805,106 @@ fn eve_rotation_by_size_and_time_loses_no_record() {
         assert_eq!(got.len(), want.len(), "{name}");
         assert_eq!(got, want, "{name}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The shipped logrotate configuration, run by the real `logrotate` during a paced replay (its
+/// paths pointed at a test directory and its postrotate signal at the test's sensor): the
+/// rotated and the new file together hold every record of a run without rotation.
+#[test]
+fn shipped_logrotate_config_rotates_without_loss() {
+    if !have("logrotate") {
+        return;
+    }
+    let dir = temp_dir("logrotate");
+    let plain = sensor()
+        .arg("replay")
+        .arg(pcap("benign-office.pcap"))
+        .args(["-q", "--workers", "2", "--eve", "-"])
+        .output()
+        .unwrap();
+    let mut want = without_stats(
+        String::from_utf8_lossy(&plain.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    );
+    want.sort();
+    let mut child = sensor()
+        .arg("replay")
+        .arg(pcap("benign-office.pcap"))
+        .args(["-q", "--workers", "2", "--pace", "100"])
+        .arg("--eve")
+        .arg(dir.join("eve.json"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/logrotate/sensor"),
+    )
+    .unwrap();
+    assert!(
+        !shipped
+            .lines()
+            .any(|l| !l.trim_start().starts_with('#') && l.contains("copytruncate")),
+        "copytruncate loses what is written between the copy and the truncate"
+    );
+    let config = shipped
+        .replace("/var/log/sensor", &dir.display().to_string())
+        .replace(
+            "systemctl kill --signal=HUP --kill-whom=main sensor.service",
+            &format!("kill -HUP {}", child.id()),
+        );
+    assert!(config.contains("kill -HUP"), "the postrotate line changed");
+    std::fs::write(dir.join("logrotate.conf"), config).unwrap();
+    wait_for("the first records", Duration::from_secs(10), || {
+        !lines(&dir.join("eve.json")).is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let rotate = Command::new("logrotate")
+        .arg("-f")
+        .arg("-s")
+        .arg(dir.join("logrotate.state"))
+        .arg(dir.join("logrotate.conf"))
+        .output()
+        .unwrap();
+    assert!(
+        rotate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotate.stderr)
+    );
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("reopened"), "{err}");
+    let moved: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("eve.json-")
+        })
+        .collect();
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    let old = lines(&moved[0]);
+    let new = lines(&dir.join("eve.json"));
+    assert!(
+        !old.is_empty() && !new.is_empty(),
+        "{} + {}",
+        old.len(),
+        new.len()
+    );
+    let mut got = without_stats(old.into_iter().chain(new).collect());
+    got.sort();
+    assert_eq!(got, want);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -290,6 +290,9 @@ pub struct AlertFields<'a> {
     pub severity: u8,
     /// Rule `metadata` as key/value pairs; written as Suricata does: `{"key":["v1","v2"]}`.
     pub metadata: &'a [(String, String)],
+    /// The rule's `target`: `Some(true)` when the destination is the target (`dest_ip`),
+    /// `Some(false)` when the source is; adds `alert.source` and `alert.target`.
+    pub target: Option<bool>,
 }
 
 /// Writes an object of a record, key included (`"http":{...}`).
@@ -340,6 +343,31 @@ pub fn write_alert(
     json::write_str(out, alert.category);
     out.extend_from_slice(b",\"severity\":");
     json::write_u64(out, alert.severity.into());
+    if let Some(dest_is_target) = alert.target {
+        let ep = flow.endpoints;
+        let (src, sport, dst, dport) = if reverse {
+            (ep.dst, ep.dst_port, ep.src, ep.src_port)
+        } else {
+            (ep.src, ep.src_port, ep.dst, ep.dst_port)
+        };
+        let (source, target) = if dest_is_target {
+            ((src, sport), (dst, dport))
+        } else {
+            ((dst, dport), (src, sport))
+        };
+        for (key, (ip, port)) in [("source", source), ("target", target)] {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":{\"ip\":\"");
+            json::write_ip(out, ip);
+            out.push(b'"');
+            if has_ports(flow.proto) {
+                out.extend_from_slice(b",\"port\":");
+                json::write_u64(out, port.into());
+            }
+            out.push(b'}');
+        }
+    }
     if !alert.metadata.is_empty() {
         out.extend_from_slice(b",\"metadata\":{");
         let mut first = true;
@@ -478,6 +506,7 @@ mod tests {
             category: "Web Application Attack",
             severity: 1,
             metadata: &metadata,
+            target: Some(false),
         };
         let mut out = Vec::new();
         let app = |o: &mut Vec<u8>| o.extend_from_slice(b"\"http\":{\"url\":\"/x\"}");
@@ -494,6 +523,9 @@ mod tests {
             "reversed: the record is about a server-to-client packet"
         );
         assert_eq!(v["alert"]["signature_id"], 9000001);
+        // `target:src_ip` on a reversed alert: the alert's source (the server) is the source.
+        assert_eq!(v["alert"]["target"]["port"], v["src_port"]);
+        assert_eq!(v["alert"]["source"]["ip"], v["dest_ip"]);
         assert_eq!(v["alert"]["signature"], "ELECTION SQL \"injection\"");
         assert_eq!(
             v["alert"]["metadata"]["tag"],

@@ -47,6 +47,8 @@ pub struct RedisSettings {
     pub stream_trim_exact: bool,
     /// `AUTH` password, if the server wants one.
     pub password: Option<String>,
+    /// ACL user for `AUTH user password` (Redis 6+); none: the default user.
+    pub username: Option<String>,
     /// `SELECT` database.
     pub db: Option<u32>,
 }
@@ -215,8 +217,13 @@ impl Transport for RedisTransport {
         s.set_write_timeout(Some(IO_TIMEOUT))?;
         let r = BufReader::new(s.try_clone()?);
         self.conn = Some((s, r));
-        if let Some(p) = self.settings.password.clone() {
-            self.call(&[b"AUTH", p.as_bytes()])?;
+        match (
+            self.settings.username.clone(),
+            self.settings.password.clone(),
+        ) {
+            (Some(u), Some(p)) => self.call(&[b"AUTH", u.as_bytes(), p.as_bytes()])?,
+            (None, Some(p)) => self.call(&[b"AUTH", p.as_bytes()])?,
+            _ => {}
         }
         if let Some(db) = self.settings.db {
             self.call(&[b"SELECT", db.to_string().as_bytes()])?;
@@ -266,6 +273,7 @@ mod tests {
             stream_maxlen: 100_000,
             stream_trim_exact: false,
             password: None,
+            username: None,
             db: None,
         }
     }

@@ -64,6 +64,7 @@ pub struct RawSink {
     pub stream_maxlen: Option<u64>,
     pub stream_trim_exact: Option<bool>,
     pub password_file: Option<PathBuf>,
+    pub username: Option<String>,
     pub db: Option<u32>,
     // network sinks
     pub queue_chunks: Option<usize>,
@@ -129,6 +130,7 @@ impl SinkSpec {
                 "stream-maxlen",
                 "stream-trim-exact",
                 "password-file",
+                "username",
                 "db",
                 "queue-chunks",
                 "when-full",
@@ -242,11 +244,15 @@ impl SinkSpec {
                     stream_maxlen: raw.stream_maxlen.unwrap_or(100_000),
                     stream_trim_exact: raw.stream_trim_exact.unwrap_or(false),
                     password,
+                    username: raw.username.clone(),
                     db: raw.db,
                 })
             }
             _ => unreachable!("checked above"),
         };
+        if raw.username.is_some() && raw.password_file.is_none() {
+            return Err("username: needs password-file as well".into());
+        }
         let when_full = match raw.when_full.as_deref() {
             None => None,
             Some("drop") => Some(WhenFull::Drop),
@@ -309,6 +315,7 @@ impl RawSink {
         add(self.stream_maxlen.is_some(), "stream-maxlen");
         add(self.stream_trim_exact.is_some(), "stream-trim-exact");
         add(self.password_file.is_some(), "password-file");
+        add(self.username.is_some(), "username");
         add(self.db.is_some(), "db");
         add(self.queue_chunks.is_some(), "queue-chunks");
         add(self.when_full.is_some(), "when-full");

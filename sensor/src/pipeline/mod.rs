@@ -47,6 +47,8 @@ pub struct ReplayConfig {
     pub pace: Option<f64>,
     /// Write records of flows nobody answered (counted either way).
     pub log_unanswered: bool,
+    /// The behaviour stage's settings; `None` runs without it (needs `app`).
+    pub behaviour: Option<Arc<crate::behaviour::BehaviourConfig>>,
 }
 
 impl Default for ReplayConfig {
@@ -59,6 +61,7 @@ impl Default for ReplayConfig {
             engine: None,
             pace: None,
             log_unanswered: true,
+            behaviour: None,
         }
     }
 }
@@ -100,9 +103,16 @@ pub fn run(
     let decode_in_worker = n == 1;
 
     let (recycle_tx, recycle_rx) = bounded::<Batch>(n * (QUEUE_DEPTH + 2));
+    let (beh_stage, mut taps) = match (&config.behaviour, &config.app) {
+        (Some(b), Some(_)) => {
+            let (stage, taps) = crate::behaviour::spawn(b.clone(), n, outputs.clone(), false);
+            (Some(stage), taps.into_iter().map(Some).collect())
+        }
+        _ => (None, (0..n).map(|_| None).collect::<Vec<_>>()),
+    };
     let mut senders: Vec<Sender<WorkerMsg>> = Vec::with_capacity(n);
     let mut handles = Vec::with_capacity(n);
-    for i in 0..n {
+    for (i, tap) in taps.iter_mut().enumerate() {
         let (tx, rx) = bounded::<WorkerMsg>(QUEUE_DEPTH);
         let recycle = recycle_tx.clone();
         let setup = WorkerSetup {
@@ -115,6 +125,7 @@ pub fn run(
             outputs: outputs.clone(),
             registry: registry.clone(),
             log_unanswered: config.log_unanswered,
+            behaviour: tap.take(),
         };
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))
@@ -278,6 +289,7 @@ pub fn run(
             }
         }
     }
+    let behaviour = beh_stage.map(|s| s.join());
     outputs.flush();
     source.interface_counters(&mut ifaces);
     registry.publish_reader(&reader_snapshot(source, &stage, clock, &ifaces), true);
@@ -303,6 +315,7 @@ pub fn run(
         eve_bytes: outputs.totals().iter().map(|o| o.bytes).sum(),
         eve_lost_bytes: outputs.totals().iter().map(|o| o.lost_bytes).sum(),
         eve_errors: outputs.totals().iter().map(|o| o.errors).sum(),
+        behaviour,
     };
     (stats, fatal)
 }

@@ -19,7 +19,9 @@ use crate::capture::filter::CaptureFilter;
 use crate::counters::{Histogram, IfaceCounters, Registry, WorkerSnapshot, PUBLISH_EVERY};
 use crate::decode::{DefragConfig, DefragStats, L4};
 use crate::detect::reload::EngineHandle;
-use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats};
+use crate::flow::{
+    EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats, Timeouts,
+};
 use crate::output::eve;
 use crate::output::file::CHUNK_BYTES;
 use crate::output::record::RecordIndex;
@@ -233,14 +235,25 @@ struct Tracker {
 }
 
 /// Ends a flow: the application layer writes what it still has, then the flow record.
+/// `now`: the packet time of the packet or tick that ended it.
 fn end_flow(
     app: &mut Option<AppLayer>,
     out: &mut Output,
     flow: &mut Flow<FlowApp>,
     reason: EndReason,
+    now: Timestamp,
+    timeouts: &Timeouts,
 ) {
     if let Some(app) = app {
         app.flow_end(flow, &mut out.buf);
+        if let Some(t) = &mut app.behaviour {
+            // When the flow ended in packet time, the same whatever tick noticed it.
+            let at = match reason {
+                EndReason::Timeout => flow.deadline(timeouts),
+                _ => now,
+            };
+            t.flow_end(flow, at.max(flow.last));
+        }
     }
     out.flow_ended(flow, reason);
 }
@@ -267,7 +280,8 @@ impl Tracker {
         if let Some(app) = app {
             app.set_pcap_cnt(p.pcap_cnt);
         }
-        let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason));
+        let to = table.timeouts();
+        let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason, p.ts, &to));
         let Some(app) = app else { return };
         let Some(flow) = table.get_mut(r.slot) else {
             return;
@@ -283,6 +297,9 @@ impl Tracker {
             _ => {}
         }
         app.detect_packet(flow, r.dir, d, payload, p.ts, &mut out.buf);
+        if let Some(t) = &mut app.behaviour {
+            t.packet(flow, r.dir, payload, p.ts);
+        }
         if out.buf.len() >= CHUNK_BYTES {
             let alerts = app.alerts();
             out.alerts_raised(alerts.saturating_sub(self.alerts_seen));
@@ -295,7 +312,10 @@ impl Tracker {
         let Tracker {
             table, out, app, ..
         } = self;
-        table.advance_clock(clock, &mut |f, reason| end_flow(app, out, f, reason));
+        let to = table.timeouts();
+        table.advance_clock(clock, &mut |f, reason| {
+            end_flow(app, out, f, reason, clock, &to)
+        });
     }
 
     /// After a batch or block (or an idle tick): count its alerts and flush what is due.
@@ -315,7 +335,11 @@ impl Tracker {
         let Tracker {
             table, out, app, ..
         } = self;
-        table.flush(&mut |f, reason| end_flow(app, out, f, reason));
+        let to = table.timeouts();
+        table.flush(&mut |f, reason| end_flow(app, out, f, reason, clock, &to));
+        if let Some(t) = app.as_mut().and_then(|a| a.behaviour.as_mut()) {
+            t.finish(clock);
+        }
         self.settle(Instant::now());
         self.out.flush();
     }
@@ -353,6 +377,8 @@ pub struct WorkerSetup {
     pub registry: Arc<Registry>,
     /// Write flow records of flows nobody answered (see `Output::log_unanswered`).
     pub log_unanswered: bool,
+    /// This worker's tap into the behaviour stage (needs the application layer).
+    pub behaviour: Option<crate::behaviour::Tap>,
 }
 
 impl WorkerCore {
@@ -361,7 +387,11 @@ impl WorkerCore {
         let tracker = Tracker {
             table: FlowTable::new(setup.flow),
             out: Output::new(setup.outputs, setup.log_unanswered),
-            app: setup.app.map(|c| AppLayer::new(c, setup.engine)),
+            app: setup.app.map(|c| {
+                let mut app = AppLayer::new(c, setup.engine);
+                app.behaviour = setup.behaviour;
+                app
+            }),
             packets: 0,
             alerts_seen: 0,
         };
@@ -449,6 +479,17 @@ impl WorkerCore {
             self.clock = batch.clock;
         }
         self.tracker.advance_clock(self.clock);
+        self.settle_behaviour();
+    }
+
+    /// Hands the behaviour stage what this worker's tap holds, with the clock as watermark
+    /// (after each batch or ring block).
+    #[inline]
+    pub fn settle_behaviour(&mut self) {
+        let clock = self.clock;
+        if let Some(t) = self.tracker.app.as_mut().and_then(|a| a.behaviour.as_mut()) {
+            t.settle(clock);
+        }
     }
 
     /// Moves packet time forward with no packet (a quiet live link): flows time out.
@@ -456,6 +497,7 @@ impl WorkerCore {
         if clock > self.clock {
             self.clock = clock;
             self.tracker.advance_clock(clock);
+            self.settle_behaviour();
         }
     }
 
@@ -490,6 +532,7 @@ impl WorkerCore {
             snap.stats.app = app.stats();
             snap.stats.alerts = app.alerts();
             app.alerts_by_series(&mut snap.alerts);
+            app.alerts_by_sid(&mut snap.alerts_by_sid);
         }
         snap.active_flows = self.tracker.table.active() as u64;
         snap.busy_ns = self.busy.as_nanos() as u64;

@@ -427,7 +427,17 @@ fn on_message(
             }
         }
         (Direction::ToClient, HS_CERTIFICATE) if rec.server_cert.is_none() => {
-            // Only the first certificate matters: a prefix of a huge chain is enough.
+            // The chain's whole certificates within the kept prefix, for `tls.certs`.
+            let mut all = Reader::new(body);
+            if all.u24().is_some() {
+                while let Some(len) = all.u24() {
+                    match all.take(len as usize) {
+                        Some(der) => rec.cert_chain.push(der.to_vec()),
+                        None => break,
+                    }
+                }
+            }
+            // Only the first certificate is parsed: a prefix of a huge chain is enough.
             let mut r = Reader::new(body);
             let first = r.u24().and_then(|_| r.u24()).map(|len| {
                 let len = len as usize;

@@ -1463,6 +1463,12 @@ impl Tr<'_> {
                     },
                 };
                 match esc {
+                    // `\-` is a literal dash, never a range operator.
+                    Esc::Byte(b'-') if e == b'-' => {
+                        if let Some(p) = prev.replace(b'-') {
+                            set.add(p);
+                        }
+                    }
                     Esc::Byte(b) => self.class_byte(b, &mut set, &mut prev)?,
                     Esc::Set(s) => {
                         if let Some(p) = prev.take() {

@@ -59,11 +59,16 @@ struct Sig {
     stage: Stage,
     /// The header is matched server-to-client (rules on response buffers only).
     response_side: bool,
+    /// No `flow` direction and only HTTP buffers that exist in both directions: inspected
+    /// on the request and on the response separately.
+    two_sided: bool,
     /// A stream rule of an application protocol, also inspected on packets of flows that
     /// are not TCP (DNS over UDP).
     packet_too: bool,
-    /// A `tcp` stream rule with anchored content, also inspected on each TCP packet's payload
-    /// (at most one alert per packet: see `DetectCtx::stream_alerted`).
+    /// A `tcp` stream rule with anchored content, also inspected on each TCP packet's payload.
+    /// As in Suricata, a match in both (data at the start of the stream and of its packet)
+    /// alerts twice: Suricata inspects the stream when the data is acknowledged, a later
+    /// packet.
     tcp_packet_too: bool,
     rate: Option<RateSpec>,
     flowbits: Vec<(FlowbitCmd, Vec<u16>, bool)>,
@@ -175,9 +180,6 @@ pub struct DetectCtx {
     fresh: Vec<u32>,
     /// Where transformed buffers are built.
     scratch: [Vec<u8>; 2],
-    /// Anchored `tcp` rules (`Sig::tcp_packet_too`) that alerted on stream data since the
-    /// last packet inspection: the packet that delivered the data does not alert again.
-    stream_alerted: Vec<u32>,
     pub alerts: u64,
     /// Alerts per `Engine::alert_series` entry.
     pub alerts_by_series: Vec<u64>,
@@ -479,17 +481,37 @@ fn has_packet_keywords(rule: &Rule) -> bool {
         || rule.ip_proto.is_some()
 }
 
-/// A `tcp` stream rule with payload content anchored by `offset`/`depth`/`startswith`: it is
-/// also inspected on each packet's payload, where such anchors usually point (a reply at
-/// the start of a segment is rarely at the start of the stream).
+/// A stream rule (`tcp` or an application protocol, not `tcp-stream` or `only_stream`) with
+/// payload content anchored by `offset`/`depth`/`startswith`: as in Suricata, it is also
+/// inspected on each TCP packet's payload, where such anchors usually point (a reply at the
+/// start of a segment is rarely at the start of the stream).
 fn anchored_tcp_rule(rule: &Rule) -> bool {
-    rule.header.protocol == Protocol::Tcp
+    let only_stream = rule
+        .flow
+        .is_some_and(|f| f.stream == Some(super::rule::StreamMode::OnlyStream));
+    rule.header.protocol != Protocol::TcpStream
+        && !only_stream
         && rule.matchers(Buffer::Payload).is_some_and(|ms| {
             ms.iter().any(|m| {
                 matches!(m, super::rule::Matcher::Content(c)
-                    if !c.is_relative() && (c.depth.is_some() || c.offset > 0 || c.startswith))
+                    if !c.is_relative() && (c.depth.is_some() || c.has_offset || c.startswith))
             })
         })
+}
+
+/// HTTP buffers that exist in the request and in the response.
+fn is_two_way_http(b: Buffer) -> bool {
+    matches!(
+        b,
+        Buffer::HttpHeader
+            | Buffer::HttpHeaderRaw
+            | Buffer::HttpHeaderNames
+            | Buffer::HttpStart
+            | Buffer::HttpCookie
+            | Buffer::HttpContentType
+            | Buffer::HttpConnection
+            | Buffer::HttpContentLen
+    )
 }
 
 fn is_response_buffer(b: Buffer) -> bool {
@@ -649,6 +671,10 @@ impl Engine {
                 .collect();
             // Transactions and handshakes are matched client to server unless the rule is
             // about the response: `flow:to_client`, or only response buffers.
+            let two_sided = rule.flow.and_then(|f| f.direction).is_none()
+                && !app_buffers.is_empty()
+                && app_buffers.iter().all(|b| is_two_way_http(*b))
+                && rule.urilen.is_none();
             let response_side = rule
                 .flow
                 .is_some_and(|f| f.direction == Some(FlowDirection::ToClient))
@@ -660,6 +686,7 @@ impl Engine {
                 series,
                 stage,
                 response_side,
+                two_sided,
                 packet_too,
                 tcp_packet_too,
                 rate,
@@ -741,7 +768,7 @@ impl Engine {
                         let sig = &sigs[i as usize];
                         let r = &sig.rule;
                         let mut reach = groups::reach(&r.header, r.flow.and_then(|f| f.direction));
-                        if sig.packet_too && st == Stage::Packet as usize {
+                        if sig.packet_too && !sig.tcp_packet_too && st == Stage::Packet as usize {
                             // Their TCP payload is inspected on the stream, not per packet.
                             reach[0] = Default::default();
                         }
@@ -808,7 +835,6 @@ impl Engine {
             candidates: Vec::new(),
             fresh: Vec::new(),
             scratch: Default::default(),
-            stream_alerted: Vec::new(),
             alerts: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
         }
@@ -961,11 +987,7 @@ impl Engine {
                 }
             }
         }
-        let is_packet = matches!(subject, Subject::Packet { .. });
         if ctx.candidates.is_empty() {
-            if is_packet {
-                ctx.stream_alerted.clear();
-            }
             return;
         }
         // Signatures are sorted by evaluation order, and so are their indices.
@@ -974,79 +996,80 @@ impl Engine {
         for k in 0..ctx.candidates.len() {
             let i = ctx.candidates[k];
             let sig = &self.sigs[i as usize];
-            if sig.tcp_packet_too && is_packet && ctx.stream_alerted.contains(&i) {
-                continue;
-            }
-            let Some(reverse) = self.matches(sig, subject, flow, fd, &mut ctx.scratch) else {
-                continue;
+            // A rule on HTTP buffers of both directions, without a `flow` direction, is
+            // inspected on the request and on the response, each alerting (as Suricata).
+            let sides: &[Option<Side>] = if sig.two_sided && matches!(subject, Subject::Http(_)) {
+                &[Some(Side::Request), Some(Side::Response)]
+            } else {
+                &[None]
             };
-            if !sig.xbits.is_empty() && !self.apply_xbits(sig, subject, flow, reverse, ts) {
-                continue;
-            }
-            for (cmd, ids, _) in &sig.flowbits {
-                for id in ids {
-                    match cmd {
-                        FlowbitCmd::Set if !fd.has_bit(id) => fd.more().bits.push(*id),
-                        FlowbitCmd::Unset => {
-                            if let Some(m) = &mut fd.more {
-                                m.bits.retain(|b| b != id)
-                            }
-                        }
-                        FlowbitCmd::Toggle => {
-                            let bits = &mut fd.more().bits;
-                            if bits.contains(id) {
-                                bits.retain(|b| b != id);
-                            } else {
-                                bits.push(*id);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            for &(id, op, value) in &sig.flowints {
-                if op.is_action() {
-                    fd.int_apply(id, op, value);
-                }
-            }
-            if sig.rule.header.action == Action::Pass {
-                passed = true;
-                continue;
-            }
-            if passed || sig.rule.noalert {
-                continue;
-            }
-            if let Some(rate) = &sig.rate {
-                let (src, dst) = endpoints(subject, flow, reverse);
-                let key = match rate.track() {
-                    Track::BySrc => RateKey::Addr(src),
-                    Track::ByDst => RateKey::Addr(dst),
-                    Track::ByRule => RateKey::Rule,
-                    Track::ByBoth => RateKey::pair(src, dst),
-                    Track::ByFlow => RateKey::Flow(
-                        flow.client.0,
-                        flow.client.1,
-                        flow.server.0,
-                        flow.server.1,
-                        flow.proto,
-                    ),
+            for &side in sides {
+                let Some(reverse) = self.matches(sig, subject, flow, fd, &mut ctx.scratch, side)
+                else {
+                    continue;
                 };
-                if !self.rates.allow(i, rate, key, ts) {
+                if !sig.xbits.is_empty() && !self.apply_xbits(sig, subject, flow, reverse, ts) {
                     continue;
                 }
+                for (cmd, ids, _) in &sig.flowbits {
+                    for id in ids {
+                        match cmd {
+                            FlowbitCmd::Set if !fd.has_bit(id) => fd.more().bits.push(*id),
+                            FlowbitCmd::Unset => {
+                                if let Some(m) = &mut fd.more {
+                                    m.bits.retain(|b| b != id)
+                                }
+                            }
+                            FlowbitCmd::Toggle => {
+                                let bits = &mut fd.more().bits;
+                                if bits.contains(id) {
+                                    bits.retain(|b| b != id);
+                                } else {
+                                    bits.push(*id);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                for &(id, op, value) in &sig.flowints {
+                    if op.is_action() {
+                        fd.int_apply(id, op, value);
+                    }
+                }
+                if sig.rule.header.action == Action::Pass {
+                    passed = true;
+                    continue;
+                }
+                if passed || sig.rule.noalert {
+                    continue;
+                }
+                if let Some(rate) = &sig.rate {
+                    let (src, dst) = endpoints(subject, flow, reverse);
+                    let key = match rate.track() {
+                        Track::BySrc => RateKey::Addr(src),
+                        Track::ByDst => RateKey::Addr(dst),
+                        Track::ByRule => RateKey::Rule,
+                        Track::ByBoth => RateKey::pair(src, dst),
+                        Track::ByFlow => RateKey::Flow(
+                            flow.client.0,
+                            flow.client.1,
+                            flow.server.0,
+                            flow.server.1,
+                            flow.proto,
+                        ),
+                    };
+                    if !self.rates.allow(i, rate, key, ts) {
+                        continue;
+                    }
+                }
+                fd.alerted = true;
+                ctx.alerts += 1;
+                if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
+                    *n += 1;
+                }
+                alert(i, reverse);
             }
-            if sig.tcp_packet_too && matches!(subject, Subject::Stream { .. }) {
-                ctx.stream_alerted.push(i);
-            }
-            fd.alerted = true;
-            ctx.alerts += 1;
-            if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
-                *n += 1;
-            }
-            alert(i, reverse);
-        }
-        if is_packet {
-            ctx.stream_alerted.clear();
         }
     }
 
@@ -1093,12 +1116,17 @@ impl Engine {
         flow: &FlowFacts,
         fd: &FlowDetect,
         scratch: &mut [Vec<u8>; 2],
+        side: Option<Side>,
     ) -> Option<bool> {
         let rule = &sig.rule;
         if !proto_ok(rule.header.protocol, subject, flow, fd.app_hint) {
             return None;
         }
-        if sig.packet_too && flow.proto == 6 && matches!(subject, Subject::Packet { .. }) {
+        if sig.packet_too
+            && !sig.tcp_packet_too
+            && flow.proto == 6
+            && matches!(subject, Subject::Packet { .. })
+        {
             // TCP payload of these rules is inspected on the stream.
             return None;
         }
@@ -1109,7 +1137,10 @@ impl Engine {
                 *dir != crate::flow::TO_SERVER
             }
             Subject::Dns { dir, .. } => *dir != crate::flow::TO_SERVER,
-            _ => sig.response_side,
+            _ => match side {
+                Some(s) => s == Side::Response,
+                None => sig.response_side,
+            },
         };
         let (src, dst) = endpoint_pairs(subject, flow, reverse);
         let header_ok = header_matches(&rule.header, src, dst)
@@ -1204,7 +1235,7 @@ impl Engine {
         }
         if let Subject::Tls(r) = subject {
             if let Some(want) = rule.tls_version {
-                if !tls_version_matches(want, r, reverse) {
+                if !tls_version_matches(want, r) {
                     return None;
                 }
             }
@@ -1215,7 +1246,7 @@ impl Engine {
                 }
             }
         }
-        let side = Side::of(rule);
+        let side = side.unwrap_or_else(|| Side::of(rule));
         for b in &rule.buffers {
             let mut hit = false;
             let mut present = false;
@@ -1408,17 +1439,11 @@ fn stream_sizes(
     }
 }
 
-/// `tls.version`: the ClientHello's version for client-to-server rules, otherwise the
-/// negotiated one (TLS 1.3 drafts count as 1.3).
-fn tls_version_matches(want: u16, r: &TlsRecord, reverse: bool) -> bool {
-    let have = if reverse {
-        r.version()
-    } else {
-        match &r.client_hello {
-            Some(ch) => ch.version,
-            None => return false,
-        }
-    };
+/// `tls.version`: the negotiated version, whichever the rule's direction (Suricata 7.0.10
+/// matches `flow:to_server; tls.version:1.2` on the same sessions as `to_client`, not on
+/// every ClientHello saying 1.2); TLS 1.3 drafts count as 1.3.
+fn tls_version_matches(want: u16, r: &TlsRecord) -> bool {
+    let have = r.version();
     let is13 = |v: u16| v == 0x0304 || (0x7f00..=0x7fff).contains(&v);
     have == want || (want == 0x0304 && is13(have))
 }
@@ -1898,9 +1923,8 @@ mod tests {
     }
 
     /// A `tcp` rule with a `depth`-anchored content matches each packet's payload (ET's FTP
-    /// brute-force rule: replies are not at the start of the stream), and a packet whose
-    /// data the stream inspection already alerted on does not alert twice. `dsize` makes a
-    /// rule a packet rule.
+    /// brute-force rule: replies are not at the start of the stream) besides the stream.
+    /// `dsize` makes a rule a packet rule.
     #[test]
     fn anchored_tcp_content_matches_per_packet_once() {
         use crate::decode::TcpHeader;
@@ -1948,14 +1972,15 @@ mod tests {
             packet(&mut ctx, &mut fd, b"530 Login incorrect\r\n"),
             [1, 2]
         );
-        // Stream data at offset 0 and its packet: one alert for the anchored stream rule.
+        // Data at the start of the stream and of its packet: the stream match and the packet
+        // match each alert (Suricata 7.0.10 does so: 6 alerts for 3 FTP greetings with
+        // `content:"220"; depth:3;` on Zeek's FTP traces).
         let mut fd = FlowDetect::default();
         let first = b"530 Login incorrect\r\n";
         assert_eq!(
             stream_alerts(&e, &mut ctx, &mut fd, &facts, first, 1, 0),
             [1]
         );
-        assert_eq!(packet(&mut ctx, &mut fd, first), [2]);
         assert_eq!(packet(&mut ctx, &mut fd, first), [1, 2]);
     }
 
@@ -2041,8 +2066,8 @@ mod tests {
     }
 
     /// A buffer that exists in both directions (`http.header`) is the response's for a
-    /// `flow:to_client` rule and the request's for a `flow:to_server` one; such rules now match
-    /// at all (to_client header rules never did).
+    /// `flow:to_client` rule and the request's for a `flow:to_server` one (to_client header
+    /// rules never matched before); without a direction, each side is inspected and alerts.
     #[test]
     fn two_way_http_buffers_follow_the_rule_direction() {
         use crate::app::http::HttpParser;
@@ -2083,7 +2108,15 @@ mod tests {
                 req,
                 b"HTTP/1.1 200 OK\r\nX-Evil: 1\r\nContent-Length: 0\r\n\r\n"
             ),
-            [(1, true), (3, false)]
+            [(1, true), (3, true)]
+        );
+        // Without a direction, a match on each side alerts once per side (as Suricata).
+        assert_eq!(
+            alerts(
+                b"GET / HTTP/1.1\r\nX-Evil: 1\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\nX-Evil: 2\r\nContent-Length: 0\r\n\r\n"
+            ),
+            [(1, true), (2, false), (3, false), (3, true)]
         );
         assert_eq!(
             alerts(b"GET / HTTP/1.1\r\nX-Evil: 1\r\n\r\n", ok),
@@ -2191,7 +2224,7 @@ mod tests {
                                 let sig = &e.sigs[i as usize];
                                 let staged = sig.stage == stage
                                     || (stage == Stage::Packet && (sig.packet_too || sig.tcp_packet_too));
-                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default()).is_some()
+                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default(), None).is_some()
                             })
                             .collect();
                         prop_assert_eq!(got, want);

@@ -4,9 +4,9 @@
 //! was loaded as `alert udp any any -> any any (<options> sid:N;)` and run by Suricata over a
 //! capture with one UDP packet per payload; 1 means Suricata alerted. `bytes_cases.tsv` is
 //! made the same way (Suricata 7.0.10, Dec 2026) for `byte_test`, `byte_jump`,
-//! `byte_extract` and `isdataat`: 202 generated rules over 30 payloads, each rule on its own
-//! destination port with its copy of the payloads so that no packet reaches Suricata's limit
-//! of 15 alerts per packet.
+//! `byte_extract` and `isdataat`: 202 generated rules over 30 payloads, rules in groups of
+//! ten, each group on its own destination port with its own copy of the payloads, so that no
+//! packet reaches Suricata's limit of 15 alerts per packet.
 
 use super::*;
 

@@ -11,14 +11,14 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::dataset::{Dataset, DatasetRegistry, DatasetType as SetType};
+use super::dataset::{Dataset, DatasetRegistry};
 use super::groups::{self, StageIndex};
 use super::iptable::IpTable;
 use super::mpm::{Backend, Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
-    inspect, Action, Buffer, Classifications, DatasetCmd, DatasetType, Direction, FlowDirection,
-    FlowState, FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, Target,
-    Transforms, Vars, XbitCmd, XbitTrack,
+    inspect, Action, Buffer, Classifications, DatasetCmd, Direction, FlowDirection, FlowState,
+    FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, Target, Transforms,
+    Vars, XbitCmd, XbitTrack,
 };
 use super::threshold::{RateKey, RateSpec, RateTable, ThresholdType, Track};
 use super::xbits::{XbitKey, XbitTable};
@@ -576,14 +576,7 @@ impl Engine {
         'rules: for (file, rule) in rules {
             let mut datasets = Vec::new();
             for d in &rule.datasets {
-                let kind = match d.dataset.kind {
-                    DatasetType::String => SetType::String,
-                    DatasetType::Md5 => SetType::Md5,
-                    DatasetType::Sha256 => SetType::Sha256,
-                    DatasetType::Ipv4 => SetType::Ipv4,
-                    DatasetType::Ipv6 => SetType::Ipv6,
-                    DatasetType::Ip => SetType::Ip,
-                };
+                let kind = d.dataset.kind;
                 let load = d.dataset.load.as_ref().map(|l| {
                     let p = Path::new(l);
                     if p.is_absolute() {

@@ -62,6 +62,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("ttl", kw_ttl),
     ("ip_proto", kw_ip_proto),
     ("flags", kw_flags),
+    ("tcp.flags", kw_flags),
     ("flow", kw_flow),
     ("threshold", kw_threshold),
     ("detection_filter", kw_detection_filter),

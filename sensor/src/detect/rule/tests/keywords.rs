@@ -544,3 +544,16 @@ fn tls_legacy_forms_and_chain_len() {
         assert_eq!(r.buffers[0].buffer, b, "{kw}");
     }
 }
+
+/// `tcp.flags` is Suricata 7's name for `flags`.
+#[test]
+fn tcp_flags_alias() {
+    let a = rule("alert tcp any any -> any any (tcp.flags:S; sid:1;)");
+    let b = rule("alert tcp any any -> any any (flags:S; sid:1;)");
+    assert_eq!(a.flags, b.flags);
+    assert!(a.flags.is_some());
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (tcp.flags:S; flags:S; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+}

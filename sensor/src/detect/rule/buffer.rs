@@ -65,6 +65,8 @@ pub enum Buffer {
     Ja3sHash,
     Ja3sString,
     Ja4Hash,
+    /// `base64_data`: what the rule's `base64_decode` decoded (its matchers move into it).
+    Base64Data,
 }
 
 impl Buffer {
@@ -112,6 +114,7 @@ impl Buffer {
             "ja3s.hash" => Ja3sHash,
             "ja3s.string" => Ja3sString,
             "ja4.hash" => Ja4Hash,
+            "base64_data" => Base64Data,
             _ => return None,
         })
     }
@@ -181,6 +184,7 @@ impl Buffer {
             Ja3sHash => "ja3s.hash",
             Ja3sString => "ja3s.string",
             Ja4Hash => "ja4.hash",
+            Base64Data => "base64_data",
         }
     }
 
@@ -188,7 +192,7 @@ impl Buffer {
     pub fn app_proto(self) -> Option<AppProto> {
         use Buffer::*;
         match self {
-            Payload => None,
+            Payload | Base64Data => None,
             DnsQuery => Some(AppProto::Dns),
             TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCerts
             | TlsCertFingerprint | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => {

@@ -87,6 +87,8 @@ pub(super) struct Builder {
     pub tls_version: Option<u16>,
     pub target: Option<Target>,
     pub noalert: bool,
+    /// The list holding the rule's `base64_decode`, if it has one.
+    pub base64_list: Option<ListKey>,
     /// `byte_extract` variables, and the list each was defined in.
     pub var_names: VarNames,
     pub var_lists: Vec<ListKey>,
@@ -141,6 +143,7 @@ impl Builder {
             tls_version: None,
             target: None,
             noalert: false,
+            base64_list: None,
             var_names: Vec::new(),
             var_lists: Vec::new(),
         }
@@ -291,6 +294,32 @@ impl Builder {
                         c.depth = Some(c.pattern.len() as u32);
                     }
                 }
+            }
+        }
+        // The `base64_data` matchers belong to the `base64_decode` that feeds them.
+        if let Some(i) = self
+            .lists
+            .iter()
+            .position(|l| l.buffer == Buffer::Base64Data)
+        {
+            let mut data = self.lists.remove(i);
+            link(&mut data.matchers);
+            check_bsize(&data)?;
+            let key = self.base64_list;
+            let decode = key.and_then(|k| {
+                self.lists
+                    .iter_mut()
+                    .find(|l| (l.buffer, l.transforms) == k)?
+                    .matchers
+                    .iter_mut()
+                    .find_map(|m| match m {
+                        Matcher::Base64(d) => Some(d),
+                        _ => None,
+                    })
+            });
+            match decode {
+                Some(d) => d.data = data.matchers,
+                None => bail!("base64_data needs a preceding base64_decode"),
             }
         }
         self.lists.retain(|l| !l.matchers.is_empty());

@@ -20,6 +20,13 @@ fn byte_keywords_agree_with_suricata() {
     check(include_str!("../testdata/bytes_cases.tsv"), 6060);
 }
 
+/// `base64_decode`/`base64_data` on 17 payloads (padding, invalid bytes, NUL, spaces, partial
+/// blocks) with 22 rules, made like `bytes_cases.tsv`.
+#[test]
+fn base64_agrees_with_suricata() {
+    check(include_str!("../testdata/base64_cases.tsv"), 374);
+}
+
 /// Runs every case of `data`; at least `min` must be checked (none skipped).
 fn check(data: &str, min: usize) {
     let (mut checked, mut skipped) = (0, 0);

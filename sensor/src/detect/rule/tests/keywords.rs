@@ -557,3 +557,44 @@ fn tcp_flags_alias() {
         ErrorKind::Syntax { .. }
     ));
 }
+
+#[test]
+fn base64_forms() {
+    let r = payload_rule(
+        "content:\"X=\"; base64_decode:bytes 8, offset 1, relative; base64_data; content:\"hi\";",
+    );
+    let list = r.matchers(Buffer::Payload).unwrap();
+    let Matcher::Base64(d) = &list[1] else {
+        panic!("{list:?}")
+    };
+    assert_eq!((d.bytes, d.offset, d.relative), (8, 1, true));
+    assert_eq!(d.data.len(), 1);
+    // The base64_data list is not a buffer of its own.
+    assert_eq!(r.buffers.len(), 1);
+    // Terminal: a match of the decoded data is the buffer's match.
+    assert!(matches(
+        "content:\"X=\"; base64_decode:relative; base64_data; content:\"hello\";",
+        b"X=aGVsbG8="
+    ));
+    assert!(!matches(
+        "content:\"X=\"; base64_decode:relative; base64_data; content:\"bye\";",
+        b"X=aGVsbG8="
+    ));
+    for bad in [
+        "base64_data; content:\"a\";",
+        "base64_decode:bytes 0; base64_data; content:\"a\";",
+        "base64_decode:foo; base64_data; content:\"a\";",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (base64_decode; base64_data; content:\"a\"; base64_decode; sid:1;)"),
+        ErrorKind::Unsupported { .. }
+    ));
+}

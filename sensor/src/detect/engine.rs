@@ -473,7 +473,7 @@ fn stage_of(rule: &Rule) -> Stage {
 
 fn has_packet_keywords(rule: &Rule) -> bool {
     rule.dsize.is_some()
-        || rule.stream_size.is_some()
+        || !rule.stream_size.is_empty()
         || rule.flags.is_some()
         || rule.ttl.is_some()
         || rule.itype.is_some()
@@ -1188,12 +1188,12 @@ impl Engine {
             if rule.ip_proto.is_some_and(|p| !p.matches(decoded.ip_proto)) {
                 return None;
             }
-            if let Some(ss) = &rule.stream_size {
+            if !rule.stream_size.is_empty() {
                 let L4::Tcp(h) = decoded.l4 else {
                     return None;
                 };
                 let (client, server) = stream_sizes(h, payload.len(), flow, *dir_of(subject));
-                if !ss.matches(client, server) {
+                if !rule.stream_size.iter().all(|ss| ss.matches(client, server)) {
                     return None;
                 }
             }

@@ -695,7 +695,9 @@ fn kw_stream_size(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     ) {
         bail!("stream_size needs a TCP rule");
     }
-    set_once(&mut b.stream_size, s, o.keyword)
+    // Several are allowed (a range written as two tests): all must hold.
+    b.stream_size.push(s);
+    Ok(())
 }
 
 /// `tls.subject:"..."` / `tls.issuerdn:"..."` (legacy forms): the value anywhere in the first

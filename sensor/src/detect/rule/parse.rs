@@ -82,7 +82,7 @@ pub(super) struct Builder {
     pub flowints: Vec<Flowint>,
     pub xbits: Vec<Xbit>,
     pub datasets: Vec<DatasetMatch>,
-    pub stream_size: Option<StreamSize>,
+    pub stream_size: Vec<StreamSize>,
     pub tls_chain_len: Option<NumCmp>,
     pub tls_version: Option<u16>,
     pub target: Option<Target>,
@@ -138,7 +138,7 @@ impl Builder {
             flowints: Vec::new(),
             xbits: Vec::new(),
             datasets: Vec::new(),
-            stream_size: None,
+            stream_size: Vec::new(),
             tls_chain_len: None,
             tls_version: None,
             target: None,
@@ -158,8 +158,12 @@ impl Builder {
                 ) {
                     // Valid Suricata (e.g. `alert smtp ... file.data`), but those protocols
                     // have no parser here, so their buffers do not exist.
+                    let name = |a: AppProto| format!("{a:?}").to_ascii_lowercase();
                     return Err(ErrorKind::unsupported(format!(
-                        "{p:?} buffer on a {cur:?} rule ({cur:?} is not parsed)"
+                        "{} buffer on an {} rule ({} is not parsed)",
+                        name(p),
+                        name(cur),
+                        name(cur)
                     )));
                 }
                 bail!("conflicting application protocols ({cur:?} and {p:?})")
@@ -344,7 +348,7 @@ impl Builder {
             && self.ttl.is_none()
             && self.xbits.is_empty()
             && self.flowints.is_empty()
-            && self.stream_size.is_none()
+            && self.stream_size.is_empty()
             && flowbits_iponly
             && matches!(
                 self.header.protocol,

@@ -483,10 +483,15 @@ fn flowint_forms() {
 #[test]
 fn stream_size_forms() {
     let r = rule("alert tcp any any -> any any (flow:to_server; stream_size:server,<,5; sid:1;)");
-    let ss = r.stream_size.unwrap();
+    let ss = r.stream_size[0];
     assert!(ss.matches(100, 4) && !ss.matches(0, 5));
     let r = rule("alert tcp any any -> any any (stream_size:either,>=,10; sid:1;)");
-    assert!(r.stream_size.unwrap().matches(10, 0));
+    assert!(r.stream_size[0].matches(10, 0));
+    // Two tests (a range): both must hold.
+    let r = rule(
+        "alert tcp any any -> any any (stream_size:server,>,5; stream_size:server,<,50; sid:1;)",
+    );
+    assert_eq!(r.stream_size.len(), 2);
     assert!(!r.ip_only);
     for bad in [
         "stream_size:client,<;",

@@ -18,6 +18,7 @@
 //! Time always comes from packet timestamps (`time::Timestamp`), never from the wall clock.
 
 pub mod app;
+pub mod behaviour;
 pub mod capture;
 pub mod config;
 pub mod control;

@@ -21,7 +21,8 @@ fn replay(dir: &Path, args: &[&str]) -> (i32, String, std::collections::BTreeMap
     let eve = dir.join("eve.json");
     let _ = std::fs::remove_file(&eve);
     let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
-        .args(["replay", "-q", "--workers", "1"])
+        // Rules only: these tests count signature alerts.
+        .args(["replay", "-q", "--no-behaviour", "--workers", "1"])
         .args(args)
         .arg("--eve")
         .arg(&eve)

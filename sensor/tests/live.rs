@@ -255,7 +255,7 @@ impl Sensor {
             .arg(env!("CARGO_BIN_EXE_sensor"))
             .args(["run", "--interface", CAPTURE_IFACE, "--eve"])
             .arg(eve)
-            .args(["--workers", WORKERS, "-q"])
+            .args(["--workers", WORKERS, "-q", "--stats-sensor-counters"])
             .arg("--metrics-listen")
             .arg(format!("127.0.0.1:{METRICS_PORT}"))
             .args(extra)
@@ -498,6 +498,13 @@ fn read_eve(path: &Path, what: &str) -> Eve {
                     "{what}: two flow records for {key}"
                 );
             }
+            // Behaviour alerts (sids 92000xx) judge packet time over minutes and hours; tcpreplay
+            // sends a capture faster than it was recorded, so live packet times differ and
+            // they are left out of the comparison (signatures are per packet and flow).
+            Some("alert")
+                if v["alert"]["signature_id"]
+                    .as_u64()
+                    .is_some_and(|s| (9_200_001..=9_200_099).contains(&s)) => {}
             Some("alert") => eve.alerts.push(format!(
                 "sid {} {}",
                 v["alert"]["signature_id"],
@@ -611,7 +618,7 @@ fn live_equals_replay_with(ns: &Netns, file: &str, extra: &[&str], rate: &[&str]
         .arg(&on_wire)
         .arg("--eve")
         .arg(&replay_eve)
-        .args(["--workers", WORKERS, "-q"])
+        .args(["--workers", WORKERS, "-q", "--stats-sensor-counters"])
         .output()
         .expect("run sensor replay");
     assert!(

@@ -151,6 +151,8 @@ pub struct FlowApp {
     /// started.
     tcp_started: u8,
     rec: FlowRecords,
+    /// What the behaviour stage's tap keeps per flow (8 bytes).
+    pub beh: crate::behaviour::FlowMark,
 }
 
 /// Reassembly of a TCP flow starts at its first SYN or payload, as Suricata's session does;
@@ -335,6 +337,8 @@ pub struct AppLayer {
     /// engine has such rules): `(direction, start, end)` into `stream_bytes`.
     stream_chunks: Vec<(usize, usize, usize)>,
     stream_bytes: Vec<u8>,
+    /// Scratch for `detect_stream`: a direction's kept tail and its new data, contiguous.
+    stream_window: Vec<u8>,
     stream_rules: bool,
     /// Where reloaded rules come from, and the generation in use.
     rules: Option<(Arc<EngineHandle>, u64)>,
@@ -342,6 +346,10 @@ pub struct AppLayer {
     pcap_cnt: u64,
     /// Alerts counted by engines replaced by a reload, by series.
     alerts_retired: HashMap<AlertSeries, u64>,
+    /// The same by signature id.
+    alerts_retired_by_sid: HashMap<u32, u64>,
+    /// The behaviour stage's tap (events per flow and transaction), when it runs.
+    pub behaviour: Option<crate::behaviour::Tap>,
 }
 
 /// What a parser produced while being fed, written out after the feeding borrow ends.
@@ -370,7 +378,10 @@ impl AppLayer {
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
             stream_bytes: Vec::new(),
+            stream_window: Vec::new(),
             alerts_retired: HashMap::new(),
+            alerts_retired_by_sid: HashMap::new(),
+            behaviour: None,
         }
     }
 
@@ -391,6 +402,28 @@ impl AppLayer {
             }
         }
         out.sort();
+    }
+
+    /// Alerts raised so far by signature id, across rule reloads, sorted by sid. Called at
+    /// publication time, not per packet.
+    pub fn alerts_by_sid(&self, out: &mut Vec<(u32, u64)>) {
+        out.clear();
+        out.extend(self.alerts_retired_by_sid.iter().map(|(k, v)| (*k, *v)));
+        if let Some(d) = &self.detector {
+            for (i, n) in d.ctx.alerts_by_rule.iter().enumerate() {
+                if *n > 0 {
+                    out.push((d.engine.alert_fields(i as u32).signature_id, *n));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
     }
 
     /// Picks up reloaded rules (called once per batch: one atomic load).
@@ -415,6 +448,12 @@ impl AppLayer {
             {
                 if *n > 0 {
                     *self.alerts_retired.entry(series.clone()).or_default() += n;
+                }
+            }
+            for (i, n) in old.ctx.alerts_by_rule.iter().enumerate() {
+                if *n > 0 {
+                    let sid = old.engine.alert_fields(i as u32).signature_id;
+                    *self.alerts_retired_by_sid.entry(sid).or_default() += n;
                 }
             }
         }
@@ -691,6 +730,9 @@ impl AppLayer {
         match self.dns_msg.parse(payload) {
             Ok(()) => {
                 self.stats.dns_messages += 1;
+                if let Some(t) = &mut self.behaviour {
+                    t.dns(&who.ident.endpoints, who.ident.proto, ts, &self.dns_msg);
+                }
                 write_dns(
                     &mut app.rec,
                     &mut self.detector,
@@ -764,7 +806,7 @@ impl AppLayer {
             let mut who = *who;
             who.facts.app = Some(app.proto).filter(|p| *p != AppProto::Unknown);
             let who = &who;
-            let mut window = Vec::new();
+            let window = &mut self.stream_window;
             for &(dir, start, end) in &self.stream_chunks {
                 let tail = &mut tcp.stream_tail[dir & 1];
                 let inspected = &mut tcp.stream_inspected[dir & 1];
@@ -772,7 +814,7 @@ impl AppLayer {
                 window.extend_from_slice(tail);
                 window.extend_from_slice(&self.stream_bytes[start..end]);
                 let subject = Subject::Stream {
-                    data: &window,
+                    data: window,
                     dir,
                     seen: tail.len(),
                     offset: *inspected - tail.len() as u64,
@@ -811,6 +853,7 @@ impl AppLayer {
                     &mut self.stats,
                     &mut app.rec,
                     &mut self.detector,
+                    &mut self.behaviour,
                     who,
                     ts,
                     out,
@@ -873,6 +916,9 @@ impl AppLayer {
                     let _ = write!(out, ",\"community_id\":\"{cid}\",");
                     p.write_eve_tls(out);
                     out.extend_from_slice(b"}\n");
+                    if let Some(t) = &mut self.behaviour {
+                        t.tls(&who.ident.endpoints, who.ident.proto, ts, p.record());
+                    }
                     if let Some(det) = &mut self.detector {
                         let obj = |o: &mut Vec<u8>| p.write_eve_tls(o);
                         det.run(
@@ -887,9 +933,23 @@ impl AppLayer {
                     }
                 }
                 stop = p.is_done();
+                if p.is_encrypted() {
+                    // Suricata's `encryption-handling: default`: no content inspection of
+                    // the payload once encrypted application data flows.
+                    rec.detect.stop_payload_inspection();
+                }
             }
             Parser::Http(p) => {
-                write_http(p, &mut self.stats, rec, &mut self.detector, who, ts, out);
+                write_http(
+                    p,
+                    &mut self.stats,
+                    rec,
+                    &mut self.detector,
+                    &mut self.behaviour,
+                    who,
+                    ts,
+                    out,
+                );
                 stop = p.is_tunnel();
             }
             Parser::Dns(_, ready) => {
@@ -897,6 +957,9 @@ impl AppLayer {
                     match self.dns_msg.parse(&raw) {
                         Ok(()) => {
                             self.stats.dns_messages += 1;
+                            if let Some(t) = &mut self.behaviour {
+                                t.dns(&who.ident.endpoints, who.ident.proto, ts, &self.dns_msg);
+                            }
                             write_dns(rec, &mut self.detector, who, &self.dns_msg, ts, dir, out);
                         }
                         Err(_) => self.stats.dns_errors += 1,
@@ -906,8 +969,9 @@ impl AppLayer {
         }
         if stop {
             *done = true;
-            // Stream rules still need the bytes: keep reassembling (up to the depth).
-            if !self.stream_rules {
+            // Stream rules still need the bytes: keep reassembling (up to the depth), unless
+            // the payload is no longer inspected.
+            if !self.stream_rules || rec.detect.payload_inspection_stopped() {
                 for s in tcp.stream.iter_mut() {
                     s.stop(&mut self.mem);
                 }
@@ -1068,17 +1132,22 @@ fn detect(start: &[u8], dir: usize) -> Detect {
 }
 
 /// Writes the EVE `http` records of the transactions the parser has finished.
+#[allow(clippy::too_many_arguments)]
 fn write_http(
     p: &mut HttpParser,
     stats: &mut AppStats,
     rec: &mut FlowRecords,
     det: &mut Option<Detector>,
+    beh: &mut Option<crate::behaviour::Tap>,
     who: &Who,
     ts: Timestamp,
     out: &mut Vec<u8>,
 ) {
     while let Some(tx) = p.next_complete() {
         stats.http_tx += 1;
+        if let Some(t) = beh {
+            t.http(&who.ident.endpoints, who.ident.proto, ts, &tx);
+        }
         let tx_no = next_tx_id(&mut rec.logged);
         let cid = community_id(&mut rec.logged, who);
         eve::write_head(out, ts, &who.ident, "http", false);
@@ -1157,10 +1226,12 @@ mod tests {
         assert_eq!(size_of::<crate::flow::FlowKey>(), 44);
         assert_eq!(size_of::<crate::flow::tcp::TcpTracker>(), 24);
         assert_eq!(size_of::<FlowDetect>(), 16);
-        assert_eq!(size_of::<FlowApp>(), 40);
+        // 8 bytes of it are the behaviour stage's per-flow mark (bursts, progress, logins).
+        assert_eq!(size_of::<crate::behaviour::FlowMark>(), 8);
+        assert_eq!(size_of::<FlowApp>(), 48);
         assert_eq!(size_of::<Flow<()>>(), 128);
-        assert_eq!(size_of::<Flow<FlowApp>>(), 168);
-        assert_eq!(size_of::<Option<Flow<FlowApp>>>(), 168);
+        assert_eq!(size_of::<Flow<FlowApp>>(), 176);
+        assert_eq!(size_of::<Option<Flow<FlowApp>>>(), 176);
         // Allocated only for flows that carry payload.
         assert!(size_of::<TcpApp>() <= 256);
     }

@@ -70,6 +70,8 @@ struct Sig {
     /// alerts twice: Suricata inspects the stream when the data is acknowledged, a later
     /// packet.
     tcp_packet_too: bool,
+    /// Inspects the packet payload or stream (skipped once a flow's payload is not inspected).
+    payload: bool,
     rate: Option<RateSpec>,
     flowbits: Vec<(FlowbitCmd, Vec<u16>, bool)>,
     /// (command, interned name, what it is attached to, expiry seconds).
@@ -104,13 +106,16 @@ struct IpOnly {
     /// Bidirectional ones, listed...
     list: Vec<u32>,
     /// ...the others found by destination address (indicator lists of thousands of addresses
-    /// would otherwise be checked one rule at a time).
+    /// would otherwise be checked one rule at a time)...
     by_dst: Option<IpTable>,
+    /// ...or by source address, whichever side names fewer addresses (`[list] -> $HOME_NET`
+    /// rules by destination would make every rule a candidate for every flow to the office).
+    by_src: Option<IpTable>,
 }
 
 impl IpOnly {
     fn is_empty(&self) -> bool {
-        self.list.is_empty() && self.by_dst.is_none()
+        self.list.is_empty() && self.by_dst.is_none() && self.by_src.is_none()
     }
 }
 
@@ -183,6 +188,8 @@ pub struct DetectCtx {
     pub alerts: u64,
     /// Alerts per `Engine::alert_series` entry.
     pub alerts_by_series: Vec<u64>,
+    /// Alerts per signature (by index; `Engine::alert_fields` names it).
+    pub alerts_by_rule: Vec<u64>,
 }
 
 /// Detection state of one flow. Every flow carries one: what only flows with flowbits or
@@ -194,6 +201,8 @@ pub struct FlowDetect {
     ip_only_done: [bool; 2],
     /// The protocol the flow's first bytes showed, for rules of protocols without a parser.
     app_hint: AppHint,
+    /// Packet payload and stream content are no longer inspected (encrypted TLS).
+    no_payload: bool,
     engine: u32,
 }
 
@@ -295,6 +304,19 @@ struct FlowDetectMore {
 impl FlowDetect {
     fn more(&mut self) -> &mut FlowDetectMore {
         self.more.get_or_insert_with(Default::default)
+    }
+
+    /// Packets and stream data of this flow are no longer inspected by content rules (as
+    /// Suricata's `FlowSetNoPayloadInspectionFlag`); rules without payload content still run.
+    pub fn stop_payload_inspection(&mut self) {
+        self.no_payload = true;
+        if let Some(m) = &mut self.more {
+            m.stream_carried = Default::default();
+        }
+    }
+
+    pub fn payload_inspection_stopped(&self) -> bool {
+        self.no_payload
     }
 
     fn has_bit(&self, id: &u16) -> bool {
@@ -672,7 +694,9 @@ impl Engine {
                 .flow
                 .is_some_and(|f| f.direction == Some(FlowDirection::ToClient))
                 || (!app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b)));
+            let payload = rule.buffers.iter().any(|b| b.buffer == Buffer::Payload);
             sigs.push(Sig {
+                payload,
                 rule,
                 category,
                 severity,
@@ -715,6 +739,7 @@ impl Engine {
             .count();
         let mut ip_only = IpOnly::default();
         let mut ip_entries: Vec<(u128, u128, u32)> = Vec::new();
+        let mut ip_src_entries: Vec<(u128, u128, u32)> = Vec::new();
         // Per stage, the signatures its prefilter groups are made of.
         let mut per_stage: Vec<Vec<u32>> = vec![Vec::new(); STAGES];
         for (i, s) in sigs.iter().enumerate() {
@@ -723,14 +748,18 @@ impl Engine {
                     ip_only.list.push(i as u32);
                 } else {
                     let h = &s.rule.header;
-                    let v4 = h
-                        .dst
+                    let (side, entries) = if address_count(&h.src) < address_count(&h.dst) {
+                        (&h.src, &mut ip_src_entries)
+                    } else {
+                        (&h.dst, &mut ip_entries)
+                    };
+                    let v4 = side
                         .v4
                         .ranges()
                         .iter()
                         .map(|&(a, b)| (V4_MAPPED | a as u128, V4_MAPPED | b as u128));
-                    let v6 = h.dst.v6.ranges().iter().copied();
-                    ip_entries.extend(v4.chain(v6).map(|(a, b)| (a, b, i as u32)));
+                    let v6 = side.v6.ranges().iter().copied();
+                    entries.extend(v4.chain(v6).map(|(a, b)| (a, b, i as u32)));
                 }
                 continue;
             }
@@ -745,9 +774,15 @@ impl Engine {
                 // Cannot happen for normalized ranges; never lose the rules: check them all.
                 Err(_) => ip_only.list.extend(ip_entries.iter().map(|e| e.2)),
             }
-            ip_only.list.sort_unstable();
-            ip_only.list.dedup();
         }
+        if !ip_src_entries.is_empty() {
+            match IpTable::build(ip_src_entries.iter().copied()) {
+                Ok(t) => ip_only.by_src = Some(t),
+                Err(_) => ip_only.list.extend(ip_src_entries.iter().map(|e| e.2)),
+            }
+        }
+        ip_only.list.sort_unstable();
+        ip_only.list.dedup();
         // Packets and streams are split by transport, direction and server port; the
         // application-layer stages are of one protocol already.
         let mut members: Vec<Vec<u32>> = vec![Vec::new()];
@@ -830,7 +865,16 @@ impl Engine {
             scratch: Default::default(),
             alerts: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
+            alerts_by_rule: vec![0; self.sigs.len()],
         }
+    }
+
+    /// The `msg` of the loaded rule with this sid (the first, if several share it).
+    pub fn signature_of(&self, sid: u32) -> Option<&str> {
+        self.sigs
+            .iter()
+            .find(|s| s.rule.sid == sid)
+            .map(|s| s.rule.msg.as_str())
     }
 
     /// The label sets alerts are counted under; `DetectCtx::alerts_by_series` parallels it.
@@ -887,6 +931,12 @@ impl Engine {
                 } => fd.app_hint.observe(data, *dir),
                 _ => {}
             }
+        }
+        // Encrypted payload (see `FlowDetect::stop_payload_inspection`): stream rules have
+        // nothing to look at, packet rules only their non-content conditions.
+        let no_payload = fd.no_payload && matches!(subject, Subject::Packet { .. });
+        if fd.no_payload && matches!(subject, Subject::Stream { .. }) {
+            return;
         }
         let st = subject.stage() as usize;
         let dir = match subject {
@@ -960,6 +1010,9 @@ impl Engine {
                 }
             } else {
                 for ((key, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
+                    if no_payload && key.0 == Buffer::Payload {
+                        continue;
+                    }
                     for_each_view(*key, subject, Side::Any, scratch, &mut |bytes| {
                         scanner.scan(bytes, &mut |id| mark(seen, candidates, round, id))
                     });
@@ -977,6 +1030,9 @@ impl Engine {
                     if let Some(t) = &self.ip_only.by_dst {
                         t.lookup(decoded.dst, &mut |id| mark(seen, candidates, round, id));
                     }
+                    if let Some(t) = &self.ip_only.by_src {
+                        t.lookup(decoded.src, &mut |id| mark(seen, candidates, round, id));
+                    }
                 }
             }
         }
@@ -989,6 +1045,9 @@ impl Engine {
         for k in 0..ctx.candidates.len() {
             let i = ctx.candidates[k];
             let sig = &self.sigs[i as usize];
+            if no_payload && sig.payload {
+                continue;
+            }
             // A rule on HTTP buffers of both directions, without a `flow` direction, is
             // inspected on the request and on the response, each alerting (as Suricata).
             let sides: &[Option<Side>] = if sig.two_sided && matches!(subject, Subject::Http(_)) {
@@ -1059,6 +1118,9 @@ impl Engine {
                 fd.alerted = true;
                 ctx.alerts += 1;
                 if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
+                    *n += 1;
+                }
+                if let Some(n) = ctx.alerts_by_rule.get_mut(i as usize) {
                     *n += 1;
                 }
                 alert(i, reverse);
@@ -1311,6 +1373,20 @@ fn build_prefilter(sigs: &[Sig], ids: &[u32], backend: Backend) -> Prefilter {
     }
     pre.always.sort_unstable();
     pre
+}
+
+/// Addresses in a set (IPv4 and IPv6 together, saturating): which side of an IP-only rule
+/// to index it by.
+fn address_count(set: &super::rule::AddressSet) -> u128 {
+    let v4 = set
+        .v4
+        .ranges()
+        .iter()
+        .fold(0u128, |n, &(a, b)| n.saturating_add(u128::from(b - a) + 1));
+    set.v6
+        .ranges()
+        .iter()
+        .fold(v4, |n, &(a, b)| n.saturating_add((b - a).saturating_add(1)))
 }
 
 fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint) -> bool {
@@ -1598,6 +1674,122 @@ mod tests {
             &mut |_, _| n += 1,
         );
         assert_eq!(n, 0);
+    }
+
+    fn count_alerts(
+        e: &Engine,
+        subject: &Subject<'_>,
+        facts: &FlowFacts,
+        fd: &mut FlowDetect,
+    ) -> Vec<u32> {
+        let mut ctx = e.context();
+        let mut got = Vec::new();
+        e.inspect(
+            &mut ctx,
+            subject,
+            facts,
+            fd,
+            Timestamp::ZERO,
+            &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+        );
+        got.sort_unstable();
+        got
+    }
+
+    fn tcp_packet(src: &str, dst: &str) -> (Decoded, FlowFacts) {
+        let d = Decoded {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            ip_proto: 6,
+            l4: L4::Tcp(crate::decode::TcpHeader {
+                src_port: 40000,
+                dst_port: 80,
+                flags: 0x18,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let facts = FlowFacts {
+            client: (d.src, 40000),
+            server: (d.dst, 80),
+            proto: 6,
+            established: true,
+            midstream_established: false,
+            app: None,
+            tcp_base_seq: [None; 2],
+        };
+        (d, facts)
+    }
+
+    /// `[list] -> $HOME_NET` IP-only rules are found by their source list, the smaller side.
+    #[test]
+    fn ip_only_rules_are_indexed_by_the_smaller_side() {
+        let text =
+            "alert ip [198.51.100.1,198.51.100.9] any -> $HOME_NET any (msg:\"s\"; sid:1;)\n\
+                    alert ip $HOME_NET any -> [192.0.2.5] any (msg:\"d\"; sid:2;)\n\
+                    alert ip [198.51.100.0/24] any <> $HOME_NET any (msg:\"b\"; sid:3;)\n";
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert_eq!(rep.loaded, 3);
+        assert!(e.ip_only.by_src.is_some() && e.ip_only.by_dst.is_some());
+        let run = |src: &str, dst: &str| {
+            let (d, facts) = tcp_packet(src, dst);
+            let s = Subject::Packet {
+                decoded: &d,
+                payload: b"",
+                dir: 0,
+            };
+            count_alerts(&e, &s, &facts, &mut FlowDetect::default())
+        };
+        assert_eq!(run("198.51.100.9", "10.0.0.1"), vec![1, 3]);
+        assert_eq!(run("198.51.100.2", "10.0.0.1"), vec![3]);
+        assert_eq!(run("10.0.0.1", "192.0.2.5"), vec![2]);
+        assert_eq!(run("10.0.0.1", "198.51.100.9"), vec![3]);
+        assert_eq!(run("203.0.113.1", "10.0.0.1"), Vec::<u32>::new());
+    }
+
+    /// Once a flow's payload is no longer inspected (encrypted TLS), content rules stay quiet
+    /// on its packets and stream; rules without payload content still apply.
+    #[test]
+    fn stopped_payload_inspection_leaves_non_content_rules() {
+        let text = "alert tcp any any -> any any (msg:\"c\"; content:\"abc\"; sid:1;)\n\
+                    alert tcp-pkt any any -> any any (msg:\"p\"; content:\"abc\"; sid:2;)\n\
+                    alert tcp any any -> any any (msg:\"f\"; flags:PA; sid:3;)\n";
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert_eq!(rep.loaded, 3);
+        let (d, facts) = tcp_packet("10.0.0.1", "192.0.2.1");
+        let packet = Subject::Packet {
+            decoded: &d,
+            payload: b"xxabcxx",
+            dir: 0,
+        };
+        let stream = Subject::Stream {
+            data: b"xxabcxx",
+            dir: 0,
+            seen: 0,
+            offset: 0,
+        };
+        let mut fd = FlowDetect::default();
+        assert_eq!(count_alerts(&e, &packet, &facts, &mut fd), vec![2, 3]);
+        let mut fd = FlowDetect::default();
+        assert_eq!(count_alerts(&e, &stream, &facts, &mut fd), vec![1]);
+        let mut fd = FlowDetect::default();
+        fd.stop_payload_inspection();
+        assert!(fd.payload_inspection_stopped());
+        assert_eq!(count_alerts(&e, &packet, &facts, &mut fd), vec![3]);
+        assert_eq!(
+            count_alerts(&e, &stream, &facts, &mut fd),
+            Vec::<u32>::new()
+        );
     }
 
     /// `alert dns ... content:` inspects UDP DNS per packet, and TCP flows' packets not at all

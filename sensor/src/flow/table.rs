@@ -189,6 +189,12 @@ impl<T> Flow<T> {
 
     /// Whether the flow has timed out at `now` (strictly more than its timeout since its last
     /// packet, as Suricata decides).
+    /// When the flow ends if nothing more comes: its last packet plus its timeout (the
+    /// packet time a timeout end stands for, whatever tick noticed it).
+    pub fn deadline(&self, t: &Timeouts) -> Timestamp {
+        self.last.saturating_add_secs(self.timeout(t) as u64)
+    }
+
     fn expired_at(&self, now: Timestamp, t: &Timeouts) -> bool {
         now.0 > self.last.saturating_add_secs(self.timeout(t) as u64).0
     }
@@ -382,6 +388,11 @@ impl<T: Default> FlowTable<T> {
             active: 0,
             stats: FlowTableStats::default(),
         }
+    }
+
+    /// The timeouts flows are ended by.
+    pub fn timeouts(&self) -> Timeouts {
+        self.config.timeouts
     }
 
     pub fn stats(&self) -> FlowTableStats {

@@ -2,6 +2,8 @@
 //! and the rest read them as they are. Fields of our own would go under `sensor`, which Suricata
 //! never uses.
 
+use std::sync::OnceLock;
+
 use super::json;
 use crate::flow::community_id::community_id_v1;
 use crate::flow::{EndReason, Flow, TO_CLIENT, TO_SERVER};
@@ -88,6 +90,17 @@ fn write_time(out: &mut Vec<u8>, clock: &mut EveClock, ts: Timestamp) {
     out.push(b'"');
 }
 
+/// `,"host":"<name>"` once the sensor's name is set: written in every record's head, as
+/// Suricata writes its `sensor-name`, so many sensors can feed one stream.
+static HOST: OnceLock<Box<[u8]>> = OnceLock::new();
+
+/// Names the sensor in every record from now on (once per process; later calls are ignored).
+pub fn set_host(name: String) {
+    let mut field = b",\"host\":".to_vec();
+    json::write_str(&mut field, &name);
+    let _ = HOST.set(field.into_boxed_slice());
+}
+
 /// Writes the head every record shares: `{"timestamp":..,"flow_id":..,"event_type":..,` VLAN,
 /// endpoints and `proto`, with no closing brace. Endpoints are client to server, or the reverse
 /// when `reverse` is set (records about server-to-client packets, as Suricata writes them).
@@ -133,6 +146,9 @@ fn write_head_with(
     out.extend_from_slice(b",\"event_type\":\"");
     out.extend_from_slice(event_type.as_bytes());
     out.push(b'"');
+    if let Some(host) = HOST.get() {
+        out.extend_from_slice(host);
+    }
     if flow.vlan[0] != 0 || flow.vlan[1] != 0 {
         out.extend_from_slice(b",\"vlan\":[");
         json::write_u64(out, flow.vlan[0].into());

@@ -22,7 +22,7 @@ use crate::counters::{IfaceCounters, Registry};
 use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
 use crate::flow::FlowTableConfig;
-use crate::output::sink::EveSink;
+use crate::output::sink::Outputs;
 use crate::time::Timestamp;
 
 use super::decode_stage::FrameMeta;
@@ -52,6 +52,8 @@ pub struct LiveConfig {
     pub filter: Option<Arc<CaptureFilter>>,
     /// Write records of flows nobody answered (counted either way).
     pub log_unanswered: bool,
+    /// The behaviour stage's settings; `None` runs without it.
+    pub behaviour: Option<Arc<crate::behaviour::BehaviourConfig>>,
 }
 
 /// The capture sockets, opened before privileges are dropped: `sockets[worker][interface]`.
@@ -104,13 +106,20 @@ impl LiveSockets {
 pub fn run(
     sockets: LiveSockets,
     config: &LiveConfig,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
     registry: Arc<Registry>,
 ) -> (WorkerStats, usize) {
     let n = sockets.sockets.len();
     let mut flow = config.flow;
     flow.max_flows = (config.flow.max_flows / n).max(1);
     let mut handles = Vec::with_capacity(n);
+    let (stage, mut taps) = match (&config.behaviour, &config.app) {
+        (Some(b), Some(_)) => {
+            let (stage, taps) = crate::behaviour::spawn(b.clone(), n, outputs.clone(), true);
+            (Some(stage), taps.into_iter().map(Some).collect())
+        }
+        _ => (None, (0..n).map(|_| None).collect::<Vec<_>>()),
+    };
     for (i, socks) in sockets.sockets.into_iter().enumerate() {
         let setup = WorkerSetup {
             index: i,
@@ -119,9 +128,10 @@ pub fn run(
             engine: config.engine.clone(),
             decode: Some(config.defrag),
             filter: config.filter.clone(),
-            sink: sink.clone(),
+            outputs: outputs.clone(),
             registry: registry.clone(),
             log_unanswered: config.log_unanswered,
+            behaviour: taps[i].take(),
         };
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))
@@ -142,7 +152,10 @@ pub fn run(
         }
     }
     registry.set_ready(false);
-    sink.flush();
+    if let Some(s) = stage {
+        s.join();
+    }
+    outputs.flush();
     (total, failed)
 }
 
@@ -198,6 +211,7 @@ fn live_worker(mut core: WorkerCore, mut socks: Vec<AfPacketSocket>) -> WorkerSt
             last_kernel_stats = now;
             read_kernel_stats(&mut socks, &mut ifaces);
         }
+        core.settle_behaviour();
         core.tick(Instant::now(), Some(&ifaces));
     }
     // What is still in the rings arrived before the stop: take it too, including a block the

@@ -21,7 +21,7 @@ use crate::counters::{IfaceCounters, ReaderSnapshot, Registry, PUBLISH_EVERY};
 use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
 use crate::flow::{worker_for, FlowTableConfig};
-use crate::output::sink::EveSink;
+use crate::output::sink::Outputs;
 use crate::time::Timestamp;
 use batch::Batch;
 use decode_stage::{DecodeStage, FrameMeta};
@@ -47,6 +47,8 @@ pub struct ReplayConfig {
     pub pace: Option<f64>,
     /// Write records of flows nobody answered (counted either way).
     pub log_unanswered: bool,
+    /// The behaviour stage's settings; `None` runs without it (needs `app`).
+    pub behaviour: Option<Arc<crate::behaviour::BehaviourConfig>>,
 }
 
 impl Default for ReplayConfig {
@@ -59,6 +61,7 @@ impl Default for ReplayConfig {
             engine: None,
             pace: None,
             log_unanswered: true,
+            behaviour: None,
         }
     }
 }
@@ -79,7 +82,7 @@ pub struct Progress {
     pub wire_bytes: u64,
 }
 
-/// Replays `source` through the pipeline, writing records to `sink` and publishing counters to
+/// Replays `source` through the pipeline, writing records to `outputs` and publishing counters to
 /// `registry`. Returns the run's stats; an `Err` only for input that stopped being readable
 /// part-way (the stats of what was read are still returned with it, and every flow seen so far
 /// has been written). A stop signal ends reading early, and the run ends as if the input had
@@ -87,7 +90,7 @@ pub struct Progress {
 pub fn run(
     source: &mut dyn PacketSource,
     config: &ReplayConfig,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
     registry: Arc<Registry>,
     progress: &mut dyn FnMut(Progress),
     warn: &mut dyn FnMut(&CaptureError),
@@ -100,9 +103,16 @@ pub fn run(
     let decode_in_worker = n == 1;
 
     let (recycle_tx, recycle_rx) = bounded::<Batch>(n * (QUEUE_DEPTH + 2));
+    let (beh_stage, mut taps) = match (&config.behaviour, &config.app) {
+        (Some(b), Some(_)) => {
+            let (stage, taps) = crate::behaviour::spawn(b.clone(), n, outputs.clone(), false);
+            (Some(stage), taps.into_iter().map(Some).collect())
+        }
+        _ => (None, (0..n).map(|_| None).collect::<Vec<_>>()),
+    };
     let mut senders: Vec<Sender<WorkerMsg>> = Vec::with_capacity(n);
     let mut handles = Vec::with_capacity(n);
-    for i in 0..n {
+    for (i, tap) in taps.iter_mut().enumerate() {
         let (tx, rx) = bounded::<WorkerMsg>(QUEUE_DEPTH);
         let recycle = recycle_tx.clone();
         let setup = WorkerSetup {
@@ -112,9 +122,10 @@ pub fn run(
             engine: config.engine.clone(),
             decode: decode_in_worker.then_some(config.defrag),
             filter: None,
-            sink: sink.clone(),
+            outputs: outputs.clone(),
             registry: registry.clone(),
             log_unanswered: config.log_unanswered,
+            behaviour: tap.take(),
         };
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))
@@ -278,7 +289,8 @@ pub fn run(
             }
         }
     }
-    sink.flush();
+    let behaviour = beh_stage.map(|s| s.join());
+    outputs.flush();
     source.interface_counters(&mut ifaces);
     registry.publish_reader(&reader_snapshot(source, &stage, clock, &ifaces), true);
 
@@ -300,9 +312,10 @@ pub fn run(
         first_ts: decode.first_ts,
         last_ts: clock,
         elapsed: started.elapsed(),
-        eve_bytes: sink.written_bytes(),
-        eve_lost_bytes: sink.lost_bytes(),
-        eve_errors: sink.errors(),
+        eve_bytes: outputs.totals().iter().map(|o| o.bytes).sum(),
+        eve_lost_bytes: outputs.totals().iter().map(|o| o.lost_bytes).sum(),
+        eve_errors: outputs.totals().iter().map(|o| o.errors).sum(),
+        behaviour,
     };
     (stats, fatal)
 }

@@ -112,4 +112,6 @@ pub struct ReplayStats {
     pub eve_bytes: u64,
     pub eve_lost_bytes: u64,
     pub eve_errors: u64,
+    /// What the behaviour stage counted, when it ran.
+    pub behaviour: Option<crate::behaviour::StageStats>,
 }

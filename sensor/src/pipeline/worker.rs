@@ -19,9 +19,13 @@ use crate::capture::filter::CaptureFilter;
 use crate::counters::{Histogram, IfaceCounters, Registry, WorkerSnapshot, PUBLISH_EVERY};
 use crate::decode::{DefragConfig, DefragStats, L4};
 use crate::detect::reload::EngineHandle;
-use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats};
+use crate::flow::{
+    EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats, Timeouts,
+};
 use crate::output::eve;
-use crate::output::sink::{EveSink, CHUNK_BYTES};
+use crate::output::file::CHUNK_BYTES;
+use crate::output::record::RecordIndex;
+use crate::output::sink::Outputs;
 use crate::time::Timestamp;
 
 /// How many packets ahead the worker prefetches frame headers.
@@ -108,7 +112,9 @@ pub const IDLE_TICK: Duration = Duration::from_millis(100);
 /// records waited.
 struct Output {
     buf: Vec<u8>,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
+    /// Scratch for indexing a chunk by record and type (when sinks filter).
+    index: RecordIndex,
     stats: WorkerStats,
     /// Write records of flows nobody answered (the default, as Zeek logs S0 connections).
     log_unanswered: bool,
@@ -123,10 +129,11 @@ struct Output {
 }
 
 impl Output {
-    fn new(sink: Arc<EveSink>, log_unanswered: bool) -> Output {
+    fn new(outputs: Arc<Outputs>, log_unanswered: bool) -> Output {
         Output {
             buf: Vec::with_capacity(CHUNK_BYTES * 2),
-            sink,
+            outputs,
+            index: RecordIndex::default(),
             stats: WorkerStats::default(),
             log_unanswered,
             arrival: Instant::now(),
@@ -184,13 +191,13 @@ impl Output {
         }
     }
 
-    /// Hands what is buffered to the sink and records how long it waited.
+    /// Hands what is buffered to the outputs and records how long it waited.
     fn flush(&mut self) {
         if self.buf.is_empty() {
             return;
         }
         let oldest = *self.pending_since.get_or_insert(self.arrival);
-        self.sink.write_chunk(&self.buf);
+        self.outputs.deliver(&self.buf, &mut self.index);
         let now = Instant::now();
         let records = memchr::memchr_iter(b'\n', &self.buf).count() as u64;
         // Each record is timed from the oldest packet of its chunk: an upper bound.
@@ -228,14 +235,25 @@ struct Tracker {
 }
 
 /// Ends a flow: the application layer writes what it still has, then the flow record.
+/// `now`: the packet time of the packet or tick that ended it.
 fn end_flow(
     app: &mut Option<AppLayer>,
     out: &mut Output,
     flow: &mut Flow<FlowApp>,
     reason: EndReason,
+    now: Timestamp,
+    timeouts: &Timeouts,
 ) {
     if let Some(app) = app {
         app.flow_end(flow, &mut out.buf);
+        if let Some(t) = &mut app.behaviour {
+            // When the flow ended in packet time, the same whatever tick noticed it.
+            let at = match reason {
+                EndReason::Timeout => flow.deadline(timeouts),
+                _ => now,
+            };
+            t.flow_end(flow, at.max(flow.last));
+        }
     }
     out.flow_ended(flow, reason);
 }
@@ -262,7 +280,8 @@ impl Tracker {
         if let Some(app) = app {
             app.set_pcap_cnt(p.pcap_cnt);
         }
-        let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason));
+        let to = table.timeouts();
+        let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason, p.ts, &to));
         let Some(app) = app else { return };
         let Some(flow) = table.get_mut(r.slot) else {
             return;
@@ -278,6 +297,9 @@ impl Tracker {
             _ => {}
         }
         app.detect_packet(flow, r.dir, d, payload, p.ts, &mut out.buf);
+        if let Some(t) = &mut app.behaviour {
+            t.packet(flow, r.dir, payload, p.ts);
+        }
         if out.buf.len() >= CHUNK_BYTES {
             let alerts = app.alerts();
             out.alerts_raised(alerts.saturating_sub(self.alerts_seen));
@@ -290,7 +312,10 @@ impl Tracker {
         let Tracker {
             table, out, app, ..
         } = self;
-        table.advance_clock(clock, &mut |f, reason| end_flow(app, out, f, reason));
+        let to = table.timeouts();
+        table.advance_clock(clock, &mut |f, reason| {
+            end_flow(app, out, f, reason, clock, &to)
+        });
     }
 
     /// After a batch or block (or an idle tick): count its alerts and flush what is due.
@@ -310,7 +335,11 @@ impl Tracker {
         let Tracker {
             table, out, app, ..
         } = self;
-        table.flush(&mut |f, reason| end_flow(app, out, f, reason));
+        let to = table.timeouts();
+        table.flush(&mut |f, reason| end_flow(app, out, f, reason, clock, &to));
+        if let Some(t) = app.as_mut().and_then(|a| a.behaviour.as_mut()) {
+            t.finish(clock);
+        }
         self.settle(Instant::now());
         self.out.flush();
     }
@@ -344,10 +373,12 @@ pub struct WorkerSetup {
     /// The built-in capture filter, judged on each decoded packet (live capture without
     /// libpcap).
     pub filter: Option<Arc<CaptureFilter>>,
-    pub sink: Arc<EveSink>,
+    pub outputs: Arc<Outputs>,
     pub registry: Arc<Registry>,
     /// Write flow records of flows nobody answered (see `Output::log_unanswered`).
     pub log_unanswered: bool,
+    /// This worker's tap into the behaviour stage (needs the application layer).
+    pub behaviour: Option<crate::behaviour::Tap>,
 }
 
 impl WorkerCore {
@@ -355,8 +386,12 @@ impl WorkerCore {
         let has_engine = setup.engine.is_some();
         let tracker = Tracker {
             table: FlowTable::new(setup.flow),
-            out: Output::new(setup.sink, setup.log_unanswered),
-            app: setup.app.map(|c| AppLayer::new(c, setup.engine)),
+            out: Output::new(setup.outputs, setup.log_unanswered),
+            app: setup.app.map(|c| {
+                let mut app = AppLayer::new(c, setup.engine);
+                app.behaviour = setup.behaviour;
+                app
+            }),
             packets: 0,
             alerts_seen: 0,
         };
@@ -444,6 +479,17 @@ impl WorkerCore {
             self.clock = batch.clock;
         }
         self.tracker.advance_clock(self.clock);
+        self.settle_behaviour();
+    }
+
+    /// Hands the behaviour stage what this worker's tap holds, with the clock as watermark
+    /// (after each batch or ring block).
+    #[inline]
+    pub fn settle_behaviour(&mut self) {
+        let clock = self.clock;
+        if let Some(t) = self.tracker.app.as_mut().and_then(|a| a.behaviour.as_mut()) {
+            t.settle(clock);
+        }
     }
 
     /// Moves packet time forward with no packet (a quiet live link): flows time out.
@@ -451,6 +497,7 @@ impl WorkerCore {
         if clock > self.clock {
             self.clock = clock;
             self.tracker.advance_clock(clock);
+            self.settle_behaviour();
         }
     }
 
@@ -485,6 +532,7 @@ impl WorkerCore {
             snap.stats.app = app.stats();
             snap.stats.alerts = app.alerts();
             app.alerts_by_series(&mut snap.alerts);
+            app.alerts_by_sid(&mut snap.alerts_by_sid);
         }
         snap.active_flows = self.tracker.table.active() as u64;
         snap.busy_ns = self.busy.as_nanos() as u64;

@@ -1,0 +1,421 @@
+//! Beaconing, continuously and in the spirit of RITA: per inside host and outside host, the
+//! contacts (each connection's first client payload, and each client payload after a silence
+//! inside a long-lived connection) are kept in a ring; once there are enough, every new
+//! contact rescores the series: interval regularity (Bowley skew and MAD of the gaps), size
+//! regularity, contact count, and the time covered. Works the same for a check-in every
+//! minute on new connections and for keep-alives inside one connection that lasts hours.
+
+use std::net::IpAddr;
+
+use super::alert::{self, Alert};
+use super::config::BehaviourConfig;
+use super::events::Conn;
+use super::table::Bounded;
+use super::util::Dispersion;
+use crate::time::Timestamp;
+
+/// Contacts kept per pair (the newest).
+const RING: usize = 48;
+/// Contacts closer than this to the previous one are the same contact.
+const MERGE_MS: u64 = 1000;
+
+struct Series {
+    /// Contact times (ms) and sizes, newest at `(head - 1) % RING`.
+    times: [u64; RING],
+    sizes: [u32; RING],
+    head: usize,
+    len: usize,
+    total: u64,
+    first_ms: u64,
+    last_ms: u64,
+    port: u16,
+    /// Hash of the name seen for the server (SNI or Host), for the allowlist and evidence.
+    name: Option<Box<str>>,
+    alerted_at: Option<u64>,
+}
+
+impl Default for Series {
+    fn default() -> Self {
+        Series {
+            times: [0; RING],
+            sizes: [0; RING],
+            head: 0,
+            len: 0,
+            total: 0,
+            first_ms: 0,
+            last_ms: 0,
+            port: 0,
+            name: None,
+            alerted_at: None,
+        }
+    }
+}
+
+/// A beacon's score and its parts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Score {
+    pub score: f64,
+    pub interval: Dispersion,
+    pub interval_score: f64,
+    pub size_score: f64,
+    pub count_score: f64,
+    pub span_s: f64,
+}
+
+/// Scores contact times (ms, ascending) and sizes.
+pub fn score(
+    times: &[u64],
+    sizes: &[u32],
+    scratch: &mut Vec<f64>,
+    gaps: &mut Vec<f64>,
+) -> Option<Score> {
+    if times.len() < 3 {
+        return None;
+    }
+    gaps.clear();
+    gaps.extend(times.windows(2).map(|w| (w[1] - w[0]) as f64 / 1000.0));
+    let interval = Dispersion::of(gaps, scratch)?;
+    gaps.clear();
+    gaps.extend(sizes.iter().map(|&s| s as f64));
+    let size = Dispersion::of(gaps, scratch)?;
+    // Sizes vary by a few bytes even for a fixed check-in: tolerate 32 bytes of MAD.
+    let size_score = {
+        let skew = 1.0 - size.skew.abs().min(1.0);
+        let mad = 1.0 - ((size.mad - 32.0).max(0.0) / size.median.max(1.0)).min(1.0);
+        (skew + mad) / 2.0
+    };
+    let interval_score = interval.regularity();
+    let count_score = (times.len() as f64 / 24.0).min(1.0);
+    let span_s = (times[times.len() - 1] - times[0]) as f64 / 1000.0;
+    let score = 0.5 * interval_score + 0.25 * size_score + 0.25 * count_score;
+    Some(Score {
+        score,
+        interval,
+        interval_score,
+        size_score,
+        count_score,
+        span_s,
+    })
+}
+
+/// Inside clients remembered per destination (enough to call it shared).
+const PREVALENCE_CAP: usize = 64;
+
+/// Which inside hosts talk to one destination (an address, or a registered domain's hash):
+/// a destination many of them reach on a schedule is a service (updates, mail, telemetry),
+/// not one implant's controller (RITA's prevalence).
+#[derive(Default)]
+struct Prevalence {
+    clients: hashbrown::HashSet<IpAddr>,
+}
+
+pub struct Beacon {
+    pairs: Bounded<(IpAddr, IpAddr), Series>,
+    by_ip: Bounded<IpAddr, Prevalence>,
+    by_domain: Bounded<u64, Prevalence>,
+    scratch: Vec<f64>,
+    gaps: Vec<f64>,
+    times: Vec<u64>,
+    sizes: Vec<u32>,
+}
+
+impl Beacon {
+    pub fn new(cap: usize) -> Beacon {
+        Beacon {
+            pairs: Bounded::new(cap),
+            by_ip: Bounded::new(cap / 4),
+            by_domain: Bounded::new(cap / 4),
+            scratch: Vec::new(),
+            gaps: Vec::new(),
+            times: Vec::new(),
+            sizes: Vec::new(),
+        }
+    }
+
+    /// Entities held now.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn evicted(&self) -> u64 {
+        self.pairs.evicted + self.by_ip.evicted + self.by_domain.evicted
+    }
+
+    fn note_client(
+        map: &mut Bounded<u64, Prevalence>,
+        key: u64,
+        client: IpAddr,
+        now: u64,
+    ) -> usize {
+        let p = map.entry(&key, now, Prevalence::default);
+        if p.clients.len() < PREVALENCE_CAP {
+            p.clients.insert(client);
+        }
+        p.clients.len()
+    }
+
+    fn eligible(c: &Conn, cfg: &BehaviourConfig) -> bool {
+        // Inside to outside; NTP and DNS are periodic by design.
+        cfg.is_home(c.client)
+            && cfg.is_external(c.server)
+            && !(c.proto == 17 && (c.sport == 123 || c.sport == 53))
+            && !(c.proto == 6 && c.sport == 53)
+            && !cfg.host_allowed(c.client)
+            && !cfg.destination_allowed(c.server)
+    }
+
+    /// The server's name, from a ClientHello or an HTTP Host.
+    pub fn name(&mut self, ts: Timestamp, c: &Conn, name: &str, cfg: &BehaviourConfig) {
+        if !Self::eligible(c, cfg) {
+            return;
+        }
+        let s = self
+            .pairs
+            .entry(&(c.client, c.server), ts.secs(), Series::default);
+        if s.name.is_none() {
+            s.name = Some(name.into());
+        }
+        let reg = super::util::registered_domain(name);
+        Self::note_client(
+            &mut self.by_domain,
+            super::util::fnv1a(reg.as_bytes()),
+            c.client,
+            ts.secs(),
+        );
+    }
+
+    /// A contact: a connection's first client payload, or one after a silence.
+    pub fn contact(
+        &mut self,
+        ts: Timestamp,
+        c: &Conn,
+        bytes: u32,
+        cfg: &BehaviourConfig,
+        out: &mut Vec<Alert>,
+    ) {
+        if !Self::eligible(c, cfg) {
+            return;
+        }
+        let t = &cfg.t;
+        let ms = ts.as_nanos() / 1_000_000;
+        {
+            let p = self.by_ip.entry(&c.server, ts.secs(), Prevalence::default);
+            if p.clients.len() < PREVALENCE_CAP {
+                p.clients.insert(c.client);
+            }
+        }
+        let s = self
+            .pairs
+            .entry(&(c.client, c.server), ts.secs(), Series::default);
+        if s.len > 0 && ms < s.last_ms + MERGE_MS {
+            return;
+        }
+        if s.len == 0 {
+            s.first_ms = ms;
+        }
+        s.last_ms = ms;
+        s.port = c.sport;
+        s.times[s.head] = ms;
+        s.sizes[s.head] = bytes;
+        s.head = (s.head + 1) % RING;
+        s.len = (s.len + 1).min(RING);
+        s.total += 1;
+        if s.len < t.beacon_min_contacts {
+            return;
+        }
+        if s.name.as_deref().is_some_and(|n| cfg.domain_allowed(n)) {
+            return;
+        }
+        let name_key = s
+            .name
+            .as_deref()
+            .map(|n| super::util::fnv1a(super::util::registered_domain(n).as_bytes()));
+        // Prevalence: how many inside hosts reach this address / this domain.
+        let ip_prev = self.by_ip.get(&c.server).map_or(0, |p| p.clients.len());
+        let dom_prev =
+            name_key.map_or(0, |k| self.by_domain.get(&k).map_or(0, |p| p.clients.len()));
+        let prevalence = ip_prev.max(dom_prev);
+        if prevalence >= t.beacon_shared_clients {
+            return;
+        }
+        let Some(s) = self.pairs.get_mut(&(c.client, c.server)) else {
+            return;
+        };
+        // Re-alert only after the suppression window (the alerter counts the rest).
+        self.times.clear();
+        self.sizes.clear();
+        for i in 0..s.len {
+            let j = (s.head + RING - s.len + i) % RING;
+            self.times.push(s.times[j]);
+            self.sizes.push(s.sizes[j]);
+        }
+        let Some(sc) = score(&self.times, &self.sizes, &mut self.scratch, &mut self.gaps) else {
+            return;
+        };
+        let span_total = (s.last_ms - s.first_ms) as f64 / 1000.0;
+        if sc.score < t.beacon_score
+            || sc.interval.median < t.beacon_min_interval_secs
+            || span_total < t.beacon_min_span_secs
+        {
+            return;
+        }
+        s.alerted_at = Some(ms);
+        let name = s.name.as_deref().unwrap_or("-");
+        out.push(Alert {
+            ts,
+            sig: alert::BEACON,
+            src: c.client,
+            sport: 0,
+            dst: c.server,
+            dport: s.port,
+            proto: c.proto,
+            entity: 0,
+            why: format!(
+                "{} contacted {}:{} ({}) {} times at a regular {:.1} s interval (MAD {:.1} s) over {:.0} s; score {:.2}",
+                c.client, c.server, s.port, name, s.total, sc.interval.median, sc.interval.mad, span_total, sc.score
+            ),
+            evidence: vec![
+                format!("score={:.2}", sc.score),
+                format!("contacts={}", s.total),
+                format!("median_interval_s={:.1}", sc.interval.median),
+                format!("interval_mad_s={:.1}", sc.interval.mad),
+                format!("interval_skew={:.2}", sc.interval.skew),
+                format!("interval_score={:.2}", sc.interval_score),
+                format!("size_score={:.2}", sc.size_score),
+                format!("span_s={span_total:.0}"),
+                format!("server_name={name}"),
+                format!("inside_hosts_to_destination={prevalence}"),
+            ],
+            severity: None,
+            per_source: false,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(cport: u16) -> Conn {
+        Conn {
+            client: "10.10.3.77".parse().unwrap(),
+            server: "203.0.113.140".parse().unwrap(),
+            cport,
+            sport: 443,
+            proto: 6,
+        }
+    }
+
+    /// A small deterministic PRNG for jitter.
+    fn lcg(x: &mut u64) -> f64 {
+        *x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (*x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    #[test]
+    fn jittered_minute_beacon_alerts() {
+        let cfg = BehaviourConfig::default();
+        let mut b = Beacon::new(100);
+        let mut out = Vec::new();
+        let mut r = 7;
+        let mut t = 1_000.0;
+        for i in 0..60 {
+            t += 60.0 + (lcg(&mut r) - 0.5) * 6.0;
+            let size = 200 + (lcg(&mut r) * 60.0) as u32;
+            b.contact(
+                Timestamp((t * 1e9) as u64),
+                &conn(40000 + i),
+                size,
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(!out.is_empty());
+        assert_eq!(out[0].sig.sid, alert::BEACON.sid);
+    }
+
+    #[test]
+    fn irregular_browsing_does_not_alert() {
+        let cfg = BehaviourConfig::default();
+        let mut b = Beacon::new(100);
+        let mut out = Vec::new();
+        let mut r = 3;
+        let mut t = 0.0;
+        for i in 0..200 {
+            // Exponential gaps (a person), sizes all over the place.
+            t += -120.0 * (1.0 - lcg(&mut r)).ln() + 1.5;
+            let size = (lcg(&mut r) * 5000.0) as u32 + 100;
+            b.contact(
+                Timestamp((t * 1e9) as u64),
+                &conn(40000 + i),
+                size,
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(out.is_empty(), "{:?}", out.first().map(|a| &a.why));
+    }
+
+    #[test]
+    fn a_schedule_many_inside_hosts_share_is_a_service() {
+        let cfg = BehaviourConfig::default();
+        let mut b = Beacon::new(1000);
+        let mut out = Vec::new();
+        for i in 0..40u64 {
+            for h in 1..=6u8 {
+                let c = Conn {
+                    client: format!("10.10.3.{h}").parse().unwrap(),
+                    ..conn(40000)
+                };
+                b.contact(
+                    Timestamp((1000 + i * 300 + h as u64) * 1_000_000_000),
+                    &c,
+                    300,
+                    &cfg,
+                    &mut out,
+                );
+            }
+        }
+        assert!(out.is_empty(), "{:?}", out.first().map(|a| &a.why));
+    }
+
+    #[test]
+    fn keepalives_in_one_long_flow_alert() {
+        let cfg = BehaviourConfig::default();
+        let mut b = Beacon::new(100);
+        let mut out = Vec::new();
+        for i in 0..31u64 {
+            b.contact(
+                Timestamp((1000 + i * 120) * 1_000_000_000),
+                &conn(49152),
+                4,
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(!out.is_empty());
+    }
+
+    #[test]
+    fn too_short_a_span_does_not_alert() {
+        let cfg = BehaviourConfig::default();
+        let mut b = Beacon::new(100);
+        let mut out = Vec::new();
+        for i in 0..20u64 {
+            b.contact(
+                Timestamp((1000 + i * 6) * 1_000_000_000),
+                &conn(49152),
+                4,
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(out.is_empty());
+    }
+}

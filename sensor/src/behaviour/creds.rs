@@ -1,0 +1,285 @@
+//! Credentials: logins in clear text (FTP, SMTP AUTH, POP3, IMAP, Telnet, HTTP Basic, HTTP
+//! forms), brute force by repeated failures per client and server, and guessing by a burst of
+//! sessions to an encrypted login service (SSH), where failures cannot be seen.
+
+use std::net::IpAddr;
+
+use super::alert::{self, Alert};
+use super::config::BehaviourConfig;
+use super::events::{Conn, LoginProto, LoginResult};
+use super::table::Bounded;
+use crate::time::Timestamp;
+
+#[derive(Default)]
+struct Pair {
+    window_start: u64,
+    failures: u64,
+    successes: u64,
+    attempts: u64,
+    sessions: u64,
+    users: u64,
+    last_user: Option<Box<str>>,
+    /// The last FTP user named was anonymous: its outcome is not a credential.
+    anonymous: bool,
+    bruteforce_alerted: bool,
+    guessing_alerted: bool,
+}
+
+pub struct Creds {
+    pairs: Bounded<(IpAddr, IpAddr), Pair>,
+}
+
+impl Creds {
+    pub fn new(cap: usize) -> Creds {
+        Creds {
+            pairs: Bounded::new(cap),
+        }
+    }
+
+    /// Entities held now.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn evicted(&self) -> u64 {
+        self.pairs.evicted
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn login(
+        &mut self,
+        ts: Timestamp,
+        c: &Conn,
+        proto: LoginProto,
+        result: LoginResult,
+        user: Option<&str>,
+        cfg: &BehaviourConfig,
+        out: &mut Vec<Alert>,
+    ) {
+        if cfg.host_allowed(c.client) {
+            return;
+        }
+        let t = &cfg.t;
+        let now = ts.secs();
+        let p = self.pairs.entry(&(c.client, c.server), now, Pair::default);
+        if now >= p.window_start + t.bruteforce_window_secs {
+            *p = Pair {
+                window_start: now,
+                ..Default::default()
+            };
+        }
+        if let Some(u) = user {
+            p.anonymous = false;
+            if p.last_user.as_deref() != Some(u) {
+                p.users += 1;
+                p.last_user = Some(u.into());
+            }
+        }
+        match result {
+            LoginResult::Failure => p.failures += 1,
+            LoginResult::Success => p.successes += 1,
+            LoginResult::Attempt => p.attempts += 1,
+        }
+        if proto == LoginProto::Ssh {
+            p.sessions += 1;
+        }
+        let base = |sig, why: String, evidence: Vec<String>| Alert {
+            ts,
+            sig,
+            src: c.client,
+            sport: c.cport,
+            dst: c.server,
+            dport: c.sport,
+            proto: c.proto,
+            entity: proto as u64,
+            why,
+            evidence,
+            severity: None,
+            per_source: false,
+        };
+        // Anonymous FTP is public access, not a credential (its "password" is an e-mail).
+        let anonymous = proto == LoginProto::Ftp
+            && user.is_some_and(|u| {
+                u.eq_ignore_ascii_case("anonymous") || u.eq_ignore_ascii_case("ftp")
+            });
+        if anonymous {
+            p.anonymous = true;
+        }
+        if proto.cleartext()
+            && result != LoginResult::Failure
+            && !anonymous
+            && !(p.anonymous && user.is_none())
+        {
+            let who = user.map_or(String::new(), |u| format!(" for user {u}"));
+            let outcome = match result {
+                LoginResult::Success => "accepted",
+                _ => "sent",
+            };
+            out.push(base(
+                alert::CRED_CLEARTEXT,
+                format!(
+                    "{} login{who} {outcome} in clear text to {}:{}",
+                    proto.name(),
+                    c.server,
+                    c.sport
+                ),
+                vec![
+                    format!("protocol={}", proto.name()),
+                    format!("user={}", user.unwrap_or("-")),
+                    format!("result={outcome}"),
+                ],
+            ));
+        }
+        if result == LoginResult::Failure
+            && !p.bruteforce_alerted
+            && p.failures as usize >= t.bruteforce_failures
+        {
+            p.bruteforce_alerted = true;
+            out.push(base(
+                alert::CRED_BRUTEFORCE,
+                format!(
+                    "{} failed {} {} logins on {} within {} s",
+                    c.client,
+                    p.failures,
+                    proto.name(),
+                    c.server,
+                    t.bruteforce_window_secs
+                ),
+                vec![
+                    format!("protocol={}", proto.name()),
+                    format!("failures={}", p.failures),
+                    format!("successes={}", p.successes),
+                    format!("user_changes={}", p.users),
+                    format!("window_s={}", t.bruteforce_window_secs),
+                ],
+            ));
+        }
+        if proto == LoginProto::Ssh
+            && !p.guessing_alerted
+            && p.sessions as usize >= t.bruteforce_sessions
+        {
+            p.guessing_alerted = true;
+            let span = now.saturating_sub(p.window_start);
+            out.push(base(
+                alert::CRED_GUESSING,
+                format!(
+                    "{} opened {} SSH sessions to {}:{} within {} s",
+                    c.client, p.sessions, c.server, c.sport, span
+                ),
+                vec![
+                    format!("protocol={}", proto.name()),
+                    format!("sessions={}", p.sessions),
+                    format!("span_s={span}"),
+                    format!("window_s={}", t.bruteforce_window_secs),
+                ],
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(port: u16) -> Conn {
+        Conn {
+            client: "10.0.0.9".parse().unwrap(),
+            server: "10.0.0.2".parse().unwrap(),
+            cport: 40000,
+            sport: port,
+            proto: 6,
+        }
+    }
+
+    #[test]
+    fn ftp_dictionary_attack() {
+        let cfg = BehaviourConfig::default();
+        let mut c = Creds::new(100);
+        let mut out = Vec::new();
+        for i in 0..50u64 {
+            c.login(
+                Timestamp(i * 100_000_000),
+                &conn(21),
+                LoginProto::Ftp,
+                LoginResult::Failure,
+                None,
+                &cfg,
+                &mut out,
+            );
+        }
+        assert_eq!(
+            out.iter()
+                .filter(|a| a.sig.sid == alert::CRED_BRUTEFORCE.sid)
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn cleartext_login_and_ssh_guessing() {
+        let cfg = BehaviourConfig::default();
+        let mut c = Creds::new(100);
+        let mut out = Vec::new();
+        c.login(
+            Timestamp(1),
+            &conn(143),
+            LoginProto::Imap,
+            LoginResult::Attempt,
+            Some("bob"),
+            &cfg,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].sig.sid, alert::CRED_CLEARTEXT.sid);
+        out.clear();
+        for i in 0..10u64 {
+            c.login(
+                Timestamp(i),
+                &conn(22),
+                LoginProto::Ssh,
+                LoginResult::Attempt,
+                None,
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(out.is_empty(), "a few SSH sessions are ordinary");
+        out.clear();
+        let mut c2 = Creds::new(100);
+        c2.login(
+            Timestamp(1),
+            &conn(21),
+            LoginProto::Ftp,
+            LoginResult::Attempt,
+            Some("anonymous"),
+            &cfg,
+            &mut out,
+        );
+        c2.login(
+            Timestamp(2),
+            &conn(21),
+            LoginProto::Ftp,
+            LoginResult::Success,
+            None,
+            &cfg,
+            &mut out,
+        );
+        assert!(out.is_empty(), "anonymous FTP is not a credential");
+        for i in 10..30u64 {
+            c.login(
+                Timestamp(i),
+                &conn(22),
+                LoginProto::Ssh,
+                LoginResult::Attempt,
+                None,
+                &cfg,
+                &mut out,
+            );
+        }
+        assert_eq!(out.len(), 1);
+    }
+}

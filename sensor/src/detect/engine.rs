@@ -198,13 +198,17 @@ pub struct DetectCtx {
 pub struct FlowDetect {
     more: Option<Box<FlowDetectMore>>,
     pub alerted: bool,
-    ip_only_done: [bool; 2],
+    /// `IP_ONLY_DONE << dir`: IP-only rules were evaluated for that direction;
+    /// `NO_PAYLOAD`: packet payload and stream content are no longer inspected (encrypted
+    /// TLS). One byte: every flow carries this struct (16 bytes, pinned by a size test).
+    flags: u8,
     /// The protocol the flow's first bytes showed, for rules of protocols without a parser.
     app_hint: AppHint,
-    /// Packet payload and stream content are no longer inspected (encrypted TLS).
-    no_payload: bool,
     engine: u32,
 }
+
+const IP_ONLY_DONE: u8 = 1;
+const NO_PAYLOAD: u8 = 4;
 
 /// Protocols rules name in their header that have no parser here, recognised from the first
 /// payload of each direction of a TCP flow (`AppHint::probe`). The two high bits remember
@@ -309,14 +313,18 @@ impl FlowDetect {
     /// Packets and stream data of this flow are no longer inspected by content rules (as
     /// Suricata's `FlowSetNoPayloadInspectionFlag`); rules without payload content still run.
     pub fn stop_payload_inspection(&mut self) {
-        self.no_payload = true;
+        self.flags |= NO_PAYLOAD;
         if let Some(m) = &mut self.more {
             m.stream_carried = Default::default();
         }
     }
 
     pub fn payload_inspection_stopped(&self) -> bool {
-        self.no_payload
+        self.flags & NO_PAYLOAD != 0
+    }
+
+    fn ip_only_done(&self, dir: usize) -> bool {
+        self.flags & (IP_ONLY_DONE << (dir & 1)) != 0
     }
 
     fn has_bit(&self, id: &u16) -> bool {
@@ -838,7 +846,7 @@ impl Engine {
     /// skip all per-packet detection work (the common case with application-layer rule sets).
     #[inline]
     pub fn wants_packet(&self, fd: &FlowDetect, dir: usize) -> bool {
-        let ip_only_due = fd.engine != self.id || !fd.ip_only_done[dir & 1];
+        let ip_only_due = fd.engine != self.id || !fd.ip_only_done(dir);
         self.stages[Stage::Packet as usize].has_rules || (!self.ip_only.is_empty() && ip_only_due)
     }
 
@@ -917,7 +925,7 @@ impl Engine {
                 m.ints.clear();
                 m.stream_carried.iter_mut().for_each(Vec::clear);
             }
-            fd.ip_only_done = [false; 2];
+            fd.flags &= !(IP_ONLY_DONE | IP_ONLY_DONE << 1);
             fd.engine = self.id;
         }
         if self.hint_rules && flow.proto == 6 {
@@ -934,8 +942,9 @@ impl Engine {
         }
         // Encrypted payload (see `FlowDetect::stop_payload_inspection`): stream rules have
         // nothing to look at, packet rules only their non-content conditions.
-        let no_payload = fd.no_payload && matches!(subject, Subject::Packet { .. });
-        if fd.no_payload && matches!(subject, Subject::Stream { .. }) {
+        let stopped = fd.payload_inspection_stopped();
+        let no_payload = stopped && matches!(subject, Subject::Packet { .. });
+        if stopped && matches!(subject, Subject::Stream { .. }) {
             return;
         }
         let st = subject.stage() as usize;
@@ -1022,8 +1031,8 @@ impl Engine {
                 mark(seen, candidates, round, i);
             }
             if let Subject::Packet { dir, decoded, .. } = subject {
-                if !fd.ip_only_done[*dir] {
-                    fd.ip_only_done[*dir] = true;
+                if !fd.ip_only_done(*dir) {
+                    fd.flags |= IP_ONLY_DONE << (*dir & 1);
                     for &i in &self.ip_only.list {
                         mark(seen, candidates, round, i);
                     }

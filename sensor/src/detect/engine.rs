@@ -553,6 +553,7 @@ fn is_response_buffer(b: Buffer) -> bool {
             | Buffer::FileData
             | Buffer::HttpServer
             | Buffer::HttpLocation
+            | Buffer::HttpResponseHeader
             | Buffer::TlsCertSubject
             | Buffer::TlsCertIssuer
             | Buffer::TlsCertSerial
@@ -1526,6 +1527,32 @@ fn tls_version_matches(want: u16, r: &TlsRecord) -> bool {
     have == want || (want == 0x0304 && is13(have))
 }
 
+thread_local! {
+    /// Where `Name: Value` header buffers are built (per thread: no allocation once grown).
+    static HEADER_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `http.request_header` / `http.response_header`: `f` with each header of the table as
+/// `Name: Value`.
+fn for_each_header(tx: &HttpTransaction, response: bool, f: &mut impl FnMut(&[u8])) {
+    let mut buf = HEADER_SCRATCH.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    let mut each = |name: &[u8], value: &[u8]| {
+        buf.clear();
+        buf.extend_from_slice(name);
+        buf.extend_from_slice(b": ");
+        buf.extend_from_slice(value);
+        f(&buf);
+    };
+    if response {
+        if let Some(r) = tx.response() {
+            r.header_table().for_each(|(n, v)| each(n, v));
+        }
+    } else if let Some(r) = tx.request() {
+        r.header_table().for_each(|(n, v)| each(n, v));
+    }
+    HEADER_SCRATCH.with(|c| *c.borrow_mut() = buf);
+}
+
 /// Calls `f` with each instance of `buffer` in the subject (HTTP keywords that apply to both
 /// directions have two).
 fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut impl FnMut(&[u8])) {
@@ -1542,6 +1569,12 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
         }
         Subject::Http(tx) => {
             use HttpBuffer as H;
+            if matches!(
+                buffer,
+                Buffer::HttpRequestHeader | Buffer::HttpResponseHeader
+            ) {
+                return for_each_header(tx, buffer == Buffer::HttpResponseHeader, f);
+            }
             let list: &[HttpBuffer] = match buffer {
                 Buffer::HttpUri => &[H::Uri],
                 Buffer::HttpUriRaw => &[H::UriRaw],
@@ -2317,6 +2350,47 @@ mod tests {
             [(2, false), (3, false)]
         );
         assert!(alerts(req, ok).is_empty());
+    }
+
+    /// `http.request_header`/`http.response_header`: one `Name: Value` buffer per header.
+    #[test]
+    fn per_header_buffers() {
+        use crate::app::http::HttpParser;
+        use crate::app::Direction as D;
+        let e = engine_of(
+            "alert http any any -> any any (msg:\"k\"; flow:to_server; http.request_header; content:\"Key|3a 20|\"; startswith; bsize:8; sid:1;)\n\
+             alert http any any -> any any (msg:\"s\"; flow:to_client; http.response_header; content:\"Server|3a 20|x\"; startswith; endswith; sid:2;)\n\
+             alert http any any -> any any (msg:\"n\"; flow:to_server; http.request_header; content:\"Host|3a 20|a|0d 0a|\"; sid:3;)\n",
+        );
+        let mut p = HttpParser::default();
+        p.feed(
+            D::ToServer,
+            b"GET / HTTP/1.1\r\nHost: a\r\nKey: abc\r\n\r\n",
+        );
+        p.feed(
+            D::ToClient,
+            b"HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 0\r\n\r\n",
+        );
+        p.finish();
+        let tx = p.next_complete().unwrap();
+        let facts = FlowFacts {
+            app: Some(crate::app::AppProto::Http),
+            ..tcp_facts("10.0.0.1", "192.0.2.1", 80)
+        };
+        let mut ctx = e.context();
+        let mut fd = FlowDetect::default();
+        let mut got = Vec::new();
+        e.inspect(
+            &mut ctx,
+            &Subject::Http(&tx),
+            &facts,
+            &mut fd,
+            Timestamp::ZERO,
+            &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+        );
+        got.sort_unstable();
+        // Each header alone, without its line end.
+        assert_eq!(got, [1, 2]);
     }
 
     mod grouping {

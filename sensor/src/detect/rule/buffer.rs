@@ -42,6 +42,10 @@ pub enum Buffer {
     HttpStart,
     /// `http.header.raw`: the header lines as received.
     HttpHeaderRaw,
+    /// `http.request_header` / `http.response_header`: each header as `Name: Value`, one
+    /// buffer per header.
+    HttpRequestHeader,
+    HttpResponseHeader,
     HttpReferer,
     HttpAccept,
     HttpAcceptEnc,
@@ -93,6 +97,8 @@ impl Buffer {
             "http.header_names" | "http_header_names" => HttpHeaderNames,
             "http.start" | "http_start" => HttpStart,
             "http.header.raw" => HttpHeaderRaw,
+            "http.request_header" => HttpRequestHeader,
+            "http.response_header" => HttpResponseHeader,
             "http.referer" | "http_referer" => HttpReferer,
             "http.accept" | "http_accept" => HttpAccept,
             "http.accept_enc" | "http_accept_enc" => HttpAcceptEnc,
@@ -163,6 +169,8 @@ impl Buffer {
             HttpHeaderNames => "http.header_names",
             HttpStart => "http.start",
             HttpHeaderRaw => "http.header.raw",
+            HttpRequestHeader => "http.request_header",
+            HttpResponseHeader => "http.response_header",
             HttpReferer => "http.referer",
             HttpAccept => "http.accept",
             HttpAcceptEnc => "http.accept_enc",

@@ -28,6 +28,7 @@
 //! | `http.referer`, `http.accept`, `http.accept_enc`, `http.accept_lang` | that request header's value |
 //! | `http.connection`, `http.content_len` | Connection / Content-Length value (either direction) |
 //! | `http.server`, `http.location` | Server / Location response header value |
+//! | `http.request_header`, `http.response_header` | each header of the table as `Name: Value`, one buffer per header (built by the engine) |
 //!
 //! Values are header values with SP/HT trimmed at both ends; folded lines are joined with the
 //! continuation's leading whitespace kept. Differences from Suricata: bodies are not

@@ -118,6 +118,15 @@ impl Message {
         self.headers.get(&self.arena, name).map(|s| self.span(s))
     }
 
+    /// libhtp's header table (repeated names merged at their first place), as detection sees
+    /// it.
+    pub(crate) fn table_iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers
+            .fields()
+            .iter()
+            .map(move |f| (self.span(f.name), self.span(f.value)))
+    }
+
     fn headers_iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
         self.headers
             .raw
@@ -191,6 +200,10 @@ impl HttpRequest {
     /// (value trimmed of SP/HT).
     pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
         self.m.headers_iter()
+    }
+    /// The header table detection uses (`http.request_header`): repeated names merged.
+    pub fn header_table(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.m.table_iter()
     }
     /// Header value by name (ASCII case-insensitive); repeated headers joined with `", "`.
     pub fn header(&self, name: &[u8]) -> Option<&[u8]> {
@@ -293,6 +306,10 @@ impl HttpResponse {
     /// Every header line in arrival order (see [`HttpRequest::headers`]).
     pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
         self.m.headers_iter()
+    }
+    /// The header table detection uses (`http.response_header`): repeated names merged.
+    pub fn header_table(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.m.table_iter()
     }
     /// Header value by name (ASCII case-insensitive); repeated headers joined with `", "`.
     pub fn header(&self, name: &[u8]) -> Option<&[u8]> {

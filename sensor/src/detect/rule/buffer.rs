@@ -42,6 +42,10 @@ pub enum Buffer {
     HttpStart,
     /// `http.header.raw`: the header lines as received.
     HttpHeaderRaw,
+    /// `http.request_header` / `http.response_header`: each header as `Name: Value`, one
+    /// buffer per header.
+    HttpRequestHeader,
+    HttpResponseHeader,
     HttpReferer,
     HttpAccept,
     HttpAcceptEnc,
@@ -65,6 +69,8 @@ pub enum Buffer {
     Ja3sHash,
     Ja3sString,
     Ja4Hash,
+    /// `base64_data`: what the rule's `base64_decode` decoded (its matchers move into it).
+    Base64Data,
 }
 
 impl Buffer {
@@ -91,6 +97,8 @@ impl Buffer {
             "http.header_names" | "http_header_names" => HttpHeaderNames,
             "http.start" | "http_start" => HttpStart,
             "http.header.raw" => HttpHeaderRaw,
+            "http.request_header" => HttpRequestHeader,
+            "http.response_header" => HttpResponseHeader,
             "http.referer" | "http_referer" => HttpReferer,
             "http.accept" | "http_accept" => HttpAccept,
             "http.accept_enc" | "http_accept_enc" => HttpAcceptEnc,
@@ -112,6 +120,7 @@ impl Buffer {
             "ja3s.hash" => Ja3sHash,
             "ja3s.string" => Ja3sString,
             "ja4.hash" => Ja4Hash,
+            "base64_data" => Base64Data,
             _ => return None,
         })
     }
@@ -160,6 +169,8 @@ impl Buffer {
             HttpHeaderNames => "http.header_names",
             HttpStart => "http.start",
             HttpHeaderRaw => "http.header.raw",
+            HttpRequestHeader => "http.request_header",
+            HttpResponseHeader => "http.response_header",
             HttpReferer => "http.referer",
             HttpAccept => "http.accept",
             HttpAcceptEnc => "http.accept_enc",
@@ -181,6 +192,7 @@ impl Buffer {
             Ja3sHash => "ja3s.hash",
             Ja3sString => "ja3s.string",
             Ja4Hash => "ja4.hash",
+            Base64Data => "base64_data",
         }
     }
 
@@ -188,7 +200,7 @@ impl Buffer {
     pub fn app_proto(self) -> Option<AppProto> {
         use Buffer::*;
         match self {
-            Payload => None,
+            Payload | Base64Data => None,
             DnsQuery => Some(AppProto::Dns),
             TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCerts
             | TlsCertFingerprint | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => {

@@ -651,3 +651,137 @@ pub fn parse_bsize(v: &str) -> PResult<NumCmp> {
     NumCmp::parse(v, u64::MAX)
         .map_err(|_| ErrorKind::syntax(format!("bsize: invalid value `{}`", truncate(v, 40))))
 }
+
+/// Most bytes `base64_decode` produces (Suricata's default decode limit).
+pub const BASE64_MAX_DECODED: usize = 65_535;
+
+/// `base64_decode[:bytes <n>][, offset <n>][, relative]` with the `base64_data` matchers that
+/// inspect what it decoded. As in Suricata it is terminal: when the decoded data matches, the
+/// rule's buffer matches (keywords after it in the same buffer are not evaluated); when
+/// nothing decodes or the data does not match, it does not.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Base64Decode {
+    /// Encoded bytes to decode at most (0: to the end of the buffer).
+    pub bytes: u32,
+    pub offset: u32,
+    pub relative: bool,
+    /// The `base64_data` matchers (set when the rule is finished).
+    pub data: Vec<super::inspect::Matcher>,
+}
+
+impl Base64Decode {
+    pub fn parse(v: Option<&str>) -> PResult<Self> {
+        let kw = "base64_decode";
+        let mut d = Base64Decode {
+            bytes: 0,
+            offset: 0,
+            relative: false,
+            data: Vec::new(),
+        };
+        let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(d);
+        };
+        let (mut bytes, mut offset) = (false, false);
+        for item in v.split(',').map(str::trim) {
+            let (name, arg) = match item.split_once(char::is_whitespace) {
+                Some((n, a)) => (n, Some(a.trim())),
+                None => (item, None),
+            };
+            let num = || -> PResult<u32> {
+                match arg.map(str::parse::<u32>) {
+                    Some(Ok(n)) if n <= 65535 => Ok(n),
+                    _ => bail!("{kw}: `{name}` needs a number up to 65535"),
+                }
+            };
+            match (name, arg.is_some()) {
+                ("bytes", true) if !bytes => {
+                    bytes = true;
+                    d.bytes = num()?;
+                    if d.bytes == 0 {
+                        bail!("{kw}: bytes must be at least 1");
+                    }
+                }
+                ("offset", true) if !offset => {
+                    offset = true;
+                    d.offset = num()?;
+                }
+                ("relative", false) if !d.relative => d.relative = true,
+                _ => bail!("{kw}: invalid or repeated option `{}`", truncate(item, 40)),
+            }
+        }
+        Ok(d)
+    }
+
+    /// The encoded window at `buffer_offset`, if any.
+    pub fn window<'a>(&self, buf: &'a [u8], buffer_offset: u32) -> Option<&'a [u8]> {
+        let base = if self.relative {
+            (buffer_offset as usize).min(buf.len())
+        } else {
+            0
+        };
+        let rest = &buf[base..];
+        let start = self.offset as usize;
+        if start > 0 && start >= rest.len() {
+            return None;
+        }
+        let rest = &rest[start.min(rest.len())..];
+        let n = match self.bytes {
+            0 => rest.len(),
+            b => rest.len().min(b as usize),
+        };
+        Some(&rest[..n])
+    }
+}
+
+fn base64_value(c: u8) -> Option<u8> {
+    Some(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => return None,
+    })
+}
+
+/// Suricata 7.0.10's decoding for `base64_decode` (checked on its verdicts): decodes until a
+/// byte outside the alphabet (a NUL, a space or a line end included); `=` counts as padding
+/// inside its block, and decoding goes on after it; a last partial block of k characters
+/// gives k - 1 bytes. Appends to `out`, at most [`BASE64_MAX_DECODED`] bytes in all.
+pub fn base64_decode(src: &[u8], out: &mut Vec<u8>) {
+    let mut block = [0u8; 4];
+    let (mut n, mut pad) = (0usize, 0usize);
+    let emit = |block: &[u8; 4], count: usize, out: &mut Vec<u8>| {
+        let b = [
+            block[0] << 2 | block[1] >> 4,
+            block[1] << 4 | block[2] >> 2,
+            block[2] << 6 | block[3],
+        ];
+        let room = BASE64_MAX_DECODED.saturating_sub(out.len());
+        out.extend_from_slice(&b[..count.min(room)]);
+    };
+    for &c in src {
+        let v = match (base64_value(c), c) {
+            (Some(v), _) => v,
+            (None, b'=') => {
+                pad += 1;
+                0
+            }
+            _ => break,
+        };
+        block[n] = v;
+        n += 1;
+        if n == 4 {
+            emit(&block, 3 - pad.min(3), out);
+            if out.len() >= BASE64_MAX_DECODED {
+                return;
+            }
+            block = [0; 4];
+            n = 0;
+            pad = 0;
+        }
+    }
+    if n > 1 {
+        emit(&block, n - 1, out);
+    }
+}

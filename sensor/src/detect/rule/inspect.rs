@@ -7,7 +7,11 @@
 //! when the next matcher is relative to it. Recursion is bounded like Suricata's
 //! `inspection-recursion-limit` (3000 calls).
 
-use super::bytes::{ByteExtract, ByteJump, ByteTest, IsDataAt, Step, MAX_BYTE_VARS};
+use std::cell::RefCell;
+
+use super::bytes::{
+    base64_decode, Base64Decode, ByteExtract, ByteJump, ByteTest, IsDataAt, Step, MAX_BYTE_VARS,
+};
 use super::content::Content;
 use super::numeric::NumCmp;
 use super::pcre::Pcre;
@@ -33,6 +37,13 @@ pub enum Matcher {
     ByteExtract(ByteExtract),
     /// `bsize`: the whole buffer's length (the position is unchanged).
     Bsize(NumCmp),
+    /// `base64_decode` with its `base64_data` matchers.
+    Base64(Box<Base64Decode>),
+}
+
+thread_local! {
+    /// Where `base64_decode` decodes (kept per thread: no allocation once grown).
+    static BASE64_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Matcher {
@@ -46,6 +57,7 @@ impl Matcher {
             Matcher::ByteJump(b) => b.relative,
             Matcher::ByteExtract(b) => b.relative,
             Matcher::Bsize(_) => false,
+            Matcher::Base64(b) => b.relative,
         }
     }
 }
@@ -107,12 +119,34 @@ fn step(buf: &[u8], list: &[Matcher], idx: usize, buffer_offset: u32, cx: &mut C
             true => Step::Match(buffer_offset),
             false => Step::Discontinue,
         },
+        Matcher::Base64(b) => return base64_step(buf, b, buffer_offset, cx),
     };
     match s {
         Step::Match(off) => matched(buf, list, idx, is_last, off, cx),
         Step::NoMatch => Res::NoMatch,
         Step::Discontinue => Res::Discontinue,
     }
+}
+
+/// `base64_decode`: decodes the window and inspects the `base64_data` matchers on it; a match
+/// is final for the buffer (Suricata's terminal list).
+fn base64_step(buf: &[u8], b: &Base64Decode, buffer_offset: u32, cx: &mut Cx) -> Res {
+    let Some(window) = b.window(buf, buffer_offset) else {
+        return Res::NoMatch;
+    };
+    let mut decoded = BASE64_SCRATCH.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    decoded.clear();
+    base64_decode(window, &mut decoded);
+    let res = if decoded.is_empty() || b.data.is_empty() {
+        Res::NoMatch
+    } else {
+        match step(&decoded, &b.data, 0, 0, cx) {
+            Res::Match => Res::Match,
+            _ => Res::NoMatch,
+        }
+    };
+    BASE64_SCRATCH.with(|c| *c.borrow_mut() = decoded);
+    res
 }
 
 /// Continues with the next matcher after a (possibly negated) match.

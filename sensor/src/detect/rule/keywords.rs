@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::buffer::{AppProto, Buffer};
-use super::bytes::{parse_bsize, ByteExtract, ByteJump, ByteTest, IsDataAt, Val};
+use super::bytes::{parse_bsize, Base64Decode, ByteExtract, ByteJump, ByteTest, IsDataAt, Val};
 use super::content::{Content, FastPatternOpt};
 use super::error::{bail, ErrorKind, PResult};
 use super::header::Protocol;
@@ -55,6 +55,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("byte_jump", kw_byte_jump),
     ("byte_extract", kw_byte_extract),
     ("bsize", kw_bsize),
+    ("base64_decode", kw_base64_decode),
     ("urilen", kw_urilen),
     ("dsize", kw_dsize),
     ("itype", kw_itype),
@@ -62,6 +63,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("ttl", kw_ttl),
     ("ip_proto", kw_ip_proto),
     ("flags", kw_flags),
+    ("tcp.flags", kw_flags),
     ("flow", kw_flow),
     ("threshold", kw_threshold),
     ("detection_filter", kw_detection_filter),
@@ -79,14 +81,6 @@ const KEYWORDS: &[(&str, Handler)] = &[
 
 /// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
 const REFUSED: &[(&str, &str)] = &[
-    (
-        "base64_decode",
-        "base64 decoding of payloads is not implemented",
-    ),
-    (
-        "base64_data",
-        "base64 decoding of payloads is not implemented",
-    ),
     (
         "tag",
         "packet tagging (logging later packets) is not implemented",
@@ -581,6 +575,21 @@ fn kw_bsize(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     b.add_matcher(key, Matcher::Bsize(c))
 }
 
+fn kw_base64_decode(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let d = Base64Decode::parse(o.value)?;
+    if b.sticky == Some(Buffer::Base64Data) {
+        return Err(ErrorKind::unsupported("base64_decode inside base64_data"));
+    }
+    if b.base64_list.is_some() {
+        return Err(ErrorKind::unsupported(
+            "more than one base64_decode in a rule",
+        ));
+    }
+    let key = b.payload_list(d.relative);
+    b.base64_list = Some(key);
+    b.add_matcher(key, Matcher::Base64(Box::new(d)))
+}
+
 fn kw_urilen(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let u = Urilen::parse(need_value(o)?)?;
     b.set_app_proto(AppProto::Http)?;
@@ -686,7 +695,9 @@ fn kw_stream_size(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     ) {
         bail!("stream_size needs a TCP rule");
     }
-    set_once(&mut b.stream_size, s, o.keyword)
+    // Several are allowed (a range written as two tests): all must hold.
+    b.stream_size.push(s);
+    Ok(())
 }
 
 /// `tls.subject:"..."` / `tls.issuerdn:"..."` (legacy forms): the value anywhere in the first
@@ -732,6 +743,9 @@ fn sticky(b: &mut Builder, buf: Buffer, o: &RawOption<'_>) -> PResult<()> {
     no_value(o)?;
     b.close_sticky()?;
     b.sticky_transforms = Transforms::NONE;
+    if buf == Buffer::Base64Data && b.base64_list.is_none() {
+        bail!("base64_data needs a preceding base64_decode");
+    }
     if buf == Buffer::Payload {
         b.sticky = None;
     } else {

@@ -59,8 +59,8 @@ pub struct Rule {
     pub flowints: Vec<Flowint>,
     pub xbits: Vec<Xbit>,
     pub datasets: Vec<DatasetMatch>,
-    /// `stream_size` (a packet keyword: tested on TCP packets).
-    pub stream_size: Option<StreamSize>,
+    /// `stream_size` tests (a packet keyword: tested on TCP packets; all must hold).
+    pub stream_size: Vec<StreamSize>,
     /// `tls.cert_chain_len`: how many certificates the server sent.
     pub tls_chain_len: Option<NumCmp>,
     /// `tls.version`: the negotiated version (Suricata's numbering: 0x0303 for TLS 1.2, ...).

@@ -269,16 +269,8 @@ pub enum DatasetCmd {
     Unset,
 }
 
-/// `dataset` value type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DatasetType {
-    String,
-    Md5,
-    Sha256,
-    Ipv4,
-    Ipv6,
-    Ip,
-}
+/// `dataset` value type: the dataset module's own (one type for rules and sets).
+pub use crate::detect::dataset::DatasetType;
 
 /// A parsed `dataset` option; the engine loads and updates the files.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -82,11 +82,13 @@ pub(super) struct Builder {
     pub flowints: Vec<Flowint>,
     pub xbits: Vec<Xbit>,
     pub datasets: Vec<DatasetMatch>,
-    pub stream_size: Option<StreamSize>,
+    pub stream_size: Vec<StreamSize>,
     pub tls_chain_len: Option<NumCmp>,
     pub tls_version: Option<u16>,
     pub target: Option<Target>,
     pub noalert: bool,
+    /// The list holding the rule's `base64_decode`, if it has one.
+    pub base64_list: Option<ListKey>,
     /// `byte_extract` variables, and the list each was defined in.
     pub var_names: VarNames,
     pub var_lists: Vec<ListKey>,
@@ -136,11 +138,12 @@ impl Builder {
             flowints: Vec::new(),
             xbits: Vec::new(),
             datasets: Vec::new(),
-            stream_size: None,
+            stream_size: Vec::new(),
             tls_chain_len: None,
             tls_version: None,
             target: None,
             noalert: false,
+            base64_list: None,
             var_names: Vec::new(),
             var_lists: Vec::new(),
         }
@@ -155,8 +158,12 @@ impl Builder {
                 ) {
                     // Valid Suricata (e.g. `alert smtp ... file.data`), but those protocols
                     // have no parser here, so their buffers do not exist.
+                    let name = |a: AppProto| format!("{a:?}").to_ascii_lowercase();
                     return Err(ErrorKind::unsupported(format!(
-                        "{p:?} buffer on a {cur:?} rule ({cur:?} is not parsed)"
+                        "{} buffer on an {} rule ({} is not parsed)",
+                        name(p),
+                        name(cur),
+                        name(cur)
                     )));
                 }
                 bail!("conflicting application protocols ({cur:?} and {p:?})")
@@ -293,6 +300,32 @@ impl Builder {
                 }
             }
         }
+        // The `base64_data` matchers belong to the `base64_decode` that feeds them.
+        if let Some(i) = self
+            .lists
+            .iter()
+            .position(|l| l.buffer == Buffer::Base64Data)
+        {
+            let mut data = self.lists.remove(i);
+            link(&mut data.matchers);
+            check_bsize(&data)?;
+            let key = self.base64_list;
+            let decode = key.and_then(|k| {
+                self.lists
+                    .iter_mut()
+                    .find(|l| (l.buffer, l.transforms) == k)?
+                    .matchers
+                    .iter_mut()
+                    .find_map(|m| match m {
+                        Matcher::Base64(d) => Some(d),
+                        _ => None,
+                    })
+            });
+            match decode {
+                Some(d) => d.data = data.matchers,
+                None => bail!("base64_data needs a preceding base64_decode"),
+            }
+        }
         self.lists.retain(|l| !l.matchers.is_empty());
         for l in &mut self.lists {
             link(&mut l.matchers);
@@ -315,7 +348,7 @@ impl Builder {
             && self.ttl.is_none()
             && self.xbits.is_empty()
             && self.flowints.is_empty()
-            && self.stream_size.is_none()
+            && self.stream_size.is_empty()
             && flowbits_iponly
             && matches!(
                 self.header.protocol,

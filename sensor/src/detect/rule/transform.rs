@@ -3,7 +3,7 @@
 //! in Suricata: `dns.query; dotprefix;` and plain `dns.query` are inspected separately.
 //!
 //! Implemented: `dotprefix`, `strip_whitespace`, `compress_whitespace`, `to_lowercase`,
-//! `to_uppercase`. Other transforms are refused at load.
+//! `to_uppercase`, `url_decode`. Other transforms are refused at load.
 
 use super::error::{bail, PResult};
 
@@ -20,6 +20,9 @@ pub enum Transform {
     CompressWhitespace = 3,
     ToLowercase = 4,
     ToUppercase = 5,
+    /// `%XX` to its byte and `+` to a space; a `%` not followed by two hex digits is kept
+    /// with what follows it.
+    UrlDecode = 6,
 }
 
 impl Transform {
@@ -30,6 +33,7 @@ impl Transform {
             "compress_whitespace" => Transform::CompressWhitespace,
             "to_lowercase" => Transform::ToLowercase,
             "to_uppercase" => Transform::ToUppercase,
+            "url_decode" => Transform::UrlDecode,
             _ => return None,
         })
     }
@@ -41,6 +45,7 @@ impl Transform {
             3 => Transform::CompressWhitespace,
             4 => Transform::ToLowercase,
             5 => Transform::ToUppercase,
+            6 => Transform::UrlDecode,
             _ => return None,
         })
     }
@@ -70,7 +75,42 @@ impl Transform {
             }
             Transform::ToLowercase => out.extend(input.iter().map(u8::to_ascii_lowercase)),
             Transform::ToUppercase => out.extend(input.iter().map(u8::to_ascii_uppercase)),
+            Transform::UrlDecode => url_decode(input, out),
         }
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|v| v as u8)
+}
+
+/// Suricata's `url_decode`.
+fn url_decode(input: &[u8], out: &mut Vec<u8>) {
+    // Pending escape: `%` seen, and its first hex digit if any.
+    let mut pending: Option<Option<u8>> = None;
+    for &b in input {
+        match pending {
+            Some(first) => match (hex(b), first) {
+                (Some(_), None) => pending = Some(Some(b)),
+                (Some(lo), Some(hi)) => {
+                    out.push(hex(hi).unwrap_or(0) << 4 | lo);
+                    pending = None;
+                }
+                (None, first) => {
+                    out.push(b'%');
+                    out.extend(first);
+                    out.push(b);
+                    pending = None;
+                }
+            },
+            None if b == b'%' => pending = Some(None),
+            None if b == b'+' => out.push(b' '),
+            None => out.push(b),
+        }
+    }
+    if let Some(first) = pending {
+        out.push(b'%');
+        out.extend(first);
     }
 }
 
@@ -141,6 +181,8 @@ mod tests {
         assert_eq!(run(&[ToLowercase, DotPrefix], b"EviL.COM"), b".evil.com");
         assert_eq!(run(&[ToUppercase], b"abc1"), b"ABC1");
         assert_eq!(run(&[], b"same"), b"same");
+        assert_eq!(run(&[UrlDecode], b"a%41+b%2f%zz%4%"), b"aA b/%zz%4%");
+        assert_eq!(run(&[UrlDecode], b"%%41"), b"%%41");
     }
 
     #[test]

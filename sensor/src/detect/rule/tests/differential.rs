@@ -4,9 +4,9 @@
 //! was loaded as `alert udp any any -> any any (<options> sid:N;)` and run by Suricata over a
 //! capture with one UDP packet per payload; 1 means Suricata alerted. `bytes_cases.tsv` is
 //! made the same way (Suricata 7.0.10, Dec 2026) for `byte_test`, `byte_jump`,
-//! `byte_extract` and `isdataat`: 202 generated rules over 30 payloads, each rule on its own
-//! destination port with its copy of the payloads so that no packet reaches Suricata's limit
-//! of 15 alerts per packet.
+//! `byte_extract` and `isdataat`: 202 generated rules over 30 payloads, rules in groups of
+//! ten, each group on its own destination port with its own copy of the payloads, so that no
+//! packet reaches Suricata's limit of 15 alerts per packet.
 
 use super::*;
 
@@ -18,6 +18,13 @@ fn inspect_agrees_with_suricata() {
 #[test]
 fn byte_keywords_agree_with_suricata() {
     check(include_str!("../testdata/bytes_cases.tsv"), 6060);
+}
+
+/// `base64_decode`/`base64_data` on 17 payloads (padding, invalid bytes, NUL, spaces, partial
+/// blocks) with 22 rules, made like `bytes_cases.tsv`.
+#[test]
+fn base64_agrees_with_suricata() {
+    check(include_str!("../testdata/base64_cases.tsv"), 374);
 }
 
 /// Runs every case of `data`; at least `min` must be checked (none skipped).

@@ -483,10 +483,15 @@ fn flowint_forms() {
 #[test]
 fn stream_size_forms() {
     let r = rule("alert tcp any any -> any any (flow:to_server; stream_size:server,<,5; sid:1;)");
-    let ss = r.stream_size.unwrap();
+    let ss = r.stream_size[0];
     assert!(ss.matches(100, 4) && !ss.matches(0, 5));
     let r = rule("alert tcp any any -> any any (stream_size:either,>=,10; sid:1;)");
-    assert!(r.stream_size.unwrap().matches(10, 0));
+    assert!(r.stream_size[0].matches(10, 0));
+    // Two tests (a range): both must hold.
+    let r = rule(
+        "alert tcp any any -> any any (stream_size:server,>,5; stream_size:server,<,50; sid:1;)",
+    );
+    assert_eq!(r.stream_size.len(), 2);
     assert!(!r.ip_only);
     for bad in [
         "stream_size:client,<;",
@@ -543,4 +548,58 @@ fn tls_legacy_forms_and_chain_len() {
         );
         assert_eq!(r.buffers[0].buffer, b, "{kw}");
     }
+}
+
+/// `tcp.flags` is Suricata 7's name for `flags`.
+#[test]
+fn tcp_flags_alias() {
+    let a = rule("alert tcp any any -> any any (tcp.flags:S; sid:1;)");
+    let b = rule("alert tcp any any -> any any (flags:S; sid:1;)");
+    assert_eq!(a.flags, b.flags);
+    assert!(a.flags.is_some());
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (tcp.flags:S; flags:S; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+}
+
+#[test]
+fn base64_forms() {
+    let r = payload_rule(
+        "content:\"X=\"; base64_decode:bytes 8, offset 1, relative; base64_data; content:\"hi\";",
+    );
+    let list = r.matchers(Buffer::Payload).unwrap();
+    let Matcher::Base64(d) = &list[1] else {
+        panic!("{list:?}")
+    };
+    assert_eq!((d.bytes, d.offset, d.relative), (8, 1, true));
+    assert_eq!(d.data.len(), 1);
+    // The base64_data list is not a buffer of its own.
+    assert_eq!(r.buffers.len(), 1);
+    // Terminal: a match of the decoded data is the buffer's match.
+    assert!(matches(
+        "content:\"X=\"; base64_decode:relative; base64_data; content:\"hello\";",
+        b"X=aGVsbG8="
+    ));
+    assert!(!matches(
+        "content:\"X=\"; base64_decode:relative; base64_data; content:\"bye\";",
+        b"X=aGVsbG8="
+    ));
+    for bad in [
+        "base64_data; content:\"a\";",
+        "base64_decode:bytes 0; base64_data; content:\"a\";",
+        "base64_decode:foo; base64_data; content:\"a\";",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (base64_decode; base64_data; content:\"a\"; base64_decode; sid:1;)"),
+        ErrorKind::Unsupported { .. }
+    ));
 }

@@ -1,4 +1,6 @@
-//! Loading a large generated rule set stays fast.
+//! A large generated rule set loads whole. How fast is a benchmark (`cargo bench -p
+//! sensor-benches --bench rules`: this file only checks what loads, a timing check here
+//! would only run in release builds, which tests are not).
 
 use std::fmt::Write;
 use std::path::Path;
@@ -27,7 +29,7 @@ fn generated_rules(n: usize) -> String {
 }
 
 #[test]
-fn loads_20000_generated_rules_quickly() {
+fn loads_20000_generated_rules() {
     let text = generated_rules(20_000);
     let t = Instant::now();
     let (rules, errors) = parse_rules(&text, Path::new("gen.rules"), &Vars::default());
@@ -41,7 +43,4 @@ fn loads_20000_generated_rules_quickly() {
     assert!(errors.is_empty(), "{:?}", errors.first());
     assert_eq!(rules.len(), 20_000);
     assert!(rules.iter().filter(|r| r.fast_pattern.is_some()).count() == 16_000);
-    if !cfg!(debug_assertions) {
-        assert!(elapsed.as_secs_f64() < 1.0, "20k rules took {elapsed:?}");
-    }
 }

@@ -233,8 +233,8 @@ fn unsupported_keywords_are_named() {
     for (opts, kw) in [
         ("content:\"a\"; ftpbounce;", "ftpbounce (FTP is not parsed)"),
         (
-            "content:\"a\"; base64_decode;",
-            "base64_decode (base64 decoding of payloads is not implemented)",
+            "content:\"a\"; asn1:oversize_length 10;",
+            "asn1 (ASN.1 decoding is not implemented)",
         ),
         (
             "content:\"a\"; byte_test:1,>,2,0,dce;",

@@ -4,6 +4,12 @@
 //! contact rescores the series: interval regularity (Bowley skew and MAD of the gaps), size
 //! regularity, contact count, and the time covered. Works the same for a check-in every
 //! minute on new connections and for keep-alives inside one connection that lasts hours.
+//!
+//! A second series per inside host and registered domain (from TLS SNI and HTTP Host) follows
+//! a controller that changes addresses (CDN fronting, fast flux): it alerts only when its
+//! contacts went to two or more addresses (one address is the first series' case), scored on
+//! intervals and count (handshakes carry no comparable size). Destinations that five or more
+//! inside hosts reach are shared services, not beacons (prevalence).
 
 use std::net::IpAddr;
 
@@ -109,8 +115,17 @@ struct Prevalence {
     clients: hashbrown::HashSet<IpAddr>,
 }
 
+/// Contacts of one inside host with one registered domain, over any of its addresses.
+#[derive(Default)]
+struct Named {
+    series: Series,
+    /// Distinct addresses seen (up to 8).
+    ips: Vec<IpAddr>,
+}
+
 pub struct Beacon {
     pairs: Bounded<(IpAddr, IpAddr), Series>,
+    named: Bounded<(IpAddr, u64), Named>,
     by_ip: Bounded<IpAddr, Prevalence>,
     by_domain: Bounded<u64, Prevalence>,
     scratch: Vec<f64>,
@@ -124,6 +139,7 @@ impl Beacon {
         Beacon {
             pairs: Bounded::new(cap),
             by_ip: Bounded::new(cap / 4),
+            named: Bounded::new(cap / 4),
             by_domain: Bounded::new(cap / 4),
             scratch: Vec::new(),
             gaps: Vec::new(),
@@ -142,7 +158,97 @@ impl Beacon {
     }
 
     pub fn evicted(&self) -> u64 {
-        self.pairs.evicted + self.by_ip.evicted + self.by_domain.evicted
+        self.pairs.evicted + self.by_ip.evicted + self.by_domain.evicted + self.named.evicted
+    }
+
+    /// A contact seen by name (a ClientHello's SNI, an HTTP request's Host) with the
+    /// registered domain `name` belongs to.
+    pub fn named_contact(
+        &mut self,
+        ts: Timestamp,
+        c: &Conn,
+        name: &str,
+        cfg: &BehaviourConfig,
+        out: &mut Vec<Alert>,
+    ) {
+        if !Self::eligible(c, cfg) || cfg.domain_allowed(name) {
+            return;
+        }
+        let t = &cfg.t;
+        let reg = super::util::registered_domain(name);
+        let key = super::util::fnv1a(reg.as_bytes());
+        let ms = ts.as_nanos() / 1_000_000;
+        let n = self
+            .named
+            .entry(&(c.client, key), ts.secs(), Named::default);
+        if n.ips.len() < 8 && !n.ips.contains(&c.server) {
+            n.ips.push(c.server);
+        }
+        let s = &mut n.series;
+        if s.len > 0 && ms < s.last_ms + MERGE_MS {
+            return;
+        }
+        if s.len == 0 {
+            s.first_ms = ms;
+        }
+        s.last_ms = ms;
+        s.port = c.sport;
+        s.times[s.head] = ms;
+        s.sizes[s.head] = 0;
+        s.head = (s.head + 1) % RING;
+        s.len = (s.len + 1).min(RING);
+        s.total += 1;
+        if s.len < t.beacon_min_contacts || n.ips.len() < 2 {
+            return;
+        }
+        let prevalence = self.by_domain.get(&key).map_or(0, |p| p.clients.len());
+        if prevalence >= t.beacon_shared_clients {
+            return;
+        }
+        self.times.clear();
+        for i in 0..s.len {
+            self.times.push(s.times[(s.head + RING - s.len + i) % RING]);
+        }
+        self.sizes.clear();
+        self.sizes.resize(self.times.len(), 0);
+        let Some(sc) = score(&self.times, &self.sizes, &mut self.scratch, &mut self.gaps) else {
+            return;
+        };
+        let named_score = 0.65 * sc.interval_score + 0.35 * sc.count_score;
+        let span = (s.last_ms - s.first_ms) as f64 / 1000.0;
+        if named_score < t.beacon_score
+            || sc.interval.median < t.beacon_min_interval_secs
+            || span < t.beacon_min_span_secs
+        {
+            return;
+        }
+        out.push(Alert {
+            ts,
+            sig: alert::BEACON,
+            src: c.client,
+            sport: 0,
+            dst: c.server,
+            dport: s.port,
+            proto: c.proto,
+            entity: key,
+            why: format!(
+                "{} contacted {reg} ({} addresses) {} times at a regular {:.1} s interval (MAD {:.1} s) over {span:.0} s; score {named_score:.2}",
+                c.client, n.ips.len(), s.total, sc.interval.median, sc.interval.mad
+            ),
+            evidence: vec![
+                format!("score={named_score:.2}"),
+                format!("contacts={}", s.total),
+                format!("domain={reg}"),
+                format!("addresses={}", n.ips.len()),
+                format!("median_interval_s={:.1}", sc.interval.median),
+                format!("interval_mad_s={:.1}", sc.interval.mad),
+                format!("interval_skew={:.2}", sc.interval.skew),
+                format!("span_s={span:.0}"),
+                format!("inside_hosts_to_destination={prevalence}"),
+            ],
+            severity: None,
+            per_source: true,
+        });
     }
 
     fn note_client(
@@ -383,6 +489,41 @@ mod tests {
             }
         }
         assert!(out.is_empty(), "{:?}", out.first().map(|a| &a.why));
+    }
+
+    #[test]
+    fn a_controller_changing_addresses_is_followed_by_name() {
+        let cfg = BehaviourConfig::default();
+        let mut b = Beacon::new(1000);
+        let mut out = Vec::new();
+        for i in 0..30u64 {
+            let c = Conn {
+                server: format!("203.0.113.{}", 100 + i % 5).parse().unwrap(),
+                ..conn(40000 + i as u16)
+            };
+            b.named_contact(
+                Timestamp((1000 + i * 60) * 1_000_000_000),
+                &c,
+                "cdn-telemetry-update.test",
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(!out.is_empty());
+        assert!(out[0].why.contains("5 addresses"), "{}", out[0].why);
+        // One address: left to the per-address series.
+        let mut b = Beacon::new(1000);
+        let mut out = Vec::new();
+        for i in 0..30u64 {
+            b.named_contact(
+                Timestamp((1000 + i * 60) * 1_000_000_000),
+                &conn(40000),
+                "c2.example.net",
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(out.is_empty());
     }
 
     #[test]

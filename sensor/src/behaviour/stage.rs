@@ -163,6 +163,8 @@ impl Detectors {
             self.lookalike.learn(name);
         } else if inside_client && cfg.is_external(c.server) {
             self.beacon.name(ts, c, name, cfg);
+            self.beacon
+                .named_contact(ts, c, name, cfg, &mut self.alerts);
             self.lookalike
                 .name(ts, c, name, what, cfg, &mut self.alerts);
         }

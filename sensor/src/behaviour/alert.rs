@@ -189,6 +189,16 @@ sig!(
     "credentials"
 );
 sig!(
+    CRED_NEW_DESTINATION,
+    9200053,
+    "ELECTION BEHAVIOUR Login to an outside server the office has not used before",
+    USER,
+    2,
+    "T1078",
+    "initial-access",
+    "credentials"
+);
+sig!(
     LOOKALIKE,
     9200060,
     "ELECTION BEHAVIOUR Look-alike of the office's own domain",
@@ -225,6 +235,7 @@ pub const ALL: &[Sig] = &[
     CRED_CLEARTEXT,
     CRED_BRUTEFORCE,
     CRED_GUESSING,
+    CRED_NEW_DESTINATION,
     LOOKALIKE,
     LONG_CONN,
 ];

@@ -150,7 +150,7 @@ impl Beacon {
 
     /// Entities held now.
     pub fn len(&self) -> usize {
-        self.pairs.len()
+        self.pairs.len() + self.by_ip.len() + self.by_domain.len() + self.named.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -179,8 +179,9 @@ impl Detectors {
             + self.web.len()
             + self.creds.len();
         let cap = self.cfg.t.max_entities;
-        // beacon, exfil (pairs, flows, servers), dns (a quarter), scan (two), web, creds.
-        (held, cap * 7 + cap / 16 + cap / 4)
+        // beacon (pairs + three quarters), exfil (pairs, flows, a sixteenth), dns (a quarter),
+        // scan (two), web, creds (pairs + a quarter).
+        (held, cap * 8 + cap / 2)
     }
 
     pub fn stats(&self) -> StageStats {

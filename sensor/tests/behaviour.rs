@@ -312,3 +312,60 @@ fn no_behaviour_switch() {
     assert!(!a.iter().any(is_behaviour));
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// Every generated attack scenario over 20 seeds: its behaviour alerts with defaults; the
+/// benign office silent. (A table of detections per type and seed is printed.)
+#[test]
+fn generated_scenarios_over_twenty_seeds() {
+    let tmp = tempdir("seeds");
+    let expect: &[(&str, &[u64])] = &[
+        ("benign", &[]),
+        ("sqli", &[9200011, 9200040, 9200043]),
+        ("scan", &[9200030, 9200041, 9200042, 9200043]),
+        ("phishing", &[9200050, 9200060]),
+        ("beacon", &[9200001]),
+        ("dns-tunnel", &[9200020]),
+        ("exfil", &[9200010]),
+    ];
+    let mut table = Vec::new();
+    for (scenario, want) in expect {
+        let mut detected = 0;
+        for seed in 1..=20u64 {
+            let pcap = tmp.join(format!("{scenario}-{seed}.pcap"));
+            let st = Command::new(env!("CARGO_BIN_EXE_sensor"))
+                .args([
+                    "generate",
+                    "--scenario",
+                    scenario,
+                    "--seed",
+                    &seed.to_string(),
+                    "--out",
+                ])
+                .arg(&pcap)
+                .output()
+                .unwrap();
+            assert!(
+                st.status.success(),
+                "{}",
+                String::from_utf8_lossy(&st.stderr)
+            );
+            let eve = tmp.join("eve.json");
+            let got: BTreeSet<u64> = alerts(&pcap, "10.10.0.0/16,2001:db8:10::/48", 1, &[], &eve)
+                .iter()
+                .filter(|a| is_behaviour(a))
+                .map(|a| a["alert"]["signature_id"].as_u64().unwrap())
+                .collect();
+            let want: BTreeSet<u64> = want.iter().copied().collect();
+            assert_eq!(got, want, "{scenario} seed {seed}");
+            if !got.is_empty() {
+                detected += 1;
+            }
+            let _ = std::fs::remove_file(&pcap);
+        }
+        table.push(format!(
+            "{scenario}: {detected}/20 seeds with behaviour alerts"
+        ));
+    }
+    eprintln!("{}", table.join("\n"));
+    let _ = std::fs::remove_dir_all(&tmp);
+}

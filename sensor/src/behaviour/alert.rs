@@ -181,7 +181,7 @@ sig!(
 sig!(
     CRED_GUESSING,
     9200052,
-    "ELECTION BEHAVIOUR Brute force: burst of login sessions to one service",
+    "ELECTION BEHAVIOUR Brute force: burst of login attempts the sensor cannot judge (SSH, RDP, web form)",
     USER,
     1,
     "T1110",

@@ -92,7 +92,13 @@ impl Creds {
             LoginResult::Success => p.successes += 1,
             LoginResult::Attempt => p.attempts += 1,
         }
-        if proto == LoginProto::Ssh {
+        // Sessions that each try credentials the sensor cannot judge: encrypted services, and
+        // web forms (a failed form login is usually a 200 page saying so).
+        let guessable = matches!(
+            proto,
+            LoginProto::Ssh | LoginProto::Rdp | LoginProto::HttpForm
+        );
+        if guessable {
             p.sessions += 1;
         }
         let since = *self.since.get_or_insert(now);
@@ -192,17 +198,19 @@ impl Creds {
                 ],
             ));
         }
-        if proto == LoginProto::Ssh
-            && !p.guessing_alerted
-            && p.sessions as usize >= t.bruteforce_sessions
-        {
+        if guessable && !p.guessing_alerted && p.sessions as usize >= t.bruteforce_sessions {
             p.guessing_alerted = true;
             let span = now.saturating_sub(p.window_start);
             out.push(base(
                 alert::CRED_GUESSING,
                 format!(
-                    "{} opened {} SSH sessions to {}:{} within {} s",
-                    c.client, p.sessions, c.server, c.sport, span
+                    "{} made {} {} login attempts to {}:{} within {} s",
+                    c.client,
+                    p.sessions,
+                    proto.name(),
+                    c.server,
+                    c.sport,
+                    span
                 ),
                 vec![
                     format!("protocol={}", proto.name()),
@@ -275,6 +283,31 @@ mod tests {
         );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].sig.sid, alert::CRED_NEW_DESTINATION.sid);
+    }
+
+    #[test]
+    fn form_and_rdp_guessing() {
+        let cfg = BehaviourConfig::default();
+        for proto in [LoginProto::HttpForm, LoginProto::Rdp] {
+            let mut c = Creds::new(100);
+            let mut out = Vec::new();
+            for i in 0..25u64 {
+                c.login(
+                    Timestamp(i * 1_000_000_000),
+                    &conn(443),
+                    proto,
+                    LoginResult::Attempt,
+                    Some("admin"),
+                    &cfg,
+                    &mut out,
+                );
+            }
+            let n = out
+                .iter()
+                .filter(|a| a.sig.sid == alert::CRED_GUESSING.sid)
+                .count();
+            assert_eq!(n, 1, "{proto:?}");
+        }
     }
 
     #[test]

@@ -252,15 +252,20 @@ impl Tap {
             m.login_proto = login::classify(payload, to_server, ep.dst_port);
         }
         let conn = Conn::of(&ep, flow.key.proto);
-        if m.login_proto == 6 {
-            // SSH: one attempt per session, counted for guessing; nothing else to read.
+        if m.login_proto == login::P_SSH || m.login_proto == login::P_RDP {
+            // SSH, RDP: one attempt per session, counted for guessing; nothing else to read.
             if m.flags & SSH_NOTED == 0 {
                 m.flags |= SSH_NOTED;
+                let proto = if m.login_proto == login::P_SSH {
+                    LoginProto::Ssh
+                } else {
+                    LoginProto::Rdp
+                };
                 self.push(
                     ts,
                     conn,
                     Body::Login {
-                        proto: LoginProto::Ssh,
+                        proto,
                         result: LoginResult::Attempt,
                         user: None,
                     },

@@ -11,6 +11,7 @@
 //! intervals and count (handshakes carry no comparable size). Destinations that five or more
 //! inside hosts reach are shared services, not beacons (prevalence).
 
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use super::alert::{self, Alert};
@@ -25,35 +26,39 @@ const RING: usize = 48;
 /// Contacts closer than this to the previous one are the same contact.
 const MERGE_MS: u64 = 1000;
 
+#[derive(Default)]
 struct Series {
-    /// Contact times (ms) and sizes, newest at `(head - 1) % RING`.
-    times: [u64; RING],
-    sizes: [u32; RING],
-    head: usize,
-    len: usize,
+    /// Contact times (ms) and sizes, oldest first, at most `RING` (allocated with the first
+    /// contact: most pairs never have many).
+    ring: VecDeque<(u64, u32)>,
     total: u64,
     first_ms: u64,
     last_ms: u64,
     port: u16,
-    /// Hash of the name seen for the server (SNI or Host), for the allowlist and evidence.
+    /// The name seen for the server (SNI or Host), for the allowlist and evidence.
     name: Option<Box<str>>,
-    alerted_at: Option<u64>,
 }
 
-impl Default for Series {
-    fn default() -> Self {
-        Series {
-            times: [0; RING],
-            sizes: [0; RING],
-            head: 0,
-            len: 0,
-            total: 0,
-            first_ms: 0,
-            last_ms: 0,
-            port: 0,
-            name: None,
-            alerted_at: None,
+impl Series {
+    /// Adds a contact; false when it is part of the previous one.
+    fn push(&mut self, ms: u64, bytes: u32) -> bool {
+        if !self.ring.is_empty() && ms < self.last_ms + MERGE_MS {
+            return false;
         }
+        if self.ring.is_empty() && self.total == 0 {
+            self.first_ms = ms;
+        }
+        self.last_ms = ms;
+        if self.ring.len() == RING {
+            self.ring.pop_front();
+        }
+        self.ring.push_back((ms, bytes));
+        self.total += 1;
+        true
+    }
+
+    fn len(&self) -> usize {
+        self.ring.len()
     }
 }
 
@@ -185,20 +190,11 @@ impl Beacon {
             n.ips.push(c.server);
         }
         let s = &mut n.series;
-        if s.len > 0 && ms < s.last_ms + MERGE_MS {
+        if !s.push(ms, 0) {
             return;
         }
-        if s.len == 0 {
-            s.first_ms = ms;
-        }
-        s.last_ms = ms;
         s.port = c.sport;
-        s.times[s.head] = ms;
-        s.sizes[s.head] = 0;
-        s.head = (s.head + 1) % RING;
-        s.len = (s.len + 1).min(RING);
-        s.total += 1;
-        if s.len < t.beacon_min_contacts || n.ips.len() < 2 {
+        if s.len() < t.beacon_min_contacts || n.ips.len() < 2 {
             return;
         }
         let prevalence = self.by_domain.get(&key).map_or(0, |p| p.clients.len());
@@ -206,9 +202,7 @@ impl Beacon {
             return;
         }
         self.times.clear();
-        for i in 0..s.len {
-            self.times.push(s.times[(s.head + RING - s.len + i) % RING]);
-        }
+        self.times.extend(s.ring.iter().map(|(t, _)| *t));
         self.sizes.clear();
         self.sizes.resize(self.times.len(), 0);
         let Some(sc) = score(&self.times, &self.sizes, &mut self.scratch, &mut self.gaps) else {
@@ -317,20 +311,11 @@ impl Beacon {
         let s = self
             .pairs
             .entry(&(c.client, c.server), ts.secs(), Series::default);
-        if s.len > 0 && ms < s.last_ms + MERGE_MS {
+        if !s.push(ms, bytes) {
             return;
         }
-        if s.len == 0 {
-            s.first_ms = ms;
-        }
-        s.last_ms = ms;
         s.port = c.sport;
-        s.times[s.head] = ms;
-        s.sizes[s.head] = bytes;
-        s.head = (s.head + 1) % RING;
-        s.len = (s.len + 1).min(RING);
-        s.total += 1;
-        if s.len < t.beacon_min_contacts {
+        if s.len() < t.beacon_min_contacts {
             return;
         }
         if s.name.as_deref().is_some_and(|n| cfg.domain_allowed(n)) {
@@ -354,10 +339,9 @@ impl Beacon {
         // Re-alert only after the suppression window (the alerter counts the rest).
         self.times.clear();
         self.sizes.clear();
-        for i in 0..s.len {
-            let j = (s.head + RING - s.len + i) % RING;
-            self.times.push(s.times[j]);
-            self.sizes.push(s.sizes[j]);
+        for &(t, b) in &s.ring {
+            self.times.push(t);
+            self.sizes.push(b);
         }
         let Some(sc) = score(&self.times, &self.sizes, &mut self.scratch, &mut self.gaps) else {
             return;
@@ -369,7 +353,6 @@ impl Beacon {
         {
             return;
         }
-        s.alerted_at = Some(ms);
         let name = s.name.as_deref().unwrap_or("-");
         out.push(Alert {
             ts,

@@ -67,6 +67,7 @@ fn bench(c: &mut Criterion) {
         category: "Web Application Attack",
         severity: 1,
         metadata: &metadata,
+        target: None,
     };
     let cx = AlertContext {
         app_proto: Some("http"),

@@ -268,7 +268,7 @@ def one_run(args, tool, workers, rate, pcap, sensor, rules_file, run_id):
         if tool == "sensor":
             eve = os.path.join(outdir, "eve.json")
             cmd = [sensor, "run", "--interface", CAP, "--workers", str(workers), "--eve", eve, "-q",
-                   "--stats-interval", "0"]
+                   "--stats-interval", "0", "--stats-sensor-counters"]
             if args.flows_only:
                 cmd.append("--flows-only")
             if args.sensor_ring_blocks:

@@ -1,24 +1,26 @@
 #!/usr/bin/env python3
-"""Whole-pipeline benchmark: the sensor and Suricata 7 on the same capture, in one run.
+"""Whole-pipeline benchmark: the sensor and Suricata 7 on the same capture and the same rules.
 
-Generates a mixed capture with `sensor generate --scenario bench` (unless --pcap is given),
-warms the page cache, then runs each command --runs times (alternating, so machine noise hits
-all of them alike) and prints the median wall time, the median peak memory (max RSS) and the
-ratio of each to the sensor with one worker.
+For each rule set, every command runs on a large capture and on a tiny capture of the same kind
+(`sensor generate --scenario bench`), --runs times, alternating, so machine noise hits them all
+alike. Reported per command (medians):
 
-    python3 benches/pipeline.py                  # ~1 GB capture, 3 runs each
-    python3 benches/pipeline.py --size 200M --runs 5
-    python3 benches/pipeline.py --rules FILE     # both engines with exactly these rules: the
-                                                 # sensor with --signatures-only --rules FILE,
-                                                 # Suricata with -S FILE
-    python3 benches/pipeline.py --rules FILE --compare-alerts
-                                                 # and compare the alerts (counts by
-                                                 # signature_id in each engine's eve.json)
+- CPU time (user+sys of all threads, from wait4's rusage) and wall time, on both captures;
+- start-up: the tiny capture's CPU (rule loading, set-up, a few packets);
+- steady state: large minus tiny, CPU and wall; cross-checked with each tool's own processing
+  clock (the sensor's summary line, Suricata's "time elapsed"), large minus tiny too;
+- peak memory (ru_maxrss) on the large capture;
+- alerts: counts by signature_id of the last large run, compared with `sensor --workers 1`
+  (Suricata's alerts of rules the sensor skips are left out of the comparison and counted).
 
-Without --rules the sensor runs its shipped packs and Suricata an empty rule file (the
-pre-detection comparison); with --rules both run the same file and nothing else. Each command
-writes to its own log directory under --workdir (out-<command>), kept after the last run, so
-its eve.json can be read afterwards.
+Rule sets (--rulesets, comma-separated): `none` (an empty rule file), `shipped` (the packs in
+rules/), `et` (ET Open), `et+shipped`. Both tools get exactly the same file: the sensor with
+`--signatures-only --rules FILE`, Suricata with `-S FILE`.
+
+    python3 benches/pipeline.py                           # 1G + 4M captures, all rule sets, 3 runs
+    python3 benches/pipeline.py --size 3G --rulesets et+shipped --runs 3
+    python3 benches/pipeline.py --pcap BIG --tiny-pcap SMALL --rulesets none,et
+    python3 benches/pipeline.py --json results.json       # also write every measurement
 """
 import argparse
 import collections
@@ -33,26 +35,54 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ET_OPEN = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "et-open", "et-open.rules")
+SHIPPED = [os.path.join(ROOT, "rules", f) for f in ("election-portal.rules", "c2-exfil.rules")]
 
 
-def run_measured(cmd, cwd=None, env=None):
-    """Runs cmd, returns (wall seconds, peak RSS in MB, exit code)."""
+def run_measured(cmd):
+    """Runs cmd; returns dict(wall, cpu, user, sys, rss_mb, own, code). `own` is the tool's own
+    processing clock in seconds when it reports one."""
     t0 = time.perf_counter()
     with open(os.devnull, "wb") as devnull:
-        proc = subprocess.Popen(cmd, stdout=devnull, stderr=subprocess.PIPE, cwd=cwd, env=env)
+        proc = subprocess.Popen(cmd, stdout=devnull, stderr=subprocess.PIPE)
+        err = proc.stderr.read().decode(errors="replace")
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    err = proc.stderr.read().decode(errors="replace")
     proc.stderr.close()
     code = os.waitstatus_to_exitcode(status)
-    if code != 0:
+    # Exit 4: damaged input skipped; still a valid measurement.
+    if code not in (0, 4):
         sys.stderr.write(f"command failed ({code}): {' '.join(cmd)}\n{err[-2000:]}\n")
-    return wall, usage.ru_maxrss / 1024.0, code
+    own = None
+    m = re.search(r"; ([0-9.]+) s, [0-9.]+ Mpkt/s", err)
+    if m:
+        own = float(m.group(1))
+    return {
+        "wall": wall,
+        "user": usage.ru_utime,
+        "sys": usage.ru_stime,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024.0,
+        "own": own,
+        "code": code,
+    }
+
+
+def suricata_own_clock(log_dir):
+    """Suricata's processing time ("time elapsed N s" in suricata.log)."""
+    try:
+        with open(os.path.join(log_dir, "suricata.log"), errors="replace") as f:
+            m = re.findall(r"time elapsed ([0-9.]+)s", f.read())
+        return float(m[-1]) if m else None
+    except OSError:
+        return None
 
 
 def alert_counts(eve):
     """Alerts in an EVE file, counted by signature_id."""
     counts = collections.Counter()
+    if not os.path.exists(eve):
+        return counts
     with open(eve, "rb") as f:
         for line in f:
             if b'"event_type":"alert"' not in line and b'"event_type": "alert"' not in line:
@@ -63,115 +93,198 @@ def alert_counts(eve):
     return counts
 
 
-def compare_alerts(results):
-    """results: {command name: eve.json path}. Compares each with the first; returns True if all equal."""
-    names = list(results)
-    counts = {n: alert_counts(results[n]) for n in names}
-    base = names[0]
-    print(f"\nalerts by signature_id (eve.json of each command's last run)")
-    for n in names:
-        c = counts[n]
-        print(f"  {n:28} {sum(c.values()):9} alerts {len(c):6} signatures")
-    all_equal = True
-    for n in names[1:]:
-        a, b = counts[base], counts[n]
-        if a == b:
-            print(f"  {n} vs {base}: equal multisets")
-            continue
-        all_equal = False
-        diff = sorted(sid for sid in set(a) | set(b) if a[sid] != b[sid])
-        print(f"  {n} vs {base}: DIFFERENT in {len(diff)} signatures "
-              f"({sum(b.values()) - sum(a.values()):+d} alerts)")
-        print(f"    {'sid':>10} {base:>28} {n:>28}")
-        for sid in diff[:50]:
-            print(f"    {sid:>10} {a[sid]:>28} {b[sid]:>28}")
-        if len(diff) > 50:
-            print(f"    ... {len(diff) - 50} more")
-    return all_equal
+def skipped_sids(sensor, rules):
+    """Signature ids the sensor does not load from `rules` (`sensor rules check`)."""
+    out = subprocess.run([sensor, "rules", "check", rules], capture_output=True, text=True)
+    return {int(m) for m in re.findall(r"sid (\d+):", out.stdout + out.stderr)}
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt(x, spec="8.2f"):
+    return format(x, spec) if x is not None else format("-", spec[:-2].rstrip(".0123456789") or "8")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pcap", help="use this capture instead of generating one")
-    ap.add_argument("--size", default="1G", help="size of the generated capture (default 1G)")
+    ap.add_argument("--pcap", help="large capture (default: generated, --size)")
+    ap.add_argument("--tiny-pcap", help="tiny capture of the same kind (default: generated, --tiny-size)")
+    ap.add_argument("--size", default="1G", help="size of the generated large capture (default 1G)")
+    ap.add_argument("--tiny-size", default="4M", help="size of the generated tiny capture (default 4M)")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--rules", help="rule file given to both engines (default: none)")
+    ap.add_argument("--rulesets", default="none,shipped,et,et+shipped")
+    ap.add_argument("--et", default=ET_OPEN, help="ET Open rule file")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                    help="worker count of the multi-thread sensor command (default: cores)")
+    ap.add_argument("--sensor-bin", help="sensor binary (default: build target/release/sensor)")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "sensor-bench"))
     ap.add_argument("--no-suricata", action="store_true", help="time the sensor alone")
-    ap.add_argument("--compare-alerts", action="store_true",
-                    help="after timing, compare the alerts of every command with the sensor's "
-                         "(--workers 1): counts by signature_id in each eve.json")
+    ap.add_argument("--no-multi", action="store_true", help="only the one-thread commands")
+    ap.add_argument("--json", help="write every measurement to this file")
     args = ap.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "sensor"], cwd=ROOT, check=True)
-    sensor = os.path.join(ROOT, "target", "release", "sensor")
+    if args.sensor_bin:
+        sensor = os.path.abspath(args.sensor_bin)
+    else:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "sensor"], cwd=ROOT, check=True)
+        sensor = os.path.join(ROOT, "target", "release", "sensor")
 
-    pcap = args.pcap
-    if not pcap:
-        pcap = os.path.join(args.workdir, f"bench-{args.size}.pcap")
-        if not os.path.exists(pcap):
-            print(f"generating {pcap} ...", flush=True)
-            t0 = time.perf_counter()
-            subprocess.run([sensor, "generate", "--scenario", "bench", "--size", args.size, "--out", pcap], check=True)
-            print(f"  generated in {time.perf_counter() - t0:.1f} s", flush=True)
-    size = os.path.getsize(pcap)
-    # Warm the page cache so every run reads from memory.
-    with open(pcap, "rb") as f:
-        while f.read(1 << 24):
-            pass
+    def capture(path, size):
+        if path:
+            return os.path.abspath(path)
+        path = os.path.join(args.workdir, f"bench-{size}.pcap")
+        if not os.path.exists(path):
+            print(f"generating {path} ...", flush=True)
+            subprocess.run([sensor, "generate", "--scenario", "bench", "--size", size, "--out", path],
+                           check=True, stdout=subprocess.DEVNULL)
+        return path
 
-    ncores = os.cpu_count() or 1
-    outs = {}
+    big = capture(args.pcap, args.size)
+    tiny = capture(args.tiny_pcap, args.tiny_size)
+    for p in (big, tiny):
+        with open(p, "rb") as f:  # warm the page cache
+            while f.read(1 << 24):
+                pass
 
-    def out_dir(name):
-        d = os.path.join(args.workdir, "out-" + re.sub(r"[^a-z0-9]+", "-", name).strip("-"))
-        outs[name] = d
-        return d
+    # Rule files: exactly the same file for both tools.
+    def concat(name, parts):
+        path = os.path.join(args.workdir, name)
+        with open(path, "w") as out:
+            for p in parts:
+                with open(p) as f:
+                    out.write(f.read())
+                out.write("\n")
+        return path
 
-    # Same rules on both sides: exactly the file, not the sensor's shipped packs.
-    rules_sensor = ["--signatures-only", "--rules", os.path.abspath(args.rules)] if args.rules else []
-    cmds = {}
-    for w in (1, ncores):
-        name = f"sensor --workers {w}"
-        cmds[name] = [sensor, "replay", "-q", "--workers", str(w), "--log-dir", out_dir(name)] + rules_sensor + [pcap]
+    all_sets = {
+        "none": lambda: concat("none.rules", []),
+        "shipped": lambda: concat("shipped.rules", SHIPPED),
+        "et": lambda: concat("et.rules", [args.et]),
+        "et+shipped": lambda: concat("et+shipped.rules", [args.et] + SHIPPED),
+    }
+    rulesets = [r.strip() for r in args.rulesets.split(",") if r.strip()]
+    for r in rulesets:
+        if r not in all_sets:
+            sys.exit(f"unknown rule set {r!r} (none, shipped, et, et+shipped)")
+
     have_suricata = shutil.which("suricata") and not args.no_suricata
-    if have_suricata:
-        rules = os.path.abspath(args.rules) if args.rules else os.path.join(args.workdir, "empty.rules")
-        if not args.rules:
-            open(rules, "w").close()
-        for mode in ("single", "autofp"):
-            name = f"suricata --runmode {mode}"
-            cmds[name] = [
-                "suricata", "-r", pcap, "--runmode", mode, "-k", "none", "-S", rules, "-l", out_dir(name),
-            ]
-    elif not args.no_suricata:
-        print("suricata not found: run ../shared/tools/install-suricata (as root) to compare", file=sys.stderr)
+    if not have_suricata and not args.no_suricata:
+        print("suricata not found: comparing nothing", file=sys.stderr)
 
-    results = {name: [] for name in cmds}
-    for i in range(args.runs):
-        for name, cmd in cmds.items():
-            shutil.rmtree(outs[name], ignore_errors=True)
-            os.makedirs(outs[name])
-            wall, rss, code = run_measured(cmd)
-            if code != 0:
-                sys.exit(f"{name} failed")
-            results[name].append((wall, rss))
+    report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count(),
+              "capture": big, "capture_bytes": os.path.getsize(big), "tiny": tiny,
+              "tiny_bytes": os.path.getsize(tiny), "runs": args.runs, "rulesets": {}}
+    print(f"capture {big} ({os.path.getsize(big) / 1e6:.0f} MB), tiny {tiny} "
+          f"({os.path.getsize(tiny) / 1e6:.1f} MB); {args.runs} runs; {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
-    base = statistics.median(w for w, _ in results["sensor --workers 1"])
-    print()
-    print(f"capture: {pcap} ({size / 1e6:.0f} MB); {args.runs} runs each; {ncores} cores; medians")
-    print(f"{'command':28} {'wall s':>8} {'MB/s':>8} {'peak MB':>8} {'time vs sensor -w1':>19}")
-    for name, rs in results.items():
-        wall = statistics.median(w for w, _ in rs)
-        rss = statistics.median(r for _, r in rs)
-        print(f"{name:28} {wall:8.3f} {size / 1e6 / wall:8.0f} {rss:8.0f} {wall / base:18.2f}x")
-    if have_suricata:
-        s1 = statistics.median(w for w, _ in results["suricata --runmode single"])
-        print(f"\nsensor --workers 1 is {s1 / base:.1f}x faster than suricata --runmode single")
-    if args.compare_alerts:
-        ok = compare_alerts({name: os.path.join(d, "eve.json") for name, d in outs.items()})
-        print("\nalerts: " + ("all engines agree" if ok else "engines DIFFER"))
+    for rs in rulesets:
+        rules = all_sets[rs]()
+        out_dirs = {}
+
+        def out_dir(name, which):
+            d = os.path.join(args.workdir, f"out-{rs}-" + re.sub(r"[^a-z0-9]+", "-", name).strip("-") + "-" + which)
+            out_dirs[(name, which)] = d
+            return d
+
+        cmds = {}  # name -> function(capture, which) -> argv
+        worker_counts = [1] if args.no_multi else [1, args.workers]
+        for w in worker_counts:
+            name = f"sensor --workers {w}"
+            cmds[name] = (lambda w, name: lambda pcap, which: [
+                sensor, "replay", "-q", "--workers", str(w), "--log-dir", out_dir(name, which),
+                "--signatures-only", "--rules", rules, pcap])(w, name)
+        if have_suricata:
+            modes = ["single"] if args.no_multi else ["single", "autofp"]
+            for mode in modes:
+                name = f"suricata --runmode {mode}"
+                cmds[name] = (lambda mode, name: lambda pcap, which: [
+                    "suricata", "-r", pcap, "--runmode", mode, "-k", "none", "-S", rules,
+                    "-l", out_dir(name, which)])(mode, name)
+
+        results = {name: {"tiny": [], "big": []} for name in cmds}
+        for _ in range(args.runs):
+            for name, make in cmds.items():
+                for which, pcap in (("tiny", tiny), ("big", big)):
+                    argv = make(pcap, which)
+                    d = out_dirs[(name, which)]
+                    shutil.rmtree(d, ignore_errors=True)
+                    os.makedirs(d)
+                    r = run_measured(argv)
+                    if r["code"] not in (0, 4):
+                        sys.exit(f"{name} failed on {pcap}")
+                    if name.startswith("suricata"):
+                        r["own"] = suricata_own_clock(d)
+                    results[name][which].append(r)
+
+        # Alerts of the last large run.
+        counts = {name: alert_counts(os.path.join(out_dirs[(name, "big")], "eve.json")) for name in cmds}
+        skipped = skipped_sids(sensor, rules) if rs != "none" else set()
+        base = counts["sensor --workers 1"]
+
+        rows = {}
+        for name, rr in results.items():
+            t, b = rr["tiny"], rr["big"]
+            row = {
+                "startup_cpu": med(r["cpu"] for r in t),
+                "startup_wall": med(r["wall"] for r in t),
+                "big_cpu": med(r["cpu"] for r in b),
+                "big_wall": med(r["wall"] for r in b),
+                "steady_cpu": med(r["cpu"] for r in b) - med(r["cpu"] for r in t),
+                "steady_wall": med(r["wall"] for r in b) - med(r["wall"] for r in t),
+                "own_big": med(r["own"] for r in b),
+                "own_tiny": med(r["own"] for r in t),
+                "peak_mb": med(r["rss_mb"] for r in b),
+                "alerts": sum(counts[name].values()),
+                "raw": rr,
+            }
+            if row["own_big"] is not None and row["own_tiny"] is not None:
+                row["steady_own"] = row["own_big"] - row["own_tiny"]
+            else:
+                row["steady_own"] = None
+            c = counts[name]
+            if name.startswith("suricata"):
+                left_out = sum(n for sid, n in c.items() if sid in skipped)
+                c = collections.Counter({sid: n for sid, n in c.items() if sid not in skipped})
+                row["alerts_of_skipped_rules"] = left_out
+            diff = sorted(sid for sid in set(base) | set(c) if base[sid] != c[sid])
+            row["alerts_equal"] = not diff
+            row["alert_diff"] = {str(sid): [base[sid], c[sid]] for sid in diff[:100]}
+            rows[name] = row
+        report["rulesets"][rs] = {"rules_file": rules, "sensor_skipped_rules": len(skipped), "commands": rows}
+
+        print(f"\n== rule set: {rs} ({rules}; the sensor skips {len(skipped)} of its rules)")
+        print(f"{'command':26} {'start CPU':>9} {'steady CPU':>10} {'steady wall':>11} {'own clock':>9} "
+              f"{'peak MB':>8} {'alerts':>8} {'same alerts':>11}")
+        for name, row in rows.items():
+            same = "yes" if row["alerts_equal"] else f"NO ({len(row['alert_diff'])} sids)"
+            if name == "sensor --workers 1":
+                same = "(base)"
+            print(f"{name:26} {fmt(row['startup_cpu'], '9.2f')} {fmt(row['steady_cpu'], '10.2f')} "
+                  f"{fmt(row['steady_wall'], '11.2f')} {fmt(row['steady_own'], '9.2f')} "
+                  f"{fmt(row['peak_mb'], '8.0f')} {row['alerts']:8d} {same:>11}")
+            if name.startswith("suricata") and row.get("alerts_of_skipped_rules"):
+                print(f"{'':26} (+{row['alerts_of_skipped_rules']} Suricata alerts of rules the sensor skips, left out)")
+        for name, row in rows.items():
+            if not row["alerts_equal"] and name != "sensor --workers 1":
+                print(f"  {name}: sid -> [sensor -w1, {name}]: "
+                      + ", ".join(f"{k}: {v}" for k, v in list(row["alert_diff"].items())[:20]))
+        s1 = rows.get("suricata --runmode single")
+        w1 = rows["sensor --workers 1"]
+        if s1 and w1["steady_cpu"] > 0:
+            line = f"steady state, suricata single / sensor -w1: CPU {s1['steady_cpu'] / w1['steady_cpu']:.2f}x"
+            if s1["steady_own"] and w1["steady_own"]:
+                line += f", own clocks {s1['steady_own'] / w1['steady_own']:.2f}x"
+            print(line)
+        sys.stdout.flush()
+
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sensor::counters::{Registry, SensorInfo};
-use sensor::output::sink::EveSink;
+use sensor::output::file::FileSink;
+use sensor::output::sink::Outputs;
 use sensor::pipeline::{self, ReplayConfig};
 use sensor_benches::{mixed_capture, MemorySource};
 
@@ -17,7 +18,10 @@ fn bench(c: &mut Criterion) {
         g.bench_function(format!("mixed_200k_pkts_{workers}_workers"), |b| {
             b.iter(|| {
                 let mut src = MemorySource::new(&packets);
-                let sink = Arc::new(EveSink::from_writer("null", Box::new(std::io::sink())));
+                let sink = Arc::new(Outputs::single(FileSink::from_writer(
+                    "null",
+                    Box::new(std::io::sink()),
+                )));
                 let config = ReplayConfig {
                     workers,
                     ..Default::default()

@@ -34,6 +34,7 @@ use toml::Spanned;
 use crate::detect::mpm::Backend;
 use crate::detect::rule::{AddressSet, PortSet, Vars};
 use crate::flow::Timeouts;
+use crate::output::spec::{RawSink, SinkSpec};
 
 /// The parsed configuration, relative paths resolved.
 #[derive(Clone, Debug)]
@@ -157,11 +158,25 @@ impl RawTimeouts {
 }
 
 /// `[outputs]`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Clone, Debug, Default)]
 pub struct OutputsSection {
     /// Seconds between EVE `stats` records in `sensor run` (0: only the final one).
     pub stats_interval: Option<u64>,
+    /// Also write the sensor's own counters in EVE `stats` records, under `stats.sensor`
+    /// (outside Suricata's EVE schema; Prometheus has them either way).
+    pub stats_sensor_counters: bool,
+    /// `[[outputs.sink]]`: where records go (none: the EVE file of `--eve` / `--log-dir`).
+    pub sinks: Vec<SinkSpec>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawOutputs {
+    stats_interval: Option<u64>,
+    #[serde(default)]
+    stats_sensor_counters: bool,
+    #[serde(default)]
+    sink: Vec<Spanned<RawSink>>,
 }
 
 /// What is wrong with a configuration file.
@@ -203,7 +218,7 @@ struct RawConfig {
     #[serde(default)]
     capture: CaptureSection,
     #[serde(default)]
-    outputs: OutputsSection,
+    outputs: RawOutputs,
     #[serde(default)]
     flow: RawFlow,
     #[serde(default)]
@@ -333,6 +348,16 @@ impl Config {
             Some(m) => parse_backend(m.get_ref())
                 .map_err(|e| error(Some(m.span()), format!("detect.mpm-algo: {e}")))?,
         };
+        let sinks = raw
+            .outputs
+            .sink
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                SinkSpec::from_raw(t.get_ref(), base)
+                    .map_err(|e| error(Some(t.span()), format!("outputs.sink[{i}].{e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
             rules,
             shipped_rules: raw.shipped_rules,
@@ -347,7 +372,11 @@ impl Config {
             },
             sensor: raw.sensor,
             capture: raw.capture,
-            outputs: raw.outputs,
+            outputs: OutputsSection {
+                stats_interval: raw.outputs.stats_interval,
+                stats_sensor_counters: raw.outputs.stats_sensor_counters,
+                sinks,
+            },
             timeouts: {
                 let mut t = Timeouts::default();
                 raw.flow.timeouts.apply(&mut t);
@@ -541,6 +570,22 @@ mpm-algo = "ac"
         let e = parse("[capture]\ninterface = \"eth1\"\n").unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
         assert!(e.message.contains("interface"), "{e}");
+    }
+
+    #[test]
+    fn sinks_errors_name_the_table_line_and_key() {
+        let e = parse("rules = []\n\n[[outputs.sink]]\ntype = \"file\"\npath = \"e.json\"\n\n[[outputs.sink]]\ntype = \"redis\"\npath = \"x\"\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(7), "{e}");
+        assert_eq!(
+            e.message,
+            "outputs.sink[1].path: does not apply to a redis sink"
+        );
+        let e = parse("[[outputs.sink]]\ntype = \"file\"\npaht = \"x\"\n").unwrap_err();
+        assert!(e.message.contains("paht"), "{e}");
+        let c = parse("[[outputs.sink]]\ntype = \"file\"\npath = \"e.json\"\n[[outputs.sink]]\ntype = \"syslog\"\nevent-types = [\"alert\"]\n").unwrap();
+        assert_eq!(c.outputs.sinks.len(), 2);
+        assert_eq!(c.outputs.sinks[1].name, "syslog");
     }
 
     #[test]

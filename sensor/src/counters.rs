@@ -20,7 +20,7 @@ use crate::decode::{DecodeError, DefragStats};
 use crate::detect::engine::AlertSeries;
 use crate::detect::reload::EngineHandle;
 use crate::metrics::text::{Kind, TextWriter};
-use crate::output::sink::EveSink;
+use crate::output::sink::{OutputTotals, Outputs};
 use crate::pipeline::stats::DecodeStats;
 use crate::pipeline::worker::WorkerStats;
 use crate::time::Timestamp;
@@ -98,6 +98,8 @@ pub struct WorkerSnapshot {
     pub active_flows: u64,
     /// Alerts by series, cumulative.
     pub alerts: Vec<(AlertSeries, u64)>,
+    /// Alerts by signature id, cumulative, sorted by sid.
+    pub alerts_by_sid: Vec<(u32, u64)>,
     /// Time spent processing (not waiting for input).
     pub busy_ns: u64,
     /// Share of the last publication interval spent processing.
@@ -145,7 +147,7 @@ pub struct Registry {
     started_unix: f64,
     workers: Vec<Mutex<WorkerSnapshot>>,
     reader: Mutex<ReaderSnapshot>,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
     rules: Option<Arc<EngineHandle>>,
     max_flows: u64,
     worker_panics: AtomicU64,
@@ -158,7 +160,7 @@ impl Registry {
     pub fn new(
         info: SensorInfo,
         workers: usize,
-        sink: Arc<EveSink>,
+        outputs: Arc<Outputs>,
         rules: Option<Arc<EngineHandle>>,
         max_flows: u64,
     ) -> Registry {
@@ -173,7 +175,7 @@ impl Registry {
                 .map(|_| Mutex::new(WorkerSnapshot::default()))
                 .collect(),
             reader: Mutex::new(ReaderSnapshot::default()),
-            sink,
+            outputs,
             rules,
             max_flows,
             worker_panics: AtomicU64::new(0),
@@ -245,6 +247,7 @@ impl Registry {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
+        let mut by_sid: Vec<(u32, u64)> = Vec::new();
         let mut t = Totals {
             info: self.info.clone(),
             uptime: self.started.elapsed(),
@@ -264,15 +267,7 @@ impl Registry {
                 .iter()
                 .map(|n| (n.clone(), IfaceCounters::default()))
                 .collect(),
-            output: OutputTotals {
-                name: self.sink.name().to_string(),
-                records: self.sink.written_records(),
-                bytes: self.sink.written_bytes(),
-                lost_records: self.sink.lost_records(),
-                lost_bytes: self.sink.lost_bytes(),
-                errors: self.sink.errors(),
-                reopens: self.sink.reopens(),
-            },
+            outputs: self.outputs.totals(),
             ..Totals::default()
         };
         for (i, c) in reader.ifaces.iter().enumerate() {
@@ -304,6 +299,7 @@ impl Registry {
                     None => t.alerts.push((series.clone(), *n)),
                 }
             }
+            by_sid.extend_from_slice(&w.alerts_by_sid);
             t.record_latency.add(&w.record_latency);
             t.alert_latency.add(&w.alert_latency);
             let mut drops = 0;
@@ -328,24 +324,49 @@ impl Registry {
         // The reader's decode counters start at the first packet either way.
         t.first_ts = t.decode.first_ts;
         t.alerts.sort();
+        t.top_signatures = self.top_signatures(by_sid);
         t
+    }
+
+    /// The signatures with the most alerts (at most [`TOP_SIGNATURES`], most first), named
+    /// by the rules in use; the rest summed under sid 0.
+    fn top_signatures(&self, mut by_sid: Vec<(u32, u64)>) -> Vec<(u32, String, u64)> {
+        if by_sid.is_empty() {
+            return Vec::new();
+        }
+        by_sid.sort_unstable();
+        by_sid.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
+        by_sid.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let engine = self.rules.as_ref().map(|h| h.current());
+        let mut top: Vec<(u32, String, u64)> = by_sid
+            .iter()
+            .take(TOP_SIGNATURES)
+            .map(|&(sid, n)| {
+                let msg = engine
+                    .as_ref()
+                    .and_then(|e| e.signature_of(sid))
+                    .unwrap_or("")
+                    .to_string();
+                (sid, msg, n)
+            })
+            .collect();
+        let rest: u64 = by_sid.iter().skip(TOP_SIGNATURES).map(|x| x.1).sum();
+        if rest > 0 {
+            top.push((0, "other signatures".into(), rest));
+        }
+        top
     }
 
     /// The Prometheus text exposition of [`Registry::totals`].
     pub fn prometheus(&self) -> String {
         prometheus(&self.totals())
     }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct OutputTotals {
-    pub name: String,
-    pub records: u64,
-    pub bytes: u64,
-    pub lost_records: u64,
-    pub lost_bytes: u64,
-    pub errors: u64,
-    pub reopens: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -382,9 +403,12 @@ pub struct Totals {
     pub ifaces: Vec<(String, IfaceCounters)>,
     pub active_flows: u64,
     pub alerts: Vec<(AlertSeries, u64)>,
+    /// The signatures that raised the most alerts: (sid, msg, alerts); sid 0 sums the rest.
+    pub top_signatures: Vec<(u32, String, u64)>,
     pub record_latency: Histogram,
     pub alert_latency: Histogram,
-    pub output: OutputTotals,
+    /// Per sink, in configuration order (the first is the main EVE output).
+    pub outputs: Vec<OutputTotals>,
     pub rules: Option<RuleTotals>,
     pub first_ts: Timestamp,
     pub last_ts: Timestamp,
@@ -433,8 +457,11 @@ impl Totals {
         }
         s.push_str(&format!(
             "; {} records written, {} lost; {:.2} s, {:.2} Mpkt/s, {:.2} Gbit/s, {} workers",
-            self.output.records,
-            self.output.lost_records,
+            self.outputs.first().map_or(0, |o| o.records),
+            self.outputs
+                .iter()
+                .map(|o| o.lost_records + o.dropped_records)
+                .sum::<u64>(),
             secs,
             self.decode.packets as f64 / secs / 1e6,
             self.decode.bytes as f64 * 8.0 / 1e9 / secs,
@@ -443,6 +470,9 @@ impl Totals {
         s
     }
 }
+
+/// Signatures exported one by one in `sensor_signature_alerts_total` (a bounded label set).
+pub const TOP_SIGNATURES: usize = 200;
 
 /// A metric family: defined once, read by every output.
 pub struct Family {
@@ -1019,6 +1049,20 @@ pub const FAMILIES: &[Family] = &[
         },
     },
     Family {
+        name: "signature_alerts_total",
+        help: "Alerts raised by the signatures that raised the most (at most 200; sid 0 sums the rest), by sid and the rule's msg.",
+        kind: Kind::Counter,
+        eve: None,
+        read: |t, s| {
+            for (sid, msg, n) in &t.top_signatures {
+                s.values.push((
+                    vec![("sid", sid.to_string()), ("signature", msg.clone())],
+                    u(*n),
+                ));
+            }
+        },
+    },
+    Family {
         name: "rules_loaded",
         help: "Signatures in the rule set in use.",
         kind: Kind::Gauge,
@@ -1066,45 +1110,115 @@ pub const FAMILIES: &[Family] = &[
     // Outputs.
     Family {
         name: "output_records_total",
-        help: "Records written, per output.",
+        help: "Records written (files) or sent (syslog, Redis), per output.",
         kind: Kind::Counter,
         eve: Some("output.records"),
-        read: |t, s| s.by("output", "eve", u(t.output.records)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.records));
+            }
+        },
     },
     Family {
         name: "output_bytes_total",
         help: "Bytes written, per output.",
         kind: Kind::Counter,
         eve: Some("output.bytes"),
-        read: |t, s| s.by("output", "eve", u(t.output.bytes)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.bytes));
+            }
+        },
     },
     Family {
         name: "output_lost_records_total",
         help: "Records that could not be written (full disk, closed pipe), per output.",
         kind: Kind::Counter,
         eve: Some("output.lost_records"),
-        read: |t, s| s.by("output", "eve", u(t.output.lost_records)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.lost_records));
+            }
+        },
     },
     Family {
         name: "output_lost_bytes_total",
         help: "Bytes that could not be written, per output.",
         kind: Kind::Counter,
         eve: Some("output.lost_bytes"),
-        read: |t, s| s.by("output", "eve", u(t.output.lost_bytes)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.lost_bytes));
+            }
+        },
     },
     Family {
         name: "output_errors_total",
         help: "Failed writes, per output.",
         kind: Kind::Counter,
         eve: Some("output.errors"),
-        read: |t, s| s.by("output", "eve", u(t.output.errors)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.errors));
+            }
+        },
     },
     Family {
         name: "output_reopens_total",
         help: "Output files reopened (SIGHUP, after log rotation), per output.",
         kind: Kind::Counter,
         eve: Some("output.reopens"),
-        read: |t, s| s.by("output", "eve", u(t.output.reopens)),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.reopens));
+            }
+        },
+    },
+    Family {
+        name: "output_dropped_records_total",
+        help: "Records a slow or dead network output could not take (its queue was full), per output.",
+        kind: Kind::Counter,
+        eve: Some("output.dropped_records"),
+        read: |t, s| {
+            for o in &t.outputs {
+                s.by("output", &o.name, u(o.dropped_records));
+            }
+        },
+    },
+    Family {
+        name: "output_queue_records",
+        help: "Records waiting in a network output's queue, per output.",
+        kind: Kind::Gauge,
+        eve: Some("output.queue_records"),
+        read: |t, s| {
+            for o in t.outputs.iter().filter(|o| o.connected.is_some()) {
+                s.by("output", &o.name, u(o.queued_records));
+            }
+        },
+    },
+    Family {
+        name: "output_connected",
+        help: "1 while a network output (syslog, Redis) is connected to its server, per output.",
+        kind: Kind::Gauge,
+        eve: Some("output.connected"),
+        read: |t, s| {
+            for o in &t.outputs {
+                if let Some(c) = o.connected {
+                    s.by("output", &o.name, u(c as u64));
+                }
+            }
+        },
+    },
+    Family {
+        name: "output_reconnects_total",
+        help: "Connections a network output made again after losing its server, per output.",
+        kind: Kind::Counter,
+        eve: Some("output.reconnects"),
+        read: |t, s| {
+            for o in t.outputs.iter().filter(|o| o.connected.is_some()) {
+                s.by("output", &o.name, u(o.reconnects));
+            }
+        },
     },
     Family {
         name: "record_latency_seconds",
@@ -1312,12 +1426,18 @@ pub fn stats_object(t: &Totals) -> Value {
 }
 
 /// The EVE `stats` record (one line), timed by the packet clock.
-pub fn write_eve_stats(t: &Totals, out: &mut Vec<u8>) {
+pub fn write_eve_stats(t: &Totals, with_sensor: bool, out: &mut Vec<u8>) {
+    let mut stats = stats_object(t);
+    if !with_sensor {
+        if let Value::Object(m) = &mut stats {
+            m.remove("sensor");
+        }
+    }
     let record = serde_json::json!({
         "timestamp": t.last_ts.eve().to_string(),
         "event_type": "stats",
         "host": t.info.name,
-        "stats": stats_object(t),
+        "stats": stats,
     });
     if serde_json::to_writer(&mut *out, &record).is_ok() {
         out.push(b'\n');
@@ -1397,6 +1517,38 @@ mod tests {
         assert_eq!(h.counts[0], 3);
         assert_eq!(h.count_above(1.0), 2);
         assert!((h.sum_seconds - (0.0003 + 0.3 + 3.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn top_signatures_are_bounded_and_merged_across_workers() {
+        use crate::output::file::FileSink;
+        let outputs = Arc::new(Outputs::single(FileSink::from_writer(
+            "null",
+            Box::new(std::io::sink()),
+        )));
+        let r = Registry::new(SensorInfo::default(), 2, outputs, None, 10);
+        let many: Vec<(u32, u64)> = (1..=250u32).map(|sid| (sid, sid as u64)).collect();
+        let snap = WorkerSnapshot {
+            alerts_by_sid: many,
+            ..WorkerSnapshot::default()
+        };
+        r.publish_worker(0, &snap, true);
+        let other = WorkerSnapshot {
+            alerts_by_sid: vec![(250, 1000), (7, 1)],
+            ..WorkerSnapshot::default()
+        };
+        r.publish_worker(1, &other, true);
+        let top = r.totals().top_signatures;
+        assert_eq!(top.len(), TOP_SIGNATURES + 1);
+        // Worker counts add up; the most alerts first.
+        assert_eq!(top[0], (250, String::new(), 1250));
+        assert_eq!(top[1].0, 249);
+        // Sids 1..=50 (and 7 once more) did not make the cut: summed under sid 0.
+        let rest: u64 = (1..=50u64).sum::<u64>() + 1;
+        assert_eq!(
+            top.last().unwrap(),
+            &(0, "other signatures".to_string(), rest)
+        );
     }
 
     #[test]

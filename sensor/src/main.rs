@@ -16,8 +16,10 @@ use sensor::config::Config;
 use sensor::counters::{write_eve_stats, Registry, SensorInfo, Totals};
 use sensor::detect::{self, load::RuleSources, reload::EngineHandle};
 use sensor::metrics::{BasicAuth, Endpoints, HttpConfig, MetricsServer, TlsFiles};
+use sensor::output::file::{default_eve_path, OpenMode};
 use sensor::output::periodic::Periodic;
-use sensor::output::sink::{default_eve_path, EveSink, OpenMode};
+use sensor::output::sink::Outputs;
+use sensor::output::spec::{open_outputs, SinkKind, SinkSpec};
 use sensor::pipeline::{self, Progress, ReplayConfig};
 use sensor::signals;
 
@@ -90,9 +92,14 @@ struct CommonArgs {
     /// Worker threads (flow table shards). Default: one per core.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     workers: Option<u16>,
-    /// EVE JSON output file, `-` for standard output. Default: eve.json in --log-dir.
+    /// EVE JSON output file, `-` for standard output. Default: eve.json in --log-dir, or the
+    /// sinks of the configuration (`[[outputs.sink]]`), whose first file this replaces.
     #[arg(long, value_name = "PATH")]
     eve: Option<PathBuf>,
+    /// Also write the sensor's own counters in EVE `stats` records, under `stats.sensor`
+    /// (outside Suricata's EVE schema; Prometheus and `dump-counters` always have them).
+    #[arg(long)]
+    stats_sensor_counters: bool,
     /// Directory for output files.
     #[arg(long, value_name = "DIR", default_value = ".")]
     log_dir: PathBuf,
@@ -112,8 +119,8 @@ struct CommonArgs {
     /// configuration's `rules`). Without either, the packs shipped in the binary apply.
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<PathBuf>,
-    /// Run exactly the given rules: no shipped packs, whatever the configuration says (what
-    /// conformance tests and comparisons with Suricata use).
+    /// Run exactly the given rules: no shipped packs and no behavioural detections, whatever
+    /// the configuration says (what conformance tests and comparisons with Suricata use).
     #[arg(long)]
     signatures_only: bool,
     /// `HOME_NET` (default: Suricata's 192.168.0.0/16,10.0.0.0/8,172.16.0.0/12).
@@ -229,7 +236,8 @@ fn main() -> ExitCode {
 /// the counters and the services around them (metrics endpoint, control socket, output chores).
 struct Session {
     config: Config,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
+    stats_sensor_counters_flag: bool,
     registry: Arc<Registry>,
     engine: Option<Arc<EngineHandle>>,
     app: bool,
@@ -278,31 +286,33 @@ impl Session {
                 return Err(ExitCode::from(EXIT_USAGE));
             }
         };
-        let eve_path = common
-            .eve
-            .clone()
-            .unwrap_or_else(|| default_eve_path(&common.log_dir));
-        let sink = match EveSink::open(&eve_path, open) {
-            Ok(s) => Arc::new(s),
-            Err(e) => {
-                eprintln!("sensor: cannot open EVE output {}: {e}", eve_path.display());
-                return Err(ExitCode::from(EXIT_OUTPUT));
-            }
-        };
         let (engine, reloader) = if common.flows_only {
             (None, None)
         } else {
             load_rules(common)?
         };
+        let configured_name = common
+            .sensor_name
+            .clone()
+            .or_else(|| config.sensor.name.clone());
+        // A live sensor always names itself in its records (many sensors feed one stream); a
+        // replay only when a name is given, so its output depends on the input alone.
+        if mode == "run" || configured_name.is_some() {
+            sensor::output::eve::set_host(configured_name.clone().unwrap_or_else(hostname));
+        }
         let info = SensorInfo {
-            name: common
-                .sensor_name
-                .clone()
-                .or_else(|| config.sensor.name.clone())
-                .unwrap_or_else(hostname),
+            name: configured_name.unwrap_or_else(hostname),
             site: config.sensor.site.clone().unwrap_or_default(),
             mode,
             interfaces,
+        };
+        let specs = sink_specs(common, &config);
+        let outputs = match open_outputs(&specs, open, mode != "run", &info.name) {
+            Ok(o) => Arc::new(o),
+            Err(e) => {
+                eprintln!("sensor: {e}");
+                return Err(ExitCode::from(EXIT_OUTPUT));
+            }
         };
         let workers = common
             .workers
@@ -311,7 +321,7 @@ impl Session {
         let registry = Arc::new(Registry::new(
             info,
             workers,
-            sink.clone(),
+            outputs.clone(),
             engine.clone(),
             common.max_flows as u64,
         ));
@@ -361,7 +371,8 @@ impl Session {
         };
         Ok(Session {
             config,
-            sink,
+            outputs,
+            stats_sensor_counters_flag: common.stats_sensor_counters,
             registry,
             engine,
             app: !common.flows_only,
@@ -393,7 +404,12 @@ impl Session {
     }
 
     fn start_periodic(&mut self, stats_every: Option<Duration>) {
-        match Periodic::start(self.sink.clone(), self.registry.clone(), stats_every) {
+        match Periodic::start(
+            self.outputs.clone(),
+            self.registry.clone(),
+            stats_every,
+            self.stats_sensor_counters(),
+        ) {
             Ok(p) => self.periodic = Some(p),
             Err(e) => eprintln!("sensor: warning: output chores thread: {e}"),
         }
@@ -405,9 +421,11 @@ impl Session {
         self.control.take();
         let totals = self.registry.totals();
         let mut line = Vec::new();
-        write_eve_stats(&totals, &mut line);
-        self.sink.write_chunk(&line);
-        self.sink.flush();
+        write_eve_stats(&totals, self.stats_sensor_counters(), &mut line);
+        self.outputs.write_record(&line);
+        self.outputs.flush();
+        // Network sinks send what they hold (in `run`, within a grace period).
+        self.outputs.close();
         // The stats record itself is now written (or lost): count it.
         let totals = self.registry.totals();
         eprintln!("sensor: {}", totals.summary(elapsed));
@@ -417,16 +435,59 @@ impl Session {
                 totals.worker_panics
             );
         }
-        if let Some(e) = self.sink.first_error() {
+        for o in totals.outputs.iter().filter(|o| o.dropped_records > 0) {
             eprintln!(
-                "sensor: error: {e}; {} records ({} bytes) lost",
-                self.sink.lost_records(),
-                self.sink.lost_bytes()
+                "sensor: warning: output {}: {} records dropped (its server was slow or down)",
+                o.name, o.dropped_records
             );
+        }
+        let errors = self.outputs.file_errors();
+        for (e, records, bytes) in &errors {
+            eprintln!("sensor: error: {e}; {records} records ({bytes} bytes) lost");
+        }
+        if !errors.is_empty() {
             return (totals, Some(ExitCode::from(EXIT_OUTPUT)));
         }
         (totals, None)
     }
+
+    fn stats_sensor_counters(&self) -> bool {
+        self.stats_sensor_counters_flag || self.config.outputs.stats_sensor_counters
+    }
+}
+
+/// The sinks to open: the configuration's `[[outputs.sink]]` list, with `--eve` replacing
+/// the path of its first file sink (or added as the `eve` sink when it has none); with no
+/// sink configured, the EVE file of `--eve` or `--log-dir`.
+fn sink_specs(common: &CommonArgs, config: &Config) -> Vec<SinkSpec> {
+    let mut specs = config.outputs.sinks.clone();
+    match &common.eve {
+        Some(path) => {
+            let first_file = specs
+                .iter_mut()
+                .find(|s| matches!(s.kind, SinkKind::File { .. } | SinkKind::Stdout));
+            match first_file {
+                Some(spec) => {
+                    let eve = SinkSpec::eve_file(path);
+                    spec.kind = match (eve.kind, &spec.kind) {
+                        (SinkKind::File { path, .. }, SinkKind::File { rotation, .. }) => {
+                            SinkKind::File {
+                                path,
+                                rotation: *rotation,
+                            }
+                        }
+                        (k, _) => k,
+                    };
+                }
+                None => specs.insert(0, SinkSpec::eve_file(path)),
+            }
+        }
+        None if specs.is_empty() => {
+            specs.push(SinkSpec::eve_file(&default_eve_path(&common.log_dir)))
+        }
+        None => {}
+    }
+    specs
 }
 
 /// The behaviour stage's settings: `[behaviour]` of the configuration, with the home networks
@@ -436,7 +497,11 @@ fn behaviour_config(
     config: &Config,
 ) -> Result<Option<Arc<sensor::behaviour::BehaviourConfig>>, String> {
     use sensor::behaviour::config::parse_cidr_list;
-    if common.no_behaviour || common.flows_only || !config.behaviour.enabled {
+    if common.no_behaviour
+        || common.signatures_only
+        || common.flows_only
+        || !config.behaviour.enabled
+    {
         return Ok(None);
     }
     let home = common.home_net.clone().or_else(|| {
@@ -604,7 +669,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
     let (stats, fatal) = pipeline::run(
         &mut source,
         &config,
-        session.sink.clone(),
+        session.outputs.clone(),
         session.registry.clone(),
         &mut |p| bar.update(p),
         &mut warn,
@@ -798,7 +863,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
     live::run(
         sockets,
         &config,
-        session.sink.clone(),
+        session.outputs.clone(),
         session.registry.clone(),
     );
     finish_live(session, started)
@@ -839,7 +904,7 @@ fn run_pcap(args: &RunArgs, options: LiveOptions) -> ExitCode {
     let (_stats, fatal) = pipeline::run(
         &mut source,
         &config,
-        session.sink.clone(),
+        session.outputs.clone(),
         session.registry.clone(),
         &mut |_| {},
         &mut |e| eprintln!("sensor: warning: {e}"),

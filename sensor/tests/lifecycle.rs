@@ -106,7 +106,14 @@ fn sigterm_during_a_paced_replay_writes_every_flow_and_the_final_stats() {
     let mut child = sensor()
         .arg("replay")
         .arg(pcap("benign-office.pcap"))
-        .args(["--pace", "20", "-q", "--workers", "2"])
+        .args([
+            "--pace",
+            "20",
+            "-q",
+            "--workers",
+            "2",
+            "--stats-sensor-counters",
+        ])
         .arg("--eve")
         .arg(&eve)
         .args(["--metrics-listen", &port.to_string()])
@@ -537,7 +544,7 @@ fn unanswered_flows_are_counted_and_logged_unless_configured() {
         let out = sensor()
             .arg("replay")
             .arg(file)
-            .args(["-q", "--eve", "-"])
+            .args(["-q", "--eve", "-", "--stats-sensor-counters"])
             .args(extra)
             .output()
             .unwrap();

@@ -255,7 +255,7 @@ impl Sensor {
             .arg(env!("CARGO_BIN_EXE_sensor"))
             .args(["run", "--interface", CAPTURE_IFACE, "--eve"])
             .arg(eve)
-            .args(["--workers", WORKERS, "-q"])
+            .args(["--workers", WORKERS, "-q", "--stats-sensor-counters"])
             .arg("--metrics-listen")
             .arg(format!("127.0.0.1:{METRICS_PORT}"))
             .args(extra)
@@ -618,7 +618,7 @@ fn live_equals_replay_with(ns: &Netns, file: &str, extra: &[&str], rate: &[&str]
         .arg(&on_wire)
         .arg("--eve")
         .arg(&replay_eve)
-        .args(["--workers", WORKERS, "-q"])
+        .args(["--workers", WORKERS, "-q", "--stats-sensor-counters"])
         .output()
         .expect("run sensor replay");
     assert!(

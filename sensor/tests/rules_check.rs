@@ -53,3 +53,175 @@ fn reasons_counts_strict_and_notes() {
     assert!(out.contains(" 0 skipped"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Rules of Emerging Threats Open (`../shared/corpus/et-open/`) that load: the count can only
+/// go up (Suricata 7.0.10 loads all 20,743). Every skipped rule is listed with its reason.
+const ET_OPEN_LOADED: usize = 20_691;
+
+#[test]
+fn et_open_loaded_count_is_pinned() {
+    let Some(corpus) = sensor::testutil::corpus_dir() else {
+        return;
+    };
+    let path = corpus.join("et-open/et-open.rules");
+    let path = path.to_str().unwrap();
+    let (code, out) = check(&[path]);
+    assert_eq!(code, 0, "{out}");
+    let summary = out
+        .lines()
+        .find(|l| l.contains(" rules loaded, "))
+        .unwrap_or_else(|| panic!("no summary line:\n{out}"));
+    // `<file>: 1 files, N rules loaded, M skipped, in T s`
+    let words: Vec<&str> = summary.split_whitespace().collect();
+    let before = |word: &str, back: usize| -> usize {
+        let i = words
+            .iter()
+            .position(|w| w.trim_end_matches(',') == word)
+            .unwrap_or_else(|| panic!("{summary}"));
+        words[i - back].parse().unwrap()
+    };
+    let (loaded, skipped) = (before("loaded", 2), before("skipped", 1));
+    eprintln!("ET Open: {loaded} loaded, {skipped} skipped");
+    assert!(
+        loaded >= ET_OPEN_LOADED,
+        "ET Open: {loaded} rules load, {ET_OPEN_LOADED} did before\n{out}"
+    );
+    let reasons = out
+        .lines()
+        .filter(|l| l.starts_with("skipped ") && l.contains(" sid "))
+        .count();
+    assert_eq!(reasons, skipped, "every skipped rule has its reason");
+}
+
+/// Alerts by signature that Suricata 7.0.10 raised with ET Open plus the shipped packs
+/// (`suricata -r DIR -S et-open.rules+election-portal.rules+c2-exfil.rules -k none`, Dec 2026;
+/// the test never runs Suricata): the sensor must raise the same.
+const ET_OPEN_SURICATA: &[(&str, &[(u32, usize)])] = &[
+    (
+        "pcaps",
+        &[
+            (2002677, 1),
+            (2008538, 6),
+            (2009714, 2),
+            (2010935, 1),
+            (2010936, 1),
+            (2010937, 1),
+            (2010939, 1),
+            (2011037, 1),
+            (2016675, 7),
+            (2016935, 2),
+            (2017337, 1),
+            (2017808, 2),
+            (2019526, 2),
+            (2031502, 3),
+            (2049400, 6),
+            (2100366, 1),
+            (2100368, 1),
+            (2101071, 2),
+            (2101129, 1),
+            (2101201, 5),
+            (9100001, 8),
+            (9100004, 2),
+            (9100006, 2),
+            (9100020, 36),
+            (9100021, 13),
+            (9100023, 50),
+            (9100026, 3),
+            (9100027, 2),
+            (9100028, 2),
+            (9100040, 5),
+            (9100042, 6),
+            (9100050, 2),
+            (9100110, 1),
+            (9100111, 1),
+            (9100120, 443),
+        ],
+    ),
+    // Top-level captures of the folder (as `suricata -r` reads a directory).
+    (
+        "zeek-traces",
+        &[
+            (2002023, 5),
+            (2002024, 6),
+            (2002025, 4),
+            (2002026, 5),
+            (2002027, 3),
+            (2002028, 3),
+            (2012648, 1),
+            (2100585, 13),
+            (2102256, 2),
+        ],
+    ),
+    (
+        "behaviour-real",
+        &[
+            (2002023, 1),
+            (2002024, 1),
+            (2002025, 1),
+            (2002026, 1),
+            (2002027, 1),
+            (2002028, 1),
+            (2006380, 1),
+            (2012648, 2),
+            (2013504, 1),
+            (2027397, 14),
+            (2029994, 70),
+            (9100001, 1),
+            (9100120, 142),
+        ],
+    ),
+];
+
+#[test]
+fn et_open_alerts_like_suricata() {
+    let Some(corpus) = sensor::testutil::corpus_dir() else {
+        return;
+    };
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let et = corpus.join("et-open/et-open.rules");
+    let runs: Vec<_> = ET_OPEN_SURICATA
+        .iter()
+        .map(|(dir, want)| {
+            let path = if *dir == "pcaps" {
+                std::path::Path::new(root).join("pcaps")
+            } else {
+                corpus.join(dir)
+            };
+            let et = et.clone();
+            let handle = std::thread::spawn(move || {
+                Command::new(env!("CARGO_BIN_EXE_sensor"))
+                    .args(["replay", "-q", "--signatures-only", "--eve", "-", "--rules"])
+                    .arg(&et)
+                    .args(["--rules", concat!(env!("CARGO_MANIFEST_DIR"), "/../rules")])
+                    .arg(&path)
+                    .output()
+                    .unwrap()
+            });
+            (dir, want, handle)
+        })
+        .collect();
+    let mut diffs = Vec::new();
+    for (dir, want, handle) in runs {
+        let out = handle.join().unwrap();
+        assert!(
+            out.status.success(),
+            "{dir}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut got: std::collections::BTreeMap<u32, usize> = Default::default();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            if v["event_type"] == "alert" {
+                let sid = v["alert"]["signature_id"].as_u64().unwrap() as u32;
+                *got.entry(sid).or_default() += 1;
+            }
+        }
+        let want: std::collections::BTreeMap<u32, usize> = want.iter().copied().collect();
+        if got != want {
+            diffs.push(format!("{dir}: sensor {got:?}\n  suricata {want:?}"));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

@@ -234,6 +234,11 @@ impl Who {
                     flow.replied
                 },
                 midstream_established: tcp && flow.tcp.was_established(),
+                tcp_base_seq: if tcp {
+                    [flow.tcp.base_seq(0), flow.tcp.base_seq(1)]
+                } else {
+                    [None; 2]
+                },
                 app: match flow.ext.proto {
                     AppProto::Unknown => None,
                     p => Some(p),
@@ -332,6 +337,8 @@ pub struct AppLayer {
     /// engine has such rules): `(direction, start, end)` into `stream_bytes`.
     stream_chunks: Vec<(usize, usize, usize)>,
     stream_bytes: Vec<u8>,
+    /// Scratch for `detect_stream`: a direction's kept tail and its new data, contiguous.
+    stream_window: Vec<u8>,
     stream_rules: bool,
     /// Where reloaded rules come from, and the generation in use.
     rules: Option<(Arc<EngineHandle>, u64)>,
@@ -339,6 +346,8 @@ pub struct AppLayer {
     pcap_cnt: u64,
     /// Alerts counted by engines replaced by a reload, by series.
     alerts_retired: HashMap<AlertSeries, u64>,
+    /// The same by signature id.
+    alerts_retired_by_sid: HashMap<u32, u64>,
     /// The behaviour stage's tap (events per flow and transaction), when it runs.
     pub behaviour: Option<crate::behaviour::Tap>,
 }
@@ -369,7 +378,9 @@ impl AppLayer {
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
             stream_bytes: Vec::new(),
+            stream_window: Vec::new(),
             alerts_retired: HashMap::new(),
+            alerts_retired_by_sid: HashMap::new(),
             behaviour: None,
         }
     }
@@ -391,6 +402,28 @@ impl AppLayer {
             }
         }
         out.sort();
+    }
+
+    /// Alerts raised so far by signature id, across rule reloads, sorted by sid. Called at
+    /// publication time, not per packet.
+    pub fn alerts_by_sid(&self, out: &mut Vec<(u32, u64)>) {
+        out.clear();
+        out.extend(self.alerts_retired_by_sid.iter().map(|(k, v)| (*k, *v)));
+        if let Some(d) = &self.detector {
+            for (i, n) in d.ctx.alerts_by_rule.iter().enumerate() {
+                if *n > 0 {
+                    out.push((d.engine.alert_fields(i as u32).signature_id, *n));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
     }
 
     /// Picks up reloaded rules (called once per batch: one atomic load).
@@ -415,6 +448,12 @@ impl AppLayer {
             {
                 if *n > 0 {
                     *self.alerts_retired.entry(series.clone()).or_default() += n;
+                }
+            }
+            for (i, n) in old.ctx.alerts_by_rule.iter().enumerate() {
+                if *n > 0 {
+                    let sid = old.engine.alert_fields(i as u32).signature_id;
+                    *self.alerts_retired_by_sid.entry(sid).or_default() += n;
                 }
             }
         }
@@ -515,6 +554,7 @@ impl AppLayer {
                 proto: decoded.ip_proto,
                 established: false,
                 midstream_established: false,
+                tcp_base_seq: [None; 2],
                 app: None,
             },
         };
@@ -766,7 +806,7 @@ impl AppLayer {
             let mut who = *who;
             who.facts.app = Some(app.proto).filter(|p| *p != AppProto::Unknown);
             let who = &who;
-            let mut window = Vec::new();
+            let window = &mut self.stream_window;
             for &(dir, start, end) in &self.stream_chunks {
                 let tail = &mut tcp.stream_tail[dir & 1];
                 let inspected = &mut tcp.stream_inspected[dir & 1];
@@ -774,7 +814,7 @@ impl AppLayer {
                 window.extend_from_slice(tail);
                 window.extend_from_slice(&self.stream_bytes[start..end]);
                 let subject = Subject::Stream {
-                    data: &window,
+                    data: window,
                     dir,
                     seen: tail.len(),
                     offset: *inspected - tail.len() as u64,
@@ -893,6 +933,11 @@ impl AppLayer {
                     }
                 }
                 stop = p.is_done();
+                if p.is_encrypted() {
+                    // Suricata's `encryption-handling: default`: no content inspection of
+                    // the payload once encrypted application data flows.
+                    rec.detect.stop_payload_inspection();
+                }
             }
             Parser::Http(p) => {
                 write_http(
@@ -924,8 +969,9 @@ impl AppLayer {
         }
         if stop {
             *done = true;
-            // Stream rules still need the bytes: keep reassembling (up to the depth).
-            if !self.stream_rules {
+            // Stream rules still need the bytes: keep reassembling (up to the depth), unless
+            // the payload is no longer inspected.
+            if !self.stream_rules || rec.detect.payload_inspection_stopped() {
                 for s in tcp.stream.iter_mut() {
                     s.stop(&mut self.mem);
                 }

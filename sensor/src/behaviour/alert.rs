@@ -354,6 +354,7 @@ pub fn write(a: &Alert, suppressed: u64, out: &mut Vec<u8>) {
         category: a.sig.category,
         severity: a.severity.unwrap_or(a.sig.severity),
         metadata: &md,
+        target: None,
     };
     let ident = FlowIdent {
         flow_id: None,

@@ -25,7 +25,9 @@ use super::scan::Scan;
 use super::tap::{Msg, Tap};
 use super::web::Web;
 use crate::counters::{Registry, PUBLISH_EVERY};
-use crate::output::sink::{EveSink, CHUNK_BYTES};
+use crate::output::file::CHUNK_BYTES;
+use crate::output::record::RecordIndex;
+use crate::output::sink::Outputs;
 use crate::time::Timestamp;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Instant;
@@ -272,7 +274,7 @@ pub struct Stage {
 pub fn spawn(
     cfg: Arc<BehaviourConfig>,
     workers: usize,
-    sink: Arc<EveSink>,
+    sink: Arc<Outputs>,
     registry: Option<Arc<Registry>>,
     live: bool,
 ) -> (Stage, Vec<Tap>) {
@@ -326,11 +328,12 @@ impl Stage {
 struct StageIo {
     rx: Receiver<Msg>,
     recycle: Sender<Batch>,
-    sink: Arc<EveSink>,
+    sink: Arc<Outputs>,
     registry: Option<Arc<Registry>>,
     dropped: Arc<AtomicU64>,
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Processes held events in order up to `upto` (all when `None`; the oldest regardless when
 /// more than `MAX_PENDING` are held).
 fn release(
@@ -340,7 +343,8 @@ fn release(
     upto: Option<Timestamp>,
     out: &mut Vec<u8>,
     stats: &mut StageStats,
-    sink: &EveSink,
+    sink: &Outputs,
+    index: &mut RecordIndex,
 ) {
     while let Some(top) = heap.peek() {
         let due = match upto {
@@ -362,7 +366,7 @@ fn release(
         }
         batches.done(h.slot);
         if out.len() >= CHUNK_BYTES {
-            sink.write_chunk(out);
+            sink.deliver(out, index);
             out.clear();
         }
     }
@@ -400,6 +404,7 @@ fn run(cfg: Arc<BehaviourConfig>, workers: usize, io: StageIo) -> StageStats {
     let mut marks = vec![Timestamp::ZERO; workers];
     let mut done = vec![false; workers];
     let mut out = Vec::with_capacity(CHUNK_BYTES);
+    let mut index = RecordIndex::default();
     let mut stats = StageStats::default();
     let mut seq = 0u64;
     let mut last_publish = Instant::now();
@@ -453,9 +458,10 @@ fn run(cfg: Arc<BehaviourConfig>, workers: usize, io: StageIo) -> StageStats {
             &mut out,
             &mut stats,
             &sink,
+            &mut index,
         );
         if !out.is_empty() {
-            sink.write_chunk(&out);
+            sink.deliver(&out, &mut RecordIndex::default());
             out.clear();
         }
         if let Some(r) = &registry {
@@ -474,9 +480,10 @@ fn run(cfg: Arc<BehaviourConfig>, workers: usize, io: StageIo) -> StageStats {
         &mut out,
         &mut stats,
         &sink,
+        &mut index,
     );
     if !out.is_empty() {
-        sink.write_chunk(&out);
+        sink.deliver(&out, &mut RecordIndex::default());
     }
     let last = current(&det, &stats, 0, &dropped);
     if let Some(r) = &registry {
@@ -580,7 +587,10 @@ mod tests {
                     Ok(())
                 }
             }
-            let sink = Arc::new(EveSink::from_writer("mem", Box::new(W(buf.clone()))));
+            let sink = Arc::new(Outputs::single(crate::output::file::FileSink::from_writer(
+                "mem",
+                Box::new(W(buf.clone())),
+            )));
             let cfg = BehaviourConfig::resolve(&Default::default(), Some("10.10.0.0/16")).unwrap();
             let config = ReplayConfig {
                 workers,

@@ -17,9 +17,11 @@ use super::iptable::IpTable;
 use super::mpm::{Backend, Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
     inspect, Action, Buffer, Classifications, DatasetCmd, DatasetType, Direction, FlowDirection,
-    FlowState, FlowbitCmd, Header, Protocol, Rule, RuleError, Vars,
+    FlowState, FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, Target,
+    Transforms, Vars, XbitCmd, XbitTrack,
 };
-use super::threshold::{RateSpec, RateTable, ThresholdType, Track};
+use super::threshold::{RateKey, RateSpec, RateTable, ThresholdType, Track};
+use super::xbits::{XbitKey, XbitTable};
 use crate::app::dns::DnsMessage;
 use crate::app::http::{HttpBuffer, HttpTransaction};
 use crate::app::tls::TlsRecord;
@@ -60,16 +62,33 @@ struct Sig {
     /// A stream rule of an application protocol, also inspected on packets of flows that
     /// are not TCP (DNS over UDP).
     packet_too: bool,
+    /// A `tcp` stream rule with anchored content, also inspected on each TCP packet's payload
+    /// (at most one alert per packet: see `DetectCtx::stream_alerted`).
+    tcp_packet_too: bool,
+    /// Inspects the packet payload or stream (skipped once a flow's payload is not inspected).
+    payload: bool,
     rate: Option<RateSpec>,
     flowbits: Vec<(FlowbitCmd, Vec<u16>, bool)>,
+    /// (command, interned name, what it is attached to, expiry seconds).
+    xbits: Vec<(XbitCmd, u16, XbitTrack, u32)>,
+    /// `flowint`: (variable, operation, value); conditions and actions in rule order.
+    flowints: Vec<(u16, FlowintOp, Option<IntValue>)>,
     datasets: Vec<(Buffer, DatasetCmd, Arc<Dataset>)>,
+}
+
+/// A `flowint` operand: a number or another variable (interned).
+#[derive(Clone, Copy, Debug)]
+enum IntValue {
+    Lit(u32),
+    Var(u16),
 }
 
 /// Prefilter of one signature group.
 #[derive(Default)]
 struct Prefilter {
-    /// Per buffer, the automaton over fast patterns (pattern id = signature index).
-    mpms: Vec<(Buffer, Mpm)>,
+    /// Per buffer (and transforms), the automaton over fast patterns (pattern id = signature
+    /// index).
+    mpms: Vec<((Buffer, Transforms), Mpm)>,
     /// Signatures evaluated whatever the prefilter finds (no usable fast pattern).
     always: Vec<u32>,
     /// Longest fast pattern: a stream scan starts this many bytes minus one before new data.
@@ -82,13 +101,16 @@ struct IpOnly {
     /// Bidirectional ones, listed...
     list: Vec<u32>,
     /// ...the others found by destination address (indicator lists of thousands of addresses
-    /// would otherwise be checked one rule at a time).
+    /// would otherwise be checked one rule at a time)...
     by_dst: Option<IpTable>,
+    /// ...or by source address, whichever side names fewer addresses (`[list] -> $HOME_NET`
+    /// rules by destination would make every rule a candidate for every flow to the office).
+    by_src: Option<IpTable>,
 }
 
 impl IpOnly {
     fn is_empty(&self) -> bool {
-        self.list.is_empty() && self.by_dst.is_none()
+        self.list.is_empty() && self.by_dst.is_none() && self.by_src.is_none()
     }
 }
 
@@ -113,12 +135,15 @@ pub struct Engine {
     /// IP-only signatures (packet stage), evaluated once per flow direction.
     ip_only: IpOnly,
     rates: RateTable,
+    xbits: XbitTable,
     config: EngineConfig,
     /// Distinguishes engines across reloads: per-flow state made with another engine (flowbit
     /// ids) is reset rather than misread. (32 bits: every flow stores one.)
     id: u32,
     /// The distinct label sets alerts are counted under (`sensor_alerts_total`).
     alert_series: Vec<AlertSeries>,
+    /// Some rules name a protocol recognised by `AppHint`.
+    hint_rules: bool,
 }
 
 /// What alerts are counted by in the metrics: few distinct values, never free text.
@@ -153,9 +178,16 @@ pub struct DetectCtx {
     candidates: Vec<u32>,
     /// Candidates the prefilter found in this round's new stream data.
     fresh: Vec<u32>,
+    /// Where transformed buffers are built.
+    scratch: [Vec<u8>; 2],
+    /// Anchored `tcp` rules (`Sig::tcp_packet_too`) that alerted on stream data since the
+    /// last packet inspection: the packet that delivered the data does not alert again.
+    stream_alerted: Vec<u32>,
     pub alerts: u64,
     /// Alerts per `Engine::alert_series` entry.
     pub alerts_by_series: Vec<u64>,
+    /// Alerts per signature (by index; `Engine::alert_fields` names it).
+    pub alerts_by_rule: Vec<u64>,
 }
 
 /// Detection state of one flow. Every flow carries one: what only flows with flowbits or
@@ -164,14 +196,110 @@ pub struct DetectCtx {
 pub struct FlowDetect {
     more: Option<Box<FlowDetectMore>>,
     pub alerted: bool,
-    ip_only_done: [bool; 2],
+    /// `IP_ONLY_DONE << dir`, `NO_PAYLOAD`: one byte, so a flow's detection state stays 16
+    /// bytes.
+    flags: u8,
+    /// The protocol the flow's first bytes showed, for rules of protocols without a parser.
+    app_hint: AppHint,
     engine: u32,
+}
+
+/// `FlowDetect::flags`: IP-only rules were evaluated for direction 0 (this bit) and 1 (the
+/// next).
+const IP_ONLY_DONE: u8 = 1;
+/// `FlowDetect::flags`: packet payload and stream content are no longer inspected
+/// (encrypted TLS).
+const NO_PAYLOAD: u8 = 4;
+
+/// Protocols rules name in their header that have no parser here, recognised from the first
+/// payload of each direction of a TCP flow (`AppHint::probe`). The two high bits remember
+/// which directions were probed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppHint(u8);
+
+impl AppHint {
+    pub const UNKNOWN: AppHint = AppHint(0);
+    pub const SMTP: AppHint = AppHint(1);
+    pub const FTP: AppHint = AppHint(2);
+    pub const SMB: AppHint = AppHint(3);
+    pub const SSH: AppHint = AppHint(4);
+    const PROTO_MASK: u8 = 0x0f;
+
+    /// The protocol part.
+    pub fn proto(self) -> AppHint {
+        AppHint(self.0 & Self::PROTO_MASK)
+    }
+
+    fn probed(self, dir: usize) -> bool {
+        self.0 & (0x40 << (dir & 1)) != 0
+    }
+
+    /// Looks at the first payload of direction `dir` (once per direction).
+    fn observe(&mut self, data: &[u8], dir: usize) {
+        if self.probed(dir) || data.is_empty() {
+            return;
+        }
+        self.0 |= 0x40 << (dir & 1);
+        if self.proto() != AppHint::UNKNOWN {
+            return;
+        }
+        if let Some(p) = AppHint::probe(data, dir == crate::flow::TO_SERVER) {
+            self.0 = (self.0 & !Self::PROTO_MASK) | p.0;
+        }
+    }
+
+    /// What the start of a direction's data says, if anything. Client commands decide SMTP
+    /// (`EHLO`/`HELO`) and FTP (`USER`, `AUTH TLS`/`SSL`, `FEAT`, `SYST`); a server's `220`
+    /// greeting decides when it names the protocol; SSH by its version line, SMB by the
+    /// NetBIOS session header followed by an SMB1/SMB2/SMB3-transform header.
+    pub fn probe(data: &[u8], to_server: bool) -> Option<AppHint> {
+        let starts = |p: &[u8]| data.len() >= p.len() && data[..p.len()].eq_ignore_ascii_case(p);
+        if starts(b"SSH-") {
+            return Some(AppHint::SSH);
+        }
+        if data.len() >= 8
+            && data[0] == 0
+            && matches!(&data[4..8], b"\xffSMB" | b"\xfeSMB" | b"\xfdSMB")
+        {
+            return Some(AppHint::SMB);
+        }
+        if to_server {
+            if starts(b"EHLO ") || starts(b"HELO ") || starts(b"EHLO\r") || starts(b"HELO\r") {
+                return Some(AppHint::SMTP);
+            }
+            for cmd in [
+                &b"USER "[..],
+                b"AUTH TLS",
+                b"AUTH SSL",
+                b"FEAT\r",
+                b"SYST\r",
+            ] {
+                if starts(cmd) {
+                    return Some(AppHint::FTP);
+                }
+            }
+            return None;
+        }
+        if starts(b"220 ") || starts(b"220-") {
+            let line = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
+            let has = |w: &[u8]| line.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+            if has(b"SMTP") {
+                return Some(AppHint::SMTP);
+            }
+            if has(b"FTP") {
+                return Some(AppHint::FTP);
+            }
+        }
+        None
+    }
 }
 
 #[derive(Debug, Default)]
 struct FlowDetectMore {
     /// Flowbits set on this flow (interned ids of engine `engine`).
     bits: Vec<u16>,
+    /// `flowint` variables set on this flow (interned ids, values).
+    ints: Vec<(u16, u32)>,
     /// Per direction, stream-rule candidates whose fast pattern was found in data that may
     /// still be in the inspected tail: (signature, stream offset where the scanned region
     /// ended). The prefilter scans only new data; these stand in for re-scanning the tail.
@@ -183,8 +311,83 @@ impl FlowDetect {
         self.more.get_or_insert_with(Default::default)
     }
 
+    /// Packets and stream data of this flow are no longer inspected by content rules (as
+    /// Suricata's `FlowSetNoPayloadInspectionFlag`); rules without payload content still run.
+    pub fn stop_payload_inspection(&mut self) {
+        self.flags |= NO_PAYLOAD;
+        if let Some(m) = &mut self.more {
+            m.stream_carried = Default::default();
+        }
+    }
+
+    pub fn payload_inspection_stopped(&self) -> bool {
+        self.flags & NO_PAYLOAD != 0
+    }
+
+    fn ip_only_done(&self, dir: usize) -> bool {
+        self.flags & (IP_ONLY_DONE << (dir & 1)) != 0
+    }
+
     fn has_bit(&self, id: &u16) -> bool {
         self.more.as_ref().is_some_and(|m| m.bits.contains(id))
+    }
+
+    fn int(&self, id: u16) -> Option<u32> {
+        let m = self.more.as_ref()?;
+        m.ints.iter().find(|(i, _)| *i == id).map(|(_, v)| *v)
+    }
+
+    fn set_int(&mut self, id: u16, v: u32) {
+        let ints = &mut self.more().ints;
+        match ints.iter_mut().find(|(i, _)| *i == id) {
+            Some(slot) => slot.1 = v,
+            None => ints.push((id, v)),
+        }
+    }
+
+    /// A `flowint` condition (Suricata: the variable must be set, an unset operand
+    /// variable counts as 0).
+    fn int_test(&self, id: u16, op: FlowintOp, value: Option<IntValue>) -> bool {
+        let have = self.int(id);
+        if op == FlowintOp::IsSet {
+            return have.is_some();
+        }
+        if op == FlowintOp::NotSet {
+            return have.is_none();
+        }
+        let Some(have) = have else {
+            return false;
+        };
+        let want = match value {
+            Some(IntValue::Lit(n)) => n,
+            Some(IntValue::Var(v)) => self.int(v).unwrap_or(0),
+            None => 0,
+        };
+        match op {
+            FlowintOp::Eq => have == want,
+            FlowintOp::Ne => have != want,
+            FlowintOp::Lt => have < want,
+            FlowintOp::Le => have <= want,
+            FlowintOp::Gt => have > want,
+            FlowintOp::Ge => have >= want,
+            _ => true,
+        }
+    }
+
+    /// A `flowint` action after a match: `=` sets, `+` adds (an unset variable starts at
+    /// the value), `-` subtracts (an unset variable stays unset). u32 arithmetic wraps.
+    fn int_apply(&mut self, id: u16, op: FlowintOp, value: Option<IntValue>) {
+        let v = match value {
+            Some(IntValue::Lit(n)) => n,
+            Some(IntValue::Var(x)) => self.int(x).unwrap_or(0),
+            None => return,
+        };
+        match (op, self.int(id)) {
+            (FlowintOp::Set, _) | (FlowintOp::Add, None) => self.set_int(id, v),
+            (FlowintOp::Add, Some(cur)) => self.set_int(id, cur.wrapping_add(v)),
+            (FlowintOp::Sub, Some(cur)) => self.set_int(id, cur.wrapping_sub(v)),
+            _ => {}
+        }
     }
 }
 
@@ -198,6 +401,9 @@ pub struct FlowFacts {
     pub established: bool,
     /// Both directions seen without a handshake (mid-stream pickup).
     pub midstream_established: bool,
+    /// TCP: each direction's sequence base (SYN sequence number, or one less than its first
+    /// segment's), for `stream_size`; index 0 is client to server.
+    pub tcp_base_seq: [Option<u32>; 2],
     pub app: Option<crate::app::AppProto>,
 }
 
@@ -246,16 +452,30 @@ fn stage_of(rule: &Rule) -> Stage {
     // likewise inspect the stream of TCP flows; DNS over UDP they inspect per packet
     // (`packet_too`).
     let stream_proto = match rule.header.protocol {
-        Protocol::TcpStream | Protocol::Http | Protocol::Tls | Protocol::Dns => true,
+        Protocol::TcpStream
+        | Protocol::Http
+        | Protocol::Tls
+        | Protocol::Dns
+        | Protocol::Smtp
+        | Protocol::Ftp
+        | Protocol::Smb
+        | Protocol::Ssh => true,
         Protocol::Tcp => !rule
             .flow
             .is_some_and(|f| f.stream == Some(super::rule::StreamMode::NoStream)),
         _ => false,
     };
-    if stream_proto && payload_only && !rule.buffers.is_empty() {
+    // Packet keywords (`dsize`, `flags`, ...) make a rule inspect packet payloads (Suricata's
+    // "requires packet"): they mean nothing on a reassembled stream.
+    if stream_proto && payload_only && !rule.buffers.is_empty() && !has_packet_keywords(rule) {
         return Stage::Stream;
     }
-    let mut stage = Stage::Packet;
+    // `tls.version` alone is a handshake test.
+    let mut stage = if rule.tls_version.is_some() || rule.tls_chain_len.is_some() {
+        Stage::Tls
+    } else {
+        Stage::Packet
+    };
     let buffers = rule
         .buffers
         .iter()
@@ -267,6 +487,10 @@ fn stage_of(rule: &Rule) -> Stage {
             Buffer::DnsQuery => Stage::Dns,
             Buffer::TlsSni
             | Buffer::TlsCertSubject
+            | Buffer::TlsCertIssuer
+            | Buffer::TlsCertSerial
+            | Buffer::TlsCerts
+            | Buffer::TlsCertFingerprint
             | Buffer::Ja3Hash
             | Buffer::Ja3String
             | Buffer::Ja3sHash
@@ -278,10 +502,45 @@ fn stage_of(rule: &Rule) -> Stage {
     stage
 }
 
+fn has_packet_keywords(rule: &Rule) -> bool {
+    rule.dsize.is_some()
+        || rule.stream_size.is_some()
+        || rule.flags.is_some()
+        || rule.ttl.is_some()
+        || rule.itype.is_some()
+        || rule.icode.is_some()
+        || rule.ip_proto.is_some()
+}
+
+/// A `tcp` stream rule with payload content anchored by `offset`/`depth`/`startswith`: it is
+/// also inspected on each packet's payload, where such anchors usually point (a reply at
+/// the start of a segment is rarely at the start of the stream).
+fn anchored_tcp_rule(rule: &Rule) -> bool {
+    rule.header.protocol == Protocol::Tcp
+        && rule.matchers(Buffer::Payload).is_some_and(|ms| {
+            ms.iter().any(|m| {
+                matches!(m, super::rule::Matcher::Content(c)
+                    if !c.is_relative() && (c.depth.is_some() || c.offset > 0 || c.startswith))
+            })
+        })
+}
+
 fn is_response_buffer(b: Buffer) -> bool {
     matches!(
         b,
-        Buffer::HttpStatCode | Buffer::HttpStatMsg | Buffer::HttpResponseLine | Buffer::FileData
+        Buffer::HttpStatCode
+            | Buffer::HttpStatMsg
+            | Buffer::HttpResponseLine
+            | Buffer::FileData
+            | Buffer::HttpServer
+            | Buffer::HttpLocation
+            | Buffer::TlsCertSubject
+            | Buffer::TlsCertIssuer
+            | Buffer::TlsCertSerial
+            | Buffer::TlsCerts
+            | Buffer::TlsCertFingerprint
+            | Buffer::Ja3sHash
+            | Buffer::Ja3sString
     )
 }
 
@@ -314,6 +573,12 @@ impl Engine {
         let mut intern = |n: &str| -> u16 {
             let next = names.len() as u16;
             *names.entry(n.to_string()).or_insert(next)
+        };
+        let mut xbit_names: HashMap<String, u16> = HashMap::new();
+        let mut int_names: HashMap<String, u16> = HashMap::new();
+        let mut intern_int = |n: &str| -> u16 {
+            let next = int_names.len() as u16;
+            *int_names.entry(n.to_string()).or_insert(next)
         };
         let mut registry = DatasetRegistry::new();
         let mut alert_series: Vec<AlertSeries> = Vec::new();
@@ -356,6 +621,26 @@ impl Engine {
                 .iter()
                 .map(|f| (f.cmd, f.names.iter().map(|n| intern(n)).collect(), f.any))
                 .collect();
+            let xbits = rule
+                .xbits
+                .iter()
+                .map(|x| {
+                    let next = xbit_names.len() as u16;
+                    let id = *xbit_names.entry(x.name.clone()).or_insert(next);
+                    (x.cmd, id, x.track, x.expire)
+                })
+                .collect();
+            let flowints = rule
+                .flowints
+                .iter()
+                .map(|f| {
+                    let value = f.value.as_ref().map(|v| match v {
+                        FlowintValue::Lit(n) => IntValue::Lit(*n),
+                        FlowintValue::Var(name) => IntValue::Var(intern_int(name)),
+                    });
+                    (intern_int(&f.name), f.op, value)
+                })
+                .collect();
             let classtype = rule.classtype.as_deref();
             let category = classtype
                 .and_then(|c| classes.description(c))
@@ -372,21 +657,18 @@ impl Engine {
                 (alert_series.len() - 1) as u16
             });
             let rate = rule.detection_filter.map(|t| RateSpec::DetectionFilter {
-                track: track(t.track),
+                track: t.track,
                 count: t.count,
                 seconds: t.seconds,
             });
             let rate = rate.or(rule.threshold.map(|t| RateSpec::Threshold {
-                kind: match t.kind {
-                    Some(super::rule::ThresholdType::Limit) => ThresholdType::Limit,
-                    Some(super::rule::ThresholdType::Both) => ThresholdType::Both,
-                    _ => ThresholdType::Threshold,
-                },
-                track: track(t.track),
+                kind: t.kind.unwrap_or(ThresholdType::Threshold),
+                track: t.track,
                 count: t.count,
                 seconds: t.seconds,
             }));
             let stage = stage_of(&rule);
+            let tcp_packet_too = stage == Stage::Stream && anchored_tcp_rule(&rule);
             let packet_too = stage == Stage::Stream
                 && matches!(
                     rule.header.protocol,
@@ -398,9 +680,15 @@ impl Engine {
                 .map(|b| b.buffer)
                 .filter(|b| *b != Buffer::Payload)
                 .collect();
-            let response_side =
-                !app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b));
+            // Transactions and handshakes are matched client to server unless the rule is
+            // about the response: `flow:to_client`, or only response buffers.
+            let response_side = rule
+                .flow
+                .is_some_and(|f| f.direction == Some(FlowDirection::ToClient))
+                || (!app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b)));
+            let payload = rule.buffers.iter().any(|b| b.buffer == Buffer::Payload);
             sigs.push(Sig {
+                payload,
                 rule,
                 category,
                 severity,
@@ -408,8 +696,11 @@ impl Engine {
                 stage,
                 response_side,
                 packet_too,
+                tcp_packet_too,
                 rate,
                 flowbits,
+                xbits,
+                flowints,
                 datasets,
             });
         }
@@ -420,16 +711,26 @@ impl Engine {
             let checks = s
                 .flowbits
                 .iter()
-                .any(|f| matches!(f.0, FlowbitCmd::IsSet | FlowbitCmd::IsNotSet));
+                .any(|f| matches!(f.0, FlowbitCmd::IsSet | FlowbitCmd::IsNotSet))
+                || s.xbits
+                    .iter()
+                    .any(|x| matches!(x.0, XbitCmd::IsSet | XbitCmd::IsNotSet));
             (pass, checks, s.rule.sid)
         });
         report.loaded = sigs.len();
+        let hint_rules = sigs.iter().any(|s| {
+            matches!(
+                s.rule.header.protocol,
+                Protocol::Smtp | Protocol::Ftp | Protocol::Smb | Protocol::Ssh
+            )
+        });
         report.inline_as_alert = sigs
             .iter()
             .filter(|s| s.rule.header.inline_action.is_some())
             .count();
         let mut ip_only = IpOnly::default();
         let mut ip_entries: Vec<(u128, u128, u32)> = Vec::new();
+        let mut ip_src_entries: Vec<(u128, u128, u32)> = Vec::new();
         // Per stage, the signatures its prefilter groups are made of.
         let mut per_stage: Vec<Vec<u32>> = vec![Vec::new(); STAGES];
         for (i, s) in sigs.iter().enumerate() {
@@ -438,19 +739,23 @@ impl Engine {
                     ip_only.list.push(i as u32);
                 } else {
                     let h = &s.rule.header;
-                    let v4 = h
-                        .dst
+                    let (side, entries) = if address_count(&h.src) < address_count(&h.dst) {
+                        (&h.src, &mut ip_src_entries)
+                    } else {
+                        (&h.dst, &mut ip_entries)
+                    };
+                    let v4 = side
                         .v4
                         .ranges()
                         .iter()
                         .map(|&(a, b)| (V4_MAPPED | a as u128, V4_MAPPED | b as u128));
-                    let v6 = h.dst.v6.ranges().iter().copied();
-                    ip_entries.extend(v4.chain(v6).map(|(a, b)| (a, b, i as u32)));
+                    let v6 = side.v6.ranges().iter().copied();
+                    entries.extend(v4.chain(v6).map(|(a, b)| (a, b, i as u32)));
                 }
                 continue;
             }
             per_stage[s.stage as usize].push(i as u32);
-            if s.packet_too {
+            if s.packet_too || s.tcp_packet_too {
                 per_stage[Stage::Packet as usize].push(i as u32);
             }
         }
@@ -460,9 +765,15 @@ impl Engine {
                 // Cannot happen for normalized ranges; never lose the rules: check them all.
                 Err(_) => ip_only.list.extend(ip_entries.iter().map(|e| e.2)),
             }
-            ip_only.list.sort_unstable();
-            ip_only.list.dedup();
         }
+        if !ip_src_entries.is_empty() {
+            match IpTable::build(ip_src_entries.iter().copied()) {
+                Ok(t) => ip_only.by_src = Some(t),
+                Err(_) => ip_only.list.extend(ip_src_entries.iter().map(|e| e.2)),
+            }
+        }
+        ip_only.list.sort_unstable();
+        ip_only.list.dedup();
         // Packets and streams are split by transport, direction and server port; the
         // application-layer stages are of one protocol already.
         let mut members: Vec<Vec<u32>> = vec![Vec::new()];
@@ -500,9 +811,11 @@ impl Engine {
                 stages,
                 ip_only,
                 rates: RateTable::new(),
+                xbits: XbitTable::default(),
                 config,
                 id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 alert_series,
+                hint_rules,
             },
             report,
         )
@@ -516,7 +829,7 @@ impl Engine {
     /// skip all per-packet detection work (the common case with application-layer rule sets).
     #[inline]
     pub fn wants_packet(&self, fd: &FlowDetect, dir: usize) -> bool {
-        let ip_only_due = fd.engine != self.id || !fd.ip_only_done[dir & 1];
+        let ip_only_due = fd.engine != self.id || !fd.ip_only_done(dir);
         self.stages[Stage::Packet as usize].has_rules || (!self.ip_only.is_empty() && ip_only_due)
     }
 
@@ -540,9 +853,20 @@ impl Engine {
             round: 0,
             candidates: Vec::new(),
             fresh: Vec::new(),
+            scratch: Default::default(),
+            stream_alerted: Vec::new(),
             alerts: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
+            alerts_by_rule: vec![0; self.sigs.len()],
         }
+    }
+
+    /// The `msg` of the loaded rule with this sid (the first, if several share it).
+    pub fn signature_of(&self, sid: u32) -> Option<&str> {
+        self.sigs
+            .iter()
+            .find(|s| s.rule.sid == sid)
+            .map(|s| s.rule.msg.as_str())
     }
 
     /// The label sets alerts are counted under; `DetectCtx::alerts_by_series` parallels it.
@@ -562,6 +886,7 @@ impl Engine {
             category: &s.category,
             severity: s.severity,
             metadata: &s.rule.metadata,
+            target: s.rule.target.map(|t| t == Target::DestIp),
         }
     }
 
@@ -581,10 +906,30 @@ impl Engine {
             // and IP-only bookkeeping start afresh.
             if let Some(m) = &mut fd.more {
                 m.bits.clear();
+                m.ints.clear();
                 m.stream_carried.iter_mut().for_each(Vec::clear);
             }
-            fd.ip_only_done = [false; 2];
+            fd.flags &= !(IP_ONLY_DONE | IP_ONLY_DONE << 1);
             fd.engine = self.id;
+        }
+        if self.hint_rules && flow.proto == 6 {
+            match subject {
+                Subject::Packet { payload, dir, .. } => fd.app_hint.observe(payload, *dir),
+                Subject::Stream {
+                    data,
+                    dir,
+                    seen: 0,
+                    offset: 0,
+                } => fd.app_hint.observe(data, *dir),
+                _ => {}
+            }
+        }
+        // Encrypted payload (see `FlowDetect::stop_payload_inspection`): stream rules have
+        // nothing to look at, packet rules only their non-content conditions.
+        let stopped = fd.payload_inspection_stopped();
+        let no_payload = stopped && matches!(subject, Subject::Packet { .. });
+        if stopped && matches!(subject, Subject::Stream { .. }) {
+            return;
         }
         let st = subject.stage() as usize;
         let dir = match subject {
@@ -607,6 +952,7 @@ impl Engine {
                 seen,
                 candidates,
                 fresh,
+                scratch,
                 ..
             } = ctx;
             // Queues a signature once per round.
@@ -632,7 +978,7 @@ impl Engine {
                 let new_data = &data[from.min(data.len())..];
                 let end = offset + data.len() as u64;
                 fresh.clear();
-                for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
+                for (((buffer, _), _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
                     if *buffer == Buffer::Payload && !new_data.is_empty() {
                         scanner.scan(new_data, &mut |id| fresh.push(id));
                     }
@@ -656,8 +1002,11 @@ impl Engine {
                     carried.extend(fresh.iter().map(|&id| (id, end)));
                 }
             } else {
-                for ((buffer, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
-                    for_each_buffer(*buffer, subject, &mut |bytes| {
+                for ((key, _), scanner) in pre.mpms.iter().zip(scanners[g].iter_mut()) {
+                    if no_payload && key.0 == Buffer::Payload {
+                        continue;
+                    }
+                    for_each_view(*key, subject, Side::Any, scratch, &mut |bytes| {
                         scanner.scan(bytes, &mut |id| mark(seen, candidates, round, id))
                     });
                 }
@@ -666,18 +1015,25 @@ impl Engine {
                 mark(seen, candidates, round, i);
             }
             if let Subject::Packet { dir, decoded, .. } = subject {
-                if !fd.ip_only_done[*dir] {
-                    fd.ip_only_done[*dir] = true;
+                if !fd.ip_only_done(*dir) {
+                    fd.flags |= IP_ONLY_DONE << (*dir & 1);
                     for &i in &self.ip_only.list {
                         mark(seen, candidates, round, i);
                     }
                     if let Some(t) = &self.ip_only.by_dst {
                         t.lookup(decoded.dst, &mut |id| mark(seen, candidates, round, id));
                     }
+                    if let Some(t) = &self.ip_only.by_src {
+                        t.lookup(decoded.src, &mut |id| mark(seen, candidates, round, id));
+                    }
                 }
             }
         }
+        let is_packet = matches!(subject, Subject::Packet { .. });
         if ctx.candidates.is_empty() {
+            if is_packet {
+                ctx.stream_alerted.clear();
+            }
             return;
         }
         // Signatures are sorted by evaluation order, and so are their indices.
@@ -686,9 +1042,18 @@ impl Engine {
         for k in 0..ctx.candidates.len() {
             let i = ctx.candidates[k];
             let sig = &self.sigs[i as usize];
-            let Some(reverse) = self.matches(sig, subject, flow, fd) else {
+            if no_payload && sig.payload {
+                continue;
+            }
+            if sig.tcp_packet_too && is_packet && ctx.stream_alerted.contains(&i) {
+                continue;
+            }
+            let Some(reverse) = self.matches(sig, subject, flow, fd, &mut ctx.scratch) else {
                 continue;
             };
+            if !sig.xbits.is_empty() && !self.apply_xbits(sig, subject, flow, reverse, ts) {
+                continue;
+            }
             for (cmd, ids, _) in &sig.flowbits {
                 for id in ids {
                     match cmd {
@@ -710,6 +1075,11 @@ impl Engine {
                     }
                 }
             }
+            for &(id, op, value) in &sig.flowints {
+                if op.is_action() {
+                    fd.int_apply(id, op, value);
+                }
+            }
             if sig.rule.header.action == Action::Pass {
                 passed = true;
                 continue;
@@ -719,21 +1089,74 @@ impl Engine {
             }
             if let Some(rate) = &sig.rate {
                 let (src, dst) = endpoints(subject, flow, reverse);
-                let ip = match rate.track() {
-                    Track::BySrc => src,
-                    Track::ByDst => dst,
+                let key = match rate.track() {
+                    Track::BySrc => RateKey::Addr(src),
+                    Track::ByDst => RateKey::Addr(dst),
+                    Track::ByRule => RateKey::Rule,
+                    Track::ByBoth => RateKey::pair(src, dst),
+                    Track::ByFlow => RateKey::Flow(
+                        flow.client.0,
+                        flow.client.1,
+                        flow.server.0,
+                        flow.server.1,
+                        flow.proto,
+                    ),
                 };
-                if !self.rates.allow(i, rate, ip, ts) {
+                if !self.rates.allow(i, rate, key, ts) {
                     continue;
                 }
+            }
+            if sig.tcp_packet_too && matches!(subject, Subject::Stream { .. }) {
+                ctx.stream_alerted.push(i);
             }
             fd.alerted = true;
             ctx.alerts += 1;
             if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
                 *n += 1;
             }
+            if let Some(n) = ctx.alerts_by_rule.get_mut(i as usize) {
+                *n += 1;
+            }
             alert(i, reverse);
         }
+        if is_packet {
+            ctx.stream_alerted.clear();
+        }
+    }
+
+    /// Tests the signature's `xbits` conditions and, when they hold, performs its
+    /// set/unset/toggle commands; whether the signature still matches.
+    fn apply_xbits(
+        &self,
+        sig: &Sig,
+        subject: &Subject<'_>,
+        flow: &FlowFacts,
+        reverse: bool,
+        ts: Timestamp,
+    ) -> bool {
+        let (src, dst) = endpoints(subject, flow, reverse);
+        let key = |t: XbitTrack| match t {
+            XbitTrack::IpSrc => XbitKey::Host(src),
+            XbitTrack::IpDst => XbitKey::Host(dst),
+            XbitTrack::IpPair => XbitKey::pair(src, dst),
+        };
+        for &(cmd, id, track, _) in &sig.xbits {
+            let set = self.xbits.is_set(id, key(track), ts);
+            match cmd {
+                XbitCmd::IsSet if !set => return false,
+                XbitCmd::IsNotSet if set => return false,
+                _ => {}
+            }
+        }
+        for &(cmd, id, track, expire) in &sig.xbits {
+            match cmd {
+                XbitCmd::Set => self.xbits.set(id, key(track), ts, expire),
+                XbitCmd::Unset => self.xbits.unset(id, key(track)),
+                XbitCmd::Toggle => self.xbits.toggle(id, key(track), ts, expire),
+                XbitCmd::IsSet | XbitCmd::IsNotSet => {}
+            }
+        }
+        true
     }
 
     /// Whether `sig` matches; `Some(reverse)` with the orientation the header matched in.
@@ -743,9 +1166,10 @@ impl Engine {
         subject: &Subject<'_>,
         flow: &FlowFacts,
         fd: &FlowDetect,
+        scratch: &mut [Vec<u8>; 2],
     ) -> Option<bool> {
         let rule = &sig.rule;
-        if !proto_ok(rule.header.protocol, subject, flow) {
+        if !proto_ok(rule.header.protocol, subject, flow, fd.app_hint) {
             return None;
         }
         if sig.packet_too && flow.proto == 6 && matches!(subject, Subject::Packet { .. }) {
@@ -814,6 +1238,15 @@ impl Engine {
             if rule.ip_proto.is_some_and(|p| !p.matches(decoded.ip_proto)) {
                 return None;
             }
+            if let Some(ss) = &rule.stream_size {
+                let L4::Tcp(h) = decoded.l4 else {
+                    return None;
+                };
+                let (client, server) = stream_sizes(h, payload.len(), flow, *dir_of(subject));
+                if !ss.matches(client, server) {
+                    return None;
+                }
+            }
         }
         if let (Some(u), Subject::Http(tx)) = (&rule.urilen, subject) {
             let uri = tx.buffer(if u.raw {
@@ -838,15 +1271,40 @@ impl Engine {
                 return None;
             }
         }
+        for &(id, op, value) in &sig.flowints {
+            if !op.is_action() && !fd.int_test(id, op, value) {
+                return None;
+            }
+        }
+        if let Subject::Tls(r) = subject {
+            if let Some(want) = rule.tls_version {
+                if !tls_version_matches(want, r, reverse) {
+                    return None;
+                }
+            }
+            // Counted when the server's Certificate message was seen.
+            if let Some(c) = rule.tls_chain_len {
+                if r.cert_chain.is_empty() || !c.matches(r.cert_chain.len() as u64) {
+                    return None;
+                }
+            }
+        }
+        let side = Side::of(rule);
         for b in &rule.buffers {
             let mut hit = false;
             let mut present = false;
-            for_each_buffer(b.buffer, subject, &mut |bytes| {
-                present = true;
-                if !hit && inspect(bytes, &b.matchers) {
-                    hit = true;
-                }
-            });
+            for_each_view(
+                (b.buffer, b.transforms),
+                subject,
+                side,
+                scratch,
+                &mut |bytes| {
+                    present = true;
+                    if !hit && inspect(bytes, &b.matchers) {
+                        hit = true;
+                    }
+                },
+            );
             if !hit || !present {
                 return None;
             }
@@ -861,7 +1319,7 @@ impl Engine {
         for (buffer, cmd, set) in &sig.datasets {
             let mut found = false;
             let mut present = false;
-            for_each_buffer(*buffer, subject, &mut |bytes| {
+            for_each_buffer(*buffer, subject, side, &mut |bytes| {
                 present = true;
                 found |= set.contains(bytes);
             });
@@ -879,15 +1337,16 @@ impl Engine {
 /// signatures without a usable one are always verified.
 fn build_prefilter(sigs: &[Sig], ids: &[u32], backend: Backend) -> Prefilter {
     let mut pre = Prefilter::default();
-    let mut by_buffer: Vec<(Buffer, Vec<Pattern>)> = Vec::new();
+    let mut by_buffer: Vec<((Buffer, Transforms), Vec<Pattern>)> = Vec::new();
     for &i in ids {
         match &sigs[i as usize].rule.fast_pattern {
             Some(fp) if !fp.negated && !fp.pattern.is_empty() => {
                 pre.max_pattern_len = pre.max_pattern_len.max(fp.pattern.len());
                 let p = Pattern::new(fp.pattern.clone(), fp.nocase, i);
-                match by_buffer.iter_mut().find(|(b, _)| *b == fp.buffer) {
+                let key = (fp.buffer, fp.transforms);
+                match by_buffer.iter_mut().find(|(b, _)| *b == key) {
                     Some((_, v)) => v.push(p),
-                    None => by_buffer.push((fp.buffer, vec![p])),
+                    None => by_buffer.push((key, vec![p])),
                 }
             }
             _ => pre.always.push(i),
@@ -904,16 +1363,27 @@ fn build_prefilter(sigs: &[Sig], ids: &[u32], backend: Backend) -> Prefilter {
     pre
 }
 
-fn track(t: super::rule::Track) -> Track {
-    match t {
-        super::rule::Track::ByDst => Track::ByDst,
-        _ => Track::BySrc,
-    }
+/// Addresses in a set (IPv4 and IPv6 together, saturating): which side of an IP-only rule
+/// to index it by.
+fn address_count(set: &super::rule::AddressSet) -> u128 {
+    let v4 = set
+        .v4
+        .ranges()
+        .iter()
+        .fold(0u128, |n, &(a, b)| n.saturating_add(u128::from(b - a) + 1));
+    set.v6
+        .ranges()
+        .iter()
+        .fold(v4, |n, &(a, b)| n.saturating_add((b - a).saturating_add(1)))
 }
 
-fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts) -> bool {
+fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint) -> bool {
     use crate::app::AppProto as A;
     match p {
+        Protocol::Smtp => flow.proto == 6 && hint.proto() == AppHint::SMTP,
+        Protocol::Ftp => flow.proto == 6 && hint.proto() == AppHint::FTP,
+        Protocol::Smb => flow.proto == 6 && hint.proto() == AppHint::SMB,
+        Protocol::Ssh => flow.proto == 6 && hint.proto() == AppHint::SSH,
         Protocol::Ip => true,
         Protocol::Tcp | Protocol::TcpPkt | Protocol::TcpStream => flow.proto == 6,
         Protocol::Udp => flow.proto == 17,
@@ -959,9 +1429,91 @@ fn endpoints(subject: &Subject<'_>, flow: &FlowFacts, reverse: bool) -> (IpAddr,
     (s.0, d.0)
 }
 
+/// Which instances of an HTTP buffer that exists in both directions a rule inspects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    /// Both (no `flow` direction; the prefilter).
+    Any,
+    /// `flow:to_server`: the request's.
+    Request,
+    /// `flow:to_client`: the response's.
+    Response,
+}
+
+impl Side {
+    fn of(rule: &Rule) -> Side {
+        match rule.flow.and_then(|f| f.direction) {
+            Some(FlowDirection::ToServer) => Side::Request,
+            Some(FlowDirection::ToClient) => Side::Response,
+            None => Side::Any,
+        }
+    }
+}
+
+/// [`for_each_buffer`] with the list's transforms applied (built in `scratch`).
+fn for_each_view(
+    (buffer, transforms): (Buffer, Transforms),
+    subject: &Subject<'_>,
+    side: Side,
+    scratch: &mut [Vec<u8>; 2],
+    f: &mut impl FnMut(&[u8]),
+) {
+    if transforms.is_empty() {
+        return for_each_buffer(buffer, subject, side, f);
+    }
+    for_each_buffer(buffer, subject, side, &mut |bytes| {
+        f(transforms.apply(bytes, scratch))
+    });
+}
+
+fn dir_of<'a>(subject: &'a Subject<'_>) -> &'a usize {
+    match subject {
+        Subject::Packet { dir, .. } | Subject::Stream { dir, .. } | Subject::Dns { dir, .. } => dir,
+        _ => &crate::flow::TO_SERVER,
+    }
+}
+
+/// What client and server have sent so far as Suricata's `stream_size` counts it (next
+/// sequence number minus the initial one): this packet's end for its own direction, and for
+/// the other the data this packet acknowledges (0 when that side has sent nothing yet).
+fn stream_sizes(
+    h: crate::decode::TcpHeader,
+    len: usize,
+    flow: &FlowFacts,
+    dir: usize,
+) -> (u64, u64) {
+    let dir = dir & 1;
+    let own =
+        flow.tcp_base_seq[dir].map_or(0, |b| h.seq.wrapping_add(len as u32).wrapping_sub(b) as u64);
+    let other = match flow.tcp_base_seq[1 - dir] {
+        Some(b) if h.flags & crate::decode::TcpHeader::ACK != 0 => h.ack.wrapping_sub(b) as u64,
+        _ => 0,
+    };
+    if dir == crate::flow::TO_SERVER {
+        (own, other)
+    } else {
+        (other, own)
+    }
+}
+
+/// `tls.version`: the ClientHello's version for client-to-server rules, otherwise the
+/// negotiated one (TLS 1.3 drafts count as 1.3).
+fn tls_version_matches(want: u16, r: &TlsRecord, reverse: bool) -> bool {
+    let have = if reverse {
+        r.version()
+    } else {
+        match &r.client_hello {
+            Some(ch) => ch.version,
+            None => return false,
+        }
+    };
+    let is13 = |v: u16| v == 0x0304 || (0x7f00..=0x7fff).contains(&v);
+    have == want || (want == 0x0304 && is13(have))
+}
+
 /// Calls `f` with each instance of `buffer` in the subject (HTTP keywords that apply to both
 /// directions have two).
-fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u8])) {
+fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut impl FnMut(&[u8])) {
     match subject {
         Subject::Packet { payload, .. } => {
             if buffer == Buffer::Payload && !payload.is_empty() {
@@ -992,9 +1544,28 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u
                 Buffer::HttpRequestLine => &[H::RequestLine],
                 Buffer::HttpResponseLine => &[H::ResponseLine],
                 Buffer::FileData => &[H::ResponseBody],
+                Buffer::HttpHeaderNames => &[H::RequestHeaderNames, H::ResponseHeaderNames],
+                Buffer::HttpStart => &[H::RequestStart, H::ResponseStart],
+                Buffer::HttpHeaderRaw => &[H::RequestHeaderRaw, H::ResponseHeaderRaw],
+                Buffer::HttpReferer => &[H::Referer],
+                Buffer::HttpAccept => &[H::Accept],
+                Buffer::HttpAcceptEnc => &[H::AcceptEnc],
+                Buffer::HttpAcceptLang => &[H::AcceptLang],
+                Buffer::HttpConnection => &[H::RequestConnection, H::ResponseConnection],
+                Buffer::HttpContentLen => &[H::RequestContentLen, H::ResponseContentLen],
+                Buffer::HttpServer => &[H::Server],
+                Buffer::HttpLocation => &[H::Location],
                 _ => &[],
             };
             for b in list {
+                let wanted = match side {
+                    Side::Any => true,
+                    Side::Request => !b.is_response(),
+                    Side::Response => b.is_response(),
+                };
+                if !wanted && list.len() > 1 {
+                    continue;
+                }
                 if let Some(bytes) = tx.buffer(*b) {
                     f(bytes)
                 }
@@ -1008,9 +1579,22 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, f: &mut impl FnMut(&[u
             }
         }
         Subject::Tls(r) => {
+            if buffer == Buffer::TlsCerts {
+                for c in &r.cert_chain {
+                    f(c)
+                }
+                return;
+            }
             let bytes: Option<&[u8]> = match buffer {
                 Buffer::TlsSni => r.sni(),
                 Buffer::TlsCertSubject => r.server_cert.as_ref().map(|c| c.subject.as_bytes()),
+                Buffer::TlsCertIssuer => r.server_cert.as_ref().map(|c| c.issuer.as_bytes()),
+                Buffer::TlsCertSerial => r.server_cert.as_ref().map(|c| c.serial.as_bytes()),
+                Buffer::TlsCertFingerprint => r
+                    .server_cert
+                    .as_ref()
+                    .and_then(|c| c.fingerprint.as_ref())
+                    .map(|f| f.as_bytes()),
                 Buffer::Ja3Hash => r.ja3.as_ref().map(|j| j.hash.as_bytes()),
                 Buffer::Ja3String => r.ja3.as_ref().map(|j| j.string.as_bytes()),
                 Buffer::Ja3sHash => r.ja3s.as_ref().map(|j| j.hash.as_bytes()),
@@ -1066,6 +1650,7 @@ mod tests {
             proto: 17,
             established: false,
             midstream_established: false,
+            tcp_base_seq: [None; 2],
             app: None,
         };
         let mut fd = FlowDetect::default();
@@ -1083,6 +1668,122 @@ mod tests {
             &mut |_, _| n += 1,
         );
         assert_eq!(n, 0);
+    }
+
+    fn count_alerts(
+        e: &Engine,
+        subject: &Subject<'_>,
+        facts: &FlowFacts,
+        fd: &mut FlowDetect,
+    ) -> Vec<u32> {
+        let mut ctx = e.context();
+        let mut got = Vec::new();
+        e.inspect(
+            &mut ctx,
+            subject,
+            facts,
+            fd,
+            Timestamp::ZERO,
+            &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+        );
+        got.sort_unstable();
+        got
+    }
+
+    fn tcp_packet(src: &str, dst: &str) -> (Decoded, FlowFacts) {
+        let d = Decoded {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            ip_proto: 6,
+            l4: L4::Tcp(crate::decode::TcpHeader {
+                src_port: 40000,
+                dst_port: 80,
+                flags: 0x18,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let facts = FlowFacts {
+            client: (d.src, 40000),
+            server: (d.dst, 80),
+            proto: 6,
+            established: true,
+            midstream_established: false,
+            app: None,
+            tcp_base_seq: [None; 2],
+        };
+        (d, facts)
+    }
+
+    /// `[list] -> $HOME_NET` IP-only rules are found by their source list, the smaller side.
+    #[test]
+    fn ip_only_rules_are_indexed_by_the_smaller_side() {
+        let text =
+            "alert ip [198.51.100.1,198.51.100.9] any -> $HOME_NET any (msg:\"s\"; sid:1;)\n\
+                    alert ip $HOME_NET any -> [192.0.2.5] any (msg:\"d\"; sid:2;)\n\
+                    alert ip [198.51.100.0/24] any <> $HOME_NET any (msg:\"b\"; sid:3;)\n";
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert_eq!(rep.loaded, 3);
+        assert!(e.ip_only.by_src.is_some() && e.ip_only.by_dst.is_some());
+        let run = |src: &str, dst: &str| {
+            let (d, facts) = tcp_packet(src, dst);
+            let s = Subject::Packet {
+                decoded: &d,
+                payload: b"",
+                dir: 0,
+            };
+            count_alerts(&e, &s, &facts, &mut FlowDetect::default())
+        };
+        assert_eq!(run("198.51.100.9", "10.0.0.1"), vec![1, 3]);
+        assert_eq!(run("198.51.100.2", "10.0.0.1"), vec![3]);
+        assert_eq!(run("10.0.0.1", "192.0.2.5"), vec![2]);
+        assert_eq!(run("10.0.0.1", "198.51.100.9"), vec![3]);
+        assert_eq!(run("203.0.113.1", "10.0.0.1"), Vec::<u32>::new());
+    }
+
+    /// Once a flow's payload is no longer inspected (encrypted TLS), content rules stay quiet
+    /// on its packets and stream; rules without payload content still apply.
+    #[test]
+    fn stopped_payload_inspection_leaves_non_content_rules() {
+        let text = "alert tcp any any -> any any (msg:\"c\"; content:\"abc\"; sid:1;)\n\
+                    alert tcp-pkt any any -> any any (msg:\"p\"; content:\"abc\"; sid:2;)\n\
+                    alert tcp any any -> any any (msg:\"f\"; flags:PA; sid:3;)\n";
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert_eq!(rep.loaded, 3);
+        let (d, facts) = tcp_packet("10.0.0.1", "192.0.2.1");
+        let packet = Subject::Packet {
+            decoded: &d,
+            payload: b"xxabcxx",
+            dir: 0,
+        };
+        let stream = Subject::Stream {
+            data: b"xxabcxx",
+            dir: 0,
+            seen: 0,
+            offset: 0,
+        };
+        let mut fd = FlowDetect::default();
+        assert_eq!(count_alerts(&e, &packet, &facts, &mut fd), vec![2, 3]);
+        let mut fd = FlowDetect::default();
+        assert_eq!(count_alerts(&e, &stream, &facts, &mut fd), vec![1]);
+        let mut fd = FlowDetect::default();
+        fd.stop_payload_inspection();
+        assert!(fd.payload_inspection_stopped());
+        assert_eq!(count_alerts(&e, &packet, &facts, &mut fd), vec![3]);
+        assert_eq!(
+            count_alerts(&e, &stream, &facts, &mut fd),
+            Vec::<u32>::new()
+        );
     }
 
     /// `alert dns ... content:` inspects UDP DNS per packet, and TCP flows' packets not at all
@@ -1119,6 +1820,7 @@ mod tests {
                 proto,
                 established: true,
                 midstream_established: false,
+                tcp_base_seq: [None; 2],
                 app: Some(crate::app::AppProto::Dns),
             };
             let mut ctx = e.context();
@@ -1168,6 +1870,7 @@ mod tests {
             proto: 6,
             established: true,
             midstream_established: false,
+            tcp_base_seq: [None; 2],
             app: None,
         };
         let mut ctx = e.context();
@@ -1205,6 +1908,392 @@ mod tests {
         run(&tail, 2, w3.len() as u64 - 2, &mut fd);
         assert_eq!(alerts.get(), 1);
         assert!(fd.more().stream_carried[0].is_empty());
+    }
+
+    fn engine_of(text: &str) -> Engine {
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+        e
+    }
+
+    fn tcp_facts(client: &str, server: &str, sport: u16) -> FlowFacts {
+        FlowFacts {
+            client: (client.parse().unwrap(), 40000),
+            server: (server.parse().unwrap(), sport),
+            proto: 6,
+            established: true,
+            midstream_established: false,
+            tcp_base_seq: [None; 2],
+            app: None,
+        }
+    }
+
+    /// Signature ids of the alerts for one stream chunk at the start of direction `dir`.
+    fn stream_alerts(
+        e: &Engine,
+        ctx: &mut DetectCtx,
+        fd: &mut FlowDetect,
+        facts: &FlowFacts,
+        data: &[u8],
+        dir: usize,
+        secs: u64,
+    ) -> Vec<u32> {
+        let mut got = Vec::new();
+        e.inspect(
+            ctx,
+            &Subject::Stream {
+                data,
+                dir,
+                seen: 0,
+                offset: 0,
+            },
+            facts,
+            fd,
+            Timestamp::from_secs_nanos(secs, 0),
+            &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+        );
+        got
+    }
+
+    /// `track by_rule` counts every source together, `by_src` each apart, `by_both` the
+    /// address pair; none of them is another in disguise.
+    #[test]
+    fn threshold_tracks_count_apart() {
+        let e = engine_of(
+            "alert tcp any any -> any any (msg:\"r\"; content:\"x\"; threshold:type limit,track by_rule,count 1,seconds 60; sid:1;)\n\
+             alert tcp any any -> any any (msg:\"s\"; content:\"x\"; threshold:type limit,track by_src,count 1,seconds 60; sid:2;)\n\
+             alert tcp any any -> any any (msg:\"b\"; content:\"x\"; threshold:type limit,track by_both,count 1,seconds 60; sid:3;)\n\
+             alert tcp any any -> any any (msg:\"f\"; content:\"x\"; threshold:type limit,track by_flow,count 1,seconds 60; sid:4;)\n",
+        );
+        let mut ctx = e.context();
+        let mut all = Vec::new();
+        for (client, server) in [
+            ("10.0.0.1", "192.0.2.1"),
+            ("10.0.0.2", "192.0.2.1"),
+            ("10.0.0.1", "192.0.2.1"),
+        ] {
+            let mut fd = FlowDetect::default();
+            let facts = tcp_facts(client, server, 80);
+            all.extend(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"x", 0, 1));
+        }
+        all.sort_unstable();
+        // by_rule once; by_src per source (2); by_both per pair (2); by_flow per flow: the
+        // third flow has the first one's 5-tuple (ports included), so 2.
+        assert_eq!(all, [1, 2, 2, 3, 3, 4, 4]);
+    }
+
+    /// An xbit set on a host by one flow is seen by another flow of that host, until it
+    /// expires.
+    #[test]
+    fn xbits_span_flows_and_expire() {
+        let e = engine_of(
+            "alert tcp any any -> any any (msg:\"set\"; content:\"login\"; xbits:set,seen,track ip_src,expire 10; noalert; sid:1;)\n\
+             alert tcp any any -> any any (msg:\"check\"; content:\"exfil\"; xbits:isset,seen,track ip_src; sid:2;)\n",
+        );
+        let mut ctx = e.context();
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 80);
+        let other = tcp_facts("10.0.0.9", "192.0.2.1", 80);
+        let mut fd = FlowDetect::default();
+        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"exfil", 0, 1).is_empty());
+        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"login", 0, 2).is_empty());
+        let mut fd2 = FlowDetect::default();
+        assert_eq!(
+            stream_alerts(&e, &mut ctx, &mut fd2, &facts, b"exfil", 0, 3),
+            [2]
+        );
+        let mut fd3 = FlowDetect::default();
+        assert!(stream_alerts(&e, &mut ctx, &mut fd3, &other, b"exfil", 0, 3).is_empty());
+        let mut fd4 = FlowDetect::default();
+        assert!(stream_alerts(&e, &mut ctx, &mut fd4, &facts, b"exfil", 0, 13).is_empty());
+    }
+
+    /// `alert smtp` applies to flows whose first bytes are SMTP, whatever the port, and not
+    /// to other TCP flows.
+    #[test]
+    fn smtp_rules_apply_to_smtp_flows() {
+        let e = engine_of(
+            "alert smtp any any -> any any (msg:\"m\"; flow:to_server; content:\"MAIL FROM\"; sid:1;)\n\
+             alert ftp any any -> any any (msg:\"f\"; flow:to_server; content:\"MAIL FROM\"; sid:2;)\n",
+        );
+        let mut ctx = e.context();
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 2525);
+        let mut fd = FlowDetect::default();
+        let mut got = stream_alerts(
+            &e,
+            &mut ctx,
+            &mut fd,
+            &facts,
+            b"EHLO client\r\nMAIL FROM:<a@b>\r\n",
+            0,
+            1,
+        );
+        got.sort_unstable();
+        assert_eq!(got, [1]);
+        let mut fd = FlowDetect::default();
+        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"XYZ MAIL FROM", 0, 1).is_empty());
+        assert_eq!(
+            AppHint::probe(b"220 ftp.example.org FTP ready\r\n", false),
+            Some(AppHint::FTP)
+        );
+        assert_eq!(
+            AppHint::probe(b"220 mx ESMTP Postfix\r\n", false),
+            Some(AppHint::SMTP)
+        );
+        assert_eq!(
+            AppHint::probe(b"USER anonymous\r\n", true),
+            Some(AppHint::FTP)
+        );
+        assert_eq!(
+            AppHint::probe(b"\0\0\0\x40\xfeSMB@\0", true),
+            Some(AppHint::SMB)
+        );
+        assert_eq!(
+            AppHint::probe(b"SSH-2.0-OpenSSH_9.6\r\n", false),
+            Some(AppHint::SSH)
+        );
+        assert_eq!(AppHint::probe(b"GET / HTTP/1.1\r\n", true), None);
+    }
+
+    /// `tls.certs` inspects every certificate of the chain; `tls.cert_issuer` the first one's
+    /// issuer; `tls.version` the negotiated version on server-to-client rules.
+    #[test]
+    fn tls_certs_issuer_and_version() {
+        use crate::app::tls::{Certificate, ServerHello, TlsRecord};
+        let e = engine_of(
+            "alert tls any any -> any any (msg:\"c\"; flow:to_client; tls.certs; content:\"Evil Root\"; sid:1;)\n\
+             alert tls any any -> any any (msg:\"i\"; flow:to_client; tls.cert_issuer; content:\"CN=Evil\"; sid:2;)\n\
+             alert tls any any -> any any (msg:\"v\"; flow:to_client; tls.version:1.2; sid:3;)\n\
+             alert tls any any -> any any (msg:\"v13\"; flow:to_client; tls.version:1.3; sid:4;)\n",
+        );
+        let rec = TlsRecord {
+            server_hello: Some(ServerHello {
+                version: 0x0303,
+                ..Default::default()
+            }),
+            server_cert: Some(Certificate {
+                issuer: "C=US, CN=Evil Intermediate".into(),
+                ..Default::default()
+            }),
+            cert_chain: vec![b"leaf cert".to_vec(), b"...Evil Root...".to_vec()],
+            ..Default::default()
+        };
+        let mut ctx = e.context();
+        let mut fd = FlowDetect::default();
+        let facts = FlowFacts {
+            app: Some(crate::app::AppProto::Tls),
+            ..tcp_facts("10.0.0.1", "192.0.2.1", 443)
+        };
+        let mut got = Vec::new();
+        e.inspect(
+            &mut ctx,
+            &Subject::Tls(&rec),
+            &facts,
+            &mut fd,
+            Timestamp::ZERO,
+            &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+        );
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 3]);
+    }
+
+    /// A `tcp` rule with a `depth`-anchored content matches each packet's payload (ET's FTP
+    /// brute-force rule: replies are not at the start of the stream), and a packet whose
+    /// data the stream inspection already alerted on does not alert twice. `dsize` makes a
+    /// rule a packet rule.
+    #[test]
+    fn anchored_tcp_content_matches_per_packet_once() {
+        use crate::decode::TcpHeader;
+        let e = engine_of(
+            "alert tcp any 21 -> any any (msg:\"a\"; flow:from_server; content:\"530 \"; depth:4; sid:1;)\n\
+             alert tcp any 21 -> any any (msg:\"d\"; flow:from_server; dsize:<100; content:\"530 \"; depth:4; sid:2;)\n",
+        );
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 21);
+        let d = Decoded {
+            src: facts.server.0,
+            dst: facts.client.0,
+            ip_proto: 6,
+            l4: L4::Tcp(TcpHeader {
+                src_port: 21,
+                dst_port: 40000,
+                flags: 0x18,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut ctx = e.context();
+        let mut fd = FlowDetect::default();
+        let packet = |ctx: &mut DetectCtx, fd: &mut FlowDetect, payload: &[u8]| {
+            let mut got = Vec::new();
+            e.inspect(
+                ctx,
+                &Subject::Packet {
+                    decoded: &d,
+                    payload,
+                    dir: 1,
+                },
+                &facts,
+                fd,
+                Timestamp::ZERO,
+                &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+            );
+            got.sort_unstable();
+            got
+        };
+        // The stream starts with the banner: the anchored content is not at its start...
+        let stream = b"220 ready\r\n530 Login incorrect\r\n";
+        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, stream, 1, 0).is_empty());
+        // ...but it is at the start of the reply's packet.
+        assert_eq!(
+            packet(&mut ctx, &mut fd, b"530 Login incorrect\r\n"),
+            [1, 2]
+        );
+        // Stream data at offset 0 and its packet: one alert for the anchored stream rule.
+        let mut fd = FlowDetect::default();
+        let first = b"530 Login incorrect\r\n";
+        assert_eq!(
+            stream_alerts(&e, &mut ctx, &mut fd, &facts, first, 1, 0),
+            [1]
+        );
+        assert_eq!(packet(&mut ctx, &mut fd, first), [2]);
+        assert_eq!(packet(&mut ctx, &mut fd, first), [1, 2]);
+    }
+
+    /// `flowint`: `+` starts an unset variable at the value, conditions need the variable
+    /// set, and a rule testing it sees what rules matched earlier on the flow did.
+    #[test]
+    fn flowint_counts_per_flow() {
+        let e = engine_of(
+            "alert tcp any any -> any any (msg:\"n\"; content:\"dll\"; flowint:n,+,1; noalert; sid:1;)\n\
+             alert tcp any any -> any any (msg:\"t\"; content:\"dll\"; flowint:n,>=,2; sid:2;)\n\
+             alert tcp any any -> any any (msg:\"u\"; content:\"dll\"; flowint:m,isset; sid:3;)\n\
+             alert tcp any any -> any any (msg:\"s\"; content:\"x\"; flowint:n,-,5; sid:4;)\n",
+        );
+        let mut ctx = e.context();
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 80);
+        let mut fd = FlowDetect::default();
+        let mut run =
+            |fd: &mut FlowDetect, d: &[u8]| stream_alerts(&e, &mut ctx, fd, &facts, d, 0, 0);
+        assert!(run(&mut fd, b"a.dll").is_empty());
+        assert_eq!(run(&mut fd, b"b.dll"), [2]);
+        assert_eq!(run(&mut fd, b"x"), [4]);
+        // 2 - 5 wraps as a u32 does in Suricata: far above 2.
+        assert_eq!(run(&mut fd, b"c.dll"), [2]);
+        // Another flow starts from nothing.
+        let mut fd2 = FlowDetect::default();
+        assert!(run(&mut fd2, b"d.dll").is_empty());
+        assert_eq!(fd.int(0).map(|v| v > 2), Some(true));
+    }
+
+    /// `stream_size` counts what each side sent (sequence distance from its base, the SYN
+    /// included) on TCP packets: this packet's end for its sender, the acknowledgement for
+    /// the other side.
+    #[test]
+    fn stream_size_from_sequence_numbers() {
+        use crate::decode::TcpHeader;
+        let e = engine_of(
+            "alert tcp any any -> any any (msg:\"c\"; flow:to_server; stream_size:server,<,5; content:\"HELLO\"; sid:1;)\n\
+             alert tcp any any -> any any (msg:\"s\"; flow:to_server; stream_size:client,>,10; sid:2;)\n",
+        );
+        let facts = FlowFacts {
+            tcp_base_seq: [Some(1000), Some(5000)],
+            ..tcp_facts("10.0.0.1", "192.0.2.1", 80)
+        };
+        let run = |seq: u32, ack: u32, payload: &[u8]| {
+            let d = Decoded {
+                src: facts.client.0,
+                dst: facts.server.0,
+                ip_proto: 6,
+                l4: L4::Tcp(TcpHeader {
+                    src_port: 40000,
+                    dst_port: 80,
+                    seq,
+                    ack,
+                    flags: 0x18,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            let mut ctx = e.context();
+            let mut fd = FlowDetect::default();
+            let mut got = Vec::new();
+            e.inspect(
+                &mut ctx,
+                &Subject::Packet {
+                    decoded: &d,
+                    payload,
+                    dir: 0,
+                },
+                &facts,
+                &mut fd,
+                Timestamp::ZERO,
+                &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+            );
+            got.sort_unstable();
+            got
+        };
+        // Client's first data (size 1 + 5 = 6), server sent nothing (ack 5001: size 1).
+        assert_eq!(run(1001, 5001, b"HELLO"), [1]);
+        // The server has sent 10 bytes: size 11, not < 5.
+        assert!(run(1001, 5011, b"HELLO").is_empty());
+        // Later client data: 1 + 20 + 5 > 10.
+        assert_eq!(run(1021, 5011, b"HELLO"), [2]);
+    }
+
+    /// A buffer that exists in both directions (`http.header`) is the response's for a
+    /// `flow:to_client` rule and the request's for a `flow:to_server` one; such rules now match
+    /// at all (to_client header rules never did).
+    #[test]
+    fn two_way_http_buffers_follow_the_rule_direction() {
+        use crate::app::http::HttpParser;
+        use crate::app::Direction as D;
+        let e = engine_of(
+            "alert http any any -> any any (msg:\"c\"; flow:to_client; http.header; content:\"X-Evil\"; sid:1;)\n\
+             alert http any any -> any any (msg:\"s\"; flow:to_server; http.header; content:\"X-Evil\"; sid:2;)\n\
+             alert http any any -> any any (msg:\"a\"; http.header; content:\"X-Evil\"; sid:3;)\n",
+        );
+        let facts = FlowFacts {
+            app: Some(crate::app::AppProto::Http),
+            ..tcp_facts("10.0.0.1", "192.0.2.1", 80)
+        };
+        let alerts = |req: &[u8], resp: &[u8]| {
+            let mut p = HttpParser::default();
+            p.feed(D::ToServer, req);
+            p.feed(D::ToClient, resp);
+            p.finish();
+            let tx = p.next_complete().expect("a transaction");
+            let mut ctx = e.context();
+            let mut fd = FlowDetect::default();
+            let mut got = Vec::new();
+            e.inspect(
+                &mut ctx,
+                &Subject::Http(&tx),
+                &facts,
+                &mut fd,
+                Timestamp::ZERO,
+                &mut |i, reverse| got.push((e.sigs[i as usize].rule.sid, reverse)),
+            );
+            got.sort_unstable();
+            got
+        };
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        let req = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        assert_eq!(
+            alerts(
+                req,
+                b"HTTP/1.1 200 OK\r\nX-Evil: 1\r\nContent-Length: 0\r\n\r\n"
+            ),
+            [(1, true), (3, false)]
+        );
+        assert_eq!(
+            alerts(b"GET / HTTP/1.1\r\nX-Evil: 1\r\n\r\n", ok),
+            [(2, false), (3, false)]
+        );
+        assert!(alerts(req, ok).is_empty());
     }
 
     mod grouping {
@@ -1282,6 +2371,7 @@ mod tests {
                         proto,
                         established: true,
                         midstream_established: false,
+                        tcp_base_seq: [None; 2],
                         // (DNS is the one application protocol these rules name.)
                         app: (proto != 1).then_some(crate::app::AppProto::Dns),
                     };
@@ -1304,8 +2394,8 @@ mod tests {
                             .filter(|&i| {
                                 let sig = &e.sigs[i as usize];
                                 let staged = sig.stage == stage
-                                    || (stage == Stage::Packet && sig.packet_too);
-                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd).is_some()
+                                    || (stage == Stage::Packet && (sig.packet_too || sig.tcp_packet_too));
+                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default()).is_some()
                             })
                             .collect();
                         prop_assert_eq!(got, want);

@@ -11,3 +11,4 @@ pub mod mpm;
 pub mod reload;
 pub mod rule;
 pub mod threshold;
+pub mod xbits;

@@ -1,5 +1,6 @@
-//! `threshold` and `detection_filter`: how many matches of a signature, per source or per
-//! destination address and time window (packet time), turn into alerts.
+//! `threshold` and `detection_filter`: how many matches of a signature, per what the rule
+//! tracks (source or destination address, address pair, flow, or the rule as a whole) and
+//! time window (packet time), turn into alerts.
 //!
 //! The counters span flows, and flows of one host land on different workers, so this is the
 //! one detection state shared between workers: a concurrent map (`dashmap`, sharded locks)
@@ -11,20 +12,29 @@ use dashmap::DashMap;
 
 use crate::time::Timestamp;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ThresholdType {
-    /// Alert on the first `count` matches of each window.
-    Limit,
-    /// Alert on every `count`-th match of a window.
-    Threshold,
-    /// Alert once per window, when the `count`-th match is reached.
-    Both,
+pub use super::rule::{ThresholdType, Track};
+
+/// What one counter is kept for (besides the signature).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RateKey {
+    /// `by_rule`: one counter for the signature.
+    Rule,
+    /// `by_src` / `by_dst`.
+    Addr(IpAddr),
+    /// `by_both`: the address pair, either order (the lower address first).
+    Pair(IpAddr, IpAddr),
+    /// `by_flow`: client address and port, server address and port, IP protocol.
+    Flow(IpAddr, u16, IpAddr, u16, u8),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Track {
-    BySrc,
-    ByDst,
+impl RateKey {
+    pub fn pair(a: IpAddr, b: IpAddr) -> RateKey {
+        if a <= b {
+            RateKey::Pair(a, b)
+        } else {
+            RateKey::Pair(b, a)
+        }
+    }
 }
 
 /// What a rule asks for.
@@ -61,7 +71,7 @@ struct Window {
 /// Shared counters of all workers.
 #[derive(Default)]
 pub struct RateTable {
-    windows: DashMap<(u32, IpAddr), Window>,
+    windows: DashMap<(u32, RateKey), Window>,
 }
 
 impl RateTable {
@@ -69,14 +79,14 @@ impl RateTable {
         RateTable::default()
     }
 
-    /// A match of signature `sig` (engine index) with the tracked address `ip` at `ts`:
-    /// whether it becomes an alert.
-    pub fn allow(&self, sig: u32, spec: &RateSpec, ip: IpAddr, ts: Timestamp) -> bool {
+    /// A match of signature `sig` (engine index) counted under `key` at `ts`: whether it
+    /// becomes an alert.
+    pub fn allow(&self, sig: u32, spec: &RateSpec, key: RateKey, ts: Timestamp) -> bool {
         let (count, seconds) = match *spec {
             RateSpec::Threshold { count, seconds, .. }
             | RateSpec::DetectionFilter { count, seconds, .. } => (count.max(1), seconds),
         };
-        let mut w = self.windows.entry((sig, ip)).or_insert(Window {
+        let mut w = self.windows.entry((sig, key)).or_insert(Window {
             start: ts,
             matches: 0,
         });
@@ -135,7 +145,7 @@ mod tests {
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         times
             .iter()
-            .map(|&s| t.allow(1, &spec, ip, at(s)))
+            .map(|&s| t.allow(1, &spec, RateKey::Addr(ip), at(s)))
             .collect()
     }
 
@@ -200,9 +210,28 @@ mod tests {
             seconds: 60,
         };
         let t = RateTable::new();
-        assert!(t.allow(1, &spec, "10.0.0.1".parse().unwrap(), at(0)));
-        assert!(t.allow(1, &spec, "10.0.0.2".parse().unwrap(), at(0)));
-        assert!(!t.allow(1, &spec, "10.0.0.1".parse().unwrap(), at(1)));
-        assert!(t.allow(2, &spec, "10.0.0.1".parse().unwrap(), at(1)));
+        let a = |s: &str| RateKey::Addr(s.parse().unwrap());
+        assert!(t.allow(1, &spec, a("10.0.0.1"), at(0)));
+        assert!(t.allow(1, &spec, a("10.0.0.2"), at(0)));
+        assert!(!t.allow(1, &spec, a("10.0.0.1"), at(1)));
+        assert!(t.allow(2, &spec, a("10.0.0.1"), at(1)));
+    }
+
+    /// `by_rule` counts all matches together; `by_both` counts a pair in either order.
+    #[test]
+    fn rule_and_pair_keys() {
+        let spec = RateSpec::Threshold {
+            kind: ThresholdType::Limit,
+            track: Track::ByRule,
+            count: 1,
+            seconds: 60,
+        };
+        let t = RateTable::new();
+        assert!(t.allow(1, &spec, RateKey::Rule, at(0)));
+        assert!(!t.allow(1, &spec, RateKey::Rule, at(1)));
+        let (x, y) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        assert_eq!(RateKey::pair(x, y), RateKey::pair(y, x));
+        assert!(t.allow(2, &spec, RateKey::pair(x, y), at(0)));
+        assert!(!t.allow(2, &spec, RateKey::pair(y, x), at(1)));
     }
 }

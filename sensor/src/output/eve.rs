@@ -2,6 +2,8 @@
 //! and the rest read them as they are. Fields of our own would go under `sensor`, which Suricata
 //! never uses.
 
+use std::sync::OnceLock;
+
 use super::json;
 use crate::flow::community_id::community_id_v1;
 use crate::flow::{EndReason, Flow, TO_CLIENT, TO_SERVER};
@@ -88,6 +90,17 @@ fn write_time(out: &mut Vec<u8>, clock: &mut EveClock, ts: Timestamp) {
     out.push(b'"');
 }
 
+/// `,"host":"<name>"` once the sensor's name is set: written in every record's head, as
+/// Suricata writes its `sensor-name`, so many sensors can feed one stream.
+static HOST: OnceLock<Box<[u8]>> = OnceLock::new();
+
+/// Names the sensor in every record from now on (once per process; later calls are ignored).
+pub fn set_host(name: String) {
+    let mut field = b",\"host\":".to_vec();
+    json::write_str(&mut field, &name);
+    let _ = HOST.set(field.into_boxed_slice());
+}
+
 /// Writes the head every record shares: `{"timestamp":..,"flow_id":..,"event_type":..,` VLAN,
 /// endpoints and `proto`, with no closing brace. Endpoints are client to server, or the reverse
 /// when `reverse` is set (records about server-to-client packets, as Suricata writes them).
@@ -133,6 +146,9 @@ fn write_head_with(
     out.extend_from_slice(b",\"event_type\":\"");
     out.extend_from_slice(event_type.as_bytes());
     out.push(b'"');
+    if let Some(host) = HOST.get() {
+        out.extend_from_slice(host);
+    }
     if flow.vlan[0] != 0 || flow.vlan[1] != 0 {
         out.extend_from_slice(b",\"vlan\":[");
         json::write_u64(out, flow.vlan[0].into());
@@ -274,6 +290,9 @@ pub struct AlertFields<'a> {
     pub severity: u8,
     /// Rule `metadata` as key/value pairs; written as Suricata does: `{"key":["v1","v2"]}`.
     pub metadata: &'a [(String, String)],
+    /// The rule's `target`: `Some(true)` when the destination is the target (`dest_ip`),
+    /// `Some(false)` when the source is; adds `alert.source` and `alert.target`.
+    pub target: Option<bool>,
 }
 
 /// Writes an object of a record, key included (`"http":{...}`).
@@ -324,6 +343,31 @@ pub fn write_alert(
     json::write_str(out, alert.category);
     out.extend_from_slice(b",\"severity\":");
     json::write_u64(out, alert.severity.into());
+    if let Some(dest_is_target) = alert.target {
+        let ep = flow.endpoints;
+        let (src, sport, dst, dport) = if reverse {
+            (ep.dst, ep.dst_port, ep.src, ep.src_port)
+        } else {
+            (ep.src, ep.src_port, ep.dst, ep.dst_port)
+        };
+        let (source, target) = if dest_is_target {
+            ((src, sport), (dst, dport))
+        } else {
+            ((dst, dport), (src, sport))
+        };
+        for (key, (ip, port)) in [("source", source), ("target", target)] {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":{\"ip\":\"");
+            json::write_ip(out, ip);
+            out.push(b'"');
+            if has_ports(flow.proto) {
+                out.extend_from_slice(b",\"port\":");
+                json::write_u64(out, port.into());
+            }
+            out.push(b'}');
+        }
+    }
     if !alert.metadata.is_empty() {
         out.extend_from_slice(b",\"metadata\":{");
         let mut first = true;
@@ -462,6 +506,7 @@ mod tests {
             category: "Web Application Attack",
             severity: 1,
             metadata: &metadata,
+            target: Some(false),
         };
         let mut out = Vec::new();
         let app = |o: &mut Vec<u8>| o.extend_from_slice(b"\"http\":{\"url\":\"/x\"}");
@@ -478,6 +523,9 @@ mod tests {
             "reversed: the record is about a server-to-client packet"
         );
         assert_eq!(v["alert"]["signature_id"], 9000001);
+        // `target:src_ip` on a reversed alert: the alert's source (the server) is the source.
+        assert_eq!(v["alert"]["target"]["port"], v["src_port"]);
+        assert_eq!(v["alert"]["source"]["ip"], v["dest_ip"]);
         assert_eq!(v["alert"]["signature"], "ELECTION SQL \"injection\"");
         assert_eq!(
             v["alert"]["metadata"]["tag"],

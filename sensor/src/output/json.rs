@@ -175,81 +175,28 @@ pub fn write_ipv4(out: &mut Vec<u8>, a: Ipv4Addr) {
     write_in_place::<16>(out, |buf| put_ipv4(buf, 0, a.octets()));
 }
 
-/// Writes one IPv6 group in lowercase hex without leading zeros.
-#[inline(always)]
-fn put_hex_u16(buf: &mut [u8], at: usize, v: u16) -> usize {
-    let n = if v >= 0x1000 {
-        4
-    } else if v >= 0x100 {
-        3
-    } else if v >= 0x10 {
-        2
-    } else {
-        1
-    };
-    for k in 0..n {
-        buf[at + k] = HEX[((v >> (4 * (n - 1 - k))) & 15) as usize];
-    }
-    at + n
-}
-
-/// Writes groups separated by `:`.
-#[inline(always)]
-fn put_groups(buf: &mut [u8], mut at: usize, groups: &[u16]) -> usize {
-    for (k, &g) in groups.iter().enumerate() {
-        if k > 0 {
-            buf[at] = b':';
-            at += 1;
-        }
-        at = put_hex_u16(buf, at, g);
-    }
-    at
-}
-
-/// Writes an IPv6 address exactly as `Display` for `Ipv6Addr` does (Rust's std, which EVE
-/// output has always used): IPv4-mapped addresses as `::ffff:a.b.c.d`; otherwise groups in
-/// lowercase hex without leading zeros, the first longest run of two or more zero groups
-/// written `::` (RFC 5952).
+/// Writes an IPv6 address as Suricata writes it in EVE: eight groups of four lowercase hex
+/// digits (`2001:0db8:0000:0000:0000:ff00:0042:8329`), never shortened, IPv4-mapped addresses
+/// included. Consumers join Suricata's and the sensor's records on this text.
 pub fn write_ipv6(out: &mut Vec<u8>, a: Ipv6Addr) {
     write_in_place::<40>(out, |buf| put_ipv6(buf, a));
 }
 
-/// Writes the text of an IPv6 address at the start of `buf`; returns its length.
+/// Writes the text of an IPv6 address at the start of `buf`; returns its length (39).
 fn put_ipv6(buf: &mut [u8; 40], a: Ipv6Addr) -> usize {
-    if let Some(v4) = a.to_ipv4_mapped() {
-        buf[..7].copy_from_slice(b"::ffff:");
-        put_ipv4(buf, 7, v4.octets())
-    } else {
-        let g = a.segments();
-        // The first longest run of zero groups.
-        let (mut best_start, mut best_len) = (0, 0);
-        let (mut cur_start, mut cur_len) = (0, 0);
-        for (i, &s) in g.iter().enumerate() {
-            if s == 0 {
-                if cur_len == 0 {
-                    cur_start = i;
-                }
-                cur_len += 1;
-                if cur_len > best_len {
-                    best_start = cur_start;
-                    best_len = cur_len;
-                }
-            } else {
-                cur_len = 0;
-            }
+    for (k, g) in a.segments().into_iter().enumerate() {
+        let at = k * 5;
+        if k > 0 {
+            buf[at - 1] = b':';
         }
-        if best_len > 1 {
-            let at = put_groups(buf, 0, &g[..best_start]);
-            buf[at] = b':';
-            buf[at + 1] = b':';
-            put_groups(buf, at + 2, &g[best_start + best_len..])
-        } else {
-            put_groups(buf, 0, &g)
+        for d in 0..4 {
+            buf[at + d] = HEX[((g >> (4 * (3 - d))) & 15) as usize];
         }
     }
+    39
 }
 
-/// Writes an IP address as its `Display` does.
+/// Writes an IP address: IPv4 as `Display` does, IPv6 as Suricata does ([`write_ipv6`]).
 #[inline]
 pub fn write_ip(out: &mut Vec<u8>, a: IpAddr) {
     match a {
@@ -300,6 +247,27 @@ mod tests {
         }
     }
 
+    /// The reference: IPv4 as `Display`, IPv6 as eight zero-padded groups (Suricata's EVE).
+    fn reference(a: IpAddr) -> String {
+        match a {
+            IpAddr::V4(a) => a.to_string(),
+            IpAddr::V6(a) => a
+                .segments()
+                .iter()
+                .map(|g| format!("{g:04x}"))
+                .collect::<Vec<_>>()
+                .join(":"),
+        }
+    }
+
+    #[test]
+    fn ipv6_is_written_in_full_as_suricata_writes_it() {
+        let a: IpAddr = "2001:db8::ff00:42:8329".parse().unwrap();
+        assert_eq!(ip_text(a), "2001:0db8:0000:0000:0000:ff00:0042:8329");
+        let a: IpAddr = "::ffff:1.2.3.4".parse().unwrap();
+        assert_eq!(ip_text(a), "0000:0000:0000:0000:0000:ffff:0102:0304");
+    }
+
     #[test]
     fn ip_addresses_equal_fmt_at_the_edges() {
         for s in [
@@ -333,7 +301,7 @@ mod tests {
             "abcd:ef01:2345:6789:a:b0:c00:d000",
         ] {
             let a: IpAddr = s.parse().unwrap();
-            assert_eq!(ip_text(a), a.to_string(), "{s}");
+            assert_eq!(ip_text(a), reference(a), "{s}");
         }
         // Every pattern of zero and non-zero groups, with short and long groups.
         for mask in 0..=255u32 {
@@ -345,7 +313,7 @@ mod tests {
                     }
                 }
                 let a = IpAddr::V6(Ipv6Addr::from(g));
-                assert_eq!(ip_text(a), a.to_string(), "{g:?}");
+                assert_eq!(ip_text(a), reference(a), "{g:?}");
             }
         }
     }
@@ -379,15 +347,15 @@ mod tests {
             mapped in any::<[u8; 4]>(),
         ) {
             let a = IpAddr::from(v4);
-            prop_assert_eq!(ip_text(a), a.to_string());
+            prop_assert_eq!(ip_text(a), reference(a));
             let a = IpAddr::from(v6);
-            prop_assert_eq!(ip_text(a), a.to_string());
+            prop_assert_eq!(ip_text(a), reference(a));
             let a = IpAddr::V6(Ipv6Addr::from(zeros));
-            prop_assert_eq!(ip_text(a), a.to_string());
+            prop_assert_eq!(ip_text(a), reference(a));
             let a = IpAddr::V6(Ipv4Addr::from(mapped).to_ipv6_mapped());
-            prop_assert_eq!(ip_text(a), a.to_string());
+            prop_assert_eq!(ip_text(a), reference(a));
             let a = IpAddr::V6(Ipv4Addr::from(mapped).to_ipv6_compatible());
-            prop_assert_eq!(ip_text(a), a.to_string());
+            prop_assert_eq!(ip_text(a), reference(a));
         }
     }
 

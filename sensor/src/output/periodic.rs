@@ -1,4 +1,4 @@
-//! Output chores off the packet path, on one thread: reopening the EVE file on SIGHUP (after
+//! Output chores off the packet path, on one thread: reopening the EVE files on SIGHUP (after
 //! `logrotate` moved it) and writing a `stats` record every interval in live runs. The final
 //! `stats` record is written by the command once the workers have finished.
 
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::counters::{write_eve_stats, Registry};
 use crate::signals::HupWatch;
 
-use super::sink::EveSink;
+use super::sink::Outputs;
 
 /// How often the thread looks for a SIGHUP or the end of the run.
 const POLL: Duration = Duration::from_millis(100);
@@ -25,9 +25,10 @@ pub struct Periodic {
 impl Periodic {
     /// Starts the chores; `stats_every` `None` writes no periodic stats records.
     pub fn start(
-        sink: Arc<EveSink>,
+        outputs: Arc<Outputs>,
         registry: Arc<Registry>,
         stats_every: Option<Duration>,
+        stats_sensor_counters: bool,
     ) -> std::io::Result<Periodic> {
         let (stop, stopped) = bounded::<()>(0);
         let mut hup = HupWatch::new();
@@ -38,19 +39,24 @@ impl Periodic {
                 let mut line = Vec::new();
                 loop {
                     if hup.take() {
-                        match sink.reopen() {
-                            Ok(()) => eprintln!("sensor: SIGHUP: reopened {}", sink.name()),
-                            Err(e) => eprintln!(
-                                "sensor: SIGHUP: cannot reopen {}: {e} (still writing to the old file)",
-                                sink.name()
-                            ),
+                        for (name, result) in outputs.reopen() {
+                            match result {
+                                Ok(()) => eprintln!("sensor: SIGHUP: reopened output {name}"),
+                                Err(e) => eprintln!(
+                                    "sensor: SIGHUP: cannot reopen output {name}: {e} (still writing to the old file)"
+                                ),
+                            }
                         }
                     }
                     if let (Some(at), Some(every)) = (next_stats, stats_every) {
                         if Instant::now() >= at {
                             line.clear();
-                            write_eve_stats(&registry.totals(), &mut line);
-                            sink.write_chunk(&line);
+                            write_eve_stats(
+                                &registry.totals(),
+                                stats_sensor_counters,
+                                &mut line,
+                            );
+                            outputs.write_record(&line);
                             next_stats = Some(at + every);
                         }
                     }

@@ -1,278 +1,276 @@
-//! Where EVE lines go. Workers fill their own buffers and hand whole chunks of whole lines to the
-//! sink, so the sink's lock is taken once per chunk (tens of kilobytes, or whatever a worker
-//! holds when its records are due: see `pipeline::worker`), never per packet or per record.
-//!
-//! Chunks go straight to the file with no buffer in between: a chunk the sink accepted is in the
-//! kernel, so what is counted as written was written, and a signal or crash of a later stage
-//! loses nothing the sink took. A failing sink (full disk, closed pipe) does not stop the
-//! sensor: the first failure is reported, and every record and byte that could not be written
-//! is counted exactly (a record cut by a failed write counts as lost).
+//! The outputs: a list of sinks, each with its event-type filter, that every worker hands its
+//! chunks of records to. File sinks (and standard output) write in the worker's thread, as
+//! before: the fast path, one lock per chunk. Network sinks (syslog, Redis) get the chunk
+//! through a bounded queue to their own thread ([`super::queued`]), so a slow or dead server
+//! never stalls capture: in `run` a full queue drops the chunk and counts its records; in
+//! `replay` the worker waits instead, so nothing is lost.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::Arc;
 
-/// Size at which a worker hands its buffered records to the sink.
-pub const CHUNK_BYTES: usize = 64 * 1024;
+use super::file::FileSink;
+use super::queued::QueuedSink;
+use super::record::{EventFilter, RecordIndex};
 
-/// How a file sink opens its file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpenMode {
-    /// Start a new file (replays: the output is the result of one run).
-    Truncate,
-    /// Append to what is there (a running sensor restarted keeps its earlier records).
-    Append,
+/// A sink's counters, read by the registry (`sensor_output_*{output=NAME}`).
+#[derive(Debug, Default)]
+pub struct SinkStats {
+    /// Records and bytes delivered (written to the file, sent to the server).
+    pub records: AtomicU64,
+    pub bytes: AtomicU64,
+    /// Records a write failed on (full disk) or the server refused.
+    pub lost_records: AtomicU64,
+    pub lost_bytes: AtomicU64,
+    /// Records not taken because the sink's queue was full (slow or dead server).
+    pub dropped_records: AtomicU64,
+    /// Failed writes, sends and connection attempts.
+    pub errors: AtomicU64,
+    /// Files reopened (SIGHUP).
+    pub reopens: AtomicU64,
+    /// Connections made again after a failure.
+    pub reconnects: AtomicU64,
+    /// Records waiting in the queue now.
+    pub queued_records: AtomicU64,
+    /// 1 while a network sink is connected.
+    pub connected: AtomicU64,
 }
 
-pub struct EveSink {
-    name: String,
-    /// The file, for reopening after `logrotate` moved it; `None` for stdout and writers.
-    path: Option<PathBuf>,
-    out: Mutex<Box<dyn Write + Send>>,
-    written_bytes: AtomicU64,
-    written_records: AtomicU64,
-    lost_bytes: AtomicU64,
-    lost_records: AtomicU64,
-    errors: AtomicU64,
-    reopens: AtomicU64,
-    first_error: Mutex<Option<String>>,
+impl SinkStats {
+    pub fn add_written(&self, records: u64, bytes: u64) {
+        self.records.fetch_add(records, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub fn add_lost(&self, records: u64, bytes: u64) {
+        self.lost_records.fetch_add(records, Ordering::Relaxed);
+        self.lost_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
 }
 
-impl EveSink {
-    /// `-` means standard output; anything else is a file at that path.
-    pub fn open(path: &Path, mode: OpenMode) -> io::Result<EveSink> {
-        if path == Path::new("-") {
-            return Ok(EveSink::from_writer("stdout", Box::new(io::stdout())));
-        }
-        let f = open_file(path, mode)?;
-        let mut sink = EveSink::from_writer(&path.display().to_string(), Box::new(f));
-        sink.path = Some(path.to_path_buf());
-        Ok(sink)
-    }
+/// What a sink writes to.
+pub enum SinkBody {
+    File(FileSink),
+    Queued(QueuedSink),
+}
 
-    pub fn from_writer(name: &str, w: Box<dyn Write + Send>) -> EveSink {
-        EveSink {
-            name: name.to_string(),
-            path: None,
-            out: Mutex::new(w),
-            written_bytes: AtomicU64::new(0),
-            written_records: AtomicU64::new(0),
-            lost_bytes: AtomicU64::new(0),
-            lost_records: AtomicU64::new(0),
-            errors: AtomicU64::new(0),
-            reopens: AtomicU64::new(0),
-            first_error: Mutex::new(None),
+pub struct Sink {
+    /// The `output` label in metrics and the name in messages.
+    pub name: String,
+    pub filter: EventFilter,
+    pub body: SinkBody,
+}
+
+impl Sink {
+    pub fn stats(&self) -> &SinkStats {
+        match &self.body {
+            SinkBody::File(f) => &f.stats,
+            SinkBody::Queued(q) => q.stats(),
         }
     }
 
-    /// Writes whole lines. What could not be written is counted as lost, by bytes and by
-    /// records (lines).
-    pub fn write_chunk(&self, chunk: &[u8]) {
+    /// `file`, `stdout`, `syslog`, `redis`.
+    pub fn kind(&self) -> &'static str {
+        match &self.body {
+            SinkBody::File(f) if f.path().is_none() => "stdout",
+            SinkBody::File(_) => "file",
+            SinkBody::Queued(q) => q.kind(),
+        }
+    }
+}
+
+/// One sink's counters, copied for the registry.
+#[derive(Clone, Debug, Default)]
+pub struct OutputTotals {
+    pub name: String,
+    pub kind: &'static str,
+    pub records: u64,
+    pub bytes: u64,
+    pub lost_records: u64,
+    pub lost_bytes: u64,
+    pub dropped_records: u64,
+    pub errors: u64,
+    pub reopens: u64,
+    pub reconnects: u64,
+    pub queued_records: u64,
+    /// For network sinks: connected now.
+    pub connected: Option<bool>,
+}
+
+pub struct Outputs {
+    sinks: Vec<Sink>,
+    /// One unfiltered file sink: chunks go out whole, unindexed (the common case).
+    single_file: bool,
+}
+
+impl Outputs {
+    pub fn new(sinks: Vec<Sink>) -> Outputs {
+        let single_file = sinks.len() == 1
+            && sinks[0].filter.is_all()
+            && matches!(sinks[0].body, SinkBody::File(_));
+        Outputs { sinks, single_file }
+    }
+
+    /// One EVE file (or writer) taking every record: tests, benchmarks, `--eve` alone.
+    pub fn single(file: FileSink) -> Outputs {
+        Outputs::new(vec![Sink {
+            name: "eve".into(),
+            filter: EventFilter::ALL,
+            body: SinkBody::File(file),
+        }])
+    }
+
+    pub fn sinks(&self) -> &[Sink] {
+        &self.sinks
+    }
+
+    /// Hands a chunk of whole lines to every sink; `index` is the caller's scratch.
+    pub fn deliver(&self, chunk: &[u8], index: &mut RecordIndex) {
         if chunk.is_empty() {
             return;
         }
-        let (done, result) = {
-            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-            write_counted(&mut **out, chunk)
-        };
-        let records_done = count_lines(&chunk[..done]);
-        self.written_bytes.fetch_add(done as u64, Ordering::Relaxed);
-        self.written_records
-            .fetch_add(records_done, Ordering::Relaxed);
-        if let Err(e) = result {
-            let rest = &chunk[done..];
-            // A line cut by the failure is lost; its newline is in `rest`.
-            self.lost_records
-                .fetch_add(count_lines(rest), Ordering::Relaxed);
-            self.record_error(rest.len() as u64, e);
+        if self.single_file {
+            if let SinkBody::File(f) = &self.sinks[0].body {
+                f.write_chunk(chunk);
+            }
+            return;
+        }
+        index.build(chunk);
+        let mut shared: Option<Arc<[u8]>> = None;
+        for sink in &self.sinks {
+            match &sink.body {
+                SinkBody::File(f) => f.write_selected(chunk, index, sink.filter),
+                SinkBody::Queued(q) => {
+                    let n = index.count(sink.filter);
+                    if n > 0 {
+                        let bytes = shared.get_or_insert_with(|| Arc::from(chunk)).clone();
+                        q.push(bytes, n);
+                    }
+                }
+            }
         }
     }
 
-    /// Flushes the underlying writer (standard output's line buffer; files have none).
+    /// One record (the `stats` record) to every sink that takes it.
+    pub fn write_record(&self, line: &[u8]) {
+        let mut index = RecordIndex::default();
+        self.deliver(line, &mut index);
+    }
+
+    /// Reopens every file (SIGHUP); the result per file sink.
+    pub fn reopen(&self) -> Vec<(String, io::Result<()>)> {
+        self.sinks
+            .iter()
+            .filter_map(|s| match &s.body {
+                SinkBody::File(f) if f.path().is_some() => Some((s.name.clone(), f.reopen())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Flushes standard output's buffer.
     pub fn flush(&self) {
-        let result = {
-            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-            out.flush()
-        };
-        if let Err(e) = result {
-            self.record_error(0, e);
+        for s in &self.sinks {
+            if let SinkBody::File(f) = &s.body {
+                f.flush();
+            }
         }
     }
 
-    /// Opens the file again at its path, appending (after `logrotate` moved it away, the
-    /// records go to a new file by the old name). Standard output is left as it is.
-    pub fn reopen(&self) -> io::Result<()> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
-        let f = open_file(path, OpenMode::Append)?;
-        *self.out.lock().unwrap_or_else(|e| e.into_inner()) = Box::new(f);
-        self.reopens.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-
-    fn record_error(&self, lost: u64, e: io::Error) {
-        self.lost_bytes.fetch_add(lost, Ordering::Relaxed);
-        if self.errors.fetch_add(1, Ordering::Relaxed) == 0 {
-            let msg = format!("writing EVE records to {}: {e}", self.name);
-            eprintln!("sensor: {msg} (records are counted as lost from here on)");
-            *self.first_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(msg);
+    /// Ends the network sinks: each sends what its queue holds (or, in `run`, gives up after
+    /// its grace period and counts the rest as dropped) and its thread ends.
+    pub fn close(&self) {
+        for s in &self.sinks {
+            if let SinkBody::Queued(q) = &s.body {
+                q.close();
+            }
         }
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn totals(&self) -> Vec<OutputTotals> {
+        self.sinks
+            .iter()
+            .map(|s| {
+                let st = s.stats();
+                let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+                OutputTotals {
+                    name: s.name.clone(),
+                    kind: s.kind(),
+                    records: get(&st.records),
+                    bytes: get(&st.bytes),
+                    lost_records: get(&st.lost_records),
+                    lost_bytes: get(&st.lost_bytes),
+                    dropped_records: get(&st.dropped_records),
+                    errors: get(&st.errors),
+                    reopens: get(&st.reopens),
+                    reconnects: get(&st.reconnects),
+                    queued_records: get(&st.queued_records),
+                    connected: matches!(s.body, SinkBody::Queued(_))
+                        .then(|| get(&st.connected) == 1),
+                }
+            })
+            .collect()
     }
 
-    pub fn written_bytes(&self) -> u64 {
-        self.written_bytes.load(Ordering::Relaxed)
+    /// The first failure of each file sink that lost records, for the exit status.
+    pub fn file_errors(&self) -> Vec<(String, u64, u64)> {
+        self.sinks
+            .iter()
+            .filter_map(|s| match &s.body {
+                SinkBody::File(f) => f
+                    .first_error()
+                    .map(|e| (e, f.lost_records(), f.lost_bytes())),
+                _ => None,
+            })
+            .collect()
     }
-
-    pub fn written_records(&self) -> u64 {
-        self.written_records.load(Ordering::Relaxed)
-    }
-
-    pub fn lost_bytes(&self) -> u64 {
-        self.lost_bytes.load(Ordering::Relaxed)
-    }
-
-    pub fn lost_records(&self) -> u64 {
-        self.lost_records.load(Ordering::Relaxed)
-    }
-
-    pub fn errors(&self) -> u64 {
-        self.errors.load(Ordering::Relaxed)
-    }
-
-    pub fn reopens(&self) -> u64 {
-        self.reopens.load(Ordering::Relaxed)
-    }
-
-    pub fn first_error(&self) -> Option<String> {
-        self.first_error
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-}
-
-fn open_file(path: &Path, mode: OpenMode) -> io::Result<File> {
-    match mode {
-        OpenMode::Truncate => File::create(path),
-        OpenMode::Append => OpenOptions::new().create(true).append(true).open(path),
-    }
-}
-
-/// Writes as much of `buf` as the writer takes; returns how many bytes went out and, if it
-/// stopped early, why (`write_all` would not say how far it got).
-fn write_counted(w: &mut dyn Write, buf: &[u8]) -> (usize, io::Result<()>) {
-    let mut done = 0;
-    while done < buf.len() {
-        match w.write(&buf[done..]) {
-            Ok(0) => return (done, Err(io::ErrorKind::WriteZero.into())),
-            Ok(n) => done += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return (done, Err(e)),
-        }
-    }
-    (done, Ok(()))
-}
-
-fn count_lines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
-}
-
-/// The default EVE path inside a log directory.
-pub fn default_eve_path(log_dir: &Path) -> PathBuf {
-    log_dir.join("eve.json")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
 
-    /// Takes `room` bytes, then fails as a full disk does.
-    struct Full {
-        room: usize,
-    }
-    impl Write for Full {
+    /// A writer whose bytes a test reads back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl io::Write for Shared {
         fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            if self.room == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::StorageFull,
-                    "No space left on device",
-                ));
-            }
-            let n = b.len().min(self.room);
-            self.room -= n;
-            Ok(n)
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
         }
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
     }
 
-    fn lines(n: usize, len: usize) -> Vec<u8> {
-        let mut v = Vec::new();
-        for _ in 0..n {
-            v.extend(std::iter::repeat_n(b'x', len - 1));
-            v.push(b'\n');
-        }
-        v
-    }
-
     #[test]
-    fn full_disk_is_counted_not_fatal() {
-        let sink = EveSink::from_writer("full", Box::new(Full { room: 0 }));
-        sink.write_chunk(&lines(300, 1024));
-        assert!(sink.errors() >= 1);
-        assert_eq!(sink.lost_bytes(), 300 * 1024);
-        assert_eq!(sink.lost_records(), 300);
-        assert_eq!(sink.written_records(), 0);
-        assert!(sink.first_error().unwrap().contains("No space left"));
-    }
-
-    #[test]
-    fn a_record_cut_by_the_failure_counts_as_lost() {
-        // Room for two and a half records of 100 bytes.
-        let sink = EveSink::from_writer("full", Box::new(Full { room: 250 }));
-        sink.write_chunk(&lines(10, 100));
-        assert_eq!(sink.written_bytes(), 250);
-        assert_eq!(sink.written_records(), 2);
-        assert_eq!(sink.lost_records(), 8);
-        assert_eq!(sink.lost_bytes(), 750);
-        // Later chunks are tried again and counted the same way.
-        sink.write_chunk(&lines(3, 10));
-        assert_eq!(sink.lost_records(), 11);
-    }
-
-    #[test]
-    fn dev_full_loses_every_record_and_says_so() {
-        let sink = EveSink::open(Path::new("/dev/full"), OpenMode::Append).unwrap();
-        sink.write_chunk(&lines(5, 64));
-        assert_eq!(sink.written_records(), 0);
-        assert_eq!(sink.lost_records(), 5);
-        assert_eq!(sink.lost_bytes(), 320);
-    }
-
-    #[test]
-    fn reopen_follows_a_rename() {
-        let dir = std::env::temp_dir().join(format!("sensor-sink-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("eve.json");
-        let sink = EveSink::open(&path, OpenMode::Truncate).unwrap();
-        sink.write_chunk(b"one\n");
-        std::fs::rename(&path, dir.join("eve.json.1")).unwrap();
-        sink.write_chunk(b"two\n");
-        sink.reopen().unwrap();
-        sink.write_chunk(b"three\n");
-        let old = std::fs::read_to_string(dir.join("eve.json.1")).unwrap();
-        let new = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(old, "one\ntwo\n");
-        assert_eq!(new, "three\n");
-        assert_eq!(sink.written_records(), 3);
-        let _ = std::fs::remove_dir_all(&dir);
+    fn each_file_sink_takes_its_types() {
+        let all = Shared::default();
+        let alerts = Shared::default();
+        let outputs = Outputs::new(vec![
+            Sink {
+                name: "eve".into(),
+                filter: EventFilter::ALL,
+                body: SinkBody::File(FileSink::from_writer("all", Box::new(all.clone()))),
+            },
+            Sink {
+                name: "alerts".into(),
+                filter: EventFilter::from_names(&["alert"]).unwrap(),
+                body: SinkBody::File(FileSink::from_writer("alerts", Box::new(alerts.clone()))),
+            },
+        ]);
+        let chunk = b"{\"timestamp\":\"x\",\"event_type\":\"flow\"}\n{\"timestamp\":\"x\",\"event_type\":\"alert\"}\n";
+        let mut index = RecordIndex::default();
+        outputs.deliver(chunk, &mut index);
+        assert_eq!(all.0.lock().unwrap().as_slice(), chunk);
+        assert_eq!(
+            alerts.0.lock().unwrap().as_slice(),
+            b"{\"timestamp\":\"x\",\"event_type\":\"alert\"}\n"
+        );
+        let t = outputs.totals();
+        assert_eq!((t[0].records, t[1].records), (2, 1));
+        assert_eq!(t[1].kind, "stdout"); // a writer has no path
+        assert_eq!(t[1].connected, None);
     }
 }

@@ -22,7 +22,7 @@ use crate::counters::{IfaceCounters, Registry};
 use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
 use crate::flow::FlowTableConfig;
-use crate::output::sink::EveSink;
+use crate::output::sink::Outputs;
 use crate::time::Timestamp;
 
 use super::decode_stage::FrameMeta;
@@ -106,7 +106,7 @@ impl LiveSockets {
 pub fn run(
     sockets: LiveSockets,
     config: &LiveConfig,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
     registry: Arc<Registry>,
 ) -> (WorkerStats, usize) {
     let n = sockets.sockets.len();
@@ -115,8 +115,13 @@ pub fn run(
     let mut handles = Vec::with_capacity(n);
     let (stage, mut taps) = match (&config.behaviour, &config.app) {
         (Some(b), Some(_)) => {
-            let (stage, taps) =
-                crate::behaviour::spawn(b.clone(), n, sink.clone(), Some(registry.clone()), true);
+            let (stage, taps) = crate::behaviour::spawn(
+                b.clone(),
+                n,
+                outputs.clone(),
+                Some(registry.clone()),
+                true,
+            );
             (Some(stage), taps.into_iter().map(Some).collect())
         }
         _ => (None, (0..n).map(|_| None).collect::<Vec<_>>()),
@@ -129,7 +134,7 @@ pub fn run(
             engine: config.engine.clone(),
             decode: Some(config.defrag),
             filter: config.filter.clone(),
-            sink: sink.clone(),
+            outputs: outputs.clone(),
             registry: registry.clone(),
             log_unanswered: config.log_unanswered,
             behaviour: taps[i].take(),
@@ -156,7 +161,7 @@ pub fn run(
     if let Some(s) = stage {
         s.join();
     }
-    sink.flush();
+    outputs.flush();
     (total, failed)
 }
 

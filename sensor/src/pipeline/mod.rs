@@ -21,7 +21,7 @@ use crate::counters::{IfaceCounters, ReaderSnapshot, Registry, PUBLISH_EVERY};
 use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
 use crate::flow::{worker_for, FlowTableConfig};
-use crate::output::sink::EveSink;
+use crate::output::sink::Outputs;
 use crate::time::Timestamp;
 use batch::Batch;
 use decode_stage::{DecodeStage, FrameMeta};
@@ -82,7 +82,7 @@ pub struct Progress {
     pub wire_bytes: u64,
 }
 
-/// Replays `source` through the pipeline, writing records to `sink` and publishing counters to
+/// Replays `source` through the pipeline, writing records to `outputs` and publishing counters to
 /// `registry`. Returns the run's stats; an `Err` only for input that stopped being readable
 /// part-way (the stats of what was read are still returned with it, and every flow seen so far
 /// has been written). A stop signal ends reading early, and the run ends as if the input had
@@ -90,7 +90,7 @@ pub struct Progress {
 pub fn run(
     source: &mut dyn PacketSource,
     config: &ReplayConfig,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
     registry: Arc<Registry>,
     progress: &mut dyn FnMut(Progress),
     warn: &mut dyn FnMut(&CaptureError),
@@ -105,8 +105,13 @@ pub fn run(
     let (recycle_tx, recycle_rx) = bounded::<Batch>(n * (QUEUE_DEPTH + 2));
     let (beh_stage, mut taps) = match (&config.behaviour, &config.app) {
         (Some(b), Some(_)) => {
-            let (stage, taps) =
-                crate::behaviour::spawn(b.clone(), n, sink.clone(), Some(registry.clone()), false);
+            let (stage, taps) = crate::behaviour::spawn(
+                b.clone(),
+                n,
+                outputs.clone(),
+                Some(registry.clone()),
+                false,
+            );
             (Some(stage), taps.into_iter().map(Some).collect())
         }
         _ => (None, (0..n).map(|_| None).collect::<Vec<_>>()),
@@ -123,7 +128,7 @@ pub fn run(
             engine: config.engine.clone(),
             decode: decode_in_worker.then_some(config.defrag),
             filter: None,
-            sink: sink.clone(),
+            outputs: outputs.clone(),
             registry: registry.clone(),
             log_unanswered: config.log_unanswered,
             behaviour: tap.take(),
@@ -291,7 +296,7 @@ pub fn run(
         }
     }
     let behaviour = beh_stage.map(|s| s.join());
-    sink.flush();
+    outputs.flush();
     source.interface_counters(&mut ifaces);
     registry.publish_reader(&reader_snapshot(source, &stage, clock, &ifaces), true);
 
@@ -313,9 +318,9 @@ pub fn run(
         first_ts: decode.first_ts,
         last_ts: clock,
         elapsed: started.elapsed(),
-        eve_bytes: sink.written_bytes(),
-        eve_lost_bytes: sink.lost_bytes(),
-        eve_errors: sink.errors(),
+        eve_bytes: outputs.totals().iter().map(|o| o.bytes).sum(),
+        eve_lost_bytes: outputs.totals().iter().map(|o| o.lost_bytes).sum(),
+        eve_errors: outputs.totals().iter().map(|o| o.errors).sum(),
         behaviour,
     };
     (stats, fatal)

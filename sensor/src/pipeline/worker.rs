@@ -23,7 +23,9 @@ use crate::flow::{
     EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats, Timeouts,
 };
 use crate::output::eve;
-use crate::output::sink::{EveSink, CHUNK_BYTES};
+use crate::output::file::CHUNK_BYTES;
+use crate::output::record::RecordIndex;
+use crate::output::sink::Outputs;
 use crate::time::Timestamp;
 
 /// How many packets ahead the worker prefetches frame headers.
@@ -110,7 +112,9 @@ pub const IDLE_TICK: Duration = Duration::from_millis(100);
 /// records waited.
 struct Output {
     buf: Vec<u8>,
-    sink: Arc<EveSink>,
+    outputs: Arc<Outputs>,
+    /// Scratch for indexing a chunk by record and type (when sinks filter).
+    index: RecordIndex,
     stats: WorkerStats,
     /// Write records of flows nobody answered (the default, as Zeek logs S0 connections).
     log_unanswered: bool,
@@ -125,10 +129,11 @@ struct Output {
 }
 
 impl Output {
-    fn new(sink: Arc<EveSink>, log_unanswered: bool) -> Output {
+    fn new(outputs: Arc<Outputs>, log_unanswered: bool) -> Output {
         Output {
             buf: Vec::with_capacity(CHUNK_BYTES * 2),
-            sink,
+            outputs,
+            index: RecordIndex::default(),
             stats: WorkerStats::default(),
             log_unanswered,
             arrival: Instant::now(),
@@ -186,13 +191,13 @@ impl Output {
         }
     }
 
-    /// Hands what is buffered to the sink and records how long it waited.
+    /// Hands what is buffered to the outputs and records how long it waited.
     fn flush(&mut self) {
         if self.buf.is_empty() {
             return;
         }
         let oldest = *self.pending_since.get_or_insert(self.arrival);
-        self.sink.write_chunk(&self.buf);
+        self.outputs.deliver(&self.buf, &mut self.index);
         let now = Instant::now();
         let records = memchr::memchr_iter(b'\n', &self.buf).count() as u64;
         // Each record is timed from the oldest packet of its chunk: an upper bound.
@@ -368,7 +373,7 @@ pub struct WorkerSetup {
     /// The built-in capture filter, judged on each decoded packet (live capture without
     /// libpcap).
     pub filter: Option<Arc<CaptureFilter>>,
-    pub sink: Arc<EveSink>,
+    pub outputs: Arc<Outputs>,
     pub registry: Arc<Registry>,
     /// Write flow records of flows nobody answered (see `Output::log_unanswered`).
     pub log_unanswered: bool,
@@ -381,7 +386,7 @@ impl WorkerCore {
         let has_engine = setup.engine.is_some();
         let tracker = Tracker {
             table: FlowTable::new(setup.flow),
-            out: Output::new(setup.sink, setup.log_unanswered),
+            out: Output::new(setup.outputs, setup.log_unanswered),
             app: setup.app.map(|c| {
                 let mut app = AppLayer::new(c, setup.engine);
                 app.behaviour = setup.behaviour;
@@ -527,6 +532,7 @@ impl WorkerCore {
             snap.stats.app = app.stats();
             snap.stats.alerts = app.alerts();
             app.alerts_by_series(&mut snap.alerts);
+            app.alerts_by_sid(&mut snap.alerts_by_sid);
         }
         snap.active_flows = self.tracker.table.active() as u64;
         snap.busy_ns = self.busy.as_nanos() as u64;

@@ -2,6 +2,8 @@
 //! small hand-built captures.
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod schema;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -22,6 +22,12 @@
 //! | `http.stat_msg` | reason phrase; absent when the status line has none |
 //! | `http.response_line` | status line without its line end |
 //! | `http.response_body`, `file.data` | first `response_body_limit` bytes of the de-chunked body |
+//! | `http.header_names` | `\r\n`, then each header name (merged table order) and `\r\n`, then `\r\n` |
+//! | `http.header.raw` | each header line as received plus `\r\n`, then `\r\n` (line ends written as CRLF) |
+//! | `http.start` | start line, `\r\n`, `Name: Value\r\n` per header (merged table), `\r\n` |
+//! | `http.referer`, `http.accept`, `http.accept_enc`, `http.accept_lang` | that request header's value |
+//! | `http.connection`, `http.content_len` | Connection / Content-Length value (either direction) |
+//! | `http.server`, `http.location` | Server / Location response header value |
 //!
 //! Values are header values with SP/HT trimmed at both ends; folded lines are joined with the
 //! continuation's leading whitespace kept. Differences from Suricata: bodies are not
@@ -58,6 +64,28 @@ pub enum HttpBuffer {
     ResponseLine,
     /// `http.response_body` and `file.data`.
     ResponseBody,
+    /// `http.header_names` on the request / response.
+    RequestHeaderNames,
+    ResponseHeaderNames,
+    /// `http.start` on the request / response.
+    RequestStart,
+    ResponseStart,
+    /// `http.header.raw` on the request / response.
+    RequestHeaderRaw,
+    ResponseHeaderRaw,
+    /// Single header values: `http.referer`, `http.accept`, `http.accept_enc`,
+    /// `http.accept_lang` (request), `http.connection`, `http.content_len` (either),
+    /// `http.server`, `http.location` (response).
+    Referer,
+    Accept,
+    AcceptEnc,
+    AcceptLang,
+    RequestConnection,
+    ResponseConnection,
+    RequestContentLen,
+    ResponseContentLen,
+    Server,
+    Location,
 }
 
 impl HttpBuffer {
@@ -84,6 +112,17 @@ impl HttpBuffer {
             "http.response_body" | "http_server_body" | "file.data" | "file_data" => {
                 &[ResponseBody]
             }
+            "http.header_names" => &[RequestHeaderNames, ResponseHeaderNames],
+            "http.start" => &[RequestStart, ResponseStart],
+            "http.header.raw" | "http_raw_header" => &[RequestHeaderRaw, ResponseHeaderRaw],
+            "http.referer" => &[Referer],
+            "http.accept" => &[Accept],
+            "http.accept_enc" => &[AcceptEnc],
+            "http.accept_lang" => &[AcceptLang],
+            "http.connection" => &[RequestConnection, ResponseConnection],
+            "http.content_len" => &[RequestContentLen, ResponseContentLen],
+            "http.server" => &[Server],
+            "http.location" => &[Location],
             _ => &[],
         }
     }
@@ -100,6 +139,13 @@ impl HttpBuffer {
                 | StatMsg
                 | ResponseLine
                 | ResponseBody
+                | ResponseHeaderNames
+                | ResponseStart
+                | ResponseHeaderRaw
+                | ResponseConnection
+                | ResponseContentLen
+                | Server
+                | Location
         )
     }
 }
@@ -117,6 +163,13 @@ impl HttpTransaction {
                 StatCode => r.status(),
                 StatMsg => r.status_message(),
                 ResponseLine => r.has_status_line().then(|| r.line()),
+                ResponseHeaderNames => Some(r.header_names()),
+                ResponseStart => Some(r.start()),
+                ResponseHeaderRaw => Some(r.header_raw()),
+                ResponseConnection => r.header(b"connection"),
+                ResponseContentLen => r.header(b"content-length"),
+                Server => r.header(b"server"),
+                Location => r.location(),
                 _ => Some(r.body()),
             };
         }
@@ -133,6 +186,15 @@ impl HttpTransaction {
             RequestHeaders => Some(r.header_buffer()),
             Cookie => r.cookie(),
             RequestContentType => r.content_type(),
+            RequestHeaderNames => Some(r.header_names()),
+            RequestStart => Some(r.start()),
+            RequestHeaderRaw => Some(r.header_raw()),
+            Referer => r.referer(),
+            Accept => r.header(b"accept"),
+            AcceptEnc => r.header(b"accept-encoding"),
+            AcceptLang => r.header(b"accept-language"),
+            RequestConnection => r.header(b"connection"),
+            RequestContentLen => r.header(b"content-length"),
             _ => Some(r.body()),
         }
     }

@@ -81,6 +81,8 @@ pub(crate) struct HeaderTable {
     /// libhtp's table when some name repeats (first-occurrence order and name, values joined
     /// with `", "`, repeated Content-Length ignored); empty when no name repeats.
     pub merged: Vec<Field>,
+    /// Each header line as received, line end removed (a folded line with its continuation).
+    pub lines: Vec<Span>,
 }
 
 impl HeaderTable {
@@ -158,6 +160,53 @@ impl HeaderTable {
             arena.extend_from_within(f.value.start as usize..f.value.end as usize);
             arena.extend_from_slice(b"\r\n");
         }
+        Span::new(start, arena.len())
+    }
+}
+
+impl HeaderTable {
+    /// Appends the `http.header.raw` buffer: every header line as received, each ended by
+    /// `\r\n`, then the empty line `\r\n`. (Line ends are written as CRLF whatever the
+    /// sender used, and a folded line keeps its continuation without the break.)
+    pub(crate) fn build_raw(&self, arena: &mut Vec<u8>) -> Span {
+        let start = arena.len();
+        for i in 0..self.lines.len() {
+            let l = self.lines[i];
+            arena.extend_from_within(l.start as usize..l.end as usize);
+            arena.extend_from_slice(b"\r\n");
+        }
+        arena.extend_from_slice(b"\r\n");
+        Span::new(start, arena.len())
+    }
+
+    /// Appends the `http.header_names` buffer: `\r\n`, each name of the table followed by
+    /// `\r\n`, then `\r\n` (Suricata's layout).
+    pub(crate) fn build_names(&self, arena: &mut Vec<u8>) -> Span {
+        let start = arena.len();
+        arena.extend_from_slice(b"\r\n");
+        for i in 0..self.fields().len() {
+            let f = self.fields()[i];
+            arena.extend_from_within(f.name.start as usize..f.name.end as usize);
+            arena.extend_from_slice(b"\r\n");
+        }
+        arena.extend_from_slice(b"\r\n");
+        Span::new(start, arena.len())
+    }
+
+    /// Appends the `http.start` buffer: the start line, `\r\n`, `Name: Value\r\n` for each
+    /// header of the table, then `\r\n`.
+    pub(crate) fn build_start(&self, arena: &mut Vec<u8>, line: Span) -> Span {
+        let start = arena.len();
+        arena.extend_from_within(line.start as usize..line.end as usize);
+        arena.extend_from_slice(b"\r\n");
+        for i in 0..self.fields().len() {
+            let f = self.fields()[i];
+            arena.extend_from_within(f.name.start as usize..f.name.end as usize);
+            arena.extend_from_slice(b": ");
+            arena.extend_from_within(f.value.start as usize..f.value.end as usize);
+            arena.extend_from_slice(b"\r\n");
+        }
+        arena.extend_from_slice(b"\r\n");
         Span::new(start, arena.len())
     }
 }

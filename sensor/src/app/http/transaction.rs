@@ -74,6 +74,11 @@ pub(crate) struct Message {
     pub headers: HeaderTable,
     /// `http.header` buffer (set once the headers are complete).
     pub header_buf: Span,
+    /// `http.header_names`, `http.start` and `http.header.raw` buffers (set with
+    /// `header_buf`).
+    pub names_buf: Span,
+    pub start_buf: Span,
+    pub raw_buf: Span,
     /// Header section finished (libhtp's "headers" stage ran).
     pub headers_done: bool,
     /// First bytes of the decoded (de-chunked) body, up to the configured limit.
@@ -101,6 +106,7 @@ impl Message {
             + self.body.capacity()
             + (self.headers.raw.capacity() + self.headers.merged.capacity())
                 * std::mem::size_of::<super::headers::Field>()
+            + self.headers.lines.capacity() * std::mem::size_of::<Span>()
     }
 
     #[inline]
@@ -135,6 +141,18 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
+    /// `http.header.raw` (request side).
+    pub fn header_raw(&self) -> &[u8] {
+        self.m.span(self.m.raw_buf)
+    }
+    /// `http.header_names` (request side).
+    pub fn header_names(&self) -> &[u8] {
+        self.m.span(self.m.names_buf)
+    }
+    /// `http.start` (request side).
+    pub fn start(&self) -> &[u8] {
+        self.m.span(self.m.start_buf)
+    }
     /// Request line as received, line end removed (`http.request_line`).
     pub fn line(&self) -> &[u8] {
         self.m.span(self.m.line)
@@ -240,6 +258,18 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// `http.header.raw` (response side).
+    pub fn header_raw(&self) -> &[u8] {
+        self.m.span(self.m.raw_buf)
+    }
+    /// `http.header_names` (response side).
+    pub fn header_names(&self) -> &[u8] {
+        self.m.span(self.m.names_buf)
+    }
+    /// `http.start` (response side).
+    pub fn start(&self) -> &[u8] {
+        self.m.span(self.m.start_buf)
+    }
     /// Status line as received (`http.response_line`); empty when there was none.
     pub fn line(&self) -> &[u8] {
         self.m.span(self.m.line)

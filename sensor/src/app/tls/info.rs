@@ -17,6 +17,9 @@ pub struct TlsRecord {
     pub hello_retry: Option<ServerHello>,
     /// The first certificate the server sent (TLS <= 1.2; TLS 1.3 encrypts it).
     pub server_cert: Option<Certificate>,
+    /// The server's certificate chain as sent (DER, in order), for `tls.certs`: the
+    /// certificates that fit whole in the first 32 KiB of the Certificate message.
+    pub cert_chain: Vec<Vec<u8>>,
     pub ja3: Option<Fingerprint>,
     pub ja3s: Option<Fingerprint>,
     pub ja4: Option<String>,

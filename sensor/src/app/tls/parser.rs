@@ -55,6 +55,11 @@ struct Side {
     /// Body of an SSLv2 record (at most 32767 bytes).
     v2: Vec<u8>,
     finished: bool,
+    /// The side finished on an application-data record that counts (see `walk_headers`).
+    app_data_pending: bool,
+    /// Record framing is lost (a parse error, a gap, SSLv2): record headers after the end of
+    /// the handshake cannot be followed.
+    lost: bool,
 }
 
 impl Side {
@@ -77,6 +82,7 @@ impl Counters {
     fn fail(&mut self, side: &mut Side, e: TlsError) {
         self.errors = self.errors.saturating_add(1);
         self.last_error = Some(e);
+        side.lost = true;
         side.finish();
     }
 }
@@ -88,6 +94,9 @@ pub struct TlsParser {
     client: Side,
     server: Side,
     counters: Counters,
+    /// An application-data record was seen (after the ServerHello when from the client):
+    /// what follows is encrypted.
+    encrypted: bool,
 }
 
 impl TlsParser {
@@ -101,10 +110,20 @@ impl TlsParser {
             Direction::ToServer => &mut self.client,
             Direction::ToClient => &mut self.server,
         };
-        if side.finished {
-            return;
+        let mut data = data;
+        if !side.finished {
+            feed_side(side, dir, &mut self.record, &mut self.counters, &mut data);
         }
-        feed_side(side, dir, &mut self.record, &mut self.counters, data);
+        if side.finished && !self.encrypted && !side.lost {
+            self.encrypted = walk_headers(side, dir, &self.record, data);
+        }
+    }
+
+    /// Encrypted application data has started (Suricata's point for `encryption-handling:
+    /// default`: content inspection of the flow's payload stops there). Once the handshake
+    /// parsing is over, only record headers are read, up to the first application-data one.
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
     }
 
     /// Bytes were lost in `dir`: that direction gives up (its partial state is dropped); what
@@ -114,6 +133,7 @@ impl TlsParser {
             Direction::ToServer => &mut self.client,
             Direction::ToClient => &mut self.server,
         };
+        side.lost = true;
         if !side.finished {
             self.counters.gaps = self.counters.gaps.saturating_add(1);
             side.finish();
@@ -179,22 +199,66 @@ fn feed_side(
     dir: Direction,
     rec: &mut TlsRecord,
     counters: &mut Counters,
-    mut data: &[u8],
+    data: &mut &[u8],
 ) {
     while !data.is_empty() && !side.finished {
-        match side.framer.next(&mut data) {
+        match side.framer.next(data) {
             Err(RecordError::BadHeader) => counters.fail(side, TlsError::BadRecordHeader),
             Err(RecordError::TooLong) => counters.fail(side, TlsError::RecordTooLong),
             Ok(None) => break,
             Ok(Some(Chunk::Header(h))) => on_header(side, dir, rec, counters, h),
             Ok(Some(Chunk::Body { len, last })) => {
                 let (body, rest) = data.split_at(len.min(data.len()));
-                data = rest;
+                *data = rest;
                 side.framer.consumed(body.len());
                 on_body(side, dir, rec, counters, body, last);
             }
         }
     }
+    if side.content_type == CT_APPLICATION_DATA && side.finished && !side.lost {
+        // The record that finished the side was application data: put its header back in
+        // view of `walk_headers` (its body is skipped there).
+        side.content_type = 0;
+        side.app_data_pending = app_data_counts(dir, rec);
+    }
+}
+
+/// Application data from the client counts once the ServerHello was seen (TLS 1.3 early data
+/// comes before it), as in Suricata.
+fn app_data_counts(dir: Direction, rec: &TlsRecord) -> bool {
+    dir == Direction::ToClient || rec.server_hello.is_some()
+}
+
+/// Follows record headers of a finished side through `data`; true at the first
+/// application-data record that counts.
+fn walk_headers(side: &mut Side, dir: Direction, rec: &TlsRecord, mut data: &[u8]) -> bool {
+    if std::mem::take(&mut side.app_data_pending) {
+        return true;
+    }
+    while !data.is_empty() {
+        match side.framer.next(&mut data) {
+            Err(_) => {
+                side.lost = true;
+                return false;
+            }
+            Ok(None) => break,
+            Ok(Some(Chunk::Header(h))) => {
+                if h.content_type == CT_SSLV2 {
+                    side.lost = true;
+                    return false;
+                }
+                if h.content_type == CT_APPLICATION_DATA && app_data_counts(dir, rec) {
+                    return true;
+                }
+            }
+            Ok(Some(Chunk::Body { len, .. })) => {
+                let n = len.min(data.len());
+                data = &data[n..];
+                side.framer.consumed(n);
+            }
+        }
+    }
+    false
 }
 
 fn on_header(
@@ -217,7 +281,10 @@ fn on_header(
         CT_CHANGE_CIPHER_SPEC | CT_ALERT | CT_APPLICATION_DATA => side.finish(),
         CT_SSLV2 if h.len == 0 => counters.fail(side, TlsError::BadSslv2Record),
         // An SSLv2 server answer: its version (SSLv2) is all we report.
-        CT_SSLV2 if dir == Direction::ToClient => side.finish(),
+        CT_SSLV2 if dir == Direction::ToClient => {
+            side.lost = true;
+            side.finish()
+        }
         _ => {}
     }
 }
@@ -360,7 +427,17 @@ fn on_message(
             }
         }
         (Direction::ToClient, HS_CERTIFICATE) if rec.server_cert.is_none() => {
-            // Only the first certificate matters: a prefix of a huge chain is enough.
+            // The chain's whole certificates within the kept prefix, for `tls.certs`.
+            let mut all = Reader::new(body);
+            if all.u24().is_some() {
+                while let Some(len) = all.u24() {
+                    match all.take(len as usize) {
+                        Some(der) => rec.cert_chain.push(der.to_vec()),
+                        None => break,
+                    }
+                }
+            }
+            // Only the first certificate is parsed: a prefix of a huge chain is enough.
             let mut r = Reader::new(body);
             let first = r.u24().and_then(|_| r.u24()).map(|len| {
                 let len = len as usize;

@@ -962,3 +962,36 @@ proptest! {
         prop_assert!(eve_is_json(&p));
     }
 }
+
+#[test]
+fn application_data_marks_the_flow_encrypted() {
+    let (c, s) = fixture("tls1.2.0");
+    // The handshake alone (up to ServerHelloDone) is not encrypted yet.
+    let sh_only = parse_whole(c, s);
+    assert!(sh_only.is_done());
+    let encrypted_already = sh_only.is_encrypted();
+    // CCS, an encrypted Finished (handshake type), then application data.
+    let tail: &[u8] = &[
+        0x14, 3, 3, 0, 1, 1, 0x16, 3, 3, 0, 3, 9, 9, 9, 0x17, 3, 3, 0, 2, 0xaa, 0xbb,
+    ];
+    // Any split of the tail: headers are followed across calls.
+    let mut p = parse_whole(c, s);
+    for (i, b) in tail.iter().enumerate() {
+        if i < 18 {
+            assert_eq!(p.is_encrypted(), encrypted_already, "at {i}");
+        }
+        p.feed(ToServer, std::slice::from_ref(b));
+    }
+    assert!(p.is_encrypted());
+    // Client application data before any ServerHello (TLS 1.3 early data) does not count.
+    let mut early = TlsParser::new();
+    early.feed(ToServer, c);
+    early.feed(ToServer, &tail[14..]);
+    assert!(!early.is_encrypted());
+    // After a gap, framing is lost: nothing is inferred from later bytes.
+    let mut lost = TlsParser::new();
+    lost.feed(ToServer, c);
+    lost.gap(ToServer);
+    lost.feed(ToServer, tail);
+    assert!(!lost.is_encrypted());
+}

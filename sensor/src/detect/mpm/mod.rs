@@ -22,6 +22,7 @@
 mod ac;
 mod bigram;
 mod exact;
+mod hash3;
 #[cfg(feature = "hyperscan")]
 mod hs;
 mod prepared;

@@ -74,7 +74,12 @@ fn backends(patterns: &[Pattern]) -> Vec<(String, ScanFn)> {
     }
     #[cfg(feature = "hyperscan")]
     assert_eq!(v.len(), 2);
-    for kind in [ac::AcKind::Nfa, ac::AcKind::Dfa, ac::AcKind::Bigram] {
+    for kind in [
+        ac::AcKind::Nfa,
+        ac::AcKind::Dfa,
+        ac::AcKind::Bigram,
+        ac::AcKind::Hash3,
+    ] {
         let m = AcMpm::build_with(patterns, kind).expect("build");
         v.push((format!("ac {kind:?}"), scan_fn(m.scanner())));
     }

@@ -7,6 +7,12 @@ pub enum AppProto {
     Http,
     Tls,
     Dns,
+    /// Protocols named in rule headers that have no parser here: the engine recognises their
+    /// flows by the first bytes of the stream (see `engine::AppHint`).
+    Smtp,
+    Ftp,
+    Smb,
+    Ssh,
 }
 
 /// A buffer the matchers of a rule run against.
@@ -30,11 +36,30 @@ pub enum Buffer {
     HttpProtocol,
     HttpRequestLine,
     HttpResponseLine,
+    /// `http.header_names`: `\r\n` then each header name followed by `\r\n`, then `\r\n`.
+    HttpHeaderNames,
+    /// `http.start`: start line and headers (`Name: Value\r\n` each), then `\r\n`.
+    HttpStart,
+    /// `http.header.raw`: the header lines as received.
+    HttpHeaderRaw,
+    HttpReferer,
+    HttpAccept,
+    HttpAcceptEnc,
+    HttpAcceptLang,
+    HttpConnection,
+    HttpContentLen,
+    HttpServer,
+    HttpLocation,
     /// `file.data`; in Suricata 7 `http.response_body` and `http_server_body` are this buffer.
     FileData,
     DnsQuery,
     TlsSni,
     TlsCertSubject,
+    TlsCertIssuer,
+    TlsCertSerial,
+    TlsCertFingerprint,
+    /// `tls.certs`: each certificate of the server's chain (DER), inspected one by one.
+    TlsCerts,
     Ja3Hash,
     Ja3String,
     Ja3sHash,
@@ -60,9 +85,24 @@ impl Buffer {
             "http.stat_code" => HttpStatCode,
             "http.stat_msg" => HttpStatMsg,
             "http.content_type" | "http_content_type" => HttpContentType,
-            "http.protocol" => HttpProtocol,
-            "http.request_line" => HttpRequestLine,
-            "http.response_line" => HttpResponseLine,
+            "http.protocol" | "http_protocol" => HttpProtocol,
+            "http.request_line" | "http_request_line" => HttpRequestLine,
+            "http.response_line" | "http_response_line" => HttpResponseLine,
+            "http.header_names" | "http_header_names" => HttpHeaderNames,
+            "http.start" | "http_start" => HttpStart,
+            "http.header.raw" => HttpHeaderRaw,
+            "http.referer" | "http_referer" => HttpReferer,
+            "http.accept" | "http_accept" => HttpAccept,
+            "http.accept_enc" | "http_accept_enc" => HttpAcceptEnc,
+            "http.accept_lang" | "http_accept_lang" => HttpAcceptLang,
+            "http.connection" | "http_connection" => HttpConnection,
+            "http.content_len" | "http_content_len" => HttpContentLen,
+            "http.server" => HttpServer,
+            "http.location" => HttpLocation,
+            "tls.cert_issuer" | "tls_cert_issuer" => TlsCertIssuer,
+            "tls.cert_serial" | "tls_cert_serial" => TlsCertSerial,
+            "tls.certs" => TlsCerts,
+            "tls.cert_fingerprint" | "tls_cert_fingerprint" => TlsCertFingerprint,
             "http.response_body" | "file.data" | "file_data" => FileData,
             "dns.query" | "dns_query" => DnsQuery,
             "tls.sni" | "tls_sni" => TlsSni,
@@ -87,6 +127,7 @@ impl Buffer {
             "http_method" => HttpMethod,
             "http_user_agent" => HttpUserAgent,
             "http_header" => HttpHeader,
+            "http_raw_header" => HttpHeaderRaw,
             "http_cookie" => HttpCookie,
             "http_client_body" => HttpRequestBody,
             "http_stat_code" => HttpStatCode,
@@ -116,6 +157,21 @@ impl Buffer {
             HttpProtocol => "http.protocol",
             HttpRequestLine => "http.request_line",
             HttpResponseLine => "http.response_line",
+            HttpHeaderNames => "http.header_names",
+            HttpStart => "http.start",
+            HttpHeaderRaw => "http.header.raw",
+            HttpReferer => "http.referer",
+            HttpAccept => "http.accept",
+            HttpAcceptEnc => "http.accept_enc",
+            HttpAcceptLang => "http.accept_lang",
+            HttpConnection => "http.connection",
+            HttpContentLen => "http.content_len",
+            HttpServer => "http.server",
+            HttpLocation => "http.location",
+            TlsCertIssuer => "tls.cert_issuer",
+            TlsCertSerial => "tls.cert_serial",
+            TlsCerts => "tls.certs",
+            TlsCertFingerprint => "tls.cert_fingerprint",
             FileData => "file.data",
             DnsQuery => "dns.query",
             TlsSni => "tls.sni",
@@ -134,7 +190,8 @@ impl Buffer {
         match self {
             Payload => None,
             DnsQuery => Some(AppProto::Dns),
-            TlsSni | TlsCertSubject | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => {
+            TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCerts
+            | TlsCertFingerprint | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => {
                 Some(AppProto::Tls)
             }
             _ => Some(AppProto::Http),

@@ -35,6 +35,14 @@ pub struct Content {
     pub startswith: bool,
     pub endswith: bool,
     pub fast_pattern: Option<FastPatternOpt>,
+    /// `distance`/`within` given as a `byte_extract` variable (its index); the literal field
+    /// then holds 0 so the content still counts as relative.
+    pub distance_var: Option<u8>,
+    pub within_var: Option<u8>,
+    /// `offset`/`depth` given as a variable (absolute contents only): the window is
+    /// `[offset, offset + depth)` with the values read at inspection time.
+    pub offset_var: Option<u8>,
+    pub depth_var: Option<u8>,
     /// Index of the `content` option in the rule (0-based over all options).
     pub position: usize,
     // Prepared at load so inspection does not allocate.
@@ -64,6 +72,10 @@ impl PartialEq for Content {
             && self.startswith == o.startswith
             && self.endswith == o.endswith
             && self.fast_pattern == o.fast_pattern
+            && self.distance_var == o.distance_var
+            && self.within_var == o.within_var
+            && self.offset_var == o.offset_var
+            && self.depth_var == o.depth_var
             && self.position == o.position
     }
 }
@@ -84,6 +96,10 @@ impl Content {
             startswith: false,
             endswith: false,
             fast_pattern: None,
+            distance_var: None,
+            within_var: None,
+            offset_var: None,
+            depth_var: None,
             position,
             finder,
             lower,

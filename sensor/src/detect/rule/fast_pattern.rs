@@ -17,12 +17,15 @@
 use super::buffer::Buffer;
 use super::content::{Content, FastPatternOpt};
 use super::inspect::Matcher;
-use super::parse::BufferMatchers;
+use super::model::BufferMatchers;
+use super::transform::Transforms;
 
 /// What the prefilter should look for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FastPattern {
     pub buffer: Buffer,
+    /// The buffer's transforms (the prefilter scans the transformed buffer).
+    pub transforms: Transforms,
     /// The bytes to search (the chopped slice for `fast_pattern:o,l`).
     pub pattern: Vec<u8>,
     pub nocase: bool,
@@ -56,7 +59,7 @@ pub fn pattern_strength(pat: &[u8]) -> u32 {
     s
 }
 
-fn make(buffer: Buffer, index: usize, c: &Content, explicit: bool) -> FastPattern {
+fn make(l: &BufferMatchers, index: usize, c: &Content, explicit: bool) -> FastPattern {
     let pattern = match c.fast_pattern {
         Some(FastPatternOpt::Chop { offset, length }) => {
             let start = (offset as usize).min(c.pattern.len());
@@ -66,7 +69,8 @@ fn make(buffer: Buffer, index: usize, c: &Content, explicit: bool) -> FastPatter
         _ => c.pattern.clone(),
     };
     FastPattern {
-        buffer,
+        buffer: l.buffer,
+        transforms: l.transforms,
         pattern,
         nocase: c.nocase,
         negated: c.negated,
@@ -78,7 +82,7 @@ fn make(buffer: Buffer, index: usize, c: &Content, explicit: bool) -> FastPatter
 fn contents(l: &BufferMatchers) -> impl Iterator<Item = (usize, &Content)> {
     l.matchers.iter().enumerate().filter_map(|(i, m)| match m {
         Matcher::Content(c) => Some((i, c)),
-        Matcher::Pcre(_) => None,
+        _ => None,
     })
 }
 
@@ -87,7 +91,7 @@ pub fn select_fast_pattern(lists: &[BufferMatchers]) -> Option<FastPattern> {
     for l in lists {
         for (i, c) in contents(l) {
             if c.fast_pattern.is_some() {
-                return Some(make(l.buffer, i, c, true));
+                return Some(make(l, i, c, true));
             }
         }
     }
@@ -102,11 +106,11 @@ pub fn select_fast_pattern(lists: &[BufferMatchers]) -> Option<FastPattern> {
         lists
             .iter()
             .filter(move |l| l.buffer.mpm_priority() == best_prio)
-            .flat_map(|l| contents(l).map(move |(i, c)| (l.buffer, i, c)))
+            .flat_map(|l| contents(l).map(move |(i, c)| (l, i, c)))
             .filter(|(_, _, c)| usable(c))
     };
     let max_len = candidates().map(|(_, _, c)| c.pattern.len()).max()?;
-    let mut best: Option<(Buffer, usize, &Content, u32)> = None;
+    let mut best: Option<(&BufferMatchers, usize, &Content, u32)> = None;
     for (b, i, c) in candidates().filter(|(_, _, c)| c.pattern.len() == max_len) {
         let s = pattern_strength(&c.pattern);
         if best.as_ref().is_none_or(|(_, _, _, bs)| s > *bs) {

@@ -45,6 +45,11 @@ pub enum Protocol {
     TcpPkt,
     /// TCP, reassembled stream only.
     TcpStream,
+    /// Application protocols without a parser here: TCP flows recognised by their first bytes.
+    Smtp,
+    Ftp,
+    Smb,
+    Ssh,
 }
 
 impl Protocol {
@@ -55,7 +60,11 @@ impl Protocol {
             "udp" => Protocol::Udp,
             "icmp" => Protocol::Icmp,
             "icmpv6" => Protocol::Icmpv6,
-            "http" => Protocol::Http,
+            "http" | "http1" => Protocol::Http,
+            "smtp" => Protocol::Smtp,
+            "ftp" => Protocol::Ftp,
+            "smb" => Protocol::Smb,
+            "ssh" => Protocol::Ssh,
             "tls" => Protocol::Tls,
             "dns" => Protocol::Dns,
             "tcp-pkt" => Protocol::TcpPkt,

@@ -7,8 +7,17 @@
 //! when the next matcher is relative to it. Recursion is bounded like Suricata's
 //! `inspection-recursion-limit` (3000 calls).
 
+use super::bytes::{ByteExtract, ByteJump, ByteTest, IsDataAt, Step, MAX_BYTE_VARS};
 use super::content::Content;
+use super::numeric::NumCmp;
 use super::pcre::Pcre;
+
+/// State of one inspection: the recursion count and its limit, `byte_extract` values.
+struct Cx {
+    count: u32,
+    limit: u32,
+    vars: [u64; MAX_BYTE_VARS],
+}
 
 /// Suricata's default `detect.inspection-recursion-limit`.
 pub const INSPECTION_RECURSION_LIMIT: u32 = 3000;
@@ -18,6 +27,12 @@ pub const INSPECTION_RECURSION_LIMIT: u32 = 3000;
 pub enum Matcher {
     Content(Content),
     Pcre(Pcre),
+    IsDataAt(IsDataAt),
+    ByteTest(ByteTest),
+    ByteJump(ByteJump),
+    ByteExtract(ByteExtract),
+    /// `bsize`: the whole buffer's length (the position is unchanged).
+    Bsize(NumCmp),
 }
 
 impl Matcher {
@@ -26,14 +41,11 @@ impl Matcher {
         match self {
             Matcher::Content(c) => c.is_relative(),
             Matcher::Pcre(p) => p.relative,
-        }
-    }
-
-    /// Index of the option in the rule.
-    pub fn position(&self) -> usize {
-        match self {
-            Matcher::Content(c) => c.position,
-            Matcher::Pcre(p) => p.position,
+            Matcher::IsDataAt(d) => d.relative,
+            Matcher::ByteTest(b) => b.relative,
+            Matcher::ByteJump(b) => b.relative,
+            Matcher::ByteExtract(b) => b.relative,
+            Matcher::Bsize(_) => false,
         }
     }
 }
@@ -58,48 +70,57 @@ pub fn inspect_with_limit(buf: &[u8], list: &[Matcher], limit: u32) -> bool {
     }
     // Suricata's offsets are 32-bit.
     let buf = &buf[..buf.len().min(u32::MAX as usize)];
-    let mut count = 0u32;
-    step(buf, list, 0, 0, &mut count, limit) == Res::Match
+    let mut cx = Cx {
+        count: 0,
+        limit,
+        vars: [0; MAX_BYTE_VARS],
+    };
+    step(buf, list, 0, 0, &mut cx) == Res::Match
 }
 
-fn step(
-    buf: &[u8],
-    list: &[Matcher],
-    idx: usize,
-    buffer_offset: u32,
-    count: &mut u32,
-    limit: u32,
-) -> Res {
-    *count = count.saturating_add(1);
-    if limit != 0 && *count == limit {
+fn step(buf: &[u8], list: &[Matcher], idx: usize, buffer_offset: u32, cx: &mut Cx) -> Res {
+    cx.count = cx.count.saturating_add(1);
+    if cx.limit != 0 && cx.count == cx.limit {
         return Res::Discontinue;
     }
     let Some(m) = list.get(idx) else {
         return Res::Match;
     };
     let is_last = idx + 1 == list.len();
-    match m {
+    let s = match m {
         Matcher::Content(cd) => {
-            content_step(buf, list, idx, cd, is_last, buffer_offset, count, limit)
+            return content_step(buf, list, idx, cd, is_last, buffer_offset, cx)
         }
-        Matcher::Pcre(pe) => pcre_step(buf, list, idx, pe, is_last, buffer_offset, count, limit),
+        Matcher::Pcre(pe) => return pcre_step(buf, list, idx, pe, is_last, buffer_offset, cx),
+        Matcher::IsDataAt(d) => d.step(buf.len() as u32, buffer_offset, &cx.vars),
+        Matcher::ByteTest(b) => match b.matches(buf, buffer_offset, &cx.vars) {
+            true => Step::Match(buffer_offset),
+            false => Step::NoMatch,
+        },
+        Matcher::ByteJump(b) => b
+            .jump(buf, buffer_offset, &cx.vars)
+            .map_or(Step::NoMatch, Step::Match),
+        Matcher::ByteExtract(b) => b
+            .run(buf, buffer_offset, &mut cx.vars)
+            .map_or(Step::NoMatch, Step::Match),
+        Matcher::Bsize(c) => match c.matches(buf.len() as u64) {
+            true => Step::Match(buffer_offset),
+            false => Step::Discontinue,
+        },
+    };
+    match s {
+        Step::Match(off) => matched(buf, list, idx, is_last, off, cx),
+        Step::NoMatch => Res::NoMatch,
+        Step::Discontinue => Res::Discontinue,
     }
 }
 
 /// Continues with the next matcher after a (possibly negated) match.
-fn matched(
-    buf: &[u8],
-    list: &[Matcher],
-    idx: usize,
-    is_last: bool,
-    off: u32,
-    count: &mut u32,
-    limit: u32,
-) -> Res {
+fn matched(buf: &[u8], list: &[Matcher], idx: usize, is_last: bool, off: u32, cx: &mut Cx) -> Res {
     if is_last {
         return Res::Match;
     }
-    step(buf, list, idx + 1, off, count, limit)
+    step(buf, list, idx + 1, off, cx)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -110,8 +131,7 @@ fn content_step(
     cd: &Content,
     is_last: bool,
     buffer_offset: u32,
-    count: &mut u32,
-    limit: u32,
+    cx: &mut Cx,
 ) -> Res {
     let buffer_len = buf.len() as u32;
     let content_len = cd.pattern.len() as u32;
@@ -123,7 +143,10 @@ fn content_step(
         let mut offset: u32;
         if relative {
             offset = prev_buffer_offset;
-            let distance = cd.distance.unwrap_or(0);
+            let distance = match cd.distance_var {
+                Some(v) => cx.vars[v as usize & (MAX_BYTE_VARS - 1)] as i32,
+                None => cd.distance.unwrap_or(0),
+            };
             if cd.distance.is_some() {
                 if distance < 0 && distance.unsigned_abs() > offset {
                     offset = 0;
@@ -131,7 +154,11 @@ fn content_step(
                     offset = offset.wrapping_add(distance as u32);
                 }
             }
-            if let Some(within) = cd.within {
+            let within = match cd.within_var {
+                Some(v) => Some(cx.vars[v as usize & (MAX_BYTE_VARS - 1)] as i32),
+                None => cd.within,
+            };
+            if let Some(within) = within {
                 // Suricata compares as signed 32-bit and stores the (possibly wrapped) sum.
                 let end = prev_buffer_offset
                     .wrapping_add(within as u32)
@@ -153,6 +180,17 @@ fn content_step(
                 depth = d;
             }
             offset = cd.offset;
+            let var = |v: u8| cx.vars[v as usize & (MAX_BYTE_VARS - 1)] as u32;
+            if let Some(v) = cd.depth_var {
+                depth = var(v);
+            }
+            if let Some(v) = cd.offset_var {
+                offset = var(v);
+            }
+            if cd.depth_var.is_some() || cd.offset_var.is_some() {
+                // Suricata: a window from variables is `depth` bytes from `offset`.
+                depth = depth.saturating_add(offset);
+            }
         }
         if prev_offset != 0 {
             offset = prev_offset;
@@ -162,7 +200,7 @@ fn content_step(
         }
         if offset > depth || depth == 0 {
             if cd.negated {
-                return matched(buf, list, idx, is_last, buffer_offset, count, limit);
+                return matched(buf, list, idx, is_last, buffer_offset, cx);
             }
             return Res::NoMatch;
         }
@@ -181,13 +219,13 @@ fn content_step(
                 }
                 return Res::NoMatch;
             }
-            return matched(buf, list, idx, is_last, buffer_offset, count, limit);
+            return matched(buf, list, idx, is_last, buffer_offset, cx);
         };
         let match_offset = found + content_len;
         if cd.negated {
             // Suricata compares the window length with the absolute end here.
             if cd.endswith && sbuffer_len != match_offset {
-                return matched(buf, list, idx, is_last, buffer_offset, count, limit);
+                return matched(buf, list, idx, is_last, buffer_offset, cx);
             }
             if is_single(cd) {
                 return Res::Discontinue;
@@ -198,7 +236,7 @@ fn content_step(
             if is_last {
                 return Res::Match;
             }
-            match step(buf, list, idx + 1, match_offset, count, limit) {
+            match step(buf, list, idx + 1, match_offset, cx) {
                 Res::Match => return Res::Match,
                 Res::Discontinue => return Res::Discontinue,
                 Res::NoMatch => {}
@@ -231,8 +269,7 @@ fn pcre_step(
     pe: &Pcre,
     is_last: bool,
     buffer_offset: u32,
-    count: &mut u32,
-    limit: u32,
+    cx: &mut Cx,
 ) -> Res {
     let prev_buffer_offset = buffer_offset;
     let mut match_start_offset: u32 = 0;
@@ -258,10 +295,10 @@ fn pcre_step(
             return Res::NoMatch;
         }
         if !pe.relative_next {
-            return matched(buf, list, idx, is_last, new_offset, count, limit);
+            return matched(buf, list, idx, is_last, new_offset, cx);
         }
         let prev_offset = new_start;
-        match step(buf, list, idx + 1, new_offset, count, limit) {
+        match step(buf, list, idx + 1, new_offset, cx) {
             Res::Match => return Res::Match,
             Res::Discontinue => return Res::Discontinue,
             Res::NoMatch => {}
@@ -288,6 +325,8 @@ pub(crate) fn link(list: &mut [Matcher]) {
                 }
             }
             Some(Matcher::Pcre(n)) => (n.relative, n.relative),
+            // Suricata's RELATIVE_NEXT for the byte keywords and isdataat.
+            Some(n) => (n.is_relative(), n.is_relative()),
             None => (false, false),
         };
         match &mut list[i] {
@@ -296,6 +335,7 @@ pub(crate) fn link(list: &mut [Matcher]) {
                 c.distance_next = distance_next;
             }
             Matcher::Pcre(p) => p.relative_next = within_next || distance_next,
+            _ => {}
         }
     }
 }

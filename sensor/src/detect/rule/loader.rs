@@ -14,7 +14,8 @@ use std::path::Path;
 
 use super::error::{ErrorKind, RuleError};
 use super::header::Vars;
-use super::parse::{parse_rule, peek_sid, Rule};
+use super::model::Rule;
+use super::parse::{parse_rule, peek_sid};
 
 /// Parses a whole rules file. Returns the rules that loaded and one error per rule that did
 /// not.

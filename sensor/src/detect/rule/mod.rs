@@ -5,27 +5,32 @@
 //! - [`Rule::fast_pattern`] is the prefilter pattern, [`Rule::ip_only`] the IP-only class.
 //! - [`Classifications`] reads `classification.config`.
 //!
-//! Supported keywords: see `parse.rs`; anything else is rejected as
+//! Supported keywords: the table in `keywords.rs`; anything else is rejected as
 //! [`ErrorKind::Unsupported`] naming the keyword.
 
 mod buffer;
+mod bytes;
 mod classification;
 mod content;
 mod error;
 mod fast_pattern;
 mod header;
 mod inspect;
+mod keywords;
 mod lexer;
 mod loader;
+mod model;
 mod numeric;
 mod options;
 mod parse;
 mod pcre;
+mod transform;
 
 #[cfg(test)]
 mod tests;
 
 pub use buffer::{AppProto, Buffer};
+pub use bytes::{ByteExtract, ByteJump, ByteTest, IsDataAt, Val, MAX_BYTE_VARS};
 pub use classification::{Classification, Classifications, DEFAULT_CLASSIFICATION};
 pub use content::{Content, FastPatternOpt};
 pub use error::{ErrorKind, RuleError};
@@ -36,10 +41,13 @@ pub use header::{
 };
 pub use inspect::{inspect, inspect_with_limit, Matcher, INSPECTION_RECURSION_LIMIT};
 pub use loader::parse_rules;
+pub use model::{BufferMatchers, DatasetMatch, Rule};
 pub use numeric::{tcp_flags, FlagsMode, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
-    Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd,
-    Reference, StreamMode, Threshold, ThresholdType, Track,
+    Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,
+    FlowintOp, FlowintValue, Reference, StreamMode, StreamSide, StreamSize, Target, Threshold,
+    ThresholdType, Track, Xbit, XbitCmd, XbitTrack,
 };
-pub use parse::{parse_rule, BufferMatchers, DatasetMatch, Rule};
+pub use parse::parse_rule;
 pub use pcre::{Pcre, PcreBufferFlag};
+pub use transform::{Transform, Transforms};

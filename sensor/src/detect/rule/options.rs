@@ -87,18 +87,25 @@ impl Flow {
 /// `threshold` type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ThresholdType {
+    /// Alert on the first `count` matches of each window.
     Limit,
+    /// Alert on every `count`-th match of a window.
     Threshold,
+    /// Alert once per window, when the `count`-th match is reached.
     Both,
 }
 
-/// What a threshold counts by.
+/// What a threshold counts by (Suricata's `track`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Track {
     BySrc,
     ByDst,
+    /// One counter for the rule.
     ByRule,
+    /// The source/destination address pair, either order.
     ByBoth,
+    /// The flow.
+    ByFlow,
 }
 
 /// `threshold` or `detection_filter`.
@@ -142,6 +149,7 @@ impl Threshold {
                         "by_dst" => Track::ByDst,
                         "by_rule" if !filter => Track::ByRule,
                         "by_both" if !filter => Track::ByBoth,
+                        "by_flow" if !filter => Track::ByFlow,
                         _ => bail!("invalid track `{}`", truncate(val, 40)),
                     };
                     if track.replace(t).is_some() {
@@ -405,4 +413,280 @@ pub fn quoted_string(keyword: &str, v: &str) -> PResult<String> {
         }
     }
     Ok(out)
+}
+
+/// `target:src_ip|dest_ip`: the side of the alert that is attacked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    SrcIp,
+    DestIp,
+}
+
+impl Target {
+    pub fn parse(v: &str) -> PResult<Self> {
+        match v.trim() {
+            "src_ip" => Ok(Target::SrcIp),
+            "dest_ip" => Ok(Target::DestIp),
+            other => bail!(
+                "invalid target `{}` (src_ip or dest_ip)",
+                truncate(other, 40)
+            ),
+        }
+    }
+}
+
+/// `xbits` command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum XbitCmd {
+    Set,
+    Unset,
+    Toggle,
+    IsSet,
+    IsNotSet,
+}
+
+/// What an xbit is attached to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum XbitTrack {
+    IpSrc,
+    IpDst,
+    IpPair,
+}
+
+/// `xbits:<cmd>,<name>,track <ip_src|ip_dst|ip_pair>[,expire <seconds>]`: bits on hosts or
+/// host pairs that outlive flows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Xbit {
+    pub cmd: XbitCmd,
+    pub name: String,
+    pub track: XbitTrack,
+    /// Seconds a set bit lives (Suricata's default: 30).
+    pub expire: u32,
+}
+
+impl Xbit {
+    pub fn parse(v: &str) -> PResult<Self> {
+        let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+        if parts.len() < 3 {
+            bail!("xbits needs `command,name,track <type>`");
+        }
+        let cmd = match parts[0] {
+            "set" => XbitCmd::Set,
+            "unset" => XbitCmd::Unset,
+            "toggle" => XbitCmd::Toggle,
+            "isset" => XbitCmd::IsSet,
+            "isnotset" => XbitCmd::IsNotSet,
+            "noalert" => bail!("xbits:noalert is not valid (use noalert)"),
+            other => bail!("invalid xbits command `{}`", truncate(other, 20)),
+        };
+        let name = parts[1];
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            bail!("invalid xbits name `{}`", truncate(name, 40));
+        }
+        let (mut track, mut expire) = (None, None);
+        for item in &parts[2..] {
+            match item.split_once(char::is_whitespace) {
+                Some(("track", t)) => {
+                    let t = match t.trim() {
+                        "ip_src" => XbitTrack::IpSrc,
+                        "ip_dst" => XbitTrack::IpDst,
+                        "ip_pair" => XbitTrack::IpPair,
+                        "tx" => return Err(ErrorKind::unsupported("xbits track tx")),
+                        other => bail!("invalid xbits track `{}`", truncate(other, 20)),
+                    };
+                    if track.replace(t).is_some() {
+                        bail!("xbits track given twice");
+                    }
+                }
+                Some(("expire", e)) => {
+                    let e: u32 = e
+                        .trim()
+                        .parse()
+                        .map_err(|_| ErrorKind::syntax(format!("invalid xbits expire `{e}`")))?;
+                    if e == 0 || expire.replace(e).is_some() {
+                        bail!("invalid or repeated xbits expire");
+                    }
+                }
+                _ => bail!("invalid xbits option `{}`", truncate(item, 40)),
+            }
+        }
+        let Some(track) = track else {
+            bail!("xbits needs `track`");
+        };
+        Ok(Xbit {
+            cmd,
+            name: name.to_string(),
+            track,
+            expire: expire.unwrap_or(30),
+        })
+    }
+}
+
+/// `tls.version:<1.0|1.1|1.2|1.3|ssl2|ssl3|0x....>`.
+pub fn parse_tls_version(v: &str) -> PResult<u16> {
+    let v = v.trim();
+    Ok(match v {
+        "1.0" => 0x0301,
+        "1.1" => 0x0302,
+        "1.2" => 0x0303,
+        // TLS 1.3 (drafts match too, see the engine).
+        "1.3" => 0x0304,
+        "3.0" | "ssl3" => 0x0300,
+        "2.0" | "ssl2" => 0x0200,
+        _ => match v.strip_prefix("0x").map(|h| u16::from_str_radix(h, 16)) {
+            Some(Ok(n)) => n,
+            _ => bail!("invalid tls.version `{}`", truncate(v, 20)),
+        },
+    })
+}
+
+/// `flowint` operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FlowintOp {
+    /// `=`, `+`, `-`: performed when the rule matches.
+    Set,
+    Add,
+    Sub,
+    /// Conditions.
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    IsSet,
+    NotSet,
+}
+
+impl FlowintOp {
+    /// Whether the operation changes the variable (after a match) rather than tests it.
+    pub fn is_action(self) -> bool {
+        matches!(self, FlowintOp::Set | FlowintOp::Add | FlowintOp::Sub)
+    }
+}
+
+/// What a `flowint` operation compares with or applies.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FlowintValue {
+    Lit(u32),
+    /// Another flowint of the flow (0 when it is not set).
+    Var(String),
+}
+
+/// `flowint:<name>,<op>[,<value>]`: integer variables of a flow.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Flowint {
+    pub name: String,
+    pub op: FlowintOp,
+    /// `None` for `isset`/`notset`.
+    pub value: Option<FlowintValue>,
+}
+
+impl Flowint {
+    pub fn parse(v: &str) -> PResult<Self> {
+        let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+        if parts.len() < 2 || parts.len() > 3 {
+            bail!("flowint needs `name,operator[,value]`");
+        }
+        let name = parts[0];
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            bail!("invalid flowint name `{}`", truncate(name, 40));
+        }
+        let op = match parts[1] {
+            "=" => FlowintOp::Set,
+            "+" => FlowintOp::Add,
+            "-" => FlowintOp::Sub,
+            "==" => FlowintOp::Eq,
+            "!=" => FlowintOp::Ne,
+            "<" => FlowintOp::Lt,
+            "<=" => FlowintOp::Le,
+            ">" => FlowintOp::Gt,
+            ">=" => FlowintOp::Ge,
+            "isset" => FlowintOp::IsSet,
+            "notset" | "isnotset" => FlowintOp::NotSet,
+            other => bail!("invalid flowint operator `{}`", truncate(other, 10)),
+        };
+        let needs_value = !matches!(op, FlowintOp::IsSet | FlowintOp::NotSet);
+        let value = match (parts.get(2), needs_value) {
+            (Some(_), false) => bail!("flowint isset/notset take no value"),
+            (None, true) => bail!("flowint `{}` needs a value", parts[1]),
+            (None, false) => None,
+            (Some(t), true) if t.starts_with(|c: char| c.is_ascii_digit()) => {
+                match t.parse::<u32>() {
+                    Ok(n) => Some(FlowintValue::Lit(n)),
+                    Err(_) => bail!("invalid flowint value `{}`", truncate(t, 20)),
+                }
+            }
+            (Some(t), true) => {
+                if t.is_empty() || t.contains(char::is_whitespace) {
+                    bail!("invalid flowint value `{}`", truncate(t, 20));
+                }
+                Some(FlowintValue::Var(t.to_string()))
+            }
+        };
+        Ok(Flowint {
+            name: name.to_string(),
+            op,
+            value,
+        })
+    }
+}
+
+/// Which side's stream `stream_size` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StreamSide {
+    Client,
+    Server,
+    Both,
+    Either,
+}
+
+/// `stream_size:<side>,<op>,<n>`: what a side of a TCP session has sent so far, as Suricata
+/// counts it (next sequence number minus the initial one: payload bytes plus one for the
+/// SYN).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StreamSize {
+    pub side: StreamSide,
+    pub cmp: super::numeric::NumCmp,
+}
+
+impl StreamSize {
+    pub fn parse(v: &str) -> PResult<Self> {
+        use super::numeric::NumCmp;
+        let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+        let [side, op, n] = parts[..] else {
+            bail!("stream_size needs `side,operator,value`");
+        };
+        let side = match side {
+            "client" => StreamSide::Client,
+            "server" => StreamSide::Server,
+            "both" => StreamSide::Both,
+            "either" => StreamSide::Either,
+            _ => bail!("stream_size: invalid side `{}`", truncate(side, 20)),
+        };
+        let n: u32 = n
+            .parse()
+            .map_err(|_| ErrorKind::syntax(format!("stream_size: invalid value `{n}`")))?;
+        let n = n as u64;
+        let cmp = match op {
+            "<" => NumCmp::Lt(n),
+            ">" => NumCmp::Gt(n),
+            "=" => NumCmp::Eq(n),
+            "<=" => NumCmp::Le(n),
+            ">=" => NumCmp::Ge(n),
+            "!=" => NumCmp::Ne(n),
+            _ => bail!("stream_size: invalid operator `{}`", truncate(op, 10)),
+        };
+        Ok(StreamSize { side, cmp })
+    }
+
+    /// Whether the sizes (client, server) satisfy the test.
+    pub fn matches(&self, client: u64, server: u64) -> bool {
+        match self.side {
+            StreamSide::Client => self.cmp.matches(client),
+            StreamSide::Server => self.cmp.matches(server),
+            StreamSide::Both => self.cmp.matches(client) && self.cmp.matches(server),
+            StreamSide::Either => self.cmp.matches(client) || self.cmp.matches(server),
+        }
+    }
 }

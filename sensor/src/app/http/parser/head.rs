@@ -65,6 +65,7 @@ pub(super) fn flush_pending(m: &mut Message, head: &mut HeadState, max_headers: 
         }
         let f = parse_header_line(&m.arena, p);
         m.headers.raw.push(f);
+        m.headers.lines.push(p);
     }
     true
 }
@@ -238,11 +239,17 @@ pub(super) fn finish_request_head(r: &mut HttpRequest, connect: bool, scratch: &
         }
     }
     m.header_buf = m.headers.build_buffer(&mut m.arena, b"cookie");
+    m.names_buf = m.headers.build_names(&mut m.arena);
+    m.start_buf = m.headers.build_start(&mut m.arena, m.line);
+    m.raw_buf = m.headers.build_raw(&mut m.arena);
 }
 
 pub(super) fn finish_response_head(r: &mut HttpResponse) {
     r.m.headers.merge(&mut r.m.arena);
     r.m.header_buf = r.m.headers.build_buffer(&mut r.m.arena, b"set-cookie");
+    r.m.names_buf = r.m.headers.build_names(&mut r.m.arena);
+    r.m.start_buf = r.m.headers.build_start(&mut r.m.arena, r.m.line);
+    r.m.raw_buf = r.m.headers.build_raw(&mut r.m.arena);
 }
 
 /// Checks repeated Content-Length headers: returns the first value and whether others differ.

@@ -490,6 +490,57 @@ Content-Type: application/x-www-form-urlencoded\r\nX-Folded: a b\r\nContent-Leng
     assert!(HttpBuffer::for_keyword("tls.sni").is_empty());
 }
 
+/// The buffers added for ET Open: header names, start, raw headers and single header values.
+#[test]
+fn header_name_start_raw_and_value_buffers() {
+    let req = b"GET /x HTTP/1.1\r\nHost: a.example\r\nUser-Agent:  two spaces\r\n\
+Referer: http://r.example/\r\nAccept: */*\r\nAccept-Encoding: gzip\r\nAccept-Language: en\r\n\
+Connection: close\r\nX-Folded: a\r\n b\r\n\r\n";
+    let resp = b"HTTP/1.1 302 Found\r\nServer: nginx\r\nLocation: /y\r\nContent-Length: 0\r\n\r\n";
+    let txs = run_chunks(&exchange(req, resp));
+    let tx = &txs[0];
+    use HttpBuffer::*;
+    let b = |k| {
+        tx.buffer(k)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
+    let s = |v: &str| Some(v.to_owned());
+    assert_eq!(
+        b(RequestHeaderNames),
+        s("\r\nHost\r\nUser-Agent\r\nReferer\r\nAccept\r\nAccept-Encoding\r\nAccept-Language\r\nConnection\r\nX-Folded\r\n\r\n")
+    );
+    assert_eq!(
+        b(ResponseHeaderNames),
+        s("\r\nServer\r\nLocation\r\nContent-Length\r\n\r\n")
+    );
+    assert_eq!(
+        b(ResponseStart),
+        s("HTTP/1.1 302 Found\r\nServer: nginx\r\nLocation: /y\r\nContent-Length: 0\r\n\r\n")
+    );
+    assert!(b(RequestStart)
+        .unwrap()
+        .starts_with("GET /x HTTP/1.1\r\nHost: a.example\r\nUser-Agent: two spaces\r\n"));
+    // Raw headers keep the spacing the normalized buffers trim.
+    assert_eq!(
+        b(RequestHeaderRaw),
+        s(
+            "Host: a.example\r\nUser-Agent:  two spaces\r\nReferer: http://r.example/\r\n\
+Accept: */*\r\nAccept-Encoding: gzip\r\nAccept-Language: en\r\nConnection: close\r\n\
+X-Folded: a b\r\n\r\n"
+        )
+    );
+    assert_eq!(b(Referer), s("http://r.example/"));
+    assert_eq!(b(Accept), s("*/*"));
+    assert_eq!(b(AcceptEnc), s("gzip"));
+    assert_eq!(b(AcceptLang), s("en"));
+    assert_eq!(b(RequestConnection), s("close"));
+    assert_eq!(b(ResponseConnection), None);
+    assert_eq!(b(ResponseContentLen), s("0"));
+    assert_eq!(b(RequestContentLen), None);
+    assert_eq!(b(Server), s("nginx"));
+    assert_eq!(b(Location), s("/y"));
+}
+
 #[test]
 fn eve_for_unmatched_response_and_host_port() {
     let ev = vec![

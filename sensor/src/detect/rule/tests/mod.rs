@@ -2,6 +2,7 @@
 
 mod corpus;
 mod differential;
+mod keywords;
 mod perf;
 mod props;
 mod units;

@@ -1,0 +1,653 @@
+//! The payload keywords that read numbers out of the buffer or test positions in it:
+//! `byte_test`, `byte_jump`, `byte_extract`, `isdataat` and `bsize`, parsed with Suricata 7's
+//! forms and evaluated at the inspection position (see `inspect`).
+//!
+//! `byte_extract` stores a value in a rule-local variable; later keywords of the same buffer
+//! name it where a number is expected (`byte_test` value and offset, `byte_jump` offset,
+//! `isdataat`, content `offset`/`depth`/`distance`/`within`).
+
+use super::error::{bail, ErrorKind, PResult};
+use super::lexer::truncate;
+use super::numeric::NumCmp;
+
+/// Most `byte_extract` variables a rule may define.
+pub const MAX_BYTE_VARS: usize = 8;
+
+/// A number written in the rule, or a `byte_extract` variable (its index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Val {
+    Lit(i64),
+    Var(u8),
+}
+
+impl Val {
+    /// The value, reading variables from `vars`.
+    #[inline]
+    pub fn get(self, vars: &[u64; MAX_BYTE_VARS]) -> i64 {
+        match self {
+            Val::Lit(v) => v,
+            Val::Var(i) => vars[i as usize & (MAX_BYTE_VARS - 1)] as i64,
+        }
+    }
+}
+
+/// Names of the variables defined so far in a rule (index = variable id).
+pub type VarNames = Vec<String>;
+
+/// Resolves a number or a variable name (`kw` names the keyword in errors).
+pub fn parse_val(kw: &str, s: &str, vars: &VarNames, min: i64, max: i64) -> PResult<Val> {
+    let s = s.trim();
+    if s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && !s.starts_with("0x") {
+        return match vars.iter().position(|v| v == s) {
+            Some(i) => Ok(Val::Var(i as u8)),
+            None => bail!(
+                "{kw}: unknown variable `{}` (byte_extract must define it earlier in the same buffer)",
+                truncate(s, 40)
+            ),
+        };
+    }
+    let v = parse_int(s).ok_or_else(|| ErrorKind::syntax(format!("{kw}: invalid number `{s}`")))?;
+    if v < min || v > max {
+        bail!("{kw}: value {v} out of range {min}..={max}");
+    }
+    Ok(Val::Lit(v))
+}
+
+/// Decimal or `0x` hexadecimal, optionally negative.
+fn parse_int(s: &str) -> Option<i64> {
+    let (neg, t) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let v = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16).ok()?,
+        None => t.parse::<u64>().ok()?,
+    };
+    if neg {
+        i64::try_from(v).ok().map(|v| -v)
+    } else {
+        i64::try_from(v).ok().or(Some(v as i64))
+    }
+}
+
+/// How the extracted bytes are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Extract {
+    pub nbytes: u8,
+    pub little: bool,
+    /// `string` with its base (10, 16 or 8); `None` for binary.
+    pub string_base: Option<u32>,
+    pub bitmask: Option<u64>,
+}
+
+impl Extract {
+    /// Reads the value at `at` (which may be out of range: no value then).
+    pub fn read(&self, buf: &[u8], at: i64) -> Option<u64> {
+        if at < 0 {
+            return None;
+        }
+        let at = at as usize;
+        // `string` with 0 bytes: the number runs to the first non-digit (Suricata hands
+        // strtoull the buffer itself).
+        let n = match (self.nbytes, self.string_base) {
+            (0, Some(_)) => buf.len().checked_sub(at)?,
+            (n, _) => n as usize,
+        };
+        let end = at.checked_add(n)?;
+        let bytes = buf.get(at..end)?;
+        let mut v = match self.string_base {
+            None => {
+                let mut v = 0u64;
+                if self.little {
+                    for &b in bytes.iter().rev() {
+                        v = v << 8 | b as u64;
+                    }
+                } else {
+                    for &b in bytes {
+                        v = v << 8 | b as u64;
+                    }
+                }
+                v
+            }
+            Some(base) => parse_string_number(bytes, base)?,
+        };
+        if let Some(mask) = self.bitmask {
+            v &= mask;
+            if v != 0 {
+                v >>= mask.trailing_zeros();
+            }
+        }
+        Some(v)
+    }
+}
+
+/// `strtoull` on a byte window: leading whitespace, optional sign, `0x` for base 16, then
+/// digits up to the first non-digit; at least one digit. Overflow is no value.
+fn parse_string_number(b: &[u8], base: u32) -> Option<u64> {
+    let mut i = 0;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let mut neg = false;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        neg = b[i] == b'-';
+        i += 1;
+    }
+    if base == 16
+        && b.len() >= i + 3
+        && b[i] == b'0'
+        && (b[i + 1] | 0x20) == b'x'
+        && b[i + 2].is_ascii_hexdigit()
+    {
+        i += 2;
+    }
+    let start = i;
+    let mut v: u64 = 0;
+    while i < b.len() {
+        let Some(d) = (b[i] as char).to_digit(base) else {
+            break;
+        };
+        v = v.checked_mul(base as u64)?.checked_add(d as u64)?;
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// The options common to the byte keywords, after the positional ones.
+struct Flags {
+    relative: bool,
+    little: bool,
+    string: bool,
+    base: Option<u32>,
+    bitmask: Option<u64>,
+    multiplier: Option<u32>,
+    align: bool,
+    from_beginning: bool,
+    from_end: bool,
+    post_offset: Option<i32>,
+    extract_align: Option<u8>,
+}
+
+fn parse_flags(kw: &str, items: &[&str]) -> PResult<Flags> {
+    let mut f = Flags {
+        relative: false,
+        little: false,
+        string: false,
+        base: None,
+        bitmask: None,
+        multiplier: None,
+        align: false,
+        from_beginning: false,
+        from_end: false,
+        post_offset: None,
+        extract_align: None,
+    };
+    let mut endian_seen = false;
+    for item in items {
+        let item = item.trim();
+        let (name, arg) = match item.split_once(char::is_whitespace) {
+            Some((n, a)) => (n, Some(a.trim())),
+            None => (item, None),
+        };
+        let num = |what: &str| -> PResult<i64> {
+            arg.and_then(parse_int)
+                .ok_or_else(|| ErrorKind::syntax(format!("{kw}: `{what}` needs a number")))
+        };
+        match (name.to_ascii_lowercase().as_str(), arg.is_some()) {
+            ("relative", false) => f.relative = true,
+            ("big", false) | ("little", false) => {
+                if endian_seen {
+                    bail!("{kw}: endianness given twice");
+                }
+                endian_seen = true;
+                f.little = name.eq_ignore_ascii_case("little");
+            }
+            ("string", false) => f.string = true,
+            ("dec", false) | ("hex", false) | ("oct", false) => {
+                if f.base.is_some() {
+                    bail!("{kw}: number base given twice");
+                }
+                f.base = Some(match name.to_ascii_lowercase().as_str() {
+                    "dec" => 10,
+                    "hex" => 16,
+                    _ => 8,
+                });
+            }
+            ("dce", false) => {
+                return Err(ErrorKind::unsupported(format!(
+                    "{kw} dce (DCERPC is not parsed)"
+                )))
+            }
+            ("bitmask", true) => {
+                let m = num("bitmask")?;
+                if m <= 0 || m > u32::MAX as i64 {
+                    bail!("{kw}: invalid bitmask");
+                }
+                f.bitmask = Some(m as u64);
+            }
+            ("multiplier", true) => {
+                let m = num("multiplier")?;
+                if !(1..=65535).contains(&m) {
+                    bail!("{kw}: multiplier must be 1..65535");
+                }
+                f.multiplier = Some(m as u32);
+            }
+            ("align", false) if kw == "byte_jump" => f.align = true,
+            ("align", true) if kw == "byte_extract" => {
+                let a = num("align")?;
+                if a != 2 && a != 4 {
+                    bail!("{kw}: align must be 2 or 4");
+                }
+                f.extract_align = Some(a as u8);
+            }
+            ("from_beginning", false) => f.from_beginning = true,
+            ("from_end", false) => f.from_end = true,
+            ("post_offset", true) => {
+                let p = num("post_offset")?;
+                if !(-65535..=65535).contains(&p) {
+                    bail!("{kw}: post_offset out of range");
+                }
+                f.post_offset = Some(p as i32);
+            }
+            _ => bail!("{kw}: unknown option `{}`", truncate(item, 40)),
+        }
+    }
+    if f.base.is_some() && !f.string {
+        bail!("{kw}: dec/hex/oct need `string`");
+    }
+    if f.string && f.little {
+        bail!("{kw}: `string` cannot be combined with an endianness");
+    }
+    Ok(f)
+}
+
+fn make_extract(kw: &str, nbytes: i64, f: &Flags) -> PResult<Extract> {
+    let base = if f.string {
+        Some(f.base.unwrap_or(10))
+    } else {
+        None
+    };
+    let max = match base {
+        None => 8,
+        Some(16) => 14,
+        Some(8) => 23,
+        Some(_) => 20,
+    };
+    let min = if base.is_some() { 0 } else { 1 };
+    if nbytes < min || nbytes > max {
+        bail!("{kw}: number of bytes must be {min}..={max}");
+    }
+    Ok(Extract {
+        nbytes: nbytes as u8,
+        little: f.little,
+        string_base: base,
+        bitmask: f.bitmask,
+    })
+}
+
+fn split_args(v: &str) -> Vec<&str> {
+    v.split(',').map(str::trim).collect()
+}
+
+fn parse_nbytes(kw: &str, s: &str) -> PResult<i64> {
+    s.trim().parse::<i64>().map_err(|_| {
+        match s.trim().starts_with(|c: char| c.is_ascii_alphabetic()) {
+            true => ErrorKind::unsupported(format!("{kw} with a variable byte count")),
+            false => ErrorKind::syntax(format!("{kw}: invalid number of bytes `{s}`")),
+        }
+    })
+}
+
+/// `byte_test` operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ByteOp {
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    Eq,
+    /// `&`: any bit in common.
+    And,
+    /// `^`: any bit different.
+    Xor,
+}
+
+/// `byte_test:<n>,[!]<op>,<value>,<offset>[,flags]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ByteTest {
+    pub extract: Extract,
+    pub negated: bool,
+    pub op: ByteOp,
+    pub value: Val,
+    pub offset: Val,
+    pub relative: bool,
+}
+
+impl ByteTest {
+    pub fn parse(v: &str, vars: &VarNames) -> PResult<Self> {
+        let kw = "byte_test";
+        let a = split_args(v);
+        if a.len() < 4 {
+            bail!("{kw} needs bytes, operator, value and offset");
+        }
+        let nbytes = parse_nbytes(kw, a[0])?;
+        let op_s = a[1].trim();
+        let (negated, op_s) = match op_s.strip_prefix('!') {
+            Some(r) => (true, r.trim()),
+            None => (false, op_s),
+        };
+        let (negated, op) = match op_s {
+            "<" => (negated, ByteOp::Lt),
+            ">" => (negated, ByteOp::Gt),
+            "<=" => (negated, ByteOp::Le),
+            ">=" => (negated, ByteOp::Ge),
+            "=" => (negated, ByteOp::Eq),
+            "&" => (negated, ByteOp::And),
+            "^" => (negated, ByteOp::Xor),
+            // `!` alone is `!=`.
+            "" if negated => (true, ByteOp::Eq),
+            _ => bail!("{kw}: invalid operator `{}`", truncate(a[1], 10)),
+        };
+        let value = match parse_val(kw, a[2], vars, i64::MIN, i64::MAX)? {
+            Val::Lit(n) if n < 0 => bail!("{kw}: negative test value"),
+            v => v,
+        };
+        let offset = parse_val(kw, a[3], vars, -65535, 65535)?;
+        let f = parse_flags(kw, &a[4..])?;
+        if f.multiplier.is_some()
+            || f.align
+            || f.from_beginning
+            || f.from_end
+            || f.post_offset.is_some()
+            || f.extract_align.is_some()
+        {
+            bail!("{kw}: byte_jump/byte_extract options are not valid here");
+        }
+        let extract = make_extract(kw, nbytes, &f)?;
+        if let Val::Lit(o) = offset {
+            if o < 0 && !f.relative {
+                bail!("{kw}: negative offset needs `relative`");
+            }
+        }
+        Ok(ByteTest {
+            extract,
+            negated,
+            op,
+            value,
+            offset,
+            relative: f.relative,
+        })
+    }
+
+    /// Whether the test holds at `buffer_offset` (the previous match end).
+    pub fn matches(&self, buf: &[u8], buffer_offset: u32, vars: &[u64; MAX_BYTE_VARS]) -> bool {
+        let mut at = self.offset.get(vars);
+        if self.relative {
+            at += buffer_offset as i64;
+        }
+        let Some(val) = self.extract.read(buf, at) else {
+            return false;
+        };
+        let value = self.value.get(vars) as u64;
+        let hit = match self.op {
+            ByteOp::Lt => val < value,
+            ByteOp::Gt => val > value,
+            ByteOp::Le => val <= value,
+            ByteOp::Ge => val >= value,
+            ByteOp::Eq => val == value,
+            ByteOp::And => val & value != 0,
+            ByteOp::Xor => val ^ value != 0,
+        };
+        hit != self.negated
+    }
+}
+
+/// `byte_jump:<n>,<offset>[,flags]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ByteJump {
+    pub extract: Extract,
+    pub offset: Val,
+    pub relative: bool,
+    pub multiplier: u32,
+    pub align: bool,
+    pub from_beginning: bool,
+    pub from_end: bool,
+    pub post_offset: i32,
+}
+
+impl ByteJump {
+    pub fn parse(v: &str, vars: &VarNames) -> PResult<Self> {
+        let kw = "byte_jump";
+        let a = split_args(v);
+        if a.len() < 2 {
+            bail!("{kw} needs bytes and offset");
+        }
+        let nbytes = parse_nbytes(kw, a[0])?;
+        let offset = parse_val(kw, a[1], vars, -65535, 65535)?;
+        let f = parse_flags(kw, &a[2..])?;
+        if f.extract_align.is_some() {
+            bail!("{kw}: invalid option");
+        }
+        if f.from_beginning && f.from_end {
+            bail!("{kw}: from_beginning and from_end are exclusive");
+        }
+        let extract = make_extract(kw, nbytes, &f)?;
+        Ok(ByteJump {
+            extract,
+            offset,
+            relative: f.relative,
+            multiplier: f.multiplier.unwrap_or(1),
+            align: f.align,
+            from_beginning: f.from_beginning,
+            from_end: f.from_end,
+            post_offset: f.post_offset.unwrap_or(0),
+        })
+    }
+
+    /// The new inspection position, or `None` (no match).
+    pub fn jump(&self, buf: &[u8], buffer_offset: u32, vars: &[u64; MAX_BYTE_VARS]) -> Option<u32> {
+        let len = buf.len() as i64;
+        if len == 0 {
+            return None;
+        }
+        let mut at = self.offset.get(vars);
+        if self.relative {
+            at += buffer_offset as i64;
+            if at >= len {
+                return None;
+            }
+        }
+        let val = self.extract.read(buf, at)?;
+        let mut val = val.wrapping_mul(self.multiplier as u64);
+        if self.align && val % 4 != 0 {
+            val = val.wrapping_add(4 - val % 4);
+        }
+        let val = (val as i64).wrapping_add(self.post_offset as i64);
+        let target = if self.from_beginning {
+            val
+        } else if self.from_end {
+            len.wrapping_add(val)
+        } else {
+            at.wrapping_add(self.extract.nbytes as i64)
+                .wrapping_add(val)
+        };
+        if target < 0 {
+            // Suricata moves a jump before the start to the start.
+            return Some(0);
+        }
+        // Suricata 7.0.10 lets a jump land exactly at the end (checked on its verdicts).
+        if target > len {
+            return None;
+        }
+        Some(target as u32)
+    }
+}
+
+/// `byte_extract:<n>,<offset>,<name>[,flags]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ByteExtract {
+    pub extract: Extract,
+    pub offset: i32,
+    pub relative: bool,
+    pub multiplier: u32,
+    pub align: u8,
+    /// Variable index the value is stored in.
+    pub var: u8,
+}
+
+impl ByteExtract {
+    /// Parses and defines the variable in `vars`.
+    pub fn parse(v: &str, vars: &mut VarNames) -> PResult<Self> {
+        let kw = "byte_extract";
+        let a = split_args(v);
+        if a.len() < 3 {
+            bail!("{kw} needs bytes, offset and a variable name");
+        }
+        let nbytes = parse_nbytes(kw, a[0])?;
+        let offset = match parse_int(a[1]) {
+            Some(o) if (-65535..=65535).contains(&o) => o as i32,
+            _ => bail!("{kw}: invalid offset `{}`", truncate(a[1], 20)),
+        };
+        let name = a[2];
+        if name.is_empty()
+            || !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+        {
+            bail!("{kw}: invalid variable name `{}`", truncate(name, 40));
+        }
+        let f = parse_flags(kw, &a[3..])?;
+        if f.align || f.from_beginning || f.from_end || f.post_offset.is_some() {
+            bail!("{kw}: byte_jump options are not valid here");
+        }
+        if f.string && f.base.is_none() {
+            // Suricata requires the base for `string` here.
+            bail!("{kw}: `string` needs dec, hex or oct");
+        }
+        let extract = make_extract(kw, nbytes, &f)?;
+        let var = match vars.iter().position(|n| n == name) {
+            Some(i) => i,
+            None => {
+                if vars.len() >= MAX_BYTE_VARS {
+                    bail!("{kw}: more than {MAX_BYTE_VARS} variables in one rule");
+                }
+                vars.push(name.to_string());
+                vars.len() - 1
+            }
+        };
+        Ok(ByteExtract {
+            extract,
+            offset,
+            relative: f.relative,
+            multiplier: f.multiplier.unwrap_or(1),
+            align: f.extract_align.unwrap_or(0),
+            var: var as u8,
+        })
+    }
+
+    /// Extracts the value into `vars`; returns the new inspection position (after the bytes).
+    pub fn run(
+        &self,
+        buf: &[u8],
+        buffer_offset: u32,
+        vars: &mut [u64; MAX_BYTE_VARS],
+    ) -> Option<u32> {
+        let mut at = self.offset as i64;
+        if self.relative {
+            at += buffer_offset as i64;
+        }
+        let val = self.extract.read(buf, at)?;
+        let mut val = val.wrapping_mul(self.multiplier as u64);
+        if self.align > 1 {
+            let a = self.align as u64;
+            if val % a != 0 {
+                val = val.wrapping_add(a - val % a);
+            }
+        }
+        vars[self.var as usize & (MAX_BYTE_VARS - 1)] = val;
+        Some((at + self.extract.nbytes as i64) as u32)
+    }
+}
+
+/// `isdataat:[!]<n>[,relative][,rawbytes]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IsDataAt {
+    pub at: Val,
+    pub relative: bool,
+    pub negated: bool,
+}
+
+impl IsDataAt {
+    pub fn parse(v: &str, vars: &VarNames) -> PResult<Self> {
+        let kw = "isdataat";
+        let a = split_args(v);
+        let first = a[0];
+        let (negated, n) = match first.strip_prefix('!') {
+            Some(r) => (true, r.trim()),
+            None => (false, first),
+        };
+        let at = parse_val(kw, n, vars, 0, 65535)?;
+        let mut relative = false;
+        for item in &a[1..] {
+            match *item {
+                "relative" if !relative => relative = true,
+                // Payloads are not normalized here: raw bytes are what is inspected.
+                "rawbytes" => {}
+                _ => bail!("{kw}: unknown option `{}`", truncate(item, 40)),
+            }
+        }
+        Ok(IsDataAt {
+            at,
+            relative,
+            negated,
+        })
+    }
+}
+
+/// Outcome of a position keyword, as Suricata's content inspection treats it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Continue with the next keyword at this inspection position.
+    Match(u32),
+    /// No match; earlier keywords may retry.
+    NoMatch,
+    /// No match, and retrying cannot help.
+    Discontinue,
+}
+
+impl IsDataAt {
+    pub fn step(&self, len: u32, buffer_offset: u32, vars: &[u64; MAX_BYTE_VARS]) -> Step {
+        let var = matches!(self.at, Val::Var(_));
+        let raw = self.at.get(vars) as u64;
+        if var && raw >= 100_000_000 {
+            return if self.negated {
+                Step::Match(buffer_offset)
+            } else {
+                Step::NoMatch
+            };
+        }
+        let at = raw;
+        let present = if self.relative {
+            buffer_offset as u64 + at <= len as u64
+        } else {
+            at < len as u64
+        };
+        match (present, self.negated) {
+            (true, false) | (false, true) => Step::Match(buffer_offset),
+            (true, true) if self.relative || var => Step::NoMatch,
+            (false, false) if self.relative && var => Step::NoMatch,
+            (false, false) if !self.relative && var => Step::NoMatch,
+            _ => Step::Discontinue,
+        }
+    }
+}
+
+/// `bsize`: the buffer's length (Suricata's integer forms).
+pub fn parse_bsize(v: &str) -> PResult<NumCmp> {
+    NumCmp::parse(v, u64::MAX)
+        .map_err(|_| ErrorKind::syntax(format!("bsize: invalid value `{}`", truncate(v, 40))))
+}

@@ -1,0 +1,851 @@
+//! The keyword table: every rule option this sensor understands, with its handler. Adding a
+//! keyword is one entry here (plus its parser, if it has a value). Sticky buffers
+//! (`Buffer::from_sticky`), legacy content modifiers (`Buffer::from_modifier`) and
+//! transforms (`Transform::from_keyword`) are looked up in their own tables after this one.
+//! Anything else is refused as [`ErrorKind::Unsupported`] naming the keyword.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::buffer::{AppProto, Buffer};
+use super::bytes::{parse_bsize, ByteExtract, ByteJump, ByteTest, IsDataAt, Val};
+use super::content::{Content, FastPatternOpt};
+use super::error::{bail, ErrorKind, PResult};
+use super::header::Protocol;
+use super::inspect::Matcher;
+use super::lexer::{unquote, RawOption};
+use super::model::DatasetMatch;
+use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
+use super::options::{
+    parse_metadata, parse_tls_version, quoted_string, Dataset, Flow, Flowbit, Flowint, Reference,
+    StreamSize, Target, Threshold, Xbit,
+};
+use super::parse::{Builder, ListKey};
+use super::pcre::{Pcre, PcreBufferFlag};
+use super::transform::{Transform, Transforms};
+
+/// A keyword handler: the builder, the option's index in the rule, the option.
+type Handler = fn(&mut Builder, usize, &RawOption<'_>) -> PResult<()>;
+
+/// Every keyword with a handler of its own.
+const KEYWORDS: &[(&str, Handler)] = &[
+    ("msg", kw_msg),
+    ("sid", kw_sid),
+    ("rev", kw_rev),
+    ("gid", kw_gid),
+    ("classtype", kw_classtype),
+    ("priority", kw_priority),
+    ("reference", kw_reference),
+    ("metadata", kw_metadata),
+    ("target", kw_target),
+    ("content", kw_content),
+    ("uricontent", kw_content),
+    ("nocase", kw_nocase),
+    ("rawbytes", kw_rawbytes),
+    ("depth", kw_depth),
+    ("offset", kw_offset),
+    ("distance", kw_relative),
+    ("within", kw_relative),
+    ("startswith", kw_startswith),
+    ("endswith", kw_endswith),
+    ("fast_pattern", kw_fast_pattern),
+    ("pcre", kw_pcre),
+    ("isdataat", kw_isdataat),
+    ("byte_test", kw_byte_test),
+    ("byte_jump", kw_byte_jump),
+    ("byte_extract", kw_byte_extract),
+    ("bsize", kw_bsize),
+    ("urilen", kw_urilen),
+    ("dsize", kw_dsize),
+    ("itype", kw_itype),
+    ("icode", kw_icode),
+    ("ttl", kw_ttl),
+    ("ip_proto", kw_ip_proto),
+    ("flags", kw_flags),
+    ("flow", kw_flow),
+    ("threshold", kw_threshold),
+    ("detection_filter", kw_detection_filter),
+    ("flowbits", kw_flowbits),
+    ("xbits", kw_xbits),
+    ("flowint", kw_flowint),
+    ("noalert", kw_noalert),
+    ("dataset", kw_dataset),
+    ("tls.version", kw_tls_version),
+    ("tls.subject", kw_tls_legacy),
+    ("tls.issuerdn", kw_tls_legacy),
+    ("tls.cert_chain_len", kw_tls_chain_len),
+    ("stream_size", kw_stream_size),
+];
+
+/// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
+const REFUSED: &[(&str, &str)] = &[
+    (
+        "base64_decode",
+        "base64 decoding of payloads is not implemented",
+    ),
+    (
+        "base64_data",
+        "base64 decoding of payloads is not implemented",
+    ),
+    (
+        "tag",
+        "packet tagging (logging later packets) is not implemented",
+    ),
+    ("asn1", "ASN.1 decoding is not implemented"),
+    (
+        "app-layer-event",
+        "the parsers do not raise Suricata's app-layer events",
+    ),
+    ("decode-event", "decoder events are not raised to rules"),
+    ("stream-event", "stream events are not raised to rules"),
+    ("ftpbounce", "FTP is not parsed"),
+    ("ssh_proto", "SSH is not parsed"),
+    ("lua", "Lua scripts are not run"),
+    ("luajit", "Lua scripts are not run"),
+    ("filestore", "files are not extracted"),
+    ("filemd5", "files are not extracted"),
+    ("filename", "files are not extracted"),
+    ("file.name", "files are not extracted"),
+    ("dce_iface", "DCERPC is not parsed"),
+    ("dce_opnum", "DCERPC is not parsed"),
+    ("dce_stub_data", "DCERPC is not parsed"),
+    (
+        "replace",
+        "the sensor is passive: payloads are not rewritten",
+    ),
+];
+
+fn table() -> &'static HashMap<&'static str, Handler> {
+    static T: OnceLock<HashMap<&'static str, Handler>> = OnceLock::new();
+    T.get_or_init(|| KEYWORDS.iter().copied().collect())
+}
+
+/// Applies one option to the rule being built.
+pub(super) fn apply(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
+    let kw = o.keyword;
+    if let Some(h) = table().get(kw) {
+        return h(b, pos, o);
+    }
+    if let Some(buf) = Buffer::from_sticky(kw) {
+        return sticky(b, buf, o);
+    }
+    if let Some(buf) = Buffer::from_modifier(kw) {
+        return modifier(b, buf, o);
+    }
+    if let Some(t) = Transform::from_keyword(kw) {
+        return transform(b, t, o);
+    }
+    match REFUSED.iter().find(|(k, _)| *k == kw) {
+        Some((_, why)) => Err(ErrorKind::unsupported(format!("{kw} ({why})"))),
+        None => Err(ErrorKind::unsupported(kw)),
+    }
+}
+
+fn need_value<'a>(o: &RawOption<'a>) -> PResult<&'a str> {
+    match o.value {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => bail!("`{}` needs a value", o.keyword),
+    }
+}
+
+fn no_value(o: &RawOption<'_>) -> PResult<()> {
+    if o.value.is_some_and(|v| !v.is_empty()) {
+        bail!("`{}` takes no value", o.keyword);
+    }
+    Ok(())
+}
+
+fn set_once<T>(slot: &mut Option<T>, v: T, keyword: &str) -> PResult<()> {
+    if slot.replace(v).is_some() {
+        bail!("`{keyword}` given more than once");
+    }
+    Ok(())
+}
+
+fn parse_u32(keyword: &str, v: &str) -> PResult<u32> {
+    v.trim()
+        .parse::<u32>()
+        .map_err(|_| ErrorKind::syntax(format!("invalid value `{v}` for {keyword}")))
+}
+
+/// `offset`/`depth` values: Suricata accepts 0..=65535.
+fn parse_u16_value(keyword: &str, v: &str) -> PResult<u32> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if n <= 65535 => Ok(n),
+        _ => bail!("invalid value `{v}` for {keyword}"),
+    }
+}
+
+fn pcre_flag_buffer(f: PcreBufferFlag) -> PResult<Buffer> {
+    use PcreBufferFlag::*;
+    Ok(match f {
+        Uri => Buffer::HttpUri,
+        UriRaw => Buffer::HttpUriRaw,
+        Header => Buffer::HttpHeader,
+        RawHeader => Buffer::HttpHeaderRaw,
+        Method => Buffer::HttpMethod,
+        Cookie => Buffer::HttpCookie,
+        RequestBody => Buffer::HttpRequestBody,
+        FileData => Buffer::FileData,
+        StatCode => Buffer::HttpStatCode,
+        StatMsg => Buffer::HttpStatMsg,
+        UserAgent => Buffer::HttpUserAgent,
+        Host => Buffer::HttpHost,
+        HostRaw => Buffer::HttpHostRaw,
+    })
+}
+
+fn kw_msg(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let m = quoted_string("msg", need_value(o)?)?;
+    set_once(&mut b.msg, m, o.keyword)
+}
+
+fn kw_sid(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = parse_u32(o.keyword, need_value(o)?)?;
+    if v == 0 {
+        bail!("sid 0 is invalid");
+    }
+    set_once(&mut b.sid, v, o.keyword)
+}
+
+fn kw_rev(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = parse_u32(o.keyword, need_value(o)?)?;
+    if v == 0 {
+        bail!("rev 0 is invalid");
+    }
+    set_once(&mut b.rev, v, o.keyword)
+}
+
+fn kw_gid(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = parse_u32(o.keyword, need_value(o)?)?;
+    set_once(&mut b.gid, v, o.keyword)
+}
+
+fn kw_classtype(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = unquote(need_value(o)?);
+    if !v
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    {
+        bail!("invalid classtype `{v}`");
+    }
+    // Suricata 7 keeps the last one.
+    b.classtype = Some(v.to_ascii_lowercase());
+    Ok(())
+}
+
+fn kw_priority(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = need_value(o)?.trim();
+    match v.parse::<u32>() {
+        // Suricata stores an int; larger values are meaningless but accepted.
+        Ok(n) => b.priority = Some(n.min(255) as u8),
+        Err(_) => bail!("invalid priority `{v}`"),
+    }
+    Ok(())
+}
+
+fn kw_reference(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    b.references.push(Reference::parse(need_value(o)?)?);
+    Ok(())
+}
+
+fn kw_metadata(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    b.metadata.extend(parse_metadata(need_value(o)?));
+    Ok(())
+}
+
+fn kw_target(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    // Suricata keeps the last one.
+    b.target = Some(Target::parse(need_value(o)?)?);
+    Ok(())
+}
+
+fn kw_content(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
+    let kw = o.keyword;
+    let mut c = Content::parse(need_value(o)?, pos)?;
+    let key = if kw == "uricontent" {
+        if b.sticky.is_some() {
+            bail!("uricontent used with a sticky buffer set");
+        }
+        (Buffer::HttpUri, Transforms::NONE)
+    } else {
+        b.current_list()
+    };
+    if key == (Buffer::HttpHost, Transforms::NONE) && c.pattern.iter().any(u8::is_ascii_uppercase) {
+        bail!("http.host content has uppercase characters; the buffer is lowercase");
+    }
+    c.position = pos;
+    b.add_matcher(key, Matcher::Content(c))
+}
+
+fn kw_nocase(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    no_value(o)?;
+    let host = b.last_content.map(|l| l.0) == Some((Buffer::HttpHost, Transforms::NONE));
+    let c = b.last_content_mut(o.keyword)?;
+    if c.nocase {
+        bail!("multiple nocase on one content");
+    }
+    c.nocase = true;
+    if host {
+        bail!("http.host content with nocase (the buffer is already lowercase)");
+    }
+    Ok(())
+}
+
+fn kw_rawbytes(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    no_value(o)?;
+    if b.last_content_buffer() != Some(Buffer::Payload) {
+        bail!("rawbytes needs a preceding payload content");
+    }
+    Ok(())
+}
+
+/// The `byte_extract` variable an `offset`/`depth` names, if it names one (of the last
+/// content's list).
+fn window_var(b: &Builder, kw: &str, v: &str) -> PResult<Option<u8>> {
+    let v = v.trim();
+    if !v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return Ok(None);
+    }
+    let Val::Var(i) = super::bytes::parse_val(kw, v, &b.var_names, 0, 0)? else {
+        return Ok(None);
+    };
+    let Some((key, _)) = b.last_content else {
+        bail!("`{kw}` needs a preceding content option");
+    };
+    b.check_var_list(kw, i, key)?;
+    Ok(Some(i))
+}
+
+fn kw_depth(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    if let Some(var) = window_var(b, o.keyword, need_value(o)?)? {
+        let c = b.last_content_mut(o.keyword)?;
+        if c.startswith || c.has_depth || c.is_relative() {
+            bail!("depth cannot be combined with depth/startswith/distance/within on one content");
+        }
+        c.has_depth = true;
+        c.depth_var = Some(var);
+        return Ok(());
+    }
+    let v = parse_u16_value(o.keyword, need_value(o)?)?;
+    let key = b.last_content;
+    let c = b.last_content_mut(o.keyword)?;
+    if c.startswith || c.has_depth {
+        bail!("multiple depth/startswith on one content");
+    }
+    if c.is_relative() {
+        bail!("depth cannot be combined with distance/within on one content");
+    }
+    if (v as usize) < c.pattern.len() {
+        bail!(
+            "depth {v} is smaller than the content length {}",
+            c.pattern.len()
+        );
+    }
+    c.has_depth = true;
+    if let Some(key) = key {
+        b.raw_depths.push((key, v));
+    }
+    Ok(())
+}
+
+fn kw_offset(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let var = window_var(b, o.keyword, need_value(o)?)?;
+    let v = match var {
+        Some(_) => 0,
+        None => parse_u16_value(o.keyword, need_value(o)?)?,
+    };
+    let c = b.last_content_mut(o.keyword)?;
+    c.offset_var = var;
+    if c.startswith {
+        bail!("offset cannot be combined with startswith");
+    }
+    if c.has_offset {
+        bail!("multiple offsets on one content");
+    }
+    if c.is_relative() {
+        bail!("offset cannot be combined with distance/within on one content");
+    }
+    c.has_offset = true;
+    c.offset = v;
+    Ok(())
+}
+
+/// `distance` and `within`: a number, or a `byte_extract` variable of the same buffer.
+fn kw_relative(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let kw = o.keyword;
+    let raw = need_value(o)?.trim();
+    let val = super::bytes::parse_val(kw, raw, &b.var_names, i32::MIN as i64, i32::MAX as i64)?;
+    if let Val::Var(v) = val {
+        let Some((key, _)) = b.last_content else {
+            bail!("`{kw}` needs a preceding content option");
+        };
+        if b.var_lists.get(v as usize) != Some(&key) {
+            return Err(ErrorKind::unsupported(format!(
+                "{kw} using a byte_extract variable of another buffer"
+            )));
+        }
+    }
+    if let Some(Matcher::Content(p)) = b.previous_of_last_content() {
+        if p.fast_pattern == Some(FastPatternOpt::Only) {
+            bail!("relative keyword next to a fast_pattern:only content");
+        }
+    }
+    let c = b.last_content_mut(kw)?;
+    if c.has_offset || c.has_depth || c.startswith {
+        bail!("{kw} cannot be combined with offset/depth/startswith on one content");
+    }
+    if c.fast_pattern == Some(FastPatternOpt::Only) {
+        bail!("{kw} on a fast_pattern:only content");
+    }
+    let (lit, var) = match val {
+        Val::Lit(n) => (n as i32, None),
+        Val::Var(v) => (0, Some(v)),
+    };
+    if kw == "distance" {
+        if c.distance.is_some() {
+            bail!("multiple distances on one content");
+        }
+        c.distance = Some(lit);
+        c.distance_var = var;
+    } else {
+        if c.within.is_some() {
+            bail!("multiple withins on one content");
+        }
+        if var.is_none() && (lit < 0 || (lit as usize) < c.pattern.len()) {
+            bail!(
+                "within {lit} is less than the content length {}",
+                c.pattern.len()
+            );
+        }
+        c.within = Some(lit);
+        c.within_var = var;
+    }
+    Ok(())
+}
+
+fn kw_startswith(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    no_value(o)?;
+    let c = b.last_content_mut(o.keyword)?;
+    if c.has_depth || c.startswith {
+        bail!("multiple depth/startswith on one content");
+    }
+    if c.has_offset {
+        bail!("startswith cannot be combined with offset");
+    }
+    if c.is_relative() {
+        bail!("startswith cannot be combined with distance/within");
+    }
+    c.startswith = true;
+    Ok(())
+}
+
+fn kw_endswith(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    no_value(o)?;
+    let c = b.last_content_mut(o.keyword)?;
+    if c.endswith {
+        bail!("multiple endswith on one content");
+    }
+    c.endswith = true;
+    Ok(())
+}
+
+fn kw_fast_pattern(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let fp = match o.value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => FastPatternOpt::Yes,
+        Some("only") => FastPatternOpt::Only,
+        Some(v) => {
+            let Some((a, l)) = v.split_once(',') else {
+                bail!("invalid fast_pattern value `{v}`");
+            };
+            let a: u16 = a
+                .trim()
+                .parse()
+                .map_err(|_| ErrorKind::syntax(format!("invalid fast_pattern offset `{v}`")))?;
+            let l: u16 = l
+                .trim()
+                .parse()
+                .map_err(|_| ErrorKind::syntax(format!("invalid fast_pattern length `{v}`")))?;
+            FastPatternOpt::Chop {
+                offset: a,
+                length: l,
+            }
+        }
+    };
+    let already = b.fast_pattern_seen;
+    let c = b.last_content_mut(o.keyword)?;
+    if c.fast_pattern.is_some() {
+        bail!("multiple fast_pattern on one content");
+    }
+    if already {
+        bail!("fast_pattern can be used on only one content in a rule");
+    }
+    match fp {
+        FastPatternOpt::Only => {
+            if c.negated || c.is_relative() || c.has_offset || c.has_depth {
+                bail!("fast_pattern:only cannot be used with negation or offset/depth/distance/within");
+            }
+        }
+        FastPatternOpt::Chop { offset, length } => {
+            if offset as usize + length as usize > c.pattern.len() {
+                bail!(
+                    "fast_pattern chop {offset},{length} exceeds the content length {}",
+                    c.pattern.len()
+                );
+            }
+        }
+        FastPatternOpt::Yes => {}
+    }
+    c.fast_pattern = Some(fp);
+    b.fast_pattern_seen = true;
+    Ok(())
+}
+
+fn kw_pcre(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
+    let p = Pcre::parse(need_value(o)?, pos)?;
+    let key = match (b.sticky, p.buffer_flag) {
+        (Some(s), Some(f)) => {
+            if pcre_flag_buffer(f)? != s {
+                bail!("pcre buffer modifier conflicts with the active sticky buffer");
+            }
+            b.current_list()
+        }
+        (Some(_), None) => b.current_list(),
+        (None, Some(f)) => (pcre_flag_buffer(f)?, Transforms::NONE),
+        // Unlike isdataat and the byte keywords, a relative pcre without a sticky buffer stays
+        // on the payload (Suricata then wants a match before it there).
+        (None, None) => (Buffer::Payload, Transforms::NONE),
+    };
+    if p.relative && b.sticky.is_none() && b.list(key).is_none_or(|l| l.is_empty()) {
+        bail!("pcre with R needs a preceding match in the same buffer");
+    }
+    b.add_matcher(key, Matcher::Pcre(p))
+}
+
+/// A variable used by a payload keyword must come from the list it inspects.
+fn check_vars(b: &Builder, kw: &str, vals: &[Val], here: ListKey) -> PResult<()> {
+    for v in vals {
+        if let Val::Var(i) = v {
+            b.check_var_list(kw, *i, here)?;
+        }
+    }
+    Ok(())
+}
+
+fn kw_isdataat(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let d = IsDataAt::parse(need_value(o)?, &b.var_names)?;
+    let key = b.payload_list(d.relative);
+    check_vars(b, o.keyword, &[d.at], key)?;
+    b.add_matcher(key, Matcher::IsDataAt(d))
+}
+
+fn kw_byte_test(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let t = ByteTest::parse(need_value(o)?, &b.var_names)?;
+    let key = b.payload_list(t.relative);
+    check_vars(b, o.keyword, &[t.value, t.offset], key)?;
+    b.add_matcher(key, Matcher::ByteTest(t))
+}
+
+fn kw_byte_jump(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let j = ByteJump::parse(need_value(o)?, &b.var_names)?;
+    let key = b.payload_list(j.relative);
+    check_vars(b, o.keyword, &[j.offset], key)?;
+    b.add_matcher(key, Matcher::ByteJump(j))
+}
+
+fn kw_byte_extract(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let before = b.var_names.len();
+    let e = ByteExtract::parse(need_value(o)?, &mut b.var_names)?;
+    let key = b.payload_list(e.relative);
+    if b.var_names.len() > before {
+        b.var_lists.push(key);
+    } else if b.var_lists.get(e.var as usize) != Some(&key) {
+        return Err(ErrorKind::unsupported(
+            "byte_extract redefining a variable of another buffer",
+        ));
+    }
+    b.add_matcher(key, Matcher::ByteExtract(e))
+}
+
+fn kw_bsize(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let c = parse_bsize(need_value(o)?)?;
+    if b.sticky.is_none() {
+        bail!("bsize needs a sticky buffer");
+    }
+    let key = b.current_list();
+    if b.list(key)
+        .is_some_and(|l| l.iter().any(|m| matches!(m, Matcher::Bsize(_))))
+    {
+        bail!("bsize given twice for one buffer");
+    }
+    b.add_matcher(key, Matcher::Bsize(c))
+}
+
+fn kw_urilen(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let u = Urilen::parse(need_value(o)?)?;
+    b.set_app_proto(AppProto::Http)?;
+    set_once(&mut b.urilen, u, o.keyword)
+}
+
+fn kw_dsize(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = NumCmp::parse(need_value(o)?, u16::MAX as u64)?;
+    set_once(&mut b.dsize, v, o.keyword)
+}
+
+fn kw_itype(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = NumCmp::parse(need_value(o)?, u8::MAX as u64)?;
+    set_once(&mut b.itype, v, o.keyword)
+}
+
+fn kw_icode(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = NumCmp::parse(need_value(o)?, u8::MAX as u64)?;
+    set_once(&mut b.icode, v, o.keyword)
+}
+
+fn kw_ttl(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = NumCmp::parse(need_value(o)?, u8::MAX as u64)?;
+    set_once(&mut b.ttl, v, o.keyword)
+}
+
+fn kw_ip_proto(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = IpProto::parse(need_value(o)?)?;
+    if b.header.protocol != Protocol::Ip {
+        bail!("ip_proto can only be used in `alert ip` rules");
+    }
+    set_once(&mut b.ip_proto, v, o.keyword)
+}
+
+fn kw_flags(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = TcpFlags::parse(need_value(o)?)?;
+    set_once(&mut b.flags, v, o.keyword)
+}
+
+fn kw_flow(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = Flow::parse(need_value(o)?)?;
+    set_once(&mut b.flow, v, o.keyword)
+}
+
+fn kw_threshold(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = Threshold::parse(need_value(o)?, false)?;
+    if b.detection_filter.is_some() {
+        bail!("threshold cannot be combined with detection_filter");
+    }
+    set_once(&mut b.threshold, v, o.keyword)
+}
+
+fn kw_detection_filter(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = Threshold::parse(need_value(o)?, true)?;
+    if b.threshold.is_some() {
+        bail!("detection_filter cannot be combined with threshold");
+    }
+    set_once(&mut b.detection_filter, v, o.keyword)
+}
+
+fn kw_flowbits(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    b.flowbits.push(Flowbit::parse(need_value(o)?)?);
+    Ok(())
+}
+
+fn kw_flowint(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    b.flowints.push(Flowint::parse(need_value(o)?)?);
+    Ok(())
+}
+
+fn kw_xbits(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    b.xbits.push(Xbit::parse(need_value(o)?)?);
+    Ok(())
+}
+
+fn kw_noalert(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    no_value(o)?;
+    b.noalert = true;
+    Ok(())
+}
+
+fn kw_dataset(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
+    let d = Dataset::parse(need_value(o)?)?;
+    let Some(buffer) = b.sticky else {
+        bail!("dataset is only supported on sticky buffers");
+    };
+    if !b.sticky_transforms.is_empty() {
+        return Err(ErrorKind::unsupported("dataset on a transformed buffer"));
+    }
+    b.datasets.push(DatasetMatch {
+        buffer,
+        dataset: d,
+        position: pos,
+    });
+    Ok(())
+}
+
+fn kw_stream_size(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let s = StreamSize::parse(need_value(o)?)?;
+    if matches!(
+        b.header.protocol,
+        Protocol::Udp | Protocol::Icmp | Protocol::Icmpv6 | Protocol::Dns
+    ) {
+        bail!("stream_size needs a TCP rule");
+    }
+    set_once(&mut b.stream_size, s, o.keyword)
+}
+
+/// `tls.subject:"..."` / `tls.issuerdn:"..."` (legacy forms): the value anywhere in the first
+/// certificate's subject / issuer, `!` negating; the same as a content on
+/// `tls.cert_subject` / `tls.cert_issuer`.
+fn kw_tls_legacy(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = need_value(o)?.trim();
+    let (negated, v) = match v.strip_prefix('!') {
+        Some(r) => (true, r.trim_start()),
+        None => (false, v),
+    };
+    let text = quoted_string(o.keyword, v)?;
+    if text.is_empty() {
+        bail!("`{}` needs a non-empty value", o.keyword);
+    }
+    let buffer = if o.keyword == "tls.subject" {
+        Buffer::TlsCertSubject
+    } else {
+        Buffer::TlsCertIssuer
+    };
+    b.set_app_proto(AppProto::Tls)?;
+    let c = Content::new(text.into_bytes(), negated, pos);
+    // Not a content of the rule's sticky lists: it does not move `last_content`.
+    b.list_mut((buffer, Transforms::NONE))
+        .push(Matcher::Content(c));
+    Ok(())
+}
+
+fn kw_tls_chain_len(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = NumCmp::parse(need_value(o)?, u32::MAX as u64)?;
+    b.set_app_proto(AppProto::Tls)?;
+    set_once(&mut b.tls_chain_len, v, o.keyword)
+}
+
+fn kw_tls_version(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = parse_tls_version(need_value(o)?)?;
+    b.set_app_proto(AppProto::Tls)?;
+    set_once(&mut b.tls_version, v, o.keyword)
+}
+
+/// A sticky buffer keyword: later payload keywords inspect that buffer.
+fn sticky(b: &mut Builder, buf: Buffer, o: &RawOption<'_>) -> PResult<()> {
+    no_value(o)?;
+    b.close_sticky()?;
+    b.sticky_transforms = Transforms::NONE;
+    if buf == Buffer::Payload {
+        b.sticky = None;
+    } else {
+        if let Some(p) = buf.app_proto() {
+            b.set_app_proto(p)?;
+        }
+        b.sticky = Some(buf);
+        b.list_mut((buf, Transforms::NONE));
+    }
+    Ok(())
+}
+
+/// A transform: applies to the active sticky buffer, before any of its matchers.
+fn transform(b: &mut Builder, t: Transform, o: &RawOption<'_>) -> PResult<()> {
+    no_value(o)?;
+    let Some(buf) = b.sticky else {
+        bail!("transform `{}` needs a sticky buffer before it", o.keyword);
+    };
+    // The transform applies to the whole buffer, matchers written before it included (as
+    // in Suricata, where transforms belong to the buffer instance): move them over.
+    let old = (buf, b.sticky_transforms);
+    b.sticky_transforms.push(t)?;
+    let new = (buf, b.sticky_transforms);
+    let moved = match b.lists.iter().position(|l| (l.buffer, l.transforms) == old) {
+        Some(i) => b.lists.remove(i).matchers,
+        None => Vec::new(),
+    };
+    if b.list(new).is_some_and(|l| !l.is_empty()) {
+        return Err(ErrorKind::unsupported(
+            "the same sticky buffer and transforms selected twice in one rule",
+        ));
+    }
+    b.list_mut(new).extend(moved);
+    if let Some((k, _)) = &mut b.last_content {
+        if *k == old {
+            *k = new;
+        }
+    }
+    for ((k, _), _) in &mut b.raw_depths {
+        if *k == old {
+            *k = new;
+        }
+    }
+    for k in &mut b.var_lists {
+        if *k == old {
+            *k = new;
+        }
+    }
+    Ok(())
+}
+
+/// A legacy content modifier (`content:"x"; http_uri;`): moves the last payload content.
+fn modifier(b: &mut Builder, target: Buffer, o: &RawOption<'_>) -> PResult<()> {
+    let kw = o.keyword;
+    no_value(o)?;
+    if b.sticky.is_some() {
+        bail!("`{kw}` used while a sticky buffer is set (reset it with pkt_data)");
+    }
+    let payload = (Buffer::Payload, Transforms::NONE);
+    let Some((key, idx)) = b.last_content else {
+        bail!("`{kw}` needs a preceding content option");
+    };
+    if key != payload {
+        bail!("`{kw}` needs a preceding content option");
+    }
+    let m = b.list_mut(payload).remove(idx);
+    let Matcher::Content(mut c) = m else {
+        bail!("`{kw}` needs a preceding content option");
+    };
+    if target == Buffer::HttpHost {
+        if c.nocase {
+            bail!("http_host content with nocase (the buffer is already lowercase)");
+        }
+        if c.pattern.iter().any(u8::is_ascii_uppercase) {
+            bail!("http_host content has uppercase characters; the buffer is lowercase");
+        }
+    }
+    c.moved_by_modifier = true;
+    if let Some(p) = target.app_proto() {
+        b.set_app_proto(p)?;
+    }
+    let new_key = (target, Transforms::NONE);
+    let list = b.list_mut(new_key);
+    list.push(Matcher::Content(c));
+    let new_idx = list.len() - 1;
+    let old = (payload, idx);
+    for (k, _) in &mut b.raw_depths {
+        if *k == old {
+            *k = (new_key, new_idx);
+        }
+    }
+    b.last_content = Some((new_key, new_idx));
+    b.last_match_list = Some(new_key);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every keyword of the table is reachable, and names are unique.
+    #[test]
+    fn table_has_unique_names() {
+        let mut names: Vec<&str> = KEYWORDS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len());
+        assert_eq!(table().len(), n);
+        // Keywords of the other tables are not shadowed by this one, nor refused ones.
+        for (name, _) in KEYWORDS {
+            assert!(REFUSED.iter().all(|(r, _)| r != name), "{name}");
+            assert!(Buffer::from_sticky(name).is_none(), "{name}");
+            assert!(Transform::from_keyword(name).is_none(), "{name}");
+        }
+    }
+}

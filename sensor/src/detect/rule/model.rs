@@ -1,0 +1,88 @@
+//! The rule model: what a parsed, validated rule holds. Built by `parse.rs`, read by the
+//! fast-pattern choice and the engine.
+
+use super::buffer::{AppProto, Buffer};
+use super::fast_pattern::FastPattern;
+use super::header::Header;
+use super::inspect::Matcher;
+use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
+use super::options::{
+    Dataset, Flow, Flowbit, Flowint, Reference, StreamSize, Target, Threshold, Xbit,
+};
+use super::transform::Transforms;
+
+/// The matchers of one buffer, in rule order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BufferMatchers {
+    pub buffer: Buffer,
+    /// Transforms applied to the buffer before inspection (empty: none).
+    pub transforms: Transforms,
+    pub matchers: Vec<Matcher>,
+}
+
+/// A `dataset` and the buffer it looks up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatasetMatch {
+    pub buffer: Buffer,
+    pub dataset: Dataset,
+    /// Index of the option in the rule.
+    pub position: usize,
+}
+
+/// A parsed, validated rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub header: Header,
+    pub gid: u32,
+    pub sid: u32,
+    pub rev: u32,
+    pub msg: String,
+    pub classtype: Option<String>,
+    pub priority: Option<u8>,
+    pub references: Vec<Reference>,
+    pub metadata: Vec<(String, String)>,
+    /// Per-buffer matchers, in order of the buffers' first use.
+    pub buffers: Vec<BufferMatchers>,
+    /// The application protocol implied by the header or the buffers.
+    pub app_proto: Option<AppProto>,
+    pub flow: Option<Flow>,
+    pub dsize: Option<NumCmp>,
+    pub urilen: Option<Urilen>,
+    pub flags: Option<TcpFlags>,
+    pub itype: Option<NumCmp>,
+    pub icode: Option<NumCmp>,
+    pub ttl: Option<NumCmp>,
+    pub ip_proto: Option<IpProto>,
+    pub threshold: Option<Threshold>,
+    pub detection_filter: Option<Threshold>,
+    pub flowbits: Vec<Flowbit>,
+    pub flowints: Vec<Flowint>,
+    pub xbits: Vec<Xbit>,
+    pub datasets: Vec<DatasetMatch>,
+    /// `stream_size` (a packet keyword: tested on TCP packets).
+    pub stream_size: Option<StreamSize>,
+    /// `tls.cert_chain_len`: how many certificates the server sent.
+    pub tls_chain_len: Option<NumCmp>,
+    /// `tls.version`: the negotiated version (Suricata's numbering: 0x0303 for TLS 1.2, ...).
+    pub tls_version: Option<u16>,
+    /// `target`: which side of the alert is attacked (adds `source`/`target` to the alert).
+    pub target: Option<Target>,
+    /// The prefilter pattern, if the rule has any content.
+    pub fast_pattern: Option<FastPattern>,
+    /// Suricata's IP-only class: decided on addresses/ports/protocol alone.
+    pub ip_only: bool,
+    /// `noalert` or `flowbits:noalert` was given.
+    pub noalert: bool,
+    /// 1-based line of the rule in its file (0 when parsed alone).
+    pub line: usize,
+}
+
+impl Rule {
+    /// The matchers for `buffer` (without transforms), if the rule inspects it.
+    pub fn matchers(&self, buffer: Buffer) -> Option<&[Matcher]> {
+        self.buffers
+            .iter()
+            .find(|b| b.buffer == buffer && b.transforms.is_empty())
+            .map(|b| b.matchers.as_slice())
+    }
+}

@@ -1,0 +1,546 @@
+//! The keywords added for ET Open: `bsize`, `isdataat`, `byte_test`, `byte_jump`,
+//! `byte_extract`, transforms, `target`, `tls.version`, `xbits`, `noalert`, the new buffers
+//! and rule protocols. Each case is written against Suricata 7's documented meaning.
+
+use super::*;
+
+fn on(buffer: Buffer, opts: &str, buf: &[u8]) -> bool {
+    let r = rule(&format!("alert http any any -> any any ({opts} sid:1;)"));
+    let l = r
+        .buffers
+        .iter()
+        .find(|b| b.buffer == buffer)
+        .expect("buffer list");
+    let mut scratch = Default::default();
+    let view = l.transforms.apply(buf, &mut scratch).to_vec();
+    inspect(&view, &l.matchers)
+}
+
+// ---- bsize ----
+
+#[test]
+fn bsize_compares_the_whole_buffer_length() {
+    let uri = |opts: &str, b: &[u8]| on(Buffer::HttpUri, &format!("http.uri; {opts}"), b);
+    assert!(uri("content:\"/a\"; bsize:2;", b"/a"));
+    assert!(!uri("content:\"/a\"; bsize:2;", b"/ab"));
+    assert!(uri("bsize:<3; content:\"/\";", b"/a"));
+    assert!(!uri("bsize:<3; content:\"/\";", b"/ab"));
+    assert!(uri("content:\"/\"; bsize:>2;", b"/ab"));
+    assert!(uri("content:\"/\"; bsize:>=3;", b"/ab"));
+    assert!(!uri("content:\"/\"; bsize:<=2;", b"/ab"));
+    // Ranges are exclusive at both ends.
+    assert!(uri("content:\"/\"; bsize:1<>4;", b"/ab"));
+    assert!(!uri("content:\"/\"; bsize:1<>3;", b"/ab"));
+    assert!(uri("content:\"/\"; bsize:!2;", b"/ab"));
+}
+
+#[test]
+fn bsize_errors() {
+    // Needs a sticky buffer; one per buffer; a content that cannot fit is refused.
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (content:\"a\"; bsize:1; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+    assert!(matches!(
+        rule_err(
+            "alert http any any -> any any (http.uri; content:\"a\"; bsize:1; bsize:2; sid:1;)"
+        ),
+        ErrorKind::Syntax { .. }
+    ));
+    let e = rule_err("alert http any any -> any any (http.uri; content:\"abcd\"; bsize:3; sid:1;)");
+    assert!(e.to_string().contains("bsize"), "{e}");
+    assert!(matches!(
+        rule_err("alert http any any -> any any (http.uri; content:\"a\"; bsize:x; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+}
+
+// ---- isdataat ----
+
+#[test]
+fn isdataat_absolute_relative_negated() {
+    assert!(matches("content:\"a\"; isdataat:3;", b"abcd"));
+    assert!(!matches("content:\"a\"; isdataat:4;", b"abcd"));
+    // Relative: that many bytes after the previous match.
+    assert!(matches("content:\"a\"; isdataat:3,relative;", b"abcd"));
+    assert!(!matches("content:\"a\"; isdataat:4,relative;", b"abcd"));
+    assert!(matches("content:\"d\"; isdataat:!1,relative;", b"abcd"));
+    assert!(!matches("content:\"c\"; isdataat:!1,relative;", b"abcd"));
+    // A failed relative test makes the content retry at its next occurrence.
+    assert!(matches("content:\"a\"; isdataat:!2,relative;", b"a---a-"));
+    assert!(!matches("content:\"a\"; isdataat:!2,relative;", b"a---a--"));
+    assert!(matches(
+        "content:\"a\"; isdataat:1,relative,rawbytes;",
+        b"ab"
+    ));
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (content:\"a\"; isdataat:1,foo; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+}
+
+// ---- byte_test ----
+
+#[test]
+fn byte_test_operators_and_forms() {
+    let p = b"\x00\x10ab\x01\x02";
+    assert!(matches("content:\"ab\"; byte_test:2,=,16,0;", p));
+    assert!(matches("content:\"ab\"; byte_test:2,>,15,0;", p));
+    assert!(!matches("content:\"ab\"; byte_test:2,>,16,0;", p));
+    assert!(matches("content:\"ab\"; byte_test:2,<=,16,0;", p));
+    assert!(matches("content:\"ab\"; byte_test:2,!=,17,0;", p));
+    assert!(matches("content:\"ab\"; byte_test:2,!,17,0;", p));
+    assert!(matches("content:\"ab\"; byte_test:2,&,0x10,0;", p));
+    assert!(!matches("content:\"ab\"; byte_test:2,&,0x01,0;", p));
+    assert!(matches("content:\"ab\"; byte_test:2,^,0x11,0;", p));
+    // Relative to the content end, little endian.
+    assert!(matches(
+        "content:\"ab\"; byte_test:2,=,0x0201,0,relative,little;",
+        p
+    ));
+    assert!(matches("content:\"ab\"; byte_test:1,=,2,1,relative;", p));
+    // Out of the buffer: no match.
+    assert!(!matches("content:\"ab\"; byte_test:2,>,0,1,relative;", p));
+    // Bitmask: masked, then shifted right by the mask's trailing zeros.
+    assert!(matches(
+        "content:\"ab\"; byte_test:1,=,1,1,bitmask 0x10;",
+        p
+    ));
+}
+
+#[test]
+fn byte_test_strings() {
+    assert!(matches(
+        "content:\"len=\"; byte_test:3,=,123,0,relative,string,dec;",
+        b"len=123;"
+    ));
+    assert!(matches(
+        "content:\"x\"; byte_test:2,=,0x1f,0,relative,string,hex;",
+        b"x1f"
+    ));
+    assert!(matches(
+        "content:\"x\"; byte_test:2,=,8,0,relative,string,oct;",
+        b"x10"
+    ));
+    // Digits up to the first non-digit; none at all is no match.
+    assert!(matches(
+        "content:\"x\"; byte_test:3,=,7,0,relative,string,dec;",
+        b"x7;;"
+    ));
+    assert!(!matches(
+        "content:\"x\"; byte_test:3,<,1000,0,relative,string,dec;",
+        b"x;;;"
+    ));
+    // `0` bytes with `string`: the number runs to the end (ET uses it on http.content_len).
+    assert!(on(
+        Buffer::HttpContentLen,
+        "http.content_len; byte_test:0,=,0,0,string,dec;",
+        b"0"
+    ));
+    assert!(!on(
+        Buffer::HttpContentLen,
+        "http.content_len; byte_test:0,=,0,0,string,dec;",
+        b"10"
+    ));
+}
+
+#[test]
+fn byte_test_errors() {
+    for opts in [
+        "content:\"a\"; byte_test:9,=,1,0;",
+        "content:\"a\"; byte_test:2,~,1,0;",
+        "content:\"a\"; byte_test:2,=,1;",
+        "content:\"a\"; byte_test:2,=,1,0,hex;",
+        "content:\"a\"; byte_test:2,=,1,-1;",
+        "content:\"a\"; byte_test:2,=,novar,0;",
+        "content:\"a\"; byte_test:2,=,1,0,string,little;",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({opts} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{opts}"
+        );
+    }
+}
+
+// ---- byte_jump ----
+
+#[test]
+fn byte_jump_moves_the_inspection_point() {
+    // Length 3 at the start, skip it, then `Z` must follow.
+    assert!(matches(
+        "byte_jump:1,0; content:\"Z\"; within:1;",
+        b"\x03abcZ"
+    ));
+    assert!(!matches(
+        "byte_jump:1,0; content:\"Z\"; within:1;",
+        b"\x02abcZ"
+    ));
+    // Multiplier, post_offset, from_beginning.
+    assert!(matches(
+        "byte_jump:1,0,multiplier 2; content:\"Z\"; within:1;",
+        b"\x02abcdZ"
+    ));
+    assert!(matches(
+        "byte_jump:1,0,post_offset -1; content:\"cZ\"; within:2;",
+        b"\x03abcZ"
+    ));
+    assert!(matches(
+        "byte_jump:1,0,from_beginning; content:\"b\"; within:1;",
+        b"\x02abcZ"
+    ));
+    // Align rounds the jump up to a multiple of 4.
+    assert!(matches(
+        "byte_jump:1,0,align; content:\"Z\"; within:1;",
+        b"\x02abcdZ"
+    ));
+    assert!(!matches(
+        "byte_jump:1,0; content:\"Z\"; within:1;",
+        b"\x02abcdZ"
+    ));
+    // Jumping past the end fails, exactly to the end does not (Suricata 7.0.10); isdataat
+    // after the jump sees the rest.
+    assert!(!matches("byte_jump:1,0;", b"\x05abcZ"));
+    assert!(matches("byte_jump:1,0; isdataat:!1,relative;", b"\x04abcZ"));
+    assert!(matches("byte_jump:1,0; isdataat:!2,relative;", b"\x03abcZ"));
+    // A jump before the start lands at the start.
+    assert!(matches(
+        "byte_jump:1,0,from_beginning,post_offset -5; isdataat:3,relative;",
+        b"\x01abcd"
+    ));
+    // Relative to a content, and as a string.
+    assert!(matches(
+        "content:\"L\"; byte_jump:2,0,relative,string,dec; content:\"!\"; within:1;",
+        b"L03abc!"
+    ));
+    // from_end with a negative post_offset lands before the end.
+    assert!(matches(
+        "byte_jump:1,0,from_end,post_offset -2; content:\"yz\"; within:2;",
+        b"\x00wxyz"
+    ));
+}
+
+#[test]
+fn byte_jump_errors() {
+    for opts in [
+        "byte_jump:9,0;",
+        "byte_jump:1;",
+        "byte_jump:1,0,from_beginning,from_end;",
+        "byte_jump:1,0,multiplier 0;",
+        "byte_jump:1,0,bogus;",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({opts} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{opts}"
+        );
+    }
+}
+
+// ---- byte_extract ----
+
+#[test]
+fn byte_extract_variables_feed_later_keywords() {
+    // ET's pattern: a length, then a content within that many bytes.
+    let opts = "content:\"S\"; byte_extract:1,0,len,relative; content:\"X\"; within:len;";
+    assert!(matches(opts, b"S\x03abX"));
+    assert!(!matches(opts, b"S\x02abX"));
+    // Used as a distance.
+    let opts =
+        "content:\"S\"; byte_extract:1,0,skip,relative; content:\"X\"; distance:skip; within:1;";
+    assert!(matches(opts, b"S\x02abX"));
+    assert!(!matches(opts, b"S\x01abX"));
+    // Used as a byte_test value, with a multiplier.
+    let opts = "byte_extract:1,0,v,multiplier 2; byte_test:1,=,v,1;";
+    assert!(matches(opts, b"\x02\x04"));
+    assert!(!matches(opts, b"\x02\x02"));
+    // Negative offset with relative, little endian.
+    let opts = "content:\"ABCD\"; byte_extract:2,-2,v,relative,little; byte_test:2,=,v,4,little;";
+    assert!(matches(opts, b"ABCDCD"));
+    assert!(!matches(opts, b"ABCDDC"));
+    // As an isdataat offset.
+    assert!(matches("byte_extract:1,0,n; isdataat:n;", b"\x02ab"));
+    assert!(!matches("byte_extract:1,0,n; isdataat:n;", b"\x03ab"));
+}
+
+#[test]
+fn byte_extract_errors() {
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (byte_extract:1,0; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (byte_extract:1,0,1bad; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+    // A variable of another buffer is refused with a reason, not misread.
+    assert!(matches!(
+        rule_err("alert http any any -> any any (byte_extract:1,0,v; http.uri; content:\"a\"; byte_test:1,=,v,0; sid:1;)"),
+        ErrorKind::Unsupported { .. }
+    ));
+}
+
+// ---- transforms ----
+
+#[test]
+fn dotprefix_matches_domain_and_subdomains_only() {
+    let opts = "dns.query; dotprefix; content:\".evil.com\"; endswith;";
+    let r = rule(&format!("alert dns any any -> any any ({opts} sid:1;)"));
+    assert_eq!(r.buffers.len(), 1);
+    assert!(!r.buffers[0].transforms.is_empty());
+    let fp = r.fast_pattern.as_ref().unwrap();
+    assert_eq!(fp.buffer, Buffer::DnsQuery);
+    assert_eq!(fp.transforms, r.buffers[0].transforms);
+    let check = |q: &[u8]| {
+        let mut s = Default::default();
+        inspect(
+            r.buffers[0].transforms.apply(q, &mut s),
+            &r.buffers[0].matchers,
+        )
+    };
+    assert!(check(b"evil.com"));
+    assert!(check(b"a.b.evil.com"));
+    assert!(!check(b"notevil.com"));
+    assert!(!check(b"evil.com.org"));
+}
+
+#[test]
+fn transform_after_matchers_applies_to_the_whole_buffer() {
+    // As in Suricata: the earlier content is inspected on the transformed buffer too.
+    let r = rule("alert dns any any -> any any (dns.query; content:\"rs-\"; startswith; dotprefix; content:\".x.com\"; endswith; sid:1;)");
+    assert_eq!(r.buffers.len(), 1);
+    assert_eq!(r.buffers[0].matchers.len(), 2);
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (dotprefix; content:\"a\"; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+    let r = rule("alert http any any -> any any (http.uri; strip_whitespace; to_lowercase; content:\"/ab\"; sid:1;)");
+    let mut s = Default::default();
+    assert!(inspect(
+        r.buffers[0].transforms.apply(b"/ A\tB", &mut s),
+        &r.buffers[0].matchers
+    ));
+}
+
+// ---- other keywords ----
+
+#[test]
+fn target_tls_version_noalert_xbits() {
+    let r = rule("alert tls any any -> any any (tls.certs; content:\"x\"; target:src_ip; target:dest_ip; sid:1;)");
+    assert_eq!(r.target, Some(Target::DestIp));
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (target:both; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+    let r = rule("alert tls any any -> any any (flow:to_client; tls.version:1.2; sid:1;)");
+    assert_eq!(r.tls_version, Some(0x0303));
+    assert_eq!(r.app_proto, Some(AppProto::Tls));
+    let r = rule("alert tcp any any -> any any (content:\"a\"; noalert; sid:1;)");
+    assert!(r.noalert);
+    let r = rule("alert http any any -> any any (http.uri; content:\"a\"; xbits:set,ET.x,track ip_pair,expire 60; sid:1;)");
+    assert_eq!(
+        r.xbits[0],
+        Xbit {
+            cmd: XbitCmd::Set,
+            name: "ET.x".into(),
+            track: XbitTrack::IpPair,
+            expire: 60
+        }
+    );
+    assert!(!r.ip_only);
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (xbits:set,x; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+}
+
+#[test]
+fn new_buffers_and_protocols() {
+    for kw in [
+        "http.header_names",
+        "http.start",
+        "http.referer",
+        "http.accept",
+        "http.accept_enc",
+        "http.accept_lang",
+        "http.connection",
+        "http.content_len",
+        "http.server",
+        "http.location",
+    ] {
+        let r = rule(&format!(
+            "alert http any any -> any any ({kw}; content:\"a\"; sid:1;)"
+        ));
+        assert_eq!(r.buffers[0].buffer.name(), kw);
+        assert_eq!(r.app_proto, Some(AppProto::Http));
+    }
+    for kw in ["tls.certs", "tls.cert_issuer", "tls.cert_serial"] {
+        let r = rule(&format!(
+            "alert tls any any -> any any ({kw}; content:\"a\"; sid:1;)"
+        ));
+        assert_eq!(r.app_proto, Some(AppProto::Tls));
+    }
+    for (p, want) in [
+        ("smtp", Protocol::Smtp),
+        ("ftp", Protocol::Ftp),
+        ("smb", Protocol::Smb),
+        ("ssh", Protocol::Ssh),
+        ("http1", Protocol::Http),
+    ] {
+        let r = rule(&format!(
+            "alert {p} any any -> any any (content:\"a\"; sid:1;)"
+        ));
+        assert_eq!(r.header.protocol, want);
+    }
+    // SMTP's own buffers need its parser: refused with the reason.
+    assert!(matches!(
+        rule_err("alert smtp any any -> any any (file.data; content:\"a\"; sid:1;)"),
+        ErrorKind::Unsupported { .. }
+    ));
+}
+
+/// `\-` inside a class is a literal dash (ET writes `[A-Z0-9_\-.]`), not a range `_-.`.
+#[test]
+fn pcre_escaped_dash_in_class() {
+    assert!(matches(r#"pcre:"/^[A-Z0-9_\-.]{3}\x3b/";"#, b"A-.;"));
+    assert!(!matches(r#"pcre:"/^[A-Z0-9_\-.]{3}\x3b/";"#, b"A,.;"));
+    assert!(matches(r#"pcre:"/^[\w\/\+\-%]+=/";"#, b"a-b%2F+=x"));
+    // A real reversed range stays an error.
+    assert!(matches!(
+        rule_err(r#"alert tcp any any -> any any (pcre:"/[z-a]/"; sid:1;)"#),
+        ErrorKind::Syntax { .. }
+    ));
+}
+
+/// Without a sticky buffer, a relative payload keyword belongs to the list of the previous
+/// content or pcre (Suricata's rule): here the URI, not the packet payload.
+#[test]
+fn relative_keywords_follow_the_previous_match() {
+    let r = rule(
+        "alert tcp any any -> any any (content:\"fix_this\"; http_uri; isdataat:4,relative; byte_test:1,=,0x2f,0,relative; sid:1;)",
+    );
+    let uri = r.matchers(Buffer::HttpUri).unwrap();
+    assert_eq!(uri.len(), 3);
+    assert!(r.matchers(Buffer::Payload).is_none());
+    assert!(inspect(b"/fix_this/abcd", uri));
+    assert!(!inspect(b"/fix_this/ab", uri));
+    // Absolute ones stay on the payload.
+    let r = rule("alert tcp any any -> any any (content:\"x\"; http_uri; isdataat:4; sid:1;)");
+    assert_eq!(r.matchers(Buffer::Payload).unwrap().len(), 1);
+}
+
+/// `offset`/`depth` from `byte_extract` variables: `depth` bytes from `offset`.
+#[test]
+fn offset_and_depth_from_variables() {
+    // The first two digits say where the search starts (2) and how far it goes (2).
+    let opts = "byte_extract:1,0,o,string,dec; byte_extract:1,1,d,string,dec; content:\"ab\"; offset:o; depth:d;";
+    assert!(matches(opts, b"22ab--"));
+    assert!(!matches(opts, b"21ab--"));
+    assert!(!matches(opts, b"32ab--"));
+    assert!(matches(opts, b"33-ab-"));
+    // A variable of another buffer is refused.
+    assert!(matches!(
+        rule_err("alert http any any -> any any (byte_extract:1,0,v; http.uri; content:\"a\"; depth:v; sid:1;)"),
+        ErrorKind::Unsupported { .. }
+    ));
+}
+
+#[test]
+fn flowint_forms() {
+    let r = rule("alert tcp any any -> any any (content:\"a\"; flowint: ET.x, +, 1; flowint:y,isnotset; flowint:z,==,ET.x; sid:1;)");
+    assert_eq!(
+        r.flowints[0],
+        Flowint {
+            name: "ET.x".into(),
+            op: FlowintOp::Add,
+            value: Some(FlowintValue::Lit(1))
+        }
+    );
+    assert_eq!(r.flowints[1].op, FlowintOp::NotSet);
+    assert_eq!(r.flowints[2].value, Some(FlowintValue::Var("ET.x".into())));
+    assert!(!r.ip_only);
+    for bad in [
+        "flowint:x;",
+        "flowint:x,~,1;",
+        "flowint:x,+;",
+        "flowint:x,isset,1;",
+        "flowint:x,=,99999999999;",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn stream_size_forms() {
+    let r = rule("alert tcp any any -> any any (flow:to_server; stream_size:server,<,5; sid:1;)");
+    let ss = r.stream_size.unwrap();
+    assert!(ss.matches(100, 4) && !ss.matches(0, 5));
+    let r = rule("alert tcp any any -> any any (stream_size:either,>=,10; sid:1;)");
+    assert!(r.stream_size.unwrap().matches(10, 0));
+    assert!(!r.ip_only);
+    for bad in [
+        "stream_size:client,<;",
+        "stream_size:left,<,5;",
+        "stream_size:client,~,5;",
+        "stream_size:client,<,-1;",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        rule_err("alert udp any any -> any any (stream_size:client,<,5; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+}
+
+/// Legacy TLS forms and the chain length.
+#[test]
+fn tls_legacy_forms_and_chain_len() {
+    let r = rule("alert tls any any -> any any (tls.subject:\"CN=SELKS\"; tls.issuerdn:!\"CN=Evil\"; tls.cert_chain_len:<4; sid:1;)");
+    let subject = r.matchers(Buffer::TlsCertSubject).unwrap();
+    assert!(inspect(b"C=FR, CN=SELKS", subject));
+    assert!(!inspect(b"C=FR, CN=OTHER", subject));
+    let issuer = r.matchers(Buffer::TlsCertIssuer).unwrap();
+    assert!(inspect(b"CN=Good", issuer));
+    assert!(!inspect(b"CN=Evil CA", issuer));
+    assert_eq!(r.tls_chain_len, Some(NumCmp::Lt(4)));
+    assert_eq!(r.app_proto, Some(AppProto::Tls));
+    assert!(matches!(
+        rule_err("alert tls any any -> any any (tls.subject:CN; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+    // Legacy sticky names of Suricata 7.
+    for (kw, b) in [
+        ("http_request_line", Buffer::HttpRequestLine),
+        ("http_accept", Buffer::HttpAccept),
+        ("http_header_names", Buffer::HttpHeaderNames),
+        ("tls.cert_fingerprint", Buffer::TlsCertFingerprint),
+    ] {
+        let r = rule(
+            &format!("alert tls any any -> any any ({kw}; content:\"a\"; sid:1;)").replace(
+                "alert tls",
+                if kw.starts_with("http") {
+                    "alert http"
+                } else {
+                    "alert tls"
+                },
+            ),
+        );
+        assert_eq!(r.buffers[0].buffer, b, "{kw}");
+    }
+}

@@ -152,6 +152,8 @@ pub struct Registry {
     max_flows: u64,
     worker_panics: AtomicU64,
     ready: AtomicBool,
+    /// The behaviour stage's counters, published by its thread.
+    behaviour: Mutex<Option<crate::behaviour::StageStats>>,
 }
 
 impl Registry {
@@ -178,6 +180,19 @@ impl Registry {
             max_flows,
             worker_panics: AtomicU64::new(0),
             ready: AtomicBool::new(false),
+            behaviour: Mutex::new(None),
+        }
+    }
+
+    /// The behaviour stage's publication (skipped when a reader holds the slot, unless `wait`).
+    pub fn publish_behaviour(&self, stats: &crate::behaviour::StageStats, wait: bool) {
+        let guard = if wait {
+            Some(self.behaviour.lock().unwrap_or_else(|e| e.into_inner()))
+        } else {
+            self.behaviour.try_lock().ok()
+        };
+        if let Some(mut g) = guard {
+            *g = Some(*stats);
         }
     }
 
@@ -245,6 +260,7 @@ impl Registry {
             max_flows: self.max_flows,
             worker_panics: self.worker_panics.load(Ordering::Relaxed),
             ready: self.is_ready(),
+            behaviour: *self.behaviour.lock().unwrap_or_else(|e| e.into_inner()),
             ifaces: self
                 .info
                 .interfaces
@@ -399,6 +415,8 @@ pub struct Totals {
     pub max_flows: u64,
     pub worker_panics: u64,
     pub ready: bool,
+    /// The behaviour stage's counters, when it runs.
+    pub behaviour: Option<crate::behaviour::StageStats>,
 }
 
 impl Totals {
@@ -930,6 +948,86 @@ pub const FAMILIES: &[Family] = &[
         kind: Kind::Gauge,
         eve: Some("stream.peak_held_bytes"),
         read: |t, s| s.one(u(t.workers.app.stream.peak_held_bytes)),
+    },
+    // Behaviour stage (absent when it does not run).
+    Family {
+        name: "behaviour_events_total",
+        help: "Events the behaviour stage received from the workers (flows, bursts, progress, transactions, logins).",
+        kind: Kind::Counter,
+        eve: None,
+        read: |t, s| {
+            if let Some(b) = &t.behaviour {
+                s.one(u(b.events))
+            }
+        },
+    },
+    Family {
+        name: "behaviour_events_dropped_total",
+        help: "Events the workers dropped because the behaviour stage fell behind (live capture only).",
+        kind: Kind::Counter,
+        eve: None,
+        read: |t, s| {
+            if let Some(b) = &t.behaviour {
+                s.one(u(b.dropped))
+            }
+        },
+    },
+    Family {
+        name: "behaviour_events_pending",
+        help: "Events held by the behaviour stage until every worker's packet clock passes them.",
+        kind: Kind::Gauge,
+        eve: None,
+        read: |t, s| {
+            if let Some(b) = &t.behaviour {
+                s.one(u(b.pending))
+            }
+        },
+    },
+    Family {
+        name: "behaviour_alerts_total",
+        help: "Behaviour alerts written, by detection.",
+        kind: Kind::Counter,
+        eve: None,
+        read: |t, s| {
+            if let Some(b) = &t.behaviour {
+                for (i, name) in crate::behaviour::alert::DETECTORS.iter().enumerate() {
+                    s.by("detection", name, u(b.alerts.by_detector[i]));
+                }
+            }
+        },
+    },
+    Family {
+        name: "behaviour_alerts_suppressed_total",
+        help: "Behaviour alerts held back: one per signature, hosts and entity per window.",
+        kind: Kind::Counter,
+        eve: None,
+        read: |t, s| {
+            if let Some(b) = &t.behaviour {
+                s.one(u(b.alerts.suppressed))
+            }
+        },
+    },
+    Family {
+        name: "behaviour_entities",
+        help: "Hosts, host pairs and domains the behaviour stage keeps state for.",
+        kind: Kind::Gauge,
+        eve: None,
+        read: |t, s| {
+            if let Some(b) = &t.behaviour {
+                s.one(u(b.entities))
+            }
+        },
+    },
+    Family {
+        name: "behaviour_entities_evicted_total",
+        help: "Per-entity states evicted to stay within the behaviour stage's bound (max-entities).",
+        kind: Kind::Counter,
+        eve: None,
+        read: |t, s| {
+            if let Some(b) = &t.behaviour {
+                s.one(u(b.evicted))
+            }
+        },
     },
     // Detection.
     Family {

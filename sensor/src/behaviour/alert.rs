@@ -181,11 +181,21 @@ sig!(
 sig!(
     CRED_GUESSING,
     9200052,
-    "ELECTION BEHAVIOUR Brute force: burst of login sessions to one service",
+    "ELECTION BEHAVIOUR Brute force: burst of login attempts the sensor cannot judge (SSH, RDP, web form)",
     USER,
     1,
     "T1110",
     "credential-access",
+    "credentials"
+);
+sig!(
+    CRED_NEW_DESTINATION,
+    9200053,
+    "ELECTION BEHAVIOUR Login to an outside server the office has not used before",
+    USER,
+    2,
+    "T1078",
+    "initial-access",
     "credentials"
 );
 sig!(
@@ -225,6 +235,7 @@ pub const ALL: &[Sig] = &[
     CRED_CLEARTEXT,
     CRED_BRUTEFORCE,
     CRED_GUESSING,
+    CRED_NEW_DESTINATION,
     LOOKALIKE,
     LONG_CONN,
 ];
@@ -251,11 +262,24 @@ pub struct Alert {
     pub per_source: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+/// The detections, as `Sig::detector` names them (the label of the alert counters).
+pub const DETECTORS: [&str; 8] = [
+    "beacon",
+    "exfil",
+    "dns-tunnel",
+    "scan",
+    "web",
+    "credentials",
+    "lookalike",
+    "long-connection",
+];
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AlertStats {
     pub written: u64,
     pub suppressed: u64,
-    pub by_detector_written: [u64; 8],
+    /// Written, by `DETECTORS` index.
+    pub by_detector: [u64; 8],
 }
 
 /// Suppression and writing.
@@ -295,6 +319,9 @@ impl Alerter {
         let suppressed = if e.1 == u64::MAX { 0 } else { e.1 };
         *e = (a.ts, 0);
         self.stats.written += 1;
+        if let Some(i) = DETECTORS.iter().position(|d| *d == a.sig.detector) {
+            self.stats.by_detector[i] += 1;
+        }
         write(a, suppressed, out);
         true
     }
@@ -391,6 +418,13 @@ mod tests {
         assert_eq!(v["src_ip"], "10.0.0.1");
         assert_eq!(v["dest_port"], 443);
         assert_eq!(al.stats.suppressed, 2);
+    }
+
+    #[test]
+    fn every_signature_has_a_counted_detector() {
+        for s in ALL {
+            assert!(DETECTORS.contains(&s.detector), "{}", s.detector);
+        }
     }
 
     #[test]

@@ -4,7 +4,14 @@
 //! contact rescores the series: interval regularity (Bowley skew and MAD of the gaps), size
 //! regularity, contact count, and the time covered. Works the same for a check-in every
 //! minute on new connections and for keep-alives inside one connection that lasts hours.
+//!
+//! A second series per inside host and registered domain (from TLS SNI and HTTP Host) follows
+//! a controller that changes addresses (CDN fronting, fast flux): it alerts only when its
+//! contacts went to two or more addresses (one address is the first series' case), scored on
+//! intervals and count (handshakes carry no comparable size). Destinations that five or more
+//! inside hosts reach are shared services, not beacons (prevalence).
 
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use super::alert::{self, Alert};
@@ -19,35 +26,39 @@ const RING: usize = 48;
 /// Contacts closer than this to the previous one are the same contact.
 const MERGE_MS: u64 = 1000;
 
+#[derive(Default)]
 struct Series {
-    /// Contact times (ms) and sizes, newest at `(head - 1) % RING`.
-    times: [u64; RING],
-    sizes: [u32; RING],
-    head: usize,
-    len: usize,
+    /// Contact times (ms) and sizes, oldest first, at most `RING` (allocated with the first
+    /// contact: most pairs never have many).
+    ring: VecDeque<(u64, u32)>,
     total: u64,
     first_ms: u64,
     last_ms: u64,
     port: u16,
-    /// Hash of the name seen for the server (SNI or Host), for the allowlist and evidence.
+    /// The name seen for the server (SNI or Host), for the allowlist and evidence.
     name: Option<Box<str>>,
-    alerted_at: Option<u64>,
 }
 
-impl Default for Series {
-    fn default() -> Self {
-        Series {
-            times: [0; RING],
-            sizes: [0; RING],
-            head: 0,
-            len: 0,
-            total: 0,
-            first_ms: 0,
-            last_ms: 0,
-            port: 0,
-            name: None,
-            alerted_at: None,
+impl Series {
+    /// Adds a contact; false when it is part of the previous one.
+    fn push(&mut self, ms: u64, bytes: u32) -> bool {
+        if !self.ring.is_empty() && ms < self.last_ms + MERGE_MS {
+            return false;
         }
+        if self.ring.is_empty() && self.total == 0 {
+            self.first_ms = ms;
+        }
+        self.last_ms = ms;
+        if self.ring.len() == RING {
+            self.ring.pop_front();
+        }
+        self.ring.push_back((ms, bytes));
+        self.total += 1;
+        true
+    }
+
+    fn len(&self) -> usize {
+        self.ring.len()
     }
 }
 
@@ -109,8 +120,17 @@ struct Prevalence {
     clients: hashbrown::HashSet<IpAddr>,
 }
 
+/// Contacts of one inside host with one registered domain, over any of its addresses.
+#[derive(Default)]
+struct Named {
+    series: Series,
+    /// Distinct addresses seen (up to 8).
+    ips: Vec<IpAddr>,
+}
+
 pub struct Beacon {
     pairs: Bounded<(IpAddr, IpAddr), Series>,
+    named: Bounded<(IpAddr, u64), Named>,
     by_ip: Bounded<IpAddr, Prevalence>,
     by_domain: Bounded<u64, Prevalence>,
     scratch: Vec<f64>,
@@ -124,6 +144,7 @@ impl Beacon {
         Beacon {
             pairs: Bounded::new(cap),
             by_ip: Bounded::new(cap / 4),
+            named: Bounded::new(cap / 4),
             by_domain: Bounded::new(cap / 4),
             scratch: Vec::new(),
             gaps: Vec::new(),
@@ -134,7 +155,7 @@ impl Beacon {
 
     /// Entities held now.
     pub fn len(&self) -> usize {
-        self.pairs.len()
+        self.pairs.len() + self.by_ip.len() + self.by_domain.len() + self.named.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -142,7 +163,86 @@ impl Beacon {
     }
 
     pub fn evicted(&self) -> u64 {
-        self.pairs.evicted + self.by_ip.evicted + self.by_domain.evicted
+        self.pairs.evicted + self.by_ip.evicted + self.by_domain.evicted + self.named.evicted
+    }
+
+    /// A contact seen by name (a ClientHello's SNI, an HTTP request's Host) with the
+    /// registered domain `name` belongs to.
+    pub fn named_contact(
+        &mut self,
+        ts: Timestamp,
+        c: &Conn,
+        name: &str,
+        cfg: &BehaviourConfig,
+        out: &mut Vec<Alert>,
+    ) {
+        if !Self::eligible(c, cfg) || cfg.domain_allowed(name) {
+            return;
+        }
+        let t = &cfg.t;
+        let reg = super::util::registered_domain(name);
+        let key = super::util::fnv1a(reg.as_bytes());
+        let ms = ts.as_nanos() / 1_000_000;
+        let n = self
+            .named
+            .entry(&(c.client, key), ts.secs(), Named::default);
+        if n.ips.len() < 8 && !n.ips.contains(&c.server) {
+            n.ips.push(c.server);
+        }
+        let s = &mut n.series;
+        if !s.push(ms, 0) {
+            return;
+        }
+        s.port = c.sport;
+        if s.len() < t.beacon_min_contacts || n.ips.len() < 2 {
+            return;
+        }
+        let prevalence = self.by_domain.get(&key).map_or(0, |p| p.clients.len());
+        if prevalence >= t.beacon_shared_clients {
+            return;
+        }
+        self.times.clear();
+        self.times.extend(s.ring.iter().map(|(t, _)| *t));
+        self.sizes.clear();
+        self.sizes.resize(self.times.len(), 0);
+        let Some(sc) = score(&self.times, &self.sizes, &mut self.scratch, &mut self.gaps) else {
+            return;
+        };
+        let named_score = 0.65 * sc.interval_score + 0.35 * sc.count_score;
+        let span = (s.last_ms - s.first_ms) as f64 / 1000.0;
+        if named_score < t.beacon_score
+            || sc.interval.median < t.beacon_min_interval_secs
+            || span < t.beacon_min_span_secs
+        {
+            return;
+        }
+        out.push(Alert {
+            ts,
+            sig: alert::BEACON,
+            src: c.client,
+            sport: 0,
+            dst: c.server,
+            dport: s.port,
+            proto: c.proto,
+            entity: key,
+            why: format!(
+                "{} contacted {reg} ({} addresses) {} times at a regular {:.1} s interval (MAD {:.1} s) over {span:.0} s; score {named_score:.2}",
+                c.client, n.ips.len(), s.total, sc.interval.median, sc.interval.mad
+            ),
+            evidence: vec![
+                format!("score={named_score:.2}"),
+                format!("contacts={}", s.total),
+                format!("domain={reg}"),
+                format!("addresses={}", n.ips.len()),
+                format!("median_interval_s={:.1}", sc.interval.median),
+                format!("interval_mad_s={:.1}", sc.interval.mad),
+                format!("interval_skew={:.2}", sc.interval.skew),
+                format!("span_s={span:.0}"),
+                format!("inside_hosts_to_destination={prevalence}"),
+            ],
+            severity: None,
+            per_source: true,
+        });
     }
 
     fn note_client(
@@ -211,20 +311,11 @@ impl Beacon {
         let s = self
             .pairs
             .entry(&(c.client, c.server), ts.secs(), Series::default);
-        if s.len > 0 && ms < s.last_ms + MERGE_MS {
+        if !s.push(ms, bytes) {
             return;
         }
-        if s.len == 0 {
-            s.first_ms = ms;
-        }
-        s.last_ms = ms;
         s.port = c.sport;
-        s.times[s.head] = ms;
-        s.sizes[s.head] = bytes;
-        s.head = (s.head + 1) % RING;
-        s.len = (s.len + 1).min(RING);
-        s.total += 1;
-        if s.len < t.beacon_min_contacts {
+        if s.len() < t.beacon_min_contacts {
             return;
         }
         if s.name.as_deref().is_some_and(|n| cfg.domain_allowed(n)) {
@@ -248,10 +339,9 @@ impl Beacon {
         // Re-alert only after the suppression window (the alerter counts the rest).
         self.times.clear();
         self.sizes.clear();
-        for i in 0..s.len {
-            let j = (s.head + RING - s.len + i) % RING;
-            self.times.push(s.times[j]);
-            self.sizes.push(s.sizes[j]);
+        for &(t, b) in &s.ring {
+            self.times.push(t);
+            self.sizes.push(b);
         }
         let Some(sc) = score(&self.times, &self.sizes, &mut self.scratch, &mut self.gaps) else {
             return;
@@ -263,7 +353,6 @@ impl Beacon {
         {
             return;
         }
-        s.alerted_at = Some(ms);
         let name = s.name.as_deref().unwrap_or("-");
         out.push(Alert {
             ts,
@@ -383,6 +472,41 @@ mod tests {
             }
         }
         assert!(out.is_empty(), "{:?}", out.first().map(|a| &a.why));
+    }
+
+    #[test]
+    fn a_controller_changing_addresses_is_followed_by_name() {
+        let cfg = BehaviourConfig::default();
+        let mut b = Beacon::new(1000);
+        let mut out = Vec::new();
+        for i in 0..30u64 {
+            let c = Conn {
+                server: format!("203.0.113.{}", 100 + i % 5).parse().unwrap(),
+                ..conn(40000 + i as u16)
+            };
+            b.named_contact(
+                Timestamp((1000 + i * 60) * 1_000_000_000),
+                &c,
+                "cdn-telemetry-update.test",
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(!out.is_empty());
+        assert!(out[0].why.contains("5 addresses"), "{}", out[0].why);
+        // One address: left to the per-address series.
+        let mut b = Beacon::new(1000);
+        let mut out = Vec::new();
+        for i in 0..30u64 {
+            b.named_contact(
+                Timestamp((1000 + i * 60) * 1_000_000_000),
+                &conn(40000),
+                "c2.example.net",
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(out.is_empty());
     }
 
     #[test]

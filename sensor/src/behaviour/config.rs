@@ -179,6 +179,9 @@ pub struct Thresholds {
     pub bruteforce_sessions: usize,
     /// Window of the login detections (s).
     pub bruteforce_window_secs: u64,
+    /// Packet time (s) the stage learns where inside hosts log in before it reports a login
+    /// to an outside server none of them used.
+    pub login_learning_secs: u64,
     /// HTTP requests from one client to one server in the window for the automated-tool check.
     pub web_tool_requests: usize,
     /// Share of 4xx answers among them.
@@ -219,6 +222,7 @@ impl Default for Thresholds {
             bruteforce_failures: 10,
             bruteforce_sessions: 20,
             bruteforce_window_secs: 600,
+            login_learning_secs: 7 * 86_400,
             web_tool_requests: 40,
             web_tool_error_ratio: 0.5,
             web_window_secs: 300,

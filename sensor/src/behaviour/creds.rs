@@ -1,6 +1,8 @@
 //! Credentials: logins in clear text (FTP, SMTP AUTH, POP3, IMAP, Telnet, HTTP Basic, HTTP
 //! forms), brute force by repeated failures per client and server, and guessing by a burst of
-//! sessions to an encrypted login service (SSH), where failures cannot be seen.
+//! sessions to an encrypted login service (SSH), where failures cannot be seen; and logins
+//! from inside to an outside server no inside host has logged in to before, once the stage
+//! has learnt the office's usual destinations (`login-learning-secs` of packet time).
 
 use std::net::IpAddr;
 
@@ -27,18 +29,24 @@ struct Pair {
 
 pub struct Creds {
     pairs: Bounded<(IpAddr, IpAddr), Pair>,
+    /// Outside servers inside hosts have logged in to, with the last time.
+    known: Bounded<IpAddr, ()>,
+    /// Packet time of the first login seen (the learning period starts there).
+    since: Option<u64>,
 }
 
 impl Creds {
     pub fn new(cap: usize) -> Creds {
         Creds {
             pairs: Bounded::new(cap),
+            known: Bounded::new(cap / 4),
+            since: None,
         }
     }
 
     /// Entities held now.
     pub fn len(&self) -> usize {
-        self.pairs.len()
+        self.pairs.len() + self.known.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -46,7 +54,7 @@ impl Creds {
     }
 
     pub fn evicted(&self) -> u64 {
-        self.pairs.evicted
+        self.pairs.evicted + self.known.evicted
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -84,8 +92,22 @@ impl Creds {
             LoginResult::Success => p.successes += 1,
             LoginResult::Attempt => p.attempts += 1,
         }
-        if proto == LoginProto::Ssh {
+        // Sessions that each try credentials the sensor cannot judge: encrypted services, and
+        // web forms (a failed form login is usually a 200 page saying so).
+        let guessable = matches!(
+            proto,
+            LoginProto::Ssh | LoginProto::Rdp | LoginProto::HttpForm
+        );
+        if guessable {
             p.sessions += 1;
+        }
+        let since = *self.since.get_or_insert(now);
+        let new_destination = cfg.is_home(c.client)
+            && cfg.is_external(c.server)
+            && self.known.get(&c.server).is_none()
+            && now >= since + t.login_learning_secs;
+        if cfg.is_home(c.client) && cfg.is_external(c.server) {
+            self.known.entry(&c.server, now, || ());
         }
         let base = |sig, why: String, evidence: Vec<String>| Alert {
             ts,
@@ -134,6 +156,24 @@ impl Creds {
                 ],
             ));
         }
+        if new_destination {
+            out.push(base(
+                alert::CRED_NEW_DESTINATION,
+                format!(
+                    "{} logged in ({}) to {}:{}, an outside server no inside host used in {} s",
+                    c.client,
+                    proto.name(),
+                    c.server,
+                    c.sport,
+                    now - since
+                ),
+                vec![
+                    format!("protocol={}", proto.name()),
+                    format!("user={}", user.unwrap_or("-")),
+                    format!("learnt_s={}", now - since),
+                ],
+            ));
+        }
         if result == LoginResult::Failure
             && !p.bruteforce_alerted
             && p.failures as usize >= t.bruteforce_failures
@@ -158,17 +198,19 @@ impl Creds {
                 ],
             ));
         }
-        if proto == LoginProto::Ssh
-            && !p.guessing_alerted
-            && p.sessions as usize >= t.bruteforce_sessions
-        {
+        if guessable && !p.guessing_alerted && p.sessions as usize >= t.bruteforce_sessions {
             p.guessing_alerted = true;
             let span = now.saturating_sub(p.window_start);
             out.push(base(
                 alert::CRED_GUESSING,
                 format!(
-                    "{} opened {} SSH sessions to {}:{} within {} s",
-                    c.client, p.sessions, c.server, c.sport, span
+                    "{} made {} {} login attempts to {}:{} within {} s",
+                    c.client,
+                    p.sessions,
+                    proto.name(),
+                    c.server,
+                    c.sport,
+                    span
                 ),
                 vec![
                     format!("protocol={}", proto.name()),
@@ -192,6 +234,79 @@ mod tests {
             cport: 40000,
             sport: port,
             proto: 6,
+        }
+    }
+
+    #[test]
+    fn login_to_a_new_outside_server_after_learning() {
+        let cfg = BehaviourConfig::default();
+        let mut c = Creds::new(100);
+        let mut out = Vec::new();
+        let day = cfg.t.login_learning_secs;
+        let to = |server: &str| Conn {
+            client: "10.0.0.9".parse().unwrap(),
+            server: server.parse().unwrap(),
+            cport: 40000,
+            sport: 22,
+            proto: 6,
+        };
+        // Learning: the usual server, nothing said.
+        c.login(
+            Timestamp(1_000_000_000),
+            &to("192.0.2.10"),
+            LoginProto::Ssh,
+            LoginResult::Attempt,
+            None,
+            &cfg,
+            &mut out,
+        );
+        assert!(out.is_empty());
+        let later = Timestamp((day + 10) * 1_000_000_000);
+        c.login(
+            later,
+            &to("192.0.2.10"),
+            LoginProto::Ssh,
+            LoginResult::Attempt,
+            None,
+            &cfg,
+            &mut out,
+        );
+        assert!(out.is_empty(), "a known destination");
+        c.login(
+            later,
+            &to("198.51.100.7"),
+            LoginProto::Ssh,
+            LoginResult::Attempt,
+            None,
+            &cfg,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].sig.sid, alert::CRED_NEW_DESTINATION.sid);
+    }
+
+    #[test]
+    fn form_and_rdp_guessing() {
+        let cfg = BehaviourConfig::default();
+        for proto in [LoginProto::HttpForm, LoginProto::Rdp] {
+            let mut c = Creds::new(100);
+            let mut out = Vec::new();
+            for i in 0..25u64 {
+                c.login(
+                    Timestamp(i * 1_000_000_000),
+                    &conn(443),
+                    proto,
+                    LoginResult::Attempt,
+                    Some("admin"),
+                    &cfg,
+                    &mut out,
+                );
+            }
+            let n = out
+                .iter()
+                .filter(|a| a.sig.sid == alert::CRED_GUESSING.sid)
+                .count();
+            assert_eq!(n, 1, "{proto:?}");
         }
     }
 

@@ -129,7 +129,12 @@ impl DnsTunnel {
         dom.label_len_sum += longest.len() as f64;
         dom.entropy_sum += entropy(longest.as_bytes());
         let unique = dom.names.len() as u64 + dom.more;
-        if dom.alerted || (unique as usize) < t.dns_min_unique {
+        // A few names with labels near the 63-byte maximum, full of encoded data, are a tunnel
+        // already (a short exfiltration); otherwise wait for `dns-min-unique` names.
+        let near_max = unique >= 4
+            && dom.label_len_sum / unique as f64 >= 50.0
+            && dom.entropy_sum / unique as f64 >= 3.5;
+        if dom.alerted || ((unique as usize) < t.dns_min_unique && !near_max) {
             return;
         }
         let avg_len = dom.label_len_sum / unique as f64;
@@ -149,6 +154,9 @@ impl DnsTunnel {
         // Encoded data: long labels with the spread of characters of base16/32/64.
         if avg_len >= t.dns_label_len && avg_ent >= 3.0 {
             reasons.push("long high-entropy labels");
+        }
+        if near_max && reasons.is_empty() {
+            reasons.push("labels near the maximum length full of encoded data");
         }
         if odd_share >= 0.5 && avg_len >= t.dns_label_len / 2.0 && avg_ent >= 2.5 {
             reasons.push("mostly TXT/NULL/CNAME/MX queries for random-looking names");
@@ -238,6 +246,43 @@ mod tests {
         }
         assert_eq!(out.len(), 1);
         assert!(out[0].evidence[0].contains("biillpi.com"));
+    }
+
+    #[test]
+    fn a_short_exfiltration_with_maximal_labels_alerts() {
+        let cfg = BehaviourConfig::default();
+        let mut d = DnsTunnel::new(100);
+        let mut out = Vec::new();
+        for i in 0..5u64 {
+            let mut label = String::new();
+            let mut x = i.wrapping_mul(0x9e3779b97f4a7c15) | 1;
+            while label.len() < 60 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                label.push(b"abcdefghijklmnopqrstuvwxyz234567"[(x % 32) as usize] as char);
+            }
+            let name = format!("{label}.{label}.x.exfil.example");
+            d.message(
+                Timestamp(i * 1_000_000),
+                &conn(),
+                &q(&name, 16),
+                &cfg,
+                &mut out,
+            );
+        }
+        assert_eq!(out.len(), 1);
+        // Three such names are not enough.
+        let mut d = DnsTunnel::new(100);
+        let mut out = Vec::new();
+        for i in 0..3u64 {
+            let name = format!(
+                "{}{i}.x.example",
+                "k2j4h5g6f7d8s9a0q1w3e5r7t9y2u4i6o8p0z1x3c5v7b9n2m4l6k8j0h2g4f6d8"
+            );
+            d.message(Timestamp(i), &conn(), &q(&name, 1), &cfg, &mut out);
+        }
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub enum LoginProto {
     HttpForm,
     /// An SSH session (encrypted: the attempt is counted, never the credentials).
     Ssh,
+    /// An RDP session (encrypted, likewise).
+    Rdp,
 }
 
 impl LoginProto {
@@ -68,12 +70,13 @@ impl LoginProto {
             LoginProto::HttpBasic => "http-basic",
             LoginProto::HttpForm => "http-form",
             LoginProto::Ssh => "ssh",
+            LoginProto::Rdp => "rdp",
         }
     }
 
     /// Credentials cross the network readable.
     pub fn cleartext(self) -> bool {
-        !matches!(self, LoginProto::Ssh)
+        !matches!(self, LoginProto::Ssh | LoginProto::Rdp)
     }
 }
 

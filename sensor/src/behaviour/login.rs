@@ -13,7 +13,9 @@ const P_SMTP: u8 = 2;
 const P_POP3: u8 = 3;
 const P_IMAP: u8 = 4;
 const P_TELNET: u8 = 5;
-const P_SSH: u8 = 6;
+pub const P_SSH: u8 = 6;
+/// RDP (an X.224 connection request in TPKT): encrypted, counted per session like SSH.
+pub const P_RDP: u8 = 7;
 /// Looked at and found to be none of them: never look again.
 pub const P_NOT: u8 = 255;
 
@@ -25,6 +27,7 @@ fn proto_of(p: u8) -> Option<LoginProto> {
         P_IMAP => LoginProto::Imap,
         P_TELNET => LoginProto::Telnet,
         P_SSH => LoginProto::Ssh,
+        P_RDP => LoginProto::Rdp,
         _ => return None,
     })
 }
@@ -68,6 +71,10 @@ fn text(b: &[u8]) -> String {
 pub fn classify(payload: &[u8], to_server: bool, server_port: u16) -> u8 {
     if payload.starts_with(b"SSH-") {
         return P_SSH;
+    }
+    // TPKT version 3 carrying an X.224 Connection Request (0xe0): RDP's first packet.
+    if to_server && payload.len() >= 7 && payload[0] == 3 && payload[1] == 0 && payload[5] == 0xe0 {
+        return P_RDP;
     }
     if to_server {
         // `USER` is also IRC's registration command: only on the services' ports when the
@@ -137,7 +144,7 @@ pub fn on_payload(
     let Some(proto) = proto_of(st.proto) else {
         return;
     };
-    if proto == LoginProto::Ssh {
+    if matches!(proto, LoginProto::Ssh | LoginProto::Rdp) {
         return;
     }
     if proto == LoginProto::Telnet {
@@ -361,6 +368,14 @@ mod tests {
         assert_eq!(classify(b"+OK POP3 ready\r\n", false, 110), P_POP3);
         assert_eq!(classify(b"* OK IMAP4rev1\r\n", false, 143), P_IMAP);
         assert_eq!(classify(b"SSH-2.0-OpenSSH_8.9\r\n", false, 902), P_SSH);
+        assert_eq!(
+            classify(
+                b"\x03\x00\x00\x2b\x26\xe0\x00\x00\x00\x00\x00Cookie: mstshash=a\r\n",
+                true,
+                3389
+            ),
+            P_RDP
+        );
         assert_eq!(classify(b"a001 LOGIN bob pw\r\n", true, 9143), P_IMAP);
         assert_eq!(classify(b"GET / HTTP/1.1\r\n", true, 80), P_NOT);
         assert_eq!(classify(b"USER foo 0 * :Foo\r\n", true, 6667), P_NOT);

@@ -24,10 +24,13 @@ use super::lookalike::Lookalike;
 use super::scan::Scan;
 use super::tap::{Msg, Tap};
 use super::web::Web;
+use crate::counters::{Registry, PUBLISH_EVERY};
 use crate::output::file::CHUNK_BYTES;
 use crate::output::record::RecordIndex;
 use crate::output::sink::Outputs;
 use crate::time::Timestamp;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::time::Instant;
 
 /// Event batches queued to the stage before workers wait (replay) or drop (live).
 const QUEUE: usize = 256;
@@ -35,7 +38,7 @@ const QUEUE: usize = 256;
 const MAX_PENDING: usize = 1 << 18;
 
 /// What the stage counted.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StageStats {
     pub events: u64,
     /// Released before every worker's watermark passed them (the merge bound was hit).
@@ -47,6 +50,10 @@ pub struct StageStats {
     pub evicted: u64,
     /// Events the workers dropped (live capture, stage behind).
     pub dropped: u64,
+    /// Events held for the merge now.
+    pub pending: u64,
+    /// Per-entity states held now, all detections.
+    pub entities: u64,
 }
 
 /// Every detection, fed one event at a time in packet-time order.
@@ -158,6 +165,8 @@ impl Detectors {
             self.lookalike.learn(name);
         } else if inside_client && cfg.is_external(c.server) {
             self.beacon.name(ts, c, name, cfg);
+            self.beacon
+                .named_contact(ts, c, name, cfg, &mut self.alerts);
             self.lookalike
                 .name(ts, c, name, what, cfg, &mut self.alerts);
         }
@@ -172,13 +181,15 @@ impl Detectors {
             + self.web.len()
             + self.creds.len();
         let cap = self.cfg.t.max_entities;
-        // beacon, exfil (pairs, flows, servers), dns (a quarter), scan (two), web, creds.
-        (held, cap * 7 + cap / 16 + cap / 4)
+        // beacon (pairs + three quarters), exfil (pairs, flows, a sixteenth), dns (a quarter),
+        // scan (two), web, creds (pairs + a quarter).
+        (held, cap * 8 + cap / 2)
     }
 
     pub fn stats(&self) -> StageStats {
         StageStats {
             late: self.late,
+            entities: self.entities().0 as u64,
             alerts: self.alerter.stats,
             evicted: self.beacon.evicted()
                 + self.exfil.evicted()
@@ -258,23 +269,42 @@ pub struct Stage {
     handle: Option<JoinHandle<StageStats>>,
 }
 
-/// Starts the stage for `workers` workers; returns their taps.
+/// Starts the stage for `workers` workers, publishing its counters to `registry`; returns
+/// the workers' taps.
 pub fn spawn(
     cfg: Arc<BehaviourConfig>,
     workers: usize,
     sink: Arc<Outputs>,
+    registry: Option<Arc<Registry>>,
     live: bool,
 ) -> (Stage, Vec<Tap>) {
     let (tx, rx) = bounded::<Msg>(QUEUE);
     let (recycle_tx, recycle_rx) = bounded::<Batch>(QUEUE);
     let burst = cfg.t.burst_idle_secs;
+    let dropped = Arc::new(AtomicU64::new(0));
     let taps = (0..workers)
-        .map(|i| Tap::new(i, tx.clone(), recycle_rx.clone(), live, burst))
+        .map(|i| {
+            Tap::new(
+                i,
+                tx.clone(),
+                recycle_rx.clone(),
+                live,
+                burst,
+                dropped.clone(),
+            )
+        })
         .collect();
     drop(tx);
+    let io = StageIo {
+        rx,
+        recycle: recycle_tx,
+        sink,
+        registry,
+        dropped,
+    };
     let handle = thread::Builder::new()
         .name("behaviour".into())
-        .spawn(move || run(cfg, workers, rx, recycle_tx, sink))
+        .spawn(move || run(cfg, workers, io))
         .expect("spawn behaviour thread");
     (
         Stage {
@@ -294,13 +324,76 @@ impl Stage {
     }
 }
 
-fn run(
-    cfg: Arc<BehaviourConfig>,
-    workers: usize,
+/// What the stage thread reads from and writes to.
+struct StageIo {
     rx: Receiver<Msg>,
     recycle: Sender<Batch>,
     sink: Arc<Outputs>,
-) -> StageStats {
+    registry: Option<Arc<Registry>>,
+    dropped: Arc<AtomicU64>,
+}
+
+#[allow(clippy::too_many_arguments)]
+/// Processes held events in order up to `upto` (all when `None`; the oldest regardless when
+/// more than `MAX_PENDING` are held).
+fn release(
+    det: &mut Detectors,
+    heap: &mut BinaryHeap<Held>,
+    batches: &mut Batches,
+    upto: Option<Timestamp>,
+    out: &mut Vec<u8>,
+    stats: &mut StageStats,
+    sink: &Outputs,
+    index: &mut RecordIndex,
+) {
+    while let Some(top) = heap.peek() {
+        let due = match upto {
+            None => true,
+            Some(t) => top.key.0 <= t,
+        };
+        let forced = heap.len() > MAX_PENDING;
+        if !due && !forced {
+            break;
+        }
+        if forced && !due {
+            stats.forced += 1;
+        }
+        let h = heap.pop().expect("peeked");
+        if let Some(Some((b, _))) = batches.slots.get(h.slot as usize) {
+            if let Some(ev) = b.events.get(h.idx as usize) {
+                det.event(ev, b, out);
+            }
+        }
+        batches.done(h.slot);
+        if out.len() >= CHUNK_BYTES {
+            sink.deliver(out, index);
+            out.clear();
+        }
+    }
+}
+
+/// The stage's counters now.
+fn current(det: &Detectors, stats: &StageStats, pending: usize, dropped: &AtomicU64) -> StageStats {
+    let d = det.stats();
+    StageStats {
+        late: d.late,
+        alerts: d.alerts,
+        evicted: d.evicted,
+        entities: d.entities,
+        pending: pending as u64,
+        dropped: dropped.load(AtomicOrdering::Relaxed),
+        ..*stats
+    }
+}
+
+fn run(cfg: Arc<BehaviourConfig>, workers: usize, io: StageIo) -> StageStats {
+    let StageIo {
+        rx,
+        recycle,
+        sink,
+        registry,
+        dropped,
+    } = io;
     let mut det = Detectors::new(cfg);
     let mut heap: BinaryHeap<Held> = BinaryHeap::new();
     let mut batches = Batches {
@@ -314,36 +407,7 @@ fn run(
     let mut index = RecordIndex::default();
     let mut stats = StageStats::default();
     let mut seq = 0u64;
-    let mut release = |heap: &mut BinaryHeap<Held>,
-                       batches: &mut Batches,
-                       upto: Option<Timestamp>,
-                       out: &mut Vec<u8>,
-                       stats: &mut StageStats| {
-        while let Some(top) = heap.peek() {
-            let due = match upto {
-                None => true,
-                Some(t) => top.key.0 <= t,
-            };
-            let forced = heap.len() > MAX_PENDING;
-            if !due && !forced {
-                break;
-            }
-            if forced && !due {
-                stats.forced += 1;
-            }
-            let h = heap.pop().expect("peeked");
-            if let Some(Some((b, _))) = batches.slots.get(h.slot as usize) {
-                if let Some(ev) = b.events.get(h.idx as usize) {
-                    det.event(ev, b, out);
-                }
-            }
-            batches.done(h.slot);
-            if out.len() >= CHUNK_BYTES {
-                sink.deliver(out, &mut index);
-                out.clear();
-            }
-        }
-    };
+    let mut last_publish = Instant::now();
     while let Ok(msg) = rx.recv() {
         match msg {
             Msg::Events {
@@ -386,23 +450,46 @@ fn run(
             .filter(|(_, d)| !**d)
             .map(|(m, _)| *m)
             .min();
-        release(&mut heap, &mut batches, upto, &mut out, &mut stats);
+        release(
+            &mut det,
+            &mut heap,
+            &mut batches,
+            upto,
+            &mut out,
+            &mut stats,
+            &sink,
+            &mut index,
+        );
         if !out.is_empty() {
             sink.deliver(&out, &mut RecordIndex::default());
             out.clear();
         }
+        if let Some(r) = &registry {
+            let now = Instant::now();
+            if now.saturating_duration_since(last_publish) >= PUBLISH_EVERY {
+                last_publish = now;
+                r.publish_behaviour(&current(&det, &stats, heap.len(), &dropped), false);
+            }
+        }
     }
-    release(&mut heap, &mut batches, None, &mut out, &mut stats);
+    release(
+        &mut det,
+        &mut heap,
+        &mut batches,
+        None,
+        &mut out,
+        &mut stats,
+        &sink,
+        &mut index,
+    );
     if !out.is_empty() {
         sink.deliver(&out, &mut RecordIndex::default());
     }
-    let d = det.stats();
-    StageStats {
-        late: d.late,
-        alerts: d.alerts,
-        evicted: d.evicted,
-        ..stats
+    let last = current(&det, &stats, 0, &dropped);
+    if let Some(r) = &registry {
+        r.publish_behaviour(&last, true);
     }
+    last
 }
 
 #[cfg(test)]
@@ -476,5 +563,86 @@ mod tests {
         let st = det.stats();
         assert!(st.evicted > 100_000, "{st:?}");
         assert_eq!(st.alerts.written, 0, "{}", String::from_utf8_lossy(&out));
+    }
+
+    /// The whole replay pipeline with the stage: alerts reach the sink, the counters reach
+    /// the registry and its Prometheus text, and a second run with two workers agrees.
+    #[test]
+    fn replay_publishes_alerts_and_counters() {
+        use crate::capture::merge::MergedSource;
+        use crate::counters::SensorInfo;
+        use crate::pipeline::{self, ReplayConfig};
+        let pcap =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../pcaps/attack-scan.pcap");
+        let mut texts = Vec::new();
+        for workers in [1, 2] {
+            let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+            struct W(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+            impl std::io::Write for W {
+                fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                    self.0.lock().unwrap().extend_from_slice(b);
+                    Ok(b.len())
+                }
+                fn flush(&mut self) -> std::io::Result<()> {
+                    Ok(())
+                }
+            }
+            let sink = Arc::new(Outputs::single(crate::output::file::FileSink::from_writer(
+                "mem",
+                Box::new(W(buf.clone())),
+            )));
+            let cfg = BehaviourConfig::resolve(&Default::default(), Some("10.10.0.0/16")).unwrap();
+            let config = ReplayConfig {
+                workers,
+                behaviour: Some(Arc::new(cfg)),
+                ..Default::default()
+            };
+            let registry = Arc::new(Registry::new(
+                SensorInfo::default(),
+                workers,
+                sink.clone(),
+                None,
+                1 << 20,
+            ));
+            let mut src = MergedSource::open(std::slice::from_ref(&pcap)).unwrap();
+            let (stats, fatal) = pipeline::run(
+                &mut src,
+                &config,
+                sink.clone(),
+                registry.clone(),
+                &mut |_| {},
+                &mut |_| {},
+            );
+            assert!(fatal.is_none());
+            let b = stats.behaviour.expect("stage ran");
+            assert!(b.events > 100, "{b:?}");
+            assert_eq!(b.pending, 0);
+            sink.flush();
+            let text = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+            let alerts: Vec<&str> = text
+                .lines()
+                .filter(|l| l.contains("\"signature_id\":92000"))
+                .collect();
+            assert_eq!(alerts.len() as u64, b.alerts.written, "{text}");
+            let prom = crate::counters::prometheus(&registry.totals());
+            assert!(
+                prom.contains("sensor_behaviour_alerts_total{detection=\"scan\"} 1"),
+                "{prom}"
+            );
+            assert!(prom.contains("sensor_behaviour_events_total "), "{prom}");
+            let mut a: Vec<String> = alerts
+                .iter()
+                .map(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    format!(
+                        "{} {} {}",
+                        v["timestamp"], v["alert"]["signature_id"], v["src_ip"]
+                    )
+                })
+                .collect();
+            a.sort();
+            texts.push(a);
+        }
+        assert_eq!(texts[0], texts[1]);
     }
 }

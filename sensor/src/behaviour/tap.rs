@@ -4,6 +4,9 @@
 //! clock as a watermark. Per packet it costs a few comparisons on the flow's `FlowMark`; an
 //! event is made per flow, burst, progress step or transaction, never per packet.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use super::events::{
@@ -82,6 +85,8 @@ pub struct Tap {
     clock: Timestamp,
     sent_clock: Timestamp,
     pub stats: TapStats,
+    /// Events dropped by every tap (live capture), counted where the stage publishes them.
+    dropped: Arc<AtomicU64>,
     done: bool,
 }
 
@@ -144,6 +149,7 @@ impl Tap {
         recycle: Receiver<Batch>,
         live: bool,
         burst_idle_secs: u64,
+        dropped: Arc<AtomicU64>,
     ) -> Tap {
         Tap {
             worker,
@@ -155,6 +161,7 @@ impl Tap {
             clock: Timestamp::ZERO,
             sent_clock: Timestamp::ZERO,
             stats: TapStats::default(),
+            dropped,
             done: false,
         }
     }
@@ -245,15 +252,20 @@ impl Tap {
             m.login_proto = login::classify(payload, to_server, ep.dst_port);
         }
         let conn = Conn::of(&ep, flow.key.proto);
-        if m.login_proto == 6 {
-            // SSH: one attempt per session, counted for guessing; nothing else to read.
+        if m.login_proto == login::P_SSH || m.login_proto == login::P_RDP {
+            // SSH, RDP: one attempt per session, counted for guessing; nothing else to read.
             if m.flags & SSH_NOTED == 0 {
                 m.flags |= SSH_NOTED;
+                let proto = if m.login_proto == login::P_SSH {
+                    LoginProto::Ssh
+                } else {
+                    LoginProto::Rdp
+                };
                 self.push(
                     ts,
                     conn,
                     Body::Login {
-                        proto: LoginProto::Ssh,
+                        proto,
                         result: LoginResult::Attempt,
                         user: None,
                     },
@@ -419,11 +431,13 @@ impl Tap {
             match self.tx.try_send(msg) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                    self.stats.dropped += n
+                    self.stats.dropped += n;
+                    self.dropped.fetch_add(n, Ordering::Relaxed);
                 }
             }
         } else if self.tx.send(msg).is_err() {
             self.stats.dropped += n;
+            self.dropped.fetch_add(n, Ordering::Relaxed);
         }
     }
 

@@ -115,7 +115,13 @@ pub fn run(
     let mut handles = Vec::with_capacity(n);
     let (stage, mut taps) = match (&config.behaviour, &config.app) {
         (Some(b), Some(_)) => {
-            let (stage, taps) = crate::behaviour::spawn(b.clone(), n, outputs.clone(), true);
+            let (stage, taps) = crate::behaviour::spawn(
+                b.clone(),
+                n,
+                outputs.clone(),
+                Some(registry.clone()),
+                true,
+            );
             (Some(stage), taps.into_iter().map(Some).collect())
         }
         _ => (None, (0..n).map(|_| None).collect::<Vec<_>>()),

@@ -105,7 +105,13 @@ pub fn run(
     let (recycle_tx, recycle_rx) = bounded::<Batch>(n * (QUEUE_DEPTH + 2));
     let (beh_stage, mut taps) = match (&config.behaviour, &config.app) {
         (Some(b), Some(_)) => {
-            let (stage, taps) = crate::behaviour::spawn(b.clone(), n, outputs.clone(), false);
+            let (stage, taps) = crate::behaviour::spawn(
+                b.clone(),
+                n,
+                outputs.clone(),
+                Some(registry.clone()),
+                false,
+            );
             (Some(stage), taps.into_iter().map(Some).collect())
         }
         _ => (None, (0..n).map(|_| None).collect::<Vec<_>>()),

@@ -4,31 +4,14 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 mod common;
-use common::promtool_check;
-
-fn sensor() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sensor"))
-}
-
-fn pcap(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../pcaps")
-        .join(name)
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sensor-lifecycle-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{free_port, pcap, promtool_check, sensor, temp_dir, wait_for};
 
 fn records(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -41,15 +24,6 @@ fn records(path: &Path) -> Vec<Value> {
 
 fn of_type<'a>(recs: &'a [Value], t: &str) -> Vec<&'a Value> {
     recs.iter().filter(|r| r["event_type"] == t).collect()
-}
-
-/// A free port on loopback.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
@@ -65,17 +39,6 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let status = text.split_whitespace().nth(1)?.parse().ok()?;
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
     Some((status, body))
-}
-
-fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let until = Instant::now() + timeout;
-    while Instant::now() < until {
-        if ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
@@ -100,7 +63,7 @@ fn sigterm(child: &Child) {
 /// Ten minutes of office traffic at 20x: 30 s of replay, stopped after a few seconds.
 #[test]
 fn sigterm_during_a_paced_replay_writes_every_flow_and_the_final_stats() {
-    let dir = temp_dir("sigterm");
+    let dir = temp_dir("lifecycle", "sigterm");
     let eve = dir.join("eve.json");
     let port = free_port();
     let mut child = sensor()
@@ -240,7 +203,7 @@ fn bad_settings_are_refused_at_start() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--max-flows 0"), "{err}");
 
-    let dir = temp_dir("rules");
+    let dir = temp_dir("lifecycle", "rules");
     let broken = dir.join("broken.rules");
     std::fs::write(
         &broken,
@@ -270,7 +233,7 @@ fn bad_settings_are_refused_at_start() {
 
 #[test]
 fn dump_counters_answers_from_the_registry() {
-    let dir = temp_dir("dump");
+    let dir = temp_dir("lifecycle", "dump");
     let sock = dir.join("ctl.sock");
     let mut child = sensor()
         .arg("replay")
@@ -347,7 +310,7 @@ fn eve_seconds(ts: &str) -> f64 {
 /// http, dns, tls) must reach the file within a second of that packet's release.
 #[test]
 fn records_reach_the_output_within_a_second_of_their_packet() {
-    let dir = temp_dir("latency");
+    let dir = temp_dir("lifecycle", "latency");
     let eve = dir.join("eve.json");
     let file = pcap("benign-office.pcap");
     let t0 = first_packet_time(&file);
@@ -400,7 +363,7 @@ fn records_reach_the_output_within_a_second_of_their_packet() {
 /// old name; together the two files hold every record of a run without rotation.
 #[test]
 fn rename_and_sighup_lose_no_record() {
-    let dir = temp_dir("rotate");
+    let dir = temp_dir("lifecycle", "rotate");
     let eve = dir.join("eve.json");
     let file = pcap("benign-office.pcap");
     let mut child = sensor()
@@ -468,7 +431,7 @@ fn rename_and_sighup_lose_no_record() {
 /// `sensor_info` carrying the configured name and site.
 #[test]
 fn metrics_auth_and_identity_from_the_configuration() {
-    let dir = temp_dir("auth");
+    let dir = temp_dir("lifecycle", "auth");
     let port = free_port();
     std::fs::write(dir.join("pw"), "s3cret\n").unwrap();
     std::fs::write(
@@ -536,7 +499,7 @@ fn syn_flood_pcap(path: &Path, n: u32) {
 /// `flow.log-unanswered = false` keeps them out of the log, and they are counted either way.
 #[test]
 fn unanswered_flows_are_counted_and_logged_unless_configured() {
-    let dir = temp_dir("s0");
+    let dir = temp_dir("lifecycle", "s0");
     std::fs::write(dir.join("quiet.toml"), "[flow]\nlog-unanswered = false\n").unwrap();
     let flood = dir.join("flood.pcap");
     syn_flood_pcap(&flood, 300);
@@ -584,7 +547,7 @@ fn unanswered_flows_are_counted_and_logged_unless_configured() {
 /// SIGTERM (the signal interrupts the read) and writes what it read.
 #[test]
 fn sigterm_stops_a_replay_waiting_on_a_quiet_pipe() {
-    let dir = temp_dir("pipe");
+    let dir = temp_dir("lifecycle", "pipe");
     let fifo = dir.join("in.pcap");
     assert!(Command::new("mkfifo")
         .arg(&fifo)

@@ -8,36 +8,12 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use common::schema::validate_eve;
-
-fn sensor() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sensor"))
-}
-
-fn pcap(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../pcaps")
-        .join(name)
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sensor-sinks-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::{free_port, pcap, sensor, temp_dir, wait_for};
 
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
@@ -57,17 +33,6 @@ fn of_type(lines: &[String], t: &str) -> Vec<String> {
         .filter(|l| json(l)["event_type"] == t)
         .cloned()
         .collect()
-}
-
-fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let until = Instant::now() + timeout;
-    while Instant::now() < until {
-        if ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 /// Whether a program this test needs is installed: a failure under CI, a skip elsewhere.
@@ -241,7 +206,7 @@ fn every_alert_reaches_redis_as_stream_list_and_channel() {
     if !have("redis-server") || !have("redis-cli") {
         return;
     }
-    let dir = temp_dir("redis");
+    let dir = temp_dir("sinks", "redis");
     let redis = Redis::start(&dir);
     let port = redis.port;
     // A Redis ACL user allowed only to append to these keys, as a state would give a county.
@@ -380,7 +345,7 @@ fn killing_redis_mid_run_loses_nothing_in_the_file_and_it_reconnects() {
     if !have("redis-server") || !have("redis-cli") {
         return;
     }
-    let dir = temp_dir("redis-kill");
+    let dir = temp_dir("sinks", "redis-kill");
     let mut redis = Redis::start(&dir);
     let port = redis.port;
     let metrics = free_port();
@@ -606,7 +571,7 @@ fn rsyslog_receives_alerts_over_udp_tcp_and_unix_as_rfc5424() {
     if !have("rsyslogd") {
         return;
     }
-    let dir = temp_dir("rsyslog");
+    let dir = temp_dir("sinks", "rsyslog");
     let rsyslog = Rsyslog::start(&dir);
     let config = write_config(
         &dir,
@@ -748,7 +713,7 @@ fn without_stats(lines: Vec<String>) -> Vec<String> {
 /// hold exactly the records of a run without rotation, none split, and `rotate-keep` prunes.
 #[test]
 fn eve_rotation_by_size_and_time_loses_no_record() {
-    let dir = temp_dir("rotation");
+    let dir = temp_dir("sinks", "rotation");
     let plain = sensor()
         .arg("replay")
         .arg(pcap("benign-office.pcap"))
@@ -823,7 +788,7 @@ fn shipped_logrotate_config_rotates_without_loss() {
     if !have("logrotate") {
         return;
     }
-    let dir = temp_dir("logrotate");
+    let dir = temp_dir("sinks", "logrotate");
     let plain = sensor()
         .arg("replay")
         .arg(pcap("benign-office.pcap"))

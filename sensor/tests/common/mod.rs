@@ -4,6 +4,47 @@
 
 pub mod schema;
 
+/// The sensor binary of this build.
+pub fn sensor() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sensor"))
+}
+
+/// A committed capture in `pcaps/`.
+pub fn pcap(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../pcaps")
+        .join(name)
+}
+
+/// A new, empty directory for one test (`sensor-<group>-<name>-<pid>`).
+pub fn temp_dir(group: &str, name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("sensor-{group}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A free port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Polls `ok` every 50 ms until it holds; panics naming `what` after `timeout`.
+pub fn wait_for(what: &str, timeout: std::time::Duration, mut ok: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < until {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};

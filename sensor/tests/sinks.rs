@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use common::schema::validate_eve;
-use common::{free_port, pcap, sensor, temp_dir, wait_for};
+use common::{free_port, http_get, pcap, sensor, temp_dir, wait_for};
 
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
@@ -193,6 +193,23 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
+/// Replays a committed capture with a configuration; the run must succeed.
+fn replay_with(config: &Path, capture: &str) {
+    let out = sensor()
+        .arg("replay")
+        .arg(pcap(capture))
+        .arg("--config")
+        .arg(config)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn write_config(dir: &Path, text: &str) -> PathBuf {
     let p = dir.join("sensor.toml");
     std::fs::write(&p, text).unwrap();
@@ -280,19 +297,7 @@ password-file = "redis-password"
             .nth(1)
             == Some("1")
     });
-    let out = sensor()
-        .arg("replay")
-        .arg(pcap("attack-dns-tunnel.pcap"))
-        .arg("--config")
-        .arg(&config)
-        .arg("-q")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    replay_with(&config, "attack-dns-tunnel.pcap");
     let file = lines(&dir.join("eve.json"));
     let alerts = of_type(&file, "alert");
     assert!(alerts.len() > 100, "{} alerts", alerts.len());
@@ -321,17 +326,9 @@ password-file = "redis-password"
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// One sample of the sensor's /metrics.
 fn metric(port: u16, name: &str) -> Option<f64> {
-    use std::io::Write;
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        s,
-        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
+    let (_, text) = http_get(port, "/metrics")?;
     text.lines()
         .find(|l| l.starts_with(name))
         .and_then(|l| l.rsplit(' ').next())
@@ -613,19 +610,7 @@ event-types = ["alert"]
             socket = rsyslog.socket.display(),
         ),
     );
-    let out = sensor()
-        .arg("replay")
-        .arg(pcap("attack-sqli.pcap"))
-        .arg("--config")
-        .arg(&config)
-        .arg("-q")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    replay_with(&config, "attack-sqli.pcap");
     let file = lines(&dir.join("eve.json"));
     let alerts = of_type(&file, "alert");
     let flows = of_type(&file, "flow");

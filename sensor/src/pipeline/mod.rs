@@ -306,6 +306,7 @@ pub fn run(
         decode.add(&d);
         defrag.add(&g);
     }
+    let sinks = outputs.totals();
     let stats = ReplayStats {
         capture_bytes_read: source.bytes_read(),
         skipped: source.skipped(),
@@ -318,9 +319,9 @@ pub fn run(
         first_ts: decode.first_ts,
         last_ts: clock,
         elapsed: started.elapsed(),
-        eve_bytes: outputs.totals().iter().map(|o| o.bytes).sum(),
-        eve_lost_bytes: outputs.totals().iter().map(|o| o.lost_bytes).sum(),
-        eve_errors: outputs.totals().iter().map(|o| o.errors).sum(),
+        eve_bytes: sinks.iter().map(|o| o.bytes).sum(),
+        eve_lost_bytes: sinks.iter().map(|o| o.lost_bytes).sum(),
+        eve_errors: sinks.iter().map(|o| o.errors).sum(),
         behaviour,
     };
     (stats, fatal)

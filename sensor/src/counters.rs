@@ -1049,6 +1049,13 @@ pub const FAMILIES: &[Family] = &[
         },
     },
     Family {
+        name: "alerts_suppressed_total",
+        help: "Signature matches a threshold or detection_filter kept from becoming alerts (Suricata's detect.alerts_suppressed).",
+        kind: Kind::Counter,
+        eve: Some("detect.alerts_suppressed"),
+        read: |t, s| s.one(u(t.workers.alerts_suppressed)),
+    },
+    Family {
         name: "signature_alerts_total",
         help: "Alerts raised by the signatures that raised the most (at most 200; sid 0 sums the rest), by sid and the rule's msg.",
         kind: Kind::Counter,
@@ -1385,6 +1392,9 @@ pub const SURICATA_STATS: &[(&str, ReadOne)] = &[
         Some(t.workers.app.stream.memcap_drops)
     }),
     ("detect.alert", |t| Some(t.workers.alerts)),
+    ("detect.alerts_suppressed", |t| {
+        Some(t.workers.alerts_suppressed)
+    }),
 ];
 
 /// The `stats` object of the EVE `stats` record and of `dump-counters`: Suricata's names

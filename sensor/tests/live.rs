@@ -573,7 +573,11 @@ fn live_equals_replay_with(ns: &Netns, file: &str, extra: &[&str], rate: &[&str]
 
     // Live.
     let live_eve = tmp.0.join("live.json");
-    let mut options = vec!["--stats-interval", "0"];
+    // The shipped packs without thresholds: with two workers, which match of a window carries
+    // a threshold's alert depends on thread timing (DECISIONS D25).
+    let rules = common::unthrottled_rules(&tmp.0);
+    let rules = rules.to_str().unwrap();
+    let mut options = vec!["--stats-interval", "0", "--rules", rules];
     options.extend_from_slice(extra);
     let sensor = Sensor::start_with(ns, &live_eve, &[], &options);
     let sent = tcpreplay_at(ns, SEND_IFACE, &original, rate);
@@ -618,6 +622,7 @@ fn live_equals_replay_with(ns: &Netns, file: &str, extra: &[&str], rate: &[&str]
         .arg(&on_wire)
         .arg("--eve")
         .arg(&replay_eve)
+        .args(["--rules", rules])
         .args(["--workers", WORKERS, "-q", "--stats-sensor-counters"])
         .output()
         .expect("run sensor replay");

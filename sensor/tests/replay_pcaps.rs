@@ -15,6 +15,8 @@
 //! sees only the reassembled datagram; the tables there come from the address pairs, each flow
 //! having a pair of its own).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -144,12 +146,25 @@ struct Flow {
 }
 
 /// Runs the replay and returns (flow records as parsed JSON, the reduced flows).
+/// The shipped packs without thresholds, so that records are the same for any worker count
+/// and pace (which match of a window carries a threshold's alert depends on thread timing:
+/// DECISIONS D25).
+fn unthrottled() -> &'static PathBuf {
+    static RULES: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("sensor-replay-pcaps-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        common::unthrottled_rules(&dir)
+    })
+}
+
 fn replay(file: &str, workers: Option<u32>) -> (Vec<Value>, Vec<Flow>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sensor"));
     cmd.arg("replay");
     if let Some(w) = workers {
         cmd.arg("--workers").arg(w.to_string());
     }
+    cmd.arg("--rules").arg(unthrottled());
     cmd.arg("--eve").arg("-").arg(pcap_path(file));
     let out = cmd.output().expect("run sensor replay");
     assert!(
@@ -1456,6 +1471,8 @@ const NANOSECOND_UDP: &[Conv] = &[c("10.10.0.53:53", "10.10.3.70:52192", 1, 100,
 fn records_with(file: &str, args: &[&str]) -> Vec<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
         .args(["replay", "-q", "--eve", "-"])
+        .arg("--rules")
+        .arg(unthrottled())
         .args(args)
         .arg(pcap_path(file))
         .output()

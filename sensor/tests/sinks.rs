@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use common::schema::validate_eve;
-use common::{free_port, http_get, pcap, sensor, temp_dir, wait_for};
+use common::{free_port, http_get, pcap, sensor, temp_dir, unthrottled_rules, wait_for};
 
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
@@ -210,8 +210,15 @@ fn replay_with(config: &Path, capture: &str) {
     );
 }
 
+/// The configuration `text` in `dir`, with the shipped packs' rules unthrottled (the tests
+/// need an alert for every match of the tunnel's queries).
 fn write_config(dir: &Path, text: &str) -> PathBuf {
+    let rules = unthrottled_rules(dir);
     let p = dir.join("sensor.toml");
+    let text = format!(
+        "rules = [{:?}]\nshipped-rules = false\n{text}",
+        rules.display().to_string()
+    );
     std::fs::write(&p, text).unwrap();
     p
 }
@@ -425,7 +432,8 @@ when-full = "drop"
     let plain = sensor()
         .arg("replay")
         .arg(pcap("attack-dns-tunnel.pcap"))
-        .args(["-q", "--eve", "-"])
+        .args(["-q", "--eve", "-", "--rules"])
+        .arg(dir.join("unthrottled.rules"))
         .output()
         .unwrap();
     let plain_alerts = String::from_utf8_lossy(&plain.stdout)

@@ -264,6 +264,10 @@ impl Detector {
         self.ctx.alerts
     }
 
+    pub fn alerts_suppressed(&self) -> u64 {
+        self.ctx.alerts_suppressed
+    }
+
     /// Runs the engine on `subject`, writing an EVE alert per alert (with the transaction's
     /// object when `app_object` is given).
     #[allow(clippy::too_many_arguments)]
@@ -439,6 +443,7 @@ impl AppLayer {
         *seen = g;
         let engine = handle.current();
         let alerts = self.detector.as_ref().map_or(0, |d| d.alerts());
+        let suppressed = self.detector.as_ref().map_or(0, |d| d.alerts_suppressed());
         if let Some(old) = &self.detector {
             for (series, n) in old
                 .engine
@@ -460,12 +465,18 @@ impl AppLayer {
         self.stream_rules = engine.has_stream_rules();
         let mut det = Detector::new(engine);
         det.ctx.alerts = alerts;
+        det.ctx.alerts_suppressed = suppressed;
         self.detector = Some(det);
     }
 
     /// Alerts raised so far by this worker.
     pub fn alerts(&self) -> u64 {
         self.detector.as_ref().map_or(0, |d| d.alerts())
+    }
+
+    /// Signature matches a threshold or detection filter held back so far.
+    pub fn alerts_suppressed(&self) -> u64 {
+        self.detector.as_ref().map_or(0, |d| d.alerts_suppressed())
     }
 
     /// Runs packet signatures (payload, header, IP-only rules) on one packet of `flow`.

@@ -186,6 +186,9 @@ pub struct DetectCtx {
     /// Where transformed buffers are built.
     scratch: [Vec<u8>; 2],
     pub alerts: u64,
+    /// Matches a `threshold` or `detection_filter` kept from becoming alerts (Suricata's
+    /// `detect.alerts_suppressed`).
+    pub alerts_suppressed: u64,
     /// Alerts per `Engine::alert_series` entry.
     pub alerts_by_series: Vec<u64>,
     /// Alerts per signature (by index; `Engine::alert_fields` names it).
@@ -873,6 +876,7 @@ impl Engine {
             fresh: Vec::new(),
             scratch: Default::default(),
             alerts: 0,
+            alerts_suppressed: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
             alerts_by_rule: vec![0; self.sigs.len()],
         }
@@ -1103,7 +1107,12 @@ impl Engine {
                     passed = true;
                     continue;
                 }
-                if passed || sig.rule.noalert {
+                if passed {
+                    continue;
+                }
+                if sig.rule.noalert {
+                    // Suricata counts a `noalert` match as suppressed too.
+                    ctx.alerts_suppressed += 1;
                     continue;
                 }
                 if let Some(rate) = &sig.rate {
@@ -1122,6 +1131,7 @@ impl Engine {
                         ),
                     };
                     if !self.rates.allow(i, rate, key, ts) {
+                        ctx.alerts_suppressed += 1;
                         continue;
                     }
                 }

@@ -5,6 +5,12 @@
 //! The counters span flows, and flows of one host land on different workers, so this is the
 //! one detection state shared between workers: a concurrent map (`dashmap`, sharded locks)
 //! touched only when a signature with a threshold has matched, never per packet.
+//!
+//! Workers do not run in lockstep: one may still be at a capture's first minute when another
+//! is days later in packet time (a directory of captures, a gap in traffic). A match is
+//! therefore counted in the window its own time falls in, of the two most recent windows of
+//! its key, not in whichever window another worker opened last; otherwise a lagging worker's
+//! match would land in a later window and lose its alert.
 
 use std::net::IpAddr;
 
@@ -68,10 +74,19 @@ struct Window {
     matches: u32,
 }
 
-/// Shared counters of all workers.
+impl Window {
+    /// Whether a match at `ts` belongs here: within `seconds` after the start, or before it
+    /// by less than a window (a lagging worker's match of the same period).
+    fn holds(&self, ts: Timestamp, seconds: u32) -> bool {
+        ts.0 <= self.start.saturating_add_secs(seconds as u64).0
+            && ts.saturating_add_secs(seconds as u64).0 >= self.start.0
+    }
+}
+
+/// Shared counters of all workers: per signature and key, the two latest windows.
 #[derive(Default)]
 pub struct RateTable {
-    windows: DashMap<(u32, RateKey), Window>,
+    windows: DashMap<(u32, RateKey), [Option<Window>; 2]>,
 }
 
 impl RateTable {
@@ -86,11 +101,23 @@ impl RateTable {
             RateSpec::Threshold { count, seconds, .. }
             | RateSpec::DetectionFilter { count, seconds, .. } => (count.max(1), seconds),
         };
-        let mut w = self.windows.entry((sig, key)).or_insert(Window {
+        let mut slots = self.windows.entry((sig, key)).or_insert([None, None]);
+        let found = slots
+            .iter()
+            .position(|w| w.is_some_and(|w| w.holds(ts, seconds)));
+        let k = found.unwrap_or_else(|| {
+            // A new window replaces the older of the two (or an empty slot).
+            match (slots[0], slots[1]) {
+                (None, _) => 0,
+                (_, None) => 1,
+                (Some(a), Some(b)) => usize::from(b.start.0 < a.start.0),
+            }
+        });
+        let w = slots[k].get_or_insert(Window {
             start: ts,
             matches: 0,
         });
-        if ts.0 > w.start.saturating_add_secs(seconds as u64).0 {
+        if found.is_none() {
             *w = Window {
                 start: ts,
                 matches: 0,
@@ -199,6 +226,28 @@ mod tests {
             seconds: 60,
         };
         assert_eq!(run(spec, &[0, 1, 2, 3]), [false, false, true, true]);
+    }
+
+    /// A lagging worker's match from an earlier period still gets its window (and alert),
+    /// and the later window is not disturbed by it.
+    #[test]
+    fn late_matches_count_in_their_own_window() {
+        let spec = RateSpec::Threshold {
+            kind: ThresholdType::Limit,
+            track: Track::BySrc,
+            count: 1,
+            seconds: 600,
+        };
+        let day = 86_400;
+        assert_eq!(
+            run(
+                spec,
+                &[9 * day, 2 * day, 9 * day + 1, 2 * day + 1, 9 * day + 700]
+            ),
+            [true, true, false, false, true]
+        );
+        // Slightly out of order inside one window: still one alert.
+        assert_eq!(run(spec, &[100, 99, 101]), [true, false, false]);
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct WorkerStats {
     pub decode: Option<(DecodeStats, DefragStats)>,
     pub app: AppStats,
     pub alerts: u64,
+    /// Signature matches held back by `threshold` / `detection_filter`.
+    pub alerts_suppressed: u64,
     /// Packets the built-in capture filter turned away.
     pub filtered: u64,
     /// Flows that ended with no packet from the responder (Zeek's S0: scans, floods).
@@ -89,6 +91,7 @@ impl WorkerStats {
         self.records += o.records;
         self.app.add(&o.app);
         self.alerts += o.alerts;
+        self.alerts_suppressed += o.alerts_suppressed;
         self.filtered += o.filtered;
         self.flows_unanswered += o.flows_unanswered;
         self.flows_unlogged += o.flows_unlogged;
@@ -531,6 +534,7 @@ impl WorkerCore {
         if let Some(app) = &self.tracker.app {
             snap.stats.app = app.stats();
             snap.stats.alerts = app.alerts();
+            snap.stats.alerts_suppressed = app.alerts_suppressed();
             app.alerts_by_series(&mut snap.alerts);
             app.alerts_by_sid(&mut snap.alerts_by_sid);
         }

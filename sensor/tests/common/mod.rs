@@ -24,6 +24,39 @@ pub fn temp_dir(group: &str, name: &str) -> std::path::PathBuf {
     d
 }
 
+/// The shipped rule packs without their `threshold`s, written once into `dir`.
+///
+/// With several workers, which of a host's matches in a window carries a threshold's alert
+/// depends on thread timing (as in Suricata; DECISIONS D25), so tests that compare records
+/// across worker counts or live against replay, or that need a steady stream of alerts, use
+/// every match.
+pub fn unthrottled_rules(dir: &Path) -> std::path::PathBuf {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+    let mut text = String::new();
+    let mut names: Vec<_> = std::fs::read_dir(&rules)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rules"))
+        .collect();
+    names.sort();
+    for name in names {
+        for line in std::fs::read_to_string(name).unwrap().lines() {
+            let line = match line.find(" threshold:") {
+                Some(at) => {
+                    let end = at + line[at..].find(';').unwrap() + 1;
+                    format!("{}{}", &line[..at], &line[end..])
+                }
+                None => line.to_string(),
+            };
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    let path = dir.join("unthrottled.rules");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// A free port on loopback.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -14,6 +14,8 @@
 
 use std::net::IpAddr;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use dashmap::DashMap;
 
 use crate::time::Timestamp;
@@ -83,15 +85,60 @@ impl Window {
     }
 }
 
+/// The two latest windows of one signature and key.
+#[derive(Clone, Copy, Debug)]
+struct Slots {
+    seconds: u32,
+    windows: [Option<Window>; 2],
+}
+
+impl Slots {
+    /// Whether a match at `ts` could still fall in one of the windows.
+    fn live(&self, ts: Timestamp) -> bool {
+        self.windows
+            .iter()
+            .flatten()
+            .any(|w| w.start.saturating_add_secs(self.seconds as u64).0 >= ts.0)
+    }
+}
+
+/// Keys held before expired ones are dropped (a flood of spoofed sources matching a
+/// `by_src` rule must not grow the table without bound; Suricata bounds its host table too).
+pub const RATE_TABLE_CAP: usize = 1 << 20;
+
 /// Shared counters of all workers: per signature and key, the two latest windows.
-#[derive(Default)]
 pub struct RateTable {
-    windows: DashMap<(u32, RateKey), [Option<Window>; 2]>,
+    windows: DashMap<(u32, RateKey), Slots>,
+    cap: usize,
+    /// Packet time (ns) of the last sweep of expired keys: at most one per 10 s.
+    last_sweep: AtomicU64,
+    /// Matches decided without a table entry because the table was full of live keys.
+    untracked: AtomicU64,
+}
+
+impl Default for RateTable {
+    fn default() -> RateTable {
+        RateTable::with_cap(RATE_TABLE_CAP)
+    }
 }
 
 impl RateTable {
     pub fn new() -> RateTable {
         RateTable::default()
+    }
+
+    pub fn with_cap(cap: usize) -> RateTable {
+        RateTable {
+            windows: DashMap::new(),
+            cap,
+            last_sweep: AtomicU64::new(0),
+            untracked: AtomicU64::new(0),
+        }
+    }
+
+    /// Matches decided as the first of a new window because the table was full.
+    pub fn untracked(&self) -> u64 {
+        self.untracked.load(Ordering::Relaxed)
     }
 
     /// A match of signature `sig` (engine index) counted under `key` at `ts`: whether it
@@ -101,7 +148,26 @@ impl RateTable {
             RateSpec::Threshold { count, seconds, .. }
             | RateSpec::DetectionFilter { count, seconds, .. } => (count.max(1), seconds),
         };
-        let mut slots = self.windows.entry((sig, key)).or_insert([None, None]);
+        if self.windows.len() >= self.cap && !self.windows.contains_key(&(sig, key)) {
+            self.sweep(ts);
+            if self.windows.len() >= self.cap {
+                // Decided as the first match of a fresh window, and not remembered.
+                self.untracked.fetch_add(1, Ordering::Relaxed);
+                return decide(
+                    spec,
+                    &mut Window {
+                        start: ts,
+                        matches: 1,
+                    },
+                    count,
+                );
+            }
+        }
+        let mut entry = self.windows.entry((sig, key)).or_insert(Slots {
+            seconds,
+            windows: [None, None],
+        });
+        let slots = &mut entry.windows;
         let found = slots
             .iter()
             .position(|w| w.is_some_and(|w| w.holds(ts, seconds)));
@@ -124,31 +190,22 @@ impl RateTable {
             };
         }
         w.matches = w.matches.saturating_add(1);
-        let n = w.matches;
-        match *spec {
-            RateSpec::Threshold {
-                kind: ThresholdType::Limit,
-                ..
-            } => n <= count,
-            RateSpec::Threshold {
-                kind: ThresholdType::Threshold,
-                ..
-            } => {
-                if n >= count {
-                    w.matches = 0;
-                    true
-                } else {
-                    false
-                }
-            }
-            RateSpec::Threshold {
-                kind: ThresholdType::Both,
-                ..
-            } => n == count,
-            RateSpec::DetectionFilter { .. } => n > count,
-        }
+        decide(spec, w, count)
     }
 
+    /// Drops the keys whose windows ended before `ts`, at most once per 10 s of packet time.
+    fn sweep(&self, ts: Timestamp) {
+        let last = self.last_sweep.load(Ordering::Relaxed);
+        if ts.0 < last.saturating_add(10_000_000_000)
+            || self
+                .last_sweep
+                .compare_exchange(last, ts.0, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        self.windows.retain(|_, s| s.live(ts));
+    }
     /// Entries held (bounded by the number of distinct (signature, address) pairs seen).
     pub fn len(&self) -> usize {
         self.windows.len()
@@ -156,6 +213,33 @@ impl RateTable {
 
     pub fn is_empty(&self) -> bool {
         self.windows.is_empty()
+    }
+}
+
+/// Whether the match just counted in `w` becomes an alert.
+fn decide(spec: &RateSpec, w: &mut Window, count: u32) -> bool {
+    let n = w.matches;
+    match *spec {
+        RateSpec::Threshold {
+            kind: ThresholdType::Limit,
+            ..
+        } => n <= count,
+        RateSpec::Threshold {
+            kind: ThresholdType::Threshold,
+            ..
+        } => {
+            if n >= count {
+                w.matches = 0;
+                true
+            } else {
+                false
+            }
+        }
+        RateSpec::Threshold {
+            kind: ThresholdType::Both,
+            ..
+        } => n == count,
+        RateSpec::DetectionFilter { .. } => n > count,
     }
 }
 
@@ -248,6 +332,34 @@ mod tests {
         );
         // Slightly out of order inside one window: still one alert.
         assert_eq!(run(spec, &[100, 99, 101]), [true, false, false]);
+    }
+
+    /// A flood of new sources cannot grow the table past its cap: expired keys are swept,
+    /// and while every held key is live, new ones are decided without being remembered.
+    #[test]
+    fn the_table_stays_within_its_cap() {
+        let spec = RateSpec::Threshold {
+            kind: ThresholdType::Limit,
+            track: Track::BySrc,
+            count: 1,
+            seconds: 60,
+        };
+        let t = RateTable::with_cap(100);
+        let src = |i: u32| RateKey::Addr(IpAddr::from(i.to_be_bytes()));
+        for i in 0..1000 {
+            assert!(t.allow(1, &spec, src(i), at(0)));
+        }
+        assert_eq!(t.len(), 100);
+        assert_eq!(t.untracked(), 900);
+        // A held key still counts: its second match is suppressed.
+        assert!(!t.allow(1, &spec, src(5), at(1)));
+        // Once the windows have ended, a sweep makes room for new sources.
+        for i in 1000..1100 {
+            assert!(t.allow(1, &spec, src(i), at(200)));
+        }
+        assert_eq!(t.untracked(), 900);
+        assert!(t.len() <= 100);
+        assert!(!t.allow(1, &spec, src(1050), at(201)));
     }
 
     #[test]

@@ -954,7 +954,7 @@ pub const FAMILIES: &[Family] = &[
         name: "behaviour_events_total",
         help: "Events the behaviour stage received from the workers (flows, bursts, progress, transactions, logins).",
         kind: Kind::Counter,
-        eve: None,
+        eve: Some("behaviour.events"),
         read: |t, s| {
             if let Some(b) = &t.behaviour {
                 s.one(u(b.events))
@@ -965,7 +965,7 @@ pub const FAMILIES: &[Family] = &[
         name: "behaviour_events_dropped_total",
         help: "Events the workers dropped because the behaviour stage fell behind (live capture only).",
         kind: Kind::Counter,
-        eve: None,
+        eve: Some("behaviour.events_dropped"),
         read: |t, s| {
             if let Some(b) = &t.behaviour {
                 s.one(u(b.dropped))
@@ -976,7 +976,7 @@ pub const FAMILIES: &[Family] = &[
         name: "behaviour_events_pending",
         help: "Events held by the behaviour stage until every worker's packet clock passes them.",
         kind: Kind::Gauge,
-        eve: None,
+        eve: Some("behaviour.events_pending"),
         read: |t, s| {
             if let Some(b) = &t.behaviour {
                 s.one(u(b.pending))
@@ -987,7 +987,7 @@ pub const FAMILIES: &[Family] = &[
         name: "behaviour_alerts_total",
         help: "Behaviour alerts written, by detection.",
         kind: Kind::Counter,
-        eve: None,
+        eve: Some("behaviour.alerts"),
         read: |t, s| {
             if let Some(b) = &t.behaviour {
                 for (i, name) in crate::behaviour::alert::DETECTORS.iter().enumerate() {
@@ -1000,7 +1000,7 @@ pub const FAMILIES: &[Family] = &[
         name: "behaviour_alerts_suppressed_total",
         help: "Behaviour alerts held back: one per signature, hosts and entity per window.",
         kind: Kind::Counter,
-        eve: None,
+        eve: Some("behaviour.alerts_suppressed"),
         read: |t, s| {
             if let Some(b) = &t.behaviour {
                 s.one(u(b.alerts.suppressed))
@@ -1011,7 +1011,7 @@ pub const FAMILIES: &[Family] = &[
         name: "behaviour_entities",
         help: "Hosts, host pairs and domains the behaviour stage keeps state for.",
         kind: Kind::Gauge,
-        eve: None,
+        eve: Some("behaviour.entities"),
         read: |t, s| {
             if let Some(b) = &t.behaviour {
                 s.one(u(b.entities))
@@ -1022,7 +1022,7 @@ pub const FAMILIES: &[Family] = &[
         name: "behaviour_entities_evicted_total",
         help: "Per-entity states evicted to stay within the behaviour stage's bound (max-entities).",
         kind: Kind::Counter,
-        eve: None,
+        eve: Some("behaviour.entities_evicted"),
         read: |t, s| {
             if let Some(b) = &t.behaviour {
                 s.one(u(b.evicted))

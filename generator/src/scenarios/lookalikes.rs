@@ -330,8 +330,8 @@ fn third_party(rng: &mut Rng) -> String {
 }
 
 /// Chatty browsers: 6-14 inside hosts load pages that pull in 5-25 third-party hosts each
-/// (a lookup and a short HTTPS session per host, a few blocked by the proxy or silent), for
-/// 10-20 minutes; each also keeps a webmail tab open that polls the office suite every
+/// (a lookup and a short HTTPS session per host, a few blocked by the proxy or silent) every
+/// 1-4 minutes, for 10-20 minutes; each also keeps a webmail tab open that polls the office suite every
 /// 30-120 s on one connection.
 pub fn chatty_browsers(ctx: &mut Ctx) {
     let t0 = net::START_NS;
@@ -373,11 +373,11 @@ pub fn chatty_browsers(ctx: &mut Ctx) {
                 }
                 let sizes = (
                     ctx.rng.range(300, 900) as usize,
-                    ctx.rng.range(200, 40_000) as usize,
+                    ctx.rng.range(200, 8_000) as usize,
                 );
                 small_https(ctx, h, server, at, &name, tls::Client::Chrome, sizes);
             }
-            t = end.max(t) + ctx.rng.range(20, 120) * NS_PER_SEC;
+            t = end.max(t) + ctx.rng.range(60, 240) * NS_PER_SEC;
         }
         // The webmail tab: one connection, a small poll every `poll`.
         let at = t0 + ctx.rng.below(20 * NS_PER_SEC);

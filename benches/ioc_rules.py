@@ -29,7 +29,7 @@ import sys
 
 SID_BASE = 8_000_000
 
-# Indicators present in the bench capture (sensor/src/generate/bench.rs).
+# Indicators present in the bench capture (generator/src/bench.rs).
 HIT_DNS = [
     "img.video.stream.example",
     "api.cdn.assets.example",

@@ -26,7 +26,6 @@ pub mod counters;
 pub mod decode;
 pub mod detect;
 pub mod flow;
-pub mod generate;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;

@@ -52,7 +52,7 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// Generate synthetic election-office captures.
-    Generate(sensor::generate::GenerateArgs),
+    Generate(sensor_generate::GenerateArgs),
     /// Rule files: check that they load.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -222,7 +222,7 @@ fn main() -> ExitCode {
             strict,
         }) => rules_check(&files, home_net, config, strict),
         Command::Ctl { socket, command } => ctl(&socket, &command),
-        Command::Generate(args) => match sensor::generate::run(&args) {
+        Command::Generate(args) => match sensor_generate::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("sensor generate: {e}");

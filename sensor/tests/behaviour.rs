@@ -313,111 +313,328 @@ fn no_behaviour_switch() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-/// Every generated attack scenario over 20 seeds: its behaviour alerts with defaults; the
-/// benign office silent. (A table of detections per type and seed is printed.)
+/// Runs `sensor generate` for `scenario` and `seed` into `pcap`; the truth's items.
+fn generate(scenario: &str, seed: u64, pcap: &Path) -> Vec<serde_json::Value> {
+    let truth = pcap.with_extension("truth.json");
+    let st = Command::new(env!("CARGO_BIN_EXE_sensor"))
+        .args([
+            "generate",
+            "--scenario",
+            scenario,
+            "--seed",
+            &seed.to_string(),
+            "--out",
+        ])
+        .arg(pcap)
+        .arg("--truth")
+        .arg(&truth)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{scenario} {seed}: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&truth).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&truth);
+    v["items"].as_array().unwrap().clone()
+}
+
+/// The behaviour sids that report a kind of truth item, and whether only its source counts
+/// (sweeps name the last host probed; look-alike lookups go to the resolver).
+fn sids_for(kind: &str) -> (&'static [u64], bool) {
+    match kind {
+        "beacon" => (&[9200001], false),
+        "exfil" => (&[9200010], false),
+        "data-pulled" => (&[9200011], false),
+        "dns-tunnel" => (&[9200020], false),
+        "port-scan" => (&[9200030], false),
+        "network-scan" => (&[9200031], true),
+        "ping-sweep" => (&[9200032], true),
+        "sqli" => (&[9200040, 9200041, 9200042, 9200043], false),
+        "web-scanner" => (&[9200041, 9200042, 9200043], false),
+        "cleartext-password" => (&[9200050], false),
+        "lookalike" => (&[9200060], true),
+        other => panic!("unknown truth kind {other}"),
+    }
+}
+
+/// Does a behaviour alert report this truth item?
+fn reports(alert: &serde_json::Value, item: &serde_json::Value) -> bool {
+    let (sids, by_source) = sids_for(item["kind"].as_str().unwrap());
+    let sid = alert["alert"]["signature_id"].as_u64().unwrap();
+    let (s, d) = (
+        alert["src_ip"].as_str().unwrap(),
+        alert["dest_ip"].as_str().unwrap(),
+    );
+    let (src, dst) = (item["src"].as_str().unwrap(), item["dst"].as_str().unwrap());
+    sids.contains(&sid)
+        && if by_source {
+            s == src
+        } else {
+            (s == src && d == dst) || (s == dst && d == src)
+        }
+}
+
+const ATTACKS: &[&str] = &["sqli", "scan", "phishing", "beacon", "dns-tunnel", "exfil"];
+const LOOKALIKES: &[&str] = &[
+    "benign",
+    "update-checks",
+    "ntp",
+    "backup",
+    "cdn-download",
+    "chatty-browsers",
+    "busy-resolver",
+    "printer-scan-to-mail",
+];
+const SEEDS: u64 = 20;
+
+/// One scenario and seed: (truth items, which of them were reported, behaviour alerts that
+/// report none of them).
+type Outcome = (Vec<serde_json::Value>, Vec<bool>, Vec<String>);
+
+fn score_seed(tmp: &Path, scenario: &str, seed: u64) -> Outcome {
+    let pcap = tmp.join(format!("{scenario}-{seed}.pcap"));
+    let items = generate(scenario, seed, &pcap);
+    let eve = tmp.join(format!("{scenario}-{seed}.eve.json"));
+    let found: Vec<serde_json::Value> =
+        alerts(&pcap, "10.10.0.0/16,2001:db8:10::/48", 1, &[], &eve)
+            .into_iter()
+            .filter(is_behaviour)
+            .collect();
+    let _ = std::fs::remove_file(&pcap);
+    let _ = std::fs::remove_file(&eve);
+    let hit = items
+        .iter()
+        .map(|i| found.iter().any(|a| reports(a, i)))
+        .collect();
+    let false_alerts = found
+        .iter()
+        .filter(|a| !items.iter().any(|i| reports(a, i)))
+        .map(|a| {
+            format!(
+                "{} {} -> {}: {}",
+                a["alert"]["signature_id"],
+                a["src_ip"],
+                a["dest_ip"],
+                a["alert"]["metadata"]["explanation"]
+            )
+        })
+        .collect();
+    (items, hit, false_alerts)
+}
+
+/// Every generated attack scenario over 20 seeds, each seed drawing its own addresses,
+/// periods, jitter, volumes, timing and protocol: everything the generator's truth lists is
+/// reported by a behaviour alert with defaults, and no behaviour alert reports anything else.
+/// Every benign look-alike (and the benign office) over 20 seeds: no behaviour alert at all.
+/// Prints the table of `README.md` (detections per attack type, alerts per look-alike).
 #[test]
 fn generated_scenarios_over_twenty_seeds() {
     let tmp = tempdir("seeds");
-    let expect: &[(&str, &[u64])] = &[
-        ("benign", &[]),
-        ("sqli", &[9200011, 9200040, 9200043]),
-        ("scan", &[9200030, 9200041, 9200042, 9200043]),
-        ("phishing", &[9200050, 9200060]),
-        ("beacon", &[9200001]),
-        ("dns-tunnel", &[9200020]),
-        ("exfil", &[9200010]),
-    ];
-    let mut table = Vec::new();
-    for (scenario, want) in expect {
-        let mut detected = 0;
-        for seed in 1..=20u64 {
-            let pcap = tmp.join(format!("{scenario}-{seed}.pcap"));
-            let st = Command::new(env!("CARGO_BIN_EXE_sensor"))
-                .args([
-                    "generate",
-                    "--scenario",
-                    scenario,
-                    "--seed",
-                    &seed.to_string(),
-                    "--out",
-                ])
-                .arg(&pcap)
-                .output()
-                .unwrap();
-            assert!(
-                st.status.success(),
-                "{}",
-                String::from_utf8_lossy(&st.stderr)
-            );
-            let eve = tmp.join("eve.json");
-            let got: BTreeSet<u64> = alerts(&pcap, "10.10.0.0/16,2001:db8:10::/48", 1, &[], &eve)
-                .iter()
-                .filter(|a| is_behaviour(a))
-                .map(|a| a["alert"]["signature_id"].as_u64().unwrap())
-                .collect();
-            let want: BTreeSet<u64> = want.iter().copied().collect();
-            assert_eq!(got, want, "{scenario} seed {seed}");
-            if !got.is_empty() {
-                detected += 1;
+    let jobs: Vec<(&str, u64)> = ATTACKS
+        .iter()
+        .chain(LOOKALIKES)
+        .flat_map(|s| (1..=SEEDS).map(move |seed| (*s, seed)))
+        .collect();
+    // Two at a time: each is a generator run and a replay.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<(&str, u64, Outcome)> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                sc.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(scenario, seed)) = jobs.get(k) else {
+                            return out;
+                        };
+                        out.push((scenario, seed, score_seed(&tmp, scenario, seed)));
+                    }
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let _ = std::fs::remove_dir_all(&tmp);
+
+    // Per attack type: items detected / generated; per scenario: false alerts; variety.
+    let mut by_kind: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
+    let mut false_by_scenario: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    let mut sources: std::collections::BTreeMap<&str, BTreeSet<String>> = Default::default();
+    let mut details: std::collections::BTreeMap<&str, BTreeSet<String>> = Default::default();
+    let mut missed = Vec::new();
+    for (scenario, seed, (items, hit, false_alerts)) in &results {
+        let attack = ATTACKS.contains(scenario);
+        assert_eq!(
+            !items.is_empty(),
+            attack,
+            "{scenario} {seed}: truth {items:?}"
+        );
+        for (i, h) in items.iter().zip(hit) {
+            let kind = i["kind"].as_str().unwrap().to_string();
+            let e = by_kind.entry(kind).or_default();
+            e.1 += 1;
+            if *h {
+                e.0 += 1;
+            } else {
+                missed.push(format!("{scenario} seed {seed}: {i}"));
             }
-            let _ = std::fs::remove_file(&pcap);
+            sources
+                .entry(scenario)
+                .or_default()
+                .insert(i["src"].as_str().unwrap().to_string());
+            details
+                .entry(scenario)
+                .or_default()
+                .insert(i["detail"].as_str().unwrap().to_string());
         }
-        table.push(format!(
-            "{scenario}: {detected}/20 seeds with behaviour alerts"
-        ));
+        false_by_scenario
+            .entry(scenario)
+            .or_default()
+            .extend(false_alerts.iter().map(|a| format!("seed {seed}: {a}")));
+    }
+    let mut table = vec![
+        "| attack type | detected | seeds |".to_string(),
+        "|---|---|---|".to_string(),
+    ];
+    for (kind, (d, n)) in &by_kind {
+        table.push(format!("| {kind} | {d}/{n} | {SEEDS} |"));
+    }
+    table.push(String::new());
+    table.push("| scenario | behaviour alerts not about an attack | seeds |".to_string());
+    table.push("|---|---|---|".to_string());
+    for s in ATTACKS.iter().chain(LOOKALIKES) {
+        let n = false_by_scenario.get(s).map_or(0, Vec::len);
+        table.push(format!("| {s} | {n} | {SEEDS} |"));
     }
     eprintln!("{}", table.join("\n"));
-    let _ = std::fs::remove_dir_all(&tmp);
+    assert!(missed.is_empty(), "missed: {missed:#?}");
+    let false_alerts: Vec<&String> = false_by_scenario.values().flatten().collect();
+    assert!(false_alerts.is_empty(), "false alerts: {false_alerts:#?}");
+    // Every attack type of the issue shows up, and the seeds really vary the attacks.
+    for kind in [
+        "beacon",
+        "exfil",
+        "data-pulled",
+        "dns-tunnel",
+        "port-scan",
+        "network-scan",
+        "ping-sweep",
+        "sqli",
+        "web-scanner",
+        "cleartext-password",
+        "lookalike",
+    ] {
+        assert!(by_kind.contains_key(kind), "no {kind} in 20 seeds");
+    }
+    for s in ATTACKS {
+        assert!(sources[s].len() >= 15, "{s}: {:?}", sources[s]);
+    }
+    for s in ["beacon", "exfil", "dns-tunnel", "scan"] {
+        assert!(details[s].len() >= 15, "{s}: {:?}", details[s]);
+    }
 }
 
-/// An office day: 48 ten-minute benign slices (`sensor generate --scenario benign`, a seed
-/// each) laid end to end, 8 hours of packet time with the same hosts all day (workstations
+/// Rewrites a classic little-endian microsecond pcap's record times `secs` later; without
+/// its global header unless `header`.
+fn shifted(d: &[u8], secs: u32, header: bool, out: &mut Vec<u8>) {
+    assert_eq!(&d[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
+    if header {
+        out.extend_from_slice(&d[..24]);
+    }
+    let mut o = 24;
+    while o + 16 <= d.len() {
+        let t = u32::from_le_bytes(d[o..o + 4].try_into().unwrap()) + secs;
+        let caplen = u32::from_le_bytes(d[o + 8..o + 12].try_into().unwrap()) as usize;
+        out.extend_from_slice(&t.to_le_bytes());
+        out.extend_from_slice(&d[o + 4..o + 16 + caplen]);
+        o += 16 + caplen;
+    }
+}
+
+/// An office day: 50 ten-minute benign slices (`sensor generate --scenario benign`, a seed
+/// each) laid end to end, 8 h 20 min of packet time with the same hosts all day (workstations
 /// browsing the same sites, the mail relay delivering, the resolver's NTP, pings from the
-/// monitoring host). The issue allows at most 3 explained alerts; the stage raises none.
+/// monitoring host); and over the same day two runs of each benign look-alike at different
+/// hours (update checks for hours, NTP, a backup, CDN downloads, chatty browsers, the busy
+/// resolver, the printer mailing scans), replayed together, merged by time. The issue allows
+/// at most 3 alerts, each explained here; the stage raises none.
 #[test]
 fn an_office_day_raises_no_behaviour_alert() {
     let tmp = tempdir("day");
     let day = tmp.join("day.pcap");
     let mut out: Vec<u8> = Vec::new();
-    for k in 0..48u32 {
+    for k in 0..50u32 {
         let slice = tmp.join(format!("slice-{k}.pcap"));
-        let st = Command::new(env!("CARGO_BIN_EXE_sensor"))
-            .args([
-                "generate",
-                "--scenario",
-                "benign",
-                "--seed",
-                &(100 + k).to_string(),
-                "--out",
-            ])
-            .arg(&slice)
-            .output()
-            .unwrap();
-        assert!(st.status.success());
-        let d = std::fs::read(&slice).unwrap();
-        // Classic little-endian microsecond pcap: keep one global header, shift each record.
-        assert_eq!(&d[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
-        if k == 0 {
-            out.extend_from_slice(&d[..24]);
-        }
-        let mut o = 24;
-        while o + 16 <= d.len() {
-            let secs = u32::from_le_bytes(d[o..o + 4].try_into().unwrap()) + 600 * k;
-            let caplen = u32::from_le_bytes(d[o + 8..o + 12].try_into().unwrap()) as usize;
-            out.extend_from_slice(&secs.to_le_bytes());
-            out.extend_from_slice(&d[o + 4..o + 16 + caplen]);
-            o += 16 + caplen;
-        }
+        generate("benign", 100 + k as u64, &slice);
+        shifted(&std::fs::read(&slice).unwrap(), 600 * k, k == 0, &mut out);
         let _ = std::fs::remove_file(&slice);
     }
     std::fs::write(&day, &out).unwrap();
+    let mut files = vec![day];
+    for (i, scenario) in LOOKALIKES[1..].iter().enumerate() {
+        for run in 0..2u32 {
+            let pcap = tmp.join(format!("{scenario}-{run}.pcap"));
+            generate(scenario, 200 + 10 * i as u64 + run as u64, &pcap);
+            // Spread over the day: the k-th of 14 runs starts k * 33 minutes in.
+            let k = 2 * i as u32 + run;
+            let mut o = Vec::new();
+            shifted(&std::fs::read(&pcap).unwrap(), 1980 * k, true, &mut o);
+            std::fs::write(&pcap, &o).unwrap();
+            files.push(pcap);
+        }
+    }
     let eve = tmp.join("eve.json");
-    let found = alerts(&day, "10.10.0.0/16,2001:db8:10::/48", 2, &[], &eve);
-    let behaviour: Vec<String> = found
+    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
+        .args([
+            "replay",
+            "-q",
+            "--workers",
+            "2",
+            "--home-net",
+            "10.10.0.0/16,2001:db8:10::/48",
+            "--eve",
+        ])
+        .arg(&eve)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&eve)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let span = {
+        let ts: Vec<f64> = records
+            .iter()
+            .filter(|r| r["event_type"] == "flow")
+            .map(|r| epoch(r["flow"]["start"].as_str().unwrap()))
+            .collect();
+        let lo = ts.iter().cloned().fold(f64::MAX, f64::min);
+        let hi = ts.iter().cloned().fold(0.0, f64::max);
+        hi - lo
+    };
+    assert!(span >= 8.0 * 3600.0, "packet time {span} s");
+    let behaviour: Vec<String> = records
         .iter()
-        .filter(|a| is_behaviour(a))
+        .filter(|r| r["event_type"] == "alert" && is_behaviour(r))
         .map(|a| a["alert"]["metadata"]["explanation"].to_string())
         .collect();
-    assert!(behaviour.is_empty(), "{behaviour:#?}");
+    // Allowed: at most 3, each explained. None is expected, so none is explained.
+    let explained: &[&str] = &[];
+    assert!(behaviour.len() <= 3, "{behaviour:#?}");
+    for b in &behaviour {
+        assert!(
+            explained.iter().any(|e| b.contains(e)),
+            "unexplained alert over the office day: {b}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&tmp);
 }

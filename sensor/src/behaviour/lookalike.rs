@@ -151,6 +151,11 @@ impl Lookalike {
             if label.len() > own.len() && label.contains(own.as_str()) {
                 return Some((own_reg, "combosquat"));
             }
+            // Both at once (`staff-electi0ns`): the folded name holds the folded own name.
+            let folded_own = homoglyph_fold(own);
+            if folded.len() > folded_own.len() && folded.contains(folded_own.as_str()) {
+                return Some((own_reg, "combosquat with homoglyphs"));
+            }
             let flat_own = own_reg.replace('.', "-");
             if name.contains(&flat_own) || name.contains(own_reg.as_str()) {
                 return Some((own_reg, "own domain embedded in another"));
@@ -227,6 +232,10 @@ mod tests {
         assert!(l.imitates("electoins.com").is_some());
         assert!(l.imitates("votingvend0r.com").is_some());
         assert!(l.imitates("elections.com").is_some());
+        assert_eq!(
+            l.imitates("staff-electi0ns.test").map(|(_, how)| how),
+            Some("combosquat with homoglyphs")
+        );
     }
 
     #[test]

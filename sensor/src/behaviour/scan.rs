@@ -70,6 +70,34 @@ impl Scan {
         self.sources.evicted + self.pairs.evicted
     }
 
+    /// An answer seen before the flow ends (a DNS response): `server` counts as reached by
+    /// `client` now. A UDP flow that got an answer stays open until its idle timeout, one
+    /// that got none closes sooner; counting successes only at flow end would let a busy
+    /// resolver's few lame servers look like a scan before its hundreds of good answers
+    /// are counted.
+    pub fn reached(
+        &mut self,
+        ts: Timestamp,
+        client: IpAddr,
+        server: IpAddr,
+        cfg: &BehaviourConfig,
+    ) {
+        if !cfg.is_unicast(server) || cfg.host_allowed(client) {
+            return;
+        }
+        let now = ts.secs();
+        let src = self.sources.entry(&client, now, Source::default);
+        if now >= src.window_start + cfg.t.scan_window_secs {
+            *src = Source {
+                window_start: now,
+                ..Default::default()
+            };
+        }
+        if src.ok_hosts.len() < SET_CAP {
+            src.ok_hosts.insert(server);
+        }
+    }
+
     pub fn flow_end(
         &mut self,
         ts: Timestamp,
@@ -357,5 +385,40 @@ mod tests {
             );
         }
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_resolver_with_a_few_lame_servers_is_not_a_scan() {
+        let cfg = BehaviourConfig::default();
+        let mut s = Scan::new(1000);
+        let mut out = Vec::new();
+        let resolver: IpAddr = "10.10.0.53".parse().unwrap();
+        // Answers arrive as they come; the answered flows end minutes later.
+        for h in 1..=100u8 {
+            let server = format!("192.0.2.{h}").parse().unwrap();
+            s.reached(Timestamp(h as u64 * 1_000_000_000), resolver, server, &cfg);
+        }
+        for h in 1..=15u8 {
+            s.flow_end(
+                Timestamp((100 + h as u64) * 1_000_000_000),
+                &conn("10.10.0.53", &format!("203.0.113.{h}"), 53, 17),
+                &summary(Outcome::Unanswered),
+                &cfg,
+                &mut out,
+            );
+        }
+        assert!(out.is_empty());
+        // Without the answers the same failures are a sweep.
+        let mut s = Scan::new(1000);
+        for h in 1..=15u8 {
+            s.flow_end(
+                Timestamp((100 + h as u64) * 1_000_000_000),
+                &conn("10.10.0.53", &format!("203.0.113.{h}"), 53, 17),
+                &summary(Outcome::Unanswered),
+                &cfg,
+                &mut out,
+            );
+        }
+        assert_eq!(out.len(), 1);
     }
 }

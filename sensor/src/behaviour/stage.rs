@@ -125,6 +125,9 @@ impl Detectors {
             Body::Dns(d) => {
                 let d = d.view(b);
                 self.dns.message(ev.ts, c, &d, cfg, &mut self.alerts);
+                if d.response {
+                    self.scan.reached(ev.ts, c.client, c.server, cfg);
+                }
                 if !d.response && cfg.is_home(c.client) {
                     self.lookalike
                         .name(ev.ts, c, d.qname, "dns", cfg, &mut self.alerts);

@@ -74,8 +74,8 @@ mod tests {
     use super::*;
     use crate::capture::filter::CaptureFilter;
     use crate::decode::{self, DecodeOutcome};
-    use crate::generate::packet::{self, Ip, Link, Tcp};
     use proptest::prelude::*;
+    use sensor_generate::packet::{self, Ip, Link, Tcp};
     use std::net::IpAddr;
 
     /// A classic BPF interpreter, as the kernel runs a socket filter: the return value is the

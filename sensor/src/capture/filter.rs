@@ -1081,8 +1081,8 @@ mod tests {
     use super::*;
     use crate::capture::LinkType;
     use crate::decode::{self, DecodeOutcome, IcmpHeader, SctpHeader, TcpHeader, UdpHeader};
-    use crate::generate::packet::{self, Ip, Link, Tcp};
     use proptest::prelude::*;
+    use sensor_generate::packet::{self, Ip, Link, Tcp};
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())

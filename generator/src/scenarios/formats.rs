@@ -2,11 +2,11 @@
 //! nanosecond pcap. Their traffic is a small slice of an ordinary afternoon.
 
 use super::common::*;
-use crate::generate::flow::{self, Dir, TcpSession, Wire};
-use crate::generate::net::{self, NS_PER_MS, NS_PER_SEC};
-use crate::generate::packet::Link;
-use crate::generate::protocols::http::{self, Request};
-use crate::generate::protocols::{postgres, tls};
+use crate::flow::{self, Dir, TcpSession, Wire};
+use crate::net::{self, NS_PER_MS, NS_PER_SEC};
+use crate::packet::Link;
+use crate::protocols::http::{self, Request};
+use crate::protocols::{postgres, tls};
 
 /// Interface 0 ("span0", Ethernet) sees citizens on the portal; interface 1 ("any", Linux SLL2,
 /// as `tcpdump -i any` on the database server writes) sees the portal's database sessions.
@@ -82,10 +82,10 @@ pub fn multi_iface(ctx: &mut Ctx) {
     }
     // A DNS lookup by the database host itself, also on the cooked interface.
     let resolver = net::resolver();
-    let q = crate::generate::protocols::dns::Message::query(
+    let q = crate::protocols::dns::Message::query(
         0x4d2,
         "pool.ntp.example",
-        crate::generate::protocols::dns::TYPE_A,
+        crate::protocols::dns::TYPE_A,
     );
     let r = q.answer(vec![a_record(
         "pool.ntp.example",

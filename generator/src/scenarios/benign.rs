@@ -4,11 +4,11 @@
 //! leaving through the relay, NTP and a monitoring ping.
 
 use super::common::*;
-use crate::generate::flow::{self, Dir, TcpSession, UdpFlow, Wire};
-use crate::generate::net::{self, Host, NS_PER_MS, NS_PER_SEC};
-use crate::generate::protocols::dns::{self, Rdata, Record};
-use crate::generate::protocols::http::{self, Request};
-use crate::generate::protocols::tls;
+use crate::flow::{self, Dir, TcpSession, UdpFlow, Wire};
+use crate::net::{self, Host, NS_PER_MS, NS_PER_SEC};
+use crate::protocols::dns::{self, Rdata, Record};
+use crate::protocols::http::{self, Request};
+use crate::protocols::tls;
 
 /// Web sites the staff visit (all fictional).
 pub const SITES: &[&str] = &[

@@ -1,11 +1,11 @@
 //! Captures that exercise decoding: VLAN tags, IPv6, IP fragments.
 
 use super::common::*;
-use crate::generate::flow::{self, Dir, TcpSession, UdpFlow, Wire};
-use crate::generate::net::{self, Host, NS_PER_MS, NS_PER_SEC};
-use crate::generate::protocols::dns::{self, Message, Rdata, Record};
-use crate::generate::protocols::http::{self, Request};
-use crate::generate::protocols::tls;
+use crate::flow::{self, Dir, TcpSession, UdpFlow, Wire};
+use crate::net::{self, Host, NS_PER_MS, NS_PER_SEC};
+use crate::protocols::dns::{self, Message, Rdata, Record};
+use crate::protocols::http::{self, Request};
+use crate::protocols::tls;
 
 /// 802.1Q and QinQ: the portal's segment is VLAN 110; the office LAN reaches the sensor through
 /// a provider bridge as QinQ (service tag 802.1ad 200 outside customer tag 802.1Q 30).

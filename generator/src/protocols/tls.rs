@@ -3,7 +3,7 @@
 //! opaque application-data records.
 
 use super::der;
-use crate::generate::rng::Rng;
+use crate::rng::Rng;
 
 pub const CT_CCS: u8 = 20;
 pub const CT_HANDSHAKE: u8 = 22;

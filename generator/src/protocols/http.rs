@@ -1,7 +1,7 @@
 //! HTTP/1.1 requests and responses, and the bodies the scenarios serve (HTML pages, JSON,
 //! voter-record dumps).
 
-use crate::generate::rng::Rng;
+use crate::rng::Rng;
 
 pub const UA_CHROME: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";

@@ -2,21 +2,43 @@
 //! (a DNS lookup, an HTTPS session, an HTTP keep-alive session, a portal visit with its database
 //! queries).
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use crate::generate::flow::{Dir, TcpSession, UdpFlow, Wire};
-use crate::generate::net::{self, Host, Ports, NS_PER_MS, NS_PER_SEC, NS_PER_US};
-use crate::generate::protocols::dns::{self, Message, Rdata, Record};
-use crate::generate::protocols::http::{self, Request};
-use crate::generate::protocols::{postgres, tls};
-use crate::generate::rng::Rng;
-use crate::generate::timeline::Timeline;
+use crate::flow::{Dir, TcpSession, UdpFlow, Wire};
+use crate::net::{self, Host, Ports, NS_PER_MS, NS_PER_SEC, NS_PER_US};
+use crate::protocols::dns::{self, Message, Rdata, Record};
+use crate::protocols::http::{self, Request};
+use crate::protocols::{postgres, tls};
+use crate::rng::Rng;
+use crate::timeline::Timeline;
 
 /// Everything a scenario draws from and writes to.
 pub struct Ctx {
     pub rng: Rng,
     pub tl: Timeline,
     pub ports: Ports,
+    /// The scenario draws its parameters (addresses, periods, jitter, volumes, timing,
+    /// protocol) from the seed. False for the default seed: the committed captures keep the
+    /// parameters `pcaps/README.md` documents, and their bytes.
+    pub varied: bool,
+    /// Addresses handed out by `inside_host` / `outside_*` (never twice in one capture).
+    pub used: BTreeSet<IpAddr>,
+    /// What the capture holds that a detector should find (`--truth`).
+    pub truth: Vec<Truth>,
+}
+
+/// One thing a capture holds that a detector should report: its kind, the two hosts (the
+/// actor first) and the packet time it spans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Truth {
+    pub kind: &'static str,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub start_ns: u64,
+    pub end_ns: u64,
+    /// How it was made (protocol, period, volume), for people reading the truth file.
+    pub detail: String,
 }
 
 impl Ctx {
@@ -25,12 +47,111 @@ impl Ctx {
             rng,
             tl: Timeline::new(),
             ports: Ports::default(),
+            varied: false,
+            used: BTreeSet::new(),
+            truth: Vec::new(),
         }
     }
 
     pub fn port(&mut self, h: &Host) -> u16 {
         self.ports.next(&mut self.rng, h)
     }
+
+    /// Records what a detector should find.
+    pub fn truth(
+        &mut self,
+        kind: &'static str,
+        src: IpAddr,
+        dst: IpAddr,
+        span: (u64, u64),
+        detail: String,
+    ) {
+        self.truth.push(Truth {
+            kind,
+            src,
+            dst,
+            start_ns: span.0,
+            end_ns: span.1,
+            detail,
+        });
+    }
+
+    /// `canonical` for the default seed, else `draw()` (a seed-varied parameter).
+    pub fn vary<T>(&mut self, canonical: T, draw: impl FnOnce(&mut Rng) -> T) -> T {
+        if self.varied {
+            draw(&mut self.rng)
+        } else {
+            canonical
+        }
+    }
+
+    fn fresh(&mut self, mut draw: impl FnMut(&mut Rng) -> Host) -> Host {
+        loop {
+            let h = draw(&mut self.rng);
+            if self.used.insert(h.ip) {
+                return h;
+            }
+        }
+    }
+
+    /// An inside host of the staff networks (10.10.4.0-10.10.9.255: away from the fixed
+    /// hosts of 10.10.0-3.x), Windows or Linux, not handed out before in this capture.
+    pub fn inside_host(&mut self) -> Host {
+        self.fresh(|r| {
+            let os = if r.chance(75) {
+                net::Os::Windows
+            } else {
+                net::Os::Linux
+            };
+            net::internal(
+                net::v4(10, 10, r.range(4, 9) as u8, r.range(20, 239) as u8),
+                os,
+            )
+        })
+    }
+
+    /// An Internet server not handed out before in this capture.
+    pub fn outside_server(&mut self) -> Host {
+        self.fresh(internet_server)
+    }
+
+    /// An Internet client not handed out before in this capture.
+    pub fn outside_client(&mut self) -> Host {
+        self.fresh(internet_client)
+    }
+}
+
+/// A made-up domain name: two words, a TLD of the documentation zones.
+pub fn made_up_domain(rng: &mut Rng) -> String {
+    const A: &[&str] = &[
+        "cdn", "cloud", "edge", "secure", "static", "api", "sync", "data", "files", "metrics",
+        "update", "assets", "global", "fast", "net", "app",
+    ];
+    const B: &[&str] = &[
+        "telemetry",
+        "relay",
+        "store",
+        "services",
+        "hub",
+        "gateway",
+        "stats",
+        "media",
+        "portal",
+        "cache",
+        "link",
+        "zone",
+        "labs",
+        "works",
+        "point",
+        "node",
+    ];
+    format!(
+        "{}-{}{}.{}",
+        rng.pick(A),
+        rng.pick(B),
+        rng.range(1, 99),
+        rng.pick(&["test", "example"])
+    )
 }
 
 /// Round trips as seen at the sensor, which sits next to the portal and the office LAN.

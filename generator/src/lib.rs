@@ -4,6 +4,9 @@
 //! --out FILE` writes one; `--scenario bench --size 1G --out FILE` streams a large mixed capture;
 //! `--scenario synflood --packets 3000000 --out FILE` a SYN flood from spoofed sources.
 //! Output depends only on the seed: the generator has its own PRNG and never reads the clock.
+//!
+//! A workspace crate of its own (`sensor-generate`): it depends on nothing of the sensor, so
+//! changing a scenario rebuilds only this crate and the `sensor` binary that links it.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -16,6 +19,7 @@ pub mod net;
 pub mod packet;
 pub mod pcap_writer;
 pub mod protocols;
+pub mod reference;
 pub mod rng;
 pub mod scenarios;
 pub mod synflood;
@@ -23,7 +27,7 @@ pub mod timeline;
 
 use pcap_writer::{Endian, Interface, PcapWriter, PcapngWriter};
 use rng::Rng;
-use scenarios::common::Ctx;
+use scenarios::common::{Ctx, Truth};
 
 /// The seed of the committed captures.
 pub const DEFAULT_SEED: u64 = 20_261_103;
@@ -59,6 +63,10 @@ pub struct GenerateArgs {
     /// List the captures and exit.
     #[arg(long)]
     pub list: bool,
+    /// With `--scenario`: also write what the capture holds that a detector should find
+    /// (kind, hosts, packet-time span) as JSON to this file.
+    #[arg(long)]
+    pub truth: Option<PathBuf>,
 }
 
 /// File layout of a capture.
@@ -194,10 +202,89 @@ pub fn captures() -> &'static [CaptureSpec] {
     LIST
 }
 
+/// Benign traffic that looks like an attack (`scenarios::lookalikes`); never committed, every
+/// parameter drawn from the seed.
+pub fn lookalikes() -> &'static [CaptureSpec] {
+    use scenarios::lookalikes::*;
+    static LIST: &[CaptureSpec] = &[
+        CaptureSpec {
+            name: "update-checks",
+            file: "-",
+            about: "many hosts polling a vendor's update service on a schedule",
+            format: PCAP_LE,
+            build: update_checks,
+        },
+        CaptureSpec {
+            name: "ntp",
+            file: "-",
+            about: "time sync: the office's NTP server and its clients",
+            format: PCAP_LE,
+            build: ntp,
+        },
+        CaptureSpec {
+            name: "backup",
+            file: "-",
+            about: "servers copying tens of MB to the office's backup server",
+            format: PCAP_LE,
+            build: backup,
+        },
+        CaptureSpec {
+            name: "cdn-download",
+            file: "-",
+            about: "large downloads from CDNs",
+            format: PCAP_LE,
+            build: cdn_download,
+        },
+        CaptureSpec {
+            name: "chatty-browsers",
+            file: "-",
+            about: "browsers pulling in dozens of third-party hosts, webmail tabs polling",
+            format: PCAP_LE,
+            build: chatty_browsers,
+        },
+        CaptureSpec {
+            name: "busy-resolver",
+            file: "-",
+            about: "the office resolver answering and forwarding thousands of lookups",
+            format: PCAP_LE,
+            build: busy_resolver,
+        },
+        CaptureSpec {
+            name: "printer-scan-to-mail",
+            file: "-",
+            about: "the office printer mailing scanned PDFs to the mail server",
+            format: PCAP_LE,
+            build: printer_scan_to_mail,
+        },
+    ];
+    LIST
+}
+
+/// A capture by name: a committed one (or its file name) or a look-alike.
+pub fn find(name: &str) -> Option<&'static CaptureSpec> {
+    captures()
+        .iter()
+        .find(|c| c.name == name || c.file == name)
+        .or_else(|| lookalikes().iter().find(|c| c.name == name))
+}
+
 /// Builds a capture in memory.
 pub fn render(spec: &CaptureSpec, seed: u64) -> io::Result<Vec<u8>> {
+    render_with_truth(spec, seed).map(|(bytes, _)| bytes)
+}
+
+/// Builds a capture in memory, with what it holds for a detector to find. The default seed
+/// writes the committed captures as `pcaps/README.md` documents them; any other seed also
+/// draws their parameters (addresses, periods, jitter, volumes, timing, protocol).
+pub fn render_with_truth(spec: &CaptureSpec, seed: u64) -> io::Result<(Vec<u8>, Vec<Truth>)> {
     let mut ctx = Ctx::new(Rng::derive(seed, spec.name));
+    ctx.varied = seed != DEFAULT_SEED;
     (spec.build)(&mut ctx);
+    let truth = std::mem::take(&mut ctx.truth);
+    render_ctx(spec, ctx).map(|b| (b, truth))
+}
+
+fn render_ctx(spec: &CaptureSpec, mut ctx: Ctx) -> io::Result<Vec<u8>> {
     match spec.format {
         Format::Pcap { endian, nanos } => {
             let mut w = PcapWriter::new(
@@ -256,17 +343,55 @@ fn writer_for(path: &PathBuf) -> io::Result<Box<dyn Write>> {
     }
 }
 
+/// The truth as JSON: `{"scenario":..,"seed":..,"items":[{"kind":..,"src":..,"dst":..,
+/// "start":..,"end":..,"detail":..}]}`, times in seconds since the epoch.
+pub fn truth_json(scenario: &str, seed: u64, items: &[Truth]) -> String {
+    fn esc(s: &str) -> String {
+        s.chars()
+            .flat_map(|c| match c {
+                '"' => vec!['\\', '"'],
+                '\\' => vec!['\\', '\\'],
+                c if (c as u32) < 0x20 => vec![' '],
+                c => vec![c],
+            })
+            .collect()
+    }
+    let secs = |ns: u64| format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000);
+    let items: Vec<String> = items
+        .iter()
+        .map(|i| {
+            format!(
+                "{{\"kind\":\"{}\",\"src\":\"{}\",\"dst\":\"{}\",\"start\":{},\"end\":{},\"detail\":\"{}\"}}",
+                i.kind,
+                i.src,
+                i.dst,
+                secs(i.start_ns),
+                secs(i.end_ns),
+                esc(&i.detail)
+            )
+        })
+        .collect();
+    format!(
+        "{{\"scenario\":\"{}\",\"seed\":{seed},\"items\":[{}]}}\n",
+        esc(scenario),
+        items.join(",")
+    )
+}
+
 pub fn run(args: &GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.list {
         for c in captures() {
-            println!("{:<12} {:<24} {}", c.name, c.file, c.about);
+            println!("{:<20} {:<24} {}", c.name, c.file, c.about);
+        }
+        for c in lookalikes() {
+            println!("{:<20} {:<24} look-alike: {}", c.name, c.file, c.about);
         }
         println!(
-            "{:<12} {:<24} large mixed capture for benchmarks (--size)",
+            "{:<20} {:<24} large mixed capture for benchmarks (--size)",
             "bench", "-"
         );
         println!(
-            "{:<12} {:<24} SYN flood from spoofed sources (--packets, --pps)",
+            "{:<20} {:<24} SYN flood from spoofed sources (--packets, --pps)",
             "synflood", "-"
         );
         return Ok(());
@@ -306,10 +431,13 @@ pub fn run(args: &GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
-    let Some(spec) = captures().iter().find(|c| c.name == name || c.file == name) else {
+    let Some(spec) = find(name) else {
         return Err(format!("unknown scenario {name:?} (see --list)").into());
     };
-    let bytes = render(spec, args.seed)?;
+    let (bytes, truth) = render_with_truth(spec, args.seed)?;
+    if let Some(path) = &args.truth {
+        std::fs::write(path, truth_json(spec.name, args.seed, &truth))?;
+    }
     let mut w = writer_for(out)?;
     w.write_all(&bytes)?;
     w.flush()?;

@@ -1,7 +1,7 @@
 //! Just enough DER to write an X.509 certificate that parsers accept (subject and issuer CN,
 //! validity, P-256 key, subjectAltName), with random key and signature bytes.
 
-use crate::generate::rng::Rng;
+use crate::rng::Rng;
 
 fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
     let mut v = vec![tag];

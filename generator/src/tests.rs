@@ -1,108 +1,10 @@
 //! The generator's own guarantees: committed captures are reproducible byte for byte, frames
 //! carry the checksums tshark accepts, the bench stream is deterministic.
 
-use std::net::IpAddr;
-
-use super::net::{v4, v6};
-use super::packet::{self, Ip, Link, Tcp, TCP_ACK, TCP_PSH, TCP_SYN};
-use super::protocols::dns::{Message, TYPE_A};
+use super::net::v4;
+use super::packet::{self, Ip, Link};
+use super::reference::reference_frames;
 use super::*;
-
-const SRC_MAC: packet::Mac = [0x02, 0x10, 10, 10, 3, 5];
-const DST_MAC: packet::Mac = [0x02, 0x10, 10, 10, 1, 10];
-
-fn ip(src: IpAddr, dst: IpAddr, ttl: u8, id: u32) -> Ip {
-    Ip::new(src, dst, ttl, id)
-}
-
-/// The reference frames whose checksums are pinned below. Their values were checked once with
-/// `tshark -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE`
-/// (all "Good", ICMP and ICMPv6 included) on a pcap of exactly these frames.
-fn reference_frames() -> Vec<Vec<u8>> {
-    let link = Link::ethernet(SRC_MAC, DST_MAC);
-    let mut frames = Vec::new();
-
-    let (opts, n) = packet::syn_options(1460, 8, None);
-    let syn = Tcp {
-        sport: 51000,
-        dport: 443,
-        seq: 0x0102_0304,
-        ack: 0,
-        flags: TCP_SYN,
-        window: 64240,
-        options: &opts[..n],
-    };
-    let mut b = Vec::new();
-    packet::tcp_frame(
-        &mut b,
-        &link,
-        &ip(v4(10, 10, 3, 5), v4(10, 10, 1, 10), 128, 0x1234),
-        &syn,
-        &[],
-    );
-    frames.push(b);
-
-    let ts = packet::ts_options(1000, 2000);
-    let data = Tcp {
-        sport: 51000,
-        dport: 80,
-        seq: 7,
-        ack: 9,
-        flags: TCP_ACK | TCP_PSH,
-        window: 502,
-        options: &ts,
-    };
-    let mut b = Vec::new();
-    packet::tcp_frame(
-        &mut b,
-        &link,
-        &ip(v4(10, 10, 3, 5), v4(10, 10, 1, 10), 64, 0x4321),
-        &data,
-        b"GET / HTTP/1.1\r\nHost: voter.elections.example\r\n\r\n",
-    );
-    frames.push(b);
-
-    let q = Message::query(0xbeef, "voter.elections.example", TYPE_A).encode();
-    let mut b = Vec::new();
-    let mut udp_ip = ip(v4(10, 10, 3, 5), v4(10, 10, 0, 53), 128, 0x0101);
-    udp_ip.dont_fragment = false;
-    packet::udp_frame(&mut b, &link, &udp_ip, 53000, 53, &q);
-    frames.push(b);
-
-    let mut b = Vec::new();
-    let payload: Vec<u8> = (0..56u8).collect();
-    packet::icmp_frame(
-        &mut b,
-        &link,
-        &ip(v4(10, 10, 0, 5), v4(10, 10, 1, 10), 64, 0x0202),
-        8,
-        0,
-        [0x1c, 0x2d, 0, 1],
-        &payload,
-    );
-    frames.push(b);
-
-    let a6 = v6([0x2001, 0xdb8, 0x10, 3, 0, 0, 0, 0x60]);
-    let b6 = v6([0x2001, 0xdb8, 0x10, 1, 0, 0, 0, 0x10]);
-    let mut b = Vec::new();
-    let mut ip6 = ip(a6, b6, 64, 0xabcde);
-    ip6.dest_opts = true;
-    packet::tcp_frame(&mut b, &link, &ip6, &data, b"hello");
-    frames.push(b);
-
-    let mut b = Vec::new();
-    packet::icmp_frame(
-        &mut b,
-        &link,
-        &ip(a6, b6, 64, 0x12345),
-        128,
-        0,
-        [0, 7, 0, 1],
-        &payload,
-    );
-    frames.push(b);
-    frames
-}
 
 fn be16(f: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([f[at], f[at + 1]])
@@ -156,28 +58,10 @@ fn frames_verify_against_their_own_checksums() {
     assert!(f.iter().all(|fr| fr.len() >= 60));
 }
 
-/// The sensor's own decoder reads every reference frame as a valid IP packet: generator and
-/// decoder agree on the wire format (tshark agreed too when the frames were written; see
-/// pcaps/README.md for the checksum check).
-#[test]
-fn reference_frames_decode_cleanly() {
-    for (i, fr) in reference_frames().iter().enumerate() {
-        match crate::decode::decode(crate::capture::LinkType::Ethernet, fr) {
-            Ok(crate::decode::DecodeOutcome::Ip(d)) => {
-                assert!(
-                    d.payload_offset as usize + d.payload_len as usize <= fr.len(),
-                    "frame {i}"
-                )
-            }
-            other => panic!("reference frame {i} did not decode as IP: {other:?}"),
-        }
-    }
-}
-
 #[test]
 fn ipv4_fragments_reassemble_to_the_datagram() {
-    let link = Link::ethernet(SRC_MAC, DST_MAC);
-    let mut i = ip(v4(192, 0, 2, 53), v4(10, 10, 0, 53), 50, 0x7777);
+    let link = Link::ethernet([0x02, 0x10, 10, 10, 3, 5], [0x02, 0x10, 10, 10, 1, 10]);
+    let mut i = Ip::new(v4(192, 0, 2, 53), v4(10, 10, 0, 53), 50, 0x7777);
     i.dont_fragment = false;
     let payload: Vec<u8> = (0..3000u32).map(|x| x as u8).collect();
     let frags = packet::udp_fragments(&link, &i, 53, 40000, &payload, 1480);

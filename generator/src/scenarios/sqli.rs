@@ -9,10 +9,10 @@
 
 use super::benign::light_background;
 use super::common::*;
-use crate::generate::flow::{Dir, TcpSession, Wire};
-use crate::generate::net::{self, Host, NS_PER_MS, NS_PER_SEC};
-use crate::generate::protocols::http::{self, url_encode, Request};
-use crate::generate::protocols::{postgres, tls};
+use crate::flow::{Dir, TcpSession, Wire};
+use crate::net::{self, Host, NS_PER_MS, NS_PER_SEC};
+use crate::protocols::http::{self, url_encode, Request};
+use crate::protocols::{postgres, tls};
 
 pub const ATTACKER: [u8; 4] = [203, 0, 113, 66];
 
@@ -122,13 +122,29 @@ fn attack_connection(
 
 pub fn build(ctx: &mut Ctx) {
     let t0 = net::START_NS;
-    light_background(ctx, t0, 480 * NS_PER_SEC, 5, 31);
-    let attacker = net::external(
-        net::v4(ATTACKER[0], ATTACKER[1], ATTACKER[2], ATTACKER[3]),
-        net::Os::Linux,
-        14,
-    );
-    let rtt = 48 * NS_PER_MS;
+    // Other seeds: the attacker, its round trip, when it starts and how much it reads.
+    let (attacker, rtt, off, bulk) = if ctx.varied {
+        let a = ctx.outside_client();
+        let r = &mut ctx.rng;
+        (
+            a,
+            r.range(15, 120) * NS_PER_MS,
+            r.range(0, 180) * NS_PER_SEC,
+            r.range(7, 16) as usize,
+        )
+    } else {
+        let a = net::external(
+            net::v4(ATTACKER[0], ATTACKER[1], ATTACKER[2], ATTACKER[3]),
+            net::Os::Linux,
+            14,
+        );
+        (a, 48 * NS_PER_MS, 0, 8)
+    };
+    // Other seeds keep more citizens around the attack: the pull detection compares the
+    // attacker with the median of the portal's other clients (at least 3 seen before).
+    let visits = if ctx.varied { 8 } else { 5 };
+    light_background(ctx, t0, 480 * NS_PER_SEC + off, visits, 31);
+    let t0 = t0 + off;
 
     // A first look with a browser.
     let ua = http::UA_FIREFOX;
@@ -264,7 +280,7 @@ pub fn build(ctx: &mut Ctx) {
     s.handshake(&mut ctx.tl);
     tls_handshake(ctx, &mut s, tls::Client::OpenSsl, net::PORTAL_NAME);
     s.snap = Some(128);
-    let exchanges: Vec<(usize, usize)> = (0..8)
+    let exchanges: Vec<(usize, usize)> = (0..bulk)
         .map(|_| {
             (
                 ctx.rng.range(700, 900) as usize,
@@ -274,4 +290,20 @@ pub fn build(ctx: &mut Ctx) {
         .collect();
     tls_exchanges(ctx, &mut s, &exchanges, (NS_PER_SEC, 3 * NS_PER_SEC));
     tls_close(ctx, &mut s, true);
+    let portal = net::portal().ip;
+    let span = (t0 + 20 * NS_PER_SEC, s.last);
+    ctx.truth(
+        "sqli",
+        attacker.ip,
+        portal,
+        span,
+        "sqlmap against /lookup.php".into(),
+    );
+    ctx.truth(
+        "data-pulled",
+        attacker.ip,
+        portal,
+        span,
+        format!("{bulk} HTTPS reads of about 500 kB"),
+    );
 }

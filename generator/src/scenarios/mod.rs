@@ -7,6 +7,7 @@ pub mod dns_tunnel;
 pub mod encap;
 pub mod exfil;
 pub mod formats;
+pub mod lookalikes;
 pub mod phishing;
 pub mod scan;
 pub mod sqli;

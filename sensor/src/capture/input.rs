@@ -14,6 +14,8 @@ use super::{CaptureError, CaptureErrorKind};
 /// a chunk the kernel just copied into is still in the reading core's cache (2 MiB of L2 here)
 /// when the reader walks its records (1 MiB measured best against 256 KiB and 4 MiB).
 pub(crate) const DEFAULT_BUFFER: usize = 1 << 20;
+/// Chunk size for pipes and other streams (see `open_file_buffered`).
+pub(crate) const STREAM_BUFFER: usize = 128 << 10;
 /// First allocation; the buffer doubles towards its steady size as reading goes on, so merely
 /// peeking at a file (as a merge of many files does) stays cheap.
 const INITIAL_BUFFER: usize = 64 << 10;
@@ -112,8 +114,10 @@ pub(crate) struct Input {
     stopped: bool,
 }
 
-/// Spare chunks kept for reuse; more in flight are freed when their batches are done.
-pub(crate) const MAX_SPARE: usize = 8;
+/// Spare chunks kept for reuse, in bytes: enough for what the batches in flight point into
+/// (with two workers about 8 MiB of a file; a pipe's chunks are mostly empty); more are freed
+/// when their batches are done.
+const SPARE_BYTES: usize = 16 << 20;
 
 impl Input {
     pub(crate) fn new(
@@ -304,7 +308,7 @@ impl Input {
                 buf.bytes_mut()[..have].copy_from_slice(&self.cur.bytes()[start..end]);
             }
             let old = std::mem::replace(&mut self.cur, next);
-            if self.spare.len() >= MAX_SPARE {
+            if self.spare.len() >= self.max_spare() {
                 self.spare.remove(0);
             }
             self.spare.push(old);
@@ -345,6 +349,10 @@ impl Input {
             }
         }
         Ok(self.end - self.start)
+    }
+
+    pub(crate) fn max_spare(&self) -> usize {
+        (SPARE_BYTES / self.steady).max(4)
     }
 
     /// A chunk of at least `len` bytes that no batch holds: a spare one, or a new one.

@@ -250,6 +250,14 @@ pub(crate) fn open_file_buffered(
     let file = File::open(path).map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
     let total = meta.is_file().then_some(meta.len());
+    // A pipe hands over at most its buffer (64 KiB) per read, and a chunk packets were
+    // dispatched from is not written again, so each read starts a chunk: small ones keep the
+    // chunks in flight small.
+    let buffer = if meta.is_file() {
+        buffer
+    } else {
+        buffer.min(input::STREAM_BUFFER)
+    };
     open_input(Input::new(
         Box::new(file),
         path.to_path_buf(),
@@ -269,7 +277,7 @@ pub fn open_reader(
         Box::new(reader),
         name.to_path_buf(),
         total,
-        input::DEFAULT_BUFFER,
+        input::STREAM_BUFFER,
     ))
 }
 

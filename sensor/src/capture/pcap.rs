@@ -694,7 +694,7 @@ mod tests {
                     let w: &Vec<u8> = &want[k];
                     assert_eq!(&map.bytes()[off..off + w.len()], &w[..], "packet {k}");
                 }
-                assert!(r.input().spare_chunks() <= crate::capture::input::MAX_SPARE);
+                assert!(r.input().spare_chunks() <= r.input().max_spare());
             }
             assert_eq!(n, want.len());
             for (map, off, k) in held {

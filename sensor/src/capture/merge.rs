@@ -269,8 +269,8 @@ impl MergedSource {
 }
 
 impl PacketSource for MergedSource {
-    /// A merge of several files is of mapped or regular files: nothing to drain. A single
-    /// streamed input (a pipe) drains what it read.
+    /// A merge of several files reads regular files: it stops at once. A single input drains
+    /// what it read (at most a chunk).
     fn stop_reading(&mut self) -> bool {
         match &mut self.inner {
             Inner::Single(s) => s.stop_reading(),

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use crate::time::Timestamp;
 
 mod input;
-mod mmap;
+mod shared;
 
-pub use mmap::Mapping;
+pub use shared::SharedBuf;
 #[cfg(target_os = "linux")]
 pub mod afpacket;
 #[cfg(feature = "libpcap")]
@@ -94,15 +94,15 @@ pub struct PacketRecord<'a> {
     pub wire_len: u32,
     /// The captured bytes.
     pub data: &'a [u8],
-    /// Where `data` sits in a shared mapping, when the source is a mapped file: the pipeline
-    /// then passes the packet to a worker by reference instead of copying it.
+    /// Where `data` sits in a shared chunk, when the source reads into one (files and streams):
+    /// the pipeline then passes the packet to a worker by reference instead of copying it.
     pub shared: Option<SharedFrame<'a>>,
 }
 
-/// A packet's place in a shared, immutable mapping.
+/// A packet's place in a shared chunk of input (immutable while shared).
 #[derive(Clone, Copy, Debug)]
 pub struct SharedFrame<'a> {
-    pub map: &'a std::sync::Arc<Mapping>,
+    pub map: &'a std::sync::Arc<SharedBuf>,
     /// Offset of the packet's first byte in `map.bytes()`.
     pub offset: usize,
 }
@@ -231,9 +231,6 @@ impl fmt::Display for CaptureError {
 
 impl std::error::Error for CaptureError {}
 
-/// Files at least this large are memory-mapped.
-const MMAP_MIN_BYTES: u64 = 1 << 20;
-
 /// Opens one capture file, detecting pcap or pcapng from its magic number.
 pub fn open_file(path: &Path) -> Result<Box<dyn PacketSource>, CaptureError> {
     open_file_buffered(path, input::DEFAULT_BUFFER)
@@ -253,16 +250,14 @@ pub(crate) fn open_file_buffered(
     let file = File::open(path).map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
     let total = meta.is_file().then_some(meta.len());
-    // Large regular files are mapped rather than read: no copy out of the page cache.
-    if buffer == input::DEFAULT_BUFFER
-        && meta.is_file()
-        && meta.len() >= MMAP_MIN_BYTES
-        && std::env::var_os("SENSOR_NO_MMAP").is_none()
-    {
-        if let Some(map) = mmap::Mapping::new(&file, meta.len()) {
-            return open_input(Input::mapped(map, path.to_path_buf(), total));
-        }
-    }
+    // A pipe hands over at most its buffer (64 KiB) per read, and a chunk packets were
+    // dispatched from is not written again, so each read starts a chunk: small ones keep the
+    // chunks in flight small.
+    let buffer = if meta.is_file() {
+        buffer
+    } else {
+        buffer.min(input::STREAM_BUFFER)
+    };
     open_input(Input::new(
         Box::new(file),
         path.to_path_buf(),
@@ -282,7 +277,7 @@ pub fn open_reader(
         Box::new(reader),
         name.to_path_buf(),
         total,
-        input::DEFAULT_BUFFER,
+        input::STREAM_BUFFER,
     ))
 }
 

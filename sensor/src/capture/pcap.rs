@@ -667,6 +667,43 @@ mod tests {
     }
 
     #[test]
+    fn held_packets_stay_intact_while_reading_goes_on() {
+        // Workers hold packets by reference into the chunk they were read into while the reader
+        // goes on: those chunks must not be refilled under them, and the reader's spare chunks
+        // stay bounded.
+        let mut b = PcapBuilder::new(Endian::Little, false, 1, 0);
+        let mut want = Vec::new();
+        for i in 0..12_000u32 {
+            let data: Vec<u8> = (0..(i * 31) % 1500).map(|j| (i ^ j) as u8).collect();
+            b.packet(i, 0, &data);
+            want.push(data);
+        }
+        for step in [usize::MAX, 70_000] {
+            let mut r =
+                PcapReader::new(Trickle(Cursor::new(b.buf.clone()), step), "t", None).unwrap();
+            let mut held = std::collections::VecDeque::new();
+            let mut n = 0;
+            while r.advance().unwrap() {
+                let p = r.current().unwrap();
+                let s = p.shared.expect("read into a shared chunk");
+                held.push_back((s.map.clone(), s.offset, n));
+                n += 1;
+                // Hold about 2 MB of packets, as batches in flight do.
+                if held.len() > 3_000 {
+                    let (map, off, k) = held.pop_front().unwrap();
+                    let w: &Vec<u8> = &want[k];
+                    assert_eq!(&map.bytes()[off..off + w.len()], &w[..], "packet {k}");
+                }
+                assert!(r.input().spare_chunks() <= r.input().max_spare());
+            }
+            assert_eq!(n, want.len());
+            for (map, off, k) in held {
+                assert_eq!(&map.bytes()[off..off + want[k].len()], &want[k][..]);
+            }
+        }
+    }
+
+    #[test]
     fn read_errors_carry_path_and_offset() {
         struct Failing(usize);
         impl Read for Failing {

@@ -1,13 +1,13 @@
 //! Batches carry packets from the reader to a worker: either decoded (a flow-keyed summary) or
-//! raw (when the worker decodes), with their frames either referenced in a memory-mapped capture
-//! (no copy) or copied into the batch's byte arena (frames from streams, reassembled datagrams).
+//! raw (when the worker decodes), with their frames either referenced in the reader's input chunk
+//! (no copy; `SharedBuf`) or copied into the batch's byte arena (reassembled datagrams).
 //! Everything is reused after the worker hands the batch back, so nothing is allocated per
 //! packet once the pool is warm.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::capture::{LinkType, Mapping, SharedFrame};
+use crate::capture::{LinkType, SharedBuf, SharedFrame};
 use crate::flow::FlowPacket;
 use crate::time::Timestamp;
 
@@ -50,8 +50,8 @@ pub struct Batch {
     data: Vec<u8>,
     pub packets: Vec<BatchPacket>,
     pub raw: Vec<RawPacket>,
-    /// Mappings the frames point into (usually one).
-    maps: Vec<Arc<Mapping>>,
+    /// Input chunks the frames point into (one or two).
+    maps: Vec<Arc<SharedBuf>>,
     /// The reader's packet clock when the batch was sent: the worker moves its flow timeouts
     /// up to it even if none of its own packets are that recent.
     pub clock: Timestamp,
@@ -116,7 +116,7 @@ impl Batch {
         });
     }
 
-    /// References the frame when it is in a shared mapping, else copies it into the arena.
+    /// References the frame when it is in a shared input chunk, else copies it into the arena.
     #[inline]
     fn place(&mut self, frame: &[u8], shared: Option<SharedFrame<'_>>) -> FrameLoc {
         if self.arrived.is_none() {

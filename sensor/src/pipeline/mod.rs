@@ -1,9 +1,12 @@
-//! The replay pipeline: one reader thread decodes packets and dispatches them in batches, by a
-//! symmetric flow hash, to N workers that each own a shard of the flow table. Replay never drops:
-//! when a worker falls behind, the reader waits on its bounded channel.
+//! The replay pipeline: one reader thread frames packets and dispatches them in batches, by a
+//! symmetric flow hash read from their headers, to N workers that each own a shard of the flow
+//! table and decode their packets. (Frames whose flow key cannot be read without decoding them,
+//! fragments above all, are decoded by the reader: see `dispatch`.) Replay never drops: when a
+//! worker falls behind, the reader waits on its bounded channel.
 
 pub mod batch;
 pub mod decode_stage;
+pub mod dispatch;
 #[cfg(target_os = "linux")]
 pub mod live;
 pub mod stats;
@@ -28,8 +31,10 @@ use decode_stage::{DecodeStage, FrameMeta};
 use stats::ReplayStats;
 use worker::{WorkerCore, WorkerMsg, WorkerSetup, WorkerStats};
 
-/// Batches queued per worker before the reader waits.
-const QUEUE_DEPTH: usize = 8;
+/// Batches queued per worker before the reader waits: 16 x 256 packets, a few milliseconds of
+/// a worker's time, so that a worker does not run dry while the reader waits for a core (three
+/// threads on two cores; 8 measured about 10 % slower with two workers).
+const QUEUE_DEPTH: usize = 16;
 /// How often (in packets) the reader reports progress and drains reader warnings.
 const PROGRESS_EVERY: u64 = 1 << 16;
 
@@ -99,8 +104,10 @@ pub fn run(
     let n = config.workers.max(1);
     let mut flow_config = config.flow;
     flow_config.max_flows = (config.flow.max_flows / n).max(1);
-    // One worker needs no dispatch, so it decodes too and the reader only reads.
-    let decode_in_worker = n == 1;
+    // One worker needs no dispatch: the reader hands it every frame raw. With several, the
+    // reader reads each frame's flow hash from its headers and only decodes frames whose key
+    // it cannot read that way (fragments, tunnels, ...); workers decode the rest.
+    let single = n == 1;
 
     let (recycle_tx, recycle_rx) = bounded::<Batch>(n * (QUEUE_DEPTH + 2));
     let (beh_stage, mut taps) = match (&config.behaviour, &config.app) {
@@ -126,7 +133,7 @@ pub fn run(
             flow: flow_config,
             app: config.app,
             engine: config.engine.clone(),
-            decode: decode_in_worker.then_some(config.defrag),
+            decode: Some(config.defrag),
             filter: None,
             outputs: outputs.clone(),
             registry: registry.clone(),
@@ -228,8 +235,13 @@ pub fn run(
             );
         }
         let Some(rec) = source.current() else { break };
-        if decode_in_worker {
-            dispatch.batches[0].push_raw(
+        let raw_to = if single {
+            Some(0)
+        } else {
+            dispatch::flow_hash(rec.link, rec.data).map(|h| worker_for(h, n))
+        };
+        if let Some(w) = raw_to {
+            dispatch.batches[w].push_raw(
                 rec.ts,
                 packets,
                 rec.link,
@@ -237,7 +249,7 @@ pub fn run(
                 rec.data,
                 rec.shared,
             );
-            dispatch.send_if_full(0);
+            dispatch.send_if_full(w);
         } else {
             let meta = FrameMeta {
                 ts: rec.ts,

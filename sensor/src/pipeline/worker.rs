@@ -456,27 +456,39 @@ impl WorkerCore {
         }
     }
 
-    /// A batch from the replay reader.
+    /// A batch from the replay reader: raw frames to decode, and packets the reader decoded
+    /// (fragments, tunnels, ...), processed in input order.
     pub fn batch(&mut self, batch: &Batch) {
-        for (i, p) in batch.packets.iter().enumerate() {
-            if let Some(next) = batch.packets.get(i + PREFETCH_AHEAD) {
-                prefetch(batch.frame(&next.frame));
-            }
-            self.tracker.packet(&p.flow, batch.frame(&p.frame));
-        }
-        for (i, r) in batch.raw.iter().enumerate() {
-            // The frames were last touched by the reader's core: fetch the headers of a
-            // packet a few ahead while this one is processed.
-            if let Some(next) = batch.raw.get(i + PREFETCH_AHEAD) {
-                prefetch(batch.frame(&next.frame));
-            }
-            let meta = FrameMeta {
-                ts: r.ts,
-                pcap_cnt: r.pcap_cnt,
-                link: r.link,
-                wire_len: r.wire_len as u64,
+        let (decoded, raw) = (&batch.packets, &batch.raw);
+        let (mut i, mut j) = (0, 0);
+        while i < decoded.len() || j < raw.len() {
+            let take_decoded = match (decoded.get(i), raw.get(j)) {
+                (Some(p), Some(r)) => p.flow.pcap_cnt < r.pcap_cnt,
+                (p, _) => p.is_some(),
             };
-            self.frame(meta, batch.frame(&r.frame));
+            if take_decoded {
+                // The frames were last touched by the reader's core: fetch the headers of a
+                // packet a few ahead while this one is processed.
+                if let Some(next) = decoded.get(i + PREFETCH_AHEAD) {
+                    prefetch(batch.frame(&next.frame));
+                }
+                let p = &decoded[i];
+                self.tracker.packet(&p.flow, batch.frame(&p.frame));
+                i += 1;
+            } else {
+                if let Some(next) = raw.get(j + PREFETCH_AHEAD) {
+                    prefetch(batch.frame(&next.frame));
+                }
+                let r = &raw[j];
+                let meta = FrameMeta {
+                    ts: r.ts,
+                    pcap_cnt: r.pcap_cnt,
+                    link: r.link,
+                    wire_len: r.wire_len as u64,
+                };
+                self.frame(meta, batch.frame(&r.frame));
+                j += 1;
+            }
         }
         if batch.clock > self.clock {
             self.clock = batch.clock;

@@ -1,6 +1,7 @@
 //! Message body framing: Content-Length, chunked (libhtp's tolerant reading of chunk-size lines)
 //! and close-delimited. Only the first `limit` decoded bytes are copied; the rest is counted.
 
+use super::decompress::BodyDecoder;
 use super::transaction::Message;
 
 /// Longest chunk-size line (extensions included) accepted before giving up.
@@ -61,17 +62,19 @@ impl Body {
     }
 
     /// Consumes body bytes from `data`; returns how many were used and what happened.
+    /// With a decoder (Content-Encoding), the decoded bytes go through it.
     pub(crate) fn feed(
         &mut self,
         data: &[u8],
         msg: &mut Message,
+        dec: &mut Option<Box<BodyDecoder>>,
         limit: usize,
         max_trailers: u32,
     ) -> (usize, BodyEvent) {
         match self {
             Body::Length { remaining } => {
                 let n = (*remaining).min(data.len() as u64) as usize;
-                store(msg, &data[..n], limit);
+                deliver(msg, dec, &data[..n], limit);
                 msg.wire_len += n as u64;
                 *remaining -= n as u64;
                 let ev = if *remaining == 0 {
@@ -82,11 +85,11 @@ impl Body {
                 (n, ev)
             }
             Body::UntilClose => {
-                store(msg, data, limit);
+                deliver(msg, dec, data, limit);
                 msg.wire_len += data.len() as u64;
                 (data.len(), BodyEvent::More)
             }
-            Body::Chunked(c) => feed_chunked(c, data, msg, limit, max_trailers),
+            Body::Chunked(c) => feed_chunked(c, data, msg, dec, limit, max_trailers),
         }
     }
 
@@ -128,10 +131,28 @@ pub(crate) fn store(msg: &mut Message, bytes: &[u8], limit: usize) {
     }
 }
 
+/// Counts body bytes and keeps them, decoded by `dec` when there is one.
+#[inline]
+pub(crate) fn deliver(
+    msg: &mut Message,
+    dec: &mut Option<Box<BodyDecoder>>,
+    bytes: &[u8],
+    limit: usize,
+) {
+    match dec {
+        None => store(msg, bytes, limit),
+        Some(d) => {
+            msg.body_len += bytes.len() as u64;
+            d.feed(bytes, &mut msg.body);
+        }
+    }
+}
+
 fn feed_chunked(
     c: &mut Chunk,
     data: &[u8],
     msg: &mut Message,
+    dec: &mut Option<Box<BodyDecoder>>,
     limit: usize,
     max_trailers: u32,
 ) -> (usize, BodyEvent) {
@@ -196,7 +217,7 @@ fn feed_chunked(
             }
             Chunk::Data { remaining } => {
                 let n = (*remaining).min((data.len() - i) as u64) as usize;
-                store(msg, &data[i..i + n], limit);
+                deliver(msg, dec, &data[i..i + n], limit);
                 msg.wire_len += n as u64;
                 *remaining -= n as u64;
                 i += n;
@@ -246,7 +267,7 @@ mod tests {
         let mut used = 0;
         let mut ev = BodyEvent::More;
         for piece in input.chunks(step.max(1)) {
-            let (n, e) = body.feed(piece, &mut m, 4, 1000);
+            let (n, e) = body.feed(piece, &mut m, &mut None, 4, 1000);
             used += n;
             ev = e;
             if e != BodyEvent::More {

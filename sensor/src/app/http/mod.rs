@@ -62,6 +62,7 @@
 mod body;
 mod buffers;
 mod config;
+mod decompress;
 mod eve;
 mod headers;
 mod normalize;

@@ -18,7 +18,8 @@ use self::head::HeadState;
 use self::resync::Resync;
 use super::body::Body;
 use super::config::HttpConfig;
-use super::transaction::{HttpRequest, HttpResponse, HttpTransaction, ReqMeta};
+use super::decompress::{codings, BodyDecoder};
+use super::transaction::{HttpRequest, HttpResponse, HttpTransaction, Message, ReqMeta};
 use crate::app::Direction;
 
 /// Counters of one parser (one flow); add them up per worker.
@@ -50,6 +51,11 @@ pub struct HttpStats {
     pub tunnels: u64,
     /// Bytes not parsed (after a tunnel, an error or a fatal gap).
     pub bytes_ignored: u64,
+    /// Bodies with a gzip/deflate Content-Encoding that were inflated (either direction).
+    pub bodies_decompressed: u64,
+    /// Bodies whose decoding failed: not compressed as labelled (kept raw), corrupt or
+    /// truncated stream, a gap, or the work bound.
+    pub decompress_errors: u64,
 }
 
 impl std::ops::AddAssign for HttpStats {
@@ -67,6 +73,8 @@ impl std::ops::AddAssign for HttpStats {
         self.txs_evicted += o.txs_evicted;
         self.tunnels += o.tunnels;
         self.bytes_ignored += o.bytes_ignored;
+        self.bodies_decompressed += o.bodies_decompressed;
+        self.decompress_errors += o.decompress_errors;
     }
 }
 
@@ -112,6 +120,8 @@ pub(super) struct ReqSide {
     /// Bytes after a CONNECT or Upgrade request, until its response is seen.
     held: Vec<u8>,
     rs: Resync,
+    /// Decoder of the body in progress when its Content-Encoding asks for one.
+    dec: Option<Box<BodyDecoder>>,
 }
 
 #[derive(Debug)]
@@ -123,6 +133,8 @@ pub(super) struct RespSide {
     /// The status line has been checked to start with `HTTP`.
     checked: bool,
     rs: Resync,
+    /// Decoder of the body in progress when its Content-Encoding asks for one.
+    dec: Option<Box<BodyDecoder>>,
 }
 
 /// Per-flow HTTP/1.x parser. See the module documentation of [`super`] for the API contract.
@@ -169,6 +181,7 @@ impl HttpParser {
                 probe09: false,
                 held: Vec::new(),
                 rs: Resync::default(),
+                dec: None,
             },
             resp: RespSide {
                 phase: RespPhase::Idle,
@@ -177,6 +190,7 @@ impl HttpParser {
                 head: HeadState::default(),
                 checked: false,
                 rs: Resync::default(),
+                dec: None,
             },
             stats: HttpStats::default(),
             scratch: Vec::new(),
@@ -275,6 +289,8 @@ impl HttpParser {
             + self.req.rs.held.capacity()
             + self.resp.rs.held.capacity()
             + self.scratch.capacity()
+            + self.req.dec.as_ref().map_or(0, |d| d.heap_bytes())
+            + self.resp.dec.as_ref().map_or(0, |d| d.heap_bytes())
     }
 
     /// The flow switched to another protocol (CONNECT accepted or 101 Switching Protocols).
@@ -331,6 +347,23 @@ impl HttpParser {
             ..HttpTransaction::default()
         });
         id
+    }
+
+    /// A decoder for the body of `m` that starts now, when its Content-Encoding names gzip or
+    /// deflate layers.
+    fn body_decoder(&self, m: &Message, limit: usize) -> Option<Box<BodyDecoder>> {
+        let ce = m.header(b"content-encoding")?;
+        BodyDecoder::new(&codings(ce, self.cfg.decompress_layer_limit), limit)
+    }
+
+    /// The body of a direction ended (complete or not): counts what its decoder saw and frees
+    /// it.
+    fn end_decoder(stats: &mut HttpStats, dec: &mut Option<Box<BodyDecoder>>) {
+        if let Some(d) = dec.take() {
+            let r = d.result();
+            stats.bodies_decompressed += u64::from(r.inflated);
+            stats.decompress_errors += u64::from(r.error);
+        }
     }
 
     /// Marks every transaction still expecting a response as never getting one.

@@ -100,7 +100,8 @@ impl HttpParser {
                 RespPhase::Body(mut body) => {
                     let limit = self.cfg.response_body_limit;
                     let max_tr = self.cfg.max_head_bytes as u32;
-                    let (n, ev) = body.feed(data, &mut self.resp.msg.m, limit, max_tr);
+                    let r = &mut self.resp;
+                    let (n, ev) = body.feed(data, &mut r.msg.m, &mut r.dec, limit, max_tr);
                     data = &data[n..];
                     self.resp.phase = RespPhase::Body(body);
                     match ev {
@@ -297,12 +298,16 @@ impl HttpParser {
                 }
             }
         }
+        if matches!(self.resp.phase, RespPhase::Body(_)) {
+            self.resp.dec = self.body_decoder(&self.resp.msg.m, self.cfg.response_body_limit);
+        }
         if (meta.connect || meta.upgrade) && self.req.tx == id {
             self.resume_requests();
         }
     }
 
     pub(super) fn attach_response(&mut self, complete: bool) {
+        Self::end_decoder(&mut self.stats, &mut self.resp.dec);
         let Some(id) = self.resp.tx.take() else {
             return;
         };
@@ -381,6 +386,9 @@ impl HttpParser {
         }
         if let RespPhase::Body(mut body) = self.resp.phase {
             if body.gap(len, &mut self.resp.msg.m) {
+                if let Some(d) = &mut self.resp.dec {
+                    d.gap();
+                }
                 self.stats.gaps_skipped += 1;
                 self.resp.head.flags.insert(TxFlags::RESPONSE_BODY_GAP);
                 self.resp.phase = RespPhase::Body(body);

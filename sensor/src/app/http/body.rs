@@ -148,6 +148,16 @@ pub(crate) fn deliver(
     }
 }
 
+/// A chunk-size line that is not one, its byte before `i` the one that showed it: libhtp
+/// reads the line again as body data (a response then reads raw until close). That byte and
+/// what follows are given back, to be read (and counted) as body; what came before it on the
+/// line (whitespace, or the digits of a size too large) is dropped, so the result does not
+/// depend on where the input was split.
+fn invalid_line(msg: &mut Message, i: usize) -> (usize, BodyEvent) {
+    msg.wire_len -= 1;
+    (i - 1, BodyEvent::Invalid)
+}
+
 fn feed_chunked(
     c: &mut Chunk,
     data: &[u8],
@@ -170,7 +180,7 @@ fn feed_chunked(
                 msg.wire_len += 1;
                 *len += 1;
                 if *len > MAX_CHUNK_LINE {
-                    return (i, BodyEvent::Invalid);
+                    return invalid_line(msg, i);
                 }
                 if b == b'\n' {
                     if *digits == 0 {
@@ -201,14 +211,14 @@ fn feed_chunked(
                     Some(h) => {
                         // libhtp refuses sizes above INT64_MAX / 2.
                         if *val > (i64::MAX as u64 / 2) >> 4 {
-                            return (i, BodyEvent::Invalid);
+                            return invalid_line(msg, i);
                         }
                         *val = *val << 4 | u64::from(h);
                         *digits += 1;
                     }
                     None if *digits == 0 => {
                         if !matches!(b, b'\r' | b' ' | b'\t' | 0x0b | 0x0c) {
-                            return (i, BodyEvent::Invalid);
+                            return invalid_line(msg, i);
                         }
                     }
                     // Extensions (`;name=value`) and anything else after the digits: ignored.
@@ -299,8 +309,14 @@ mod tests {
         assert_eq!(ev, BodyEvent::Done);
         assert_eq!(m.body_len, 10);
         let mut b = Body::chunked();
-        let (_, _, ev) = run(&mut b, b"zz\r\n", 100);
+        let (m, used, ev) = run(&mut b, b"zz\r\n", 100);
         assert_eq!(ev, BodyEvent::Invalid);
+        // The bad line is given back, to be read as body.
+        assert_eq!((used, m.wire_len), (0, 0));
+        let mut b = Body::chunked();
+        let (m, used, ev) = run(&mut b, b"5\r\nhello\r\n  X5O!P", 100);
+        assert_eq!(ev, BodyEvent::Invalid);
+        assert_eq!((used, m.wire_len), (12, 12));
         let mut b = Body::chunked();
         let (_, _, ev) = run(&mut b, b"fffffffffffffffffff\r\n", 100);
         assert_eq!(ev, BodyEvent::Invalid);

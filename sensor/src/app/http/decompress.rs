@@ -337,8 +337,14 @@ struct Layer {
     out: Box<[u8]>,
     /// The first input bytes (up to [`HEAD_KEEP`]) while the layer has produced nothing.
     head: Vec<u8>,
-    /// Bytes this layer has taken in and produced.
+    /// Bytes this layer has taken in.
     fed: u64,
+    /// Output held in `out`, not yet passed on: an attempt that fails before its output is
+    /// passed on is restarted and that output dropped (libhtp passes a decoder's output on
+    /// when its 8 KiB buffer fills or the stream ends; before that, garbage from trying the
+    /// wrong format is thrown away with the failed attempt).
+    pending: usize,
+    /// Bytes passed on.
     produced: u64,
 }
 
@@ -352,6 +358,7 @@ impl Layer {
             out: vec![0; OUT_BUF].into_boxed_slice(),
             head: Vec::with_capacity(HEAD_KEEP),
             fed: 0,
+            pending: 0,
             produced: 0,
         };
         l.start_attempt();
@@ -459,9 +466,27 @@ impl BodyDecoder {
         }
     }
 
-    /// What happened; called when the body ended. A stream still in progress then (not
-    /// stopped at the limit) was truncated: an error.
-    pub(crate) fn result(&self) -> DecodeResult {
+    /// The body ended: passes on the output the layers still hold, then says what happened.
+    pub(crate) fn finish(&mut self, body: &mut Vec<u8>) -> DecodeResult {
+        if !self.stopped {
+            let mut ctx = Ctx {
+                body,
+                limit: self.limit,
+                budget: &mut self.budget,
+                result: &mut self.result,
+                stop: false,
+            };
+            for i in 0..self.layers.len() {
+                let (layer, rest) = self.layers[i..].split_first_mut().expect("in range");
+                commit(layer, rest, &mut ctx);
+            }
+        }
+        self.result()
+    }
+
+    /// What happened so far. A stream still in progress when the body ended (not stopped at
+    /// the limit) was truncated: an error.
+    fn result(&self) -> DecodeResult {
         let mut r = self.result;
         let truncated = self.layers.iter().any(|l| {
             l.fed > 0
@@ -637,7 +662,20 @@ fn run(
     Ok(())
 }
 
-/// Inflates `data`, passing the output on, and drains what the inflater still holds.
+/// Passes the layer's held output on (to the next layer or the body).
+fn commit(layer: &mut Layer, rest: &mut [Layer], ctx: &mut Ctx<'_>) {
+    let n = std::mem::take(&mut layer.pending);
+    if n == 0 || ctx.stop {
+        return;
+    }
+    layer.produced += n as u64;
+    layer.head = Vec::new();
+    ctx.result.inflated = true;
+    feed_layers(rest, &layer.out[..n], ctx);
+}
+
+/// Inflates `data` into the layer's buffer, passing it on when full, and drains what the
+/// inflater still holds.
 fn inflate_some(
     layer: &mut Layer,
     rest: &mut [Layer],
@@ -648,14 +686,17 @@ fn inflate_some(
         if ctx.stop {
             return Ok(());
         }
-        let r = inflate(&mut layer.inflater, data, &mut layer.out, MZFlush::None);
+        let room = OUT_BUF - layer.pending;
+        let r = inflate(
+            &mut layer.inflater,
+            data,
+            &mut layer.out[layer.pending..],
+            MZFlush::None,
+        );
         let consumed = r.bytes_consumed.min(data.len());
         data = &data[consumed..];
-        let written = r.bytes_written.min(layer.out.len());
+        let written = r.bytes_written.min(room);
         if written > 0 {
-            layer.produced += written as u64;
-            layer.head = Vec::new();
-            ctx.result.inflated = true;
             if *ctx.budget < written as u64 {
                 // The work bound: stop here.
                 *ctx.budget = 0;
@@ -664,22 +705,30 @@ fn inflate_some(
                 return Ok(());
             }
             *ctx.budget -= written as u64;
-            feed_layers(rest, &layer.out[..written], ctx);
+            layer.pending += written;
         }
-        let full = written == layer.out.len();
+        let filled = written == room;
+        if layer.pending == OUT_BUF {
+            commit(layer, rest, ctx);
+        }
         match r.status {
             Ok(MZStatus::StreamEnd) => {
+                commit(layer, rest, ctx);
                 layer.step = Step::Done;
                 return Ok(());
             }
             // The output buffer filled: more may be waiting even with no input left.
-            Ok(_) if full => {}
+            Ok(_) if filled => {}
             Ok(_) if data.is_empty() || (consumed == 0 && written == 0) => return Ok(()),
             Ok(_) => {}
             Err(MZError::Buf) => return Ok(()),
-            Err(_) if layer.produced == 0 => return Err(Restart),
             Err(_) => {
-                // Corrupt after some output: keep it, decode no more of this layer.
+                layer.pending = 0;
+                if layer.produced == 0 {
+                    return Err(Restart);
+                }
+                // Corrupt after some output: keep what was passed on, decode no more of
+                // this layer.
                 ctx.result.error = true;
                 layer.step = Step::Done;
                 return Ok(());
@@ -737,7 +786,9 @@ mod tests {
             d.feed(p, &mut body);
             assert!(body.len() <= limit);
         }
-        (body, d.result())
+        let r = d.finish(&mut body);
+        assert!(body.len() <= limit);
+        (body, r)
     }
 
     fn decode(ce: &[u8], wire: &[u8], limit: usize) -> (Vec<u8>, DecodeResult) {
@@ -871,6 +922,12 @@ mod tests {
                 }
             );
         }
+        // Text that raw inflate decodes for a while before failing (216 bytes of garbage
+        // from zlib): the failed attempt's output is dropped, the text passes through.
+        let json = br#"{"sdk_version":11026,"app_package":"com.xcm.huasheng","app_version":"1.7.4","device_id":"350672920106648"}"#;
+        let (body, r) = decode_every_split(b"gzip", json, 1 << 20);
+        assert_eq!(body, json);
+        assert!(r.error && !r.inflated);
         // A long plain body: passed through whole, whatever its pieces.
         let long = text(5000);
         let pieces: Vec<&[u8]> = long.chunks(700).collect();
@@ -934,7 +991,7 @@ mod tests {
         assert_eq!(body, vec![0u8; 4096]);
         assert!(d.stopped);
         assert!(d.layers[0].produced <= (4096 + OUT_BUF) as u64);
-        assert_eq!(d.result(), OK);
+        assert_eq!(d.finish(&mut body), OK);
     }
 
     #[test]
@@ -953,7 +1010,7 @@ mod tests {
         assert_eq!(body, b"hello");
         assert!(d.stopped);
         assert!(d.layers[0].produced <= work_bound(4096) + OUT_BUF as u64);
-        let r = d.result();
+        let r = d.finish(&mut body);
         assert!(r.inflated && r.error);
     }
 
@@ -968,7 +1025,7 @@ mod tests {
         let before = body.len();
         d.feed(&wire[200..], &mut body);
         assert_eq!(body.len(), before);
-        assert!(d.result().error);
+        assert!(d.finish(&mut body).error);
     }
 
     #[test]
@@ -1020,7 +1077,7 @@ mod tests {
                 }
                 prop_assert!(body.len() <= limit);
             }
-            let _ = d.result();
+            let _ = d.finish(&mut body);
         }
 
         #[test]

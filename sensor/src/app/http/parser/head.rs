@@ -51,9 +51,25 @@ pub(super) fn chomp(arena: &mut Vec<u8>, start: usize) -> Span {
     Span::new(start, arena.len())
 }
 
+/// Whether `hay` contains `needle` (ASCII case-insensitive), NUL bytes in `hay` skipped (as
+/// libhtp's `bstr_index_of_c_nocasenorzero`).
 pub(super) fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len())
+    if hay
+        .windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
+    {
+        return true;
+    }
+    if !hay.contains(&0) {
+        return false;
+    }
+    (0..hay.len()).any(|start| {
+        let mut it = hay[start..].iter().filter(|&&c| c != 0);
+        hay[start] != 0
+            && needle
+                .iter()
+                .all(|n| it.next().is_some_and(|c| c.eq_ignore_ascii_case(n)))
+    })
 }
 
 /// Records the previous header line and starts `line` (folding handled by the caller).

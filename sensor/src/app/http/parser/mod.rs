@@ -132,6 +132,9 @@ pub(super) struct RespSide {
     head: HeadState,
     /// The status line has been checked to start with `HTTP`.
     checked: bool,
+    /// A complete first line that does not look like a status line waits for the next byte:
+    /// it is skipped when a status line follows.
+    junk: bool,
     rs: Resync,
     /// Decoder of the body in progress when its Content-Encoding asks for one.
     dec: Option<Box<BodyDecoder>>,
@@ -189,6 +192,7 @@ impl HttpParser {
                 tx: None,
                 head: HeadState::default(),
                 checked: false,
+                junk: false,
                 rs: Resync::default(),
                 dec: None,
             },
@@ -356,11 +360,11 @@ impl HttpParser {
         BodyDecoder::new(&codings(ce, self.cfg.decompress_layer_limit), limit)
     }
 
-    /// The body of a direction ended (complete or not): counts what its decoder saw and frees
-    /// it.
-    fn end_decoder(stats: &mut HttpStats, dec: &mut Option<Box<BodyDecoder>>) {
-        if let Some(d) = dec.take() {
-            let r = d.result();
+    /// The body of a direction ended (complete or not): passes on what its decoder still
+    /// holds, counts what it saw and frees it.
+    fn end_decoder(stats: &mut HttpStats, dec: &mut Option<Box<BodyDecoder>>, m: &mut Message) {
+        if let Some(mut d) = dec.take() {
+            let r = d.finish(&mut m.body);
             stats.bodies_decompressed += u64::from(r.inflated);
             stats.decompress_errors += u64::from(r.error);
         }

@@ -246,7 +246,7 @@ impl HttpParser {
 
     /// Hands the request in progress to its transaction.
     pub(super) fn attach_request(&mut self, complete: bool) {
-        Self::end_decoder(&mut self.stats, &mut self.req.dec);
+        Self::end_decoder(&mut self.stats, &mut self.req.dec, &mut self.req.msg.m);
         let mut msg = std::mem::take(&mut self.req.msg);
         msg.m.complete = complete;
         let mut flags = std::mem::take(&mut self.req.head.flags);

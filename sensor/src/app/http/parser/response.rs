@@ -11,6 +11,19 @@ use crate::app::http::body::{Body, BodyEvent};
 use crate::app::http::normalize::{is_space, parse_status};
 use crate::app::http::transaction::{HttpResponse, Message, TxFlags};
 
+/// What the check of a response's first line decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum StatusCheck {
+    /// A status line (or already checked): parse it.
+    Go,
+    /// Not decided yet.
+    Wait,
+    /// Junk before the status line: dropped.
+    Skipped,
+    /// Not HTTP: the response is raw data until close.
+    Raw,
+}
+
 impl HttpParser {
     /// Pairs the response that starts now with its transaction and starts a fresh message.
     fn bind_response(&mut self) -> u64 {
@@ -38,6 +51,7 @@ impl HttpParser {
         };
         self.resp.head = HeadState::default();
         self.resp.checked = false;
+        self.resp.junk = false;
         id
     }
 
@@ -77,6 +91,11 @@ impl HttpParser {
                     }
                 }
                 RespPhase::Line | RespPhase::Headers => {
+                    if self.resp.junk {
+                        self.resp.junk = false;
+                        self.check_status_line(true, data.first().copied(), false);
+                        continue;
+                    }
                     let limit = self.cfg.max_head_bytes;
                     let r = &mut self.resp;
                     match take_line(&mut r.msg.m.arena, &mut r.head, data, limit) {
@@ -86,10 +105,12 @@ impl HttpParser {
                         }
                         Some((n, done)) => {
                             data = &data[n..];
+                            let mut status = StatusCheck::Go;
                             if self.resp.phase == RespPhase::Line && !self.resp.checked {
-                                self.check_status_line(done);
+                                status = self.check_status_line(done, data.first().copied(), false);
                             }
                             if done
+                                && status == StatusCheck::Go
                                 && matches!(self.resp.phase, RespPhase::Line | RespPhase::Headers)
                             {
                                 self.resp_line_done();
@@ -146,20 +167,54 @@ impl HttpParser {
     }
 
     /// A response whose first line does not start with `HTTP` (after whitespace) is raw data
-    /// until close, as libhtp treats it. Decided once four significant bytes are in.
-    pub(super) fn check_status_line(&mut self, line_done: bool) {
+    /// until close, as libhtp treats it; decided once four significant bytes are in. As libhtp
+    /// (0.5.44 on), a short such line is skipped when a status line follows it (its next
+    /// byte is `H`) or when it is at most two bytes long: junk before the status line. `next`
+    /// is the byte after a complete line (`None`: not known yet, unless `closing`).
+    pub(super) fn check_status_line(
+        &mut self,
+        line_done: bool,
+        next: Option<u8>,
+        closing: bool,
+    ) -> StatusCheck {
+        /// Longest first line that may be skipped as junk (libhtp buffers any line; waiting
+        /// for the end of a long one would turn raw responses into header-limit errors).
+        const JUNK_MAX: usize = 64;
         let start = self.resp.head.line_start;
         let m = &mut self.resp.msg.m;
         let line = &m.arena[start.min(m.arena.len())..];
         let lead = line.iter().take_while(|&&c| is_space(c) || c == 0).count();
         let rest = &line[lead..];
         if rest.len() < 4 && !line_done {
-            return;
+            return StatusCheck::Wait;
+        }
+        if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case(b"HTTP") {
+            self.resp.checked = true;
+            return StatusCheck::Go;
+        }
+        let short = line.len() <= JUNK_MAX;
+        if short && !line_done && !closing {
+            return StatusCheck::Wait;
+        }
+        if short && line_done && !closing {
+            let chomped = line
+                .iter()
+                .rposition(|&c| c != b'\r' && c != b'\n')
+                .map_or(0, |p| p + 1);
+            match next {
+                None => {
+                    self.resp.junk = true;
+                    return StatusCheck::Wait;
+                }
+                Some(b) if b == b'H' || chomped <= 2 => {
+                    m.arena.truncate(start);
+                    self.resp.head = HeadState::default();
+                    return StatusCheck::Skipped;
+                }
+                Some(_) => {}
+            }
         }
         self.resp.checked = true;
-        if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case(b"HTTP") {
-            return;
-        }
         let raw = m.arena.split_off(start);
         m.body
             .extend_from_slice(&raw[..raw.len().min(self.cfg.response_body_limit)]);
@@ -171,6 +226,7 @@ impl HttpParser {
             .flags
             .insert(TxFlags::RESPONSE_NO_STATUS_LINE);
         self.resp.phase = RespPhase::Body(Body::UntilClose);
+        StatusCheck::Raw
     }
 
     pub(super) fn resp_line_done(&mut self) {
@@ -307,7 +363,7 @@ impl HttpParser {
     }
 
     pub(super) fn attach_response(&mut self, complete: bool) {
-        Self::end_decoder(&mut self.stats, &mut self.resp.dec);
+        Self::end_decoder(&mut self.stats, &mut self.resp.dec, &mut self.resp.msg.m);
         let Some(id) = self.resp.tx.take() else {
             return;
         };
@@ -446,7 +502,8 @@ impl HttpParser {
         match self.resp.phase {
             RespPhase::Body(Body::UntilClose) => self.resp_complete(),
             RespPhase::Line if !self.resp.checked => {
-                self.check_status_line(true);
+                self.resp.junk = false;
+                self.check_status_line(true, None, true);
                 if matches!(self.resp.phase, RespPhase::Body(_)) {
                     self.resp_complete();
                 } else {

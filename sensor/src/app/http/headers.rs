@@ -77,13 +77,15 @@ pub(crate) fn parse_header_line(arena: &[u8], line: Span) -> Field {
 /// trailing SP/HT/VT/FF/CR/LF ignored.
 #[inline]
 pub(crate) fn name_is(have: &[u8], want: &[u8]) -> bool {
-    if have.eq_ignore_ascii_case(want) {
+    let trailing = |c: &u8| matches!(c, b' ' | b'\t' | 0x0b | 0x0c | b'\r' | b'\n' | 0);
+    let n = want.len();
+    if have.len() >= n && have[..n].eq_ignore_ascii_case(want) && have[n..].iter().all(trailing) {
         return true;
     }
-    let end = have
-        .iter()
-        .rposition(|&c| !matches!(c, b' ' | b'\t' | 0x0b | 0x0c | b'\r' | b'\n' | 0))
-        .map_or(0, |p| p + 1);
+    if memchr::memchr(0, have).is_none() {
+        return false;
+    }
+    let end = have.iter().rposition(|c| !trailing(c)).map_or(0, |p| p + 1);
     let mut it = have[..end].iter().filter(|&&c| c != 0);
     want.iter()
         .all(|w| it.next().is_some_and(|c| c.eq_ignore_ascii_case(w)))

@@ -135,6 +135,8 @@ pub(super) struct RespSide {
     /// A complete first line that does not look like a status line waits for the next byte:
     /// it is skipped when a status line follows.
     junk: bool,
+    /// A header line of one space or tab waits for the next byte (see `ws_line`).
+    ws_end: bool,
     rs: Resync,
     /// Decoder of the body in progress when its Content-Encoding asks for one.
     dec: Option<Box<BodyDecoder>>,
@@ -193,6 +195,7 @@ impl HttpParser {
                 head: HeadState::default(),
                 checked: false,
                 junk: false,
+                ws_end: false,
                 rs: Resync::default(),
                 dec: None,
             },

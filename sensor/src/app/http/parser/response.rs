@@ -3,7 +3,7 @@
 
 use super::head::{
     chomp, contains_ci, content_length_of, finish_response_head, flush_pending, header_line,
-    split_status_line, take_line, HeadState,
+    split_status_line, take_response_line, HeadState,
 };
 use super::resync::{Resync, Scan};
 use super::{HttpParser, ReqPhase, RespPhase};
@@ -52,6 +52,7 @@ impl HttpParser {
         self.resp.head = HeadState::default();
         self.resp.checked = false;
         self.resp.junk = false;
+        self.resp.ws_end = false;
         id
     }
 
@@ -96,9 +97,14 @@ impl HttpParser {
                         self.check_status_line(true, data.first().copied(), false);
                         continue;
                     }
+                    if self.resp.ws_end {
+                        self.resp.ws_end = false;
+                        self.ws_line_done(data[0]);
+                        continue;
+                    }
                     let limit = self.cfg.max_head_bytes;
                     let r = &mut self.resp;
-                    match take_line(&mut r.msg.m.arena, &mut r.head, data, limit) {
+                    match take_response_line(&mut r.msg.m.arena, &mut r.head, data, limit) {
                         None => {
                             self.stats.header_limit_errors += 1;
                             self.resp_fail(TxFlags::RESPONSE_HEADER_LIMIT);
@@ -113,7 +119,15 @@ impl HttpParser {
                                 && status == StatusCheck::Go
                                 && matches!(self.resp.phase, RespPhase::Line | RespPhase::Headers)
                             {
-                                self.resp_line_done();
+                                if self.resp.phase == RespPhase::Headers && self.ws_line() {
+                                    // Decided with the next byte (maybe in the next call).
+                                    match data.first() {
+                                        Some(&b) => self.ws_line_done(b),
+                                        None => self.resp.ws_end = true,
+                                    }
+                                } else {
+                                    self.resp_line_done();
+                                }
                             }
                         }
                     }
@@ -229,10 +243,35 @@ impl HttpParser {
         StatusCheck::Raw
     }
 
+    /// The complete header line is one SP or HT and a LF: libhtp ends the head there when the
+    /// next byte is not a LF (http-evader's `end-lf<space>lf` heads); otherwise it folds.
+    fn ws_line(&self) -> bool {
+        let start = self.resp.head.line_start;
+        matches!(
+            self.resp.msg.m.arena.get(start..),
+            Some([b' ' | b'\t', b'\n'])
+        )
+    }
+
+    fn ws_line_done(&mut self, next: u8) {
+        if next != b'\n' {
+            let start = self.resp.head.line_start;
+            self.resp.msg.m.arena.truncate(start);
+        }
+        self.resp_line_done();
+    }
+
     pub(super) fn resp_line_done(&mut self) {
         let start = self.resp.head.line_start;
         let m = &mut self.resp.msg.m;
+        let raw_len = m.arena.len().saturating_sub(start);
         let line = chomp(&mut m.arena, start);
+        if self.resp.phase == RespPhase::Headers && line.len() == 0 && raw_len > 2 {
+            // Only LF, CRLF or a lone CR end the head (libhtp's empty line); a line of CRs
+            // (`\r\r\n`) is not one and holds no header: dropped.
+            m.arena.truncate(start);
+            return;
+        }
         if self.resp.phase == RespPhase::Line {
             m.line = line;
             let (proto, status, message) = split_status_line(line.get(&m.arena), start);
@@ -263,12 +302,16 @@ impl HttpParser {
         finish_response_head(&mut self.resp.msg);
         let meta = self.meta(id);
         let status = self.resp.msg.status_code.unwrap_or(0);
-        if status == 101 {
+        // libhtp: a 101 with a Content-Length or Transfer-Encoding is not a switch; its body
+        // is read as any other.
+        let framed = self.resp.msg.header(b"content-length").is_some()
+            || self.resp.msg.header(b"transfer-encoding").is_some();
+        if status == 101 && !framed {
             self.resp_complete();
             self.enter_tunnel(id);
             return;
         }
-        if (100..200).contains(&status) {
+        if (100..200).contains(&status) && status != 101 {
             // Interim response: the final one for the same request follows.
             self.stats.interim_responses += 1;
             self.resp.msg = HttpResponse::default();

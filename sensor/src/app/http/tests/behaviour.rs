@@ -688,3 +688,52 @@ fn compressed_body_limits_and_errors() {
         );
     }
 }
+
+/// http-evader's odd response heads, read as libhtp reads them (each checked against
+/// Suricata 7.0.10 by the suricata-verify http-evader cases): the body is found, de-chunked or
+/// inflated, however the input is split.
+#[test]
+fn evader_heads_are_read_as_libhtp_does() {
+    let eicar: &[u8] = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+    let chunked: Vec<u8> = {
+        let mut v = Vec::new();
+        for part in eicar.chunks(4) {
+            v.extend(format!("{:x}\r\n", part.len()).as_bytes());
+            v.extend_from_slice(part);
+            v.extend_from_slice(b"\r\n");
+        }
+        v.extend_from_slice(b"0\r\n\r\n");
+        v
+    };
+    let z = gzipped(eicar);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        // Junk lines before the status line.
+        ("junk", [&b" \r\nHTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n"[..], &chunked].concat()),
+        ("sip", [&b"SIP/2.0 200 ok\r\nHTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n"[..], &chunked].concat()),
+        // Lone CR line ends, in the status line and the headers.
+        ("cr", [&b"HTTP/1.1 200 ok\rConnection: close\rTransfer-Encoding: chunked\rX: y\r\n\n"[..], &chunked].concat()),
+        // A line of CRs does not end the head.
+        ("crcr", [&b"HTTP/1.1 200 ok\r\nConnection: close\r\n\r\r\nTransfer-Encoding: chunked\r\n\r\n"[..], &chunked].concat()),
+        // NUL and controls in header names.
+        ("nul", [&b"HTTP/1.1 200 ok\r\nTransfer\x00-Encoding:chunked\r\n\r\n"[..], &chunked].concat()),
+        ("vt", [&b"HTTP/1.1 200 ok\r\nTransfer-Encoding\x0b:chu\x00nked\r\n\r\n"[..], &chunked].concat()),
+        ("ce", [format!("HTTP/1.1 200 ok\r\nContent\x00-Encoding:gzip\r\nContent-length: {}\r\n\r\n", z.len()).as_bytes(), &z].concat()),
+        // A space-only line followed by body bytes ends the head.
+        ("ws", [format!("HTTP/1.1 200 ok\r\nContent-Encoding: gzip\r\nContent-length: {}\n \n", z.len()).as_bytes(), &z].concat()),
+        // A 101 with a Content-Length is no switch.
+        ("101", [format!("HTTP/1.1 101 ok\r\nContent-length: {}\r\n\r\n", eicar.len()).as_bytes(), eicar].concat()),
+        // "Chunked" but not: the body is read raw, its first bytes kept.
+        ("notchunked", [&b"HTTP/1.0 200 ok\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"[..], eicar].concat()),
+    ];
+    for (name, resp) in cases {
+        let ev = exchange(b"GET /eicar.txt HTTP/1.1\r\nHost: e\r\n\r\n", &resp);
+        let whole = feed_split(&ev, Split::Whole);
+        for split in [Split::Bytes, Split::Random(3), Split::Random(11)] {
+            assert_eq!(feed_split(&ev, split), whole, "{name}");
+        }
+        let body = whole[0]
+            .buffer(HttpBuffer::ResponseBody)
+            .unwrap_or_default();
+        assert_eq!(body, eicar, "{name}: {}", String::from_utf8_lossy(body));
+    }
+}

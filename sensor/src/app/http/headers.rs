@@ -74,19 +74,29 @@ pub(crate) fn parse_header_line(arena: &[u8], line: Span) -> Field {
 }
 
 /// Whether header name `have` is `want` (lowercase ASCII): case-insensitive, NUL bytes skipped,
-/// trailing SP/HT/VT/FF/CR/LF ignored.
+/// SP/HT/VT/FF/CR/LF around it ignored (a name after a lone-CR line end starts with the CR).
 #[inline]
 pub(crate) fn name_is(have: &[u8], want: &[u8]) -> bool {
-    let trailing = |c: &u8| matches!(c, b' ' | b'\t' | 0x0b | 0x0c | b'\r' | b'\n' | 0);
+    let junk = |c: &u8| matches!(c, b' ' | b'\t' | 0x0b | 0x0c | b'\r' | b'\n' | 0);
     let n = want.len();
-    if have.len() >= n && have[..n].eq_ignore_ascii_case(want) && have[n..].iter().all(trailing) {
+    if have.len() == n && have.eq_ignore_ascii_case(want) {
         return true;
     }
-    if memchr::memchr(0, have).is_none() {
-        return false;
+    // The general comparison only for names that junk could make match: junk at either end,
+    // or a NUL inside a longer name that starts like `want`.
+    if !have.first().is_some_and(junk) && !have.last().is_some_and(junk) {
+        let nul_inside = have.len() > n
+            && want
+                .first()
+                .is_some_and(|w| have[0].eq_ignore_ascii_case(w))
+            && memchr::memchr(0, have).is_some();
+        if !nul_inside {
+            return false;
+        }
     }
-    let end = have.iter().rposition(|c| !trailing(c)).map_or(0, |p| p + 1);
-    let mut it = have[..end].iter().filter(|&&c| c != 0);
+    let end = have.iter().rposition(|c| !junk(c)).map_or(0, |p| p + 1);
+    let start = have[..end].iter().take_while(|c| junk(c)).count();
+    let mut it = have[start..end].iter().filter(|&&c| c != 0);
     want.iter()
         .all(|w| it.next().is_some_and(|c| c.eq_ignore_ascii_case(w)))
         && it.next().is_none()
@@ -267,7 +277,9 @@ mod tests {
         assert!(name_is(b"Content-Encoding\0\x0c", b"content-encoding"));
         assert!(!name_is(b"Content-Encodingx", b"content-encoding"));
         assert!(!name_is(b"Content-Encod", b"content-encoding"));
-        assert!(!name_is(b"\x0bContent-Encoding", b"content-encoding"));
+        assert!(name_is(b"\rTransfer-Encoding", b"transfer-encoding"));
+        assert!(!name_is(b"\rTransfer-Encodin", b"transfer-encoding"));
+        assert!(!name_is(b"xContent-Encoding", b"content-encoding"));
     }
 
     #[test]

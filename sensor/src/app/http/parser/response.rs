@@ -304,9 +304,11 @@ impl HttpParser {
         let status = self.resp.msg.status_code.unwrap_or(0);
         // libhtp: a 101 with a Content-Length or Transfer-Encoding is not a switch; its body
         // is read as any other.
-        let framed = self.resp.msg.header(b"content-length").is_some()
-            || self.resp.msg.header(b"transfer-encoding").is_some();
-        if status == 101 && !framed {
+        let framed = || {
+            self.resp.msg.header(b"content-length").is_some()
+                || self.resp.msg.header(b"transfer-encoding").is_some()
+        };
+        if status == 101 && !framed() {
             self.resp_complete();
             self.enter_tunnel(id);
             return;

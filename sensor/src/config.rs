@@ -18,6 +18,11 @@
 //!
 //! [detect]
 //! mpm-algo = "auto"             # ac, hs (Hyperscan builds), auto: the fastest built in
+//!
+//! [http]                        # Suricata's libhtp settings of the same names
+//! request-body-limit = 4096     # bytes of a body kept for inspection (after decompression)
+//! response-body-limit = 4096
+//! response-body-decompress-layer-limit = 2   # Content-Encoding layers (0: no limit)
 //! ```
 //!
 //! Command-line options override the file: `--rules` replaces `rules`, `--home-net` replaces
@@ -64,6 +69,8 @@ pub struct Config {
     pub log_unanswered: bool,
     /// `[behaviour]`: the asset model and thresholds of the behavioural detections.
     pub behaviour: crate::behaviour::BehaviourSection,
+    /// `[http]`: body limits and decompression layers of the HTTP parser.
+    pub http: crate::app::http::HttpConfig,
 }
 
 /// `[sensor]`.
@@ -223,6 +230,31 @@ struct RawConfig {
     flow: RawFlow,
     #[serde(default)]
     behaviour: crate::behaviour::BehaviourSection,
+    #[serde(default)]
+    http: RawHttp,
+}
+
+/// `[http]`: Suricata's libhtp `default-config` keys of the same names.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawHttp {
+    request_body_limit: Option<usize>,
+    response_body_limit: Option<usize>,
+    response_body_decompress_layer_limit: Option<u32>,
+}
+
+impl RawHttp {
+    fn apply(&self, c: &mut crate::app::http::HttpConfig) {
+        if let Some(v) = self.request_body_limit {
+            c.request_body_limit = v;
+        }
+        if let Some(v) = self.response_body_limit {
+            c.response_body_limit = v;
+        }
+        if let Some(v) = self.response_body_decompress_layer_limit {
+            c.decompress_layer_limit = v;
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -262,6 +294,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             log_unanswered: true,
             behaviour: Default::default(),
+            http: Default::default(),
         }
     }
 }
@@ -389,6 +422,11 @@ impl Config {
                     .map_err(|e| error(None, e))?;
                 raw.behaviour
             },
+            http: {
+                let mut h = crate::app::http::HttpConfig::default();
+                raw.http.apply(&mut h);
+                h
+            },
         })
     }
 }
@@ -489,6 +527,15 @@ mpm-algo = "ac"
 
     #[test]
     fn unknown_key_names_line_and_key() {
+        let c = parse(
+            "[http]\nresponse-body-limit = 1048576\nresponse-body-decompress-layer-limit = 3\n",
+        )
+        .unwrap();
+        assert_eq!(c.http.response_body_limit, 1 << 20);
+        assert_eq!(c.http.decompress_layer_limit, 3);
+        assert_eq!(c.http.request_body_limit, 4096);
+        assert!(parse("[http]\nresponse-body-decompress-layer-limit = -1\n").is_err());
+        assert!(parse("[http]\nbody-limit = 1\n").is_err());
         let e = parse("rules = []\n\n[stream]\nmidstraem = true\n").unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");
         assert!(e.message.contains("midstraem"), "{e}");

@@ -885,6 +885,20 @@ pub const FAMILIES: &[Family] = &[
         },
     },
     Family {
+        name: "app_http_bodies_decompressed_total",
+        help: "HTTP bodies (requests and responses) with a gzip or deflate Content-Encoding that were inflated for inspection.",
+        kind: Kind::Counter,
+        eve: Some("app_layer.http.bodies_decompressed"),
+        read: |t, s| s.one(u(t.workers.app.http.bodies_decompressed)),
+    },
+    Family {
+        name: "app_http_decompress_errors_total",
+        help: "HTTP bodies whose decompression failed: not compressed as labelled (kept raw), corrupt or truncated stream, a gap, or the work bound.",
+        kind: Kind::Counter,
+        eve: Some("app_layer.http.decompress_errors"),
+        read: |t, s| s.one(u(t.workers.app.http.decompress_errors)),
+    },
+    Family {
         name: "app_bytes_skipped_total",
         help: "Application bytes not parsed: HTTP after tunnels, errors or gaps, and bytes stepped over to find the next message.",
         kind: Kind::Counter,

@@ -111,8 +111,8 @@ struct CommonArgs {
     /// comparison and for links where only flow records are wanted).
     #[arg(long)]
     flows_only: bool,
-    /// Configuration file (TOML): `rules`, `vars`, `stream`, `sensor`, `metrics`, `capture`,
-    /// `outputs`. Options given here override it.
+    /// Configuration file (TOML): `rules`, `vars`, `stream`, `http`, `sensor`, `metrics`,
+    /// `capture`, `outputs`. Options given here override it.
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
     /// Suricata rule file or directory of `*.rules` files (repeatable; replaces the
@@ -397,6 +397,9 @@ impl Session {
         config.flow.max_flows = self.max_flows;
         config.flow.timeouts = self.config.timeouts;
         config.behaviour = self.behaviour.clone();
+        if let Some(app) = &mut config.app {
+            app.http = self.config.http;
+        }
         if !self.app {
             config.app = None;
         }
@@ -854,6 +857,9 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
     config.flow.timeouts = session.config.timeouts;
     config.log_unanswered = session.config.log_unanswered;
     config.behaviour = session.behaviour.clone();
+    if let Some(app) = &mut config.app {
+        app.http = session.config.http;
+    }
     eprintln!(
         "sensor: capturing on {} with {} workers",
         config.interfaces.join(", "),

@@ -1,6 +1,7 @@
 //! Message body framing: Content-Length, chunked (libhtp's tolerant reading of chunk-size lines)
 //! and close-delimited. Only the first `limit` decoded bytes are copied; the rest is counted.
 
+use super::decompress::BodyDecoder;
 use super::transaction::Message;
 
 /// Longest chunk-size line (extensions included) accepted before giving up.
@@ -61,17 +62,19 @@ impl Body {
     }
 
     /// Consumes body bytes from `data`; returns how many were used and what happened.
+    /// With a decoder (Content-Encoding), the decoded bytes go through it.
     pub(crate) fn feed(
         &mut self,
         data: &[u8],
         msg: &mut Message,
+        dec: &mut Option<Box<BodyDecoder>>,
         limit: usize,
         max_trailers: u32,
     ) -> (usize, BodyEvent) {
         match self {
             Body::Length { remaining } => {
                 let n = (*remaining).min(data.len() as u64) as usize;
-                store(msg, &data[..n], limit);
+                deliver(msg, dec, &data[..n], limit);
                 msg.wire_len += n as u64;
                 *remaining -= n as u64;
                 let ev = if *remaining == 0 {
@@ -82,11 +85,11 @@ impl Body {
                 (n, ev)
             }
             Body::UntilClose => {
-                store(msg, data, limit);
+                deliver(msg, dec, data, limit);
                 msg.wire_len += data.len() as u64;
                 (data.len(), BodyEvent::More)
             }
-            Body::Chunked(c) => feed_chunked(c, data, msg, limit, max_trailers),
+            Body::Chunked(c) => feed_chunked(c, data, msg, dec, limit, max_trailers),
         }
     }
 
@@ -128,10 +131,38 @@ pub(crate) fn store(msg: &mut Message, bytes: &[u8], limit: usize) {
     }
 }
 
+/// Counts body bytes and keeps them, decoded by `dec` when there is one.
+#[inline]
+pub(crate) fn deliver(
+    msg: &mut Message,
+    dec: &mut Option<Box<BodyDecoder>>,
+    bytes: &[u8],
+    limit: usize,
+) {
+    match dec {
+        None => store(msg, bytes, limit),
+        Some(d) => {
+            msg.body_len += bytes.len() as u64;
+            d.feed(bytes, &mut msg.body);
+        }
+    }
+}
+
+/// A chunk-size line that is not one, its byte before `i` the one that showed it: libhtp
+/// reads the line again as body data (a response then reads raw until close). That byte and
+/// what follows are given back, to be read (and counted) as body; what came before it on the
+/// line (whitespace, or the digits of a size too large) is dropped, so the result does not
+/// depend on where the input was split.
+fn invalid_line(msg: &mut Message, i: usize) -> (usize, BodyEvent) {
+    msg.wire_len -= 1;
+    (i - 1, BodyEvent::Invalid)
+}
+
 fn feed_chunked(
     c: &mut Chunk,
     data: &[u8],
     msg: &mut Message,
+    dec: &mut Option<Box<BodyDecoder>>,
     limit: usize,
     max_trailers: u32,
 ) -> (usize, BodyEvent) {
@@ -149,7 +180,7 @@ fn feed_chunked(
                 msg.wire_len += 1;
                 *len += 1;
                 if *len > MAX_CHUNK_LINE {
-                    return (i, BodyEvent::Invalid);
+                    return invalid_line(msg, i);
                 }
                 if b == b'\n' {
                     if *digits == 0 {
@@ -180,14 +211,14 @@ fn feed_chunked(
                     Some(h) => {
                         // libhtp refuses sizes above INT64_MAX / 2.
                         if *val > (i64::MAX as u64 / 2) >> 4 {
-                            return (i, BodyEvent::Invalid);
+                            return invalid_line(msg, i);
                         }
                         *val = *val << 4 | u64::from(h);
                         *digits += 1;
                     }
                     None if *digits == 0 => {
                         if !matches!(b, b'\r' | b' ' | b'\t' | 0x0b | 0x0c) {
-                            return (i, BodyEvent::Invalid);
+                            return invalid_line(msg, i);
                         }
                     }
                     // Extensions (`;name=value`) and anything else after the digits: ignored.
@@ -196,7 +227,7 @@ fn feed_chunked(
             }
             Chunk::Data { remaining } => {
                 let n = (*remaining).min((data.len() - i) as u64) as usize;
-                store(msg, &data[i..i + n], limit);
+                deliver(msg, dec, &data[i..i + n], limit);
                 msg.wire_len += n as u64;
                 *remaining -= n as u64;
                 i += n;
@@ -246,7 +277,7 @@ mod tests {
         let mut used = 0;
         let mut ev = BodyEvent::More;
         for piece in input.chunks(step.max(1)) {
-            let (n, e) = body.feed(piece, &mut m, 4, 1000);
+            let (n, e) = body.feed(piece, &mut m, &mut None, 4, 1000);
             used += n;
             ev = e;
             if e != BodyEvent::More {
@@ -278,8 +309,14 @@ mod tests {
         assert_eq!(ev, BodyEvent::Done);
         assert_eq!(m.body_len, 10);
         let mut b = Body::chunked();
-        let (_, _, ev) = run(&mut b, b"zz\r\n", 100);
+        let (m, used, ev) = run(&mut b, b"zz\r\n", 100);
         assert_eq!(ev, BodyEvent::Invalid);
+        // The bad line is given back, to be read as body.
+        assert_eq!((used, m.wire_len), (0, 0));
+        let mut b = Body::chunked();
+        let (m, used, ev) = run(&mut b, b"5\r\nhello\r\n  X5O!P", 100);
+        assert_eq!(ev, BodyEvent::Invalid);
+        assert_eq!((used, m.wire_len), (12, 12));
         let mut b = Body::chunked();
         let (_, _, ev) = run(&mut b, b"fffffffffffffffffff\r\n", 100);
         assert_eq!(ev, BodyEvent::Invalid);

@@ -17,11 +17,11 @@
 //! | `http.header` (to client) | same for the response, Set-Cookie left out |
 //! | `http.cookie` | Cookie value (to server), Set-Cookie value (to client) |
 //! | `http.content_type` | Content-Type value, whole (either direction) |
-//! | `http.request_body` | first `request_body_limit` bytes of the de-chunked body |
+//! | `http.request_body` | first `request_body_limit` bytes of the de-chunked, decompressed body |
 //! | `http.stat_code` | status code text as sent (may be non-numeric) |
 //! | `http.stat_msg` | reason phrase; absent when the status line has none |
 //! | `http.response_line` | status line without its line end |
-//! | `http.response_body`, `file.data` | first `response_body_limit` bytes of the de-chunked body |
+//! | `http.response_body`, `file.data` | first `response_body_limit` bytes of the de-chunked, decompressed body |
 //! | `http.header_names` | `\r\n`, then each header name (merged table order) and `\r\n`, then `\r\n` |
 //! | `http.header.raw` | each header line as received plus `\r\n`, then `\r\n` (line ends written as CRLF) |
 //! | `http.start` | start line, `\r\n`, `Name: Value\r\n` per header (merged table), `\r\n` |
@@ -31,9 +31,9 @@
 //! | `http.request_header`, `http.response_header` | each header of the table as `Name: Value`, one buffer per header (built by the engine) |
 //!
 //! Values are header values with SP/HT trimmed at both ends; folded lines are joined with the
-//! continuation's leading whitespace kept. Differences from Suricata: bodies are not
-//! decompressed (Suricata inflates gzip/deflate for `http.response_body`/`file.data`), and
-//! `http.host` is always lowercase (libhtp leaves a Host value with a port in its original
+//! continuation's leading whitespace kept. Bodies are inflated when their Content-Encoding
+//! names gzip or deflate (see `decompress`). Difference from Suricata: `http.host` is always
+//! lowercase (libhtp leaves a Host value with a port in its original
 //! case; Suricata only accepts lowercase `http.host` patterns, so this can only add matches).
 
 use super::transaction::HttpTransaction;

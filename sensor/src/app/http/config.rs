@@ -16,6 +16,12 @@ pub struct HttpConfig {
     /// Most transactions held per flow (in flight or not yet taken); the oldest is dropped
     /// beyond it (counted in `txs_evicted`), responses still pair correctly.
     pub max_txs: usize,
+    /// Content-Encoding tokens looked at per body, Suricata's
+    /// `response-body-decompress-layer-limit` (default 2; 0: no limit besides the decoder's
+    /// own [`MAX_LAYERS`](super::decompress::MAX_LAYERS)). Gzip and deflate layers among them
+    /// are inflated before `http.response_body` / `file.data` and, as libhtp does for
+    /// Suricata, `http.request_body` see the body; the body limits cap what is kept.
+    pub decompress_layer_limit: u32,
 }
 
 impl Default for HttpConfig {
@@ -26,6 +32,7 @@ impl Default for HttpConfig {
             max_head_bytes: 64 * 1024,
             max_headers: 200,
             max_txs: 32,
+            decompress_layer_limit: 2,
         }
     }
 }

@@ -73,6 +73,35 @@ pub(crate) fn parse_header_line(arena: &[u8], line: Span) -> Field {
     }
 }
 
+/// Whether header name `have` is `want` (lowercase ASCII): case-insensitive, NUL bytes skipped,
+/// SP/HT/VT/FF/CR/LF around it ignored (a name after a lone-CR line end starts with the CR).
+#[inline]
+pub(crate) fn name_is(have: &[u8], want: &[u8]) -> bool {
+    let junk = |c: &u8| matches!(c, b' ' | b'\t' | 0x0b | 0x0c | b'\r' | b'\n' | 0);
+    let n = want.len();
+    if have.len() == n && have.eq_ignore_ascii_case(want) {
+        return true;
+    }
+    // The general comparison only for names that junk could make match: junk at either end,
+    // or a NUL inside a longer name that starts like `want`.
+    if !have.first().is_some_and(junk) && !have.last().is_some_and(junk) {
+        let nul_inside = have.len() > n
+            && want
+                .first()
+                .is_some_and(|w| have[0].eq_ignore_ascii_case(w))
+            && memchr::memchr(0, have).is_some();
+        if !nul_inside {
+            return false;
+        }
+    }
+    let end = have.iter().rposition(|c| !junk(c)).map_or(0, |p| p + 1);
+    let start = have[..end].iter().take_while(|c| junk(c)).count();
+    let mut it = have[start..end].iter().filter(|&&c| c != 0);
+    want.iter()
+        .all(|w| it.next().is_some_and(|c| c.eq_ignore_ascii_case(w)))
+        && it.next().is_none()
+}
+
 /// Headers of one message.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct HeaderTable {
@@ -96,10 +125,12 @@ impl HeaderTable {
     }
 
     /// Value of the first header named `name` (ASCII case-insensitive) in the merged table.
+    /// As libhtp's lookups: NUL bytes in the name and whitespace or control bytes left at its
+    /// end are ignored (`Transfer\0-Encoding`, `Content-Encoding\x0b:` name those headers).
     pub(crate) fn get(&self, arena: &[u8], name: &[u8]) -> Option<Span> {
         self.fields()
             .iter()
-            .find(|f| f.name.get(arena).eq_ignore_ascii_case(name))
+            .find(|f| name_is(f.name.get(arena), name))
             .map(|f| f.value)
     }
 
@@ -238,6 +269,19 @@ mod tests {
     }
 
     /// Header lines and the name/value Suricata 7.0.10 kept (Lua `HttpGetRequestHeaders`).
+    #[test]
+    fn names_match_ignoring_nul_and_trailing_controls() {
+        assert!(name_is(b"Transfer-Encoding", b"transfer-encoding"));
+        assert!(name_is(b"Transfer\0-encoding", b"transfer-encoding"));
+        assert!(name_is(b"Content-Encoding\x0b", b"content-encoding"));
+        assert!(name_is(b"Content-Encoding\0\x0c", b"content-encoding"));
+        assert!(!name_is(b"Content-Encodingx", b"content-encoding"));
+        assert!(!name_is(b"Content-Encod", b"content-encoding"));
+        assert!(name_is(b"\rTransfer-Encoding", b"transfer-encoding"));
+        assert!(!name_is(b"\rTransfer-Encodin", b"transfer-encoding"));
+        assert!(!name_is(b"xContent-Encoding", b"content-encoding"));
+    }
+
     #[test]
     fn header_lines_match_suricata() {
         assert_eq!(

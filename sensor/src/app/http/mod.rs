@@ -56,12 +56,19 @@
 //! 1xx except 101 is an interim response (libhtp only skips 100); repeated different
 //! Content-Length values keep the first and flag the transaction; a request line of a method
 //! alone pairs with its response; a non-HTTP response is one raw response until close (libhtp
-//! ends it at a data chunk boundary); bodies are not decompressed; URI best-fit mapping covers
-//! Latin-1 and fullwidth ASCII only.
+//! ends it at a data chunk boundary); URI best-fit mapping covers Latin-1 and fullwidth ASCII
+//! only.
+//!
+//! Bodies with a gzip or deflate `Content-Encoding` (either direction, as Suricata configures
+//! libhtp) are inflated as they arrive, up to `decompress_layer_limit` layers, before the body
+//! limit applies (`decompress.rs`: libhtp's format guessing, restarts and pass-through; the
+//! decoder is allocated when such a body starts and freed when it ends; a work bound caps
+//! what a body may inflate). `length` and `body_len` stay the body as sent.
 
 mod body;
 mod buffers;
 mod config;
+mod decompress;
 mod eve;
 mod headers;
 mod normalize;

@@ -81,9 +81,10 @@ pub(crate) struct Message {
     pub raw_buf: Span,
     /// Header section finished (libhtp's "headers" stage ran).
     pub headers_done: bool,
-    /// First bytes of the decoded (de-chunked) body, up to the configured limit.
+    /// First bytes of the decoded (de-chunked, decompressed) body, up to the configured limit.
     pub body: Vec<u8>,
-    /// Decoded body length, including bytes skipped past the limit or lost in gaps.
+    /// De-chunked body length as sent (before decompression), including bytes skipped past the
+    /// limit or lost in gaps.
     pub body_len: u64,
     /// Body length as sent (chunked framing included): Suricata's `length`.
     pub wire_len: u64,
@@ -237,11 +238,13 @@ impl HttpRequest {
     pub fn header_buffer(&self) -> &[u8] {
         self.m.span(self.m.header_buf)
     }
-    /// `http.request_body`: the first bytes of the de-chunked body (up to the configured limit).
+    /// `http.request_body`: the first bytes of the de-chunked body, inflated when its
+    /// Content-Encoding names gzip or deflate (up to the configured limit).
     pub fn body(&self) -> &[u8] {
         &self.m.body
     }
-    /// Full decoded body length (bytes beyond the stored prefix and bytes lost in gaps included).
+    /// De-chunked body length as sent, before decompression (bytes beyond the stored prefix and
+    /// bytes lost in gaps included).
     pub fn body_len(&self) -> u64 {
         self.m.body_len
     }
@@ -335,11 +338,12 @@ impl HttpResponse {
     pub fn header_buffer(&self) -> &[u8] {
         self.m.span(self.m.header_buf)
     }
-    /// `http.response_body` / `file.data`: first bytes of the de-chunked body (not decompressed).
+    /// `http.response_body` / `file.data`: first bytes of the de-chunked body, inflated when its
+    /// Content-Encoding names gzip or deflate.
     pub fn body(&self) -> &[u8] {
         &self.m.body
     }
-    /// Full decoded body length (de-chunked; gap bytes included).
+    /// De-chunked body length as sent, before decompression (gap bytes included).
     pub fn body_len(&self) -> u64 {
         self.m.body_len
     }

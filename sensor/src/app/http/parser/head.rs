@@ -42,6 +42,52 @@ pub(super) fn take_line(
     Some((n, done))
 }
 
+/// [`take_line`] for response heads, where a lone CR (followed by a byte other than LF or CR)
+/// also ends a line that has something before it, as libhtp and browsers read responses
+/// (http-evader's `cr-no-crlf` heads). Whether a CR at the end of `data` is lone is decided
+/// with the next call's first byte, so the result does not depend on the split.
+#[inline]
+pub(super) fn take_response_line(
+    arena: &mut Vec<u8>,
+    head: &mut HeadState,
+    data: &[u8],
+    limit: usize,
+) -> Option<(usize, bool)> {
+    let start = head.line_start;
+    let lone = |prev_len: usize, next: u8| prev_len > 0 && next != b'\n' && next != b'\r';
+    if let (Some(&b'\r'), Some(&next)) = (arena.last(), data.first()) {
+        let before = arena.len().saturating_sub(start + 1);
+        if arena.len() > start && lone(before, next) {
+            return Some((0, true));
+        }
+    }
+    let mut end = None;
+    for p in memchr::memchr2_iter(b'\n', b'\r', data) {
+        if data[p] == b'\n' {
+            end = Some(p + 1);
+            break;
+        }
+        let before = arena.len().saturating_sub(start) + p;
+        match data.get(p + 1) {
+            Some(&next) if lone(before, next) => {
+                end = Some(p + 1);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let (n, done) = match end {
+        Some(n) => (n, true),
+        None => (data.len(), false),
+    };
+    if head.head_bytes + n > limit {
+        return None;
+    }
+    head.head_bytes += n;
+    arena.extend_from_slice(&data[..n]);
+    Some((n, done))
+}
+
 /// Removes the line end (any trailing CR/LF, as libhtp's chomp) and returns the line's span.
 #[inline]
 pub(super) fn chomp(arena: &mut Vec<u8>, start: usize) -> Span {
@@ -51,9 +97,25 @@ pub(super) fn chomp(arena: &mut Vec<u8>, start: usize) -> Span {
     Span::new(start, arena.len())
 }
 
+/// Whether `hay` contains `needle` (ASCII case-insensitive), NUL bytes in `hay` skipped (as
+/// libhtp's `bstr_index_of_c_nocasenorzero`).
 pub(super) fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len())
+    if hay
+        .windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
+    {
+        return true;
+    }
+    if !hay.contains(&0) {
+        return false;
+    }
+    (0..hay.len()).any(|start| {
+        let mut it = hay[start..].iter().filter(|&&c| c != 0);
+        hay[start] != 0
+            && needle
+                .iter()
+                .all(|n| it.next().is_some_and(|c| c.eq_ignore_ascii_case(n)))
+    })
 }
 
 /// Records the previous header line and starts `line` (folding handled by the caller).

@@ -18,7 +18,8 @@ use self::head::HeadState;
 use self::resync::Resync;
 use super::body::Body;
 use super::config::HttpConfig;
-use super::transaction::{HttpRequest, HttpResponse, HttpTransaction, ReqMeta};
+use super::decompress::{codings, BodyDecoder};
+use super::transaction::{HttpRequest, HttpResponse, HttpTransaction, Message, ReqMeta};
 use crate::app::Direction;
 
 /// Counters of one parser (one flow); add them up per worker.
@@ -50,6 +51,11 @@ pub struct HttpStats {
     pub tunnels: u64,
     /// Bytes not parsed (after a tunnel, an error or a fatal gap).
     pub bytes_ignored: u64,
+    /// Bodies with a gzip/deflate Content-Encoding that were inflated (either direction).
+    pub bodies_decompressed: u64,
+    /// Bodies whose decoding failed: not compressed as labelled (kept raw), corrupt or
+    /// truncated stream, a gap, or the work bound.
+    pub decompress_errors: u64,
 }
 
 impl std::ops::AddAssign for HttpStats {
@@ -67,6 +73,8 @@ impl std::ops::AddAssign for HttpStats {
         self.txs_evicted += o.txs_evicted;
         self.tunnels += o.tunnels;
         self.bytes_ignored += o.bytes_ignored;
+        self.bodies_decompressed += o.bodies_decompressed;
+        self.decompress_errors += o.decompress_errors;
     }
 }
 
@@ -112,6 +120,8 @@ pub(super) struct ReqSide {
     /// Bytes after a CONNECT or Upgrade request, until its response is seen.
     held: Vec<u8>,
     rs: Resync,
+    /// Decoder of the body in progress when its Content-Encoding asks for one.
+    dec: Option<Box<BodyDecoder>>,
 }
 
 #[derive(Debug)]
@@ -122,7 +132,14 @@ pub(super) struct RespSide {
     head: HeadState,
     /// The status line has been checked to start with `HTTP`.
     checked: bool,
+    /// A complete first line that does not look like a status line waits for the next byte:
+    /// it is skipped when a status line follows.
+    junk: bool,
+    /// A header line of one space or tab waits for the next byte (see `ws_line`).
+    ws_end: bool,
     rs: Resync,
+    /// Decoder of the body in progress when its Content-Encoding asks for one.
+    dec: Option<Box<BodyDecoder>>,
 }
 
 /// Per-flow HTTP/1.x parser. See the module documentation of [`super`] for the API contract.
@@ -169,6 +186,7 @@ impl HttpParser {
                 probe09: false,
                 held: Vec::new(),
                 rs: Resync::default(),
+                dec: None,
             },
             resp: RespSide {
                 phase: RespPhase::Idle,
@@ -176,7 +194,10 @@ impl HttpParser {
                 tx: None,
                 head: HeadState::default(),
                 checked: false,
+                junk: false,
+                ws_end: false,
                 rs: Resync::default(),
+                dec: None,
             },
             stats: HttpStats::default(),
             scratch: Vec::new(),
@@ -275,6 +296,8 @@ impl HttpParser {
             + self.req.rs.held.capacity()
             + self.resp.rs.held.capacity()
             + self.scratch.capacity()
+            + self.req.dec.as_ref().map_or(0, |d| d.heap_bytes())
+            + self.resp.dec.as_ref().map_or(0, |d| d.heap_bytes())
     }
 
     /// The flow switched to another protocol (CONNECT accepted or 101 Switching Protocols).
@@ -331,6 +354,23 @@ impl HttpParser {
             ..HttpTransaction::default()
         });
         id
+    }
+
+    /// A decoder for the body of `m` that starts now, when its Content-Encoding names gzip or
+    /// deflate layers.
+    fn body_decoder(&self, m: &Message, limit: usize) -> Option<Box<BodyDecoder>> {
+        let ce = m.header(b"content-encoding")?;
+        BodyDecoder::new(&codings(ce, self.cfg.decompress_layer_limit), limit)
+    }
+
+    /// The body of a direction ended (complete or not): passes on what its decoder still
+    /// holds, counts what it saw and frees it.
+    fn end_decoder(stats: &mut HttpStats, dec: &mut Option<Box<BodyDecoder>>, m: &mut Message) {
+        if let Some(mut d) = dec.take() {
+            let r = d.finish(&mut m.body);
+            stats.bodies_decompressed += u64::from(r.inflated);
+            stats.decompress_errors += u64::from(r.error);
+        }
     }
 
     /// Marks every transaction still expecting a response as never getting one.

@@ -57,7 +57,8 @@ impl HttpParser {
                 ReqPhase::Body(mut body) => {
                     let limit = self.cfg.request_body_limit;
                     let max_tr = self.cfg.max_head_bytes as u32;
-                    let (n, ev) = body.feed(data, &mut self.req.msg.m, limit, max_tr);
+                    let r = &mut self.req;
+                    let (n, ev) = body.feed(data, &mut r.msg.m, &mut r.dec, limit, max_tr);
                     data = &data[n..];
                     self.req.phase = ReqPhase::Body(body);
                     match ev {
@@ -238,10 +239,14 @@ impl HttpParser {
                 }
             }
         }
+        if matches!(self.req.phase, ReqPhase::Body(_)) {
+            self.req.dec = self.body_decoder(&self.req.msg.m, self.cfg.request_body_limit);
+        }
     }
 
     /// Hands the request in progress to its transaction.
     pub(super) fn attach_request(&mut self, complete: bool) {
+        Self::end_decoder(&mut self.stats, &mut self.req.dec, &mut self.req.msg.m);
         let mut msg = std::mem::take(&mut self.req.msg);
         msg.m.complete = complete;
         let mut flags = std::mem::take(&mut self.req.head.flags);
@@ -321,6 +326,9 @@ impl HttpParser {
         }
         if let ReqPhase::Body(mut body) = self.req.phase {
             if body.gap(len, &mut self.req.msg.m) {
+                if let Some(d) = &mut self.req.dec {
+                    d.gap();
+                }
                 self.stats.gaps_skipped += 1;
                 self.req.head.flags.insert(TxFlags::REQUEST_BODY_GAP);
                 self.req.phase = ReqPhase::Body(body);

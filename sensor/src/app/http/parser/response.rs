@@ -3,13 +3,26 @@
 
 use super::head::{
     chomp, contains_ci, content_length_of, finish_response_head, flush_pending, header_line,
-    split_status_line, take_line, HeadState,
+    split_status_line, take_response_line, HeadState,
 };
 use super::resync::{Resync, Scan};
 use super::{HttpParser, ReqPhase, RespPhase};
 use crate::app::http::body::{Body, BodyEvent};
 use crate::app::http::normalize::{is_space, parse_status};
 use crate::app::http::transaction::{HttpResponse, Message, TxFlags};
+
+/// What the check of a response's first line decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum StatusCheck {
+    /// A status line (or already checked): parse it.
+    Go,
+    /// Not decided yet.
+    Wait,
+    /// Junk before the status line: dropped.
+    Skipped,
+    /// Not HTTP: the response is raw data until close.
+    Raw,
+}
 
 impl HttpParser {
     /// Pairs the response that starts now with its transaction and starts a fresh message.
@@ -38,6 +51,8 @@ impl HttpParser {
         };
         self.resp.head = HeadState::default();
         self.resp.checked = false;
+        self.resp.junk = false;
+        self.resp.ws_end = false;
         id
     }
 
@@ -77,22 +92,42 @@ impl HttpParser {
                     }
                 }
                 RespPhase::Line | RespPhase::Headers => {
+                    if self.resp.junk {
+                        self.resp.junk = false;
+                        self.check_status_line(true, data.first().copied(), false);
+                        continue;
+                    }
+                    if self.resp.ws_end {
+                        self.resp.ws_end = false;
+                        self.ws_line_done(data[0]);
+                        continue;
+                    }
                     let limit = self.cfg.max_head_bytes;
                     let r = &mut self.resp;
-                    match take_line(&mut r.msg.m.arena, &mut r.head, data, limit) {
+                    match take_response_line(&mut r.msg.m.arena, &mut r.head, data, limit) {
                         None => {
                             self.stats.header_limit_errors += 1;
                             self.resp_fail(TxFlags::RESPONSE_HEADER_LIMIT);
                         }
                         Some((n, done)) => {
                             data = &data[n..];
+                            let mut status = StatusCheck::Go;
                             if self.resp.phase == RespPhase::Line && !self.resp.checked {
-                                self.check_status_line(done);
+                                status = self.check_status_line(done, data.first().copied(), false);
                             }
                             if done
+                                && status == StatusCheck::Go
                                 && matches!(self.resp.phase, RespPhase::Line | RespPhase::Headers)
                             {
-                                self.resp_line_done();
+                                if self.resp.phase == RespPhase::Headers && self.ws_line() {
+                                    // Decided with the next byte (maybe in the next call).
+                                    match data.first() {
+                                        Some(&b) => self.ws_line_done(b),
+                                        None => self.resp.ws_end = true,
+                                    }
+                                } else {
+                                    self.resp_line_done();
+                                }
                             }
                         }
                     }
@@ -100,7 +135,8 @@ impl HttpParser {
                 RespPhase::Body(mut body) => {
                     let limit = self.cfg.response_body_limit;
                     let max_tr = self.cfg.max_head_bytes as u32;
-                    let (n, ev) = body.feed(data, &mut self.resp.msg.m, limit, max_tr);
+                    let r = &mut self.resp;
+                    let (n, ev) = body.feed(data, &mut r.msg.m, &mut r.dec, limit, max_tr);
                     data = &data[n..];
                     self.resp.phase = RespPhase::Body(body);
                     match ev {
@@ -145,20 +181,54 @@ impl HttpParser {
     }
 
     /// A response whose first line does not start with `HTTP` (after whitespace) is raw data
-    /// until close, as libhtp treats it. Decided once four significant bytes are in.
-    pub(super) fn check_status_line(&mut self, line_done: bool) {
+    /// until close, as libhtp treats it; decided once four significant bytes are in. As libhtp
+    /// (0.5.44 on), a short such line is skipped when a status line follows it (its next
+    /// byte is `H`) or when it is at most two bytes long: junk before the status line. `next`
+    /// is the byte after a complete line (`None`: not known yet, unless `closing`).
+    pub(super) fn check_status_line(
+        &mut self,
+        line_done: bool,
+        next: Option<u8>,
+        closing: bool,
+    ) -> StatusCheck {
+        /// Longest first line that may be skipped as junk (libhtp buffers any line; waiting
+        /// for the end of a long one would turn raw responses into header-limit errors).
+        const JUNK_MAX: usize = 64;
         let start = self.resp.head.line_start;
         let m = &mut self.resp.msg.m;
         let line = &m.arena[start.min(m.arena.len())..];
         let lead = line.iter().take_while(|&&c| is_space(c) || c == 0).count();
         let rest = &line[lead..];
         if rest.len() < 4 && !line_done {
-            return;
+            return StatusCheck::Wait;
+        }
+        if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case(b"HTTP") {
+            self.resp.checked = true;
+            return StatusCheck::Go;
+        }
+        let short = line.len() <= JUNK_MAX;
+        if short && !line_done && !closing {
+            return StatusCheck::Wait;
+        }
+        if short && line_done && !closing {
+            let chomped = line
+                .iter()
+                .rposition(|&c| c != b'\r' && c != b'\n')
+                .map_or(0, |p| p + 1);
+            match next {
+                None => {
+                    self.resp.junk = true;
+                    return StatusCheck::Wait;
+                }
+                Some(b) if b == b'H' || chomped <= 2 => {
+                    m.arena.truncate(start);
+                    self.resp.head = HeadState::default();
+                    return StatusCheck::Skipped;
+                }
+                Some(_) => {}
+            }
         }
         self.resp.checked = true;
-        if rest.len() >= 4 && rest[..4].eq_ignore_ascii_case(b"HTTP") {
-            return;
-        }
         let raw = m.arena.split_off(start);
         m.body
             .extend_from_slice(&raw[..raw.len().min(self.cfg.response_body_limit)]);
@@ -170,12 +240,38 @@ impl HttpParser {
             .flags
             .insert(TxFlags::RESPONSE_NO_STATUS_LINE);
         self.resp.phase = RespPhase::Body(Body::UntilClose);
+        StatusCheck::Raw
+    }
+
+    /// The complete header line is one SP or HT and a LF: libhtp ends the head there when the
+    /// next byte is not a LF (http-evader's `end-lf<space>lf` heads); otherwise it folds.
+    fn ws_line(&self) -> bool {
+        let start = self.resp.head.line_start;
+        matches!(
+            self.resp.msg.m.arena.get(start..),
+            Some([b' ' | b'\t', b'\n'])
+        )
+    }
+
+    fn ws_line_done(&mut self, next: u8) {
+        if next != b'\n' {
+            let start = self.resp.head.line_start;
+            self.resp.msg.m.arena.truncate(start);
+        }
+        self.resp_line_done();
     }
 
     pub(super) fn resp_line_done(&mut self) {
         let start = self.resp.head.line_start;
         let m = &mut self.resp.msg.m;
+        let raw_len = m.arena.len().saturating_sub(start);
         let line = chomp(&mut m.arena, start);
+        if self.resp.phase == RespPhase::Headers && line.len() == 0 && raw_len > 2 {
+            // Only LF, CRLF or a lone CR end the head (libhtp's empty line); a line of CRs
+            // (`\r\r\n`) is not one and holds no header: dropped.
+            m.arena.truncate(start);
+            return;
+        }
         if self.resp.phase == RespPhase::Line {
             m.line = line;
             let (proto, status, message) = split_status_line(line.get(&m.arena), start);
@@ -206,12 +302,18 @@ impl HttpParser {
         finish_response_head(&mut self.resp.msg);
         let meta = self.meta(id);
         let status = self.resp.msg.status_code.unwrap_or(0);
-        if status == 101 {
+        // libhtp: a 101 with a Content-Length or Transfer-Encoding is not a switch; its body
+        // is read as any other.
+        let framed = || {
+            self.resp.msg.header(b"content-length").is_some()
+                || self.resp.msg.header(b"transfer-encoding").is_some()
+        };
+        if status == 101 && !framed() {
             self.resp_complete();
             self.enter_tunnel(id);
             return;
         }
-        if (100..200).contains(&status) {
+        if (100..200).contains(&status) && status != 101 {
             // Interim response: the final one for the same request follows.
             self.stats.interim_responses += 1;
             self.resp.msg = HttpResponse::default();
@@ -297,12 +399,16 @@ impl HttpParser {
                 }
             }
         }
+        if matches!(self.resp.phase, RespPhase::Body(_)) {
+            self.resp.dec = self.body_decoder(&self.resp.msg.m, self.cfg.response_body_limit);
+        }
         if (meta.connect || meta.upgrade) && self.req.tx == id {
             self.resume_requests();
         }
     }
 
     pub(super) fn attach_response(&mut self, complete: bool) {
+        Self::end_decoder(&mut self.stats, &mut self.resp.dec, &mut self.resp.msg.m);
         let Some(id) = self.resp.tx.take() else {
             return;
         };
@@ -381,6 +487,9 @@ impl HttpParser {
         }
         if let RespPhase::Body(mut body) = self.resp.phase {
             if body.gap(len, &mut self.resp.msg.m) {
+                if let Some(d) = &mut self.resp.dec {
+                    d.gap();
+                }
                 self.stats.gaps_skipped += 1;
                 self.resp.head.flags.insert(TxFlags::RESPONSE_BODY_GAP);
                 self.resp.phase = RespPhase::Body(body);
@@ -438,7 +547,8 @@ impl HttpParser {
         match self.resp.phase {
             RespPhase::Body(Body::UntilClose) => self.resp_complete(),
             RespPhase::Line if !self.resp.checked => {
-                self.check_status_line(true);
+                self.resp.junk = false;
+                self.check_status_line(true, None, true);
                 if matches!(self.resp.phase, RespPhase::Body(_)) {
                     self.resp_complete();
                 } else {

@@ -5,6 +5,7 @@
 
 use crate::capture::{LinkType, SharedFrame};
 use crate::decode::{self, DecodeOutcome, DefragConfig, DefragStats, Defragmenter};
+use crate::events::PacketEvent;
 use crate::flow::FlowPacket;
 use crate::time::Timestamp;
 
@@ -71,9 +72,16 @@ impl DecodeStage {
             }
             Err(e) => {
                 d.errors[e.index()] += 1;
-                if self.flowless && e.is_transport() {
-                    // Rare (malformed packets): decoded again, leniently.
-                    if let Some(ip) = decode::decode_flowless(link, frame) {
+                if self.flowless {
+                    // Rare (malformed packets): decoded again, leniently. A packet whose
+                    // transport header is bad keeps its IP layer; one whose network layer is
+                    // bad is passed on when it raised a decoder event (`pkthdr` rules).
+                    let again = if e.is_transport() {
+                        decode::decode_flowless(link, frame)
+                    } else {
+                        decode::decode_invalid(link, frame, e)
+                    };
+                    if let Some(ip) = again {
                         let mut p = FlowPacket::new(ts, wire_len, ip);
                         p.pcap_cnt = pcap_cnt;
                         emit(p, frame, shared);
@@ -90,20 +98,50 @@ impl DecodeStage {
             return;
         }
         d.fragments += 1;
-        let Some(r) = self.defrag.insert(ts, frame, wire_len as u32, &decoded) else {
-            return;
-        };
-        match decode::decode_ip(r.datagram) {
-            Ok(mut whole) => {
-                whole.vlan = decoded.vlan;
-                whole.vlan_count = decoded.vlan_count;
-                self.stats.count_l4(&whole);
-                let mut flow = FlowPacket::new(ts, r.wire_len_total, whole);
-                flow.frames = r.fragments.max(1);
-                flow.pcap_cnt = pcap_cnt;
-                emit(flow, r.datagram, None);
+        let before = self.defrag.stats();
+        if let Some(r) = self.defrag.insert(ts, frame, wire_len as u32, &decoded) {
+            match decode::decode_ip(r.datagram) {
+                Ok(mut whole) => {
+                    whole.vlan = decoded.vlan;
+                    whole.vlan_count = decoded.vlan_count;
+                    self.stats.count_l4(&whole);
+                    let mut flow = FlowPacket::new(ts, r.wire_len_total, whole);
+                    flow.frames = r.fragments.max(1);
+                    flow.pcap_cnt = pcap_cnt;
+                    emit(flow, r.datagram, None);
+                }
+                Err(e) => self.stats.errors[e.index()] += 1,
             }
-            Err(e) => self.stats.errors[e.index()] += 1,
+        }
+        if self.flowless {
+            let after = self.defrag.stats();
+            let mut events = decoded.events;
+            let v4 = decoded.src.is_ipv4();
+            if after.overlaps != before.overlaps {
+                events.set(if v4 {
+                    PacketEvent::Ipv4FragOverlap
+                } else {
+                    PacketEvent::Ipv6FragOverlap
+                });
+            }
+            if after.too_large != before.too_large {
+                events.set(if v4 {
+                    PacketEvent::Ipv4FragPktTooLarge
+                } else {
+                    PacketEvent::Ipv6FragPktTooLarge
+                });
+            }
+            if !events.is_empty() {
+                // A fragment with an event is also inspected on its own, outside any flow,
+                // as Suricata inspects fragments (after the datagram it may have completed).
+                let mut f = decoded;
+                f.events = events;
+                f.l4_invalid = true;
+                f.payload_len = 0;
+                let mut p = FlowPacket::new(ts, wire_len, f);
+                p.pcap_cnt = pcap_cnt;
+                emit(p, frame, shared);
+            }
         }
     }
 }

@@ -229,6 +229,15 @@ pub enum AppEvent {
     HttpMissingHostHeader,
     /// An Authorization header whose scheme is not Basic, Digest or Bearer.
     HttpRequestAuthUnrecognized,
+    /// Content-Length given twice with different (or unreadable) values (libhtp's
+    /// "Ambiguous request/response C-L value").
+    HttpDuplicateContentLengthInRequest,
+    HttpDuplicateContentLengthInResponse,
+    /// A request Transfer-Encoding without the `chunked` token, or chunked before HTTP/1.1
+    /// (libhtp's invalid T-E flag).
+    HttpInvalidTransferEncodingInRequest,
+    /// A ClientHello with more than one server_name extension.
+    TlsMultipleSniExtensions,
 }
 
 /// The protocol an application-layer event belongs to.
@@ -236,6 +245,7 @@ pub enum AppEvent {
 pub enum AppEventProto {
     Http,
     Dns,
+    Tls,
 }
 
 impl AppEvent {
@@ -246,6 +256,10 @@ impl AppEvent {
         AppEvent::DnsInvalidOpcode,
         AppEvent::HttpMissingHostHeader,
         AppEvent::HttpRequestAuthUnrecognized,
+        AppEvent::HttpDuplicateContentLengthInRequest,
+        AppEvent::HttpDuplicateContentLengthInResponse,
+        AppEvent::HttpInvalidTransferEncodingInRequest,
+        AppEvent::TlsMultipleSniExtensions,
     ];
 
     /// Suricata's name, `proto.event`.
@@ -258,14 +272,22 @@ impl AppEvent {
             DnsInvalidOpcode => "dns.invalid_opcode",
             HttpMissingHostHeader => "http.missing_host_header",
             HttpRequestAuthUnrecognized => "http.request_auth_unrecognized",
+            HttpDuplicateContentLengthInRequest => "http.duplicate_content_length_field_in_request",
+            HttpDuplicateContentLengthInResponse => {
+                "http.duplicate_content_length_field_in_response"
+            }
+            HttpInvalidTransferEncodingInRequest => {
+                "http.invalid_transfer_encoding_value_in_request"
+            }
+            TlsMultipleSniExtensions => "tls.multiple_sni_extensions",
         }
     }
 
     pub fn proto(self) -> AppEventProto {
-        if self.name().starts_with("dns.") {
-            AppEventProto::Dns
-        } else {
-            AppEventProto::Http
+        match self.name().split('.').next() {
+            Some("dns") => AppEventProto::Dns,
+            Some("tls") => AppEventProto::Tls,
+            _ => AppEventProto::Http,
         }
     }
 

@@ -180,6 +180,11 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
         off = end;
     }
 
+    if headers > 0 && nh != next_header::NO_NEXT_HEADER && declared_end.saturating_sub(off) < 2 {
+        // After extension headers, fewer than 2 bytes left for the next one (Suricata checks
+        // this before any header, the transport's included).
+        d.events.set(PacketEvent::Ipv6TruncExthdr);
+    }
     d.ip_proto = nh;
     if nh == super::ip_proto::ICMP {
         d.events.set(PacketEvent::Ipv6Icmpv4);

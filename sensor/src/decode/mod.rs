@@ -944,6 +944,11 @@ mod event_tests {
         // A hop-by-hop header running past the payload length.
         let hop = [17, 1, 0, 0, 0, 0, 0, 0];
         assert!(events_of(&v6(0, &hop, &udp, Some(8))).has(E::Ipv6TruncExthdr));
+        // An atomic fragment header then nothing left for the transport header.
+        let fh_tcp = [6, 0, 0, 0, 0, 0, 0, 9];
+        assert!(events_of(&v6(44, &fh_tcp, &[], None)).has(E::Ipv6TruncExthdr));
+        // Without extension headers, a short transport header is the transport's event.
+        assert!(!events_of(&v6(6, &[], &[0], None)).has(E::Ipv6TruncExthdr));
         // ICMPv4 carried by IPv6.
         assert!(events_of(&v6(1, &[], &[8, 0, 0, 0, 0, 1, 0, 1], None)).has(E::Ipv6Icmpv4));
     }

@@ -487,7 +487,11 @@ fn stage_of(rule: &Rule) -> Stage {
     }
     // `tls.version` alone is a handshake test; DNS and HTTP events and `dns.opcode` are tests
     // of a message or transaction.
-    let mut stage = if rule.tls_version.is_some() || rule.tls_chain_len.is_some() {
+    let event_proto = |p| rule.app_events.iter().any(|e| e.proto() == p);
+    let mut stage = if rule.tls_version.is_some()
+        || rule.tls_chain_len.is_some()
+        || event_proto(crate::events::AppEventProto::Tls)
+    {
         Stage::Tls
     } else if rule.dns_opcode.is_some()
         || rule
@@ -1549,8 +1553,8 @@ fn icmp_has_id(ip_proto: u8, icmp_type: u8) -> bool {
 
 /// The packet events judged from the frame, of those in `want`: TCP option lengths and
 /// duplicates, as Suricata's decoder finds them (a length below 2 or past the options stops
-/// the walk; window scale 3, MSS 4, SACK-permitted 2, timestamps 10, SACK 10..=34 and 2 plus
-/// a multiple of 8 bytes; a second valid one of these is a duplicate).
+/// the walk; window scale 3, MSS 4, SACK-permitted 2, timestamps 10, SACK 2 plus up to four
+/// 8-byte blocks, an empty one included; a second valid one of these is a duplicate).
 fn lazy_packet_events(decoded: &Decoded, frame: &[u8], want: PacketEvents) -> PacketEvents {
     let mut out = PacketEvents::NONE;
     let L4::Tcp(h) = decoded.l4 else {
@@ -1583,7 +1587,7 @@ fn lazy_packet_events(decoded: &Decoded, frame: &[u8], want: PacketEvents) -> Pa
                     2 => (len == 4, 2),
                     4 => (len == 2, 4),
                     8 => (len == 10, 8),
-                    5 => ((10..=34).contains(&len) && (len - 2) % 8 == 0, 16),
+                    5 => ((2..=34).contains(&len) && (len - 2) % 8 == 0, 16),
                     _ => (true, 0),
                 };
                 if !valid {
@@ -1632,6 +1636,32 @@ fn app_events(subject: &Subject<'_>, want: AppEvents) -> AppEvents {
                     out.set(AppEvent::HttpMissingHostHeader);
                 }
             }
+            if want.has(AppEvent::HttpDuplicateContentLengthInRequest)
+                && ambiguous_content_length(req.headers())
+            {
+                out.set(AppEvent::HttpDuplicateContentLengthInRequest);
+            }
+            if want.has(AppEvent::HttpDuplicateContentLengthInResponse)
+                && tx
+                    .response()
+                    .is_some_and(|r| ambiguous_content_length(r.headers()))
+            {
+                out.set(AppEvent::HttpDuplicateContentLengthInResponse);
+            }
+            if want.has(AppEvent::HttpInvalidTransferEncodingInRequest) {
+                if let Some(te) = req.header(b"transfer-encoding") {
+                    let chunked = te
+                        .split(|&b| b == b',')
+                        .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+                    let v11 = matches!(
+                        tx.buffer(HttpBuffer::Protocol),
+                        Some(p) if p.eq_ignore_ascii_case(b"HTTP/1.1")
+                    );
+                    if !chunked || !v11 {
+                        out.set(AppEvent::HttpInvalidTransferEncodingInRequest);
+                    }
+                }
+            }
             if want.has(AppEvent::HttpRequestAuthUnrecognized) {
                 req.header_table().for_each(|(n, v)| {
                     if n.eq_ignore_ascii_case(b"authorization") {
@@ -1646,9 +1676,42 @@ fn app_events(subject: &Subject<'_>, want: AppEvents) -> AppEvents {
                 });
             }
         }
+        Subject::Tls(r) => {
+            let sni =
+                |c: &crate::app::tls::ClientHello| c.extensions.iter().filter(|&&e| e == 0).count();
+            if r.client_hello.as_ref().is_some_and(|c| sni(c) > 1) {
+                out.set(AppEvent::TlsMultipleSniExtensions);
+            }
+        }
         _ => {}
     }
     out
+}
+
+/// libhtp's Content-Length reading: digits between optional whitespace; `None` otherwise.
+fn content_length(v: &[u8]) -> Option<u64> {
+    let t = v.trim_ascii();
+    if t.is_empty() || !t.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(t).ok()?.parse().ok()
+}
+
+/// A Content-Length header repeated with a different (or unreadable) value.
+fn ambiguous_content_length<'h>(headers: impl Iterator<Item = (&'h [u8], &'h [u8])>) -> bool {
+    let mut first: Option<Option<u64>> = None;
+    for (n, v) in headers {
+        if !n.eq_ignore_ascii_case(b"content-length") {
+            continue;
+        }
+        let cl = content_length(v);
+        match first {
+            None => first = Some(cl),
+            Some(f) if f.is_none() || cl.is_none() || f != cl => return true,
+            Some(_) => {}
+        }
+    }
+    false
 }
 
 fn header_matches(h: &Header, src: (IpAddr, u16), dst: (IpAddr, u16)) -> bool {
@@ -2965,6 +3028,11 @@ mod event_tests {
         // Two MSS options.
         let dup = v4(6, &tcp(&[2, 4, 5, 0xb4, 2, 4, 5, 0xb4], b""));
         assert_eq!(sids(&e, &dup), vec![1]);
+        // An empty SACK is valid (Suricata's minimum is the 2-byte option alone).
+        let sack = v4(6, &tcp(&[5, 2, 1, 1], b""));
+        assert_eq!(sids(&e, &sack), Vec::<u32>::new());
+        let sack = v4(6, &tcp(&[5, 6, 0, 0, 0, 0, 1, 1], b""));
+        assert_eq!(sids(&e, &sack), vec![2]);
         // Window scale with length 4; then an option length past the header.
         let bad = v4(6, &tcp(&[3, 4, 7, 1], b""));
         assert_eq!(sids(&e, &bad), vec![2]);
@@ -3120,5 +3188,48 @@ mod event_tests {
         assert_eq!(run(&query(0x0100), 1), vec![6]);
         assert_eq!(run(&query(0x2100), 0), vec![4, 5]);
         assert_eq!(run(&query(0x3900), 0), vec![3, 5]);
+    }
+}
+
+#[cfg(test)]
+mod app_event_tests {
+    use super::*;
+
+    #[test]
+    fn content_length_ambiguity_as_libhtp() {
+        let h = |list: &[(&'static [u8], &'static [u8])]| {
+            ambiguous_content_length(list.iter().map(|&(n, v)| (n, v)))
+        };
+        assert!(!h(&[(b"Content-Length", b"11")]));
+        // Repeated with the same value (whitespace aside): not ambiguous.
+        assert!(!h(&[
+            (b"Content-Length", b"11"),
+            (b"content-length", b" 11 ")
+        ]));
+        assert!(h(&[(b"Content-Length", b"11"), (b"Content-Length", b"93")]));
+        // An unreadable value repeated is ambiguous.
+        assert!(h(&[(b"Content-Length", b"1x"), (b"Content-Length", b"1x")]));
+        assert!(!h(&[(b"Host", b"a"), (b"Host", b"b")]));
+        assert_eq!(content_length(b" 42\t"), Some(42));
+        assert_eq!(content_length(b"-1"), None);
+        assert_eq!(content_length(b""), None);
+    }
+
+    #[test]
+    fn tls_multiple_sni() {
+        let mut want = AppEvents::NONE;
+        want.set(AppEvent::TlsMultipleSniExtensions);
+        let mut r = TlsRecord::default();
+        assert!(app_events(&Subject::Tls(&r), want).is_empty());
+        r.client_hello = Some(crate::app::tls::ClientHello {
+            extensions: vec![0, 10, 0],
+            ..Default::default()
+        });
+        assert!(app_events(&Subject::Tls(&r), want).has(AppEvent::TlsMultipleSniExtensions));
+        r.client_hello = Some(crate::app::tls::ClientHello {
+            extensions: vec![0, 10],
+            ..Default::default()
+        });
+        assert!(app_events(&Subject::Tls(&r), want).is_empty());
     }
 }

@@ -734,8 +734,8 @@ fn kw_packet_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> 
     }
 }
 
-/// `app-layer-event:<proto>.<name>`: the transaction (HTTP), message (DNS) must carry the
-/// event; the rule becomes one of that protocol.
+/// `app-layer-event:<proto>.<name>`: the transaction (HTTP), message (DNS) or handshake (TLS)
+/// must carry the event; the rule becomes one of that protocol.
 fn kw_app_layer_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let name = unquote(need_value(o)?.trim()).trim();
     let Some(e) = AppEvent::from_name(name) else {
@@ -744,6 +744,7 @@ fn kw_app_layer_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<(
     b.set_app_proto(match e.proto() {
         crate::events::AppEventProto::Http => AppProto::Http,
         crate::events::AppEventProto::Dns => AppProto::Dns,
+        crate::events::AppEventProto::Tls => AppProto::Tls,
     })?;
     b.app_events.set(e);
     Ok(())

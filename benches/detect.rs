@@ -213,6 +213,8 @@ fn entry(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(http.len() as u64));
     g.bench_function("tcp_packet_http_1400", |b| {
         let s = Subject::Packet {
+            frame: &[],
+            events: Default::default(),
             decoded: &tcp,
             payload: &http,
             dir: 0,
@@ -254,6 +256,8 @@ fn entry(c: &mut Criterion) {
     let mut ufd = FlowDetect::default();
     g.bench_function("udp_packet_noise_1200", |b| {
         let s = Subject::Packet {
+            frame: &[],
+            events: Default::default(),
             decoded: &udp,
             payload: &noise,
             dir: 0,
@@ -275,6 +279,8 @@ fn entry(c: &mut Criterion) {
     efd.stop_payload_inspection();
     g.bench_function("tcp_packet_encrypted_flow_1200", |b| {
         let s = Subject::Packet {
+            frame: &[],
+            events: Default::default(),
             decoded: &tcp,
             payload: &noise,
             dir: 0,

@@ -25,6 +25,7 @@ pub mod control;
 pub mod counters;
 pub mod decode;
 pub mod detect;
+pub mod events;
 pub mod flow;
 pub mod metrics;
 pub mod output;

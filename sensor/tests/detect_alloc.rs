@@ -244,6 +244,8 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
             (&to_server_tcp, &tls[..], 0),
         ] {
             let s = Subject::Packet {
+                frame: &[],
+                events: Default::default(),
                 decoded: d,
                 payload,
                 dir,
@@ -278,6 +280,8 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
             );
         }
         let s = Subject::Packet {
+            frame: &[],
+            events: Default::default(),
             decoded: &udp53,
             payload: &query,
             dir: 0,

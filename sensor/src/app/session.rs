@@ -17,6 +17,7 @@ use std::sync::Arc;
 use crate::decode::{Decoded, TcpHeader};
 use crate::detect::engine::{AlertSeries, DetectCtx, Engine, FlowDetect, FlowFacts, Subject};
 use crate::detect::reload::EngineHandle;
+use crate::events::{PacketEvent, PacketEvents};
 use crate::flow::{Flow, TO_SERVER};
 use crate::output::eve::{self, FlowIdent};
 use crate::stream::{StreamConfig, StreamDir, StreamEvent, StreamMemory, StreamStats};
@@ -354,6 +355,8 @@ pub struct AppLayer {
     alerts_retired_by_sid: HashMap<u32, u64>,
     /// The behaviour stage's tap (events per flow and transaction), when it runs.
     pub behaviour: Option<crate::behaviour::Tap>,
+    /// Stream events the last TCP segment raised (for `stream-event` rules on its packet).
+    stream_events: PacketEvents,
 }
 
 /// What a parser produced while being fed, written out after the feeding borrow ends.
@@ -386,6 +389,7 @@ impl AppLayer {
             alerts_retired: HashMap::new(),
             alerts_retired_by_sid: HashMap::new(),
             behaviour: None,
+            stream_events: PacketEvents::NONE,
         }
     }
 
@@ -479,18 +483,26 @@ impl AppLayer {
         self.detector.as_ref().map_or(0, |d| d.alerts_suppressed())
     }
 
-    /// Runs packet signatures (payload, header, IP-only rules) on one packet of `flow`.
+    /// Runs packet signatures (payload, header, IP-only rules) on one packet of `flow`
+    /// (`frame`: the bytes `decoded` describes).
     #[inline]
     pub fn detect_packet(
         &mut self,
         flow: &mut Flow<FlowApp>,
         dir: usize,
         decoded: &Decoded,
-        payload: &[u8],
+        frame: &[u8],
         ts: Timestamp,
         out: &mut Vec<u8>,
     ) {
+        let start = decoded.payload_offset as usize;
+        let payload = frame
+            .get(start..start + decoded.payload_len as usize)
+            .unwrap_or(&[]);
         let pcap_cnt = self.pcap_cnt();
+        let mut events = decoded
+            .events
+            .union(std::mem::take(&mut self.stream_events));
         let Some(det) = &mut self.detector else {
             return;
         };
@@ -509,6 +521,7 @@ impl AppLayer {
                     && (who.facts.established || who.facts.midstream_established)))
         {
             ext.proto_visible = true;
+            events.set(PacketEvent::ProtoDetected);
         }
         if !ext.proto_visible {
             who.facts.app = None;
@@ -520,8 +533,10 @@ impl AppLayer {
             .filter(|p| *p != "failed");
         let subject = Subject::Packet {
             decoded,
+            frame,
             payload,
             dir,
+            events,
         };
         det.run(&subject, &who, &mut flow.ext.rec, ts, app, out, None);
     }
@@ -539,7 +554,13 @@ impl AppLayer {
     /// Runs packet signatures on a packet outside any flow (its transport header did not
     /// decode): only rules that need nothing of the transport can match; the alert carries
     /// no flow id and no Community ID, as Suricata's.
-    pub fn detect_flowless(&mut self, decoded: &Decoded, ts: Timestamp, out: &mut Vec<u8>) {
+    pub fn detect_flowless(
+        &mut self,
+        decoded: &Decoded,
+        frame: &[u8],
+        ts: Timestamp,
+        out: &mut Vec<u8>,
+    ) {
         let pcap_cnt = self.pcap_cnt();
         let Some(det) = &mut self.detector else {
             return;
@@ -571,8 +592,10 @@ impl AppLayer {
         };
         let subject = Subject::Packet {
             decoded,
+            frame,
             payload: &[],
             dir: TO_SERVER,
+            events: decoded.events,
         };
         // Per-packet state only: no flowbits, and IP-only rules are due on every such packet.
         let mut rec = FlowRecords {
@@ -602,6 +625,7 @@ impl AppLayer {
         ts: Timestamp,
         out: &mut Vec<u8>,
     ) {
+        self.stream_events = PacketEvents::NONE;
         if flow.ext.done && !self.stream_rules {
             return;
         }
@@ -658,6 +682,7 @@ impl AppLayer {
         let http_config = self.config.http;
         let mut pending = Pending::None;
         let keep = self.stream_rules;
+        let (gaps, depth) = (self.mem.stats.gaps, self.mem.stats.depth_reached);
         let (chunks, bytes) = (&mut self.stream_chunks, &mut self.stream_bytes);
         {
             let TcpApp {
@@ -703,6 +728,13 @@ impl AppLayer {
                     &mut pending,
                 )
             });
+        }
+        if self.mem.stats.gaps != gaps {
+            self.stream_events.set(PacketEvent::StreamReassemblySeqGap);
+        }
+        if self.mem.stats.depth_reached != depth {
+            self.stream_events
+                .set(PacketEvent::StreamReassemblyDepthReached);
         }
         self.settle(pending, app, &who, ts, out);
         self.drain(app, &who, ts, out, false);

@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::{fill_opaque, fill_transport, DecodeError, Decoded, FragmentInfo};
+use crate::events::PacketEvent;
 
 mod field {
     pub const VER_IHL: usize = 0;
@@ -39,32 +40,48 @@ mod option {
 #[inline]
 pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), DecodeError> {
     let buf = frame.get(l3..).unwrap_or_default();
-    let Some(&ver_ihl) = buf.first() else {
+    // Suricata's events, in its order of checks: too short, version, header length, total
+    // length against the header, total length against the capture.
+    let Some(h) = buf.first_chunk::<MIN_HEADER_LEN>() else {
+        if !buf.is_empty() {
+            d.events.set(PacketEvent::Ipv4PktTooSmall);
+        }
+        if buf.first().is_some_and(|v| v >> 4 != 4) {
+            return Err(DecodeError::Ipv4BadVersion);
+        }
         return Err(DecodeError::Ipv4Truncated);
     };
-    if ver_ihl >> 4 != 4 {
+    if h[field::VER_IHL] >> 4 != 4 {
+        d.events.set(PacketEvent::Ipv4WrongIpVersion);
         return Err(DecodeError::Ipv4BadVersion);
     }
-    let Some(h) = buf.first_chunk::<MIN_HEADER_LEN>() else {
-        return Err(DecodeError::Ipv4Truncated);
-    };
     let header_len = usize::from(h[field::VER_IHL] & 0x0f) * 4;
     if header_len < MIN_HEADER_LEN {
+        d.events.set(PacketEvent::Ipv4HlenTooSmall);
         return Err(DecodeError::Ipv4BadHeaderLen);
     }
     let total_len = match u16::from_be_bytes([h[field::TOTAL_LEN], h[field::TOTAL_LEN + 1]]) {
         // Captured on a host with TCP segmentation offload: the NIC fills the length in later.
-        // Like Wireshark and Zeek, take the datagram to be what was captured.
-        0 => buf.len().max(header_len),
+        // Like Wireshark and Zeek, take the datagram to be what was captured (Suricata calls
+        // the packet invalid: the event is raised).
+        0 => {
+            d.events.set(PacketEvent::Ipv4IplenSmallerThanHlen);
+            buf.len().max(header_len)
+        }
         n => usize::from(n),
     };
     if total_len < header_len {
+        d.events.set(PacketEvent::Ipv4IplenSmallerThanHlen);
         return Err(DecodeError::Ipv4BadTotalLen);
+    }
+    if total_len > buf.len() {
+        // Cut by the capture's snap length: decoded as far as captured, the event raised.
+        d.events.set(PacketEvent::Ipv4TruncPkt);
     }
     let options = buf
         .get(MIN_HEADER_LEN..header_len)
         .ok_or(DecodeError::Ipv4Truncated)?;
-    check_options(options)?;
+    check_options(options, d)?;
 
     let src = Ipv4Addr::new(
         h[field::SRC],
@@ -81,6 +98,9 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
     d.src = IpAddr::V4(src);
     d.dst = IpAddr::V4(dst);
     d.ip_proto = h[field::PROTOCOL];
+    if d.ip_proto == super::ip_proto::ICMPV6 {
+        d.events.set(PacketEvent::Ipv4Icmpv6);
+    }
     d.ttl = h[field::TTL];
     d.l3_offset = l3 as u32;
 
@@ -120,17 +140,24 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
 }
 
 /// Walks the options: single-byte END and NOP, every other option a type, a length of at
-/// least 2 and a body, all inside the header. After END the rest is padding.
+/// least 2 and a body, all inside the header. After END the rest is padding. A multi-byte
+/// option without room for its length byte is Suricata's `ipv4.opt_eol_required`, a length
+/// below 2 or past the header `ipv4.opt_invalid_len`.
 #[inline]
-fn check_options(options: &[u8]) -> Result<(), DecodeError> {
+fn check_options(options: &[u8], d: &mut Decoded) -> Result<(), DecodeError> {
     let mut i = 0;
     while let Some(&kind) = options.get(i) {
         match kind {
             option::END => break,
             option::NOP => i += 1,
             _ => {
-                let len = usize::from(*options.get(i + 1).ok_or(DecodeError::Ipv4BadOptions)?);
+                let Some(&len) = options.get(i + 1) else {
+                    d.events.set(PacketEvent::Ipv4OptEolRequired);
+                    return Err(DecodeError::Ipv4BadOptions);
+                };
+                let len = usize::from(len);
                 if len < 2 || len > options.len() - i {
+                    d.events.set(PacketEvent::Ipv4OptInvalidLen);
                     return Err(DecodeError::Ipv4BadOptions);
                 }
                 i += len;

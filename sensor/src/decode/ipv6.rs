@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use super::{fill_opaque, fill_transport, DecodeError, Decoded, FragmentInfo};
+use crate::events::PacketEvent;
 
 mod field {
     pub const PAYLOAD_LEN: usize = 4;
@@ -57,6 +58,12 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
     let Some(&ver) = buf.first() else {
         return Err(DecodeError::Ipv6Truncated);
     };
+    // Suricata's order: too short, then the version.
+    if buf.len() < HEADER_LEN {
+        d.events.set(PacketEvent::Ipv6PktTooSmall);
+    } else if ver >> 4 != 6 {
+        d.events.set(PacketEvent::Ipv6WrongIpVersion);
+    }
     if ver >> 4 != 6 {
         return Err(DecodeError::Ipv6BadVersion);
     }
@@ -76,6 +83,10 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
     };
     // The datagram as captured: bounded by its declared length and by the capture.
     let ip = buf.get(..declared_end.min(buf.len())).unwrap_or_default();
+    if declared_end > buf.len() {
+        // Cut by the capture's snap length: decoded as far as captured, the event raised.
+        d.events.set(PacketEvent::Ipv6TruncPkt);
+    }
 
     let mut src = [0u8; 16];
     let mut dst = [0u8; 16];
@@ -91,20 +102,31 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
     let mut off = HEADER_LEN;
     let mut fragment: Option<FragmentInfo> = None;
     let mut headers = 0;
+    let mut seen_fh = false;
     while is_ext_header(nh) {
         headers += 1;
         if headers > MAX_EXT_HEADERS {
             return soft_error(d, fragment, DecodeError::Ipv6TooManyExtHeaders);
         }
-        let len_byte = match ext_byte(ip, off + ext_field::LEN, declared_end) {
-            Ok(b) => b,
-            Err(e) => return soft_error(d, fragment, e),
-        };
-        let end = off + ext_header_len(nh, len_byte);
-        let ext = match within(ip, off, end, declared_end) {
+        let ext = match ext_byte(ip, off + ext_field::LEN, declared_end)
+            .and_then(|len| within(ip, off, off + ext_header_len(nh, len), declared_end))
+        {
             Ok(ext) => ext,
-            Err(e) => return soft_error(d, fragment, e),
+            Err(e) => {
+                if e == DecodeError::Ipv6BadPayloadLen {
+                    // The header runs past the payload length (Suricata's check).
+                    d.events.set(PacketEvent::Ipv6TruncExthdr);
+                }
+                return soft_error(d, fragment, e);
+            }
         };
+        let end = off + ext.len();
+        if nh == next_header::FRAGMENT {
+            if seen_fh {
+                d.events.set(PacketEvent::Ipv6ExthdrDuplFh);
+            }
+            seen_fh = true;
+        }
         if nh == next_header::FRAGMENT && fragment.is_none() {
             let Some(fh) = ext.first_chunk::<FRAGMENT_HEADER_LEN>() else {
                 return Err(DecodeError::Ipv6ExtHeaderTruncated);
@@ -115,12 +137,18 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
             ]);
             let frag_offset = u32::from(offset_flags & FRAG_OFFSET_MASK);
             let more_fragments = offset_flags & FRAG_MORE != 0;
+            if frag_offset == 0 && !more_fragments {
+                d.events.set(PacketEvent::Ipv6ExthdrUselessFh);
+            }
             // An atomic fragment (offset 0, no more) is a whole datagram (RFC 6946).
             if frag_offset != 0 || more_fragments {
                 // A jumbogram cannot be fragmented, and non-last fragments carry whole 8-byte
                 // units: hosts drop anything else.
                 let declared_data = declared_end.saturating_sub(end);
                 if jumbo || (more_fragments && declared_data % 8 != 0) {
+                    if !jumbo {
+                        d.events.set(PacketEvent::Ipv6FragInvalidLength);
+                    }
                     return Err(DecodeError::FragmentBad);
                 }
                 let info = FragmentInfo {
@@ -152,7 +180,15 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
         off = end;
     }
 
+    if headers > 0 && nh != next_header::NO_NEXT_HEADER && declared_end.saturating_sub(off) < 2 {
+        // After extension headers, fewer than 2 bytes left for the next one (Suricata checks
+        // this before any header, the transport's included).
+        d.events.set(PacketEvent::Ipv6TruncExthdr);
+    }
     d.ip_proto = nh;
+    if nh == super::ip_proto::ICMP {
+        d.events.set(PacketEvent::Ipv6Icmpv4);
+    }
     d.fragment = fragment;
     let seg = ip.get(off..).unwrap_or_default();
     fill_transport(

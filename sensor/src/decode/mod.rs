@@ -6,6 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::capture::LinkType;
+use crate::events::{PacketEvent, PacketEvents};
 
 pub mod defrag;
 pub mod ethernet;
@@ -53,6 +54,11 @@ pub struct Decoded {
     /// The transport header did not decode and was left out (`decode_flowless` only): the
     /// packet belongs to no flow, but IP-level rules still apply to it.
     pub l4_invalid: bool,
+    /// The network layer did not decode (`decode_invalid` only): what is here is what was read
+    /// before the error; only `pkthdr` rules apply to such a packet.
+    pub l3_invalid: bool,
+    /// Decoder events (Suricata's `decode-event` names) found in this packet.
+    pub events: PacketEvents,
 }
 
 impl Default for Decoded {
@@ -71,6 +77,8 @@ impl Default for Decoded {
             l4: L4::None,
             fragment: None,
             l4_invalid: false,
+            l3_invalid: false,
+            events: PacketEvents::NONE,
         }
     }
 }
@@ -204,6 +212,18 @@ impl DecodeError {
         )
     }
 
+    /// The event of an error found below the IP layer (the IP and transport decoders set
+    /// theirs on the packet where they find them).
+    pub fn link_event(self) -> Option<PacketEvent> {
+        Some(match self {
+            DecodeError::EthernetTruncated => PacketEvent::EthernetPktTooSmall,
+            DecodeError::VlanTruncated => PacketEvent::VlanHeaderTooSmall,
+            DecodeError::SllTruncated => PacketEvent::SllPktTooSmall,
+            DecodeError::RawBadVersion => PacketEvent::IprawInvalidIpVersion,
+            _ => return None,
+        })
+    }
+
     /// Stable name used in stats (`decoder.errors.<name>`).
     pub fn name(self) -> &'static str {
         match self {
@@ -333,10 +353,20 @@ fn decode_layers(
     frame: &[u8],
     mut d: Decoded,
 ) -> Result<DecodeOutcome, DecodeError> {
+    match layers_into(link, frame, &mut d)? {
+        Some(ethertype) => Ok(DecodeOutcome::NotIp { ethertype }),
+        None => Ok(DecodeOutcome::Ip(d)),
+    }
+}
+
+/// [`decode_layers`] into `d`, which keeps what was decoded (and its events) on an error;
+/// `Some(ethertype)` for a frame that is not IP.
+#[inline]
+fn layers_into(link: LinkType, frame: &[u8], d: &mut Decoded) -> Result<Option<u16>, DecodeError> {
     let net = match link {
-        LinkType::Ethernet => ethernet::decode(frame, &mut d)?,
-        LinkType::LinuxSll => sll::decode_v1(frame, &mut d)?,
-        LinkType::LinuxSll2 => sll::decode_v2(frame, &mut d)?,
+        LinkType::Ethernet => ethernet::decode(frame, d)?,
+        LinkType::LinuxSll => sll::decode_v1(frame, d)?,
+        LinkType::LinuxSll2 => sll::decode_v2(frame, d)?,
         LinkType::Null => null::decode_null(frame)?,
         LinkType::Loop => null::decode_loop(frame)?,
         LinkType::Raw => NetLayer::AnyIp(0),
@@ -346,12 +376,33 @@ fn decode_layers(
         LinkType::Other(_) => return Err(DecodeError::UnsupportedLinkType),
     };
     match net {
-        NetLayer::Ipv4(off) => ipv4::decode(frame, off, &mut d)?,
-        NetLayer::Ipv6(off) => ipv6::decode(frame, off, &mut d)?,
-        NetLayer::AnyIp(off) => decode_any_ip(frame, off, &mut d)?,
-        NetLayer::NotIp(ethertype) => return Ok(DecodeOutcome::NotIp { ethertype }),
+        NetLayer::Ipv4(off) => ipv4::decode(frame, off, d)?,
+        NetLayer::Ipv6(off) => ipv6::decode(frame, off, d)?,
+        NetLayer::AnyIp(off) => decode_any_ip(frame, off, d)?,
+        NetLayer::NotIp(ethertype) => return Ok(Some(ethertype)),
     }
-    Ok(DecodeOutcome::Ip(d))
+    Ok(None)
+}
+
+/// For a frame whose network layer did not decode (an error that is not
+/// [`DecodeError::is_transport`]): what was read before the error, with the decoder events
+/// found, `l3_invalid` set and no transport layer; `None` when the error raises no event
+/// (nothing a rule could match). A rare path: the frame is decoded again.
+pub fn decode_invalid(link: LinkType, frame: &[u8], err: DecodeError) -> Option<Decoded> {
+    let mut d = Decoded::default();
+    let _ = layers_into(link, clamp(frame), &mut d);
+    if let Some(e) = err.link_event() {
+        d.events.set(e);
+    }
+    if d.events.is_empty() {
+        return None;
+    }
+    d.l3_invalid = true;
+    d.l4_invalid = true;
+    d.l4 = L4::None;
+    d.fragment = None;
+    d.payload_len = 0;
+    Some(d)
 }
 
 /// LINKTYPE_PPP: PPP in HDLC-like framing (RFC 1662).
@@ -591,13 +642,26 @@ pub(crate) fn fill_transport(
         })
     } else {
         match decode_transport(d.ip_proto, seg, declared_len) {
-            Ok(t) => t,
+            Ok(t) => {
+                if let L4::Udp(u) = t.l4 {
+                    // The UDP length says more than the IP payload holds.
+                    if usize::from(u.length) > declared_len {
+                        d.events.set(PacketEvent::UdpPktTooSmall);
+                    }
+                }
+                t
+            }
             // Asked to tolerate it (`decode_flowless`): no transport header, no payload.
-            Err(e) if d.l4_invalid && e.is_transport() => Transport {
-                l4: L4::None,
-                header_len: 0,
-                payload_len: 0,
-            },
+            Err(e) if d.l4_invalid && e.is_transport() => {
+                if let Some(ev) = transport_event(e, seg) {
+                    d.events.set(ev);
+                }
+                Transport {
+                    l4: L4::None,
+                    header_len: 0,
+                    payload_len: 0,
+                }
+            }
             Err(e) => return Err(e),
         }
     };
@@ -606,6 +670,25 @@ pub(crate) fn fill_transport(
     d.payload_offset = (l4_off + t.header_len) as u32;
     d.payload_len = t.payload_len as u32;
     Ok(())
+}
+
+/// Suricata's event for a transport header that does not decode (`seg`: the captured IP
+/// payload). A TCP data offset below 5 words is `tcp.invalid_optlen` (Suricata computes the
+/// option length as header length minus 20, in 8 bits), one past the segment
+/// `tcp.hlen_too_small`.
+fn transport_event(e: DecodeError, seg: &[u8]) -> Option<PacketEvent> {
+    Some(match e {
+        DecodeError::TcpTruncated if seg.len() < tcp::MIN_HEADER_LEN => PacketEvent::TcpPktTooSmall,
+        DecodeError::TcpBadHeaderLen => match seg.get(12).map(|b| usize::from(b >> 4) * 4) {
+            Some(hl) if hl < tcp::MIN_HEADER_LEN => PacketEvent::TcpInvalidOptlen,
+            _ => PacketEvent::TcpHlenTooSmall,
+        },
+        DecodeError::UdpTruncated => PacketEvent::UdpHlenTooSmall,
+        DecodeError::UdpBadLength => PacketEvent::UdpLenInvalid,
+        DecodeError::IcmpTruncated => PacketEvent::Icmpv4PktTooSmall,
+        DecodeError::Icmpv6Truncated => PacketEvent::Icmpv6PktTooSmall,
+        _ => return None,
+    })
 }
 
 /// Marks `d` as a non-first fragment: no transport header, the fragment data is the payload.
@@ -657,5 +740,216 @@ mod tests {
             decode(LinkType::from_dlt(9), &lcp),
             Ok(DecodeOutcome::NotIp { ethertype: 0xc021 })
         );
+    }
+}
+
+/// Decoder events: raised where the decoder finds the anomaly, with Suricata's names.
+#[cfg(test)]
+mod event_tests {
+    use super::testutil::hex;
+    use super::*;
+    use crate::events::{PacketEvent as E, PacketEvents};
+
+    /// A raw IPv4 datagram: 20-byte header (total length `total`, or the real one) and body.
+    fn v4(proto: u8, body: &[u8], total: Option<u16>) -> Vec<u8> {
+        let len = total.unwrap_or(20 + body.len() as u16);
+        let mut f = vec![
+            0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        f[2..4].copy_from_slice(&len.to_be_bytes());
+        f.extend_from_slice(body);
+        f
+    }
+
+    fn tcp(offset_words: u8, options: &[u8]) -> Vec<u8> {
+        let mut t = vec![
+            0x9c,
+            0x40,
+            0,
+            80,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0,
+            0,
+            0,
+            offset_words << 4,
+            0x02,
+            0xff,
+            0xff,
+            0,
+            0,
+            0,
+            0,
+        ];
+        t.extend_from_slice(options);
+        t
+    }
+
+    fn events_of(frame: &[u8]) -> PacketEvents {
+        match decode(LinkType::Raw, frame) {
+            Ok(DecodeOutcome::Ip(d)) => d.events,
+            Ok(_) => PacketEvents::NONE,
+            Err(e) if e.is_transport() => decode_flowless(LinkType::Raw, frame).unwrap().events,
+            Err(e) => decode_invalid(LinkType::Raw, frame, e).map_or(PacketEvents::NONE, |d| {
+                assert!(d.l3_invalid && d.l4_invalid && d.payload_len == 0);
+                d.events
+            }),
+        }
+    }
+
+    fn only(e: E) -> PacketEvents {
+        let mut s = PacketEvents::NONE;
+        s.set(e);
+        s
+    }
+
+    #[test]
+    fn clean_packets_raise_nothing() {
+        assert!(events_of(&v4(6, &tcp(5, &[]), None)).is_empty());
+        assert!(events_of(&v4(17, &[0, 53, 0, 53, 0, 9, 0, 0, 7], None)).is_empty());
+        let f = hex(super::tcp::tests::RAW_SYN_WITH_DATA);
+        assert!(events_of(&f).is_empty());
+    }
+
+    #[test]
+    fn ipv4_events() {
+        let good = v4(6, &tcp(5, &[]), None);
+        assert_eq!(events_of(&good[..19]), only(E::Ipv4PktTooSmall));
+        let mut f = good.clone();
+        f[0] = 0x44;
+        assert_eq!(events_of(&f), only(E::Ipv4HlenTooSmall));
+        let f = v4(6, &tcp(5, &[]), Some(19));
+        assert_eq!(events_of(&f), only(E::Ipv4IplenSmallerThanHlen));
+        // Total length past the capture: decoded as captured, the event raised.
+        let f = v4(6, &tcp(5, &[]), Some(400));
+        assert!(matches!(
+            decode(LinkType::Raw, &f),
+            Ok(DecodeOutcome::Ip(_))
+        ));
+        assert_eq!(events_of(&f), only(E::Ipv4TruncPkt));
+        // Options: a type without its length byte, a length of 1.
+        let mut f = good.clone();
+        f[0] = 0x46;
+        f.splice(20..20, [1, 1, 1, 0x44]);
+        assert_eq!(events_of(&f), only(E::Ipv4OptEolRequired));
+        f[23] = 0x44;
+        f[22] = 0x07;
+        f[23] = 1;
+        assert_eq!(events_of(&f), only(E::Ipv4OptInvalidLen));
+        // ICMPv6 carried by IPv4.
+        let f = v4(58, &[128, 0, 0, 0, 0, 1, 0, 1], None);
+        assert!(events_of(&f).has(E::Ipv4Icmpv6));
+        // A link-layer truncation has no IP layer but still an event.
+        let d = decode_invalid(
+            LinkType::Ethernet,
+            &[0u8; 10],
+            DecodeError::EthernetTruncated,
+        )
+        .unwrap();
+        assert_eq!(d.events, only(E::EthernetPktTooSmall));
+        assert!(decode_invalid(LinkType::Raw, &[], DecodeError::RawTruncated).is_none());
+    }
+
+    #[test]
+    fn transport_events() {
+        // Fewer than 20 bytes of TCP.
+        assert_eq!(
+            events_of(&v4(6, &tcp(5, &[])[..12], None)),
+            only(E::TcpPktTooSmall)
+        );
+        // Data offset below 5 words: Suricata's option length underflows.
+        assert_eq!(
+            events_of(&v4(6, &tcp(4, &[]), None)),
+            only(E::TcpInvalidOptlen)
+        );
+        // Data offset past the segment.
+        assert_eq!(
+            events_of(&v4(6, &tcp(8, &[]), None)),
+            only(E::TcpHlenTooSmall)
+        );
+        // UDP: short header, length below 8, length past the IP payload.
+        assert_eq!(
+            events_of(&v4(17, &[0, 53, 0, 53], None)),
+            only(E::UdpHlenTooSmall)
+        );
+        assert_eq!(
+            events_of(&v4(17, &[0, 53, 0, 53, 0, 7, 0, 0], None)),
+            only(E::UdpLenInvalid)
+        );
+        assert_eq!(
+            events_of(&v4(17, &[0, 53, 0, 53, 0, 20, 0, 0, 1], None)),
+            only(E::UdpPktTooSmall)
+        );
+        assert_eq!(
+            events_of(&v4(1, &[8, 0, 0], None)),
+            only(E::Icmpv4PktTooSmall)
+        );
+    }
+
+    /// A raw IPv6 datagram whose payload is `ext` then `body`.
+    fn v6(next: u8, ext: &[u8], body: &[u8], plen: Option<u16>) -> Vec<u8> {
+        let len = plen.unwrap_or((ext.len() + body.len()) as u16);
+        let mut f = vec![0x60, 0, 0, 0, 0, 0, next, 64];
+        f[4..6].copy_from_slice(&len.to_be_bytes());
+        f.extend_from_slice(&[0xfd; 16]);
+        f.extend_from_slice(&[0xfe; 16]);
+        f.extend_from_slice(ext);
+        f.extend_from_slice(body);
+        f
+    }
+
+    #[test]
+    fn ipv6_events() {
+        let udp = [0, 53, 0, 53, 0, 9, 0, 0, 7];
+        assert!(events_of(&v6(17, &[], &udp, None)).is_empty());
+        assert_eq!(
+            events_of(&v6(17, &[], &udp, None)[..30]),
+            only(E::Ipv6PktTooSmall)
+        );
+        assert_eq!(
+            events_of(&v6(17, &[], &udp, Some(200))),
+            only(E::Ipv6TruncPkt)
+        );
+        let mut f = v6(17, &[], &udp, None);
+        f[0] = 0x40;
+        assert_eq!(
+            decode(LinkType::Ipv6, &f).unwrap_err(),
+            DecodeError::Ipv6BadVersion
+        );
+        assert_eq!(
+            decode_invalid(LinkType::Ipv6, &f, DecodeError::Ipv6BadVersion)
+                .unwrap()
+                .events,
+            only(E::Ipv6WrongIpVersion)
+        );
+        // An atomic fragment header (offset 0, no more fragments) is useless; two are a
+        // duplicate.
+        let fh = [17, 0, 0, 0, 0, 0, 0, 9];
+        assert_eq!(
+            events_of(&v6(44, &fh, &udp, None)),
+            only(E::Ipv6ExthdrUselessFh)
+        );
+        let fh2 = [44, 0, 0, 0, 0, 0, 0, 9, 17, 0, 0, 0, 0, 0, 0, 9];
+        let ev = events_of(&v6(44, &fh2, &udp, None));
+        assert!(ev.has(E::Ipv6ExthdrDuplFh) && ev.has(E::Ipv6ExthdrUselessFh));
+        // A non-last fragment whose data is not a multiple of 8 bytes.
+        let more = [17, 0, 0, 1, 0, 0, 0, 9];
+        assert_eq!(
+            events_of(&v6(44, &more, &udp, None)),
+            only(E::Ipv6FragInvalidLength)
+        );
+        // A hop-by-hop header running past the payload length.
+        let hop = [17, 1, 0, 0, 0, 0, 0, 0];
+        assert!(events_of(&v6(0, &hop, &udp, Some(8))).has(E::Ipv6TruncExthdr));
+        // An atomic fragment header then nothing left for the transport header.
+        let fh_tcp = [6, 0, 0, 0, 0, 0, 0, 9];
+        assert!(events_of(&v6(44, &fh_tcp, &[], None)).has(E::Ipv6TruncExthdr));
+        // Without extension headers, a short transport header is the transport's event.
+        assert!(!events_of(&v6(6, &[], &[0], None)).has(E::Ipv6TruncExthdr));
+        // ICMPv4 carried by IPv6.
+        assert!(events_of(&v6(1, &[], &[8, 0, 0, 0, 0, 1, 0, 1], None)).has(E::Ipv6Icmpv4));
     }
 }

@@ -26,6 +26,7 @@ use crate::app::dns::DnsMessage;
 use crate::app::http::{HttpBuffer, HttpTransaction};
 use crate::app::tls::TlsRecord;
 use crate::decode::{Decoded, L4};
+use crate::events::{AppEvent, AppEvents, PacketEvent, PacketEvents};
 use crate::output::eve::AlertFields;
 use crate::time::Timestamp;
 
@@ -96,6 +97,9 @@ struct Prefilter {
     mpms: Vec<((Buffer, Transforms), Mpm)>,
     /// Signatures evaluated whatever the prefilter finds (no usable fast pattern).
     always: Vec<u32>,
+    /// Signatures without a fast pattern that need packet events: evaluated only on packets
+    /// that carry some (so event rules cost nothing on ordinary packets).
+    on_events: Vec<u32>,
     /// Longest fast pattern: a stream scan starts this many bytes minus one before new data.
     max_pattern_len: usize,
 }
@@ -149,6 +153,9 @@ pub struct Engine {
     alert_series: Vec<AlertSeries>,
     /// Some rules name a protocol recognised by `AppHint`.
     hint_rules: bool,
+    /// Packet events judged at inspection, only when some rule asks for them (TCP options
+    /// are not walked otherwise).
+    lazy_events: PacketEvents,
 }
 
 /// What alerts are counted by in the metrics: few distinct values, never free text.
@@ -168,6 +175,9 @@ fn pack_name(file: &Path) -> String {
     name.strip_suffix(".rules").unwrap_or(name).to_string()
 }
 
+/// Packet events judged at inspection time (from the frame) rather than by the decoder.
+const LAZY_EVENTS: &[PacketEvent] = &[PacketEvent::TcpOptInvalidLen, PacketEvent::TcpOptDuplicate];
+
 /// IPv4 addresses as IPv4-mapped IPv6 keys (`::ffff:a.b.c.d`), as the IP tables store them.
 const V4_MAPPED: u128 = 0xffff_0000_0000;
 
@@ -185,6 +195,8 @@ pub struct DetectCtx {
     fresh: Vec<u32>,
     /// Where transformed buffers are built.
     scratch: [Vec<u8>; 2],
+    /// The packet events of the subject being inspected (lazy ones included).
+    pkt_events: PacketEvents,
     pub alerts: u64,
     /// Matches a `threshold` or `detection_filter` kept from becoming alerts (Suricata's
     /// `detect.alerts_suppressed`).
@@ -413,8 +425,12 @@ pub struct FlowFacts {
 pub enum Subject<'a> {
     Packet {
         decoded: &'a Decoded,
+        /// The frame (or reassembled datagram) `decoded` describes: header buffers.
+        frame: &'a [u8],
         payload: &'a [u8],
         dir: usize,
+        /// Decoder and stream events of the packet.
+        events: PacketEvents,
     },
     /// In-order reassembled bytes of one direction of a TCP flow: the tail of what was
     /// inspected before (`data[..seen]`, so a match may span chunks) and the new bytes.
@@ -472,9 +488,23 @@ fn stage_of(rule: &Rule) -> Stage {
     if stream_proto && payload_only && !rule.buffers.is_empty() && !has_packet_keywords(rule) {
         return Stage::Stream;
     }
-    // `tls.version` alone is a handshake test.
-    let mut stage = if rule.tls_version.is_some() || rule.tls_chain_len.is_some() {
+    // `tls.version` alone is a handshake test; DNS and HTTP events and `dns.opcode` are tests
+    // of a message or transaction.
+    let event_proto = |p| rule.app_events.iter().any(|e| e.proto() == p);
+    let mut stage = if rule.tls_version.is_some()
+        || rule.tls_chain_len.is_some()
+        || event_proto(crate::events::AppEventProto::Tls)
+    {
         Stage::Tls
+    } else if rule.dns_opcode.is_some()
+        || rule
+            .app_events
+            .iter()
+            .any(|e| e.proto() == crate::events::AppEventProto::Dns)
+    {
+        Stage::Dns
+    } else if !rule.app_events.is_empty() {
+        Stage::Http
     } else {
         Stage::Packet
     };
@@ -486,6 +516,7 @@ fn stage_of(rule: &Rule) -> Stage {
     for b in buffers {
         stage = match b {
             Buffer::Payload => continue,
+            b if b.is_packet_header() => Stage::Packet,
             Buffer::DnsQuery => Stage::Dns,
             Buffer::TlsSni
             | Buffer::TlsCertSubject
@@ -505,7 +536,10 @@ fn stage_of(rule: &Rule) -> Stage {
 }
 
 fn has_packet_keywords(rule: &Rule) -> bool {
-    rule.dsize.is_some()
+    !rule.packet_events.is_empty()
+        || rule.icmp_id.is_some()
+        || rule.icmp_seq.is_some()
+        || rule.dsize.is_some()
         || !rule.stream_size.is_empty()
         || rule.flags.is_some()
         || rule.ttl.is_some()
@@ -745,6 +779,14 @@ impl Engine {
                 Protocol::Smtp | Protocol::Ftp | Protocol::Smb | Protocol::Ssh
             )
         });
+        let mut lazy_events = PacketEvents::NONE;
+        for s in &sigs {
+            for e in s.rule.packet_events.iter() {
+                if LAZY_EVENTS.contains(&e) {
+                    lazy_events.set(e);
+                }
+            }
+        }
         report.inline_as_alert = sigs
             .iter()
             .filter(|s| s.rule.header.inline_action.is_some())
@@ -837,6 +879,7 @@ impl Engine {
                 id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 alert_series,
                 hint_rules,
+                lazy_events,
             },
             report,
         )
@@ -875,6 +918,7 @@ impl Engine {
             candidates: Vec::new(),
             fresh: Vec::new(),
             scratch: Default::default(),
+            pkt_events: PacketEvents::NONE,
             alerts: 0,
             alerts_suppressed: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
@@ -966,6 +1010,19 @@ impl Engine {
             ctx.round = 1;
         }
         ctx.candidates.clear();
+        ctx.pkt_events = match subject {
+            Subject::Packet {
+                decoded,
+                frame,
+                events,
+                ..
+            } if !self.lazy_events.is_empty() => {
+                events.union(lazy_packet_events(decoded, frame, self.lazy_events))
+            }
+            Subject::Packet { events, .. } => *events,
+            _ => PacketEvents::NONE,
+        };
+        let pkt_events = ctx.pkt_events;
         let round = ctx.round;
         {
             let DetectCtx {
@@ -1035,6 +1092,11 @@ impl Engine {
             for &i in &pre.always {
                 mark(seen, candidates, round, i);
             }
+            if !pkt_events.is_empty() {
+                for &i in &pre.on_events {
+                    mark(seen, candidates, round, i);
+                }
+            }
             if let Subject::Packet { dir, decoded, .. } = subject {
                 if !fd.ip_only_done(*dir) {
                     fd.flags |= IP_ONLY_DONE << (*dir & 1);
@@ -1070,7 +1132,8 @@ impl Engine {
                 &[None]
             };
             for &side in sides {
-                let Some(reverse) = self.matches(sig, subject, flow, fd, &mut ctx.scratch, side)
+                let Some(reverse) =
+                    self.matches(sig, subject, flow, fd, &mut ctx.scratch, side, pkt_events)
                 else {
                     continue;
                 };
@@ -1184,6 +1247,7 @@ impl Engine {
     }
 
     /// Whether `sig` matches; `Some(reverse)` with the orientation the header matched in.
+    #[allow(clippy::too_many_arguments)]
     fn matches(
         &self,
         sig: &Sig,
@@ -1192,10 +1256,48 @@ impl Engine {
         fd: &FlowDetect,
         scratch: &mut [Vec<u8>; 2],
         side: Option<Side>,
+        pkt_events: PacketEvents,
     ) -> Option<bool> {
         let rule = &sig.rule;
         if !proto_ok(rule.header.protocol, subject, flow, fd.app_hint) {
             return None;
+        }
+        if let Subject::Packet { decoded, .. } = subject {
+            // A packet whose network layer did not decode: only `pkthdr` rules apply.
+            if decoded.l3_invalid && rule.header.protocol != Protocol::Pkthdr {
+                return None;
+            }
+        }
+        if !rule.packet_events.is_empty() {
+            let is_packet = matches!(subject, Subject::Packet { .. });
+            if !is_packet || !pkt_events.contains(rule.packet_events) {
+                return None;
+            }
+        }
+        if !rule.app_events.is_empty()
+            && !app_events(subject, rule.app_events).contains(rule.app_events)
+        {
+            return None;
+        }
+        if rule.pd_only && !pkt_events.has(PacketEvent::ProtoDetected) {
+            return None;
+        }
+        for t in &rule.app_layer_protocol {
+            // As Suricata 7: no match while the protocol is not known, negated or not.
+            let have = flow.app?;
+            let is = match t.proto {
+                None => have == crate::app::AppProto::Failed,
+                Some(p) => app_proto_is(have, p),
+            };
+            if is == t.negated {
+                return None;
+            }
+        }
+        if let Some(op) = rule.dns_opcode {
+            match subject {
+                Subject::Dns { msg, .. } if op.matches(msg.header().opcode()) => {}
+                _ => return None,
+            }
         }
         if sig.packet_too
             && !sig.tcp_packet_too
@@ -1266,6 +1368,14 @@ impl Engine {
             }
             if rule.ttl.is_some_and(|c| !c.matches(decoded.ttl as u64)) {
                 return None;
+            }
+            if rule.icmp_id.is_some() || rule.icmp_seq.is_some() {
+                let i = icmp.filter(|i| icmp_has_id(decoded.ip_proto, i.icmp_type))?;
+                if rule.icmp_id.is_some_and(|v| v != i.id)
+                    || rule.icmp_seq.is_some_and(|v| v != i.seq)
+                {
+                    return None;
+                }
             }
             if rule.ip_proto.is_some_and(|p| !p.matches(decoded.ip_proto)) {
                 return None;
@@ -1381,6 +1491,7 @@ fn build_prefilter(sigs: &[Sig], ids: &[u32], backend: Backend) -> Prefilter {
                     None => by_buffer.push((key, vec![p])),
                 }
             }
+            _ if !sigs[i as usize].rule.packet_events.is_empty() => pre.on_events.push(i),
             _ => pre.always.push(i),
         }
     }
@@ -1392,6 +1503,7 @@ fn build_prefilter(sigs: &[Sig], ids: &[u32], backend: Backend) -> Prefilter {
         }
     }
     pre.always.sort_unstable();
+    pre.on_events.sort_unstable();
     pre
 }
 
@@ -1412,6 +1524,7 @@ fn address_count(set: &super::rule::AddressSet) -> u128 {
 fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint) -> bool {
     use crate::app::AppProto as A;
     match p {
+        Protocol::Pkthdr => matches!(subject, Subject::Packet { .. }),
         Protocol::Smtp => flow.proto == 6 && hint.proto() == AppHint::SMTP,
         Protocol::Ftp => flow.proto == 6 && hint.proto() == AppHint::FTP,
         Protocol::Smb => flow.proto == 6 && hint.proto() == AppHint::SMB,
@@ -1425,6 +1538,190 @@ fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint)
         Protocol::Tls => matches!(subject, Subject::Tls(_)) || flow.app == Some(A::Tls),
         Protocol::Dns => matches!(subject, Subject::Dns { .. }) || flow.app == Some(A::Dns),
     }
+}
+
+/// Whether the flow's detected protocol is the one a rule names.
+fn app_proto_is(have: crate::app::AppProto, want: super::rule::AppProto) -> bool {
+    use super::rule::AppProto as R;
+    use crate::app::AppProto as A;
+    matches!(
+        (have, want),
+        (A::Http, R::Http) | (A::Tls, R::Tls) | (A::Dns, R::Dns)
+    )
+}
+
+/// ICMP messages that carry an identifier and a sequence number (`icmp_id` / `icmp_seq` match
+/// only those, as in Suricata): echo, timestamp, information and address mask for ICMPv4,
+/// echo for ICMPv6.
+fn icmp_has_id(ip_proto: u8, icmp_type: u8) -> bool {
+    if ip_proto == crate::decode::ip_proto::ICMPV6 {
+        matches!(icmp_type, 128 | 129)
+    } else {
+        matches!(icmp_type, 0 | 8 | 13..=18)
+    }
+}
+
+/// The packet events judged from the frame, of those in `want`: TCP option lengths and
+/// duplicates, as Suricata's decoder finds them (a length below 2 or past the options stops
+/// the walk; window scale 3, MSS 4, SACK-permitted 2, timestamps 10, SACK 2 plus up to four
+/// 8-byte blocks, an empty one included; a second valid one of these is a duplicate).
+fn lazy_packet_events(decoded: &Decoded, frame: &[u8], want: PacketEvents) -> PacketEvents {
+    let mut out = PacketEvents::NONE;
+    let L4::Tcp(h) = decoded.l4 else {
+        return out;
+    };
+    if h.header_len <= 20
+        || !(want.has(PacketEvent::TcpOptInvalidLen) || want.has(PacketEvent::TcpOptDuplicate))
+    {
+        return out;
+    }
+    let start = decoded.l4_offset as usize + 20;
+    let end = decoded.l4_offset as usize + h.header_len as usize;
+    let Some(mut opts) = frame.get(start..end) else {
+        return out;
+    };
+    let mut seen = 0u8;
+    while let Some(&kind) = opts.first() {
+        match kind {
+            0 => break,
+            1 => opts = &opts[1..],
+            _ => {
+                let Some(&len) = opts.get(1) else { break };
+                let len = len as usize;
+                if len < 2 || len > opts.len() {
+                    out.set(PacketEvent::TcpOptInvalidLen);
+                    break;
+                }
+                let (valid, bit) = match kind {
+                    3 => (len == 3, 1),
+                    2 => (len == 4, 2),
+                    4 => (len == 2, 4),
+                    8 => (len == 10, 8),
+                    5 => ((2..=34).contains(&len) && (len - 2) % 8 == 0, 16),
+                    _ => (true, 0),
+                };
+                if !valid {
+                    out.set(PacketEvent::TcpOptInvalidLen);
+                } else if bit != 0 {
+                    if seen & bit != 0 {
+                        out.set(PacketEvent::TcpOptDuplicate);
+                    }
+                    seen |= bit;
+                }
+                opts = &opts[len..];
+            }
+        }
+    }
+    out
+}
+
+/// The application-layer events of a transaction or message, of those in `want` (judged only
+/// for rules that name them).
+fn app_events(subject: &Subject<'_>, want: AppEvents) -> AppEvents {
+    let mut out = AppEvents::NONE;
+    match subject {
+        Subject::Dns { msg, dir } => {
+            let h = msg.header();
+            let to_server = *dir == crate::flow::TO_SERVER;
+            if to_server && h.qr() {
+                out.set(AppEvent::DnsNotRequest);
+            }
+            if !to_server && !h.qr() {
+                out.set(AppEvent::DnsNotResponse);
+            }
+            if h.z() {
+                out.set(AppEvent::DnsZFlagSet);
+            }
+            if h.opcode() >= 7 {
+                out.set(AppEvent::DnsInvalidOpcode);
+            }
+        }
+        Subject::Http(tx) => {
+            let Some(req) = tx.request() else {
+                return out;
+            };
+            if want.has(AppEvent::HttpMissingHostHeader) {
+                let v11 = tx.buffer(HttpBuffer::Protocol) == Some(b"HTTP/1.1".as_slice());
+                if v11 && req.header(b"host").is_none() {
+                    out.set(AppEvent::HttpMissingHostHeader);
+                }
+            }
+            if want.has(AppEvent::HttpDuplicateContentLengthInRequest)
+                && ambiguous_content_length(req.headers())
+            {
+                out.set(AppEvent::HttpDuplicateContentLengthInRequest);
+            }
+            if want.has(AppEvent::HttpDuplicateContentLengthInResponse)
+                && tx
+                    .response()
+                    .is_some_and(|r| ambiguous_content_length(r.headers()))
+            {
+                out.set(AppEvent::HttpDuplicateContentLengthInResponse);
+            }
+            if want.has(AppEvent::HttpInvalidTransferEncodingInRequest) {
+                if let Some(te) = req.header(b"transfer-encoding") {
+                    let chunked = te
+                        .split(|&b| b == b',')
+                        .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+                    let v11 = matches!(
+                        tx.buffer(HttpBuffer::Protocol),
+                        Some(p) if p.eq_ignore_ascii_case(b"HTTP/1.1")
+                    );
+                    if !chunked || !v11 {
+                        out.set(AppEvent::HttpInvalidTransferEncodingInRequest);
+                    }
+                }
+            }
+            if want.has(AppEvent::HttpRequestAuthUnrecognized) {
+                req.header_table().for_each(|(n, v)| {
+                    if n.eq_ignore_ascii_case(b"authorization") {
+                        let scheme = v.trim_ascii_start();
+                        let known = [b"basic".as_slice(), b"digest", b"bearer"].iter().any(|s| {
+                            scheme.len() >= s.len() && scheme[..s.len()].eq_ignore_ascii_case(s)
+                        });
+                        if !known {
+                            out.set(AppEvent::HttpRequestAuthUnrecognized);
+                        }
+                    }
+                });
+            }
+        }
+        Subject::Tls(r) => {
+            let sni =
+                |c: &crate::app::tls::ClientHello| c.extensions.iter().filter(|&&e| e == 0).count();
+            if r.client_hello.as_ref().is_some_and(|c| sni(c) > 1) {
+                out.set(AppEvent::TlsMultipleSniExtensions);
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// libhtp's Content-Length reading: digits between optional whitespace; `None` otherwise.
+fn content_length(v: &[u8]) -> Option<u64> {
+    let t = v.trim_ascii();
+    if t.is_empty() || !t.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(t).ok()?.parse().ok()
+}
+
+/// A Content-Length header repeated with a different (or unreadable) value.
+fn ambiguous_content_length<'h>(headers: impl Iterator<Item = (&'h [u8], &'h [u8])>) -> bool {
+    let mut first: Option<Option<u64>> = None;
+    for (n, v) in headers {
+        if !n.eq_ignore_ascii_case(b"content-length") {
+            continue;
+        }
+        let cl = content_length(v);
+        match first {
+            None => first = Some(cl),
+            Some(f) if f.is_none() || cl.is_none() || f != cl => return true,
+            Some(_) => {}
+        }
+    }
+    false
 }
 
 fn header_matches(h: &Header, src: (IpAddr, u16), dst: (IpAddr, u16)) -> bool {
@@ -1563,13 +1860,50 @@ fn for_each_header(tx: &HttpTransaction, response: bool, f: &mut impl FnMut(&[u8
     HEADER_SCRATCH.with(|c| *c.borrow_mut() = buf);
 }
 
+/// A packet header buffer's bytes: the IP header with its options or extension headers, the
+/// TCP header with its options, the 8-byte UDP and ICMP headers (`None`: the packet has no
+/// such header, or it was not captured whole).
+fn packet_header<'f>(buffer: Buffer, d: &Decoded, frame: &'f [u8]) -> Option<&'f [u8]> {
+    let (l3, l4, payload) = (
+        d.l3_offset as usize,
+        d.l4_offset as usize,
+        d.payload_offset as usize,
+    );
+    let ip = match d.src {
+        IpAddr::V4(_) => Buffer::Ipv4Hdr,
+        IpAddr::V6(_) => Buffer::Ipv6Hdr,
+    };
+    let range = match (buffer, d.l4) {
+        _ if d.l3_invalid => return None,
+        (b, _) if b == ip => l3..l4,
+        (Buffer::TcpHdr, L4::Tcp(_)) | (Buffer::UdpHdr, L4::Udp(_)) => l4..payload,
+        (Buffer::Icmpv4Hdr, L4::Icmp(_)) if d.ip_proto == crate::decode::ip_proto::ICMP => {
+            l4..payload
+        }
+        (Buffer::Icmpv6Hdr, L4::Icmp(_)) if d.ip_proto == crate::decode::ip_proto::ICMPV6 => {
+            l4..payload
+        }
+        _ => return None,
+    };
+    frame.get(range).filter(|h| !h.is_empty())
+}
+
 /// Calls `f` with each instance of `buffer` in the subject (HTTP keywords that apply to both
 /// directions have two).
 fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut impl FnMut(&[u8])) {
     match subject {
-        Subject::Packet { payload, .. } => {
-            if buffer == Buffer::Payload && !payload.is_empty() {
-                f(payload)
+        Subject::Packet {
+            payload,
+            decoded,
+            frame,
+            ..
+        } => {
+            if buffer == Buffer::Payload {
+                if !payload.is_empty() {
+                    f(payload)
+                }
+            } else if let Some(h) = packet_header(buffer, decoded, frame) {
+                f(h)
             }
         }
         Subject::Stream { data, .. } => {
@@ -1716,6 +2050,8 @@ mod tests {
         e.inspect(
             &mut ctx,
             &Subject::Packet {
+                frame: &[],
+                events: Default::default(),
                 decoded: &d,
                 payload: b"",
                 dir: 0,
@@ -1791,6 +2127,8 @@ mod tests {
         let run = |src: &str, dst: &str| {
             let (d, facts) = tcp_packet(src, dst);
             let s = Subject::Packet {
+                frame: &[],
+                events: Default::default(),
                 decoded: &d,
                 payload: b"",
                 dir: 0,
@@ -1820,6 +2158,8 @@ mod tests {
         assert_eq!(rep.loaded, 3);
         let (d, facts) = tcp_packet("10.0.0.1", "192.0.2.1");
         let packet = Subject::Packet {
+            frame: &[],
+            events: Default::default(),
             decoded: &d,
             payload: b"xxabcxx",
             dir: 0,
@@ -1895,6 +2235,8 @@ mod tests {
             n
         };
         let packet = Subject::Packet {
+            frame: &[],
+            events: Default::default(),
             decoded: &d,
             payload: query,
             dir: 0,
@@ -2189,6 +2531,8 @@ mod tests {
             e.inspect(
                 ctx,
                 &Subject::Packet {
+                    frame: &[],
+                    events: Default::default(),
                     decoded: &d,
                     payload,
                     dir: 1,
@@ -2282,6 +2626,8 @@ mod tests {
             e.inspect(
                 &mut ctx,
                 &Subject::Packet {
+                    frame: &[],
+                    events: Default::default(),
                     decoded: &d,
                     payload,
                     dir: 0,
@@ -2483,7 +2829,7 @@ mod tests {
                         app: (proto != 1).then_some(crate::app::AppProto::Dns),
                     };
                     let subjects = [
-                        Subject::Packet { decoded: &d, payload: &payload, dir },
+                        Subject::Packet { frame: &[], events: Default::default(), decoded: &d, payload: &payload, dir },
                         Subject::Stream { data: &payload, dir, seen: 0, offset: 0 },
                     ];
                     for subject in &subjects {
@@ -2502,7 +2848,7 @@ mod tests {
                                 let sig = &e.sigs[i as usize];
                                 let staged = sig.stage == stage
                                     || (stage == Stage::Packet && (sig.packet_too || sig.tcp_packet_too));
-                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default(), None).is_some()
+                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default(), None, PacketEvents::NONE).is_some()
                             })
                             .collect();
                         prop_assert_eq!(got, want);
@@ -2510,5 +2856,390 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+/// Engine events, packet header buffers and the small packet keywords, on decoded frames.
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+    use crate::capture::LinkType;
+    use crate::decode::{decode, decode_invalid, DecodeError, DecodeOutcome};
+
+    fn engine_of(text: &str) -> Engine {
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+        e
+    }
+
+    fn facts(d: &Decoded, app: Option<crate::app::AppProto>) -> FlowFacts {
+        let ports = match d.l4 {
+            L4::Tcp(h) => (h.src_port, h.dst_port),
+            L4::Udp(h) => (h.src_port, h.dst_port),
+            _ => (0, 0),
+        };
+        FlowFacts {
+            client: (d.src, ports.0),
+            server: (d.dst, ports.1),
+            proto: d.ip_proto,
+            established: true,
+            midstream_established: false,
+            tcp_base_seq: [None; 2],
+            app,
+        }
+    }
+
+    /// Sids alerting on one packet (fresh per-flow state).
+    fn sids_at(
+        e: &Engine,
+        frame: &[u8],
+        d: &Decoded,
+        events: PacketEvents,
+        ts: Timestamp,
+    ) -> Vec<u32> {
+        let payload = frame
+            .get(d.payload_offset as usize..(d.payload_offset + d.payload_len) as usize)
+            .unwrap_or(&[]);
+        let s = Subject::Packet {
+            decoded: d,
+            frame,
+            payload,
+            dir: 0,
+            events,
+        };
+        let mut ctx = e.context();
+        let mut got = Vec::new();
+        e.inspect(
+            &mut ctx,
+            &s,
+            &facts(d, None),
+            &mut FlowDetect::default(),
+            ts,
+            &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+        );
+        got.sort_unstable();
+        got
+    }
+
+    fn sids(e: &Engine, frame: &[u8]) -> Vec<u32> {
+        let d = decoded(frame);
+        sids_at(e, frame, &d, d.events, Timestamp::ZERO)
+    }
+
+    fn decoded(frame: &[u8]) -> Decoded {
+        match decode(LinkType::Raw, frame) {
+            Ok(DecodeOutcome::Ip(d)) => d,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// IPv4 (10.0.0.1 -> 10.0.0.2) carrying `body` as protocol `proto`.
+    fn v4(proto: u8, body: &[u8]) -> Vec<u8> {
+        let mut f = vec![
+            0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        f[2..4].copy_from_slice(&(20 + body.len() as u16).to_be_bytes());
+        f.extend_from_slice(body);
+        f
+    }
+
+    /// TCP 40000 -> 80 with `options` (a multiple of 4 bytes) and `data`.
+    fn tcp(options: &[u8], data: &[u8]) -> Vec<u8> {
+        let words = 5 + options.len() as u8 / 4;
+        let mut t = vec![
+            0x9c,
+            0x40,
+            0,
+            80,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0,
+            0,
+            0,
+            words << 4,
+            0x18,
+            0xff,
+            0xff,
+            0,
+            0,
+            0,
+            0,
+        ];
+        t.extend_from_slice(options);
+        t.extend_from_slice(data);
+        t
+    }
+
+    #[test]
+    fn header_buffers() {
+        let e = engine_of(concat!(
+            "alert ip any any -> any any (ipv4.hdr; content:\"|40 06|\"; offset:8; depth:2; sid:1;)\n",
+            "alert tcp any any -> any any (tcp.hdr; content:\"|9c 40 00 50|\"; startswith; sid:2;)\n",
+            "alert tcp any any -> any any (tcp.hdr; content:\"|02 04 05 b4|\"; offset:20; sid:3;)\n",
+            "alert udp any any -> any any (udp.hdr; content:\"|00 35|\"; depth:2; sid:4;)\n",
+            "alert icmp any any -> any any (icmpv4.hdr; content:\"|08 00|\"; startswith; bsize:8; sid:5;)\n",
+            "alert ip any any -> any any (ipv6.hdr; content:\"|40|\"; offset:7; depth:1; sid:6;)\n",
+            "alert tcp any any -> any any (tcp.hdr; content:\"GET\"; sid:7;)\n",
+        ));
+        // Options are part of tcp.hdr; the payload is not.
+        let f = v4(6, &tcp(&[2, 4, 5, 0xb4], b"GET /"));
+        assert_eq!(sids(&e, &f), vec![1, 2, 3]);
+        let f = v4(17, &[0, 53, 0, 53, 0, 9, 0, 0, 7]);
+        assert_eq!(sids(&e, &f), vec![4]);
+        let f = v4(1, &[8, 0, 0, 0, 0x12, 0x34, 0, 7, 1, 2, 3]);
+        assert_eq!(sids(&e, &f), vec![5]);
+        // IPv6: hop limit 64 at offset 7.
+        let mut f = vec![0x60, 0, 0, 0, 0, 9, 17, 64];
+        f.extend_from_slice(&[0xfd; 32]);
+        f.extend_from_slice(&[0, 53, 0, 53, 0, 9, 0, 0, 7]);
+        let d = match decode(LinkType::Raw, &f) {
+            Ok(DecodeOutcome::Ip(d)) => d,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(sids_at(&e, &f, &d, d.events, Timestamp::ZERO), vec![4, 6]);
+    }
+
+    #[test]
+    fn icmp_id_and_seq_only_on_query_messages() {
+        let e = engine_of(concat!(
+            "alert icmp any any -> any any (icmp_id:4660; sid:1;)\n",
+            "alert icmp any any -> any any (icmp_seq:7; sid:2;)\n",
+            "alert icmp any any -> any any (icmp_id:\"4660\"; icmp_seq:8; sid:3;)\n",
+            "alert icmp any any -> any any (icmp_id:0; sid:4;)\n",
+        ));
+        // Echo request id 0x1234 seq 7.
+        assert_eq!(
+            sids(&e, &v4(1, &[8, 0, 0, 0, 0x12, 0x34, 0, 7])),
+            vec![1, 2]
+        );
+        // Destination unreachable with the same bytes where an echo has its id: no id.
+        assert_eq!(
+            sids(&e, &v4(1, &[3, 1, 0, 0, 0x12, 0x34, 0, 7])),
+            Vec::<u32>::new()
+        );
+        // An id of 0 is an id.
+        assert_eq!(sids(&e, &v4(1, &[0, 0, 0, 0, 0, 0, 0, 9])), vec![4]);
+    }
+
+    #[test]
+    fn tcp_option_events_are_judged_when_asked() {
+        let e = engine_of(concat!(
+            "alert tcp any any -> any any (decode-event:tcp.opt_duplicate; sid:1;)\n",
+            "alert tcp any any -> any any (decode-event:tcp.opt_invalid_len; sid:2;)\n",
+        ));
+        // Two MSS options.
+        let dup = v4(6, &tcp(&[2, 4, 5, 0xb4, 2, 4, 5, 0xb4], b""));
+        assert_eq!(sids(&e, &dup), vec![1]);
+        // An empty SACK is valid (Suricata's minimum is the 2-byte option alone).
+        let sack = v4(6, &tcp(&[5, 2, 1, 1], b""));
+        assert_eq!(sids(&e, &sack), Vec::<u32>::new());
+        let sack = v4(6, &tcp(&[5, 6, 0, 0, 0, 0, 1, 1], b""));
+        assert_eq!(sids(&e, &sack), vec![2]);
+        // Window scale with length 4; then an option length past the header.
+        let bad = v4(6, &tcp(&[3, 4, 7, 1], b""));
+        assert_eq!(sids(&e, &bad), vec![2]);
+        let past = v4(6, &tcp(&[1, 1, 8, 10], b""));
+        assert_eq!(sids(&e, &past), vec![2]);
+        // NOPs, MSS, SACK-permitted, window scale, end of list.
+        let good = v4(6, &tcp(&[2, 4, 5, 0xb4, 4, 2, 1, 1, 3, 3, 7, 0], b""));
+        assert_eq!(sids(&e, &good), Vec::<u32>::new());
+        // Rules without such events do not walk options.
+        let plain = engine_of("alert tcp any any -> any any (content:\"x\"; sid:9;)");
+        assert!(plain.lazy_events.is_empty());
+    }
+
+    #[test]
+    fn pkthdr_rules_see_packets_without_a_network_layer() {
+        let e = engine_of(concat!(
+            "alert pkthdr any any -> any any (decode-event:ipv4.hlen_too_small; sid:1;)\n",
+            "alert ip any any -> any any (sid:2;)\n",
+            "alert ip any any -> any any (decode-event:ipv4.hlen_too_small; sid:3;)\n",
+            "alert pkthdr any any -> any any (decode-event:ipv4.trunc_pkt; sid:4;)\n",
+        ));
+        let mut f = v4(6, &tcp(&[], b""));
+        f[0] = 0x44;
+        let err = decode(LinkType::Raw, &f).unwrap_err();
+        assert_eq!(err, DecodeError::Ipv4BadHeaderLen);
+        let d = decode_invalid(LinkType::Raw, &f, err).unwrap();
+        // Only the pkthdr rule: `ip` rules need a network layer.
+        assert_eq!(sids_at(&e, &f, &d, d.events, Timestamp::ZERO), vec![1]);
+        // An ordinary packet raises no event: only the IP-only rule.
+        let ok = v4(6, &tcp(&[], b""));
+        assert_eq!(sids(&e, &ok), vec![2]);
+        // A packet cut by the capture keeps decoding and carries its event.
+        let mut cut = ok.clone();
+        cut[2..4].copy_from_slice(&400u16.to_be_bytes());
+        assert_eq!(sids(&e, &cut), vec![2, 4]);
+    }
+
+    #[test]
+    fn stream_events_come_with_the_packet() {
+        let e = engine_of("alert tcp any any -> any any (stream-event:reassembly_seq_gap; sid:1;)");
+        let f = v4(6, &tcp(&[], b"abc"));
+        let d = decoded(&f);
+        assert!(sids_at(&e, &f, &d, d.events, Timestamp::ZERO).is_empty());
+        let mut ev = PacketEvents::NONE;
+        ev.set(PacketEvent::StreamReassemblySeqGap);
+        assert_eq!(sids_at(&e, &f, &d, ev, Timestamp::ZERO), vec![1]);
+    }
+
+    #[test]
+    fn hostbits_follow_the_host_and_expire() {
+        let e = engine_of(concat!(
+            "alert tcp-pkt any any -> any any (hostbits:set,seen,dst; content:\"A\"; sid:1;)\n",
+            "alert tcp-pkt any any -> any any (hostbits:isset,seen,src; content:\"B\"; sid:2;)\n",
+            "alert tcp-pkt any any -> any any (hostbits:isnotset,seen; content:\"B\"; sid:3;)\n",
+        ));
+        let a = v4(6, &tcp(&[], b"A"));
+        // The reply, from the host the bit was set on.
+        let mut b = v4(6, &tcp(&[], b"B"));
+        b[12..16].copy_from_slice(&[10, 0, 0, 2]);
+        b[16..20].copy_from_slice(&[10, 0, 0, 1]);
+        let (da, db) = (decoded(&a), decoded(&b));
+        let t0 = Timestamp::ZERO;
+        assert_eq!(sids_at(&e, &b, &db, db.events, t0), vec![3]);
+        assert_eq!(sids_at(&e, &a, &da, da.events, t0), vec![1]);
+        assert_eq!(sids_at(&e, &b, &db, db.events, t0), vec![2]);
+        // Suricata's host bits live 300 s.
+        let later = t0.saturating_add_secs(301);
+        assert_eq!(sids_at(&e, &b, &db, db.events, later), vec![3]);
+    }
+
+    #[test]
+    fn app_layer_protocol_needs_a_known_protocol() {
+        use crate::app::AppProto as A;
+        let e = engine_of(concat!(
+            "alert tcp any any -> any any (flow:to_server; app-layer-protocol:!http; sid:1;)\n",
+            "alert tcp any any -> any any (flow:to_server; app-layer-protocol:http; sid:2;)\n",
+            "alert tcp any any -> any any (flow:to_server; app-layer-protocol:failed; sid:3;)\n",
+            "alert tcp any any -> any any (app-layer-protocol:tls; sid:4;)\n",
+        ));
+        let f = v4(6, &tcp(&[], b"x"));
+        let d = decoded(&f);
+        let run = |app: Option<A>, events: PacketEvents| {
+            let s = Subject::Packet {
+                decoded: &d,
+                frame: &f,
+                payload: b"x",
+                dir: 0,
+                events,
+            };
+            let mut ctx = e.context();
+            let mut got = Vec::new();
+            e.inspect(
+                &mut ctx,
+                &s,
+                &facts(&d, app),
+                &mut FlowDetect::default(),
+                Timestamp::ZERO,
+                &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+            );
+            got.sort_unstable();
+            got
+        };
+        let none = PacketEvents::NONE;
+        let mut detected = PacketEvents::NONE;
+        detected.set(PacketEvent::ProtoDetected);
+        // Unknown: nothing matches, negated or not.
+        assert!(run(None, none).is_empty());
+        assert_eq!(run(Some(A::Http), none), vec![2]);
+        assert_eq!(run(Some(A::Failed), none), vec![1, 3]);
+        // A rule of only app-layer-protocol (Suricata's PD-only) waits for the packet where
+        // the protocol became known.
+        assert_eq!(run(Some(A::Tls), none), vec![1]);
+        assert_eq!(run(Some(A::Tls), detected), vec![1, 4]);
+    }
+
+    #[test]
+    fn dns_events_and_opcode() {
+        let e = engine_of(concat!(
+            "alert dns any any -> any any (app-layer-event:dns.z_flag_set; sid:1;)\n",
+            "alert dns any any -> any any (app-layer-event:dns.not_request; sid:2;)\n",
+            "alert dns any any -> any any (app-layer-event:dns.invalid_opcode; sid:3;)\n",
+            "alert dns any any -> any any (dns.opcode:4; sid:4;)\n",
+            "alert dns any any -> any any (dns.opcode:!0; sid:5;)\n",
+            "alert dns any any -> any any (app-layer-event:dns.not_response; sid:6;)\n",
+        ));
+        // A query for a.b, flags given.
+        let query = |flags: u16| {
+            let mut m = vec![0x12, 0x34];
+            m.extend_from_slice(&flags.to_be_bytes());
+            m.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0, 1, b'a', 1, b'b', 0, 0, 1, 0, 1]);
+            m
+        };
+        let run = |bytes: &[u8], dir: usize| {
+            let mut msg = DnsMessage::new();
+            msg.parse(bytes).unwrap();
+            let d = decoded(&v4(17, &[0, 53, 0, 53, 0, 8, 0, 0]));
+            let mut ctx = e.context();
+            let mut got = Vec::new();
+            e.inspect(
+                &mut ctx,
+                &Subject::Dns { msg: &msg, dir },
+                &facts(&d, Some(crate::app::AppProto::Dns)),
+                &mut FlowDetect::default(),
+                Timestamp::ZERO,
+                &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+            );
+            got.sort_unstable();
+            got
+        };
+        assert!(run(&query(0x0100), 0).is_empty());
+        assert_eq!(run(&query(0x0140), 0), vec![1]);
+        assert_eq!(run(&query(0x8100), 0), vec![2]);
+        assert_eq!(run(&query(0x0100), 1), vec![6]);
+        assert_eq!(run(&query(0x2100), 0), vec![4, 5]);
+        assert_eq!(run(&query(0x3900), 0), vec![3, 5]);
+    }
+}
+
+#[cfg(test)]
+mod app_event_tests {
+    use super::*;
+
+    #[test]
+    fn content_length_ambiguity_as_libhtp() {
+        let h = |list: &[(&'static [u8], &'static [u8])]| {
+            ambiguous_content_length(list.iter().map(|&(n, v)| (n, v)))
+        };
+        assert!(!h(&[(b"Content-Length", b"11")]));
+        // Repeated with the same value (whitespace aside): not ambiguous.
+        assert!(!h(&[
+            (b"Content-Length", b"11"),
+            (b"content-length", b" 11 ")
+        ]));
+        assert!(h(&[(b"Content-Length", b"11"), (b"Content-Length", b"93")]));
+        // An unreadable value repeated is ambiguous.
+        assert!(h(&[(b"Content-Length", b"1x"), (b"Content-Length", b"1x")]));
+        assert!(!h(&[(b"Host", b"a"), (b"Host", b"b")]));
+        assert_eq!(content_length(b" 42\t"), Some(42));
+        assert_eq!(content_length(b"-1"), None);
+        assert_eq!(content_length(b""), None);
+    }
+
+    #[test]
+    fn tls_multiple_sni() {
+        let mut want = AppEvents::NONE;
+        want.set(AppEvent::TlsMultipleSniExtensions);
+        let mut r = TlsRecord::default();
+        assert!(app_events(&Subject::Tls(&r), want).is_empty());
+        r.client_hello = Some(crate::app::tls::ClientHello {
+            extensions: vec![0, 10, 0],
+            ..Default::default()
+        });
+        assert!(app_events(&Subject::Tls(&r), want).has(AppEvent::TlsMultipleSniExtensions));
+        r.client_hello = Some(crate::app::tls::ClientHello {
+            extensions: vec![0, 10],
+            ..Default::default()
+        });
+        assert!(app_events(&Subject::Tls(&r), want).is_empty());
     }
 }

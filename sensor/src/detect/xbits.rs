@@ -36,6 +36,9 @@ pub struct XbitTable {
 
 /// Above this many entries, a set also sweeps expired ones.
 const SWEEP_ABOVE: usize = 65_536;
+/// Most entries kept: when sweeping leaves the table this full, a new bit is not set (the
+/// table stays bounded whatever the traffic; Suricata's host table has a memcap likewise).
+pub const MAX_ENTRIES: usize = 1 << 20;
 
 impl XbitTable {
     pub fn is_set(&self, bit: u16, key: XbitKey, now: Timestamp) -> bool {
@@ -45,6 +48,9 @@ impl XbitTable {
     pub fn set(&self, bit: u16, key: XbitKey, now: Timestamp, expire_secs: u32) {
         if self.bits.len() > SWEEP_ABOVE {
             self.bits.retain(|_, exp| now.0 < exp.0);
+            if self.bits.len() >= MAX_ENTRIES && !self.bits.contains_key(&(bit, key)) {
+                return;
+            }
         }
         self.bits
             .insert((bit, key), now.saturating_add_secs(expire_secs as u64));

@@ -274,7 +274,7 @@ impl Tracker {
         if p.flowless {
             if let Some(app) = app {
                 app.set_pcap_cnt(p.pcap_cnt);
-                app.detect_flowless(&p.decoded, p.ts, &mut out.buf);
+                app.detect_flowless(&p.decoded, frame, p.ts, &mut out.buf);
                 out.flush_if_full();
             }
             return;
@@ -299,7 +299,7 @@ impl Tracker {
             L4::Udp(_) => app.udp_packet(flow, r.dir, payload, p.ts, &mut out.buf),
             _ => {}
         }
-        app.detect_packet(flow, r.dir, d, payload, p.ts, &mut out.buf);
+        app.detect_packet(flow, r.dir, d, frame, p.ts, &mut out.buf);
         if let Some(t) = &mut app.behaviour {
             t.packet(flow, r.dir, payload, p.ts);
         }

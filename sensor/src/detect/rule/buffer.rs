@@ -71,6 +71,14 @@ pub enum Buffer {
     Ja4Hash,
     /// `base64_data`: what the rule's `base64_decode` decoded (its matchers move into it).
     Base64Data,
+    /// Packet headers: `ipv4.hdr` / `ipv6.hdr` (with IPv4 options / IPv6 extension headers),
+    /// `tcp.hdr` (with options), `udp.hdr`, `icmpv4.hdr` / `icmpv6.hdr`.
+    Ipv4Hdr,
+    Ipv6Hdr,
+    TcpHdr,
+    UdpHdr,
+    Icmpv4Hdr,
+    Icmpv6Hdr,
 }
 
 impl Buffer {
@@ -121,6 +129,12 @@ impl Buffer {
             "ja3s.string" => Ja3sString,
             "ja4.hash" => Ja4Hash,
             "base64_data" => Base64Data,
+            "ipv4.hdr" => Ipv4Hdr,
+            "ipv6.hdr" => Ipv6Hdr,
+            "tcp.hdr" => TcpHdr,
+            "udp.hdr" => UdpHdr,
+            "icmpv4.hdr" => Icmpv4Hdr,
+            "icmpv6.hdr" => Icmpv6Hdr,
             _ => return None,
         })
     }
@@ -193,6 +207,12 @@ impl Buffer {
             Ja3sString => "ja3s.string",
             Ja4Hash => "ja4.hash",
             Base64Data => "base64_data",
+            Ipv4Hdr => "ipv4.hdr",
+            Ipv6Hdr => "ipv6.hdr",
+            TcpHdr => "tcp.hdr",
+            UdpHdr => "udp.hdr",
+            Icmpv4Hdr => "icmpv4.hdr",
+            Icmpv6Hdr => "icmpv6.hdr",
         }
     }
 
@@ -200,7 +220,9 @@ impl Buffer {
     pub fn app_proto(self) -> Option<AppProto> {
         use Buffer::*;
         match self {
-            Payload | Base64Data => None,
+            Payload | Base64Data | Ipv4Hdr | Ipv6Hdr | TcpHdr | UdpHdr | Icmpv4Hdr | Icmpv6Hdr => {
+                None
+            }
             DnsQuery => Some(AppProto::Dns),
             TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCerts
             | TlsCertFingerprint | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => {
@@ -208,6 +230,15 @@ impl Buffer {
             }
             _ => Some(AppProto::Http),
         }
+    }
+
+    /// A packet header buffer (inspected per packet).
+    pub fn is_packet_header(self) -> bool {
+        use Buffer::*;
+        matches!(
+            self,
+            Ipv4Hdr | Ipv6Hdr | TcpHdr | UdpHdr | Icmpv4Hdr | Icmpv6Hdr
+        )
     }
 
     /// Suricata 7's fast-pattern priority for the buffer: lower wins. Checked with

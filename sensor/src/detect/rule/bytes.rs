@@ -74,6 +74,9 @@ fn parse_int(s: &str) -> Option<i64> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Extract {
     pub nbytes: u8,
+    /// The byte count comes from this `byte_extract` variable (`nbytes` is then unused);
+    /// a value outside the range the form allows makes the keyword not match.
+    pub nbytes_var: Option<u8>,
     pub little: bool,
     /// `string` with its base (10, 16 or 8); `None` for binary.
     pub string_base: Option<u32>,
@@ -81,6 +84,25 @@ pub struct Extract {
 }
 
 impl Extract {
+    /// The extraction with its byte count resolved from the variables (`None`: the
+    /// variable's value is not a valid count for this form).
+    #[inline]
+    pub fn resolve(&self, vars: &[u64; MAX_BYTE_VARS]) -> Option<Extract> {
+        let Some(v) = self.nbytes_var else {
+            return Some(*self);
+        };
+        let n = vars[v as usize & (MAX_BYTE_VARS - 1)];
+        let (min, max) = nbytes_range(self.string_base);
+        if n < min as u64 || n > max as u64 {
+            return None;
+        }
+        Some(Extract {
+            nbytes: n as u8,
+            nbytes_var: None,
+            ..*self
+        })
+    }
+
     /// Reads the value at `at` (which may be out of range: no value then).
     pub fn read(&self, buf: &[u8], at: i64) -> Option<u64> {
         if at < 0 {
@@ -264,12 +286,8 @@ fn parse_flags(kw: &str, items: &[&str]) -> PResult<Flags> {
     Ok(f)
 }
 
-fn make_extract(kw: &str, nbytes: i64, f: &Flags) -> PResult<Extract> {
-    let base = if f.string {
-        Some(f.base.unwrap_or(10))
-    } else {
-        None
-    };
+/// The byte counts a form allows: binary 1..=8, strings by base.
+fn nbytes_range(base: Option<u32>) -> (i64, i64) {
     let max = match base {
         None => 8,
         Some(16) => 14,
@@ -277,11 +295,26 @@ fn make_extract(kw: &str, nbytes: i64, f: &Flags) -> PResult<Extract> {
         Some(_) => 20,
     };
     let min = if base.is_some() { 0 } else { 1 };
-    if nbytes < min || nbytes > max {
-        bail!("{kw}: number of bytes must be {min}..={max}");
-    }
+    (min, max)
+}
+
+fn make_extract(kw: &str, nbytes: Nbytes, f: &Flags) -> PResult<Extract> {
+    let base = if f.string {
+        Some(f.base.unwrap_or(10))
+    } else {
+        None
+    };
+    let (min, max) = nbytes_range(base);
+    let (nbytes, nbytes_var) = match nbytes {
+        Nbytes::Lit(n) if n < min || n > max => {
+            bail!("{kw}: number of bytes must be {min}..={max}")
+        }
+        Nbytes::Lit(n) => (n as u8, None),
+        Nbytes::Var(v) => (0, Some(v)),
+    };
     Ok(Extract {
-        nbytes: nbytes as u8,
+        nbytes,
+        nbytes_var,
         little: f.little,
         string_base: base,
         bitmask: f.bitmask,
@@ -292,13 +325,30 @@ fn split_args(v: &str) -> Vec<&str> {
     v.split(',').map(str::trim).collect()
 }
 
-fn parse_nbytes(kw: &str, s: &str) -> PResult<i64> {
-    s.trim().parse::<i64>().map_err(|_| {
-        match s.trim().starts_with(|c: char| c.is_ascii_alphabetic()) {
-            true => ErrorKind::unsupported(format!("{kw} with a variable byte count")),
-            false => ErrorKind::syntax(format!("{kw}: invalid number of bytes `{s}`")),
-        }
-    })
+/// A byte count: a number, or (`byte_test`, `byte_jump`) a `byte_extract` variable.
+#[derive(Clone, Copy, Debug)]
+enum Nbytes {
+    Lit(i64),
+    Var(u8),
+}
+
+fn parse_nbytes(kw: &str, s: &str, vars: Option<&VarNames>) -> PResult<Nbytes> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<i64>() {
+        return Ok(Nbytes::Lit(n));
+    }
+    if !t.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        bail!("{kw}: invalid number of bytes `{s}`");
+    }
+    let Some(vars) = vars else {
+        return Err(ErrorKind::unsupported(format!(
+            "{kw} with a variable byte count"
+        )));
+    };
+    match parse_val(kw, t, vars, 0, 0)? {
+        Val::Var(v) => Ok(Nbytes::Var(v)),
+        Val::Lit(_) => bail!("{kw}: invalid number of bytes `{s}`"),
+    }
 }
 
 /// `byte_test` operator.
@@ -333,7 +383,7 @@ impl ByteTest {
         if a.len() < 4 {
             bail!("{kw} needs bytes, operator, value and offset");
         }
-        let nbytes = parse_nbytes(kw, a[0])?;
+        let nbytes = parse_nbytes(kw, a[0], Some(vars))?;
         let op_s = a[1].trim();
         let (negated, op_s) = match op_s.strip_prefix('!') {
             Some(r) => (true, r.trim()),
@@ -388,7 +438,7 @@ impl ByteTest {
         if self.relative {
             at += buffer_offset as i64;
         }
-        let Some(val) = self.extract.read(buf, at) else {
+        let Some(val) = self.extract.resolve(vars).and_then(|e| e.read(buf, at)) else {
             return false;
         };
         let value = self.value.get(vars) as u64;
@@ -425,7 +475,7 @@ impl ByteJump {
         if a.len() < 2 {
             bail!("{kw} needs bytes and offset");
         }
-        let nbytes = parse_nbytes(kw, a[0])?;
+        let nbytes = parse_nbytes(kw, a[0], Some(vars))?;
         let offset = parse_val(kw, a[1], vars, -65535, 65535)?;
         let f = parse_flags(kw, &a[2..])?;
         if f.extract_align.is_some() {
@@ -460,7 +510,8 @@ impl ByteJump {
                 return None;
             }
         }
-        let val = self.extract.read(buf, at)?;
+        let extract = self.extract.resolve(vars)?;
+        let val = extract.read(buf, at)?;
         let mut val = val.wrapping_mul(self.multiplier as u64);
         if self.align && val % 4 != 0 {
             val = val.wrapping_add(4 - val % 4);
@@ -471,8 +522,7 @@ impl ByteJump {
         } else if self.from_end {
             len.wrapping_add(val)
         } else {
-            at.wrapping_add(self.extract.nbytes as i64)
-                .wrapping_add(val)
+            at.wrapping_add(extract.nbytes as i64).wrapping_add(val)
         };
         if target < 0 {
             // Suricata moves a jump before the start to the start.
@@ -506,7 +556,7 @@ impl ByteExtract {
         if a.len() < 3 {
             bail!("{kw} needs bytes, offset and a variable name");
         }
-        let nbytes = parse_nbytes(kw, a[0])?;
+        let nbytes = parse_nbytes(kw, a[0], None)?;
         let offset = match parse_int(a[1]) {
             Some(o) if (-65535..=65535).contains(&o) => o as i32,
             _ => bail!("{kw}: invalid offset `{}`", truncate(a[1], 20)),
@@ -560,7 +610,8 @@ impl ByteExtract {
         if self.relative {
             at += buffer_offset as i64;
         }
-        let val = self.extract.read(buf, at)?;
+        let extract = self.extract.resolve(vars)?;
+        let val = extract.read(buf, at)?;
         let mut val = val.wrapping_mul(self.multiplier as u64);
         if self.align > 1 {
             let a = self.align as u64;

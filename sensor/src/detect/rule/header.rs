@@ -50,6 +50,8 @@ pub enum Protocol {
     Ftp,
     Smb,
     Ssh,
+    /// `pkthdr`: any packet, those whose decoding failed included (decoder-event rules).
+    Pkthdr,
 }
 
 impl Protocol {
@@ -69,6 +71,7 @@ impl Protocol {
             "dns" => Protocol::Dns,
             "tcp-pkt" => Protocol::TcpPkt,
             "tcp-stream" => Protocol::TcpStream,
+            "pkthdr" => Protocol::Pkthdr,
             other => return Err(ErrorKind::unsupported(format!("protocol {other}"))),
         })
     }

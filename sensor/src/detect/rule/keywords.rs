@@ -14,15 +14,16 @@ use super::error::{bail, ErrorKind, PResult};
 use super::header::Protocol;
 use super::inspect::Matcher;
 use super::lexer::{unquote, RawOption};
-use super::model::DatasetMatch;
+use super::model::{AppLayerProtocol, DatasetMatch, DnsOpcode};
 use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
     parse_metadata, parse_tls_version, quoted_string, Dataset, Flow, Flowbit, Flowint, Reference,
-    StreamSize, Target, Threshold, Xbit,
+    StreamSize, Target, Threshold, Xbit, XbitCmd, XbitTrack,
 };
 use super::parse::{Builder, ListKey};
 use super::pcre::{Pcre, PcreBufferFlag};
 use super::transform::{Transform, Transforms};
+use crate::events::{refusal, AppEvent, EventKind, PacketEvent};
 
 /// A keyword handler: the builder, the option's index in the rule, the option.
 type Handler = fn(&mut Builder, usize, &RawOption<'_>) -> PResult<()>;
@@ -77,6 +78,15 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("tls.issuerdn", kw_tls_legacy),
     ("tls.cert_chain_len", kw_tls_chain_len),
     ("stream_size", kw_stream_size),
+    ("decode-event", kw_packet_event),
+    ("stream-event", kw_packet_event),
+    ("app-layer-event", kw_app_layer_event),
+    ("app-layer-protocol", kw_app_layer_protocol),
+    ("icmp_id", kw_icmp_id),
+    ("icmp_seq", kw_icmp_seq),
+    ("hostbits", kw_hostbits),
+    ("prefilter", kw_prefilter),
+    ("dns.opcode", kw_dns_opcode),
 ];
 
 /// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
@@ -86,13 +96,17 @@ const REFUSED: &[(&str, &str)] = &[
         "packet tagging (logging later packets) is not implemented",
     ),
     ("asn1", "ASN.1 decoding is not implemented"),
-    (
-        "app-layer-event",
-        "the parsers do not raise Suricata's app-layer events",
-    ),
-    ("decode-event", "decoder events are not raised to rules"),
-    ("stream-event", "stream events are not raised to rules"),
     ("ftpbounce", "FTP is not parsed"),
+    ("ftp.reply_received", "FTP is not parsed"),
+    (
+        "pcrexform",
+        "the pcrexform transform (a regex capture as the buffer) is not implemented",
+    ),
+    ("xor", "the xor transform is not implemented"),
+    (
+        "from_base64",
+        "the from_base64 transform is not implemented",
+    ),
     ("ssh_proto", "SSH is not parsed"),
     ("lua", "Lua scripts are not run"),
     ("luajit", "Lua scripts are not run"),
@@ -536,14 +550,16 @@ fn kw_isdataat(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 fn kw_byte_test(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let t = ByteTest::parse(need_value(o)?, &b.var_names)?;
     let key = b.payload_list(t.relative);
-    check_vars(b, o.keyword, &[t.value, t.offset], key)?;
+    let n = t.extract.nbytes_var.map_or(Val::Lit(0), Val::Var);
+    check_vars(b, o.keyword, &[t.value, t.offset, n], key)?;
     b.add_matcher(key, Matcher::ByteTest(t))
 }
 
 fn kw_byte_jump(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let j = ByteJump::parse(need_value(o)?, &b.var_names)?;
     let key = b.payload_list(j.relative);
-    check_vars(b, o.keyword, &[j.offset], key)?;
+    let n = j.extract.nbytes_var.map_or(Val::Lit(0), Val::Var);
+    check_vars(b, o.keyword, &[j.offset, n], key)?;
     b.add_matcher(key, Matcher::ByteJump(j))
 }
 
@@ -698,6 +714,161 @@ fn kw_stream_size(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     // Several are allowed (a range written as two tests): all must hold.
     b.stream_size.push(s);
     Ok(())
+}
+
+/// `decode-event:<name>` / `stream-event:<name>`: the packet must carry the event. Events the
+/// sensor does not raise are refused.
+fn kw_packet_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let name = unquote(need_value(o)?.trim()).trim();
+    let kind = if o.keyword == "stream-event" {
+        EventKind::Stream
+    } else {
+        EventKind::Decode
+    };
+    match PacketEvent::from_name(kind, name) {
+        Some(e) => {
+            b.packet_events.set(e);
+            Ok(())
+        }
+        None => Err(ErrorKind::unsupported(refusal(o.keyword, name))),
+    }
+}
+
+/// `app-layer-event:<proto>.<name>`: the transaction (HTTP), message (DNS) or handshake (TLS)
+/// must carry the event; the rule becomes one of that protocol.
+fn kw_app_layer_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let name = unquote(need_value(o)?.trim()).trim();
+    let Some(e) = AppEvent::from_name(name) else {
+        return Err(ErrorKind::unsupported(refusal(o.keyword, name)));
+    };
+    b.set_app_proto(match e.proto() {
+        crate::events::AppEventProto::Http => AppProto::Http,
+        crate::events::AppEventProto::Dns => AppProto::Dns,
+        crate::events::AppEventProto::Tls => AppProto::Tls,
+    })?;
+    b.app_events.set(e);
+    Ok(())
+}
+
+/// `app-layer-protocol:[!]<proto>` (Suricata 7: one protocol, no mode). `failed` is a flow
+/// whose protocol detection gave up. Protocols Suricata knows but the sensor does not detect
+/// are refused (their flows would never match, or always match negated).
+fn kw_app_layer_protocol(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = unquote(need_value(o)?.trim()).trim();
+    if v.contains(',') {
+        bail!("app-layer-protocol modes (`{v}`) are Suricata 8 syntax");
+    }
+    let (negated, name) = match v.strip_prefix('!') {
+        Some(r) => (true, r.trim()),
+        None => (false, v),
+    };
+    let proto = match name {
+        "failed" => None,
+        "http" | "http1" => Some(AppProto::Http),
+        "tls" => Some(AppProto::Tls),
+        "dns" => Some(AppProto::Dns),
+        "" => bail!("app-layer-protocol needs a protocol"),
+        other => {
+            return Err(ErrorKind::unsupported(format!(
+                "app-layer-protocol:{other} (the sensor detects http, tls and dns)"
+            )))
+        }
+    };
+    b.app_layer_protocol
+        .push(AppLayerProtocol { negated, proto });
+    Ok(())
+}
+
+/// `icmp_id` / `icmp_seq` value: a number (`icmp_id` may quote it, as in Suricata 7).
+fn parse_icmp_u16(kw: &str, v: &str) -> PResult<u16> {
+    let v = v.trim();
+    let quoted = v.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+    if quoted.is_some() && kw == "icmp_seq" {
+        bail!("icmp_seq does not take quotes");
+    }
+    let inner = quoted.unwrap_or(v).trim();
+    inner
+        .parse::<u16>()
+        .map_err(|_| ErrorKind::syntax(format!("invalid {kw} value `{v}`")))
+}
+
+fn kw_icmp_id(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = parse_icmp_u16(o.keyword, need_value(o)?)?;
+    set_once(&mut b.icmp_id, v, o.keyword)
+}
+
+fn kw_icmp_seq(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = parse_icmp_u16(o.keyword, need_value(o)?)?;
+    set_once(&mut b.icmp_seq, v, o.keyword)
+}
+
+/// Suricata 7's default lifetime of a host bit, in seconds.
+const HOSTBITS_EXPIRE: u32 = 300;
+
+/// `hostbits:<cmd>,<name>[,<src|dst>]` (or `hostbits:noalert`): a bit on the source (default)
+/// or destination host, kept in the same bounded, expiring table as `xbits`.
+fn kw_hostbits(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = need_value(o)?;
+    let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+    let cmd = match parts[0] {
+        "noalert" if parts.len() == 1 => {
+            b.noalert = true;
+            return Ok(());
+        }
+        "set" => XbitCmd::Set,
+        "unset" => XbitCmd::Unset,
+        "toggle" => XbitCmd::Toggle,
+        "isset" => XbitCmd::IsSet,
+        "isnotset" => XbitCmd::IsNotSet,
+        other => bail!("invalid hostbits command `{other}`"),
+    };
+    let name = match parts.get(1) {
+        Some(n) if !n.is_empty() && !n.contains(char::is_whitespace) => *n,
+        _ => bail!("hostbits:{} needs a name", parts[0]),
+    };
+    let track = match parts.get(2).copied() {
+        None | Some("src") => XbitTrack::IpSrc,
+        Some("dst") => XbitTrack::IpDst,
+        Some("both") => bail!("hostbits direction `both` is not implemented by Suricata 7"),
+        Some(other) => bail!("invalid hostbits direction `{other}`"),
+    };
+    if parts.len() > 3 {
+        bail!("hostbits takes at most a command, a name and a direction");
+    }
+    b.xbits.push(Xbit {
+        cmd,
+        name: name.to_string(),
+        track,
+        expire: HOSTBITS_EXPIRE,
+    });
+    b.hostbits += 1;
+    Ok(())
+}
+
+/// `prefilter`: makes the keyword before it the rule's prefilter engine. Only a choice of
+/// prefilter: matching is unchanged, so it is accepted (the rule keeps its content fast
+/// pattern, or none). As in Suricata, it needs a match keyword before it.
+fn kw_prefilter(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    no_value(o)?;
+    if !b.has_condition() {
+        bail!("prefilter needs a preceding match");
+    }
+    Ok(())
+}
+
+/// `dns.opcode:[!]<0-15>` (Suricata 7: equality, optionally negated).
+fn kw_dns_opcode(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = need_value(o)?.trim();
+    let (negated, n) = match v.strip_prefix('!') {
+        Some(r) => (true, r.trim()),
+        None => (false, v),
+    };
+    let opcode = match n.parse::<u8>() {
+        Ok(x) if x <= 15 => x,
+        _ => bail!("invalid dns.opcode `{v}`"),
+    };
+    b.set_app_proto(AppProto::Dns)?;
+    set_once(&mut b.dns_opcode, DnsOpcode { negated, opcode }, o.keyword)
 }
 
 /// `tls.subject:"..."` / `tls.issuerdn:"..."` (legacy forms): the value anywhere in the first

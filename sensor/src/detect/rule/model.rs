@@ -10,6 +10,7 @@ use super::options::{
     Dataset, Flow, Flowbit, Flowint, Reference, StreamSize, Target, Threshold, Xbit,
 };
 use super::transform::Transforms;
+use crate::events::{AppEvents, PacketEvents};
 
 /// The matchers of one buffer, in rule order.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +28,27 @@ pub struct DatasetMatch {
     pub dataset: Dataset,
     /// Index of the option in the rule.
     pub position: usize,
+}
+
+/// `app-layer-protocol:[!]<proto>` (Suricata 7: no modes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppLayerProtocol {
+    pub negated: bool,
+    /// `None`: the value `failed` (detection gave up).
+    pub proto: Option<AppProto>,
+}
+
+/// `dns.opcode:[!]<n>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DnsOpcode {
+    pub negated: bool,
+    pub opcode: u8,
+}
+
+impl DnsOpcode {
+    pub fn matches(self, opcode: u8) -> bool {
+        (opcode == self.opcode) != self.negated
+    }
 }
 
 /// A parsed, validated rule.
@@ -65,12 +87,27 @@ pub struct Rule {
     pub tls_chain_len: Option<NumCmp>,
     /// `tls.version`: the negotiated version (Suricata's numbering: 0x0303 for TLS 1.2, ...).
     pub tls_version: Option<u16>,
+    /// `decode-event` / `stream-event`: events the packet must carry (all of them).
+    pub packet_events: PacketEvents,
+    /// `app-layer-event`: events the transaction, message or handshake must carry (all).
+    pub app_events: AppEvents,
+    /// `app-layer-protocol`: tests on the flow's detected protocol (all must hold).
+    pub app_layer_protocol: Vec<AppLayerProtocol>,
+    /// `icmp_id` / `icmp_seq`: of ICMP echo (and the other query) messages.
+    pub icmp_id: Option<u16>,
+    pub icmp_seq: Option<u16>,
+    /// `dns.opcode:[!]n`.
+    pub dns_opcode: Option<DnsOpcode>,
     /// `target`: which side of the alert is attacked (adds `source`/`target` to the alert).
     pub target: Option<Target>,
     /// The prefilter pattern, if the rule has any content.
     pub fast_pattern: Option<FastPattern>,
     /// Suricata's IP-only class: decided on addresses/ports/protocol alone.
     pub ip_only: bool,
+    /// Suricata's protocol-detection-only class: `app-layer-protocol` with nothing but
+    /// IP-only keywords; such a rule is tested only on the packet where the flow's protocol
+    /// became known.
+    pub pd_only: bool,
     /// `noalert` or `flowbits:noalert` was given.
     pub noalert: bool,
     /// 1-based line of the rule in its file (0 when parsed alone).

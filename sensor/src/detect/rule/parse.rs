@@ -12,12 +12,13 @@ use super::header::{parse_header, Header, Protocol, Vars};
 use super::inspect::{link, Matcher};
 use super::keywords;
 use super::lexer::split_rule;
-use super::model::{BufferMatchers, DatasetMatch, Rule};
+use super::model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DnsOpcode, Rule};
 use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
     Flow, Flowbit, FlowbitCmd, Flowint, Reference, StreamSize, Target, Threshold, Xbit,
 };
 use super::transform::Transforms;
+use crate::events::{AppEvents, PacketEvents};
 
 /// Reads the sid early so errors can carry it even when the rule fails.
 pub fn peek_sid(text: &str) -> Option<u32> {
@@ -86,6 +87,14 @@ pub(super) struct Builder {
     pub tls_chain_len: Option<NumCmp>,
     pub tls_version: Option<u16>,
     pub target: Option<Target>,
+    pub packet_events: PacketEvents,
+    pub app_events: AppEvents,
+    pub app_layer_protocol: Vec<AppLayerProtocol>,
+    pub icmp_id: Option<u16>,
+    pub icmp_seq: Option<u16>,
+    pub dns_opcode: Option<DnsOpcode>,
+    /// How many of `xbits` are `hostbits` (those keep a rule IP-only, as in Suricata).
+    pub hostbits: usize,
     pub noalert: bool,
     /// The list holding the rule's `base64_decode`, if it has one.
     pub base64_list: Option<ListKey>,
@@ -142,6 +151,13 @@ impl Builder {
             tls_chain_len: None,
             tls_version: None,
             target: None,
+            packet_events: PacketEvents::NONE,
+            app_events: AppEvents::NONE,
+            app_layer_protocol: Vec::new(),
+            icmp_id: None,
+            icmp_seq: None,
+            dns_opcode: None,
+            hostbits: 0,
             noalert: false,
             base64_list: None,
             var_names: Vec::new(),
@@ -266,6 +282,32 @@ impl Builder {
         Ok(())
     }
 
+    /// Some match keyword has been given (what `prefilter` needs before it).
+    pub fn has_condition(&self) -> bool {
+        !self.lists.iter().all(|l| l.matchers.is_empty())
+            || self.flow.is_some()
+            || self.dsize.is_some()
+            || self.urilen.is_some()
+            || self.flags.is_some()
+            || self.itype.is_some()
+            || self.icode.is_some()
+            || self.ttl.is_some()
+            || self.ip_proto.is_some()
+            || !self.flowbits.is_empty()
+            || !self.flowints.is_empty()
+            || !self.xbits.is_empty()
+            || !self.datasets.is_empty()
+            || !self.stream_size.is_empty()
+            || !self.packet_events.is_empty()
+            || !self.app_events.is_empty()
+            || !self.app_layer_protocol.is_empty()
+            || self.icmp_id.is_some()
+            || self.icmp_seq.is_some()
+            || self.dns_opcode.is_some()
+            || self.tls_version.is_some()
+            || self.tls_chain_len.is_some()
+    }
+
     /// A sticky buffer must get at least one match before the next one (or the end).
     pub fn close_sticky(&self) -> PResult<()> {
         if let Some(s) = self.sticky {
@@ -336,7 +378,7 @@ impl Builder {
             .flowbits
             .iter()
             .all(|f| matches!(f.cmd, FlowbitCmd::Set | FlowbitCmd::NoAlert));
-        let ip_only = self.app_proto.is_none()
+        let ip_only_but_alp = self.app_proto.is_none()
             && self.lists.is_empty()
             && self.datasets.is_empty()
             && self.flow.is_none()
@@ -346,14 +388,22 @@ impl Builder {
             && self.itype.is_none()
             && self.icode.is_none()
             && self.ttl.is_none()
-            && self.xbits.is_empty()
+            && self.xbits.len() == self.hostbits
             && self.flowints.is_empty()
             && self.stream_size.is_empty()
+            && self.packet_events.is_empty()
+            && self.app_events.is_empty()
+            && self.icmp_id.is_none()
+            && self.icmp_seq.is_none()
+            && self.dns_opcode.is_none()
             && flowbits_iponly
             && matches!(
                 self.header.protocol,
                 Protocol::Ip | Protocol::Tcp | Protocol::Udp | Protocol::Icmp | Protocol::Icmpv6
             );
+        let ip_only = ip_only_but_alp && self.app_layer_protocol.is_empty();
+        // Suricata's "PD-only" class: `app-layer-protocol` and nothing but IP-only keywords.
+        let pd_only = ip_only_but_alp && !self.app_layer_protocol.is_empty();
         let noalert = self.noalert || self.flowbits.iter().any(|f| f.cmd == FlowbitCmd::NoAlert);
         Ok(Rule {
             header: self.header,
@@ -385,8 +435,15 @@ impl Builder {
             tls_chain_len: self.tls_chain_len,
             tls_version: self.tls_version,
             target: self.target,
+            packet_events: self.packet_events,
+            app_events: self.app_events,
+            app_layer_protocol: self.app_layer_protocol,
+            icmp_id: self.icmp_id,
+            icmp_seq: self.icmp_seq,
+            dns_opcode: self.dns_opcode,
             fast_pattern,
             ip_only,
+            pd_only,
             noalert,
             line: 0,
         })

@@ -3,7 +3,8 @@
 //! in Suricata: `dns.query; dotprefix;` and plain `dns.query` are inspected separately.
 //!
 //! Implemented: `dotprefix`, `strip_whitespace`, `compress_whitespace`, `to_lowercase`,
-//! `to_uppercase`, `url_decode`. Other transforms are refused at load.
+//! `to_uppercase`, `url_decode`, `to_md5`, `to_sha1`, `to_sha256`. Other transforms
+//! (`pcrexform`, `xor`, `from_base64`, ...) are refused at load.
 
 use super::error::{bail, PResult};
 
@@ -23,6 +24,10 @@ pub enum Transform {
     /// `%XX` to its byte and `+` to a space; a `%` not followed by two hex digits is kept
     /// with what follows it.
     UrlDecode = 6,
+    /// The buffer's MD5 / SHA-1 / SHA-256 digest (binary, 16 / 20 / 32 bytes).
+    ToMd5 = 7,
+    ToSha1 = 8,
+    ToSha256 = 9,
 }
 
 impl Transform {
@@ -34,6 +39,9 @@ impl Transform {
             "to_lowercase" => Transform::ToLowercase,
             "to_uppercase" => Transform::ToUppercase,
             "url_decode" => Transform::UrlDecode,
+            "to_md5" => Transform::ToMd5,
+            "to_sha1" => Transform::ToSha1,
+            "to_sha256" => Transform::ToSha256,
             _ => return None,
         })
     }
@@ -46,6 +54,9 @@ impl Transform {
             4 => Transform::ToLowercase,
             5 => Transform::ToUppercase,
             6 => Transform::UrlDecode,
+            7 => Transform::ToMd5,
+            8 => Transform::ToSha1,
+            9 => Transform::ToSha256,
             _ => return None,
         })
     }
@@ -76,6 +87,18 @@ impl Transform {
             Transform::ToLowercase => out.extend(input.iter().map(u8::to_ascii_lowercase)),
             Transform::ToUppercase => out.extend(input.iter().map(u8::to_ascii_uppercase)),
             Transform::UrlDecode => url_decode(input, out),
+            Transform::ToMd5 => {
+                use md5::Digest;
+                out.extend_from_slice(&md5::Md5::digest(input))
+            }
+            Transform::ToSha1 => {
+                use sha1::Digest;
+                out.extend_from_slice(&sha1::Sha1::digest(input))
+            }
+            Transform::ToSha256 => {
+                use sha2::Digest;
+                out.extend_from_slice(&sha2::Sha256::digest(input))
+            }
         }
     }
 }
@@ -183,6 +206,29 @@ mod tests {
         assert_eq!(run(&[], b"same"), b"same");
         assert_eq!(run(&[UrlDecode], b"a%41+b%2f%zz%4%"), b"aA b/%zz%4%");
         assert_eq!(run(&[UrlDecode], b"%%41"), b"%%41");
+        // Digests are binary; of an empty buffer too.
+        assert_eq!(
+            run(&[ToMd5], b"abc"),
+            hex("900150983cd24fb0d6963f7d28e17f72")
+        );
+        assert_eq!(run(&[ToMd5], b""), hex("d41d8cd98f00b204e9800998ecf8427e"));
+        assert_eq!(
+            run(&[ToSha1], b"abc"),
+            hex("a9993e364706816aba3e25717850c26c9cd0d89d")
+        );
+        assert_eq!(
+            run(&[ToSha256], b"abc"),
+            hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        );
+        // Transforms chain: the digest of the lowercased buffer.
+        assert_eq!(run(&[ToLowercase, ToMd5], b"ABC"), run(&[ToMd5], b"abc"));
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     #[test]

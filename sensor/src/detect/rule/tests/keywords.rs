@@ -603,3 +603,192 @@ fn base64_forms() {
         ErrorKind::Unsupported { .. }
     ));
 }
+
+// ---- engine events and the small packet keywords ----
+
+fn unsupported(text: &str) -> String {
+    match rule_err(text) {
+        ErrorKind::Unsupported { keyword } => keyword,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn syntax(text: &str) -> bool {
+    !matches!(rule_err(text), ErrorKind::Unsupported { .. })
+}
+
+#[test]
+fn event_keywords_parse_or_are_refused_by_name() {
+    use crate::events::{AppEvent, PacketEvent};
+    let r = rule("alert pkthdr any any -> any any (decode-event:ipv4.trunc_pkt; decode-event:tcp.opt_duplicate; sid:1;)");
+    assert_eq!(r.header.protocol, Protocol::Pkthdr);
+    assert!(r.packet_events.has(PacketEvent::Ipv4TruncPkt));
+    assert!(r.packet_events.has(PacketEvent::TcpOptDuplicate));
+    assert!(!r.ip_only);
+    let r = rule("alert tcp any any -> any any (stream-event:reassembly_depth_reached; sid:1;)");
+    assert!(r
+        .packet_events
+        .has(PacketEvent::StreamReassemblyDepthReached));
+    let r = rule("alert dns any any -> any any (app-layer-event:dns.z_flag_set; sid:1;)");
+    assert!(r.app_events.has(AppEvent::DnsZFlagSet));
+    // `app-layer-event` makes the rule one of its protocol.
+    let r = rule("alert udp any any -> any any (app-layer-event:dns.invalid_opcode; sid:1;)");
+    assert_eq!(r.app_proto, Some(AppProto::Dns));
+    assert!(unsupported(
+        "alert pkthdr any any -> any any (decode-event:gre.pkt_too_small; sid:1;)"
+    )
+    .contains("gre.pkt_too_small"));
+    // A stream event is not a decoder event, nor the reverse.
+    assert!(
+        unsupported("alert tcp any any -> any any (decode-event:reassembly_seq_gap; sid:1;)")
+            .contains("decode-event")
+    );
+    assert!(
+        unsupported("alert tcp any any -> any any (stream-event:ipv4.trunc_pkt; sid:1;)")
+            .contains("stream-event")
+    );
+    let why = unsupported(
+        "alert tls any any -> any any (app-layer-event:tls.invalid_record_type; sid:1;)",
+    );
+    assert!(why.contains("tls.invalid_record_type") && why.contains("parser"));
+    assert!(unsupported(
+        "alert ip any any -> any any (app-layer-event:applayer_mismatch_protocol_both_directions; sid:1;)"
+    )
+    .contains("protocol detection"));
+    // Suricata 8's spelling of a DNS event is not 7.0.10's.
+    assert!(unsupported(
+        "alert dns any any -> any any (app-layer-event:dns.not_a_request; sid:1;)"
+    )
+    .contains("dns.not_a_request"));
+    // An HTTP event on a DNS rule: conflicting protocols.
+    assert!(syntax(
+        "alert dns any any -> any any (app-layer-event:http.missing_host_header; sid:1;)"
+    ));
+}
+
+#[test]
+fn app_layer_protocol_values() {
+    let r = rule("alert tcp any any -> any 80 (app-layer-protocol:!http; sid:1;)");
+    assert_eq!(
+        r.app_layer_protocol,
+        vec![AppLayerProtocol {
+            negated: true,
+            proto: Some(AppProto::Http)
+        }]
+    );
+    // Only app-layer-protocol: Suricata's PD-only class; with `flow`, an ordinary rule.
+    assert!(r.pd_only && !r.ip_only);
+    let r = rule("alert tcp any any -> any 80 (flow:to_server; app-layer-protocol:failed; sid:1;)");
+    assert!(!r.pd_only);
+    assert_eq!(r.app_layer_protocol[0].proto, None);
+    let r = rule("alert tcp any any -> any any (app-layer-protocol:http1; sid:1;)");
+    assert_eq!(r.app_layer_protocol[0].proto, Some(AppProto::Http));
+    // Suricata 8's modes are not 7's syntax; protocols without detection here are refused.
+    assert!(syntax(
+        "alert tcp any any -> any any (app-layer-protocol:http1,original; sid:1;)"
+    ));
+    assert!(
+        unsupported("alert tcp any any -> any any (app-layer-protocol:ssh; sid:1;)")
+            .contains("ssh")
+    );
+}
+
+#[test]
+fn icmp_id_seq_dns_opcode_prefilter_hostbits() {
+    let r = rule("alert icmp any any -> any any (icmp_id:21781; icmp_seq: 0; sid:1;)");
+    assert_eq!((r.icmp_id, r.icmp_seq), (Some(21781), Some(0)));
+    assert!(!r.ip_only);
+    assert_eq!(
+        rule("alert icmp any any -> any any (icmp_id:\"7\"; sid:1;)").icmp_id,
+        Some(7)
+    );
+    // As 7.0.10: icmp_seq takes no quotes; no negation; 16 bits.
+    assert!(syntax(
+        "alert icmp any any -> any any (icmp_seq:\"7\"; sid:1;)"
+    ));
+    assert!(syntax("alert icmp any any -> any any (icmp_id:!3; sid:1;)"));
+    assert!(syntax(
+        "alert icmp any any -> any any (icmp_id:65536; sid:1;)"
+    ));
+    let r = rule("alert dns any any -> any any (dns.opcode:!0; sid:1;)");
+    assert_eq!(
+        r.dns_opcode,
+        Some(DnsOpcode {
+            negated: true,
+            opcode: 0
+        })
+    );
+    assert!(syntax(
+        "alert dns any any -> any any (dns.opcode:>3; sid:1;)"
+    ));
+    assert!(syntax(
+        "alert dns any any -> any any (dns.opcode:16; sid:1;)"
+    ));
+    // prefilter needs a match before it; after a content it is accepted (7.0.10 loads it).
+    assert!(syntax(
+        "alert tcp any any -> any any (msg:\"x\"; prefilter; sid:1;)"
+    ));
+    rule("alert tcp any any -> any any (flags:S; prefilter; sid:1;)");
+    rule("alert tcp any any -> any any (content:\"x\"; prefilter; sid:1;)");
+    // hostbits: source by default; `dst`; `noalert`; IP-only like Suricata's.
+    let r = rule("alert ip any any -> any any (hostbits:isset,abc; sid:1;)");
+    assert_eq!(r.xbits[0].track, XbitTrack::IpSrc);
+    assert_eq!(r.xbits[0].cmd, XbitCmd::IsSet);
+    assert!(r.ip_only);
+    let r = rule("alert ip any any -> any any (hostbits:toggle,abc,dst; content:\"GET \"; sid:1;)");
+    assert_eq!(r.xbits[0].track, XbitTrack::IpDst);
+    assert!(rule("alert ip any any -> any any (hostbits:noalert; sid:1;)").noalert);
+    assert!(syntax(
+        "alert ip any any -> any any (hostbits:set,abc,both; sid:1;)"
+    ));
+    assert!(syntax(
+        "alert ip any any -> any any (hostbits:set,abc,dst,expire 10; sid:1;)"
+    ));
+    assert!(syntax("alert ip any any -> any any (hostbits:set; sid:1;)"));
+}
+
+#[test]
+fn byte_count_from_a_variable() {
+    // byte_test / byte_jump read as many bytes as a byte_extract variable says.
+    let opts = "byte_extract:1,0,n; byte_test:n,=,0x0102,1;";
+    assert!(matches(opts, &[2, 1, 2, 9]));
+    assert!(!matches(opts, &[2, 1, 3, 9]));
+    // A count the binary form cannot read (9 bytes): no match, not an error.
+    assert!(!matches(opts, &[9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    assert!(!matches(opts, &[0, 1, 2]));
+    let jump = "byte_extract:1,0,n; byte_jump:n,1; content:\"Z\"; within:1;";
+    assert!(matches(jump, &[1, 2, 0, 0, b'Z']));
+    assert!(!matches(jump, &[1, 3, 0, 0, b'Z']));
+    // An unknown variable is an error; byte_extract itself takes no variable count.
+    assert!(syntax(
+        "alert udp any any -> any any (byte_test:m,=,1,0; sid:1;)"
+    ));
+    assert!(!syntax(
+        "alert udp any any -> any any (byte_extract:1,0,n; byte_extract:n,1,m; sid:1;)"
+    ));
+}
+
+#[test]
+fn digest_transforms() {
+    let r = rule("alert http any any -> any any (http.uri; to_sha256; content:\"|ba 78|\"; startswith; sid:1;)");
+    assert!(on(
+        Buffer::HttpUri,
+        "http.uri; to_sha256; content:\"|ba 78|\"; startswith;",
+        b"abc"
+    ));
+    assert!(!on(
+        Buffer::HttpUri,
+        "http.uri; to_md5; content:\"|ba 78|\"; startswith;",
+        b"abc"
+    ));
+    assert!(on(
+        Buffer::HttpUri,
+        "http.uri; to_md5; content:\"|90 01 50 98|\"; startswith; bsize:16;",
+        b"abc"
+    ));
+    assert_eq!(r.buffers[0].transforms.iter().count(), 1);
+    assert!(unsupported(
+        "alert http any any -> any any (http.uri; pcrexform:\"/a(.*)/\"; content:\"x\"; sid:1;)"
+    )
+    .contains("pcrexform"));
+}

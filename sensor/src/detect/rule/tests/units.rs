@@ -240,7 +240,10 @@ fn unsupported_keywords_are_named() {
             "content:\"a\"; byte_test:1,>,2,0,dce;",
             "byte_test dce (DCERPC is not parsed)",
         ),
-        ("http.uri; to_md5; content:\"a\";", "to_md5"),
+        (
+            "http.uri; xor:\"0d0a\"; content:\"a\";",
+            "xor (the xor transform is not implemented)",
+        ),
         ("ja3s_hash; content:\"x\";", "ja3s_hash"),
         ("lua:x.lua;", "lua (Lua scripts are not run)"),
         ("flow:only_frag;", "flow:only_frag"),

@@ -1,0 +1,407 @@
+//! Engine events: anomalies the decoder, stream reassembly and the application parsers find,
+//! named as Suricata 7 names them, for the `decode-event`, `stream-event` and
+//! `app-layer-event` rule keywords.
+//!
+//! A packet carries a [`PacketEvents`] (decoder and stream events: one `u64`, set where the
+//! anomaly is found, never allocated); an HTTP transaction, a DNS message or a TLS record
+//! carries an [`AppEvents`]. Events Suricata names that the sensor does not detect are not in
+//! these tables: a rule naming one is refused at load ([`refusal`] gives the reason).
+
+/// A decoder or stream event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum PacketEvent {
+    Ipv4PktTooSmall,
+    Ipv4HlenTooSmall,
+    Ipv4IplenSmallerThanHlen,
+    Ipv4TruncPkt,
+    Ipv4OptInvalidLen,
+    Ipv4OptEolRequired,
+    Ipv4WrongIpVersion,
+    Ipv4Icmpv6,
+    Ipv4FragPktTooLarge,
+    Ipv4FragOverlap,
+    Ipv6PktTooSmall,
+    Ipv6TruncPkt,
+    Ipv6TruncExthdr,
+    Ipv6WrongIpVersion,
+    Ipv6ExthdrDuplFh,
+    Ipv6ExthdrUselessFh,
+    Ipv6Icmpv4,
+    Ipv6FragPktTooLarge,
+    Ipv6FragOverlap,
+    Ipv6FragInvalidLength,
+    TcpPktTooSmall,
+    TcpHlenTooSmall,
+    TcpInvalidOptlen,
+    TcpOptInvalidLen,
+    TcpOptDuplicate,
+    UdpPktTooSmall,
+    UdpHlenTooSmall,
+    UdpLenInvalid,
+    Icmpv4PktTooSmall,
+    Icmpv6PktTooSmall,
+    EthernetPktTooSmall,
+    VlanHeaderTooSmall,
+    SllPktTooSmall,
+    IprawInvalidIpVersion,
+    /// Stream events from here on.
+    StreamReassemblySeqGap,
+    StreamReassemblyDepthReached,
+    /// Not nameable by rules: the flow's application protocol became known on this packet
+    /// (Suricata's "protocol detection done" packet flag, which `app-layer-protocol`-only
+    /// rules wait for).
+    ProtoDetected,
+}
+
+/// Which keyword names an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Decode,
+    Stream,
+    Internal,
+}
+
+impl PacketEvent {
+    pub const ALL: &'static [PacketEvent] = &[
+        PacketEvent::Ipv4PktTooSmall,
+        PacketEvent::Ipv4HlenTooSmall,
+        PacketEvent::Ipv4IplenSmallerThanHlen,
+        PacketEvent::Ipv4TruncPkt,
+        PacketEvent::Ipv4OptInvalidLen,
+        PacketEvent::Ipv4OptEolRequired,
+        PacketEvent::Ipv4WrongIpVersion,
+        PacketEvent::Ipv4Icmpv6,
+        PacketEvent::Ipv4FragPktTooLarge,
+        PacketEvent::Ipv4FragOverlap,
+        PacketEvent::Ipv6PktTooSmall,
+        PacketEvent::Ipv6TruncPkt,
+        PacketEvent::Ipv6TruncExthdr,
+        PacketEvent::Ipv6WrongIpVersion,
+        PacketEvent::Ipv6ExthdrDuplFh,
+        PacketEvent::Ipv6ExthdrUselessFh,
+        PacketEvent::Ipv6Icmpv4,
+        PacketEvent::Ipv6FragPktTooLarge,
+        PacketEvent::Ipv6FragOverlap,
+        PacketEvent::Ipv6FragInvalidLength,
+        PacketEvent::TcpPktTooSmall,
+        PacketEvent::TcpHlenTooSmall,
+        PacketEvent::TcpInvalidOptlen,
+        PacketEvent::TcpOptInvalidLen,
+        PacketEvent::TcpOptDuplicate,
+        PacketEvent::UdpPktTooSmall,
+        PacketEvent::UdpHlenTooSmall,
+        PacketEvent::UdpLenInvalid,
+        PacketEvent::Icmpv4PktTooSmall,
+        PacketEvent::Icmpv6PktTooSmall,
+        PacketEvent::EthernetPktTooSmall,
+        PacketEvent::VlanHeaderTooSmall,
+        PacketEvent::SllPktTooSmall,
+        PacketEvent::IprawInvalidIpVersion,
+        PacketEvent::StreamReassemblySeqGap,
+        PacketEvent::StreamReassemblyDepthReached,
+        PacketEvent::ProtoDetected,
+    ];
+
+    /// Suricata's name (without the `stream.` prefix for stream events, as rules write them).
+    pub fn name(self) -> &'static str {
+        use PacketEvent::*;
+        match self {
+            Ipv4PktTooSmall => "ipv4.pkt_too_small",
+            Ipv4HlenTooSmall => "ipv4.hlen_too_small",
+            Ipv4IplenSmallerThanHlen => "ipv4.iplen_smaller_than_hlen",
+            Ipv4TruncPkt => "ipv4.trunc_pkt",
+            Ipv4OptInvalidLen => "ipv4.opt_invalid_len",
+            Ipv4OptEolRequired => "ipv4.opt_eol_required",
+            Ipv4WrongIpVersion => "ipv4.wrong_ip_version",
+            Ipv4Icmpv6 => "ipv4.icmpv6",
+            Ipv4FragPktTooLarge => "ipv4.frag_pkt_too_large",
+            Ipv4FragOverlap => "ipv4.frag_overlap",
+            Ipv6PktTooSmall => "ipv6.pkt_too_small",
+            Ipv6TruncPkt => "ipv6.trunc_pkt",
+            Ipv6TruncExthdr => "ipv6.trunc_exthdr",
+            Ipv6WrongIpVersion => "ipv6.wrong_ip_version",
+            Ipv6ExthdrDuplFh => "ipv6.exthdr_dupl_fh",
+            Ipv6ExthdrUselessFh => "ipv6.exthdr_useless_fh",
+            Ipv6Icmpv4 => "ipv6.icmpv4",
+            Ipv6FragPktTooLarge => "ipv6.frag_pkt_too_large",
+            Ipv6FragOverlap => "ipv6.frag_overlap",
+            Ipv6FragInvalidLength => "ipv6.frag_invalid_length",
+            TcpPktTooSmall => "tcp.pkt_too_small",
+            TcpHlenTooSmall => "tcp.hlen_too_small",
+            TcpInvalidOptlen => "tcp.invalid_optlen",
+            TcpOptInvalidLen => "tcp.opt_invalid_len",
+            TcpOptDuplicate => "tcp.opt_duplicate",
+            UdpPktTooSmall => "udp.pkt_too_small",
+            UdpHlenTooSmall => "udp.hlen_too_small",
+            UdpLenInvalid => "udp.len_invalid",
+            Icmpv4PktTooSmall => "icmpv4.pkt_too_small",
+            Icmpv6PktTooSmall => "icmpv6.pkt_too_small",
+            EthernetPktTooSmall => "ethernet.pkt_too_small",
+            VlanHeaderTooSmall => "vlan.header_too_small",
+            SllPktTooSmall => "sll.pkt_too_small",
+            IprawInvalidIpVersion => "ipraw.invalid_ip_version",
+            StreamReassemblySeqGap => "reassembly_seq_gap",
+            StreamReassemblyDepthReached => "reassembly_depth_reached",
+            ProtoDetected => "(protocol detected)",
+        }
+    }
+
+    pub fn kind(self) -> EventKind {
+        if self == PacketEvent::ProtoDetected {
+            EventKind::Internal
+        } else if (self as u8) >= PacketEvent::StreamReassemblySeqGap as u8 {
+            EventKind::Stream
+        } else {
+            EventKind::Decode
+        }
+    }
+
+    /// The event a `decode-event` / `stream-event` value names (`stream-event` also takes
+    /// the `stream.` prefix).
+    pub fn from_name(kind: EventKind, name: &str) -> Option<PacketEvent> {
+        let name = match kind {
+            EventKind::Stream => name.strip_prefix("stream.").unwrap_or(name),
+            _ => name,
+        };
+        PacketEvent::ALL
+            .iter()
+            .copied()
+            .find(|e| e.kind() == kind && e.name() == name)
+    }
+}
+
+/// A set of packet events: one bit each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PacketEvents(u64);
+
+impl PacketEvents {
+    pub const NONE: PacketEvents = PacketEvents(0);
+
+    #[inline]
+    pub fn set(&mut self, e: PacketEvent) {
+        self.0 |= 1 << (e as u8);
+    }
+
+    #[inline]
+    pub fn has(self, e: PacketEvent) -> bool {
+        self.0 & (1 << (e as u8)) != 0
+    }
+
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Every event of `want` is in `self`.
+    #[inline]
+    pub fn contains(self, want: PacketEvents) -> bool {
+        self.0 & want.0 == want.0
+    }
+
+    #[inline]
+    pub fn union(self, o: PacketEvents) -> PacketEvents {
+        PacketEvents(self.0 | o.0)
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = PacketEvent> {
+        PacketEvent::ALL
+            .iter()
+            .copied()
+            .filter(move |e| self.has(*e))
+    }
+}
+
+/// An application-layer event. These are judged from the parsed transaction, message or
+/// handshake when a rule asks for them (nothing is computed for rules that do not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum AppEvent {
+    /// A message sent to the server with the response bit set.
+    DnsNotRequest,
+    /// A message sent to the client without the response bit.
+    DnsNotResponse,
+    /// The reserved Z bit is set.
+    DnsZFlagSet,
+    /// An opcode Suricata does not know (7 to 15).
+    DnsInvalidOpcode,
+    /// An HTTP/1.1 request without a Host header.
+    HttpMissingHostHeader,
+    /// An Authorization header whose scheme is not Basic, Digest or Bearer.
+    HttpRequestAuthUnrecognized,
+    /// Content-Length given twice with different (or unreadable) values (libhtp's
+    /// "Ambiguous request/response C-L value").
+    HttpDuplicateContentLengthInRequest,
+    HttpDuplicateContentLengthInResponse,
+    /// A request Transfer-Encoding without the `chunked` token, or chunked before HTTP/1.1
+    /// (libhtp's invalid T-E flag).
+    HttpInvalidTransferEncodingInRequest,
+    /// A ClientHello with more than one server_name extension.
+    TlsMultipleSniExtensions,
+}
+
+/// The protocol an application-layer event belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEventProto {
+    Http,
+    Dns,
+    Tls,
+}
+
+impl AppEvent {
+    pub const ALL: &'static [AppEvent] = &[
+        AppEvent::DnsNotRequest,
+        AppEvent::DnsNotResponse,
+        AppEvent::DnsZFlagSet,
+        AppEvent::DnsInvalidOpcode,
+        AppEvent::HttpMissingHostHeader,
+        AppEvent::HttpRequestAuthUnrecognized,
+        AppEvent::HttpDuplicateContentLengthInRequest,
+        AppEvent::HttpDuplicateContentLengthInResponse,
+        AppEvent::HttpInvalidTransferEncodingInRequest,
+        AppEvent::TlsMultipleSniExtensions,
+    ];
+
+    /// Suricata's name, `proto.event`.
+    pub fn name(self) -> &'static str {
+        use AppEvent::*;
+        match self {
+            DnsNotRequest => "dns.not_request",
+            DnsNotResponse => "dns.not_response",
+            DnsZFlagSet => "dns.z_flag_set",
+            DnsInvalidOpcode => "dns.invalid_opcode",
+            HttpMissingHostHeader => "http.missing_host_header",
+            HttpRequestAuthUnrecognized => "http.request_auth_unrecognized",
+            HttpDuplicateContentLengthInRequest => "http.duplicate_content_length_field_in_request",
+            HttpDuplicateContentLengthInResponse => {
+                "http.duplicate_content_length_field_in_response"
+            }
+            HttpInvalidTransferEncodingInRequest => {
+                "http.invalid_transfer_encoding_value_in_request"
+            }
+            TlsMultipleSniExtensions => "tls.multiple_sni_extensions",
+        }
+    }
+
+    pub fn proto(self) -> AppEventProto {
+        match self.name().split('.').next() {
+            Some("dns") => AppEventProto::Dns,
+            Some("tls") => AppEventProto::Tls,
+            _ => AppEventProto::Http,
+        }
+    }
+
+    /// The event an `app-layer-event` value names (7.0.10's names: `dns.not_request`, where
+    /// Suricata 8 says `dns.not_a_request`).
+    pub fn from_name(name: &str) -> Option<AppEvent> {
+        AppEvent::ALL.iter().copied().find(|e| e.name() == name)
+    }
+}
+
+/// A set of application-layer events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AppEvents(u32);
+
+impl AppEvents {
+    pub const NONE: AppEvents = AppEvents(0);
+
+    #[inline]
+    pub fn set(&mut self, e: AppEvent) {
+        self.0 |= 1 << (e as u8);
+    }
+
+    #[inline]
+    pub fn has(self, e: AppEvent) -> bool {
+        self.0 & (1 << (e as u8)) != 0
+    }
+
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    #[inline]
+    pub fn contains(self, want: AppEvents) -> bool {
+        self.0 & want.0 == want.0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = AppEvent> {
+        AppEvent::ALL.iter().copied().filter(move |e| self.has(*e))
+    }
+}
+
+/// Why an event rule is refused: the sensor does not raise the event it names (or the name
+/// is not one of Suricata's; both refuse the rule, with this reason).
+pub fn refusal(keyword: &str, name: &str) -> String {
+    match keyword {
+        "app-layer-event" if name.starts_with("applayer_") => format!(
+            "app-layer-event:{name} (protocol detection events are not raised by this sensor)"
+        ),
+        "app-layer-event" => {
+            let proto = name.split('.').next().unwrap_or(name);
+            if matches!(proto, "http" | "dns" | "tls") {
+                format!("app-layer-event:{name} (the {proto} parser does not raise this event)")
+            } else {
+                format!("app-layer-event:{name} (the sensor has no {proto} parser raising events)")
+            }
+        }
+        "stream-event" => {
+            format!("stream-event:{name} (stream reassembly does not raise this event)")
+        }
+        _ => format!("decode-event:{name} (the decoder does not raise this event)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_consistent() {
+        assert!(PacketEvent::ALL.len() <= 64);
+        assert!(AppEvent::ALL.len() <= 32);
+        for (i, e) in PacketEvent::ALL.iter().enumerate() {
+            assert_eq!(*e as usize, i, "{e:?}");
+            if e.kind() != EventKind::Internal {
+                assert_eq!(PacketEvent::from_name(e.kind(), e.name()), Some(*e));
+            }
+        }
+        for (i, e) in AppEvent::ALL.iter().enumerate() {
+            assert_eq!(*e as usize, i, "{e:?}");
+            assert_eq!(AppEvent::from_name(e.name()), Some(*e));
+        }
+        assert_eq!(
+            PacketEvent::from_name(EventKind::Stream, "stream.reassembly_seq_gap"),
+            Some(PacketEvent::StreamReassemblySeqGap)
+        );
+        // A decoder event is not a stream event, nor the reverse.
+        assert_eq!(
+            PacketEvent::from_name(EventKind::Stream, "ipv4.trunc_pkt"),
+            None
+        );
+        assert_eq!(
+            PacketEvent::from_name(EventKind::Decode, "reassembly_seq_gap"),
+            None
+        );
+        assert_eq!(AppEvent::from_name("dns.not_a_request"), None);
+    }
+
+    #[test]
+    fn sets() {
+        let mut s = PacketEvents::NONE;
+        assert!(s.is_empty());
+        s.set(PacketEvent::TcpOptDuplicate);
+        s.set(PacketEvent::StreamReassemblyDepthReached);
+        assert!(s.has(PacketEvent::TcpOptDuplicate));
+        assert!(!s.has(PacketEvent::TcpPktTooSmall));
+        let mut want = PacketEvents::NONE;
+        want.set(PacketEvent::TcpOptDuplicate);
+        assert!(s.contains(want));
+        want.set(PacketEvent::TcpPktTooSmall);
+        assert!(!s.contains(want));
+        assert_eq!(s.iter().count(), 2);
+        let mut a = AppEvents::NONE;
+        a.set(AppEvent::DnsZFlagSet);
+        assert!(a.has(AppEvent::DnsZFlagSet) && !a.has(AppEvent::DnsInvalidOpcode));
+    }
+}

@@ -1,5 +1,7 @@
-//! Application layer: protocol parsers fed with reassembled, in-order stream bytes (TCP) or
+//! Application protocol parsers, fed with reassembled, in-order stream bytes (TCP) or
 //! datagrams (UDP), each producing transactions that become EVE records and detection buffers.
+//! Only parsers live here: feeding them, writing their records and running detection is
+//! `crate::session`'s.
 //!
 //! Every TCP parser implements [`parser::AppParser`]; [`registry`] lists the protocols (probe
 //! and constructor) in one place.
@@ -9,12 +11,10 @@ pub mod dns;
 pub mod http;
 pub mod parser;
 pub mod registry;
-pub mod session;
 mod stats;
 pub mod tls;
 
 pub use registry::AppProto;
-pub use session::{AppConfig, AppLayer, FlowApp};
 pub use stats::AppStats;
 
 /// Direction of stream bytes within a flow.

@@ -1,29 +1,32 @@
-//! The application layer of one worker: protocol detection by content, TCP stream reassembly
-//! feeding the detected protocol's parser, and the EVE records that result. Per-flow state
-//! (`FlowApp`) lives in the flow table entry, so it shares the flow's worker and needs no lock.
+//! Per-flow orchestration, the stage between the flow table and the output: for each packet
+//! of a flow, TCP stream reassembly per direction, protocol detection by content (the
+//! protocols of `app::registry`, on any port), feeding the flow's parser (`app::parser`), the
+//! EVE records of what it hands out (`records`), the signatures (packet, stream and
+//! transaction rules) and the behaviour stage's tap. Per-flow state (`FlowApp`) lives in the
+//! flow table entry, so it shares the flow's worker and needs no lock.
 //!
-//! Detection probes the first bytes of each direction (TLS, then HTTP, then DNS over TCP), on any
-//! port. Once a parser says it needs nothing more (a TLS handshake seen, an HTTP tunnel), or
-//! detection fails, reassembly of the flow stops: later segments cost a flag test.
+//! Once a parser says it needs nothing more (a TLS handshake seen), or detection fails,
+//! reassembly of the flow stops: later segments cost a flag test.
 
-use std::io::Write;
-
-use super::dns::{self, DnsMessage};
-use super::http::{self, HttpConfig, HttpTransaction};
-use super::parser::{AppParser, ParserConfig, Ports, Tx};
-use super::registry::{self, AppProto, Detect};
-use super::tls::TlsParser;
-use super::{AppStats, Direction};
+use crate::app::dns::{self, DnsMessage};
+use crate::app::http::HttpConfig;
+use crate::app::parser::{AppParser, ParserConfig, Ports, Tx};
+use crate::app::registry::{self, AppProto, Detect};
+use crate::app::{AppStats, Direction};
 use std::sync::Arc;
 
 use crate::decode::{Decoded, TcpHeader};
-use crate::detect::engine::{AlertSeries, DetectCtx, Engine, FlowDetect, FlowFacts, Subject};
+use crate::detect::engine::{AlertSeries, DetectCtx, Engine, FlowFacts, Subject};
 use crate::detect::reload::EngineHandle;
 use crate::flow::{Flow, TO_SERVER};
 use crate::output::eve::{self, FlowIdent};
 use crate::stream::{StreamConfig, StreamDir, StreamEvent, StreamMemory};
 use crate::time::Timestamp;
 use std::collections::HashMap;
+
+mod records;
+
+use records::{community_id, FlowRecords, Logged, TxWriter};
 
 /// Settings of the application layer.
 #[derive(Clone, Copy, Debug)]
@@ -84,42 +87,6 @@ pub struct FlowApp {
 /// started direction's stream starts one after the sequence base its `TcpTracker` recorded
 /// (a direction for which that is not so gets the state allocated at once, the rare case).
 const TCP_STARTED: u8 = 4;
-
-/// What records about a flow keep between packets.
-#[derive(Default)]
-struct FlowRecords {
-    /// Transaction count and Community ID, once a record needed them (most flows of a flood
-    /// or a scan never write any record but their flow record).
-    logged: Option<Box<Logged>>,
-    detect: FlowDetect,
-}
-
-#[derive(Default)]
-struct Logged {
-    /// Transactions logged so far (EVE `tx_id`).
-    tx_id: u64,
-    community_id: Option<String>,
-}
-
-/// The flow's Community ID, computed once.
-fn community_id<'a>(logged: &'a mut Option<Box<Logged>>, who: &Who) -> &'a str {
-    logged
-        .get_or_insert_with(Default::default)
-        .community_id
-        .get_or_insert_with(|| who.ident.community_id())
-}
-
-/// The flow's next EVE `tx_id`, counted.
-fn next_tx_id(logged: &mut Option<Box<Logged>>) -> u64 {
-    let l = logged.get_or_insert_with(Default::default);
-    l.tx_id += 1;
-    l.tx_id - 1
-}
-
-/// The flow's current EVE `tx_id`.
-fn tx_id(logged: &Option<Box<Logged>>) -> u64 {
-    logged.as_ref().map_or(0, |l| l.tx_id)
-}
 
 impl FlowApp {
     /// A signature alerted on this flow (EVE `flow.alerted`).
@@ -953,144 +920,10 @@ impl Feeder<'_> {
     }
 }
 
-/// Writes the records of what a flow's parser hands out, runs the signatures on them and
-/// taps them for the behaviour stage.
-struct TxWriter<'a> {
-    stats: &'a mut AppStats,
-    det: &'a mut Option<Detector>,
-    beh: &'a mut Option<crate::behaviour::Tap>,
-    rec: &'a mut FlowRecords,
-    who: &'a Who,
-    ts: Timestamp,
-    out: &'a mut Vec<u8>,
-}
-
-impl TxWriter<'_> {
-    fn tx(&mut self, tx: Tx<'_>) {
-        match tx {
-            Tx::Http(tx) => self.http(tx),
-            Tx::Tls(p) => self.tls(p),
-            Tx::Dns { msg, dir } => {
-                self.stats.dns_messages += 1;
-                if let Some(t) = self.beh {
-                    let who = self.who;
-                    t.dns(&who.ident.endpoints, who.ident.proto, self.ts, msg);
-                }
-                write_dns(
-                    self.rec,
-                    self.det,
-                    self.who,
-                    msg,
-                    self.ts,
-                    dir_index(dir),
-                    self.out,
-                );
-            }
-        }
-    }
-
-    /// The EVE `http` record of a finished transaction.
-    fn http(&mut self, tx: &HttpTransaction) {
-        let (who, ts, out) = (self.who, self.ts, &mut *self.out);
-        self.stats.http_tx += 1;
-        if let Some(t) = self.beh {
-            t.http(&who.ident.endpoints, who.ident.proto, ts, tx);
-        }
-        let tx_no = next_tx_id(&mut self.rec.logged);
-        let cid = community_id(&mut self.rec.logged, who);
-        eve::write_head(out, ts, &who.ident, "http", false);
-        let _ = write!(out, ",\"tx_id\":{tx_no},\"community_id\":\"{cid}\",");
-        http::write_eve_http(tx, out);
-        out.extend_from_slice(b"}\n");
-        if let Some(det) = self.det {
-            let obj = |o: &mut Vec<u8>| http::write_eve_http(tx, o);
-            det.run(
-                &Subject::Http(tx),
-                who,
-                self.rec,
-                ts,
-                Some("http"),
-                out,
-                Some(&obj),
-            );
-        }
-    }
-
-    /// The EVE `tls` record of a handshake.
-    fn tls(&mut self, p: &TlsParser) {
-        let (who, ts, out) = (self.who, self.ts, &mut *self.out);
-        self.stats.tls_handshakes += 1;
-        let cid = community_id(&mut self.rec.logged, who);
-        eve::write_head(out, ts, &who.ident, "tls", false);
-        let _ = write!(out, ",\"community_id\":\"{cid}\",");
-        p.write_eve_tls(out);
-        out.extend_from_slice(b"}\n");
-        if let Some(t) = self.beh {
-            t.tls(&who.ident.endpoints, who.ident.proto, ts, p.record());
-        }
-        if let Some(det) = self.det {
-            let obj = |o: &mut Vec<u8>| p.write_eve_tls(o);
-            det.run(
-                &Subject::Tls(p.record()),
-                who,
-                self.rec,
-                ts,
-                Some("tls"),
-                out,
-                Some(&obj),
-            );
-        }
-    }
-}
-
-/// Writes the EVE `dns` records of one message (one per question for a query, one for a
-/// response; Suricata 7's version 2 format).
-fn write_dns(
-    rec: &mut FlowRecords,
-    det: &mut Option<Detector>,
-    who: &Who,
-    msg: &DnsMessage,
-    ts: Timestamp,
-    dir: usize,
-    out: &mut Vec<u8>,
-) {
-    let n = dns::eve_record_count(msg);
-    let tx = tx_id(&rec.logged);
-    let cid = community_id(&mut rec.logged, who);
-    for i in 0..n {
-        let mark = out.len();
-        eve::write_head(out, ts, &who.ident, "dns", dir != TO_SERVER);
-        let _ = write!(out, ",\"community_id\":\"{cid}\",");
-        if dns::write_eve_dns_record(msg, i, tx, out) {
-            out.extend_from_slice(b"}\n");
-        } else {
-            out.truncate(mark);
-        }
-    }
-    if let Some(det) = det {
-        let tx_id = tx;
-        let obj = |o: &mut Vec<u8>| {
-            dns::write_eve_dns_record(msg, 0, tx_id, o);
-        };
-        let has_record = n > 0;
-        det.run(
-            &Subject::Dns { msg, dir },
-            who,
-            rec,
-            ts,
-            Some("dns"),
-            out,
-            if has_record { Some(&obj) } else { None },
-        );
-    }
-    if !msg.is_response() {
-        next_tx_id(&mut rec.logged);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::engine::FlowDetect;
     use std::mem::size_of;
 
     /// Every tracked flow carries a `Flow<FlowApp>` (a million at the default cap): these sizes

@@ -8,9 +8,12 @@
 
 mod adapters;
 pub mod dns;
+pub mod ftp;
 pub mod http;
+mod lines;
 pub mod parser;
 pub mod registry;
+pub mod smtp;
 mod stats;
 pub mod tls;
 

@@ -46,6 +46,10 @@ pub enum Tx<'a> {
     Tls(&'a TlsParser),
     /// One DNS message (over TCP), from the direction given.
     Dns { msg: &'a DnsMessage, dir: Direction },
+    /// An FTP command and its reply.
+    Ftp(&'a super::ftp::FtpTx),
+    /// An SMTP transaction (a mail, or the session's commands before or after one).
+    Smtp(&'a super::smtp::SmtpTx),
 }
 
 /// A parser event: something about the traffic worth counting or matching (Suricata's
@@ -56,6 +60,18 @@ pub struct ParserEvent {
     pub dir: Direction,
     pub name: &'static str,
 }
+
+/// The parser events counted (`app_parser_events_total`), by protocol and Suricata's name.
+pub const EVENTS: &[(AppProto, &str)] = &[
+    (AppProto::Ftp, "request_command_too_long"),
+    (AppProto::Ftp, "response_command_too_long"),
+    (AppProto::Smtp, "max_command_line_len_exceeded"),
+    (AppProto::Smtp, "max_reply_line_len_exceeded"),
+    (AppProto::Smtp, "invalid_reply"),
+    (AppProto::Smtp, "duplicate_fields"),
+    (AppProto::Smtp, "data_command_rejected"),
+    (AppProto::Smtp, "bdat_chunk_len_exceeded"),
+];
 
 /// A per-flow application protocol parser.
 ///

@@ -8,7 +8,7 @@
 //! each datagram (`dns::probe_udp` recognises it).
 
 use super::parser::{AppParser, ParserConfig, Ports, Probe};
-use super::{adapters, dns, http, tls, Direction};
+use super::{adapters, dns, ftp, http, smtp, tls, Direction};
 
 /// Application protocol of a flow (`app_proto` in EVE).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub enum AppProto {
     Http,
     Tls,
     Dns,
+    Ftp,
+    Smtp,
     /// Payload seen, but no parser recognised it.
     Failed,
 }
@@ -31,6 +33,8 @@ impl AppProto {
             AppProto::Http => Some("http"),
             AppProto::Tls => Some("tls"),
             AppProto::Dns => Some("dns"),
+            AppProto::Ftp => Some("ftp"),
+            AppProto::Smtp => Some("smtp"),
             AppProto::Failed => Some("failed"),
         }
     }
@@ -76,7 +80,43 @@ pub static TCP_PROTOCOLS: &[Protocol] = &[
         },
         new: |_| Box::<adapters::DnsTcp>::default(),
     },
+    // Suricata 7's patterns: client commands at the stream start, and vsftpd's greeting.
+    Protocol {
+        proto: AppProto::Ftp,
+        probe: |data, dir, _| match dir {
+            Direction::ToServer => patterns(data, &[b"FEAT", b"USER ", b"PASS ", b"PORT "]),
+            Direction::ToClient => patterns(data, &[b"220 ("]),
+        },
+        new: |_| Box::new(ftp::FtpParser::new()),
+    },
+    Protocol {
+        proto: AppProto::Smtp,
+        probe: |data, dir, _| match dir {
+            Direction::ToServer => patterns(data, &[b"EHLO", b"HELO", b"QUIT"]),
+            Direction::ToClient => Probe::No,
+        },
+        new: |_| Box::new(smtp::SmtpParser::new()),
+    },
 ];
+
+/// Whether `data` starts with one of `pats` (ASCII case ignored), or could once more comes.
+fn patterns(data: &[u8], pats: &[&[u8]]) -> Probe {
+    let mut need_more = false;
+    for p in pats {
+        let n = p.len().min(data.len());
+        if data[..n].eq_ignore_ascii_case(&p[..n]) {
+            if n == p.len() {
+                return Probe::Yes;
+            }
+            need_more = true;
+        }
+    }
+    if need_more {
+        Probe::NeedMore
+    } else {
+        Probe::No
+    }
+}
 
 fn from_tls(p: tls::Probe) -> Probe {
     match p {

@@ -197,8 +197,12 @@ struct TcpApp {
     stream: [StreamDir; 2],
     /// Start of each direction, held while detection needs more bytes.
     probe: [Vec<u8>; 2],
-    /// Detection gave up on this direction.
+    /// Detection gave up on this direction. Its start is still held (within the probe limit)
+    /// in case the other direction names the protocol: the parser then sees both starts, as
+    /// Suricata's does (an FTP or POP3 server's greeting before the client's first command).
     probe_failed: [bool; 2],
+    /// Part of a direction's start could not be held: the parser is told of a gap there.
+    probe_lost: [bool; 2],
     /// The flow's parser, once its protocol is known.
     parser: Option<Box<dyn AppParser>>,
     /// Last bytes of each direction inspected by stream rules (matches may span chunks).
@@ -532,6 +536,7 @@ impl AppLayer {
                 stream: Default::default(),
                 probe: Default::default(),
                 probe_failed: [false; 2],
+                probe_lost: [false; 2],
                 parser: None,
                 stream_tail: Default::default(),
                 stream_inspected: [0; 2],
@@ -555,12 +560,14 @@ impl AppLayer {
             stream,
             probe,
             probe_failed,
+            probe_lost,
             parser,
             ..
         } = &mut **tcp;
         let mut feeder = Feeder {
             probe,
             probe_failed,
+            probe_lost,
             parser,
             limit: self.config.probe_limit,
             config: &parsers,
@@ -656,12 +663,14 @@ impl AppLayer {
                 stream,
                 probe,
                 probe_failed,
+                probe_lost,
                 parser,
                 ..
             } = tcp;
             let mut feeder = Feeder {
                 probe,
                 probe_failed,
+                probe_lost,
                 parser,
                 limit: self.config.probe_limit,
                 config: &parsers,
@@ -766,7 +775,9 @@ impl AppLayer {
                 p.finish();
                 p.add_stats(&mut self.stats);
                 let mut w = self.writer(&mut app.rec, who, ts, out);
-                p.drain(false, &mut |tx| w.tx(tx));
+                // It sees no more of the flow: what it holds unfinished is logged now.
+                p.drain(true, &mut |tx| w.tx(tx));
+                p.events(&mut |e| w.stats.event(&e));
             }
             Pending::None => {}
         }
@@ -799,6 +810,7 @@ impl AppLayer {
                 let failed =
                     undecided && (tcp.probe_failed[0] && tcp.probe_failed[1] || (at_end && held));
                 if failed {
+                    tcp.probe = Default::default();
                     *proto = AppProto::Failed;
                     self.stats.flow_detected(AppProto::Failed);
                 }
@@ -815,6 +827,7 @@ impl AppLayer {
                     out,
                 };
                 p.drain(at_end, &mut |tx| w.tx(tx));
+                p.events(&mut |e| w.stats.event(&e));
                 if p.encrypted() {
                     // Suricata's `encryption-handling: default`: no content inspection of
                     // the payload once encrypted application data flows.
@@ -841,6 +854,7 @@ impl AppLayer {
 struct Feeder<'a> {
     probe: &'a mut [Vec<u8>; 2],
     probe_failed: &'a mut [bool; 2],
+    probe_lost: &'a mut [bool; 2],
     parser: &'a mut Option<Box<dyn AppParser>>,
     /// Bytes of a direction held while detection needs more.
     limit: usize,
@@ -864,6 +878,7 @@ impl Feeder<'_> {
                     None => {
                         self.probe[dir] = Vec::new();
                         self.probe_failed[dir] = true;
+                        self.probe_lost[dir] = true;
                     }
                     Some(p) => p.gap(d, n),
                 }
@@ -886,10 +901,21 @@ impl Feeder<'_> {
                 }
                 *self.probe = Default::default();
                 *self.probe_failed = [false; 2];
+                *self.probe_lost = [false; 2];
             }
             return;
         }
         if self.probe_failed[dir] {
+            // Held while the other direction may still name the protocol.
+            if !self.probe_failed[1 - dir] && !self.probe_lost[dir] {
+                let held = &mut self.probe[dir];
+                if held.len() + data.len() <= self.limit {
+                    held.extend_from_slice(data);
+                } else {
+                    *held = Vec::new();
+                    self.probe_lost[dir] = true;
+                }
+            }
             return;
         }
         let mut held = std::mem::take(&mut self.probe[dir]);
@@ -902,6 +928,9 @@ impl Feeder<'_> {
                 let mut new = (proto.new)(self.config);
                 // Feed what the other direction held while undecided, then this one.
                 let other_start = std::mem::take(&mut self.probe[1 - dir]);
+                if self.probe_lost[1 - dir] {
+                    new.gap(direction(1 - dir), 0);
+                }
                 if !other_start.is_empty() {
                     new.feed(direction(1 - dir), &other_start);
                 }
@@ -915,7 +944,17 @@ impl Feeder<'_> {
                 }
                 self.probe[dir] = held;
             }
-            _ => self.probe_failed[dir] = true,
+            _ => {
+                self.probe_failed[dir] = true;
+                if start.len() <= self.limit && !self.probe_failed[1 - dir] {
+                    if held.is_empty() {
+                        held.extend_from_slice(data);
+                    }
+                    self.probe[dir] = held;
+                } else {
+                    self.probe_lost[dir] = true;
+                }
+            }
         }
     }
 }

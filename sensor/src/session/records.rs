@@ -67,6 +67,14 @@ impl TxWriter<'_> {
     pub(super) fn tx(&mut self, tx: Tx<'_>) {
         match tx {
             Tx::Http(tx) => self.http(tx),
+            Tx::Ftp(tx) => {
+                self.stats.ftp_tx += 1;
+                self.simple("ftp", |o| tx.write_eve(o));
+            }
+            Tx::Smtp(tx) => {
+                self.stats.smtp_tx += 1;
+                self.simple("smtp", |o| tx.write_eve(o));
+            }
             Tx::Tls(p) => self.tls(p),
             Tx::Dns { msg, dir } => {
                 self.stats.dns_messages += 1;
@@ -85,6 +93,21 @@ impl TxWriter<'_> {
                 );
             }
         }
+    }
+
+    /// The EVE record of a transaction (`tx_id`, Community ID, then the protocol's object):
+    /// FTP and SMTP, which no signature inspects yet beyond the stream.
+    fn simple(&mut self, event_type: &str, object: impl Fn(&mut Vec<u8>)) {
+        let (who, ts, out) = (self.who, self.ts, &mut *self.out);
+        let tx_no = next_tx_id(&mut self.rec.logged);
+        let cid = community_id(&mut self.rec.logged, who);
+        eve::write_head(out, ts, &who.ident, event_type, false);
+        let _ = write!(
+            out,
+            ",\"tx_id\":{tx_no},\"community_id\":\"{cid}\",\"{event_type}\":"
+        );
+        object(out);
+        out.extend_from_slice(b"}\n");
     }
 
     /// The EVE `http` record of a finished transaction.

@@ -86,6 +86,41 @@ const CASES: &[Case] = &[
     ),
 ];
 
+/// SMTP sessions upgraded by STARTTLS in a committed capture: Suricata logs the session's
+/// `smtp` record, then the TLS handshake with `from_proto`, and the flow as `app_proto` `tls`,
+/// `app_proto_orig` `smtp`.
+#[test]
+fn starttls_flows_as_suricata_logs_them() {
+    let pcap = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pcaps/benign-office.pcap");
+    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
+        .arg("replay")
+        .arg(&pcap)
+        .args(["-q", "--no-behaviour", "--workers", "1", "--eve", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let eve = String::from_utf8(out.stdout).unwrap();
+    let smtp = canonical(&eve, "smtp", &[]);
+    assert_eq!(
+        (smtp.len(), digest(&smtp)),
+        (3, 0xc2000d918ddeff45),
+        "{smtp:#?}"
+    );
+    let upgraded = eve
+        .lines()
+        .filter(|l| l.contains(r#""app_proto":"tls","app_proto_orig":"smtp""#))
+        .count();
+    assert_eq!(upgraded, 3);
+    let from_smtp = eve
+        .lines()
+        .filter(|l| l.contains(r#""event_type":"tls""#) && l.contains(r#""from_proto":"smtp"}"#))
+        .count();
+    assert_eq!(from_smtp, 3);
+    if let Some(checked) = validate_eve(&eve, "benign-office records") {
+        assert_eq!(checked, eve.lines().count());
+    }
+}
+
 #[test]
 fn ftp_and_smtp_records_equal_suricatas() {
     let Some(corpus) = sensor::testutil::corpus_dir() else {

@@ -162,11 +162,12 @@ impl Output {
                 return;
             }
         }
-        eve::write_flow(
+        eve::write_flow_upgraded(
             &mut self.buf,
             flow,
             reason,
             flow.ext.proto.name(),
+            flow.ext.proto_orig().name(),
             flow.ext.alerted(),
         );
         self.stats.records += 1;

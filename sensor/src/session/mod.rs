@@ -63,6 +63,9 @@ impl Default for AppConfig {
 #[derive(Default)]
 pub struct FlowApp {
     pub proto: AppProto,
+    /// The protocol before the stream was handed over (SMTP or FTP before TLS, HTTP before
+    /// its tunnel's protocol): EVE `app_proto_orig`.
+    proto_orig: AppProto,
     /// Packet rules see `proto` (see `AppLayer::detect_packet`).
     proto_visible: bool,
     /// Direction whose data `proto` was recognised in.
@@ -89,6 +92,11 @@ pub struct FlowApp {
 const TCP_STARTED: u8 = 4;
 
 impl FlowApp {
+    /// The protocol before an upgrade (`Unknown`: none).
+    pub fn proto_orig(&self) -> AppProto {
+        self.proto_orig
+    }
+
     /// A signature alerted on this flow (EVE `flow.alerted`).
     pub fn alerted(&self) -> bool {
         self.rec.detect.alerted
@@ -642,6 +650,7 @@ impl AppLayer {
                 who: &who,
                 ts,
                 out,
+                orig: AppProto::Unknown,
             }
             .tx(Tx::Dns {
                 msg: dns_msg,
@@ -740,6 +749,7 @@ impl AppLayer {
     fn writer<'a>(
         &'a mut self,
         rec: &'a mut FlowRecords,
+        orig: AppProto,
         who: &'a Who,
         ts: Timestamp,
         out: &'a mut Vec<u8>,
@@ -752,6 +762,7 @@ impl AppLayer {
             who,
             ts,
             out,
+            orig,
         }
     }
 
@@ -767,6 +778,9 @@ impl AppLayer {
     ) {
         match pending {
             Pending::Detected(p, dir) => {
+                if !matches!(app.proto, AppProto::Unknown | AppProto::Failed) && app.proto != p {
+                    app.proto_orig = app.proto;
+                }
                 app.proto = p;
                 self.stats.flow_detected(p);
                 app.proto_dir = dir as u8;
@@ -774,7 +788,7 @@ impl AppLayer {
             Pending::HandedOver(mut p) => {
                 p.finish();
                 p.add_stats(&mut self.stats);
-                let mut w = self.writer(&mut app.rec, who, ts, out);
+                let mut w = self.writer(&mut app.rec, app.proto_orig, who, ts, out);
                 // It sees no more of the flow: what it holds unfinished is logged now.
                 p.drain(true, &mut |tx| w.tx(tx));
                 p.events(&mut |e| w.stats.event(&e));
@@ -795,6 +809,7 @@ impl AppLayer {
     ) {
         let FlowApp {
             proto,
+            proto_orig,
             tcp,
             done,
             rec,
@@ -825,6 +840,7 @@ impl AppLayer {
                     who,
                     ts,
                     out,
+                    orig: *proto_orig,
                 };
                 p.drain(at_end, &mut |tx| w.tx(tx));
                 p.events(&mut |e| w.stats.event(&e));

@@ -9,7 +9,7 @@ use crate::app::dns::{self, DnsMessage};
 use crate::app::http::{self, HttpTransaction};
 use crate::app::parser::Tx;
 use crate::app::tls::TlsParser;
-use crate::app::AppStats;
+use crate::app::{AppProto, AppStats};
 use crate::detect::engine::{FlowDetect, Subject};
 use crate::flow::TO_SERVER;
 use crate::output::eve;
@@ -61,6 +61,8 @@ pub(super) struct TxWriter<'a> {
     pub(super) who: &'a Who,
     pub(super) ts: Timestamp,
     pub(super) out: &'a mut Vec<u8>,
+    /// The flow's protocol before an upgrade (TLS records name it: `from_proto`).
+    pub(super) orig: AppProto,
 }
 
 impl TxWriter<'_> {
@@ -145,6 +147,12 @@ impl TxWriter<'_> {
         eve::write_head(out, ts, &who.ident, "tls", false);
         let _ = write!(out, ",\"community_id\":\"{cid}\",");
         p.write_eve_tls(out);
+        if let Some(from) = self.orig.name() {
+            // Inside the `tls` object, last, as Suricata writes it.
+            let sep = if out.ends_with(b"{}") { "" } else { "," };
+            out.pop();
+            let _ = write!(out, "{sep}\"from_proto\":\"{from}\"}}");
+        }
         out.extend_from_slice(b"}\n");
         if let Some(t) = self.beh {
             t.tls(&who.ident.endpoints, who.ident.proto, ts, p.record());

@@ -35,26 +35,17 @@ const COMMANDS: &[&str] = &[
     "USER", "EPRT",
 ];
 
-/// The command of a line: the known name whose first occurrence ends first (ties: the longer
-/// name), as an Aho-Corasick scan reports it first.
+/// The command of a line: the known name whose occurrence ends first (case ignored), as
+/// Suricata's pattern matcher (Aho-Corasick over the whole line) reports it.
 fn command_of(line: &[u8]) -> Option<&'static str> {
-    let mut best: Option<(usize, &'static str)> = None;
-    for &name in COMMANDS {
-        let n = name.len();
-        if line.len() < n {
-            continue;
-        }
-        if let Some(i) = line
-            .windows(n)
-            .position(|w| w.eq_ignore_ascii_case(name.as_bytes()))
-        {
-            let end = i + n;
-            if best.is_none_or(|(e, b)| end < e || (end == e && n > b.len())) {
-                best = Some((end, name));
-            }
-        }
-    }
-    best.map(|(_, name)| name)
+    static MATCHER: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let ac = MATCHER.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(COMMANDS)
+            .expect("FTP command patterns")
+    });
+    ac.find(line).map(|m| COMMANDS[m.pattern().as_usize()])
 }
 
 /// One command and its reply lines.

@@ -836,12 +836,14 @@ pub const FAMILIES: &[Family] = &[
             s.by("proto", "tls", u(a.flows_tls));
             s.by("proto", "dns_udp", u(a.flows_dns_udp));
             s.by("proto", "dns_tcp", u(a.flows_dns_tcp));
+            s.by("proto", "ftp", u(a.flows_ftp));
+            s.by("proto", "smtp", u(a.flows_smtp));
             s.by("proto", "failed", u(a.flows_failed));
         },
     },
     Family {
         name: "app_transactions_total",
-        help: "Application transactions parsed (HTTP request/response pairs, TLS handshakes, DNS messages).",
+        help: "Application transactions parsed (HTTP request/response pairs, TLS handshakes, DNS messages, FTP commands, SMTP mails).",
         kind: Kind::Counter,
         eve: Some("app_layer.tx"),
         read: |t, s| {
@@ -849,6 +851,8 @@ pub const FAMILIES: &[Family] = &[
             s.by("proto", "http", u(a.http_tx));
             s.by("proto", "tls", u(a.tls_handshakes));
             s.by("proto", "dns", u(a.dns_messages));
+            s.by("proto", "ftp", u(a.ftp_tx));
+            s.by("proto", "smtp", u(a.smtp_tx));
         },
     },
     Family {
@@ -879,6 +883,15 @@ pub const FAMILIES: &[Family] = &[
             ] {
                 s.values.push((
                     vec![("proto", proto.to_string()), ("event", event.to_string())],
+                    u(v),
+                ));
+            }
+            for (&(proto, event), &v) in crate::app::parser::EVENTS.iter().zip(&a.events) {
+                s.values.push((
+                    vec![
+                        ("proto", proto.name().unwrap_or("").to_string()),
+                        ("event", event.to_string()),
+                    ],
                     u(v),
                 ));
             }
@@ -1392,8 +1405,12 @@ pub const SURICATA_STATS: &[(&str, ReadOne)] = &[
     ("app_layer.flow.dns_tcp", |t| {
         Some(t.workers.app.flows_dns_tcp)
     }),
+    ("app_layer.flow.ftp", |t| Some(t.workers.app.flows_ftp)),
+    ("app_layer.flow.smtp", |t| Some(t.workers.app.flows_smtp)),
     ("app_layer.tx.http", |t| Some(t.workers.app.http_tx)),
     ("app_layer.tx.tls", |t| Some(t.workers.app.tls_handshakes)),
+    ("app_layer.tx.ftp", |t| Some(t.workers.app.ftp_tx)),
+    ("app_layer.tx.smtp", |t| Some(t.workers.app.smtp_tx)),
     ("tcp.midstream_pickups", |t| {
         Some(t.workers.app.stream.midstream_pickups)
     }),

@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod output;
 pub mod pipeline;
 pub mod privilege;
+pub mod session;
 pub mod signals;
 pub mod stream;
 #[doc(hidden)]

@@ -1,12 +1,24 @@
-//! Application layer: protocol parsers fed with reassembled, in-order stream bytes (TCP) or
+//! Application protocol parsers, fed with reassembled, in-order stream bytes (TCP) or
 //! datagrams (UDP), each producing transactions that become EVE records and detection buffers.
+//! Only parsers live here: feeding them, writing their records and running detection is
+//! `crate::session`'s.
+//!
+//! Every TCP parser implements [`parser::AppParser`]; [`registry`] lists the protocols (probe
+//! and constructor) in one place.
 
+mod adapters;
 pub mod dns;
+pub mod ftp;
 pub mod http;
-pub mod session;
+mod lines;
+pub mod parser;
+pub mod registry;
+pub mod smtp;
+mod stats;
 pub mod tls;
 
-pub use session::{AppConfig, AppLayer, AppProto, AppStats, FlowApp};
+pub use registry::AppProto;
+pub use stats::AppStats;
 
 /// Direction of stream bytes within a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -17,9 +17,10 @@ use super::login::{self, LoginState};
 use crate::app::dns::DnsMessage;
 use crate::app::http::HttpTransaction;
 use crate::app::tls::TlsRecord;
-use crate::app::{AppProto, FlowApp};
+use crate::app::AppProto;
 use crate::decode::TcpHeader;
 use crate::flow::{Endpoints, Flow, TO_CLIENT, TO_SERVER};
+use crate::session::FlowApp;
 use crate::time::Timestamp;
 
 /// Events a worker buffers before it hands them over (also handed over after every batch).

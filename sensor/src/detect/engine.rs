@@ -225,7 +225,8 @@ pub struct FlowDetect {
 const IP_ONLY_DONE: u8 = 1;
 const NO_PAYLOAD: u8 = 4;
 
-/// Protocols rules name in their header that have no parser here, recognised from the first
+/// Protocols rules name in their header that have no parser here (or, for FTP and SMTP, whose
+/// parser may not have recognised the flow: a greeting naming them), recognised from the first
 /// payload of each direction of a TCP flow (`AppHint::probe`). The two high bits remember
 /// which directions were probed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -1525,8 +1526,12 @@ fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint)
     use crate::app::AppProto as A;
     match p {
         Protocol::Pkthdr => matches!(subject, Subject::Packet { .. }),
-        Protocol::Smtp => flow.proto == 6 && hint.proto() == AppHint::SMTP,
-        Protocol::Ftp => flow.proto == 6 && hint.proto() == AppHint::FTP,
+        Protocol::Smtp => {
+            flow.proto == 6 && (hint.proto() == AppHint::SMTP || flow.app == Some(A::Smtp))
+        }
+        Protocol::Ftp => {
+            flow.proto == 6 && (hint.proto() == AppHint::FTP || flow.app == Some(A::Ftp))
+        }
         Protocol::Smb => flow.proto == 6 && hint.proto() == AppHint::SMB,
         Protocol::Ssh => flow.proto == 6 && hint.proto() == AppHint::SSH,
         Protocol::Ip => true,

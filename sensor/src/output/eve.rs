@@ -188,7 +188,22 @@ pub fn write_flow<T>(
     app_proto: Option<&str>,
     alerted: bool,
 ) {
-    with_eve_clock(|clock| write_flow_with(out, clock, flow, reason, app_proto, alerted));
+    write_flow_upgraded(out, flow, reason, app_proto, None, alerted);
+}
+
+/// `write_flow` for a flow whose protocol changed (SMTP or FTP to TLS, an HTTP tunnel):
+/// `app_proto_orig` names the first.
+pub fn write_flow_upgraded<T>(
+    out: &mut Vec<u8>,
+    flow: &Flow<T>,
+    reason: EndReason,
+    app_proto: Option<&str>,
+    app_proto_orig: Option<&str>,
+    alerted: bool,
+) {
+    with_eve_clock(|clock| {
+        write_flow_with(out, clock, flow, reason, app_proto, app_proto_orig, alerted)
+    });
 }
 
 fn write_flow_with<T>(
@@ -197,6 +212,7 @@ fn write_flow_with<T>(
     flow: &Flow<T>,
     reason: EndReason,
     app_proto: Option<&str>,
+    app_proto_orig: Option<&str>,
     alerted: bool,
 ) {
     let proto = flow.key.proto;
@@ -220,6 +236,11 @@ fn write_flow_with<T>(
     if let Some(app) = app_proto {
         out.extend_from_slice(b",\"app_proto\":\"");
         out.extend_from_slice(app.as_bytes());
+        out.push(b'"');
+    }
+    if let Some(orig) = app_proto_orig {
+        out.extend_from_slice(b",\"app_proto_orig\":\"");
+        out.extend_from_slice(orig.as_bytes());
         out.push(b'"');
     }
     let age = flow.last.secs().saturating_sub(flow.start.secs());

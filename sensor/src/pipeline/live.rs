@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::app::AppConfig;
 use crate::capture::afpacket::{reinsert_vlan, AfPacketSocket, Fanout, RingConfig};
 use crate::capture::filter::CaptureFilter;
 use crate::counters::{IfaceCounters, Registry};
@@ -23,6 +22,7 @@ use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
 use crate::flow::FlowTableConfig;
 use crate::output::sink::Outputs;
+use crate::session::AppConfig;
 use crate::time::Timestamp;
 
 use super::decode_stage::FrameMeta;

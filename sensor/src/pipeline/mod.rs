@@ -18,13 +18,13 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
-use crate::app::AppConfig;
 use crate::capture::{CaptureError, PacketSource};
 use crate::counters::{IfaceCounters, ReaderSnapshot, Registry, PUBLISH_EVERY};
 use crate::decode::DefragConfig;
 use crate::detect::reload::EngineHandle;
 use crate::flow::{worker_for, FlowTableConfig};
 use crate::output::sink::Outputs;
+use crate::session::AppConfig;
 use crate::time::Timestamp;
 use batch::Batch;
 use decode_stage::{DecodeStage, FrameMeta};

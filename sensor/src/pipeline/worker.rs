@@ -14,7 +14,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use super::batch::Batch;
 use super::decode_stage::{DecodeStage, FrameMeta};
 use super::stats::DecodeStats;
-use crate::app::{AppConfig, AppLayer, AppStats, FlowApp};
+use crate::app::AppStats;
 use crate::capture::filter::CaptureFilter;
 use crate::counters::{Histogram, IfaceCounters, Registry, WorkerSnapshot, PUBLISH_EVERY};
 use crate::decode::{DefragConfig, DefragStats, L4};
@@ -26,6 +26,7 @@ use crate::output::eve;
 use crate::output::file::CHUNK_BYTES;
 use crate::output::record::RecordIndex;
 use crate::output::sink::Outputs;
+use crate::session::{AppConfig, AppLayer, FlowApp};
 use crate::time::Timestamp;
 
 /// How many packets ahead the worker prefetches frame headers.
@@ -161,11 +162,12 @@ impl Output {
                 return;
             }
         }
-        eve::write_flow(
+        eve::write_flow_upgraded(
             &mut self.buf,
             flow,
             reason,
             flow.ext.proto.name(),
+            flow.ext.proto_orig().name(),
             flow.ext.alerted(),
         );
         self.stats.records += 1;

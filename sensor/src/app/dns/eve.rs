@@ -350,7 +350,7 @@ fn write_u64(out: &mut Vec<u8>, v: u64) {
 
 /// A JSON string of bytes as Suricata's JsonBuilder writes it (`set_string_from_bytes`):
 /// valid UTF-8 is kept, otherwise every byte from 0x80 becomes the text `\xNN`.
-fn write_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn write_json_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.push(b'"');
     // Nearly every name is printable ASCII: copy it whole.
     if b.iter()

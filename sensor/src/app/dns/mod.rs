@@ -47,6 +47,7 @@ mod probe;
 mod tcp;
 pub mod types;
 
+pub(crate) use eve::write_json_bytes;
 pub use eve::{eve_record_count, write_eve_dns, write_eve_dns_record};
 pub use message::{
     DnsError, DnsMessage, Header, Question, RData, Record, Records, Section, Soa, Txt, TxtStrings,

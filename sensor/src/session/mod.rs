@@ -1,54 +1,33 @@
-//! The application layer of one worker: protocol detection by content, TCP stream reassembly
-//! feeding the detected protocol's parser, and the EVE records that result. Per-flow state
-//! (`FlowApp`) lives in the flow table entry, so it shares the flow's worker and needs no lock.
+//! Per-flow orchestration, the stage between the flow table and the output: for each packet
+//! of a flow, TCP stream reassembly per direction, protocol detection by content (the
+//! protocols of `app::registry`, on any port), feeding the flow's parser (`app::parser`), the
+//! EVE records of what it hands out (`records`), the signatures (packet, stream and
+//! transaction rules) and the behaviour stage's tap. Per-flow state (`FlowApp`) lives in the
+//! flow table entry, so it shares the flow's worker and needs no lock.
 //!
-//! Detection probes the first bytes of each direction (TLS, then HTTP, then DNS over TCP), on any
-//! port. Once a parser says it needs nothing more (a TLS handshake seen, an HTTP tunnel), or
-//! detection fails, reassembly of the flow stops: later segments cost a flag test.
+//! Once a parser says it needs nothing more (a TLS handshake seen), or detection fails,
+//! reassembly of the flow stops: later segments cost a flag test.
 
-use std::io::Write;
-
-use super::dns::{self, DnsMessage, DnsTcpParser, TcpDirStats};
-use super::http::{self, HttpConfig, HttpParser, HttpStats};
-use super::tls::{self, TlsParser};
-use super::Direction;
+use crate::app::dns::{self, DnsMessage};
+use crate::app::http::HttpConfig;
+use crate::app::parser::{AppParser, ParserConfig, Ports, Tx};
+use crate::app::registry::{self, AppProto, Detect};
+use crate::app::{AppStats, Direction};
 use std::sync::Arc;
 
 use crate::decode::{Decoded, TcpHeader};
-use crate::detect::engine::{AlertSeries, DetectCtx, Engine, FlowDetect, FlowFacts, Subject};
+use crate::detect::engine::{AlertSeries, DetectCtx, Engine, FlowFacts, Subject};
 use crate::detect::reload::EngineHandle;
 use crate::events::{PacketEvent, PacketEvents};
 use crate::flow::{Flow, TO_SERVER};
 use crate::output::eve::{self, FlowIdent};
-use crate::stream::{StreamConfig, StreamDir, StreamEvent, StreamMemory, StreamStats};
+use crate::stream::{StreamConfig, StreamDir, StreamEvent, StreamMemory};
 use crate::time::Timestamp;
 use std::collections::HashMap;
 
-/// Application protocol of a flow (`app_proto` in EVE).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum AppProto {
-    /// Not decided yet (or no payload seen).
-    #[default]
-    Unknown,
-    Http,
-    Tls,
-    Dns,
-    /// Payload seen, but no parser recognised it.
-    Failed,
-}
+mod records;
 
-impl AppProto {
-    /// The `app_proto` value, `None` while undecided.
-    pub fn name(self) -> Option<&'static str> {
-        match self {
-            AppProto::Unknown => None,
-            AppProto::Http => Some("http"),
-            AppProto::Tls => Some("tls"),
-            AppProto::Dns => Some("dns"),
-            AppProto::Failed => Some("failed"),
-        }
-    }
-}
+use records::{community_id, FlowRecords, Logged, TxWriter};
 
 /// Settings of the application layer.
 #[derive(Clone, Copy, Debug)]
@@ -59,6 +38,13 @@ pub struct AppConfig {
     /// Bytes of a direction kept while detection needs more (beyond it detection fails).
     pub probe_limit: usize,
     pub http: HttpConfig,
+}
+
+impl AppConfig {
+    /// What parsers are created with.
+    fn parsers(&self) -> ParserConfig {
+        ParserConfig { http: self.http }
+    }
 }
 
 impl Default for AppConfig {
@@ -72,73 +58,15 @@ impl Default for AppConfig {
     }
 }
 
-/// Counters of one worker's application layer.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AppStats {
-    pub flows_http: u64,
-    pub flows_tls: u64,
-    pub flows_dns_udp: u64,
-    pub flows_dns_tcp: u64,
-    pub flows_failed: u64,
-    pub http_tx: u64,
-    pub tls_handshakes: u64,
-    pub dns_messages: u64,
-    pub dns_errors: u64,
-    pub stream: StreamStats,
-    /// HTTP parser counters of the flows that ended (limits hit, gaps, tunnels, ...).
-    pub http: HttpStats,
-    /// DNS-over-TCP framing counters of the flows that ended, both directions.
-    pub dns_tcp: TcpDirStats,
-    /// TLS parser problems of the flows that ended: errors that stopped a direction,
-    /// malformed extension values stepped over, gaps that made a direction give up.
-    pub tls_errors: u64,
-    pub tls_anomalies: u64,
-    pub tls_gaps: u64,
-}
-
-impl AppStats {
-    pub fn add(&mut self, o: &AppStats) {
-        self.flows_http += o.flows_http;
-        self.flows_tls += o.flows_tls;
-        self.flows_dns_udp += o.flows_dns_udp;
-        self.flows_dns_tcp += o.flows_dns_tcp;
-        self.flows_failed += o.flows_failed;
-        self.http_tx += o.http_tx;
-        self.tls_handshakes += o.tls_handshakes;
-        self.dns_messages += o.dns_messages;
-        self.dns_errors += o.dns_errors;
-        self.stream.add(&o.stream);
-        self.http += o.http;
-        self.dns_tcp.add(&o.dns_tcp);
-        self.tls_errors += o.tls_errors;
-        self.tls_anomalies += o.tls_anomalies;
-        self.tls_gaps += o.tls_gaps;
-    }
-
-    /// Adds the counters a flow's parser kept, when the flow (or its parser) ends.
-    fn parser_ended(&mut self, parser: &Parser) {
-        match parser {
-            Parser::Detecting => {}
-            Parser::Http(p) => self.http += *p.stats(),
-            Parser::Tls(p) => {
-                self.tls_errors += p.errors() as u64;
-                self.tls_anomalies += p.anomalies() as u64;
-                self.tls_gaps += p.gaps() as u64;
-            }
-            Parser::Dns(p, _) => {
-                self.dns_tcp.add(&p.stats(Direction::ToServer));
-                self.dns_tcp.add(&p.stats(Direction::ToClient));
-            }
-        }
-    }
-}
-
 /// Application state of one flow. Every tracked flow carries one, so it is kept small (see
 /// the size test below): what only some flows need lives behind a pointer, allocated when
 /// first needed.
 #[derive(Default)]
 pub struct FlowApp {
     pub proto: AppProto,
+    /// The protocol before the stream was handed over (SMTP or FTP before TLS, HTTP before
+    /// its tunnel's protocol): EVE `app_proto_orig`.
+    proto_orig: AppProto,
     /// Packet rules see `proto` (see `AppLayer::detect_packet`).
     proto_visible: bool,
     /// Direction whose data `proto` was recognised in.
@@ -164,43 +92,12 @@ pub struct FlowApp {
 /// (a direction for which that is not so gets the state allocated at once, the rare case).
 const TCP_STARTED: u8 = 4;
 
-/// What records about a flow keep between packets.
-#[derive(Default)]
-struct FlowRecords {
-    /// Transaction count and Community ID, once a record needed them (most flows of a flood
-    /// or a scan never write any record but their flow record).
-    logged: Option<Box<Logged>>,
-    detect: FlowDetect,
-}
-
-#[derive(Default)]
-struct Logged {
-    /// Transactions logged so far (EVE `tx_id`).
-    tx_id: u64,
-    community_id: Option<String>,
-}
-
-/// The flow's Community ID, computed once.
-fn community_id<'a>(logged: &'a mut Option<Box<Logged>>, who: &Who) -> &'a str {
-    logged
-        .get_or_insert_with(Default::default)
-        .community_id
-        .get_or_insert_with(|| who.ident.community_id())
-}
-
-/// The flow's next EVE `tx_id`, counted.
-fn next_tx_id(logged: &mut Option<Box<Logged>>) -> u64 {
-    let l = logged.get_or_insert_with(Default::default);
-    l.tx_id += 1;
-    l.tx_id - 1
-}
-
-/// The flow's current EVE `tx_id`.
-fn tx_id(logged: &Option<Box<Logged>>) -> u64 {
-    logged.as_ref().map_or(0, |l| l.tx_id)
-}
-
 impl FlowApp {
+    /// The protocol before an upgrade (`Unknown`: none).
+    pub fn proto_orig(&self) -> AppProto {
+        self.proto_orig
+    }
+
     /// A signature alerted on this flow (EVE `flow.alerted`).
     pub fn alerted(&self) -> bool {
         self.rec.detect.alerted
@@ -216,6 +113,14 @@ struct Who {
 }
 
 impl Who {
+    /// The flow's ports, client to server.
+    fn ports(&self) -> Ports {
+        Ports {
+            client: self.facts.client.1,
+            server: self.facts.server.1,
+        }
+    }
+
     /// `pcap_cnt`: the packet being processed, if records written now are about it.
     fn of(flow: &Flow<FlowApp>, pcap_cnt: Option<u64>) -> Who {
         let ep = flow.endpoints();
@@ -301,10 +206,14 @@ struct TcpApp {
     stream: [StreamDir; 2],
     /// Start of each direction, held while detection needs more bytes.
     probe: [Vec<u8>; 2],
-    /// Detection gave up on this direction.
+    /// Detection gave up on this direction. Its start is still held (within the probe limit)
+    /// in case the other direction names the protocol: the parser then sees both starts, as
+    /// Suricata's does (an FTP or POP3 server's greeting before the client's first command).
     probe_failed: [bool; 2],
-    parser: Parser,
-    tls_logged: bool,
+    /// Part of a direction's start could not be held: the parser is told of a gap there.
+    probe_lost: [bool; 2],
+    /// The flow's parser, once its protocol is known.
+    parser: Option<Box<dyn AppParser>>,
     /// Last bytes of each direction inspected by stream rules (matches may span chunks).
     stream_tail: [Vec<u8>; 2],
     /// Stream bytes of each direction inspected so far (the offset of new data).
@@ -314,19 +223,18 @@ struct TcpApp {
 /// Bytes of a direction kept so stream rules can match across delivered chunks.
 const STREAM_TAIL: usize = 2048;
 
-enum Parser {
-    Detecting,
-    Http(Box<HttpParser>),
-    Tls(Box<TlsParser>),
-    /// DNS over TCP; complete messages wait (copied, rare) until the feeding borrow ends.
-    Dns(Box<DnsTcpParser>, Vec<(usize, Vec<u8>)>),
-}
-
 fn direction(dir: usize) -> Direction {
     if dir == TO_SERVER {
         Direction::ToServer
     } else {
         Direction::ToClient
+    }
+}
+
+fn dir_index(d: Direction) -> usize {
+    match d {
+        Direction::ToServer => TO_SERVER,
+        Direction::ToClient => 1 - TO_SERVER,
     }
 }
 
@@ -359,13 +267,14 @@ pub struct AppLayer {
     stream_events: PacketEvents,
 }
 
-/// What a parser produced while being fed, written out after the feeding borrow ends.
+/// What a parser produced while being fed, applied after the feeding borrow ends.
 enum Pending {
     None,
     /// A protocol recognised in the data of a direction.
     Detected(AppProto, usize),
-    /// An HTTP tunnel opened: the HTTP parser, to log its last transactions.
-    Tunnel(Parser),
+    /// The stream was handed over to another protocol (an HTTP tunnel): the parser that
+    /// handed it over, to log its last transactions.
+    HandedOver(Box<dyn AppParser>),
 }
 
 impl AppLayer {
@@ -659,8 +568,8 @@ impl AppLayer {
                 stream: Default::default(),
                 probe: Default::default(),
                 probe_failed: [false; 2],
-                parser: Parser::Detecting,
-                tls_logged: false,
+                probe_lost: [false; 2],
+                parser: None,
                 stream_tail: Default::default(),
                 stream_inspected: [0; 2],
             });
@@ -678,57 +587,44 @@ impl AppLayer {
         let Some(tcp) = app.tcp.as_mut() else {
             unreachable!("created above")
         };
-        let limit = self.config.probe_limit;
-        let http_config = self.config.http;
-        let mut pending = Pending::None;
-        let keep = self.stream_rules;
+        let parsers = self.config.parsers();
         let (gaps, depth) = (self.mem.stats.gaps, self.mem.stats.depth_reached);
-        let (chunks, bytes) = (&mut self.stream_chunks, &mut self.stream_bytes);
-        {
-            let TcpApp {
-                stream,
-                probe,
-                probe_failed,
-                parser,
-                ..
-            } = &mut **tcp;
-            let (this, other) = if dir == TO_SERVER {
-                let (a, b) = stream.split_at_mut(1);
-                (&mut a[0], &mut b[0])
-            } else {
-                let (a, b) = stream.split_at_mut(1);
-                (&mut b[0], &mut a[0])
-            };
-            if h.flags & TcpHeader::ACK != 0 {
-                // The other side's data this segment acknowledges was sent: a hole there is a gap.
-                other.peer_ack(h.ack, &mut self.mem, &mut |ev| {
-                    keep_stream(keep, 1 - dir, &ev, chunks, bytes);
-                    feed(
-                        parser,
-                        probe,
-                        probe_failed,
-                        1 - dir,
-                        ev,
-                        limit,
-                        http_config,
-                        &mut pending,
-                    )
-                });
-            }
-            this.segment(h.seq, syn, payload, &mut self.mem, &mut |ev| {
-                keep_stream(keep, dir, &ev, chunks, bytes);
-                feed(
-                    parser,
-                    probe,
-                    probe_failed,
-                    dir,
-                    ev,
-                    limit,
-                    http_config,
-                    &mut pending,
-                )
-            });
+        let TcpApp {
+            stream,
+            probe,
+            probe_failed,
+            probe_lost,
+            parser,
+            ..
+        } = &mut **tcp;
+        let mut feeder = Feeder {
+            probe,
+            probe_failed,
+            probe_lost,
+            parser,
+            limit: self.config.probe_limit,
+            config: &parsers,
+            ports: who.ports(),
+            keep: self.stream_rules,
+            chunks: &mut self.stream_chunks,
+            bytes: &mut self.stream_bytes,
+            pending: Pending::None,
+        };
+        let (this, other) = if dir == TO_SERVER {
+            let (a, b) = stream.split_at_mut(1);
+            (&mut a[0], &mut b[0])
+        } else {
+            let (a, b) = stream.split_at_mut(1);
+            (&mut b[0], &mut a[0])
+        };
+        if h.flags & TcpHeader::ACK != 0 {
+            // The other side's data this segment acknowledges was sent: a hole there is a gap.
+            other.peer_ack(h.ack, &mut self.mem, &mut |ev| feeder.event(1 - dir, ev));
         }
+        this.segment(h.seq, syn, payload, &mut self.mem, &mut |ev| {
+            feeder.event(dir, ev)
+        });
+        let pending = feeder.pending;
         if self.mem.stats.gaps != gaps {
             self.stream_events.set(PacketEvent::StreamReassemblySeqGap);
         }
@@ -770,23 +666,29 @@ impl AppLayer {
         }
         let who = Who::of(flow, self.pcap_cnt());
         let app = &mut flow.ext;
-        match self.dns_msg.parse(payload) {
-            Ok(()) => {
-                self.stats.dns_messages += 1;
-                if let Some(t) = &mut self.behaviour {
-                    t.dns(&who.ident.endpoints, who.ident.proto, ts, &self.dns_msg);
-                }
-                write_dns(
-                    &mut app.rec,
-                    &mut self.detector,
-                    &who,
-                    &self.dns_msg,
-                    ts,
-                    dir,
-                    out,
-                );
+        let AppLayer {
+            dns_msg,
+            stats,
+            detector,
+            behaviour,
+            ..
+        } = self;
+        match dns_msg.parse(payload) {
+            Ok(()) => TxWriter {
+                stats,
+                det: detector,
+                beh: behaviour,
+                rec: &mut app.rec,
+                who: &who,
+                ts,
+                out,
+                orig: AppProto::Unknown,
             }
-            Err(_) => self.stats.dns_errors += 1,
+            .tx(Tx::Dns {
+                msg: dns_msg,
+                dir: direction(dir),
+            }),
+            Err(_) => stats.dns_errors += 1,
         }
     }
 
@@ -795,35 +697,35 @@ impl AppLayer {
         let who = Who::of(flow, None);
         let ts = flow.last;
         let app = &mut flow.ext;
-        let limit = self.config.probe_limit;
-        let http_config = self.config.http;
         let mut pending = Pending::None;
-        let keep = self.stream_rules;
-        let (chunks, bytes) = (&mut self.stream_chunks, &mut self.stream_bytes);
         if let Some(tcp) = app.tcp.as_deref_mut() {
+            let parsers = self.config.parsers();
             let TcpApp {
                 stream,
                 probe,
                 probe_failed,
+                probe_lost,
                 parser,
                 ..
             } = tcp;
+            let mut feeder = Feeder {
+                probe,
+                probe_failed,
+                probe_lost,
+                parser,
+                limit: self.config.probe_limit,
+                config: &parsers,
+                ports: who.ports(),
+                keep: self.stream_rules,
+                chunks: &mut self.stream_chunks,
+                bytes: &mut self.stream_bytes,
+                pending: Pending::None,
+            };
             for (dir, s) in stream.iter_mut().enumerate() {
-                s.finish(&mut self.mem, &mut |ev| {
-                    keep_stream(keep, dir, &ev, chunks, bytes);
-                    feed(
-                        parser,
-                        probe,
-                        probe_failed,
-                        dir,
-                        ev,
-                        limit,
-                        http_config,
-                        &mut pending,
-                    )
-                });
+                s.finish(&mut self.mem, &mut |ev| feeder.event(dir, ev));
             }
-            if let Parser::Http(p) = parser {
+            pending = feeder.pending;
+            if let Some(p) = parser {
                 p.finish();
             }
         }
@@ -831,7 +733,9 @@ impl AppLayer {
         self.drain(app, &who, ts, out, true);
         self.detect_stream(app, &who, ts, out);
         if let Some(mut tcp) = app.tcp.take() {
-            self.stats.parser_ended(&tcp.parser);
+            if let Some(p) = &tcp.parser {
+                p.add_stats(&mut self.stats);
+            }
             for s in tcp.stream.iter_mut() {
                 s.free(&mut self.mem);
             }
@@ -873,7 +777,28 @@ impl AppLayer {
         self.stream_bytes.clear();
     }
 
-    /// Applies what feeding decided: a protocol detected, or an HTTP tunnel that opened (its
+    /// The writer of the records of `rec`'s flow.
+    fn writer<'a>(
+        &'a mut self,
+        rec: &'a mut FlowRecords,
+        orig: AppProto,
+        who: &'a Who,
+        ts: Timestamp,
+        out: &'a mut Vec<u8>,
+    ) -> TxWriter<'a> {
+        TxWriter {
+            stats: &mut self.stats,
+            det: &mut self.detector,
+            beh: &mut self.behaviour,
+            rec,
+            who,
+            ts,
+            out,
+            orig,
+        }
+    }
+
+    /// Applies what feeding decided: a protocol detected, or a stream handed over (the
     /// parser's last transactions are logged).
     fn settle(
         &mut self,
@@ -885,35 +810,22 @@ impl AppLayer {
     ) {
         match pending {
             Pending::Detected(p, dir) => {
-                self.detected(app, p);
+                if !matches!(app.proto, AppProto::Unknown | AppProto::Failed) && app.proto != p {
+                    app.proto_orig = app.proto;
+                }
+                app.proto = p;
+                self.stats.flow_detected(p);
                 app.proto_dir = dir as u8;
             }
-            Pending::Tunnel(Parser::Http(mut p)) => {
+            Pending::HandedOver(mut p) => {
                 p.finish();
-                self.stats.http += *p.stats();
-                write_http(
-                    &mut p,
-                    &mut self.stats,
-                    &mut app.rec,
-                    &mut self.detector,
-                    &mut self.behaviour,
-                    who,
-                    ts,
-                    out,
-                );
+                p.add_stats(&mut self.stats);
+                let mut w = self.writer(&mut app.rec, app.proto_orig, who, ts, out);
+                // It sees no more of the flow: what it holds unfinished is logged now.
+                p.drain(true, &mut |tx| w.tx(tx));
+                p.events(&mut |e| w.stats.event(&e));
             }
-            Pending::Tunnel(_) | Pending::None => {}
-        }
-    }
-
-    fn detected(&mut self, app: &mut FlowApp, proto: AppProto) {
-        app.proto = proto;
-        match proto {
-            AppProto::Http => self.stats.flows_http += 1,
-            AppProto::Tls => self.stats.flows_tls += 1,
-            AppProto::Dns => self.stats.flows_dns_tcp += 1,
-            AppProto::Failed => self.stats.flows_failed += 1,
-            AppProto::Unknown => {}
+            Pending::None => {}
         }
     }
 
@@ -929,6 +841,7 @@ impl AppLayer {
     ) {
         let FlowApp {
             proto,
+            proto_orig,
             tcp,
             done,
             rec,
@@ -937,79 +850,40 @@ impl AppLayer {
         let Some(tcp) = tcp.as_deref_mut() else {
             return;
         };
-        let mut stop = false;
-        match &mut tcp.parser {
-            Parser::Detecting => {
+        let stop = match &mut tcp.parser {
+            None => {
                 let undecided = *proto == AppProto::Unknown;
                 let held = tcp.probe.iter().any(|p| !p.is_empty());
-                if undecided && (tcp.probe_failed[0] && tcp.probe_failed[1] || (at_end && held)) {
+                let failed =
+                    undecided && (tcp.probe_failed[0] && tcp.probe_failed[1] || (at_end && held));
+                if failed {
+                    tcp.probe = Default::default();
                     *proto = AppProto::Failed;
-                    self.stats.flows_failed += 1;
-                    stop = true;
+                    self.stats.flow_detected(AppProto::Failed);
                 }
+                failed
             }
-            Parser::Tls(p) => {
-                let hello_seen =
-                    p.record().client_hello.is_some() || p.record().server_hello.is_some();
-                if !tcp.tls_logged && (p.is_done() || (at_end && hello_seen)) {
-                    tcp.tls_logged = true;
-                    self.stats.tls_handshakes += 1;
-                    let cid = community_id(&mut rec.logged, who);
-                    eve::write_head(out, ts, &who.ident, "tls", false);
-                    let _ = write!(out, ",\"community_id\":\"{cid}\",");
-                    p.write_eve_tls(out);
-                    out.extend_from_slice(b"}\n");
-                    if let Some(t) = &mut self.behaviour {
-                        t.tls(&who.ident.endpoints, who.ident.proto, ts, p.record());
-                    }
-                    if let Some(det) = &mut self.detector {
-                        let obj = |o: &mut Vec<u8>| p.write_eve_tls(o);
-                        det.run(
-                            &Subject::Tls(p.record()),
-                            who,
-                            rec,
-                            ts,
-                            Some("tls"),
-                            out,
-                            Some(&obj),
-                        );
-                    }
-                }
-                stop = p.is_done();
-                if p.is_encrypted() {
+            Some(p) => {
+                let mut w = TxWriter {
+                    stats: &mut self.stats,
+                    det: &mut self.detector,
+                    beh: &mut self.behaviour,
+                    rec,
+                    who,
+                    ts,
+                    out,
+                    orig: *proto_orig,
+                };
+                p.drain(at_end, &mut |tx| w.tx(tx));
+                p.events(&mut |e| w.stats.event(&e));
+                if p.encrypted() {
                     // Suricata's `encryption-handling: default`: no content inspection of
                     // the payload once encrypted application data flows.
                     rec.detect.stop_payload_inspection();
                 }
+                p.is_done()
             }
-            Parser::Http(p) => {
-                write_http(
-                    p,
-                    &mut self.stats,
-                    rec,
-                    &mut self.detector,
-                    &mut self.behaviour,
-                    who,
-                    ts,
-                    out,
-                );
-                stop = p.is_tunnel();
-            }
-            Parser::Dns(_, ready) => {
-                for (dir, raw) in ready.drain(..) {
-                    match self.dns_msg.parse(&raw) {
-                        Ok(()) => {
-                            self.stats.dns_messages += 1;
-                            if let Some(t) = &mut self.behaviour {
-                                t.dns(&who.ident.endpoints, who.ident.proto, ts, &self.dns_msg);
-                            }
-                            write_dns(rec, &mut self.detector, who, &self.dns_msg, ts, dir, out);
-                        }
-                        Err(_) => self.stats.dns_errors += 1,
-                    }
-                }
-            }
-        }
+        };
         if stop {
             *done = true;
             // Stream rules still need the bytes: keep reassembling (up to the depth), unless
@@ -1023,243 +897,120 @@ impl AppLayer {
     }
 }
 
-/// Keeps a copy of delivered stream data for `tcp-stream` rules, when there are any.
-#[inline]
-fn keep_stream(
+/// Feeds the stream events of one flow to its parser, detecting the protocol first: the one
+/// path for data delivered by a segment, by the peer's acknowledgement and at the flow's end.
+struct Feeder<'a> {
+    probe: &'a mut [Vec<u8>; 2],
+    probe_failed: &'a mut [bool; 2],
+    probe_lost: &'a mut [bool; 2],
+    parser: &'a mut Option<Box<dyn AppParser>>,
+    /// Bytes of a direction held while detection needs more.
+    limit: usize,
+    config: &'a ParserConfig,
+    ports: Ports,
+    /// Keep a copy of delivered data for `tcp-stream` rules.
     keep: bool,
-    dir: usize,
-    ev: &StreamEvent<'_>,
-    chunks: &mut Vec<(usize, usize, usize)>,
-    bytes: &mut Vec<u8>,
-) {
-    if let (true, StreamEvent::Data(d)) = (keep, ev) {
-        let start = bytes.len();
-        bytes.extend_from_slice(d);
-        chunks.push((dir, start, bytes.len()));
-    }
+    chunks: &'a mut Vec<(usize, usize, usize)>,
+    bytes: &'a mut Vec<u8>,
+    pending: Pending,
 }
 
-/// Feeds one stream event of direction `dir` to the flow's parser, detecting the protocol first
-/// when needed.
-#[allow(clippy::too_many_arguments)]
-fn feed(
-    parser: &mut Parser,
-    probe: &mut [Vec<u8>; 2],
-    probe_failed: &mut [bool; 2],
-    dir: usize,
-    ev: StreamEvent<'_>,
-    limit: usize,
-    http_config: HttpConfig,
-    pending: &mut Pending,
-) {
-    let d = direction(dir);
-    let data = match ev {
-        StreamEvent::Gap(n) => {
-            match parser {
-                Parser::Detecting => {
+impl Feeder<'_> {
+    /// One stream event of direction `dir`.
+    fn event(&mut self, dir: usize, ev: StreamEvent<'_>) {
+        let d = direction(dir);
+        let data = match ev {
+            StreamEvent::Gap(n) => {
+                match self.parser {
                     // A hole before the protocol is known: give up on detecting this direction.
-                    probe[dir] = Vec::new();
-                    probe_failed[dir] = true;
+                    None => {
+                        self.probe[dir] = Vec::new();
+                        self.probe_failed[dir] = true;
+                        self.probe_lost[dir] = true;
+                    }
+                    Some(p) => p.gap(d, n),
                 }
-                Parser::Http(p) => p.gap(d, n),
-                Parser::Tls(p) => p.gap(d),
-                Parser::Dns(p, _) => p.gap(d),
+                return;
+            }
+            StreamEvent::Data(data) => data,
+        };
+        if self.keep {
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(data);
+            self.chunks.push((dir, start, self.bytes.len()));
+        }
+        if let Some(p) = self.parser {
+            p.feed(d, data);
+            if p.handed_over() {
+                // What follows is another protocol (usually TLS in an HTTP CONNECT tunnel):
+                // detect it anew. What the parser completed was logged at this packet.
+                if let Some(old) = self.parser.take() {
+                    self.pending = Pending::HandedOver(old);
+                }
+                *self.probe = Default::default();
+                *self.probe_failed = [false; 2];
+                *self.probe_lost = [false; 2];
             }
             return;
         }
-        StreamEvent::Data(data) => data,
-    };
-    match parser {
-        Parser::Http(p) => {
-            p.feed(d, data);
-            if p.is_tunnel() {
-                // CONNECT succeeded: what follows is another protocol (usually TLS); detect it
-                // anew. The HTTP transactions already complete were logged at this packet.
-                *pending = Pending::Tunnel(std::mem::replace(parser, Parser::Detecting));
-                *probe = Default::default();
-                *probe_failed = [false; 2];
-            }
-        }
-        Parser::Tls(p) => p.feed(d, data),
-        Parser::Dns(..) => feed_new(parser, d, data),
-        Parser::Detecting => {
-            if probe_failed[dir] {
-                return;
-            }
-            let mut held = std::mem::take(&mut probe[dir]);
-            if !held.is_empty() {
-                held.extend_from_slice(data);
-            }
-            let start: &[u8] = if held.is_empty() { data } else { &held };
-            match detect(start, dir) {
-                Detect::Found(proto) => {
-                    let mut new = match proto {
-                        AppProto::Tls => Parser::Tls(Box::default()),
-                        AppProto::Http => Parser::Http(Box::new(HttpParser::new(http_config))),
-                        _ => Parser::Dns(Box::default(), Vec::new()),
-                    };
-                    // Feed what the other direction held while undecided, then this one.
-                    let other_start = std::mem::take(&mut probe[1 - dir]);
-                    if !other_start.is_empty() {
-                        feed_new(&mut new, direction(1 - dir), &other_start);
-                    }
-                    feed_new(&mut new, d, start);
-                    *parser = new;
-                    *pending = Pending::Detected(proto, dir);
+        if self.probe_failed[dir] {
+            // Held while the other direction may still name the protocol.
+            if !self.probe_failed[1 - dir] && !self.probe_lost[dir] {
+                let held = &mut self.probe[dir];
+                if held.len() + data.len() <= self.limit {
+                    held.extend_from_slice(data);
+                } else {
+                    *held = Vec::new();
+                    self.probe_lost[dir] = true;
                 }
-                Detect::NeedMore if start.len() < limit => {
+            }
+            return;
+        }
+        let mut held = std::mem::take(&mut self.probe[dir]);
+        if !held.is_empty() {
+            held.extend_from_slice(data);
+        }
+        let start: &[u8] = if held.is_empty() { data } else { &held };
+        match registry::detect_tcp(start, d, self.ports) {
+            Detect::Found(proto) => {
+                let mut new = (proto.new)(self.config);
+                // Feed what the other direction held while undecided, then this one.
+                let other_start = std::mem::take(&mut self.probe[1 - dir]);
+                if self.probe_lost[1 - dir] {
+                    new.gap(direction(1 - dir), 0);
+                }
+                if !other_start.is_empty() {
+                    new.feed(direction(1 - dir), &other_start);
+                }
+                new.feed(d, start);
+                *self.parser = Some(new);
+                self.pending = Pending::Detected(proto.proto, dir);
+            }
+            Detect::NeedMore if start.len() < self.limit => {
+                if held.is_empty() {
+                    held.extend_from_slice(data);
+                }
+                self.probe[dir] = held;
+            }
+            _ => {
+                self.probe_failed[dir] = true;
+                if start.len() <= self.limit && !self.probe_failed[1 - dir] {
                     if held.is_empty() {
                         held.extend_from_slice(data);
                     }
-                    probe[dir] = held;
+                    self.probe[dir] = held;
+                } else {
+                    self.probe_lost[dir] = true;
                 }
-                _ => probe_failed[dir] = true,
             }
         }
-    }
-}
-
-fn feed_new(parser: &mut Parser, d: Direction, data: &[u8]) {
-    match parser {
-        Parser::Http(p) => p.feed(d, data),
-        Parser::Tls(p) => p.feed(d, data),
-        Parser::Dns(p, ready) => {
-            let mut scratch = DnsMessage::new();
-            let dir = if d == Direction::ToServer {
-                TO_SERVER
-            } else {
-                1 - TO_SERVER
-            };
-            p.feed(d, data, &mut scratch, |m| {
-                if let Ok(m) = m {
-                    ready.push((dir, m.raw().to_vec()));
-                }
-            });
-        }
-        Parser::Detecting => {}
-    }
-}
-
-enum Detect {
-    Found(AppProto),
-    NeedMore,
-    No,
-}
-
-/// Protocol of a stream start. TLS and HTTP are recognised in either direction; DNS over TCP
-/// only from the client (its probe is weaker: a length prefix and a header).
-fn detect(start: &[u8], dir: usize) -> Detect {
-    let mut need_more = false;
-    match tls::probe(start) {
-        tls::Probe::Yes => return Detect::Found(AppProto::Tls),
-        tls::Probe::NeedMore => need_more = true,
-        tls::Probe::No => {}
-    }
-    match http::probe(start) {
-        http::Probe::Yes => return Detect::Found(AppProto::Http),
-        http::Probe::NeedMore => need_more = true,
-        http::Probe::No => {}
-    }
-    if dir == TO_SERVER {
-        match dns::probe_tcp(start) {
-            dns::Probe::Dns(_) => return Detect::Found(AppProto::Dns),
-            dns::Probe::NeedMore => need_more = true,
-            dns::Probe::NotDns => {}
-        }
-    }
-    if need_more {
-        Detect::NeedMore
-    } else {
-        Detect::No
-    }
-}
-
-/// Writes the EVE `http` records of the transactions the parser has finished.
-#[allow(clippy::too_many_arguments)]
-fn write_http(
-    p: &mut HttpParser,
-    stats: &mut AppStats,
-    rec: &mut FlowRecords,
-    det: &mut Option<Detector>,
-    beh: &mut Option<crate::behaviour::Tap>,
-    who: &Who,
-    ts: Timestamp,
-    out: &mut Vec<u8>,
-) {
-    while let Some(tx) = p.next_complete() {
-        stats.http_tx += 1;
-        if let Some(t) = beh {
-            t.http(&who.ident.endpoints, who.ident.proto, ts, &tx);
-        }
-        let tx_no = next_tx_id(&mut rec.logged);
-        let cid = community_id(&mut rec.logged, who);
-        eve::write_head(out, ts, &who.ident, "http", false);
-        let _ = write!(out, ",\"tx_id\":{tx_no},\"community_id\":\"{cid}\",");
-        http::write_eve_http(&tx, out);
-        out.extend_from_slice(b"}\n");
-        if let Some(det) = det {
-            let obj = |o: &mut Vec<u8>| http::write_eve_http(&tx, o);
-            det.run(
-                &Subject::Http(&tx),
-                who,
-                rec,
-                ts,
-                Some("http"),
-                out,
-                Some(&obj),
-            );
-        }
-    }
-}
-
-/// Writes the EVE `dns` records of one message (one per question for a query, one for a
-/// response; Suricata 7's version 2 format).
-fn write_dns(
-    rec: &mut FlowRecords,
-    det: &mut Option<Detector>,
-    who: &Who,
-    msg: &DnsMessage,
-    ts: Timestamp,
-    dir: usize,
-    out: &mut Vec<u8>,
-) {
-    let n = dns::eve_record_count(msg);
-    let tx = tx_id(&rec.logged);
-    let cid = community_id(&mut rec.logged, who);
-    for i in 0..n {
-        let mark = out.len();
-        eve::write_head(out, ts, &who.ident, "dns", dir != TO_SERVER);
-        let _ = write!(out, ",\"community_id\":\"{cid}\",");
-        if dns::write_eve_dns_record(msg, i, tx, out) {
-            out.extend_from_slice(b"}\n");
-        } else {
-            out.truncate(mark);
-        }
-    }
-    if let Some(det) = det {
-        let tx_id = tx;
-        let obj = |o: &mut Vec<u8>| {
-            dns::write_eve_dns_record(msg, 0, tx_id, o);
-        };
-        let has_record = n > 0;
-        det.run(
-            &Subject::Dns { msg, dir },
-            who,
-            rec,
-            ts,
-            Some("dns"),
-            out,
-            if has_record { Some(&obj) } else { None },
-        );
-    }
-    if !msg.is_response() {
-        next_tx_id(&mut rec.logged);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::engine::FlowDetect;
     use std::mem::size_of;
 
     /// Every tracked flow carries a `Flow<FlowApp>` (a million at the default cap): these sizes

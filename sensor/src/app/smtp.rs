@@ -1,0 +1,508 @@
+//! SMTP (RFC 5321) commands and replies, parsed and logged as Suricata 7 does
+//! (`app-layer-smtp.c`, EVE `smtp` records: `helo`, `mail_from`, `rcpt_to`).
+//!
+//! Transactions: the first command opens one; a command after the current one completed
+//! (the end of its mail's data, or an accepted `RSET`) opens the next. `HELO`/`EHLO` belongs to
+//! the session and is logged with every transaction; `MAIL FROM` and `RCPT TO` to the
+//! transaction (their first word after the colon, as Suricata keeps it). Mail data (after
+//! `DATA` is answered `354`, or at once when the server offered `PIPELINING`, until the line
+//! `.`; `BDAT` chunks by length) is stepped over: the message itself is not parsed. `STARTTLS`
+//! answered `220` hands the stream over to TLS. Lines are kept up to 4096 bytes.
+
+use std::collections::VecDeque;
+
+use super::lines::{dir_index, starts_ci, trim_end, Line, Lines};
+use super::parser::{AppParser, ParserEvent, Tx};
+use super::registry::AppProto;
+use super::Direction;
+
+/// Longest line kept.
+pub const MAX_LINE: usize = 4096;
+/// Most recipients kept per transaction, commands awaiting replies, transactions held.
+const MAX_RCPT: usize = 256;
+const MAX_PENDING: usize = 256;
+/// Longest address or name kept.
+const MAX_FIELD: usize = 1024;
+
+/// One mail (or the session's commands before or after one).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SmtpTx {
+    /// The session's `HELO`/`EHLO` name when the transaction was handed out.
+    pub helo: Option<Vec<u8>>,
+    pub mail_from: Option<Vec<u8>>,
+    pub rcpt_to: Vec<Vec<u8>>,
+    /// `AUTH` mechanism named by the client, if any (not in Suricata's record).
+    pub auth: Option<Vec<u8>>,
+    /// The mail's data ended, or `RSET` was accepted.
+    pub done: bool,
+}
+
+impl SmtpTx {
+    /// The EVE `smtp` object (Suricata 7's `JsonSMTPLogJSON`'s `smtp` part).
+    pub fn write_eve(&self, out: &mut Vec<u8>) {
+        let write_bytes = super::dns::write_json_bytes;
+        out.push(b'{');
+        let mut sep = "";
+        if let Some(h) = &self.helo {
+            out.extend_from_slice(b"\"helo\":");
+            write_bytes(out, h);
+            sep = ",";
+        }
+        if let Some(m) = &self.mail_from {
+            out.extend_from_slice(sep.as_bytes());
+            out.extend_from_slice(b"\"mail_from\":");
+            write_bytes(out, m);
+            sep = ",";
+        }
+        if !self.rcpt_to.is_empty() {
+            out.extend_from_slice(sep.as_bytes());
+            out.extend_from_slice(b"\"rcpt_to\":[");
+            for (i, r) in self.rcpt_to.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_bytes(out, r);
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
+    }
+}
+
+/// Commands whose replies change the parser's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cmd {
+    StartTls,
+    Data,
+    Bdat,
+    Rset,
+    Other,
+}
+
+/// Per-flow SMTP parser.
+#[derive(Debug, Default)]
+pub struct SmtpParser {
+    lines: [Lines; 2],
+    helo: Option<Vec<u8>>,
+    /// The transaction commands go to.
+    cur: Option<SmtpTx>,
+    /// Completed transactions not yet handed out.
+    ready: VecDeque<SmtpTx>,
+    /// Commands sent, awaiting their final reply, oldest first.
+    cmds: VecDeque<Cmd>,
+    /// The client sends mail data.
+    data_mode: bool,
+    /// Bytes of the current `BDAT` chunk still to come.
+    bdat_left: u64,
+    /// The current `BDAT` chunk is the last.
+    bdat_last: bool,
+    /// The server offered `PIPELINING`: `DATA` starts the data at once.
+    pipelining: bool,
+    /// A reply line ended with `-`: more lines of it come.
+    multiline: bool,
+    /// `STARTTLS` was accepted: the rest is TLS.
+    tls: bool,
+    events: Vec<ParserEvent>,
+}
+
+/// `prefix_len` bytes of command, one separator, spaces, then the first word (Suricata's
+/// `SMTPParseCommandWithParam`).
+fn param(line: &[u8], prefix_len: usize) -> Vec<u8> {
+    let rest = line.get(prefix_len + 1..).unwrap_or(&[]);
+    let start = rest.iter().position(|&c| c != b' ').unwrap_or(rest.len());
+    let rest = &rest[start..];
+    let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    rest[..end.min(MAX_FIELD)].to_vec()
+}
+
+impl SmtpParser {
+    pub fn new() -> SmtpParser {
+        SmtpParser::default()
+    }
+
+    fn event(&mut self, dir: Direction, name: &'static str) {
+        if self.events.len() < 64 {
+            self.events.push(ParserEvent {
+                proto: AppProto::Smtp,
+                dir,
+                name,
+            });
+        }
+    }
+
+    /// The current transaction done: it waits to be handed out.
+    fn complete(&mut self) {
+        if let Some(mut tx) = self.cur.take() {
+            tx.done = true;
+            tx.helo = self.helo.clone();
+            if self.ready.len() < MAX_PENDING {
+                self.ready.push_back(tx);
+            }
+        }
+    }
+
+    fn request(&mut self, line: Line<'_>) {
+        if line.truncated {
+            self.event(Direction::ToServer, "max_command_line_len_exceeded");
+        }
+        // The line without its CR (Suricata's line excludes CRLF or LF).
+        let b = line.bytes.strip_suffix(b"\r").unwrap_or(line.bytes);
+        if self.data_mode {
+            if b == b"." {
+                self.data_mode = false;
+                self.complete();
+            }
+            return;
+        }
+        let tx = self.cur.get_or_insert_with(SmtpTx::default);
+        let mut cmd = Cmd::Other;
+        if starts_ci(b, b"helo") || starts_ci(b, b"ehlo") {
+            if self.helo.is_some() {
+                self.event(Direction::ToServer, "duplicate_fields");
+            } else {
+                self.helo = Some(param(b, 4));
+            }
+        } else if starts_ci(b, b"mail from") {
+            if tx.mail_from.is_some() {
+                self.event(Direction::ToServer, "duplicate_fields");
+            } else {
+                tx.mail_from = Some(param(b, 9));
+            }
+        } else if starts_ci(b, b"rcpt to") {
+            if tx.rcpt_to.len() < MAX_RCPT {
+                tx.rcpt_to.push(param(b, 7));
+            }
+        } else if starts_ci(b, b"starttls") {
+            cmd = Cmd::StartTls;
+        } else if starts_ci(b, b"data") {
+            cmd = Cmd::Data;
+            if self.pipelining {
+                self.data_mode = true;
+            }
+        } else if starts_ci(b, b"bdat") {
+            cmd = Cmd::Bdat;
+            let mut words = b[4..].split(|&c| c == b' ').filter(|w| !w.is_empty());
+            match words.next().and_then(decimal) {
+                Some(n) => {
+                    self.bdat_left = n;
+                    self.bdat_last = words
+                        .next()
+                        .is_some_and(|w| w.eq_ignore_ascii_case(b"last"));
+                }
+                None => self.event(Direction::ToServer, "bdat_chunk_len_exceeded"),
+            }
+        } else if starts_ci(b, b"rset") {
+            cmd = Cmd::Rset;
+        } else if starts_ci(b, b"auth") {
+            let mech = param(b, 4);
+            if !mech.is_empty() {
+                tx.auth = Some(mech);
+            }
+        }
+        if self.cmds.len() < MAX_PENDING {
+            self.cmds.push_back(cmd);
+        }
+    }
+
+    fn reply(&mut self, line: Line<'_>) {
+        if line.truncated {
+            self.event(Direction::ToClient, "max_reply_line_len_exceeded");
+        }
+        let b = trim_end(line.bytes);
+        let code = match b.get(..3) {
+            Some(c) if c.iter().all(u8::is_ascii_digit) => {
+                u16::from(c[0] - b'0') * 100 + u16::from(c[1] - b'0') * 10 + u16::from(c[2] - b'0')
+            }
+            _ => {
+                self.event(Direction::ToClient, "invalid_reply");
+                return;
+            }
+        };
+        let more = b.get(3) == Some(&b'-');
+        if b.get(4..).is_some_and(|t| starts_ci(t, b"PIPELINING")) {
+            self.pipelining = true;
+        }
+        self.multiline = more;
+        if more {
+            return;
+        }
+        let Some(cmd) = self.cmds.pop_front() else {
+            // The greeting, or a reply to nothing.
+            return;
+        };
+        match cmd {
+            Cmd::StartTls if code == 220 => self.tls = true,
+            Cmd::Data if code == 354 => self.data_mode = true,
+            Cmd::Data => {
+                self.data_mode = false;
+                self.event(Direction::ToClient, "data_command_rejected");
+            }
+            Cmd::Rset if code == 250 => self.complete(),
+            _ => {}
+        }
+    }
+
+    fn feed_dir(&mut self, dir: Direction, mut data: &[u8]) {
+        let i = dir_index(dir);
+        let mut lines = std::mem::take(&mut self.lines[i]);
+        while !self.tls && !data.is_empty() {
+            if dir == Direction::ToServer && self.bdat_left > 0 {
+                let n = (self.bdat_left.min(data.len() as u64)) as usize;
+                data = &data[n..];
+                self.bdat_left -= n as u64;
+                if self.bdat_left == 0 && self.bdat_last {
+                    self.bdat_last = false;
+                    self.complete();
+                }
+                continue;
+            }
+            let Some(line) = lines.next(MAX_LINE, &mut data) else {
+                break;
+            };
+            match dir {
+                Direction::ToServer => self.request(line),
+                Direction::ToClient => self.reply(line),
+            }
+        }
+        self.lines[i] = lines;
+    }
+}
+
+fn decimal(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 18 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0, |n, &c| n * 10 + u64::from(c - b'0')))
+}
+
+impl AppParser for SmtpParser {
+    fn proto(&self) -> AppProto {
+        AppProto::Smtp
+    }
+
+    fn feed(&mut self, dir: Direction, data: &[u8]) {
+        self.feed_dir(dir, data);
+    }
+
+    fn gap(&mut self, dir: Direction, len: u64) {
+        if dir == Direction::ToServer && self.bdat_left > 0 {
+            self.bdat_left = self.bdat_left.saturating_sub(len);
+            return;
+        }
+        self.lines[dir_index(dir)].gap();
+    }
+
+    fn finish(&mut self) {
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            let i = dir_index(dir);
+            let mut lines = std::mem::take(&mut self.lines[i]);
+            lines.finish(&mut |line| {
+                if !self.tls {
+                    match dir {
+                        Direction::ToServer => self.request(line),
+                        Direction::ToClient => self.reply(line),
+                    }
+                }
+            });
+        }
+    }
+
+    fn drain(&mut self, at_end: bool, out: &mut dyn FnMut(Tx<'_>)) {
+        while let Some(tx) = self.ready.pop_front() {
+            out(Tx::Smtp(&tx));
+        }
+        if at_end {
+            if let Some(mut tx) = self.cur.take() {
+                tx.helo = self.helo.clone();
+                out(Tx::Smtp(&tx));
+            }
+        }
+    }
+
+    fn events(&mut self, out: &mut dyn FnMut(ParserEvent)) {
+        for e in self.events.drain(..) {
+            out(e);
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        false
+    }
+
+    fn handed_over(&self) -> bool {
+        self.tls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const C: Direction = Direction::ToServer;
+    const S: Direction = Direction::ToClient;
+
+    fn eve(tx: Tx<'_>) -> String {
+        let Tx::Smtp(tx) = tx else { panic!("not smtp") };
+        let mut v = Vec::new();
+        tx.write_eve(&mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    fn run_on(p: &mut SmtpParser, exchange: &[(Direction, &[u8])]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (d, b) in exchange {
+            p.feed(*d, b);
+            p.drain(false, &mut |tx| out.push(eve(tx)));
+        }
+        p.finish();
+        p.drain(true, &mut |tx| out.push(eve(tx)));
+        out
+    }
+
+    fn run(exchange: &[(Direction, &[u8])]) -> Vec<String> {
+        run_on(&mut SmtpParser::new(), exchange)
+    }
+
+    const MAIL: &[(Direction, &[u8])] = &[
+        (S, b"220-mx ESMTP\r\n220 ready\r\n"),
+        (C, b"EHLO GP\r\n"),
+        (S, b"250-mx Hello\r\n250-AUTH PLAIN LOGIN\r\n250 HELP\r\n"),
+        (C, b"AUTH LOGIN\r\n"),
+        (S, b"334 VXNlcm5hbWU6\r\n"),
+        (C, b"dXNlcg==\r\n"),
+        (S, b"334 UGFzc3dvcmQ6\r\n"),
+        (C, b"cGFzcw==\r\n"),
+        (S, b"235 ok\r\n"),
+        (C, b"MAIL FROM: <a@example.org> SIZE=100\r\n"),
+        (S, b"250 OK\r\n"),
+        (C, b"RCPT TO:<b@example.com>\r\n"),
+        (S, b"250 OK\r\n"),
+        (C, b"RCPT TO:<c@example.com>\r\n"),
+        (S, b"250 OK\r\n"),
+        (C, b"DATA\r\n"),
+        (S, b"354 go ahead\r\n"),
+        (
+            C,
+            b"Subject: hi\r\nMAIL FROM: <not@a.command>\r\n\r\nbody\r\n.\r\n",
+        ),
+        (S, b"250 queued\r\n"),
+        (C, b"QUIT\r\n"),
+        (S, b"221 bye\r\n"),
+    ];
+
+    #[test]
+    fn mail_then_quit_as_suricata_logs_them() {
+        assert_eq!(
+            run(MAIL),
+            [
+                r#"{"helo":"GP","mail_from":"<a@example.org>","rcpt_to":["<b@example.com>","<c@example.com>"]}"#,
+                r#"{"helo":"GP"}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn the_same_records_for_any_split() {
+        let whole = run(MAIL);
+        for (k, (d, b)) in MAIL.iter().enumerate() {
+            for i in 0..=b.len() {
+                let mut ex: Vec<(Direction, &[u8])> = MAIL.to_vec();
+                ex.splice(k..=k, [(*d, &b[..i]), (*d, &b[i..])]);
+                assert_eq!(run(&ex), whole, "message {k} split at {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn pipelining_enters_data_at_once() {
+        let out = run(&[
+            (C, b"EHLO x\r\n"),
+            (S, b"250-mx\r\n250 PIPELINING\r\n"),
+            (
+                C,
+                b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nRCPT TO:<in@body>\r\n.\r\n",
+            ),
+        ]);
+        assert_eq!(
+            out[0],
+            r#"{"helo":"x","mail_from":"<a@b>","rcpt_to":["<c@d>"]}"#
+        );
+    }
+
+    #[test]
+    fn rejected_data_is_no_mail_data_and_rset_completes() {
+        let mut p = SmtpParser::new();
+        let out = run_on(
+            &mut p,
+            &[
+                (C, b"HELO h\r\nMAIL FROM:<a@b>\r\nDATA\r\n"),
+                (S, b"250 ok\r\n250 ok\r\n554 no valid recipients\r\n"),
+                (C, b"RCPT TO:<late@x>\r\nRSET\r\n"),
+                (S, b"250 ok\r\n250 reset\r\n"),
+                (C, b"MAIL FROM:<next@x>\r\n"),
+            ],
+        );
+        assert_eq!(
+            out,
+            [
+                r#"{"helo":"h","mail_from":"<a@b>","rcpt_to":["<late@x>"]}"#,
+                r#"{"helo":"h","mail_from":"<next@x>"}"#,
+            ]
+        );
+        let mut events = Vec::new();
+        p.events(&mut |e| events.push(e.name));
+        assert_eq!(events, ["data_command_rejected"]);
+    }
+
+    #[test]
+    fn bdat_chunks_are_stepped_over() {
+        let out = run(&[
+            (C, b"EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 12 LAST\r\nRCPT TO:<x>\r\nQUIT\r\n"),
+        ]);
+        assert_eq!(
+            out,
+            [
+                r#"{"helo":"x","mail_from":"<a@b>","rcpt_to":["<c@d>"]}"#,
+                r#"{"helo":"x"}"#
+            ]
+        );
+    }
+
+    #[test]
+    fn starttls_hands_over() {
+        let mut p = SmtpParser::new();
+        p.feed(C, b"EHLO x\r\n");
+        p.feed(S, b"250 STARTTLS\r\n");
+        p.feed(C, b"STARTTLS\r\n");
+        assert!(!p.handed_over());
+        p.feed(S, b"220 go ahead\r\n");
+        assert!(p.handed_over());
+        // What follows is TLS, not SMTP.
+        p.feed(C, b"\x16\x03\x01\x00\x05EHLO y\r\n");
+        let mut out = Vec::new();
+        p.drain(true, &mut |tx| out.push(eve(tx)));
+        assert_eq!(out, [r#"{"helo":"x"}"#]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            chunks in proptest::collection::vec(
+                (proptest::bool::ANY, proptest::collection::vec(proptest::num::u8::ANY, 0..300)),
+                0..20,
+            ),
+        ) {
+            let mut p = SmtpParser::new();
+            for (to_server, b) in &chunks {
+                let d = if *to_server { C } else { S };
+                if b.first() == Some(&0) {
+                    p.gap(d, 1 << 40);
+                }
+                p.feed(d, b);
+                p.drain(false, &mut |tx| { eve(tx); });
+            }
+            p.finish();
+            p.drain(true, &mut |tx| { eve(tx); });
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The records of a flow: what the parsers hand out written as EVE records (with the flow's
+//! transaction ids and Community ID), run through the signatures and tapped for the
+//! behaviour stage.
+
+use std::io::Write;
+
+use super::{dir_index, Detector, Who};
+use crate::app::dns::{self, DnsMessage};
+use crate::app::http::{self, HttpTransaction};
+use crate::app::parser::Tx;
+use crate::app::tls::TlsParser;
+use crate::app::{AppProto, AppStats};
+use crate::detect::engine::{FlowDetect, Subject};
+use crate::flow::TO_SERVER;
+use crate::output::eve;
+use crate::time::Timestamp;
+
+/// What records about a flow keep between packets.
+#[derive(Default)]
+pub(super) struct FlowRecords {
+    /// Transaction count and Community ID, once a record needed them (most flows of a flood
+    /// or a scan never write any record but their flow record).
+    pub(super) logged: Option<Box<Logged>>,
+    pub(super) detect: FlowDetect,
+}
+
+#[derive(Default)]
+pub(super) struct Logged {
+    /// Transactions logged so far (EVE `tx_id`).
+    pub(super) tx_id: u64,
+    pub(super) community_id: Option<String>,
+}
+
+/// The flow's Community ID, computed once.
+pub(super) fn community_id<'a>(logged: &'a mut Option<Box<Logged>>, who: &Who) -> &'a str {
+    logged
+        .get_or_insert_with(Default::default)
+        .community_id
+        .get_or_insert_with(|| who.ident.community_id())
+}
+
+/// The flow's next EVE `tx_id`, counted.
+fn next_tx_id(logged: &mut Option<Box<Logged>>) -> u64 {
+    let l = logged.get_or_insert_with(Default::default);
+    l.tx_id += 1;
+    l.tx_id - 1
+}
+
+/// The flow's current EVE `tx_id`.
+fn tx_id(logged: &Option<Box<Logged>>) -> u64 {
+    logged.as_ref().map_or(0, |l| l.tx_id)
+}
+
+/// Writes the records of what a flow's parser hands out, runs the signatures on them and
+/// taps them for the behaviour stage.
+pub(super) struct TxWriter<'a> {
+    pub(super) stats: &'a mut AppStats,
+    pub(super) det: &'a mut Option<Detector>,
+    pub(super) beh: &'a mut Option<crate::behaviour::Tap>,
+    pub(super) rec: &'a mut FlowRecords,
+    pub(super) who: &'a Who,
+    pub(super) ts: Timestamp,
+    pub(super) out: &'a mut Vec<u8>,
+    /// The flow's protocol before an upgrade (TLS records name it: `from_proto`).
+    pub(super) orig: AppProto,
+}
+
+impl TxWriter<'_> {
+    pub(super) fn tx(&mut self, tx: Tx<'_>) {
+        match tx {
+            Tx::Http(tx) => self.http(tx),
+            Tx::Ftp(tx) => {
+                self.stats.ftp_tx += 1;
+                self.simple("ftp", |o| tx.write_eve(o));
+            }
+            Tx::Smtp(tx) => {
+                self.stats.smtp_tx += 1;
+                self.simple("smtp", |o| tx.write_eve(o));
+            }
+            Tx::Tls(p) => self.tls(p),
+            Tx::Dns { msg, dir } => {
+                self.stats.dns_messages += 1;
+                if let Some(t) = self.beh {
+                    let who = self.who;
+                    t.dns(&who.ident.endpoints, who.ident.proto, self.ts, msg);
+                }
+                write_dns(
+                    self.rec,
+                    self.det,
+                    self.who,
+                    msg,
+                    self.ts,
+                    dir_index(dir),
+                    self.out,
+                );
+            }
+        }
+    }
+
+    /// The EVE record of a transaction (`tx_id`, Community ID, then the protocol's object):
+    /// FTP and SMTP, which no signature inspects yet beyond the stream.
+    fn simple(&mut self, event_type: &str, object: impl Fn(&mut Vec<u8>)) {
+        let (who, ts, out) = (self.who, self.ts, &mut *self.out);
+        let tx_no = next_tx_id(&mut self.rec.logged);
+        let cid = community_id(&mut self.rec.logged, who);
+        eve::write_head(out, ts, &who.ident, event_type, false);
+        let _ = write!(
+            out,
+            ",\"tx_id\":{tx_no},\"community_id\":\"{cid}\",\"{event_type}\":"
+        );
+        object(out);
+        out.extend_from_slice(b"}\n");
+    }
+
+    /// The EVE `http` record of a finished transaction.
+    fn http(&mut self, tx: &HttpTransaction) {
+        let (who, ts, out) = (self.who, self.ts, &mut *self.out);
+        self.stats.http_tx += 1;
+        if let Some(t) = self.beh {
+            t.http(&who.ident.endpoints, who.ident.proto, ts, tx);
+        }
+        let tx_no = next_tx_id(&mut self.rec.logged);
+        let cid = community_id(&mut self.rec.logged, who);
+        eve::write_head(out, ts, &who.ident, "http", false);
+        let _ = write!(out, ",\"tx_id\":{tx_no},\"community_id\":\"{cid}\",");
+        http::write_eve_http(tx, out);
+        out.extend_from_slice(b"}\n");
+        if let Some(det) = self.det {
+            let obj = |o: &mut Vec<u8>| http::write_eve_http(tx, o);
+            det.run(
+                &Subject::Http(tx),
+                who,
+                self.rec,
+                ts,
+                Some("http"),
+                out,
+                Some(&obj),
+            );
+        }
+    }
+
+    /// The EVE `tls` record of a handshake.
+    fn tls(&mut self, p: &TlsParser) {
+        let (who, ts, out) = (self.who, self.ts, &mut *self.out);
+        self.stats.tls_handshakes += 1;
+        let cid = community_id(&mut self.rec.logged, who);
+        eve::write_head(out, ts, &who.ident, "tls", false);
+        let _ = write!(out, ",\"community_id\":\"{cid}\",");
+        p.write_eve_tls(out);
+        if let Some(from) = self.orig.name() {
+            // Inside the `tls` object, last, as Suricata writes it.
+            let sep = if out.ends_with(b"{}") { "" } else { "," };
+            out.pop();
+            let _ = write!(out, "{sep}\"from_proto\":\"{from}\"}}");
+        }
+        out.extend_from_slice(b"}\n");
+        if let Some(t) = self.beh {
+            t.tls(&who.ident.endpoints, who.ident.proto, ts, p.record());
+        }
+        if let Some(det) = self.det {
+            let obj = |o: &mut Vec<u8>| p.write_eve_tls(o);
+            det.run(
+                &Subject::Tls(p.record()),
+                who,
+                self.rec,
+                ts,
+                Some("tls"),
+                out,
+                Some(&obj),
+            );
+        }
+    }
+}
+
+/// Writes the EVE `dns` records of one message (one per question for a query, one for a
+/// response; Suricata 7's version 2 format).
+fn write_dns(
+    rec: &mut FlowRecords,
+    det: &mut Option<Detector>,
+    who: &Who,
+    msg: &DnsMessage,
+    ts: Timestamp,
+    dir: usize,
+    out: &mut Vec<u8>,
+) {
+    let n = dns::eve_record_count(msg);
+    let tx = tx_id(&rec.logged);
+    let cid = community_id(&mut rec.logged, who);
+    for i in 0..n {
+        let mark = out.len();
+        eve::write_head(out, ts, &who.ident, "dns", dir != TO_SERVER);
+        let _ = write!(out, ",\"community_id\":\"{cid}\",");
+        if dns::write_eve_dns_record(msg, i, tx, out) {
+            out.extend_from_slice(b"}\n");
+        } else {
+            out.truncate(mark);
+        }
+    }
+    if let Some(det) = det {
+        let tx_id = tx;
+        let obj = |o: &mut Vec<u8>| {
+            dns::write_eve_dns_record(msg, 0, tx_id, o);
+        };
+        let has_record = n > 0;
+        det.run(
+            &Subject::Dns { msg, dir },
+            who,
+            rec,
+            ts,
+            Some("dns"),
+            out,
+            if has_record { Some(&obj) } else { None },
+        );
+    }
+    if !msg.is_response() {
+        next_tx_id(&mut rec.logged);
+    }
+}

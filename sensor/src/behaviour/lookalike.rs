@@ -17,6 +17,8 @@ const MIN_LABEL: usize = 5;
 pub struct Lookalike {
     /// Own registered domains and their first labels, configured then learned.
     own: Vec<(String, String)>,
+    /// Each own label with its homoglyphs folded (computed once, not per name seen).
+    folded: Vec<String>,
     configured: usize,
 }
 
@@ -94,6 +96,7 @@ impl Lookalike {
     pub fn new(cfg: &BehaviourConfig) -> Lookalike {
         let mut l = Lookalike {
             own: Vec::new(),
+            folded: Vec::new(),
             configured: 0,
         };
         for n in &cfg.own_names {
@@ -116,6 +119,7 @@ impl Lookalike {
         if self.own.len() >= self.configured + LEARNED_CAP {
             return;
         }
+        self.folded.push(homoglyph_fold(&label));
         self.own.push((reg, label));
     }
 
@@ -135,13 +139,13 @@ impl Lookalike {
         }
         let label = core_label(reg);
         let folded = homoglyph_fold(label);
-        for (own_reg, own) in &self.own {
+        for ((own_reg, own), folded_own) in self.own.iter().zip(&self.folded) {
             if label == own {
                 // Same name under another suffix (elections.example vs elections-example.test
                 // is below; elections.com vs elections.example here).
                 return Some((own_reg, "same name under another suffix"));
             }
-            if folded == homoglyph_fold(own) {
+            if folded == *folded_own {
                 return Some((own_reg, "homoglyph"));
             }
             let max = if own.len() >= 8 { 2 } else { 1 };
@@ -152,7 +156,6 @@ impl Lookalike {
                 return Some((own_reg, "combosquat"));
             }
             // Both at once (`staff-electi0ns`): the folded name holds the folded own name.
-            let folded_own = homoglyph_fold(own);
             if folded.len() > folded_own.len() && folded.contains(folded_own.as_str()) {
                 return Some((own_reg, "combosquat with homoglyphs"));
             }

@@ -1,6 +1,7 @@
 //! Engine choice: `regex-automata` (linear time) when the translation allows it,
-//! `fancy-regex` otherwise, both for patterns whose end-of-line handling depends on a final
-//! newline; compiled at first use.
+//! `fancy-regex` otherwise, and both (`Engine::Dual`) when only the end-of-line handling of
+//! a final newline needs `fancy-regex`. [`compile`] runs at load (to check, result dropped)
+//! and again at a pattern's first search, which keeps it.
 
 use fancy_regex::{BytesMode, RegexBuilder, RegexInput};
 use regex_automata::meta;

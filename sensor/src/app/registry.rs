@@ -10,7 +10,10 @@
 use super::parser::{AppParser, ParserConfig, Ports, Probe};
 use super::{adapters, dns, ftp, http, smtp, tls, Direction};
 
-/// Application protocol of a flow (`app_proto` in EVE).
+/// Application protocol of a flow (`app_proto` in EVE): what protocol detection decided,
+/// including undecided (`Unknown`) and gave up (`Failed`), and only protocols with a parser.
+/// Not [`crate::detect::rule::AppProto`], the protocol a rule asks for (which also names
+/// protocols recognised only by the signature engine's hint, such as SMB and SSH).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum AppProto {
     /// Not decided yet (or no payload seen).

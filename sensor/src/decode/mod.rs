@@ -109,6 +109,8 @@ pub struct TcpHeader {
     pub header_len: u8,
 }
 
+/// The TCP flag bits as on the wire: the one set, used by the decoder, flow tracking and the
+/// rule engine's `flags` keyword.
 impl TcpHeader {
     pub const FIN: u8 = 0x01;
     pub const SYN: u8 = 0x02;

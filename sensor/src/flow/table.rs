@@ -10,7 +10,7 @@ use hashbrown::HashTable;
 
 use super::key::FlowKey;
 use super::tcp::TcpTracker;
-use crate::decode::{Decoded, L4};
+use crate::decode::{Decoded, TcpHeader, L4};
 use crate::time::Timestamp;
 
 /// Slots of the timer wheel, one per second of packet time. Longer timeouts are rescheduled.
@@ -499,7 +499,8 @@ impl<T: Default> FlowTable<T> {
         }
         // The client is who sent first, except that a SYN-ACK (its SYN missed) comes from the
         // server.
-        let from_server = matches!(&decoded.l4, L4::Tcp(h) if h.flags & 0x12 == 0x12);
+        const SYN_ACK: u8 = TcpHeader::SYN | TcpHeader::ACK;
+        let from_server = matches!(&decoded.l4, L4::Tcp(h) if h.flags & SYN_ACK == SYN_ACK);
         let flow = Flow {
             key: *key,
             hash_hi: (hash >> 32) as u32,

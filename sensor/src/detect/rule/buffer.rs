@@ -1,7 +1,11 @@
 //! The inspection buffers rules can name, with Suricata 7's keyword spellings and prefilter
 //! priorities.
 
-/// Application protocol a buffer belongs to.
+/// Application protocol a rule asks for: the one its header protocol, `app-layer-protocol` or
+/// a sticky buffer names. Not [`crate::app::AppProto`], the flow's detection outcome: this
+/// one has no undecided/failed states, and it names protocols without a parser here (SMB,
+/// SSH; SMTP and FTP also through a greeting), which the engine recognises by
+/// `engine::AppHint`. `engine::app_proto_is` compares the two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AppProto {
     Http,

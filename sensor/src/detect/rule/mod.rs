@@ -42,7 +42,7 @@ pub use header::{
 pub use inspect::{inspect, inspect_with_limit, Matcher, INSPECTION_RECURSION_LIMIT};
 pub use loader::parse_rules;
 pub use model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DnsOpcode, Rule};
-pub use numeric::{tcp_flags, FlagsMode, IpProto, NumCmp, TcpFlags, Urilen};
+pub use numeric::{FlagsMode, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
     Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,
     FlowintOp, FlowintValue, Reference, StreamMode, StreamSide, StreamSize, Target, Threshold,

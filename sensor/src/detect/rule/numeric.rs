@@ -223,18 +223,6 @@ fn proto_number(name: &str) -> Option<u8> {
     })
 }
 
-/// TCP flag bits as on the wire.
-pub mod tcp_flags {
-    pub const FIN: u8 = 0x01;
-    pub const SYN: u8 = 0x02;
-    pub const RST: u8 = 0x04;
-    pub const PSH: u8 = 0x08;
-    pub const ACK: u8 = 0x10;
-    pub const URG: u8 = 0x20;
-    pub const ECE: u8 = 0x40;
-    pub const CWR: u8 = 0x80;
-}
-
 /// How `flags` compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FlagsMode {
@@ -258,16 +246,16 @@ pub struct TcpFlags {
 }
 
 fn flag_bit(c: char) -> Option<u8> {
-    use tcp_flags::*;
+    type T = crate::decode::TcpHeader;
     Some(match c.to_ascii_uppercase() {
-        'F' => FIN,
-        'S' => SYN,
-        'R' => RST,
-        'P' => PSH,
-        'A' => ACK,
-        'U' => URG,
-        'E' | '2' => ECE,
-        'C' | '1' => CWR,
+        'F' => T::FIN,
+        'S' => T::SYN,
+        'R' => T::RST,
+        'P' => T::PSH,
+        'A' => T::ACK,
+        'U' => T::URG,
+        'E' | '2' => T::ECE,
+        'C' | '1' => T::CWR,
         _ => return None,
     })
 }

@@ -730,23 +730,23 @@ fn ip_proto_forms() {
 
 #[test]
 fn tcp_flag_forms() {
-    use tcp_flags::*;
+    type T = crate::decode::TcpHeader;
     let f = |s: &str| TcpFlags::parse(s).unwrap();
-    assert!(f("S").matches(SYN) && !f("S").matches(SYN | ACK));
-    assert!(f("SA").matches(SYN | ACK));
-    assert!(f("S,CE").matches(SYN | CWR | ECE));
-    assert!(f("+S").matches(SYN | ACK) && !f("+S").matches(ACK));
-    assert!(f("*SA").matches(ACK) && !f("*SA").matches(FIN));
-    assert!(f("!S").matches(ACK) && !f("!S").matches(SYN));
-    assert!(f("S+").matches(SYN | PSH));
-    assert!(f("A!").matches(SYN) && !f("A!").matches(ACK));
-    assert!(f("12").matches(CWR | ECE));
-    assert!(f("0").matches(0) && !f("0").matches(ACK));
-    assert!(f("SA,12").matches(SYN | ACK | CWR));
-    assert!(f("U,SA").matches(URG | SYN));
+    assert!(f("S").matches(T::SYN) && !f("S").matches(T::SYN | T::ACK));
+    assert!(f("SA").matches(T::SYN | T::ACK));
+    assert!(f("S,CE").matches(T::SYN | T::CWR | T::ECE));
+    assert!(f("+S").matches(T::SYN | T::ACK) && !f("+S").matches(T::ACK));
+    assert!(f("*SA").matches(T::ACK) && !f("*SA").matches(T::FIN));
+    assert!(f("!S").matches(T::ACK) && !f("!S").matches(T::SYN));
+    assert!(f("S+").matches(T::SYN | T::PSH));
+    assert!(f("A!").matches(T::SYN) && !f("A!").matches(T::ACK));
+    assert!(f("12").matches(T::CWR | T::ECE));
+    assert!(f("0").matches(0) && !f("0").matches(T::ACK));
+    assert!(f("SA,12").matches(T::SYN | T::ACK | T::CWR));
+    assert!(f("U,SA").matches(T::URG | T::SYN));
     assert!(TcpFlags::parse("fin").is_err());
     let r = rule("alert tcp 66.155.11.238 any -> any any (flags:SA; sid:1; rev:1;)");
-    assert!(r.flags.unwrap().matches(SYN | ACK));
+    assert!(r.flags.unwrap().matches(T::SYN | T::ACK));
 }
 
 // ---- flow, thresholds, flowbits, datasets ----

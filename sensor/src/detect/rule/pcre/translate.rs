@@ -1,555 +1,46 @@
-//! The `pcre` keyword: Suricata's `/regex/flags` syntax and a pure-Rust engine with PCRE2
-//! semantics for the subset rules use.
-//!
-//! The PCRE pattern is translated, not passed through: every construct is re-emitted in an
-//! explicit form both `regex-automata` and `fancy-regex` read the same way (classes as byte
-//! sets with case folding applied, `.` as a class, flags baked in, anchors spelled out). That
-//! removes the dialect differences (`\h`, `\v`, `[[]`, `&&` in classes, `{` literals, `x`-mode
-//! whitespace in classes, ...). Patterns without look-around, back-references, atomic groups
-//! or possessive quantifiers run on `regex-automata` (linear time); the others on
-//! `fancy-regex` in byte mode.
-//!
-//! PCRE's `$` also matches before a final newline, and multi-line `^` does not match after a
-//! final newline. Those need look-around; such patterns get two engines: an exact one and a
-//! fast one that is used when the subject does not end with `\n` (where the two agree).
-//!
-//! Unsupported (load error, never a silent mismatch): recursion and subroutine calls, `(?|`,
-//! conditionals, callouts, backtracking verbs and `(*...)` settings, `\G`, `\p`/`\P`, `\X`,
-//! `\C`, inline flags other than `imsxU`, and numeric back-references in patterns that mix
-//! named and unnamed groups. Known difference: PCRE's match limits (Suricata: 3500) are not
-//! emulated; a pattern that exhausts them fails in Suricata and may match here.
+//! Translation: PCRE syntax re-emitted in the explicit form both engines read the same way.
 
-use std::sync::OnceLock;
-
-use fancy_regex::{BytesMode, RegexBuilder, RegexInput};
-use regex_automata::meta;
-use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input};
-
-use super::error::{bail, ErrorKind, PResult};
-
-/// Buffer a pcre modifier letter selects (`U`, `I`, `H`, ...).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PcreBufferFlag {
-    /// `U`: http.uri
-    Uri,
-    /// `I`: http.uri.raw
-    UriRaw,
-    /// `H`: http.header
-    Header,
-    /// `D`: http.header.raw (unsupported buffer)
-    RawHeader,
-    /// `M`: http.method
-    Method,
-    /// `C`: http.cookie
-    Cookie,
-    /// `P`: http.request_body
-    RequestBody,
-    /// `Q`: file.data
-    FileData,
-    /// `S`: http.stat_code
-    StatCode,
-    /// `Y`: http.stat_msg
-    StatMsg,
-    /// `V`: http.user_agent
-    UserAgent,
-    /// `W`: http.host
-    Host,
-    /// `Z`: http.host.raw
-    HostRaw,
-}
-
-/// A compiled `pcre`.
-#[derive(Clone, Debug)]
-pub struct Pcre {
-    /// The expression between the slashes, as written.
-    pub pattern: String,
-    /// The modifier letters, as written.
-    pub modifiers: String,
-    pub negated: bool,
-    /// `R`: starts at the previous match end in the same buffer.
-    pub relative: bool,
-    /// `A`: anchored at the start position.
-    pub anchored: bool,
-    /// `i` (used for validation of `W`).
-    pub caseless: bool,
-    /// Buffer chosen by a modifier letter, if any.
-    pub buffer_flag: Option<PcreBufferFlag>,
-    /// Index of the `pcre` option in the rule.
-    pub position: usize,
-    /// Suricata's `RELATIVE_NEXT`: the next matcher is relative to this one.
-    pub(crate) relative_next: bool,
-    opts: Opts,
-    backtracking: bool,
-    /// Compiled at the first search, not at load: compiled expressions are most of the memory
-    /// of a large rule set (ET Open: 190 of 270 MB), and most rules are never evaluated (the
-    /// prefilter rules them out). Loading compiles each once to check it, then drops it.
-    engine: OnceLock<Option<Engine>>,
-}
-
-impl PartialEq for Pcre {
-    fn eq(&self, o: &Self) -> bool {
-        self.pattern == o.pattern
-            && self.modifiers == o.modifiers
-            && self.negated == o.negated
-            && self.position == o.position
-    }
-}
-
-#[derive(Clone, Debug)]
-enum Engine {
-    Fast(meta::Regex),
-    Fancy(Box<fancy_regex::Regex>),
-    /// `fast` agrees with `exact` on subjects that do not end with `\n`.
-    Dual {
-        fast: meta::Regex,
-        exact: Box<fancy_regex::Regex>,
-    },
-}
-
-/// fancy-regex's backtracking budget; exceeding it counts as no match (as a PCRE error does).
-const BACKTRACK_LIMIT: usize = 1_000_000;
-
-impl Pcre {
-    /// Parses the value of `pcre:` (`"/re/flags"`, quotes optional, `!` before or inside the
-    /// quotes).
-    pub fn parse(value: &str, position: usize) -> PResult<Self> {
-        let mut v = value.trim();
-        let mut negated = false;
-        if let Some(rest) = v.strip_prefix('!') {
-            negated = true;
-            v = rest.trim_start();
-        }
-        if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-            v = &v[1..v.len() - 1];
-        }
-        let (pattern, modifiers) = split_slashes(v)?;
-        let mut o = Opts::default();
-        let mut relative = false;
-        let mut anchored = false;
-        let mut buffer_flag = None;
-        let mut rawbytes = false;
-        for c in modifiers.chars() {
-            let buf = match c {
-                'i' => {
-                    o.caseless = true;
-                    None
-                }
-                's' => {
-                    o.dotall = true;
-                    None
-                }
-                'm' => {
-                    o.multiline = true;
-                    None
-                }
-                'x' => {
-                    o.extended = true;
-                    None
-                }
-                'A' => {
-                    anchored = true;
-                    None
-                }
-                'E' => {
-                    o.dollar_endonly = true;
-                    None
-                }
-                'G' => {
-                    o.ungreedy = true;
-                    None
-                }
-                'R' => {
-                    relative = true;
-                    None
-                }
-                // Match-limit tuning; no effect here.
-                'O' => None,
-                'B' => {
-                    if buffer_flag.is_some() {
-                        bail!("pcre modifier `B` inconsistent with the chosen buffer");
-                    }
-                    rawbytes = true;
-                    None
-                }
-                'U' => Some(PcreBufferFlag::Uri),
-                'I' => Some(PcreBufferFlag::UriRaw),
-                'H' => Some(PcreBufferFlag::Header),
-                'D' => Some(PcreBufferFlag::RawHeader),
-                'M' => Some(PcreBufferFlag::Method),
-                'C' => Some(PcreBufferFlag::Cookie),
-                'P' => Some(PcreBufferFlag::RequestBody),
-                'Q' => Some(PcreBufferFlag::FileData),
-                'S' => Some(PcreBufferFlag::StatCode),
-                'Y' => Some(PcreBufferFlag::StatMsg),
-                'V' => Some(PcreBufferFlag::UserAgent),
-                'W' => Some(PcreBufferFlag::Host),
-                'Z' => Some(PcreBufferFlag::HostRaw),
-                other => bail!("unknown pcre modifier `{other}`"),
-            };
-            if let Some(b) = buf {
-                if rawbytes
-                    && !matches!(
-                        b,
-                        PcreBufferFlag::RawHeader
-                            | PcreBufferFlag::RequestBody
-                            | PcreBufferFlag::FileData
-                            | PcreBufferFlag::StatCode
-                            | PcreBufferFlag::StatMsg
-                    )
-                {
-                    bail!("pcre modifier `{c}` inconsistent with `B`");
-                }
-                if buffer_flag.is_some() {
-                    bail!("only one pcre modifier may select a buffer");
-                }
-                buffer_flag = Some(b);
-            }
-        }
-        if buffer_flag == Some(PcreBufferFlag::Host)
-            && !o.caseless
-            && has_upper_outside_escapes(pattern)
-        {
-            bail!("pcre with `W` (http.host) has an uppercase character; the buffer is lowercase");
-        }
-        let backtracking = !matches!(compile(pattern, o)?, Engine::Fast(_));
-        Ok(Pcre {
-            pattern: pattern.to_string(),
-            modifiers: modifiers.to_string(),
-            negated,
-            relative,
-            anchored,
-            caseless: o.caseless,
-            buffer_flag,
-            position,
-            relative_next: false,
-            opts: o,
-            backtracking,
-            engine: OnceLock::new(),
-        })
-    }
-
-    /// Leftmost match of the expression in `subject` starting at `start` (PCRE's
-    /// `start_offset`: look-behind and `^` still see the bytes before `start`). Returns the
-    /// match span. Does not allocate (after a thread's first search).
-    pub fn find(&self, subject: &[u8], start: usize) -> Option<(usize, usize)> {
-        if start > subject.len() {
-            return None;
-        }
-        let fast = |re: &meta::Regex| {
-            let input = Input::new(subject)
-                .range(start..)
-                .anchored(if self.anchored {
-                    Anchored::Yes
-                } else {
-                    Anchored::No
-                });
-            re.search(&input).map(|m| (m.start(), m.end()))
-        };
-        let fancy = |re: &fancy_regex::Regex| {
-            let input = RegexInput::new(subject)
-                .from_pos(start)
-                .anchored(self.anchored);
-            re.find_input(input)
-                .ok()
-                .flatten()
-                .map(|m| (m.start(), m.end()))
-        };
-        // Compiled when loaded, so it compiles here too; if it did not, nothing matches.
-        let engine = self
-            .engine
-            .get_or_init(|| compile(&self.pattern, self.opts).ok());
-        match engine.as_ref()? {
-            Engine::Fast(re) => fast(re),
-            Engine::Fancy(re) => fancy(re),
-            Engine::Dual { fast: f, exact } => {
-                if subject.last() == Some(&b'\n') {
-                    fancy(exact)
-                } else {
-                    fast(f)
-                }
-            }
-        }
-    }
-
-    /// Whether the expression needs the backtracking engine.
-    pub fn uses_backtracking(&self) -> bool {
-        self.backtracking
-    }
-}
-
-/// Cuts `/regex/flags` the way Suricata's parse expression does: the expression starts after
-/// the first unescaped `/` (anything before it, such as a `!` inside the quotes, is ignored),
-/// runs greedily to the last `/` that does not follow a lone backslash, and the flags are
-/// what follows up to a `"`.
-fn split_slashes(v: &str) -> PResult<(&str, &str)> {
-    let b = v.as_bytes();
-    let first = (0..b.len()).find(|&i| b[i] == b'/' && (i == 0 || b[i - 1] != b'\\'));
-    let Some(first) = first else {
-        bail!("pcre must be written /regex/flags");
-    };
-    let body_start = first + 1;
-    let last = (body_start..b.len()).rev().find(|&i| {
-        if b[i] != b'/' {
-            return false;
-        }
-        // The expression must not end with a backslash unless that one is escaped.
-        let ends_lone_backslash =
-            i > body_start && b[i - 1] == b'\\' && !(i >= body_start + 2 && b[i - 2] == b'\\');
-        !ends_lone_backslash
-    });
-    let Some(last) = last else {
-        bail!("pcre must be written /regex/flags");
-    };
-    let flags = &v[last + 1..];
-    let flags = match flags.find('"') {
-        Some(q) => &flags[..q],
-        None => flags,
-    };
-    Ok((&v[body_start..last], flags))
-}
-
-/// Suricata's check for `W`: an uppercase letter that is not part of an escape.
-fn has_upper_outside_escapes(re: &str) -> bool {
-    let b = re.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' {
-            if b.get(i + 1) == Some(&b'x') {
-                i += 4;
-            } else {
-                i += 2;
-            }
-            continue;
-        }
-        if b[i].is_ascii_uppercase() {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
+use super::classes::{digit, hspace, push_hex, space, vspace, word, ByteSet};
+use crate::detect::rule::error::{bail, ErrorKind, PResult};
 
 /// Compile-time options from the modifier letters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Opts {
-    caseless: bool,
-    dotall: bool,
-    multiline: bool,
-    extended: bool,
-    dollar_endonly: bool,
-    ungreedy: bool,
-}
-
-fn compile(pattern: &str, o: Opts) -> PResult<Engine> {
-    let exact = translate(pattern.as_bytes(), o, Variant::Exact)?;
-    if !exact.fancy {
-        return Ok(Engine::Fast(build_fast(&exact.out)?));
-    }
-    let fancy = build_fancy(&exact.out)?;
-    if exact.eol_sensitive {
-        let fast = translate(pattern.as_bytes(), o, Variant::NoFinalNewline)?;
-        if !fast.fancy {
-            return Ok(Engine::Dual {
-                fast: build_fast(&fast.out)?,
-                exact: Box::new(fancy),
-            });
-        }
-    }
-    Ok(Engine::Fancy(Box::new(fancy)))
-}
-
-fn build_fast(pat: &str) -> PResult<meta::Regex> {
-    meta::Regex::builder()
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .configure(meta::Config::new().utf8_empty(false))
-        .build(pat)
-        .map_err(|e| ErrorKind::unsupported(format!("pcre (regex engine: {e})")))
-}
-
-fn build_fancy(pat: &str) -> PResult<fancy_regex::Regex> {
-    RegexBuilder::new(pat)
-        .bytes_mode(BytesMode::Ascii)
-        .backtrack_limit(BACKTRACK_LIMIT)
-        .build()
-        .map_err(|e| ErrorKind::unsupported(format!("pcre (fancy-regex engine: {e})")))
+pub(super) struct Opts {
+    pub(super) caseless: bool,
+    pub(super) dotall: bool,
+    pub(super) multiline: bool,
+    pub(super) extended: bool,
+    pub(super) dollar_endonly: bool,
+    pub(super) ungreedy: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
+pub(super) enum Variant {
     /// Exact PCRE semantics for every subject.
     Exact,
     /// Valid only for subjects that do not end with `\n`.
     NoFinalNewline,
 }
 
-struct Translated {
-    out: String,
-    fancy: bool,
-    eol_sensitive: bool,
+pub(super) struct Translated {
+    pub(super) out: String,
+    pub(super) fancy: bool,
+    pub(super) eol_sensitive: bool,
 }
 
 /// Flags in effect at a point of the pattern.
 #[derive(Clone, Copy, Debug)]
-struct Flags {
-    i: bool,
-    s: bool,
-    m: bool,
-    x: bool,
-    ungreedy: bool,
-    dollar_endonly: bool,
-}
-
-/// 256-bit byte set.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct ByteSet([u64; 4]);
-
-impl ByteSet {
-    fn add(&mut self, b: u8) {
-        self.0[(b >> 6) as usize] |= 1 << (b & 63);
-    }
-    fn add_range(&mut self, lo: u8, hi: u8) {
-        for b in lo..=hi {
-            self.add(b);
-        }
-    }
-    fn has(&self, b: u8) -> bool {
-        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
-    }
-    fn union(&mut self, o: &ByteSet) {
-        for k in 0..4 {
-            self.0[k] |= o.0[k];
-        }
-    }
-    fn negate(&mut self) {
-        for k in 0..4 {
-            self.0[k] = !self.0[k];
-        }
-    }
-    fn negated(mut self) -> Self {
-        self.negate();
-        self
-    }
-    fn fold_case(&mut self) {
-        for b in b'a'..=b'z' {
-            let u = b.to_ascii_uppercase();
-            if self.has(b) || self.has(u) {
-                self.add(b);
-                self.add(u);
-            }
-        }
-    }
-    fn of(bytes: &[u8]) -> Self {
-        let mut s = ByteSet::default();
-        for &b in bytes {
-            s.add(b);
-        }
-        s
-    }
-    fn range(lo: u8, hi: u8) -> Self {
-        let mut s = ByteSet::default();
-        s.add_range(lo, hi);
-        s
-    }
-    /// Emits `[...]` with explicit byte ranges.
-    fn emit(&self, out: &mut String) {
-        if *self == ByteSet::default() {
-            // Never matches.
-            out.push_str("[^\\x00-\\xFF]");
-            return;
-        }
-        out.push('[');
-        let mut b: u16 = 0;
-        while b < 256 {
-            if self.has(b as u8) {
-                let lo = b;
-                while b + 1 < 256 && self.has((b + 1) as u8) {
-                    b += 1;
-                }
-                push_hex(out, lo as u8);
-                if b > lo {
-                    out.push('-');
-                    push_hex(out, b as u8);
-                }
-            }
-            b += 1;
-        }
-        out.push(']');
-    }
-}
-
-fn push_hex(out: &mut String, b: u8) {
-    use std::fmt::Write;
-    let _ = write!(out, "\\x{b:02X}");
-}
-
-fn digit() -> ByteSet {
-    ByteSet::range(b'0', b'9')
-}
-fn word() -> ByteSet {
-    let mut s = ByteSet::range(b'a', b'z');
-    s.add_range(b'A', b'Z');
-    s.add_range(b'0', b'9');
-    s.add(b'_');
-    s
-}
-fn space() -> ByteSet {
-    ByteSet::of(b"\t\n\x0B\x0C\r ")
-}
-fn hspace() -> ByteSet {
-    ByteSet::of(b"\t \xA0")
-}
-fn vspace() -> ByteSet {
-    ByteSet::of(b"\n\x0B\x0C\r\x85")
-}
-
-fn posix_class(name: &str) -> Option<ByteSet> {
-    let mut s = ByteSet::default();
-    match name {
-        "alnum" => {
-            s = word();
-            // `_` is not alnum.
-            s.0[1] &= !(1 << (b'_' - 64));
-        }
-        "alpha" => {
-            s.add_range(b'a', b'z');
-            s.add_range(b'A', b'Z');
-        }
-        "ascii" => s.add_range(0, 127),
-        "blank" => {
-            s.add(b' ');
-            s.add(b'\t');
-        }
-        "cntrl" => {
-            s.add_range(0, 31);
-            s.add(127);
-        }
-        "digit" => s = digit(),
-        "graph" => s.add_range(33, 126),
-        "lower" => s.add_range(b'a', b'z'),
-        "print" => s.add_range(32, 126),
-        "punct" => {
-            for b in 33u8..=126 {
-                if !b.is_ascii_alphanumeric() {
-                    s.add(b);
-                }
-            }
-        }
-        "space" => s = space(),
-        "upper" => s.add_range(b'A', b'Z'),
-        "word" => s = word(),
-        "xdigit" => {
-            s.add_range(b'0', b'9');
-            s.add_range(b'a', b'f');
-            s.add_range(b'A', b'F');
-        }
-        _ => return None,
-    }
-    Some(s)
+pub(super) struct Flags {
+    pub(super) i: bool,
+    pub(super) s: bool,
+    pub(super) m: bool,
+    pub(super) x: bool,
+    pub(super) ungreedy: bool,
+    pub(super) dollar_endonly: bool,
 }
 
 /// What an escape outside a class stands for.
-enum Esc {
+pub(super) enum Esc {
     Byte(u8),
     Set(ByteSet),
     /// Already-translated text (assertions, back-references, `\R`).
@@ -564,23 +55,23 @@ enum Esc {
     Nothing,
 }
 
-struct Tr<'a> {
-    p: &'a [u8],
-    i: usize,
-    out: String,
-    variant: Variant,
-    fancy: bool,
-    eol: bool,
+pub(super) struct Tr<'a> {
+    pub(super) p: &'a [u8],
+    pub(super) i: usize,
+    pub(super) out: String,
+    pub(super) variant: Variant,
+    pub(super) fancy: bool,
+    pub(super) eol: bool,
     /// Emit unnamed groups as capturing (pattern uses numeric back-references that refer to
     /// them).
-    capture_unnamed: bool,
+    pub(super) capture_unnamed: bool,
     /// Total capturing groups in the pattern (for `\N` backref-or-octal decisions).
-    total_groups: usize,
-    named_groups: usize,
-    numeric_backref_max: usize,
+    pub(super) total_groups: usize,
+    pub(super) named_groups: usize,
+    pub(super) numeric_backref_max: usize,
 }
 
-fn translate(p: &[u8], o: Opts, variant: Variant) -> PResult<Translated> {
+pub(super) fn translate(p: &[u8], o: Opts, variant: Variant) -> PResult<Translated> {
     let (total_groups, named_groups) = count_groups(p);
     let mut t = Tr {
         p,
@@ -697,20 +188,20 @@ fn count_groups(p: &[u8]) -> (usize, usize) {
     (total, named)
 }
 
-fn find_sub(h: &[u8], n: &[u8]) -> Option<usize> {
+pub(super) fn find_sub(h: &[u8], n: &[u8]) -> Option<usize> {
     memchr::memmem::find(h, n)
 }
 
 impl Tr<'_> {
-    fn peek(&self) -> Option<u8> {
+    pub(super) fn peek(&self) -> Option<u8> {
         self.p.get(self.i).copied()
     }
 
-    fn peek_at(&self, k: usize) -> Option<u8> {
+    pub(super) fn peek_at(&self, k: usize) -> Option<u8> {
         self.p.get(self.i + k).copied()
     }
 
-    fn rest(&self) -> &[u8] {
+    pub(super) fn rest(&self) -> &[u8] {
         &self.p[self.i.min(self.p.len())..]
     }
 
@@ -1126,7 +617,7 @@ impl Tr<'_> {
     }
 
     /// Reads up to `max` digits of `radix` at the cursor.
-    fn digits(&mut self, radix: u32, max: usize) -> u32 {
+    pub(super) fn digits(&mut self, radix: u32, max: usize) -> u32 {
         let mut v: u32 = 0;
         let mut n = 0;
         while n < max {
@@ -1153,7 +644,7 @@ impl Tr<'_> {
         Ok(v)
     }
 
-    fn byte_value(v: u32) -> PResult<u8> {
+    pub(super) fn byte_value(v: u32) -> PResult<u8> {
         u8::try_from(v).map_err(|_| {
             ErrorKind::syntax("pcre: character code point value is too large (non-UTF mode)")
         })
@@ -1161,7 +652,7 @@ impl Tr<'_> {
 
     /// Escapes shared by classes and the main pattern: returns a byte or set, or `None` when
     /// the escape is not of that kind (cursor then unchanged, after the backslash).
-    fn common_escape(&mut self, c: u8) -> PResult<Option<Esc>> {
+    pub(super) fn common_escape(&mut self, c: u8) -> PResult<Option<Esc>> {
         Ok(Some(match c {
             b'd' => Esc::Set(digit()),
             b'D' => Esc::Set(digit().negated()),
@@ -1377,192 +868,6 @@ impl Tr<'_> {
             text,
             fancy: true,
             eol: false,
-        }
-    }
-
-    /// A character class; cursor after `[`.
-    fn class(&mut self, f: &Flags) -> PResult<ByteSet> {
-        let mut set = ByteSet::default();
-        let negate = if self.peek() == Some(b'^') {
-            self.i += 1;
-            true
-        } else {
-            false
-        };
-        let mut first = true;
-        // Pending single byte that may start a range.
-        let mut prev: Option<u8> = None;
-        let mut in_quote = false;
-        loop {
-            let Some(c) = self.peek() else {
-                bail!("pcre: missing terminating ] for character class");
-            };
-            if in_quote {
-                if c == b'\\' && self.peek_at(1) == Some(b'E') {
-                    self.i += 2;
-                    in_quote = false;
-                    continue;
-                }
-                self.i += 1;
-                self.class_byte(c, &mut set, &mut prev)?;
-                first = false;
-                continue;
-            }
-            if c == b']' && !first {
-                self.i += 1;
-                break;
-            }
-            first = false;
-            if c == b'[' && self.peek_at(1) == Some(b':') {
-                if let Some(e) = find_sub(&self.rest()[2..], b":]") {
-                    let name = String::from_utf8_lossy(&self.rest()[2..2 + e]).into_owned();
-                    let (neg, n) = match name.strip_prefix('^') {
-                        Some(n) => (true, n.to_string()),
-                        None => (false, name.clone()),
-                    };
-                    let Some(mut s) = posix_class(&n) else {
-                        bail!("pcre: unknown POSIX class name `{name}`");
-                    };
-                    if neg {
-                        s.negate();
-                    }
-                    self.i += 2 + e + 2;
-                    if let Some(p) = prev.take() {
-                        set.add(p);
-                    }
-                    set.union(&s);
-                    continue;
-                }
-            }
-            self.i += 1;
-            if c == b'\\' {
-                let Some(e) = self.peek() else {
-                    bail!("pcre: \\ at end of pattern");
-                };
-                self.i += 1;
-                let esc = match e {
-                    b'b' => Esc::Byte(0x08),
-                    b'N' | b'R' | b'X' | b'B' => {
-                        bail!("pcre: escape sequence is invalid in character class")
-                    }
-                    _ => match self.common_escape(e)? {
-                        Some(x) => x,
-                        None => {
-                            if e.is_ascii_digit() {
-                                // Octal in classes.
-                                self.i -= 1;
-                                let v = self.digits(8, 3);
-                                if v == 0 && !matches!(e, b'0') {
-                                    bail!("pcre: invalid escape in class");
-                                }
-                                Esc::Byte(Self::byte_value(v)?)
-                            } else {
-                                bail!("pcre: unrecognized character follows \\ (`{}`)", e as char);
-                            }
-                        }
-                    },
-                };
-                match esc {
-                    // `\-` is a literal dash, never a range operator.
-                    Esc::Byte(b'-') if e == b'-' => {
-                        if let Some(p) = prev.replace(b'-') {
-                            set.add(p);
-                        }
-                    }
-                    Esc::Byte(b) => self.class_byte(b, &mut set, &mut prev)?,
-                    Esc::Set(s) => {
-                        if let Some(p) = prev.take() {
-                            set.add(p);
-                        }
-                        if self.peek() == Some(b'-') && self.peek_at(1) != Some(b']') {
-                            bail!("pcre: invalid range in character class");
-                        }
-                        set.union(&s);
-                    }
-                    Esc::QuoteStart => in_quote = true,
-                    Esc::Nothing => {}
-                    Esc::Raw { .. } => bail!("pcre: escape sequence is invalid in character class"),
-                }
-                continue;
-            }
-            self.class_byte(c, &mut set, &mut prev)?;
-        }
-        if let Some(p) = prev.take() {
-            set.add(p);
-        }
-        if f.i {
-            set.fold_case();
-        }
-        if negate {
-            set.negate();
-        }
-        Ok(set)
-    }
-
-    /// Adds a literal byte in a class, completing a pending range `a-b`.
-    fn class_byte(&mut self, b: u8, set: &mut ByteSet, prev: &mut Option<u8>) -> PResult<()> {
-        // A `-` right after a byte starts a range unless it is the last thing in the class.
-        if b == b'-' {
-            if let Some(lo) = *prev {
-                if self.peek() != Some(b']') && self.peek().is_some() {
-                    let hi = self.range_end()?;
-                    match hi {
-                        Some(hi) => {
-                            if hi < lo {
-                                bail!("pcre: range out of order in character class");
-                            }
-                            set.add_range(lo, hi);
-                            *prev = None;
-                            return Ok(());
-                        }
-                        None => {
-                            // `[a-\d]`: PCRE treats `-` literally here.
-                            set.add(lo);
-                            set.add(b'-');
-                            *prev = None;
-                            return Ok(());
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(p) = prev.replace(b) {
-            set.add(p);
-        }
-        Ok(())
-    }
-
-    /// Reads a range end byte; `None` if the next item is a class escape like `\d`.
-    fn range_end(&mut self) -> PResult<Option<u8>> {
-        let Some(c) = self.peek() else {
-            bail!("pcre: missing terminating ] for character class");
-        };
-        if c == b'[' && self.peek_at(1) == Some(b':') {
-            bail!("pcre: invalid range in character class");
-        }
-        self.i += 1;
-        if c != b'\\' {
-            return Ok(Some(c));
-        }
-        let Some(e) = self.peek() else {
-            bail!("pcre: \\ at end of pattern");
-        };
-        self.i += 1;
-        if e == b'b' {
-            return Ok(Some(0x08));
-        }
-        match self.common_escape(e)? {
-            Some(Esc::Byte(b)) => Ok(Some(b)),
-            Some(Esc::Set(_)) => bail!("pcre: invalid range in character class"),
-            Some(_) => bail!("pcre: invalid range end in character class"),
-            None => {
-                if e.is_ascii_digit() {
-                    self.i -= 1;
-                    let v = self.digits(8, 3);
-                    return Ok(Some(Self::byte_value(v)?));
-                }
-                bail!("pcre: unrecognized character follows \\ (`{}`)", e as char)
-            }
         }
     }
 }

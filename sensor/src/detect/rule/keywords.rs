@@ -920,9 +920,7 @@ fn sticky(b: &mut Builder, buf: Buffer, o: &RawOption<'_>) -> PResult<()> {
     if buf == Buffer::Payload {
         b.sticky = None;
     } else {
-        if let Some(p) = buf.app_proto() {
-            b.set_app_proto(p)?;
-        }
+        b.set_buffer_proto(buf)?;
         b.sticky = Some(buf);
         b.list_mut((buf, Transforms::NONE));
     }
@@ -995,9 +993,7 @@ fn modifier(b: &mut Builder, target: Buffer, o: &RawOption<'_>) -> PResult<()> {
         }
     }
     c.moved_by_modifier = true;
-    if let Some(p) = target.app_proto() {
-        b.set_app_proto(p)?;
-    }
+    b.set_buffer_proto(target)?;
     let new_key = (target, Transforms::NONE);
     let list = b.list_mut(new_key);
     list.push(Matcher::Content(c));

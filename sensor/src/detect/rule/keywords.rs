@@ -96,8 +96,14 @@ const REFUSED: &[(&str, &str)] = &[
         "packet tagging (logging later packets) is not implemented",
     ),
     ("asn1", "ASN.1 decoding is not implemented"),
-    ("ftpbounce", "FTP is not parsed"),
-    ("ftp.reply_received", "FTP is not parsed"),
+    (
+        "ftpbounce",
+        "not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here",
+    ),
+    (
+        "ftp.reply_received",
+        "FTP transactions are logged, not inspected by rules",
+    ),
     (
         "pcrexform",
         "the pcrexform transform (a regex capture as the buffer) is not implemented",

@@ -206,7 +206,11 @@ impl Mime {
             if let Some(file) = self.files.last_mut() {
                 match self.enc {
                     Enc::Base64 => flush_b64(file, &self.b64[..self.b64_len as usize]),
-                    _ if at_end && self.crlf => push_bounded(file, b"\r\n"),
+                    // Suricata 7 keeps a quoted-printable body's last line end, and a raw
+                    // body's only at the end of the mail (before a boundary it is the
+                    // boundary's).
+                    Enc::Qp if self.crlf => push_bounded(file, b"\r\n"),
+                    Enc::Plain if at_end && self.crlf => push_bounded(file, b"\r\n"),
                     _ => {}
                 }
             }
@@ -334,7 +338,7 @@ a=41=\r\nb =3D=zz\r\nlast\r\n--BND--\r\nepilogue";
     fn attachments_only_decoded() {
         assert_eq!(
             decode(MULTI),
-            vec![b"ATTACH".to_vec(), b"aAb ==zz\r\nlast".to_vec()]
+            vec![b"ATTACH".to_vec(), b"aAb ==zz\r\nlast\r\n".to_vec()]
         );
     }
 

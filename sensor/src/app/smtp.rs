@@ -461,7 +461,7 @@ Content-Type: text/plain; name=q\r\nContent-Transfer-Encoding: quoted-printable\
             (C, b"DATA\r\n"),
             (S, b"354 go\r\n"),
         ];
-        let want = vec![vec![b"ATTACHMARK".to_vec(), b"q=px".to_vec()]];
+        let want = vec![vec![b"ATTACHMARK".to_vec(), b"q=px\r\n".to_vec()]];
         let mut ex = head.to_vec();
         ex.push((C, ATTACHED));
         assert_eq!(files_of(&ex), want);

@@ -11,6 +11,7 @@ pub mod dns;
 pub mod ftp;
 pub mod http;
 mod lines;
+pub mod mime;
 pub mod parser;
 pub mod registry;
 pub mod smtp;

@@ -6,7 +6,8 @@
 //! the session and is logged with every transaction; `MAIL FROM` and `RCPT TO` to the
 //! transaction (their first word after the colon, as Suricata keeps it). Mail data (after
 //! `DATA` is answered `354`, or at once when the server offered `PIPELINING`, until the line
-//! `.`; `BDAT` chunks by length) is stepped over: the message itself is not parsed. `STARTTLS`
+//! `.`) goes through the MIME decoder ([`super::mime`]): its attachments, decoded, are the
+//! transaction's `files` (`file.data` of smtp rules); `BDAT` chunks are stepped over. `STARTTLS`
 //! answered `220` hands the stream over to TLS. Lines are kept up to 4096 bytes.
 
 use std::collections::VecDeque;
@@ -35,6 +36,8 @@ pub struct SmtpTx {
     pub auth: Option<Vec<u8>>,
     /// The mail's data ended, or `RSET` was accepted.
     pub done: bool,
+    /// The mail's attachments, decoded (bounded: [`super::mime`]).
+    pub files: Vec<Vec<u8>>,
 }
 
 impl SmtpTx {
@@ -102,6 +105,8 @@ pub struct SmtpParser {
     multiline: bool,
     /// `STARTTLS` was accepted: the rest is TLS.
     tls: bool,
+    /// MIME state of the mail's data in progress.
+    mime: super::mime::Mime,
     events: Vec<ParserEvent>,
 }
 
@@ -150,7 +155,14 @@ impl SmtpParser {
         if self.data_mode {
             if b == b"." {
                 self.data_mode = false;
+                let mut mime = std::mem::take(&mut self.mime);
+                mime.finish();
+                if let Some(tx) = &mut self.cur {
+                    tx.files = mime.files;
+                }
                 self.complete();
+            } else {
+                self.mime.line(b);
             }
             return;
         }
@@ -410,6 +422,54 @@ mod tests {
                 ex.splice(k..=k, [(*d, &b[..i]), (*d, &b[i..])]);
                 assert_eq!(run(&ex), whole, "message {k} split at {i}");
             }
+        }
+    }
+
+    fn files_of(exchange: &[(Direction, &[u8])]) -> Vec<Vec<Vec<u8>>> {
+        let mut p = SmtpParser::new();
+        let mut out = Vec::new();
+        for (d, b) in exchange {
+            p.feed(*d, b);
+            p.drain(false, &mut |tx| {
+                if let Tx::Smtp(t) = tx {
+                    out.push(t.files.clone())
+                }
+            });
+        }
+        p.finish();
+        p.drain(true, &mut |tx| {
+            if let Tx::Smtp(t) = tx {
+                out.push(t.files.clone())
+            }
+        });
+        out
+    }
+
+    const ATTACHED: &[u8] = b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+Content-Type: text/plain\r\n\r\nnot a file\r\n--b\r\nContent-Disposition: attachment; filename=\"f\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nQVRUQUNI\r\nTUFSSw==\r\n--b\r\n\
+Content-Type: text/plain; name=q\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nq=3Dp=\r\nx\r\n--b--\r\n.\r\n";
+
+    /// The mail's attachments, decoded, whatever the split of the data (every byte).
+    #[test]
+    fn attachments_decoded_for_any_split() {
+        let head: &[(Direction, &[u8])] = &[
+            (C, b"EHLO x\r\n"),
+            (S, b"250 mx\r\n"),
+            (C, b"MAIL FROM:<a@b>\r\n"),
+            (S, b"250 ok\r\n"),
+            (C, b"DATA\r\n"),
+            (S, b"354 go\r\n"),
+        ];
+        let want = vec![vec![b"ATTACHMARK".to_vec(), b"q=px\r\n".to_vec()]];
+        let mut ex = head.to_vec();
+        ex.push((C, ATTACHED));
+        assert_eq!(files_of(&ex), want);
+        for i in 0..=ATTACHED.len() {
+            let mut ex = head.to_vec();
+            ex.push((C, &ATTACHED[..i]));
+            ex.push((C, &ATTACHED[i..]));
+            assert_eq!(files_of(&ex), want, "split at {i}");
         }
     }
 

@@ -39,8 +39,10 @@ enum Stage {
     Tls = 3,
     /// `tcp-stream` rules: the reassembled stream of a direction.
     Stream = 4,
+    /// `file.data` of `smtp` rules: a mail's attachments, per transaction.
+    Smtp = 5,
 }
-const STAGES: usize = 5;
+const STAGES: usize = 6;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EngineConfig {
@@ -448,6 +450,8 @@ pub enum Subject<'a> {
         dir: usize,
     },
     Tls(&'a TlsRecord),
+    /// An SMTP transaction (its attachments are the `file.data` of smtp rules).
+    Smtp(&'a crate::app::smtp::SmtpTx),
 }
 
 impl Subject<'_> {
@@ -458,6 +462,7 @@ impl Subject<'_> {
             Subject::Dns { .. } => Stage::Dns,
             Subject::Tls(_) => Stage::Tls,
             Subject::Stream { .. } => Stage::Stream,
+            Subject::Smtp(_) => Stage::Smtp,
         }
     }
 }
@@ -519,6 +524,7 @@ fn stage_of(rule: &Rule) -> Stage {
             Buffer::Payload => continue,
             b if b.is_packet_header() => Stage::Packet,
             Buffer::DnsQuery => Stage::Dns,
+            Buffer::FileData if rule.header.protocol == Protocol::Smtp => Stage::Smtp,
             Buffer::TlsSni
             | Buffer::TlsCertSubject
             | Buffer::TlsCertIssuer
@@ -1315,6 +1321,7 @@ impl Engine {
                 *dir != crate::flow::TO_SERVER
             }
             Subject::Dns { dir, .. } => *dir != crate::flow::TO_SERVER,
+            Subject::Smtp(_) => false,
             _ => match side {
                 Some(s) => s == Side::Response,
                 None => sig.response_side,
@@ -1527,7 +1534,8 @@ fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint)
     match p {
         Protocol::Pkthdr => matches!(subject, Subject::Packet { .. }),
         Protocol::Smtp => {
-            flow.proto == 6 && (hint.proto() == AppHint::SMTP || flow.app == Some(A::Smtp))
+            matches!(subject, Subject::Smtp(_))
+                || flow.proto == 6 && (hint.proto() == AppHint::SMTP || flow.app == Some(A::Smtp))
         }
         Protocol::Ftp => {
             flow.proto == 6 && (hint.proto() == AppHint::FTP || flow.app == Some(A::Ftp))
@@ -1965,6 +1973,13 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
                 }
                 if let Some(bytes) = tx.buffer(*b) {
                     f(bytes)
+                }
+            }
+        }
+        Subject::Smtp(tx) => {
+            if buffer == Buffer::FileData {
+                for file in tx.files.iter().filter(|f| !f.is_empty()) {
+                    f(file)
                 }
             }
         }
@@ -2415,6 +2430,51 @@ mod tests {
         assert!(stream_alerts(&e, &mut ctx, &mut fd3, &other, b"exfil", 0, 3).is_empty());
         let mut fd4 = FlowDetect::default();
         assert!(stream_alerts(&e, &mut ctx, &mut fd4, &facts, b"exfil", 0, 13).is_empty());
+    }
+
+    /// `file.data` on an smtp rule is each of the mail's attachments (not its text, not HTTP
+    /// bodies): `startswith` anchors at an attachment's start; other HTTP buffers stay refused.
+    #[test]
+    fn smtp_file_data_inspects_each_attachment() {
+        let e = engine_of(
+            "alert smtp any any -> any any (msg:\"a\"; flow:to_server; file.data; content:\"MARK\"; startswith; sid:1;)\n\
+             alert smtp any any -> any any (msg:\"b\"; file_data; content:\"body\"; sid:2;)\n\
+             alert http any any -> any any (msg:\"h\"; file.data; content:\"MARK\"; sid:3;)\n",
+        );
+        assert_eq!(e.len(), 3);
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 25);
+        let mut ctx = e.context();
+        let run = |tx: &crate::app::smtp::SmtpTx, ctx: &mut DetectCtx| {
+            let mut fd = FlowDetect::default();
+            let mut got = Vec::new();
+            e.inspect(
+                ctx,
+                &Subject::Smtp(tx),
+                &facts,
+                &mut fd,
+                Timestamp::default(),
+                &mut |s, r| got.push((e.sigs[s as usize].rule.sid, r)),
+            );
+            got
+        };
+        let tx = crate::app::smtp::SmtpTx {
+            files: vec![b"body text".to_vec(), b"MARK and more".to_vec()],
+            ..Default::default()
+        };
+        assert_eq!(run(&tx, &mut ctx), [(1, false), (2, false)]);
+        let none = crate::app::smtp::SmtpTx::default();
+        assert!(run(&none, &mut ctx).is_empty());
+        let (_, report) = Engine::build(
+            &[(
+                PathBuf::from("t"),
+                "alert smtp any any -> any any (msg:\"u\"; http.uri; content:\"x\"; sid:4;)\n"
+                    .into(),
+            )],
+            &Vars::default(),
+            &Classifications::default(),
+            EngineConfig::default(),
+        );
+        assert_eq!((report.loaded, report.errors.len()), (0, 1));
     }
 
     /// `alert smtp` applies to flows whose first bytes are SMTP, whatever the port, and not

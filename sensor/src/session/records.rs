@@ -76,6 +76,21 @@ impl TxWriter<'_> {
             Tx::Smtp(tx) => {
                 self.stats.smtp_tx += 1;
                 self.simple("smtp", |o| tx.write_eve(o));
+                if let Some(det) = self.det {
+                    let obj = |o: &mut Vec<u8>| {
+                        o.extend_from_slice(b"\"smtp\":");
+                        tx.write_eve(o)
+                    };
+                    det.run(
+                        &Subject::Smtp(tx),
+                        self.who,
+                        self.rec,
+                        self.ts,
+                        Some("smtp"),
+                        self.out,
+                        Some(&obj),
+                    );
+                }
             }
             Tx::Tls(p) => self.tls(p),
             Tx::Dns { msg, dir } => {

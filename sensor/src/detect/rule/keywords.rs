@@ -96,8 +96,14 @@ const REFUSED: &[(&str, &str)] = &[
         "packet tagging (logging later packets) is not implemented",
     ),
     ("asn1", "ASN.1 decoding is not implemented"),
-    ("ftpbounce", "FTP is not parsed"),
-    ("ftp.reply_received", "FTP is not parsed"),
+    (
+        "ftpbounce",
+        "not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here",
+    ),
+    (
+        "ftp.reply_received",
+        "FTP transactions are logged, not inspected by rules",
+    ),
     (
         "pcrexform",
         "the pcrexform transform (a regex capture as the buffer) is not implemented",
@@ -920,9 +926,7 @@ fn sticky(b: &mut Builder, buf: Buffer, o: &RawOption<'_>) -> PResult<()> {
     if buf == Buffer::Payload {
         b.sticky = None;
     } else {
-        if let Some(p) = buf.app_proto() {
-            b.set_app_proto(p)?;
-        }
+        b.set_buffer_proto(buf)?;
         b.sticky = Some(buf);
         b.list_mut((buf, Transforms::NONE));
     }
@@ -995,9 +999,7 @@ fn modifier(b: &mut Builder, target: Buffer, o: &RawOption<'_>) -> PResult<()> {
         }
     }
     c.moved_by_modifier = true;
-    if let Some(p) = target.app_proto() {
-        b.set_app_proto(p)?;
-    }
+    b.set_buffer_proto(target)?;
     let new_key = (target, Transforms::NONE);
     let list = b.list_mut(new_key);
     list.push(Matcher::Content(c));

@@ -247,10 +247,20 @@ impl Builder {
         idx.checked_sub(1).and_then(|i| list.get(i))
     }
 
-    pub fn add_matcher(&mut self, key: ListKey, m: Matcher) -> PResult<()> {
-        if let Some(p) = key.0.app_proto() {
-            self.set_app_proto(p)?;
+    /// The application protocol a buffer implies; `file.data` on an `smtp` rule is the mail's
+    /// attachments (SMTP's file data), not an HTTP body.
+    pub fn set_buffer_proto(&mut self, buffer: Buffer) -> PResult<()> {
+        if buffer == Buffer::FileData && self.app_proto == Some(AppProto::Smtp) {
+            return Ok(());
         }
+        match buffer.app_proto() {
+            Some(p) => self.set_app_proto(p),
+            None => Ok(()),
+        }
+    }
+
+    pub fn add_matcher(&mut self, key: ListKey, m: Matcher) -> PResult<()> {
+        self.set_buffer_proto(key.0)?;
         let is_content = matches!(m, Matcher::Content(_));
         self.last_match_list = Some(key);
         let list = self.list_mut(key);

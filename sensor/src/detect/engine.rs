@@ -49,6 +49,22 @@ pub struct EngineConfig {
     pub midstream: bool,
     /// Prefilter backend; `None`: the fastest compiled in (Suricata's `mpm-algo: auto`).
     pub mpm: Option<Backend>,
+    /// Alerts one packet may raise (Suricata's `packet-alert-max`); 0: Suricata's default,
+    /// [`PACKET_ALERT_MAX`].
+    pub packet_alert_max: u16,
+}
+
+/// Suricata's default `packet-alert-max`.
+pub const PACKET_ALERT_MAX: u16 = 15;
+
+impl EngineConfig {
+    /// The per-packet alert limit in force.
+    pub fn packet_alert_max(&self) -> u16 {
+        match self.packet_alert_max {
+            0 => PACKET_ALERT_MAX,
+            n => n,
+        }
+    }
 }
 
 struct Sig {
@@ -205,6 +221,20 @@ pub struct DetectCtx {
     pub alerts_by_series: Vec<u64>,
     /// Alerts per signature (by index; `Engine::alert_fields` names it).
     pub alerts_by_rule: Vec<u64>,
+    /// Alerts raised for the packet being processed (its packet rules, stream chunks and
+    /// transactions; a flow's end counts as a packet of its own, Suricata's pseudo-packet).
+    packet_alerts: u16,
+    /// Matches dropped because their packet had raised `packet-alert-max` alerts already
+    /// (Suricata's `detect.alert_queue_overflow`).
+    pub alert_queue_overflow: u64,
+}
+
+impl DetectCtx {
+    /// A new packet (or a flow's end) is about to be inspected: its alert budget starts afresh.
+    #[inline]
+    pub fn begin_packet(&mut self) {
+        self.packet_alerts = 0;
+    }
 }
 
 /// Detection state of one flow. Every flow carries one: what only flows with flowbits or
@@ -924,6 +954,8 @@ impl Engine {
             alerts_suppressed: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
             alerts_by_rule: vec![0; self.sigs.len()],
+            packet_alerts: 0,
+            alert_queue_overflow: 0,
         }
     }
 
@@ -1199,6 +1231,14 @@ impl Engine {
                         continue;
                     }
                 }
+                // As Suricata's alert queue: past `packet-alert-max`, the match (its flowbits
+                // and thresholds applied) raises no alert; candidates run in signature order,
+                // so the ones kept are the first in that order.
+                if ctx.packet_alerts >= self.config.packet_alert_max() {
+                    ctx.alert_queue_overflow += 1;
+                    continue;
+                }
+                ctx.packet_alerts += 1;
                 fd.alerted = true;
                 ctx.alerts += 1;
                 if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
@@ -3010,6 +3050,66 @@ mod event_tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(sids_at(&e, &f, &d, d.events, Timestamp::ZERO), vec![4, 6]);
+    }
+
+    #[test]
+    fn packet_alert_max_keeps_the_first_in_signature_order() {
+        let text: String = (1..=5)
+            .rev()
+            .map(|sid| {
+                format!("alert udp any any -> any any (content:\"GET\"; flowbits:set,b{sid}; sid:{sid};)\n")
+            })
+            .collect();
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text)],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig {
+                packet_alert_max: 2,
+                ..Default::default()
+            },
+        );
+        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+        let f = v4(
+            17,
+            &[0x9c, 0x40, 0, 53, 0, 13, 0, 0, b'G', b'E', b'T', b' ', b'/'],
+        );
+        let d = decoded(&f);
+        let payload = &f[d.payload_offset as usize..];
+        let s = Subject::Packet {
+            decoded: &d,
+            frame: &f,
+            payload,
+            dir: 0,
+            events: d.events,
+        };
+        let mut ctx = e.context();
+        let mut fd = FlowDetect::default();
+        let run = |ctx: &mut DetectCtx, fd: &mut FlowDetect| {
+            let mut got = Vec::new();
+            e.inspect(
+                ctx,
+                &s,
+                &facts(&d, None),
+                fd,
+                Timestamp::ZERO,
+                &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+            );
+            got
+        };
+        // The budget is the packet's, across inspections, until the next packet.
+        assert_eq!(run(&mut ctx, &mut fd), vec![1, 2]);
+        assert_eq!(run(&mut ctx, &mut fd), Vec::<u32>::new());
+        assert_eq!(ctx.alert_queue_overflow, 8);
+        // Matches past the limit still set their flowbits.
+        assert_eq!(fd.more.as_ref().map(|m| m.bits.len()), Some(5));
+        ctx.begin_packet();
+        assert_eq!(run(&mut ctx, &mut fd), vec![1, 2]);
+        // Suricata's default is 15.
+        let many: String = (1..=20)
+            .map(|sid| format!("alert udp any any -> any any (content:\"GET\"; sid:{sid};)\n"))
+            .collect();
+        assert_eq!(sids(&engine_of(&many), &f), (1..=15).collect::<Vec<u32>>());
     }
 
     #[test]

@@ -790,18 +790,34 @@ impl Engine {
                 datasets,
             });
         }
-        // Evaluation order: pass rules first (they silence alerts), then rules that set flowbits
-        // before rules that test them, then by sid.
+        // Evaluation order, as Suricata's: pass rules first (they silence alerts); then by
+        // flowbits: rules that only change them (set, unset, toggle), rules that test and
+        // change them, rules that only test them, rules without; the same for xbits; then by
+        // sid.
+        fn bits_rank(reads: bool, writes: bool) -> u8 {
+            match (writes, reads) {
+                (true, false) => 0,
+                (true, true) => 1,
+                (false, true) => 2,
+                (false, false) => 3,
+            }
+        }
         sigs.sort_by_key(|s| {
             let pass = s.rule.header.action != Action::Pass;
-            let checks = s
-                .flowbits
-                .iter()
-                .any(|f| matches!(f.0, FlowbitCmd::IsSet | FlowbitCmd::IsNotSet))
-                || s.xbits
-                    .iter()
-                    .any(|x| matches!(x.0, XbitCmd::IsSet | XbitCmd::IsNotSet));
-            (pass, checks, s.rule.sid)
+            let is_read = |c: FlowbitCmd| matches!(c, FlowbitCmd::IsSet | FlowbitCmd::IsNotSet);
+            let is_write = |c: FlowbitCmd| {
+                matches!(c, FlowbitCmd::Set | FlowbitCmd::Unset | FlowbitCmd::Toggle)
+            };
+            let flowbits = bits_rank(
+                s.flowbits.iter().any(|f| is_read(f.0)),
+                s.flowbits.iter().any(|f| is_write(f.0)),
+            );
+            let xread = |c: XbitCmd| matches!(c, XbitCmd::IsSet | XbitCmd::IsNotSet);
+            let xbits = bits_rank(
+                s.xbits.iter().any(|x| xread(x.0)),
+                s.xbits.iter().any(|x| !xread(x.0)),
+            );
+            (pass, flowbits, xbits, s.rule.sid)
         });
         report.loaded = sigs.len();
         let hint_rules = sigs.iter().any(|s| {
@@ -3110,6 +3126,27 @@ mod event_tests {
             .map(|sid| format!("alert udp any any -> any any (content:\"GET\"; sid:{sid};)\n"))
             .collect();
         assert_eq!(sids(&engine_of(&many), &f), (1..=15).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn flowbit_writers_before_readers_and_writers_that_read() {
+        // Suricata's order: rules that only change flowbits (1, 7), then those that test and
+        // change them (8), then those that only test them (5, 6), then the rest.
+        let e = engine_of(concat!(
+            "alert udp any any -> any any (flowbits:set,fb1; sid:1;)\n",
+            "alert udp any any -> any any (flowbits:isset,fb1|fb5; sid:5;)\n",
+            "alert udp any any -> any any (flowbits:isnotset,fb1; sid:6;)\n",
+            "alert udp any any -> any any (flowbits:unset,fb1; sid:7;)\n",
+            "alert udp any any -> any any (flowbits:isnotset,fb1; flowbits:set,fb1; sid:8;)\n",
+            "alert udp any any -> any any (content:\"GET\"; sid:2;)\n",
+        ));
+        let f = v4(
+            17,
+            &[0x9c, 0x40, 0, 53, 0, 13, 0, 0, b'G', b'E', b'T', b' ', b'/'],
+        );
+        assert_eq!(sids(&e, &f), vec![1, 2, 5, 7, 8]);
+        let order: Vec<u32> = e.sigs.iter().map(|s| s.rule.sid).collect();
+        assert_eq!(order, vec![1, 7, 8, 5, 6, 2]);
     }
 
     #[test]

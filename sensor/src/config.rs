@@ -18,6 +18,7 @@
 //!
 //! [detect]
 //! mpm-algo = "auto"             # ac, hs (Hyperscan builds), auto: the fastest built in
+//! packet-alert-max = 15         # alerts one packet may raise (Suricata's; 0: 15)
 //!
 //! [http]                        # Suricata's libhtp settings of the same names
 //! request-body-limit = 4096     # bytes of a body kept for inspection (after decompression)
@@ -54,6 +55,8 @@ pub struct Config {
     pub midstream: bool,
     /// Prefilter backend (`detect.mpm-algo`: `ac`, `hs`, `auto`); `None`: the fastest built in.
     pub mpm: Option<Backend>,
+    /// `detect.packet-alert-max`: alerts one packet may raise; 0: Suricata's default (15).
+    pub packet_alert_max: u16,
     /// `[sensor]`: who this sensor is.
     pub sensor: SensorSection,
     /// `[metrics]`: the Prometheus endpoint.
@@ -261,6 +264,8 @@ impl RawHttp {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawDetect {
     mpm_algo: Option<Spanned<String>>,
+    #[serde(default)]
+    packet_alert_max: u16,
 }
 
 #[derive(Deserialize, Default)]
@@ -287,6 +292,7 @@ impl Default for Config {
             vars: Vars::default(),
             midstream: false,
             mpm: None,
+            packet_alert_max: 0,
             sensor: SensorSection::default(),
             metrics: MetricsSection::default(),
             capture: CaptureSection::default(),
@@ -397,6 +403,7 @@ impl Config {
             vars,
             midstream: raw.stream.midstream,
             mpm,
+            packet_alert_max: raw.detect.packet_alert_max,
             metrics: MetricsSection {
                 password_file: raw.metrics.password_file.map(|p| base.join(p)),
                 tls_cert: raw.metrics.tls_cert.map(|p| base.join(p)),

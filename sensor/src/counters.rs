@@ -1083,6 +1083,13 @@ pub const FAMILIES: &[Family] = &[
         read: |t, s| s.one(u(t.workers.alerts_suppressed)),
     },
     Family {
+        name: "alert_queue_overflow_total",
+        help: "Signature matches that raised no alert because their packet had raised packet-alert-max alerts already (Suricata's detect.alert_queue_overflow).",
+        kind: Kind::Counter,
+        eve: Some("detect.alert_queue_overflow"),
+        read: |t, s| s.one(u(t.workers.alert_queue_overflow)),
+    },
+    Family {
         name: "signature_alerts_total",
         help: "Alerts raised by the signatures that raised the most (at most 200; sid 0 sums the rest), by sid and the rule's msg.",
         kind: Kind::Counter,
@@ -1425,6 +1432,9 @@ pub const SURICATA_STATS: &[(&str, ReadOne)] = &[
     ("detect.alert", |t| Some(t.workers.alerts)),
     ("detect.alerts_suppressed", |t| {
         Some(t.workers.alerts_suppressed)
+    }),
+    ("detect.alert_queue_overflow", |t| {
+        Some(t.workers.alert_queue_overflow)
     }),
 ];
 

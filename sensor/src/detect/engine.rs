@@ -51,6 +51,22 @@ pub struct EngineConfig {
     pub midstream: bool,
     /// Prefilter backend; `None`: the fastest compiled in (Suricata's `mpm-algo: auto`).
     pub mpm: Option<Backend>,
+    /// Alerts one packet may raise (Suricata's `packet-alert-max`); 0: Suricata's default,
+    /// [`PACKET_ALERT_MAX`].
+    pub packet_alert_max: u16,
+}
+
+/// Suricata's default `packet-alert-max`.
+pub const PACKET_ALERT_MAX: u16 = 15;
+
+impl EngineConfig {
+    /// The per-packet alert limit in force.
+    pub fn packet_alert_max(&self) -> u16 {
+        match self.packet_alert_max {
+            0 => PACKET_ALERT_MAX,
+            n => n,
+        }
+    }
 }
 
 struct Sig {
@@ -207,6 +223,20 @@ pub struct DetectCtx {
     pub alerts_by_series: Vec<u64>,
     /// Alerts per signature (by index; `Engine::alert_fields` names it).
     pub alerts_by_rule: Vec<u64>,
+    /// Alerts raised for the packet being processed (its packet rules, stream chunks and
+    /// transactions; a flow's end counts as a packet of its own, Suricata's pseudo-packet).
+    packet_alerts: u16,
+    /// Matches dropped because their packet had raised `packet-alert-max` alerts already
+    /// (Suricata's `detect.alert_queue_overflow`).
+    pub alert_queue_overflow: u64,
+}
+
+impl DetectCtx {
+    /// A new packet (or a flow's end) is about to be inspected: its alert budget starts afresh.
+    #[inline]
+    pub fn begin_packet(&mut self) {
+        self.packet_alerts = 0;
+    }
 }
 
 /// Detection state of one flow. Every flow carries one: what only flows with flowbits or
@@ -766,18 +796,34 @@ impl Engine {
                 datasets,
             });
         }
-        // Evaluation order: pass rules first (they silence alerts), then rules that set flowbits
-        // before rules that test them, then by sid.
+        // Evaluation order, as Suricata's: pass rules first (they silence alerts); then by
+        // flowbits: rules that only change them (set, unset, toggle), rules that test and
+        // change them, rules that only test them, rules without; the same for xbits; then by
+        // sid.
+        fn bits_rank(reads: bool, writes: bool) -> u8 {
+            match (writes, reads) {
+                (true, false) => 0,
+                (true, true) => 1,
+                (false, true) => 2,
+                (false, false) => 3,
+            }
+        }
         sigs.sort_by_key(|s| {
             let pass = s.rule.header.action != Action::Pass;
-            let checks = s
-                .flowbits
-                .iter()
-                .any(|f| matches!(f.0, FlowbitCmd::IsSet | FlowbitCmd::IsNotSet))
-                || s.xbits
-                    .iter()
-                    .any(|x| matches!(x.0, XbitCmd::IsSet | XbitCmd::IsNotSet));
-            (pass, checks, s.rule.sid)
+            let is_read = |c: FlowbitCmd| matches!(c, FlowbitCmd::IsSet | FlowbitCmd::IsNotSet);
+            let is_write = |c: FlowbitCmd| {
+                matches!(c, FlowbitCmd::Set | FlowbitCmd::Unset | FlowbitCmd::Toggle)
+            };
+            let flowbits = bits_rank(
+                s.flowbits.iter().any(|f| is_read(f.0)),
+                s.flowbits.iter().any(|f| is_write(f.0)),
+            );
+            let xread = |c: XbitCmd| matches!(c, XbitCmd::IsSet | XbitCmd::IsNotSet);
+            let xbits = bits_rank(
+                s.xbits.iter().any(|x| xread(x.0)),
+                s.xbits.iter().any(|x| !xread(x.0)),
+            );
+            (pass, flowbits, xbits, s.rule.sid)
         });
         report.loaded = sigs.len();
         let hint_rules = sigs.iter().any(|s| {
@@ -930,6 +976,8 @@ impl Engine {
             alerts_suppressed: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
             alerts_by_rule: vec![0; self.sigs.len()],
+            packet_alerts: 0,
+            alert_queue_overflow: 0,
         }
     }
 
@@ -1205,6 +1253,14 @@ impl Engine {
                         continue;
                     }
                 }
+                // As Suricata's alert queue: past `packet-alert-max`, the match (its flowbits
+                // and thresholds applied) raises no alert; candidates run in signature order,
+                // so the ones kept are the first in that order.
+                if ctx.packet_alerts >= self.config.packet_alert_max() {
+                    ctx.alert_queue_overflow += 1;
+                    continue;
+                }
+                ctx.packet_alerts += 1;
                 fd.alerted = true;
                 ctx.alerts += 1;
                 if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
@@ -3070,6 +3126,87 @@ mod event_tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(sids_at(&e, &f, &d, d.events, Timestamp::ZERO), vec![4, 6]);
+    }
+
+    #[test]
+    fn packet_alert_max_keeps_the_first_in_signature_order() {
+        let text: String = (1..=5)
+            .rev()
+            .map(|sid| {
+                format!("alert udp any any -> any any (content:\"GET\"; flowbits:set,b{sid}; sid:{sid};)\n")
+            })
+            .collect();
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), text)],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig {
+                packet_alert_max: 2,
+                ..Default::default()
+            },
+        );
+        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+        let f = v4(
+            17,
+            &[0x9c, 0x40, 0, 53, 0, 13, 0, 0, b'G', b'E', b'T', b' ', b'/'],
+        );
+        let d = decoded(&f);
+        let payload = &f[d.payload_offset as usize..];
+        let s = Subject::Packet {
+            decoded: &d,
+            frame: &f,
+            payload,
+            dir: 0,
+            events: d.events,
+        };
+        let mut ctx = e.context();
+        let mut fd = FlowDetect::default();
+        let run = |ctx: &mut DetectCtx, fd: &mut FlowDetect| {
+            let mut got = Vec::new();
+            e.inspect(
+                ctx,
+                &s,
+                &facts(&d, None),
+                fd,
+                Timestamp::ZERO,
+                &mut |i, _| got.push(e.sigs[i as usize].rule.sid),
+            );
+            got
+        };
+        // The budget is the packet's, across inspections, until the next packet.
+        assert_eq!(run(&mut ctx, &mut fd), vec![1, 2]);
+        assert_eq!(run(&mut ctx, &mut fd), Vec::<u32>::new());
+        assert_eq!(ctx.alert_queue_overflow, 8);
+        // Matches past the limit still set their flowbits.
+        assert_eq!(fd.more.as_ref().map(|m| m.bits.len()), Some(5));
+        ctx.begin_packet();
+        assert_eq!(run(&mut ctx, &mut fd), vec![1, 2]);
+        // Suricata's default is 15.
+        let many: String = (1..=20)
+            .map(|sid| format!("alert udp any any -> any any (content:\"GET\"; sid:{sid};)\n"))
+            .collect();
+        assert_eq!(sids(&engine_of(&many), &f), (1..=15).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn flowbit_writers_before_readers_and_writers_that_read() {
+        // Suricata's order: rules that only change flowbits (1, 7), then those that test and
+        // change them (8), then those that only test them (5, 6), then the rest.
+        let e = engine_of(concat!(
+            "alert udp any any -> any any (flowbits:set,fb1; sid:1;)\n",
+            "alert udp any any -> any any (flowbits:isset,fb1|fb5; sid:5;)\n",
+            "alert udp any any -> any any (flowbits:isnotset,fb1; sid:6;)\n",
+            "alert udp any any -> any any (flowbits:unset,fb1; sid:7;)\n",
+            "alert udp any any -> any any (flowbits:isnotset,fb1; flowbits:set,fb1; sid:8;)\n",
+            "alert udp any any -> any any (content:\"GET\"; sid:2;)\n",
+        ));
+        let f = v4(
+            17,
+            &[0x9c, 0x40, 0, 53, 0, 13, 0, 0, b'G', b'E', b'T', b' ', b'/'],
+        );
+        assert_eq!(sids(&e, &f), vec![1, 2, 5, 7, 8]);
+        let order: Vec<u32> = e.sigs.iter().map(|s| s.rule.sid).collect();
+        assert_eq!(order, vec![1, 7, 8, 5, 6, 2]);
     }
 
     #[test]

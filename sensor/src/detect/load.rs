@@ -80,6 +80,7 @@ impl RuleSources {
         let engine = EngineConfig {
             midstream: self.midstream || config.midstream,
             mpm: self.mpm.unwrap_or(config.mpm),
+            packet_alert_max: config.packet_alert_max,
         };
         Ok(Resolved {
             paths,

@@ -73,6 +73,8 @@ pub struct WorkerStats {
     pub alerts: u64,
     /// Signature matches held back by `threshold` / `detection_filter`.
     pub alerts_suppressed: u64,
+    /// Matches past a packet's `packet-alert-max` (no alert raised).
+    pub alert_queue_overflow: u64,
     /// Packets the built-in capture filter turned away.
     pub filtered: u64,
     /// Flows that ended with no packet from the responder (Zeek's S0: scans, floods).
@@ -93,6 +95,7 @@ impl WorkerStats {
         self.app.add(&o.app);
         self.alerts += o.alerts;
         self.alerts_suppressed += o.alerts_suppressed;
+        self.alert_queue_overflow += o.alert_queue_overflow;
         self.filtered += o.filtered;
         self.flows_unanswered += o.flows_unanswered;
         self.flows_unlogged += o.flows_unlogged;
@@ -549,6 +552,7 @@ impl WorkerCore {
             snap.stats.app = app.stats();
             snap.stats.alerts = app.alerts();
             snap.stats.alerts_suppressed = app.alerts_suppressed();
+            snap.stats.alert_queue_overflow = app.alert_queue_overflow();
             app.alerts_by_series(&mut snap.alerts);
             app.alerts_by_sid(&mut snap.alerts_by_sid);
         }

@@ -174,6 +174,10 @@ impl Detector {
         self.ctx.alerts_suppressed
     }
 
+    pub fn alert_queue_overflow(&self) -> u64 {
+        self.ctx.alert_queue_overflow
+    }
+
     /// Runs the engine on `subject`, writing an EVE alert per alert (with the transaction's
     /// object when `app_object` is given).
     #[allow(clippy::too_many_arguments)]
@@ -357,6 +361,10 @@ impl AppLayer {
         let engine = handle.current();
         let alerts = self.detector.as_ref().map_or(0, |d| d.alerts());
         let suppressed = self.detector.as_ref().map_or(0, |d| d.alerts_suppressed());
+        let overflow = self
+            .detector
+            .as_ref()
+            .map_or(0, |d| d.alert_queue_overflow());
         if let Some(old) = &self.detector {
             for (series, n) in old
                 .engine
@@ -379,6 +387,7 @@ impl AppLayer {
         let mut det = Detector::new(engine);
         det.ctx.alerts = alerts;
         det.ctx.alerts_suppressed = suppressed;
+        det.ctx.alert_queue_overflow = overflow;
         self.detector = Some(det);
     }
 
@@ -390,6 +399,13 @@ impl AppLayer {
     /// Signature matches a threshold or detection filter held back so far.
     pub fn alerts_suppressed(&self) -> u64 {
         self.detector.as_ref().map_or(0, |d| d.alerts_suppressed())
+    }
+
+    /// Signature matches past their packet's `packet-alert-max` so far.
+    pub fn alert_queue_overflow(&self) -> u64 {
+        self.detector
+            .as_ref()
+            .map_or(0, |d| d.alert_queue_overflow())
     }
 
     /// Runs packet signatures (payload, header, IP-only rules) on one packet of `flow`
@@ -451,9 +467,13 @@ impl AppLayer {
     }
 
     /// The input position of the packet about to be processed (EVE `pcap_cnt`; 0: unknown).
+    /// Called once per packet: its alert budget (`packet-alert-max`) starts afresh.
     #[inline]
     pub fn set_pcap_cnt(&mut self, n: u64) {
         self.pcap_cnt = n;
+        if let Some(d) = &mut self.detector {
+            d.ctx.begin_packet();
+        }
     }
 
     fn pcap_cnt(&self) -> Option<u64> {
@@ -694,6 +714,12 @@ impl AppLayer {
 
     /// The flow ended: deliver what reassembly still holds, log unfinished transactions, free.
     pub fn flow_end(&mut self, flow: &mut Flow<FlowApp>, out: &mut Vec<u8>) {
+        // A flow's end is inspected as a packet of its own (Suricata's pseudo-packet), with
+        // its own alert budget; it may come in the middle of another packet's processing (an
+        // eviction, before that packet is inspected), whose budget then starts afresh.
+        if let Some(d) = &mut self.detector {
+            d.ctx.begin_packet();
+        }
         let who = Who::of(flow, None);
         let ts = flow.last;
         let app = &mut flow.ext;
@@ -739,6 +765,9 @@ impl AppLayer {
             for s in tcp.stream.iter_mut() {
                 s.free(&mut self.mem);
             }
+        }
+        if let Some(d) = &mut self.detector {
+            d.ctx.begin_packet();
         }
     }
 

@@ -396,9 +396,10 @@ fn new_buffers_and_protocols() {
         ));
         assert_eq!(r.header.protocol, want);
     }
-    // SMTP's own buffers need its parser: refused with the reason.
+    // `file.data` on smtp is an attachment (D27); HTTP's buffers on smtp are refused.
+    rule("alert smtp any any -> any any (file.data; content:\"a\"; sid:1;)");
     assert!(matches!(
-        rule_err("alert smtp any any -> any any (file.data; content:\"a\"; sid:1;)"),
+        rule_err("alert smtp any any -> any any (http.uri; content:\"a\"; sid:1;)"),
         ErrorKind::Unsupported { .. }
     ));
 }

@@ -250,6 +250,7 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
                 payload,
                 dir,
             };
+            ctx.begin_packet(); // as the session does for every packet (packet-alert-max)
             engine.inspect(
                 &mut ctx,
                 &s,
@@ -270,6 +271,7 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
                 seen,
                 offset,
             };
+            ctx.begin_packet(); // as the session does for every packet (packet-alert-max)
             engine.inspect(
                 &mut ctx,
                 &s,
@@ -286,6 +288,7 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
             payload: &query,
             dir: 0,
         };
+        ctx.begin_packet(); // as the session does for every packet (packet-alert-max)
         engine.inspect(
             &mut ctx,
             &s,
@@ -295,6 +298,7 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
             &mut alert,
         );
         let s = Subject::Dns { msg: &msg, dir: 0 };
+        ctx.begin_packet(); // as the session does for every packet (packet-alert-max)
         engine.inspect(
             &mut ctx,
             &s,

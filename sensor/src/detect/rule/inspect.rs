@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 
+use super::asn1::Asn1;
 use super::bytes::{
     base64_decode, Base64Decode, ByteExtract, ByteJump, ByteTest, IsDataAt, Step, MAX_BYTE_VARS,
 };
@@ -39,6 +40,9 @@ pub enum Matcher {
     Bsize(NumCmp),
     /// `base64_decode` with its `base64_data` matchers.
     Base64(Box<Base64Decode>),
+    /// `asn1`: always last in the payload list (Suricata runs it after the payload keywords,
+    /// from where they ended); its verdict is final.
+    Asn1(Box<Asn1>),
 }
 
 thread_local! {
@@ -58,6 +62,7 @@ impl Matcher {
             Matcher::ByteExtract(b) => b.relative,
             Matcher::Bsize(_) => false,
             Matcher::Base64(b) => b.relative,
+            Matcher::Asn1(_) => false,
         }
     }
 }
@@ -120,6 +125,11 @@ fn step(buf: &[u8], list: &[Matcher], idx: usize, buffer_offset: u32, cx: &mut C
             false => Step::Discontinue,
         },
         Matcher::Base64(b) => return base64_step(buf, b, buffer_offset, cx),
+        Matcher::Asn1(a) => match a.matches(buf, buffer_offset) {
+            true => Step::Match(buffer_offset),
+            // Suricata judges the first way the payload keywords match, never another.
+            false => Step::Discontinue,
+        },
     };
     match s {
         Step::Match(off) => matched(buf, list, idx, is_last, off, cx),

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::asn1::Asn1;
 use super::buffer::{AppProto, Buffer};
 use super::bytes::{parse_bsize, Base64Decode, ByteExtract, ByteJump, ByteTest, IsDataAt, Val};
 use super::content::{Content, FastPatternOpt};
@@ -52,6 +53,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("fast_pattern", kw_fast_pattern),
     ("pcre", kw_pcre),
     ("isdataat", kw_isdataat),
+    ("asn1", kw_asn1),
     ("byte_test", kw_byte_test),
     ("byte_jump", kw_byte_jump),
     ("byte_extract", kw_byte_extract),
@@ -95,7 +97,6 @@ const REFUSED: &[(&str, &str)] = &[
         "tag",
         "packet tagging (logging later packets) is not implemented",
     ),
-    ("asn1", "ASN.1 decoding is not implemented"),
     (
         "ftpbounce",
         "not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here",
@@ -551,6 +552,14 @@ fn kw_isdataat(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let key = b.payload_list(d.relative);
     check_vars(b, o.keyword, &[d.at], key)?;
     b.add_matcher(key, Matcher::IsDataAt(d))
+}
+
+fn kw_asn1(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    if b.asn1.is_some() {
+        bail!("asn1 given twice");
+    }
+    b.asn1 = Some(Asn1::parse(need_value(o)?)?);
+    Ok(())
 }
 
 fn kw_byte_test(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {

@@ -8,6 +8,7 @@
 //! Supported keywords: the table in `keywords.rs`; anything else is rejected as
 //! [`ErrorKind::Unsupported`] naming the keyword.
 
+mod asn1;
 mod buffer;
 mod bytes;
 mod classification;

@@ -98,6 +98,8 @@ pub(super) struct Builder {
     pub noalert: bool,
     /// The list holding the rule's `base64_decode`, if it has one.
     pub base64_list: Option<ListKey>,
+    /// `asn1`: added to the end of the payload list when the rule is complete.
+    pub asn1: Option<super::asn1::Asn1>,
     /// `byte_extract` variables, and the list each was defined in.
     pub var_names: VarNames,
     pub var_lists: Vec<ListKey>,
@@ -160,6 +162,7 @@ impl Builder {
             hostbits: 0,
             noalert: false,
             base64_list: None,
+            asn1: None,
             var_names: Vec::new(),
             var_lists: Vec::new(),
         }
@@ -377,6 +380,11 @@ impl Builder {
                 Some(d) => d.data = data.matchers,
                 None => bail!("base64_data needs a preceding base64_decode"),
             }
+        }
+        // Suricata runs `asn1` from the packet's match list, after all payload keywords.
+        if let Some(a) = self.asn1.take() {
+            self.list_mut((Buffer::Payload, Transforms::NONE))
+                .push(Matcher::Asn1(Box::new(a)));
         }
         self.lists.retain(|l| !l.matchers.is_empty());
         for l in &mut self.lists {

@@ -233,8 +233,8 @@ fn unsupported_keywords_are_named() {
     for (opts, kw) in [
         ("content:\"a\"; ftpbounce;", "ftpbounce (not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here)"),
         (
-            "content:\"a\"; asn1:oversize_length 10;",
-            "asn1 (ASN.1 decoding is not implemented)",
+            "content:\"a\"; tag:session,10,packets;",
+            "tag (packet tagging (logging later packets) is not implemented)",
         ),
         (
             "content:\"a\"; byte_test:1,>,2,0,dce;",

@@ -226,12 +226,16 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .find(|p| p.extension().is_some_and(|e| e == "pcap"))
         .ok_or("no pcap")?;
     let extra = sensor_args(&test, dir);
+    // Host tags span flows, so with several workers which packets a tag reaches depends on
+    // their timing (as in Suricata's multi-threaded modes); those cases run on one worker.
+    let rules = std::fs::read_to_string(dir.join("test.rules")).unwrap_or_default();
+    let workers = if rules.contains("tag:host") { "1" } else { "2" };
     let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
         .args([
             "replay",
             "-q",
             "--workers",
-            "2",
+            workers,
             "--signatures-only",
             "--eve",
             "-",
@@ -331,7 +335,7 @@ fn suricata_verify_cases() {
 
 /// Cases of the wide corpus passing today (of 709; Suricata 7.0.10 passes 639): the test
 /// fails if fewer pass. Judged like the 65-case suite (alert keys and flow endpoints).
-const MIN_PASSING_WIDE: usize = 557;
+const MIN_PASSING_WIDE: usize = 563;
 
 /// The wide corpus' cases Suricata 7.0.10 passes and the sensor does not, with the reason
 /// (`case<TAB>reason`). The test fails when such a case is missing from the list, and when a

@@ -39,6 +39,8 @@ pub struct Decoded {
     pub ip_proto: u8,
     /// IPv4 TTL or IPv6 hop limit.
     pub ttl: u8,
+    /// The frame's link type (pcap DLT number), for records that carry the frame.
+    pub dlt: u16,
     /// Offset of the IP header.
     pub l3_offset: u32,
     /// Offset of the transport header (after IPv4 options / IPv6 extension headers).
@@ -70,6 +72,7 @@ impl Default for Decoded {
             dst: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             ip_proto: 0,
             ttl: 0,
+            dlt: 1,
             l3_offset: 0,
             l4_offset: 0,
             payload_offset: 0,
@@ -328,7 +331,11 @@ pub(crate) struct Transport {
 /// Decodes one captured frame of the given link type.
 pub fn decode(link: LinkType, frame: &[u8]) -> Result<DecodeOutcome, DecodeError> {
     let frame = clamp(frame);
-    match decode_layers(link, frame, Decoded::default())? {
+    let d = Decoded {
+        dlt: link.to_dlt() as u16,
+        ..Decoded::default()
+    };
+    match decode_layers(link, frame, d)? {
         DecodeOutcome::Ip(d) => Ok(DecodeOutcome::Ip(unwrap_tunnels(frame, d))),
         other => Ok(other),
     }
@@ -340,6 +347,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<DecodeOutcome, DecodeError
 pub fn decode_flowless(link: LinkType, frame: &[u8]) -> Option<Decoded> {
     let lenient = Decoded {
         l4_invalid: true,
+        dlt: link.to_dlt() as u16,
         ..Decoded::default()
     };
     match decode_layers(link, clamp(frame), lenient) {

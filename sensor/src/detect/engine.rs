@@ -17,9 +17,10 @@ use super::iptable::IpTable;
 use super::mpm::{Backend, Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
     inspect, Action, Buffer, Classifications, DatasetCmd, Direction, FlowDirection, FlowState,
-    FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, Target, Transforms,
-    Vars, XbitCmd, XbitTrack,
+    FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, TagKind, Target,
+    Transforms, Vars, XbitCmd, XbitTrack,
 };
+use super::tag::{HostTags, TagList};
 use super::threshold::{RateKey, RateSpec, RateTable, ThresholdType, Track};
 use super::xbits::{XbitKey, XbitTable};
 use crate::app::dns::DnsMessage;
@@ -163,6 +164,8 @@ pub struct Engine {
     ip_only: IpOnly,
     rates: RateTable,
     xbits: XbitTable,
+    /// Host tags (`tag:host`), shared by the workers.
+    host_tags: HostTags,
     config: EngineConfig,
     /// Distinguishes engines across reloads: per-flow state made with another engine (flowbit
     /// ids) is reset rather than misread. (32 bits: every flow stores one.)
@@ -351,6 +354,8 @@ struct FlowDetectMore {
     /// still be in the inspected tail: (signature, stream offset where the scanned region
     /// ended). The prefilter scans only new data; these stand in for re-scanning the tail.
     stream_carried: [Vec<(u32, u64)>; 2],
+    /// Session tags (`tag:session`) in force on this flow.
+    tags: TagList,
 }
 
 impl FlowDetect {
@@ -928,6 +933,7 @@ impl Engine {
                 ip_only,
                 rates: RateTable::new(),
                 xbits: XbitTable::default(),
+                host_tags: HostTags::default(),
                 config,
                 id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 alert_series,
@@ -1262,6 +1268,9 @@ impl Engine {
                 }
                 ctx.packet_alerts += 1;
                 fd.alerted = true;
+                if !sig.rule.tags.is_empty() {
+                    self.set_tags(sig, subject, flow, fd, reverse, ts);
+                }
                 ctx.alerts += 1;
                 if let Some(n) = ctx.alerts_by_series.get_mut(sig.series as usize) {
                     *n += 1;
@@ -1272,6 +1281,50 @@ impl Engine {
                 alert(i, reverse);
             }
         }
+    }
+
+    /// An alert of a rule with `tag` keywords: tags its flow or the packet's hosts.
+    fn set_tags(
+        &self,
+        sig: &Sig,
+        subject: &Subject<'_>,
+        flow: &FlowFacts,
+        fd: &mut FlowDetect,
+        reverse: bool,
+        ts: Timestamp,
+    ) {
+        let (src, dst) = endpoints(subject, flow, reverse);
+        let (gid, sid) = (sig.rule.gid, sig.rule.sid);
+        for spec in &sig.rule.tags {
+            match spec.kind {
+                TagKind::Session => {
+                    fd.more().tags.add(gid, sid, spec, ts);
+                }
+                TagKind::Host { src: true } => self.host_tags.add(src, gid, sid, spec, ts),
+                TagKind::Host { src: false } => self.host_tags.add(dst, gid, sid, spec, ts),
+            }
+        }
+    }
+
+    /// After a packet's detection: steps the tags of its flow (`fd`, `None` outside any flow)
+    /// and of its two addresses; whether the packet is tagged (to be logged as an EVE
+    /// `packet` record). Costs two branches and an atomic load while nothing is tagged.
+    #[inline]
+    pub fn step_tags(
+        &self,
+        fd: Option<&mut FlowDetect>,
+        src: IpAddr,
+        dst: IpAddr,
+        len: u64,
+        ts: Timestamp,
+    ) -> bool {
+        let mut tagged = false;
+        if let Some(m) = fd.and_then(|fd| fd.more.as_mut()) {
+            if !m.tags.is_empty() {
+                tagged |= m.tags.step(len, ts).0;
+            }
+        }
+        tagged | self.host_tags.step(src, dst, len, ts)
     }
 
     /// Tests the signature's `xbits` conditions and, when they hold, performs its

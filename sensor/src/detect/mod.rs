@@ -10,5 +10,6 @@ pub mod load;
 pub mod mpm;
 pub mod reload;
 pub mod rule;
+pub mod tag;
 pub mod threshold;
 pub mod xbits;

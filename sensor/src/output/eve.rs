@@ -329,6 +329,31 @@ pub struct AlertContext<'a> {
     pub app_object: Option<WriteObject<'a>>,
 }
 
+/// Writes one `packet` record: a packet tagged by a rule's `tag` keyword, as Suricata's alert
+/// output writes it (`tagged-packets`): the head in the packet's own direction, the captured
+/// frame in base64 and its link type.
+pub fn write_packet(
+    out: &mut Vec<u8>,
+    ts: Timestamp,
+    flow: &FlowIdent,
+    reverse: bool,
+    frame: &[u8],
+    linktype: u32,
+) {
+    use base64::Engine as _;
+    write_head(out, ts, flow, "packet", reverse);
+    out.extend_from_slice(b",\"packet\":\"");
+    let start = out.len();
+    out.resize(start + frame.len().div_ceil(3) * 4, 0);
+    let n = base64::engine::general_purpose::STANDARD
+        .encode_slice(frame, &mut out[start..])
+        .unwrap_or(0);
+    out.truncate(start + n);
+    out.extend_from_slice(b"\",\"packet_info\":{\"linktype\":");
+    json::write_u64(out, linktype.into());
+    out.extend_from_slice(b"}}\n");
+}
+
 /// Writes one `alert` record: head, `alert` object, `app_proto`, Community ID and, when the
 /// alert came from a transaction, that transaction's object.
 pub fn write_alert(

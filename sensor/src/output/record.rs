@@ -20,12 +20,14 @@ pub enum EventType {
     Ssh,
     Fileinfo,
     Stats,
+    /// A packet tagged by a rule's `tag` keyword.
+    Packet,
     /// A record whose type this list does not know (kept, and passed by unfiltered sinks).
     Other,
 }
 
 impl EventType {
-    pub const KNOWN: [EventType; 11] = [
+    pub const KNOWN: [EventType; 12] = [
         EventType::Alert,
         EventType::Anomaly,
         EventType::Flow,
@@ -37,6 +39,7 @@ impl EventType {
         EventType::Ssh,
         EventType::Fileinfo,
         EventType::Stats,
+        EventType::Packet,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +55,7 @@ impl EventType {
             EventType::Ssh => "ssh",
             EventType::Fileinfo => "fileinfo",
             EventType::Stats => "stats",
+            EventType::Packet => "packet",
             EventType::Other => "other",
         }
     }

@@ -280,6 +280,7 @@ impl Tracker {
             if let Some(app) = app {
                 app.set_pcap_cnt(p.pcap_cnt);
                 app.detect_flowless(&p.decoded, frame, p.ts, &mut out.buf);
+                app.tag_packet(None, &p.decoded, frame, p.ts, &mut out.buf);
                 out.flush_if_full();
             }
             return;
@@ -305,6 +306,7 @@ impl Tracker {
             _ => {}
         }
         app.detect_packet(flow, r.dir, d, frame, p.ts, &mut out.buf);
+        app.tag_packet(Some((flow, r.dir)), d, frame, p.ts, &mut out.buf);
         if let Some(t) = &mut app.behaviour {
             t.packet(flow, r.dir, payload, p.ts);
         }

@@ -466,6 +466,61 @@ impl AppLayer {
         det.run(&subject, &who, &mut flow.ext.rec, ts, app, out, None);
     }
 
+    /// After a packet's detection: steps the `tag`s of its flow (with the packet's direction;
+    /// `None` outside any flow) and of its addresses, and writes the packet as an EVE `packet`
+    /// record when a tag covers it.
+    #[inline]
+    pub fn tag_packet(
+        &mut self,
+        flow: Option<(&mut Flow<FlowApp>, usize)>,
+        decoded: &Decoded,
+        frame: &[u8],
+        ts: Timestamp,
+        out: &mut Vec<u8>,
+    ) {
+        let pcap_cnt = self.pcap_cnt();
+        let Some(det) = &mut self.detector else {
+            return;
+        };
+        let len = frame.len() as u64;
+        let (src, dst) = (decoded.src, decoded.dst);
+        let (ident, reverse) = match flow {
+            Some((flow, dir)) => {
+                if !det
+                    .engine
+                    .step_tags(Some(&mut flow.ext.rec.detect), src, dst, len, ts)
+                {
+                    return;
+                }
+                let ident = FlowIdent {
+                    pcap_cnt,
+                    ..FlowIdent::of(flow)
+                };
+                (ident, dir == crate::flow::TO_CLIENT)
+            }
+            None => {
+                if !det.engine.step_tags(None, src, dst, len, ts) {
+                    return;
+                }
+                let ident = FlowIdent {
+                    flow_id: None,
+                    pcap_cnt,
+                    vlan: decoded.vlan,
+                    endpoints: crate::flow::Endpoints {
+                        src,
+                        dst,
+                        src_port: 0,
+                        dst_port: 0,
+                    },
+                    proto: decoded.ip_proto,
+                    icmp: None,
+                };
+                (ident, false)
+            }
+        };
+        crate::output::eve::write_packet(out, ts, &ident, reverse, frame, decoded.dlt.into());
+    }
+
     /// The input position of the packet about to be processed (EVE `pcap_cnt`; 0: unknown).
     /// Called once per packet: its alert budget (`packet-alert-max`) starts afresh.
     #[inline]

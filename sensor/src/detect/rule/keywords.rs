@@ -74,6 +74,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("xbits", kw_xbits),
     ("flowint", kw_flowint),
     ("noalert", kw_noalert),
+    ("tag", kw_tag),
     ("dataset", kw_dataset),
     ("tls.version", kw_tls_version),
     ("tls.subject", kw_tls_legacy),
@@ -93,10 +94,6 @@ const KEYWORDS: &[(&str, Handler)] = &[
 
 /// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
 const REFUSED: &[(&str, &str)] = &[
-    (
-        "tag",
-        "packet tagging (logging later packets) is not implemented",
-    ),
     (
         "ftpbounce",
         "not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here",
@@ -693,6 +690,12 @@ fn kw_flowint(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 
 fn kw_xbits(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     b.xbits.push(Xbit::parse(need_value(o)?)?);
+    Ok(())
+}
+
+fn kw_tag(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let spec = super::TagSpec::parse(need_value(o)?)?;
+    b.tags.push(spec);
     Ok(())
 }
 

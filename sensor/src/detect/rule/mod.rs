@@ -25,6 +25,7 @@ mod numeric;
 mod options;
 mod parse;
 mod pcre;
+mod tag;
 mod transform;
 
 #[cfg(test)]
@@ -51,4 +52,5 @@ pub use options::{
 };
 pub use parse::parse_rule;
 pub use pcre::{Pcre, PcreBufferFlag};
+pub use tag::{TagKind, TagMetric, TagSpec, MAX_TAG_PACKETS};
 pub use transform::{Transform, Transforms};

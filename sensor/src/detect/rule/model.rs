@@ -110,6 +110,8 @@ pub struct Rule {
     pub pd_only: bool,
     /// `noalert` or `flowbits:noalert` was given.
     pub noalert: bool,
+    /// `tag` keywords: what to tag once the rule alerts.
+    pub tags: Vec<super::TagSpec>,
     /// 1-based line of the rule in its file (0 when parsed alone).
     pub line: usize,
 }

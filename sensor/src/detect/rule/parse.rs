@@ -96,6 +96,7 @@ pub(super) struct Builder {
     /// How many of `xbits` are `hostbits` (those keep a rule IP-only, as in Suricata).
     pub hostbits: usize,
     pub noalert: bool,
+    pub tags: Vec<super::TagSpec>,
     /// The list holding the rule's `base64_decode`, if it has one.
     pub base64_list: Option<ListKey>,
     /// `asn1`: added to the end of the payload list when the rule is complete.
@@ -161,6 +162,7 @@ impl Builder {
             dns_opcode: None,
             hostbits: 0,
             noalert: false,
+            tags: Vec::new(),
             base64_list: None,
             asn1: None,
             var_names: Vec::new(),
@@ -463,6 +465,7 @@ impl Builder {
             ip_only,
             pd_only,
             noalert,
+            tags: self.tags,
             line: 0,
         })
     }

@@ -233,8 +233,8 @@ fn unsupported_keywords_are_named() {
     for (opts, kw) in [
         ("content:\"a\"; ftpbounce;", "ftpbounce (not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here)"),
         (
-            "content:\"a\"; tag:session,10,packets;",
-            "tag (packet tagging (logging later packets) is not implemented)",
+            "content:\"a\"; pcrexform:\"(.*)\";",
+            "pcrexform (the pcrexform transform (a regex capture as the buffer) is not implemented)",
         ),
         (
             "content:\"a\"; byte_test:1,>,2,0,dce;",
@@ -1033,7 +1033,7 @@ fn loader_lines_comments_continuations() {
         msg:\"multi\"; \\\n      content:\"x\"; \\\n\
         sid:2; rev:1;)\n\
         \x20alert tcp any any -> any any (sid:8;)\n\
-        alert tcp any any -> any any (content:\"a\"; tag:session,10,packets; sid:3;)\r\n\
+        alert tcp any any -> any any (content:\"a\"; ftpbounce; sid:3;)\r\n\
         alert tcp any any -> any any (sid:4; rev:1;)\n\
         alert tcp any any -> any any (sid:4; rev:3;)\n\
         alert tcp any any -> any any (sid:4; rev:2;)\n\
@@ -1053,7 +1053,7 @@ fn loader_lines_comments_continuations() {
             9,
             Some(3),
             &ErrorKind::unsupported(
-                "tag (packet tagging (logging later packets) is not implemented)"
+                "ftpbounce (not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here)"
             )
         )
     );

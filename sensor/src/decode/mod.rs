@@ -383,6 +383,7 @@ fn layers_into(link: LinkType, frame: &[u8], d: &mut Decoded) -> Result<Option<u
         LinkType::Ipv4 => NetLayer::Ipv4(0),
         LinkType::Ipv6 => NetLayer::Ipv6(0),
         LinkType::Other(LINKTYPE_PPP) => ppp(frame)?,
+        LinkType::Other(LINKTYPE_C_HDLC) => c_hdlc(frame)?,
         LinkType::Other(_) => return Err(DecodeError::UnsupportedLinkType),
     };
     match net {
@@ -399,7 +400,10 @@ fn layers_into(link: LinkType, frame: &[u8], d: &mut Decoded) -> Result<Option<u
 /// found, `l3_invalid` set and no transport layer; `None` when the error raises no event
 /// (nothing a rule could match). A rare path: the frame is decoded again.
 pub fn decode_invalid(link: LinkType, frame: &[u8], err: DecodeError) -> Option<Decoded> {
-    let mut d = Decoded::default();
+    let mut d = Decoded {
+        dlt: link.to_dlt() as u16,
+        ..Decoded::default()
+    };
     let _ = layers_into(link, clamp(frame), &mut d);
     if let Some(e) = err.link_event() {
         d.events.set(e);
@@ -435,6 +439,23 @@ fn ppp(frame: &[u8]) -> Result<NetLayer, DecodeError> {
     Ok(match proto {
         0x0021 => NetLayer::Ipv4(off + len),
         0x0057 => NetLayer::Ipv6(off + len),
+        p => NetLayer::NotIp(p),
+    })
+}
+
+/// LINKTYPE_C_HDLC: Cisco HDLC.
+const LINKTYPE_C_HDLC: u32 = 104;
+
+/// Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, then an Ethernet type (IPv4
+/// 0x0800, IPv6 0x86dd; SLARP, CDP and the rest are not IP). As Suricata's decoder, the address
+/// and control bytes are not checked.
+fn c_hdlc(frame: &[u8]) -> Result<NetLayer, DecodeError> {
+    let Some(&[_, _, a, b]) = frame.first_chunk::<4>() else {
+        return Err(DecodeError::UnsupportedLinkType);
+    };
+    Ok(match u16::from_be_bytes([a, b]) {
+        0x0800 => NetLayer::Ipv4(4),
+        0x86dd => NetLayer::Ipv6(4),
         p => NetLayer::NotIp(p),
     })
 }
@@ -731,6 +752,41 @@ mod tests {
         let frame = testutil::hex("0801000000010020");
         assert_eq!(
             decode(LinkType::from_dlt(105), &frame),
+            Err(DecodeError::UnsupportedLinkType)
+        );
+    }
+
+    #[test]
+    fn cisco_hdlc_carries_ip_by_ethernet_type() {
+        // LINKTYPE_C_HDLC (104): unicast address, control 0, IPv4; a UDP datagram 10.0.0.1:53 ->
+        // 10.0.0.2:1024 with 4 bytes of payload.
+        let frame = testutil::hex(
+            "0f000800\
+             4500002000000000401100000a0000010a000002\
+             00350400000c0000\
+             00006869",
+        );
+        let Ok(DecodeOutcome::Ip(d)) = decode(LinkType::from_dlt(104), &frame) else {
+            panic!("not decoded");
+        };
+        assert_eq!(d.src, "10.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(d.l3_offset, 4);
+        assert_eq!(d.dlt, 104);
+        assert!(matches!(d.l4, L4::Udp(_)));
+        // Broadcast address, IPv6 header cut short: the IPv6 decoder is reached.
+        let v6 = testutil::hex("8f0086dd60000000");
+        assert_eq!(
+            decode(LinkType::from_dlt(104), &v6),
+            Err(DecodeError::Ipv6Truncated)
+        );
+        // SLARP keepalives are Cisco HDLC but not IP; three bytes are not a header.
+        let slarp = testutil::hex("8f0080350000000200000000");
+        assert_eq!(
+            decode(LinkType::from_dlt(104), &slarp),
+            Ok(DecodeOutcome::NotIp { ethertype: 0x8035 })
+        );
+        assert_eq!(
+            decode(LinkType::from_dlt(104), &[0x0f, 0, 8]),
             Err(DecodeError::UnsupportedLinkType)
         );
     }

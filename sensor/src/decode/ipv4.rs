@@ -32,6 +32,18 @@ pub(crate) const CHECKSUM_FIELD: usize = field::CHECKSUM;
 mod option {
     pub const END: u8 = 0;
     pub const NOP: u8 = 1;
+    pub const RR: u8 = 0x07;
+    pub const QS: u8 = 0x19;
+    pub const TS: u8 = 0x44;
+    pub const SEC: u8 = 0x82;
+    pub const LSRR: u8 = 0x83;
+    pub const ESEC: u8 = 0x85;
+    pub const CIPSO: u8 = 0x86;
+    pub const SID: u8 = 0x88;
+    pub const SSRR: u8 = 0x89;
+    pub const RTRALT: u8 = 0x94;
+    /// The options Suricata validates, in the order of the bits that remember a valid one.
+    pub const KNOWN: [u8; 10] = [RR, QS, TS, SEC, LSRR, ESEC, CIPSO, SID, SSRR, RTRALT];
 }
 
 /// Decodes the IPv4 datagram at `frame[l3..]` and its transport header into `d`. A total length
@@ -142,10 +154,15 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
 /// Walks the options: single-byte END and NOP, every other option a type, a length of at
 /// least 2 and a body, all inside the header. After END the rest is padding. A multi-byte
 /// option without room for its length byte is Suricata's `ipv4.opt_eol_required`, a length
-/// below 2 or past the header `ipv4.opt_invalid_len`.
+/// below 2 or past the header `ipv4.opt_invalid_len` (the datagram does not decode). Then as
+/// Suricata 7.0.10: an option type it does not know is `ipv4.opt_invalid`; a known one that
+/// fails its checks ([`option_event`]) raises its event and is not kept; one of a type already
+/// kept is `ipv4.opt_duplicate`. Those leave the datagram decoded (measured against Suricata:
+/// `testdata/ipv4_options.tsv`).
 #[inline]
 fn check_options(options: &[u8], d: &mut Decoded) -> Result<(), DecodeError> {
     let mut i = 0;
+    let mut kept: u16 = 0;
     while let Some(&kind) = options.get(i) {
         match kind {
             option::END => break,
@@ -160,11 +177,87 @@ fn check_options(options: &[u8], d: &mut Decoded) -> Result<(), DecodeError> {
                     d.events.set(PacketEvent::Ipv4OptInvalidLen);
                     return Err(DecodeError::Ipv4BadOptions);
                 }
+                match option::KNOWN.iter().position(|&k| k == kind) {
+                    None => d.events.set(PacketEvent::Ipv4OptInvalid),
+                    Some(bit) if kept & (1 << bit) != 0 => {
+                        d.events.set(PacketEvent::Ipv4OptDuplicate)
+                    }
+                    Some(bit) => match option_event(kind, &options[i..i + len]) {
+                        Some(e) => d.events.set(e),
+                        None => kept |= 1 << bit,
+                    },
+                }
                 i += len;
             }
         }
     }
     Ok(())
+}
+
+/// The event of a known option `opt` (type, length, body) that fails Suricata's checks:
+/// minimum or exact lengths, route and timestamp pointers, CIPSO tags.
+fn option_event(kind: u8, opt: &[u8]) -> Option<PacketEvent> {
+    use option::*;
+    const LEN: Option<PacketEvent> = Some(PacketEvent::Ipv4OptInvalidLen);
+    const MALFORMED: Option<PacketEvent> = Some(PacketEvent::Ipv4OptMalformed);
+    let len = opt.len();
+    match kind {
+        RR | LSRR | SSRR => {
+            if len < 3 {
+                return LEN;
+            }
+            // 1-based, past type, length and pointer, in 4-byte steps, inside the option.
+            let ptr = usize::from(opt[2]);
+            if ptr < 4 || ptr % 4 != 0 || ptr > len + 1 {
+                return MALFORMED;
+            }
+        }
+        TS => {
+            if len < 5 {
+                return LEN;
+            }
+            let ptr = usize::from(opt[2]);
+            if ptr < 5 {
+                return MALFORMED;
+            }
+            // Flags 1 and 3: address and timestamp in each record.
+            let record = if matches!(opt[3] & 0x0f, 1 | 3) { 8 } else { 4 };
+            if (ptr - 5) % record != 0 || ptr > len + 1 {
+                return MALFORMED;
+            }
+        }
+        QS if len < 8 => return LEN,
+        SEC | ESEC if len < 3 => return LEN,
+        SID | RTRALT if len != 4 => return LEN,
+        CIPSO => {
+            if len < 10 {
+                return LEN;
+            }
+            // After the 4-byte domain of interpretation: tags of type, length, data.
+            let mut tags = &opt[6..];
+            while !tags.is_empty() {
+                let [ttype, tlen, ..] = *tags else {
+                    return MALFORMED;
+                };
+                let tlen = usize::from(tlen);
+                if tlen > tags.len() {
+                    return MALFORMED;
+                }
+                match ttype {
+                    1 | 2 | 5 | 6 | 7 => {
+                        // The alignment octet is zero but in tag 7, which has none.
+                        if tlen < 4 || (ttype != 7 && tags[2] != 0) {
+                            return MALFORMED;
+                        }
+                        tags = &tags[tlen..];
+                    }
+                    _ => return MALFORMED,
+                }
+            }
+        }
+        _ => {}
+    }
+    None
 }
 
 /// The Internet checksum of an IPv4 header (its checksum field read as zero).

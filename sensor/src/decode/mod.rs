@@ -992,6 +992,43 @@ mod event_tests {
         );
     }
 
+    /// IPv4 options of every type and length, duplicates, route and timestamp pointers,
+    /// CIPSO and the fixed-length options, in a TCP SYN: the option events Suricata 7.0.10
+    /// raised on the same datagrams (`testdata/ipv4_options.py` made the file).
+    #[test]
+    fn ipv4_option_events_agree_with_suricata() {
+        let (mut checked, mut failures) = (0, Vec::new());
+        for line in include_str!("testdata/ipv4_options.tsv").lines() {
+            let (opts_hex, want) = line.split_once('\t').expect("two fields");
+            let mut opts = hex(opts_hex);
+            opts.resize(opts.len().div_ceil(4) * 4, 0);
+            let mut f = v4(6, &tcp(5, &[]), None);
+            f[0] = 0x40 | (5 + opts.len() / 4) as u8;
+            let total = (f.len() + opts.len()) as u16;
+            f[2..4].copy_from_slice(&total.to_be_bytes());
+            f.splice(20..20, opts);
+            let ev = events_of(&f);
+            let mut got: Vec<&str> = E::ALL
+                .iter()
+                .filter(|e| ev.has(**e) && e.name().starts_with("ipv4.opt"))
+                .map(|e| e.name())
+                .collect();
+            got.sort_unstable();
+            let want: Vec<&str> = want.split(',').filter(|s| !s.is_empty()).collect();
+            checked += 1;
+            if got != want {
+                failures.push(format!("{opts_hex}: want {want:?}, got {got:?}"));
+            }
+        }
+        assert!(checked >= 2_091, "only {checked} cases");
+        assert!(
+            failures.is_empty(),
+            "{} of {checked}:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
     #[test]
     fn clean_packets_raise_nothing() {
         assert!(events_of(&v4(6, &tcp(5, &[]), None)).is_empty());

@@ -2,7 +2,7 @@
 //! named as Suricata 7 names them, for the `decode-event`, `stream-event` and
 //! `app-layer-event` rule keywords.
 //!
-//! A packet carries a [`PacketEvents`] (decoder and stream events: one `u64`, set where the
+//! A packet carries a [`PacketEvents`] (decoder and stream events: 128 bits, set where the
 //! anomaly is found, never allocated); an HTTP transaction, a DNS message or a TLS record
 //! carries an [`AppEvents`]. Events Suricata names that the sensor does not detect are not in
 //! these tables: a rule naming one is refused at load ([`refusal`] gives the reason).
@@ -32,6 +32,19 @@ pub enum PacketEvent {
     Ipv6WrongIpVersion,
     Ipv6ExthdrDuplFh,
     Ipv6ExthdrUselessFh,
+    Ipv6ExthdrDuplRh,
+    Ipv6ExthdrDuplHh,
+    Ipv6ExthdrDuplDh,
+    Ipv6ExthdrDuplAh,
+    Ipv6ExthdrInvalidOptlen,
+    Ipv6ExthdrAhResNotNull,
+    Ipv6HopoptsUnknownOpt,
+    Ipv6HopoptsOnlyPadding,
+    Ipv6DstoptsUnknownOpt,
+    Ipv6DstoptsOnlyPadding,
+    Ipv6RhType0,
+    Ipv6FhNonZeroReservedField,
+    Ipv6DataAfterNoneHeader,
     Ipv6Icmpv4,
     Ipv6FragPktTooLarge,
     Ipv6FragOverlap,
@@ -100,6 +113,19 @@ impl PacketEvent {
         PacketEvent::Ipv6WrongIpVersion,
         PacketEvent::Ipv6ExthdrDuplFh,
         PacketEvent::Ipv6ExthdrUselessFh,
+        PacketEvent::Ipv6ExthdrDuplRh,
+        PacketEvent::Ipv6ExthdrDuplHh,
+        PacketEvent::Ipv6ExthdrDuplDh,
+        PacketEvent::Ipv6ExthdrDuplAh,
+        PacketEvent::Ipv6ExthdrInvalidOptlen,
+        PacketEvent::Ipv6ExthdrAhResNotNull,
+        PacketEvent::Ipv6HopoptsUnknownOpt,
+        PacketEvent::Ipv6HopoptsOnlyPadding,
+        PacketEvent::Ipv6DstoptsUnknownOpt,
+        PacketEvent::Ipv6DstoptsOnlyPadding,
+        PacketEvent::Ipv6RhType0,
+        PacketEvent::Ipv6FhNonZeroReservedField,
+        PacketEvent::Ipv6DataAfterNoneHeader,
         PacketEvent::Ipv6Icmpv4,
         PacketEvent::Ipv6FragPktTooLarge,
         PacketEvent::Ipv6FragOverlap,
@@ -158,6 +184,19 @@ impl PacketEvent {
             Ipv6WrongIpVersion => "ipv6.wrong_ip_version",
             Ipv6ExthdrDuplFh => "ipv6.exthdr_dupl_fh",
             Ipv6ExthdrUselessFh => "ipv6.exthdr_useless_fh",
+            Ipv6ExthdrDuplRh => "ipv6.exthdr_dupl_rh",
+            Ipv6ExthdrDuplHh => "ipv6.exthdr_dupl_hh",
+            Ipv6ExthdrDuplDh => "ipv6.exthdr_dupl_dh",
+            Ipv6ExthdrDuplAh => "ipv6.exthdr_dupl_ah",
+            Ipv6ExthdrInvalidOptlen => "ipv6.exthdr_invalid_optlen",
+            Ipv6ExthdrAhResNotNull => "ipv6.exthdr_ah_res_not_null",
+            Ipv6HopoptsUnknownOpt => "ipv6.hopopts_unknown_opt",
+            Ipv6HopoptsOnlyPadding => "ipv6.hopopts_only_padding",
+            Ipv6DstoptsUnknownOpt => "ipv6.dstopts_unknown_opt",
+            Ipv6DstoptsOnlyPadding => "ipv6.dstopts_only_padding",
+            Ipv6RhType0 => "ipv6.rh_type_0",
+            Ipv6FhNonZeroReservedField => "ipv6.fh_non_zero_reserved_field",
+            Ipv6DataAfterNoneHeader => "ipv6.data_after_none_header",
             Ipv6Icmpv4 => "ipv6.icmpv4",
             Ipv6FragPktTooLarge => "ipv6.frag_pkt_too_large",
             Ipv6FragOverlap => "ipv6.frag_overlap",
@@ -217,37 +256,46 @@ impl PacketEvent {
     }
 }
 
-/// A set of packet events: one bit each.
+/// A set of packet events: one bit each, in two words (8-byte aligned: it sits in every
+/// decoded packet).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct PacketEvents(u64);
+pub struct PacketEvents([u64; 2]);
 
 impl PacketEvents {
-    pub const NONE: PacketEvents = PacketEvents(0);
+    pub const NONE: PacketEvents = PacketEvents([0; 2]);
+
+    #[inline]
+    fn bit(e: PacketEvent) -> (usize, u64) {
+        let i = e as usize;
+        ((i >> 6) & 1, 1 << (i & 63))
+    }
 
     #[inline]
     pub fn set(&mut self, e: PacketEvent) {
-        self.0 |= 1 << (e as u8);
+        let (w, b) = Self::bit(e);
+        self.0[w] |= b;
     }
 
     #[inline]
     pub fn has(self, e: PacketEvent) -> bool {
-        self.0 & (1 << (e as u8)) != 0
+        let (w, b) = Self::bit(e);
+        self.0[w] & b != 0
     }
 
     #[inline]
     pub fn is_empty(self) -> bool {
-        self.0 == 0
+        self.0 == [0; 2]
     }
 
     /// Every event of `want` is in `self`.
     #[inline]
     pub fn contains(self, want: PacketEvents) -> bool {
-        self.0 & want.0 == want.0
+        self.0[0] & want.0[0] == want.0[0] && self.0[1] & want.0[1] == want.0[1]
     }
 
     #[inline]
     pub fn union(self, o: PacketEvents) -> PacketEvents {
-        PacketEvents(self.0 | o.0)
+        PacketEvents([self.0[0] | o.0[0], self.0[1] | o.0[1]])
     }
 
     pub fn iter(self) -> impl Iterator<Item = PacketEvent> {
@@ -404,7 +452,7 @@ mod tests {
 
     #[test]
     fn tables_are_consistent() {
-        assert!(PacketEvent::ALL.len() <= 64);
+        assert!(PacketEvent::ALL.len() <= 128);
         assert!(AppEvent::ALL.len() <= 32);
         for (i, e) in PacketEvent::ALL.iter().enumerate() {
             assert_eq!(*e as usize, i, "{e:?}");

@@ -103,7 +103,16 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
     let mut fragment: Option<FragmentInfo> = None;
     let mut headers = 0;
     let mut seen_fh = false;
-    while is_ext_header(nh) {
+    // Headers seen, for Suricata's duplicate events: hop-by-hop, routing, AH, and how many
+    // destination options (two are allowed: before and after a routing header).
+    let (mut seen_hh, mut seen_rh, mut seen_ah, mut dst_opts) = (false, false, false, 0u8);
+    loop {
+        if nh == next_header::NO_NEXT_HEADER && declared_end > off && ip.len() > off {
+            d.events.set(PacketEvent::Ipv6DataAfterNoneHeader);
+        }
+        if !is_ext_header(nh) {
+            break;
+        }
         headers += 1;
         if headers > MAX_EXT_HEADERS {
             return soft_error(d, fragment, DecodeError::Ipv6TooManyExtHeaders);
@@ -121,6 +130,44 @@ pub(crate) fn decode(frame: &[u8], l3: usize, d: &mut Decoded) -> Result<(), Dec
             }
         };
         let end = off + ext.len();
+        match nh {
+            next_header::HOP_BY_HOP | next_header::DST_OPTS => {
+                let hop = nh == next_header::HOP_BY_HOP;
+                let dup = if hop {
+                    std::mem::replace(&mut seen_hh, true)
+                } else {
+                    dst_opts = dst_opts.saturating_add(1);
+                    dst_opts > 2
+                };
+                if dup {
+                    d.events.set(if hop {
+                        PacketEvent::Ipv6ExthdrDuplHh
+                    } else {
+                        PacketEvent::Ipv6ExthdrDuplDh
+                    });
+                } else {
+                    option_events(ext.get(2..).unwrap_or_default(), hop, d);
+                }
+            }
+            next_header::ROUTING => {
+                if std::mem::replace(&mut seen_rh, true) {
+                    d.events.set(PacketEvent::Ipv6ExthdrDuplRh);
+                } else if ext.get(2) == Some(&0) {
+                    d.events.set(PacketEvent::Ipv6RhType0);
+                }
+            }
+            next_header::AH => {
+                if std::mem::replace(&mut seen_ah, true) {
+                    d.events.set(PacketEvent::Ipv6ExthdrDuplAh);
+                } else if ext.get(2..4).is_some_and(|r| r != [0, 0]) {
+                    d.events.set(PacketEvent::Ipv6ExthdrAhResNotNull);
+                }
+            }
+            next_header::FRAGMENT if ext.get(1).is_some_and(|&r| r != 0) => {
+                d.events.set(PacketEvent::Ipv6FhNonZeroReservedField);
+            }
+            _ => {}
+        }
         if nh == next_header::FRAGMENT {
             if seen_fh {
                 d.events.set(PacketEvent::Ipv6ExthdrDuplFh);
@@ -218,6 +265,84 @@ fn ext_header_len(nh: u8, len: u8) -> usize {
         next_header::AH => (usize::from(len) + 2) * 4,
         // The others count 8-byte units after the first.
         _ => (usize::from(len) + 1) * 8,
+    }
+}
+
+/// Option types of hop-by-hop and destination options headers.
+mod ext_option {
+    pub const PAD1: u8 = 0;
+    pub const PADN: u8 = 1;
+    pub const ROUTER_ALERT: u8 = 5;
+    pub const JUMBO: u8 = 0xc2;
+    pub const HOME_ADDRESS: u8 = 0xc9;
+}
+
+/// Suricata 7.0.10's walk of a hop-by-hop (`hop`) or destination options header's options
+/// (`opts`: after next-header and length): option lengths that do not fit
+/// (`exthdr_invalid_optlen`, which ends the walk; Suricata lets an option end one byte past
+/// the header, and so does this), router alert, jumbo payload and home address shorter than
+/// their value, options it does not know, and headers of padding only. Measured:
+/// `testdata/ipv6_exthdrs.tsv`.
+fn option_events(opts: &[u8], hop: bool, d: &mut Decoded) {
+    use ext_option::*;
+    let (mut padding, mut other) = (0u32, 0u32);
+    let mut i = 0;
+    while i < opts.len() {
+        let kind = opts[i];
+        if kind == PAD1 {
+            padding += 1;
+            i += 1;
+            continue;
+        }
+        let Some(&len) = opts.get(i + 1) else {
+            d.events.set(PacketEvent::Ipv6ExthdrInvalidOptlen);
+            break;
+        };
+        let len = usize::from(len);
+        if i + 1 + len > opts.len() {
+            d.events.set(PacketEvent::Ipv6ExthdrInvalidOptlen);
+            break;
+        }
+        let min = match kind {
+            PADN => {
+                padding += 1;
+                0
+            }
+            ROUTER_ALERT => {
+                other += 1;
+                2
+            }
+            JUMBO => 4,
+            HOME_ADDRESS => {
+                other += 1;
+                16
+            }
+            _ => {
+                d.events.set(if hop {
+                    PacketEvent::Ipv6HopoptsUnknownOpt
+                } else {
+                    PacketEvent::Ipv6DstoptsUnknownOpt
+                });
+                other += 1;
+                0
+            }
+        };
+        if len < min {
+            d.events.set(PacketEvent::Ipv6ExthdrInvalidOptlen);
+            // Suricata stops before counting it.
+            if kind == ROUTER_ALERT || kind == HOME_ADDRESS {
+                other -= 1;
+            }
+            break;
+        }
+        i += len + 2;
+    }
+    if padding > 0 && other == 0 {
+        d.events.set(if hop {
+            PacketEvent::Ipv6HopoptsOnlyPadding
+        } else {
+            PacketEvent::Ipv6DstoptsOnlyPadding
+        });
     }
 }
 

@@ -1029,6 +1029,37 @@ mod event_tests {
         );
     }
 
+    /// IPv6 extension-header chains (options of every kind, padding only, bad lengths,
+    /// duplicates, routing type 0, reserved fields, data after no-next-header) before a TCP
+    /// SYN: the `ipv6.` events Suricata 7.0.10 raised (`testdata/ipv6_exthdrs.py`).
+    #[test]
+    fn ipv6_extension_header_events_agree_with_suricata() {
+        let (mut checked, mut failures) = (0, Vec::new());
+        for line in include_str!("testdata/ipv6_exthdrs.tsv").lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let frame = v6_hl(f[0].parse().unwrap(), &hex(f[1]), 64);
+            let ev = events_of(&frame);
+            let mut got: Vec<&str> = E::ALL
+                .iter()
+                .filter(|e| ev.has(**e) && e.name().starts_with("ipv6."))
+                .map(|e| e.name())
+                .collect();
+            got.sort_unstable();
+            let want: Vec<&str> = f[2].split(',').filter(|s| !s.is_empty()).collect();
+            checked += 1;
+            if got != want {
+                failures.push(format!("{} {}: want {want:?}, got {got:?}", f[0], f[1]));
+            }
+        }
+        assert!(checked >= 67, "only {checked} cases");
+        assert!(
+            failures.is_empty(),
+            "{} of {checked}:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
     #[test]
     fn clean_packets_raise_nothing() {
         assert!(events_of(&v4(6, &tcp(5, &[]), None)).is_empty());

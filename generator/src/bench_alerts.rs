@@ -9,7 +9,7 @@
 //! with an executable attached. The names come from reading ET Open's rules (the domain lists
 //! below hold the names and suffixes its DNS, TLS SNI and HTTP Host rules look for).
 //!
-//! The share of alert flows (2-5 %) and everything in them are drawn from the seed.
+//! The share of alert flows (4-8 %) and everything in them are drawn from the seed.
 
 use super::bench::{pick, Hosts};
 use super::flow::{Dir, TcpSession, Wire};
@@ -31,7 +31,7 @@ pub struct Extra {
 impl Extra {
     pub fn new(seed: u64) -> Extra {
         let mut rng = Rng::derive(seed, "bench-alerts");
-        let per_mille = rng.range(20, 50);
+        let per_mille = rng.range(40, 80);
         Extra { rng, per_mille }
     }
 

@@ -173,3 +173,25 @@ fn bench_stream_is_pinned() {
         (2_099_450, 9_387_034_249_064_462_938)
     );
 }
+
+#[test]
+fn bench_alerts_is_deterministic_and_adds_flagged_flows() {
+    let run = |seed, alerts| {
+        let mut buf = Vec::new();
+        bench::generate_mix(&mut buf, seed, 4 << 20, alerts).unwrap();
+        buf
+    };
+    let a = run(2, true);
+    assert!(a == run(2, true));
+    assert!(a != run(3, true));
+    assert!(a != run(2, false));
+    // Some of what the alert flows carry: tool requests, ping patterns, scanner probes.
+    let has = |needle: &[u8]| a.windows(needle.len()).any(|w| w == needle);
+    let kinds = [
+        &b"Accept: */*\r\nConnection: close"[..],
+        b"This program cannot be run in DOS mode",
+        b"530 Login incorrect",
+        b"Content-Transfer-Encoding: base64",
+    ];
+    assert!(kinds.iter().any(|k| has(k)), "too few alert flows in 4 MiB");
+}

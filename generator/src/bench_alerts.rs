@@ -725,9 +725,11 @@ fn exe_download(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
             .string_from(b"abcdefghijklmnopqrstuvwxyz0123456789_", 8)
     );
     let req = if ctx.rng.chance(50) {
-        http::Request::get(&file, &host, ctx.rng.pick(http::BROWSERS)).encode()
+        let ua = *ctx.rng.pick(http::BROWSERS);
+        http::Request::get(&file, &host, ua).encode()
     } else {
-        tool_request("GET", &file, &host, ctx.rng.pick(TOOL_AGENTS), &[])
+        let ua = *ctx.rng.pick(TOOL_AGENTS);
+        tool_request("GET", &file, &host, ua, &[])
     };
     let size = ctx.rng.range(20_000, 300_000) as usize;
     let body = pe_file(&mut ctx.rng, size);

@@ -2,16 +2,18 @@
 """Whole-pipeline benchmark: the sensor and Suricata 7 on the same capture and the same rules.
 
 For each rule set, every command runs on a large capture and on a tiny capture of the same kind
-(`sensor generate --scenario bench`), --runs times, alternating, so machine noise hits them all
-alike. Reported per command (medians):
+(`sensor generate --scenario bench`, or `--scenario bench-alerts` for the mix with flows ET Open
+rules fire on), --runs times, alternating, so machine noise hits them all alike. Reported per
+command (medians):
 
 - CPU time (user+sys of all threads, from wait4's rusage) and wall time, on both captures;
 - start-up: the tiny capture's CPU (rule loading, set-up, a few packets);
 - steady state: large minus tiny, CPU and wall; cross-checked with each tool's own processing
   clock (the sensor's summary line, Suricata's "time elapsed"), large minus tiny too;
 - peak memory (ru_maxrss) on the large capture;
-- alerts: counts by signature_id of the last large run, compared with `sensor --workers 1`
-  (Suricata's alerts of rules the sensor skips are left out of the comparison and counted).
+- alerts: counts by (signature_id, src_ip, dest_ip) of the last large run, compared with
+  `sensor --workers 1`, every difference printed (Suricata's alerts of rules the sensor skips
+  are left out of the comparison and counted).
 
 Rule sets (--rulesets, comma-separated): `none` (an empty rule file), `shipped` (the packs in
 rules/), `et` (ET Open), `et+shipped`, and `file` (--rules FILE). Both tools get exactly the same file: the sensor with
@@ -19,6 +21,7 @@ rules/), `et` (ET Open), `et+shipped`, and `file` (--rules FILE). Both tools get
 
     python3 benches/pipeline.py                           # 1G + 4M captures, all rule sets, 3 runs
     python3 benches/pipeline.py --size 3G --rulesets et+shipped --runs 3
+    python3 benches/pipeline.py --scenario bench-alerts --rulesets et+shipped --workdir /tmp/ba
     python3 benches/pipeline.py --pcap BIG --tiny-pcap SMALL --rulesets none,et
     python3 benches/pipeline.py --json results.json       # also write every measurement
     python3 benches/pipeline.py --rules FILE              # a rule file of your own
@@ -80,7 +83,7 @@ def suricata_own_clock(log_dir):
 
 
 def alert_counts(eve):
-    """Alerts in an EVE file, counted by signature_id."""
+    """Alerts in an EVE file, counted by (signature_id, src_ip, dest_ip)."""
     counts = collections.Counter()
     if not os.path.exists(eve):
         return counts
@@ -90,7 +93,7 @@ def alert_counts(eve):
                 continue
             rec = json.loads(line)
             if rec.get("event_type") == "alert":
-                counts[rec["alert"]["signature_id"]] += 1
+                counts[(rec["alert"]["signature_id"], rec.get("src_ip"), rec.get("dest_ip"))] += 1
     return counts
 
 
@@ -115,6 +118,10 @@ def main():
     ap.add_argument("--tiny-pcap", help="tiny capture of the same kind (default: generated, --tiny-size)")
     ap.add_argument("--size", default="1G", help="size of the generated large capture (default 1G)")
     ap.add_argument("--tiny-size", default="4M", help="size of the generated tiny capture (default 4M)")
+    ap.add_argument("--scenario", default="bench", choices=["bench", "bench-alerts"],
+                    help="generated capture: `bench` (no alerts with ET Open) or `bench-alerts` "
+                         "(the same mix with a few percent of flows ET Open rules fire on)")
+    ap.add_argument("--seed", type=int, help="generator seed (default: the generator's)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--rulesets", default=None,
                     help="comma-separated: none, shipped, et, et+shipped, file (default: all four, "
@@ -142,11 +149,13 @@ def main():
     def capture(path, size):
         if path:
             return os.path.abspath(path)
-        path = os.path.join(args.workdir, f"bench-{size}.pcap")
+        seed = [] if args.seed is None else ["--seed", str(args.seed)]
+        tag = "" if args.seed is None else f"-s{args.seed}"
+        path = os.path.join(args.workdir, f"{args.scenario}{tag}-{size}.pcap")
         if not os.path.exists(path):
             print(f"generating {path} ...", flush=True)
-            subprocess.run([sensor, "generate", "--scenario", "bench", "--size", size, "--out", path],
-                           check=True, stdout=subprocess.DEVNULL)
+            subprocess.run([sensor, "generate", "--scenario", args.scenario, "--size", size, "--out", path]
+                           + seed, check=True, stdout=subprocess.DEVNULL)
         return path
 
     big = capture(args.pcap, args.size)
@@ -187,6 +196,7 @@ def main():
         print("suricata not found: comparing nothing", file=sys.stderr)
 
     report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count(),
+              "scenario": args.scenario, "seed": args.seed,
               "capture": big, "capture_bytes": os.path.getsize(big), "tiny": tiny,
               "tiny_bytes": os.path.getsize(tiny), "runs": args.runs, "rulesets": {}}
     print(f"capture {big} ({os.path.getsize(big) / 1e6:.0f} MB), tiny {tiny} "
@@ -259,12 +269,15 @@ def main():
                 row["steady_own"] = None
             c = counts[name]
             if name.startswith("suricata"):
-                left_out = sum(n for sid, n in c.items() if sid in skipped)
-                c = collections.Counter({sid: n for sid, n in c.items() if sid not in skipped})
+                left_out = sum(n for k, n in c.items() if k[0] in skipped)
+                c = collections.Counter({k: n for k, n in c.items() if k[0] not in skipped})
                 row["alerts_of_skipped_rules"] = left_out
-            diff = sorted(sid for sid in set(base) | set(c) if base[sid] != c[sid])
+            diff = sorted((k for k in set(base) | set(c) if base[k] != c[k]), key=str)
             row["alerts_equal"] = not diff
-            row["alert_diff"] = {str(sid): [base[sid], c[sid]] for sid in diff[:100]}
+            row["alert_sids"] = len({k[0] for k in c})
+            row["alert_diff"] = {f"{k[0]} {k[1]} -> {k[2]}": [base[k], c[k]] for k in diff[:500]}
+            row["alert_diff_count"] = len(diff)
+            row["alert_diff_sids"] = sorted({k[0] for k in diff})
             rows[name] = row
         report["rulesets"][rs] = {"rules_file": rules, "sensor_skipped_rules": len(skipped), "commands": rows}
 
@@ -272,7 +285,7 @@ def main():
         print(f"{'command':26} {'start CPU':>9} {'steady CPU':>10} {'steady wall':>11} {'own clock':>9} "
               f"{'peak MB':>8} {'alerts':>8} {'same alerts':>11}")
         for name, row in rows.items():
-            same = "yes" if row["alerts_equal"] else f"NO ({len(row['alert_diff'])} sids)"
+            same = "yes" if row["alerts_equal"] else f"NO ({len(row['alert_diff_sids'])} sids)"
             if name == "sensor --workers 1":
                 same = "(base)"
             print(f"{name:26} {fmt(row['startup_cpu'], '9.2f')} {fmt(row['steady_cpu'], '10.2f')} "
@@ -280,10 +293,13 @@ def main():
                   f"{fmt(row['peak_mb'], '8.0f')} {row['alerts']:8d} {same:>11}")
             if name.startswith("suricata") and row.get("alerts_of_skipped_rules"):
                 print(f"{'':26} (+{row['alerts_of_skipped_rules']} Suricata alerts of rules the sensor skips, left out)")
+        print(f"distinct signature ids alerting (sensor -w1): {rows['sensor --workers 1']['alert_sids']}")
         for name, row in rows.items():
             if not row["alerts_equal"] and name != "sensor --workers 1":
-                print(f"  {name}: sid -> [sensor -w1, {name}]: "
-                      + ", ".join(f"{k}: {v}" for k, v in list(row["alert_diff"].items())[:20]))
+                print(f"  {name}: {row['alert_diff_count']} (sid, src, dst) differ, sids "
+                      f"{row['alert_diff_sids'][:40]}; [sensor -w1, {name}]:")
+                for k, v in list(row["alert_diff"].items())[:60]:
+                    print(f"    {k}: {v}")
         s1 = rows.get("suricata --runmode single")
         w1 = rows["sensor --workers 1"]
         if s1 and w1["steady_cpu"] > 0:

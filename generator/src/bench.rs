@@ -36,10 +36,10 @@ const SITES: &[&str] = &[
     "maps.example",
 ];
 
-struct Hosts {
-    clients: Vec<Host>,
-    workstations: Vec<Host>,
-    servers: Vec<Host>,
+pub(crate) struct Hosts {
+    pub(crate) clients: Vec<Host>,
+    pub(crate) workstations: Vec<Host>,
+    pub(crate) servers: Vec<Host>,
 }
 
 impl Hosts {
@@ -69,14 +69,38 @@ impl Hosts {
 
 /// Generates `size` bytes (approximately: the flows in progress are completed) of capture.
 pub fn generate<W: Write>(out: &mut W, seed: u64, size: u64) -> io::Result<Stats> {
+    generate_mix(out, seed, size, false)
+}
+
+/// `generate`, or with `alerts` the `bench-alerts` mix: a few percent of the flows are ones
+/// ET Open rules fire on (`bench_alerts`). Without `alerts` no draw differs from the plain
+/// mix, so `bench` stays byte-identical for a seed.
+pub fn generate_mix<W: Write>(
+    out: &mut W,
+    seed: u64,
+    size: u64,
+    alerts: bool,
+) -> io::Result<Stats> {
     let mut ctx = Ctx::new(Rng::derive(seed, "bench"));
     let hosts = Hosts::new(&mut ctx.rng);
+    // The alert flows draw from a stream of their own: adding them draws nothing from the
+    // plain mix's stream when `alerts` is off.
+    let mut extra = alerts.then(|| super::bench_alerts::Extra::new(seed));
     let mut sink = PcapWriter::new(out, Endian::Little, false, LINKTYPE_ETHERNET, 262_144)?;
     let mut t = net::START_NS;
     let mut flows = 0u64;
     while sink.bytes_written + ctx.tl.pending_bytes < size {
         let before = ctx.tl.pending_bytes;
-        one_flow(&mut ctx, &hosts, t);
+        match extra.as_mut() {
+            Some(x) => {
+                if x.due() {
+                    x.one_flow(&mut ctx, &hosts, t)
+                } else {
+                    one_flow(&mut ctx, &hosts, t)
+                }
+            }
+            None => one_flow(&mut ctx, &hosts, t),
+        }
         flows += 1;
         // Pace flow starts so the link carries about 1 Gb/s (8 ns a byte), with jitter.
         let bytes = ctx.tl.pending_bytes - before;
@@ -105,7 +129,7 @@ fn one_flow(ctx: &mut Ctx, hosts: &Hosts, t: u64) {
     }
 }
 
-fn pick(rng: &mut Rng, v: &[Host]) -> Host {
+pub(crate) fn pick(rng: &mut Rng, v: &[Host]) -> Host {
     *rng.pick(v)
 }
 

@@ -1,7 +1,8 @@
 //! Synthetic captures of an election-office network (see `pcaps/README.md`).
 //!
 //! `sensor generate --all --out-dir pcaps` rewrites the committed captures; `--scenario NAME
-//! --out FILE` writes one; `--scenario bench --size 1G --out FILE` streams a large mixed capture;
+//! --out FILE` writes one; `--scenario bench --size 1G --out FILE` streams a large mixed capture
+//! (`bench-alerts`: the same mix with a few percent of flows ET Open rules fire on);
 //! `--scenario synflood --packets 3000000 --out FILE` a SYN flood from spoofed sources.
 //! Output depends only on the seed: the generator has its own PRNG and never reads the clock.
 //!
@@ -13,6 +14,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 pub mod bench;
+pub mod bench_alerts;
 pub mod checksum;
 pub mod flow;
 pub mod net;
@@ -35,8 +37,9 @@ pub const DEFAULT_SEED: u64 = 20_261_103;
 /// Arguments of `sensor generate`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct GenerateArgs {
-    /// Capture to generate (see `--list`), `bench` for a large mixed capture, or `synflood`
-    /// for a SYN flood from spoofed sources (`--packets`, `--pps`).
+    /// Capture to generate (see `--list`), `bench` for a large mixed capture, `bench-alerts`
+    /// for the same with flows ET Open rules fire on, or `synflood` for a SYN flood from
+    /// spoofed sources (`--packets`, `--pps`).
     #[arg(long)]
     pub scenario: Option<String>,
     /// Write every committed capture into `--out-dir`.
@@ -391,6 +394,10 @@ pub fn run(args: &GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
             "bench", "-"
         );
         println!(
+            "{:<20} {:<24} bench with a few percent of flows ET Open rules fire on (--size)",
+            "bench-alerts", "-"
+        );
+        println!(
             "{:<20} {:<24} SYN flood from spoofed sources (--packets, --pps)",
             "synflood", "-"
         );
@@ -412,10 +419,10 @@ pub fn run(args: &GenerateArgs) -> Result<(), Box<dyn std::error::Error>> {
     let Some(out) = args.out.as_ref() else {
         return Err("give --out FILE (or --out - for standard output)".into());
     };
-    if name == "bench" {
+    if name == "bench" || name == "bench-alerts" {
         let size = parse_size(&args.size)?;
         let mut w = writer_for(out)?;
-        let stats = bench::generate(&mut w, args.seed, size)?;
+        let stats = bench::generate_mix(&mut w, args.seed, size, name == "bench-alerts")?;
         eprintln!(
             "wrote {} packets, {} bytes, {} flows",
             stats.packets, stats.bytes, stats.flows

@@ -1,6 +1,7 @@
 //! Ethernet II framing and VLAN tags (802.1Q, 802.1ad, and the pre-standard 0x9100 QinQ).
 
 use super::{DecodeError, Decoded, NetLayer};
+use crate::events::PacketEvent;
 
 mod field {
     pub const ETHERTYPE: usize = 12;
@@ -39,6 +40,16 @@ pub(crate) fn decode(frame: &[u8], d: &mut Decoded) -> Result<NetLayer, DecodeEr
     decode_ethertype(frame, HEADER_LEN, et, d)
 }
 
+/// VLAN layers Suricata decodes; a fourth raises `vlan.too_many_layers`.
+const SURICATA_VLAN_LAYERS: usize = 3;
+
+/// Types Suricata 7.0.10 decodes after a VLAN tag besides IP and further tags (ARP, MPLS,
+/// PPPoE discovery and session, 802.1ah, VN-Tag, NSH); any other is `vlan.unknown_type`
+/// (measured: `testdata/vlan.tsv`).
+const KNOWN_AFTER_VLAN: [u16; 8] = [
+    0x0806, 0x8847, 0x8848, 0x8863, 0x8864, 0x88e7, 0x8926, 0x894f,
+];
+
 /// Dispatches on an ethertype found at the end of a link header whose payload starts at `off`,
 /// following VLAN tags. Shared with the Linux cooked-capture decoders, whose protocol field
 /// holds an ethertype.
@@ -59,6 +70,10 @@ pub(crate) fn decode_ethertype(
                 if depth > MAX_VLAN_DEPTH {
                     return Err(DecodeError::VlanTooDeep);
                 }
+                if depth == SURICATA_VLAN_LAYERS + 1 {
+                    // Suricata stops decoding here; the sensor goes on (up to 8 tags).
+                    d.events.set(PacketEvent::VlanTooManyLayers);
+                }
                 let tag = frame
                     .get(off..)
                     .and_then(|b| b.first_chunk::<VLAN_TAG_LEN>())
@@ -71,9 +86,15 @@ pub(crate) fn decode_ethertype(
                 et = u16::from_be_bytes([tag[field::TAG_ETHERTYPE], tag[field::TAG_ETHERTYPE + 1]]);
                 off += VLAN_TAG_LEN;
             }
-            // 802.3 length field (LLC, SNAP): no ethertype to report.
-            t if t < MIN_ETHERTYPE => return Ok(NetLayer::NotIp(0)),
-            t => return Ok(NetLayer::NotIp(t)),
+            t => {
+                if depth > 0 && !KNOWN_AFTER_VLAN.contains(&t) {
+                    // Suricata: an invalid packet, which decoder-event rules still see.
+                    d.events.set(PacketEvent::VlanUnknownType);
+                    return Err(DecodeError::VlanUnknownType);
+                }
+                // 802.3 length field (LLC, SNAP): no ethertype to report.
+                return Ok(NetLayer::NotIp(if t < MIN_ETHERTYPE { 0 } else { t }));
+            }
         }
     }
 }

@@ -177,6 +177,8 @@ pub enum DecodeError {
     VlanTruncated,
     /// More VLAN tags than the decoder follows (counted, not decoded further).
     VlanTooDeep,
+    /// A type after a VLAN tag that Suricata does not decode (not IP, ARP, MPLS, PPPoE, ...).
+    VlanUnknownType,
     SllTruncated,
     NullTruncated,
     /// A Cisco HDLC frame shorter than its 4-byte header.
@@ -225,6 +227,7 @@ impl DecodeError {
         Some(match self {
             DecodeError::EthernetTruncated => PacketEvent::EthernetPktTooSmall,
             DecodeError::VlanTruncated => PacketEvent::VlanHeaderTooSmall,
+            DecodeError::VlanUnknownType => PacketEvent::VlanUnknownType,
             DecodeError::SllTruncated => PacketEvent::SllPktTooSmall,
             DecodeError::ChdlcTruncated => PacketEvent::ChdlcPktTooSmall,
             DecodeError::RawBadVersion => PacketEvent::IprawInvalidIpVersion,
@@ -239,6 +242,7 @@ impl DecodeError {
             DecodeError::EthernetTruncated => "ethernet.truncated",
             DecodeError::VlanTruncated => "vlan.truncated",
             DecodeError::VlanTooDeep => "vlan.too_deep",
+            DecodeError::VlanUnknownType => "vlan.unknown_type",
             DecodeError::SllTruncated => "sll.truncated",
             DecodeError::NullTruncated => "null.truncated",
             DecodeError::ChdlcTruncated => "chdlc.truncated",
@@ -270,6 +274,7 @@ impl DecodeError {
         DecodeError::EthernetTruncated,
         DecodeError::VlanTruncated,
         DecodeError::VlanTooDeep,
+        DecodeError::VlanUnknownType,
         DecodeError::SllTruncated,
         DecodeError::NullTruncated,
         DecodeError::ChdlcTruncated,
@@ -1058,6 +1063,53 @@ mod event_tests {
             failures.len(),
             failures.join("\n")
         );
+    }
+
+    /// VLAN-tagged frames before 26 types and with 1-5 stacked tags: the `vlan.` events
+    /// Suricata 7.0.10 raised (`testdata/vlan.py`).
+    #[test]
+    fn vlan_events_agree_with_suricata() {
+        let syn = {
+            let mut f = v4(6, &tcp(5, &[]), None);
+            f[12..20].copy_from_slice(&[10, 0, 0, 1, 10, 1, 0, 1]);
+            f
+        };
+        let mut checked = 0;
+        for line in include_str!("testdata/vlan.tsv").lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let depth: u16 = f[0].parse().unwrap();
+            let last = u16::from_str_radix(f[1], 16).unwrap();
+            let mut frame = hex("0001020304050001020304068100");
+            for k in 0..depth {
+                let next = if k + 1 < depth { 0x8100 } else { last };
+                frame.extend_from_slice(&(100 + k).to_be_bytes());
+                frame.extend_from_slice(&next.to_be_bytes());
+            }
+            if matches!(last, 0x0800 | 0x86dd) {
+                frame.extend_from_slice(&syn);
+            } else {
+                frame.extend_from_slice(&[0; 40]);
+            }
+            let ev = match decode(LinkType::Ethernet, &frame) {
+                Ok(DecodeOutcome::Ip(d)) => d.events,
+                Ok(DecodeOutcome::NotIp { .. }) | Err(_) => {
+                    let mut d = Decoded::default();
+                    let _ = layers_into(LinkType::Ethernet, &frame, &mut d);
+                    d.events
+                }
+            };
+            let got: Vec<&str> = E::ALL
+                .iter()
+                .filter(|e| ev.has(**e) && e.name().starts_with("vlan."))
+                .map(|e| e.name())
+                .collect();
+            let want: Vec<&str> = f
+                .get(2)
+                .map_or(vec![], |s| s.split(',').filter(|s| !s.is_empty()).collect());
+            assert_eq!(got, want, "{line}");
+            checked += 1;
+        }
+        assert!(checked >= 31, "only {checked} cases");
     }
 
     #[test]

@@ -73,14 +73,14 @@ pub fn smb(d: &[u8], _: Direction, _: Ports) -> Probe {
     }
 }
 
-/// SMB on its ports (139, 445): also the NetBIOS session service's own messages (session
-/// request from the client; positive or negative response from the server; keep-alive).
+/// SMB on its ports (139, 445): also the NetBIOS session service's answers to a session
+/// request (positive or negative, from the server) and keep-alives. The request itself is not
+/// recognised (Suricata 7.0.10 fails the client's direction on it, checked).
 pub fn nbss(d: &[u8], dir: Direction, _: Ports) -> Probe {
     need(d, 4, || {
         let len = u32::from(d[1] & 1) << 16 | u32::from(be16(d, 2).unwrap_or(0));
         d[1] & 0xfe == 0
             && match (d[0], dir) {
-                (0x81, Direction::ToServer) => len >= 4,
                 (0x82 | 0x83, Direction::ToClient) => len <= 1,
                 (0x85, _) => len == 0,
                 _ => false,
@@ -101,6 +101,8 @@ pub fn dcerpc_tcp(d: &[u8], _: Direction, _: Ports) -> Probe {
         } else {
             u16::from_be_bytes([d[8], d[9]])
         };
+        // Suricata 7's probe does not check the fragment length either (a SOCKS 5 reply
+        // passes for DCE/RPC there); the sensor does.
         d[2] <= 20 && d[4] & 0xee == 0 && d[5] <= 3 && frag >= 16
     })
 }
@@ -268,7 +270,7 @@ pub fn snmp(d: &[u8], _: Direction, _: Ports) -> Probe {
     }
 }
 
-/// SIP over UDP (any port): a request line `METHOD uri SIP/2.0` from the client, or a status
+/// SIP over UDP (port 5060): a request line `METHOD uri SIP/2.0` from the client, or a status
 /// line `SIP/2.0 NNN` from the server.
 pub fn sip(d: &[u8], dir: Direction, _: Ports) -> Probe {
     const METHODS: &[&[u8]] = &[
@@ -354,14 +356,10 @@ pub fn tftp(d: &[u8], _: Direction, _: Ports) -> Probe {
     }
 }
 
-/// IKE (ports 500, 4500; on 4500 after the 4-byte non-ESP marker): an ISAKMP header with
-/// an initiator SPI, version 1.0 or 2.0, an exchange type of that version, and a length equal
-/// to the datagram's.
-pub fn ike(d: &[u8], _: Direction, ports: Ports) -> Probe {
-    let d = match d.strip_prefix(&[0, 0, 0, 0]) {
-        Some(rest) if ports.server == 4500 => rest,
-        _ => d,
-    };
+/// IKE (port 500; Suricata 7 does not probe NAT traversal's port 4500, checked): an ISAKMP
+/// header with an initiator SPI, version 1.0 or 2.0, an exchange type of that version, and a
+/// length equal to the datagram's.
+pub fn ike(d: &[u8], _: Direction, _: Ports) -> Probe {
     let ok = d.len() >= 28
         && d[..8] != [0; 8]
         && match d[17] {
@@ -377,16 +375,30 @@ pub fn ike(d: &[u8], _: Direction, ports: Ports) -> Probe {
     }
 }
 
-/// An ONC RPC message for NFS: a call (RPC version 2, program 100003, NFS version 2 to 4)
-/// from the client, an accepted reply from the server.
-fn rpc_nfs(d: &[u8], dir: Direction) -> Option<bool> {
+/// An ONC RPC message for NFS, as Suricata 7 checks it: a call (RPC version 2, program
+/// 100003, NFS version 3 or 4, a procedure up to COMMIT, a known credential flavour, at least
+/// 48 bytes over UDP) from the client, an accepted and successful reply (at least 32 bytes
+/// over UDP) from the server.
+fn rpc_nfs(d: &[u8], dir: Direction, udp: bool) -> Option<bool> {
     let msg_type = be32(d, 4)?;
+    // Over TCP the record marker is checked instead.
+    let least = match (dir, udp) {
+        (Direction::ToServer, true) => 48,
+        (Direction::ToClient, true) => 32,
+        (Direction::ToServer, false) => 28,
+        (Direction::ToClient, false) => 24,
+    };
+    if d.len() < least {
+        return None;
+    }
     Some(match dir {
         Direction::ToServer => {
             msg_type == 0
                 && be32(d, 8)? == 2
                 && be32(d, 12)? == 100_003
-                && (2..=4).contains(&be32(d, 16)?)
+                && (3..=4).contains(&be32(d, 16)?)
+                && be32(d, 20)? <= 21
+                && matches!(be32(d, 24)?, 0 | 1 | 6)
         }
         // Reply: accepted (0), then the verifier, then success (0).
         Direction::ToClient => {
@@ -400,7 +412,7 @@ fn rpc_nfs(d: &[u8], dir: Direction) -> Option<bool> {
 }
 
 pub fn nfs_udp(d: &[u8], dir: Direction, _: Ports) -> Probe {
-    if rpc_nfs(d, dir).unwrap_or(false) {
+    if rpc_nfs(d, dir, true).unwrap_or(false) {
         Probe::Yes
     } else {
         Probe::No
@@ -414,7 +426,7 @@ pub fn nfs_tcp(d: &[u8], dir: Direction, _: Ports) -> Probe {
         return Probe::No;
     }
     let body = d.get(4..).unwrap_or(&[]);
-    match rpc_nfs(body, dir) {
+    match rpc_nfs(body, dir, false) {
         Some(true) if be32(d, 0).is_some_and(|m| (m & 0x7fff_ffff) as usize >= 24) => Probe::Yes,
         Some(_) => Probe::No,
         // Within the session's probe limit.
@@ -438,6 +450,57 @@ pub fn modbus(d: &[u8], _: Direction, _: Ports) -> Probe {
         let len = be16(d, 4).unwrap_or(0);
         be16(d, 2) == Some(0) && (2..=254).contains(&len) && d[7] < 0x80 && d[7] != 0
     })
+}
+
+/// RFB (VNC): the protocol version line `RFB xxx.yyy\n`, from either side.
+pub fn rfb(d: &[u8], _: Direction, _: Ports) -> Probe {
+    const SHAPE: &[u8] = b"RFB 000.000\n";
+    for (i, (&b, &want)) in d.iter().zip(SHAPE).enumerate() {
+        let ok = match want {
+            b'0' => b.is_ascii_digit(),
+            _ => b == want || (i < 3 && b.eq_ignore_ascii_case(&want)),
+        };
+        if !ok {
+            return Probe::No;
+        }
+    }
+    if d.len() < SHAPE.len() {
+        Probe::NeedMore
+    } else {
+        Probe::Yes
+    }
+}
+
+/// QUIC (UDP port 443): an IETF long header (fixed bit, a known version, connection ids of
+/// at most 20 bytes) or a Google QUIC public header with its `Q0nn` version.
+pub fn quic(d: &[u8], _: Direction, _: Ports) -> Probe {
+    let ietf = || -> Option<bool> {
+        let first = *d.first()?;
+        if first & 0xc0 != 0xc0 {
+            return Some(false);
+        }
+        let v = be32(d, 1)?;
+        let known = v == 1 || v == 0x6b33_43cf || v & 0xffff_ff00 == 0xff00_0000;
+        let dcid = usize::from(*d.get(5)?);
+        let scid = usize::from(*d.get(6 + dcid)?);
+        Some(known && dcid <= 20 && scid <= 20 && d.len() > 7 + dcid + scid)
+    };
+    let gquic = || -> Option<bool> {
+        // Public flags: version present, 8-byte connection id, no reserved bit.
+        let flags = *d.first()?;
+        let v = d.get(9..13)?;
+        Some(
+            flags & 0x81 == 0x01
+                && flags & 0x0c == 0x0c
+                && v[0] == b'Q'
+                && v[1..].iter().all(u8::is_ascii_digit),
+        )
+    };
+    if ietf().unwrap_or(false) || gquic().unwrap_or(false) {
+        Probe::Yes
+    } else {
+        Probe::No
+    }
 }
 
 /// The parser of a flow whose protocol is only recognised: nothing is parsed, and the stream
@@ -530,11 +593,11 @@ mod tests {
         assert_eq!(smb(b"\x00\x00\x00\x2f\xfdSMB", TS, on(1)), Probe::Yes);
         assert_eq!(smb(b"\x00\x00\x00\x2f\xfcSMB", TS, on(1)), Probe::No);
         assert_eq!(smb(b"\x00\x02\x00\x2f\xffSMB", TS, on(1)), Probe::No);
-        // NetBIOS session request: SMB only on its ports.
+        // NetBIOS session service: the server's answer, only on SMB's ports.
         let req = b"\x81\x00\x00\x44\x20CKFDENECFDEFFCFGEFFCCACACACACACA\x00";
-        assert_eq!(tcp(req, TS, 139), Some(AppProto::Smb));
-        assert_eq!(tcp(req, TS, 1139), None);
+        assert_eq!(tcp(req, TS, 139), None);
         assert_eq!(tcp(b"\x82\x00\x00\x00", TC, 139), Some(AppProto::Smb));
+        assert_eq!(tcp(b"\x82\x00\x00\x00", TC, 1139), None);
         assert_eq!(tcp(b"\x82\x00\x00\x00", TS, 139), None);
     }
 
@@ -623,7 +686,8 @@ mod tests {
     fn sip_any_udp_port() {
         let inv = b"INVITE sip:bob@example.org SIP/2.0\r\nVia: x\r\n\r\n";
         assert_eq!(udp(inv, TS, 5060), Some(AppProto::Sip));
-        assert_eq!(udp(inv, TS, 15060), Some(AppProto::Sip));
+        // Suricata 7 probes SIP on its port only (checked).
+        assert_eq!(udp(inv, TS, 15060), None);
         assert_eq!(
             udp(b"SIP/2.0 200 OK\r\n\r\n", TC, 5060),
             Some(AppProto::Sip)
@@ -670,7 +734,7 @@ mod tests {
         assert_eq!(udp(IKE_SA_INIT, TS, 501), None);
         let mut natt = vec![0u8; 4];
         natt.extend_from_slice(IKE_SA_INIT);
-        assert_eq!(udp(&natt, TS, 4500), Some(AppProto::Ike));
+        assert_eq!(udp(&natt, TS, 4500), None);
         let mut bad = IKE_SA_INIT.to_vec();
         bad[17] = 0x30;
         assert_eq!(ike(&bad, TS, on(500)), Probe::No);
@@ -681,14 +745,18 @@ mod tests {
 
     #[test]
     fn nfs_rpc() {
-        let call = b"\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa3\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
-        assert_eq!(udp(call, TS, 2049), Some(AppProto::Nfs));
+        let mut call = b"\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00\x01\x86\xa3\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00".to_vec();
+        // Too short for Suricata's probe (48 bytes).
+        assert_eq!(udp(&call, TS, 2049), None);
+        call.extend_from_slice(&[0; 12]);
+        assert_eq!(udp(&call, TS, 2049), Some(AppProto::Nfs));
+        let call = &call[..];
         let mut framed = (0x8000_0000u32 | call.len() as u32).to_be_bytes().to_vec();
         framed.extend_from_slice(call);
         prefixes_wait(nfs_tcp, &framed, TS);
         assert_eq!(tcp(&framed, TS, 2049), Some(AppProto::Nfs));
         assert_eq!(tcp(&framed, TS, 2050), None);
-        let reply = b"\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+        let reply = b"\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
         assert_eq!(udp(reply, TC, 2049), Some(AppProto::Nfs));
         let mut mount = call.to_vec();
         mount[15] = 0xa5; // program 100005
@@ -714,6 +782,28 @@ mod tests {
             modbus(b"\x00\x01\x00\x01\x00\x06\x01\x03", TS, on(502)),
             Probe::No
         );
+    }
+
+    #[test]
+    fn rfb_and_quic() {
+        let v = b"RFB 003.008\n";
+        prefixes_wait(rfb, v, TC);
+        assert_eq!(tcp(v, TC, 5901), Some(AppProto::Rfb));
+        assert_eq!(rfb(b"RFB 3.8\n\0\0\0\0", TC, on(5900)), Probe::No);
+        let mut initial = vec![0xc3, 0, 0, 0, 1, 8];
+        initial.extend_from_slice(&[0x11; 8]);
+        initial.push(0);
+        initial.extend_from_slice(&[0; 40]);
+        assert_eq!(udp(&initial, TS, 443), Some(AppProto::Quic));
+        assert_eq!(udp(&initial, TS, 4443), None);
+        let mut g = vec![0x0d];
+        g.extend_from_slice(&[0x22; 8]);
+        g.extend_from_slice(b"Q035");
+        g.extend_from_slice(&[0; 30]);
+        assert_eq!(udp(&g, TS, 443), Some(AppProto::Quic));
+        initial[4] = 7;
+        assert_eq!(quic(&initial, TS, on(443)), Probe::No);
+        assert_eq!(quic(&[0x40; 30], TS, on(443)), Probe::No);
     }
 
     proptest! {

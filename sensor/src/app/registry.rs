@@ -45,6 +45,8 @@ pub enum AppProto {
     Tftp,
     Nfs,
     Imap,
+    Rfb,
+    Quic,
     Dnp3,
     Modbus,
     /// Payload seen, but no probe recognised it.
@@ -77,6 +79,8 @@ impl AppProto {
             AppProto::Tftp => "tftp",
             AppProto::Nfs => "nfs",
             AppProto::Imap => "imap",
+            AppProto::Rfb => "rfb",
+            AppProto::Quic => "quic",
             AppProto::Dnp3 => "dnp3",
             AppProto::Modbus => "modbus",
             AppProto::Failed => "failed",
@@ -228,6 +232,7 @@ pub static PROTOCOLS: &[Protocol] = &[
     entry(AppProto::Smb, Tcp, AnyPort, recognise::smb),
     entry(AppProto::Dcerpc, Tcp, AnyPort, recognise::dcerpc_tcp),
     entry(AppProto::Imap, Tcp, AnyPort, recognise::imap),
+    entry(AppProto::Rfb, Tcp, AnyPort, recognise::rfb),
     // Not Suricata's: a SOCKS handshake, then what the tunnel carries is detected anew.
     Protocol {
         proto: AppProto::Socks,
@@ -264,7 +269,6 @@ pub static PROTOCOLS: &[Protocol] = &[
         ..entry(AppProto::Modbus, Tcp, ServerPort(&[502]), recognise::modbus)
     },
     // UDP.
-    entry(AppProto::Sip, Udp, AnyPort, recognise::sip),
     Protocol {
         proto: AppProto::Dns,
         transport: Udp,
@@ -276,7 +280,8 @@ pub static PROTOCOLS: &[Protocol] = &[
         },
         parser: None,
     },
-    entry(AppProto::Ike, Udp, ServerPort(&[500, 4500]), recognise::ike),
+    entry(AppProto::Sip, Udp, ServerPort(&[5060]), recognise::sip),
+    entry(AppProto::Ike, Udp, ServerPort(&[500]), recognise::ike),
     entry(AppProto::Krb5, Udp, ServerPort(&[88]), recognise::krb5_udp),
     entry(
         AppProto::Snmp,
@@ -288,6 +293,7 @@ pub static PROTOCOLS: &[Protocol] = &[
     entry(AppProto::Ntp, Udp, ServerPort(&[123]), recognise::ntp),
     entry(AppProto::Tftp, Udp, ServerPort(&[69]), recognise::tftp),
     entry(AppProto::Nfs, Udp, ServerPort(&[2049]), recognise::nfs_udp),
+    entry(AppProto::Quic, Udp, ServerPort(&[443]), recognise::quic),
     Protocol {
         enabled: false,
         ..entry(AppProto::Dnp3, Udp, ServerPort(&[20000]), recognise::dnp3)
@@ -349,8 +355,19 @@ pub fn detect_udp(datagram: &[u8], dir: Direction, ports: Ports) -> Option<&'sta
     }
 }
 
+/// Bytes of a TCP direction Suricata 7's pattern matcher needs before it gives up on it (its
+/// deepest pattern: `BASELINE-CONTROL ` to the server, 8 bytes to the client); a shorter
+/// start that nothing recognised is undecided, not failed (measured on 7.0.10).
+const PM_DEPTH_TO_SERVER: usize = 17;
+const PM_DEPTH_TO_CLIENT: usize = 8;
+
 fn detect(transport: Transport, start: &[u8], dir: Direction, ports: Ports) -> Detect {
-    let mut need_more = false;
+    let depth = match (transport, dir) {
+        (Udp, _) => 0,
+        (Tcp, Direction::ToServer) => PM_DEPTH_TO_SERVER,
+        (Tcp, Direction::ToClient) => PM_DEPTH_TO_CLIENT,
+    };
+    let mut need_more = start.len() < depth;
     for p in PROTOCOLS.iter().filter(|p| p.applies(transport, ports)) {
         match (p.probe)(start, dir, ports) {
             Probe::Yes => return Detect::Found(p),
@@ -450,10 +467,25 @@ mod tests {
             Some(AppProto::Dns)
         );
         assert!(detect_udp(udp, Direction::ToServer, on(5353)).is_none());
-        // Modbus is disabled, as in Suricata's default configuration.
+        // Modbus is disabled, as in Suricata's default configuration; a client's start
+        // shorter than Suricata's deepest pattern (17 bytes) is undecided, not failed.
         let mb = b"\x00\x01\x00\x00\x00\x06\x01\x03\x00\x00\x00\x0a";
         assert!(matches!(
             detect_tcp(mb, Direction::ToServer, on(502)),
+            Detect::NeedMore
+        ));
+        let mut two = mb.to_vec();
+        two.extend_from_slice(mb);
+        assert!(matches!(
+            detect_tcp(&two, Direction::ToServer, on(502)),
+            Detect::No
+        ));
+        assert!(matches!(
+            detect_tcp(
+                b"\x01\x02\x03\x04\x05\x06\x07\x08",
+                Direction::ToClient,
+                on(502)
+            ),
             Detect::No
         ));
     }

@@ -891,10 +891,10 @@ impl AppLayer {
         };
         let stop = match &mut tcp.parser {
             None => {
-                let undecided = *proto == AppProto::Unknown;
-                let held = tcp.probe.iter().any(|p| !p.is_empty());
+                // As Suricata 7: detection fails once both directions gave up; a flow that
+                // ends before that stays undecided (no `app_proto`).
                 let failed =
-                    undecided && (tcp.probe_failed[0] && tcp.probe_failed[1] || (at_end && held));
+                    *proto == AppProto::Unknown && tcp.probe_failed[0] && tcp.probe_failed[1];
                 if failed {
                     tcp.probe = Default::default();
                     *proto = AppProto::Failed;

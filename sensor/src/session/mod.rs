@@ -1,6 +1,6 @@
 //! Per-flow orchestration, the stage between the flow table and the output: for each packet
-//! of a flow, TCP stream reassembly per direction, protocol detection by content (the
-//! protocols of `app::registry`, on any port), feeding the flow's parser (`app::parser`), the
+//! of a flow, TCP stream reassembly per direction, protocol detection (the protocols of
+//! `app::registry`, where Suricata 7 looks for each), feeding the flow's parser (`app::parser`), the
 //! EVE records of what it hands out (`records`), the signatures (packet, stream and
 //! transaction rules) and the behaviour stage's tap. Per-flow state (`FlowApp`) lives in the
 //! flow table entry, so it shares the flow's worker and needs no lock.

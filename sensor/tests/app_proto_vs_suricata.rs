@@ -191,3 +191,61 @@ fn app_proto_like_suricata() {
         );
     }
 }
+
+/// Rules naming a recognised protocol (header or `app-layer-protocol` with content) on the
+/// built capture alert as Suricata 7.0.10's do (`suricata -r recognise.pcap -k none -S
+/// recognised.rules`): sid and count.
+const RECOGNISED_RULES_SURICATA: &[(u64, usize)] = &[
+    (1, 4),
+    (2, 6),
+    (3, 2),
+    (4, 2),
+    (5, 1),
+    (6, 3),
+    (7, 4),
+    (8, 1),
+    (9, 2),
+    (10, 2),
+    (11, 2),
+    (12, 2),
+    (13, 2),
+    (14, 1),
+    (15, 1),
+    (18, 3),
+    (19, 6),
+    (20, 1),
+];
+
+#[test]
+fn recognised_protocol_rules_alert_like_suricata() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/proto");
+    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
+        .args([
+            "replay",
+            "-q",
+            "--workers",
+            "1",
+            "--signatures-only",
+            "--no-behaviour",
+        ])
+        .args(["--eve", "-", "--rules"])
+        .arg(data.join("recognised.rules"))
+        .arg(data.join("recognise.pcap"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got: BTreeMap<u64, usize> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["event_type"] == "alert" {
+            *got.entry(v["alert"]["signature_id"].as_u64().unwrap())
+                .or_default() += 1;
+        }
+    }
+    let want: BTreeMap<u64, usize> = RECOGNISED_RULES_SURICATA.iter().copied().collect();
+    assert_eq!(got, want);
+}

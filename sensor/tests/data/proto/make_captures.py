@@ -99,8 +99,16 @@ def dhcp(op):
     return bytes(d)
 NTP = b'\x23' + b'\x00' * 47; NTP_R = b'\x24\x02' + b'\x00' * 46
 TFTP = b'\x00\x01boot.cfg\x00octet\x00'
-TLS_HELLO = bytes.fromhex('16030100a5010000a10303') + bytes(range(32)) + bytes.fromhex('000004130113020100007400000010000e00000b6578616d706c652e6f7267000a00080006001d00170018000d00140012040308040401050308050501080606010201003300260024001d0020') + bytes(range(32)) + bytes.fromhex('002b0003020304')
-TLS_HELLO = TLS_HELLO[:3] + struct.pack('!H', len(TLS_HELLO) - 5) + TLS_HELLO[5:5 + 1] + struct.pack('!I', len(TLS_HELLO) - 9)[1:] + TLS_HELLO[9:]
+def tls_client_hello(name):
+    ext = lambda t, b: struct.pack('!HH', t, len(b)) + b
+    sni = ext(0, struct.pack('!HBH', len(name) + 3, 0, len(name)) + name)
+    groups = ext(10, struct.pack('!H', 4) + b'\x00\x1d\x00\x17')
+    versions = ext(43, b'\x04\x03\x04\x03\x03')
+    exts = sni + groups + versions
+    body = b'\x03\x03' + bytes(range(32)) + b'\x00' + struct.pack('!H', 4) + b'\x13\x01\x13\x02' + b'\x01\x00' + struct.pack('!H', len(exts)) + exts
+    hs = b'\x01' + struct.pack('!I', len(body))[1:] + body
+    return b'\x16\x03\x01' + struct.pack('!H', len(hs)) + hs
+TLS_HELLO = tls_client_hello(b'example.org')
 TLS_SH = bytes.fromhex('160303005a020000560303') + bytes(range(32, 64)) + bytes.fromhex('00130100002e002b0002030400330024001d0020') + bytes(range(64, 96))
 HTTP_GET = b'GET / HTTP/1.1\r\nHost: example.org\r\n\r\n'
 HTTP_OK = b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'

@@ -174,6 +174,10 @@ def socks(p):
              (True, TLS_HELLO), (False, TLS_SH)])
     # SOCKS 4, refused.
     t(1080, [(True, b'\x04\x01\x01\xbb\x5d\xb8\xd8\x22\x00'), (False, b'\x00\x5b\x00\x00\x00\x00\x00\x00')])
+    # SOCKS 5 from a client that sends its ClientHello with the request, before the reply.
+    t(1080, [(True, b'\x05\x01\x00'), (False, b'\x05\x00'),
+             (True, b'\x05\x01\x00\x01\x5d\xb8\xd8\x22\x01\xbb' + TLS_HELLO),
+             (False, b'\x05\x00\x00\x01\x0a\x04\x00\x01\x04\x38'), (False, TLS_SH)])
     # HTTP CONNECT, then TLS (what the sensor already followed).
     t(3128, [(True, b'CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n'), (False, b'HTTP/1.1 200 Connection established\r\n\r\n'),
              (True, TLS_HELLO), (False, TLS_SH)])

@@ -701,8 +701,8 @@ fn app_layer_protocol_values() {
             .contains("modbus")
     );
     assert!(
-        unsupported("alert tcp any any -> any any (app-layer-protocol:rfb; sid:1;)")
-            .contains("rfb")
+        unsupported("alert tcp any any -> any any (app-layer-protocol:enip; sid:1;)")
+            .contains("enip")
     );
 }
 

@@ -13,8 +13,10 @@ pub mod http;
 mod lines;
 pub mod mime;
 pub mod parser;
+pub mod recognise;
 pub mod registry;
 pub mod smtp;
+pub mod socks;
 mod stats;
 pub mod tls;
 

@@ -109,6 +109,12 @@ pub trait AppParser: Send {
         false
     }
 
+    /// Bytes of direction `dir` the parser received past the point where it handed the
+    /// stream over: the start of what follows, detected anew.
+    fn rest(&mut self, _dir: Direction) -> Vec<u8> {
+        Vec::new()
+    }
+
     /// The payload is encrypted from now on (TLS application data): content inspection of
     /// the flow stops, as Suricata's `encryption-handling: default`.
     fn encrypted(&self) -> bool {

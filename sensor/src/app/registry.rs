@@ -1,20 +1,24 @@
-//! The application protocols, in one place: each TCP protocol's name, `AppProto`, probe and
-//! parser constructor. Adding a protocol is a variant of [`AppProto`] and an entry in
-//! [`TCP_PROTOCOLS`] (plus its parser's module).
+//! The application protocols, in one place: each protocol's name, `AppProto`, transport,
+//! where Suricata 7 looks for it (any port, or only the server ports its probing parser is
+//! registered on), probe and parser constructor (none for protocols only recognised).
+//! Adding a protocol is a variant of [`AppProto`] and an entry in [`PROTOCOLS`] (plus its
+//! probe in `recognise`, or its parser's module).
 //!
-//! Detection probes the first bytes of each direction with every protocol of the list, in
-//! order, on any port: the first `Yes` wins; while one says `NeedMore` the bytes are held (up
-//! to the session's probe limit). DNS over UDP needs no per-flow parser: the session parses
-//! each datagram (`dns::probe_udp` recognises it).
+//! Detection follows Suricata 7's order: the pattern protocols (any port) first, then the
+//! port-bound ones, each on the first bytes of one direction, the first `Yes` winning; while one
+//! says `NeedMore` a TCP direction's bytes are held (up to the session's probe limit). Over UDP
+//! each datagram is probed whole, and the first one decides. A flow whose protocol has no
+//! parser here still gets its `app_proto`, and rules naming that protocol apply to its packets
+//! and stream (`recognise::Recognised`). DNS over UDP needs no per-flow parser: the session
+//! parses each datagram.
 
 use super::parser::{AppParser, ParserConfig, Ports, Probe};
-use super::{adapters, dns, ftp, http, smtp, tls, Direction};
+use super::{adapters, dns, ftp, http, recognise, smtp, socks, tls, Direction};
 
 /// Application protocol of a flow (`app_proto` in EVE): what protocol detection decided,
-/// including undecided (`Unknown`) and gave up (`Failed`), and only protocols with a parser.
-/// Not [`crate::detect::rule::AppProto`], the protocol a rule asks for (which also names
-/// protocols recognised only by the signature engine's hint, such as SMB and SSH).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// including undecided (`Unknown`) and gave up (`Failed`).
+/// Not [`crate::detect::rule::AppProto`], the protocol a rule asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum AppProto {
     /// Not decided yet (or no payload seen).
     #[default]
@@ -24,86 +28,280 @@ pub enum AppProto {
     Dns,
     Ftp,
     Smtp,
-    /// Payload seen, but no parser recognised it.
+    /// A SOCKS 4/4a/5 handshake (the sensor's own: Suricata 7 has no SOCKS parser).
+    Socks,
+    Ssh,
+    Smb,
+    Dcerpc,
+    Http2,
+    Mqtt,
+    Rdp,
+    Ike,
+    Krb5,
+    Snmp,
+    Sip,
+    Dhcp,
+    Ntp,
+    Tftp,
+    Nfs,
+    Imap,
+    Rfb,
+    Quic,
+    Dnp3,
+    Modbus,
+    /// Payload seen, but no probe recognised it.
     Failed,
 }
 
 impl AppProto {
-    /// The `app_proto` value, `None` while undecided.
+    /// The `app_proto` value (Suricata's name), `None` while undecided.
     pub fn name(self) -> Option<&'static str> {
-        match self {
-            AppProto::Unknown => None,
-            AppProto::Http => Some("http"),
-            AppProto::Tls => Some("tls"),
-            AppProto::Dns => Some("dns"),
-            AppProto::Ftp => Some("ftp"),
-            AppProto::Smtp => Some("smtp"),
-            AppProto::Failed => Some("failed"),
-        }
+        Some(match self {
+            AppProto::Unknown => return None,
+            AppProto::Http => "http",
+            AppProto::Tls => "tls",
+            AppProto::Dns => "dns",
+            AppProto::Ftp => "ftp",
+            AppProto::Smtp => "smtp",
+            AppProto::Socks => "socks",
+            AppProto::Ssh => "ssh",
+            AppProto::Smb => "smb",
+            AppProto::Dcerpc => "dcerpc",
+            AppProto::Http2 => "http2",
+            AppProto::Mqtt => "mqtt",
+            AppProto::Rdp => "rdp",
+            AppProto::Ike => "ike",
+            AppProto::Krb5 => "krb5",
+            AppProto::Snmp => "snmp",
+            AppProto::Sip => "sip",
+            AppProto::Dhcp => "dhcp",
+            AppProto::Ntp => "ntp",
+            AppProto::Tftp => "tftp",
+            AppProto::Nfs => "nfs",
+            AppProto::Imap => "imap",
+            AppProto::Rfb => "rfb",
+            AppProto::Quic => "quic",
+            AppProto::Dnp3 => "dnp3",
+            AppProto::Modbus => "modbus",
+            AppProto::Failed => "failed",
+        })
+    }
+
+    /// Whether the protocol is recognised over `transport`.
+    pub fn over(self, transport: Transport) -> bool {
+        PROTOCOLS
+            .iter()
+            .any(|p| p.proto == self && p.transport == transport)
+    }
+
+    /// The protocol a rule names (header or `app-layer-protocol`) that is only recognised
+    /// here, without a parser: rules naming it inspect packets and the stream. `None` for
+    /// names that are not such a protocol, or that Suricata's default configuration disables
+    /// (DNP3, Modbus: Suricata 7 refuses their rules too).
+    pub fn recognised_by_name(name: &str) -> Option<AppProto> {
+        PROTOCOLS
+            .iter()
+            .find(|p| p.enabled && p.proto.name() == Some(name))
+            .map(|p| p.proto)
+            .filter(|&a| !PROTOCOLS.iter().any(|p| p.proto == a && p.parser.is_some()))
     }
 }
 
-/// A protocol parsed over TCP.
+/// Transport a protocol is probed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+/// Where a probe runs, as Suricata 7 registers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Where {
+    /// Pattern-based: on any port (the port is no hint).
+    AnyPort,
+    /// A probing parser registered on these server ports: a requirement (elsewhere the
+    /// protocol is never probed for).
+    ServerPort(&'static [u16]),
+}
+
+/// A parser constructor.
+pub type NewParser = fn(&ParserConfig) -> Box<dyn AppParser>;
+
+/// One application protocol on one transport.
 pub struct Protocol {
     pub proto: AppProto,
-    /// Probe of the first bytes of a direction.
+    pub transport: Transport,
+    pub at: Where,
+    /// Recognised by default (Suricata's default configuration disables DNP3 and Modbus).
+    pub enabled: bool,
+    /// Probe of the first bytes of a direction (a whole datagram over UDP).
     pub probe: fn(&[u8], Direction, Ports) -> Probe,
-    /// A parser for a flow just recognised.
-    pub new: fn(&ParserConfig) -> Box<dyn AppParser>,
+    /// The parser of a flow just recognised; `None`: no parser here (the flow only gets its
+    /// `app_proto`).
+    pub parser: Option<NewParser>,
 }
 
 impl Protocol {
     pub fn name(&self) -> &'static str {
         self.proto.name().unwrap_or("unknown")
     }
+
+    /// The parser for a flow just recognised (one that parses nothing if the protocol has
+    /// none here).
+    pub fn new_parser(&self, cfg: &ParserConfig) -> Box<dyn AppParser> {
+        match self.parser {
+            Some(new) => new(cfg),
+            None => Box::new(recognise::Recognised::new(self.proto)),
+        }
+    }
+
+    fn applies(&self, transport: Transport, ports: Ports) -> bool {
+        self.enabled
+            && self.transport == transport
+            && match self.at {
+                Where::AnyPort => true,
+                Where::ServerPort(list) => list.contains(&ports.server),
+            }
+    }
 }
 
-/// The TCP protocols, in probing order. TLS and HTTP are recognised in either direction; DNS
-/// over TCP only from the client (its probe is weaker: a length prefix and a header).
-pub static TCP_PROTOCOLS: &[Protocol] = &[
+const fn entry(
+    proto: AppProto,
+    transport: Transport,
+    at: Where,
+    probe: fn(&[u8], Direction, Ports) -> Probe,
+) -> Protocol {
+    Protocol {
+        proto,
+        transport,
+        at,
+        enabled: true,
+        probe,
+        parser: None,
+    }
+}
+
+use Transport::{Tcp, Udp};
+use Where::{AnyPort, ServerPort};
+
+/// Every protocol, in probing order: pattern protocols first, then port-bound ones (Suricata
+/// runs its pattern matcher before its probing parsers). TLS and HTTP are recognised in either
+/// direction.
+pub static PROTOCOLS: &[Protocol] = &[
     Protocol {
         proto: AppProto::Tls,
+        transport: Tcp,
+        at: AnyPort,
+        enabled: true,
         probe: |data, _, _| from_tls(tls::probe(data)),
-        new: |_| Box::<adapters::Tls>::default(),
+        parser: Some(|_| Box::<adapters::Tls>::default()),
     },
+    entry(AppProto::Http2, Tcp, AnyPort, recognise::http2),
     Protocol {
         proto: AppProto::Http,
+        transport: Tcp,
+        at: AnyPort,
+        enabled: true,
         probe: |data, _, _| from_http(http::probe(data)),
-        new: |cfg| Box::new(adapters::Http::new(cfg.http)),
-    },
-    Protocol {
-        proto: AppProto::Dns,
-        probe: |data, dir, _| match dir {
-            Direction::ToServer => match dns::probe_tcp(data) {
-                dns::Probe::Dns(_) => Probe::Yes,
-                dns::Probe::NeedMore => Probe::NeedMore,
-                dns::Probe::NotDns => Probe::No,
-            },
-            Direction::ToClient => Probe::No,
-        },
-        new: |_| Box::<adapters::DnsTcp>::default(),
+        parser: Some(|cfg| Box::new(adapters::Http::new(cfg.http))),
     },
     // Suricata 7's patterns: client commands at the stream start, and vsftpd's greeting.
     Protocol {
         proto: AppProto::Ftp,
+        transport: Tcp,
+        at: AnyPort,
+        enabled: true,
         probe: |data, dir, _| match dir {
             Direction::ToServer => patterns(data, &[b"FEAT", b"USER ", b"PASS ", b"PORT "]),
             Direction::ToClient => patterns(data, &[b"220 ("]),
         },
-        new: |_| Box::new(ftp::FtpParser::new()),
+        parser: Some(|_| Box::new(ftp::FtpParser::new())),
     },
     Protocol {
         proto: AppProto::Smtp,
+        transport: Tcp,
+        at: AnyPort,
+        enabled: true,
         probe: |data, dir, _| match dir {
             Direction::ToServer => patterns(data, &[b"EHLO", b"HELO", b"QUIT"]),
             Direction::ToClient => Probe::No,
         },
-        new: |_| Box::new(smtp::SmtpParser::new()),
+        parser: Some(|_| Box::new(smtp::SmtpParser::new())),
+    },
+    entry(AppProto::Ssh, Tcp, AnyPort, recognise::ssh),
+    entry(AppProto::Smb, Tcp, AnyPort, recognise::smb),
+    entry(AppProto::Dcerpc, Tcp, AnyPort, recognise::dcerpc_tcp),
+    entry(AppProto::Imap, Tcp, AnyPort, recognise::imap),
+    entry(AppProto::Rfb, Tcp, AnyPort, recognise::rfb),
+    // Not Suricata's: a SOCKS handshake, then what the tunnel carries is detected anew.
+    Protocol {
+        proto: AppProto::Socks,
+        transport: Tcp,
+        at: AnyPort,
+        enabled: true,
+        probe: |data, dir, _| socks::probe(data, dir),
+        parser: Some(|_| Box::<socks::SocksParser>::default()),
+    },
+    // Port-bound (Suricata's probing parsers).
+    Protocol {
+        proto: AppProto::Dns,
+        transport: Tcp,
+        at: ServerPort(&[53]),
+        enabled: true,
+        probe: |data, _, _| match dns::probe_tcp(data) {
+            dns::Probe::Dns(_) => Probe::Yes,
+            dns::Probe::NeedMore => Probe::NeedMore,
+            dns::Probe::NotDns => Probe::No,
+        },
+        parser: Some(|_| Box::<adapters::DnsTcp>::default()),
+    },
+    entry(AppProto::Smb, Tcp, ServerPort(&[139, 445]), recognise::nbss),
+    entry(AppProto::Mqtt, Tcp, ServerPort(&[1883]), recognise::mqtt),
+    entry(AppProto::Rdp, Tcp, ServerPort(&[3389]), recognise::rdp),
+    entry(AppProto::Krb5, Tcp, ServerPort(&[88]), recognise::krb5_tcp),
+    entry(AppProto::Nfs, Tcp, ServerPort(&[2049]), recognise::nfs_tcp),
+    Protocol {
+        enabled: false,
+        ..entry(AppProto::Dnp3, Tcp, ServerPort(&[20000]), recognise::dnp3)
+    },
+    Protocol {
+        enabled: false,
+        ..entry(AppProto::Modbus, Tcp, ServerPort(&[502]), recognise::modbus)
+    },
+    // UDP.
+    Protocol {
+        proto: AppProto::Dns,
+        transport: Udp,
+        at: ServerPort(&[53]),
+        enabled: true,
+        probe: |data, _, _| match dns::probe_udp(data) {
+            dns::Probe::Dns(_) => Probe::Yes,
+            _ => Probe::No,
+        },
+        parser: None,
+    },
+    entry(AppProto::Sip, Udp, ServerPort(&[5060]), recognise::sip),
+    entry(AppProto::Ike, Udp, ServerPort(&[500]), recognise::ike),
+    entry(AppProto::Krb5, Udp, ServerPort(&[88]), recognise::krb5_udp),
+    entry(
+        AppProto::Snmp,
+        Udp,
+        ServerPort(&[161, 162]),
+        recognise::snmp,
+    ),
+    entry(AppProto::Dhcp, Udp, ServerPort(&[67, 68]), recognise::dhcp),
+    entry(AppProto::Ntp, Udp, ServerPort(&[123]), recognise::ntp),
+    entry(AppProto::Tftp, Udp, ServerPort(&[69]), recognise::tftp),
+    entry(AppProto::Nfs, Udp, ServerPort(&[2049]), recognise::nfs_udp),
+    entry(AppProto::Quic, Udp, ServerPort(&[443]), recognise::quic),
+    Protocol {
+        enabled: false,
+        ..entry(AppProto::Dnp3, Udp, ServerPort(&[20000]), recognise::dnp3)
     },
 ];
 
 /// Whether `data` starts with one of `pats` (ASCII case ignored), or could once more comes.
-fn patterns(data: &[u8], pats: &[&[u8]]) -> Probe {
+pub(super) fn patterns(data: &[u8], pats: &[&[u8]]) -> Probe {
     let mut need_more = false;
     for p in pats {
         let n = p.len().min(data.len());
@@ -144,10 +342,33 @@ pub enum Detect {
     No,
 }
 
-/// The protocol of a stream start of direction `dir`.
+/// The protocol of a stream start of direction `dir` of a TCP flow.
 pub fn detect_tcp(start: &[u8], dir: Direction, ports: Ports) -> Detect {
-    let mut need_more = false;
-    for p in TCP_PROTOCOLS {
+    detect(Tcp, start, dir, ports)
+}
+
+/// The protocol of a UDP datagram of direction `dir` (a datagram is whole: `NeedMore` is no).
+pub fn detect_udp(datagram: &[u8], dir: Direction, ports: Ports) -> Option<&'static Protocol> {
+    match detect(Udp, datagram, dir, ports) {
+        Detect::Found(p) => Some(p),
+        _ => None,
+    }
+}
+
+/// Bytes of a TCP direction Suricata 7's pattern matcher needs before it gives up on it (its
+/// deepest pattern: `BASELINE-CONTROL ` to the server, 8 bytes to the client); a shorter
+/// start that nothing recognised is undecided, not failed (measured on 7.0.10).
+const PM_DEPTH_TO_SERVER: usize = 17;
+const PM_DEPTH_TO_CLIENT: usize = 8;
+
+fn detect(transport: Transport, start: &[u8], dir: Direction, ports: Ports) -> Detect {
+    let depth = match (transport, dir) {
+        (Udp, _) => 0,
+        (Tcp, Direction::ToServer) => PM_DEPTH_TO_SERVER,
+        (Tcp, Direction::ToClient) => PM_DEPTH_TO_CLIENT,
+    };
+    let mut need_more = start.len() < depth;
+    for p in PROTOCOLS.iter().filter(|p| p.applies(transport, ports)) {
         match (p.probe)(start, dir, ports) {
             Probe::Yes => return Detect::Found(p),
             Probe::NeedMore => need_more = true,
@@ -168,9 +389,30 @@ mod tests {
     #[test]
     fn every_protocol_builds_its_own_parser() {
         let cfg = ParserConfig::default();
-        for p in TCP_PROTOCOLS {
-            assert_eq!((p.new)(&cfg).proto(), p.proto, "{}", p.name());
+        for p in PROTOCOLS.iter().filter(|p| p.transport == Tcp) {
+            assert_eq!(p.new_parser(&cfg).proto(), p.proto, "{}", p.name());
             assert!(p.proto.name().is_some());
+        }
+    }
+
+    #[test]
+    fn recognised_names_are_the_enabled_parserless_ones() {
+        assert_eq!(
+            AppProto::recognised_by_name("dcerpc"),
+            Some(AppProto::Dcerpc)
+        );
+        assert_eq!(AppProto::recognised_by_name("ike"), Some(AppProto::Ike));
+        assert_eq!(AppProto::recognised_by_name("http"), None);
+        assert_eq!(AppProto::recognised_by_name("dns"), None);
+        assert_eq!(AppProto::recognised_by_name("socks"), None);
+        assert_eq!(AppProto::recognised_by_name("modbus"), None);
+        assert_eq!(AppProto::recognised_by_name("failed"), None);
+    }
+
+    fn found(d: Detect) -> Option<AppProto> {
+        match d {
+            Detect::Found(p) => Some(p.proto),
+            _ => None,
         }
     }
 
@@ -181,26 +423,69 @@ mod tests {
             server: 9999,
         };
         let get = b"GET / HTTP/1.1\r\n";
-        assert!(matches!(
-            detect_tcp(get, Direction::ToServer, ports),
-            Detect::Found(p) if p.proto == AppProto::Http
-        ));
+        assert_eq!(
+            found(detect_tcp(get, Direction::ToServer, ports)),
+            Some(AppProto::Http)
+        );
         assert!(matches!(
             detect_tcp(b"GE", Direction::ToServer, ports),
             Detect::NeedMore
         ));
+        assert_eq!(
+            found(detect_tcp(
+                b"SSH-2.0-OpenSSH_9.6\r\n",
+                Direction::ToClient,
+                ports
+            )),
+            Some(AppProto::Ssh)
+        );
+        let h2 = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+        assert_eq!(
+            found(detect_tcp(h2, Direction::ToServer, ports)),
+            Some(AppProto::Http2)
+        );
+    }
+
+    #[test]
+    fn port_bound_protocols_need_their_port() {
+        let q = b"\x00\x21\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x03com\x00\x00\x01\x00\x01";
+        let on = |server| Ports {
+            client: 40000,
+            server,
+        };
+        assert_eq!(
+            found(detect_tcp(q, Direction::ToServer, on(53))),
+            Some(AppProto::Dns)
+        );
         assert!(matches!(
-            detect_tcp(b"SSH-2.0-OpenSSH_9.6\r\n", Direction::ToClient, ports),
+            detect_tcp(q, Direction::ToServer, on(5353)),
             Detect::No
         ));
-        // DNS over TCP only from the client.
-        let q = b"\x00\x21\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x03com\x00\x00\x01\x00\x01";
+        let udp = &q[2..];
+        assert_eq!(
+            detect_udp(udp, Direction::ToServer, on(53)).map(|p| p.proto),
+            Some(AppProto::Dns)
+        );
+        assert!(detect_udp(udp, Direction::ToServer, on(5353)).is_none());
+        // Modbus is disabled, as in Suricata's default configuration; a client's start
+        // shorter than Suricata's deepest pattern (17 bytes) is undecided, not failed.
+        let mb = b"\x00\x01\x00\x00\x00\x06\x01\x03\x00\x00\x00\x0a";
         assert!(matches!(
-            detect_tcp(q, Direction::ToServer, ports),
-            Detect::Found(p) if p.proto == AppProto::Dns
+            detect_tcp(mb, Direction::ToServer, on(502)),
+            Detect::NeedMore
+        ));
+        let mut two = mb.to_vec();
+        two.extend_from_slice(mb);
+        assert!(matches!(
+            detect_tcp(&two, Direction::ToServer, on(502)),
+            Detect::No
         ));
         assert!(matches!(
-            detect_tcp(q, Direction::ToClient, ports),
+            detect_tcp(
+                b"\x01\x02\x03\x04\x05\x06\x07\x08",
+                Direction::ToClient,
+                on(502)
+            ),
             Detect::No
         ));
     }

@@ -80,7 +80,8 @@ impl AppStats {
             AppProto::Ftp => self.flows_ftp += 1,
             AppProto::Smtp => self.flows_smtp += 1,
             AppProto::Failed => self.flows_failed += 1,
-            AppProto::Unknown => {}
+            // Protocols without a parser (and SOCKS) have no counter of their own yet.
+            _ => {}
         }
     }
 }

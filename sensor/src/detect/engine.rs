@@ -518,7 +518,8 @@ fn stage_of(rule: &Rule) -> Stage {
         | Protocol::Smtp
         | Protocol::Ftp
         | Protocol::Smb
-        | Protocol::Ssh => true,
+        | Protocol::Ssh
+        | Protocol::App(_) => true,
         Protocol::Tcp => !rule
             .flow
             .is_some_and(|f| f.stream == Some(super::rule::StreamMode::NoStream)),
@@ -762,10 +763,11 @@ impl Engine {
             let stage = stage_of(&rule);
             let tcp_packet_too = stage == Stage::Stream && anchored_tcp_rule(&rule);
             let packet_too = stage == Stage::Stream
-                && matches!(
-                    rule.header.protocol,
-                    Protocol::Http | Protocol::Tls | Protocol::Dns
-                );
+                && match rule.header.protocol {
+                    Protocol::Http | Protocol::Tls | Protocol::Dns => true,
+                    Protocol::App(p) => p.over(crate::app::registry::Transport::Udp),
+                    _ => false,
+                };
             let app_buffers: Vec<Buffer> = rule
                 .buffers
                 .iter()
@@ -1649,8 +1651,18 @@ fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint)
         Protocol::Ftp => {
             flow.proto == 6 && (hint.proto() == AppHint::FTP || flow.app == Some(A::Ftp))
         }
-        Protocol::Smb => flow.proto == 6 && hint.proto() == AppHint::SMB,
-        Protocol::Ssh => flow.proto == 6 && hint.proto() == AppHint::SSH,
+        Protocol::Smb => {
+            flow.proto == 6 && (hint.proto() == AppHint::SMB || flow.app == Some(A::Smb))
+        }
+        Protocol::Ssh => {
+            flow.proto == 6 && (hint.proto() == AppHint::SSH || flow.app == Some(A::Ssh))
+        }
+        // Suricata's `dcerpc` rules also apply to SMB flows (DCE/RPC over named pipes).
+        Protocol::App(A::Dcerpc) => {
+            flow.app == Some(A::Dcerpc)
+                || flow.proto == 6 && (hint.proto() == AppHint::SMB || flow.app == Some(A::Smb))
+        }
+        Protocol::App(p) => flow.app == Some(p),
         Protocol::Ip => true,
         Protocol::Tcp | Protocol::TcpPkt | Protocol::TcpStream => flow.proto == 6,
         Protocol::Udp => flow.proto == 17,
@@ -1668,8 +1680,14 @@ fn app_proto_is(have: crate::app::AppProto, want: super::rule::AppProto) -> bool
     use crate::app::AppProto as A;
     matches!(
         (have, want),
-        (A::Http, R::Http) | (A::Tls, R::Tls) | (A::Dns, R::Dns)
-    )
+        (A::Http, R::Http)
+            | (A::Tls, R::Tls)
+            | (A::Dns, R::Dns)
+            | (A::Smtp, R::Smtp)
+            | (A::Ftp, R::Ftp)
+            | (A::Smb, R::Smb)
+            | (A::Ssh, R::Ssh)
+    ) || matches!(want, R::Recognised(p) if p == have)
 }
 
 /// ICMP messages that carry an identifier and a sequence number (`icmp_id` / `icmp_seq` match

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use super::rule::{Direction, FlowDirection, Header, Protocol, RangeSet};
+use crate::app::registry::Transport;
 use crate::flow::TO_SERVER;
 
 /// Ports singled out per transport and direction.
@@ -82,6 +83,7 @@ pub fn reach(header: &Header, flow_dir: Option<FlowDirection>) -> Reach {
         | Protocol::Ftp
         | Protocol::Smb
         | Protocol::Ssh => [true, false, false],
+        Protocol::App(p) => [p.over(Transport::Tcp), p.over(Transport::Udp), false],
         Protocol::Udp => [false, true, false],
         Protocol::Dns => [true, true, false],
         Protocol::Icmp | Protocol::Icmpv6 => [false, false, true],

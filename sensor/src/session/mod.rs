@@ -1,6 +1,6 @@
 //! Per-flow orchestration, the stage between the flow table and the output: for each packet
-//! of a flow, TCP stream reassembly per direction, protocol detection by content (the
-//! protocols of `app::registry`, on any port), feeding the flow's parser (`app::parser`), the
+//! of a flow, TCP stream reassembly per direction, protocol detection (the protocols of
+//! `app::registry`, where Suricata 7 looks for each), feeding the flow's parser (`app::parser`), the
 //! EVE records of what it hands out (`records`), the signatures (packet, stream and
 //! transaction rules) and the behaviour stage's tap. Per-flow state (`FlowApp`) lives in the
 //! flow table entry, so it shares the flow's worker and needs no lock.
@@ -8,7 +8,7 @@
 //! Once a parser says it needs nothing more (a TLS handshake seen), or detection fails,
 //! reassembly of the flow stops: later segments cost a flag test.
 
-use crate::app::dns::{self, DnsMessage};
+use crate::app::dns::DnsMessage;
 use crate::app::http::HttpConfig;
 use crate::app::parser::{AppParser, ParserConfig, Ports, Tx};
 use crate::app::registry::{self, AppProto, Detect};
@@ -271,14 +271,14 @@ pub struct AppLayer {
     stream_events: PacketEvents,
 }
 
-/// What a parser produced while being fed, applied after the feeding borrow ends.
-enum Pending {
-    None,
-    /// A protocol recognised in the data of a direction.
-    Detected(AppProto, usize),
-    /// The stream was handed over to another protocol (an HTTP tunnel): the parser that
-    /// handed it over, to log its last transactions.
-    HandedOver(Box<dyn AppParser>),
+/// What a parser produced while being fed, applied after the feeding borrow ends: the stream
+/// handed over to another protocol (an HTTP tunnel, a SOCKS connection), with the parser that
+/// handed it over (its last transactions are logged), then a protocol recognised in the data
+/// of a direction (possibly what the tunnel carries, in the same data).
+#[derive(Default)]
+struct Pending {
+    handed_over: Option<Box<dyn AppParser>>,
+    detected: Option<(AppProto, usize)>,
 }
 
 impl AppLayer {
@@ -683,7 +683,7 @@ impl AppLayer {
             keep: self.stream_rules,
             chunks: &mut self.stream_chunks,
             bytes: &mut self.stream_bytes,
-            pending: Pending::None,
+            pending: Pending::default(),
         };
         let (this, other) = if dir == TO_SERVER {
             let (a, b) = stream.split_at_mut(1);
@@ -726,12 +726,25 @@ impl AppLayer {
             return;
         }
         if flow.ext.proto == AppProto::Unknown {
-            match dns::probe_udp(payload) {
-                dns::Probe::Dns(_) => {
+            // Suricata's UDP detection: the first datagram with payload decides.
+            let ep = flow.endpoints();
+            let ports = Ports {
+                client: ep.src_port,
+                server: ep.dst_port,
+            };
+            match registry::detect_udp(payload, direction(dir), ports) {
+                Some(p) if p.proto == AppProto::Dns => {
                     flow.ext.proto = AppProto::Dns;
                     self.stats.flows_dns_udp += 1;
                 }
-                _ => {
+                Some(p) => {
+                    // Recognised only: nothing to parse.
+                    flow.ext.proto = p.proto;
+                    flow.ext.done = true;
+                    self.stats.flow_detected(p.proto);
+                    return;
+                }
+                None => {
                     flow.ext.proto = AppProto::Failed;
                     flow.ext.done = true;
                     self.stats.flows_failed += 1;
@@ -778,7 +791,7 @@ impl AppLayer {
         let who = Who::of(flow, None);
         let ts = flow.last;
         let app = &mut flow.ext;
-        let mut pending = Pending::None;
+        let mut pending = Pending::default();
         if let Some(tcp) = app.tcp.as_deref_mut() {
             let parsers = self.config.parsers();
             let TcpApp {
@@ -800,7 +813,7 @@ impl AppLayer {
                 keep: self.stream_rules,
                 chunks: &mut self.stream_chunks,
                 bytes: &mut self.stream_bytes,
-                pending: Pending::None,
+                pending: Pending::default(),
             };
             for (dir, s) in stream.iter_mut().enumerate() {
                 s.finish(&mut self.mem, &mut |ev| feeder.event(dir, ev));
@@ -892,24 +905,21 @@ impl AppLayer {
         ts: Timestamp,
         out: &mut Vec<u8>,
     ) {
-        match pending {
-            Pending::Detected(p, dir) => {
-                if !matches!(app.proto, AppProto::Unknown | AppProto::Failed) && app.proto != p {
-                    app.proto_orig = app.proto;
-                }
-                app.proto = p;
-                self.stats.flow_detected(p);
-                app.proto_dir = dir as u8;
+        if let Some(mut p) = pending.handed_over {
+            p.finish();
+            p.add_stats(&mut self.stats);
+            let mut w = self.writer(&mut app.rec, app.proto_orig, who, ts, out);
+            // It sees no more of the flow: what it holds unfinished is logged now.
+            p.drain(true, &mut |tx| w.tx(tx));
+            p.events(&mut |e| w.stats.event(&e));
+        }
+        if let Some((p, dir)) = pending.detected {
+            if !matches!(app.proto, AppProto::Unknown | AppProto::Failed) && app.proto != p {
+                app.proto_orig = app.proto;
             }
-            Pending::HandedOver(mut p) => {
-                p.finish();
-                p.add_stats(&mut self.stats);
-                let mut w = self.writer(&mut app.rec, app.proto_orig, who, ts, out);
-                // It sees no more of the flow: what it holds unfinished is logged now.
-                p.drain(true, &mut |tx| w.tx(tx));
-                p.events(&mut |e| w.stats.event(&e));
-            }
-            Pending::None => {}
+            app.proto = p;
+            self.stats.flow_detected(p);
+            app.proto_dir = dir as u8;
         }
     }
 
@@ -936,10 +946,10 @@ impl AppLayer {
         };
         let stop = match &mut tcp.parser {
             None => {
-                let undecided = *proto == AppProto::Unknown;
-                let held = tcp.probe.iter().any(|p| !p.is_empty());
+                // As Suricata 7: detection fails once both directions gave up; a flow that
+                // ends before that stays undecided (no `app_proto`).
                 let failed =
-                    undecided && (tcp.probe_failed[0] && tcp.probe_failed[1] || (at_end && held));
+                    *proto == AppProto::Unknown && tcp.probe_failed[0] && tcp.probe_failed[1];
                 if failed {
                     tcp.probe = Default::default();
                     *proto = AppProto::Failed;
@@ -1023,17 +1033,30 @@ impl Feeder<'_> {
             self.bytes.extend_from_slice(data);
             self.chunks.push((dir, start, self.bytes.len()));
         }
+        self.data(dir, data);
+    }
+
+    /// In-order bytes of direction `dir`: to the parser, or to detection.
+    fn data(&mut self, dir: usize, data: &[u8]) {
+        let d = direction(dir);
         if let Some(p) = self.parser {
             p.feed(d, data);
             if p.handed_over() {
-                // What follows is another protocol (usually TLS in an HTTP CONNECT tunnel):
-                // detect it anew. What the parser completed was logged at this packet.
-                if let Some(old) = self.parser.take() {
-                    self.pending = Pending::HandedOver(old);
+                // What follows is another protocol (usually TLS in an HTTP CONNECT tunnel or
+                // a SOCKS connection): detect it anew, starting with what the parser received
+                // past the handover. What the parser completed was logged at this packet.
+                if let Some(mut old) = self.parser.take() {
+                    let rest = [old.rest(direction(0)), old.rest(direction(1))];
+                    self.pending.handed_over = Some(old);
+                    *self.probe = Default::default();
+                    *self.probe_failed = [false; 2];
+                    *self.probe_lost = [false; 2];
+                    for (i, r) in rest.iter().enumerate() {
+                        if !r.is_empty() {
+                            self.data(i, r);
+                        }
+                    }
                 }
-                *self.probe = Default::default();
-                *self.probe_failed = [false; 2];
-                *self.probe_lost = [false; 2];
             }
             return;
         }
@@ -1057,7 +1080,7 @@ impl Feeder<'_> {
         let start: &[u8] = if held.is_empty() { data } else { &held };
         match registry::detect_tcp(start, d, self.ports) {
             Detect::Found(proto) => {
-                let mut new = (proto.new)(self.config);
+                let mut new = proto.new_parser(self.config);
                 // Feed what the other direction held while undecided, then this one.
                 let other_start = std::mem::take(&mut self.probe[1 - dir]);
                 if self.probe_lost[1 - dir] {
@@ -1068,7 +1091,7 @@ impl Feeder<'_> {
                 }
                 new.feed(d, start);
                 *self.parser = Some(new);
-                self.pending = Pending::Detected(proto.proto, dir);
+                self.pending.detected = Some((proto.proto, dir));
             }
             Detect::NeedMore if start.len() < self.limit => {
                 if held.is_empty() {

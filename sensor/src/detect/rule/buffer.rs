@@ -17,6 +17,24 @@ pub enum AppProto {
     Ftp,
     Smb,
     Ssh,
+    /// A protocol only recognised by the app layer (`app::registry`): no buffers.
+    Recognised(crate::app::AppProto),
+}
+
+impl AppProto {
+    /// The protocol's rule name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppProto::Http => "http",
+            AppProto::Tls => "tls",
+            AppProto::Dns => "dns",
+            AppProto::Smtp => "smtp",
+            AppProto::Ftp => "ftp",
+            AppProto::Smb => "smb",
+            AppProto::Ssh => "ssh",
+            AppProto::Recognised(p) => p.name().unwrap_or("unknown"),
+        }
+    }
 }
 
 /// A buffer the matchers of a rule run against.

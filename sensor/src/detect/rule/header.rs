@@ -50,6 +50,8 @@ pub enum Protocol {
     Ftp,
     Smb,
     Ssh,
+    /// A protocol only recognised (`app::registry`, no parser): `dcerpc`, `http2`, `ike`, ...
+    App(crate::app::AppProto),
     /// `pkthdr`: any packet, those whose decoding failed included (decoder-event rules).
     Pkthdr,
 }
@@ -72,7 +74,10 @@ impl Protocol {
             "tcp-pkt" => Protocol::TcpPkt,
             "tcp-stream" => Protocol::TcpStream,
             "pkthdr" => Protocol::Pkthdr,
-            other => return Err(ErrorKind::unsupported(format!("protocol {other}"))),
+            other => match crate::app::AppProto::recognised_by_name(other) {
+                Some(p) => Protocol::App(p),
+                None => return Err(ErrorKind::unsupported(format!("protocol {other}"))),
+            },
         })
     }
 }

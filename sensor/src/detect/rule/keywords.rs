@@ -770,7 +770,7 @@ fn kw_app_layer_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<(
 
 /// `app-layer-protocol:[!]<proto>` (Suricata 7: one protocol, no mode). `failed` is a flow
 /// whose protocol detection gave up. Protocols Suricata knows but the sensor does not detect
-/// are refused (their flows would never match, or always match negated).
+/// (`app::registry`) are refused (their flows would never match, or always match negated).
 fn kw_app_layer_protocol(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let v = unquote(need_value(o)?.trim()).trim();
     if v.contains(',') {
@@ -785,12 +785,19 @@ fn kw_app_layer_protocol(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResul
         "http" | "http1" => Some(AppProto::Http),
         "tls" => Some(AppProto::Tls),
         "dns" => Some(AppProto::Dns),
+        "smtp" => Some(AppProto::Smtp),
+        "ftp" => Some(AppProto::Ftp),
+        "smb" => Some(AppProto::Smb),
+        "ssh" => Some(AppProto::Ssh),
         "" => bail!("app-layer-protocol needs a protocol"),
-        other => {
-            return Err(ErrorKind::unsupported(format!(
-                "app-layer-protocol:{other} (the sensor detects http, tls and dns)"
-            )))
-        }
+        other => match crate::app::AppProto::recognised_by_name(other) {
+            Some(p) => Some(AppProto::Recognised(p)),
+            None => {
+                return Err(ErrorKind::unsupported(format!(
+                    "app-layer-protocol:{other} (a protocol the sensor does not detect)"
+                )))
+            }
+        },
     };
     b.app_layer_protocol
         .push(AppLayerProtocol { negated, proto });

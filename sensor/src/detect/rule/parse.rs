@@ -116,6 +116,7 @@ impl Builder {
             Protocol::Ftp => Some(AppProto::Ftp),
             Protocol::Smb => Some(AppProto::Smb),
             Protocol::Ssh => Some(AppProto::Ssh),
+            Protocol::App(p) => Some(AppProto::Recognised(p)),
             _ => None,
         };
         Builder {
@@ -175,11 +176,15 @@ impl Builder {
             Some(cur) if cur != p => {
                 if matches!(
                     cur,
-                    AppProto::Smtp | AppProto::Ftp | AppProto::Smb | AppProto::Ssh
+                    AppProto::Smtp
+                        | AppProto::Ftp
+                        | AppProto::Smb
+                        | AppProto::Ssh
+                        | AppProto::Recognised(_)
                 ) {
                     // Valid Suricata (e.g. `alert smtp ... file.data`), but those protocols
                     // have no parser here, so their buffers do not exist.
-                    let name = |a: AppProto| format!("{a:?}").to_ascii_lowercase();
+                    let name = AppProto::name;
                     return Err(ErrorKind::unsupported(format!(
                         "{} buffer on an {} rule ({} is not parsed)",
                         name(p),

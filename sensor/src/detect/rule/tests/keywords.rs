@@ -688,10 +688,40 @@ fn app_layer_protocol_values() {
     assert!(syntax(
         "alert tcp any any -> any any (app-layer-protocol:http1,original; sid:1;)"
     ));
-    assert!(
-        unsupported("alert tcp any any -> any any (app-layer-protocol:ssh; sid:1;)")
-            .contains("ssh")
+    let r = rule("alert tcp any any -> any any (app-layer-protocol:ssh; sid:1;)");
+    assert_eq!(r.app_layer_protocol[0].proto, Some(AppProto::Ssh));
+    let r = rule("alert udp any any -> any any (app-layer-protocol:!ike; sid:1;)");
+    assert_eq!(
+        r.app_layer_protocol[0].proto,
+        Some(AppProto::Recognised(crate::app::AppProto::Ike))
     );
+    // Disabled in Suricata's default configuration, or unknown.
+    assert!(
+        unsupported("alert tcp any any -> any any (app-layer-protocol:modbus; sid:1;)")
+            .contains("modbus")
+    );
+    assert!(
+        unsupported("alert tcp any any -> any any (app-layer-protocol:enip; sid:1;)")
+            .contains("enip")
+    );
+}
+
+#[test]
+fn recognised_protocols_in_headers() {
+    let r = rule("alert dcerpc any any -> any any (content:\"|05 00|\"; sid:1;)");
+    assert_eq!(
+        r.header.protocol,
+        Protocol::App(crate::app::AppProto::Dcerpc)
+    );
+    assert_eq!(
+        r.app_proto,
+        Some(AppProto::Recognised(crate::app::AppProto::Dcerpc))
+    );
+    assert!(
+        unsupported("alert dcerpc any any -> any any (http.uri; content:\"x\"; sid:1;)")
+            .contains("dcerpc is not parsed")
+    );
+    assert!(unsupported("alert modbus any any -> any any (sid:1;)").contains("modbus"));
 }
 
 #[test]

@@ -1664,6 +1664,7 @@ fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint)
         }
         Protocol::App(p) => flow.app == Some(p),
         Protocol::Ip => true,
+        Protocol::IpVersion(v) => flow.client.0.is_ipv4() == (v == 4),
         Protocol::Tcp | Protocol::TcpPkt | Protocol::TcpStream => flow.proto == 6,
         Protocol::Udp => flow.proto == 17,
         Protocol::Icmp => flow.proto == 1,

@@ -73,7 +73,7 @@ pub type Reach = [[Option<RangeSet<u16>>; 2]; TRANSPORTS];
 /// The transports, directions and server ports a rule's header and `flow` option allow.
 pub fn reach(header: &Header, flow_dir: Option<FlowDirection>) -> Reach {
     let transports: [bool; TRANSPORTS] = match header.protocol {
-        Protocol::Ip | Protocol::Pkthdr => [true, true, true],
+        Protocol::Ip | Protocol::IpVersion(_) | Protocol::Pkthdr => [true, true, true],
         Protocol::Tcp
         | Protocol::TcpPkt
         | Protocol::TcpStream

@@ -33,6 +33,8 @@ pub enum InlineAction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Protocol {
     Ip,
+    /// `ipv4`/`ip4` or `ipv6`/`ip6`: IP packets of that version only.
+    IpVersion(u8),
     Tcp,
     Udp,
     /// ICMP of either IP version, as in Suricata.
@@ -60,6 +62,8 @@ impl Protocol {
     fn parse(s: &str) -> PResult<Self> {
         Ok(match s.to_ascii_lowercase().as_str() {
             "ip" => Protocol::Ip,
+            "ipv4" | "ip4" => Protocol::IpVersion(4),
+            "ipv6" | "ip6" => Protocol::IpVersion(6),
             "tcp" => Protocol::Tcp,
             "udp" => Protocol::Udp,
             "icmp" => Protocol::Icmp,

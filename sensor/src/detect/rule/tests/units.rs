@@ -73,6 +73,10 @@ fn protocols() {
         ("dns", Protocol::Dns),
         ("tcp-pkt", Protocol::TcpPkt),
         ("tcp-stream", Protocol::TcpStream),
+        ("ipv4", Protocol::IpVersion(4)),
+        ("ip4", Protocol::IpVersion(4)),
+        ("ipv6", Protocol::IpVersion(6)),
+        ("IP6", Protocol::IpVersion(6)),
     ] {
         let r = rule(&format!("alert {p} any any -> any any (sid:1;)"));
         assert_eq!(r.header.protocol, want);

@@ -25,6 +25,7 @@ use super::xbits::{XbitKey, XbitTable};
 use crate::app::dns::DnsMessage;
 use crate::app::http::{HttpBuffer, HttpTransaction};
 use crate::app::tls::TlsRecord;
+use crate::decode::checksum::Csums;
 use crate::decode::{Decoded, L4};
 use crate::events::{AppEvent, AppEvents, PacketEvent, PacketEvents};
 use crate::output::eve::AlertFields;
@@ -54,6 +55,9 @@ pub struct EngineConfig {
     /// Alerts one packet may raise (Suricata's `packet-alert-max`); 0: Suricata's default,
     /// [`PACKET_ALERT_MAX`].
     pub packet_alert_max: u16,
+    /// Which checksums count (Suricata's `stream.checksum-validation` and `checksum-checks`),
+    /// as the `*-csum` keywords see them.
+    pub checksum: crate::decode::checksum::Policy,
 }
 
 /// Suricata's default `packet-alert-max`.
@@ -174,6 +178,9 @@ pub struct Engine {
     /// Packet events judged at inspection, only when some rule asks for them (TCP options
     /// are not walked otherwise).
     lazy_events: PacketEvents,
+    /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
+    /// then.
+    csum_kinds: u8,
 }
 
 /// What alerts are counted by in the metrics: few distinct values, never free text.
@@ -215,6 +222,8 @@ pub struct DetectCtx {
     scratch: [Vec<u8>; 2],
     /// The packet events of the subject being inspected (lazy ones included).
     pkt_events: PacketEvents,
+    /// Its checksums, of the kinds loaded rules name (`*-csum`).
+    csums: Csums,
     pub alerts: u64,
     /// Matches a `threshold` or `detection_filter` kept from becoming alerts (Suricata's
     /// `detect.alerts_suppressed`).
@@ -583,6 +592,7 @@ fn has_packet_keywords(rule: &Rule) -> bool {
         || rule.itype.is_some()
         || rule.icode.is_some()
         || rule.ip_proto.is_some()
+        || rule.csum != Csums::default()
 }
 
 /// A stream rule (`tcp` or an application protocol, not `tcp-stream` or `only_stream`) with
@@ -832,6 +842,9 @@ impl Engine {
                 Protocol::Smtp | Protocol::Ftp | Protocol::Smb | Protocol::Ssh
             )
         });
+        let csum_kinds = sigs
+            .iter()
+            .fold(0, |k, s| k | s.rule.csum.valid | s.rule.csum.invalid);
         let mut lazy_events = PacketEvents::NONE;
         for s in &sigs {
             for e in s.rule.packet_events.iter() {
@@ -933,6 +946,7 @@ impl Engine {
                 alert_series,
                 hint_rules,
                 lazy_events,
+                csum_kinds,
             },
             report,
         )
@@ -972,6 +986,7 @@ impl Engine {
             fresh: Vec::new(),
             scratch: Default::default(),
             pkt_events: PacketEvents::NONE,
+            csums: Csums::default(),
             alerts: 0,
             alerts_suppressed: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
@@ -1077,7 +1092,13 @@ impl Engine {
             Subject::Packet { events, .. } => *events,
             _ => PacketEvents::NONE,
         };
-        let pkt_events = ctx.pkt_events;
+        ctx.csums = match subject {
+            Subject::Packet { decoded, frame, .. } if self.csum_kinds != 0 => {
+                Csums::of(frame, decoded, self.csum_kinds, &self.config.checksum)
+            }
+            _ => Csums::default(),
+        };
+        let (pkt_events, csums) = (ctx.pkt_events, ctx.csums);
         let round = ctx.round;
         {
             let DetectCtx {
@@ -1187,9 +1208,15 @@ impl Engine {
                 &[None]
             };
             for &side in sides {
-                let Some(reverse) =
-                    self.matches(sig, subject, flow, fd, &mut ctx.scratch, side, pkt_events)
-                else {
+                let Some(reverse) = self.matches(
+                    sig,
+                    subject,
+                    flow,
+                    fd,
+                    &mut ctx.scratch,
+                    side,
+                    (pkt_events, csums),
+                ) else {
                     continue;
                 };
                 if !sig.xbits.is_empty() && !self.apply_xbits(sig, subject, flow, reverse, ts) {
@@ -1319,7 +1346,7 @@ impl Engine {
         fd: &FlowDetect,
         scratch: &mut [Vec<u8>; 2],
         side: Option<Side>,
-        pkt_events: PacketEvents,
+        (pkt_events, csums): (PacketEvents, Csums),
     ) -> Option<bool> {
         let rule = &sig.rule;
         if !proto_ok(rule.header.protocol, subject, flow, fd.app_hint) {
@@ -1431,6 +1458,10 @@ impl Engine {
                 }
             }
             if rule.ttl.is_some_and(|c| !c.matches(decoded.ttl as u64)) {
+                return None;
+            }
+            // Every named checksum applies to the packet and is judged as the rule asks.
+            if rule.csum.valid & !csums.valid != 0 || rule.csum.invalid & !csums.invalid != 0 {
                 return None;
             }
             if rule.icmp_id.is_some() || rule.icmp_seq.is_some() {
@@ -2969,7 +3000,7 @@ mod tests {
                                 let sig = &e.sigs[i as usize];
                                 let staged = sig.stage == stage
                                     || (stage == Stage::Packet && (sig.packet_too || sig.tcp_packet_too));
-                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default(), None, PacketEvents::NONE).is_some()
+                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default(), None, (PacketEvents::NONE, Csums::default())).is_some()
                             })
                             .collect();
                         prop_assert_eq!(got, want);

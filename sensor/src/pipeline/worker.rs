@@ -288,19 +288,26 @@ impl Tracker {
         if let Some(app) = app {
             app.set_pcap_cnt(p.pcap_cnt);
         }
+        let d = &p.decoded;
+        // Stream validation: a TCP segment with an invalid checksum is no part of the session.
+        let rejected = matches!(d.l4, L4::Tcp(_))
+            && app
+                .as_mut()
+                .is_some_and(|a| a.tcp_checksum_rejects(d, frame));
         let to = table.timeouts();
-        let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason, p.ts, &to));
+        let r = table.process_with(p, !rejected, &mut |f, reason| {
+            end_flow(app, out, f, reason, p.ts, &to)
+        });
         let Some(app) = app else { return };
         let Some(flow) = table.get_mut(r.slot) else {
             return;
         };
-        let d = &p.decoded;
         let start = d.payload_offset as usize;
         let payload = frame
             .get(start..start + d.payload_len as usize)
             .unwrap_or(&[]);
         match &d.l4 {
-            L4::Tcp(h) => app.tcp_packet(flow, r.dir, h, payload, p.ts, &mut out.buf),
+            L4::Tcp(h) if !rejected => app.tcp_packet(flow, r.dir, h, payload, p.ts, &mut out.buf),
             L4::Udp(_) => app.udp_packet(flow, r.dir, payload, p.ts, &mut out.buf),
             _ => {}
         }

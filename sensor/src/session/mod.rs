@@ -38,6 +38,8 @@ pub struct AppConfig {
     /// Bytes of a direction kept while detection needs more (beyond it detection fails).
     pub probe_limit: usize,
     pub http: HttpConfig,
+    /// Which checksums count: TCP segments judged invalid stay out of the stream.
+    pub checksum: crate::decode::checksum::Policy,
 }
 
 impl AppConfig {
@@ -54,6 +56,7 @@ impl Default for AppConfig {
             stream_memcap: 64 << 20,
             probe_limit: 4096,
             http: HttpConfig::default(),
+            checksum: Default::default(),
         }
     }
 }
@@ -478,6 +481,33 @@ impl AppLayer {
 
     fn pcap_cnt(&self) -> Option<u64> {
         (self.pcap_cnt != 0).then_some(self.pcap_cnt)
+    }
+
+    /// Stream validation (Suricata's `stream.checksum-validation`): whether this TCP
+    /// segment's checksum is judged invalid, so that it stays out of the stream and of the
+    /// flow's TCP state (its packet rules still run, as in Suricata). Counted; under
+    /// `checksum-checks: auto` an offload seed is counted apart and kept.
+    pub fn tcp_checksum_rejects(&mut self, d: &Decoded, frame: &[u8]) -> bool {
+        use crate::decode::checksum::{self, Judged, Verdict};
+        let policy = self.config.checksum;
+        if !policy.validates_stream() {
+            return false;
+        }
+        let Some((_, v)) = checksum::transport(frame, d) else {
+            return false;
+        };
+        let st = &mut self.mem.stats;
+        match policy.judge(v) {
+            Judged::Invalid => {
+                st.invalid_checksum += 1;
+                true
+            }
+            Judged::Ignored if v == Verdict::Offloaded => {
+                st.checksum_offloaded += 1;
+                false
+            }
+            _ => false,
+        }
     }
 
     /// Runs packet signatures on a packet outside any flow (its transport header did not

@@ -52,6 +52,11 @@ pub struct StreamStats {
     pub depth_reached: u64,
     pub memcap_drops: u64,
     pub midstream_pickups: u64,
+    /// TCP segments kept out of the stream for an invalid checksum (Suricata's
+    /// `tcp.invalid_checksum`).
+    pub invalid_checksum: u64,
+    /// TCP segments whose wrong checksum is an offload seed, kept (`checksum-checks: auto`).
+    pub checksum_offloaded: u64,
     /// Bytes currently held out of order by this worker.
     pub held_bytes: u64,
     pub peak_held_bytes: u64,
@@ -69,6 +74,8 @@ impl StreamStats {
         self.depth_reached += o.depth_reached;
         self.memcap_drops += o.memcap_drops;
         self.midstream_pickups += o.midstream_pickups;
+        self.invalid_checksum += o.invalid_checksum;
+        self.checksum_offloaded += o.checksum_offloaded;
         self.held_bytes += o.held_bytes;
         self.peak_held_bytes += o.peak_held_bytes;
     }

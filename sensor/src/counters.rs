@@ -971,7 +971,7 @@ pub const FAMILIES: &[Family] = &[
     },
     Family {
         name: "tcp_checksum_offloaded_total",
-        help: "TCP segments whose wrong checksum is a sender's offload seed, kept (checksum-checks auto).",
+        help: "TCP segments with a wrong checksum not judged under checksum-checks auto (offload seeds; directions that never carried a right one), kept.",
         kind: Kind::Counter,
         eve: Some("stream.checksum_offloaded"),
         read: |t, s| s.one(u(t.workers.app.stream.checksum_offloaded)),

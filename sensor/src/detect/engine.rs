@@ -25,7 +25,7 @@ use super::xbits::{XbitKey, XbitTable};
 use crate::app::dns::DnsMessage;
 use crate::app::http::{HttpBuffer, HttpTransaction};
 use crate::app::tls::TlsRecord;
-use crate::decode::checksum::Csums;
+use crate::decode::checksum::{Csums, Kind};
 use crate::decode::{Decoded, L4};
 use crate::events::{AppEvent, AppEvents, PacketEvent, PacketEvents};
 use crate::output::eve::AlertFields;
@@ -224,6 +224,9 @@ pub struct DetectCtx {
     pkt_events: PacketEvents,
     /// Its checksums, of the kinds loaded rules name (`*-csum`).
     csums: Csums,
+    /// The packet's TCP checksum is wrong but not judged (`checksum-checks: auto`, decided
+    /// by the stream's validation from the flow, D30): `tcpv4-csum`/`tcpv6-csum` see it valid.
+    pub tcp_checksum_unchecked: bool,
     pub alerts: u64,
     /// Matches a `threshold` or `detection_filter` kept from becoming alerts (Suricata's
     /// `detect.alerts_suppressed`).
@@ -245,6 +248,7 @@ impl DetectCtx {
     #[inline]
     pub fn begin_packet(&mut self) {
         self.packet_alerts = 0;
+        self.tcp_checksum_unchecked = false;
     }
 }
 
@@ -987,6 +991,7 @@ impl Engine {
             scratch: Default::default(),
             pkt_events: PacketEvents::NONE,
             csums: Csums::default(),
+            tcp_checksum_unchecked: false,
             alerts: 0,
             alerts_suppressed: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
@@ -1094,7 +1099,13 @@ impl Engine {
         };
         ctx.csums = match subject {
             Subject::Packet { decoded, frame, .. } if self.csum_kinds != 0 => {
-                Csums::of(frame, decoded, self.csum_kinds, &self.config.checksum)
+                let mut c = Csums::of(frame, decoded, self.csum_kinds, &self.config.checksum);
+                if ctx.tcp_checksum_unchecked {
+                    let tcp = Kind::Tcpv4.bit() | Kind::Tcpv6.bit();
+                    c.valid |= c.invalid & tcp;
+                    c.invalid &= !tcp;
+                }
+                c
             }
             _ => Csums::default(),
         };

@@ -55,7 +55,8 @@ pub struct StreamStats {
     /// TCP segments kept out of the stream for an invalid checksum (Suricata's
     /// `tcp.invalid_checksum`).
     pub invalid_checksum: u64,
-    /// TCP segments whose wrong checksum is an offload seed, kept (`checksum-checks: auto`).
+    /// TCP segments with a wrong checksum not judged under `checksum-checks: auto` (offload
+    /// seeds; directions that never carried a right one), kept.
     pub checksum_offloaded: u64,
     /// Bytes currently held out of order by this worker.
     pub held_bytes: u64,

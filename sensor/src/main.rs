@@ -139,8 +139,9 @@ struct CommonArgs {
     #[arg(long)]
     midstream: bool,
     /// Checksum validation (Suricata's `-k`): `all` keeps TCP segments with a bad checksum
-    /// out of the stream (the default), `none` judges no TCP checksum. Sets the
-    /// configuration's `stream.checksum-validation`; `decode.checksum-checks` still applies.
+    /// out of the stream (the default), `none` lets them in (the `*-csum` keywords still judge
+    /// checksums, as in Suricata). Sets the configuration's `stream.checksum-validation`;
+    /// `decode.checksum-checks` still applies.
     #[arg(short = 'k', value_name = "all|none", value_parser = parse_k)]
     checksum: Option<bool>,
     /// Serve Prometheus metrics (`/metrics`, `/healthz`, `/readyz`) on ADDR:PORT, or on

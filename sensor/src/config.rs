@@ -15,6 +15,10 @@
 //!
 //! [stream]
 //! midstream = true
+//! checksum-validation = true    # TCP segments with a bad checksum stay out of the stream
+//!
+//! [decode]
+//! checksum-checks = "auto"      # yes, no, auto: offload seeds are not judged (D30)
 //!
 //! [detect]
 //! mpm-algo = "auto"             # ac, hs (Hyperscan builds), auto: the fastest built in
@@ -53,6 +57,8 @@ pub struct Config {
     pub vars: Vars,
     /// TCP sessions picked up without their handshake count as established.
     pub midstream: bool,
+    /// `stream.checksum-validation` and `decode.checksum-checks`.
+    pub checksum: crate::decode::checksum::Policy,
     /// Prefilter backend (`detect.mpm-algo`: `ac`, `hs`, `auto`); `None`: the fastest built in.
     pub mpm: Option<Backend>,
     /// `detect.packet-alert-max`: alerts one packet may raise; 0: Suricata's default (15).
@@ -235,6 +241,16 @@ struct RawConfig {
     behaviour: crate::behaviour::BehaviourSection,
     #[serde(default)]
     http: RawHttp,
+    #[serde(default)]
+    decode: RawDecode,
+}
+
+/// `[decode]`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDecode {
+    /// Suricata's `checksum-checks` (of `pcap-file` and the capture sections): yes, no, auto.
+    checksum_checks: Option<Spanned<String>>,
 }
 
 /// `[http]`: Suricata's libhtp `default-config` keys of the same names.
@@ -278,10 +294,11 @@ struct RawVars {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawStream {
     #[serde(default)]
     midstream: bool,
+    checksum_validation: Option<bool>,
 }
 
 impl Default for Config {
@@ -291,6 +308,7 @@ impl Default for Config {
             shipped_rules: None,
             vars: Vars::default(),
             midstream: false,
+            checksum: Default::default(),
             mpm: None,
             packet_alert_max: 0,
             sensor: SensorSection::default(),
@@ -387,6 +405,22 @@ impl Config {
             Some(m) => parse_backend(m.get_ref())
                 .map_err(|e| error(Some(m.span()), format!("detect.mpm-algo: {e}")))?,
         };
+        let mut checksum = crate::decode::checksum::Policy::default();
+        if let Some(v) = raw.stream.checksum_validation {
+            checksum.validation = v;
+        }
+        if let Some(c) = &raw.decode.checksum_checks {
+            checksum.checks =
+                crate::decode::checksum::Checks::parse(c.get_ref()).ok_or_else(|| {
+                    error(
+                        Some(c.span()),
+                        format!(
+                            "decode.checksum-checks: `{}` is not yes, no or auto",
+                            c.get_ref()
+                        ),
+                    )
+                })?;
+        }
         let sinks = raw
             .outputs
             .sink
@@ -402,6 +436,7 @@ impl Config {
             shipped_rules: raw.shipped_rules,
             vars,
             midstream: raw.stream.midstream,
+            checksum,
             mpm,
             packet_alert_max: raw.detect.packet_alert_max,
             metrics: MetricsSection {

@@ -963,6 +963,20 @@ pub const FAMILIES: &[Family] = &[
         },
     },
     Family {
+        name: "tcp_invalid_checksum_total",
+        help: "TCP segments kept out of the stream for an invalid checksum (stream.checksum-validation).",
+        kind: Kind::Counter,
+        eve: Some("stream.invalid_checksum"),
+        read: |t, s| s.one(u(t.workers.app.stream.invalid_checksum)),
+    },
+    Family {
+        name: "tcp_checksum_offloaded_total",
+        help: "TCP segments with a wrong checksum not judged under checksum-checks auto (offload seeds; directions that never carried a right one), kept.",
+        kind: Kind::Counter,
+        eve: Some("stream.checksum_offloaded"),
+        read: |t, s| s.one(u(t.workers.app.stream.checksum_offloaded)),
+    },
+    Family {
         name: "stream_reassembly_memory_bytes",
         help: "Bytes held out of order by reassembly now.",
         kind: Kind::Gauge,
@@ -1422,6 +1436,9 @@ pub const SURICATA_STATS: &[(&str, ReadOne)] = &[
         Some(t.workers.app.stream.midstream_pickups)
     }),
     ("tcp.reassembly_gap", |t| Some(t.workers.app.stream.gaps)),
+    ("tcp.invalid_checksum", |t| {
+        Some(t.workers.app.stream.invalid_checksum)
+    }),
     ("tcp.overlap", |t| Some(t.workers.app.stream.overlaps)),
     ("tcp.stream_depth_reached", |t| {
         Some(t.workers.app.stream.depth_reached)

@@ -138,6 +138,12 @@ struct CommonArgs {
     /// (Suricata's `stream.midstream`).
     #[arg(long)]
     midstream: bool,
+    /// Checksum validation (Suricata's `-k`): `all` keeps TCP segments with a bad checksum
+    /// out of the stream (the default), `none` lets them in (the `*-csum` keywords still judge
+    /// checksums, as in Suricata). Sets the configuration's `stream.checksum-validation`;
+    /// `decode.checksum-checks` still applies.
+    #[arg(short = 'k', value_name = "all|none", value_parser = parse_k)]
+    checksum: Option<bool>,
     /// Serve Prometheus metrics (`/metrics`, `/healthz`, `/readyz`) on ADDR:PORT, or on
     /// 127.0.0.1:PORT when only a port is given.
     #[arg(long, value_name = "ADDR:PORT")]
@@ -236,6 +242,8 @@ fn main() -> ExitCode {
 /// the counters and the services around them (metrics endpoint, control socket, output chores).
 struct Session {
     config: Config,
+    /// The configuration's checksum policy with `-k` applied.
+    checksum: sensor::decode::checksum::Policy,
     outputs: Arc<Outputs>,
     stats_sensor_counters_flag: bool,
     registry: Arc<Registry>,
@@ -370,6 +378,10 @@ impl Session {
             None
         };
         Ok(Session {
+            checksum: sensor::decode::checksum::Policy {
+                validation: common.checksum.unwrap_or(config.checksum.validation),
+                ..config.checksum
+            },
             config,
             outputs,
             stats_sensor_counters_flag: common.stats_sensor_counters,
@@ -399,6 +411,7 @@ impl Session {
         config.behaviour = self.behaviour.clone();
         if let Some(app) = &mut config.app {
             app.http = self.config.http;
+            app.checksum = self.checksum;
         }
         if !self.app {
             config.app = None;
@@ -595,6 +608,7 @@ fn load_rules(
         config: common.config.clone(),
         mpm: common.mpm.map(|m| m.0),
         midstream: common.midstream,
+        checksum_validation: common.checksum,
     };
     if let Err(e) = sources.resolve() {
         eprintln!("sensor: error: {e}");
@@ -859,6 +873,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
     config.behaviour = session.behaviour.clone();
     if let Some(app) = &mut config.app {
         app.http = session.config.http;
+        app.checksum = session.checksum;
     }
     eprintln!(
         "sensor: capturing on {} with {} workers",
@@ -1055,6 +1070,11 @@ struct MpmChoice(Option<sensor::detect::mpm::Backend>);
 
 fn parse_mpm(s: &str) -> Result<MpmChoice, String> {
     sensor::config::parse_backend(s).map(MpmChoice)
+}
+
+fn parse_k(s: &str) -> Result<bool, String> {
+    sensor::decode::checksum::Policy::parse_k(s)
+        .ok_or_else(|| format!("`{s}` is not `all` or `none`"))
 }
 
 fn parse_pace(s: &str) -> Result<f64, String> {

@@ -168,6 +168,14 @@ fn sensor_args(test: &Value, dir: &Path) -> Vec<String> {
         if a.contains("stream.midstream=true") {
             out.push("--midstream".to_string());
         }
+        // Suricata's `-k none|all` (stream checksum validation), the sensor's too.
+        let words: Vec<&str> = a.split_whitespace().collect();
+        for w in words.windows(2) {
+            if w[0] == "-k" && matches!(w[1], "none" | "all") {
+                out.push("-k".to_string());
+                out.push(w[1].to_string());
+            }
+        }
         for set in a.split_whitespace() {
             let Some(kv) = set.strip_prefix("app-layer.protocols.http.libhtp.default-config.")
             else {

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use crate::capture::LinkType;
 use crate::events::{PacketEvent, PacketEvents};
 
+pub mod checksum;
 pub mod defrag;
 pub mod ethernet;
 pub mod icmp;

@@ -66,6 +66,10 @@ fn check_offsets(frame: &[u8], r: &Result<DecodeOutcome, DecodeError>) {
 }
 
 fn check_decoded(frame: &[u8], d: &Decoded) {
+    // Checksums of whatever decoded: never a panic, whatever the lengths claim.
+    let _ = checksum::ipv4_header(frame, d);
+    let _ = checksum::transport(frame, d);
+    let _ = checksum::Csums::of(frame, d, 0x7f, &checksum::Policy::default());
     let len = frame.len() as u64;
     assert!(d.vlan_count <= 2);
     assert!(d.l3_offset <= d.l4_offset, "{d:?}");
@@ -186,6 +190,25 @@ struct FragSpec {
     more: bool,
     time_step: u8,
     fill: u8,
+}
+
+proptest! {
+    /// A real frame cut anywhere (a snap length): its transport checksum is either not
+    /// judged or judged as on the whole frame (a cut in the Ethernet padding only).
+    #[test]
+    fn truncated_frames_are_not_judged(seed in any::<prop::sample::Index>(), cut in any::<prop::sample::Index>()) {
+        let seeds = seeds();
+        let (link, frame) = &seeds[seed.index(seeds.len())];
+        let whole = match decode(*link, frame) {
+            Ok(DecodeOutcome::Ip(d)) => checksum::transport(frame, &d),
+            _ => None,
+        };
+        let cut = &frame[..cut.index(frame.len() + 1)];
+        if let Ok(DecodeOutcome::Ip(d)) = decode(*link, cut) {
+            let part = checksum::transport(cut, &d);
+            prop_assert!(part.is_none() || part == whole, "{part:?} vs {whole:?}");
+        }
+    }
 }
 
 fn frag_spec() -> impl Strategy<Value = FragSpec> {

@@ -26,6 +26,7 @@ use super::xbits::{XbitKey, XbitTable};
 use crate::app::dns::DnsMessage;
 use crate::app::http::{HttpBuffer, HttpTransaction};
 use crate::app::tls::TlsRecord;
+use crate::decode::checksum::{Csums, Kind};
 use crate::decode::{Decoded, L4};
 use crate::events::{AppEvent, AppEvents, PacketEvent, PacketEvents};
 use crate::output::eve::AlertFields;
@@ -55,6 +56,9 @@ pub struct EngineConfig {
     /// Alerts one packet may raise (Suricata's `packet-alert-max`); 0: Suricata's default,
     /// [`PACKET_ALERT_MAX`].
     pub packet_alert_max: u16,
+    /// Which checksums count (Suricata's `stream.checksum-validation` and `checksum-checks`),
+    /// as the `*-csum` keywords see them.
+    pub checksum: crate::decode::checksum::Policy,
 }
 
 /// Suricata's default `packet-alert-max`.
@@ -177,6 +181,9 @@ pub struct Engine {
     /// Packet events judged at inspection, only when some rule asks for them (TCP options
     /// are not walked otherwise).
     lazy_events: PacketEvents,
+    /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
+    /// then.
+    csum_kinds: u8,
 }
 
 /// What alerts are counted by in the metrics: few distinct values, never free text.
@@ -218,6 +225,11 @@ pub struct DetectCtx {
     scratch: [Vec<u8>; 2],
     /// The packet events of the subject being inspected (lazy ones included).
     pkt_events: PacketEvents,
+    /// Its checksums, of the kinds loaded rules name (`*-csum`).
+    csums: Csums,
+    /// The packet's TCP checksum is wrong but not judged (`checksum-checks: auto`, decided
+    /// by the stream's validation from the flow, D30): `tcpv4-csum`/`tcpv6-csum` see it valid.
+    pub tcp_checksum_unchecked: bool,
     pub alerts: u64,
     /// Matches a `threshold` or `detection_filter` kept from becoming alerts (Suricata's
     /// `detect.alerts_suppressed`).
@@ -239,6 +251,7 @@ impl DetectCtx {
     #[inline]
     pub fn begin_packet(&mut self) {
         self.packet_alerts = 0;
+        self.tcp_checksum_unchecked = false;
     }
 }
 
@@ -589,6 +602,7 @@ fn has_packet_keywords(rule: &Rule) -> bool {
         || rule.itype.is_some()
         || rule.icode.is_some()
         || rule.ip_proto.is_some()
+        || rule.csum != Csums::default()
 }
 
 /// A stream rule (`tcp` or an application protocol, not `tcp-stream` or `only_stream`) with
@@ -839,6 +853,9 @@ impl Engine {
                 Protocol::Smtp | Protocol::Ftp | Protocol::Smb | Protocol::Ssh
             )
         });
+        let csum_kinds = sigs
+            .iter()
+            .fold(0, |k, s| k | s.rule.csum.valid | s.rule.csum.invalid);
         let mut lazy_events = PacketEvents::NONE;
         for s in &sigs {
             for e in s.rule.packet_events.iter() {
@@ -941,6 +958,7 @@ impl Engine {
                 alert_series,
                 hint_rules,
                 lazy_events,
+                csum_kinds,
             },
             report,
         )
@@ -980,6 +998,8 @@ impl Engine {
             fresh: Vec::new(),
             scratch: Default::default(),
             pkt_events: PacketEvents::NONE,
+            csums: Csums::default(),
+            tcp_checksum_unchecked: false,
             alerts: 0,
             alerts_suppressed: 0,
             alerts_by_series: vec![0; self.alert_series.len()],
@@ -1085,7 +1105,19 @@ impl Engine {
             Subject::Packet { events, .. } => *events,
             _ => PacketEvents::NONE,
         };
-        let pkt_events = ctx.pkt_events;
+        ctx.csums = match subject {
+            Subject::Packet { decoded, frame, .. } if self.csum_kinds != 0 => {
+                let mut c = Csums::of(frame, decoded, self.csum_kinds, &self.config.checksum);
+                if ctx.tcp_checksum_unchecked {
+                    let tcp = Kind::Tcpv4.bit() | Kind::Tcpv6.bit();
+                    c.valid |= c.invalid & tcp;
+                    c.invalid &= !tcp;
+                }
+                c
+            }
+            _ => Csums::default(),
+        };
+        let (pkt_events, csums) = (ctx.pkt_events, ctx.csums);
         let round = ctx.round;
         {
             let DetectCtx {
@@ -1195,9 +1227,15 @@ impl Engine {
                 &[None]
             };
             for &side in sides {
-                let Some(reverse) =
-                    self.matches(sig, subject, flow, fd, &mut ctx.scratch, side, pkt_events)
-                else {
+                let Some(reverse) = self.matches(
+                    sig,
+                    subject,
+                    flow,
+                    fd,
+                    &mut ctx.scratch,
+                    side,
+                    (pkt_events, csums),
+                ) else {
                     continue;
                 };
                 if !sig.xbits.is_empty() && !self.apply_xbits(sig, subject, flow, reverse, ts) {
@@ -1374,7 +1412,7 @@ impl Engine {
         fd: &FlowDetect,
         scratch: &mut [Vec<u8>; 2],
         side: Option<Side>,
-        pkt_events: PacketEvents,
+        (pkt_events, csums): (PacketEvents, Csums),
     ) -> Option<bool> {
         let rule = &sig.rule;
         if !proto_ok(rule.header.protocol, subject, flow, fd.app_hint) {
@@ -1486,6 +1524,10 @@ impl Engine {
                 }
             }
             if rule.ttl.is_some_and(|c| !c.matches(decoded.ttl as u64)) {
+                return None;
+            }
+            // Every named checksum applies to the packet and is judged as the rule asks.
+            if rule.csum.valid & !csums.valid != 0 || rule.csum.invalid & !csums.invalid != 0 {
                 return None;
             }
             if rule.icmp_id.is_some() || rule.icmp_seq.is_some() {
@@ -3041,7 +3083,7 @@ mod tests {
                                 let sig = &e.sigs[i as usize];
                                 let staged = sig.stage == stage
                                     || (stage == Stage::Packet && (sig.packet_too || sig.tcp_packet_too));
-                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default(), None, PacketEvents::NONE).is_some()
+                                staged && !sig.rule.ip_only && e.matches(sig, subject, &facts, &fd, &mut Default::default(), None, (PacketEvents::NONE, Csums::default())).is_some()
                             })
                             .collect();
                         prop_assert_eq!(got, want);

@@ -40,6 +40,8 @@ pub struct RuleSources {
     pub mpm: Option<Option<Backend>>,
     /// `--midstream` (turns it on whatever the configuration says).
     pub midstream: bool,
+    /// `-k none|all`: `stream.checksum-validation` whatever the configuration says.
+    pub checksum_validation: Option<bool>,
 }
 
 /// What `RuleSources` come to once the configuration is read.
@@ -81,6 +83,12 @@ impl RuleSources {
             midstream: self.midstream || config.midstream,
             mpm: self.mpm.unwrap_or(config.mpm),
             packet_alert_max: config.packet_alert_max,
+            checksum: crate::decode::checksum::Policy {
+                validation: self
+                    .checksum_validation
+                    .unwrap_or(config.checksum.validation),
+                ..config.checksum
+            },
         };
         Ok(Resolved {
             paths,

@@ -419,6 +419,17 @@ impl<T: Default> FlowTable<T> {
         p: &FlowPacket,
         on_end: &mut impl FnMut(&mut Flow<T>, EndReason),
     ) -> FlowRef {
+        self.process_with(p, true, on_end)
+    }
+
+    /// [`Self::process`]; `tcp_state` false leaves the flow's TCP state as it was (a segment
+    /// that stream validation rejects: counted in the flow, not part of the session).
+    pub fn process_with(
+        &mut self,
+        p: &FlowPacket,
+        tcp_state: bool,
+        on_end: &mut impl FnMut(&mut Flow<T>, EndReason),
+    ) -> FlowRef {
         let FlowPacket {
             ts,
             wire_len,
@@ -478,7 +489,7 @@ impl<T: Default> FlowTable<T> {
             flow.replied = true;
         }
         match &decoded.l4 {
-            L4::Tcp(h) => flow.tcp.update(dir, h),
+            L4::Tcp(h) if tcp_state => flow.tcp.update(dir, h),
             L4::Icmp(i) if flow.icmp[dir].is_none() => flow.icmp[dir] = Some((i.icmp_type, i.code)),
             _ => {}
         }

@@ -17,6 +17,7 @@ use super::stats::DecodeStats;
 use crate::app::AppStats;
 use crate::capture::filter::CaptureFilter;
 use crate::counters::{Histogram, IfaceCounters, Registry, WorkerSnapshot, PUBLISH_EVERY};
+use crate::decode::checksum::Judged;
 use crate::decode::{DefragConfig, DefragStats, L4};
 use crate::detect::reload::EngineHandle;
 use crate::flow::{
@@ -289,19 +290,32 @@ impl Tracker {
         if let Some(app) = app {
             app.set_pcap_cnt(p.pcap_cnt);
         }
+        let d = &p.decoded;
+        // Stream validation: a TCP segment with an invalid checksum is no part of the session
+        // (decided with the flow, below).
+        let csum = match (&d.l4, &*app) {
+            (L4::Tcp(_), Some(a)) => a.tcp_checksum(d, frame),
+            _ => None,
+        };
+        let suspect = matches!(csum, Some((_, Judged::Invalid)));
         let to = table.timeouts();
-        let r = table.process(p, &mut |f, reason| end_flow(app, out, f, reason, p.ts, &to));
+        let r = table.process_with(p, !suspect, &mut |f, reason| {
+            end_flow(app, out, f, reason, p.ts, &to)
+        });
         let Some(app) = app else { return };
         let Some(flow) = table.get_mut(r.slot) else {
             return;
         };
-        let d = &p.decoded;
+        let rejected = match (csum, &d.l4) {
+            (Some(c), L4::Tcp(h)) => app.tcp_checksum_settle(flow, r.dir, h, c),
+            _ => false,
+        };
         let start = d.payload_offset as usize;
         let payload = frame
             .get(start..start + d.payload_len as usize)
             .unwrap_or(&[]);
         match &d.l4 {
-            L4::Tcp(h) => app.tcp_packet(flow, r.dir, h, payload, p.ts, &mut out.buf),
+            L4::Tcp(h) if !rejected => app.tcp_packet(flow, r.dir, h, payload, p.ts, &mut out.buf),
             L4::Udp(_) => app.udp_packet(flow, r.dir, payload, p.ts, &mut out.buf),
             _ => {}
         }

@@ -15,6 +15,7 @@ use crate::app::registry::{self, AppProto, Detect};
 use crate::app::{AppStats, Direction};
 use std::sync::Arc;
 
+use crate::decode::checksum::{self, Checks, Judged, Verdict};
 use crate::decode::{Decoded, TcpHeader};
 use crate::detect::engine::{AlertSeries, DetectCtx, Engine, FlowFacts, Subject};
 use crate::detect::reload::EngineHandle;
@@ -38,6 +39,8 @@ pub struct AppConfig {
     /// Bytes of a direction kept while detection needs more (beyond it detection fails).
     pub probe_limit: usize,
     pub http: HttpConfig,
+    /// Which checksums count: TCP segments judged invalid stay out of the stream.
+    pub checksum: crate::decode::checksum::Policy,
 }
 
 impl AppConfig {
@@ -54,6 +57,7 @@ impl Default for AppConfig {
             stream_memcap: 64 << 20,
             probe_limit: 4096,
             http: HttpConfig::default(),
+            checksum: Default::default(),
         }
     }
 }
@@ -79,6 +83,9 @@ pub struct FlowApp {
     /// Until `tcp` exists: `TCP_STARTED`, and `1 << dir` for each direction whose stream has
     /// started.
     tcp_started: u8,
+    /// `1 << dir` for each direction that carried a right TCP checksum (stream validation
+    /// under `checksum-checks: auto`, D30).
+    csum_valid: u8,
     rec: FlowRecords,
     /// What the behaviour stage's tap keeps per flow (8 bytes).
     pub beh: crate::behaviour::FlowMark,
@@ -533,6 +540,58 @@ impl AppLayer {
 
     fn pcap_cnt(&self) -> Option<u64> {
         (self.pcap_cnt != 0).then_some(self.pcap_cnt)
+    }
+
+    /// Stream validation (Suricata's `stream.checksum-validation`), first half, before the
+    /// flow is looked up: the TCP segment's checksum when validation may reject it
+    /// (`Judged::Invalid`); `None` when nothing is validated or it cannot be checked.
+    pub fn tcp_checksum(&self, d: &Decoded, frame: &[u8]) -> Option<(Verdict, Judged)> {
+        let policy = self.config.checksum;
+        if !policy.validates_stream() {
+            return None;
+        }
+        let (_, v) = checksum::transport(frame, d)?;
+        Some((v, policy.judge(v)))
+    }
+
+    /// Second half, with the flow: whether the segment stays out of the stream and the flow's
+    /// TCP state (its packet rules still run, as in Suricata). The table left the TCP state
+    /// alone for a segment judged invalid; a kept one is applied here. Under `auto`, a wrong
+    /// checksum in a direction that never carried a right one is not judged either: the
+    /// sender does not compute them where it was captured (offload without the seed, a
+    /// capture rewritten without fixing its checksums), so nothing of it is lost and the
+    /// keywords see it as not checked. Counted.
+    pub fn tcp_checksum_settle(
+        &mut self,
+        flow: &mut Flow<FlowApp>,
+        dir: usize,
+        h: &TcpHeader,
+        (v, judged): (Verdict, Judged),
+    ) -> bool {
+        let st = &mut self.mem.stats;
+        let unchecked = match judged {
+            Judged::Valid => {
+                flow.ext.csum_valid |= 1 << dir;
+                return false;
+            }
+            Judged::Ignored => v == Verdict::Offloaded,
+            Judged::Invalid => {
+                let checked_here = flow.ext.csum_valid & (1 << dir) != 0;
+                if self.config.checksum.checks != Checks::Auto || checked_here {
+                    st.invalid_checksum += 1;
+                    return true;
+                }
+                flow.tcp.update(dir, h);
+                true
+            }
+        };
+        if unchecked {
+            st.checksum_offloaded += 1;
+            if let Some(d) = &mut self.detector {
+                d.ctx.tcp_checksum_unchecked = true;
+            }
+        }
+        false
     }
 
     /// Runs packet signatures on a packet outside any flow (its transport header did not

@@ -52,6 +52,12 @@ pub struct StreamStats {
     pub depth_reached: u64,
     pub memcap_drops: u64,
     pub midstream_pickups: u64,
+    /// TCP segments kept out of the stream for an invalid checksum (Suricata's
+    /// `tcp.invalid_checksum`).
+    pub invalid_checksum: u64,
+    /// TCP segments with a wrong checksum not judged under `checksum-checks: auto` (offload
+    /// seeds; directions that never carried a right one), kept.
+    pub checksum_offloaded: u64,
     /// Bytes currently held out of order by this worker.
     pub held_bytes: u64,
     pub peak_held_bytes: u64,
@@ -69,6 +75,8 @@ impl StreamStats {
         self.depth_reached += o.depth_reached;
         self.memcap_drops += o.memcap_drops;
         self.midstream_pickups += o.midstream_pickups;
+        self.invalid_checksum += o.invalid_checksum;
+        self.checksum_offloaded += o.checksum_offloaded;
         self.held_bytes += o.held_bytes;
         self.peak_held_bytes += o.peak_held_bytes;
     }

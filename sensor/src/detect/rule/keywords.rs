@@ -90,6 +90,13 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("hostbits", kw_hostbits),
     ("prefilter", kw_prefilter),
     ("dns.opcode", kw_dns_opcode),
+    ("ipv4-csum", kw_csum),
+    ("tcpv4-csum", kw_csum),
+    ("tcpv6-csum", kw_csum),
+    ("udpv4-csum", kw_csum),
+    ("udpv6-csum", kw_csum),
+    ("icmpv4-csum", kw_csum),
+    ("icmpv6-csum", kw_csum),
 ];
 
 /// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
@@ -1031,6 +1038,31 @@ fn modifier(b: &mut Builder, target: Buffer, o: &RawOption<'_>) -> PResult<()> {
     }
     b.last_content = Some((new_key, new_idx));
     b.last_match_list = Some(new_key);
+    Ok(())
+}
+
+/// `ipv4-csum:valid|invalid;` and the six transport forms (Suricata 7's): the packet's
+/// checksum of that kind, judged under the checksum policy (D30).
+fn kw_csum(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    use crate::decode::checksum::Kind;
+    let Some(kind) = Kind::from_keyword(o.keyword) else {
+        bail!("unknown checksum keyword `{}`", o.keyword);
+    };
+    let v = unquote(need_value(o)?.trim());
+    let bit = kind.bit();
+    if (b.csum.valid | b.csum.invalid) & bit != 0 {
+        bail!("`{}` given more than once", o.keyword);
+    }
+    if v.eq_ignore_ascii_case("valid") {
+        b.csum.valid |= bit;
+    } else if v.eq_ignore_ascii_case("invalid") {
+        b.csum.invalid |= bit;
+    } else {
+        bail!(
+            "invalid value `{v}` for {}: `valid` or `invalid`",
+            o.keyword
+        );
+    }
     Ok(())
 }
 

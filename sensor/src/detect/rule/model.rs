@@ -98,6 +98,9 @@ pub struct Rule {
     pub icmp_seq: Option<u16>,
     /// `dns.opcode:[!]n`.
     pub dns_opcode: Option<DnsOpcode>,
+    /// `ipv4-csum`, `tcpv4-csum`, ...: the checksums that must be valid (`valid`) and those
+    /// that must be invalid (`invalid`), a bit per `checksum::Kind`.
+    pub csum: crate::decode::checksum::Csums,
     /// `target`: which side of the alert is attacked (adds `source`/`target` to the alert).
     pub target: Option<Target>,
     /// The prefilter pattern, if the rule has any content.

@@ -93,6 +93,7 @@ pub(super) struct Builder {
     pub icmp_id: Option<u16>,
     pub icmp_seq: Option<u16>,
     pub dns_opcode: Option<DnsOpcode>,
+    pub csum: crate::decode::checksum::Csums,
     /// How many of `xbits` are `hostbits` (those keep a rule IP-only, as in Suricata).
     pub hostbits: usize,
     pub noalert: bool,
@@ -161,6 +162,7 @@ impl Builder {
             icmp_id: None,
             icmp_seq: None,
             dns_opcode: None,
+            csum: Default::default(),
             hostbits: 0,
             noalert: false,
             tags: Vec::new(),
@@ -324,6 +326,7 @@ impl Builder {
             || self.icmp_id.is_some()
             || self.icmp_seq.is_some()
             || self.dns_opcode.is_some()
+            || self.csum != Default::default()
             || self.tls_version.is_some()
             || self.tls_chain_len.is_some()
     }
@@ -421,6 +424,7 @@ impl Builder {
             && self.icmp_id.is_none()
             && self.icmp_seq.is_none()
             && self.dns_opcode.is_none()
+            && self.csum == Default::default()
             && flowbits_iponly
             && matches!(
                 self.header.protocol,
@@ -466,6 +470,7 @@ impl Builder {
             icmp_id: self.icmp_id,
             icmp_seq: self.icmp_seq,
             dns_opcode: self.dns_opcode,
+            csum: self.csum,
             fast_pattern,
             ip_only,
             pd_only,

@@ -823,3 +823,27 @@ fn digest_transforms() {
     )
     .contains("pcrexform"));
 }
+
+#[test]
+fn checksum_keywords() {
+    use crate::decode::checksum::Kind;
+    let r = rule("alert ip any any -> any any (ipv4-csum:invalid; tcpv4-csum: \"valid\"; sid:1;)");
+    assert_eq!(r.csum.invalid, Kind::Ipv4.bit());
+    assert_eq!(r.csum.valid, Kind::Tcpv4.bit());
+    // A packet keyword: not IP-only.
+    assert!(!r.ip_only);
+    for k in Kind::ALL {
+        let r = rule(&format!(
+            "alert ip any any -> any any ({}:VALID; sid:1;)",
+            k.keyword()
+        ));
+        assert_eq!((r.csum.valid, r.csum.invalid), (k.bit(), 0));
+    }
+    assert!(syntax(
+        "alert ip any any -> any any (ipv4-csum:maybe; sid:1;)"
+    ));
+    assert!(syntax("alert ip any any -> any any (ipv4-csum; sid:1;)"));
+    assert!(syntax(
+        "alert ip any any -> any any (udpv6-csum:valid; udpv6-csum:invalid; sid:1;)"
+    ));
+}

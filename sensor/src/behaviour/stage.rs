@@ -1,9 +1,10 @@
 //! The behaviour stage: one analytics thread holding all cross-flow state, fed by the workers'
 //! taps through one bounded channel. Events are merged by packet time: the stage releases an
 //! event only once every worker's watermark has passed it, so the detections see the same
-//! order whatever the number of workers (ties broken by kind and connection). A worker that
-//! stays silent cannot hold the merge back for long: beyond `MAX_PENDING` held events the
-//! oldest are released anyway (counted).
+//! order whatever the number of workers (ties broken by kind and connection). Each batch is
+//! sorted once on arrival and the sorted batches are merged k-way (a heap of batches, not of
+//! events). A worker that stays silent cannot hold the merge back for long: beyond
+//! `MAX_PENDING` held events the oldest are released anyway (counted).
 
 use std::collections::BinaryHeap;
 use std::sync::Arc;

@@ -228,6 +228,10 @@ impl Tap {
     #[inline(never)]
     fn burst(&mut self, flow: &Flow<FlowApp>, ts: Timestamp, bytes: usize, gap_ms: u64) {
         let conn = Conn::of(&flow.endpoints(), flow.key.proto);
+        // Contacts feed only the beacon series, which never takes these.
+        if super::beacon::periodic_by_design(&conn) {
+            return;
+        }
         let bytes = bytes as u32;
         self.push(ts, conn, Body::Burst { bytes, gap_ms });
     }

@@ -5,7 +5,9 @@
 
 use std::cell::RefCell;
 
+use hashbrown::{DefaultHashBuilder, HashTable};
 use memchr::memmem::Finder;
+use std::hash::BuildHasher;
 
 use super::alert::{self, Alert};
 use super::config::BehaviourConfig;
@@ -17,6 +19,10 @@ use crate::time::Timestamp;
 const LEARNED_CAP: usize = 32;
 /// Shortest label compared (shorter ones match too much by chance).
 const MIN_LABEL: usize = 5;
+/// Verdicts remembered (names repeat: a busy office looks up a few hundred names all day)
+/// and the bytes of name text kept for them; past either, the memory starts afresh.
+const CACHE_NAMES: usize = 4096;
+const CACHE_BYTES: usize = 256 << 10;
 
 pub struct Lookalike {
     /// Own registered domains and their first labels, configured then learned.
@@ -24,8 +30,52 @@ pub struct Lookalike {
     /// Per own name, what every name seen is compared with (computed once, not per name).
     prepared: Vec<Prepared>,
     configured: usize,
-    /// Buffers for the name being judged (no allocation per name).
+    /// Buffers for the name being judged (no allocation per name), and verdicts of names
+    /// judged before.
     scratch: RefCell<Scratch>,
+    cache: RefCell<Verdicts>,
+}
+
+/// A verdict: the index of the own name imitated, and how.
+type Verdict = Option<(u32, &'static str)>;
+
+/// Verdicts per name since the own names last changed: (name's place in `text`, own name
+/// index and how). No allocation once warm.
+#[derive(Default)]
+struct Verdicts {
+    table: HashTable<(u32, u32, Verdict)>,
+    text: String,
+    hasher: DefaultHashBuilder,
+}
+
+impl Verdicts {
+    fn clear(&mut self) {
+        self.table.clear();
+        self.text.clear();
+    }
+
+    fn get(&self, hash: u64, name: &str) -> Option<Verdict> {
+        let text = &self.text;
+        self.table
+            .find(hash, |e| {
+                text.get(e.0 as usize..(e.0 + e.1) as usize) == Some(name)
+            })
+            .map(|e| e.2)
+    }
+
+    fn put(&mut self, hash: u64, name: &str, verdict: Verdict) {
+        if self.table.len() >= CACHE_NAMES || self.text.len() + name.len() > CACHE_BYTES {
+            self.clear();
+        }
+        let off = self.text.len() as u32;
+        self.text.push_str(name);
+        let hasher = &self.hasher;
+        let text = &self.text;
+        self.table
+            .insert_unique(hash, (off, name.len() as u32, verdict), |e| {
+                hasher.hash_one(&text[e.0 as usize..(e.0 + e.1) as usize])
+            });
+    }
 }
 
 /// An own name ready for comparison: its label with homoglyphs folded, its registered domain
@@ -151,6 +201,7 @@ impl Lookalike {
             prepared: Vec::new(),
             configured: 0,
             scratch: RefCell::new(Scratch::default()),
+            cache: RefCell::new(Verdicts::default()),
         };
         for n in &cfg.own_names {
             l.add(n);
@@ -160,18 +211,27 @@ impl Lookalike {
     }
 
     fn add(&mut self, name: &str) {
-        let name = name.trim_end_matches('.').to_ascii_lowercase();
-        if !plausible_name(&name) {
+        let name = name.trim_end_matches('.');
+        // Names from events are lower-case already, and most are known: no copy for those.
+        let lowered;
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lowered = name.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            name
+        };
+        if !plausible_name(name) {
             return;
         }
-        let reg = registered_domain(&name).to_string();
-        let label = core_label(&reg).to_string();
-        if label.len() < MIN_LABEL || self.own.iter().any(|(r, _)| *r == reg) {
+        let reg = registered_domain(name);
+        let label = core_label(reg);
+        if label.len() < MIN_LABEL || self.own.iter().any(|(r, _)| r == reg) {
             return;
         }
         if self.own.len() >= self.configured + LEARNED_CAP {
             return;
         }
+        let (reg, label) = (reg.to_string(), label.to_string());
         let mut folded = String::new();
         homoglyph_fold(&label, &mut folded);
         self.prepared.push(Prepared {
@@ -182,6 +242,8 @@ impl Lookalike {
             folded,
         });
         self.own.push((reg, label));
+        // Verdicts were given against the former own names.
+        self.cache.get_mut().clear();
     }
 
     /// A name outside clients used to reach an inside server: one of the office's own.
@@ -189,8 +251,23 @@ impl Lookalike {
         self.add(name);
     }
 
-    /// The own domain `name` imitates, and how.
+    /// The own domain `name` imitates, and how (remembered per name).
     pub fn imitates(&self, name: &str) -> Option<(&str, &'static str)> {
+        let mut cache = self.cache.borrow_mut();
+        let hash = cache.hasher.hash_one(name);
+        let verdict = match cache.get(hash, name) {
+            Some(v) => v,
+            None => {
+                let v = self.judge(name);
+                cache.put(hash, name, v);
+                v
+            }
+        };
+        verdict.and_then(|(i, how)| Some((self.own.get(i as usize)?.0.as_str(), how)))
+    }
+
+    /// `imitates` without the memory: the index of the own name imitated, and how.
+    fn judge(&self, name: &str) -> Verdict {
         if !plausible_name(name) {
             return None;
         }
@@ -202,28 +279,29 @@ impl Lookalike {
         let mut scratch = self.scratch.borrow_mut();
         let Scratch { folded, prev, cur } = &mut *scratch;
         homoglyph_fold(label, folded);
-        for ((own_reg, own), p) in self.own.iter().zip(&self.prepared) {
+        for (i, ((_, own), p)) in self.own.iter().zip(&self.prepared).enumerate() {
+            let i = i as u32;
             if label == own {
                 // Same name under another suffix (elections.example vs elections-example.test
                 // is below; elections.com vs elections.example here).
-                return Some((own_reg, "same name under another suffix"));
+                return Some((i, "same name under another suffix"));
             }
             if *folded == p.folded {
-                return Some((own_reg, "homoglyph"));
+                return Some((i, "homoglyph"));
             }
             let max = if own.len() >= 8 { 2 } else { 1 };
             if distance(label, own, max, prev, cur) <= max {
-                return Some((own_reg, "typosquat"));
+                return Some((i, "typosquat"));
             }
             if label.len() > own.len() && p.label.find(label.as_bytes()).is_some() {
-                return Some((own_reg, "combosquat"));
+                return Some((i, "combosquat"));
             }
             // Both at once (`staff-electi0ns`): the folded name holds the folded own name.
             if folded.len() > p.folded.len() && p.folded_finder.find(folded.as_bytes()).is_some() {
-                return Some((own_reg, "combosquat with homoglyphs"));
+                return Some((i, "combosquat with homoglyphs"));
             }
             if p.flat.find(name.as_bytes()).is_some() || p.reg.find(name.as_bytes()).is_some() {
-                return Some((own_reg, "own domain embedded in another"));
+                return Some((i, "own domain embedded in another"));
             }
         }
         None
@@ -389,11 +467,13 @@ mod tests {
         let mut l = l();
         l.learn("portal.county-clerk.example");
         l.learn("vvebmail.rn-office.org");
-        let folded: Vec<String> = l
-            .own
-            .iter()
-            .map(|(_, o)| reference::homoglyph_fold(o))
-            .collect();
+        let fold_all = |l: &Lookalike| -> Vec<String> {
+            l.own
+                .iter()
+                .map(|(_, o)| reference::homoglyph_fold(o))
+                .collect()
+        };
+        let mut folded = fold_all(&l);
         const PIECES: &[&str] = &[
             "voter",
             "elections",
@@ -443,7 +523,12 @@ mod tests {
         };
         let mut flagged = 0;
         let mut fold = String::new();
-        for _ in 0..100_000 {
+        for k in 0..100_000 {
+            // A name learned midway: verdicts remembered before must not outlive it.
+            if k == 50_000 {
+                l.learn("www.0ffice-votes.example");
+                folded = fold_all(&l);
+            }
             let mut v = String::new();
             for _ in 0..1 + next(6) {
                 v.push_str(PIECES[next(PIECES.len())]);

@@ -292,10 +292,10 @@ impl Merge {
             self.seq += 1;
             order.push(((ev.ts, ev.body.rank(), ev.conn.key(), self.seq), idx as u32));
         }
-        // Stable and adaptive (it merges the runs already in order), and keys are unique, so
-        // the result is the one total order; a batch already in order costs one pass.
+        // In place (no scratch buffer per batch); keys are unique, so the result is the one
+        // total order; a batch already in order costs one pass.
         if !order.is_sorted_by_key(|e| e.0) {
-            order.sort_by_key(|e| e.0);
+            order.sort_unstable_by_key(|e| e.0);
         }
         self.pending += order.len();
         let head = order[0].0;

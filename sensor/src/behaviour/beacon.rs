@@ -109,6 +109,12 @@ pub fn score(
     })
 }
 
+/// NTP and DNS are periodic by design: never a beacon, so the tap does not even report
+/// their contacts (a DNS flow for every other connection on a busy link).
+pub fn periodic_by_design(c: &Conn) -> bool {
+    (c.proto == 17 && (c.sport == 123 || c.sport == 53)) || (c.proto == 6 && c.sport == 53)
+}
+
 /// Inside clients remembered per destination (enough to call it shared).
 const PREVALENCE_CAP: usize = 64;
 
@@ -259,11 +265,10 @@ impl Beacon {
     }
 
     fn eligible(c: &Conn, cfg: &BehaviourConfig) -> bool {
-        // Inside to outside; NTP and DNS are periodic by design.
+        // Inside to outside.
         cfg.is_home(c.client)
             && cfg.is_external(c.server)
-            && !(c.proto == 17 && (c.sport == 123 || c.sport == 53))
-            && !(c.proto == 6 && c.sport == 53)
+            && !periodic_by_design(c)
             && !cfg.host_allowed(c.client)
             && !cfg.destination_allowed(c.server)
     }

@@ -92,7 +92,7 @@ impl DnsTunnel {
         let now = ts.secs();
         let dom = self
             .domains
-            .entry(&Box::<str>::from(reg), now, Domain::default);
+            .entry_by(reg, |r| r.into(), now, Domain::default);
         if now >= dom.window_start + t.dns_window_secs {
             *dom = Domain {
                 window_start: now,

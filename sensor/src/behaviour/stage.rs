@@ -1,11 +1,11 @@
 //! The behaviour stage: one analytics thread holding all cross-flow state, fed by the workers'
 //! taps through one bounded channel. Events are merged by packet time: the stage releases an
 //! event only once every worker's watermark has passed it, so the detections see the same
-//! order whatever the number of workers (ties broken by kind and connection). A worker that
-//! stays silent cannot hold the merge back for long: beyond `MAX_PENDING` held events the
-//! oldest are released anyway (counted).
+//! order whatever the number of workers (ties broken by kind and connection). Each batch is
+//! sorted once on arrival and the sorted batches are merged k-way (a heap of batches, not of
+//! events). A worker that stays silent cannot hold the merge back for long: beyond
+//! `MAX_PENDING` held events the oldest are released anyway (counted).
 
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -98,80 +98,81 @@ impl Detectors {
         } else {
             self.clock = ev.ts;
         }
-        let cfg = self.cfg.clone();
-        let cfg = &*cfg;
+        // Borrowed field by field: no reference count touched per event.
+        let Detectors {
+            cfg,
+            beacon,
+            exfil,
+            dns,
+            scan,
+            web,
+            creds,
+            lookalike,
+            alerter,
+            alerts,
+            ..
+        } = self;
+        let cfg = &**cfg;
         let c = &ev.conn;
         match &ev.body {
-            Body::Burst { bytes, .. } => {
-                self.beacon.contact(ev.ts, c, *bytes, cfg, &mut self.alerts)
-            }
+            Body::Burst { bytes, .. } => beacon.contact(ev.ts, c, *bytes, cfg, alerts),
             Body::Progress(s) => {
-                self.exfil.flow(ev.ts, c, s, false, cfg, &mut self.alerts);
-                longconn::check(ev.ts, c, s, cfg, &mut self.alerts);
+                exfil.flow(ev.ts, c, s, false, cfg, alerts);
+                longconn::check(ev.ts, c, s, cfg, alerts);
             }
             Body::FlowEnd(s) => {
-                self.exfil.flow(ev.ts, c, s, true, cfg, &mut self.alerts);
-                self.scan.flow_end(ev.ts, c, s, cfg, &mut self.alerts);
-                longconn::check(ev.ts, c, s, cfg, &mut self.alerts);
+                exfil.flow(ev.ts, c, s, true, cfg, alerts);
+                scan.flow_end(ev.ts, c, s, cfg, alerts);
+                longconn::check(ev.ts, c, s, cfg, alerts);
             }
             Body::Http(h) => {
                 let h = h.view(b);
-                self.web.transaction(ev.ts, c, &h, cfg, &mut self.alerts);
+                web.transaction(ev.ts, c, &h, cfg, alerts);
                 if let Some(host) = h.host {
                     let host = host.split(':').next().unwrap_or(host);
-                    self.names(ev.ts, c, host, "http-host");
+                    names(beacon, lookalike, ev.ts, c, host, "http-host", cfg, alerts);
                 }
             }
             Body::Dns(d) => {
                 let d = d.view(b);
-                self.dns.message(ev.ts, c, &d, cfg, &mut self.alerts);
+                dns.message(ev.ts, c, &d, cfg, alerts);
                 if d.response {
-                    self.scan.reached(ev.ts, c.client, c.server, cfg);
+                    scan.reached(ev.ts, c.client, c.server, cfg);
                 }
                 if !d.response && cfg.is_home(c.client) {
-                    self.lookalike
-                        .name(ev.ts, c, d.qname, "dns", cfg, &mut self.alerts);
+                    lookalike.name(ev.ts, c, d.qname, "dns", cfg, alerts);
                 }
             }
             Body::Tls { sni } => {
                 if let Some(sni) = sni {
-                    self.names(ev.ts, c, b.text(*sni), "sni");
+                    names(
+                        beacon,
+                        lookalike,
+                        ev.ts,
+                        c,
+                        b.text(*sni),
+                        "sni",
+                        cfg,
+                        alerts,
+                    );
                 }
             }
             Body::Login {
                 proto,
                 result,
                 user,
-            } => self.creds.login(
+            } => creds.login(
                 ev.ts,
                 c,
                 *proto,
                 *result,
                 user.map(|u| b.text(u)),
                 cfg,
-                &mut self.alerts,
+                alerts,
             ),
         }
-        for al in self.alerts.drain(..) {
-            self.alerter.raise(&al, out);
-        }
-    }
-
-    /// A server name seen in SNI or Host: the office's own when an outside client uses it
-    /// to reach an inside server; checked for look-alikes when an inside client uses it.
-    fn names(&mut self, ts: Timestamp, c: &crate::behaviour::events::Conn, name: &str, what: &str) {
-        let cfg = self.cfg.clone();
-        let cfg = &*cfg;
-        let inside_client = cfg.is_home(c.client);
-        let inside_server = cfg.is_home(c.server);
-        if inside_server && cfg.is_external(c.client) {
-            self.lookalike.learn(name);
-        } else if inside_client && cfg.is_external(c.server) {
-            self.beacon.name(ts, c, name, cfg);
-            self.beacon
-                .named_contact(ts, c, name, cfg, &mut self.alerts);
-            self.lookalike
-                .name(ts, c, name, what, cfg, &mut self.alerts);
+        for al in alerts.drain(..) {
+            alerter.raise(&al, out);
         }
     }
 
@@ -206,63 +207,123 @@ impl Detectors {
     }
 }
 
-/// An event waiting for the merge: its order key and where it lies (batch slot, index).
-/// Keys are small so the heap moves little; events stay in their batch.
-#[derive(PartialEq, Eq)]
-struct Held {
-    key: (Timestamp, u8, u64, u64),
-    slot: u32,
-    idx: u32,
-}
-
-impl PartialOrd for Held {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
+/// A server name seen in SNI or Host: the office's own when an outside client uses it to
+/// reach an inside server; checked for look-alikes when an inside client uses it.
+#[allow(clippy::too_many_arguments)]
+fn names(
+    beacon: &mut Beacon,
+    lookalike: &mut Lookalike,
+    ts: Timestamp,
+    c: &crate::behaviour::events::Conn,
+    name: &str,
+    what: &str,
+    cfg: &BehaviourConfig,
+    alerts: &mut Vec<Alert>,
+) {
+    let inside_client = cfg.is_home(c.client);
+    let inside_server = cfg.is_home(c.server);
+    if inside_server && cfg.is_external(c.client) {
+        lookalike.learn(name);
+    } else if inside_client && cfg.is_external(c.server) {
+        beacon.name(ts, c, name, cfg);
+        beacon.named_contact(ts, c, name, cfg, alerts);
+        lookalike.name(ts, c, name, what, cfg, alerts);
     }
 }
-impl Ord for Held {
-    // Reversed: `BinaryHeap` pops the earliest.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.key.cmp(&self.key)
+
+/// An event's place in the merge order: packet time, kind, connection, arrival. Unique (the
+/// arrival number is), so the order is total and does not depend on how events are grouped.
+type Key = (Timestamp, u8, u64, u64);
+
+/// A batch of one worker, its events sorted into merge order, and how far the merge got.
+/// A worker's events come nearly in time order (only flow ends stamped with their timeout
+/// deadline lag behind), so sorting a batch is close to linear and the merge takes events
+/// from a run in long stretches: one heap operation per stretch, not per event.
+struct Run {
+    batch: Batch,
+    /// (key, index in `batch.events`), ascending.
+    order: Vec<(Key, u32)>,
+    pos: usize,
+}
+
+impl Run {
+    fn head(&self) -> Option<&Key> {
+        self.order.get(self.pos).map(|(k, _)| k)
     }
 }
 
-/// Batches whose events are not all processed yet, and the way back to the workers.
-struct Batches {
-    slots: Vec<Option<(Batch, usize)>>,
+/// The runs in the merge: each batch's sorted events, and a heap of runs by their next
+/// event, so the earliest held event is always the head of the top run.
+struct Merge {
+    slots: Vec<Option<Run>>,
     free: Vec<u32>,
+    /// (head key, slot) per run with events left; reversed so the heap pops the earliest.
+    heads: BinaryHeap<std::cmp::Reverse<(Key, u32)>>,
+    /// Events held, all runs.
+    pending: usize,
+    /// Spare order vectors (no allocation per batch once warm).
+    spare: Vec<Vec<(Key, u32)>>,
+    seq: u64,
     recycle: Sender<Batch>,
 }
 
-impl Batches {
-    fn insert(&mut self, b: Batch) -> u32 {
-        let n = b.len();
-        match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = Some((b, n));
-                i
-            }
-            None => {
-                self.slots.push(Some((b, n)));
-                (self.slots.len() - 1) as u32
-            }
+impl Merge {
+    fn new(recycle: Sender<Batch>) -> Merge {
+        Merge {
+            slots: Vec::new(),
+            free: Vec::new(),
+            heads: BinaryHeap::new(),
+            pending: 0,
+            spare: Vec::new(),
+            seq: 0,
+            recycle,
         }
     }
 
-    /// One event of batch `slot` is done; a finished batch goes back to the workers.
-    fn done(&mut self, slot: u32) {
-        let Some(e) = self.slots.get_mut(slot as usize) else {
+    /// Takes a worker's batch into the merge.
+    fn insert(&mut self, batch: Batch) {
+        if batch.is_empty() {
+            let _ = self.recycle.try_send(batch);
             return;
+        }
+        let mut order = self.spare.pop().unwrap_or_default();
+        order.clear();
+        for (idx, ev) in batch.events.iter().enumerate() {
+            self.seq += 1;
+            order.push(((ev.ts, ev.body.rank(), ev.conn.key(), self.seq), idx as u32));
+        }
+        // In place (no scratch buffer per batch); keys are unique, so the result is the one
+        // total order; a batch already in order costs one pass.
+        if !order.is_sorted_by_key(|e| e.0) {
+            order.sort_unstable_by_key(|e| e.0);
+        }
+        self.pending += order.len();
+        let head = order[0].0;
+        let run = Run {
+            batch,
+            order,
+            pos: 0,
         };
-        if let Some((_, left)) = e {
-            *left -= 1;
-            if *left == 0 {
-                if let Some((mut b, _)) = e.take() {
-                    b.clear();
-                    let _ = self.recycle.try_send(b);
-                }
-                self.free.push(slot);
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(run);
+                i
             }
+            None => {
+                self.slots.push(Some(run));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.heads.push(std::cmp::Reverse((head, slot)));
+    }
+
+    /// A run with nothing left: its batch goes back to the workers.
+    fn retire(&mut self, slot: u32) {
+        if let Some(Some(mut run)) = self.slots.get_mut(slot as usize).map(Option::take) {
+            run.batch.clear();
+            let _ = self.recycle.try_send(run.batch);
+            self.spare.push(run.order);
+            self.free.push(slot);
         }
     }
 }
@@ -341,36 +402,52 @@ struct StageIo {
 /// more than `MAX_PENDING` are held).
 fn release(
     det: &mut Detectors,
-    heap: &mut BinaryHeap<Held>,
-    batches: &mut Batches,
+    merge: &mut Merge,
     upto: Option<Timestamp>,
     out: &mut Vec<u8>,
     stats: &mut StageStats,
     sink: &Outputs,
     index: &mut RecordIndex,
 ) {
-    while let Some(top) = heap.peek() {
-        let due = match upto {
-            None => true,
-            Some(t) => top.key.0 <= t,
+    while let Some(std::cmp::Reverse((_, slot))) = merge.heads.pop() {
+        // Events of this run go in order while they come before every other run's next one.
+        let next = merge.heads.peek().map(|std::cmp::Reverse((k, _))| *k);
+        let Some(Some(run)) = merge.slots.get_mut(slot as usize) else {
+            continue;
         };
-        let forced = heap.len() > MAX_PENDING;
-        if !due && !forced {
-            break;
-        }
-        if forced && !due {
-            stats.forced += 1;
-        }
-        let h = heap.pop().expect("peeked");
-        if let Some(Some((b, _))) = batches.slots.get(h.slot as usize) {
-            if let Some(ev) = b.events.get(h.idx as usize) {
-                det.event(ev, b, out);
+        let mut stopped = false;
+        while let Some(&(key, idx)) = run.order.get(run.pos) {
+            if next.is_some_and(|n| key > n) {
+                break;
+            }
+            let due = match upto {
+                None => true,
+                Some(t) => key.0 <= t,
+            };
+            let forced = merge.pending > MAX_PENDING;
+            if !due && !forced {
+                stopped = true;
+                break;
+            }
+            if forced && !due {
+                stats.forced += 1;
+            }
+            run.pos += 1;
+            merge.pending -= 1;
+            if let Some(ev) = run.batch.events.get(idx as usize) {
+                det.event(ev, &run.batch, out);
+            }
+            if out.len() >= CHUNK_BYTES {
+                sink.deliver(out, index);
+                out.clear();
             }
         }
-        batches.done(h.slot);
-        if out.len() >= CHUNK_BYTES {
-            sink.deliver(out, index);
-            out.clear();
+        match run.head() {
+            Some(&head) => merge.heads.push(std::cmp::Reverse((head, slot))),
+            None => merge.retire(slot),
+        }
+        if stopped {
+            break;
         }
     }
 }
@@ -398,18 +475,12 @@ fn run(cfg: Arc<BehaviourConfig>, workers: usize, io: StageIo) -> StageStats {
         dropped,
     } = io;
     let mut det = Detectors::new(cfg);
-    let mut heap: BinaryHeap<Held> = BinaryHeap::new();
-    let mut batches = Batches {
-        slots: Vec::new(),
-        free: Vec::new(),
-        recycle,
-    };
+    let mut merge = Merge::new(recycle);
     let mut marks = vec![Timestamp::ZERO; workers];
     let mut done = vec![false; workers];
     let mut out = Vec::with_capacity(CHUNK_BYTES);
     let mut index = RecordIndex::default();
     let mut stats = StageStats::default();
-    let mut seq = 0u64;
     let mut last_publish = Instant::now();
     while let Ok(msg) = rx.recv() {
         match msg {
@@ -419,21 +490,7 @@ fn run(cfg: Arc<BehaviourConfig>, workers: usize, io: StageIo) -> StageStats {
                 watermark,
             } => {
                 stats.events += events.len() as u64;
-                if !events.is_empty() {
-                    let slot = batches.insert(events);
-                    if let Some(Some((b, _))) = batches.slots.get(slot as usize) {
-                        for (idx, ev) in b.events.iter().enumerate() {
-                            seq += 1;
-                            heap.push(Held {
-                                key: (ev.ts, ev.body.rank(), ev.conn.key(), seq),
-                                slot,
-                                idx: idx as u32,
-                            });
-                        }
-                    }
-                } else {
-                    let _ = batches.recycle.try_send(events);
-                }
+                merge.insert(events);
                 if let Some(m) = marks.get_mut(worker) {
                     *m = (*m).max(watermark);
                 }
@@ -454,14 +511,7 @@ fn run(cfg: Arc<BehaviourConfig>, workers: usize, io: StageIo) -> StageStats {
             .map(|(m, _)| *m)
             .min();
         release(
-            &mut det,
-            &mut heap,
-            &mut batches,
-            upto,
-            &mut out,
-            &mut stats,
-            &sink,
-            &mut index,
+            &mut det, &mut merge, upto, &mut out, &mut stats, &sink, &mut index,
         );
         if !out.is_empty() {
             sink.deliver(&out, &mut RecordIndex::default());
@@ -471,19 +521,12 @@ fn run(cfg: Arc<BehaviourConfig>, workers: usize, io: StageIo) -> StageStats {
             let now = Instant::now();
             if now.saturating_duration_since(last_publish) >= PUBLISH_EVERY {
                 last_publish = now;
-                r.publish_behaviour(&current(&det, &stats, heap.len(), &dropped), false);
+                r.publish_behaviour(&current(&det, &stats, merge.pending, &dropped), false);
             }
         }
     }
     release(
-        &mut det,
-        &mut heap,
-        &mut batches,
-        None,
-        &mut out,
-        &mut stats,
-        &sink,
-        &mut index,
+        &mut det, &mut merge, None, &mut out, &mut stats, &sink, &mut index,
     );
     if !out.is_empty() {
         sink.deliver(&out, &mut RecordIndex::default());

@@ -2,13 +2,18 @@
 //! a batch (an eighth of the map, found by selection, so eviction costs O(1) amortised per
 //! insert) and counted. Time is packet time (seconds).
 
-use std::hash::Hash;
+use std::borrow::Borrow;
+use std::hash::{BuildHasher, Hash};
 
-use hashbrown::HashMap;
+use hashbrown::hash_table::Entry;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 /// Per-entity state kept by a detection.
 pub struct Bounded<K, V> {
-    map: HashMap<K, (u64, V)>,
+    /// (key, last use, state). A table rather than a map: one hash and one probe per use,
+    /// and a key is only built (cloned, boxed) when it is new.
+    table: HashTable<(K, u64, V)>,
+    hasher: DefaultHashBuilder,
     cap: usize,
     /// Entries dropped to stay within `cap`.
     pub evicted: u64,
@@ -18,7 +23,8 @@ pub struct Bounded<K, V> {
 impl<K: Hash + Eq + Clone, V> Bounded<K, V> {
     pub fn new(cap: usize) -> Bounded<K, V> {
         Bounded {
-            map: HashMap::new(),
+            table: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
             cap: cap.max(8),
             evicted: 0,
             scratch: Vec::new(),
@@ -26,11 +32,11 @@ impl<K: Hash + Eq + Clone, V> Bounded<K, V> {
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.table.is_empty()
     }
 
     pub fn capacity(&self) -> usize {
@@ -39,56 +45,79 @@ impl<K: Hash + Eq + Clone, V> Bounded<K, V> {
 
     /// The entry for `key`, created by `make` (evicting first if full); its last use is `now`.
     pub fn entry(&mut self, key: &K, now: u64, make: impl FnOnce() -> V) -> &mut V {
-        if !self.map.contains_key(key) {
-            if self.map.len() >= self.cap {
-                self.evict();
-            }
-            self.map.insert(key.clone(), (now, make()));
+        self.entry_by(key, K::clone, now, make)
+    }
+
+    /// As `entry`, looked up by a borrowed form of the key; `own` builds the key when new.
+    pub fn entry_by<Q: Hash + Eq + ?Sized>(
+        &mut self,
+        key: &Q,
+        own: impl FnOnce(&Q) -> K,
+        now: u64,
+        make: impl FnOnce() -> V,
+    ) -> &mut V
+    where
+        K: Borrow<Q>,
+    {
+        let hash = self.hasher.hash_one(key);
+        let eq = |e: &(K, u64, V)| e.0.borrow() == key;
+        if self.table.len() >= self.cap && self.table.find(hash, eq).is_none() {
+            self.evict();
         }
-        let e = self.map.get_mut(key).expect("present");
-        e.0 = e.0.max(now);
-        &mut e.1
+        let hasher = &self.hasher;
+        let e = match self.table.entry(hash, eq, |e| hasher.hash_one(&e.0)) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => v.insert((own(key), now, make())).into_mut(),
+        };
+        e.1 = e.1.max(now);
+        &mut e.2
     }
 
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        self.map.get_mut(key).map(|e| &mut e.1)
+        let hash = self.hasher.hash_one(key);
+        self.table.find_mut(hash, |e| e.0 == *key).map(|e| &mut e.2)
     }
 
     pub fn get(&self, key: &K) -> Option<&V> {
-        self.map.get(key).map(|e| &e.1)
+        let hash = self.hasher.hash_one(key);
+        self.table.find(hash, |e| e.0 == *key).map(|e| &e.2)
     }
 
     pub fn remove(&mut self, key: &K) -> Option<V> {
-        self.map.remove(key).map(|e| e.1)
+        let hash = self.hasher.hash_one(key);
+        match self.table.find_entry(hash, |e| e.0 == *key) {
+            Ok(o) => Some(o.remove().0 .2),
+            Err(_) => None,
+        }
     }
 
     /// Drops entries not used since `before`.
     pub fn expire(&mut self, before: u64) {
-        self.map.retain(|_, (t, _)| *t >= before);
+        self.table.retain(|e| e.1 >= before);
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
-        self.map.iter_mut().map(|(k, (_, v))| (k, v))
+        self.table.iter_mut().map(|e| (&e.0, &mut e.2))
     }
 
     fn evict(&mut self) {
         let n = (self.cap / 8).max(1);
         self.scratch.clear();
-        self.scratch.extend(self.map.values().map(|(t, _)| *t));
+        self.scratch.extend(self.table.iter().map(|e| e.1));
         let idx = n.min(self.scratch.len()) - 1;
         let (_, cut, _) = self.scratch.select_nth_unstable(idx);
         let cut = *cut;
-        let before = self.map.len();
+        let before = self.table.len();
         let mut left = n;
-        self.map.retain(|_, (t, _)| {
-            if *t <= cut && left > 0 {
+        self.table.retain(|e| {
+            if e.1 <= cut && left > 0 {
                 left -= 1;
                 false
             } else {
                 true
             }
         });
-        self.evicted += (before - self.map.len()) as u64;
+        self.evicted += (before - self.table.len()) as u64;
     }
 }
 

@@ -184,45 +184,30 @@ impl Tap {
         }
         let rel = ts.as_nanos().saturating_sub(flow.start.as_nanos()) / 1_000_000;
         let rel = rel.min(u32::MAX as u64) as u32;
+        // The mark stays a value (in registers) and is stored once, whole: partial stores
+        // followed by a whole load stall the store buffer on every packet.
         let mark = flow.ext.beh;
         let mut m = mark;
         m.last_ms = m.last_ms.max(rel);
-        let conn = || Conn::of(&flow.endpoints(), flow.key.proto);
         if !payload.is_empty() && dir == TO_SERVER {
             let gap = rel.saturating_sub(mark.last_ms) as u64;
             if m.flags & CLIENT_DATA == 0 {
                 m.flags |= CLIENT_DATA;
-                self.push(
-                    ts,
-                    conn(),
-                    Body::Burst {
-                        bytes: payload.len() as u32,
-                        gap_ms: 0,
-                    },
-                );
+                self.burst(flow, ts, payload.len(), 0);
             } else if gap >= self.burst_idle_ms {
-                self.push(
-                    ts,
-                    conn(),
-                    Body::Burst {
-                        bytes: payload.len() as u32,
-                        gap_ms: gap,
-                    },
-                );
+                self.burst(flow, ts, payload.len(), gap);
             }
         }
         // Progress is looked at every 16th packet of a flow (a step is a minute or 8 MB).
         let pkts = flow.pkts[0] + flow.pkts[1];
-        let step = if pkts & 15 != 0 {
-            m.progress
-        } else {
-            (rel as u64 / 1000 / PROGRESS_SECS)
+        if pkts & 15 == 0 {
+            let step = (rel as u64 / 1000 / PROGRESS_SECS)
                 .max((flow.bytes[0] + flow.bytes[1]) / PROGRESS_BYTES)
-                .min(u16::MAX as u64) as u16
-        };
-        if step > m.progress {
-            m.progress = step;
-            self.push(ts, conn(), Body::Progress(summary(flow)));
+                .min(u16::MAX as u64) as u16;
+            if step > m.progress {
+                m.progress = step;
+                self.progress(flow, ts);
+            }
         }
         if !payload.is_empty()
             && flow.key.proto == 6
@@ -234,19 +219,39 @@ impl Tap {
                 AppProto::Http | AppProto::Tls | AppProto::Dns
             )
         {
-            self.login(flow, &mut m, dir, payload, ts);
+            m = self.login(flow, m, dir, payload, ts);
         }
         flow.ext.beh = m;
     }
 
+    /// A contact: the flow's first client payload (`gap_ms` 0) or one after a silence.
+    #[inline(never)]
+    fn burst(&mut self, flow: &Flow<FlowApp>, ts: Timestamp, bytes: usize, gap_ms: u64) {
+        let conn = Conn::of(&flow.endpoints(), flow.key.proto);
+        // Contacts feed only the beacon series, which never takes these.
+        if super::beacon::periodic_by_design(&conn) {
+            return;
+        }
+        let bytes = bytes as u32;
+        self.push(ts, conn, Body::Burst { bytes, gap_ms });
+    }
+
+    #[inline(never)]
+    fn progress(&mut self, flow: &Flow<FlowApp>, ts: Timestamp) {
+        let conn = Conn::of(&flow.endpoints(), flow.key.proto);
+        self.push(ts, conn, Body::Progress(summary(flow)));
+    }
+
+    /// Reads a login exchange; the flow's mark as it is after this payload.
+    #[inline(never)]
     fn login(
         &mut self,
         flow: &Flow<FlowApp>,
-        m: &mut FlowMark,
+        mut m: FlowMark,
         dir: usize,
         payload: &[u8],
         ts: Timestamp,
-    ) {
+    ) -> FlowMark {
         let to_server = dir == TO_SERVER;
         let ep = flow.endpoints();
         if m.login_proto == login::P_NONE {
@@ -272,7 +277,7 @@ impl Tap {
                     },
                 );
             }
-            return;
+            return m;
         }
         let mut st = LoginState {
             proto: m.login_proto,
@@ -303,6 +308,7 @@ impl Tap {
                 },
             );
         }
+        m
     }
 
     /// A flow ended (any reason) at packet time `ts` (its timeout deadline, or the packet or

@@ -87,17 +87,18 @@ const SECOND_LEVEL: &[&str] = &[
 /// expected; a trailing dot is ignored.
 pub fn registered_domain(name: &str) -> &str {
     let name = name.trim_end_matches('.');
-    let mut dots = name.rmatch_indices('.').map(|(i, _)| i);
-    let Some(last) = dots.next() else {
+    // Dots from the right, on bytes (a dot never occurs inside a multi-byte character).
+    let b = name.as_bytes();
+    let Some(last) = memchr::memrchr(b'.', b) else {
         return name;
     };
-    let Some(second) = dots.next() else {
+    let Some(second) = memchr::memrchr(b'.', &b[..last]) else {
         return name;
     };
     let tld = &name[last + 1..];
     let sld = &name[second + 1..last];
     if tld.len() == 2 && SECOND_LEVEL.contains(&sld) {
-        match dots.next() {
+        match memchr::memrchr(b'.', &b[..second]) {
             Some(third) => &name[third + 1..],
             None => name,
         }
@@ -147,6 +148,11 @@ mod tests {
         assert_eq!(registered_domain("example.com."), "example.com");
         assert_eq!(registered_domain("localhost"), "localhost");
         assert_eq!(registered_domain("co.uk"), "co.uk");
+        assert_eq!(registered_domain("a.b.example.co.uk."), "example.co.uk");
+        assert_eq!(registered_domain(".uk"), ".uk");
+        assert_eq!(registered_domain("x.co.uk"), "x.co.uk");
+        assert_eq!(registered_domain("é.example.fr"), "example.fr");
+        assert_eq!(registered_domain("a..com"), ".com");
     }
 
     #[test]

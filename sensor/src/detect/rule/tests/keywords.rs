@@ -379,6 +379,21 @@ fn byte_math_errors() {
     ));
 }
 
+// ---- pcre capture targets ----
+
+/// `/re/flags, flow:a,flow:b` names where captures go (Suricata 7); the match is unchanged.
+#[test]
+fn pcre_capture_targets_are_accepted() {
+    let opts = "pcre:\"/^(.*)\\/(\\d+\\.\\d+)/, flow:key,flow:value\";";
+    assert!(matches(opts, b"Mozilla/5.0"));
+    assert!(!matches(opts, b"Mozilla 5.0"));
+    assert!(matches("pcre:\"/moz/i, pkt:x\";", b"MOZ"));
+    assert!(matches!(
+        rule_err("alert udp any any -> any any (pcre:\"/a/, bogus\"; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+}
+
 // ---- ipopts ----
 
 /// `ipopts` names one IPv4 option; the header's options are walked as Suricata's decoder

@@ -79,6 +79,8 @@ pub enum PacketEvent {
     /// Stream events from here on.
     StreamReassemblySeqGap,
     StreamReassemblyDepthReached,
+    /// A regular segment from the side that sent the previous RST (`flow::tcp`).
+    StreamSuspectedRstInject,
     /// Not nameable by rules: the flow's application protocol became known on this packet
     /// (Suricata's "protocol detection done" packet flag, which `app-layer-protocol`-only
     /// rules wait for).
@@ -161,6 +163,7 @@ impl PacketEvent {
         PacketEvent::IprawInvalidIpVersion,
         PacketEvent::StreamReassemblySeqGap,
         PacketEvent::StreamReassemblyDepthReached,
+        PacketEvent::StreamSuspectedRstInject,
         PacketEvent::ProtoDetected,
     ];
 
@@ -234,6 +237,7 @@ impl PacketEvent {
             IprawInvalidIpVersion => "ipraw.invalid_ip_version",
             StreamReassemblySeqGap => "reassembly_seq_gap",
             StreamReassemblyDepthReached => "reassembly_depth_reached",
+            StreamSuspectedRstInject => "suspected_rst_inject",
             ProtoDetected => "(protocol detected)",
         }
     }

@@ -182,8 +182,12 @@ impl Mime {
                 self.boundaries.push(bnd);
             }
         } else {
-            let attachment =
-                contains_ci(&self.disp, b"filename=") || contains_ci(&self.ctype, b"name=");
+            // RFC 2231 splits a long name into sections (`filename*0=`, `filename*1=`),
+            // which Suricata 7 joins: those name an attachment too.
+            let attachment = contains_ci(&self.disp, b"filename=")
+                || contains_ci(&self.disp, b"filename*")
+                || contains_ci(&self.ctype, b"name=")
+                || contains_ci(&self.ctype, b"name*");
             self.enc = if contains_ci(&self.cte, b"base64") {
                 Enc::Base64
             } else if contains_ci(&self.cte, b"quoted-printable") {
@@ -349,6 +353,20 @@ a=41=\r\nb =3D=zz\r\nlast\r\n--BND--\r\nepilogue";
             decode(b"Content-Disposition: attachment; filename=\"a\"\r\n\r\nraw\r\nline"),
             vec![b"raw\r\nline\r\n".to_vec()]
         );
+    }
+
+    /// A name split into RFC 2231 sections (`filename*0=`, `filename*1=`) over folded lines
+    /// names an attachment; base64 padding inside the body ends a group and decoding goes on
+    /// (the capture of Suricata's bug 6207: `NA=`, `=Mg`, `==` is "42").
+    #[test]
+    fn rfc2231_sections_name_an_attachment() {
+        let m = b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n\
+Content-Type: application/zip;\r\nContent-Transfer-Encoding: base64\r\n\
+Content-Disposition: attachment;\n filename*0=part-one;\n filename*1=two.zip\r\n\r\n\
+NA=\r\n=Mg\r\n==\r\n\r\n--B--\r\n";
+        assert_eq!(decode(m), vec![b"42".to_vec()]);
+        let m = b"Content-Type: text/plain; name*=UTF-8''x.txt\r\n\r\nbody";
+        assert_eq!(decode(m), vec![b"body\r\n".to_vec()]);
     }
 
     #[test]

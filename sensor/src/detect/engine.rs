@@ -16,9 +16,9 @@ use super::groups::{self, StageIndex};
 use super::iptable::IpTable;
 use super::mpm::{Backend, Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
-    inspect, Action, Buffer, Classifications, DatasetCmd, Direction, FlowDirection, FlowState,
-    FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, TagKind, Target,
-    Transforms, Vars, XbitCmd, XbitTrack,
+    inspect, inspect_vars, Action, Buffer, Classifications, DatasetCmd, Direction, FlowDirection,
+    FlowState, FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, TagKind,
+    Target, Transforms, Vars, XbitCmd, XbitTrack, MAX_BYTE_VARS,
 };
 use super::tag::{HostTags, TagList};
 use super::threshold::{RateKey, RateSpec, RateTable, ThresholdType, Track};
@@ -263,7 +263,7 @@ pub struct FlowDetect {
     pub alerted: bool,
     /// `IP_ONLY_DONE << dir`: IP-only rules were evaluated for that direction;
     /// `NO_PAYLOAD`: packet payload and stream content are no longer inspected (encrypted
-    /// TLS). One byte: every flow carries this struct (16 bytes, pinned by a size test).
+    /// TLS); `PASSED`: a pass rule passed the whole flow, nothing of it is inspected. One byte: every flow carries this struct (16 bytes, pinned by a size test).
     flags: u8,
     /// The protocol the flow's first bytes showed, for rules of protocols without a parser.
     app_hint: AppHint,
@@ -272,6 +272,7 @@ pub struct FlowDetect {
 
 const IP_ONLY_DONE: u8 = 1;
 const NO_PAYLOAD: u8 = 4;
+const PASSED: u8 = 8;
 
 /// Protocols rules name in their header that have no parser here (or, for FTP and SMTP, whose
 /// parser may not have recognised the flow: a greeting naming them), recognised from the first
@@ -387,6 +388,12 @@ impl FlowDetect {
 
     pub fn payload_inspection_stopped(&self) -> bool {
         self.flags & NO_PAYLOAD != 0
+    }
+
+    /// A pass rule passed the flow: no later packet, stream chunk or transaction of it is
+    /// inspected (Suricata's flow pass action).
+    pub fn passed(&self) -> bool {
+        self.flags & PASSED != 0
     }
 
     fn ip_only_done(&self, dir: usize) -> bool {
@@ -591,6 +598,32 @@ fn stage_of(rule: &Rule) -> Stage {
     stage
 }
 
+/// An `ip`/`tcp` rule on `file.data` alone: as in Suricata, it inspects the files of every
+/// protocol that has them, so SMTP attachments as well as HTTP bodies.
+fn files_of_any_protocol(rule: &Rule) -> bool {
+    matches!(rule.header.protocol, Protocol::Ip | Protocol::Tcp)
+        && !rule.buffers.is_empty()
+        && rule.buffers.iter().all(|b| b.buffer == Buffer::FileData)
+        && rule.datasets.iter().all(|d| d.buffer == Buffer::FileData)
+        && rule.app_events.is_empty()
+        && rule.urilen.is_none()
+}
+
+/// A header protocol that is an application protocol (Suricata's app-layer signatures).
+fn app_layer_header(p: Protocol) -> bool {
+    !matches!(
+        p,
+        Protocol::Ip
+            | Protocol::Tcp
+            | Protocol::Udp
+            | Protocol::Icmp
+            | Protocol::Icmpv6
+            | Protocol::TcpPkt
+            | Protocol::TcpStream
+            | Protocol::Pkthdr
+    )
+}
+
 fn has_packet_keywords(rule: &Rule) -> bool {
     !rule.packet_events.is_empty()
         || rule.icmp_id.is_some()
@@ -603,6 +636,7 @@ fn has_packet_keywords(rule: &Rule) -> bool {
         || rule.icode.is_some()
         || rule.ip_proto.is_some()
         || rule.csum != Csums::default()
+        || rule.ipopts.is_some()
 }
 
 /// A stream rule (`tcp` or an application protocol, not `tcp-stream` or `only_stream`) with
@@ -898,6 +932,9 @@ impl Engine {
             if s.packet_too || s.tcp_packet_too {
                 per_stage[Stage::Packet as usize].push(i as u32);
             }
+            if files_of_any_protocol(&s.rule) {
+                per_stage[Stage::Smtp as usize].push(i as u32);
+            }
         }
         if !ip_entries.is_empty() {
             match IpTable::build(ip_entries.iter().copied()) {
@@ -1059,6 +1096,9 @@ impl Engine {
             }
             fd.flags &= !(IP_ONLY_DONE | IP_ONLY_DONE << 1);
             fd.engine = self.id;
+        }
+        if fd.passed() {
+            return;
         }
         if self.hint_rules && flow.proto == 6 {
             match subject {
@@ -1269,6 +1309,15 @@ impl Engine {
                 }
                 if sig.rule.header.action == Action::Pass {
                     passed = true;
+                    // As Suricata, a pass by an IP-only or application-layer rule, or one
+                    // matched on a stream or a transaction, is the flow's verdict; a packet
+                    // rule's passes only its packet.
+                    if sig.rule.ip_only
+                        || app_layer_header(sig.rule.header.protocol)
+                        || !matches!(subject, Subject::Packet { .. })
+                    {
+                        fd.flags |= PASSED;
+                    }
                     continue;
                 }
                 if passed {
@@ -1497,7 +1546,10 @@ impl Engine {
             }
         }
         if let Subject::Packet {
-            decoded, payload, ..
+            decoded,
+            payload,
+            frame,
+            ..
         } = subject
         {
             if rule.dsize.is_some_and(|c| !c.matches(payload.len() as u64)) {
@@ -1540,6 +1592,12 @@ impl Engine {
             }
             if rule.ip_proto.is_some_and(|p| !p.matches(decoded.ip_proto)) {
                 return None;
+            }
+            if let Some(o) = rule.ipopts {
+                match packet_header(Buffer::Ipv4Hdr, decoded, frame) {
+                    Some(h) if o.matches(h) => {}
+                    _ => return None,
+                }
             }
             if !rule.stream_size.is_empty() {
                 let L4::Tcp(h) = decoded.l4 else {
@@ -1593,6 +1651,8 @@ impl Engine {
             }
         }
         let side = side.unwrap_or_else(|| Side::of(rule));
+        // Byte variables carry from one buffer to the next, in the rule's order.
+        let mut vars = [0u64; MAX_BYTE_VARS];
         for b in &rule.buffers {
             let mut hit = false;
             let mut present = false;
@@ -1603,8 +1663,12 @@ impl Engine {
                 scratch,
                 &mut |bytes| {
                     present = true;
-                    if !hit && inspect(bytes, &b.matchers) {
-                        hit = true;
+                    if !hit {
+                        let mut v = vars;
+                        if inspect_vars(bytes, &b.matchers, &mut v) {
+                            hit = true;
+                            vars = v;
+                        }
                     }
                 },
             );
@@ -2299,6 +2363,63 @@ mod tests {
         (d, facts)
     }
 
+    /// A pass by an IP-only rule passes the whole flow (Suricata applies it to the flow);
+    /// a pass by a packet rule only silences its own packet.
+    #[test]
+    fn ip_only_pass_passes_the_flow_packet_pass_the_packet() {
+        let udp = |payload: &'static [u8]| {
+            let d = Decoded {
+                src: "198.51.100.3".parse().unwrap(),
+                dst: "192.0.2.2".parse().unwrap(),
+                ip_proto: 17,
+                l4: L4::Udp(UdpHeader {
+                    src_port: 12345,
+                    dst_port: 514,
+                    length: 8 + payload.len() as u16,
+                }),
+                ..Default::default()
+            };
+            (d, payload)
+        };
+        let facts = FlowFacts {
+            client: ("198.51.100.3".parse().unwrap(), 12345),
+            server: ("192.0.2.2".parse().unwrap(), 514),
+            proto: 17,
+            established: false,
+            midstream_established: false,
+            tcp_base_seq: [None; 2],
+            app: None,
+        };
+        let run = |e: &Engine, fd: &mut FlowDetect, payload: &'static [u8]| {
+            let (d, payload) = udp(payload);
+            let subject = Subject::Packet {
+                frame: &[],
+                events: Default::default(),
+                decoded: &d,
+                payload,
+                dir: 0,
+            };
+            count_alerts(e, &subject, &facts, fd)
+        };
+        let flow_pass = engine_of(
+            "pass ip any any <> 192.0.2.2 any (msg:\"p\"; sid:10;)\n\
+             alert udp any any -> any any (msg:\"e\"; content:\"EVIL\"; sid:1;)\n",
+        );
+        let mut fd = FlowDetect::default();
+        assert!(run(&flow_pass, &mut fd, b"EVIL").is_empty());
+        assert!(fd.passed());
+        // The IP-only rule is not evaluated again, yet the flow stays passed.
+        assert!(run(&flow_pass, &mut fd, b"EVIL").is_empty());
+        let packet_pass = engine_of(
+            "pass udp any any -> any any (msg:\"p\"; content:\"GOOD\"; sid:10;)\n\
+             alert udp any any -> any any (msg:\"e\"; content:\"EVIL\"; sid:1;)\n",
+        );
+        let mut fd = FlowDetect::default();
+        assert!(run(&packet_pass, &mut fd, b"GOOD EVIL").is_empty());
+        assert!(!fd.passed());
+        assert_eq!(run(&packet_pass, &mut fd, b"EVIL"), [1]);
+    }
+
     /// `[list] -> $HOME_NET` IP-only rules are found by their source list, the smaller side.
     #[test]
     fn ip_only_rules_are_indexed_by_the_smaller_side() {
@@ -2645,6 +2766,28 @@ mod tests {
             EngineConfig::default(),
         );
         assert_eq!((report.loaded, report.errors.len()), (0, 1));
+    }
+
+    /// `file.data` in an `ip` or `tcp` rule inspects SMTP attachments as well as HTTP
+    /// bodies; with other buffers beside it the rule stays an HTTP rule.
+    #[test]
+    fn file_data_of_tcp_rules_covers_smtp_attachments() {
+        let e = engine_of(
+            "alert tcp any any -> any any (msg:\"t\"; file.data; content:\"42\"; sid:1;)\n\
+             alert ip any any -> any any (msg:\"i\"; file_data; content:\"42\"; sid:2;)\n\
+             alert tcp any any -> any any (msg:\"u\"; http.uri; content:\"/\"; file.data; content:\"42\"; sid:3;)\n\
+             alert udp any any -> any any (msg:\"d\"; file.data; content:\"42\"; sid:4;)\n",
+        );
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 25);
+        let tx = crate::app::smtp::SmtpTx {
+            files: vec![b"42".to_vec()],
+            ..Default::default()
+        };
+        let mut fd = FlowDetect::default();
+        assert_eq!(
+            count_alerts(&e, &Subject::Smtp(&tx), &facts, &mut fd),
+            [1, 2]
+        );
     }
 
     /// `alert smtp` applies to flows whose first bytes are SMTP, whatever the port, and not
@@ -3405,6 +3548,11 @@ mod event_tests {
         let mut ev = PacketEvents::NONE;
         ev.set(PacketEvent::StreamReassemblySeqGap);
         assert_eq!(sids_at(&e, &f, &d, ev, Timestamp::ZERO), vec![1]);
+        let e =
+            engine_of("alert tcp any any -> any any (stream-event:suspected_rst_inject; sid:2;)");
+        assert!(sids_at(&e, &f, &d, ev, Timestamp::ZERO).is_empty());
+        ev.set(PacketEvent::StreamSuspectedRstInject);
+        assert_eq!(sids_at(&e, &f, &d, ev, Timestamp::ZERO), vec![2]);
     }
 
     #[test]

@@ -435,6 +435,9 @@ impl AppLayer {
         let mut events = decoded
             .events
             .union(std::mem::take(&mut self.stream_events));
+        if flow.tcp.rst_injected() {
+            events.set(PacketEvent::StreamSuspectedRstInject);
+        }
         let Some(det) = &mut self.detector else {
             return;
         };
@@ -672,6 +675,13 @@ impl AppLayer {
         if flow.ext.done && !self.stream_rules {
             return;
         }
+        // Data on a RST is not part of the stream (Suricata neither reassembles nor parses
+        // it); packet rules still see it in the packet's payload.
+        let payload = if h.flags & TcpHeader::RST != 0 {
+            &[][..]
+        } else {
+            payload
+        };
         let syn = h.flags & TcpHeader::SYN != 0;
         if payload.is_empty() && flow.ext.tcp.is_none() {
             // Before any payload: what `StreamDir::segment` would note (`peer_ack` does nothing

@@ -624,6 +624,225 @@ impl ByteExtract {
     }
 }
 
+/// `byte_math` operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MathOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Shl,
+    Shr,
+}
+
+/// `byte_math:bytes <n|var>, offset <n>, oper <op>, rvalue <n|var>, result <name>[, relative]
+/// [, endian big|little][, string dec|hex|oct][, bitmask <n>]` (Suricata 7): reads a number
+/// as `byte_extract` does, applies the operator with `rvalue` (64-bit wrapping, as Suricata's
+/// C arithmetic; a division by zero does not match), masks the result and stores it in a
+/// variable later keywords name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ByteMath {
+    pub extract: Extract,
+    pub offset: i32,
+    pub relative: bool,
+    pub op: MathOp,
+    pub rvalue: Val,
+    pub bitmask: Option<u64>,
+    /// Variable index the result is stored in.
+    pub var: u8,
+}
+
+impl ByteMath {
+    /// Parses and defines the result variable in `vars`.
+    pub fn parse(v: &str, vars: &mut VarNames) -> PResult<Self> {
+        let kw = "byte_math";
+        let (mut nbytes, mut offset, mut op, mut rvalue, mut result) =
+            (None, None, None, None, None);
+        let (mut relative, mut little, mut base, mut bitmask) = (false, None, None, None);
+        for item in split_args(v) {
+            let (name, arg) = match item.split_once(char::is_whitespace) {
+                Some((n, a)) => (n.to_ascii_lowercase(), a.trim()),
+                None => (item.to_ascii_lowercase(), ""),
+            };
+            let twice = |set: bool| -> PResult<()> {
+                if set {
+                    bail!("{kw}: `{name}` given twice");
+                }
+                Ok(())
+            };
+            match (name.as_str(), arg.is_empty()) {
+                ("bytes", false) => {
+                    twice(nbytes.is_some())?;
+                    nbytes = Some(parse_nbytes(kw, arg, Some(vars))?);
+                }
+                ("offset", false) => {
+                    twice(offset.is_some())?;
+                    offset = match parse_int(arg) {
+                        Some(o) if (-65535..=65535).contains(&o) => Some(o as i32),
+                        _ => bail!("{kw}: invalid offset `{}`", truncate(arg, 20)),
+                    };
+                }
+                ("oper", false) => {
+                    twice(op.is_some())?;
+                    op = Some(match arg {
+                        "+" => MathOp::Add,
+                        "-" => MathOp::Sub,
+                        "*" => MathOp::Mul,
+                        "/" => MathOp::Div,
+                        "<<" => MathOp::Shl,
+                        ">>" => MathOp::Shr,
+                        _ => bail!("{kw}: invalid operator `{}`", truncate(arg, 10)),
+                    });
+                }
+                ("rvalue", false) => {
+                    twice(rvalue.is_some())?;
+                    rvalue = Some(parse_val(kw, arg, vars, 0, u32::MAX as i64)?);
+                }
+                ("result", false) => {
+                    twice(result.is_some())?;
+                    if !arg.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                        || !arg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    {
+                        bail!("{kw}: invalid result name `{}`", truncate(arg, 40));
+                    }
+                    result = Some(arg.to_string());
+                }
+                ("relative", true) => relative = true,
+                ("endian", false) => {
+                    twice(little.is_some())?;
+                    little = Some(match arg.to_ascii_lowercase().as_str() {
+                        "big" => false,
+                        "little" => true,
+                        "dce" => {
+                            return Err(ErrorKind::unsupported(format!(
+                                "{kw} dce (DCERPC is not parsed)"
+                            )))
+                        }
+                        _ => bail!("{kw}: invalid endian `{}`", truncate(arg, 10)),
+                    });
+                }
+                ("dce", true) => {
+                    return Err(ErrorKind::unsupported(format!(
+                        "{kw} dce (DCERPC is not parsed)"
+                    )))
+                }
+                ("string", false) => {
+                    twice(base.is_some())?;
+                    base = Some(match arg.to_ascii_lowercase().as_str() {
+                        "dec" => 10,
+                        "hex" => 16,
+                        "oct" => 8,
+                        _ => bail!("{kw}: invalid string base `{}`", truncate(arg, 10)),
+                    });
+                }
+                ("bitmask", false) => {
+                    twice(bitmask.is_some())?;
+                    bitmask = match parse_int(arg) {
+                        Some(m) if m > 0 && m <= u32::MAX as i64 => Some(m as u64),
+                        _ => bail!("{kw}: invalid bitmask"),
+                    };
+                }
+                _ => bail!("{kw}: unknown option `{}`", truncate(item, 40)),
+            }
+        }
+        let (Some(nbytes), Some(offset), Some(op), Some(rvalue), Some(result)) =
+            (nbytes, offset, op, rvalue, result)
+        else {
+            bail!("{kw} needs bytes, offset, oper, rvalue and result");
+        };
+        if base.is_some() && little.is_some() {
+            bail!("{kw}: `string` cannot be combined with an endianness");
+        }
+        // Suricata takes 1 to 10 bytes in either form; binary values wider than 8 bytes
+        // cannot be read and never match.
+        let (nbytes, nbytes_var) = match nbytes {
+            Nbytes::Lit(n) if !(1..=10).contains(&n) => bail!("{kw}: bytes must be 1..=10"),
+            Nbytes::Lit(n) => (n as u8, None),
+            Nbytes::Var(v) => (0, Some(v)),
+        };
+        let extract = Extract {
+            nbytes,
+            nbytes_var,
+            little: little.unwrap_or(false),
+            string_base: base,
+            bitmask: None,
+        };
+        let var = match vars.iter().position(|n| *n == result) {
+            Some(i) => i,
+            None => {
+                if vars.len() >= MAX_BYTE_VARS {
+                    bail!("{kw}: more than {MAX_BYTE_VARS} variables in one rule");
+                }
+                vars.push(result);
+                vars.len() - 1
+            }
+        };
+        Ok(ByteMath {
+            extract,
+            offset,
+            relative,
+            op,
+            rvalue,
+            bitmask,
+            var: var as u8,
+        })
+    }
+
+    /// Computes the value into `vars`; returns the new inspection position (after the bytes).
+    pub fn run(
+        &self,
+        buf: &[u8],
+        buffer_offset: u32,
+        vars: &mut [u64; MAX_BYTE_VARS],
+    ) -> Option<u32> {
+        let mut at = self.offset as i64;
+        if self.relative {
+            at += buffer_offset as i64;
+            if at >= buf.len() as i64 {
+                // Suricata: no match without data after the relative position.
+                return None;
+            }
+        }
+        let extract = match self.extract.nbytes_var {
+            // A count from a variable: 1 to 10 bytes, as a literal count.
+            Some(v) => {
+                let n = vars[v as usize & (MAX_BYTE_VARS - 1)];
+                if !(1..=10).contains(&n) {
+                    return None;
+                }
+                Extract {
+                    nbytes: n as u8,
+                    nbytes_var: None,
+                    ..self.extract
+                }
+            }
+            None => self.extract,
+        };
+        if extract.string_base.is_none() && extract.nbytes > 8 {
+            return None;
+        }
+        let val = extract.read(buf, at)?;
+        let r = self.rvalue.get(vars) as u64;
+        let mut val = match self.op {
+            MathOp::Add => val.wrapping_add(r),
+            MathOp::Sub => val.wrapping_sub(r),
+            MathOp::Mul => val.wrapping_mul(r),
+            MathOp::Div => val.checked_div(r)?,
+            // C shifts past the width are undefined; they give 0 here.
+            MathOp::Shl => val.checked_shl(r.min(64) as u32).unwrap_or(0),
+            MathOp::Shr => val.checked_shr(r.min(64) as u32).unwrap_or(0),
+        };
+        if let Some(mask) = self.bitmask {
+            val &= mask;
+            if val != 0 {
+                val >>= mask.trailing_zeros();
+            }
+        }
+        vars[self.var as usize & (MAX_BYTE_VARS - 1)] = val;
+        Some((at + extract.nbytes as i64) as u32)
+    }
+}
+
 /// `isdataat:[!]<n>[,relative][,rawbytes]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IsDataAt {

@@ -11,7 +11,8 @@ use std::cell::RefCell;
 
 use super::asn1::Asn1;
 use super::bytes::{
-    base64_decode, Base64Decode, ByteExtract, ByteJump, ByteTest, IsDataAt, Step, MAX_BYTE_VARS,
+    base64_decode, Base64Decode, ByteExtract, ByteJump, ByteMath, ByteTest, IsDataAt, Step,
+    MAX_BYTE_VARS,
 };
 use super::content::Content;
 use super::numeric::NumCmp;
@@ -36,6 +37,7 @@ pub enum Matcher {
     ByteTest(ByteTest),
     ByteJump(ByteJump),
     ByteExtract(ByteExtract),
+    ByteMath(ByteMath),
     /// `bsize`: the whole buffer's length (the position is unchanged).
     Bsize(NumCmp),
     /// `base64_decode` with its `base64_data` matchers.
@@ -60,6 +62,7 @@ impl Matcher {
             Matcher::ByteTest(b) => b.relative,
             Matcher::ByteJump(b) => b.relative,
             Matcher::ByteExtract(b) => b.relative,
+            Matcher::ByteMath(b) => b.relative,
             Matcher::Bsize(_) => false,
             Matcher::Base64(b) => b.relative,
             Matcher::Asn1(_) => false,
@@ -78,6 +81,25 @@ enum Res {
 /// Whether `buf` satisfies every matcher of `list` (an empty list matches). Never allocates.
 pub fn inspect(buf: &[u8], list: &[Matcher]) -> bool {
     inspect_with_limit(buf, list, INSPECTION_RECURSION_LIMIT)
+}
+
+/// [`inspect`] starting with the variables `vars` holds (set by earlier buffers of the rule),
+/// which on a match receive the values this buffer's keywords left.
+pub fn inspect_vars(buf: &[u8], list: &[Matcher], vars: &mut [u64; MAX_BYTE_VARS]) -> bool {
+    if list.is_empty() {
+        return true;
+    }
+    let buf = &buf[..buf.len().min(u32::MAX as usize)];
+    let mut cx = Cx {
+        count: 0,
+        limit: INSPECTION_RECURSION_LIMIT,
+        vars: *vars,
+    };
+    let hit = step(buf, list, 0, 0, &mut cx) == Res::Match;
+    if hit {
+        *vars = cx.vars;
+    }
+    hit
 }
 
 /// [`inspect`] with an explicit recursion limit (0: unlimited).
@@ -118,6 +140,9 @@ fn step(buf: &[u8], list: &[Matcher], idx: usize, buffer_offset: u32, cx: &mut C
             .jump(buf, buffer_offset, &cx.vars)
             .map_or(Step::NoMatch, Step::Match),
         Matcher::ByteExtract(b) => b
+            .run(buf, buffer_offset, &mut cx.vars)
+            .map_or(Step::NoMatch, Step::Match),
+        Matcher::ByteMath(b) => b
             .run(buf, buffer_offset, &mut cx.vars)
             .map_or(Step::NoMatch, Step::Match),
         Matcher::Bsize(c) => match c.matches(buf.len() as u64) {

@@ -9,14 +9,16 @@ use std::sync::OnceLock;
 
 use super::asn1::Asn1;
 use super::buffer::{AppProto, Buffer};
-use super::bytes::{parse_bsize, Base64Decode, ByteExtract, ByteJump, ByteTest, IsDataAt, Val};
+use super::bytes::{
+    parse_bsize, Base64Decode, ByteExtract, ByteJump, ByteMath, ByteTest, IsDataAt, Val,
+};
 use super::content::{Content, FastPatternOpt};
 use super::error::{bail, ErrorKind, PResult};
 use super::header::Protocol;
 use super::inspect::Matcher;
 use super::lexer::{unquote, RawOption};
 use super::model::{AppLayerProtocol, DatasetMatch, DnsOpcode};
-use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
+use super::numeric::{IpOpts, IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
     parse_metadata, parse_tls_version, quoted_string, Dataset, Flow, Flowbit, Flowint, Reference,
     StreamSize, Target, Threshold, Xbit, XbitCmd, XbitTrack,
@@ -57,6 +59,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("byte_test", kw_byte_test),
     ("byte_jump", kw_byte_jump),
     ("byte_extract", kw_byte_extract),
+    ("byte_math", kw_byte_math),
     ("bsize", kw_bsize),
     ("base64_decode", kw_base64_decode),
     ("urilen", kw_urilen),
@@ -64,6 +67,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("itype", kw_itype),
     ("icode", kw_icode),
     ("ttl", kw_ttl),
+    ("ipopts", kw_ipopts),
     ("ip_proto", kw_ip_proto),
     ("flags", kw_flags),
     ("tcp.flags", kw_flags),
@@ -596,6 +600,22 @@ fn kw_byte_extract(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> 
     b.add_matcher(key, Matcher::ByteExtract(e))
 }
 
+fn kw_byte_math(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let before = b.var_names.len();
+    let m = ByteMath::parse(need_value(o)?, &mut b.var_names)?;
+    let key = b.payload_list(m.relative);
+    let n = m.extract.nbytes_var.map_or(Val::Lit(0), Val::Var);
+    check_vars(b, o.keyword, &[m.rvalue, n], key)?;
+    if b.var_names.len() > before {
+        b.var_lists.push(key);
+    } else if b.var_lists.get(m.var as usize) != Some(&key) {
+        return Err(ErrorKind::unsupported(
+            "byte_math redefining a variable of another buffer",
+        ));
+    }
+    b.add_matcher(key, Matcher::ByteMath(m))
+}
+
 fn kw_bsize(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let c = parse_bsize(need_value(o)?)?;
     if b.sticky.is_none() {
@@ -649,6 +669,11 @@ fn kw_icode(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 fn kw_ttl(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let v = NumCmp::parse(need_value(o)?, u8::MAX as u64)?;
     set_once(&mut b.ttl, v, o.keyword)
+}
+
+fn kw_ipopts(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = IpOpts::parse(need_value(o)?)?;
+    set_once(&mut b.ipopts, v, o.keyword)
 }
 
 fn kw_ip_proto(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {

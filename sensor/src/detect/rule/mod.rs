@@ -32,7 +32,7 @@ mod transform;
 mod tests;
 
 pub use buffer::{AppProto, Buffer};
-pub use bytes::{ByteExtract, ByteJump, ByteTest, IsDataAt, Val, MAX_BYTE_VARS};
+pub use bytes::{ByteExtract, ByteJump, ByteMath, ByteTest, IsDataAt, Val, MAX_BYTE_VARS};
 pub use classification::{Classification, Classifications, DEFAULT_CLASSIFICATION};
 pub use content::{Content, FastPatternOpt};
 pub use error::{ErrorKind, RuleError};
@@ -41,10 +41,10 @@ pub use header::{
     parse_header, Action, AddressSet, Direction, Header, InlineAction, PortSet, Protocol,
     RangeBound, RangeSet, Vars,
 };
-pub use inspect::{inspect, inspect_with_limit, Matcher, INSPECTION_RECURSION_LIMIT};
+pub use inspect::{inspect, inspect_vars, inspect_with_limit, Matcher, INSPECTION_RECURSION_LIMIT};
 pub use loader::parse_rules;
 pub use model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DnsOpcode, Rule};
-pub use numeric::{FlagsMode, IpProto, NumCmp, TcpFlags, Urilen};
+pub use numeric::{FlagsMode, IpOpts, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
     Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,
     FlowintOp, FlowintValue, Reference, StreamMode, StreamSide, StreamSize, Target, Threshold,

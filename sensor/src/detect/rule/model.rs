@@ -5,7 +5,7 @@ use super::buffer::{AppProto, Buffer};
 use super::fast_pattern::FastPattern;
 use super::header::Header;
 use super::inspect::Matcher;
-use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
+use super::numeric::{IpOpts, IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
     Dataset, Flow, Flowbit, Flowint, Reference, StreamSize, Target, Threshold, Xbit,
 };
@@ -75,6 +75,7 @@ pub struct Rule {
     pub icode: Option<NumCmp>,
     pub ttl: Option<NumCmp>,
     pub ip_proto: Option<IpProto>,
+    pub ipopts: Option<IpOpts>,
     pub threshold: Option<Threshold>,
     pub detection_filter: Option<Threshold>,
     pub flowbits: Vec<Flowbit>,

@@ -1,5 +1,5 @@
-//! Integer comparisons (`dsize`, `urilen`, `itype`, `icode`, `ttl`), `ip_proto` and TCP
-//! `flags`, parsed as Suricata 7 does and evaluated against given values.
+//! Integer comparisons (`dsize`, `urilen`, `itype`, `icode`, `ttl`), `ip_proto`, `ipopts` and
+//! TCP `flags`, parsed as Suricata 7 does and evaluated against given values.
 
 use super::error::{bail, ErrorKind, PResult};
 
@@ -310,5 +310,84 @@ impl TcpFlags {
             FlagsMode::Any => v & self.flags != 0 || self.flags == 0,
             FlagsMode::Not => v & self.flags == 0,
         }
+    }
+}
+
+/// `ipopts:<name>`: the IPv4 header carries that option (`any`: some option). Bits as
+/// [`IpOpts::of_header`] sets them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IpOpts(pub u16);
+
+impl IpOpts {
+    const EOL: u16 = 1;
+    const NOP: u16 = 1 << 1;
+    const RR: u16 = 1 << 2;
+    const TS: u16 = 1 << 3;
+    const SEC: u16 = 1 << 4;
+    const LSRR: u16 = 1 << 5;
+    const ESEC: u16 = 1 << 6;
+    const SID: u16 = 1 << 7;
+    const SSRR: u16 = 1 << 8;
+    const OTHER: u16 = 1 << 9;
+
+    pub fn parse(s: &str) -> PResult<Self> {
+        Ok(IpOpts(match s.trim() {
+            "rr" => Self::RR,
+            "eol" => Self::EOL,
+            "nop" => Self::NOP,
+            "ts" => Self::TS,
+            "sec" => Self::SEC,
+            "esec" => Self::ESEC,
+            "lsrr" => Self::LSRR,
+            "ssrr" => Self::SSRR,
+            "satid" => Self::SID,
+            "any" => u16::MAX,
+            other => bail!(
+                "ipopts: unknown option `{}`",
+                super::lexer::truncate(other, 20)
+            ),
+        }))
+    }
+
+    /// The options of an IPv4 header (`hdr`: the header with its options), walked as
+    /// Suricata's decoder does: EOL ends the list, NOP is one byte, every other option has a
+    /// length of at least 2 that fits (and the minimum its type needs). A malformed list makes
+    /// Suricata drop the packet as invalid: no options then.
+    pub fn of_header(hdr: &[u8]) -> u16 {
+        let mut opts = hdr.get(20..).unwrap_or(&[]);
+        let mut set = 0;
+        while let Some(&kind) = opts.first() {
+            match kind {
+                0 => return set | Self::EOL,
+                1 => {
+                    set |= Self::NOP;
+                    opts = &opts[1..];
+                }
+                _ => {
+                    let Some(&len) = opts.get(1) else { return 0 };
+                    let len = len as usize;
+                    let (bit, min) = match kind {
+                        7 => (Self::RR, 3),
+                        68 => (Self::TS, 5),
+                        130 => (Self::SEC, 3),
+                        131 => (Self::LSRR, 3),
+                        133 => (Self::ESEC, 3),
+                        136 => (Self::SID, 4),
+                        137 => (Self::SSRR, 3),
+                        _ => (Self::OTHER, 2),
+                    };
+                    if len < min || len > opts.len() {
+                        return 0;
+                    }
+                    set |= bit;
+                    opts = &opts[len..];
+                }
+            }
+        }
+        set
+    }
+
+    pub fn matches(self, hdr: &[u8]) -> bool {
+        Self::of_header(hdr) & self.0 != 0
     }
 }

@@ -13,7 +13,7 @@ use super::inspect::{link, Matcher};
 use super::keywords;
 use super::lexer::split_rule;
 use super::model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DnsOpcode, Rule};
-use super::numeric::{IpProto, NumCmp, TcpFlags, Urilen};
+use super::numeric::{IpOpts, IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
     Flow, Flowbit, FlowbitCmd, Flowint, Reference, StreamSize, Target, Threshold, Xbit,
 };
@@ -77,6 +77,7 @@ pub(super) struct Builder {
     pub icode: Option<NumCmp>,
     pub ttl: Option<NumCmp>,
     pub ip_proto: Option<IpProto>,
+    pub ipopts: Option<IpOpts>,
     pub threshold: Option<Threshold>,
     pub detection_filter: Option<Threshold>,
     pub flowbits: Vec<Flowbit>,
@@ -146,6 +147,7 @@ impl Builder {
             icode: None,
             ttl: None,
             ip_proto: None,
+            ipopts: None,
             threshold: None,
             detection_filter: None,
             flowbits: Vec::new(),
@@ -295,8 +297,26 @@ impl Builder {
     }
 
     /// Checks that a variable used by a keyword of list `here` was extracted in that list.
+    /// A variable of an earlier packet-header buffer is allowed too: a packet's buffers are
+    /// inspected in the order the rule first names them, and a variable keeps its value from
+    /// one to the next (Suricata's `ipv4.hdr; byte_math:...,result r; tcp.hdr;
+    /// byte_test:1,=,r,1`).
     pub fn check_var_list(&self, kw: &str, var: u8, here: ListKey) -> PResult<()> {
-        if self.var_lists.get(var as usize) != Some(&here) {
+        let pos = |key: &ListKey| {
+            self.lists
+                .iter()
+                .position(|l| (l.buffer, l.transforms) == *key)
+        };
+        let earlier = match self.var_lists.get(var as usize) {
+            Some(def) if *def == here => true,
+            Some(def) => {
+                def.0.is_packet_header()
+                    && here.0.is_packet_header()
+                    && pos(def) < Some(pos(&here).unwrap_or(self.lists.len()))
+            }
+            None => false,
+        };
+        if !earlier {
             return Err(ErrorKind::unsupported(format!(
                 "{kw} using a byte_extract variable of another buffer"
             )));
@@ -315,6 +335,7 @@ impl Builder {
             || self.icode.is_some()
             || self.ttl.is_some()
             || self.ip_proto.is_some()
+            || self.ipopts.is_some()
             || !self.flowbits.is_empty()
             || !self.flowints.is_empty()
             || !self.xbits.is_empty()
@@ -416,6 +437,7 @@ impl Builder {
             && self.itype.is_none()
             && self.icode.is_none()
             && self.ttl.is_none()
+            && self.ipopts.is_none()
             && self.xbits.len() == self.hostbits
             && self.flowints.is_empty()
             && self.stream_size.is_empty()
@@ -454,6 +476,7 @@ impl Builder {
             icode: self.icode,
             ttl: self.ttl,
             ip_proto: self.ip_proto,
+            ipopts: self.ipopts,
             threshold: self.threshold,
             detection_filter: self.detection_filter,
             flowbits: self.flowbits,

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use super::engine::{compile, Engine};
 use super::translate::Opts;
 use crate::detect::rule::error::{bail, PResult};
+use crate::detect::rule::lexer::truncate;
 
 /// Buffer a pcre modifier letter selects (`U`, `I`, `H`, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -88,6 +89,29 @@ impl Pcre {
             v = &v[1..v.len() - 1];
         }
         let (pattern, modifiers) = split_slashes(v)?;
+        // Suricata 7's capture targets after the flags (`/re/flags, flow:key,flow:value`):
+        // where captured groups are stored. Like named `flow_`/`pkt_` groups they are accepted
+        // and not stored (no flow or packet variables are kept or logged; `flowvar` and
+        // `pktvar` tests are refused).
+        let modifiers = match modifiers.split_once(',') {
+            Some((flags, targets)) => {
+                for t in targets.split(',').map(str::trim) {
+                    let ok = t.split_once(':').is_some_and(|(kind, name)| {
+                        matches!(kind.trim(), "flow" | "pkt" | "alert")
+                            && !name.trim().is_empty()
+                            && name
+                                .trim()
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+                    });
+                    if !ok {
+                        bail!("pcre: invalid capture target `{}`", truncate(t, 40));
+                    }
+                }
+                flags.trim_end()
+            }
+            None => modifiers,
+        };
         let mut o = Opts::default();
         let mut relative = false;
         let mut anchored = false;

@@ -284,6 +284,157 @@ fn byte_extract_errors() {
     ));
 }
 
+// ---- byte_math ----
+
+#[test]
+fn byte_math_computes_into_a_variable() {
+    // Each operator, the result tested by byte_test (the value after the read byte).
+    for (oper, first, want) in [
+        ("+", 5u8, 7u8),
+        ("-", 5, 3),
+        ("*", 5, 10),
+        ("/", 8, 4),
+        ("<<", 3, 12),
+        (">>", 12, 3),
+    ] {
+        let opts = format!(
+            "byte_math:bytes 1, offset 0, oper {oper}, rvalue 2, result r; byte_test:1,=,r,1;"
+        );
+        assert!(matches(&opts, &[first, want]), "{oper}");
+        assert!(!matches(&opts, &[first, want + 1]), "{oper}");
+    }
+    // rvalue and the byte count from byte_extract; the position moves past the bytes read
+    // (`relative` byte_test after it); little endian, bitmask after the operation.
+    let opts = "byte_extract:1,0,n; byte_math:bytes n, offset 1, oper +, rvalue n, result r, \
+                endian little; byte_test:1,=,r,0,relative;";
+    assert!(matches(opts, b"\x02\x01\x00\x03"));
+    assert!(!matches(opts, b"\x02\x01\x01\x03"));
+    let opts =
+        "byte_math:bytes 1, offset 0, oper +, rvalue 1, result r, bitmask 0xf0; byte_test:1,=,r,1;";
+    assert!(matches(opts, b"\x1f\x02"));
+    // A string number.
+    let opts =
+        "byte_math:bytes 2, offset 0, oper *, rvalue 3, result r, string dec; byte_test:1,=,r,2;";
+    assert!(matches(opts, b"12\x24"));
+    // Division by zero, or bytes past the buffer: no match.
+    assert!(!matches(
+        "byte_extract:1,0,z; byte_math:bytes 1, offset 1, oper /, rvalue z, result r;",
+        b"\x00\x08"
+    ));
+    assert!(!matches(
+        "byte_math:bytes 4, offset 0, oper +, rvalue 1, result r;",
+        b"abc"
+    ));
+    assert!(!matches(
+        "content:\"a\"; byte_math:bytes 1, offset 0, oper +, rvalue 1, result r, relative;",
+        b"a"
+    ));
+}
+
+/// A variable set in one packet-header buffer is read by a later one (Suricata's
+/// detect-bytemath-01 shape); other buffers still refuse it.
+#[test]
+fn byte_variables_carry_across_header_buffers() {
+    let r = rule(
+        "alert tcp any any -> any any (ipv4.hdr; byte_math:bytes 1, offset 1, oper <<, rvalue 2, result r; \
+         tcp.hdr; byte_test:1,=,r,1; sid:1;)",
+    );
+    assert_eq!(r.buffers.len(), 2);
+    let mut vars = [0u64; MAX_BYTE_VARS];
+    assert!(inspect_vars(b"\x45\x22", &r.buffers[0].matchers, &mut vars));
+    assert_eq!(vars[0], 0x88);
+    assert!(inspect_vars(b"\x00\x88", &r.buffers[1].matchers, &mut vars));
+    assert!(!inspect_vars(
+        b"\x00\x89",
+        &r.buffers[1].matchers,
+        &mut vars
+    ));
+    // Used before it is set: refused.
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (tcp.hdr; content:\"a\"; ipv4.hdr; byte_extract:1,0,v; tcp.hdr; byte_test:1,=,v,0; sid:1;)"),
+        ErrorKind::Unsupported { .. }
+    ));
+}
+
+#[test]
+fn byte_math_errors() {
+    for bad in [
+        "byte_math:bytes 11, offset 0, oper +, rvalue 1, result r;",
+        "byte_math:bytes 1, offset 70000, oper +, rvalue 1, result r;",
+        "byte_math:bytes 1, offset 0, oper &, rvalue 1, result r;",
+        "byte_math:bytes 1, offset 0, oper +, result r;",
+        "byte_math:bytes 1, offset 0, oper +, rvalue nosuch, result r;",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        rule_err("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue 1, result r, endian dce; sid:1;)"),
+        ErrorKind::Unsupported { .. }
+    ));
+}
+
+// ---- pcre capture targets ----
+
+/// `/re/flags, flow:a,flow:b` names where captures go (Suricata 7); the match is unchanged.
+#[test]
+fn pcre_capture_targets_are_accepted() {
+    let opts = "pcre:\"/^(.*)\\/(\\d+\\.\\d+)/, flow:key,flow:value\";";
+    assert!(matches(opts, b"Mozilla/5.0"));
+    assert!(!matches(opts, b"Mozilla 5.0"));
+    assert!(matches("pcre:\"/moz/i, pkt:x\";", b"MOZ"));
+    assert!(matches!(
+        rule_err("alert udp any any -> any any (pcre:\"/a/, bogus\"; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+}
+
+// ---- ipopts ----
+
+/// `ipopts` names one IPv4 option; the header's options are walked as Suricata's decoder
+/// walks them (a malformed list has none). Not an IP-only keyword.
+#[test]
+fn ipopts_options_of_the_header() {
+    let hdr = |opts: &[u8]| {
+        let mut h = vec![0x45u8; 20];
+        h[0] = 0x40 | (5 + opts.len() / 4) as u8;
+        h.extend_from_slice(opts);
+        h
+    };
+    let esec = IpOpts::parse("esec").unwrap();
+    // The case of Suricata's ipopts-esec: ESEC (133) of length 3, then EOL.
+    assert!(esec.matches(&hdr(&[0x85, 3, 0, 0])));
+    assert!(IpOpts::parse("eol")
+        .unwrap()
+        .matches(&hdr(&[0x85, 3, 0, 0])));
+    assert!(!IpOpts::parse("rr").unwrap().matches(&hdr(&[0x85, 3, 0, 0])));
+    assert!(IpOpts::parse("any").unwrap().matches(&hdr(&[1, 1, 1, 1])));
+    assert!(!IpOpts::parse("any").unwrap().matches(&hdr(&[])));
+    // NOPs, then a record-route; a length past the header or below 2 is malformed.
+    assert!(IpOpts::parse("rr")
+        .unwrap()
+        .matches(&hdr(&[1, 7, 7, 4, 0, 0, 0, 0])));
+    assert!(!esec.matches(&hdr(&[0x85, 9, 0, 0])));
+    assert!(!IpOpts::parse("nop")
+        .unwrap()
+        .matches(&hdr(&[1, 0x85, 1, 0])));
+    assert!(IpOpts::parse("satid")
+        .unwrap()
+        .matches(&hdr(&[136, 4, 0, 1])));
+    assert!(matches!(
+        rule_err("alert ip any any -> any any (ipopts:bogus; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
+    let r = rule("alert ip any any -> any any (ipopts:esec; sid:1;)");
+    assert!(!r.ip_only);
+    assert_eq!(r.ipopts, Some(esec));
+}
+
 // ---- transforms ----
 
 #[test]

@@ -902,15 +902,21 @@ mod event_tests {
         f
     }
 
-    /// The ICMP events of a decoded packet, by Suricata name.
-    fn icmp_event_names(ev: PacketEvents) -> Vec<&'static str> {
+    /// The events of `ev` whose Suricata name starts with `prefix`, sorted (how the
+    /// differential tests compare with Suricata's alerts).
+    fn event_names(ev: PacketEvents, prefix: &str) -> Vec<&'static str> {
         let mut names: Vec<&str> = E::ALL
             .iter()
-            .filter(|e| ev.has(**e) && e.name().starts_with("icmpv"))
+            .filter(|e| ev.has(**e) && e.name().starts_with(prefix))
             .map(|e| e.name())
             .collect();
         names.sort_unstable();
         names
+    }
+
+    /// A differential test file's comma-separated event names.
+    fn listed(s: &str) -> Vec<&str> {
+        s.split(',').filter(|s| !s.is_empty()).collect()
     }
 
     /// Every ICMPv4 and ICMPv6 type with codes 0-20 and 255, error messages with short or
@@ -956,7 +962,7 @@ mod event_tests {
                             ],
                             other => panic!("bad matrix character {other}"),
                         };
-                        let got = icmp_event_names(events_of(&frame));
+                        let got = event_names(events_of(&frame), "icmpv");
                         checked += 1;
                         if got != want {
                             failures.push(format!(
@@ -983,7 +989,7 @@ mod event_tests {
                 }
                 other => panic!("bad line kind {other}"),
             };
-            let got = icmp_event_names(events_of(&frame));
+            let got = event_names(events_of(&frame), "icmpv");
             checked += 1;
             if got != want {
                 failures.push(format!("{what}: want {want:?}, got {got:?}"));
@@ -1014,13 +1020,8 @@ mod event_tests {
             f[2..4].copy_from_slice(&total.to_be_bytes());
             f.splice(20..20, opts);
             let ev = events_of(&f);
-            let mut got: Vec<&str> = E::ALL
-                .iter()
-                .filter(|e| ev.has(**e) && e.name().starts_with("ipv4.opt"))
-                .map(|e| e.name())
-                .collect();
-            got.sort_unstable();
-            let want: Vec<&str> = want.split(',').filter(|s| !s.is_empty()).collect();
+            let got = event_names(ev, "ipv4.opt");
+            let want = listed(want);
             checked += 1;
             if got != want {
                 failures.push(format!("{opts_hex}: want {want:?}, got {got:?}"));
@@ -1045,13 +1046,8 @@ mod event_tests {
             let f: Vec<&str> = line.split('\t').collect();
             let frame = v6_hl(f[0].parse().unwrap(), &hex(f[1]), 64);
             let ev = events_of(&frame);
-            let mut got: Vec<&str> = E::ALL
-                .iter()
-                .filter(|e| ev.has(**e) && e.name().starts_with("ipv6."))
-                .map(|e| e.name())
-                .collect();
-            got.sort_unstable();
-            let want: Vec<&str> = f[2].split(',').filter(|s| !s.is_empty()).collect();
+            let got = event_names(ev, "ipv6.");
+            let want = listed(f[2]);
             checked += 1;
             if got != want {
                 failures.push(format!("{} {}: want {want:?}, got {got:?}", f[0], f[1]));
@@ -1099,14 +1095,8 @@ mod event_tests {
                     d.events
                 }
             };
-            let got: Vec<&str> = E::ALL
-                .iter()
-                .filter(|e| ev.has(**e) && e.name().starts_with("vlan."))
-                .map(|e| e.name())
-                .collect();
-            let want: Vec<&str> = f
-                .get(2)
-                .map_or(vec![], |s| s.split(',').filter(|s| !s.is_empty()).collect());
+            let got = event_names(ev, "vlan.");
+            let want = listed(f.get(2).copied().unwrap_or(""));
             assert_eq!(got, want, "{line}");
             checked += 1;
         }

@@ -231,6 +231,42 @@ struct TcpApp {
     stream_inspected: [u64; 2],
 }
 
+/// The session's settings and buffers a [`Feeder`] works with.
+struct StreamScratch<'a> {
+    /// Bytes of a direction held while detection needs more.
+    limit: usize,
+    /// Keep a copy of delivered data for `tcp-stream` rules.
+    keep: bool,
+    chunks: &'a mut Vec<(usize, usize, usize)>,
+    bytes: &'a mut Vec<u8>,
+}
+
+impl TcpApp {
+    /// The flow's two streams, and a feeder that hands what they deliver to protocol
+    /// detection, the parser and stream detection.
+    fn feeder<'a>(
+        &'a mut self,
+        config: &'a ParserConfig,
+        ports: Ports,
+        scratch: StreamScratch<'a>,
+    ) -> (&'a mut [StreamDir; 2], Feeder<'a>) {
+        let feeder = Feeder {
+            probe: &mut self.probe,
+            probe_failed: &mut self.probe_failed,
+            probe_lost: &mut self.probe_lost,
+            parser: &mut self.parser,
+            limit: scratch.limit,
+            config,
+            ports,
+            keep: scratch.keep,
+            chunks: scratch.chunks,
+            bytes: scratch.bytes,
+            pending: Pending::default(),
+        };
+        (&mut self.stream, feeder)
+    }
+}
+
 /// Bytes of a direction kept so stream rules can match across delivered chunks.
 const STREAM_TAIL: usize = 2048;
 
@@ -733,27 +769,13 @@ impl AppLayer {
         };
         let parsers = self.config.parsers();
         let (gaps, depth) = (self.mem.stats.gaps, self.mem.stats.depth_reached);
-        let TcpApp {
-            stream,
-            probe,
-            probe_failed,
-            probe_lost,
-            parser,
-            ..
-        } = &mut **tcp;
-        let mut feeder = Feeder {
-            probe,
-            probe_failed,
-            probe_lost,
-            parser,
+        let scratch = StreamScratch {
             limit: self.config.probe_limit,
-            config: &parsers,
-            ports: who.ports(),
             keep: self.stream_rules,
             chunks: &mut self.stream_chunks,
             bytes: &mut self.stream_bytes,
-            pending: Pending::default(),
         };
+        let (stream, mut feeder) = tcp.feeder(&parsers, who.ports(), scratch);
         let (this, other) = if dir == TO_SERVER {
             let (a, b) = stream.split_at_mut(1);
             (&mut a[0], &mut b[0])
@@ -863,32 +885,18 @@ impl AppLayer {
         let mut pending = Pending::default();
         if let Some(tcp) = app.tcp.as_deref_mut() {
             let parsers = self.config.parsers();
-            let TcpApp {
-                stream,
-                probe,
-                probe_failed,
-                probe_lost,
-                parser,
-                ..
-            } = tcp;
-            let mut feeder = Feeder {
-                probe,
-                probe_failed,
-                probe_lost,
-                parser,
+            let scratch = StreamScratch {
                 limit: self.config.probe_limit,
-                config: &parsers,
-                ports: who.ports(),
                 keep: self.stream_rules,
                 chunks: &mut self.stream_chunks,
                 bytes: &mut self.stream_bytes,
-                pending: Pending::default(),
             };
+            let (stream, mut feeder) = tcp.feeder(&parsers, who.ports(), scratch);
             for (dir, s) in stream.iter_mut().enumerate() {
                 s.finish(&mut self.mem, &mut |ev| feeder.event(dir, ev));
             }
             pending = feeder.pending;
-            if let Some(p) = parser {
+            if let Some(p) = feeder.parser {
                 p.finish();
             }
         }

@@ -184,6 +184,18 @@ impl Registry {
         }
     }
 
+    /// A registry like this one with every counter at zero (`replay --each` counts each
+    /// capture on its own).
+    pub fn fresh(&self) -> Registry {
+        Registry::new(
+            self.info.clone(),
+            self.workers.len(),
+            self.outputs.clone(),
+            self.rules.clone(),
+            self.max_flows,
+        )
+    }
+
     /// The behaviour stage's publication (skipped when a reader holds the slot, unless `wait`).
     pub fn publish_behaviour(&self, stats: &crate::behaviour::StageStats, wait: bool) {
         let guard = if wait {
@@ -1501,12 +1513,15 @@ pub fn write_eve_stats(t: &Totals, with_sensor: bool, out: &mut Vec<u8>) {
             m.remove("sensor");
         }
     }
-    let record = serde_json::json!({
+    let mut record = serde_json::json!({
         "timestamp": t.last_ts.eve().to_string(),
         "event_type": "stats",
         "host": t.info.name,
         "stats": stats,
     });
+    if let Some(capture) = crate::output::eve::capture() {
+        record["pcap_filename"] = Value::from(capture);
+    }
     if serde_json::to_writer(&mut *out, &record).is_ok() {
         out.push(b'\n');
     }

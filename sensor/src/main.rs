@@ -173,6 +173,11 @@ struct ReplayArgs {
     #[arg(long, value_name = "FACTOR", num_args = 0..=1, default_missing_value = "1",
           value_parser = parse_pace)]
     pace: Option<f64>,
+    /// Replay each capture on its own, as Suricata's unix-socket `pcap-file` does: flows,
+    /// thresholds, xbits and host tags start fresh for every file; rules load once. Records
+    /// carry `pcap_filename`, and each capture ends with its own `stats` record.
+    #[arg(long, conflicts_with_all = ["metrics_listen", "control_socket"])]
+    each: bool,
 }
 
 #[derive(Args)]
@@ -432,19 +437,25 @@ impl Session {
     }
 
     /// Writes the final stats record and the summary; the exit code for output failures.
-    fn finish(mut self, elapsed: Duration) -> (Totals, Option<ExitCode>) {
+    fn finish(self, elapsed: Duration) -> (Totals, Option<ExitCode>) {
+        self.finish_with(elapsed, true)
+    }
+
+    /// As [`Session::finish`]; without the stats record when each capture wrote its own.
+    fn finish_with(mut self, elapsed: Duration, final_stats: bool) -> (Totals, Option<ExitCode>) {
         self.periodic.take();
         self.control.take();
-        let totals = self.registry.totals();
-        let mut line = Vec::new();
-        write_eve_stats(&totals, self.stats_sensor_counters(), &mut line);
-        self.outputs.write_record(&line);
+        if final_stats {
+            self.write_stats(&self.registry.totals());
+        }
         self.outputs.flush();
         // Network sinks send what they hold (in `run`, within a grace period).
         self.outputs.close();
         // The stats record itself is now written (or lost): count it.
         let totals = self.registry.totals();
-        eprintln!("sensor: {}", totals.summary(elapsed));
+        if final_stats {
+            eprintln!("sensor: {}", totals.summary(elapsed));
+        }
         if totals.worker_panics > 0 {
             eprintln!(
                 "sensor: error: {} worker(s) failed; their flows are missing",
@@ -465,6 +476,12 @@ impl Session {
             return (totals, Some(ExitCode::from(EXIT_OUTPUT)));
         }
         (totals, None)
+    }
+
+    fn write_stats(&self, totals: &Totals) {
+        let mut line = Vec::new();
+        write_eve_stats(totals, self.stats_sensor_counters(), &mut line);
+        self.outputs.write_record(&line);
     }
 
     fn stats_sensor_counters(&self) -> bool {
@@ -672,6 +689,9 @@ fn replay(args: ReplayArgs) -> ExitCode {
         ..session.replay_config()
     };
 
+    if args.each {
+        return replay_each(&args, &files, session, &config);
+    }
     let show_bar = !args.common.quiet && std::io::stderr().is_terminal();
     let bar = ProgressBar::new(show_bar);
     let mut warn = |e: &CaptureError| {
@@ -714,6 +734,81 @@ fn replay(args: ReplayArgs) -> ExitCode {
             "sensor: damaged input skipped: {} bad records, {} truncated records, {} bytes stepped over",
             s.bad_records, s.truncated_records, s.bytes_skipped
         );
+        return ExitCode::from(EXIT_DAMAGED);
+    }
+    ExitCode::SUCCESS
+}
+
+/// `replay --each`: every capture through a fresh pipeline (flows, counters) and with the
+/// engine's cross-flow state forgotten, the rules loaded once. A capture that cannot be
+/// opened is reported and skipped; the others still run.
+fn replay_each(
+    args: &ReplayArgs,
+    files: &[PathBuf],
+    session: Session,
+    config: &ReplayConfig,
+) -> ExitCode {
+    let started = Instant::now();
+    let (mut unreadable, mut damaged) = (0usize, 0usize);
+    for file in files {
+        if signals::stop_requested() {
+            eprintln!("sensor: stopped by a signal before {}", file.display());
+            break;
+        }
+        let mut source = match MergedSource::open(std::slice::from_ref(file)) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("sensor: error: {e}; skipped");
+                unreadable += 1;
+                continue;
+            }
+        };
+        if let Some(engine) = &session.engine {
+            engine.current().forget_cross_flow_state();
+        }
+        sensor::output::eve::set_capture(Some(&file.display().to_string()));
+        let registry = Arc::new(session.registry.fresh());
+        let show_bar = !args.common.quiet && std::io::stderr().is_terminal();
+        let bar = ProgressBar::new(show_bar);
+        let mut warn = |e: &CaptureError| {
+            bar.println(&format!("sensor: warning: {}: {e}", file.display()));
+        };
+        let (stats, fatal) = pipeline::run(
+            &mut source,
+            config,
+            session.outputs.clone(),
+            registry.clone(),
+            &mut |p| bar.update(p),
+            &mut warn,
+        );
+        bar.finish();
+        let totals = registry.totals();
+        session.write_stats(&totals);
+        eprintln!(
+            "sensor: {}: {}",
+            file.display(),
+            totals.summary(stats.elapsed)
+        );
+        if let Some(e) = &fatal {
+            eprintln!("sensor: error: {e}; stopped reading there");
+        }
+        if fatal.is_some() || totals.input_damaged() || stats.worker_panics > 0 {
+            damaged += 1;
+        }
+    }
+    sensor::output::eve::set_capture(None);
+    let (_, output_failed) = session.finish_with(started.elapsed(), false);
+    eprintln!(
+        "sensor: {} captures replayed each on its own; {unreadable} could not be read, {damaged} had damaged input skipped",
+        files.len() - unreadable
+    );
+    if let Some(code) = output_failed {
+        return code;
+    }
+    if unreadable > 0 {
+        return ExitCode::from(EXIT_INPUT);
+    }
+    if damaged > 0 {
         return ExitCode::from(EXIT_DAMAGED);
     }
     ExitCode::SUCCESS

@@ -1022,6 +1022,15 @@ impl Engine {
         self.sigs.is_empty()
     }
 
+    /// Forgets what matching has remembered across flows (threshold windows, xbits, host
+    /// tags), as when a new, unrelated capture starts (`replay --each`, like Suricata's
+    /// unix-socket `pcap-file`). Only between runs: no worker may be inspecting.
+    pub fn forget_cross_flow_state(&self) {
+        self.rates.clear();
+        self.xbits.clear();
+        self.host_tags.clear();
+    }
+
     pub fn context(&self) -> DetectCtx {
         DetectCtx {
             scanners: self

@@ -133,6 +133,12 @@ pub struct HostTags {
 }
 
 impl HostTags {
+    /// Forgets every host's tags (a new, unrelated capture starts).
+    pub fn clear(&self) {
+        self.hosts.clear();
+        self.active.store(0, Ordering::Relaxed);
+    }
+
     pub fn add(&self, host: IpAddr, gid: u32, sid: u32, spec: &TagSpec, ts: Timestamp) {
         if self.hosts.len() >= MAX_HOSTS && !self.hosts.contains_key(&host) {
             let now = ts.secs();

@@ -136,6 +136,12 @@ impl RateTable {
         }
     }
 
+    /// Forgets every window (a new, unrelated capture starts).
+    pub fn clear(&self) {
+        self.windows.clear();
+        self.last_sweep.store(0, Ordering::Relaxed);
+    }
+
     /// Matches decided as the first of a new window because the table was full.
     pub fn untracked(&self) -> u64 {
         self.untracked.load(Ordering::Relaxed)

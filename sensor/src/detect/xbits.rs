@@ -41,6 +41,11 @@ const SWEEP_ABOVE: usize = 65_536;
 pub const MAX_ENTRIES: usize = 1 << 20;
 
 impl XbitTable {
+    /// Forgets every bit (a new, unrelated capture starts).
+    pub fn clear(&self) {
+        self.bits.clear();
+    }
+
     pub fn is_set(&self, bit: u16, key: XbitKey, now: Timestamp) -> bool {
         self.bits.get(&(bit, key)).is_some_and(|exp| now.0 < exp.0)
     }

@@ -2,7 +2,9 @@
 //! and the rest read them as they are. Fields of our own would go under `sensor`, which Suricata
 //! never uses.
 
-use std::sync::OnceLock;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::json;
 use crate::flow::community_id::community_id_v1;
@@ -101,6 +103,55 @@ pub fn set_host(name: String) {
     let _ = HOST.set(field.into_boxed_slice());
 }
 
+/// `,"pcap_filename":"<path>"` while `replay --each` replays one capture on its own (Suricata
+/// writes the same field with `eve-log.pcap-file`), so one EVE stream says which capture each
+/// record came from. Changed only between captures, when no worker runs; threads notice the
+/// change by the generation (one atomic load per record, no lock).
+static CAPTURE: Mutex<Option<Arc<[u8]>>> = Mutex::new(None);
+static CAPTURE_NAME: Mutex<Option<String>> = Mutex::new(None);
+static CAPTURE_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static CAPTURE_SEEN: RefCell<(u64, Option<Arc<[u8]>>)> = const { RefCell::new((0, None)) };
+}
+
+/// Names the capture every record written from now on comes from (`None`: no field).
+pub fn set_capture(path: Option<&str>) {
+    let field = path.map(|p| {
+        let mut field = b",\"pcap_filename\":".to_vec();
+        json::write_str(&mut field, p);
+        Arc::from(field.into_boxed_slice())
+    });
+    *CAPTURE.lock().unwrap_or_else(|e| e.into_inner()) = field;
+    *CAPTURE_NAME.lock().unwrap_or_else(|e| e.into_inner()) = path.map(str::to_owned);
+    CAPTURE_GENERATION.fetch_add(1, Ordering::Release);
+}
+
+/// The capture named by [`set_capture`] (for records not written through [`write_head`]).
+pub fn capture() -> Option<String> {
+    CAPTURE_NAME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+fn write_capture(out: &mut Vec<u8>) {
+    let generation = CAPTURE_GENERATION.load(Ordering::Acquire);
+    if generation == 0 {
+        return;
+    }
+    CAPTURE_SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if seen.0 != generation {
+            let current = CAPTURE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            *seen = (generation, current);
+        }
+        if let Some(field) = &seen.1 {
+            out.extend_from_slice(field);
+        }
+    });
+}
+
 /// Writes the head every record shares: `{"timestamp":..,"flow_id":..,"event_type":..,` VLAN,
 /// endpoints and `proto`, with no closing brace. Endpoints are client to server, or the reverse
 /// when `reverse` is set (records about server-to-client packets, as Suricata writes them).
@@ -149,6 +200,7 @@ fn write_head_with(
     if let Some(host) = HOST.get() {
         out.extend_from_slice(host);
     }
+    write_capture(out);
     if flow.vlan[0] != 0 || flow.vlan[1] != 0 {
         out.extend_from_slice(b",\"vlan\":[");
         json::write_u64(out, flow.vlan[0].into());

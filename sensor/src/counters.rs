@@ -865,6 +865,7 @@ pub const FAMILIES: &[Family] = &[
             s.by("proto", "dns", u(a.dns_messages));
             s.by("proto", "ftp", u(a.ftp_tx));
             s.by("proto", "smtp", u(a.smtp_tx));
+            s.by("proto", "ssh", u(a.ssh_tx));
         },
     },
     Family {
@@ -1444,6 +1445,7 @@ pub const SURICATA_STATS: &[(&str, ReadOne)] = &[
     ("app_layer.tx.tls", |t| Some(t.workers.app.tls_handshakes)),
     ("app_layer.tx.ftp", |t| Some(t.workers.app.ftp_tx)),
     ("app_layer.tx.smtp", |t| Some(t.workers.app.smtp_tx)),
+    ("app_layer.tx.ssh", |t| Some(t.workers.app.ssh_tx)),
     ("tcp.midstream_pickups", |t| {
         Some(t.workers.app.stream.midstream_pickups)
     }),

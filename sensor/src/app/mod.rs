@@ -17,6 +17,7 @@ pub mod recognise;
 pub mod registry;
 pub mod smtp;
 pub mod socks;
+pub mod ssh;
 mod stats;
 pub mod tls;
 

@@ -50,6 +50,13 @@ pub enum Tx<'a> {
     Ftp(&'a super::ftp::FtpTx),
     /// An SMTP transaction (a mail, or the session's commands before or after one).
     Smtp(&'a super::smtp::SmtpTx),
+    /// The SSH session: `inspect` names a side whose identification line (bit 1) or HASSH
+    /// (bit 2) just became complete; `log`: write the record now (once).
+    Ssh {
+        tx: &'a super::ssh::SshTx,
+        inspect: Option<(Direction, u8)>,
+        log: bool,
+    },
 }
 
 /// A parser event: something about the traffic worth counting or matching (Suricata's
@@ -71,6 +78,9 @@ pub const EVENTS: &[(AppProto, &str)] = &[
     (AppProto::Smtp, "duplicate_fields"),
     (AppProto::Smtp, "data_command_rejected"),
     (AppProto::Smtp, "bdat_chunk_len_exceeded"),
+    (AppProto::Ssh, "invalid_banner"),
+    (AppProto::Ssh, "long_banner"),
+    (AppProto::Ssh, "invalid_record"),
 ];
 
 /// A per-flow application protocol parser.

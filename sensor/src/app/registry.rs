@@ -13,7 +13,7 @@
 //! parses each datagram.
 
 use super::parser::{AppParser, ParserConfig, Ports, Probe};
-use super::{adapters, dns, ftp, http, recognise, smtp, socks, tls, Direction};
+use super::{adapters, dns, ftp, http, recognise, smtp, socks, ssh, tls, Direction};
 
 /// Application protocol of a flow (`app_proto` in EVE): what protocol detection decided,
 /// including undecided (`Unknown`) and gave up (`Failed`).
@@ -228,7 +228,10 @@ pub static PROTOCOLS: &[Protocol] = &[
         },
         parser: Some(|_| Box::new(smtp::SmtpParser::new())),
     },
-    entry(AppProto::Ssh, Tcp, AnyPort, recognise::ssh),
+    Protocol {
+        parser: Some(|_| Box::new(ssh::SshParser::new())),
+        ..entry(AppProto::Ssh, Tcp, AnyPort, recognise::ssh)
+    },
     entry(AppProto::Smb, Tcp, AnyPort, recognise::smb),
     entry(AppProto::Dcerpc, Tcp, AnyPort, recognise::dcerpc_tcp),
     entry(AppProto::Imap, Tcp, AnyPort, recognise::imap),

@@ -21,6 +21,7 @@ pub struct AppStats {
     pub dns_errors: u64,
     pub ftp_tx: u64,
     pub smtp_tx: u64,
+    pub ssh_tx: u64,
     /// Parser events, as `parser::EVENTS` lists them.
     pub events: [u64; super::parser::EVENTS.len()],
     pub stream: StreamStats,
@@ -46,6 +47,7 @@ impl AppStats {
         self.flows_failed += o.flows_failed;
         self.ftp_tx += o.ftp_tx;
         self.smtp_tx += o.smtp_tx;
+        self.ssh_tx += o.ssh_tx;
         for (a, b) in self.events.iter_mut().zip(&o.events) {
             *a += b;
         }

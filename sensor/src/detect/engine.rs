@@ -43,8 +43,10 @@ enum Stage {
     Stream = 4,
     /// `file.data` of `smtp` rules: a mail's attachments, per transaction.
     Smtp = 5,
+    /// `ssh.*` buffers: a side's identification line and KEXINIT.
+    Ssh = 6,
 }
-const STAGES: usize = 6;
+const STAGES: usize = 7;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EngineConfig {
@@ -507,6 +509,13 @@ pub enum Subject<'a> {
     Tls(&'a TlsRecord),
     /// An SMTP transaction (its attachments are the `file.data` of smtp rules).
     Smtp(&'a crate::app::smtp::SmtpTx),
+    /// What one side of an SSH session has sent (`dir`), once its identification line or
+    /// its KEXINIT is complete (`ready`: 1 the line, 2 the HASSH).
+    Ssh {
+        tx: &'a crate::app::ssh::SshTx,
+        dir: usize,
+        ready: u8,
+    },
 }
 
 impl Subject<'_> {
@@ -518,6 +527,7 @@ impl Subject<'_> {
             Subject::Tls(_) => Stage::Tls,
             Subject::Stream { .. } => Stage::Stream,
             Subject::Smtp(_) => Stage::Smtp,
+            Subject::Ssh { .. } => Stage::Ssh,
         }
     }
 }
@@ -592,6 +602,12 @@ fn stage_of(rule: &Rule) -> Stage {
             | Buffer::Ja3sHash
             | Buffer::Ja3sString
             | Buffer::Ja4Hash => Stage::Tls,
+            Buffer::SshProto
+            | Buffer::SshSoftware
+            | Buffer::SshHassh
+            | Buffer::SshHasshString
+            | Buffer::SshHasshServer
+            | Buffer::SshHasshServerString => Stage::Ssh,
             _ => Stage::Http,
         };
     }
@@ -1527,7 +1543,7 @@ impl Engine {
             Subject::Packet { dir, .. } | Subject::Stream { dir, .. } => {
                 *dir != crate::flow::TO_SERVER
             }
-            Subject::Dns { dir, .. } => *dir != crate::flow::TO_SERVER,
+            Subject::Dns { dir, .. } | Subject::Ssh { dir, .. } => *dir != crate::flow::TO_SERVER,
             Subject::Smtp(_) => false,
             _ => match side {
                 Some(s) => s == Side::Response,
@@ -1770,7 +1786,8 @@ fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint)
             flow.proto == 6 && (hint.proto() == AppHint::SMB || flow.app == Some(A::Smb))
         }
         Protocol::Ssh => {
-            flow.proto == 6 && (hint.proto() == AppHint::SSH || flow.app == Some(A::Ssh))
+            matches!(subject, Subject::Ssh { .. })
+                || flow.proto == 6 && (hint.proto() == AppHint::SSH || flow.app == Some(A::Ssh))
         }
         // Suricata's `dcerpc` rules also apply to SMB flows (DCE/RPC over named pipes).
         Protocol::App(A::Dcerpc) => {
@@ -2053,7 +2070,10 @@ fn for_each_view(
 
 fn dir_of<'a>(subject: &'a Subject<'_>) -> &'a usize {
     match subject {
-        Subject::Packet { dir, .. } | Subject::Stream { dir, .. } | Subject::Dns { dir, .. } => dir,
+        Subject::Packet { dir, .. }
+        | Subject::Stream { dir, .. }
+        | Subject::Dns { dir, .. }
+        | Subject::Ssh { dir, .. } => dir,
         _ => &crate::flow::TO_SERVER,
     }
 }
@@ -2217,6 +2237,27 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
                 if let Some(bytes) = tx.buffer(*b) {
                     f(bytes)
                 }
+            }
+        }
+        Subject::Ssh { tx, dir, ready } => {
+            let to_server = *dir == crate::flow::TO_SERVER;
+            let side = if to_server { &tx.client } else { &tx.server };
+            let hassh = |client: bool| {
+                (client == to_server)
+                    .then_some(side.hassh.as_ref())
+                    .flatten()
+            };
+            let bytes: Option<&[u8]> = match buffer {
+                Buffer::SshProto if ready & 1 != 0 => Some(&side.proto_version),
+                Buffer::SshSoftware if ready & 1 != 0 => Some(&side.software_version),
+                Buffer::SshHassh => hassh(true).map(|h| h.hash.as_bytes()),
+                Buffer::SshHasshString => hassh(true).map(|h| h.string.as_bytes()),
+                Buffer::SshHasshServer => hassh(false).map(|h| h.hash.as_bytes()),
+                Buffer::SshHasshServerString => hassh(false).map(|h| h.string.as_bytes()),
+                _ => None,
+            };
+            if let Some(b) = bytes {
+                f(b)
             }
         }
         Subject::Smtp(tx) => {

@@ -92,6 +92,27 @@ impl TxWriter<'_> {
                     );
                 }
             }
+            Tx::Ssh { tx, inspect, log } => {
+                if log {
+                    self.stats.ssh_tx += 1;
+                    self.simple("ssh", |o| tx.write_eve(o));
+                }
+                if let (Some((dir, ready)), Some(det)) = (inspect, &mut *self.det) {
+                    det.run(
+                        &Subject::Ssh {
+                            tx,
+                            dir: dir_index(dir),
+                            ready,
+                        },
+                        self.who,
+                        self.rec,
+                        self.ts,
+                        Some("ssh"),
+                        self.out,
+                        None,
+                    );
+                }
+            }
             Tx::Tls(p) => self.tls(p),
             Tx::Dns { msg, dir } => {
                 self.stats.dns_messages += 1;

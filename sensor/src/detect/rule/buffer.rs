@@ -91,6 +91,16 @@ pub enum Buffer {
     Ja3sHash,
     Ja3sString,
     Ja4Hash,
+    /// `ssh.proto` / `ssh.software`: the identification line's protocol and software
+    /// versions, of the side the inspected direction comes from.
+    SshProto,
+    SshSoftware,
+    /// `ssh.hassh` / `ssh.hassh.string` (the client's KEXINIT) and `ssh.hassh.server` /
+    /// `ssh.hassh.server.string` (the server's).
+    SshHassh,
+    SshHasshString,
+    SshHasshServer,
+    SshHasshServerString,
     /// `base64_data`: what the rule's `base64_decode` decoded (its matchers move into it).
     Base64Data,
     /// Packet headers: `ipv4.hdr` / `ipv6.hdr` (with IPv4 options / IPv6 extension headers),
@@ -150,6 +160,12 @@ impl Buffer {
             "ja3s.hash" => Ja3sHash,
             "ja3s.string" => Ja3sString,
             "ja4.hash" => Ja4Hash,
+            "ssh.proto" | "ssh_proto" => SshProto,
+            "ssh.software" | "ssh_software" => SshSoftware,
+            "ssh.hassh" => SshHassh,
+            "ssh.hassh.string" => SshHasshString,
+            "ssh.hassh.server" => SshHasshServer,
+            "ssh.hassh.server.string" => SshHasshServerString,
             "base64_data" => Base64Data,
             "ipv4.hdr" => Ipv4Hdr,
             "ipv6.hdr" => Ipv6Hdr,
@@ -228,6 +244,12 @@ impl Buffer {
             Ja3sHash => "ja3s.hash",
             Ja3sString => "ja3s.string",
             Ja4Hash => "ja4.hash",
+            SshProto => "ssh.proto",
+            SshSoftware => "ssh.software",
+            SshHassh => "ssh.hassh",
+            SshHasshString => "ssh.hassh.string",
+            SshHasshServer => "ssh.hassh.server",
+            SshHasshServerString => "ssh.hassh.server.string",
             Base64Data => "base64_data",
             Ipv4Hdr => "ipv4.hdr",
             Ipv6Hdr => "ipv6.hdr",
@@ -250,6 +272,8 @@ impl Buffer {
             | TlsCertFingerprint | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => {
                 Some(AppProto::Tls)
             }
+            SshProto | SshSoftware | SshHassh | SshHasshString | SshHasshServer
+            | SshHasshServerString => Some(AppProto::Ssh),
             _ => Some(AppProto::Http),
         }
     }

@@ -122,7 +122,6 @@ const REFUSED: &[(&str, &str)] = &[
         "from_base64",
         "the from_base64 transform is not implemented",
     ),
-    ("ssh_proto", "SSH is not parsed"),
     ("lua", "Lua scripts are not run"),
     ("luajit", "Lua scripts are not run"),
     ("filestore", "files are not extracted"),

@@ -378,6 +378,22 @@ impl Builder {
             }
         }
         for l in &mut self.lists {
+            // Suricata refuses a HASSH content that cannot be a hash (its length check).
+            if matches!(l.buffer, Buffer::SshHassh | Buffer::SshHasshServer)
+                && l.transforms.is_empty()
+            {
+                for m in &l.matchers {
+                    if let Matcher::Content(c) = m {
+                        if c.pattern.len() != 32 {
+                            bail!(
+                                "{}: content of {} bytes, a HASSH is 32 hex digits",
+                                l.buffer.name(),
+                                c.pattern.len()
+                            );
+                        }
+                    }
+                }
+            }
             for m in &mut l.matchers {
                 if let Matcher::Content(c) = m {
                     if c.startswith {

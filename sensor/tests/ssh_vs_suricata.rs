@@ -1,0 +1,121 @@
+//! The SSH parser and the `ssh.*` keywords against Suricata 7.0.10 on the corpus's SSH
+//! captures (Zeek's SSH traces, two mixed ones, the behaviour corpus's brute force): the same
+//! `ssh` records (each side's protocol and software version, per flow) and the same alerts per
+//! signature of `tests/data/ssh/ssh.rules`, pinned in `suricata-ssh.tsv` by `make_pins.py`
+//! there (the test never runs Suricata).
+//!
+//! Listed apart: the two half-duplex captures (one direction of each session only). Suricata's
+//! stream engine never lets such a session past its handshake, so it parses nothing and
+//! inspects packets only; the sensor reassembles and parses what the one side sent.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+const PINS: &str = include_str!("data/ssh/suricata-ssh.tsv");
+const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ssh/ssh.rules");
+const ONE_SIDED: &[&str] = &[
+    "zeek-traces/ssh/ssh.client-side-half-duplex.pcap",
+    "zeek-traces/ssh/ssh.server-side-half-duplex.pcap",
+];
+
+#[test]
+fn ssh_records_and_keywords_like_suricata() {
+    let Some(corpus) = sensor::testutil::corpus_dir() else {
+        return;
+    };
+    let pins: Vec<Vec<&str>> = PINS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let mut caps: BTreeSet<String> = pins.iter().map(|p| p[1].to_string()).collect();
+    for e in std::fs::read_dir(corpus.join("zeek-traces/ssh")).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        if name.ends_with(".pcap") {
+            caps.insert(format!("zeek-traces/ssh/{name}"));
+        }
+    }
+    let caps: Vec<String> = caps
+        .into_iter()
+        .filter(|c| !ONE_SIDED.contains(&c.as_str()))
+        .collect();
+    assert!(caps.len() >= 17, "{caps:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
+        .args([
+            "replay",
+            "--each",
+            "-q",
+            "--workers",
+            "1",
+            "--signatures-only",
+            "-k",
+            "none",
+        ])
+        .args(["--rules", RULES, "--eve", "-"])
+        .args(caps.iter().map(|c| corpus.join(c)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prefix = format!("{}/", corpus.display());
+    let mut got: BTreeSet<Vec<String>> = BTreeSet::new();
+    let mut alerts: BTreeMap<(String, u64), u64> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        let cap = r["pcap_filename"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches(&prefix)
+            .to_string();
+        match r["event_type"].as_str() {
+            Some("ssh") => {
+                let side = |n: &str| {
+                    let s = &r["ssh"][n];
+                    match s["proto_version"].as_str() {
+                        Some(p) => [
+                            p.to_string(),
+                            s["software_version"].as_str().unwrap().to_string(),
+                        ],
+                        None => ["-".to_string(), "-".to_string()],
+                    }
+                };
+                let mut row = vec![
+                    "R".to_string(),
+                    cap,
+                    r["src_ip"].as_str().unwrap().to_string(),
+                    r["src_port"].to_string(),
+                    r["dest_ip"].as_str().unwrap().to_string(),
+                    r["dest_port"].to_string(),
+                ];
+                row.extend(side("client"));
+                row.extend(side("server"));
+                got.insert(row);
+            }
+            Some("alert") => {
+                *alerts
+                    .entry((cap, r["alert"]["signature_id"].as_u64().unwrap()))
+                    .or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    for ((cap, sid), n) in alerts {
+        got.insert(vec!["A".into(), cap, sid.to_string(), n.to_string()]);
+    }
+    let want: BTreeSet<Vec<String>> = pins
+        .iter()
+        .filter(|p| !ONE_SIDED.contains(&p[1]))
+        .map(|p| p.iter().map(|s| s.to_string()).collect())
+        .collect();
+    let records = want.iter().filter(|r| r[0] == "R").count();
+    assert!(records >= 100, "{records} ssh records pinned");
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "Suricata only: {missing:#?}\nsensor only: {extra:#?}"
+    );
+}

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 
 use super::hello::{ClientHello, ServerHello, EXT_SESSION_TICKET, EXT_SUPPORTED_VERSIONS};
 use super::ja3::Fingerprint;
+use super::ja4::Transport;
+use super::ja4s::ja4s;
 use super::x509::Certificate;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,6 +31,17 @@ pub struct TlsRecord {
 }
 
 impl TlsRecord {
+    /// The first ServerHello the server sent: the HelloRetryRequest if there was one (as for
+    /// JA3S, and as FoxIO's tools, which fingerprint a stream's first ServerHello).
+    pub fn first_server_hello(&self) -> Option<&ServerHello> {
+        self.hello_retry.as_ref().or(self.server_hello.as_ref())
+    }
+
+    /// JA4S of the first ServerHello (TLS over TCP: the sensor parses no QUIC handshakes).
+    pub fn ja4s(&self) -> Option<String> {
+        Some(ja4s(self.first_server_hello()?, Transport::Tcp))
+    }
+
     /// SNI host name bytes, as the `tls.sni` buffer.
     pub fn sni(&self) -> Option<&[u8]> {
         self.client_hello.as_ref()?.sni.as_deref()

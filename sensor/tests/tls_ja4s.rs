@@ -82,7 +82,7 @@ fn ja4s_in_eve_tls_records_when_configured() {
         // Nothing else differs, and the key comes last in the tls object (after ja4).
         let mut w = w.clone();
         let tls = w["tls"].as_object_mut().unwrap();
-        assert_eq!(tls.keys().last().map(String::as_str), Some("ja4s"));
+        assert_eq!(tls.keys().next_back().map(String::as_str), Some("ja4s"));
         tls.remove("ja4s");
         assert_eq!(&w, p);
     }

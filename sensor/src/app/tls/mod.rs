@@ -21,6 +21,8 @@ mod record;
 mod x509;
 
 #[cfg(test)]
+mod foxio;
+#[cfg(test)]
 mod tests;
 
 pub use hello::{is_grease, ClientHello, ServerHello};

@@ -94,3 +94,18 @@ fn ja4s_in_eve_tls_records_when_configured() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Why `tls.ja4s` is opt-in: Suricata 7.0.10's EVE schema closes the `tls` object and has no
+/// such key, so a default record carrying it would fail `eve_schema.rs`.
+#[test]
+fn suricata_7_schema_has_no_tls_ja4s() {
+    let Some(dir) = sensor::testutil::corpus_dir() else {
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("suricata-eve-schema/schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let tls = &schema["properties"]["tls"];
+    assert_eq!(tls["additionalProperties"], Value::Bool(false));
+    assert!(tls["properties"].get("ja4").is_some());
+    assert!(tls["properties"].get("ja4s").is_none());
+}

@@ -113,3 +113,28 @@ pub fn version_name(v: u16) -> Cow<'static, str> {
         _ => return Cow::Owned(format!("0x{v:04x}")),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ja4s_is_that_of_the_first_server_hello() {
+        let sh = |cipher: u16, extensions: Vec<u16>, hrr: bool| ServerHello {
+            version: 0x0303,
+            cipher,
+            extensions,
+            selected_version: Some(0x0304),
+            hello_retry_request: hrr,
+            ..Default::default()
+        };
+        let mut rec = TlsRecord::default();
+        assert_eq!(rec.ja4s(), None);
+        rec.server_hello = Some(sh(0x1301, vec![0x0033, 0x002b], false));
+        assert_eq!(rec.ja4s().as_deref(), Some("t130200_1301_234ea6891581"));
+        // A HelloRetryRequest came first (key_share, supported_versions): it is the one, as
+        // for JA3S and in FoxIO's tools.
+        rec.hello_retry = Some(sh(0x1302, vec![0x002b, 0x0033], true));
+        assert_eq!(rec.ja4s().as_deref(), Some("t130200_1302_a56c5b993250"));
+    }
+}

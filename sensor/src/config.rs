@@ -181,6 +181,9 @@ pub struct OutputsSection {
     /// Also write the sensor's own counters in EVE `stats` records, under `stats.sensor`
     /// (outside Suricata's EVE schema; Prometheus has them either way).
     pub stats_sensor_counters: bool,
+    /// Also write JA4S as `tls.ja4s` in EVE `tls` records and alerts' `tls` objects (outside
+    /// Suricata 7's EVE schema, which closes the `tls` object).
+    pub tls_ja4s: bool,
     /// `[[outputs.sink]]`: where records go (none: the EVE file of `--eve` / `--log-dir`).
     pub sinks: Vec<SinkSpec>,
 }
@@ -191,6 +194,8 @@ struct RawOutputs {
     stats_interval: Option<u64>,
     #[serde(default)]
     stats_sensor_counters: bool,
+    #[serde(default)]
+    tls_ja4s: bool,
     #[serde(default)]
     sink: Vec<Spanned<RawSink>>,
 }
@@ -450,6 +455,7 @@ impl Config {
             outputs: OutputsSection {
                 stats_interval: raw.outputs.stats_interval,
                 stats_sensor_counters: raw.outputs.stats_sensor_counters,
+                tls_ja4s: raw.outputs.tls_ja4s,
                 sinks,
             },
             timeouts: {

@@ -417,6 +417,7 @@ impl Session {
         if let Some(app) = &mut config.app {
             app.http = self.config.http;
             app.checksum = self.checksum;
+            app.tls_ja4s = self.config.outputs.tls_ja4s;
         }
         if !self.app {
             config.app = None;
@@ -969,6 +970,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
     if let Some(app) = &mut config.app {
         app.http = session.config.http;
         app.checksum = session.checksum;
+        app.tls_ja4s = session.config.outputs.tls_ja4s;
     }
     eprintln!(
         "sensor: capturing on {} with {} workers",

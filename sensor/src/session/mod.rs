@@ -41,6 +41,8 @@ pub struct AppConfig {
     pub http: HttpConfig,
     /// Which checksums count: TCP segments judged invalid stay out of the stream.
     pub checksum: crate::decode::checksum::Policy,
+    /// Write `tls.ja4s` in EVE (`[outputs] tls-ja4s`; outside Suricata 7's schema).
+    pub tls_ja4s: bool,
 }
 
 impl AppConfig {
@@ -58,6 +60,7 @@ impl Default for AppConfig {
             probe_limit: 4096,
             http: HttpConfig::default(),
             checksum: Default::default(),
+            tls_ja4s: false,
         }
     }
 }
@@ -850,10 +853,12 @@ impl AppLayer {
             stats,
             detector,
             behaviour,
+            config,
             ..
         } = self;
         match dns_msg.parse(payload) {
             Ok(()) => TxWriter {
+                tls_ja4s: config.tls_ja4s,
                 stats,
                 det: detector,
                 beh: behaviour,
@@ -961,6 +966,7 @@ impl AppLayer {
         out: &'a mut Vec<u8>,
     ) -> TxWriter<'a> {
         TxWriter {
+            tls_ja4s: self.config.tls_ja4s,
             stats: &mut self.stats,
             det: &mut self.detector,
             beh: &mut self.behaviour,
@@ -1036,6 +1042,7 @@ impl AppLayer {
             }
             Some(p) => {
                 let mut w = TxWriter {
+                    tls_ja4s: self.config.tls_ja4s,
                     stats: &mut self.stats,
                     det: &mut self.detector,
                     beh: &mut self.behaviour,

@@ -63,6 +63,8 @@ pub(super) struct TxWriter<'a> {
     pub(super) out: &'a mut Vec<u8>,
     /// The flow's protocol before an upgrade (TLS records name it: `from_proto`).
     pub(super) orig: AppProto,
+    /// Write `tls.ja4s` (outside Suricata 7's EVE schema).
+    pub(super) tls_ja4s: bool,
 }
 
 impl TxWriter<'_> {
@@ -182,7 +184,7 @@ impl TxWriter<'_> {
         let cid = community_id(&mut self.rec.logged, who);
         eve::write_head(out, ts, &who.ident, "tls", false);
         let _ = write!(out, ",\"community_id\":\"{cid}\",");
-        p.write_eve_tls(out);
+        p.record().write_eve_tls_with(out, self.tls_ja4s);
         if let Some(from) = self.orig.name() {
             // Inside the `tls` object, last, as Suricata writes it.
             let sep = if out.ends_with(b"{}") { "" } else { "," };
@@ -194,7 +196,8 @@ impl TxWriter<'_> {
             t.tls(&who.ident.endpoints, who.ident.proto, ts, p.record());
         }
         if let Some(det) = self.det {
-            let obj = |o: &mut Vec<u8>| p.write_eve_tls(o);
+            let ja4s = self.tls_ja4s;
+            let obj = |o: &mut Vec<u8>| p.record().write_eve_tls_with(o, ja4s);
             det.run(
                 &Subject::Tls(p.record()),
                 who,

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 
 use super::hello::{ClientHello, ServerHello, EXT_SESSION_TICKET, EXT_SUPPORTED_VERSIONS};
 use super::ja3::Fingerprint;
+use super::ja4::Transport;
+use super::ja4s::ja4s;
 use super::x509::Certificate;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,6 +31,17 @@ pub struct TlsRecord {
 }
 
 impl TlsRecord {
+    /// The first ServerHello the server sent: the HelloRetryRequest if there was one (as for
+    /// JA3S, and as FoxIO's tools, which fingerprint a stream's first ServerHello).
+    pub fn first_server_hello(&self) -> Option<&ServerHello> {
+        self.hello_retry.as_ref().or(self.server_hello.as_ref())
+    }
+
+    /// JA4S of the first ServerHello (TLS over TCP: the sensor parses no QUIC handshakes).
+    pub fn ja4s(&self) -> Option<String> {
+        Some(ja4s(self.first_server_hello()?, Transport::Tcp))
+    }
+
     /// SNI host name bytes, as the `tls.sni` buffer.
     pub fn sni(&self) -> Option<&[u8]> {
         self.client_hello.as_ref()?.sni.as_deref()
@@ -99,4 +112,29 @@ pub fn version_name(v: u16) -> Cow<'static, str> {
         0xfb1a => "TLS 1.3 draft-26-fb",
         _ => return Cow::Owned(format!("0x{v:04x}")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ja4s_is_that_of_the_first_server_hello() {
+        let sh = |cipher: u16, extensions: Vec<u16>, hrr: bool| ServerHello {
+            version: 0x0303,
+            cipher,
+            extensions,
+            selected_version: Some(0x0304),
+            hello_retry_request: hrr,
+            ..Default::default()
+        };
+        let mut rec = TlsRecord::default();
+        assert_eq!(rec.ja4s(), None);
+        rec.server_hello = Some(sh(0x1301, vec![0x0033, 0x002b], false));
+        assert_eq!(rec.ja4s().as_deref(), Some("t130200_1301_234ea6891581"));
+        // A HelloRetryRequest came first (key_share, supported_versions): it is the one, as
+        // for JA3S and in FoxIO's tools.
+        rec.hello_retry = Some(sh(0x1302, vec![0x002b, 0x0033], true));
+        assert_eq!(rec.ja4s().as_deref(), Some("t130200_1302_a56c5b993250"));
+    }
 }

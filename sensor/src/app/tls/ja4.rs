@@ -147,7 +147,7 @@ fn parts(
     Some((a, b, c))
 }
 
-fn version_code(v: u16) -> &'static str {
+pub(super) fn version_code(v: u16) -> &'static str {
     match v {
         0x0304 => "13",
         0x0303 => "12",
@@ -164,7 +164,7 @@ fn version_code(v: u16) -> &'static str {
 
 /// First and last character of the first ALPN value; if either byte is not ASCII alphanumeric,
 /// the first and last characters of its hex form instead; `00` when there is none.
-fn alpn_chars(p: &[u8]) -> (char, char) {
+pub(super) fn alpn_chars(p: &[u8]) -> (char, char) {
     let (Some(&first), Some(&last)) = (p.first(), p.last()) else {
         return ('0', '0');
     };
@@ -190,7 +190,7 @@ fn suricata_alpn_chars(p: &[u8]) -> (char, char) {
     }
 }
 
-fn hex_list(v: &[u16]) -> String {
+pub(super) fn hex_list(v: &[u16]) -> String {
     let mut s = String::with_capacity(v.len() * 5);
     for (i, x) in v.iter().enumerate() {
         if i > 0 {
@@ -201,7 +201,7 @@ fn hex_list(v: &[u16]) -> String {
     s
 }
 
-fn hash12(s: &str) -> String {
+pub(super) fn hash12(s: &str) -> String {
     if s.is_empty() {
         return "000000000000".to_string();
     }

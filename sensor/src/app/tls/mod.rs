@@ -1,11 +1,11 @@
-//! TLS handshakes: ClientHello/ServerHello, SNI, first server certificate, JA3/JA3S, JA4.
+//! TLS handshakes: ClientHello/ServerHello, SNI, first server certificate, JA3/JA3S, JA4/JA4S.
 //!
 //! [`probe`] recognises the start of a client's TLS stream on any port; [`TlsParser`] takes the
 //! reassembled stream of both directions in any split and fills a [`TlsRecord`], then reports
 //! [`TlsParser::is_done`] so encrypted traffic is not fed at all.
 //!
 //! Layers, one file each: `record` (record framing), `handshake` (message reassembly across
-//! records), `hello` (ClientHello/ServerHello), `x509` (certificate fields), `ja3`, `ja4`,
+//! records), `hello` (ClientHello/ServerHello), `x509` (certificate fields), `ja3`, `ja4`, `ja4s`,
 //! `info` (the record and version names), `eve` (JSON), `parser` (the per-flow state machine).
 
 mod eve;
@@ -14,11 +14,14 @@ mod hello;
 mod info;
 mod ja3;
 mod ja4;
+mod ja4s;
 mod parser;
 mod reader;
 mod record;
 mod x509;
 
+#[cfg(test)]
+mod foxio;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +29,7 @@ pub use hello::{is_grease, ClientHello, ServerHello};
 pub use info::{version_name, TlsRecord};
 pub use ja3::{ja3, ja3s, Fingerprint};
 pub use ja4::{ja4, ja4_raw, ja4_with, Ja4Flavor, Transport};
+pub use ja4s::{ja4s, ja4s_raw};
 pub use parser::{TlsError, TlsParser, MAX_HANDSHAKE_LEN};
 pub use x509::{parse_certificate, Certificate};
 

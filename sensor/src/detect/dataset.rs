@@ -8,8 +8,8 @@
 //!   IPv4-mapped IPv6 form (`::ffff:a.b.c.d`) are the same entry.
 //! - No CIDR: Suricata rejects `192.168.1.0/24` ("dataset data parse failed"), and so do we
 //!   (with a message saying so). Prefix lists belong in an IP rule or `iprep`.
-//! - Any line may end in `,<reputation>` (0-65535, datarep's value), which is checked and
-//!   ignored; empty lines are skipped; no comments (`#` is a bad line, as in Suricata).
+//! - Any line may end in `,<reputation>` (0-65535), which `datarep` compares (`dataset`
+//!   ignores it); empty lines are skipped; no comments (`#` is a bad line, as in Suricata).
 //!
 //! Differences kept on purpose: a trailing `\r` is stripped (Suricata rejects CRLF files), and a
 //! last line without a newline is read whole (Suricata drops its last byte).
@@ -35,7 +35,7 @@ use std::sync::Arc;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashMap;
 
 use super::iptable::ip_key;
 
@@ -206,12 +206,12 @@ impl std::error::Error for DatasetError {
 
 #[derive(Debug)]
 enum Values {
-    Strings(HashSet<Box<[u8]>>),
-    Md5(HashSet<[u8; 16]>),
-    Sha256(HashSet<[u8; 32]>),
-    Ipv4(HashSet<u32>),
+    Strings(HashMap<Box<[u8]>, u16>),
+    Md5(HashMap<[u8; 16], u16>),
+    Sha256(HashMap<[u8; 32], u16>),
+    Ipv4(HashMap<u32, u16>),
     /// `ipv6` and `ip`: IPv4 as IPv4-mapped keys.
-    Ip(HashSet<u128>),
+    Ip(HashMap<u128, u16>),
 }
 
 /// One loaded dataset. Read-only once loaded: share it through an `Arc`.
@@ -227,11 +227,11 @@ pub struct Dataset {
 impl Dataset {
     pub fn new(kind: DatasetType) -> Dataset {
         let values = match kind {
-            DatasetType::String => Values::Strings(HashSet::new()),
-            DatasetType::Md5 => Values::Md5(HashSet::new()),
-            DatasetType::Sha256 => Values::Sha256(HashSet::new()),
-            DatasetType::Ipv4 => Values::Ipv4(HashSet::new()),
-            DatasetType::Ipv6 | DatasetType::Ip => Values::Ip(HashSet::new()),
+            DatasetType::String => Values::Strings(HashMap::new()),
+            DatasetType::Md5 => Values::Md5(HashMap::new()),
+            DatasetType::Sha256 => Values::Sha256(HashMap::new()),
+            DatasetType::Ipv4 => Values::Ipv4(HashMap::new()),
+            DatasetType::Ipv6 | DatasetType::Ip => Values::Ip(HashMap::new()),
         };
         Dataset {
             kind,
@@ -292,39 +292,41 @@ impl Dataset {
 
     fn insert_line(&mut self, line: &[u8]) -> Result<(), DatasetErrorKind> {
         // Reputation suffix: ',' is in neither base64, hex nor address syntax.
-        let value = match line.iter().position(|&b| b == b',') {
+        let (value, rep) = match line.iter().position(|&b| b == b',') {
             Some(comma) => {
                 let (value, rep) = line.split_at(comma);
                 let rep = rep.get(1..).unwrap_or(&[]);
-                let ok = std::str::from_utf8(rep).is_ok_and(|r| r.parse::<u16>().is_ok());
-                if !ok {
+                let Some(r) = std::str::from_utf8(rep)
+                    .ok()
+                    .and_then(|r| r.parse::<u16>().ok())
+                else {
                     return Err(DatasetErrorKind::BadReputation(quote(rep)));
-                }
-                value
+                };
+                (value, r)
             }
-            None => line,
+            None => (line, 0),
         };
         match &mut self.values {
             Values::Strings(s) => {
                 let v = BASE64
                     .decode(value)
                     .map_err(|_| DatasetErrorKind::BadBase64(quote(value)))?;
-                s.insert(v.into_boxed_slice());
+                s.insert(v.into_boxed_slice(), rep);
             }
             Values::Md5(s) => {
-                s.insert(hex::<16>(value)?);
+                s.insert(hex::<16>(value)?, rep);
             }
             Values::Sha256(s) => {
-                s.insert(hex::<32>(value)?);
+                s.insert(hex::<32>(value)?, rep);
             }
             Values::Ipv4(s) => match parse_ip(value, self.kind)? {
                 IpAddr::V4(a) => {
-                    s.insert(u32::from(a));
+                    s.insert(u32::from(a), rep);
                 }
                 IpAddr::V6(_) => return Err(bad_address(value, self.kind)),
             },
             Values::Ip(s) => {
-                s.insert(ip_key(parse_ip(value, self.kind)?));
+                s.insert(ip_key(parse_ip(value, self.kind)?), rep);
             }
         }
         Ok(())
@@ -335,17 +337,17 @@ impl Dataset {
     pub fn insert(&mut self, value: &[u8]) -> bool {
         match &mut self.values {
             Values::Strings(s) => {
-                s.insert(value.into());
+                s.insert(value.into(), 0);
                 true
             }
-            Values::Md5(s) => value.try_into().map(|v| s.insert(v)).is_ok(),
-            Values::Sha256(s) => value.try_into().map(|v| s.insert(v)).is_ok(),
+            Values::Md5(s) => value.try_into().map(|v| s.insert(v, 0)).is_ok(),
+            Values::Sha256(s) => value.try_into().map(|v| s.insert(v, 0)).is_ok(),
             Values::Ipv4(s) => <[u8; 4]>::try_from(value)
-                .map(|v| s.insert(u32::from_be_bytes(v)))
+                .map(|v| s.insert(u32::from_be_bytes(v), 0))
                 .is_ok(),
             Values::Ip(s) => match raw_ip_key(value) {
                 Some(k) => {
-                    s.insert(k);
+                    s.insert(k, 0);
                     true
                 }
                 None => false,
@@ -357,11 +359,11 @@ impl Dataset {
     pub fn insert_ip(&mut self, ip: IpAddr) -> bool {
         match (&mut self.values, ip) {
             (Values::Ipv4(s), IpAddr::V4(a)) => {
-                s.insert(u32::from(a));
+                s.insert(u32::from(a), 0);
                 true
             }
             (Values::Ip(s), ip) => {
-                s.insert(ip_key(ip));
+                s.insert(ip_key(ip), 0);
                 true
             }
             _ => false,
@@ -371,14 +373,23 @@ impl Dataset {
     /// Whether the buffer's bytes are in the set: `string` exact bytes, `md5`/`sha256` raw
     /// digests, addresses as 4 (`ipv4`, `ip`, `ipv6`) or 16 (`ip`, `ipv6`) raw bytes.
     pub fn contains(&self, value: &[u8]) -> bool {
+        self.reputation(value).is_some()
+    }
+
+    /// The value's reputation (`datarep`) when it is in the set.
+    pub fn reputation(&self, value: &[u8]) -> Option<u16> {
         match &self.values {
-            Values::Strings(s) => s.contains(value),
-            Values::Md5(s) => <[u8; 16]>::try_from(value).is_ok_and(|v| s.contains(&v)),
-            Values::Sha256(s) => <[u8; 32]>::try_from(value).is_ok_and(|v| s.contains(&v)),
-            Values::Ipv4(s) => {
-                <[u8; 4]>::try_from(value).is_ok_and(|v| s.contains(&u32::from_be_bytes(v)))
-            }
-            Values::Ip(s) => raw_ip_key(value).is_some_and(|k| s.contains(&k)),
+            Values::Strings(s) => s.get(value).copied(),
+            Values::Md5(s) => <[u8; 16]>::try_from(value)
+                .ok()
+                .and_then(|v| s.get(&v).copied()),
+            Values::Sha256(s) => <[u8; 32]>::try_from(value)
+                .ok()
+                .and_then(|v| s.get(&v).copied()),
+            Values::Ipv4(s) => <[u8; 4]>::try_from(value)
+                .ok()
+                .and_then(|v| s.get(&u32::from_be_bytes(v)).copied()),
+            Values::Ip(s) => raw_ip_key(value).and_then(|k| s.get(&k).copied()),
         }
     }
 
@@ -386,8 +397,8 @@ impl Dataset {
     /// as in Suricata); false for other types.
     pub fn contains_ip(&self, ip: IpAddr) -> bool {
         match (&self.values, ip) {
-            (Values::Ipv4(s), IpAddr::V4(a)) => s.contains(&u32::from(a)),
-            (Values::Ip(s), ip) => s.contains(&ip_key(ip)),
+            (Values::Ipv4(s), IpAddr::V4(a)) => s.contains_key(&u32::from(a)),
+            (Values::Ip(s), ip) => s.contains_key(&ip_key(ip)),
             _ => false,
         }
     }
@@ -580,6 +591,59 @@ mod tests {
     use proptest::prelude::*;
     use std::io::Cursor;
     use std::net::Ipv6Addr;
+
+    #[test]
+    fn reputations_are_kept_for_datarep() {
+        use crate::detect::rule::{DatasetCmd, RepCmp, RepOp};
+        let text = "Z29vZ2xlLmNvbQ==,255\nZXhhbXBsZS5vcmc=,100\nbm9yZXA=\n";
+        let set = Dataset::read(Cursor::new(text), DatasetType::String, None).unwrap();
+        assert_eq!(set.reputation(b"google.com"), Some(255));
+        assert_eq!(set.reputation(b"example.org"), Some(100));
+        assert_eq!(set.reputation(b"norep"), Some(0));
+        assert_eq!(set.reputation(b"other"), None);
+        let d = crate::detect::rule::Dataset::parse_datarep(
+            "dns_string, >, 200, load dns_string.rep, type string",
+        )
+        .unwrap();
+        let DatasetCmd::Rep(c) = d.cmd else {
+            panic!("{:?}", d.cmd)
+        };
+        assert_eq!(
+            c,
+            RepCmp {
+                op: RepOp::Gt,
+                value: 200
+            }
+        );
+        assert!(c.matches(255) && !c.matches(200) && !c.matches(100));
+        for (op, rep, want) in [
+            ("<", 99, true),
+            ("<=", 100, true),
+            (">=", 99, false),
+            ("==", 100, true),
+        ] {
+            let c = RepCmp {
+                op: match op {
+                    "<" => RepOp::Lt,
+                    "<=" => RepOp::Le,
+                    ">=" => RepOp::Ge,
+                    _ => RepOp::Eq,
+                },
+                value: 100,
+            };
+            assert_eq!(c.matches(rep), want, "{op} {rep}");
+        }
+        for bad in [
+            "x, !=, 1, type string",
+            "x, >, 70000, type string",
+            "x, >, 1",
+        ] {
+            assert!(
+                crate::detect::rule::Dataset::parse_datarep(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
 
     /// A scratch directory unique to this test process and test name, removed on drop.
     struct TempDir(PathBuf);

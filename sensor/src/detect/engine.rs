@@ -104,7 +104,7 @@ struct Sig {
     xbits: Vec<(XbitCmd, u16, XbitTrack, u32)>,
     /// `flowint`: (variable, operation, value); conditions and actions in rule order.
     flowints: Vec<(u16, FlowintOp, Option<IntValue>)>,
-    datasets: Vec<(Buffer, DatasetCmd, Arc<Dataset>)>,
+    datasets: Vec<(Buffer, Transforms, DatasetCmd, Arc<Dataset>)>,
 }
 
 /// A `flowint` operand: a number or another variable (interned).
@@ -761,7 +761,7 @@ impl Engine {
                     }
                 });
                 match registry.get_or_load(&d.dataset.name, kind, load.as_deref()) {
-                    Ok(set) => datasets.push((d.buffer, d.dataset.cmd, set)),
+                    Ok(set) => datasets.push((d.buffer, d.transforms, d.dataset.cmd, set)),
                     Err(e) => {
                         report.dataset_errors.push(format!(
                             "{}:{}: sid {}: {e}",
@@ -1708,16 +1708,28 @@ impl Engine {
                 return None;
             }
         }
-        for (buffer, cmd, set) in &sig.datasets {
+        for (buffer, transforms, cmd, set) in &sig.datasets {
             let mut found = false;
             let mut present = false;
-            for_each_buffer(*buffer, subject, side, &mut |bytes| {
-                present = true;
-                found |= set.contains(bytes);
-            });
+            let mut rep_ok = false;
+            for_each_view(
+                (*buffer, *transforms),
+                subject,
+                side,
+                scratch,
+                &mut |bytes| {
+                    present = true;
+                    let rep = set.reputation(bytes);
+                    found |= rep.is_some();
+                    if let (DatasetCmd::Rep(c), Some(r)) = (cmd, rep) {
+                        rep_ok |= c.matches(r);
+                    }
+                },
+            );
             match cmd {
                 DatasetCmd::IsSet if !found => return None,
                 DatasetCmd::IsNotSet if found || !present => return None,
+                DatasetCmd::Rep(_) if !rep_ok => return None,
                 _ => {}
             }
         }

@@ -20,8 +20,8 @@ use super::lexer::{unquote, RawOption};
 use super::model::{AppLayerProtocol, DatasetMatch, DnsOpcode};
 use super::numeric::{IpOpts, IpProto, NumCmp, TcpFlags, Urilen};
 use super::options::{
-    parse_metadata, parse_tls_version, quoted_string, Dataset, Flow, Flowbit, Flowint, Reference,
-    StreamSize, Target, Threshold, Xbit, XbitCmd, XbitTrack,
+    parse_metadata, parse_tls_version, quoted_string, Dataset, DatasetCmd, Flow, Flowbit, Flowint,
+    Reference, StreamSize, Target, Threshold, Xbit, XbitCmd, XbitTrack,
 };
 use super::parse::{Builder, ListKey};
 use super::pcre::{Pcre, PcreBufferFlag};
@@ -80,6 +80,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("noalert", kw_noalert),
     ("tag", kw_tag),
     ("dataset", kw_dataset),
+    ("datarep", kw_datarep),
     ("tls.version", kw_tls_version),
     ("tls.subject", kw_tls_legacy),
     ("tls.issuerdn", kw_tls_legacy),
@@ -738,14 +739,26 @@ fn kw_noalert(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 
 fn kw_dataset(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
     let d = Dataset::parse(need_value(o)?)?;
+    push_dataset(b, pos, d, o.keyword)
+}
+
+fn kw_datarep(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
+    let d = Dataset::parse_datarep(need_value(o)?)?;
+    push_dataset(b, pos, d, o.keyword)
+}
+
+fn push_dataset(b: &mut Builder, pos: usize, d: Dataset, keyword: &str) -> PResult<()> {
     let Some(buffer) = b.sticky else {
-        bail!("dataset is only supported on sticky buffers");
+        bail!("{keyword} is only supported on sticky buffers");
     };
-    if !b.sticky_transforms.is_empty() {
-        return Err(ErrorKind::unsupported("dataset on a transformed buffer"));
+    if !b.sticky_transforms.is_empty() && d.cmd == DatasetCmd::Set {
+        return Err(ErrorKind::unsupported(
+            "dataset `set` on a transformed buffer",
+        ));
     }
     b.datasets.push(DatasetMatch {
         buffer,
+        transforms: b.sticky_transforms,
         dataset: d,
         position: pos,
     });

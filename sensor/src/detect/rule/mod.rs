@@ -47,8 +47,8 @@ pub use model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DnsOpcode, Rule}
 pub use numeric::{FlagsMode, IpOpts, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
     Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,
-    FlowintOp, FlowintValue, Reference, StreamMode, StreamSide, StreamSize, Target, Threshold,
-    ThresholdType, Track, Xbit, XbitCmd, XbitTrack,
+    FlowintOp, FlowintValue, Reference, RepCmp, RepOp, StreamMode, StreamSide, StreamSize, Target,
+    Threshold, ThresholdType, Track, Xbit, XbitCmd, XbitTrack,
 };
 pub use parse::parse_rule;
 pub use pcre::{Pcre, PcreBufferFlag};

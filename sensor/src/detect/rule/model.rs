@@ -25,6 +25,8 @@ pub struct BufferMatchers {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatasetMatch {
     pub buffer: Buffer,
+    /// Transforms applied to the buffer before the lookup (`to_md5; dataset:...`).
+    pub transforms: super::transform::Transforms,
     pub dataset: Dataset,
     /// Index of the option in the rule.
     pub position: usize,

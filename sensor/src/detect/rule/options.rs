@@ -267,6 +267,36 @@ pub enum DatasetCmd {
     IsSet,
     IsNotSet,
     Unset,
+    /// `datarep`: the value is in the set and its reputation compares so.
+    Rep(RepCmp),
+}
+
+/// `datarep`'s test of a value's reputation: `<op> <value>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RepCmp {
+    pub op: RepOp,
+    pub value: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RepOp {
+    Gt,
+    Lt,
+    Ge,
+    Le,
+    Eq,
+}
+
+impl RepCmp {
+    pub fn matches(self, rep: u16) -> bool {
+        match self.op {
+            RepOp::Gt => rep > self.value,
+            RepOp::Lt => rep < self.value,
+            RepOp::Ge => rep >= self.value,
+            RepOp::Le => rep <= self.value,
+            RepOp::Eq => rep == self.value,
+        }
+    }
 }
 
 /// `dataset` value type: the dataset module's own (one type for rules and sets).
@@ -296,6 +326,36 @@ impl Dataset {
             other => bail!("invalid dataset command `{}`", truncate(other, 40)),
         };
         let name = parts.next().unwrap_or("");
+        Dataset::parse_rest(cmd, name, parts)
+    }
+
+    /// `datarep:<name>, <op>, <value>, load <file>, type <type>[, memcap .., hashsize ..]`.
+    pub fn parse_datarep(v: &str) -> PResult<Self> {
+        let mut parts = v.split(',').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let op = match parts.next().unwrap_or("") {
+            ">" => RepOp::Gt,
+            "<" => RepOp::Lt,
+            ">=" => RepOp::Ge,
+            "<=" => RepOp::Le,
+            "==" => RepOp::Eq,
+            other => bail!(
+                "invalid datarep operator `{}` (>, <, >=, <=, ==)",
+                truncate(other, 40)
+            ),
+        };
+        let value = parts.next().unwrap_or("");
+        let Ok(value) = value.parse::<u16>() else {
+            bail!("invalid datarep value `{}` (0-65535)", truncate(value, 40));
+        };
+        Dataset::parse_rest(DatasetCmd::Rep(RepCmp { op, value }), name, parts)
+    }
+
+    fn parse_rest<'a>(
+        cmd: DatasetCmd,
+        name: &str,
+        parts: impl Iterator<Item = &'a str>,
+    ) -> PResult<Self> {
         if name.is_empty() || name.contains(char::is_whitespace) {
             bail!("invalid dataset name `{}`", truncate(name, 40));
         }

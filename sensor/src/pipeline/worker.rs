@@ -315,7 +315,13 @@ impl Tracker {
             .get(start..start + d.payload_len as usize)
             .unwrap_or(&[]);
         match &d.l4 {
-            L4::Tcp(h) if !rejected => app.tcp_packet(flow, r.dir, h, payload, p.ts, &mut out.buf),
+            L4::Tcp(h) if !rejected => {
+                let l4 = d.l4_offset as usize;
+                let options = frame
+                    .get(l4 + 20..l4 + h.header_len as usize)
+                    .unwrap_or(&[]);
+                app.tcp_packet(flow, r.dir, h, options, payload, p.ts, &mut out.buf)
+            }
             L4::Udp(_) => app.udp_packet(flow, r.dir, payload, p.ts, &mut out.buf),
             _ => {}
         }

@@ -135,6 +135,9 @@ pub enum PacketEvent {
     StreamPktSpuriousRetransmission,
     StreamPktBadWindowUpdate,
     StreamShutdownSynResend,
+    /// Never raised, as in Suricata 7 (a SYN/ACK resent with another sequence number is
+    /// queued as a candidate, not reported).
+    Stream3whsSynackResendWithDiffSeq,
     /// Not nameable by rules: the flow's application protocol became known on this packet
     /// (Suricata's "protocol detection done" packet flag, which `app-layer-protocol`-only
     /// rules wait for).
@@ -271,6 +274,7 @@ impl PacketEvent {
         PacketEvent::StreamPktSpuriousRetransmission,
         PacketEvent::StreamPktBadWindowUpdate,
         PacketEvent::StreamShutdownSynResend,
+        PacketEvent::Stream3whsSynackResendWithDiffSeq,
         PacketEvent::ProtoDetected,
     ];
 
@@ -398,6 +402,7 @@ impl PacketEvent {
             StreamPktSpuriousRetransmission => "pkt_spurious_retransmission",
             StreamPktBadWindowUpdate => "pkt_bad_window_update",
             StreamShutdownSynResend => "shutdown_syn_resend",
+            Stream3whsSynackResendWithDiffSeq => "3whs_synack_resend_with_diff_seq",
 
             ProtoDetected => "(protocol detected)",
         }
@@ -618,7 +623,26 @@ pub fn refusal(keyword: &str, name: &str) -> String {
             }
         }
         "stream-event" => {
-            format!("stream-event:{name} (stream reassembly does not raise this event)")
+            let why = match name.strip_prefix("stream.").unwrap_or(name) {
+                "3whs_ack_in_wrong_dir" | "3whs_ack_data_inject" => {
+                    "raised by Suricata in inline (IPS) mode only; the sensor is passive"
+                }
+                "3whs_async_wrong_seq" => {
+                    "raised by Suricata with stream.async-oneside only, which the sensor does \
+                     not offer"
+                }
+                "3whs_synack_tfo_data_ignored" => "TCP Fast Open is not followed",
+                "reassembly_overlap_different_data" => {
+                    "reassembly keeps no copy of delivered bytes to compare a retransmission with"
+                }
+                "reassembly_segment_before_base_seq" => {
+                    "reassembly does not follow Suricata's inspected-data base"
+                }
+                "wrong_thread" => "a flow's packets always reach the same worker",
+                "reassembly_urgent_oob_limit_reached" => "urgent data is not handled out of band",
+                _ => "stream reassembly does not raise this event",
+            };
+            format!("stream-event:{name} ({why})")
         }
         _ => format!("decode-event:{name} (the decoder does not raise this event)"),
     }

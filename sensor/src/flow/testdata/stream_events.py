@@ -175,7 +175,7 @@ SESSIONS = [
     ("syn_flood", [p(C, "S", CI, 0, b"", 65535, TSO(100 + i, 0)) for i in range(13)]),
     ("syn_resend_ts_then_synack", [p(C, "S", CI, 0, b"", 65535, TSO(100 + i, 0)) for i in range(3)]
      + [p(S, "SA", SI, CI + 1, b"", 65535, TSO(900, 100)), p(C, "A", CI + 1, SI + 1, b"", 65535, TSO(103, 900))]),
-    ("signed_rst_then_data", EST + [p(S, "RA", S1, C1, b"", 65535, bytes([19, 18] + [0] * 16)),
+    ("signed_rst_then_data", EST + [p(S, "RA", S1, C1, b"", 65535, bytes([1, 1, 19, 18] + [0] * 16)),
                                     p(S, "PA", S1, C1, RSP)]),
     ("synsent_rst_then_data", [HS[0], p(S, "RA", 0, CI + 1), p(S, "SA", SI, CI + 1)]),
     ("synack_flood", [HS[0], HS[1]] + [p(S, "SA", SI + 10 * i, CI + 1) for i in range(1, 9)]),

@@ -703,31 +703,46 @@ impl AppLayer {
         s
     }
 
-    /// A TCP segment of `flow` travelling in direction `dir` (`options`: the bytes of its TCP
-    /// options).
-    #[allow(clippy::too_many_arguments)]
+    /// A TCP segment of `flow` as Suricata's TCP session state machine judges it, when rules
+    /// name its events (`options`: the bytes of its TCP options): its events join the
+    /// packet's. Only for segments Suricata's stream engine sees: decoded whole, with a valid
+    /// checksum.
+    #[inline]
+    pub fn tcp_session(
+        &mut self,
+        flow: &mut Flow<FlowApp>,
+        dir: usize,
+        h: &TcpHeader,
+        options: &[u8],
+        payload_len: usize,
+        ts: Timestamp,
+    ) {
+        if !self.tcp_session_events {
+            return;
+        }
+        let ssn = flow.ext.ssn.get_or_insert_with(Default::default);
+        let ev = ssn.packet(
+            dir,
+            h,
+            TcpOpts::parse(options),
+            payload_len as u32,
+            ts.secs() as u32,
+        );
+        self.stream_events = self.stream_events.union(ev);
+    }
+
+    /// A TCP segment of `flow` travelling in direction `dir`.
     #[inline]
     pub fn tcp_packet(
         &mut self,
         flow: &mut Flow<FlowApp>,
         dir: usize,
         h: &TcpHeader,
-        options: &[u8],
         payload: &[u8],
         ts: Timestamp,
         out: &mut Vec<u8>,
     ) {
         self.stream_events = PacketEvents::NONE;
-        if self.tcp_session_events {
-            let ssn = flow.ext.ssn.get_or_insert_with(Default::default);
-            self.stream_events = ssn.packet(
-                dir,
-                h,
-                TcpOpts::parse(options),
-                payload.len() as u32,
-                ts.secs() as u32,
-            );
-        }
         if flow.ext.done && !self.stream_rules {
             return;
         }

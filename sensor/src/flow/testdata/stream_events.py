@@ -51,8 +51,9 @@ def tcp_frame(src, dst, sport, dport, flags, seq, ack, data, win, o):
     return b"\x00\x01\x02\x03\x04\x05\x00\x01\x02\x03\x04\x06\x08\x00" + ip + t
 
 
-def p(d, flags, seq, ack=0, data=b"", win=65535, o=b""):
-    return (d, flags, seq, ack, data, win, o)
+def p(d, flags, seq, ack=0, data=b"", win=65535, o=b"", cut=None):
+    """One packet; `cut`: the capture keeps only this many bytes of the frame."""
+    return (d, flags, seq, ack, data, win, o, cut)
 
 
 HS = [p(C, "S", CI), p(S, "SA", SI, CI + 1), p(C, "A", CI + 1, SI + 1)]
@@ -115,6 +116,8 @@ SESSIONS = [
     ("est_ack_behind_window", EST + [p(C, "PA", C1, SI - 70000, REQ)]),
     ("est_packet_out_of_window", [HS[0], p(S, "SA", SI, CI + 1, b"", 1000), HS[2],
                                   p(C, "PA", CI + 5000, SI + 1, REQ)]),
+    ("est_out_of_window_cut_by_capture", [HS[0], p(S, "SA", SI, CI + 1, b"", 1000), HS[2],
+                                          p(C, "PA", CI + 5000, SI + 1, REQ, 65535, b"", 60)]),
     ("est_pkt_before_last_ack", EST + [p(C, "PA", CI + 1, SI + 14, REQ)]),
     ("est_retransmission_in_flight", HS + [p(C, "PA", CI + 1, SI + 1, REQ), p(C, "PA", CI + 1, SI + 1, REQ),
                                            p(S, "A", SI + 1, CI + 14)]),
@@ -191,13 +194,14 @@ def write_pcap(path):
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for i, (_, pkts) in enumerate(SESSIONS):
             port = 10000 + i
-            for j, (d, flags, seq, ack, data, win, o) in enumerate(pkts):
+            for j, (d, flags, seq, ack, data, win, o, cut) in enumerate(pkts):
                 if d == C:
                     fr = tcp_frame(CLIENT, SERVER, port, 7777, flags, seq, ack, data, win, o)
                 else:
                     fr = tcp_frame(SERVER, CLIENT, 7777, port, flags, seq, ack, data, win, o)
                 secs, usec = 1700000000 + i * 10 + j // 1000, (j % 1000) * 1000
-                f.write(struct.pack("<IIII", secs, usec, len(fr), len(fr)) + fr)
+                kept = fr[:cut] if cut else fr
+                f.write(struct.pack("<IIII", secs, usec, len(kept), len(fr)) + kept)
 
 
 def main():

@@ -135,6 +135,7 @@ pub enum PacketEvent {
     StreamPktSpuriousRetransmission,
     StreamPktBadWindowUpdate,
     StreamShutdownSynResend,
+    Stream3whsSynackTfoDataIgnored,
     /// Never raised, as in Suricata 7 (a SYN/ACK resent with another sequence number is
     /// queued as a candidate, not reported).
     Stream3whsSynackResendWithDiffSeq,
@@ -274,6 +275,7 @@ impl PacketEvent {
         PacketEvent::StreamPktSpuriousRetransmission,
         PacketEvent::StreamPktBadWindowUpdate,
         PacketEvent::StreamShutdownSynResend,
+        PacketEvent::Stream3whsSynackTfoDataIgnored,
         PacketEvent::Stream3whsSynackResendWithDiffSeq,
         PacketEvent::ProtoDetected,
     ];
@@ -402,6 +404,7 @@ impl PacketEvent {
             StreamPktSpuriousRetransmission => "pkt_spurious_retransmission",
             StreamPktBadWindowUpdate => "pkt_bad_window_update",
             StreamShutdownSynResend => "shutdown_syn_resend",
+            Stream3whsSynackTfoDataIgnored => "3whs_synack_tfo_data_ignored",
             Stream3whsSynackResendWithDiffSeq => "3whs_synack_resend_with_diff_seq",
 
             ProtoDetected => "(protocol detected)",
@@ -631,7 +634,6 @@ pub fn refusal(keyword: &str, name: &str) -> String {
                     "raised by Suricata with stream.async-oneside only, which the sensor does \
                      not offer"
                 }
-                "3whs_synack_tfo_data_ignored" => "TCP Fast Open is not followed",
                 "reassembly_overlap_different_data" => {
                     "reassembly keeps no copy of delivered bytes to compare a retransmission with"
                 }

@@ -46,6 +46,8 @@ pub struct TcpOpts {
     /// An RFC 2385 MD5 signature or RFC 5925 TCP-AO option: a RST carrying one cannot be
     /// judged, so its sender is watched instead.
     pub signed: bool,
+    /// A TCP Fast Open option (a cookie or a cookie request, kind 34 or experimental).
+    pub tfo: bool,
 }
 
 impl TcpOpts {
@@ -73,6 +75,9 @@ impl TcpOpts {
                 }
                 (4, 2) => o.sackok = true,
                 (19 | 29, _) => o.signed = true,
+                (34, n) if n == 2 || (6..=18).contains(&n) && n % 2 == 0 => o.tfo = true,
+                // The experimental encoding (RFC 7413 section 4.1.3), as Suricata reads it.
+                (253 | 254, 4 | 12) if v[..2] == [0xF9, 0x89] => o.tfo = true,
                 (8, 10) if o.ts.is_none() => {
                     let val = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
                     let ecr = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
@@ -132,6 +137,7 @@ const F_SERVER_WSCALE: u16 = 8;
 const F_ZWP_TS: u16 = 16;
 const F_ZWP_TC: u16 = 32;
 const F_CLIENT_SACKOK: u16 = 64;
+const F_TFO: u16 = 128;
 
 /// A SYN or SYN/ACK kept aside while the handshake is undecided (Suricata's `TcpStateQueue`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -316,6 +322,12 @@ impl TcpSsn {
         if p.opts.sackok {
             self.flags |= F_CLIENT_SACKOK;
         }
+        if p.opts.tfo {
+            // Fast Open: the SYN's data counts.
+            self.flags |= F_TFO;
+            let c = &mut self.side[0];
+            c.next_seq = c.next_seq.wrapping_add(p.len);
+        }
         Ok(())
     }
 
@@ -444,9 +456,25 @@ impl TcpSsn {
     fn syn_sent(&mut self, p: &Pkt, ev: &mut PacketEvents) -> R {
         let synack = p.flags & (SYN | ACK) == SYN | ACK;
         if synack && !p.toserver() {
-            if p.ack != self.side[0].isn.wrapping_add(1) {
-                ev.set(PacketEvent::Stream3whsSynackWithWrongAck);
-                return Err(Reject);
+            if !p.opts.tfo && self.flags & F_TFO == 0 {
+                if p.ack != self.side[0].isn.wrapping_add(1) {
+                    ev.set(PacketEvent::Stream3whsSynackWithWrongAck);
+                    return Err(Reject);
+                }
+            } else {
+                let c = &mut self.side[0];
+                if p.ack == c.next_seq {
+                    // The SYN's data was acknowledged.
+                } else if p.ack == c.isn.wrapping_add(1) {
+                    // Only the SYN was: its data will come again.
+                    c.next_seq = c.isn;
+                    ev.set(PacketEvent::Stream3whsSynackTfoDataIgnored);
+                } else {
+                    ev.set(PacketEvent::Stream3whsSynackWithWrongAck);
+                    return Err(Reject);
+                }
+                self.flags |= F_TFO;
+                self.set_state(St::Established);
             }
             if !self.syn_sent_ts_ok(p) {
                 let search = Self::syn_queue_entry(p, true);
@@ -685,8 +713,9 @@ impl TcpSsn {
             self.set_state(St::Established);
             return Ok(());
         }
-        // In IDS mode an ACK to the client here means the handshake's last ACK was missed.
-        let missed_ack = !p.toserver();
+        // In IDS mode an ACK to the client here means the handshake's last ACK was missed (or,
+        // with Fast Open, the server's data follows its SYN/ACK).
+        let missed_ack = !p.toserver() || self.flags & F_TFO != 0;
         let (c, s) = (self.side[0], self.side[1]);
         if p.seq == c.next_seq && p.ack == s.next_seq {
             if self.flags & F_TIMESTAMP != 0 {

@@ -90,6 +90,9 @@ fn options_are_read_as_suricata_reads_them() {
     let mut md5 = vec![19, 18];
     md5.resize(18, 0);
     assert!(TcpOpts::parse(&md5).signed);
+    assert!(TcpOpts::parse(&[34, 2]).tfo);
+    assert!(TcpOpts::parse(&[254, 4, 0xF9, 0x89]).tfo);
+    assert!(!TcpOpts::parse(&[254, 4, 0xF9, 0x88]).tfo);
 }
 
 #[test]

@@ -181,6 +181,17 @@ SESSIONS = [
     ("signed_rst_then_data", EST + [p(S, "RA", S1, C1, b"", 65535, bytes([1, 1, 19, 18] + [0] * 16)),
                                     p(S, "PA", S1, C1, RSP)]),
     ("synsent_rst_then_data", [HS[0], p(S, "RA", 0, CI + 1), p(S, "SA", SI, CI + 1)]),
+    ("tfo_data_acked", [p(C, "S", CI, 0, REQ, 65535, bytes([34, 10]) + bytes(8) + bytes([1, 1])),
+                        p(S, "SA", SI, CI + 14), p(C, "A", CI + 14, SI + 1),
+                        p(S, "PA", SI + 1, CI + 14, RSP), p(C, "A", CI + 14, SI + 14)]),
+    ("tfo_data_ignored", [p(C, "S", CI, 0, REQ, 65535, bytes([34, 10]) + bytes(8) + bytes([1, 1])),
+                          p(S, "SA", SI, CI + 1), p(C, "PA", CI + 1, SI + 1, REQ),
+                          p(S, "A", SI + 1, CI + 14)]),
+    ("tfo_experimental_option", [p(C, "S", CI, 0, REQ, 65535, bytes([254, 4, 0xF9, 0x89])),
+                                 p(S, "SA", SI, CI + 14), p(C, "A", CI + 14, SI + 1),
+                                 p(S, "PA", SI + 1, CI + 14, RSP)]),
+    ("tfo_synack_wrong_ack", [p(C, "S", CI, 0, REQ, 65535, bytes([34, 10]) + bytes(8) + bytes([1, 1])),
+                              p(S, "SA", SI, CI + 5)]),
     ("synack_flood", [HS[0], HS[1]] + [p(S, "SA", SI + 10 * i, CI + 1) for i in range(1, 9)]),
 ]
 

@@ -81,6 +81,64 @@ pub enum PacketEvent {
     StreamReassemblyDepthReached,
     /// A regular segment from the side that sent the previous RST (`flow::tcp`).
     StreamSuspectedRstInject,
+    /// The TCP session state machine's events (`flow::tcp_ssn`), Suricata's names.
+    Stream3whsSynackInWrongDirection,
+    Stream3whsSynackWithWrongAck,
+    Stream3whsSynackResendWithDifferentAck,
+    Stream3whsSynackToserverOnSynRecv,
+    Stream3whsSynackFlood,
+    Stream3whsSynFlood,
+    Stream3whsSynResendDiffSeqOnSynRecv,
+    Stream3whsSynToclientOnSynRecv,
+    Stream3whsWrongSeqWrongAck,
+    Stream3whsRightSeqWrongAckEvasion,
+    Stream4whsSynackWithWrongAck,
+    Stream4whsSynackWithWrongSyn,
+    Stream4whsWrongSeq,
+    Stream4whsInvalidAck,
+    StreamClosewaitAckOutOfWindow,
+    StreamClosewaitFinOutOfWindow,
+    StreamClosewaitInvalidAck,
+    StreamClosewaitPktBeforeLastAck,
+    StreamClosingAckWrongSeq,
+    StreamClosingInvalidAck,
+    StreamEstPacketOutOfWindow,
+    StreamEstPktBeforeLastAck,
+    StreamEstSynackResend,
+    StreamEstSynackResendWithDifferentAck,
+    StreamEstSynackResendWithDiffSeq,
+    StreamEstSynackToserver,
+    StreamEstSynResend,
+    StreamEstSynResendDiffSeq,
+    StreamEstSynToclient,
+    StreamEstInvalidAck,
+    StreamFinInvalidAck,
+    StreamFin1AckWrongSeq,
+    StreamFin1FinWrongSeq,
+    StreamFin1InvalidAck,
+    StreamFin2AckWrongSeq,
+    StreamFin2FinWrongSeq,
+    StreamFin2InvalidAck,
+    StreamFinButNoSession,
+    StreamFinOutOfWindow,
+    StreamFinSyn,
+    StreamLastackAckWrongSeq,
+    StreamLastackInvalidAck,
+    StreamRstButNoSession,
+    StreamRstInvalidAck,
+    StreamTimewaitAckWrongSeq,
+    StreamTimewaitInvalidAck,
+    StreamPktInvalidTimestamp,
+    StreamPktInvalidAck,
+    StreamPktBrokenAck,
+    StreamPktRetransmission,
+    StreamPktSpuriousRetransmission,
+    StreamPktBadWindowUpdate,
+    StreamShutdownSynResend,
+    Stream3whsSynackTfoDataIgnored,
+    /// Never raised, as in Suricata 7 (a SYN/ACK resent with another sequence number is
+    /// queued as a candidate, not reported).
+    Stream3whsSynackResendWithDiffSeq,
     /// Not nameable by rules: the flow's application protocol became known on this packet
     /// (Suricata's "protocol detection done" packet flag, which `app-layer-protocol`-only
     /// rules wait for).
@@ -164,6 +222,61 @@ impl PacketEvent {
         PacketEvent::StreamReassemblySeqGap,
         PacketEvent::StreamReassemblyDepthReached,
         PacketEvent::StreamSuspectedRstInject,
+        PacketEvent::Stream3whsSynackInWrongDirection,
+        PacketEvent::Stream3whsSynackWithWrongAck,
+        PacketEvent::Stream3whsSynackResendWithDifferentAck,
+        PacketEvent::Stream3whsSynackToserverOnSynRecv,
+        PacketEvent::Stream3whsSynackFlood,
+        PacketEvent::Stream3whsSynFlood,
+        PacketEvent::Stream3whsSynResendDiffSeqOnSynRecv,
+        PacketEvent::Stream3whsSynToclientOnSynRecv,
+        PacketEvent::Stream3whsWrongSeqWrongAck,
+        PacketEvent::Stream3whsRightSeqWrongAckEvasion,
+        PacketEvent::Stream4whsSynackWithWrongAck,
+        PacketEvent::Stream4whsSynackWithWrongSyn,
+        PacketEvent::Stream4whsWrongSeq,
+        PacketEvent::Stream4whsInvalidAck,
+        PacketEvent::StreamClosewaitAckOutOfWindow,
+        PacketEvent::StreamClosewaitFinOutOfWindow,
+        PacketEvent::StreamClosewaitInvalidAck,
+        PacketEvent::StreamClosewaitPktBeforeLastAck,
+        PacketEvent::StreamClosingAckWrongSeq,
+        PacketEvent::StreamClosingInvalidAck,
+        PacketEvent::StreamEstPacketOutOfWindow,
+        PacketEvent::StreamEstPktBeforeLastAck,
+        PacketEvent::StreamEstSynackResend,
+        PacketEvent::StreamEstSynackResendWithDifferentAck,
+        PacketEvent::StreamEstSynackResendWithDiffSeq,
+        PacketEvent::StreamEstSynackToserver,
+        PacketEvent::StreamEstSynResend,
+        PacketEvent::StreamEstSynResendDiffSeq,
+        PacketEvent::StreamEstSynToclient,
+        PacketEvent::StreamEstInvalidAck,
+        PacketEvent::StreamFinInvalidAck,
+        PacketEvent::StreamFin1AckWrongSeq,
+        PacketEvent::StreamFin1FinWrongSeq,
+        PacketEvent::StreamFin1InvalidAck,
+        PacketEvent::StreamFin2AckWrongSeq,
+        PacketEvent::StreamFin2FinWrongSeq,
+        PacketEvent::StreamFin2InvalidAck,
+        PacketEvent::StreamFinButNoSession,
+        PacketEvent::StreamFinOutOfWindow,
+        PacketEvent::StreamFinSyn,
+        PacketEvent::StreamLastackAckWrongSeq,
+        PacketEvent::StreamLastackInvalidAck,
+        PacketEvent::StreamRstButNoSession,
+        PacketEvent::StreamRstInvalidAck,
+        PacketEvent::StreamTimewaitAckWrongSeq,
+        PacketEvent::StreamTimewaitInvalidAck,
+        PacketEvent::StreamPktInvalidTimestamp,
+        PacketEvent::StreamPktInvalidAck,
+        PacketEvent::StreamPktBrokenAck,
+        PacketEvent::StreamPktRetransmission,
+        PacketEvent::StreamPktSpuriousRetransmission,
+        PacketEvent::StreamPktBadWindowUpdate,
+        PacketEvent::StreamShutdownSynResend,
+        PacketEvent::Stream3whsSynackTfoDataIgnored,
+        PacketEvent::Stream3whsSynackResendWithDiffSeq,
         PacketEvent::ProtoDetected,
     ];
 
@@ -238,6 +351,62 @@ impl PacketEvent {
             StreamReassemblySeqGap => "reassembly_seq_gap",
             StreamReassemblyDepthReached => "reassembly_depth_reached",
             StreamSuspectedRstInject => "suspected_rst_inject",
+            Stream3whsSynackInWrongDirection => "3whs_synack_in_wrong_direction",
+            Stream3whsSynackWithWrongAck => "3whs_synack_with_wrong_ack",
+            Stream3whsSynackResendWithDifferentAck => "3whs_synack_resend_with_different_ack",
+            Stream3whsSynackToserverOnSynRecv => "3whs_synack_toserver_on_syn_recv",
+            Stream3whsSynackFlood => "3whs_synack_flood",
+            Stream3whsSynFlood => "3whs_syn_flood",
+            Stream3whsSynResendDiffSeqOnSynRecv => "3whs_syn_resend_diff_seq_on_syn_recv",
+            Stream3whsSynToclientOnSynRecv => "3whs_syn_toclient_on_syn_recv",
+            Stream3whsWrongSeqWrongAck => "3whs_wrong_seq_wrong_ack",
+            Stream3whsRightSeqWrongAckEvasion => "3whs_right_seq_wrong_ack_evasion",
+            Stream4whsSynackWithWrongAck => "4whs_synack_with_wrong_ack",
+            Stream4whsSynackWithWrongSyn => "4whs_synack_with_wrong_syn",
+            Stream4whsWrongSeq => "4whs_wrong_seq",
+            Stream4whsInvalidAck => "4whs_invalid_ack",
+            StreamClosewaitAckOutOfWindow => "closewait_ack_out_of_window",
+            StreamClosewaitFinOutOfWindow => "closewait_fin_out_of_window",
+            StreamClosewaitInvalidAck => "closewait_invalid_ack",
+            StreamClosewaitPktBeforeLastAck => "closewait_pkt_before_last_ack",
+            StreamClosingAckWrongSeq => "closing_ack_wrong_seq",
+            StreamClosingInvalidAck => "closing_invalid_ack",
+            StreamEstPacketOutOfWindow => "est_packet_out_of_window",
+            StreamEstPktBeforeLastAck => "est_pkt_before_last_ack",
+            StreamEstSynackResend => "est_synack_resend",
+            StreamEstSynackResendWithDifferentAck => "est_synack_resend_with_different_ack",
+            StreamEstSynackResendWithDiffSeq => "est_synack_resend_with_diff_seq",
+            StreamEstSynackToserver => "est_synack_toserver",
+            StreamEstSynResend => "est_syn_resend",
+            StreamEstSynResendDiffSeq => "est_syn_resend_diff_seq",
+            StreamEstSynToclient => "est_syn_toclient",
+            StreamEstInvalidAck => "est_invalid_ack",
+            StreamFinInvalidAck => "fin_invalid_ack",
+            StreamFin1AckWrongSeq => "fin1_ack_wrong_seq",
+            StreamFin1FinWrongSeq => "fin1_fin_wrong_seq",
+            StreamFin1InvalidAck => "fin1_invalid_ack",
+            StreamFin2AckWrongSeq => "fin2_ack_wrong_seq",
+            StreamFin2FinWrongSeq => "fin2_fin_wrong_seq",
+            StreamFin2InvalidAck => "fin2_invalid_ack",
+            StreamFinButNoSession => "fin_but_no_session",
+            StreamFinOutOfWindow => "fin_out_of_window",
+            StreamFinSyn => "fin_syn",
+            StreamLastackAckWrongSeq => "lastack_ack_wrong_seq",
+            StreamLastackInvalidAck => "lastack_invalid_ack",
+            StreamRstButNoSession => "rst_but_no_session",
+            StreamRstInvalidAck => "rst_invalid_ack",
+            StreamTimewaitAckWrongSeq => "timewait_ack_wrong_seq",
+            StreamTimewaitInvalidAck => "timewait_invalid_ack",
+            StreamPktInvalidTimestamp => "pkt_invalid_timestamp",
+            StreamPktInvalidAck => "pkt_invalid_ack",
+            StreamPktBrokenAck => "pkt_broken_ack",
+            StreamPktRetransmission => "pkt_retransmission",
+            StreamPktSpuriousRetransmission => "pkt_spurious_retransmission",
+            StreamPktBadWindowUpdate => "pkt_bad_window_update",
+            StreamShutdownSynResend => "shutdown_syn_resend",
+            Stream3whsSynackTfoDataIgnored => "3whs_synack_tfo_data_ignored",
+            Stream3whsSynackResendWithDiffSeq => "3whs_synack_resend_with_diff_seq",
+
             ProtoDetected => "(protocol detected)",
         }
     }
@@ -250,6 +419,13 @@ impl PacketEvent {
         } else {
             EventKind::Decode
         }
+    }
+
+    /// Raised by the TCP session state machine (`flow::tcp_ssn`), which runs only for rules
+    /// naming one of these.
+    pub fn is_tcp_session(self) -> bool {
+        let i = self as u8;
+        i >= PacketEvent::StreamSuspectedRstInject as u8 && i < PacketEvent::ProtoDetected as u8
     }
 
     /// The event a `decode-event` / `stream-event` value names (`stream-event` also takes
@@ -450,7 +626,25 @@ pub fn refusal(keyword: &str, name: &str) -> String {
             }
         }
         "stream-event" => {
-            format!("stream-event:{name} (stream reassembly does not raise this event)")
+            let why = match name.strip_prefix("stream.").unwrap_or(name) {
+                "3whs_ack_in_wrong_dir" | "3whs_ack_data_inject" => {
+                    "raised by Suricata in inline (IPS) mode only; the sensor is passive"
+                }
+                "3whs_async_wrong_seq" => {
+                    "raised by Suricata with stream.async-oneside only, which the sensor does \
+                     not offer"
+                }
+                "reassembly_overlap_different_data" => {
+                    "reassembly keeps no copy of delivered bytes to compare a retransmission with"
+                }
+                "reassembly_segment_before_base_seq" => {
+                    "reassembly does not follow Suricata's inspected-data base"
+                }
+                "wrong_thread" => "a flow's packets always reach the same worker",
+                "reassembly_urgent_oob_limit_reached" => "urgent data is not handled out of band",
+                _ => "stream reassembly does not raise this event",
+            };
+            format!("stream-event:{name} ({why})")
         }
         _ => format!("decode-event:{name} (the decoder does not raise this event)"),
     }

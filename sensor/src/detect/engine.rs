@@ -183,6 +183,9 @@ pub struct Engine {
     /// Packet events judged at inspection, only when some rule asks for them (TCP options
     /// are not walked otherwise).
     lazy_events: PacketEvents,
+    /// Some rules name an event of the TCP session state machine (`flow::tcp_ssn`): only
+    /// then is it run.
+    tcp_session_events: bool,
     /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
     /// then.
     csum_kinds: u8,
@@ -907,11 +910,13 @@ impl Engine {
             .iter()
             .fold(0, |k, s| k | s.rule.csum.valid | s.rule.csum.invalid);
         let mut lazy_events = PacketEvents::NONE;
+        let mut tcp_session_events = false;
         for s in &sigs {
             for e in s.rule.packet_events.iter() {
                 if LAZY_EVENTS.contains(&e) {
                     lazy_events.set(e);
                 }
+                tcp_session_events |= e.is_tcp_session();
             }
         }
         report.inline_as_alert = sigs
@@ -1011,6 +1016,7 @@ impl Engine {
                 alert_series,
                 hint_rules,
                 lazy_events,
+                tcp_session_events,
                 csum_kinds,
             },
             report,
@@ -1027,6 +1033,11 @@ impl Engine {
     pub fn wants_packet(&self, fd: &FlowDetect, dir: usize) -> bool {
         let ip_only_due = fd.engine != self.id || !fd.ip_only_done(dir);
         self.stages[Stage::Packet as usize].has_rules || (!self.ip_only.is_empty() && ip_only_due)
+    }
+
+    /// Some rules name an event of the TCP session state machine.
+    pub fn wants_tcp_session_events(&self) -> bool {
+        self.tcp_session_events
     }
 
     /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).

@@ -4,6 +4,7 @@ pub mod community_id;
 pub mod key;
 pub mod table;
 pub mod tcp;
+pub mod tcp_ssn;
 
 pub use key::{worker_for, Endpoints, FlowKey};
 pub use table::{

@@ -44,10 +44,8 @@ pub struct TcpTracker {
     /// segment's when the SYN was missed), as Wireshark keeps it to recognise port reuse.
     base_seq: [u32; 2],
     fin_seq: [u32; 2],
-    /// `BASE_SET << dir`: `base_seq[dir]` is set; `FIN_SEEN << dir`: `fin_seq[dir]` is;
-    /// `RST_FROM << dir`: `dir` sent a RST and nothing since; `RST_INJECT`: the latest segment
-    /// came from a side after its own RST. (Bits rather than bools: one tracker per TCP flow,
-    /// a million flows.)
+    /// `BASE_SET << dir`: `base_seq[dir]` is set; `FIN_SEEN << dir`: `fin_seq[dir]` is.
+    /// (Bits rather than bools: one tracker per TCP flow, a million flows.)
     seen: u8,
     pub rst_seen: bool,
     /// The three-way handshake was seen (not a mid-stream pickup).
@@ -59,8 +57,6 @@ pub struct TcpTracker {
 
 const BASE_SET: u8 = 1;
 const FIN_SEEN: u8 = 4;
-const RST_FROM: u8 = 16;
-const RST_INJECT: u8 = 64;
 
 impl TcpTracker {
     #[inline]
@@ -80,21 +76,13 @@ impl TcpTracker {
         self.seen & (FIN_SEEN << dir) != 0
     }
 
-    /// Whether this segment opens a new connection on a reused 4-tuple: a SYN without ACK whose
-    /// sequence number differs from the one this direction started with.
+    /// Whether this segment opens a new connection on a reused 4-tuple: a SYN without ACK (nor
+    /// FIN or RST, which never start a stream in Suricata) whose sequence number differs from
+    /// the one this direction started with.
     #[inline]
     pub fn is_reuse(&self, dir: usize, h: &TcpHeader) -> bool {
-        h.flags & (TcpHeader::SYN | TcpHeader::ACK) == TcpHeader::SYN
-            && self.base_seq_set(dir)
-            && h.seq != self.base_seq[dir]
-    }
-
-    /// The latest segment is a regular one from the side that sent the previous RST: the RST
-    /// looks injected by a third party (Suricata's `stream-event:suspected_rst_inject`, raised
-    /// once per such RST; more RSTs from that side are not counted).
-    #[inline]
-    pub fn rst_injected(&self) -> bool {
-        self.seen & RST_INJECT != 0
+        const STARTER: u8 = TcpHeader::SYN | TcpHeader::ACK | TcpHeader::FIN | TcpHeader::RST;
+        h.flags & STARTER == TcpHeader::SYN && self.base_seq_set(dir) && h.seq != self.base_seq[dir]
     }
 
     /// Follows one segment travelling in direction `dir`.
@@ -103,12 +91,6 @@ impl TcpTracker {
         self.handshake_before = self.handshake;
         let flags = h.flags;
         self.flags[dir] |= flags;
-        self.seen &= !RST_INJECT;
-        if flags & TcpHeader::RST != 0 {
-            self.seen |= RST_FROM << dir;
-        } else if self.seen & (RST_FROM << dir) != 0 {
-            self.seen = (self.seen & !(RST_FROM << dir)) | RST_INJECT;
-        }
         if !self.base_seq_set(dir) {
             self.seen |= BASE_SET << dir;
             self.base_seq[dir] = if flags & TcpHeader::SYN != 0 {
@@ -213,6 +195,7 @@ mod tests {
         );
         assert!(t.is_reuse(0, &seg(TcpHeader::SYN, 9999, 0)));
         assert!(!t.is_reuse(0, &seg(TcpHeader::SYN | TcpHeader::ACK, 9999, 0)));
+        assert!(!t.is_reuse(0, &seg(TcpHeader::SYN | TcpHeader::FIN, 9999, 0)));
     }
 
     #[test]
@@ -224,29 +207,5 @@ mod tests {
         assert_eq!(t.state, TcpState::Established);
         t.update(1, &seg(TcpHeader::RST, 2000, 0));
         assert_eq!(t.state, TcpState::Closed);
-    }
-
-    #[test]
-    fn data_after_own_rst_is_a_suspected_injection() {
-        let mut t = TcpTracker::default();
-        t.update(0, &seg(TcpHeader::SYN, 100, 0));
-        t.update(1, &seg(TcpHeader::SYN | TcpHeader::ACK, 500, 101));
-        t.update(0, &seg(TcpHeader::ACK, 101, 501));
-        t.update(0, &seg(TcpHeader::RST | TcpHeader::ACK, 101, 501));
-        assert!(!t.rst_injected(), "the RST itself is not the event");
-        // The other side talking after the RST is not suspicious.
-        t.update(1, &seg(TcpHeader::ACK, 501, 101));
-        assert!(!t.rst_injected());
-        // More RSTs from the sender are not either.
-        t.update(0, &seg(TcpHeader::RST, 101, 0));
-        assert!(!t.rst_injected());
-        t.update(0, &seg(TcpHeader::ACK | TcpHeader::PSH, 101, 501));
-        assert!(t.rst_injected(), "data from the RST's sender");
-        t.update(0, &seg(TcpHeader::ACK, 120, 501));
-        assert!(!t.rst_injected(), "once per RST");
-        // A server RST followed by server data counts too.
-        t.update(1, &seg(TcpHeader::RST, 501, 0));
-        t.update(1, &seg(TcpHeader::ACK | TcpHeader::FIN, 501, 120));
-        assert!(t.rst_injected());
     }
 }

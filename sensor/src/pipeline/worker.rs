@@ -20,6 +20,7 @@ use crate::counters::{Histogram, IfaceCounters, Registry, WorkerSnapshot, PUBLIS
 use crate::decode::checksum::Judged;
 use crate::decode::{DefragConfig, DefragStats, L4};
 use crate::detect::reload::EngineHandle;
+use crate::events::PacketEvent;
 use crate::flow::{
     EndReason, Flow, FlowPacket, FlowTable, FlowTableConfig, FlowTableStats, Timeouts,
 };
@@ -315,7 +316,20 @@ impl Tracker {
             .get(start..start + d.payload_len as usize)
             .unwrap_or(&[]);
         match &d.l4 {
-            L4::Tcp(h) if !rejected => app.tcp_packet(flow, r.dir, h, payload, p.ts, &mut out.buf),
+            L4::Tcp(h) if !rejected => {
+                app.tcp_packet(flow, r.dir, h, payload, p.ts, &mut out.buf);
+                // Suricata's decoder stops at an IP packet cut short by the capture: its
+                // stream engine never sees the segment.
+                if !d.events.has(PacketEvent::Ipv4TruncPkt)
+                    && !d.events.has(PacketEvent::Ipv6TruncPkt)
+                {
+                    let l4 = d.l4_offset as usize;
+                    let options = frame
+                        .get(l4 + 20..l4 + h.header_len as usize)
+                        .unwrap_or(&[]);
+                    app.tcp_session(flow, r.dir, h, options, payload.len(), p.ts);
+                }
+            }
             L4::Udp(_) => app.udp_packet(flow, r.dir, payload, p.ts, &mut out.buf),
             _ => {}
         }

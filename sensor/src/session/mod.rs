@@ -20,6 +20,7 @@ use crate::decode::{Decoded, TcpHeader};
 use crate::detect::engine::{AlertSeries, DetectCtx, Engine, FlowFacts, Subject};
 use crate::detect::reload::EngineHandle;
 use crate::events::{PacketEvent, PacketEvents};
+use crate::flow::tcp_ssn::{TcpOpts, TcpSsn};
 use crate::flow::{Flow, TO_SERVER};
 use crate::output::eve::{self, FlowIdent};
 use crate::stream::{StreamConfig, StreamDir, StreamEvent, StreamMemory};
@@ -92,6 +93,9 @@ pub struct FlowApp {
     rec: FlowRecords,
     /// What the behaviour stage's tap keeps per flow (8 bytes).
     pub beh: crate::behaviour::FlowMark,
+    /// Suricata's TCP session state machine, for `stream-event` rules naming its events:
+    /// allocated with a TCP flow's first packet, only when such rules are loaded (D33).
+    ssn: Option<Box<TcpSsn>>,
 }
 
 /// Reassembly of a TCP flow starts at its first SYN or payload, as Suricata's session does;
@@ -315,6 +319,8 @@ pub struct AppLayer {
     pub behaviour: Option<crate::behaviour::Tap>,
     /// Stream events the last TCP segment raised (for `stream-event` rules on its packet).
     stream_events: PacketEvents,
+    /// Loaded rules name an event of the TCP session state machine.
+    tcp_session_events: bool,
 }
 
 /// What a parser produced while being fed, applied after the feeding borrow ends: the stream
@@ -340,6 +346,9 @@ impl AppLayer {
             stats: AppStats::default(),
             dns_msg: DnsMessage::new(),
             stream_rules: engine.as_ref().is_some_and(|e| e.has_stream_rules()),
+            tcp_session_events: engine
+                .as_ref()
+                .is_some_and(|e| e.wants_tcp_session_events()),
             pcap_cnt: 0,
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
@@ -430,6 +439,7 @@ impl AppLayer {
             }
         }
         self.stream_rules = engine.has_stream_rules();
+        self.tcp_session_events = engine.wants_tcp_session_events();
         let mut det = Detector::new(engine);
         det.ctx.alerts = alerts;
         det.ctx.alerts_suppressed = suppressed;
@@ -474,9 +484,6 @@ impl AppLayer {
         let mut events = decoded
             .events
             .union(std::mem::take(&mut self.stream_events));
-        if flow.tcp.rst_injected() {
-            events.set(PacketEvent::StreamSuspectedRstInject);
-        }
         let Some(det) = &mut self.detector else {
             return;
         };
@@ -697,6 +704,34 @@ impl AppLayer {
         let mut s = self.stats;
         s.stream = self.mem.stats;
         s
+    }
+
+    /// A TCP segment of `flow` as Suricata's TCP session state machine judges it, when rules
+    /// name its events (`options`: the bytes of its TCP options): its events join the
+    /// packet's. Only for segments Suricata's stream engine sees: decoded whole, with a valid
+    /// checksum.
+    #[inline]
+    pub fn tcp_session(
+        &mut self,
+        flow: &mut Flow<FlowApp>,
+        dir: usize,
+        h: &TcpHeader,
+        options: &[u8],
+        payload_len: usize,
+        ts: Timestamp,
+    ) {
+        if !self.tcp_session_events {
+            return;
+        }
+        let ssn = flow.ext.ssn.get_or_insert_with(Default::default);
+        let ev = ssn.packet(
+            dir,
+            h,
+            TcpOpts::parse(options),
+            payload_len as u32,
+            ts.secs() as u32,
+        );
+        self.stream_events = self.stream_events.union(ev);
     }
 
     /// A TCP segment of `flow` travelling in direction `dir`.
@@ -1213,10 +1248,13 @@ mod tests {
         assert_eq!(size_of::<FlowDetect>(), 16);
         // 8 bytes of it are the behaviour stage's per-flow mark (bursts, progress, logins).
         assert_eq!(size_of::<crate::behaviour::FlowMark>(), 8);
-        assert_eq!(size_of::<FlowApp>(), 48);
+        // 8 bytes of it are the TCP session state machine's pointer (D33).
+        assert_eq!(size_of::<FlowApp>(), 56);
         assert_eq!(size_of::<Flow<()>>(), 128);
-        assert_eq!(size_of::<Flow<FlowApp>>(), 176);
-        assert_eq!(size_of::<Option<Flow<FlowApp>>>(), 176);
+        assert_eq!(size_of::<Flow<FlowApp>>(), 184);
+        assert_eq!(size_of::<Option<Flow<FlowApp>>>(), 184);
+        // Allocated only for TCP flows, and only when rules name its events.
+        assert_eq!(size_of::<crate::flow::tcp_ssn::TcpSsn>(), 96);
         // Allocated only for flows that carry payload.
         assert!(size_of::<TcpApp>() <= 256);
     }

@@ -16,6 +16,7 @@ use super::lines::{dir_index, starts_ci, trim_end, Line, Lines};
 use super::parser::{AppParser, ParserEvent, Tx};
 use super::registry::AppProto;
 use super::Direction;
+use crate::events::{AppEvent, AppEvents};
 
 /// Longest line kept.
 pub const MAX_LINE: usize = 4096;
@@ -38,6 +39,9 @@ pub struct SmtpTx {
     pub done: bool,
     /// The mail's attachments, decoded (bounded: [`super::mime`]).
     pub files: Vec<Vec<u8>>,
+    /// Parser anomalies raised while this was the current transaction
+    /// (`app-layer-event:smtp.*`).
+    pub events: AppEvents,
 }
 
 impl SmtpTx {
@@ -108,6 +112,26 @@ pub struct SmtpParser {
     /// MIME state of the mail's data in progress.
     mime: super::mime::Mime,
     events: Vec<ParserEvent>,
+    /// The server's first reply was seen (a command before it: no welcome message).
+    first_reply_seen: bool,
+    /// The current transaction had a DATA command (a second one means the first mail's
+    /// data never ended).
+    data_cmd: bool,
+    /// A BDAT chunk ended inside a line: the line's rest runs past the chunk (Suricata reads
+    /// BDAT data by lines).
+    bdat_mid_line: bool,
+    /// An invalid reply or BDAT command: Suricata's parser fails the flow there, so nothing
+    /// after it is parsed (or raises events) here either.
+    failed: bool,
+}
+
+/// Reply codes Suricata 7 knows; any other reply is invalid.
+fn known_reply(code: u16) -> bool {
+    matches!(
+        code,
+        211 | 214 | 220 | 221 | 235 | 250 | 251 | 252 | 334 | 354 | 421 | 450 | 451 | 452 | 455
+            | 500..=504 | 550..=555
+    )
 }
 
 /// `prefix_len` bytes of command, one separator, spaces, then the first word (Suricata's
@@ -135,8 +159,17 @@ impl SmtpParser {
         }
     }
 
+    /// Raises an app-layer event on the current transaction (or on the last completed one
+    /// not yet handed out, which Suricata's still is); with none, it is lost, as in Suricata.
+    fn raise(&mut self, e: AppEvent) {
+        if let Some(tx) = self.cur.as_mut().or(self.ready.back_mut()) {
+            tx.events.set(e);
+        }
+    }
+
     /// The current transaction done: it waits to be handed out.
     fn complete(&mut self) {
+        self.data_cmd = false;
         if let Some(mut tx) = self.cur.take() {
             tx.done = true;
             tx.helo = self.helo.clone();
@@ -159,6 +192,12 @@ impl SmtpParser {
                 mime.finish();
                 if let Some(tx) = &mut self.cur {
                     tx.files = mime.files;
+                    if mime.long_boundary {
+                        tx.events.set(AppEvent::SmtpMimeLongBoundary);
+                    }
+                    if mime.long_filename {
+                        tx.events.set(AppEvent::SmtpMimeLongFilename);
+                    }
                 }
                 self.complete();
             } else {
@@ -166,16 +205,32 @@ impl SmtpParser {
             }
             return;
         }
-        let tx = self.cur.get_or_insert_with(SmtpTx::default);
+        if starts_ci(b, b"data") && std::mem::take(&mut self.data_cmd) {
+            // The previous DATA's mail never ended: Suricata starts a new transaction.
+            self.raise(AppEvent::SmtpUnparsableContent);
+            self.complete();
+        }
+        self.cur.get_or_insert_with(SmtpTx::default);
+        if !self.first_reply_seen {
+            self.raise(AppEvent::SmtpNoServerWelcomeMessage);
+        }
+        if matches!(self.cmds.back(), Some(Cmd::StartTls | Cmd::Data)) {
+            self.raise(AppEvent::SmtpInvalidPipelinedSequence);
+        }
+        let Some(tx) = self.cur.as_mut() else {
+            return;
+        };
         let mut cmd = Cmd::Other;
         if starts_ci(b, b"helo") || starts_ci(b, b"ehlo") {
             if self.helo.is_some() {
+                tx.events.set(AppEvent::SmtpDuplicateFields);
                 self.event(Direction::ToServer, "duplicate_fields");
             } else {
                 self.helo = Some(param(b, 4));
             }
         } else if starts_ci(b, b"mail from") {
             if tx.mail_from.is_some() {
+                tx.events.set(AppEvent::SmtpDuplicateFields);
                 self.event(Direction::ToServer, "duplicate_fields");
             } else {
                 tx.mail_from = Some(param(b, 9));
@@ -188,6 +243,7 @@ impl SmtpParser {
             cmd = Cmd::StartTls;
         } else if starts_ci(b, b"data") {
             cmd = Cmd::Data;
+            self.data_cmd = true;
             if self.pipelining {
                 self.data_mode = true;
             }
@@ -201,7 +257,11 @@ impl SmtpParser {
                         .next()
                         .is_some_and(|w| w.eq_ignore_ascii_case(b"last"));
                 }
-                None => self.event(Direction::ToServer, "bdat_chunk_len_exceeded"),
+                None => {
+                    tx.events.set(AppEvent::SmtpBdatChunkLenExceeded);
+                    self.failed = true;
+                    self.event(Direction::ToServer, "bdat_chunk_len_exceeded")
+                }
             }
         } else if starts_ci(b, b"rset") {
             cmd = Cmd::Rset;
@@ -221,15 +281,26 @@ impl SmtpParser {
             self.event(Direction::ToClient, "max_reply_line_len_exceeded");
         }
         let b = trim_end(line.bytes);
+        if b.is_empty() && line.bytes == b"\n" {
+            return;
+        }
         let code = match b.get(..3) {
             Some(c) if c.iter().all(u8::is_ascii_digit) => {
                 u16::from(c[0] - b'0') * 100 + u16::from(c[1] - b'0') * 10 + u16::from(c[2] - b'0')
             }
             _ => {
+                self.raise(AppEvent::SmtpInvalidReply);
                 self.event(Direction::ToClient, "invalid_reply");
+                self.failed = true;
                 return;
             }
         };
+        if !known_reply(code) {
+            self.raise(AppEvent::SmtpInvalidReply);
+            self.event(Direction::ToClient, "invalid_reply");
+            self.failed = true;
+            return;
+        }
         let more = b.get(3) == Some(&b'-');
         if b.get(4..).is_some_and(|t| starts_ci(t, b"PIPELINING")) {
             self.pipelining = true;
@@ -240,13 +311,18 @@ impl SmtpParser {
         }
         let Some(cmd) = self.cmds.pop_front() else {
             // The greeting, or a reply to nothing.
+            if !std::mem::replace(&mut self.first_reply_seen, true) && code != 220 {
+                self.raise(AppEvent::SmtpInvalidReply);
+            }
             return;
         };
         match cmd {
             Cmd::StartTls if code == 220 => self.tls = true,
+            Cmd::StartTls => self.raise(AppEvent::SmtpTlsRejected),
             Cmd::Data if code == 354 => self.data_mode = true,
             Cmd::Data => {
                 self.data_mode = false;
+                self.raise(AppEvent::SmtpDataCommandRejected);
                 self.event(Direction::ToClient, "data_command_rejected");
             }
             Cmd::Rset if code == 250 => self.complete(),
@@ -257,16 +333,23 @@ impl SmtpParser {
     fn feed_dir(&mut self, dir: Direction, mut data: &[u8]) {
         let i = dir_index(dir);
         let mut lines = std::mem::take(&mut self.lines[i]);
-        while !self.tls && !data.is_empty() {
+        while !self.tls && !self.failed && !data.is_empty() {
             if dir == Direction::ToServer && self.bdat_left > 0 {
                 let n = (self.bdat_left.min(data.len() as u64)) as usize;
-                data = &data[n..];
                 self.bdat_left -= n as u64;
+                if self.bdat_left == 0 {
+                    self.bdat_mid_line = data[n - 1] != b'\n';
+                }
+                data = &data[n..];
                 if self.bdat_left == 0 && self.bdat_last {
                     self.bdat_last = false;
                     self.complete();
                 }
                 continue;
+            }
+            if dir == Direction::ToServer && std::mem::take(&mut self.bdat_mid_line) {
+                // The chunk's last line goes on past its announced length.
+                self.raise(AppEvent::SmtpBdatChunkLenExceeded);
             }
             let Some(line) = lines.next(MAX_LINE, &mut data) else {
                 break;
@@ -309,7 +392,7 @@ impl AppParser for SmtpParser {
             let i = dir_index(dir);
             let mut lines = std::mem::take(&mut self.lines[i]);
             lines.finish(&mut |line| {
-                if !self.tls {
+                if !self.tls && !self.failed {
                     match dir {
                         Direction::ToServer => self.request(line),
                         Direction::ToClient => self.reply(line),

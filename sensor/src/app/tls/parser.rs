@@ -350,11 +350,10 @@ fn on_header(
                 && rec.server_hello.is_none() => {}
         CT_CHANGE_CIPHER_SPEC | CT_ALERT | CT_APPLICATION_DATA => side.finish(),
         CT_SSLV2 if h.len == 0 => counters.fail(side, TlsError::BadSslv2Record),
-        // Too short for a handshake message header: Suricata gives up on the record.
-        CT_HANDSHAKE if (1..4).contains(&h.len) => {
-            raise(rec, AppEvent::TlsInvalidSslRecord);
-            counters.fail(side, TlsError::BadRecordHeader)
-        }
+        // Too short for a handshake message header. Suricata gives up on the flow there; the
+        // sensor raises the same event but goes on reassembling the message (a hello split
+        // into tiny records still yields its fields).
+        CT_HANDSHAKE if (1..4).contains(&h.len) => raise(rec, AppEvent::TlsInvalidSslRecord),
         // An SSLv2 server answer: its version (SSLv2) is all we report.
         CT_SSLV2 if dir == Direction::ToClient => {
             side.lost = true;

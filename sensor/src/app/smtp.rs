@@ -117,9 +117,6 @@ pub struct SmtpParser {
     /// The current transaction had a DATA command (a second one means the first mail's
     /// data never ended).
     data_cmd: bool,
-    /// A BDAT chunk ended inside a line: the line's rest runs past the chunk (Suricata reads
-    /// BDAT data by lines).
-    bdat_mid_line: bool,
     /// An invalid reply or BDAT command: Suricata's parser fails the flow there, so nothing
     /// after it is parsed (or raises events) here either.
     failed: bool,
@@ -337,8 +334,12 @@ impl SmtpParser {
             if dir == Direction::ToServer && self.bdat_left > 0 {
                 let n = (self.bdat_left.min(data.len() as u64)) as usize;
                 self.bdat_left -= n as u64;
-                if self.bdat_left == 0 {
-                    self.bdat_mid_line = data[n - 1] != b'\n';
+                // Suricata reads BDAT data by lines (or to the end of what arrived): a line
+                // that goes on past the chunk's end in the same input overruns the chunk.
+                if self.bdat_left == 0 && data[n - 1] != b'\n' && data.len() > n {
+                    self.raise(AppEvent::SmtpBdatChunkLenExceeded);
+                    // Suricata's parser fails the flow there.
+                    self.failed = true;
                 }
                 data = &data[n..];
                 if self.bdat_left == 0 && self.bdat_last {
@@ -346,10 +347,6 @@ impl SmtpParser {
                     self.complete();
                 }
                 continue;
-            }
-            if dir == Direction::ToServer && std::mem::take(&mut self.bdat_mid_line) {
-                // The chunk's last line goes on past its announced length.
-                self.raise(AppEvent::SmtpBdatChunkLenExceeded);
             }
             let Some(line) = lines.next(MAX_LINE, &mut data) else {
                 break;
@@ -496,6 +493,93 @@ mod tests {
         );
     }
 
+    /// The app-layer events of each transaction handed out.
+    fn events_of(exchange: &[(Direction, &[u8])]) -> Vec<Vec<&'static str>> {
+        let mut p = SmtpParser::new();
+        let mut out = Vec::new();
+        let mut take = |tx: Tx<'_>| {
+            if let Tx::Smtp(tx) = tx {
+                out.push(tx.events.iter().map(|e| e.name()).collect());
+            }
+        };
+        for (d, b) in exchange {
+            p.feed(*d, b);
+            p.drain(false, &mut take);
+        }
+        p.finish();
+        p.drain(true, &mut take);
+        out
+    }
+
+    #[test]
+    fn events_as_suricata_raises_them_for_any_split() {
+        let cases: &[(&[(Direction, &[u8])], &[&[&str]])] = &[
+            (MAIL, &[&[], &[]]),
+            (
+                &[
+                    (C, b"EHLO c\r\n"),
+                    (S, b"250 ok\r\n"),
+                    (C, b"STARTTLS\r\nNOOP\r\n"),
+                    (S, b"502 no\r\n250 ok\r\n"),
+                ],
+                &[&[
+                    "smtp.invalid_pipelined_sequence",
+                    "smtp.no_server_welcome_message",
+                    "smtp.tls_rejected",
+                ]],
+            ),
+            (
+                &[
+                    (S, b"220 mx\r\n"),
+                    (C, b"EHLO c\r\n"),
+                    (S, b"299 odd\r\n"),
+                    (C, b"EHLO d\r\n"),
+                ],
+                // The invalid reply ends the parsing: the second EHLO is not seen.
+                &[&["smtp.invalid_reply"]],
+            ),
+            (
+                &[
+                    (S, b"220 mx\r\n"),
+                    (C, b"MAIL FROM:<a@b>\r\n"),
+                    (S, b"250 ok\r\n"),
+                    (C, b"BDAT 3 LAST\r\nab\r\n"),
+                ],
+                &[&["smtp.bdat_chunk_len_exceeded"]],
+            ),
+            (
+                &[
+                    (S, b"220 mx\r\n"),
+                    (C, b"MAIL FROM:<a@b>\r\n"),
+                    (S, b"250 ok\r\n"),
+                    (C, b"DATA\r\n"),
+                    (S, b"554 no\r\n"),
+                    (C, b"DATA\r\n"),
+                ],
+                &[
+                    &["smtp.data_command_rejected", "smtp.unparsable_content"],
+                    &[],
+                ],
+            ),
+        ];
+        for (n, (ex, want)) in cases.iter().enumerate() {
+            let whole = events_of(ex);
+            assert_eq!(whole, *want, "{ex:?}");
+            if n == 3 {
+                // Suricata judges a BDAT chunk's end within one input: split there, the line
+                // is not seen to overrun it.
+                continue;
+            }
+            for (k, (d, b)) in ex.iter().enumerate() {
+                for i in 0..=b.len() {
+                    let mut split: Vec<(Direction, &[u8])> = ex.to_vec();
+                    split.splice(k..=k, [(*d, &b[..i]), (*d, &b[i..])]);
+                    assert_eq!(events_of(&split), whole, "message {k} split at {i}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_same_records_for_any_split() {
         let whole = run(MAIL);
@@ -600,7 +684,7 @@ Content-Type: text/plain; name=q\r\nContent-Transfer-Encoding: quoted-printable\
     #[test]
     fn bdat_chunks_are_stepped_over() {
         let out = run(&[
-            (C, b"EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 12 LAST\r\nRCPT TO:<x>\r\nQUIT\r\n"),
+            (C, b"EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 13 LAST\r\nRCPT TO:<x>\r\nQUIT\r\n"),
         ]);
         assert_eq!(
             out,

@@ -227,6 +227,96 @@ mod tests {
         assert!(!valid_time(0x04, b"240101000000Z"));
     }
 
+    /// A ClientHello body: version, random, empty session id, `suites`, null compression,
+    /// then `exts` behind their length.
+    fn hello(suites: &[u8], exts: &[u8]) -> Vec<u8> {
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&[0x11; 32]);
+        b.push(0);
+        b.extend_from_slice(&(suites.len() as u16).to_be_bytes());
+        b.extend_from_slice(suites);
+        b.extend_from_slice(&[1, 0]);
+        b.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+        b.extend_from_slice(exts);
+        b
+    }
+
+    fn sni_ext(ty: u8, name: &[u8], name_len: u16) -> Vec<u8> {
+        let mut entry = vec![ty];
+        entry.extend_from_slice(&name_len.to_be_bytes());
+        entry.extend_from_slice(name);
+        let mut e = vec![0, 0];
+        e.extend_from_slice(&((entry.len() + 2) as u16).to_be_bytes());
+        e.extend_from_slice(&(entry.len() as u16).to_be_bytes());
+        e.extend_from_slice(&entry);
+        e
+    }
+
+    #[test]
+    fn client_hello_anomalies() {
+        let names = |b: &[u8]| {
+            client_hello_events(b)
+                .iter()
+                .map(|e| e.name())
+                .collect::<Vec<_>>()
+        };
+        let ok = sni_ext(0, b"example.com", 11);
+        assert!(names(&hello(&[0x13, 1], &ok)).is_empty());
+        // A second server_name is `multiple_sni_extensions`, judged from the parsed hello.
+        assert!(names(&hello(&[0x13, 1], &[ok.clone(), ok].concat())).is_empty());
+        assert_eq!(
+            names(&hello(&[0x13, 1], &sni_ext(1, b"example.com", 11))),
+            ["tls.invalid_sni_type"]
+        );
+        assert_eq!(
+            names(&hello(&[0x13, 1], &sni_ext(0, b"example.com", 200))),
+            ["tls.invalid_sni_length"]
+        );
+        assert_eq!(
+            names(&hello(&[0x13, 1], &sni_ext(0, &[b'a'; 300], 300))),
+            ["tls.invalid_sni_length"]
+        );
+        let mut overrun = hello(&[0x13, 1], &[]);
+        overrun[35..37].copy_from_slice(&300u16.to_be_bytes());
+        assert_eq!(names(&overrun), ["tls.handshake_invalid_length"]);
+        // No extensions at all is a valid (old) hello.
+        let bare = hello(&[0x13, 1], &[]);
+        assert!(names(&bare[..bare.len() - 2]).is_empty());
+    }
+
+    #[test]
+    fn certificate_anomalies() {
+        let msg = |certs: &[&[u8]], len_fix: Option<u32>| {
+            let mut body = Vec::new();
+            for c in certs {
+                let l = len_fix.unwrap_or(c.len() as u32);
+                body.extend_from_slice(&l.to_be_bytes()[1..]);
+                body.extend_from_slice(c);
+            }
+            let mut m = (body.len() as u32).to_be_bytes()[1..].to_vec();
+            m.extend_from_slice(&body);
+            m
+        };
+        let names = |b: &[u8]| {
+            certificate_events(b, true)
+                .iter()
+                .map(|e| e.name())
+                .collect::<Vec<_>>()
+        };
+        assert!(names(&msg(&[], None)).is_empty());
+        assert_eq!(
+            names(&msg(&[b"hello world"], None)),
+            ["tls.invalid_certificate"]
+        );
+        assert_eq!(
+            names(&msg(&[&[0x30, 3, 1, 1, 0]], Some(500))),
+            ["tls.invalid_certificate"]
+        );
+        // Only the certificates within a kept prefix are judged.
+        let m = msg(&[&[0x30, 3, 1, 1, 0]], Some(500));
+        assert!(certificate_events(&m, false).is_empty());
+    }
+
     #[test]
     fn heartbeat_split_and_judged() {
         let mut hb = Heartbeat::default();

@@ -513,7 +513,8 @@ mod tests {
 
     #[test]
     fn events_as_suricata_raises_them_for_any_split() {
-        let cases: &[(&[(Direction, &[u8])], &[&[&str]])] = &[
+        type Exchange<'a> = &'a [(Direction, &'a [u8])];
+        let cases: &[(Exchange, &[&[&str]])] = &[
             (MAIL, &[&[], &[]]),
             (
                 &[

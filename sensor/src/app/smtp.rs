@@ -117,6 +117,12 @@ pub struct SmtpParser {
     /// The current transaction had a DATA command (a second one means the first mail's
     /// data never ended).
     data_cmd: bool,
+    /// Bytes announced by the session's BDAT commands since the last RSET: Suricata 7.0.10
+    /// never resets its count between chunks, so a later chunk overruns at once.
+    bdat_carry: u64,
+    /// The next client byte overruns the BDAT chunk (a zero-length chunk, a later chunk, or
+    /// a chunk ending inside a line starting with `--`, which Suricata holds until its end).
+    bdat_over_next: bool,
     /// An invalid reply or BDAT command: Suricata's parser fails the flow there, so nothing
     /// after it is parsed (or raises events) here either.
     failed: bool,
@@ -246,13 +252,18 @@ impl SmtpParser {
             }
         } else if starts_ci(b, b"bdat") {
             cmd = Cmd::Bdat;
-            let mut words = b[4..].split(|&c| c == b' ').filter(|w| !w.is_empty());
-            match words.next().and_then(decimal) {
+            let arg = &b[4..];
+            let spaces = arg.iter().take_while(|&&c| c == b' ').count();
+            let len = (spaces > 0).then(|| strtoul(&arg[spaces..])).flatten();
+            match len {
                 Some(n) => {
                     self.bdat_left = n;
+                    let mut words = arg.split(|&c| c == b' ').filter(|w| !w.is_empty());
                     self.bdat_last = words
-                        .next()
+                        .nth(1)
                         .is_some_and(|w| w.eq_ignore_ascii_case(b"last"));
+                    self.bdat_over_next = n == 0 || self.bdat_carry > 0;
+                    self.bdat_carry = self.bdat_carry.saturating_add(n);
                 }
                 None => {
                     tx.events.set(AppEvent::SmtpBdatChunkLenExceeded);
@@ -262,6 +273,7 @@ impl SmtpParser {
             }
         } else if starts_ci(b, b"rset") {
             cmd = Cmd::Rset;
+            self.bdat_carry = 0;
         } else if starts_ci(b, b"auth") {
             let mech = param(b, 4);
             if !mech.is_empty() {
@@ -331,18 +343,33 @@ impl SmtpParser {
         let i = dir_index(dir);
         let mut lines = std::mem::take(&mut self.lines[i]);
         while !self.tls && !self.failed && !data.is_empty() {
+            if dir == Direction::ToServer && std::mem::take(&mut self.bdat_over_next) {
+                self.raise(AppEvent::SmtpBdatChunkLenExceeded);
+                // Suricata's parser fails the flow there.
+                self.failed = true;
+                break;
+            }
             if dir == Direction::ToServer && self.bdat_left > 0 {
                 let n = (self.bdat_left.min(data.len() as u64)) as usize;
                 self.bdat_left -= n as u64;
-                // Suricata reads BDAT data by lines (or to the end of what arrived): a line
-                // that goes on past the chunk's end in the same input overruns the chunk.
-                if self.bdat_left == 0 && data[n - 1] != b'\n' && data.len() > n {
-                    self.raise(AppEvent::SmtpBdatChunkLenExceeded);
-                    // Suricata's parser fails the flow there.
-                    self.failed = true;
+                // Suricata reads BDAT data by lines, a line's piece at the end of what arrived
+                // counting as one: a line going on past the chunk's end in the same input
+                // overruns it, and so does one starting with `--` (a possible MIME boundary,
+                // held until its end) whatever comes next.
+                let part = &data[..n];
+                let line = &part[memchr::memrchr(b'\n', part).map_or(0, |p| p + 1)..];
+                let mut held = false;
+                if self.bdat_left == 0 && !line.is_empty() {
+                    if data.len() > n {
+                        self.raise(AppEvent::SmtpBdatChunkLenExceeded);
+                        self.failed = true;
+                    } else if line == b"-" || line.starts_with(b"--") {
+                        self.bdat_over_next = true;
+                        held = true;
+                    }
                 }
                 data = &data[n..];
-                if self.bdat_left == 0 && self.bdat_last {
+                if self.bdat_left == 0 && self.bdat_last && !held {
                     self.bdat_last = false;
                     self.complete();
                 }
@@ -360,11 +387,27 @@ impl SmtpParser {
     }
 }
 
-fn decimal(b: &[u8]) -> Option<u64> {
-    if b.is_empty() || b.len() > 18 || !b.iter().all(u8::is_ascii_digit) {
+/// A BDAT length as C's `strtoul` reads it (Suricata's): leading white space, a sign (a
+/// negative value wraps), digits (at least one), saturating at the maximum.
+fn strtoul(b: &[u8]) -> Option<u64> {
+    let s = b.trim_ascii_start();
+    let (neg, s) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
         return None;
     }
-    Some(b.iter().fold(0, |n, &c| n * 10 + u64::from(c - b'0')))
+    let n = s[..digits].iter().fold(0u64, |n, &c| {
+        n.saturating_mul(10).saturating_add(u64::from(c - b'0'))
+    });
+    Some(if neg && n != u64::MAX {
+        n.wrapping_neg()
+    } else {
+        n
+    })
 }
 
 impl AppParser for SmtpParser {

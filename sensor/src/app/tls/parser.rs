@@ -233,6 +233,10 @@ fn feed_side(
     while !data.is_empty() && !side.finished {
         match side.framer.next(data) {
             Err(RecordError::BadHeader) => counters.fail(side, TlsError::BadRecordHeader),
+            Err(RecordError::BadType) => {
+                raise(rec, AppEvent::TlsInvalidRecordType);
+                counters.fail(side, TlsError::BadRecordHeader)
+            }
             Err(RecordError::BadVersion) => {
                 // Suricata judges record versions until the side's hello set the version.
                 let before_hello = match dir {
@@ -294,7 +298,10 @@ fn walk_headers(
     }
     while !data.is_empty() {
         match side.framer.next(&mut data) {
-            Err(_) => {
+            Err(e) => {
+                if e == RecordError::BadType {
+                    raise(rec, AppEvent::TlsInvalidRecordType);
+                }
                 side.lost = true;
                 return false;
             }

@@ -232,6 +232,13 @@ def mime_with(headers, part_headers="Content-Type: text/plain\r\n", part_body="h
             "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n--" + boundary + "\r\n" + part_headers + "\r\n" + part_body +
             "--" + boundary + "--\r\n.\r\n")
 
+# Pieces of SMTP sessions: greeting and EHLO, a refused DATA, a mail, RSET, QUIT.
+SM_H = [(1, "220 mx\r\n"), (0, "EHLO c\r\n"), (1, "250 ok\r\n")]
+SM_REJ = [(0, "MAIL FROM:<a@b>\r\n"), (1, "250 ok\r\n"), (0, "RCPT TO:<c@d>\r\n"), (1, "250 ok\r\n"), (0, "DATA\r\n"), (1, "554 no\r\n")]
+SM_OK = [(0, "MAIL FROM:<a@b>\r\n"), (1, "250 ok\r\n"), (0, "RCPT TO:<c@d>\r\n"), (1, "250 ok\r\n"), (0, "DATA\r\n"), (1, "354 go\r\n"), (0, "hi\r\n.\r\n"), (1, "250 ok\r\n")]
+SM_RSET = [(0, "RSET\r\n"), (1, "250 ok\r\n")]
+SM_Q = [(0, "QUIT\r\n"), (1, "221 bye\r\n")]
+
 SMTP = [
     ("smtp_normal", mail(MIME_OK)),
     ("smtp_invalid_reply", smtp([(1, "220 mx\r\n"), (0, "EHLO c\r\n"), (1, "xyz hello\r\n"), (0, "QUIT\r\n"), (1, "221 bye\r\n")])),
@@ -273,6 +280,10 @@ SMTP = [
     ("smtp_filename_256", mail(mime_with("", part_headers="Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"" + "f" * 256 + "\"\r\n", part_body="abc\r\n"))),
     ("smtp_filename_ct_name_300", mail(mime_with("", part_headers="Content-Type: application/octet-stream; name=\"" + "g" * 300 + "\"\r\n", part_body="abc\r\n"))),
     ("smtp_two_mails_data_without_end", smtp([(1, "220 mx\r\n"), (0, "EHLO c\r\n"), (1, "250 ok\r\n"), (0, "MAIL FROM:<a@b>\r\n"), (1, "250 ok\r\n"), (0, "RCPT TO:<c@d>\r\n"), (1, "250 ok\r\n"), (0, "DATA\r\n"), (1, "554 no\r\n"), (0, "DATA\r\n"), (1, "354 go\r\n"), (0, "Subject: x\r\n\r\nbody\r\n.\r\n"), (1, "250 ok\r\n")])),
+    ("smtp_two_tx_data_rejected_after_rset", smtp(SM_H + SM_REJ + SM_RSET + SM_REJ + SM_Q)),
+    ("smtp_mail_then_data_rejected", smtp(SM_H + SM_OK + SM_REJ + SM_Q)),
+    ("smtp_rejected_ok_rejected", smtp(SM_H + SM_REJ + SM_RSET + SM_OK + SM_REJ + SM_Q)),
+    ("smtp_duplicate_helo_in_two_tx", smtp(SM_H + [(0, "EHLO d\r\n"), (1, "250 ok\r\n")] + SM_OK + [(0, "EHLO e\r\n"), (1, "250 ok\r\n")] + SM_Q)),
     ("smtp_pipelined_bad", smtp([(1, "220 mx\r\n"), (0, "EHLO c\r\n"), (1, "250 ok\r\n"), (0, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nQUIT\r\n"), (1, "250 ok\r\n250 ok\r\n354 go\r\n")])),
 ]
 

@@ -61,8 +61,8 @@ fn sni(data: &[u8]) -> Result<(), AppEvent> {
     Ok(())
 }
 
-/// Events of a Certificate message body (`complete`: the whole message, not a kept prefix):
-/// a certificate longer than what follows it, or whose DER does not frame as a certificate,
+/// Events of a Certificate message body's first certificate (`complete`: the whole message,
+/// not a kept prefix): a certificate longer than what follows it, or whose DER does not frame as a certificate,
 /// is `invalid_certificate`; a validity time that is not a valid time,
 /// `certificate_invalid_date`. Suricata 7.0.10 raised nothing for odd names, algorithms,
 /// serials or versions, nor for a list length that overruns the message.
@@ -72,16 +72,16 @@ pub fn certificate_events(body: &[u8], complete: bool) -> AppEvents {
     if r.u24().is_none() {
         return out;
     }
-    while let Some(len) = r.u24() {
-        let Some(der) = r.take(len as usize) else {
-            if complete {
-                out.set(AppEvent::TlsInvalidCertificate);
+    // Only the first certificate: Suricata 7.0.10 raised nothing for a bad second one.
+    if let Some(len) = r.u24() {
+        match r.take(len as usize) {
+            None if complete => out.set(AppEvent::TlsInvalidCertificate),
+            None => {}
+            Some(der) => {
+                if let Err(e) = walk_certificate(der) {
+                    out.set(e);
+                }
             }
-            break;
-        };
-        if let Err(e) = walk_certificate(der) {
-            out.set(e);
-            break;
         }
     }
     out
@@ -311,6 +311,25 @@ mod tests {
         assert_eq!(
             names(&msg(&[&[0x30, 3, 1, 1, 0]], Some(500))),
             ["tls.invalid_certificate"]
+        );
+        // The smallest certificate these checks take; only the first one is judged.
+        let der = |tag: u8, body: &[u8]| [&[tag, body.len() as u8][..], body].concat();
+        let time = der(0x17, b"240101000000Z");
+        let validity = der(0x30, &[time.clone(), time].concat());
+        let tbs = der(
+            0x30,
+            &[&[2, 1, 1, 0x30, 0, 0x30, 0][..], &validity].concat(),
+        );
+        let good = der(0x30, &tbs);
+        assert!(names(&msg(&[&good], None)).is_empty());
+        assert!(names(&msg(&[&good, b"hello"], None)).is_empty());
+        let bad_time = der(
+            0x30,
+            &[&[2, 1, 1, 0x30, 0, 0x30, 0][..], &der(0x30, &[])].concat(),
+        );
+        assert_eq!(
+            names(&msg(&[&der(0x30, &bad_time)], None)),
+            ["tls.certificate_invalid_date"]
         );
         // Only the certificates within a kept prefix are judged.
         let m = msg(&[&[0x30, 3, 1, 1, 0]], Some(500));

@@ -207,6 +207,8 @@ TLS = [
     ("tls_cert_bad_name", tls_case(rec(22, server_hello()) + rec(22, certificate_msg([cert(subject=der(0x30, b"\x31\x02\x05\x00"))])) + rec(22, SHD))),
     ("tls_cert_bad_alg", tls_case(rec(22, server_hello()) + rec(22, certificate_msg([cert(alg=der(0x30, der(0x02, b"\x01")))])) + rec(22, SHD))),
     ("tls_cert_empty_serial", tls_case(rec(22, server_hello()) + rec(22, certificate_msg([cert(serial=b"")])) + rec(22, SHD))),
+    ("tls_cert_second_of_two_bad", tls_case(rec(22, server_hello()) + rec(22, certificate_msg([cert(), b"\x30\x03\x01\x02\x03"])) + rec(22, SHD))),
+    ("tls_cert_in_hello_record", tls_case(rec(22, server_hello() + certificate_msg([b"\x30\x03\x01\x02\x03"]) + SHD))),
     ("tls_cert_empty_list", tls_case(rec(22, server_hello()) + rec(22, certificate_msg([])) + rec(22, SHD))),
     ("tls_cert_truncated", tls_case(rec(22, server_hello()) + rec(22, certificate_msg([cert()[:60]], cert_len=60)) + rec(22, SHD))),
 ]

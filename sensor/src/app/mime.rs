@@ -56,6 +56,10 @@ pub struct Mime {
     crlf: bool,
     /// Decoded attachments, in order.
     pub files: Vec<Vec<u8>>,
+    /// A multipart boundary over 254 bytes was seen (Suricata's `mime_long_boundary`).
+    pub long_boundary: bool,
+    /// An attachment name over 255 bytes was seen (Suricata's `mime_long_filename`).
+    pub long_filename: bool,
 }
 
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
@@ -173,9 +177,13 @@ impl Mime {
     fn headers_done(&mut self) {
         self.in_body = true;
         self.hdr = Hdr::Other;
-        let boundary = param(&self.ctype, b"boundary")
-            .filter(|_| contains_ci(&self.ctype, b"multipart/"))
-            .map(|b| b[..b.len().min(MAX_BOUNDARY)].to_vec());
+        let boundary =
+            param(&self.ctype, b"boundary").filter(|_| contains_ci(&self.ctype, b"multipart/"));
+        self.long_boundary |= boundary.is_some_and(|b| b.len() > 254);
+        let boundary = boundary.map(|b| b[..b.len().min(MAX_BOUNDARY)].to_vec());
+        let long_name = |v: Option<&[u8]>| v.is_some_and(|n| n.len() > 255);
+        self.long_filename |=
+            long_name(param(&self.disp, b"filename")) || long_name(param(&self.ctype, b"name"));
         if let Some(bnd) = boundary {
             // The preamble follows: not file data.
             if self.boundaries.len() < MAX_DEPTH {

@@ -16,6 +16,7 @@ use super::lines::{dir_index, starts_ci, trim_end, Line, Lines};
 use super::parser::{AppParser, ParserEvent, Tx};
 use super::registry::AppProto;
 use super::Direction;
+use crate::events::{AppEvent, AppEvents};
 
 /// Longest line kept.
 pub const MAX_LINE: usize = 4096;
@@ -38,6 +39,9 @@ pub struct SmtpTx {
     pub done: bool,
     /// The mail's attachments, decoded (bounded: [`super::mime`]).
     pub files: Vec<Vec<u8>>,
+    /// Parser anomalies raised while this was the current transaction
+    /// (`app-layer-event:smtp.*`).
+    pub events: AppEvents,
 }
 
 impl SmtpTx {
@@ -108,6 +112,29 @@ pub struct SmtpParser {
     /// MIME state of the mail's data in progress.
     mime: super::mime::Mime,
     events: Vec<ParserEvent>,
+    /// The server's first reply was seen (a command before it: no welcome message).
+    first_reply_seen: bool,
+    /// The current transaction had a DATA command (a second one means the first mail's
+    /// data never ended).
+    data_cmd: bool,
+    /// Bytes announced by the session's BDAT commands since the last RSET: Suricata 7.0.10
+    /// never resets its count between chunks, so a later chunk overruns at once.
+    bdat_carry: u64,
+    /// The next client byte overruns the BDAT chunk (a zero-length chunk, a later chunk, or
+    /// a chunk ending inside a line starting with `--`, which Suricata holds until its end).
+    bdat_over_next: bool,
+    /// An invalid reply or BDAT command: Suricata's parser fails the flow there, so nothing
+    /// after it is parsed (or raises events) here either.
+    failed: bool,
+}
+
+/// Reply codes Suricata 7 knows; any other reply is invalid.
+fn known_reply(code: u16) -> bool {
+    matches!(
+        code,
+        211 | 214 | 220 | 221 | 235 | 250 | 251 | 252 | 334 | 354 | 421 | 450 | 451 | 452 | 455
+            | 500..=504 | 550..=555
+    )
 }
 
 /// `prefix_len` bytes of command, one separator, spaces, then the first word (Suricata's
@@ -135,8 +162,17 @@ impl SmtpParser {
         }
     }
 
+    /// Raises an app-layer event on the current transaction (or on the last completed one
+    /// not yet handed out, which Suricata's still is); with none, it is lost, as in Suricata.
+    fn raise(&mut self, e: AppEvent) {
+        if let Some(tx) = self.cur.as_mut().or(self.ready.back_mut()) {
+            tx.events.set(e);
+        }
+    }
+
     /// The current transaction done: it waits to be handed out.
     fn complete(&mut self) {
+        self.data_cmd = false;
         if let Some(mut tx) = self.cur.take() {
             tx.done = true;
             tx.helo = self.helo.clone();
@@ -159,6 +195,12 @@ impl SmtpParser {
                 mime.finish();
                 if let Some(tx) = &mut self.cur {
                     tx.files = mime.files;
+                    if mime.long_boundary {
+                        tx.events.set(AppEvent::SmtpMimeLongBoundary);
+                    }
+                    if mime.long_filename {
+                        tx.events.set(AppEvent::SmtpMimeLongFilename);
+                    }
                 }
                 self.complete();
             } else {
@@ -166,16 +208,32 @@ impl SmtpParser {
             }
             return;
         }
-        let tx = self.cur.get_or_insert_with(SmtpTx::default);
+        if starts_ci(b, b"data") && std::mem::take(&mut self.data_cmd) {
+            // The previous DATA's mail never ended: Suricata starts a new transaction.
+            self.raise(AppEvent::SmtpUnparsableContent);
+            self.complete();
+        }
+        self.cur.get_or_insert_with(SmtpTx::default);
+        if !self.first_reply_seen {
+            self.raise(AppEvent::SmtpNoServerWelcomeMessage);
+        }
+        if matches!(self.cmds.back(), Some(Cmd::StartTls | Cmd::Data)) {
+            self.raise(AppEvent::SmtpInvalidPipelinedSequence);
+        }
+        let Some(tx) = self.cur.as_mut() else {
+            return;
+        };
         let mut cmd = Cmd::Other;
         if starts_ci(b, b"helo") || starts_ci(b, b"ehlo") {
             if self.helo.is_some() {
+                tx.events.set(AppEvent::SmtpDuplicateFields);
                 self.event(Direction::ToServer, "duplicate_fields");
             } else {
                 self.helo = Some(param(b, 4));
             }
         } else if starts_ci(b, b"mail from") {
             if tx.mail_from.is_some() {
+                tx.events.set(AppEvent::SmtpDuplicateFields);
                 self.event(Direction::ToServer, "duplicate_fields");
             } else {
                 tx.mail_from = Some(param(b, 9));
@@ -188,23 +246,34 @@ impl SmtpParser {
             cmd = Cmd::StartTls;
         } else if starts_ci(b, b"data") {
             cmd = Cmd::Data;
+            self.data_cmd = true;
             if self.pipelining {
                 self.data_mode = true;
             }
         } else if starts_ci(b, b"bdat") {
             cmd = Cmd::Bdat;
-            let mut words = b[4..].split(|&c| c == b' ').filter(|w| !w.is_empty());
-            match words.next().and_then(decimal) {
+            let arg = &b[4..];
+            let spaces = arg.iter().take_while(|&&c| c == b' ').count();
+            let len = (spaces > 0).then(|| strtoul(&arg[spaces..])).flatten();
+            match len {
                 Some(n) => {
                     self.bdat_left = n;
+                    let mut words = arg.split(|&c| c == b' ').filter(|w| !w.is_empty());
                     self.bdat_last = words
-                        .next()
+                        .nth(1)
                         .is_some_and(|w| w.eq_ignore_ascii_case(b"last"));
+                    self.bdat_over_next = n == 0 || self.bdat_carry > 0;
+                    self.bdat_carry = self.bdat_carry.saturating_add(n);
                 }
-                None => self.event(Direction::ToServer, "bdat_chunk_len_exceeded"),
+                None => {
+                    tx.events.set(AppEvent::SmtpBdatChunkLenExceeded);
+                    self.failed = true;
+                    self.event(Direction::ToServer, "bdat_chunk_len_exceeded")
+                }
             }
         } else if starts_ci(b, b"rset") {
             cmd = Cmd::Rset;
+            self.bdat_carry = 0;
         } else if starts_ci(b, b"auth") {
             let mech = param(b, 4);
             if !mech.is_empty() {
@@ -221,15 +290,26 @@ impl SmtpParser {
             self.event(Direction::ToClient, "max_reply_line_len_exceeded");
         }
         let b = trim_end(line.bytes);
+        if b.is_empty() && line.bytes == b"\n" {
+            return;
+        }
         let code = match b.get(..3) {
             Some(c) if c.iter().all(u8::is_ascii_digit) => {
                 u16::from(c[0] - b'0') * 100 + u16::from(c[1] - b'0') * 10 + u16::from(c[2] - b'0')
             }
             _ => {
+                self.raise(AppEvent::SmtpInvalidReply);
                 self.event(Direction::ToClient, "invalid_reply");
+                self.failed = true;
                 return;
             }
         };
+        if !known_reply(code) {
+            self.raise(AppEvent::SmtpInvalidReply);
+            self.event(Direction::ToClient, "invalid_reply");
+            self.failed = true;
+            return;
+        }
         let more = b.get(3) == Some(&b'-');
         if b.get(4..).is_some_and(|t| starts_ci(t, b"PIPELINING")) {
             self.pipelining = true;
@@ -240,13 +320,18 @@ impl SmtpParser {
         }
         let Some(cmd) = self.cmds.pop_front() else {
             // The greeting, or a reply to nothing.
+            if !std::mem::replace(&mut self.first_reply_seen, true) && code != 220 {
+                self.raise(AppEvent::SmtpInvalidReply);
+            }
             return;
         };
         match cmd {
             Cmd::StartTls if code == 220 => self.tls = true,
+            Cmd::StartTls => self.raise(AppEvent::SmtpTlsRejected),
             Cmd::Data if code == 354 => self.data_mode = true,
             Cmd::Data => {
                 self.data_mode = false;
+                self.raise(AppEvent::SmtpDataCommandRejected);
                 self.event(Direction::ToClient, "data_command_rejected");
             }
             Cmd::Rset if code == 250 => self.complete(),
@@ -257,12 +342,34 @@ impl SmtpParser {
     fn feed_dir(&mut self, dir: Direction, mut data: &[u8]) {
         let i = dir_index(dir);
         let mut lines = std::mem::take(&mut self.lines[i]);
-        while !self.tls && !data.is_empty() {
+        while !self.tls && !self.failed && !data.is_empty() {
+            if dir == Direction::ToServer && std::mem::take(&mut self.bdat_over_next) {
+                self.raise(AppEvent::SmtpBdatChunkLenExceeded);
+                // Suricata's parser fails the flow there.
+                self.failed = true;
+                break;
+            }
             if dir == Direction::ToServer && self.bdat_left > 0 {
                 let n = (self.bdat_left.min(data.len() as u64)) as usize;
-                data = &data[n..];
                 self.bdat_left -= n as u64;
-                if self.bdat_left == 0 && self.bdat_last {
+                // Suricata reads BDAT data by lines, a line's piece at the end of what arrived
+                // counting as one: a line going on past the chunk's end in the same input
+                // overruns it, and so does one starting with `--` (a possible MIME boundary,
+                // held until its end) whatever comes next.
+                let part = &data[..n];
+                let line = &part[memchr::memrchr(b'\n', part).map_or(0, |p| p + 1)..];
+                let mut held = false;
+                if self.bdat_left == 0 && !line.is_empty() {
+                    if data.len() > n {
+                        self.raise(AppEvent::SmtpBdatChunkLenExceeded);
+                        self.failed = true;
+                    } else if line == b"-" || line.starts_with(b"--") {
+                        self.bdat_over_next = true;
+                        held = true;
+                    }
+                }
+                data = &data[n..];
+                if self.bdat_left == 0 && self.bdat_last && !held {
                     self.bdat_last = false;
                     self.complete();
                 }
@@ -280,11 +387,27 @@ impl SmtpParser {
     }
 }
 
-fn decimal(b: &[u8]) -> Option<u64> {
-    if b.is_empty() || b.len() > 18 || !b.iter().all(u8::is_ascii_digit) {
+/// A BDAT length as C's `strtoul` reads it (Suricata's): leading white space, a sign (a
+/// negative value wraps), digits (at least one), saturating at the maximum.
+fn strtoul(b: &[u8]) -> Option<u64> {
+    let s = b.trim_ascii_start();
+    let (neg, s) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
         return None;
     }
-    Some(b.iter().fold(0, |n, &c| n * 10 + u64::from(c - b'0')))
+    let n = s[..digits].iter().fold(0u64, |n, &c| {
+        n.saturating_mul(10).saturating_add(u64::from(c - b'0'))
+    });
+    Some(if neg && n != u64::MAX {
+        n.wrapping_neg()
+    } else {
+        n
+    })
 }
 
 impl AppParser for SmtpParser {
@@ -309,7 +432,7 @@ impl AppParser for SmtpParser {
             let i = dir_index(dir);
             let mut lines = std::mem::take(&mut self.lines[i]);
             lines.finish(&mut |line| {
-                if !self.tls {
+                if !self.tls && !self.failed {
                     match dir {
                         Direction::ToServer => self.request(line),
                         Direction::ToClient => self.reply(line),
@@ -411,6 +534,94 @@ mod tests {
                 r#"{"helo":"GP"}"#,
             ]
         );
+    }
+
+    /// The app-layer events of each transaction handed out.
+    fn events_of(exchange: &[(Direction, &[u8])]) -> Vec<Vec<&'static str>> {
+        let mut p = SmtpParser::new();
+        let mut out = Vec::new();
+        let mut take = |tx: Tx<'_>| {
+            if let Tx::Smtp(tx) = tx {
+                out.push(tx.events.iter().map(|e| e.name()).collect());
+            }
+        };
+        for (d, b) in exchange {
+            p.feed(*d, b);
+            p.drain(false, &mut take);
+        }
+        p.finish();
+        p.drain(true, &mut take);
+        out
+    }
+
+    #[test]
+    fn events_as_suricata_raises_them_for_any_split() {
+        type Exchange<'a> = &'a [(Direction, &'a [u8])];
+        let cases: &[(Exchange, &[&[&str]])] = &[
+            (MAIL, &[&[], &[]]),
+            (
+                &[
+                    (C, b"EHLO c\r\n"),
+                    (S, b"250 ok\r\n"),
+                    (C, b"STARTTLS\r\nNOOP\r\n"),
+                    (S, b"502 no\r\n250 ok\r\n"),
+                ],
+                &[&[
+                    "smtp.invalid_pipelined_sequence",
+                    "smtp.no_server_welcome_message",
+                    "smtp.tls_rejected",
+                ]],
+            ),
+            (
+                &[
+                    (S, b"220 mx\r\n"),
+                    (C, b"EHLO c\r\n"),
+                    (S, b"299 odd\r\n"),
+                    (C, b"EHLO d\r\n"),
+                ],
+                // The invalid reply ends the parsing: the second EHLO is not seen.
+                &[&["smtp.invalid_reply"]],
+            ),
+            (
+                &[
+                    (S, b"220 mx\r\n"),
+                    (C, b"MAIL FROM:<a@b>\r\n"),
+                    (S, b"250 ok\r\n"),
+                    (C, b"BDAT 3 LAST\r\nab\r\n"),
+                ],
+                &[&["smtp.bdat_chunk_len_exceeded"]],
+            ),
+            (
+                &[
+                    (S, b"220 mx\r\n"),
+                    (C, b"MAIL FROM:<a@b>\r\n"),
+                    (S, b"250 ok\r\n"),
+                    (C, b"DATA\r\n"),
+                    (S, b"554 no\r\n"),
+                    (C, b"DATA\r\n"),
+                ],
+                &[
+                    &["smtp.data_command_rejected", "smtp.unparsable_content"],
+                    &[],
+                ],
+            ),
+        ];
+        for (n, (ex, want)) in cases.iter().enumerate() {
+            let whole = events_of(ex);
+            assert_eq!(whole, *want, "{ex:?}");
+            if n == 3 {
+                // Suricata judges a BDAT chunk's end within one input: split there, the line
+                // is not seen to overrun it.
+                continue;
+            }
+            for (k, (d, b)) in ex.iter().enumerate() {
+                for i in 0..=b.len() {
+                    let mut split: Vec<(Direction, &[u8])> = ex.to_vec();
+                    split.splice(k..=k, [(*d, &b[..i]), (*d, &b[i..])]);
+                    assert_eq!(events_of(&split), whole, "message {k} split at {i}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -517,7 +728,7 @@ Content-Type: text/plain; name=q\r\nContent-Transfer-Encoding: quoted-printable\
     #[test]
     fn bdat_chunks_are_stepped_over() {
         let out = run(&[
-            (C, b"EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 12 LAST\r\nRCPT TO:<x>\r\nQUIT\r\n"),
+            (C, b"EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 13 LAST\r\nRCPT TO:<x>\r\nQUIT\r\n"),
         ]);
         assert_eq!(
             out,

@@ -88,6 +88,9 @@ struct Sig {
     /// No `flow` direction and only HTTP buffers that exist in both directions: inspected
     /// on the request and on the response separately.
     two_sided: bool,
+    /// No `flow` direction and TLS or SMTP events: inspected as the request side and as the
+    /// response side, each alerting.
+    events_two_sided: bool,
     /// A stream rule of an application protocol, also inspected on packets of flows that
     /// are not TCP (DNS over UDP).
     packet_too: bool,
@@ -578,6 +581,8 @@ fn stage_of(rule: &Rule) -> Stage {
             .any(|e| e.proto() == crate::events::AppEventProto::Dns)
     {
         Stage::Dns
+    } else if event_proto(crate::events::AppEventProto::Smtp) {
+        Stage::Smtp
     } else if !rule.app_events.is_empty() {
         Stage::Http
     } else {
@@ -843,10 +848,21 @@ impl Engine {
                 .collect();
             // Transactions and handshakes are matched client to server unless the rule is
             // about the response: `flow:to_client`, or only response buffers.
-            let two_sided = rule.flow.and_then(|f| f.direction).is_none()
+            let no_direction = rule.flow.and_then(|f| f.direction).is_none();
+            let two_sided = no_direction
                 && !app_buffers.is_empty()
                 && app_buffers.iter().all(|b| is_two_way_http(*b))
                 && rule.urilen.is_none();
+            // TLS and SMTP events belong to the flow's transaction, which Suricata inspects
+            // once per direction: a rule without a direction alerts on each.
+            let events_two_sided = no_direction
+                && app_buffers.is_empty()
+                && rule.app_events.iter().any(|e| {
+                    matches!(
+                        e.proto(),
+                        crate::events::AppEventProto::Tls | crate::events::AppEventProto::Smtp
+                    )
+                });
             let response_side = rule
                 .flow
                 .is_some_and(|f| f.direction == Some(FlowDirection::ToClient))
@@ -861,6 +877,7 @@ impl Engine {
                 stage,
                 response_side,
                 two_sided,
+                events_two_sided,
                 packet_too,
                 tcp_packet_too,
                 rate,
@@ -1297,7 +1314,9 @@ impl Engine {
             }
             // A rule on HTTP buffers of both directions, without a `flow` direction, is
             // inspected on the request and on the response, each alerting (as Suricata).
-            let sides: &[Option<Side>] = if sig.two_sided && matches!(subject, Subject::Http(_)) {
+            let sides: &[Option<Side>] = if (sig.two_sided && matches!(subject, Subject::Http(_)))
+                || (sig.events_two_sided && matches!(subject, Subject::Tls(_) | Subject::Smtp(_)))
+            {
                 &[Some(Side::Request), Some(Side::Response)]
             } else {
                 &[None]
@@ -1515,10 +1534,11 @@ impl Engine {
                 return None;
             }
         }
-        if !rule.app_events.is_empty()
-            && !app_events(subject, rule.app_events).contains(rule.app_events)
-        {
-            return None;
+        if !rule.app_events.is_empty() {
+            let response = side.map_or(sig.response_side, |s| s == Side::Response);
+            if !app_events(subject, rule.app_events, response).contains(rule.app_events) {
+                return None;
+            }
         }
         if rule.pd_only && !pkt_events.has(PacketEvent::ProtoDetected) {
             return None;
@@ -1555,7 +1575,7 @@ impl Engine {
                 *dir != crate::flow::TO_SERVER
             }
             Subject::Dns { dir, .. } | Subject::Ssh { dir, .. } => *dir != crate::flow::TO_SERVER,
-            Subject::Smtp(_) => false,
+            Subject::Smtp(_) if rule.app_events.is_empty() => false,
             _ => match side {
                 Some(s) => s == Side::Response,
                 None => sig.response_side,
@@ -1912,8 +1932,9 @@ fn lazy_packet_events(decoded: &Decoded, frame: &[u8], want: PacketEvents) -> Pa
 }
 
 /// The application-layer events of a transaction or message, of those in `want` (judged only
-/// for rules that name them).
-fn app_events(subject: &Subject<'_>, want: AppEvents) -> AppEvents {
+/// for rules that name them), as the inspection of the request side or of the `response` side
+/// sees them.
+fn app_events(subject: &Subject<'_>, want: AppEvents, response: bool) -> AppEvents {
     let mut out = AppEvents::NONE;
     match subject {
         Subject::Dns { msg, dir } => {
@@ -1988,7 +2009,9 @@ fn app_events(subject: &Subject<'_>, want: AppEvents) -> AppEvents {
             if r.client_hello.as_ref().is_some_and(|c| sni(c) > 1) {
                 out.set(AppEvent::TlsMultipleSniExtensions);
             }
+            out = out.union(r.events[usize::from(response)]);
         }
+        Subject::Smtp(tx) => out = tx.events,
         _ => {}
     }
     out
@@ -3767,16 +3790,16 @@ mod app_event_tests {
         let mut want = AppEvents::NONE;
         want.set(AppEvent::TlsMultipleSniExtensions);
         let mut r = TlsRecord::default();
-        assert!(app_events(&Subject::Tls(&r), want).is_empty());
+        assert!(app_events(&Subject::Tls(&r), want, false).is_empty());
         r.client_hello = Some(crate::app::tls::ClientHello {
             extensions: vec![0, 10, 0],
             ..Default::default()
         });
-        assert!(app_events(&Subject::Tls(&r), want).has(AppEvent::TlsMultipleSniExtensions));
+        assert!(app_events(&Subject::Tls(&r), want, false).has(AppEvent::TlsMultipleSniExtensions));
         r.client_hello = Some(crate::app::tls::ClientHello {
             extensions: vec![0, 10],
             ..Default::default()
         });
-        assert!(app_events(&Subject::Tls(&r), want).is_empty());
+        assert!(app_events(&Subject::Tls(&r), want, false).is_empty());
     }
 }

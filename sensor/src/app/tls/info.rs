@@ -28,6 +28,9 @@ pub struct TlsRecord {
     /// Version of the server's latest record header before any ServerHello (0: none), which is
     /// what Suricata reports when there is no ServerHello.
     pub server_record_version: u16,
+    /// Parser anomalies (`app-layer-event:tls.*`) as the request side's inspection [0] and
+    /// the response side's [1] see them.
+    pub events: [crate::events::AppEvents; 2],
 }
 
 impl TlsRecord {

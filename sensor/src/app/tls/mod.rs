@@ -4,10 +4,12 @@
 //! reassembled stream of both directions in any split and fills a [`TlsRecord`], then reports
 //! [`TlsParser::is_done`] so encrypted traffic is not fed at all.
 //!
-//! Layers, one file each: `record` (record framing), `handshake` (message reassembly across
-//! records), `hello` (ClientHello/ServerHello), `x509` (certificate fields), `ja3`, `ja4`, `ja4s`,
+//! Layers, one file each: `record` (record framing), `anomaly` (Suricata's parser events),
+//! `handshake` (message reassembly across records), `hello` (ClientHello/ServerHello), `x509`
+//! (certificate fields), `ja3`, `ja4`, `ja4s`,
 //! `info` (the record and version names), `eve` (JSON), `parser` (the per-flow state machine).
 
+mod anomaly;
 mod eve;
 mod handshake;
 mod hello;

@@ -6,6 +6,9 @@
 //! both have stopped, [`TlsParser::is_done`] is true and `feed` returns at once, so encrypted
 //! payload costs nothing. Malformed input stops the direction and is counted; nothing panics.
 
+use super::anomaly::{
+    certificate_events, client_hello_events, supported_handshake_type, Heartbeat,
+};
 use super::handshake::{
     Body, Message, Reassembler, HS_CERTIFICATE, HS_CLIENT_HELLO, HS_SERVER_HELLO,
     HS_SERVER_HELLO_DONE,
@@ -17,10 +20,11 @@ use super::ja4::{ja4, Transport};
 use super::reader::Reader;
 use super::record::{
     Chunk, RecordError, RecordFramer, RecordHeader, CT_ALERT, CT_APPLICATION_DATA,
-    CT_CHANGE_CIPHER_SPEC, CT_SSLV2,
+    CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, CT_HEARTBEAT, CT_SSLV2,
 };
 use super::x509::parse_certificate_prefix;
 use crate::app::Direction;
+use crate::events::{AppEvent, AppEvents};
 
 /// Largest handshake message (or message prefix) kept, per direction.
 pub const MAX_HANDSHAKE_LEN: usize = 64 * 1024;
@@ -60,6 +64,8 @@ struct Side {
     /// Record framing is lost (a parse error, a gap, SSLv2): record headers after the end of
     /// the handshake cannot be followed.
     lost: bool,
+    /// The heartbeat record being read, if any.
+    hb: Heartbeat,
 }
 
 impl Side {
@@ -76,6 +82,29 @@ struct Counters {
     anomalies: u32,
     gaps: u32,
     last_error: Option<TlsError>,
+    /// A ChangeCipherSpec was seen from either side: heartbeats are encrypted from then on.
+    ccs: bool,
+    /// The side whose clear-text heartbeat request awaits its response.
+    hb_inflight: Option<Direction>,
+}
+
+/// Raises an event on the flow's handshake, for the inspection of both sides.
+fn raise(rec: &mut TlsRecord, e: AppEvent) {
+    for side in &mut rec.events {
+        side.set(e);
+    }
+}
+
+/// Judges heartbeat body bytes (clear-text ones only, as Suricata).
+fn heartbeat(side: &mut Side, dir: Direction, rec: &mut TlsRecord, c: &mut Counters, b: &[u8]) {
+    if c.ccs {
+        return;
+    }
+    let mut ev = AppEvents::NONE;
+    side.hb.push(b, dir, &mut c.hb_inflight, &mut ev);
+    for e in ev.iter() {
+        raise(rec, e);
+    }
 }
 
 impl Counters {
@@ -115,7 +144,7 @@ impl TlsParser {
             feed_side(side, dir, &mut self.record, &mut self.counters, &mut data);
         }
         if side.finished && !self.encrypted && !side.lost {
-            self.encrypted = walk_headers(side, dir, &self.record, data);
+            self.encrypted = walk_headers(side, dir, &mut self.record, &mut self.counters, data);
         }
     }
 
@@ -204,9 +233,35 @@ fn feed_side(
     while !data.is_empty() && !side.finished {
         match side.framer.next(data) {
             Err(RecordError::BadHeader) => counters.fail(side, TlsError::BadRecordHeader),
+            Err(RecordError::BadType) => {
+                raise(rec, AppEvent::TlsInvalidRecordType);
+                counters.fail(side, TlsError::BadRecordHeader)
+            }
+            Err(RecordError::BadVersion) => {
+                // Suricata judges record versions until the side's hello set the version.
+                let before_hello = match dir {
+                    Direction::ToServer => rec.client_hello.is_none(),
+                    Direction::ToClient => rec.server_hello.is_none(),
+                };
+                if before_hello {
+                    raise(rec, AppEvent::TlsInvalidRecordVersion);
+                }
+                counters.fail(side, TlsError::BadRecordHeader)
+            }
             Err(RecordError::TooLong) => counters.fail(side, TlsError::RecordTooLong),
             Ok(None) => break,
-            Ok(Some(Chunk::Header(h))) => on_header(side, dir, rec, counters, h),
+            Ok(Some(Chunk::Header(h))) => {
+                // An SSLv2 server ERROR message (type 0 first in the body); Suricata's request
+                // side has finished with the flow by then, so only the response side sees it.
+                if h.content_type == CT_SSLV2
+                    && dir == Direction::ToClient
+                    && h.len > 0
+                    && data.first() == Some(&0)
+                {
+                    rec.events[1].set(AppEvent::TlsErrorMessageEncountered);
+                }
+                on_header(side, dir, rec, counters, h)
+            }
             Ok(Some(Chunk::Body { len, last })) => {
                 let (body, rest) = data.split_at(len.min(data.len()));
                 *data = rest;
@@ -231,13 +286,22 @@ fn app_data_counts(dir: Direction, rec: &TlsRecord) -> bool {
 
 /// Follows record headers of a finished side through `data`; true at the first
 /// application-data record that counts.
-fn walk_headers(side: &mut Side, dir: Direction, rec: &TlsRecord, mut data: &[u8]) -> bool {
+fn walk_headers(
+    side: &mut Side,
+    dir: Direction,
+    rec: &mut TlsRecord,
+    counters: &mut Counters,
+    mut data: &[u8],
+) -> bool {
     if std::mem::take(&mut side.app_data_pending) {
         return true;
     }
     while !data.is_empty() {
         match side.framer.next(&mut data) {
-            Err(_) => {
+            Err(e) => {
+                if e == RecordError::BadType {
+                    raise(rec, AppEvent::TlsInvalidRecordType);
+                }
                 side.lost = true;
                 return false;
             }
@@ -250,9 +314,16 @@ fn walk_headers(side: &mut Side, dir: Direction, rec: &TlsRecord, mut data: &[u8
                 if h.content_type == CT_APPLICATION_DATA && app_data_counts(dir, rec) {
                     return true;
                 }
+                if h.content_type == CT_CHANGE_CIPHER_SPEC {
+                    counters.ccs = true;
+                }
+                if h.content_type == CT_HEARTBEAT {
+                    side.hb.start(h.len);
+                }
             }
             Ok(Some(Chunk::Body { len, .. })) => {
                 let n = len.min(data.len());
+                heartbeat(side, dir, rec, counters, &data[..n]);
                 data = &data[n..];
                 side.framer.consumed(n);
             }
@@ -272,6 +343,12 @@ fn on_header(
     if dir == Direction::ToClient && rec.server_hello.is_none() {
         rec.server_record_version = h.version;
     }
+    if h.content_type == CT_CHANGE_CIPHER_SPEC {
+        counters.ccs = true;
+    }
+    if h.content_type == CT_HEARTBEAT {
+        side.hb.start(h.len);
+    }
     match h.content_type {
         // TLS 1.3 middlebox compatibility: a CCS may follow a HelloRetryRequest in clear.
         CT_CHANGE_CIPHER_SPEC
@@ -280,6 +357,10 @@ fn on_header(
                 && rec.server_hello.is_none() => {}
         CT_CHANGE_CIPHER_SPEC | CT_ALERT | CT_APPLICATION_DATA => side.finish(),
         CT_SSLV2 if h.len == 0 => counters.fail(side, TlsError::BadSslv2Record),
+        // Too short for a handshake message header. Suricata gives up on the flow there; the
+        // sensor raises the same event but goes on reassembling the message (a hello split
+        // into tiny records still yields its fields).
+        CT_HANDSHAKE if (1..4).contains(&h.len) => raise(rec, AppEvent::TlsInvalidSslRecord),
         // An SSLv2 server answer: its version (SSLv2) is all we report.
         CT_SSLV2 if dir == Direction::ToClient => {
             side.lost = true;
@@ -298,7 +379,8 @@ fn on_body(
     last: bool,
 ) {
     match side.content_type {
-        super::record::CT_HANDSHAKE => on_handshake_bytes(side, dir, rec, counters, body),
+        CT_HANDSHAKE => on_handshake_bytes(side, dir, rec, counters, body),
+        CT_HEARTBEAT => heartbeat(side, dir, rec, counters, body),
         CT_SSLV2 => {
             // Zero-copy when the whole record is in this slice.
             if side.v2.is_empty() && last {
@@ -348,6 +430,9 @@ fn on_handshake_bytes(
         let input = chunk.get(off..).unwrap_or_default();
         let (used, msg) = side.hs.push(input, |ty| wanted(dir, rec, ty));
         if let Some(m) = msg {
+            if !supported_handshake_type(m.msg_type) {
+                raise(rec, AppEvent::TlsInvalidHandshakeMessage);
+            }
             let body = match m.body {
                 Body::Input { start, end } => input.get(start..end).unwrap_or_default(),
                 Body::Buffered => side.hs.buffered(),
@@ -393,6 +478,9 @@ fn on_message(
             if !m.complete {
                 return Verdict::Fail(TlsError::HandshakeTooLong);
             }
+            for e in client_hello_events(body).iter() {
+                raise(rec, e);
+            }
             let Some((ch, anomalies)) = parse_client_hello(body) else {
                 return Verdict::Fail(TlsError::MalformedClientHello);
             };
@@ -427,6 +515,9 @@ fn on_message(
             }
         }
         (Direction::ToClient, HS_CERTIFICATE) if rec.server_cert.is_none() => {
+            for e in certificate_events(body, m.complete).iter() {
+                raise(rec, e);
+            }
             // The chain's whole certificates within the kept prefix, for `tls.certs`.
             let mut all = Reader::new(body);
             if all.u24().is_some() {

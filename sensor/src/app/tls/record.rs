@@ -34,6 +34,10 @@ pub enum Chunk {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordError {
     BadHeader,
+    /// An unknown content type that is not SSLv2-looking (top two bits clear).
+    BadType,
+    /// A known content type with a version that is not SSL 3.0 to TLS 1.3.
+    BadVersion,
     TooLong,
 }
 
@@ -84,11 +88,15 @@ impl RecordFramer {
                     version: u16::from_be_bytes([self.hdr[1], self.hdr[2]]),
                     len: u16::from_be_bytes([self.hdr[3], self.hdr[4]]) as usize,
                 };
-                if !(CT_CHANGE_CIPHER_SPEC..=CT_HEARTBEAT).contains(&h.content_type)
-                    || self.hdr[1] != 3
-                    || self.hdr[2] > 4
-                {
-                    return Err(RecordError::BadHeader);
+                if !(CT_CHANGE_CIPHER_SPEC..=CT_HEARTBEAT).contains(&h.content_type) {
+                    return Err(if h.content_type & 0xc0 == 0 {
+                        RecordError::BadType
+                    } else {
+                        RecordError::BadHeader
+                    });
+                }
+                if self.hdr[1] != 3 || self.hdr[2] > 4 {
+                    return Err(RecordError::BadVersion);
                 }
                 if h.len > MAX_RECORD_LEN {
                     return Err(RecordError::TooLong);

@@ -590,10 +590,29 @@ fn hello_spanning_records_gives_the_same_record() {
             if max == 1 {
                 assert_ne!(c2, *c);
             }
+            // Records under 4 bytes are Suricata's `tls.invalid_ssl_record`; the fields are
+            // the same.
+            let tiny = crate::events::AppEvent::TlsInvalidSslRecord;
+            let without_tiny = |p: &TlsParser| {
+                let mut r = p.record().clone();
+                if max == 1 {
+                    assert!(r.events[0].has(tiny), "{name}");
+                }
+                for side in &mut r.events {
+                    *side = side.iter().filter(|&e| e != tiny).fold(
+                        crate::events::AppEvents::NONE,
+                        |mut a, e| {
+                            a.set(e);
+                            a
+                        },
+                    );
+                }
+                r
+            };
             let p = parse_whole(&c2, &s2);
-            assert_eq!(p.record(), whole.record(), "{name} max {max}");
+            assert_eq!(without_tiny(&p), *whole.record(), "{name} max {max}");
             let q = parse_split(&c2, &s2, |_| 3);
-            assert_eq!(q.record(), whole.record(), "{name} max {max} split");
+            assert_eq!(without_tiny(&q), *whole.record(), "{name} max {max} split");
         }
     }
 }

@@ -800,9 +800,18 @@ fn event_keywords_parse_or_are_refused_by_name() {
             .contains("stream-event")
     );
     let why = unsupported(
-        "alert tls any any -> any any (app-layer-event:tls.invalid_record_type; sid:1;)",
+        "alert tls any any -> any any (app-layer-event:tls.invalid_tls_header; sid:1;)",
     );
-    assert!(why.contains("tls.invalid_record_type") && why.contains("parser"));
+    assert!(why.contains("tls.invalid_tls_header") && why.contains("Suricata 7.0.10"));
+    let why =
+        unsupported("alert tls any any -> any any (app-layer-event:tls.no_such_event; sid:1;)");
+    assert!(why.contains("tls.no_such_event") && why.contains("parser"));
+    // TLS and SMTP events make the rule one of their protocol.
+    let r = rule("alert tcp any any -> any any (app-layer-event:tls.invalid_record_type; sid:1;)");
+    assert_eq!(r.app_proto, Some(AppProto::Tls));
+    assert!(r.app_events.has(AppEvent::TlsInvalidRecordType));
+    let r = rule("alert tcp any any -> any any (app-layer-event:smtp.tls_rejected; sid:1;)");
+    assert_eq!(r.app_proto, Some(AppProto::Smtp));
     assert!(unsupported(
         "alert ip any any -> any any (app-layer-event:applayer_mismatch_protocol_both_directions; sid:1;)"
     )

@@ -20,7 +20,11 @@ pub(crate) enum MplsInner {
 /// MPLS labels from `off` to the bottom of the stack; the bottom label says (or the first
 /// nibble after it guesses) what is carried. Reserved labels other than the IPv4 and IPv6
 /// explicit nulls raise their events and end decoding, as in Suricata.
-pub(crate) fn mpls(frame: &[u8], mut off: usize, d: &mut Decoded) -> Result<MplsInner, DecodeError> {
+pub(crate) fn mpls(
+    frame: &[u8],
+    mut off: usize,
+    d: &mut Decoded,
+) -> Result<MplsInner, DecodeError> {
     let label = loop {
         let Some(&shim) = frame.get(off..).and_then(|b| b.first_chunk::<4>()) else {
             d.events.set(PacketEvent::MplsHeaderTooSmall);
@@ -94,9 +98,9 @@ pub(crate) fn pppoe_discovery(
 /// IP is `ppp.wrong_type`. Through PPPoE, three of them (CCP, CBCP, compressed datagram) are
 /// not in the list.
 const PPP_KNOWN: [u16; 31] = [
-    0x002d, 0x002b, 0x0023, 0x0025, 0x0027, 0x0029, 0x0031, 0x0033, 0x0035, 0x0201, 0x0231,
-    0x0233, 0x0281, 0x0283, 0x8021, 0x8023, 0x8025, 0x8027, 0x8029, 0x802b, 0x8033, 0x8035,
-    0x8057, 0x8281, 0xc021, 0xc023, 0xc025, 0xc223, 0x00fd, 0xc029, 0x80fd,
+    0x002d, 0x002b, 0x0023, 0x0025, 0x0027, 0x0029, 0x0031, 0x0033, 0x0035, 0x0201, 0x0231, 0x0233,
+    0x0281, 0x0283, 0x8021, 0x8023, 0x8025, 0x8027, 0x8029, 0x802b, 0x8033, 0x8035, 0x8057, 0x8281,
+    0xc021, 0xc023, 0xc025, 0xc223, 0x00fd, 0xc029, 0x80fd,
 ];
 const PPPOE_KNOWN: &[u16] = PPP_KNOWN.split_at(28).0;
 
@@ -158,7 +162,10 @@ pub(crate) fn ppp(frame: &[u8], off: usize, d: &mut Decoded) -> Result<NetLayer,
             _ => ppp_not_ip(PacketEvent::PppUnsupProto, d),
         };
     }
-    let Some(&[hi, lo]) = data.get(start..start + 2).and_then(|b| b.first_chunk::<2>()) else {
+    let Some(&[hi, lo]) = data
+        .get(start..start + 2)
+        .and_then(|b| b.first_chunk::<2>())
+    else {
         return too_small(d);
     };
     match u16::from_be_bytes([hi, lo]) {
@@ -311,7 +318,11 @@ pub(crate) fn erspan2(p: &[u8], d: &mut Decoded) -> Option<usize> {
     let vlan = ver_vlan & 0x0fff;
     // Suricata's tunnelled packet starts with no VLAN of its own, so this one always fits there
     // (measured: two outer tags and an ERSPAN VLAN still decode); here the outer two are kept.
-    if let Some(slot) = d.vlan.get_mut(usize::from(d.vlan_count)).filter(|_| vlan > 0) {
+    if let Some(slot) = d
+        .vlan
+        .get_mut(usize::from(d.vlan_count))
+        .filter(|_| vlan > 0)
+    {
         *slot = vlan;
         d.vlan_count += 1;
     }

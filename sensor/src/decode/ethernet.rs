@@ -55,7 +55,11 @@ pub(crate) fn decode(frame: &[u8], d: &mut Decoded) -> Result<NetLayer, DecodeEr
 
 /// [`decode`] for an Ethernet header at `off` (inside a tunnel).
 #[inline]
-pub(crate) fn decode_at(frame: &[u8], off: usize, d: &mut Decoded) -> Result<NetLayer, DecodeError> {
+pub(crate) fn decode_at(
+    frame: &[u8],
+    off: usize,
+    d: &mut Decoded,
+) -> Result<NetLayer, DecodeError> {
     let Some(h) = frame.get(off..).and_then(|b| b.first_chunk::<HEADER_LEN>()) else {
         return Err(DecodeError::EthernetTruncated);
     };

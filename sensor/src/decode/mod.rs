@@ -552,8 +552,12 @@ fn unwrap_tunnels(frame: &[u8], mut d: Decoded) -> Decoded {
                     None
                 };
                 match t {
-                    Some(encap::UdpTunnel::Ipv4(o)) => (o, Tunnelled::Net(NetLayer::Ipv4(0)), false),
-                    Some(encap::UdpTunnel::Ipv6(o)) => (o, Tunnelled::Net(NetLayer::Ipv6(0)), false),
+                    Some(encap::UdpTunnel::Ipv4(o)) => {
+                        (o, Tunnelled::Net(NetLayer::Ipv4(0)), false)
+                    }
+                    Some(encap::UdpTunnel::Ipv6(o)) => {
+                        (o, Tunnelled::Net(NetLayer::Ipv6(0)), false)
+                    }
                     Some(encap::UdpTunnel::Ethernet(o)) => (o, Tunnelled::Ethernet, false),
                     None => break,
                 }
@@ -573,7 +577,9 @@ fn unwrap_tunnels(frame: &[u8], mut d: Decoded) -> Decoded {
         let net = match what {
             Tunnelled::Net(net) => Ok(net),
             Tunnelled::Ppp => encap::ppp(inner, 0, &mut n),
-            Tunnelled::Vlan => ethernet::decode_ethertype(inner, 0, ethernet::ethertype::VLAN, &mut n),
+            Tunnelled::Vlan => {
+                ethernet::decode_ethertype(inner, 0, ethernet::ethertype::VLAN, &mut n)
+            }
             Tunnelled::Ethernet => ethernet::decode(inner, &mut n),
             Tunnelled::Erspan2 => match encap::erspan2(inner, &mut n) {
                 Some(o) => ethernet::decode_at(inner, o, &mut n),
@@ -867,19 +873,32 @@ mod tests {
 
     #[test]
     fn ppp_with_compressed_protocol_field_reaches_ipv6() {
-        // zeek-traces/ppp/quic-interop-retry.pcap #1 (first 8 bytes): LINKTYPE_PPP (9), one-byte
-        // protocol 0x57 (IPv6): the IPv6 decoder is reached (and finds the header cut short).
+        // zeek-traces/ppp/quic-interop-retry.pcap #1 (first 8 bytes): LINKTYPE_PPP (9), protocol
+        // 0x0057 (IPv6) with too few bytes after it for an IPv6 header: Suricata's event.
         let frame = testutil::hex("0057600000010020");
         assert_eq!(
             decode(LinkType::from_dlt(9), &frame),
-            Err(DecodeError::Ipv6Truncated)
+            Err(DecodeError::PppTruncated)
         );
-        // Address/control bytes and a two-byte protocol field: LCP is valid PPP, not IP.
+        let d = decode_invalid(LinkType::from_dlt(9), &frame, DecodeError::PppTruncated).unwrap();
+        assert!(d.events.has(PacketEvent::PppIp6PktTooSmall));
+        // One-byte (compressed) protocol 0x57 before a whole IPv6 header reaches the IPv6
+        // decoder.
+        let mut v6 = testutil::hex("57600000000014114000");
+        v6.resize(41, 0);
+        assert!(!matches!(
+            decode(LinkType::from_dlt(9), &v6),
+            Err(DecodeError::PppTruncated | DecodeError::PppNotIp)
+        ));
+        // Address/control bytes and a two-byte protocol field: LCP is valid PPP, not IP, and
+        // raises `ppp.unsup_proto` as in Suricata.
         let lcp = testutil::hex("ff03c02101010004");
         assert_eq!(
             decode(LinkType::from_dlt(9), &lcp),
-            Ok(DecodeOutcome::NotIp { ethertype: 0xc021 })
+            Err(DecodeError::PppNotIp)
         );
+        let d = decode_invalid(LinkType::from_dlt(9), &lcp, DecodeError::PppNotIp).unwrap();
+        assert!(d.events.has(PacketEvent::PppUnsupProto));
     }
 }
 
@@ -1203,10 +1222,10 @@ mod event_tests {
                 got.push("decap");
                 got.sort_unstable();
             }
-            let want = ACCEPTED
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or_else(|| listed(f.get(3).copied().unwrap_or("")), |(_, w)| listed(w));
+            let want = ACCEPTED.iter().find(|(n, _)| *n == name).map_or_else(
+                || listed(f.get(3).copied().unwrap_or("")),
+                |(_, w)| listed(w),
+            );
             checked += 1;
             if got != want {
                 failures.push(format!("{name} {}: want {want:?}, got {got:?}", f[2]));

@@ -67,9 +67,7 @@ fn by_family(family: u32) -> NetLayer {
         | af::INET6_FREEBSD
         | af::INET6_DARWIN
         | af::INET6_WINSOCK
-        | af::INET6_SOLARIS => {
-            NetLayer::Ipv6(HEADER_LEN)
-        }
+        | af::INET6_SOLARIS => NetLayer::Ipv6(HEADER_LEN),
         _ => NetLayer::NotIp(0),
     }
 }
@@ -153,11 +151,17 @@ pub(crate) mod tests {
 
     #[test]
     fn unknown_family_and_truncation() {
+        // Not IP: Suricata's `ltnull.unsupported_type` on an invalid packet.
         let f = with_family(NULL_UDP, [7, 0, 0, 0]);
         assert_eq!(
             decode(LinkType::Null, &f),
-            Ok(DecodeOutcome::NotIp { ethertype: 0 })
+            Err(DecodeError::NullUnsupportedType)
         );
+        let d = crate::decode::decode_invalid(LinkType::Null, &f, DecodeError::NullUnsupportedType)
+            .unwrap();
+        assert!(d
+            .events
+            .has(crate::events::PacketEvent::LtnullUnsupportedType));
         let f = hex(NULL_UDP);
         assert_eq!(
             decode(LinkType::Null, &f[..3]),

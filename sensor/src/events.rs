@@ -605,6 +605,12 @@ pub fn refusal(keyword: &str, name: &str) -> String {
         "stream-event" => {
             format!("stream-event:{name} (stream reassembly does not raise this event)")
         }
+        // Suricata raises it when the kernel hands over a frame longer than its ring slot; the
+        // sensor's AF_PACKET capture cuts frames to its snap length by design and does not pass
+        // that on (D37).
+        "decode-event" if name.starts_with("afpacket.") => format!(
+            "decode-event:{name} (an AF_PACKET ring event: the capture does not report kernel-truncated frames)"
+        ),
         _ => format!("decode-event:{name} (the decoder does not raise this event)"),
     }
 }

@@ -1231,7 +1231,7 @@ mod event_tests {
                 failures.push(format!("{name} {}: want {want:?}, got {got:?}", f[2]));
             }
         }
-        assert!(checked >= 2_758, "only {checked} cases");
+        assert!(checked >= 2_790, "only {checked} cases");
         assert!(
             failures.is_empty(),
             "{} of {checked}:\n{}",

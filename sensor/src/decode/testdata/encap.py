@@ -277,6 +277,29 @@ for n in range(10, 19):
     labels = [100 + i for i in range(n)]
     add(f"mpls_chain_{n}", mpls(labels, inner4()))
 
+# Which layers count: VN-Tag chains behind a VLAN tag, in front of MPLS and of PPPoE, and
+# chains of 802.1ah headers.
+def vntags(n, last_type, body):
+    et = last_type
+    for _ in range(n):
+        body = b"\x80\x01\x00\x02" + struct.pack("!H", et) + body
+        et = 0x8926
+    return et, body
+
+
+for n in range(10, 17):
+    et, body = vntags(n, 0x0800, inner4())
+    add(f"vlan_vntag_chain_{n}", eth(0x8100, struct.pack("!HH", 5, et) + body))
+    et, body = vntags(n, 0x8847, struct.pack("!I", (100 << 12) | (1 << 8) | 64) + inner4())
+    add(f"vntag_mpls_chain_{n}", eth(et, body))
+    et, body = vntags(n, 0x8864, struct.pack("!BBHH", 0x11, 0, 1, 2 + 35) + b"\x00\x21" + inner4())
+    add(f"vntag_pppoe_chain_{n}", eth(et, body))
+    body, et = inner4(), 0x0800
+    for _ in range(n):
+        body = b"\0\0\0\1" + MAC + struct.pack("!H", et) + body
+        et = 0x88E7
+    add(f"8021ah_chain_{n}", eth(et, body))
+
 # ---------------------------------------------------------------- ERSPAN (GRE 0x88be)
 
 

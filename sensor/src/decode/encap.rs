@@ -394,3 +394,25 @@ pub(crate) fn geneve(p: &[u8], ev: &mut PacketEvents) -> Option<UdpTunnel> {
         }
     }
 }
+
+/// Teredo (RFC 4380) on its port: an IPv6 packet filling the UDP payload exactly, after an
+/// optional origin indication; authentication headers, hop limit 0 and a hop-by-hop header
+/// with under 8 bytes of payload are not taken for Teredo (Suricata's checks: the protocol has
+/// no field that proves it).
+pub(crate) fn teredo(p: &[u8]) -> Option<UdpTunnel> {
+    if p.len() < IPV6_MIN {
+        return None;
+    }
+    let start = match p {
+        [0, 0, ..] if p.len() >= 8 + IPV6_MIN => 8,
+        [0, ..] => return None,
+        _ => 0,
+    };
+    let h = &p[start..];
+    let plen = usize::from(u16::from_be_bytes([h[4], h[5]]));
+    let ok = h[0] >> 4 == 6
+        && h[7] != 0
+        && !(h[6] == 0 && plen < 8)
+        && p.len() == start + IPV6_MIN + plen;
+    ok.then_some(UdpTunnel::Ipv6(start))
+}

@@ -490,6 +490,8 @@ const MAX_TUNNEL_DEPTH: usize = 4;
 const VXLAN_PORT: u16 = 4789;
 /// Geneve's IANA port (source or destination).
 const GENEVE_PORT: u16 = 6081;
+/// Teredo's IANA port (source or destination), on in Suricata's default configuration.
+const TEREDO_PORT: u16 = 3544;
 
 /// What a tunnel header says follows it.
 enum Tunnelled {
@@ -500,9 +502,9 @@ enum Tunnelled {
     Erspan2,
 }
 
-/// Replaces a tunnel packet (IP in IP, GRE and what it carries, VXLAN, Geneve) by the packet
-/// it carries, as Suricata does: the inner packet is the one tracked and inspected, and it
-/// carries the outer packet's decoder events besides its own. A tunnel whose inner packet does
+/// Replaces a tunnel packet (IP in IP, GRE and what it carries, VXLAN, Geneve, Teredo) by the
+/// packet it carries, as Suricata does: the inner packet is the one tracked and inspected, and
+/// it carries the outer packet's decoder events besides its own. A tunnel whose inner packet does
 /// not decode is kept as the outer packet, without the inner's events: Suricata drops such a
 /// tunnelled packet, events and all (a PPP protocol other than IP excepted: that packet stays).
 fn unwrap_tunnels(frame: &[u8], mut d: Decoded) -> Decoded {
@@ -544,7 +546,9 @@ fn unwrap_tunnels(frame: &[u8], mut d: Decoded) -> Decoded {
                 (hdr, what, true)
             }
             (ip_proto::UDP, L4::Udp(u)) => {
-                let t = if u.src_port == GENEVE_PORT || u.dst_port == GENEVE_PORT {
+                let t = if u.src_port == TEREDO_PORT || u.dst_port == TEREDO_PORT {
+                    encap::teredo(payload)
+                } else if u.src_port == GENEVE_PORT || u.dst_port == GENEVE_PORT {
                     encap::geneve(payload, &mut d.events)
                 } else if u.dst_port == VXLAN_PORT {
                     encap::vxlan(payload, &mut d.events)
@@ -1231,7 +1235,7 @@ mod event_tests {
                 failures.push(format!("{name} {}: want {want:?}, got {got:?}", f[2]));
             }
         }
-        assert!(checked >= 2_790, "only {checked} cases");
+        assert!(checked >= 2_802, "only {checked} cases");
         assert!(
             failures.is_empty(),
             "{} of {checked}:\n{}",

@@ -53,6 +53,7 @@ const ENCAP_SEEDS: &[&str] = &[
     "ip4in6_after_dstopts",
     "ip6in6",
     "null_1e",
+    "teredo_origin",
 ];
 
 /// Real frames from the unit tests, with their link types: mutation seeds.
@@ -223,10 +224,10 @@ proptest! {
     }
 
     /// Any bytes after each encapsulation's type (an ethertype, a GRE header in IPv4, a UDP
-    /// datagram to the VXLAN or Geneve port), so the header walkers see their own layer.
+    /// datagram to the VXLAN, Geneve or Teredo port), so the header walkers see their own layer.
     #[test]
     fn encapsulation_payloads_never_panic(
-        kind in 0..ENCAP_TYPES.len() + 3,
+        kind in 0..ENCAP_TYPES.len() + 4,
         body in prop::collection::vec(any::<u8>(), 0..120),
     ) {
         let frame = match ENCAP_TYPES.get(kind) {
@@ -240,9 +241,9 @@ proptest! {
                 let mut ip = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, 47, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
                 let mut inner = body.clone();
                 if kind > ENCAP_TYPES.len() {
-                    // UDP to 4789 or 6081, the length field true.
+                    // UDP to 4789, 6081 or 3544, the length field true.
                     ip[9] = 17;
-                    let port: u16 = if kind == ENCAP_TYPES.len() + 1 { 4789 } else { 6081 };
+                    let port: u16 = [4789, 6081, 3544][kind - ENCAP_TYPES.len() - 1];
                     let mut u = vec![0x9c, 0x40];
                     u.extend_from_slice(&port.to_be_bytes());
                     u.extend_from_slice(&((8 + body.len()) as u16).to_be_bytes());

@@ -390,6 +390,29 @@ add("geneve_eth_unknown", gnv(0, 0, 0x6558, eth(0x1234, b"\0" * 30)))
 add("geneve_oam", gnv(0, 0, 0x6558, eth(0x0800, inner4()), flags=0x80))
 add("geneve_short", gnv(0, 10, 0x6558, b""))
 
+# Teredo (UDP 3544, either port): IPv6 alone, after an origin indication, an authentication
+# header, hop limit 0, a length that does not match, too short.
+def teredo(body, sp=40003, dp=3544):
+    return eth_ip(v4(17, udp(sp, dp, body)))
+
+
+add("teredo_ip6", teredo(inner6()))
+add("teredo_srcport", teredo(inner6(), sp=3544, dp=40004))
+add("teredo_origin", teredo(b"\x00\x00" + b"\0" * 6 + inner6()))
+add("teredo_origin_short", teredo(b"\x00\x00" + b"\0" * 6 + inner6()[:30]))
+add("teredo_auth", teredo(b"\x00\x01" + b"\0" * 11 + inner6()))
+add("teredo_other", teredo(b"\x00\x05" + inner6()))
+hl0 = bytearray(inner6())
+hl0[7] = 0
+add("teredo_hlim0", teredo(bytes(hl0)))
+add("teredo_trailing", teredo(inner6() + b"\0\0"))
+add("teredo_ip4", teredo(inner4() + b"\0" * 20))
+add("teredo_short", teredo(inner6()[:39]))
+hop = v6(0, bytes([17, 0, 1, 4, 0, 0, 0, 0]) + udp(40005, 2222, b"DECAPOK"),
+         bytes.fromhex("fd000000000000000000000000000001"), bytes.fromhex("fd000000000000000000000000000002"))
+add("teredo_hop", teredo(hop))
+add("teredo_hop_short", teredo(v6(0, b"\0" * 4)))
+
 # ---------------------------------------------------------------- run Suricata
 EXTRA = [
     'alert pkthdr any any -> any any (msg:"gre sre"; decode-event:gre.version0_malformed_sre_hdr; sid:9100001;)',

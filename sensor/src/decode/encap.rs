@@ -1,7 +1,8 @@
 //! Encapsulations between the link and the network layer (MPLS, PPPoE, PPP) and the tunnel
-//! headers that carry a whole inner packet (GRE with ERSPAN, VXLAN, Geneve), with the decoder
-//! events Suricata 7.0.10 raises on each (measured: `testdata/encap.tsv`, D37). The functions
-//! here read headers and set events; `ethernet.rs` and `unwrap_tunnels` walk the layers.
+//! headers that carry a whole inner packet (GRE with ERSPAN, VXLAN, Geneve, Teredo), with the
+//! decoder events Suricata 7.0.10 raises on each (measured: `testdata/encap.tsv`, D37). The
+//! functions here read headers and set events; `ethernet.rs` and `unwrap_tunnels` walk the
+//! layers.
 
 use super::{DecodeError, Decoded, NetLayer};
 use crate::events::{PacketEvent, PacketEvents};

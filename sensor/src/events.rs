@@ -2,7 +2,7 @@
 //! named as Suricata 7 names them, for the `decode-event`, `stream-event` and
 //! `app-layer-event` rule keywords.
 //!
-//! A packet carries a [`PacketEvents`] (decoder and stream events: 128 bits, set where the
+//! A packet carries a [`PacketEvents`] (decoder and stream events: 256 bits, set where the
 //! anomaly is found, never allocated); an HTTP transaction, a DNS message or a TLS record
 //! carries an [`AppEvents`]. Events Suricata names that the sensor does not detect are not in
 //! these tables: a rule naming one is refused at load ([`refusal`] gives the reason).
@@ -76,6 +76,60 @@ pub enum PacketEvent {
     VlanTooManyLayers,
     SllPktTooSmall,
     IprawInvalidIpVersion,
+    /// Encapsulations (D37).
+    PppPktTooSmall,
+    PppVjuPktTooSmall,
+    PppIp4PktTooSmall,
+    PppIp6PktTooSmall,
+    PppWrongType,
+    PppUnsupProto,
+    PppoePktTooSmall,
+    PppoeWrongCode,
+    PppoeMalformedTags,
+    GrePktTooSmall,
+    GreWrongVersion,
+    GreV0Recur,
+    GreV0Flags,
+    GreV0HdrTooBig,
+    GreV0MalformedSreHdr,
+    GreV1Chksum,
+    GreV1Route,
+    GreV1Ssr,
+    GreV1Recur,
+    GreV1Flags,
+    GreV1NoKey,
+    GreV1WrongProtocol,
+    /// Never raised, as in Suricata 7: version 1 refuses the routing flag before any source route is read.
+    GreV1MalformedSreHdr,
+    GreV1HdrTooBig,
+    VntagHeaderTooSmall,
+    VntagUnknownType,
+    Ieee8021ahHeaderTooSmall,
+    Ipv6Ipv4InIpv6TooSmall,
+    Ipv6Ipv4InIpv6WrongVersion,
+    Ipv6Ipv6InIpv6TooSmall,
+    Ipv6Ipv6InIpv6WrongVersion,
+    /// Never raised, as in Suricata 7: ESP ends the header chain, so a second one is never read.
+    Ipv6ExthdrDuplEh,
+    MplsHeaderTooSmall,
+    MplsPktTooSmall,
+    MplsBadLabelRouterAlert,
+    MplsBadLabelImplicitNull,
+    MplsBadLabelReserved,
+    MplsUnknownPayloadType,
+    LtnullPktTooSmall,
+    LtnullUnsupportedType,
+    /// Never raised, as in Suricata 7.0.10: ERSPAN is only reached in a GRE tunnel, and a tunnelled packet that fails to decode is dropped with its events (measured: `testdata/encap.tsv`).
+    ErspanHeaderTooSmall,
+    /// Never raised, as in Suricata 7.0.10 (see `ErspanHeaderTooSmall`).
+    ErspanUnsupportedVersion,
+    /// Never raised, as in Suricata 7.0.10 (see `ErspanHeaderTooSmall`).
+    ErspanTooManyVlanLayers,
+    DcePktTooSmall,
+    /// More than Suricata's 16 decoder layers (`decoder.max-layers`).
+    TooManyLayers,
+    VxlanUnknownPayloadType,
+    GeneveUnknownPayloadType,
     /// Stream events from here on.
     StreamReassemblySeqGap,
     StreamReassemblyDepthReached,
@@ -219,6 +273,53 @@ impl PacketEvent {
         PacketEvent::VlanTooManyLayers,
         PacketEvent::SllPktTooSmall,
         PacketEvent::IprawInvalidIpVersion,
+        PacketEvent::PppPktTooSmall,
+        PacketEvent::PppVjuPktTooSmall,
+        PacketEvent::PppIp4PktTooSmall,
+        PacketEvent::PppIp6PktTooSmall,
+        PacketEvent::PppWrongType,
+        PacketEvent::PppUnsupProto,
+        PacketEvent::PppoePktTooSmall,
+        PacketEvent::PppoeWrongCode,
+        PacketEvent::PppoeMalformedTags,
+        PacketEvent::GrePktTooSmall,
+        PacketEvent::GreWrongVersion,
+        PacketEvent::GreV0Recur,
+        PacketEvent::GreV0Flags,
+        PacketEvent::GreV0HdrTooBig,
+        PacketEvent::GreV0MalformedSreHdr,
+        PacketEvent::GreV1Chksum,
+        PacketEvent::GreV1Route,
+        PacketEvent::GreV1Ssr,
+        PacketEvent::GreV1Recur,
+        PacketEvent::GreV1Flags,
+        PacketEvent::GreV1NoKey,
+        PacketEvent::GreV1WrongProtocol,
+        PacketEvent::GreV1MalformedSreHdr,
+        PacketEvent::GreV1HdrTooBig,
+        PacketEvent::VntagHeaderTooSmall,
+        PacketEvent::VntagUnknownType,
+        PacketEvent::Ieee8021ahHeaderTooSmall,
+        PacketEvent::Ipv6Ipv4InIpv6TooSmall,
+        PacketEvent::Ipv6Ipv4InIpv6WrongVersion,
+        PacketEvent::Ipv6Ipv6InIpv6TooSmall,
+        PacketEvent::Ipv6Ipv6InIpv6WrongVersion,
+        PacketEvent::Ipv6ExthdrDuplEh,
+        PacketEvent::MplsHeaderTooSmall,
+        PacketEvent::MplsPktTooSmall,
+        PacketEvent::MplsBadLabelRouterAlert,
+        PacketEvent::MplsBadLabelImplicitNull,
+        PacketEvent::MplsBadLabelReserved,
+        PacketEvent::MplsUnknownPayloadType,
+        PacketEvent::LtnullPktTooSmall,
+        PacketEvent::LtnullUnsupportedType,
+        PacketEvent::ErspanHeaderTooSmall,
+        PacketEvent::ErspanUnsupportedVersion,
+        PacketEvent::ErspanTooManyVlanLayers,
+        PacketEvent::DcePktTooSmall,
+        PacketEvent::TooManyLayers,
+        PacketEvent::VxlanUnknownPayloadType,
+        PacketEvent::GeneveUnknownPayloadType,
         PacketEvent::StreamReassemblySeqGap,
         PacketEvent::StreamReassemblyDepthReached,
         PacketEvent::StreamSuspectedRstInject,
@@ -348,6 +449,53 @@ impl PacketEvent {
             VlanTooManyLayers => "vlan.too_many_layers",
             SllPktTooSmall => "sll.pkt_too_small",
             IprawInvalidIpVersion => "ipraw.invalid_ip_version",
+            PppPktTooSmall => "ppp.pkt_too_small",
+            PppVjuPktTooSmall => "ppp.vju_pkt_too_small",
+            PppIp4PktTooSmall => "ppp.ip4_pkt_too_small",
+            PppIp6PktTooSmall => "ppp.ip6_pkt_too_small",
+            PppWrongType => "ppp.wrong_type",
+            PppUnsupProto => "ppp.unsup_proto",
+            PppoePktTooSmall => "pppoe.pkt_too_small",
+            PppoeWrongCode => "pppoe.wrong_code",
+            PppoeMalformedTags => "pppoe.malformed_tags",
+            GrePktTooSmall => "gre.pkt_too_small",
+            GreWrongVersion => "gre.wrong_version",
+            GreV0Recur => "gre.version0_recur",
+            GreV0Flags => "gre.version0_flags",
+            GreV0HdrTooBig => "gre.version0_hdr_too_big",
+            GreV0MalformedSreHdr => "gre.version0_malformed_sre_hdr",
+            GreV1Chksum => "gre.version1_chksum",
+            GreV1Route => "gre.version1_route",
+            GreV1Ssr => "gre.version1_ssr",
+            GreV1Recur => "gre.version1_recur",
+            GreV1Flags => "gre.version1_flags",
+            GreV1NoKey => "gre.version1_no_key",
+            GreV1WrongProtocol => "gre.version1_wrong_protocol",
+            GreV1MalformedSreHdr => "gre.version1_malformed_sre_hdr",
+            GreV1HdrTooBig => "gre.version1_hdr_too_big",
+            VntagHeaderTooSmall => "vntag.header_too_small",
+            VntagUnknownType => "vntag.unknown_type",
+            Ieee8021ahHeaderTooSmall => "ieee8021ah.header_too_small",
+            Ipv6Ipv4InIpv6TooSmall => "ipv6.ipv4_in_ipv6_too_small",
+            Ipv6Ipv4InIpv6WrongVersion => "ipv6.ipv4_in_ipv6_wrong_version",
+            Ipv6Ipv6InIpv6TooSmall => "ipv6.ipv6_in_ipv6_too_small",
+            Ipv6Ipv6InIpv6WrongVersion => "ipv6.ipv6_in_ipv6_wrong_version",
+            Ipv6ExthdrDuplEh => "ipv6.exthdr_dupl_eh",
+            MplsHeaderTooSmall => "mpls.header_too_small",
+            MplsPktTooSmall => "mpls.pkt_too_small",
+            MplsBadLabelRouterAlert => "mpls.bad_label_router_alert",
+            MplsBadLabelImplicitNull => "mpls.bad_label_implicit_null",
+            MplsBadLabelReserved => "mpls.bad_label_reserved",
+            MplsUnknownPayloadType => "mpls.unknown_payload_type",
+            LtnullPktTooSmall => "ltnull.pkt_too_small",
+            LtnullUnsupportedType => "ltnull.unsupported_type",
+            ErspanHeaderTooSmall => "erspan.header_too_small",
+            ErspanUnsupportedVersion => "erspan.unsupported_version",
+            ErspanTooManyVlanLayers => "erspan.too_many_vlan_layers",
+            DcePktTooSmall => "dce.pkt_too_small",
+            TooManyLayers => "too_many_layers",
+            VxlanUnknownPayloadType => "vxlan.unknown_payload_type",
+            GeneveUnknownPayloadType => "geneve.unknown_payload_type",
             StreamReassemblySeqGap => "reassembly_seq_gap",
             StreamReassemblyDepthReached => "reassembly_depth_reached",
             StreamSuspectedRstInject => "suspected_rst_inject",
@@ -442,18 +590,18 @@ impl PacketEvent {
     }
 }
 
-/// A set of packet events: one bit each, in two words (8-byte aligned: it sits in every
-/// decoded packet).
+/// A set of packet events: one bit each, in four words (a fixed-size bitset, 8-byte aligned:
+/// it sits in every decoded packet).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct PacketEvents([u64; 2]);
+pub struct PacketEvents([u64; 4]);
 
 impl PacketEvents {
-    pub const NONE: PacketEvents = PacketEvents([0; 2]);
+    pub const NONE: PacketEvents = PacketEvents([0; 4]);
 
     #[inline]
     fn bit(e: PacketEvent) -> (usize, u64) {
         let i = e as usize;
-        ((i >> 6) & 1, 1 << (i & 63))
+        ((i >> 6) & 3, 1 << (i & 63))
     }
 
     #[inline]
@@ -470,18 +618,23 @@ impl PacketEvents {
 
     #[inline]
     pub fn is_empty(self) -> bool {
-        self.0 == [0; 2]
+        self.0 == [0; 4]
     }
 
     /// Every event of `want` is in `self`.
     #[inline]
     pub fn contains(self, want: PacketEvents) -> bool {
-        self.0[0] & want.0[0] == want.0[0] && self.0[1] & want.0[1] == want.0[1]
+        (0..4).all(|w| self.0[w] & want.0[w] == want.0[w])
     }
 
     #[inline]
     pub fn union(self, o: PacketEvents) -> PacketEvents {
-        PacketEvents([self.0[0] | o.0[0], self.0[1] | o.0[1]])
+        PacketEvents([
+            self.0[0] | o.0[0],
+            self.0[1] | o.0[1],
+            self.0[2] | o.0[2],
+            self.0[3] | o.0[3],
+        ])
     }
 
     pub fn iter(self) -> impl Iterator<Item = PacketEvent> {
@@ -749,6 +902,12 @@ pub fn refusal(keyword: &str, name: &str) -> String {
             };
             format!("stream-event:{name} ({why})")
         }
+        // Suricata raises it when the kernel hands over a frame longer than its ring slot; the
+        // sensor's AF_PACKET capture cuts frames to its snap length by design and does not pass
+        // that on (D37).
+        "decode-event" if name.starts_with("afpacket.") => format!(
+            "decode-event:{name} (an AF_PACKET ring event: the capture does not report kernel-truncated frames)"
+        ),
         _ => format!("decode-event:{name} (the decoder does not raise this event)"),
     }
 }
@@ -811,7 +970,7 @@ mod tests {
 
     #[test]
     fn tables_are_consistent() {
-        assert!(PacketEvent::ALL.len() <= 128);
+        assert!(PacketEvent::ALL.len() <= 256);
         assert!(AppEvent::ALL.len() <= 128);
         for (i, e) in PacketEvent::ALL.iter().enumerate() {
             assert_eq!(*e as usize, i, "{e:?}");

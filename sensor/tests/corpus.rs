@@ -1,5 +1,6 @@
 //! The sensor against public captures: every Zeek test trace replays to the end without a
-//! panic, hang or runaway memory; Community ID of every flow equals the spec's baselines.
+//! panic, hang or runaway memory; Community ID of every flow equals the spec's baselines; the
+//! Zeek traces of PPPoE, MPLS, ERSPAN and GRE give the flows Suricata 7.0.10 finds inside them.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -170,6 +171,55 @@ fn community_id_of_every_flow_matches_the_spec_baseline() {
         }
     }
     assert!(checked >= 10, "only {checked} flows checked");
+}
+
+/// Zeek's traces of PPPoE (also in QinQ), MPLS in VLANs, ERSPAN types I and II, PPTP, GRE in
+/// GRE, GRE over UDP, IPv6 in IPv6 and Teredo: the sensor's flows (protocol, addresses, ports) are the
+/// ones Suricata 7.0.10 writes for the same capture (`tests/data/encap-flows.tsv`, its EVE
+/// `flow` records with no rules; D37).
+#[test]
+fn encapsulated_zeek_traces_give_suricatas_flows() {
+    let Some(corpus) = corpus_dir() else { return };
+    type Flow = (String, std::net::IpAddr, std::net::IpAddr, String, String);
+    let mut want: std::collections::BTreeMap<&str, HashSet<Flow>> = Default::default();
+    let flow = |proto: &str, src: &str, dst: &str, sp: &str, dp: &str| -> Flow {
+        (
+            proto.to_string(),
+            src.parse().unwrap(),
+            dst.parse().unwrap(),
+            sp.to_string(),
+            dp.to_string(),
+        )
+    };
+    for line in include_str!("data/encap-flows.tsv").lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        want.entry(f[0])
+            .or_default()
+            .insert(flow(f[1], f[2], f[3], f[4], f[5]));
+    }
+    assert_eq!(want.len(), 11);
+    let tmp = tempdir("encap");
+    let eve = tmp.join("eve.json");
+    for (name, want) in want {
+        let o = replay(&corpus.join("zeek-traces").join(name), &eve);
+        assert_eq!(o.code, 0, "{name}: {}", o.stderr);
+        let mut got = HashSet::new();
+        for line in std::fs::read_to_string(&eve).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["event_type"] != "flow" {
+                continue;
+            }
+            let port = |k: &str| v[k].as_u64().map_or(String::new(), |p| p.to_string());
+            got.insert(flow(
+                v["proto"].as_str().unwrap(),
+                v["src_ip"].as_str().unwrap(),
+                v["dest_ip"].as_str().unwrap(),
+                &port("src_port"),
+                &port("dest_port"),
+            ));
+        }
+        assert_eq!(got, want, "{name}");
+    }
 }
 
 fn tempdir(tag: &str) -> PathBuf {

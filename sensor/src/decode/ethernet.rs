@@ -1,6 +1,6 @@
 //! Ethernet II framing and VLAN tags (802.1Q, 802.1ad, and the pre-standard 0x9100 QinQ).
 
-use super::{DecodeError, Decoded, NetLayer};
+use super::{encap, DecodeError, Decoded, NetLayer};
 use crate::events::PacketEvent;
 
 mod field {
@@ -28,26 +28,59 @@ pub mod ethertype {
     pub const QINQ: u16 = 0x88a8;
     pub const LLDP: u16 = 0x88cc;
     pub const QINQ_OLD: u16 = 0x9100;
+    pub const MPLS_UNICAST: u16 = 0x8847;
+    pub const MPLS_MULTICAST: u16 = 0x8848;
+    pub const PPPOE_DISCOVERY: u16 = 0x8863;
+    pub const PPPOE_SESSION: u16 = 0x8864;
+    pub const IEEE8021AH: u16 = 0x88e7;
+    pub const DCE: u16 = 0x8903;
+    pub const VNTAG: u16 = 0x8926;
+    pub const ERSPAN: u16 = 0x88be;
+    pub const BRIDGE: u16 = 0x6558;
 }
 
-/// Decodes the Ethernet header and any VLAN tags; VLAN ids go into `d`.
+/// 802.1ah: I-TAG, customer destination and source MAC, type.
+const IEEE8021AH_LEN: usize = 18;
+/// VN-Tag: 4 bytes of tag, then the type.
+const VNTAG_LEN: usize = 6;
+/// What Suricata requires after a DCE type: 2 bytes and an Ethernet header.
+const DCE_LEN: usize = 16;
+
+/// Decodes the Ethernet header and what follows it down to the network layer (VLAN tags,
+/// MPLS, PPPoE, 802.1ah, VN-Tag, DCE); VLAN ids go into `d`.
 #[inline]
 pub(crate) fn decode(frame: &[u8], d: &mut Decoded) -> Result<NetLayer, DecodeError> {
-    let Some(h) = frame.first_chunk::<HEADER_LEN>() else {
+    decode_at(frame, 0, d)
+}
+
+/// [`decode`] for an Ethernet header at `off` (inside a tunnel).
+#[inline]
+pub(crate) fn decode_at(
+    frame: &[u8],
+    off: usize,
+    d: &mut Decoded,
+) -> Result<NetLayer, DecodeError> {
+    let Some(h) = frame.get(off..).and_then(|b| b.first_chunk::<HEADER_LEN>()) else {
         return Err(DecodeError::EthernetTruncated);
     };
     let et = u16::from_be_bytes([h[field::ETHERTYPE], h[field::ETHERTYPE + 1]]);
-    decode_ethertype(frame, HEADER_LEN, et, d)
+    dispatch(frame, off + HEADER_LEN, et, d, 1)
 }
 
 /// VLAN layers Suricata decodes; a fourth raises `vlan.too_many_layers`.
 const SURICATA_VLAN_LAYERS: usize = 3;
 
-/// Types Suricata 7.0.10 decodes after a VLAN tag besides IP and further tags (ARP, MPLS,
-/// PPPoE discovery and session, 802.1ah, VN-Tag, NSH); any other is `vlan.unknown_type`
-/// (measured: `testdata/vlan.tsv`).
-const KNOWN_AFTER_VLAN: [u16; 8] = [
-    0x0806, 0x8847, 0x8848, 0x8863, 0x8864, 0x88e7, 0x8926, 0x894f,
+/// Suricata's `decoder.max-layers` default: the layer that reaches it is not decoded and
+/// raises `too_many_layers`. Ethernet headers, VLAN tags, VN-Tags, MPLS stacks and the IP
+/// header count, PPPoE and 802.1ah do not (measured on chains of each: `testdata/encap.tsv`).
+pub(crate) const MAX_LAYERS: u8 = 16;
+
+/// Types Suricata 7.0.10 decodes after a VLAN tag or a VN-Tag besides IP and further tags (ARP,
+/// MPLS, PPPoE discovery and session, 802.1ah, VN-Tag, DCE, NSH); any other is
+/// `vlan.unknown_type` / `vntag.unknown_type` (measured: `testdata/vlan.tsv`,
+/// `testdata/encap.tsv`).
+const KNOWN_AFTER_VLAN: [u16; 9] = [
+    0x0806, 0x8847, 0x8848, 0x8863, 0x8864, 0x88e7, 0x8926, 0x894f, 0x8903,
 ];
 
 /// Dispatches on an ethertype found at the end of a link header whose payload starts at `off`,
@@ -56,15 +89,58 @@ const KNOWN_AFTER_VLAN: [u16; 8] = [
 #[inline]
 pub(crate) fn decode_ethertype(
     frame: &[u8],
+    off: usize,
+    et: u16,
+    d: &mut Decoded,
+) -> Result<NetLayer, DecodeError> {
+    dispatch(frame, off, et, d, 0)
+}
+
+/// What put the current ethertype in front of the decoder: an unknown type after a VLAN tag or
+/// a VN-Tag is an event, after a link header or 802.1ah it is just not IP.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Before {
+    Link,
+    Vlan,
+    Vntag,
+}
+
+/// Counts one more decoder layer, as Suricata does before decoding it.
+#[inline]
+fn layer(layers: &mut u8, d: &mut Decoded) -> Result<(), DecodeError> {
+    *layers = layers.saturating_add(1);
+    if *layers >= MAX_LAYERS {
+        d.events.set(PacketEvent::TooManyLayers);
+        return Err(DecodeError::TooManyLayers);
+    }
+    Ok(())
+}
+
+/// The layers between the link header and IP. Every step moves `off` forward by a header, so
+/// the loop ends with the frame (and sooner, at the layer limit).
+fn dispatch(
+    frame: &[u8],
     mut off: usize,
     mut et: u16,
     d: &mut Decoded,
+    mut layers: u8,
 ) -> Result<NetLayer, DecodeError> {
     let mut depth = 0;
+    let mut before = Before::Link;
     loop {
         match et {
-            ethertype::IPV4 => return Ok(NetLayer::Ipv4(off)),
-            ethertype::IPV6 => return Ok(NetLayer::Ipv6(off)),
+            ethertype::IPV4 => {
+                layer(&mut layers, d)?;
+                if off >= frame.len() {
+                    // Suricata's IPv4 decoder is handed the empty datagram.
+                    d.events.set(PacketEvent::Ipv4PktTooSmall);
+                }
+                return Ok(NetLayer::Ipv4(off));
+            }
+            ethertype::IPV6 => {
+                layer(&mut layers, d)?;
+                return Ok(NetLayer::Ipv6(off));
+            }
             ethertype::VLAN | ethertype::QINQ | ethertype::QINQ_OLD => {
                 depth += 1;
                 if depth > MAX_VLAN_DEPTH {
@@ -78,6 +154,7 @@ pub(crate) fn decode_ethertype(
                     .get(off..)
                     .and_then(|b| b.first_chunk::<VLAN_TAG_LEN>())
                     .ok_or(DecodeError::VlanTruncated)?;
+                layer(&mut layers, d)?;
                 let tci = u16::from_be_bytes([tag[field::TAG_TCI], tag[field::TAG_TCI + 1]]);
                 if let Some(slot) = d.vlan.get_mut(usize::from(d.vlan_count)) {
                     *slot = tci & VLAN_ID_MASK;
@@ -85,18 +162,113 @@ pub(crate) fn decode_ethertype(
                 }
                 et = u16::from_be_bytes([tag[field::TAG_ETHERTYPE], tag[field::TAG_ETHERTYPE + 1]]);
                 off += VLAN_TAG_LEN;
+                before = Before::Vlan;
+            }
+            ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => {
+                layer(&mut layers, d)?;
+                match encap::mpls(frame, off, d)? {
+                    encap::MplsInner::Ipv4(o) => {
+                        layer(&mut layers, d)?;
+                        return Ok(NetLayer::Ipv4(o));
+                    }
+                    encap::MplsInner::Ipv6(o) => {
+                        layer(&mut layers, d)?;
+                        return Ok(NetLayer::Ipv6(o));
+                    }
+                    encap::MplsInner::Ethernet(o) => {
+                        (off, et) = ethernet_at(frame, o, d, &mut layers)?;
+                        before = Before::Link;
+                    }
+                }
+            }
+            ethertype::PPPOE_DISCOVERY => return encap::pppoe_discovery(frame, off, d),
+            ethertype::PPPOE_SESSION => {
+                return match encap::pppoe_session(frame, off, d)? {
+                    NetLayer::Ipv4(o) | NetLayer::AnyIp(o) => {
+                        layer(&mut layers, d)?;
+                        Ok(NetLayer::Ipv4(o))
+                    }
+                    NetLayer::Ipv6(o) => {
+                        layer(&mut layers, d)?;
+                        Ok(NetLayer::Ipv6(o))
+                    }
+                    other => Ok(other),
+                };
+            }
+            ethertype::IEEE8021AH => {
+                // I-TAG (4 bytes), customer MACs, then the next type.
+                let h = frame
+                    .get(off..)
+                    .and_then(|b| b.first_chunk::<IEEE8021AH_LEN>())
+                    .ok_or_else(|| {
+                        d.events.set(PacketEvent::Ieee8021ahHeaderTooSmall);
+                        DecodeError::Ieee8021ahTruncated
+                    })?;
+                et = u16::from_be_bytes([h[IEEE8021AH_LEN - 2], h[IEEE8021AH_LEN - 1]]);
+                off += IEEE8021AH_LEN;
+                before = Before::Link;
+            }
+            ethertype::VNTAG => {
+                let h = frame
+                    .get(off..)
+                    .and_then(|b| b.first_chunk::<VNTAG_LEN>())
+                    .ok_or_else(|| {
+                        d.events.set(PacketEvent::VntagHeaderTooSmall);
+                        DecodeError::VntagInvalid
+                    })?;
+                layer(&mut layers, d)?;
+                et = u16::from_be_bytes([h[4], h[5]]);
+                off += VNTAG_LEN;
+                before = Before::Vntag;
+            }
+            ethertype::DCE => {
+                // Two bytes, then a whole Ethernet frame; Suricata wants 16 bytes.
+                if frame.len().saturating_sub(off) < DCE_LEN {
+                    d.events.set(PacketEvent::DcePktTooSmall);
+                    return Err(DecodeError::DceTruncated);
+                }
+                (off, et) = ethernet_at(frame, off + 2, d, &mut layers)?;
+                before = Before::Link;
             }
             t => {
-                if depth > 0 && !KNOWN_AFTER_VLAN.contains(&t) {
+                if !KNOWN_AFTER_VLAN.contains(&t) {
                     // Suricata: an invalid packet, which decoder-event rules still see.
-                    d.events.set(PacketEvent::VlanUnknownType);
-                    return Err(DecodeError::VlanUnknownType);
+                    match before {
+                        Before::Vlan => {
+                            d.events.set(PacketEvent::VlanUnknownType);
+                            return Err(DecodeError::VlanUnknownType);
+                        }
+                        Before::Vntag => {
+                            d.events.set(PacketEvent::VntagUnknownType);
+                            return Err(DecodeError::VntagInvalid);
+                        }
+                        Before::Link => {}
+                    }
                 }
                 // 802.3 length field (LLC, SNAP): no ethertype to report.
                 return Ok(NetLayer::NotIp(if t < MIN_ETHERTYPE { 0 } else { t }));
             }
         }
     }
+}
+
+/// An inner Ethernet header at `off` (MPLS pseudowire, DCE): where its payload starts and its
+/// type, counted as a layer.
+fn ethernet_at(
+    frame: &[u8],
+    off: usize,
+    d: &mut Decoded,
+    layers: &mut u8,
+) -> Result<(usize, u16), DecodeError> {
+    let Some(h) = frame.get(off..).and_then(|b| b.first_chunk::<HEADER_LEN>()) else {
+        d.events.set(PacketEvent::EthernetPktTooSmall);
+        return Err(DecodeError::EthernetTruncated);
+    };
+    layer(layers, d)?;
+    Ok((
+        off + HEADER_LEN,
+        u16::from_be_bytes([h[field::ETHERTYPE], h[field::ETHERTYPE + 1]]),
+    ))
 }
 
 #[cfg(test)]

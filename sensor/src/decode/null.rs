@@ -1,7 +1,8 @@
 //! BSD loopback: LINKTYPE_NULL (4-byte address family in the capturing host's byte order) and
 //! LINKTYPE_LOOP (network byte order).
 
-use super::{DecodeError, NetLayer};
+use super::{DecodeError, Decoded, NetLayer};
+use crate::events::PacketEvent;
 
 pub const HEADER_LEN: usize = 4;
 
@@ -16,18 +17,36 @@ pub mod af {
     pub const INET6_FREEBSD: u32 = 28;
     /// macOS, iOS.
     pub const INET6_DARWIN: u32 = 30;
+    /// Windows (Winsock).
+    pub const INET6_WINSOCK: u32 = 23;
+    /// Solaris.
+    pub const INET6_SOLARIS: u32 = 26;
 }
 
 /// LINKTYPE_NULL. The file does not say which host wrote it, so both byte orders are accepted:
-/// families are small numbers, so a value above 0xffff can only be one read the wrong way round.
+/// families are small numbers, so a value above 0xffff can only be one read the wrong way round
+/// (Suricata reads the little-endian order only: D37). A family that is not IP is
+/// `ltnull.unsupported_type`, as in Suricata.
 #[inline]
-pub(crate) fn decode_null(frame: &[u8]) -> Result<NetLayer, DecodeError> {
+pub(crate) fn decode_null(frame: &[u8], d: &mut Decoded) -> Result<NetLayer, DecodeError> {
     let h = frame
         .first_chunk::<HEADER_LEN>()
         .ok_or(DecodeError::NullTruncated)?;
     let v = u32::from_le_bytes(*h);
     let family = if v > 0xffff { v.swap_bytes() } else { v };
-    Ok(by_family(family))
+    match by_family(family) {
+        NetLayer::NotIp(_) => {
+            d.events.set(PacketEvent::LtnullUnsupportedType);
+            Err(DecodeError::NullUnsupportedType)
+        }
+        net => {
+            if matches!(net, NetLayer::Ipv4(_)) && frame.len() == HEADER_LEN {
+                // Suricata's IPv4 decoder is handed the empty datagram.
+                d.events.set(PacketEvent::Ipv4PktTooSmall);
+            }
+            Ok(net)
+        }
+    }
 }
 
 /// LINKTYPE_LOOP: the family is always in network byte order.
@@ -43,9 +62,12 @@ pub(crate) fn decode_loop(frame: &[u8]) -> Result<NetLayer, DecodeError> {
 fn by_family(family: u32) -> NetLayer {
     match family {
         af::INET => NetLayer::Ipv4(HEADER_LEN),
-        af::INET6_LINUX | af::INET6_BSD | af::INET6_FREEBSD | af::INET6_DARWIN => {
-            NetLayer::Ipv6(HEADER_LEN)
-        }
+        af::INET6_LINUX
+        | af::INET6_BSD
+        | af::INET6_FREEBSD
+        | af::INET6_DARWIN
+        | af::INET6_WINSOCK
+        | af::INET6_SOLARIS => NetLayer::Ipv6(HEADER_LEN),
         _ => NetLayer::NotIp(0),
     }
 }
@@ -129,11 +151,17 @@ pub(crate) mod tests {
 
     #[test]
     fn unknown_family_and_truncation() {
+        // Not IP: Suricata's `ltnull.unsupported_type` on an invalid packet.
         let f = with_family(NULL_UDP, [7, 0, 0, 0]);
         assert_eq!(
             decode(LinkType::Null, &f),
-            Ok(DecodeOutcome::NotIp { ethertype: 0 })
+            Err(DecodeError::NullUnsupportedType)
         );
+        let d = crate::decode::decode_invalid(LinkType::Null, &f, DecodeError::NullUnsupportedType)
+            .unwrap();
+        assert!(d
+            .events
+            .has(crate::events::PacketEvent::LtnullUnsupportedType));
         let f = hex(NULL_UDP);
         assert_eq!(
             decode(LinkType::Null, &f[..3]),

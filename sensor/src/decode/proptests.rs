@@ -7,7 +7,7 @@ use super::testutil::hex;
 use super::*;
 use crate::time::Timestamp;
 
-const LINKS: [LinkType; 9] = [
+const LINKS: [LinkType; 11] = [
     LinkType::Null,
     LinkType::Ethernet,
     LinkType::Raw,
@@ -17,6 +17,43 @@ const LINKS: [LinkType; 9] = [
     LinkType::Ipv6,
     LinkType::LinuxSll2,
     LinkType::Other(147),
+    // PPP, Cisco HDLC.
+    LinkType::Other(9),
+    LinkType::Other(104),
+];
+
+/// Frames of every encapsulation from the Suricata differential test (`testdata/encap.tsv`):
+/// well-formed tunnels and their anomalies.
+const ENCAP_SEEDS: &[&str] = &[
+    "gre_30_00_0800",
+    "gre_b0_00_6558",
+    "gre_20_81_880b",
+    "gre_10_00_88be",
+    "gre_00_00_88be",
+    "gre_00_00_8100",
+    "gre_sre_ok",
+    "gre6_ip4",
+    "greppp_hdlc_pfc_57",
+    "ppp_hdlc_0021",
+    "ppp_pfc_57",
+    "pppoes_0021",
+    "pppoes_pfc_57",
+    "pppoed_len_12_12",
+    "mpls_stack_ip4",
+    "mpls_16_pw",
+    "mpls_2_ip6",
+    "8021ah_vlan_ip4",
+    "vntag_8847",
+    "dce_ip4",
+    "dce_chain_14",
+    "erspan_v1_vlan5",
+    "vxlan_vlan",
+    "geneve_opts",
+    "geneve_ip6",
+    "ip4in6_after_dstopts",
+    "ip6in6",
+    "null_1e",
+    "teredo_origin",
 ];
 
 /// Real frames from the unit tests, with their link types: mutation seeds.
@@ -55,6 +92,13 @@ fn seeds() -> Vec<(LinkType, Vec<u8>)> {
     for n in 1..=3 {
         v.push((Ethernet, ipv6::tests::vlan_v6_fragment(n)));
     }
+    for line in include_str!("testdata/encap.tsv").lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if ENCAP_SEEDS.contains(&f[0]) {
+            v.push((LinkType::from_dlt(f[1].parse().unwrap()), hex(f[2])));
+        }
+    }
+    assert_eq!(v.len(), list.len() + 3 + ENCAP_SEEDS.len());
     v
 }
 
@@ -172,9 +216,76 @@ proptest! {
         }
         let r = decode(link, &frame);
         check_offsets(&frame, &r);
+        check_error_paths(link, &frame, &r);
         // The same bytes read as every other link type.
         for l in LINKS {
             check_offsets(&frame, &decode(l, &frame));
+        }
+    }
+
+    /// Any bytes after each encapsulation's type (an ethertype, a GRE header in IPv4, a UDP
+    /// datagram to the VXLAN, Geneve or Teredo port), so the header walkers see their own layer.
+    #[test]
+    fn encapsulation_payloads_never_panic(
+        kind in 0..ENCAP_TYPES.len() + 4,
+        body in prop::collection::vec(any::<u8>(), 0..120),
+    ) {
+        let frame = match ENCAP_TYPES.get(kind) {
+            Some(et) => {
+                let mut f = vec![0u8; 12];
+                f.extend_from_slice(&et.to_be_bytes());
+                f.extend_from_slice(&body);
+                f
+            }
+            None => {
+                let mut ip = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, 47, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+                let mut inner = body.clone();
+                if kind > ENCAP_TYPES.len() {
+                    // UDP to 4789, 6081 or 3544, the length field true.
+                    ip[9] = 17;
+                    let port: u16 = [4789, 6081, 3544][kind - ENCAP_TYPES.len() - 1];
+                    let mut u = vec![0x9c, 0x40];
+                    u.extend_from_slice(&port.to_be_bytes());
+                    u.extend_from_slice(&((8 + body.len()) as u16).to_be_bytes());
+                    u.extend_from_slice(&[0, 0]);
+                    u.extend_from_slice(&body);
+                    inner = u;
+                }
+                ip[2..4].copy_from_slice(&((20 + inner.len()) as u16).to_be_bytes());
+                ip.extend_from_slice(&inner);
+                let mut f = vec![0u8; 12];
+                f.extend_from_slice(&[0x08, 0x00]);
+                f.extend_from_slice(&ip);
+                f
+            }
+        };
+        let r = decode(LinkType::Ethernet, &frame);
+        check_offsets(&frame, &r);
+        check_error_paths(LinkType::Ethernet, &frame, &r);
+    }
+}
+
+/// Ethertypes of the layers between Ethernet and IP.
+const ENCAP_TYPES: [u16; 9] = [
+    0x8847, 0x8848, 0x8863, 0x8864, 0x88e7, 0x8926, 0x8903, 0x8100, 0x86dd,
+];
+
+/// The re-decodes the pipeline runs on a frame that failed stay inside it too.
+fn check_error_paths(link: LinkType, frame: &[u8], r: &Result<DecodeOutcome, DecodeError>) {
+    if let Err(e) = r {
+        let d = if e.is_transport() {
+            decode_flowless(link, frame)
+        } else {
+            decode_invalid(link, frame, *e)
+        };
+        match d {
+            // What was read before the error: no transport, no payload.
+            Some(d) if d.l3_invalid => {
+                assert!(d.payload_len == 0 && d.l4 == L4::None, "{d:?}");
+                assert!(d.l3_offset as usize <= frame.len(), "{d:?}");
+            }
+            Some(d) => check_decoded(frame, &d),
+            None => {}
         }
     }
 }

@@ -786,10 +786,12 @@ fn event_keywords_parse_or_are_refused_by_name() {
     // `app-layer-event` makes the rule one of its protocol.
     let r = rule("alert udp any any -> any any (app-layer-event:dns.invalid_opcode; sid:1;)");
     assert_eq!(r.app_proto, Some(AppProto::Dns));
-    assert!(unsupported(
-        "alert pkthdr any any -> any any (decode-event:gre.pkt_too_small; sid:1;)"
-    )
-    .contains("gre.pkt_too_small"));
+    let r = rule("alert pkthdr any any -> any any (decode-event:gre.pkt_too_small; sid:1;)");
+    assert!(r.packet_events.has(PacketEvent::GrePktTooSmall));
+    // A capture-method event the sensor's decoder never sees.
+    let why =
+        unsupported("alert pkthdr any any -> any any (decode-event:afpacket.trunc_pkt; sid:1;)");
+    assert!(why.contains("afpacket.trunc_pkt") && why.contains("AF_PACKET"));
     // A stream event is not a decoder event, nor the reverse.
     assert!(
         unsupported("alert tcp any any -> any any (decode-event:reassembly_seq_gap; sid:1;)")

@@ -387,6 +387,9 @@ pub(crate) struct DecodeResult {
     /// Some layer failed: not compressed as labelled (passed through), corrupt, or cut by the
     /// work bound or a gap.
     pub error: bool,
+    /// Some layer would not inflate (libhtp's "GZip decompressor" warning): its restarts all
+    /// failed, or its stream went corrupt. Truncation, gaps and the work bound are not this.
+    pub failed: bool,
 }
 
 /// The decoder of one body in progress.
@@ -605,6 +608,7 @@ fn restart(
         }
     }
     ctx.result.error = true;
+    ctx.result.failed = true;
     layer.step = Step::Passthrough;
     ctx.keep(&input);
 }
@@ -730,6 +734,7 @@ fn inflate_some(
                 // Corrupt after some output: keep what was passed on, decode no more of
                 // this layer.
                 ctx.result.error = true;
+                ctx.result.failed = true;
                 layer.step = Step::Done;
                 return Ok(());
             }
@@ -810,6 +815,7 @@ mod tests {
     const OK: DecodeResult = DecodeResult {
         inflated: true,
         error: false,
+        failed: false,
     };
 
     #[test]
@@ -918,7 +924,8 @@ mod tests {
                 r,
                 DecodeResult {
                     inflated: false,
-                    error: true
+                    error: true,
+                    failed: true,
                 }
             );
         }

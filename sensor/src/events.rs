@@ -599,6 +599,29 @@ pub fn refusal(keyword: &str, name: &str) -> String {
         "app-layer-event" if name.starts_with("applayer_") => format!(
             "app-layer-event:{name} (protocol detection events are not raised by this sensor)"
         ),
+        "app-layer-event" if name.starts_with("http.") => {
+            let why = match name {
+                "http.multipart_generic_error"
+                | "http.multipart_no_filedata"
+                | "http.multipart_invalid_header"
+                | "http.file_name_too_long" => {
+                    "the sensor does not parse multipart request bodies into files"
+                }
+                "http.request_line_incomplete" | "http.request_line_invalid" => {
+                    "Suricata raises it only in libhtp parser states the sensor does not model"
+                }
+                "http.lzma_memlimit_reached" => "the sensor does not decode lzma bodies",
+                "http.compression_bomb" => {
+                    "decompression is bounded by the kept body prefix, not libhtp's bomb limits"
+                }
+                "http.too_many_warnings" => {
+                    "it counts libhtp's log messages, which the sensor does not keep"
+                }
+                "http.failed_protocol_change" => "HTTP/2 upgrades are not followed",
+                _ => "the http parser does not raise this event",
+            };
+            format!("app-layer-event:{name} ({why})")
+        }
         "app-layer-event" => {
             let proto = name.split('.').next().unwrap_or(name);
             if matches!(proto, "http" | "dns" | "tls") {

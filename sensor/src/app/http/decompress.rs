@@ -568,6 +568,8 @@ fn restart(
     ctx: &mut Ctx<'_>,
     next: bool,
 ) {
+    // libhtp warns on every failed attempt, even one a restart recovers from.
+    ctx.result.failed |= next;
     let input = match usize::try_from(prev) {
         Ok(prev) if prev <= layer.head.len() => {
             let mut v = std::mem::take(&mut layer.head);
@@ -606,6 +608,7 @@ fn restart(
             }
             return;
         }
+        ctx.result.failed = true;
     }
     ctx.result.error = true;
     ctx.result.failed = true;

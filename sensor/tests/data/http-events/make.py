@@ -78,6 +78,10 @@ def resp(head, body=b''):
 
 def gz(b): return gzip.compress(b, mtime=0)
 
+def raw_deflate(b):
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return c.compress(b) + c.flush()
+
 BODY = b'hello world, hello world, hello world\n' * 4
 CASES = [
     # Controls.
@@ -221,6 +225,25 @@ CASES = [
     ('response_ssh_banner', q(NORMAL, b'SSH-2.0-OpenSSH_8.9p1\r\n')),
     ('request_only_one_direction', q(NORMAL, b'\x00\x01\x02\x03' * 40)),
     ('request_tls_response', q(NORMAL, b'\x16\x03\x01\x00\x31\x02\x00\x00\x2d\x03\x01' + b'\x00' * 32 + b'\x00\x00\x2f\x00\x00\x05\xff\x01\x00\x01\x00')),
+    # Added after the first run (indices above stay put).
+    ('response_deflate_zlib', resp(b'HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: %d' % len(zlib.compress(BODY)), zlib.compress(BODY))),
+    ('response_deflate_raw', resp(b'HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: %d' % len(raw_deflate(BODY)), raw_deflate(BODY))),
+    ('response_gzip_labelled_deflate', resp(b'HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: %d' % len(gz(BODY)), gz(BODY))),
+    ('response_raw_labelled_gzip', resp(b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d' % len(raw_deflate(BODY)), raw_deflate(BODY))),
+    ('request_line_incomplete_first', [(True, b'GET /x HTTP/1.1')]),
+    ('request_headers_1024', after_normal(get(b''.join(b'X-%d: 1\r\n' % i for i in range(1023))))),
+    ('request_headers_1025', after_normal(get(b''.join(b'X-%d: 1\r\n' % i for i in range(1024))))),
+    ('request_headers_1100_same_name', after_normal(get(b'X-A: 1\r\n' * 1100))),
+    ('request_line_invalid_with_uri_host', after_normal(b'FOO http://h:xyz/ HTXP/1.1\r\nHost: h\r\n\r\n')),
+    ('request_line_invalid_no_host', after_normal(b'FOO /x HTXP/1.1\r\n\r\n')),
+    ('server_speaks_first', [(False, b'220 hello\r\n'), (True, NORMAL), (False, OK)]),
+    ('request_post_then_junk', after_normal(b'POST /f HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhellojunk here\r\n')),
+    ('request_get_then_pipelined', after_normal(NORMAL + NORMAL, OK + OK)),
+    ('response_status_lws', resp(b'HTTP/1.1  200  OK\r\nContent-Length: 2', b'ok')),
+    ('response_lowercase_protocol', resp(b'http/1.1 200 OK\r\nContent-Length: 2', b'ok')),
+    ('response_range_no_body', resp(b'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes abc\r\nContent-Length: 0', b'')),
+    ('response_range_on_200', resp(b'HTTP/1.1 200 OK\r\nContent-Range: bytes 5-1/10\r\nContent-Length: 2', b'ok')),
+    ('connect_invalid_authority', q(b'CONNECT h:xyz HTTP/1.1\r\nHost: h\r\n\r\n', b'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n')),
 ]
 
 def main():

@@ -5,7 +5,8 @@
 //! A packet carries a [`PacketEvents`] (decoder and stream events: 128 bits, set where the
 //! anomaly is found, never allocated); an HTTP transaction, a DNS message or a TLS record
 //! carries an [`AppEvents`]. Events Suricata names that the sensor does not detect are not in
-//! these tables: a rule naming one is refused at load ([`refusal`] gives the reason).
+//! these tables: a rule naming one is refused at load ([`refusal`] gives the reason). A few
+//! that Suricata 7.0.10 itself never raises are in them, accepted and never raised, as there.
 
 /// A decoder or stream event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -289,7 +289,8 @@ fn uri_host(uri: Option<&[u8]>, connect: bool) -> (Option<Vec<u8>>, Option<u16>,
 }
 
 /// Suricata's Content-Range check on a response body it tracks as a file: the value must
-/// read `<unit> <start>-<end>/<size|*>` or `<unit> */<size>` with start <= end < size.
+/// read `<unit> <start>-<end>/<size|*>` or `<unit> */<size>`; with an end and a size, and
+/// not the whole file, start <= end < size.
 fn range_invalid(tx: &HttpTransaction) -> bool {
     let (Some(req), Some(resp)) = (tx.request(), tx.response()) else {
         return false;
@@ -300,7 +301,14 @@ fn range_invalid(tx: &HttpTransaction) -> bool {
     let Some(v) = resp.header(b"content-range") else {
         return false;
     };
-    parse_content_range(v).is_none()
+    match parse_content_range(v) {
+        None => true,
+        // Without an end or a size Suricata checks the range no further.
+        Some((_, end, size)) if end <= 0 || size <= 0 => false,
+        Some((start, end, size)) => {
+            !(start == 0 && end == size - 1) && (start > end || end > size - 1)
+        }
+    }
 }
 
 /// (start, end, size), -1 for `*`, as Suricata's Rust parser reads a Content-Range value.
@@ -327,7 +335,7 @@ fn parse_content_range(v: &[u8]) -> Option<(i64, i64, i64)> {
     } else {
         num(s)?.0
     };
-    (start <= end && !(end > 0 && size > 0 && end > size - 1)).then_some((start, end, size))
+    Some((start, end, size))
 }
 
 #[cfg(test)]
@@ -364,8 +372,10 @@ mod tests {
         assert_eq!(parse_content_range(b"bytes */10"), Some((-1, -1, 10)));
         assert_eq!(parse_content_range(b"bytes 0-1/*"), Some((0, 1, -1)));
         assert_eq!(parse_content_range(b"bytes abc"), None);
-        assert_eq!(parse_content_range(b"bytes 5-1/10"), None);
-        assert_eq!(parse_content_range(b"bytes 0-10/10"), None);
+        assert_eq!(parse_content_range(b"bytes 0--5/*"), None);
+        // Beyond i64: unreadable.
+        assert_eq!(parse_content_range(b"bytes 0-1/9223372036854775808"), None);
+        assert_eq!(parse_content_range(b"bytes 10-5/*"), Some((10, 5, -1)));
     }
 
     #[test]

@@ -244,6 +244,9 @@ CASES = [
     ('response_range_no_body', resp(b'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes abc\r\nContent-Length: 0', b'')),
     ('response_range_on_200', resp(b'HTTP/1.1 200 OK\r\nContent-Range: bytes 5-1/10\r\nContent-Length: 2', b'ok')),
     ('connect_invalid_authority', q(b'CONNECT h:xyz HTTP/1.1\r\nHost: h\r\n\r\n', b'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n')),
+    ('response_range_reversed_no_size', resp(b'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 10-5/*\r\nContent-Length: 2', b'ok')),
+    ('response_range_reversed', resp(b'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 5-1/10\r\nContent-Length: 2', b'ok')),
+    ('response_range_past_size', resp(b'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-10/10\r\nContent-Length: 2', b'ok')),
 ]
 
 def main():

@@ -5,7 +5,8 @@
 //! A packet carries a [`PacketEvents`] (decoder and stream events: 256 bits, set where the
 //! anomaly is found, never allocated); an HTTP transaction, a DNS message or a TLS record
 //! carries an [`AppEvents`]. Events Suricata names that the sensor does not detect are not in
-//! these tables: a rule naming one is refused at load ([`refusal`] gives the reason).
+//! these tables: a rule naming one is refused at load ([`refusal`] gives the reason). A few
+//! that Suricata 7.0.10 itself never raises are in them, accepted and never raised, as there.
 
 /// A decoder or stream event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -669,6 +670,84 @@ pub enum AppEvent {
     /// A request Transfer-Encoding without the `chunked` token, or chunked before HTTP/1.1
     /// (libhtp's invalid T-E flag).
     HttpInvalidTransferEncodingInRequest,
+    /// Never raised, as in Suricata 7.0.10 (its catch-all for libhtp messages it does not map is event 0, which it skips).
+    HttpUnknownError,
+    /// A gzip or deflate body (either direction) that would not inflate: libhtp's restarts all failed, or the stream went corrupt (a truncated stream is not one).
+    HttpGzipDecompressionFailed,
+    /// A request header line without a colon (before any NUL).
+    HttpRequestFieldMissingColon,
+    /// A response header line without a colon.
+    HttpResponseFieldMissingColon,
+    /// A request chunk-size line that is not a length.
+    HttpInvalidRequestChunkLen,
+    /// A response chunk-size line that is not a length.
+    HttpInvalidResponseChunkLen,
+    /// Never raised, as in Suricata 7.0.10 (libhtp 0.5.50 has no such message).
+    HttpInvalidTransferEncodingInResponse,
+    /// A request Content-Length with no digits (no Transfer-Encoding).
+    HttpInvalidContentLengthInRequest,
+    /// A response Content-Length with no digits (not chunked).
+    HttpInvalidContentLengthInResponse,
+    /// A second `100 Continue` for one request.
+    Http100ContinueAlreadySeen,
+    /// A response with no request left to pair with.
+    HttpUnableToMatchResponseToRequest,
+    /// Never raised, as in Suricata 7.0.10 (libhtp 0.5.50 no longer logs it).
+    HttpInvalidServerPortInRequest,
+    /// Never raised, as in Suricata 7.0.10.
+    HttpInvalidAuthorityPort,
+    /// A request header with an empty name, whitespace before the colon, or a name that is not a token.
+    HttpRequestHeaderInvalid,
+    /// The same in a response header.
+    HttpResponseHeaderInvalid,
+    /// The absolute URI's host (or port) differs from the Host header's, or the Host header is unusable.
+    HttpHostHeaderAmbiguous,
+    /// The first request header line starts with whitespace (folding onto nothing).
+    HttpInvalidRequestFieldFolding,
+    /// The same in a response.
+    HttpInvalidResponseFieldFolding,
+    /// A request line or header line over libhtp's hard field limit (18,000 bytes).
+    HttpRequestFieldTooLong,
+    /// Never raised, as in Suricata 7.0.10 (libhtp 0.5.50 spells the message so that Suricata does not map it).
+    HttpResponseFieldTooLong,
+    /// Never raised, as in Suricata 7.0.10 (libhtp 0.5.50 no longer logs it).
+    HttpRequestServerPortTcpPortMismatch,
+    /// The absolute URI's host is not a valid hostname, or its port is not 1-65535.
+    HttpRequestUriHostInvalid,
+    /// The Host header is not a valid hostname with an optional port 1-65535.
+    HttpRequestHeaderHostInvalid,
+    /// Whitespace other than SP in the request target.
+    HttpUriDelimNonCompliant,
+    /// Whitespace other than SP between method and target.
+    HttpMethodDelimNonCompliant,
+    /// Whitespace before the method.
+    HttpRequestLineLeadingWhitespace,
+    /// A response Content-Encoding with more gzip/deflate layers than the layer limit.
+    HttpTooManyEncodingLayers,
+    /// A response Content-Encoding that is not a plain known coding: an unknown token, or gzip/deflate spelled otherwise.
+    HttpAbnormalCeHeader,
+    /// Never raised, as in Suricata 7.0.10 (libhtp 0.5.50 has no such message).
+    HttpRequestHeaderRepetition,
+    /// Never raised, as in Suricata 7.0.10.
+    HttpResponseHeaderRepetition,
+    /// A response Transfer-Encoding holding `chunked` but not exactly `chunked`.
+    HttpResponseAbnormalTransferEncoding,
+    /// A chunked response whose protocol is not HTTP/1.1.
+    HttpResponseChunkedOldProto,
+    /// A status line whose protocol is not HTTP/0.9, 1.0 or 1.1.
+    HttpResponseInvalidProtocol,
+    /// A status line whose status is not a number 100-999.
+    HttpResponseInvalidStatus,
+    /// Never raised with Suricata's default configuration (`double-decode-path`/`query` off), as in Suricata 7.0.10.
+    HttpDoubleEncodedUri,
+    /// After a request without a body, the same data chunk goes on with a line that is not a request (libhtp then reads it as that request's body).
+    HttpRequestBodyUnexpected,
+    /// A response body with a Content-Range Suricata cannot parse or whose range is impossible.
+    HttpRangeInvalid,
+    /// A request head with more than 1,024 header lines.
+    HttpRequestTooManyHeaders,
+    /// A response head with more than 1,024 header lines.
+    HttpResponseTooManyHeaders,
     /// A ClientHello with more than one server_name extension.
     TlsMultipleSniExtensions,
     /// A record header whose version is not SSL 3.0 to TLS 1.3 (before that side's hello).
@@ -739,6 +818,45 @@ impl AppEvent {
         AppEvent::HttpDuplicateContentLengthInRequest,
         AppEvent::HttpDuplicateContentLengthInResponse,
         AppEvent::HttpInvalidTransferEncodingInRequest,
+        AppEvent::HttpUnknownError,
+        AppEvent::HttpGzipDecompressionFailed,
+        AppEvent::HttpRequestFieldMissingColon,
+        AppEvent::HttpResponseFieldMissingColon,
+        AppEvent::HttpInvalidRequestChunkLen,
+        AppEvent::HttpInvalidResponseChunkLen,
+        AppEvent::HttpInvalidTransferEncodingInResponse,
+        AppEvent::HttpInvalidContentLengthInRequest,
+        AppEvent::HttpInvalidContentLengthInResponse,
+        AppEvent::Http100ContinueAlreadySeen,
+        AppEvent::HttpUnableToMatchResponseToRequest,
+        AppEvent::HttpInvalidServerPortInRequest,
+        AppEvent::HttpInvalidAuthorityPort,
+        AppEvent::HttpRequestHeaderInvalid,
+        AppEvent::HttpResponseHeaderInvalid,
+        AppEvent::HttpHostHeaderAmbiguous,
+        AppEvent::HttpInvalidRequestFieldFolding,
+        AppEvent::HttpInvalidResponseFieldFolding,
+        AppEvent::HttpRequestFieldTooLong,
+        AppEvent::HttpResponseFieldTooLong,
+        AppEvent::HttpRequestServerPortTcpPortMismatch,
+        AppEvent::HttpRequestUriHostInvalid,
+        AppEvent::HttpRequestHeaderHostInvalid,
+        AppEvent::HttpUriDelimNonCompliant,
+        AppEvent::HttpMethodDelimNonCompliant,
+        AppEvent::HttpRequestLineLeadingWhitespace,
+        AppEvent::HttpTooManyEncodingLayers,
+        AppEvent::HttpAbnormalCeHeader,
+        AppEvent::HttpRequestHeaderRepetition,
+        AppEvent::HttpResponseHeaderRepetition,
+        AppEvent::HttpResponseAbnormalTransferEncoding,
+        AppEvent::HttpResponseChunkedOldProto,
+        AppEvent::HttpResponseInvalidProtocol,
+        AppEvent::HttpResponseInvalidStatus,
+        AppEvent::HttpDoubleEncodedUri,
+        AppEvent::HttpRequestBodyUnexpected,
+        AppEvent::HttpRangeInvalid,
+        AppEvent::HttpRequestTooManyHeaders,
+        AppEvent::HttpResponseTooManyHeaders,
         AppEvent::TlsMultipleSniExtensions,
         AppEvent::TlsInvalidRecordVersion,
         AppEvent::TlsInvalidRecordType,
@@ -781,6 +899,47 @@ impl AppEvent {
             HttpInvalidTransferEncodingInRequest => {
                 "http.invalid_transfer_encoding_value_in_request"
             }
+            HttpUnknownError => "http.unknown_error",
+            HttpGzipDecompressionFailed => "http.gzip_decompression_failed",
+            HttpRequestFieldMissingColon => "http.request_field_missing_colon",
+            HttpResponseFieldMissingColon => "http.response_field_missing_colon",
+            HttpInvalidRequestChunkLen => "http.invalid_request_chunk_len",
+            HttpInvalidResponseChunkLen => "http.invalid_response_chunk_len",
+            HttpInvalidTransferEncodingInResponse => {
+                "http.invalid_transfer_encoding_value_in_response"
+            }
+            HttpInvalidContentLengthInRequest => "http.invalid_content_length_field_in_request",
+            HttpInvalidContentLengthInResponse => "http.invalid_content_length_field_in_response",
+            Http100ContinueAlreadySeen => "http.100_continue_already_seen",
+            HttpUnableToMatchResponseToRequest => "http.unable_to_match_response_to_request",
+            HttpInvalidServerPortInRequest => "http.invalid_server_port_in_request",
+            HttpInvalidAuthorityPort => "http.invalid_authority_port",
+            HttpRequestHeaderInvalid => "http.request_header_invalid",
+            HttpResponseHeaderInvalid => "http.response_header_invalid",
+            HttpHostHeaderAmbiguous => "http.host_header_ambiguous",
+            HttpInvalidRequestFieldFolding => "http.invalid_request_field_folding",
+            HttpInvalidResponseFieldFolding => "http.invalid_response_field_folding",
+            HttpRequestFieldTooLong => "http.request_field_too_long",
+            HttpResponseFieldTooLong => "http.response_field_too_long",
+            HttpRequestServerPortTcpPortMismatch => "http.request_server_port_tcp_port_mismatch",
+            HttpRequestUriHostInvalid => "http.request_uri_host_invalid",
+            HttpRequestHeaderHostInvalid => "http.request_header_host_invalid",
+            HttpUriDelimNonCompliant => "http.uri_delim_non_compliant",
+            HttpMethodDelimNonCompliant => "http.method_delim_non_compliant",
+            HttpRequestLineLeadingWhitespace => "http.request_line_leading_whitespace",
+            HttpTooManyEncodingLayers => "http.too_many_encoding_layers",
+            HttpAbnormalCeHeader => "http.abnormal_ce_header",
+            HttpRequestHeaderRepetition => "http.request_header_repetition",
+            HttpResponseHeaderRepetition => "http.response_header_repetition",
+            HttpResponseAbnormalTransferEncoding => "http.response_abnormal_transfer_encoding",
+            HttpResponseChunkedOldProto => "http.response_chunked_old_proto",
+            HttpResponseInvalidProtocol => "http.response_invalid_protocol",
+            HttpResponseInvalidStatus => "http.response_invalid_status",
+            HttpDoubleEncodedUri => "http.double_encoded_uri",
+            HttpRequestBodyUnexpected => "http.request_body_unexpected",
+            HttpRangeInvalid => "http.range_invalid",
+            HttpRequestTooManyHeaders => "http.request_too_many_headers",
+            HttpResponseTooManyHeaders => "http.response_too_many_headers",
             TlsMultipleSniExtensions => "tls.multiple_sni_extensions",
             TlsInvalidRecordVersion => "tls.invalid_record_version",
             TlsInvalidRecordType => "tls.invalid_record_type",
@@ -872,6 +1031,29 @@ pub fn refusal(keyword: &str, name: &str) -> String {
                 "app-layer-event:{name} ({})",
                 unraised(name).unwrap_or_default()
             )
+        }
+        "app-layer-event" if name.starts_with("http.") => {
+            let why = match name {
+                "http.multipart_generic_error"
+                | "http.multipart_no_filedata"
+                | "http.multipart_invalid_header"
+                | "http.file_name_too_long" => {
+                    "the sensor does not parse multipart request bodies into files"
+                }
+                "http.request_line_incomplete" | "http.request_line_invalid" => {
+                    "Suricata raises it only in libhtp parser states the sensor does not model"
+                }
+                "http.lzma_memlimit_reached" => "the sensor does not decode lzma bodies",
+                "http.compression_bomb" => {
+                    "decompression is bounded by the kept body prefix, not libhtp's bomb limits"
+                }
+                "http.too_many_warnings" => {
+                    "it counts libhtp's log messages, which the sensor does not keep"
+                }
+                "http.failed_protocol_change" => "HTTP/2 upgrades are not followed",
+                _ => "the http parser does not raise this event",
+            };
+            format!("app-layer-event:{name} ({why})")
         }
         "app-layer-event" => {
             let proto = name.split('.').next().unwrap_or(name);

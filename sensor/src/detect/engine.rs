@@ -849,9 +849,17 @@ impl Engine {
             // Transactions and handshakes are matched client to server unless the rule is
             // about the response: `flow:to_client`, or only response buffers.
             let no_direction = rule.flow.and_then(|f| f.direction).is_none();
+            // So is a rule of HTTP events alone without a direction (Suricata inspects the
+            // transaction's events once per direction).
+            let http_events_only = app_buffers.is_empty()
+                && !rule.app_events.is_empty()
+                && rule
+                    .app_events
+                    .iter()
+                    .all(|e| e.proto() == crate::events::AppEventProto::Http);
             let two_sided = no_direction
-                && !app_buffers.is_empty()
-                && app_buffers.iter().all(|b| is_two_way_http(*b))
+                && ((!app_buffers.is_empty() && app_buffers.iter().all(|b| is_two_way_http(*b)))
+                    || http_events_only)
                 && rule.urilen.is_none();
             // TLS and SMTP events belong to the flow's transaction, which Suricata inspects
             // once per direction: a rule without a direction alerts on each.
@@ -1953,56 +1961,7 @@ fn app_events(subject: &Subject<'_>, want: AppEvents, response: bool) -> AppEven
                 out.set(AppEvent::DnsInvalidOpcode);
             }
         }
-        Subject::Http(tx) => {
-            let Some(req) = tx.request() else {
-                return out;
-            };
-            if want.has(AppEvent::HttpMissingHostHeader) {
-                let v11 = tx.buffer(HttpBuffer::Protocol) == Some(b"HTTP/1.1".as_slice());
-                if v11 && req.header(b"host").is_none() {
-                    out.set(AppEvent::HttpMissingHostHeader);
-                }
-            }
-            if want.has(AppEvent::HttpDuplicateContentLengthInRequest)
-                && ambiguous_content_length(req.headers())
-            {
-                out.set(AppEvent::HttpDuplicateContentLengthInRequest);
-            }
-            if want.has(AppEvent::HttpDuplicateContentLengthInResponse)
-                && tx
-                    .response()
-                    .is_some_and(|r| ambiguous_content_length(r.headers()))
-            {
-                out.set(AppEvent::HttpDuplicateContentLengthInResponse);
-            }
-            if want.has(AppEvent::HttpInvalidTransferEncodingInRequest) {
-                if let Some(te) = req.header(b"transfer-encoding") {
-                    let chunked = te
-                        .split(|&b| b == b',')
-                        .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"));
-                    let v11 = matches!(
-                        tx.buffer(HttpBuffer::Protocol),
-                        Some(p) if p.eq_ignore_ascii_case(b"HTTP/1.1")
-                    );
-                    if !chunked || !v11 {
-                        out.set(AppEvent::HttpInvalidTransferEncodingInRequest);
-                    }
-                }
-            }
-            if want.has(AppEvent::HttpRequestAuthUnrecognized) {
-                req.header_table().for_each(|(n, v)| {
-                    if n.eq_ignore_ascii_case(b"authorization") {
-                        let scheme = v.trim_ascii_start();
-                        let known = [b"basic".as_slice(), b"digest", b"bearer"].iter().any(|s| {
-                            scheme.len() >= s.len() && scheme[..s.len()].eq_ignore_ascii_case(s)
-                        });
-                        if !known {
-                            out.set(AppEvent::HttpRequestAuthUnrecognized);
-                        }
-                    }
-                });
-            }
-        }
+        Subject::Http(tx) => out = crate::app::http::http_events(tx, want),
         Subject::Tls(r) => {
             let sni =
                 |c: &crate::app::tls::ClientHello| c.extensions.iter().filter(|&&e| e == 0).count();
@@ -2015,32 +1974,6 @@ fn app_events(subject: &Subject<'_>, want: AppEvents, response: bool) -> AppEven
         _ => {}
     }
     out
-}
-
-/// libhtp's Content-Length reading: digits between optional whitespace; `None` otherwise.
-fn content_length(v: &[u8]) -> Option<u64> {
-    let t = v.trim_ascii();
-    if t.is_empty() || !t.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(t).ok()?.parse().ok()
-}
-
-/// A Content-Length header repeated with a different (or unreadable) value.
-fn ambiguous_content_length<'h>(headers: impl Iterator<Item = (&'h [u8], &'h [u8])>) -> bool {
-    let mut first: Option<Option<u64>> = None;
-    for (n, v) in headers {
-        if !n.eq_ignore_ascii_case(b"content-length") {
-            continue;
-        }
-        let cl = content_length(v);
-        match first {
-            None => first = Some(cl),
-            Some(f) if f.is_none() || cl.is_none() || f != cl => return true,
-            Some(_) => {}
-        }
-    }
-    false
 }
 
 fn header_matches(h: &Header, src: (IpAddr, u16), dst: (IpAddr, u16)) -> bool {
@@ -3764,26 +3697,6 @@ mod event_tests {
 #[cfg(test)]
 mod app_event_tests {
     use super::*;
-
-    #[test]
-    fn content_length_ambiguity_as_libhtp() {
-        let h = |list: &[(&'static [u8], &'static [u8])]| {
-            ambiguous_content_length(list.iter().map(|&(n, v)| (n, v)))
-        };
-        assert!(!h(&[(b"Content-Length", b"11")]));
-        // Repeated with the same value (whitespace aside): not ambiguous.
-        assert!(!h(&[
-            (b"Content-Length", b"11"),
-            (b"content-length", b" 11 ")
-        ]));
-        assert!(h(&[(b"Content-Length", b"11"), (b"Content-Length", b"93")]));
-        // An unreadable value repeated is ambiguous.
-        assert!(h(&[(b"Content-Length", b"1x"), (b"Content-Length", b"1x")]));
-        assert!(!h(&[(b"Host", b"a"), (b"Host", b"b")]));
-        assert_eq!(content_length(b" 42\t"), Some(42));
-        assert_eq!(content_length(b"-1"), None);
-        assert_eq!(content_length(b""), None);
-    }
 
     #[test]
     fn tls_multiple_sni() {

@@ -387,6 +387,9 @@ pub(crate) struct DecodeResult {
     /// Some layer failed: not compressed as labelled (passed through), corrupt, or cut by the
     /// work bound or a gap.
     pub error: bool,
+    /// Some layer would not inflate (libhtp's "GZip decompressor" warning): its restarts all
+    /// failed, or its stream went corrupt. Truncation, gaps and the work bound are not this.
+    pub failed: bool,
 }
 
 /// The decoder of one body in progress.
@@ -565,6 +568,8 @@ fn restart(
     ctx: &mut Ctx<'_>,
     next: bool,
 ) {
+    // libhtp warns on every failed attempt, even one a restart recovers from.
+    ctx.result.failed |= next;
     let input = match usize::try_from(prev) {
         Ok(prev) if prev <= layer.head.len() => {
             let mut v = std::mem::take(&mut layer.head);
@@ -603,8 +608,10 @@ fn restart(
             }
             return;
         }
+        ctx.result.failed = true;
     }
     ctx.result.error = true;
+    ctx.result.failed = true;
     layer.step = Step::Passthrough;
     ctx.keep(&input);
 }
@@ -730,6 +737,7 @@ fn inflate_some(
                 // Corrupt after some output: keep what was passed on, decode no more of
                 // this layer.
                 ctx.result.error = true;
+                ctx.result.failed = true;
                 layer.step = Step::Done;
                 return Ok(());
             }
@@ -810,6 +818,7 @@ mod tests {
     const OK: DecodeResult = DecodeResult {
         inflated: true,
         error: false,
+        failed: false,
     };
 
     #[test]
@@ -840,15 +849,23 @@ mod tests {
     #[test]
     fn gzip_zlib_and_raw_under_either_name() {
         let plain = text(3000);
-        for ce in [&b"gzip"[..], b"deflate"] {
-            for wire in [
+        // libhtp's first attempt (gzip/zlib for gzip, raw for deflate) failing is its
+        // decompression warning even when a restart recovers (measured with Suricata 7.0.10).
+        for (ce, first_fails) in [
+            (&b"gzip"[..], [false, false, true]),
+            (b"deflate", [true, true, false]),
+        ] {
+            for (wire, failed) in [
                 gzip(&plain),
                 compress_to_vec_zlib(&plain, 6),
                 compress_to_vec(&plain, 6),
-            ] {
+            ]
+            .into_iter()
+            .zip(first_fails)
+            {
                 let (body, r) = decode_every_split(ce, &wire, 1 << 20);
                 assert_eq!(body, plain);
-                assert_eq!(r, OK);
+                assert_eq!(r, DecodeResult { failed, ..OK });
             }
         }
     }
@@ -872,7 +889,7 @@ mod tests {
         let mut wire = gzip_with(&plain, FNAME);
         wire[3] |= 0x20;
         let (body, r) = decode_every_split(b"gzip", &wire, 1 << 20);
-        assert_eq!((body, r), (plain, OK));
+        assert_eq!((body, r), (plain, DecodeResult { failed: true, ..OK }));
     }
 
     #[test]
@@ -882,7 +899,15 @@ mod tests {
         let wire = gzip(&inner);
         for ce in [&b"gzip, deflate"[..], b"deflate, gzip", b"gzip,gzip"] {
             let (body, r) = decode_every_split(ce, &wire, 1 << 20);
-            assert_eq!((&body, r), (&plain, OK), "{}", String::from_utf8_lossy(ce));
+            // A deflate layer's raw first attempt fails on the zlib stream (a warning).
+            let failed = ce != b"gzip,gzip";
+            let want = DecodeResult { failed, ..OK };
+            assert_eq!(
+                (&body, r),
+                (&plain, want),
+                "{}",
+                String::from_utf8_lossy(ce)
+            );
         }
         // One layer asked for, two applied: the inner stream is what is kept.
         let (body, r) = decode(b"gzip", &wire, 1 << 20);
@@ -918,7 +943,8 @@ mod tests {
                 r,
                 DecodeResult {
                     inflated: false,
-                    error: true
+                    error: true,
+                    failed: true,
                 }
             );
         }

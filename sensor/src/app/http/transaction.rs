@@ -5,7 +5,7 @@ use super::headers::{HeaderTable, Span};
 
 /// Anomalies and conditions seen on a transaction (bit set).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct TxFlags(pub u32);
+pub struct TxFlags(pub u64);
 
 impl TxFlags {
     /// The request ended early (stream closed, gap, or parse error): what was seen is kept.
@@ -46,6 +46,70 @@ impl TxFlags {
     /// The response's start was lost in a gap; what followed it is kept as its body.
     pub const RESPONSE_HEAD_LOST: TxFlags = TxFlags(1 << 17);
 
+    // Anomalies behind Suricata's `app-layer-event:http.*` names (`events.rs`).
+    /// Whitespace before the request method (libhtp's warning).
+    pub const REQ_LEADING_WS: TxFlags = TxFlags(1 << 18);
+    /// Whitespace other than SP between method and target.
+    pub const REQ_METHOD_DELIM: TxFlags = TxFlags(1 << 19);
+    /// Whitespace other than SP inside the request target.
+    pub const REQ_URI_DELIM: TxFlags = TxFlags(1 << 20);
+    /// A request header line without a colon.
+    pub const REQ_NO_COLON: TxFlags = TxFlags(1 << 21);
+    /// A request header with an empty name, LWS before the colon or a non-token name.
+    pub const REQ_HEADER_INVALID: TxFlags = TxFlags(1 << 22);
+    /// The first request header line is a continuation line.
+    pub const REQ_BAD_FOLDING: TxFlags = TxFlags(1 << 23);
+    /// A request head line over libhtp's hard field limit.
+    pub const REQ_FIELD_TOO_LONG: TxFlags = TxFlags(1 << 24);
+    /// More request header lines than libhtp's header limit.
+    pub const REQ_TOO_MANY_HEADERS: TxFlags = TxFlags(1 << 25);
+    /// Invalid chunk length in the request body.
+    pub const REQ_BAD_CHUNK: TxFlags = TxFlags(1 << 26);
+    /// Data that is not a request followed a bodiless request in the same chunk.
+    pub const REQ_BODY_UNEXPECTED: TxFlags = TxFlags(1 << 27);
+    /// The request body would not inflate as its Content-Encoding says.
+    pub const REQ_INFLATE_FAILED: TxFlags = TxFlags(1 << 28);
+    /// Request Content-Length without digits.
+    pub const REQ_BAD_CONTENT_LENGTH: TxFlags = TxFlags(1 << 29);
+    /// HTTP/1.1 request head without a Host header.
+    pub const HOST_MISSING: TxFlags = TxFlags(1 << 30);
+    /// The URI's host or port differs from the Host header's.
+    pub const HOST_AMBIGUOUS: TxFlags = TxFlags(1 << 31);
+    /// The Host header is not a valid host[:port].
+    pub const HOSTH_INVALID: TxFlags = TxFlags(1 << 32);
+    /// The absolute URI's host or port is invalid.
+    pub const HOSTU_INVALID: TxFlags = TxFlags(1 << 33);
+    /// A response header line without a colon.
+    pub const RESP_NO_COLON: TxFlags = TxFlags(1 << 34);
+    /// A response header with an empty name, LWS before the colon or a non-token name.
+    pub const RESP_HEADER_INVALID: TxFlags = TxFlags(1 << 35);
+    /// The first response header line is a continuation line.
+    pub const RESP_BAD_FOLDING: TxFlags = TxFlags(1 << 36);
+    /// More response header lines than libhtp's header limit.
+    pub const RESP_TOO_MANY_HEADERS: TxFlags = TxFlags(1 << 37);
+    /// Invalid chunk length in the response body.
+    pub const RESP_BAD_CHUNK: TxFlags = TxFlags(1 << 38);
+    /// The response body would not inflate as its Content-Encoding says.
+    pub const RESP_INFLATE_FAILED: TxFlags = TxFlags(1 << 39);
+    /// Response Content-Length without digits.
+    pub const RESP_BAD_CONTENT_LENGTH: TxFlags = TxFlags(1 << 40);
+    /// Status line protocol other than HTTP/0.9, 1.0, 1.1.
+    pub const RESP_BAD_PROTOCOL: TxFlags = TxFlags(1 << 41);
+    /// Status not a number 100-999.
+    pub const RESP_BAD_STATUS: TxFlags = TxFlags(1 << 42);
+    /// Chunked response below HTTP/1.1.
+    pub const RESP_CHUNKED_OLD: TxFlags = TxFlags(1 << 43);
+    /// Response Transfer-Encoding with `chunked` but not exactly it.
+    pub const RESP_TE_ABNORMAL: TxFlags = TxFlags(1 << 44);
+    /// Response Content-Encoding with an unknown or oddly spelled coding.
+    pub const CE_ABNORMAL: TxFlags = TxFlags(1 << 45);
+    /// Response Content-Encoding with more layers than the limit.
+    pub const CE_TOO_MANY_LAYERS: TxFlags = TxFlags(1 << 46);
+    /// A second 100 Continue for the request.
+    pub const CONTINUE_TWICE: TxFlags = TxFlags(1 << 47);
+    /// A response body with an unparseable or impossible Content-Range.
+    pub const RANGE_INVALID: TxFlags = TxFlags(1 << 48);
+
     pub fn contains(self, other: TxFlags) -> bool {
         self.0 & other.0 == other.0
     }
@@ -63,6 +127,8 @@ pub(crate) struct ReqMeta {
     pub upgrade: bool,
     pub expect_continue: bool,
     pub http09: bool,
+    /// A `100 Continue` answered it already.
+    pub seen_100: bool,
 }
 
 /// Parts common to requests and responses.

@@ -19,6 +19,79 @@ pub(super) struct HeadState {
     pub pending: Option<Span>,
     /// Flags gathered while the message is being parsed.
     pub flags: TxFlags,
+    /// The head is a request's (header names also end at a NUL there).
+    pub request: bool,
+    /// Header-line anomalies seen so far ([`LINE_NO_COLON`] ...), made flags of the right
+    /// direction when the message is attached.
+    pub anomalies: u8,
+}
+
+/// A header line without a colon (libhtp: "field invalid: colon missing").
+pub(super) const LINE_NO_COLON: u8 = 1;
+/// A header name that is empty, followed by LWS or not a token.
+pub(super) const LINE_INVALID: u8 = 2;
+/// A continuation line with no header before it.
+pub(super) const LINE_BAD_FOLDING: u8 = 4;
+/// A head line over [`FIELD_LIMIT_HARD`].
+pub(super) const LINE_TOO_LONG: u8 = 8;
+
+/// libhtp's hard limit on one head line (its default, which Suricata keeps).
+pub(super) const FIELD_LIMIT_HARD: usize = 18_000;
+
+/// libhtp `htp_is_token`.
+fn is_token(c: u8) -> bool {
+    (32..=126).contains(&c) && !b"()<>@,;:\\\"/[]?={} \t".contains(&c)
+}
+
+/// What libhtp's header-line parser warns about on `line` (folded lines joined). A request
+/// name ends at a NUL as well as at the colon.
+pub(super) fn header_line_anomalies(line: &[u8], request: bool) -> u8 {
+    let end = if request {
+        memchr::memchr2(b':', 0, line).filter(|&p| line[p] == b':')
+    } else {
+        memchr::memchr(b':', line)
+    };
+    let Some(colon) = end else {
+        return LINE_NO_COLON;
+    };
+    let mut name_end = colon;
+    let mut bad = colon == 0;
+    while name_end > 0 && is_lws(line[name_end - 1]) {
+        name_end -= 1;
+        bad = true;
+    }
+    if !line[..name_end].iter().all(|&c| is_token(c)) {
+        bad = true;
+    }
+    if bad {
+        LINE_INVALID
+    } else {
+        0
+    }
+}
+
+/// libhtp's request-line warnings: whitespace before the method, other whitespace than SP
+/// after it, whitespace other than SP inside the target.
+pub(super) fn request_line_flags(line: &[u8]) -> TxFlags {
+    let mut f = TxFlags::default();
+    let len = line.len();
+    let mut pos = line.iter().take_while(|&&c| is_space(c)).count();
+    if pos > 0 {
+        f.insert(TxFlags::REQ_LEADING_WS);
+    }
+    while pos < len && !is_space(line[pos]) {
+        pos += 1;
+    }
+    let ws = line[pos..].iter().take_while(|&&c| is_space(c)).count();
+    if line[pos..pos + ws].iter().any(|&c| c != b' ') {
+        f.insert(TxFlags::REQ_METHOD_DELIM);
+    }
+    pos += ws;
+    let target = line[pos..].iter().take_while(|&&c| c != b' ').count();
+    if line[pos..pos + target].iter().any(|&c| is_space(c)) {
+        f.insert(TxFlags::REQ_URI_DELIM);
+    }
+    f
 }
 
 /// Appends the current line's bytes to `arena` until a LF; returns (used, line complete), or
@@ -125,6 +198,7 @@ pub(super) fn flush_pending(m: &mut Message, head: &mut HeadState, max_headers: 
         if m.headers.raw.len() >= max_headers {
             return false;
         }
+        head.anomalies |= header_line_anomalies(p.get(&m.arena), head.request);
         let f = parse_header_line(&m.arena, p);
         m.headers.raw.push(f);
         m.headers.lines.push(p);
@@ -152,6 +226,9 @@ pub(super) fn header_line(
             // The previous line ended where this one starts: extending joins them as libhtp does.
             Some(p) if p.end == line.start => p.end = line.end,
             _ => {
+                if head.pending.is_none() {
+                    head.anomalies |= LINE_BAD_FOLDING;
+                }
                 if !flush_pending(m, head, max_headers) {
                     return Err(());
                 }
@@ -190,6 +267,10 @@ pub(super) fn split_request_line(line: &[u8], base: usize) -> (Span, Option<Span
     let us = pos;
     while pos < len && line[pos] != b' ' {
         pos += 1;
+    }
+    if pos == len && line[us..].iter().any(|&c| is_space(c)) {
+        // libhtp: a target with other whitespace and no SP after it ends at that whitespace.
+        pos = us + line[us..].iter().take_while(|&&c| !is_space(c)).count();
     }
     let uri = Span::new(base + us, base + pos);
     while pos < len && is_space(line[pos]) {

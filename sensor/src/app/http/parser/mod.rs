@@ -365,12 +365,19 @@ impl HttpParser {
 
     /// The body of a direction ended (complete or not): passes on what its decoder still
     /// holds, counts what it saw and frees it.
-    fn end_decoder(stats: &mut HttpStats, dec: &mut Option<Box<BodyDecoder>>, m: &mut Message) {
+    /// Returns whether the body failed to inflate (libhtp's decompression warning).
+    fn end_decoder(
+        stats: &mut HttpStats,
+        dec: &mut Option<Box<BodyDecoder>>,
+        m: &mut Message,
+    ) -> bool {
         if let Some(mut d) = dec.take() {
             let r = d.finish(&mut m.body);
             stats.bodies_decompressed += u64::from(r.inflated);
             stats.decompress_errors += u64::from(r.error);
+            return r.failed;
         }
+        false
     }
 
     /// Marks every transaction still expecting a response as never getting one.

@@ -2,12 +2,14 @@
 
 use super::head::{
     chomp, contains_ci, content_length_of, finish_request_head, flush_pending, header_line,
-    split_request_line, take_line, HeadState,
+    request_line_flags, split_request_line, take_line, HeadState, FIELD_LIMIT_HARD,
+    LINE_BAD_FOLDING, LINE_INVALID, LINE_NO_COLON, LINE_TOO_LONG,
 };
 use super::resync::{Resync, Scan};
 use super::{HttpParser, ReqPhase};
 use crate::app::http::body::{Body, BodyEvent};
 use crate::app::http::headers::looks_like_header;
+use crate::app::http::normalize::is_space;
 use crate::app::http::transaction::{HttpRequest, Message, TxFlags};
 
 impl HttpParser {
@@ -18,7 +20,10 @@ impl HttpParser {
             m: Message::with_capacity(1024),
             ..HttpRequest::default()
         };
-        self.req.head = HeadState::default();
+        self.req.head = HeadState {
+            request: true,
+            ..HeadState::default()
+        };
         self.req.probe09 = false;
         self.req.phase = ReqPhase::Line;
     }
@@ -47,8 +52,11 @@ impl HttpParser {
                         Some((n, done)) => {
                             data = &data[n..];
                             if done {
+                                let in_head = self.req.phase == ReqPhase::Headers;
                                 if let Some(carry) = self.req_line_done() {
                                     self.feed_req(&carry);
+                                } else if in_head && self.req.phase == ReqPhase::Idle {
+                                    self.body_unexpected(data);
                                 }
                             }
                         }
@@ -63,9 +71,15 @@ impl HttpParser {
                     self.req.phase = ReqPhase::Body(body);
                     match ev {
                         BodyEvent::More => {}
-                        BodyEvent::Done => self.req_complete(),
+                        BodyEvent::Done => {
+                            self.req_complete();
+                            if self.req.phase == ReqPhase::Idle {
+                                self.body_unexpected(data);
+                            }
+                        }
                         BodyEvent::Invalid => {
                             self.stats.parse_errors += 1;
+                            self.req.head.flags.insert(TxFlags::REQ_BAD_CHUNK);
                             self.req_fail(TxFlags::INVALID_CHUNK);
                         }
                     }
@@ -114,9 +128,14 @@ impl HttpParser {
     pub(super) fn req_line_done(&mut self) -> Option<Vec<u8>> {
         let start = self.req.head.line_start;
         let m = &mut self.req.msg.m;
+        if m.arena.len() - start.min(m.arena.len()) > FIELD_LIMIT_HARD {
+            self.req.head.anomalies |= LINE_TOO_LONG;
+        }
         let line = chomp(&mut m.arena, start);
         if self.req.phase == ReqPhase::Line {
             m.line = line;
+            let lf = request_line_flags(line.get(&m.arena));
+            self.req.head.flags.insert(lf);
             let (method, uri, proto) = split_request_line(line.get(&m.arena), start);
             let r = &mut self.req.msg;
             r.method = method;
@@ -220,6 +239,7 @@ impl HttpParser {
                     Some(None) => {
                         self.stats.parse_errors += 1;
                         self.req.head.flags.insert(TxFlags::INVALID_CONTENT_LENGTH);
+                        self.req.head.flags.insert(TxFlags::REQ_BAD_CONTENT_LENGTH);
                         self.req_complete();
                         self.req.phase = ReqPhase::Failed;
                     }
@@ -244,12 +264,42 @@ impl HttpParser {
         }
     }
 
+    /// A request without a body just ended inside a data chunk: when the rest of the chunk
+    /// goes on with a line whose first word is not a method libhtp knows (blank lines aside),
+    /// libhtp reads that as the request's body and warns "Unexpected request body". Only the
+    /// warning is taken; the bytes are parsed as the next request here.
+    fn body_unexpected(&mut self, rest: &[u8]) {
+        let lead = rest.iter().take_while(|&&c| is_space(c)).count();
+        let word = &rest[lead..];
+        let word = &word[..word.iter().take_while(|&&c| !is_space(c)).count()];
+        if word.is_empty() || is_known_method(word) {
+            return;
+        }
+        let id = self.req.tx;
+        if let Some(tx) = self.tx_mut(id) {
+            tx.flags.insert(TxFlags::REQ_BODY_UNEXPECTED);
+        }
+    }
+
     /// Hands the request in progress to its transaction.
     pub(super) fn attach_request(&mut self, complete: bool) {
-        Self::end_decoder(&mut self.stats, &mut self.req.dec, &mut self.req.msg.m);
+        if Self::end_decoder(&mut self.stats, &mut self.req.dec, &mut self.req.msg.m) {
+            self.req.head.flags.insert(TxFlags::REQ_INFLATE_FAILED);
+        }
         let mut msg = std::mem::take(&mut self.req.msg);
         msg.m.complete = complete;
         let mut flags = std::mem::take(&mut self.req.head.flags);
+        let a = std::mem::take(&mut self.req.head.anomalies);
+        for (bit, flag) in [
+            (LINE_NO_COLON, TxFlags::REQ_NO_COLON),
+            (LINE_INVALID, TxFlags::REQ_HEADER_INVALID),
+            (LINE_BAD_FOLDING, TxFlags::REQ_BAD_FOLDING),
+            (LINE_TOO_LONG, TxFlags::REQ_FIELD_TOO_LONG),
+        ] {
+            if a & bit != 0 {
+                flags.insert(flag);
+            }
+        }
         if !complete {
             flags.insert(TxFlags::REQUEST_TRUNCATED);
         }
@@ -375,7 +425,10 @@ impl HttpParser {
             self.req.rs.placeholder = true;
             self.req.tx = self.push_tx(false);
             self.req.msg = HttpRequest::default();
-            self.req.head = HeadState::default();
+            self.req.head = HeadState {
+                request: true,
+                ..HeadState::default()
+            };
             self.req.head.flags.insert(TxFlags::REQUEST_HEAD_LOST);
         }
         if self.req.rs.placeholder {
@@ -414,4 +467,39 @@ impl HttpParser {
             self.feed_req(&held);
         }
     }
+}
+
+/// The methods libhtp numbers (`htp_convert_method_to_number`, case-sensitive).
+fn is_known_method(m: &[u8]) -> bool {
+    const KNOWN: &[&[u8]] = &[
+        b"GET",
+        b"PUT",
+        b"POST",
+        b"DELETE",
+        b"CONNECT",
+        b"OPTIONS",
+        b"TRACE",
+        b"PATCH",
+        b"PROPFIND",
+        b"PROPPATCH",
+        b"MKCOL",
+        b"COPY",
+        b"MOVE",
+        b"LOCK",
+        b"UNLOCK",
+        b"VERSION-CONTROL",
+        b"CHECKOUT",
+        b"UNCHECKOUT",
+        b"CHECKIN",
+        b"UPDATE",
+        b"LABEL",
+        b"REPORT",
+        b"MKWORKSPACE",
+        b"MKACTIVITY",
+        b"BASELINE-CONTROL",
+        b"MERGE",
+        b"INVALID",
+        b"HEAD",
+    ];
+    KNOWN.contains(&m)
 }

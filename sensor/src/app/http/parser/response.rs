@@ -3,7 +3,8 @@
 
 use super::head::{
     chomp, contains_ci, content_length_of, finish_response_head, flush_pending, header_line,
-    split_status_line, take_response_line, HeadState,
+    split_status_line, take_response_line, HeadState, LINE_BAD_FOLDING, LINE_INVALID,
+    LINE_NO_COLON,
 };
 use super::resync::{Resync, Scan};
 use super::{HttpParser, ReqPhase, RespPhase};
@@ -147,6 +148,7 @@ impl HttpParser {
                             // until the connection closes.
                             self.stats.parse_errors += 1;
                             self.resp.head.flags.insert(TxFlags::INVALID_CHUNK);
+                            self.resp.head.flags.insert(TxFlags::RESP_BAD_CHUNK);
                             self.resp.phase = RespPhase::Body(Body::UntilClose);
                         }
                     }
@@ -280,6 +282,15 @@ impl HttpParser {
             r.status = status;
             r.message = message;
             r.status_code = status.and_then(|s| parse_status(s.get(&r.m.arena)));
+            let proto_ok = proto.is_some_and(|p| protocol_number(p.get(&r.m.arena)).is_some());
+            let status_ok = r.status_code.is_some();
+            let flags = &mut self.resp.head.flags;
+            if !proto_ok {
+                flags.insert(TxFlags::RESP_BAD_PROTOCOL);
+            }
+            if !status_ok {
+                flags.insert(TxFlags::RESP_BAD_STATUS);
+            }
             self.resp.head.line_start = self.resp.msg.m.arena.len();
             self.resp.phase = RespPhase::Headers;
             return;
@@ -316,6 +327,14 @@ impl HttpParser {
         if (100..200).contains(&status) && status != 101 {
             // Interim response: the final one for the same request follows.
             self.stats.interim_responses += 1;
+            if status == 100 {
+                if let Some(tx) = self.tx_mut(id) {
+                    if tx.meta.seen_100 {
+                        tx.flags.insert(TxFlags::CONTINUE_TWICE);
+                    }
+                    tx.meta.seen_100 = true;
+                }
+            }
             self.resp.msg = HttpResponse::default();
             self.resp.phase = RespPhase::Idle;
             return;
@@ -337,12 +356,23 @@ impl HttpParser {
         {
             self.req_complete();
         }
+        if let Some(ce) = self.resp.msg.header(b"content-encoding") {
+            let f = ce_anomalies(ce, self.cfg.decompress_layer_limit);
+            self.resp.head.flags.insert(f);
+        }
         let m = &self.resp.msg.m;
-        let te = self
-            .resp
-            .msg
-            .header(b"transfer-encoding")
-            .is_some_and(|v| contains_ci(v, b"chunked"));
+        let te_value = self.resp.msg.header(b"transfer-encoding");
+        let te = te_value.is_some_and(|v| contains_ci(v, b"chunked"));
+        if te && !(meta.head || status == 204 || status == 304) {
+            // libhtp's warnings on a chunked response it reads.
+            if !te_value.is_some_and(|v| eq_ci_nonul(v, b"chunked")) {
+                self.resp.head.flags.insert(TxFlags::RESP_TE_ABNORMAL);
+            }
+            let proto = self.resp.msg.protocol.map(|p| p.get(&m.arena));
+            if proto.and_then(protocol_number) != Some(11) {
+                self.resp.head.flags.insert(TxFlags::RESP_CHUNKED_OLD);
+            }
+        }
         let (cl, ambiguous) = content_length_of(m);
         if ambiguous {
             self.resp
@@ -380,6 +410,10 @@ impl HttpParser {
                 Some(None) => {
                     self.stats.parse_errors += 1;
                     self.resp.head.flags.insert(TxFlags::INVALID_CONTENT_LENGTH);
+                    self.resp
+                        .head
+                        .flags
+                        .insert(TxFlags::RESP_BAD_CONTENT_LENGTH);
                     self.resp_complete();
                     self.resp.phase = RespPhase::Failed;
                     self.no_more_responses();
@@ -408,13 +442,25 @@ impl HttpParser {
     }
 
     pub(super) fn attach_response(&mut self, complete: bool) {
-        Self::end_decoder(&mut self.stats, &mut self.resp.dec, &mut self.resp.msg.m);
+        if Self::end_decoder(&mut self.stats, &mut self.resp.dec, &mut self.resp.msg.m) {
+            self.resp.head.flags.insert(TxFlags::RESP_INFLATE_FAILED);
+        }
         let Some(id) = self.resp.tx.take() else {
             return;
         };
         let mut msg = std::mem::take(&mut self.resp.msg);
         msg.m.complete = complete;
         let mut flags = std::mem::take(&mut self.resp.head.flags);
+        let a = std::mem::take(&mut self.resp.head.anomalies);
+        for (bit, flag) in [
+            (LINE_NO_COLON, TxFlags::RESP_NO_COLON),
+            (LINE_INVALID, TxFlags::RESP_HEADER_INVALID),
+            (LINE_BAD_FOLDING, TxFlags::RESP_BAD_FOLDING),
+        ] {
+            if a & bit != 0 {
+                flags.insert(flag);
+            }
+        }
         if !complete {
             flags.insert(TxFlags::RESPONSE_TRUNCATED);
         }
@@ -565,4 +611,65 @@ impl HttpParser {
         }
         self.no_more_responses();
     }
+}
+
+/// libhtp `htp_parse_protocol`: 9, 10 or 11 for exactly `HTTP/0.9`, `HTTP/1.0`, `HTTP/1.1`.
+pub(crate) fn protocol_number(p: &[u8]) -> Option<u8> {
+    match p {
+        b"HTTP/0.9" => Some(9),
+        b"HTTP/1.0" => Some(10),
+        b"HTTP/1.1" => Some(11),
+        _ => None,
+    }
+}
+
+/// ASCII case-insensitive equality, NUL bytes of `v` skipped (libhtp `bstr_cmp_c_nocasenorzero`).
+fn eq_ci_nonul(v: &[u8], want: &[u8]) -> bool {
+    let mut it = v.iter().filter(|&&c| c != 0);
+    want.iter()
+        .all(|w| it.next().is_some_and(|c| c.eq_ignore_ascii_case(w)))
+        && it.next().is_none()
+}
+
+/// libhtp's response Content-Encoding warnings. A value that is one plain coding is taken
+/// as is; any other is split on commas and spaces, each token a layer: beyond `limit` layers
+/// "too many layers" (and no more tokens are looked at); a token holding gzip/deflate but
+/// not exactly `gzip`/`x-gzip`/`deflate`/`x-deflate`, or one it does not know, "abnormal".
+fn ce_anomalies(v: &[u8], limit: u32) -> TxFlags {
+    let mut f = TxFlags::default();
+    const PLAIN: &[&[u8]] = &[
+        b"gzip",
+        b"x-gzip",
+        b"deflate",
+        b"x-deflate",
+        b"lzma",
+        b"inflate",
+        b"none",
+    ];
+    if PLAIN.iter().any(|p| eq_ci_nonul(v, p)) {
+        return f;
+    }
+    let has = |t: &[u8], w: &[u8]| t.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+    let mut layers = 0u32;
+    for tok in v
+        .split(|&c| c == b',' || c == b' ')
+        .filter(|t| !t.is_empty())
+    {
+        layers += 1;
+        if limit != 0 && layers > limit {
+            f.insert(TxFlags::CE_TOO_MANY_LAYERS);
+            break;
+        }
+        let normal = if has(tok, b"gzip") {
+            tok == b"gzip" || tok == b"x-gzip"
+        } else if has(tok, b"deflate") {
+            tok == b"deflate" || tok == b"x-deflate"
+        } else {
+            matches!(tok, b"lzma" | b"inflate" | b"none")
+        };
+        if !normal {
+            f.insert(TxFlags::CE_ABNORMAL);
+        }
+    }
+    f
 }

@@ -796,6 +796,12 @@ pub enum AppEvent {
     SmtpUnparsableContent,
     /// An attachment file name longer than 255 bytes.
     SmtpMimeLongFilename,
+    /// An SSH side's first line is not `SSH-<proto>-<software>`.
+    SshInvalidBanner,
+    /// An SSH identification line longer than 255 bytes.
+    SshLongBanner,
+    /// An SSH binary packet too short to hold its padding length and message code.
+    SshInvalidRecord,
 }
 
 /// The protocol an application-layer event belongs to.
@@ -805,6 +811,7 @@ pub enum AppEventProto {
     Dns,
     Tls,
     Smtp,
+    Ssh,
 }
 
 impl AppEvent {
@@ -880,6 +887,9 @@ impl AppEvent {
         AppEvent::SmtpDuplicateFields,
         AppEvent::SmtpUnparsableContent,
         AppEvent::SmtpMimeLongFilename,
+        AppEvent::SshInvalidBanner,
+        AppEvent::SshLongBanner,
+        AppEvent::SshInvalidRecord,
     ];
 
     /// Suricata's name, `proto.event`.
@@ -963,6 +973,9 @@ impl AppEvent {
             SmtpDuplicateFields => "smtp.duplicate_fields",
             SmtpUnparsableContent => "smtp.unparsable_content",
             SmtpMimeLongFilename => "smtp.mime_long_filename",
+            SshInvalidBanner => "ssh.invalid_banner",
+            SshLongBanner => "ssh.long_banner",
+            SshInvalidRecord => "ssh.invalid_record",
         }
     }
 
@@ -971,6 +984,7 @@ impl AppEvent {
             Some("dns") => AppEventProto::Dns,
             Some("tls") => AppEventProto::Tls,
             Some("smtp") => AppEventProto::Smtp,
+            Some("ssh") => AppEventProto::Ssh,
             _ => AppEventProto::Http,
         }
     }
@@ -1012,6 +1026,12 @@ impl AppEvents {
     #[inline]
     pub fn union(self, o: AppEvents) -> AppEvents {
         AppEvents(self.0 | o.0)
+    }
+
+    /// The events of `self` that are not in `o`.
+    #[inline]
+    pub fn without(self, o: AppEvents) -> AppEvents {
+        AppEvents(self.0 & !o.0)
     }
 
     pub fn iter(self) -> impl Iterator<Item = AppEvent> {
@@ -1057,7 +1077,7 @@ pub fn refusal(keyword: &str, name: &str) -> String {
         }
         "app-layer-event" => {
             let proto = name.split('.').next().unwrap_or(name);
-            if matches!(proto, "http" | "dns" | "tls" | "smtp") {
+            if matches!(proto, "http" | "dns" | "tls" | "smtp" | "ssh") {
                 format!("app-layer-event:{name} (the {proto} parser does not raise this event)")
             } else {
                 format!("app-layer-event:{name} (the sensor has no {proto} parser raising events)")

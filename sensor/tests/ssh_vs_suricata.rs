@@ -119,3 +119,54 @@ fn ssh_records_and_keywords_like_suricata() {
         "Suricata only: {missing:#?}\nsensor only: {extra:#?}"
     );
 }
+
+/// Suricata's shipped `ssh-events.rules` on built sessions (`tests/data/ssh/events.py`: a
+/// server's line before its identification, a client's and a server's line over 255 bytes, a
+/// line without a software part, a packet length too short for its header, a 4 GiB packet
+/// length Suricata accepts, LF-only lines, a clean control): the same alerts as Suricata
+/// 7.0.10, each event once from each side as Suricata inspects a transaction's events.
+#[test]
+fn ssh_event_rules_like_suricata() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ssh/");
+    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
+        .args([
+            "replay",
+            "-q",
+            "--workers",
+            "1",
+            "--signatures-only",
+            "-k",
+            "none",
+        ])
+        .arg("--rules")
+        .arg(format!("{dir}ssh-events.rules"))
+        .args(["--eve", "-"])
+        .arg(format!("{dir}events.pcap"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["event_type"] == "alert")
+        .map(|r| {
+            format!(
+                "{}\t{}\t{}",
+                r["src_ip"].as_str().unwrap(),
+                r["dest_ip"].as_str().unwrap(),
+                r["alert"]["signature_id"]
+            )
+        })
+        .collect();
+    got.sort();
+    let want: Vec<&str> = include_str!("data/ssh/events-suricata.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect();
+    assert_eq!(want.len(), 10);
+    assert_eq!(got, want);
+}

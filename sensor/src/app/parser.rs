@@ -54,7 +54,7 @@ pub enum Tx<'a> {
     /// (bit 2) just became complete; `log`: write the record now (once).
     Ssh {
         tx: &'a super::ssh::SshTx,
-        inspect: Option<(Direction, u8)>,
+        inspect: Option<(Direction, u8, crate::events::AppEvents)>,
         log: bool,
     },
 }

@@ -6,20 +6,20 @@
 //!
 //! One transaction per flow, logged once both identification lines are in (Suricata logs at
 //! "banner done"), or at flow end if only one came. A side's buffers are inspected when its
-//! line is complete (and its HASSH once its KEXINIT is). Bounded: a banner line keeps at most
-//! 255 bytes, a KEXINIT at most 64 KiB; other packets are skipped without being held.
+//! line is complete (and its HASSH once its KEXINIT is); the session's events
+//! (`ssh.invalid_banner`, `ssh.long_banner`, `ssh.invalid_record`) once from each side, as
+//! Suricata inspects a transaction's events. Bounded: a banner line keeps at most 255 bytes, a
+//! KEXINIT at most 64 KiB; other packets are skipped without being held.
 
 use super::parser::{AppParser, ParserEvent, Tx};
 use super::registry::AppProto;
 use super::Direction;
+use crate::events::{AppEvent, AppEvents};
 
 /// Longest identification line kept (RFC 4253: 255 bytes with CR LF; Suricata's limit).
 pub const MAX_BANNER: usize = 255;
 /// Largest KEXINIT read for HASSH (larger ones are skipped: no HASSH for that side).
 const MAX_KEXINIT: usize = 64 * 1024;
-/// Largest binary packet believed (RFC 4253 asks implementations to take 35,000 bytes;
-/// Suricata calls anything past 256 KiB an invalid record).
-const MAX_RECORD: u32 = 256 * 1024;
 
 const MSG_KEXINIT: u8 = 20;
 const MSG_NEWKEYS: u8 = 21;
@@ -49,6 +49,8 @@ pub struct SshSide {
 pub struct SshTx {
     pub client: SshSide,
     pub server: SshSide,
+    /// Parser events of the session (Suricata's are the transaction's, seen from both sides).
+    pub events: AppEvents,
 }
 
 impl SshTx {
@@ -125,8 +127,10 @@ pub struct SshParser {
     /// The transaction was handed out for logging.
     logged: bool,
     /// Sides whose buffers are ready to inspect and were not handed out yet (bit per side:
-    /// 1 banner, 2 HASSH).
+    /// 1 banner, 2 HASSH, 4 new events).
     pending: [u8; 2],
+    /// Events already handed out for inspection, per direction.
+    inspected: [AppEvents; 2],
     events: Vec<ParserEvent>,
 }
 
@@ -152,11 +156,23 @@ impl SshParser {
             sides: Default::default(),
             logged: false,
             pending: [0; 2],
+            inspected: [AppEvents::NONE; 2],
             events: Vec::new(),
         }
     }
 
     fn event(&mut self, dir: Direction, name: &'static str) {
+        let e = match name {
+            "invalid_banner" => AppEvent::SshInvalidBanner,
+            "long_banner" => AppEvent::SshLongBanner,
+            _ => AppEvent::SshInvalidRecord,
+        };
+        if !self.tx.events.has(e) {
+            self.tx.events.set(e);
+            // Suricata inspects the transaction's events once from each side.
+            self.pending[0] |= 4;
+            self.pending[1] |= 4;
+        }
         // Each kind once per direction: the list stays bounded whatever the traffic.
         if !self.events.iter().any(|e| e.dir == dir && e.name == name) {
             self.events.push(ParserEvent {
@@ -174,16 +190,14 @@ impl SshParser {
         let Some(rest) = line.strip_prefix(b"SSH-") else {
             // RFC 4253 lets a server send other lines first; Suricata 7 takes the first line
             // for the identification, and so does this parser (same records, same events).
-            self.event(dir, "invalid_banner");
-            self.sides[i].phase = Phase::Done;
+            self.invalid_banner(dir);
             return;
         };
         if too_long {
             self.event(dir, "long_banner");
         }
         let Some(dash) = rest.iter().position(|&b| b == b'-') else {
-            self.event(dir, "invalid_banner");
-            self.sides[i].phase = Phase::Done;
+            self.invalid_banner(dir);
             return;
         };
         let software = &rest[dash + 1..];
@@ -197,6 +211,16 @@ impl SshParser {
         side.banner_done = true;
         self.sides[i].phase = Phase::Records;
         self.pending[i] |= 1;
+    }
+
+    /// A side's first line is not an identification: that side stops; a client's also stops
+    /// the server's (Suricata fails the flow's parser then, and logs nothing).
+    fn invalid_banner(&mut self, dir: Direction) {
+        self.event(dir, "invalid_banner");
+        self.sides[idx(dir)].phase = Phase::Done;
+        if dir == Direction::ToServer && !self.tx.server.banner_done {
+            self.sides[1].phase = Phase::Done;
+        }
     }
 
     fn feed_banner<'d>(&mut self, dir: Direction, data: &'d [u8]) -> &'d [u8] {
@@ -248,17 +272,21 @@ impl SshParser {
             s.head[s.head_len..s.head_len + take].copy_from_slice(&data[..take]);
             s.head_len += take;
             data = &data[take..];
+            // A length that cannot hold the padding length and message code is judged as soon
+            // as it is read (Suricata does not wait for more).
+            if s.head_len >= 4
+                && u32::from_be_bytes([s.head[0], s.head[1], s.head[2], s.head[3]]) < 2
+            {
+                self.event(dir, "invalid_record");
+                self.sides[i].phase = Phase::Done;
+                break;
+            }
             if s.head_len < 6 {
                 break;
             }
             s.head_len = 0;
             let len = u32::from_be_bytes([s.head[0], s.head[1], s.head[2], s.head[3]]);
             let code = s.head[5];
-            if !(2..=MAX_RECORD).contains(&len) {
-                self.event(dir, "invalid_record");
-                self.sides[i].phase = Phase::Done;
-                break;
-            }
             // The packet's bytes after the message code (payload rest and padding).
             let rest = u64::from(len) - 2;
             let s = &mut self.sides[i];
@@ -348,9 +376,11 @@ impl AppParser for SshParser {
             if self.pending[i] != 0 {
                 let ready = self.pending[i];
                 self.pending[i] = 0;
+                let new = self.tx.events.without(self.inspected[i]);
+                self.inspected[i] = self.tx.events;
                 out(Tx::Ssh {
                     tx: &self.tx,
-                    inspect: Some((dir, ready)),
+                    inspect: Some((dir, ready, new)),
                     log: false,
                 });
             }
@@ -525,10 +555,7 @@ mod tests {
         p.events(&mut |e| names.push(e.name));
         assert_eq!(names, ["invalid_banner"]);
         let mut p = SshParser::new();
-        p.feed(
-            Direction::ToServer,
-            b"SSH-2.0-x\r\n\xff\xff\xff\xff\x04\x14",
-        );
+        p.feed(Direction::ToServer, b"SSH-2.0-x\r\n\x00\x00\x00\x01\x00");
         let mut names = Vec::new();
         p.events(&mut |e| names.push(e.name));
         assert_eq!(names, ["invalid_record"]);

@@ -521,6 +521,8 @@ pub enum Subject<'a> {
         tx: &'a crate::app::ssh::SshTx,
         dir: usize,
         ready: u8,
+        /// Parser events not yet inspected in this direction.
+        events: AppEvents,
     },
 }
 
@@ -583,6 +585,8 @@ fn stage_of(rule: &Rule) -> Stage {
         Stage::Dns
     } else if event_proto(crate::events::AppEventProto::Smtp) {
         Stage::Smtp
+    } else if event_proto(crate::events::AppEventProto::Ssh) {
+        Stage::Ssh
     } else if !rule.app_events.is_empty() {
         Stage::Http
     } else {
@@ -1971,6 +1975,7 @@ fn app_events(subject: &Subject<'_>, want: AppEvents, response: bool) -> AppEven
             out = out.union(r.events[usize::from(response)]);
         }
         Subject::Smtp(tx) => out = tx.events,
+        Subject::Ssh { events, .. } => out = *events,
         _ => {}
     }
     out
@@ -2218,7 +2223,7 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
                 }
             }
         }
-        Subject::Ssh { tx, dir, ready } => {
+        Subject::Ssh { tx, dir, ready, .. } => {
             let to_server = *dir == crate::flow::TO_SERVER;
             let side = if to_server { &tx.client } else { &tx.server };
             let hassh = |client: bool| {

@@ -99,12 +99,13 @@ impl TxWriter<'_> {
                     self.stats.ssh_tx += 1;
                     self.simple("ssh", |o| tx.write_eve(o));
                 }
-                if let (Some((dir, ready)), Some(det)) = (inspect, &mut *self.det) {
+                if let (Some((dir, ready, events)), Some(det)) = (inspect, &mut *self.det) {
                     det.run(
                         &Subject::Ssh {
                             tx,
                             dir: dir_index(dir),
                             ready,
+                            events,
                         },
                         self.who,
                         self.rec,

@@ -808,6 +808,7 @@ fn kw_app_layer_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<(
         crate::events::AppEventProto::Dns => AppProto::Dns,
         crate::events::AppEventProto::Tls => AppProto::Tls,
         crate::events::AppEventProto::Smtp => AppProto::Smtp,
+        crate::events::AppEventProto::Ssh => AppProto::Ssh,
     })?;
     b.app_events.set(e);
     Ok(())

@@ -404,7 +404,10 @@ impl AppParser for SshParser {
     }
 
     fn is_done(&self) -> bool {
-        self.sides.iter().all(|s| s.phase == Phase::Done) && self.logged
+        // Nothing more is read once both sides are done; what is left is the record, unless
+        // neither side ever sent an identification (then there is none to log).
+        let nothing_to_log = !self.tx.client.banner_done && !self.tx.server.banner_done;
+        self.sides.iter().all(|s| s.phase == Phase::Done) && (self.logged || nothing_to_log)
     }
 
     fn encrypted(&self) -> bool {

@@ -8,7 +8,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
+
+mod common;
 
 /// Sessions whose alerts differ from Suricata's, and why.
 const ACCEPTED: &[(&str, &str)] = &[
@@ -46,44 +47,12 @@ const ACCEPTED: &[(&str, &str)] = &[
 #[test]
 fn app_events_alert_like_suricata() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/app_events");
-    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
-        .args([
-            "replay",
-            "-q",
-            "--workers",
-            "1",
-            "--signatures-only",
-            "--no-behaviour",
-        ])
-        .args(["--eve", "-", "--rules"])
-        .arg(dir.join("app_events.rules"))
-        .arg(dir.join("app_events.pcap"))
-        .output()
-        .expect("run sensor");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // Session index (client port - 10000) -> sid -> alerts.
-    let mut got: BTreeMap<u64, BTreeMap<u64, usize>> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        if v["event_type"] != "alert" {
-            continue;
-        }
-        let port = if v["src_ip"] == "10.0.0.1" {
-            v["src_port"].as_u64()
-        } else {
-            v["dest_port"].as_u64()
-        };
-        let sid = v["alert"]["signature_id"].as_u64().unwrap();
-        *got.entry(port.unwrap() - 10000)
-            .or_default()
-            .entry(sid)
-            .or_default() += 1;
-    }
+    let mut got: BTreeMap<u64, BTreeMap<u64, usize>> =
+        common::alerts_by_client_port(&dir.join("app_events.rules"), &dir.join("app_events.pcap"))
+            .into_iter()
+            .map(|(port, sids)| (port - 10000, sids))
+            .collect();
     let tsv = std::fs::read_to_string(dir.join("app_events.tsv")).unwrap();
     let (mut same, mut fired, mut mismatches) = (0, 0, Vec::new());
     let mut accepted_seen = Vec::new();

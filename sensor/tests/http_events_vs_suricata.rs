@@ -6,8 +6,10 @@
 //! below with their reason (a listed difference that no longer occurs fails too). Which rules
 //! load is pinned as well. The test never runs Suricata.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
+
+mod common;
 use std::process::Command;
 
 /// (case, the sensor's alerts, why it differs from Suricata's).
@@ -119,45 +121,9 @@ fn http_event_rules_load_as_pinned() {
 #[test]
 fn http_events_agree_with_suricata() {
     let dir = data();
-    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
-        .args([
-            "replay",
-            "-q",
-            "--workers",
-            "1",
-            "--signatures-only",
-            "--no-behaviour",
-            "--eve",
-            "-",
-            "--rules",
-        ])
-        .arg(dir.join("events.rules"))
-        .arg(dir.join("http-events.pcap"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // Alerts per client port: sid -> count.
-    let mut got: BTreeMap<u64, BTreeMap<u64, usize>> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        if v["event_type"] != "alert" {
-            continue;
-        }
-        let port = if v["src_ip"] == "10.0.0.1" {
-            v["src_port"].as_u64()
-        } else {
-            v["dest_port"].as_u64()
-        };
-        let sid = v["alert"]["signature_id"].as_u64().unwrap();
-        *got.entry(port.unwrap())
-            .or_default()
-            .entry(sid)
-            .or_default() += 1;
-    }
+    let mut got =
+        common::alerts_by_client_port(&dir.join("events.rules"), &dir.join("http-events.pcap"));
     let tsv = std::fs::read_to_string(dir.join("suricata.tsv")).unwrap();
     let (mut cases, mut alerting, mut failures, mut accepted) = (0, 0, Vec::new(), 0);
     for line in tsv.lines().filter(|l| !l.starts_with('#')) {

@@ -171,3 +171,49 @@ pub fn write_pcap(path: &Path, frames: &[(u32, u32, Vec<u8>)]) {
     }
     std::fs::write(path, file).unwrap();
 }
+
+/// Alerts of a signatures-only replay of `pcap` with `rules` (one worker), by the client port
+/// of each session (client address 10.0.0.1, as the built event captures use) and signature.
+pub fn alerts_by_client_port(
+    rules: &Path,
+    pcap: &Path,
+) -> std::collections::BTreeMap<u64, std::collections::BTreeMap<u64, usize>> {
+    let out = sensor()
+        .args([
+            "replay",
+            "-q",
+            "--workers",
+            "1",
+            "--signatures-only",
+            "--no-behaviour",
+        ])
+        .args(["--eve", "-", "--rules"])
+        .arg(rules)
+        .arg(pcap)
+        .output()
+        .expect("run sensor");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got: std::collections::BTreeMap<u64, std::collections::BTreeMap<u64, usize>> =
+        Default::default();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["event_type"] != "alert" {
+            continue;
+        }
+        let port = if v["src_ip"] == "10.0.0.1" {
+            v["src_port"].as_u64()
+        } else {
+            v["dest_port"].as_u64()
+        };
+        let sid = v["alert"]["signature_id"].as_u64().unwrap();
+        *got.entry(port.unwrap())
+            .or_default()
+            .entry(sid)
+            .or_default() += 1;
+    }
+    got
+}

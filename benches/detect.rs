@@ -238,6 +238,7 @@ fn entry(c: &mut Criterion) {
             dir: 0,
             seen: 0,
             offset: 0,
+            lone: false,
         };
         b.iter(|| {
             let mut n = 0;

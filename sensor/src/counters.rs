@@ -976,6 +976,13 @@ pub const FAMILIES: &[Family] = &[
         },
     },
     Family {
+        name: "tcp_segments_outside_session_total",
+        help: "TCP segments with data not reassembled: no session seen from its SYN (midstream pickup off), a server that never answered, or rejected by the session's state machine.",
+        kind: Kind::Counter,
+        eve: Some("stream.outside_session"),
+        read: |t, s| s.one(u(t.workers.app.stream.outside_session)),
+    },
+    Family {
         name: "tcp_invalid_checksum_total",
         help: "TCP segments kept out of the stream for an invalid checksum (stream.checksum-validation).",
         kind: Kind::Counter,

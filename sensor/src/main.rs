@@ -134,8 +134,10 @@ struct CommonArgs {
     /// `suricatasc`): `reload-rules`, `ruleset-stats`, `dump-counters`, ...
     #[arg(long, value_name = "PATH")]
     control_socket: Option<PathBuf>,
-    /// TCP sessions picked up without their handshake count as established for `flow:`
-    /// (Suricata's `stream.midstream`).
+    /// Pick up TCP sessions without their handshake, or with one silent side: reassemble
+    /// and parse them, and count them as established for `flow:` (Suricata's
+    /// `stream.midstream` with `async-oneside`). Without it, as in Suricata's default, such
+    /// sessions are inspected packet by packet only.
     #[arg(long)]
     midstream: bool,
     /// Checksum validation (Suricata's `-k`): `all` keeps TCP segments with a bad checksum
@@ -249,6 +251,8 @@ struct Session {
     config: Config,
     /// The configuration's checksum policy with `-k` applied.
     checksum: sensor::decode::checksum::Policy,
+    /// Midstream pickup (`--midstream` or `stream.midstream`).
+    midstream: bool,
     outputs: Arc<Outputs>,
     stats_sensor_counters_flag: bool,
     registry: Arc<Registry>,
@@ -383,6 +387,7 @@ impl Session {
             None
         };
         Ok(Session {
+            midstream: common.midstream || config.midstream,
             checksum: sensor::decode::checksum::Policy {
                 validation: common.checksum.unwrap_or(config.checksum.validation),
                 ..config.checksum
@@ -418,6 +423,7 @@ impl Session {
             app.http = self.config.http;
             app.checksum = self.checksum;
             app.tls_ja4s = self.config.outputs.tls_ja4s;
+            app.midstream = self.midstream;
         }
         if !self.app {
             config.app = None;
@@ -971,6 +977,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
         app.http = session.config.http;
         app.checksum = session.checksum;
         app.tls_ja4s = session.config.outputs.tls_ja4s;
+        app.midstream = session.midstream;
     }
     eprintln!(
         "sensor: capturing on {} with {} workers",

@@ -270,6 +270,7 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
                 dir,
                 seen,
                 offset,
+                lone: false,
             };
             ctx.begin_packet(); // as the session does for every packet (packet-alert-max)
             engine.inspect(

@@ -506,6 +506,10 @@ pub enum Subject<'a> {
         seen: usize,
         /// Offset of `data[0]` in the direction's stream.
         offset: u64,
+        /// The payload of one TCP segment kept out of reassembly (no session, or rejected by
+        /// it), inspected as Suricata inspects such a packet's payload with the rules it
+        /// would match on the stream; `seen` and `offset` are 0.
+        lone: bool,
     },
     Http(&'a HttpTransaction),
     Dns {
@@ -1173,6 +1177,7 @@ impl Engine {
                     dir,
                     seen: 0,
                     offset: 0,
+                    lone: false,
                 } => fd.app_hint.observe(data, *dir),
                 _ => {}
             }
@@ -1247,6 +1252,7 @@ impl Engine {
                 dir,
                 seen: old,
                 offset,
+                ..
             } = subject
             {
                 // Only new data is scanned (from far enough back to catch a pattern that
@@ -1578,6 +1584,10 @@ impl Engine {
             && matches!(subject, Subject::Packet { .. })
         {
             // TCP payload of these rules is inspected on the stream.
+            return None;
+        }
+        if sig.tcp_packet_too && matches!(subject, Subject::Stream { lone: true, .. }) {
+            // Inspected on the packet already.
             return None;
         }
         // Orientation: packets by their direction, transactions client to server (responses
@@ -2514,6 +2524,7 @@ mod tests {
             dir: 0,
             seen: 0,
             offset: 0,
+            lone: false,
         };
         let mut fd = FlowDetect::default();
         assert_eq!(count_alerts(&e, &packet, &facts, &mut fd), vec![2, 3]);
@@ -2593,6 +2604,7 @@ mod tests {
             dir: 0,
             seen: 0,
             offset: 0,
+            lone: false,
         };
         assert_eq!(count(6, &stream), 1);
     }
@@ -2627,6 +2639,7 @@ mod tests {
                 dir: 0,
                 seen,
                 offset,
+                lone: false,
             };
             e.inspect(
                 &mut ctx,
@@ -2696,6 +2709,7 @@ mod tests {
                 dir,
                 seen: 0,
                 offset: 0,
+                lone: false,
             },
             facts,
             fd,
@@ -3242,7 +3256,7 @@ mod tests {
                     };
                     let subjects = [
                         Subject::Packet { frame: &[], events: Default::default(), decoded: &d, payload: &payload, dir },
-                        Subject::Stream { data: &payload, dir, seen: 0, offset: 0 },
+                        Subject::Stream { data: &payload, dir, seen: 0, offset: 0, lone: false },
                     ];
                     for subject in &subjects {
                         if matches!(subject, Subject::Stream { .. }) && proto != 6 {

@@ -1,8 +1,9 @@
-//! Suricata 7's TCP session state machine, followed for its anomaly events only (the
-//! `stream-event` names of `stream-events.rules`): which packets it rejects and why. Nothing
-//! here changes what the sensor reassembles (`stream`) or how it names a connection's state
-//! (`flow::tcp`); the machine exists for a flow only when loaded rules ask for one of its
-//! events (D33).
+//! Suricata 7's TCP session state machine: which packets it rejects and why (the
+//! `stream-event` names of `stream-events.rules`), and which segments it hands to reassembly.
+//! The second decides what the sensor reassembles when midstream pickup is off (the default,
+//! as in Suricata): a session whose SYN was not seen, or whose server never answered, is
+//! inspected packet by packet only, and a segment the machine rejects stays out of the stream
+//! (D33, D43). How the sensor names a connection's state (`flow::tcp`) does not change.
 //!
 //! Run as Suricata 7.0.10 runs with its shipped configuration: no midstream pickup, no
 //! async-oneside, IDS (not inline) mode, the `windows` host OS policy for every address
@@ -166,6 +167,11 @@ pub struct TcpSsn {
     /// Queued SYNs (`SynSent`) or SYN/ACKs (`SynRecv`); empty, so unallocated, unless the
     /// handshake repeats itself with differences.
     queue: Vec<Queued>,
+    /// The server's ISN is known (from its SYN/ACK, or its SYN in a simultaneous open).
+    server_isn: bool,
+    /// The session reached an established state, now and before the packet being judged.
+    flow_established: bool,
+    flow_established_before: bool,
 }
 
 /// A packet as the machine sees it.
@@ -194,13 +200,23 @@ const ACK: u8 = TcpHeader::ACK;
 const FIN: u8 = TcpHeader::FIN;
 const RST: u8 = TcpHeader::RST;
 
+/// What the state machine made of one packet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Judgement {
+    pub events: PacketEvents,
+    /// Suricata hands the segment to reassembly (`StreamTcpReassembleHandleSegment`): its
+    /// data joins the stream and its ACK counts for the peer's.
+    pub reassemble: bool,
+}
+
 /// Why a packet was rejected: its events are set; the session keeps its state.
 struct Reject;
 type R = Result<(), Reject>;
 
 impl TcpSsn {
-    /// Follows one packet travelling in direction `dir` (0 to server) and returns the stream
-    /// events it raises. `now` is the packet's time in seconds.
+    /// Follows one packet travelling in direction `dir` (0 to server): the stream events it
+    /// raises and whether its segment goes to reassembly. `now` is the packet's time in
+    /// seconds.
     pub fn packet(
         &mut self,
         dir: usize,
@@ -208,6 +224,31 @@ impl TcpSsn {
         opts: TcpOpts,
         payload_len: u32,
         now: u32,
+    ) -> Judgement {
+        let mut reassemble = false;
+        self.flow_established_before = self.flow_established;
+        let events = self.judge(dir, h, opts, payload_len, now, &mut reassemble);
+        Judgement { events, reassemble }
+    }
+
+    /// The sequence number of direction `dir`'s SYN (its stream starts one after it), once
+    /// the session knows it.
+    pub fn isn(&self, dir: usize) -> Option<u32> {
+        let known = match dir {
+            0 => self.started,
+            _ => self.server_isn,
+        };
+        known.then_some(self.side[dir].isn)
+    }
+
+    fn judge(
+        &mut self,
+        dir: usize,
+        h: &TcpHeader,
+        opts: TcpOpts,
+        payload_len: u32,
+        now: u32,
+        reassemble: &mut bool,
     ) -> PacketEvents {
         let p = Pkt {
             dir,
@@ -224,7 +265,11 @@ impl TcpSsn {
             ev.set(PacketEvent::StreamPktBrokenAck);
         }
         if !self.started || self.state == St::None {
-            let _ = self.state_none(&p, &mut ev);
+            // Before the handshake only a Fast Open SYN's data is reassembled.
+            *reassemble = self.state_none(&p, &mut ev).is_ok()
+                && self.flags & F_TFO != 0
+                && p.has(SYN)
+                && p.len > 0;
             return ev;
         }
         if self.is_keepalive(&p) {
@@ -252,7 +297,13 @@ impl TcpSsn {
                 ev.set(PacketEvent::StreamPktSpuriousRetransmission);
             }
             if !skip && spurious != 2 {
-                let _ = self.dispatch(self.state, &p, &mut ev);
+                // Suricata's state handlers hand a segment they accept to reassembly once the
+                // session is established; a SYN (a resend) or a segment without ACK, FIN or
+                // RST is accepted without being reassembled.
+                *reassemble = self.dispatch(self.state, &p, &mut ev).is_ok()
+                    && self.state >= St::Established
+                    && !p.has(SYN)
+                    && p.flags & (ACK | FIN | RST) != 0;
             }
         }
         self.post_rst(&p, &mut ev);
@@ -263,7 +314,23 @@ impl TcpSsn {
         if s != self.state {
             self.pstate = self.state;
             self.state = s;
+            if matches!(
+                s,
+                St::Established | St::FinWait1 | St::FinWait2 | St::Closing | St::CloseWait
+            ) {
+                // Suricata's flow state becomes established (`StreamTcpPacketSetState`).
+                self.flow_established = true;
+            }
         }
+    }
+
+    /// `flow:established` for the packet being judged: the session was established before
+    /// it (Suricata looks at the flow's state before the stream engine runs, so the segment
+    /// completing the handshake is not itself established). Unlike Suricata's, it stays so
+    /// once the session closes: the sensor inspects a transaction once, when it is complete
+    /// (possibly at the flow's end), where Suricata inspects it again on each packet.
+    pub fn established_before(&self) -> bool {
+        self.flow_established_before
     }
 
     fn dispatch(&mut self, st: St, p: &Pkt, ev: &mut PacketEvents) -> R {
@@ -424,6 +491,7 @@ impl TcpSsn {
             pkt_ts: p.now,
         });
         self.set_state(St::SynRecv);
+        self.server_isn = true;
         let s = &mut self.side[1];
         s.isn = q.seq;
         s.next_seq = q.seq.wrapping_add(1);
@@ -559,6 +627,7 @@ impl TcpSsn {
             if !p.toserver() {
                 // A SYN back: possibly a simultaneous open (four-way handshake).
                 self.flags |= F_4WHS;
+                self.server_isn = true;
                 let s = &mut self.side[1];
                 s.isn = p.seq;
                 s.next_seq = p.seq.wrapping_add(1);

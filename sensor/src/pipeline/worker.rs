@@ -28,7 +28,7 @@ use crate::output::eve;
 use crate::output::file::CHUNK_BYTES;
 use crate::output::record::RecordIndex;
 use crate::output::sink::Outputs;
-use crate::session::{AppConfig, AppLayer, FlowApp};
+use crate::session::{AppConfig, AppLayer, FlowApp, Segment};
 use crate::time::Timestamp;
 
 /// How many packets ahead the worker prefetches frame headers.
@@ -317,18 +317,25 @@ impl Tracker {
             .unwrap_or(&[]);
         match &d.l4 {
             L4::Tcp(h) if !rejected => {
-                app.tcp_packet(flow, r.dir, h, payload, p.ts, &mut out.buf);
                 // Suricata's decoder stops at an IP packet cut short by the capture: its
                 // stream engine never sees the segment.
-                if !d.events.has(PacketEvent::Ipv4TruncPkt)
+                let reassemble = if !d.events.has(PacketEvent::Ipv4TruncPkt)
                     && !d.events.has(PacketEvent::Ipv6TruncPkt)
                 {
                     let l4 = d.l4_offset as usize;
                     let options = frame
                         .get(l4 + 20..l4 + h.header_len as usize)
                         .unwrap_or(&[]);
-                    app.tcp_session(flow, r.dir, h, options, payload.len(), p.ts);
-                }
+                    app.tcp_session(flow, r.dir, h, options, payload.len(), p.ts)
+                } else {
+                    app.midstream()
+                };
+                let seg = Segment {
+                    header: h,
+                    payload,
+                    reassemble,
+                };
+                app.tcp_packet(flow, r.dir, seg, p.ts, &mut out.buf);
             }
             L4::Udp(_) => app.udp_packet(flow, r.dir, payload, p.ts, &mut out.buf),
             _ => {}

@@ -44,6 +44,10 @@ pub struct AppConfig {
     pub checksum: crate::decode::checksum::Policy,
     /// Write `tls.ja4s` in EVE (`[outputs] tls-ja4s`; outside Suricata 7's schema).
     pub tls_ja4s: bool,
+    /// Reassemble and parse TCP sessions whose SYN was not seen, or whose other side never
+    /// answered (Suricata's `stream.midstream` with `async-oneside`). Off, as in Suricata's
+    /// default configuration, such sessions are inspected packet by packet only (D43).
+    pub midstream: bool,
 }
 
 impl AppConfig {
@@ -62,6 +66,7 @@ impl Default for AppConfig {
             http: HttpConfig::default(),
             checksum: Default::default(),
             tls_ja4s: false,
+            midstream: false,
         }
     }
 }
@@ -93,10 +98,18 @@ pub struct FlowApp {
     rec: FlowRecords,
     /// What the behaviour stage's tap keeps per flow (8 bytes).
     pub beh: crate::behaviour::FlowMark,
-    /// Suricata's TCP session state machine, for `stream-event` rules naming its events:
-    /// allocated with a TCP flow's first packet, only when such rules are loaded (D33).
+    /// Suricata's TCP session state machine: which segments reach reassembly (without
+    /// midstream pickup, D43) and the events `stream-event` rules name (D33). Allocated with a
+    /// TCP flow's first packet when either is wanted.
     ssn: Option<Box<TcpSsn>>,
+    /// Without midstream pickup, `flow:established` as Suricata's session gives it for the
+    /// packet being processed: `EST_UNKNOWN` (the `TcpTracker` decides), `EST_NO`, `EST_YES`.
+    tcp_est: u8,
 }
+
+const EST_UNKNOWN: u8 = 0;
+const EST_NO: u8 = 1;
+const EST_YES: u8 = 2;
 
 /// Reassembly of a TCP flow starts at its first SYN or payload, as Suricata's session does;
 /// but segments without payload only fix where each direction's stream starts (an
@@ -149,7 +162,10 @@ impl Who {
                 server: (ep.dst, ep.dst_port),
                 proto: flow.key.proto,
                 established: if tcp {
-                    flow.tcp.handshake_before
+                    match flow.ext.tcp_est {
+                        EST_UNKNOWN => flow.tcp.handshake_before,
+                        e => e == EST_YES,
+                    }
                 } else {
                     flow.replied
                 },
@@ -272,6 +288,15 @@ impl TcpApp {
         };
         (&mut self.stream, feeder)
     }
+}
+
+/// One TCP segment handed to `AppLayer::tcp_packet`.
+pub struct Segment<'a> {
+    pub header: &'a TcpHeader,
+    pub payload: &'a [u8],
+    /// `AppLayer::tcp_session`'s answer: false for a segment Suricata's stream engine never
+    /// takes into reassembly.
+    pub reassemble: bool,
 }
 
 /// Bytes of a direction kept so stream rules can match across delivered chunks.
@@ -700,16 +725,21 @@ impl AppLayer {
         det.run(&subject, &who, &mut rec, ts, None, out, None);
     }
 
+    /// Whether sessions are picked up mid-stream (see `AppConfig::midstream`).
+    pub fn midstream(&self) -> bool {
+        self.config.midstream
+    }
+
     pub fn stats(&self) -> AppStats {
         let mut s = self.stats;
         s.stream = self.mem.stats;
         s
     }
 
-    /// A TCP segment of `flow` as Suricata's TCP session state machine judges it, when rules
-    /// name its events (`options`: the bytes of its TCP options): its events join the
-    /// packet's. Only for segments Suricata's stream engine sees: decoded whole, with a valid
-    /// checksum.
+    /// A TCP segment of `flow` as Suricata's TCP session state machine judges it (`options`:
+    /// the bytes of its TCP options), before `tcp_packet`: its events join the packet's, when
+    /// rules name them, and the answer says whether the segment goes to reassembly. Only for
+    /// segments Suricata's stream engine sees: decoded whole, with a valid checksum.
     #[inline]
     pub fn tcp_session(
         &mut self,
@@ -719,19 +749,34 @@ impl AppLayer {
         options: &[u8],
         payload_len: usize,
         ts: Timestamp,
-    ) {
-        if !self.tcp_session_events {
-            return;
+    ) -> bool {
+        let midstream = self.config.midstream;
+        if midstream && !self.tcp_session_events {
+            return true;
         }
         let ssn = flow.ext.ssn.get_or_insert_with(Default::default);
-        let ev = ssn.packet(
+        let j = ssn.packet(
             dir,
             h,
             TcpOpts::parse(options),
             payload_len as u32,
             ts.secs() as u32,
         );
-        self.stream_events = self.stream_events.union(ev);
+        if self.tcp_session_events {
+            self.stream_events = self.stream_events.union(j.events);
+        }
+        if midstream {
+            return true;
+        }
+        flow.ext.tcp_est = if ssn.established_before() {
+            EST_YES
+        } else {
+            EST_NO
+        };
+        if !j.reassemble && payload_len > 0 {
+            self.mem.stats.outside_session += 1;
+        }
+        j.reassemble
     }
 
     /// A TCP segment of `flow` travelling in direction `dir`.
@@ -740,12 +785,19 @@ impl AppLayer {
         &mut self,
         flow: &mut Flow<FlowApp>,
         dir: usize,
-        h: &TcpHeader,
-        payload: &[u8],
+        seg: Segment<'_>,
         ts: Timestamp,
         out: &mut Vec<u8>,
     ) {
-        self.stream_events = PacketEvents::NONE;
+        let Segment {
+            header: h,
+            payload,
+            reassemble,
+        } = seg;
+        if !reassemble {
+            self.detect_lone_segment(flow, dir, h, payload, ts, out);
+            return;
+        }
         if flow.ext.done && !self.stream_rules {
             return;
         }
@@ -757,6 +809,11 @@ impl AppLayer {
             payload
         };
         let syn = h.flags & TcpHeader::SYN != 0;
+        let gated = !self.config.midstream;
+        if gated && payload.is_empty() && flow.ext.tcp.is_none() {
+            // Both streams start at the session's ISNs when the state is allocated (below).
+            return;
+        }
         if payload.is_empty() && flow.ext.tcp.is_none() {
             // Before any payload: what `StreamDir::segment` would note (`peer_ack` does nothing
             // while no data is held, and nothing can be ready to drain or inspect).
@@ -792,7 +849,12 @@ impl AppLayer {
                 stream_inspected: [0; 2],
             });
             for (d, s) in tcp.stream.iter_mut().enumerate() {
-                if app.tcp_started & (1 << d) != 0 {
+                if gated {
+                    // Where Suricata's session starts each stream: one after its SYN.
+                    if let Some(isn) = app.ssn.as_ref().and_then(|ssn| ssn.isn(d)) {
+                        s.segment(isn, true, &[], &mut self.mem, &mut |_| {});
+                    }
+                } else if app.tcp_started & (1 << d) != 0 {
                     if let Some(b) = flow.tcp.base_seq(d) {
                         // As a SYN at the recorded base: the stream starts one after it.
                         s.segment(b, true, &[], &mut self.mem, &mut |_| {});
@@ -839,6 +901,35 @@ impl AppLayer {
         self.settle(pending, app, &who, ts, out);
         self.drain(app, &who, ts, out, false);
         self.detect_stream(app, &who, ts, out);
+    }
+
+    /// A TCP segment kept out of reassembly: Suricata inspects its payload with the rules it
+    /// would otherwise match on the stream (`alert tcp ... content:...`), as a packet's.
+    fn detect_lone_segment(
+        &mut self,
+        flow: &mut Flow<FlowApp>,
+        dir: usize,
+        h: &TcpHeader,
+        payload: &[u8],
+        ts: Timestamp,
+        out: &mut Vec<u8>,
+    ) {
+        if payload.is_empty() || h.flags & TcpHeader::RST != 0 || !self.stream_rules {
+            return;
+        }
+        let who = Who::of(flow, self.pcap_cnt());
+        let Some(det) = &mut self.detector else {
+            return;
+        };
+        let name = flow.ext.proto.name().filter(|p| *p != "failed");
+        let subject = Subject::Stream {
+            data: payload,
+            dir,
+            seen: 0,
+            offset: 0,
+            lone: true,
+        };
+        det.run(&subject, &who, &mut flow.ext.rec, ts, name, out, None);
     }
 
     /// A UDP datagram of `flow` in direction `dir`.
@@ -979,6 +1070,7 @@ impl AppLayer {
                     dir,
                     seen: tail.len(),
                     offset: *inspected - tail.len() as u64,
+                    lone: false,
                 };
                 *inspected += (end - start) as u64;
                 det.run(&subject, who, &mut app.rec, ts, name, out, None);

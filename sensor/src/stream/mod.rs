@@ -52,6 +52,10 @@ pub struct StreamStats {
     pub depth_reached: u64,
     pub memcap_drops: u64,
     pub midstream_pickups: u64,
+    /// TCP segments with data kept out of reassembly because Suricata's stream engine would
+    /// not take them: no session (its SYN was not seen), a server that never answered, a
+    /// segment the session's state machine rejects (D43).
+    pub outside_session: u64,
     /// TCP segments kept out of the stream for an invalid checksum (Suricata's
     /// `tcp.invalid_checksum`).
     pub invalid_checksum: u64,
@@ -75,6 +79,7 @@ impl StreamStats {
         self.depth_reached += o.depth_reached;
         self.memcap_drops += o.memcap_drops;
         self.midstream_pickups += o.midstream_pickups;
+        self.outside_session += o.outside_session;
         self.invalid_checksum += o.invalid_checksum;
         self.checksum_offloaded += o.checksum_offloaded;
         self.held_bytes += o.held_bytes;

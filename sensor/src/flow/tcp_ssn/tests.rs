@@ -17,7 +17,7 @@ fn names(ev: PacketEvents) -> Vec<&'static str> {
 /// Runs segments (direction, header, payload length) and returns each one's events.
 fn run(t: &mut TcpSsn, segs: &[(usize, TcpHeader, u32)]) -> Vec<Vec<&'static str>> {
     segs.iter()
-        .map(|(d, h, len)| names(t.packet(*d, h, TcpOpts::default(), *len, 1000)))
+        .map(|(d, h, len)| names(t.packet(*d, h, TcpOpts::default(), *len, 1000).events))
         .collect()
 }
 
@@ -99,4 +99,93 @@ fn options_are_read_as_suricata_reads_them() {
 fn sequence_comparisons_wrap() {
     assert!(lt(u32::MAX, 1) && gt(1, u32::MAX));
     assert!(leq(5, 5) && geq(5, 5) && !lt(5, 5));
+}
+
+/// Which segments reach reassembly (D43), per segment of a run.
+fn taken(t: &mut TcpSsn, segs: &[(usize, TcpHeader, u32)]) -> Vec<bool> {
+    segs.iter()
+        .map(|(d, h, len)| t.packet(*d, h, TcpOpts::default(), *len, 1000).reassemble)
+        .collect()
+}
+
+#[test]
+fn only_an_answered_session_is_reassembled() {
+    // Picked up mid-stream: no SYN, nothing reassembled, however long it goes on.
+    let mut t = TcpSsn::default();
+    let got = taken(
+        &mut t,
+        &[
+            (0, seg(A | TcpHeader::PSH, 1000, 5000), 100),
+            (1, seg(A, 5000, 1100), 0),
+            (1, seg(A | TcpHeader::PSH, 5000, 1100), 200),
+        ],
+    );
+    assert_eq!(got, [false, false, false]);
+    assert_eq!(t.isn(0), None);
+
+    // One-sided: the server never answers the SYN, so the client's data stays out.
+    let mut t = TcpSsn::default();
+    let got = taken(
+        &mut t,
+        &[
+            (0, seg(TcpHeader::SYN, 100, 0), 0),
+            (0, seg(A, 101, 501), 0),
+            (0, seg(A | TcpHeader::PSH, 101, 501), 10),
+        ],
+    );
+    assert_eq!(got, [false, false, false]);
+    assert_eq!((t.isn(0), t.isn(1)), (Some(100), None));
+
+    // Data on a SYN without Fast Open stays out; the handshake's ACK and what follows go in.
+    let mut t = TcpSsn::default();
+    let got = taken(
+        &mut t,
+        &[
+            (0, seg(TcpHeader::SYN, 100, 0), 20),
+            (1, seg(SA, 500, 101), 0),
+            (0, seg(A, 101, 501), 0),
+            (0, seg(A | TcpHeader::PSH, 101, 501), 10),
+            (1, seg(A | TcpHeader::PSH, 501, 111), 30),
+        ],
+    );
+    assert_eq!(got, [false, false, true, true, true]);
+    assert_eq!((t.isn(0), t.isn(1)), (Some(100), Some(500)));
+    assert!(t.established_before());
+}
+
+#[test]
+fn a_stale_ack_before_the_synack_sets_nothing() {
+    let mut t = TcpSsn::default();
+    let got = taken(
+        &mut t,
+        &[
+            (0, seg(TcpHeader::SYN, 100, 0), 0),
+            (1, seg(A, 7777, 3333), 0),
+            (1, seg(SA, 500, 101), 0),
+            (0, seg(A, 101, 501), 0),
+        ],
+    );
+    assert_eq!(got, [false, false, false, true]);
+    assert_eq!(t.isn(1), Some(500));
+    // The handshake's last ACK is not itself established; the next packet is.
+    assert!(!t.established_before());
+    t.packet(1, &seg(A, 501, 101), TcpOpts::default(), 0, 1000);
+    assert!(t.established_before());
+}
+
+#[test]
+fn fast_open_syn_data_is_reassembled() {
+    let mut t = TcpSsn::default();
+    let tfo = TcpOpts {
+        tfo: true,
+        ..TcpOpts::default()
+    };
+    let j = t.packet(0, &seg(TcpHeader::SYN, 100, 0), tfo, 40, 1000);
+    assert!(j.reassemble);
+    // The SYN/ACK acknowledges the data: the session is established at once.
+    let j = t.packet(1, &seg(SA, 500, 141), tfo, 0, 1000);
+    assert!(!j.reassemble);
+    let j = t.packet(0, &seg(A, 141, 501), TcpOpts::default(), 0, 1000);
+    assert!(j.reassemble && j.events.is_empty());
+    assert!(t.established_before());
 }

@@ -581,17 +581,76 @@ mod tests {
     #[test]
     fn preliminary_replies_keep_the_transaction_open() {
         let out = run(&[
+            (C, b"EPSV\r\n"),
+            (S, b"229 Entering Extended Passive Mode (|||6446|)\r\n"),
             (C, b"RETR f\r\n"),
             (S, b"150 Opening data connection\r\n"),
             (S, b"226 Transfer complete\r\n"),
         ]);
-        assert_eq!(out.len(), 1);
+        assert_eq!(out.len(), 2);
         assert!(
-            out[0].contains(r#""completion_code":["150","226"]"#),
+            out[1].contains(r#""completion_code":["150","226"]"#),
             "{}",
-            out[0]
+            out[1]
         );
-        assert!(out[0].contains(r#""reply_received":"yes""#));
+        assert!(out[1].contains(r#""reply_received":"yes""#));
+    }
+
+    #[test]
+    fn transfers_leave_expectations_and_a_portless_one_stops_parsing() {
+        use crate::app::ftp_data::{Expect, FtpDataCmd};
+        let mut p = FtpParser::new();
+        let mut exp = Vec::new();
+        for (d, b) in [
+            (C, &b"PASV\r\n"[..]),
+            (S, b"227 Entering Passive Mode (10,0,0,2,19,137).\r\n"),
+            (C, b"RETR a/b.txt\r\n"),
+            (S, b"150 ok\r\n226 ok\r\n"),
+            (C, b"PORT 10,0,0,1,4,1\r\n"),
+            (S, b"200 ok\r\n"),
+            (C, b"STOR up\r\n"),
+        ] {
+            p.feed(d, b);
+        }
+        p.expectations(&mut |e| exp.push(e));
+        let e = |port, dir, cmd, name: &[u8]| Expect {
+            port,
+            dir,
+            cmd,
+            file_name: name.to_vec(),
+        };
+        assert_eq!(
+            exp,
+            [
+                // Passive RETR and active STOR: the file flows to the data connection's client.
+                e(5001, S, FtpDataCmd::Retr, b"a/b.txt"),
+                e(1025, S, FtpDataCmd::Stor, b"up"),
+            ]
+        );
+        // The port was used: a second RETR has none, and Suricata's parser stops there.
+        p.feed(C, b"RETR again\r\nNOOP\r\n");
+        p.feed(S, b"150 ok\r\n");
+        assert!(p.is_done());
+        let mut out = Vec::new();
+        p.finish();
+        p.drain(true, &mut |tx| out.push(eve(tx)));
+        assert!(out
+            .last()
+            .unwrap()
+            .starts_with(r#"{"command":"RETR","command_data":"again""#));
+        assert!(out.last().unwrap().contains(r#""reply_received":"no""#));
+    }
+
+    #[test]
+    fn port_address_as_ftpbounce_reads_it() {
+        assert_eq!(port_address(b"PORT 10,9,9,9,0,80"), Some([10, 9, 9, 9]));
+        assert_eq!(port_address(b"PORT 10 ,9,9,9,0,80"), Some([10, 9, 9, 9]));
+        // 256 carries into the byte before, as Suricata's shift-and-add does.
+        assert_eq!(port_address(b"PORT 1,256,0,0,0,80"), Some([2, 0, 0, 0]));
+        assert_eq!(port_address(b"PORT 1,257,0,0,0,80"), None);
+        assert_eq!(port_address(b"PORT 1000,0,0,0,0,1"), None);
+        assert_eq!(port_address(b"PORT 1,2,3,4"), None);
+        assert_eq!(port_address(b"PORT 1,2"), None);
     }
 
     #[test]

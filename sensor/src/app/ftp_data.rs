@@ -265,7 +265,9 @@ impl AppParser for FtpDataParser {
         }
         self.tx.file_size += data.len() as u64;
         let room = FILE_KEEP.saturating_sub(self.tx.file.len());
-        self.tx.file.extend_from_slice(&data[..data.len().min(room)]);
+        self.tx
+            .file
+            .extend_from_slice(&data[..data.len().min(room)]);
     }
 
     fn gap(&mut self, _dir: Direction, _len: u64) {}
@@ -304,18 +306,30 @@ mod tests {
     fn taken_once_by_the_pair_port_and_direction() {
         let t = Expectations::default();
         let now = Timestamp::from_secs_nanos(0, 1);
-        assert!(t.take(ip(1), ip(2), 5000, Direction::ToClient, now).is_none());
+        assert!(t
+            .take(ip(1), ip(2), 5000, Direction::ToClient, now)
+            .is_none());
         t.add(ip(1), ip(2), expect(5000, Direction::ToClient), now, 7);
         assert_eq!(t.len(), 1);
         // Another pair, port or direction does not take it.
-        assert!(t.take(ip(3), ip(2), 5000, Direction::ToClient, now).is_none());
-        assert!(t.take(ip(1), ip(2), 5001, Direction::ToClient, now).is_none());
-        assert!(t.take(ip(1), ip(2), 5000, Direction::ToServer, now).is_none());
+        assert!(t
+            .take(ip(3), ip(2), 5000, Direction::ToClient, now)
+            .is_none());
+        assert!(t
+            .take(ip(1), ip(2), 5001, Direction::ToClient, now)
+            .is_none());
+        assert!(t
+            .take(ip(1), ip(2), 5000, Direction::ToServer, now)
+            .is_none());
         // Either address order is the pair (active mode connects from the server).
-        let got = t.take(ip(2), ip(1), 5000, Direction::ToClient, now).unwrap();
+        let got = t
+            .take(ip(2), ip(1), 5000, Direction::ToClient, now)
+            .unwrap();
         assert_eq!(got.origin, 7);
         assert!(t.is_empty());
-        assert!(t.take(ip(1), ip(2), 5000, Direction::ToClient, now).is_none());
+        assert!(t
+            .take(ip(1), ip(2), 5000, Direction::ToClient, now)
+            .is_none());
     }
 
     #[test]
@@ -327,10 +341,14 @@ mod tests {
         }
         assert_eq!(t.len(), PER_PAIR);
         // The oldest went.
-        assert!(t.take(ip(1), ip(2), 6000, Direction::ToServer, t0).is_none());
+        assert!(t
+            .take(ip(1), ip(2), 6000, Direction::ToServer, t0)
+            .is_none());
         // A lookup 31 s later drops what it does not take.
         let late = Timestamp::from_secs_nanos(31, 1);
-        assert!(t.take(ip(1), ip(2), 6014, Direction::ToServer, late).is_some());
+        assert!(t
+            .take(ip(1), ip(2), 6014, Direction::ToServer, late)
+            .is_some());
         assert!(t.is_empty());
     }
 

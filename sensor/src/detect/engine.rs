@@ -2126,9 +2126,7 @@ fn dir_of<'a>(subject: &'a Subject<'_>) -> &'a usize {
         | Subject::Dns { dir, .. }
         | Subject::Ssh { dir, .. }
         | Subject::Ftp { dir, .. } => dir,
-        Subject::FtpData(tx) if tx.dir == Some(crate::app::Direction::ToClient) => {
-            &TO_CLIENT_DIR
-        }
+        Subject::FtpData(tx) if tx.dir == Some(crate::app::Direction::ToClient) => &TO_CLIENT_DIR,
         _ => &crate::flow::TO_SERVER,
     }
 }

@@ -1060,8 +1060,7 @@ impl AppLayer {
             self.stats.flow_detected(p);
             app.proto_dir = dir as u8;
         }
-        if pending.expect != 0 && app.proto == AppProto::Unknown && !self.expectations.is_empty()
-        {
+        if pending.expect != 0 && app.proto == AppProto::Unknown && !self.expectations.is_empty() {
             self.take_expectation(pending.expect, app, who, ts);
         }
     }

@@ -267,7 +267,9 @@ impl Builder {
     /// attachments (SMTP's file data), not an HTTP body.
     pub fn set_buffer_proto(&mut self, buffer: Buffer) -> PResult<()> {
         let ftp_data = AppProto::Recognised(crate::app::AppProto::FtpData);
-        if buffer == Buffer::FileData && matches!(self.app_proto, Some(p) if p == AppProto::Smtp || p == ftp_data) {
+        if buffer == Buffer::FileData
+            && matches!(self.app_proto, Some(p) if p == AppProto::Smtp || p == ftp_data)
+        {
             return Ok(());
         }
         match buffer.app_proto() {

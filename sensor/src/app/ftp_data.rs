@@ -205,8 +205,10 @@ pub struct FtpDataTx {
     /// an empty object).
     pub cmd: Option<FtpDataCmd>,
     pub file_name: Vec<u8>,
-    /// The file's first bytes (up to [`FILE_KEEP`]).
+    /// The file's first bytes (up to [`FILE_KEEP`], and up to its first hole).
     pub file: Vec<u8>,
+    /// Part of the file was lost.
+    pub file_gap: bool,
     pub file_size: u64,
     /// Direction of the file.
     pub dir: Option<Direction>,
@@ -249,6 +251,17 @@ impl FtpDataParser {
     }
 }
 
+impl FtpDataParser {
+    /// The expected direction carried data: the transaction takes the command and name.
+    fn open(&mut self, dir: Direction) {
+        if self.tx.cmd.is_none() {
+            self.tx.cmd = Some(self.expect.cmd);
+            self.tx.dir = Some(dir);
+            self.tx.file_name = std::mem::take(&mut self.expect.file_name);
+        }
+    }
+}
+
 impl AppParser for FtpDataParser {
     fn proto(&self) -> AppProto {
         AppProto::FtpData
@@ -258,19 +271,22 @@ impl AppParser for FtpDataParser {
         if dir != self.expect.dir || data.is_empty() {
             return;
         }
-        if self.tx.cmd.is_none() {
-            self.tx.cmd = Some(self.expect.cmd);
-            self.tx.dir = Some(dir);
-            self.tx.file_name = std::mem::take(&mut self.expect.file_name);
-        }
+        self.open(dir);
         self.tx.file_size += data.len() as u64;
-        let room = FILE_KEEP.saturating_sub(self.tx.file.len());
-        self.tx
-            .file
-            .extend_from_slice(&data[..data.len().min(room)]);
+        if !self.tx.file_gap {
+            let room = FILE_KEEP.saturating_sub(self.tx.file.len());
+            self.tx.file.extend_from_slice(&data[..data.len().min(room)]);
+        }
     }
 
-    fn gap(&mut self, _dir: Direction, _len: u64) {}
+    /// Lost bytes of the file's direction (or its start, which detection could not hold)
+    /// still mean a transfer: the record names it; `file.data` stops at the hole.
+    fn gap(&mut self, dir: Direction, _len: u64) {
+        if dir == self.expect.dir {
+            self.open(dir);
+            self.tx.file_gap = true;
+        }
+    }
 
     fn drain(&mut self, at_end: bool, out: &mut dyn FnMut(Tx<'_>)) {
         if at_end && !self.logged {

@@ -134,12 +134,29 @@ fn ftp_data_on_the_corpus_like_suricata() {
     }
     assert!(caps.len() >= 14, "{caps:?}");
     for (line, instead) in CORPUS_KNOWN {
-        let i = want.iter().position(|l| l == line).expect("known line pinned");
+        let i = want
+            .iter()
+            .position(|l| l == line)
+            .expect("known line pinned");
         want[i] = instead.to_string();
     }
     let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
-        .args(["replay", "--each", "-q", "--workers", "1", "--signatures-only"])
-        .args(["-k", "none", "--rules", &format!("{DIR}/ftp.rules"), "--eve", "-"])
+        .args([
+            "replay",
+            "--each",
+            "-q",
+            "--workers",
+            "1",
+            "--signatures-only",
+        ])
+        .args([
+            "-k",
+            "none",
+            "--rules",
+            &format!("{DIR}/ftp.rules"),
+            "--eve",
+            "-",
+        ])
         .args(caps.iter().map(|c| corpus.join(c)))
         .output()
         .unwrap();

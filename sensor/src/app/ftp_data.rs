@@ -275,7 +275,9 @@ impl AppParser for FtpDataParser {
         self.tx.file_size += data.len() as u64;
         if !self.tx.file_gap {
             let room = FILE_KEEP.saturating_sub(self.tx.file.len());
-            self.tx.file.extend_from_slice(&data[..data.len().min(room)]);
+            self.tx
+                .file
+                .extend_from_slice(&data[..data.len().min(room)]);
         }
     }
 

@@ -121,10 +121,12 @@ impl Expectations {
                 seq,
             },
         );
+        // The count changes only under the lock.
+        let mut total = self.count.load(Ordering::Acquire) + 1;
         if list.len() > PER_PAIR {
             list.pop();
+            total -= 1;
         }
-        let mut total: usize = inner.pairs.values().map(Vec::len).sum();
         while total > MAX_TOTAL {
             // The oldest entry of all goes (rare: only under a flood of transfers).
             let key = inner
@@ -205,7 +207,8 @@ pub struct FtpDataTx {
     /// an empty object).
     pub cmd: Option<FtpDataCmd>,
     pub file_name: Vec<u8>,
-    /// The file's first bytes (up to [`FILE_KEEP`], and up to its first hole).
+    /// The first bytes of a file sent to the server (up to [`FILE_KEEP`], and up to its first
+    /// hole): its `file.data`.
     pub file: Vec<u8>,
     /// Part of the file was lost.
     pub file_gap: bool,
@@ -273,7 +276,8 @@ impl AppParser for FtpDataParser {
         }
         self.open(dir);
         self.tx.file_size += data.len() as u64;
-        if !self.tx.file_gap {
+        // Only files sent to the server are `file.data` (as Suricata 7.0.10 matched them).
+        if dir == Direction::ToServer && !self.tx.file_gap {
             let room = FILE_KEEP.saturating_sub(self.tx.file.len());
             self.tx
                 .file
@@ -373,12 +377,12 @@ mod tests {
     #[test]
     fn file_from_the_expected_direction_only() {
         let mut p = FtpDataParser::new(Taken {
-            expect: expect(5000, Direction::ToClient),
+            expect: expect(5000, Direction::ToServer),
             origin: 9,
         });
-        p.feed(Direction::ToServer, b"ignored");
-        p.feed(Direction::ToClient, b"hello ");
-        p.feed(Direction::ToClient, b"world");
+        p.feed(Direction::ToClient, b"ignored");
+        p.feed(Direction::ToServer, b"hello ");
+        p.feed(Direction::ToServer, b"world");
         let mut out = Vec::new();
         p.drain(false, &mut |_| panic!("logged before the end"));
         p.drain(true, &mut |tx| {
@@ -396,5 +400,22 @@ mod tests {
         let mut out = Vec::new();
         p.tx.write_eve(&mut out);
         assert_eq!(out, b"{}");
+    }
+
+    #[test]
+    fn a_lost_start_still_names_the_transfer() {
+        let mut p = FtpDataParser::new(Taken {
+            expect: expect(5000, Direction::ToClient),
+            origin: 1,
+        });
+        p.gap(Direction::ToServer, 0);
+        assert!(p.tx.cmd.is_none());
+        p.gap(Direction::ToClient, 0);
+        p.feed(Direction::ToClient, b"rest");
+        assert_eq!(p.tx.cmd, Some(FtpDataCmd::Retr));
+        assert_eq!(p.tx.file_name, b"f");
+        assert_eq!(p.tx.file_size, 4);
+        // A file sent to the client is not kept (no `file.data` for it).
+        assert!(p.tx.file.is_empty());
     }
 }

@@ -784,6 +784,17 @@ mod tests {
             }
             p.finish();
             p.drain(true, &mut |tx| { eve(tx); });
+            p.expectations(&mut |e| assert!(e.port != 0 && e.file_name.len() < 4096));
+        }
+
+        #[test]
+        fn port_address_never_panics(
+            digits in proptest::collection::vec(
+                proptest::sample::select(b"0123456789, \t256x".to_vec()), 0..40),
+        ) {
+            let mut line = b"PORT ".to_vec();
+            line.extend_from_slice(&digits);
+            let _ = port_address(&line);
         }
     }
 }

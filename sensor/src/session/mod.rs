@@ -1156,16 +1156,18 @@ impl AppLayer {
                 };
                 p.drain(at_end, &mut |tx| w.tx(tx));
                 p.events(&mut |e| w.stats.event(&e));
-                let table = &self.expectations;
-                p.expectations(&mut |e| {
-                    table.add(
-                        who.facts.client.0,
-                        who.facts.server.0,
-                        e,
-                        ts,
-                        who.ident.flow_id.unwrap_or(0),
-                    )
-                });
+                if *proto == AppProto::Ftp {
+                    let table = &self.expectations;
+                    p.expectations(&mut |e| {
+                        table.add(
+                            who.facts.client.0,
+                            who.facts.server.0,
+                            e,
+                            ts,
+                            who.ident.flow_id.unwrap_or(0),
+                        )
+                    });
+                }
                 if p.encrypted() {
                     // Suricata's `encryption-handling: default`: no content inspection of
                     // the payload once encrypted application data flows.

@@ -6,6 +6,8 @@
 //! `ftp.rules`, the EVE `ftp_data` records (command, file name) and each flow's `app_proto`,
 //! as pinned in `ftp-suricata.tsv` (the test never runs Suricata).
 
+mod common;
+
 use std::process::Command;
 
 const PINS: &str = include_str!("data/ftp/ftp-suricata.tsv");
@@ -81,7 +83,12 @@ fn ftp_data_connections_and_keywords_like_suricata() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(" 0 skipped"), "every rule loads: {stderr}");
-    let got = lines(&String::from_utf8_lossy(&out.stdout));
+    let eve = String::from_utf8_lossy(&out.stdout);
+    // Every record (`ftp_data`, alerts with their `ftp_data` object) fits Suricata's schema.
+    if let Some(checked) = common::schema::validate_eve(&eve, "ftp and ftp-data records") {
+        assert_eq!(checked, eve.lines().count());
+    }
+    let got = lines(&eve);
     let mut want: Vec<String> = PINS.lines().map(str::to_string).collect();
     for (line, instead) in KNOWN {
         let i = want

@@ -185,7 +185,7 @@ def main():
             v = json.loads(line)
             t = v.get("event_type")
             if t == "alert":
-                lines.append("alert	%s	%d" % (flow_key(v), v["alert"]["signature_id"]))
+                lines.append("alert\t%s\t%d" % (flow_key(v), v["alert"]["signature_id"]))
             elif t == "ftp_data":
                 fd = v.get("ftp_data", {})
                 lines.append("ftp_data\t%d\t%d\t%s\t%s" % (v["src_port"], v["dest_port"], fd.get("command", "-"), fd.get("filename", "-")))

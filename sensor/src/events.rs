@@ -802,6 +802,10 @@ pub enum AppEvent {
     SshLongBanner,
     /// An SSH binary packet too short to hold its padding length and message code.
     SshInvalidRecord,
+    /// An FTP command line longer than 4096 bytes.
+    FtpRequestCommandTooLong,
+    /// An FTP reply line longer than 4096 bytes.
+    FtpResponseCommandTooLong,
 }
 
 /// The protocol an application-layer event belongs to.
@@ -812,6 +816,7 @@ pub enum AppEventProto {
     Tls,
     Smtp,
     Ssh,
+    Ftp,
 }
 
 impl AppEvent {
@@ -890,6 +895,8 @@ impl AppEvent {
         AppEvent::SshInvalidBanner,
         AppEvent::SshLongBanner,
         AppEvent::SshInvalidRecord,
+        AppEvent::FtpRequestCommandTooLong,
+        AppEvent::FtpResponseCommandTooLong,
     ];
 
     /// Suricata's name, `proto.event`.
@@ -976,6 +983,8 @@ impl AppEvent {
             SshInvalidBanner => "ssh.invalid_banner",
             SshLongBanner => "ssh.long_banner",
             SshInvalidRecord => "ssh.invalid_record",
+            FtpRequestCommandTooLong => "ftp.request_command_too_long",
+            FtpResponseCommandTooLong => "ftp.response_command_too_long",
         }
     }
 
@@ -985,6 +994,7 @@ impl AppEvent {
             Some("tls") => AppEventProto::Tls,
             Some("smtp") => AppEventProto::Smtp,
             Some("ssh") => AppEventProto::Ssh,
+            Some("ftp") => AppEventProto::Ftp,
             _ => AppEventProto::Http,
         }
     }
@@ -1077,7 +1087,7 @@ pub fn refusal(keyword: &str, name: &str) -> String {
         }
         "app-layer-event" => {
             let proto = name.split('.').next().unwrap_or(name);
-            if matches!(proto, "http" | "dns" | "tls" | "smtp" | "ssh") {
+            if matches!(proto, "http" | "dns" | "tls" | "smtp" | "ssh" | "ftp") {
                 format!("app-layer-event:{name} (the {proto} parser does not raise this event)")
             } else {
                 format!("app-layer-event:{name} (the sensor has no {proto} parser raising events)")

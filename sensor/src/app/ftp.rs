@@ -12,7 +12,12 @@
 //! Dynamic ports: `PORT`/`EPRT` (active mode, from the command, once a reply comes), `PASV`'s
 //! `227` and `EPSV`'s `229` replies (passive mode). `AUTH TLS` answered by `234 ` hands the
 //! stream over to TLS. Lines are kept up to 4096 bytes (Suricata's `max-line-length`), the
-//! rest dropped and the command or reply flagged truncated.
+//! rest dropped and the command or reply flagged truncated (the transaction then carries
+//! Suricata's `ftp.request_command_too_long` / `ftp.response_command_too_long` event).
+//!
+//! Data connections: a `STOR` or `RETR` once a data port is known leaves an expectation
+//! (`ftp_data`) and forgets the port; one without a port (or without a file name) is a parser
+//! error in Suricata, which stops parsing the flow: so here too, nothing after it is parsed.
 
 use std::collections::VecDeque;
 
@@ -65,6 +70,9 @@ pub struct FtpTx {
     pub active: bool,
     /// A final (non-1xx) reply line came.
     pub done: bool,
+    /// The PORT command names another address than the client's (`ftpbounce`): the address
+    /// its line gives, as Suricata's `DetectFtpbounceMatchArgs` reads it.
+    pub port_addr: Option<[u8; 4]>,
 }
 
 impl FtpTx {
@@ -165,6 +173,14 @@ pub struct FtpParser {
     port_line: Vec<u8>,
     /// `AUTH TLS` was accepted: the rest is TLS.
     tls: bool,
+    /// The data port the last PORT/EPRT/PASV/EPSV set (0: none, or used by a STOR/RETR).
+    dyn_port: u16,
+    /// That port is the client's (active mode).
+    active: bool,
+    /// Expectations not yet handed out.
+    expects: Vec<super::ftp_data::Expect>,
+    /// A STOR/RETR without a data port: Suricata's parser errors and parses no more.
+    stopped: bool,
     events: Vec<ParserEvent>,
     /// Transactions handed out.
     pub tx_count: u64,
@@ -199,12 +215,48 @@ impl FtpParser {
             self.port_line.clear();
             self.port_line.extend_from_slice(line.bytes);
         }
+        let port_addr = if cmd == "PORT" {
+            port_address(strip_cr(line.bytes))
+        } else {
+            None
+        };
         self.txs.push_back(FtpTx {
             command: Some(cmd),
             request: text.to_vec(),
             request_truncated: line.truncated,
+            port_addr,
             ..Default::default()
         });
+        if matches!(cmd, "STOR" | "RETR") {
+            let bytes = strip_cr(line.bytes);
+            if self.dyn_port == 0 || bytes.len() < 6 {
+                self.stopped = true;
+                return;
+            }
+            use super::ftp_data::{Expect, FtpDataCmd};
+            let stor = cmd == "STOR";
+            // The file flows to the data connection's client for an active STOR or a passive
+            // RETR (Suricata's expectation direction).
+            let dir = if self.active == stor {
+                Direction::ToClient
+            } else {
+                Direction::ToServer
+            };
+            if self.expects.len() < 16 {
+                self.expects.push(Expect {
+                    port: self.dyn_port,
+                    dir,
+                    cmd: if stor {
+                        FtpDataCmd::Stor
+                    } else {
+                        FtpDataCmd::Retr
+                    },
+                    file_name: bytes[5..bytes.len().min(5 + 4095)].to_vec(),
+                });
+            }
+            self.dyn_port = 0;
+            self.active = false;
+        }
     }
 
     fn reply(&mut self, line: Line<'_>) {
@@ -235,6 +287,8 @@ impl FtpParser {
                     Some(p) => {
                         tx.dynamic_port = p;
                         tx.active = true;
+                        self.dyn_port = p;
+                        self.active = true;
                     }
                     // Suricata completes the transaction without keeping the line.
                     None => store = false,
@@ -244,12 +298,16 @@ impl FtpParser {
                 if let Some(p) = port_of_pasv(b) {
                     tx.dynamic_port = p;
                     tx.active = false;
+                    self.dyn_port = p;
+                    self.active = false;
                 }
             }
             Some("EPSV") if b.starts_with(b"229 ") => {
                 if let Some(p) = port_of_epsv(b) {
                     tx.dynamic_port = p;
                     tx.active = false;
+                    self.dyn_port = p;
+                    self.active = false;
                 }
             }
             _ => {}
@@ -265,6 +323,49 @@ impl FtpParser {
         }
         tx.done = true;
     }
+}
+
+/// A line without its CR (Suricata's line excludes the CRLF or LF).
+fn strip_cr(b: &[u8]) -> &[u8] {
+    b.strip_suffix(b"\r").unwrap_or(b)
+}
+
+/// The address a PORT line gives, read as Suricata's `ftpbounce` reads it: from the first
+/// digit, four numbers of at most three digits (spaces allowed before each comma), each
+/// followed by a comma; a number over 256 or anything else means no address. Numbers are
+/// shifted in as Suricata does (256 carries into the previous byte).
+fn port_address(line: &[u8]) -> Option<[u8; 4]> {
+    if line.len() < 8 {
+        return None;
+    }
+    let mut i = line.iter().position(u8::is_ascii_digit)?;
+    let (mut octet, mut digits, mut n, mut ip) = (0u32, 0, 0, 0u32);
+    while i < line.len() && digits < 4 {
+        let c = line[i];
+        if c.is_ascii_digit() {
+            octet = octet * 10 + u32::from(c - b'0');
+            digits += 1;
+        } else {
+            if octet > 256 {
+                return None;
+            }
+            while i < line.len() && line[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if line.get(i) != Some(&b',') {
+                return None;
+            }
+            n += 1;
+            digits = 0;
+            ip = (ip << 8).wrapping_add(octet);
+            octet = 0;
+            if n == 4 {
+                return Some(ip.to_be_bytes());
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// `PORT h1,h2,h3,h4,p1,p2`: the port, if the six numbers are bytes and it is not 0.
@@ -338,7 +439,7 @@ impl AppParser for FtpParser {
     fn feed(&mut self, dir: Direction, mut data: &[u8]) {
         let i = dir_index(dir);
         let mut lines = std::mem::take(&mut self.lines[i]);
-        while !self.tls {
+        while !self.tls && !self.stopped {
             let Some(line) = lines.next(MAX_LINE, &mut data) else {
                 break;
             };
@@ -359,7 +460,7 @@ impl AppParser for FtpParser {
             let i = dir_index(dir);
             let mut lines = std::mem::take(&mut self.lines[i]);
             lines.finish(&mut |line| {
-                if !self.tls {
+                if !self.tls && !self.stopped {
                     match dir {
                         Direction::ToServer => self.request(line),
                         Direction::ToClient => self.reply(line),
@@ -387,11 +488,17 @@ impl AppParser for FtpParser {
     }
 
     fn is_done(&self) -> bool {
-        false
+        self.stopped
     }
 
     fn handed_over(&self) -> bool {
         self.tls
+    }
+
+    fn expectations(&mut self, out: &mut dyn FnMut(super::ftp_data::Expect)) {
+        for e in self.expects.drain(..) {
+            out(e);
+        }
     }
 }
 
@@ -474,17 +581,76 @@ mod tests {
     #[test]
     fn preliminary_replies_keep_the_transaction_open() {
         let out = run(&[
+            (C, b"EPSV\r\n"),
+            (S, b"229 Entering Extended Passive Mode (|||6446|)\r\n"),
             (C, b"RETR f\r\n"),
             (S, b"150 Opening data connection\r\n"),
             (S, b"226 Transfer complete\r\n"),
         ]);
-        assert_eq!(out.len(), 1);
+        assert_eq!(out.len(), 2);
         assert!(
-            out[0].contains(r#""completion_code":["150","226"]"#),
+            out[1].contains(r#""completion_code":["150","226"]"#),
             "{}",
-            out[0]
+            out[1]
         );
-        assert!(out[0].contains(r#""reply_received":"yes""#));
+        assert!(out[1].contains(r#""reply_received":"yes""#));
+    }
+
+    #[test]
+    fn transfers_leave_expectations_and_a_portless_one_stops_parsing() {
+        use crate::app::ftp_data::{Expect, FtpDataCmd};
+        let mut p = FtpParser::new();
+        let mut exp = Vec::new();
+        for (d, b) in [
+            (C, &b"PASV\r\n"[..]),
+            (S, b"227 Entering Passive Mode (10,0,0,2,19,137).\r\n"),
+            (C, b"RETR a/b.txt\r\n"),
+            (S, b"150 ok\r\n226 ok\r\n"),
+            (C, b"PORT 10,0,0,1,4,1\r\n"),
+            (S, b"200 ok\r\n"),
+            (C, b"STOR up\r\n"),
+        ] {
+            p.feed(d, b);
+        }
+        p.expectations(&mut |e| exp.push(e));
+        let e = |port, dir, cmd, name: &[u8]| Expect {
+            port,
+            dir,
+            cmd,
+            file_name: name.to_vec(),
+        };
+        assert_eq!(
+            exp,
+            [
+                // Passive RETR and active STOR: the file flows to the data connection's client.
+                e(5001, S, FtpDataCmd::Retr, b"a/b.txt"),
+                e(1025, S, FtpDataCmd::Stor, b"up"),
+            ]
+        );
+        // The port was used: a second RETR has none, and Suricata's parser stops there.
+        p.feed(C, b"RETR again\r\nNOOP\r\n");
+        p.feed(S, b"150 ok\r\n");
+        assert!(p.is_done());
+        let mut out = Vec::new();
+        p.finish();
+        p.drain(true, &mut |tx| out.push(eve(tx)));
+        assert!(out
+            .last()
+            .unwrap()
+            .starts_with(r#"{"command":"RETR","command_data":"again""#));
+        assert!(out.last().unwrap().contains(r#""reply_received":"no""#));
+    }
+
+    #[test]
+    fn port_address_as_ftpbounce_reads_it() {
+        assert_eq!(port_address(b"PORT 10,9,9,9,0,80"), Some([10, 9, 9, 9]));
+        assert_eq!(port_address(b"PORT 10 ,9,9,9,0,80"), Some([10, 9, 9, 9]));
+        // 256 carries into the byte before, as Suricata's shift-and-add does.
+        assert_eq!(port_address(b"PORT 1,256,0,0,0,80"), Some([2, 0, 0, 0]));
+        assert_eq!(port_address(b"PORT 1,257,0,0,0,80"), None);
+        assert_eq!(port_address(b"PORT 1000,0,0,0,0,1"), None);
+        assert_eq!(port_address(b"PORT 1,2,3,4"), None);
+        assert_eq!(port_address(b"PORT 1,2"), None);
     }
 
     #[test]
@@ -618,6 +784,17 @@ mod tests {
             }
             p.finish();
             p.drain(true, &mut |tx| { eve(tx); });
+            p.expectations(&mut |e| assert!(e.port != 0 && e.file_name.len() < 4096));
+        }
+
+        #[test]
+        fn port_address_never_panics(
+            digits in proptest::collection::vec(
+                proptest::sample::select(b"0123456789, \t256x".to_vec()), 0..40),
+        ) {
+            let mut line = b"PORT ".to_vec();
+            line.extend_from_slice(&digits);
+            let _ = port_address(&line);
         }
     }
 }

@@ -9,6 +9,7 @@
 mod adapters;
 pub mod dns;
 pub mod ftp;
+pub mod ftp_data;
 pub mod http;
 mod lines;
 pub mod mime;

@@ -48,6 +48,8 @@ pub enum Tx<'a> {
     Dns { msg: &'a DnsMessage, dir: Direction },
     /// An FTP command and its reply.
     Ftp(&'a super::ftp::FtpTx),
+    /// An FTP data connection, at its end.
+    FtpData(&'a super::ftp_data::FtpDataTx),
     /// An SMTP transaction (a mail, or the session's commands before or after one).
     Smtp(&'a super::smtp::SmtpTx),
     /// The SSH session: `inspect` names a side whose identification line (bit 1) or HASSH
@@ -130,6 +132,9 @@ pub trait AppParser: Send {
     fn encrypted(&self) -> bool {
         false
     }
+
+    /// Hands out the data connections the control session now expects (FTP's STOR/RETR).
+    fn expectations(&mut self, _out: &mut dyn FnMut(super::ftp_data::Expect)) {}
 
     /// Adds the parser's own counters to `stats` when it is dropped.
     fn add_stats(&self, _stats: &mut AppStats) {}

@@ -27,6 +27,9 @@ pub enum AppProto {
     Tls,
     Dns,
     Ftp,
+    /// An FTP data connection, linked to its control session by an expectation
+    /// (`ftp_data`), never probed.
+    FtpData,
     Smtp,
     /// A SOCKS 4/4a/5 handshake (the sensor's own: Suricata 7 has no SOCKS parser).
     Socks,
@@ -62,6 +65,7 @@ impl AppProto {
             AppProto::Tls => "tls",
             AppProto::Dns => "dns",
             AppProto::Ftp => "ftp",
+            AppProto::FtpData => "ftp-data",
             AppProto::Smtp => "smtp",
             AppProto::Socks => "socks",
             AppProto::Ssh => "ssh",
@@ -89,9 +93,11 @@ impl AppProto {
 
     /// Whether the protocol is recognised over `transport`.
     pub fn over(self, transport: Transport) -> bool {
-        PROTOCOLS
-            .iter()
-            .any(|p| p.proto == self && p.transport == transport)
+        // FTP data connections are linked by their control session, never probed.
+        (self == AppProto::FtpData && transport == Transport::Tcp)
+            || PROTOCOLS
+                .iter()
+                .any(|p| p.proto == self && p.transport == transport)
     }
 
     /// The protocol a rule names (header or `app-layer-protocol`) that is only recognised

@@ -45,8 +45,11 @@ enum Stage {
     Smtp = 5,
     /// `ssh.*` buffers: a side's identification line and KEXINIT.
     Ssh = 6,
+    /// FTP commands (`ftpbounce`, `ftp.*` events) and ftp-data connections
+    /// (`ftpdata_command`, their `file.data`).
+    Ftp = 7,
 }
-const STAGES: usize = 7;
+const STAGES: usize = 8;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EngineConfig {
@@ -528,6 +531,13 @@ pub enum Subject<'a> {
         /// Parser events not yet inspected in this direction.
         events: AppEvents,
     },
+    /// An FTP command and its reply, inspected for the direction `dir`.
+    Ftp {
+        tx: &'a crate::app::ftp::FtpTx,
+        dir: usize,
+    },
+    /// An FTP data connection, at its end.
+    FtpData(&'a crate::app::ftp_data::FtpDataTx),
 }
 
 impl Subject<'_> {
@@ -540,6 +550,7 @@ impl Subject<'_> {
             Subject::Stream { .. } => Stage::Stream,
             Subject::Smtp(_) => Stage::Smtp,
             Subject::Ssh { .. } => Stage::Ssh,
+            Subject::Ftp { .. } | Subject::FtpData(_) => Stage::Ftp,
         }
     }
 }
@@ -569,7 +580,12 @@ fn stage_of(rule: &Rule) -> Stage {
     };
     // Packet keywords (`dsize`, `flags`, ...) make a rule inspect packet payloads (Suricata's
     // "requires packet"): they mean nothing on a reassembled stream.
-    if stream_proto && payload_only && !rule.buffers.is_empty() && !has_packet_keywords(rule) {
+    if stream_proto
+        && payload_only
+        && !rule.buffers.is_empty()
+        && !has_packet_keywords(rule)
+        && rule.ftp == Default::default()
+    {
         return Stage::Stream;
     }
     // `tls.version` alone is a handshake test; DNS and HTTP events and `dns.opcode` are tests
@@ -591,6 +607,8 @@ fn stage_of(rule: &Rule) -> Stage {
         Stage::Smtp
     } else if event_proto(crate::events::AppEventProto::Ssh) {
         Stage::Ssh
+    } else if event_proto(crate::events::AppEventProto::Ftp) || rule.ftp != Default::default() {
+        Stage::Ftp
     } else if !rule.app_events.is_empty() {
         Stage::Http
     } else {
@@ -607,6 +625,11 @@ fn stage_of(rule: &Rule) -> Stage {
             b if b.is_packet_header() => Stage::Packet,
             Buffer::DnsQuery => Stage::Dns,
             Buffer::FileData if rule.header.protocol == Protocol::Smtp => Stage::Smtp,
+            Buffer::FileData
+                if rule.header.protocol == Protocol::App(crate::app::AppProto::FtpData) =>
+            {
+                Stage::Ftp
+            }
             Buffer::TlsSni
             | Buffer::TlsCertSubject
             | Buffer::TlsCertIssuer
@@ -988,6 +1011,7 @@ impl Engine {
             }
             if files_of_any_protocol(&s.rule) {
                 per_stage[Stage::Smtp as usize].push(i as u32);
+                per_stage[Stage::Ftp as usize].push(i as u32);
             }
         }
         if !ip_entries.is_empty() {
@@ -1572,6 +1596,22 @@ impl Engine {
                 return None;
             }
         }
+        if rule.ftp.bounce {
+            match subject {
+                Subject::Ftp { tx, dir } if *dir == crate::flow::TO_SERVER => {
+                    if !ftp_bounce(tx, flow.client.0) {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        }
+        if let Some(c) = rule.ftp.data_command {
+            match subject {
+                Subject::FtpData(tx) if tx.cmd == Some(c) => {}
+                _ => return None,
+            }
+        }
         if let Some(op) = rule.dns_opcode {
             match subject {
                 Subject::Dns { msg, .. } if op.matches(msg.header().opcode()) => {}
@@ -1596,7 +1636,10 @@ impl Engine {
             Subject::Packet { dir, .. } | Subject::Stream { dir, .. } => {
                 *dir != crate::flow::TO_SERVER
             }
-            Subject::Dns { dir, .. } | Subject::Ssh { dir, .. } => *dir != crate::flow::TO_SERVER,
+            Subject::Dns { dir, .. } | Subject::Ssh { dir, .. } | Subject::Ftp { dir, .. } => {
+                *dir != crate::flow::TO_SERVER
+            }
+            Subject::FtpData(tx) => tx.dir == Some(crate::app::Direction::ToClient),
             Subject::Smtp(_) if rule.app_events.is_empty() => false,
             _ => match side {
                 Some(s) => s == Side::Response,
@@ -1986,10 +2029,34 @@ fn app_events(subject: &Subject<'_>, want: AppEvents, response: bool) -> AppEven
         }
         Subject::Smtp(tx) => out = tx.events,
         Subject::Ssh { events, .. } => out = *events,
+        Subject::Ftp { tx, .. } => {
+            if tx.request_truncated {
+                out.set(AppEvent::FtpRequestCommandTooLong);
+            }
+            if tx.reply_truncated {
+                out.set(AppEvent::FtpResponseCommandTooLong);
+            }
+        }
         _ => {}
     }
     out
 }
+
+/// `ftpbounce` (Suricata's `DetectFtpbounceALMatch`): a PORT command whose address is not the
+/// client's (an IPv6 client: its first four bytes, as Suricata compares them).
+fn ftp_bounce(tx: &crate::app::ftp::FtpTx, client: IpAddr) -> bool {
+    let own = match client {
+        IpAddr::V4(a) => a.octets(),
+        IpAddr::V6(a) => {
+            let o = a.octets();
+            [o[0], o[1], o[2], o[3]]
+        }
+    };
+    tx.command == Some("PORT") && tx.port_addr.is_some_and(|a| a != own)
+}
+
+/// The index of the server-to-client direction, for `dir_of`.
+const TO_CLIENT_DIR: usize = 1 - crate::flow::TO_SERVER;
 
 fn header_matches(h: &Header, src: (IpAddr, u16), dst: (IpAddr, u16)) -> bool {
     h.src.contains(src.0)
@@ -2067,7 +2134,9 @@ fn dir_of<'a>(subject: &'a Subject<'_>) -> &'a usize {
         Subject::Packet { dir, .. }
         | Subject::Stream { dir, .. }
         | Subject::Dns { dir, .. }
-        | Subject::Ssh { dir, .. } => dir,
+        | Subject::Ssh { dir, .. }
+        | Subject::Ftp { dir, .. } => dir,
+        Subject::FtpData(tx) if tx.dir == Some(crate::app::Direction::ToClient) => &TO_CLIENT_DIR,
         _ => &crate::flow::TO_SERVER,
     }
 }
@@ -2254,6 +2323,17 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
                 f(b)
             }
         }
+        // Suricata 7.0.10 matched `file.data` of ftp-data only on files sent to the server
+        // (measured: tests/data/ftp); the file name and command are not buffers here.
+        Subject::FtpData(tx) => {
+            if buffer == Buffer::FileData
+                && tx.dir == Some(crate::app::Direction::ToServer)
+                && !tx.file.is_empty()
+            {
+                f(&tx.file)
+            }
+        }
+        Subject::Ftp { .. } => {}
         Subject::Smtp(tx) => {
             if buffer == Buffer::FileData {
                 for file in tx.files.iter().filter(|f| !f.is_empty()) {

@@ -16,6 +16,8 @@ pub enum EventType {
     Dns,
     Tls,
     Ftp,
+    /// An FTP data connection (Suricata's ftp logger writes both).
+    FtpData,
     Smtp,
     Ssh,
     Fileinfo,
@@ -27,7 +29,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const KNOWN: [EventType; 12] = [
+    pub const KNOWN: [EventType; 13] = [
         EventType::Alert,
         EventType::Anomaly,
         EventType::Flow,
@@ -35,6 +37,7 @@ impl EventType {
         EventType::Dns,
         EventType::Tls,
         EventType::Ftp,
+        EventType::FtpData,
         EventType::Smtp,
         EventType::Ssh,
         EventType::Fileinfo,
@@ -51,6 +54,7 @@ impl EventType {
             EventType::Dns => "dns",
             EventType::Tls => "tls",
             EventType::Ftp => "ftp",
+            EventType::FtpData => "ftp_data",
             EventType::Smtp => "smtp",
             EventType::Ssh => "ssh",
             EventType::Fileinfo => "fileinfo",

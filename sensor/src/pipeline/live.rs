@@ -126,6 +126,7 @@ pub fn run(
         }
         _ => (None, (0..n).map(|_| None).collect::<Vec<_>>()),
     };
+    let expectations: Arc<crate::app::ftp_data::Expectations> = Arc::default();
     for (i, socks) in sockets.sockets.into_iter().enumerate() {
         let setup = WorkerSetup {
             index: i,
@@ -138,6 +139,7 @@ pub fn run(
             registry: registry.clone(),
             log_unanswered: config.log_unanswered,
             behaviour: taps[i].take(),
+            expectations: expectations.clone(),
         };
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))

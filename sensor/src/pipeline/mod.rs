@@ -125,6 +125,7 @@ pub fn run(
     };
     let mut senders: Vec<Sender<WorkerMsg>> = Vec::with_capacity(n);
     let mut handles = Vec::with_capacity(n);
+    let expectations: Arc<crate::app::ftp_data::Expectations> = Arc::default();
     for (i, tap) in taps.iter_mut().enumerate() {
         let (tx, rx) = bounded::<WorkerMsg>(QUEUE_DEPTH);
         let recycle = recycle_tx.clone();
@@ -139,6 +140,7 @@ pub fn run(
             registry: registry.clone(),
             log_unanswered: config.log_unanswered,
             behaviour: tap.take(),
+            expectations: expectations.clone(),
         };
         let handle = thread::Builder::new()
             .name(format!("worker-{i}"))

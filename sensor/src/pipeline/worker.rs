@@ -424,6 +424,8 @@ pub struct WorkerSetup {
     pub log_unanswered: bool,
     /// This worker's tap into the behaviour stage (needs the application layer).
     pub behaviour: Option<crate::behaviour::Tap>,
+    /// FTP data connections expected, one table for all the workers of a run (D42).
+    pub expectations: Arc<crate::app::ftp_data::Expectations>,
 }
 
 impl WorkerCore {
@@ -435,6 +437,7 @@ impl WorkerCore {
             app: setup.app.map(|c| {
                 let mut app = AppLayer::new(c, setup.engine);
                 app.behaviour = setup.behaviour;
+                app.share_expectations(setup.expectations);
                 app
             }),
             packets: 0,

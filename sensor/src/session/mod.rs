@@ -346,6 +346,8 @@ pub struct AppLayer {
     stream_events: PacketEvents,
     /// Loaded rules name an event of the TCP session state machine.
     tcp_session_events: bool,
+    /// FTP data connections expected by control sessions, shared by the workers (D42).
+    expectations: Arc<crate::app::ftp_data::Expectations>,
 }
 
 /// What a parser produced while being fed, applied after the feeding borrow ends: the stream
@@ -356,6 +358,9 @@ pub struct AppLayer {
 struct Pending {
     handed_over: Option<Box<dyn AppParser>>,
     detected: Option<(AppProto, usize)>,
+    /// `1 << dir` for a direction whose first data no probe recognised: an expected FTP data
+    /// connection is looked for (once per direction, as Suricata's expectation check).
+    expect: u8,
 }
 
 impl AppLayer {
@@ -383,7 +388,13 @@ impl AppLayer {
             alerts_retired_by_sid: HashMap::new(),
             behaviour: None,
             stream_events: PacketEvents::NONE,
+            expectations: Default::default(),
         }
+    }
+
+    /// Shares the FTP data-connection expectations with the other workers of the run.
+    pub fn share_expectations(&mut self, table: Arc<crate::app::ftp_data::Expectations>) {
+        self.expectations = table;
     }
 
     /// Alerts raised so far by series (classtype, severity, pack), across rule reloads.
@@ -1030,6 +1041,16 @@ impl AppLayer {
             if let Some(p) = feeder.parser {
                 p.finish();
             }
+            // Suricata also checks expectations for a direction that ends without data while
+            // the other carried some (its stream start comes with the end).
+            let had = |d: usize| tcp.probe_failed[d] || !tcp.probe[d].is_empty();
+            if tcp.parser.is_none() {
+                for d in 0..2 {
+                    if !had(d) && had(1 - d) {
+                        pending.expect |= 1 << d;
+                    }
+                }
+            }
         }
         self.settle(pending, app, &who, ts, out);
         self.drain(app, &who, ts, out, true);
@@ -1131,6 +1152,52 @@ impl AppLayer {
             self.stats.flow_detected(p);
             app.proto_dir = dir as u8;
         }
+        if pending.expect != 0 && app.proto == AppProto::Unknown && !self.expectations.is_empty() {
+            self.take_expectation(pending.expect, app, who, ts);
+        }
+    }
+
+    /// A TCP flow whose first data of the directions in `dirs` no probe recognised: if a
+    /// control session expects it, it becomes that FTP data connection, and what detection
+    /// held of its start goes to the data parser.
+    fn take_expectation(&mut self, dirs: u8, app: &mut FlowApp, who: &Who, ts: Timestamp) {
+        let Some(tcp) = app.tcp.as_deref_mut() else {
+            return;
+        };
+        if tcp.parser.is_some() || who.ident.proto != 6 {
+            return;
+        }
+        for dir in [TO_SERVER, 1 - TO_SERVER] {
+            if dirs & (1 << dir) == 0 {
+                continue;
+            }
+            let Some(taken) = self.expectations.take(
+                who.facts.client.0,
+                who.facts.server.0,
+                who.facts.server.1,
+                direction(dir),
+                ts,
+            ) else {
+                continue;
+            };
+            let mut p = Box::new(crate::app::ftp_data::FtpDataParser::new(taken));
+            for d in [TO_SERVER, 1 - TO_SERVER] {
+                let held = std::mem::take(&mut tcp.probe[d]);
+                if tcp.probe_lost[d] {
+                    p.gap(direction(d), 0);
+                }
+                if !held.is_empty() {
+                    p.feed(direction(d), &held);
+                }
+            }
+            tcp.probe_failed = [false; 2];
+            tcp.probe_lost = [false; 2];
+            tcp.parser = Some(p);
+            app.proto = AppProto::FtpData;
+            self.stats.flow_detected(AppProto::FtpData);
+            app.proto_dir = dir as u8;
+            return;
+        }
     }
 
     /// Writes the records the flow's parser has ready, and stops reassembly when the parser
@@ -1181,6 +1248,18 @@ impl AppLayer {
                 };
                 p.drain(at_end, &mut |tx| w.tx(tx));
                 p.events(&mut |e| w.stats.event(&e));
+                if *proto == AppProto::Ftp {
+                    let table = &self.expectations;
+                    p.expectations(&mut |e| {
+                        table.add(
+                            who.facts.client.0,
+                            who.facts.server.0,
+                            e,
+                            ts,
+                            who.ident.flow_id.unwrap_or(0),
+                        )
+                    });
+                }
                 if p.encrypted() {
                     // Suricata's `encryption-handling: default`: no content inspection of
                     // the payload once encrypted application data flows.
@@ -1285,11 +1364,16 @@ impl Feeder<'_> {
             return;
         }
         let mut held = std::mem::take(&mut self.probe[dir]);
+        let first = held.is_empty();
         if !held.is_empty() {
             held.extend_from_slice(data);
         }
         let start: &[u8] = if held.is_empty() { data } else { &held };
-        match registry::detect_tcp(start, d, self.ports) {
+        let found = registry::detect_tcp(start, d, self.ports);
+        if first && !matches!(found, Detect::Found(_)) {
+            self.pending.expect |= 1 << dir;
+        }
+        match found {
             Detect::Found(proto) => {
                 let mut new = proto.new_parser(self.config);
                 // Feed what the other direction held while undecided, then this one.

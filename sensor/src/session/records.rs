@@ -74,6 +74,39 @@ impl TxWriter<'_> {
             Tx::Ftp(tx) => {
                 self.stats.ftp_tx += 1;
                 self.simple("ftp", |o| tx.write_eve(o));
+                if let Some(det) = self.det {
+                    // Each side of the command, as Suricata inspects a transaction per
+                    // direction (its alerts carry no `ftp` object in 7.0).
+                    for dir in [TO_SERVER, 1 - TO_SERVER] {
+                        det.run(
+                            &Subject::Ftp { tx, dir },
+                            self.who,
+                            self.rec,
+                            self.ts,
+                            Some("ftp"),
+                            self.out,
+                            None,
+                        );
+                    }
+                }
+            }
+            Tx::FtpData(tx) => {
+                self.simple("ftp_data", |o| tx.write_eve(o));
+                if let Some(det) = self.det {
+                    let obj = |o: &mut Vec<u8>| {
+                        o.extend_from_slice(b"\"ftp_data\":");
+                        tx.write_eve(o)
+                    };
+                    det.run(
+                        &Subject::FtpData(tx),
+                        self.who,
+                        self.rec,
+                        self.ts,
+                        Some("ftp-data"),
+                        self.out,
+                        Some(&obj),
+                    );
+                }
             }
             Tx::Smtp(tx) => {
                 self.stats.smtp_tx += 1;

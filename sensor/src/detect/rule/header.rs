@@ -71,6 +71,8 @@ impl Protocol {
             "http" | "http1" => Protocol::Http,
             "smtp" => Protocol::Smtp,
             "ftp" => Protocol::Ftp,
+            // Never probed (linked by the control session), so not in the registry's list.
+            "ftp-data" => Protocol::App(crate::app::AppProto::FtpData),
             "smb" => Protocol::Smb,
             "ssh" => Protocol::Ssh,
             "tls" => Protocol::Tls,

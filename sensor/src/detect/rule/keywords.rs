@@ -89,6 +89,8 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("decode-event", kw_packet_event),
     ("stream-event", kw_packet_event),
     ("app-layer-event", kw_app_layer_event),
+    ("ftpbounce", kw_ftpbounce),
+    ("ftpdata_command", kw_ftpdata_command),
     ("app-layer-protocol", kw_app_layer_protocol),
     ("icmp_id", kw_icmp_id),
     ("icmp_seq", kw_icmp_seq),
@@ -107,12 +109,8 @@ const KEYWORDS: &[(&str, Handler)] = &[
 /// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
 const REFUSED: &[(&str, &str)] = &[
     (
-        "ftpbounce",
-        "not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here",
-    ),
-    (
         "ftp.reply_received",
-        "FTP transactions are logged, not inspected by rules",
+        "a Suricata 8 keyword (7.0.10 does not have it)",
     ),
     (
         "pcrexform",
@@ -809,8 +807,35 @@ fn kw_app_layer_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<(
         crate::events::AppEventProto::Tls => AppProto::Tls,
         crate::events::AppEventProto::Smtp => AppProto::Smtp,
         crate::events::AppEventProto::Ssh => AppProto::Ssh,
+        crate::events::AppEventProto::Ftp => AppProto::Ftp,
     })?;
     b.app_events.set(e);
+    Ok(())
+}
+
+/// `ftpbounce`: the rule is one of FTP; its PORT command must name another address than the
+/// client's.
+fn kw_ftpbounce(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    if o.value.is_some() {
+        bail!("ftpbounce takes no value");
+    }
+    b.set_app_proto(AppProto::Ftp)?;
+    b.ftp.bounce = true;
+    Ok(())
+}
+
+/// `ftpdata_command:stor|retr`: the rule is one of ftp-data.
+fn kw_ftpdata_command(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    use crate::app::ftp_data::FtpDataCmd;
+    let cmd = match unquote(need_value(o)?.trim()).trim() {
+        "stor" => FtpDataCmd::Stor,
+        "retr" => FtpDataCmd::Retr,
+        v => bail!("invalid ftpdata_command `{v}` (stor or retr)"),
+    };
+    b.set_app_proto(AppProto::Recognised(crate::app::AppProto::FtpData))?;
+    if b.ftp.data_command.replace(cmd).is_some() {
+        bail!("ftpdata_command given twice");
+    }
     Ok(())
 }
 
@@ -833,6 +858,7 @@ fn kw_app_layer_protocol(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResul
         "dns" => Some(AppProto::Dns),
         "smtp" => Some(AppProto::Smtp),
         "ftp" => Some(AppProto::Ftp),
+        "ftp-data" => Some(AppProto::Recognised(crate::app::AppProto::FtpData)),
         "smb" => Some(AppProto::Smb),
         "ssh" => Some(AppProto::Ssh),
         "" => bail!("app-layer-protocol needs a protocol"),

@@ -101,6 +101,8 @@ pub struct Rule {
     pub icmp_seq: Option<u16>,
     /// `dns.opcode:[!]n`.
     pub dns_opcode: Option<DnsOpcode>,
+    /// `ftpbounce`, `ftpdata_command`.
+    pub ftp: FtpTests,
     /// `ipv4-csum`, `tcpv4-csum`, ...: the checksums that must be valid (`valid`) and those
     /// that must be invalid (`invalid`), a bit per `checksum::Kind`.
     pub csum: crate::decode::checksum::Csums,
@@ -120,6 +122,15 @@ pub struct Rule {
     pub tags: Vec<super::TagSpec>,
     /// 1-based line of the rule in its file (0 when parsed alone).
     pub line: usize,
+}
+
+/// Tests of the FTP keywords.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FtpTests {
+    /// `ftpbounce`: a PORT command naming another address than the client's.
+    pub bounce: bool,
+    /// `ftpdata_command:stor|retr`: the command of an FTP data connection.
+    pub data_command: Option<crate::app::ftp_data::FtpDataCmd>,
 }
 
 impl Rule {

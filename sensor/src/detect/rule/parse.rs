@@ -94,6 +94,7 @@ pub(super) struct Builder {
     pub icmp_id: Option<u16>,
     pub icmp_seq: Option<u16>,
     pub dns_opcode: Option<DnsOpcode>,
+    pub ftp: super::model::FtpTests,
     pub csum: crate::decode::checksum::Csums,
     /// How many of `xbits` are `hostbits` (those keep a rule IP-only, as in Suricata).
     pub hostbits: usize,
@@ -164,6 +165,7 @@ impl Builder {
             icmp_id: None,
             icmp_seq: None,
             dns_opcode: None,
+            ftp: Default::default(),
             csum: Default::default(),
             hostbits: 0,
             noalert: false,
@@ -264,7 +266,10 @@ impl Builder {
     /// The application protocol a buffer implies; `file.data` on an `smtp` rule is the mail's
     /// attachments (SMTP's file data), not an HTTP body.
     pub fn set_buffer_proto(&mut self, buffer: Buffer) -> PResult<()> {
-        if buffer == Buffer::FileData && self.app_proto == Some(AppProto::Smtp) {
+        let ftp_data = AppProto::Recognised(crate::app::AppProto::FtpData);
+        if buffer == Buffer::FileData
+            && matches!(self.app_proto, Some(p) if p == AppProto::Smtp || p == ftp_data)
+        {
             return Ok(());
         }
         match buffer.app_proto() {
@@ -347,6 +352,7 @@ impl Builder {
             || self.icmp_id.is_some()
             || self.icmp_seq.is_some()
             || self.dns_opcode.is_some()
+            || self.ftp != Default::default()
             || self.csum != Default::default()
             || self.tls_version.is_some()
             || self.tls_chain_len.is_some()
@@ -462,6 +468,7 @@ impl Builder {
             && self.icmp_id.is_none()
             && self.icmp_seq.is_none()
             && self.dns_opcode.is_none()
+            && self.ftp == Default::default()
             && self.csum == Default::default()
             && flowbits_iponly
             && matches!(
@@ -509,6 +516,7 @@ impl Builder {
             icmp_id: self.icmp_id,
             icmp_seq: self.icmp_seq,
             dns_opcode: self.dns_opcode,
+            ftp: self.ftp,
             csum: self.csum,
             fast_pattern,
             ip_only,

@@ -235,7 +235,7 @@ fn meta_options() {
 #[test]
 fn unsupported_keywords_are_named() {
     for (opts, kw) in [
-        ("content:\"a\"; ftpbounce;", "ftpbounce (not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here)"),
+        ("content:\"a\"; ftp.reply_received:yes;", "ftp.reply_received (a Suricata 8 keyword (7.0.10 does not have it))"),
         (
             "content:\"a\"; pcrexform:\"(.*)\";",
             "pcrexform (the pcrexform transform (a regex capture as the buffer) is not implemented)",
@@ -1037,7 +1037,7 @@ fn loader_lines_comments_continuations() {
         msg:\"multi\"; \\\n      content:\"x\"; \\\n\
         sid:2; rev:1;)\n\
         \x20alert tcp any any -> any any (sid:8;)\n\
-        alert tcp any any -> any any (content:\"a\"; ftpbounce; sid:3;)\r\n\
+        alert tcp any any -> any any (content:\"a\"; lua:x.lua; sid:3;)\r\n\
         alert tcp any any -> any any (sid:4; rev:1;)\n\
         alert tcp any any -> any any (sid:4; rev:3;)\n\
         alert tcp any any -> any any (sid:4; rev:2;)\n\
@@ -1056,9 +1056,7 @@ fn loader_lines_comments_continuations() {
         (
             9,
             Some(3),
-            &ErrorKind::unsupported(
-                "ftpbounce (not implemented: Suricata tests the FTP parser's PORT state, which rules do not see here)"
-            )
+            &ErrorKind::unsupported("lua (Lua scripts are not run)")
         )
     );
     assert!(matches!(

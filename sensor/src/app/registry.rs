@@ -13,7 +13,7 @@
 //! parses each datagram.
 
 use super::parser::{AppParser, ParserConfig, Ports, Probe};
-use super::{adapters, dns, ftp, http, recognise, smtp, socks, ssh, tls, Direction};
+use super::{adapters, dcerpc, dns, ftp, http, recognise, smtp, socks, ssh, tls, Direction};
 
 /// Application protocol of a flow (`app_proto` in EVE): what protocol detection decided,
 /// including undecided (`Unknown`) and gave up (`Failed`).
@@ -233,7 +233,10 @@ pub static PROTOCOLS: &[Protocol] = &[
         ..entry(AppProto::Ssh, Tcp, AnyPort, recognise::ssh)
     },
     entry(AppProto::Smb, Tcp, AnyPort, recognise::smb),
-    entry(AppProto::Dcerpc, Tcp, AnyPort, recognise::dcerpc_tcp),
+    Protocol {
+        parser: Some(|_| Box::new(dcerpc::DcerpcParser::new())),
+        ..entry(AppProto::Dcerpc, Tcp, AnyPort, recognise::dcerpc_tcp)
+    },
     entry(AppProto::Imap, Tcp, AnyPort, recognise::imap),
     entry(AppProto::Rfb, Tcp, AnyPort, recognise::rfb),
     // Not Suricata's: a SOCKS handshake, then what the tunnel carries is detected anew.

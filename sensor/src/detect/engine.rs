@@ -45,8 +45,10 @@ enum Stage {
     Smtp = 5,
     /// `ssh.*` buffers: a side's identification line and KEXINIT.
     Ssh = 6,
+    /// `dce_*` keywords: a DCE/RPC call, once per direction when that side completes.
+    Dcerpc = 7,
 }
-const STAGES: usize = 7;
+const STAGES: usize = 8;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EngineConfig {
@@ -524,6 +526,13 @@ pub enum Subject<'a> {
         /// Parser events not yet inspected in this direction.
         events: AppEvents,
     },
+    /// A DCE/RPC call, inspected in direction `dir` (its request or its response side),
+    /// with the binding in force.
+    Dcerpc {
+        tx: &'a crate::app::dcerpc::DcerpcTx,
+        binding: &'a crate::app::dcerpc::Binding,
+        dir: usize,
+    },
 }
 
 impl Subject<'_> {
@@ -536,6 +545,7 @@ impl Subject<'_> {
             Subject::Stream { .. } => Stage::Stream,
             Subject::Smtp(_) => Stage::Smtp,
             Subject::Ssh { .. } => Stage::Ssh,
+            Subject::Dcerpc { .. } => Stage::Dcerpc,
         }
     }
 }
@@ -587,6 +597,8 @@ fn stage_of(rule: &Rule) -> Stage {
         Stage::Smtp
     } else if event_proto(crate::events::AppEventProto::Ssh) {
         Stage::Ssh
+    } else if !rule.dce_iface.is_empty() || !rule.dce_opnum.is_empty() {
+        Stage::Dcerpc
     } else if !rule.app_events.is_empty() {
         Stage::Http
     } else {
@@ -620,6 +632,7 @@ fn stage_of(rule: &Rule) -> Stage {
             | Buffer::SshHasshString
             | Buffer::SshHasshServer
             | Buffer::SshHasshServerString => Stage::Ssh,
+            Buffer::DceStubData => Stage::Dcerpc,
             _ => Stage::Http,
         };
     }
@@ -1566,6 +1579,23 @@ impl Engine {
                 return None;
             }
         }
+        if !rule.dce_iface.is_empty() || !rule.dce_opnum.is_empty() {
+            let Subject::Dcerpc { tx, binding, dir } = subject else {
+                return None;
+            };
+            if !rule
+                .dce_iface
+                .iter()
+                .all(|i| dce_iface_matches(i, tx, binding, *dir))
+            {
+                return None;
+            }
+            let opnum_in =
+                |l: &Box<[(u16, u16)]>| l.iter().any(|&(a, b)| (a..=b).contains(&tx.opnum));
+            if !rule.dce_opnum.iter().all(opnum_in) {
+                return None;
+            }
+        }
         if let Some(op) = rule.dns_opcode {
             match subject {
                 Subject::Dns { msg, .. } if op.matches(msg.header().opcode()) => {}
@@ -1586,7 +1616,9 @@ impl Engine {
             Subject::Packet { dir, .. } | Subject::Stream { dir, .. } => {
                 *dir != crate::flow::TO_SERVER
             }
-            Subject::Dns { dir, .. } | Subject::Ssh { dir, .. } => *dir != crate::flow::TO_SERVER,
+            Subject::Dns { dir, .. } | Subject::Ssh { dir, .. } | Subject::Dcerpc { dir, .. } => {
+                *dir != crate::flow::TO_SERVER
+            }
             Subject::Smtp(_) if rule.app_events.is_empty() => false,
             _ => match side {
                 Some(s) => s == Side::Response,
@@ -1846,7 +1878,8 @@ fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint)
         }
         // Suricata's `dcerpc` rules also apply to SMB flows (DCE/RPC over named pipes).
         Protocol::App(A::Dcerpc) => {
-            flow.app == Some(A::Dcerpc)
+            matches!(subject, Subject::Dcerpc { .. })
+                || flow.app == Some(A::Dcerpc)
                 || flow.proto == 6 && (hint.proto() == AppHint::SMB || flow.app == Some(A::Smb))
         }
         Protocol::App(p) => flow.app == Some(p),
@@ -2057,7 +2090,8 @@ fn dir_of<'a>(subject: &'a Subject<'_>) -> &'a usize {
         Subject::Packet { dir, .. }
         | Subject::Stream { dir, .. }
         | Subject::Dns { dir, .. }
-        | Subject::Ssh { dir, .. } => dir,
+        | Subject::Ssh { dir, .. }
+        | Subject::Dcerpc { dir, .. } => dir,
         _ => &crate::flow::TO_SERVER,
     }
 }
@@ -2088,6 +2122,29 @@ fn stream_sizes(
 /// `tls.version`: the negotiated version, whichever the rule's direction (Suricata 7.0.10
 /// matches `flow:to_server; tls.version:1.2` on the same sessions as `to_client`, not on
 /// every ClientHello saying 1.2); TLS 1.3 drafts count as 1.3.
+/// `dce_iface` on a call: the call's context is one the server accepted (result 0) for this
+/// interface, within the version test; without `any_frag`, only a request whose first
+/// fragment was seen.
+fn dce_iface_matches(
+    want: &super::rule::DceIface,
+    tx: &crate::app::dcerpc::DcerpcTx,
+    binding: &crate::app::dcerpc::Binding,
+    _dir: usize,
+) -> bool {
+    if tx.req.ptype != Some(crate::app::dcerpc::REQUEST) || !binding.acked {
+        return false;
+    }
+    if !want.any_frag && !tx.req.first_frag {
+        return false;
+    }
+    binding.contexts.iter().any(|c| {
+        c.ack_result == Some(0)
+            && c.uuid == want.uuid
+            && c.ctxid == tx.ctxid
+            && want.version_ok(c.ver_major)
+    })
+}
+
 fn tls_version_matches(want: u16, r: &TlsRecord) -> bool {
     let have = r.version();
     let is13 = |v: u16| v == 0x0304 || (0x7f00..=0x7fff).contains(&v);
@@ -2242,6 +2299,17 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
             };
             if let Some(b) = bytes {
                 f(b)
+            }
+        }
+        Subject::Dcerpc { tx, dir, .. } => {
+            let d = if *dir == crate::flow::TO_SERVER {
+                crate::app::Direction::ToServer
+            } else {
+                crate::app::Direction::ToClient
+            };
+            let stub = tx.stub(d);
+            if buffer == Buffer::DceStubData && !stub.is_empty() {
+                f(stub)
             }
         }
         Subject::Smtp(tx) => {

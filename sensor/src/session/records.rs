@@ -116,6 +116,36 @@ impl TxWriter<'_> {
                     );
                 }
             }
+            Tx::Dcerpc {
+                tx,
+                binding,
+                inspect,
+                log,
+            } => {
+                if log {
+                    self.stats.dcerpc_tx += 1;
+                    self.simple("dcerpc", |o| tx.write_eve(o));
+                }
+                if let (Some(dir), Some(det)) = (inspect, &mut *self.det) {
+                    let obj = |o: &mut Vec<u8>| {
+                        o.extend_from_slice(b"\"dcerpc\":");
+                        tx.write_eve(o)
+                    };
+                    det.run(
+                        &Subject::Dcerpc {
+                            tx,
+                            binding,
+                            dir: dir_index(dir),
+                        },
+                        self.who,
+                        self.rec,
+                        self.ts,
+                        Some("dcerpc"),
+                        self.out,
+                        Some(&obj),
+                    );
+                }
+            }
             Tx::Tls(p) => self.tls(p),
             Tx::Dns { msg, dir } => {
                 self.stats.dns_messages += 1;

@@ -43,7 +43,7 @@ pub use header::{
 };
 pub use inspect::{inspect, inspect_vars, inspect_with_limit, Matcher, INSPECTION_RECURSION_LIMIT};
 pub use loader::parse_rules;
-pub use model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DnsOpcode, Rule};
+pub use model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DceIface, DnsOpcode, Rule};
 pub use numeric::{FlagsMode, IpOpts, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
     Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,

@@ -94,6 +94,8 @@ pub(super) struct Builder {
     pub icmp_id: Option<u16>,
     pub icmp_seq: Option<u16>,
     pub dns_opcode: Option<DnsOpcode>,
+    pub dce_iface: Vec<super::model::DceIface>,
+    pub dce_opnum: Vec<Box<[(u16, u16)]>>,
     pub csum: crate::decode::checksum::Csums,
     /// How many of `xbits` are `hostbits` (those keep a rule IP-only, as in Suricata).
     pub hostbits: usize,
@@ -164,6 +166,8 @@ impl Builder {
             icmp_id: None,
             icmp_seq: None,
             dns_opcode: None,
+            dce_iface: Vec::new(),
+            dce_opnum: Vec::new(),
             csum: Default::default(),
             hostbits: 0,
             noalert: false,
@@ -347,6 +351,8 @@ impl Builder {
             || self.icmp_id.is_some()
             || self.icmp_seq.is_some()
             || self.dns_opcode.is_some()
+            || !self.dce_iface.is_empty()
+            || !self.dce_opnum.is_empty()
             || self.csum != Default::default()
             || self.tls_version.is_some()
             || self.tls_chain_len.is_some()
@@ -462,6 +468,8 @@ impl Builder {
             && self.icmp_id.is_none()
             && self.icmp_seq.is_none()
             && self.dns_opcode.is_none()
+            && self.dce_iface.is_empty()
+            && self.dce_opnum.is_empty()
             && self.csum == Default::default()
             && flowbits_iponly
             && matches!(
@@ -509,6 +517,8 @@ impl Builder {
             icmp_id: self.icmp_id,
             icmp_seq: self.icmp_seq,
             dns_opcode: self.dns_opcode,
+            dce_iface: self.dce_iface,
+            dce_opnum: self.dce_opnum,
             csum: self.csum,
             fast_pattern,
             ip_only,

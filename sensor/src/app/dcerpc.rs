@@ -25,15 +25,12 @@ const MAX_CONTEXTS: usize = 64;
 const HDR: usize = 16;
 const PFC_FIRST_FRAG: u8 = 0x01;
 const PFC_LAST_FRAG: u8 = 0x02;
-const PFC_OBJECT_UUID: u8 = 0x80;
 
 /// PDU types (the `PTYPE` octet).
 pub const REQUEST: u8 = 0;
 pub const RESPONSE: u8 = 2;
-pub const FAULT: u8 = 3;
 pub const BIND: u8 = 11;
 pub const BIND_ACK: u8 = 12;
-pub const BIND_NAK: u8 = 13;
 pub const ALTER_CONTEXT: u8 = 14;
 pub const ALTER_CONTEXT_RESP: u8 = 15;
 
@@ -111,6 +108,8 @@ pub struct DcerpcTx {
     pub interfaces: Vec<Context>,
     /// Directions whose inspection is due (bit 0 to server, bit 1 to client).
     inspect: u8,
+    /// Directions inspected already.
+    inspected: u8,
     logged: bool,
 }
 
@@ -156,10 +155,9 @@ impl DcerpcTx {
                     out.extend_from_slice(b"{\"uuid\":\"");
                     write_uuid(out, &c.uuid);
                     let _ = write!(out, "\",\"version\":\"{}.{}\"", c.ver_major, c.ver_minor);
-                    if let Some(r) = c.ack_result {
-                        let _ = write!(out, ",\"ack_result\":{r}");
-                    }
-                    out.push(b'}');
+                    // A context the answer left out (or a BIND not answered) logs Suricata's
+                    // default result, 0.
+                    let _ = write!(out, ",\"ack_result\":{}}}", c.ack_result.unwrap_or(0));
                 }
                 out.push(b']');
             }
@@ -247,7 +245,6 @@ impl DcerpcParser {
         };
         let ptype = pdu[2];
         let flags = pdu[3];
-        let auth_len = usize::from(u16_at(10).unwrap_or(0));
         let call_id = {
             let b = [pdu[12], pdu[13], pdu[14], pdu[15]];
             if little {
@@ -256,20 +253,15 @@ impl DcerpcParser {
                 u32::from_be_bytes(b)
             }
         };
-        // The body ends before the authentication verifier and its 8-byte header.
-        let body_end = if auth_len > 0 {
-            pdu.len().saturating_sub(auth_len + 8)
-        } else {
-            pdu.len()
-        };
         let vers = (pdu[0], pdu[1]);
         match (d, ptype) {
             (0, REQUEST) => {
                 let (Some(ctxid), Some(opnum)) = (u16_at(20), u16_at(22)) else {
                     return;
                 };
-                let start = if flags & PFC_OBJECT_UUID != 0 { 40 } else { 24 };
-                let stub = pdu.get(start..body_end.max(start)).unwrap_or(&[]);
+                // Suricata 7's stub is the rest of the PDU after the opnum: an object UUID and
+                // the authentication verifier are part of it.
+                let stub = pdu.get(24..).unwrap_or(&[]);
                 let i = match self.txs.iter().position(|t| {
                     t.call_id == call_id && t.req.ptype == Some(REQUEST) && !t.req.done
                 }) {
@@ -295,9 +287,10 @@ impl DcerpcParser {
                     tx.inspect |= 1;
                 }
             }
-            (1, RESPONSE | FAULT) => {
-                let start = 24;
-                let stub = pdu.get(start..body_end.max(start)).unwrap_or(&[]);
+            (1, RESPONSE) => {
+                // Suricata 7's response stub is the rest of the PDU after the common header:
+                // the alloc hint, context id, cancel count and verifier are part of it.
+                let stub = pdu.get(HDR..).unwrap_or(&[]);
                 let Some(i) = self.txs.iter().position(|t| {
                     t.call_id == call_id
                         && t.req.ptype == Some(REQUEST)
@@ -312,10 +305,8 @@ impl DcerpcParser {
                     tx.resp.first_frag = flags & PFC_FIRST_FRAG != 0;
                     tx.resp.little = little;
                 }
-                if ptype == RESPONSE {
-                    add_stub(&mut tx.resp, stub);
-                }
-                if flags & PFC_LAST_FRAG != 0 || ptype == FAULT {
+                add_stub(&mut tx.resp, stub);
+                if flags & PFC_LAST_FRAG != 0 {
                     tx.resp.done = true;
                     tx.inspect |= 2;
                 }
@@ -335,23 +326,21 @@ impl DcerpcParser {
                 }
                 self.push(tx);
             }
-            (1, BIND_ACK | ALTER_CONTEXT_RESP | BIND_NAK) => {
-                let want = if ptype == BIND_ACK || ptype == BIND_NAK {
+            (1, BIND_ACK | ALTER_CONTEXT_RESP) => {
+                let want = if ptype == BIND_ACK {
                     BIND
                 } else {
                     ALTER_CONTEXT
                 };
-                if ptype != BIND_NAK {
-                    let results = parse_results(pdu, little);
-                    let mut contexts = self.proposed.clone();
-                    for (c, r) in contexts.iter_mut().zip(&results) {
-                        c.ack_result = Some(*r);
-                    }
-                    self.binding = Binding {
-                        contexts,
-                        acked: true,
-                    };
+                let results = parse_results(pdu, little);
+                let mut contexts = self.proposed.clone();
+                for (c, r) in contexts.iter_mut().zip(&results) {
+                    c.ack_result = Some(*r);
                 }
+                self.binding = Binding {
+                    contexts,
+                    acked: true,
+                };
                 let Some(i) = self.txs.iter().position(|t| {
                     t.call_id == call_id && t.req.ptype == Some(want) && !t.resp.done
                 }) else {
@@ -364,7 +353,9 @@ impl DcerpcParser {
                     tx.interfaces = self.binding.contexts.clone();
                 }
             }
-            _ => {}
+            // Suricata 7 handles the six types above; any other PDU (AUTH3, FAULT, BIND_NAK,
+            // ...) is a parser error, after which nothing more of the flow is parsed.
+            _ => self.lost = [true, true],
         }
     }
 
@@ -495,7 +486,8 @@ impl AppParser for DcerpcParser {
             }
             if pending.len() == HDR && need == HDR {
                 if !header_ok(&pending) {
-                    self.lost[d] = true;
+                    // A parser error in Suricata: the flow's parsing stops.
+                    self.lost = [true, true];
                     return;
                 }
                 self.pending[d] = pending;
@@ -521,12 +513,10 @@ impl AppParser for DcerpcParser {
 
     fn finish(&mut self) {
         self.ended = true;
+        // Suricata inspects a call in both directions by the flow's end, answered or not.
         for t in &mut self.txs {
-            if !t.req.done && t.req.ptype.is_some() {
-                t.inspect |= 1;
-            }
-            if !t.resp.done && t.resp.ptype.is_some() {
-                t.inspect |= 2;
+            if t.req.ptype == Some(REQUEST) {
+                t.inspect |= !t.inspected & 3;
             }
         }
     }
@@ -534,7 +524,8 @@ impl AppParser for DcerpcParser {
     fn drain(&mut self, at_end: bool, out: &mut dyn FnMut(Tx<'_>)) {
         for i in 0..self.txs.len() {
             let t = &mut self.txs[i];
-            let inspect = std::mem::take(&mut t.inspect);
+            let inspect = std::mem::take(&mut t.inspect) & !t.inspected;
+            t.inspected |= inspect;
             let log = !t.logged && (t.complete() || at_end || self.ended);
             if log {
                 t.logged = true;

@@ -403,10 +403,8 @@ mod tests {
 
     #[test]
     fn recognised_names_are_the_enabled_parserless_ones() {
-        assert_eq!(
-            AppProto::recognised_by_name("dcerpc"),
-            Some(AppProto::Dcerpc)
-        );
+        assert_eq!(AppProto::recognised_by_name("rfb"), Some(AppProto::Rfb));
+        assert_eq!(AppProto::recognised_by_name("dcerpc"), None);
         assert_eq!(AppProto::recognised_by_name("ike"), Some(AppProto::Ike));
         assert_eq!(AppProto::recognised_by_name("http"), None);
         assert_eq!(AppProto::recognised_by_name("dns"), None);

@@ -16,9 +16,9 @@ use super::groups::{self, StageIndex};
 use super::iptable::IpTable;
 use super::mpm::{Backend, Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
-    inspect, inspect_vars, Action, Buffer, Classifications, DatasetCmd, Direction, FlowDirection,
-    FlowState, FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, TagKind,
-    Target, Transforms, Vars, XbitCmd, XbitTrack, MAX_BYTE_VARS,
+    inspect, inspect_vars_dce, Action, Buffer, Classifications, DatasetCmd, Direction,
+    FlowDirection, FlowState, FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule,
+    RuleError, TagKind, Target, Transforms, Vars, XbitCmd, XbitTrack, MAX_BYTE_VARS,
 };
 use super::tag::{HostTags, TagList};
 use super::threshold::{RateKey, RateSpec, RateTable, ThresholdType, Track};
@@ -1590,9 +1590,8 @@ impl Engine {
             {
                 return None;
             }
-            let opnum_in =
-                |l: &Box<[(u16, u16)]>| l.iter().any(|&(a, b)| (a..=b).contains(&tx.opnum));
-            if !rule.dce_opnum.iter().all(opnum_in) {
+            let opnum_in = |l: &[(u16, u16)]| l.iter().any(|&(a, b)| (a..=b).contains(&tx.opnum));
+            if !rule.dce_opnum.iter().all(|l| opnum_in(l)) {
                 return None;
             }
         }
@@ -1751,6 +1750,15 @@ impl Engine {
             }
         }
         let side = side.unwrap_or_else(|| Side::of(rule));
+        // The byte keywords' `dce` option reads in the call's byte order.
+        let dce_little = match subject {
+            Subject::Dcerpc { tx, dir, .. } => tx.little(if *dir == crate::flow::TO_SERVER {
+                crate::app::Direction::ToServer
+            } else {
+                crate::app::Direction::ToClient
+            }),
+            _ => false,
+        };
         // Byte variables carry from one buffer to the next, in the rule's order.
         let mut vars = [0u64; MAX_BYTE_VARS];
         for b in &rule.buffers {
@@ -1765,7 +1773,7 @@ impl Engine {
                     present = true;
                     if !hit {
                         let mut v = vars;
-                        if inspect_vars(bytes, &b.matchers, &mut v) {
+                        if inspect_vars_dce(bytes, &b.matchers, &mut v, dce_little) {
                             hit = true;
                             vars = v;
                         }

@@ -571,8 +571,17 @@ fn kw_asn1(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     Ok(())
 }
 
+/// The `dce` option makes a rule a DCE/RPC one (as Suricata sets its protocol).
+fn dce_order(b: &mut Builder, e: &super::bytes::Extract) -> PResult<()> {
+    if e.dce {
+        b.set_app_proto(DCERPC)?;
+    }
+    Ok(())
+}
+
 fn kw_byte_test(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let t = ByteTest::parse(need_value(o)?, &b.var_names)?;
+    dce_order(b, &t.extract)?;
     let key = b.payload_list(t.relative);
     let n = t.extract.nbytes_var.map_or(Val::Lit(0), Val::Var);
     check_vars(b, o.keyword, &[t.value, t.offset, n], key)?;
@@ -581,6 +590,7 @@ fn kw_byte_test(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 
 fn kw_byte_jump(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let j = ByteJump::parse(need_value(o)?, &b.var_names)?;
+    dce_order(b, &j.extract)?;
     let key = b.payload_list(j.relative);
     let n = j.extract.nbytes_var.map_or(Val::Lit(0), Val::Var);
     check_vars(b, o.keyword, &[j.offset, n], key)?;
@@ -590,6 +600,7 @@ fn kw_byte_jump(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 fn kw_byte_extract(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let before = b.var_names.len();
     let e = ByteExtract::parse(need_value(o)?, &mut b.var_names)?;
+    dce_order(b, &e.extract)?;
     let key = b.payload_list(e.relative);
     if b.var_names.len() > before {
         b.var_lists.push(key);
@@ -604,6 +615,7 @@ fn kw_byte_extract(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> 
 fn kw_byte_math(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let before = b.var_names.len();
     let m = ByteMath::parse(need_value(o)?, &mut b.var_names)?;
+    dce_order(b, &m.extract)?;
     let key = b.payload_list(m.relative);
     let n = m.extract.nbytes_var.map_or(Val::Lit(0), Val::Var);
     check_vars(b, o.keyword, &[m.rvalue, n], key)?;
@@ -836,6 +848,7 @@ fn kw_app_layer_protocol(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResul
         "ftp" => Some(AppProto::Ftp),
         "smb" => Some(AppProto::Smb),
         "ssh" => Some(AppProto::Ssh),
+        "dcerpc" => Some(DCERPC),
         "" => bail!("app-layer-protocol needs a protocol"),
         other => match crate::app::AppProto::recognised_by_name(other) {
             Some(p) => Some(AppProto::Recognised(p)),

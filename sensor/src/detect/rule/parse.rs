@@ -182,14 +182,17 @@ impl Builder {
     pub fn set_app_proto(&mut self, p: AppProto) -> PResult<()> {
         match self.app_proto {
             Some(cur) if cur != p => {
-                if matches!(
-                    cur,
-                    AppProto::Smtp
-                        | AppProto::Ftp
-                        | AppProto::Smb
-                        | AppProto::Ssh
-                        | AppProto::Recognised(_)
-                ) {
+                let dcerpc = AppProto::Recognised(crate::app::AppProto::Dcerpc);
+                if cur != dcerpc
+                    && matches!(
+                        cur,
+                        AppProto::Smtp
+                            | AppProto::Ftp
+                            | AppProto::Smb
+                            | AppProto::Ssh
+                            | AppProto::Recognised(_)
+                    )
+                {
                     // Valid Suricata (e.g. `alert smtp ... file.data`), but those protocols
                     // have no parser here, so their buffers do not exist.
                     let name = AppProto::name;

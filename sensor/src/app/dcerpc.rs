@@ -472,28 +472,36 @@ impl AppParser for DcerpcParser {
             Direction::ToClient => 1,
         };
         while !data.is_empty() && !self.lost[d] {
+            // Whole PDUs in the data are parsed where they are, without a copy.
+            if self.pending[d].is_empty() && data.len() >= HDR && header_ok(&data[..HDR]) {
+                let need = frag_len(data);
+                if data.len() >= need {
+                    self.pdu(d, &data[..need]);
+                    data = &data[need..];
+                    continue;
+                }
+            }
             let mut pending = std::mem::take(&mut self.pending[d]);
-            // Complete the header first, then the fragment it announces.
-            let need = if pending.len() < HDR {
-                HDR
-            } else {
-                frag_len(&pending)
-            };
-            if pending.len() < need {
-                let take = (need - pending.len()).min(data.len());
+            // The header first, then the rest of the fragment it announces.
+            if pending.len() < HDR {
+                let take = (HDR - pending.len()).min(data.len());
                 pending.extend_from_slice(&data[..take]);
                 data = &data[take..];
-            }
-            if pending.len() == HDR && need == HDR {
+                if pending.len() < HDR {
+                    self.pending[d] = pending;
+                    return;
+                }
                 if !header_ok(&pending) {
                     // A parser error in Suricata: the flow's parsing stops.
                     self.lost = [true, true];
                     return;
                 }
-                self.pending[d] = pending;
-                continue;
             }
-            if pending.len() >= HDR && pending.len() == frag_len(&pending) {
+            let need = frag_len(&pending);
+            let take = need.saturating_sub(pending.len()).min(data.len());
+            pending.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if pending.len() == need {
                 self.pdu(d, &pending);
                 pending.clear();
             }

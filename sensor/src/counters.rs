@@ -1447,7 +1447,7 @@ pub const SURICATA_STATS: &[(&str, ReadOne)] = &[
     ("app_layer.tx.ftp", |t| Some(t.workers.app.ftp_tx)),
     ("app_layer.tx.smtp", |t| Some(t.workers.app.smtp_tx)),
     ("app_layer.tx.ssh", |t| Some(t.workers.app.ssh_tx)),
-    ("app_layer.tx.dcerpc", |t| Some(t.workers.app.dcerpc_tx)),
+    ("app_layer.tx.dcerpc_tcp", |t| Some(t.workers.app.dcerpc_tx)),
     ("tcp.midstream_pickups", |t| {
         Some(t.workers.app.stream.midstream_pickups)
     }),

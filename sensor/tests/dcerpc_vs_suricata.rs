@@ -3,13 +3,16 @@
 //! the corpus (Zeek's `dce-rpc` traces, the wide suite's `dcerpc*` cases): the same `dcerpc`
 //! records (the whole object) and the same alerts per flow and signature of
 //! `tests/data/dcerpc/dcerpc.rules`, pinned in `suricata-dcerpc.tsv` by `make_pins.py` there
-//! (the test never runs Suricata).
+//! (the test never runs Suricata). Every record the sensor writes is also checked against
+//! Suricata's EVE schema.
 //!
 //! Set apart: TCP flows whose handshake the capture lacks (pinned `M`). Suricata runs without
 //! `stream.midstream` and parses nothing on them; the sensor picks them up and parses them
 //! (as it does every protocol), so what it writes or alerts on those flows is not compared.
 //! And flows Suricata parsed as SMB (pinned `S`): DCE/RPC over SMB named pipes, which the
 //! sensor does not parse (SMB is only recognised), so Suricata alone alerts there.
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -67,6 +70,11 @@ fn dcerpc_records_and_keywords_like_suricata() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Every record, `dcerpc` ones included, within Suricata 7.0.10's EVE schema.
+    let text = String::from_utf8_lossy(&out.stdout);
+    if let Some(n) = common::schema::validate_eve(&text, "records of the DCE/RPC captures") {
+        assert_eq!(n, text.lines().count());
+    }
     let prefix = format!("{}/", corpus.display());
     let mut got: BTreeSet<Vec<String>> = BTreeSet::new();
     let mut records: BTreeMap<Vec<String>, u64> = BTreeMap::new();
@@ -93,6 +101,8 @@ fn dcerpc_records_and_keywords_like_suricata() {
                     .or_default() += 1;
             }
             Some("alert") => {
+                // Suricata 7.0.10 writes no `dcerpc` object into a call's alerts.
+                assert!(r.get("dcerpc").is_none(), "{line}");
                 *alerts
                     .entry((flow, r["alert"]["signature_id"].as_u64().unwrap()))
                     .or_default() += 1;

@@ -126,11 +126,8 @@ impl TxWriter<'_> {
                     self.stats.dcerpc_tx += 1;
                     self.simple("dcerpc", |o| tx.write_eve(o));
                 }
+                // Suricata 7.0.10 writes no `dcerpc` object into the alerts of a call.
                 if let (Some(dir), Some(det)) = (inspect, &mut *self.det) {
-                    let obj = |o: &mut Vec<u8>| {
-                        o.extend_from_slice(b"\"dcerpc\":");
-                        tx.write_eve(o)
-                    };
                     det.run(
                         &Subject::Dcerpc {
                             tx,
@@ -142,7 +139,7 @@ impl TxWriter<'_> {
                         self.ts,
                         Some("dcerpc"),
                         self.out,
-                        Some(&obj),
+                        None,
                     );
                 }
             }

@@ -1,5 +1,6 @@
 //! Application-layer parser costs: a TLS ClientHello (with JA3 and JA4), a whole TLS 1.2
-//! handshake, and feeding encrypted payload after the handshake (which must cost nothing).
+//! handshake, and feeding encrypted payload after the handshake (which must cost nothing);
+//! an HTTP exchange; a DCE/RPC call.
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use sensor::app::dns::{write_eve_dns, DnsMessage};
 use sensor::app::http::{write_eve_http, HttpParser};
@@ -103,5 +104,46 @@ fn http(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tls, dns, http);
+/// A DCE/RPC PDU (little-endian) of type `ptype` with `body` after the header.
+fn dce_pdu(ptype: u8, flags: u8, call_id: u32, body: &[u8]) -> Vec<u8> {
+    let mut v = vec![5, 0, ptype, flags, 0x10, 0, 0, 0];
+    v.extend_from_slice(&((16 + body.len()) as u16).to_le_bytes());
+    v.extend_from_slice(&[0, 0]);
+    v.extend_from_slice(&call_id.to_le_bytes());
+    v.extend_from_slice(body);
+    v
+}
+
+fn dcerpc(c: &mut Criterion) {
+    use sensor::app::dcerpc::DcerpcParser;
+    use sensor::app::parser::AppParser;
+    // One call: a request in two 1 KiB fragments (opnum 15), a 1 KiB response, its record.
+    let mut req = vec![0u8; 8];
+    req[6] = 15;
+    req.extend_from_slice(&[0x41; 1024]);
+    let (first, last) = (dce_pdu(0, 1, 9, &req), dce_pdu(0, 2, 9, &req));
+    let mut resp = vec![0u8; 8];
+    resp.extend_from_slice(&[0x42; 1024]);
+    let resp = dce_pdu(2, 3, 9, &resp);
+    let mut g = c.benchmark_group("dcerpc");
+    g.throughput(Throughput::Elements(1));
+    let mut p = DcerpcParser::new();
+    let mut out = Vec::with_capacity(4096);
+    g.bench_function("call_two_fragments_with_eve", |b| {
+        b.iter(|| {
+            p.feed(ToServer, black_box(&first));
+            p.feed(ToServer, black_box(&last));
+            p.feed(ToClient, black_box(&resp));
+            p.drain(false, &mut |tx| {
+                if let sensor::app::parser::Tx::Dcerpc { tx, log: true, .. } = tx {
+                    out.clear();
+                    tx.write_eve(&mut out);
+                }
+            });
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, tls, dns, http, dcerpc);
 criterion_main!(benches);

@@ -866,6 +866,7 @@ pub const FAMILIES: &[Family] = &[
             s.by("proto", "ftp", u(a.ftp_tx));
             s.by("proto", "smtp", u(a.smtp_tx));
             s.by("proto", "ssh", u(a.ssh_tx));
+            s.by("proto", "dcerpc", u(a.dcerpc_tx));
         },
     },
     Family {
@@ -1453,6 +1454,7 @@ pub const SURICATA_STATS: &[(&str, ReadOne)] = &[
     ("app_layer.tx.ftp", |t| Some(t.workers.app.ftp_tx)),
     ("app_layer.tx.smtp", |t| Some(t.workers.app.smtp_tx)),
     ("app_layer.tx.ssh", |t| Some(t.workers.app.ssh_tx)),
+    ("app_layer.tx.dcerpc_tcp", |t| Some(t.workers.app.dcerpc_tx)),
     ("tcp.midstream_pickups", |t| {
         Some(t.workers.app.stream.midstream_pickups)
     }),

@@ -7,6 +7,7 @@
 //! and constructor) in one place.
 
 mod adapters;
+pub mod dcerpc;
 pub mod dns;
 pub mod ftp;
 pub mod ftp_data;

@@ -59,6 +59,14 @@ pub enum Tx<'a> {
         inspect: Option<(Direction, u8, crate::events::AppEvents)>,
         log: bool,
     },
+    /// A DCE/RPC call: `inspect` names the direction whose side just completed (its stub
+    /// and the binding in force are what `dce_*` keywords see); `log`: write the record now.
+    Dcerpc {
+        tx: &'a super::dcerpc::DcerpcTx,
+        binding: &'a super::dcerpc::Binding,
+        inspect: Option<Direction>,
+        log: bool,
+    },
 }
 
 /// A parser event: something about the traffic worth counting or matching (Suricata's

@@ -13,7 +13,7 @@
 //! parses each datagram.
 
 use super::parser::{AppParser, ParserConfig, Ports, Probe};
-use super::{adapters, dns, ftp, http, recognise, smtp, socks, ssh, tls, Direction};
+use super::{adapters, dcerpc, dns, ftp, http, recognise, smtp, socks, ssh, tls, Direction};
 
 /// Application protocol of a flow (`app_proto` in EVE): what protocol detection decided,
 /// including undecided (`Unknown`) and gave up (`Failed`).
@@ -239,7 +239,10 @@ pub static PROTOCOLS: &[Protocol] = &[
         ..entry(AppProto::Ssh, Tcp, AnyPort, recognise::ssh)
     },
     entry(AppProto::Smb, Tcp, AnyPort, recognise::smb),
-    entry(AppProto::Dcerpc, Tcp, AnyPort, recognise::dcerpc_tcp),
+    Protocol {
+        parser: Some(|_| Box::new(dcerpc::DcerpcParser::new())),
+        ..entry(AppProto::Dcerpc, Tcp, AnyPort, recognise::dcerpc_tcp)
+    },
     entry(AppProto::Imap, Tcp, AnyPort, recognise::imap),
     entry(AppProto::Rfb, Tcp, AnyPort, recognise::rfb),
     // Not Suricata's: a SOCKS handshake, then what the tunnel carries is detected anew.
@@ -406,10 +409,8 @@ mod tests {
 
     #[test]
     fn recognised_names_are_the_enabled_parserless_ones() {
-        assert_eq!(
-            AppProto::recognised_by_name("dcerpc"),
-            Some(AppProto::Dcerpc)
-        );
+        assert_eq!(AppProto::recognised_by_name("rfb"), Some(AppProto::Rfb));
+        assert_eq!(AppProto::recognised_by_name("dcerpc"), None);
         assert_eq!(AppProto::recognised_by_name("ike"), Some(AppProto::Ike));
         assert_eq!(AppProto::recognised_by_name("http"), None);
         assert_eq!(AppProto::recognised_by_name("dns"), None);

@@ -22,6 +22,7 @@ pub struct AppStats {
     pub ftp_tx: u64,
     pub smtp_tx: u64,
     pub ssh_tx: u64,
+    pub dcerpc_tx: u64,
     /// Parser events, as `parser::EVENTS` lists them.
     pub events: [u64; super::parser::EVENTS.len()],
     pub stream: StreamStats,
@@ -48,6 +49,7 @@ impl AppStats {
         self.ftp_tx += o.ftp_tx;
         self.smtp_tx += o.smtp_tx;
         self.ssh_tx += o.ssh_tx;
+        self.dcerpc_tx += o.dcerpc_tx;
         for (a, b) in self.events.iter_mut().zip(&o.events) {
             *a += b;
         }

@@ -16,9 +16,9 @@ use super::groups::{self, StageIndex};
 use super::iptable::IpTable;
 use super::mpm::{Backend, Mpm, MpmScanner, MultiPattern, Pattern, Scanner};
 use super::rule::{
-    inspect, inspect_vars, Action, Buffer, Classifications, DatasetCmd, Direction, FlowDirection,
-    FlowState, FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule, RuleError, TagKind,
-    Target, Transforms, Vars, XbitCmd, XbitTrack, MAX_BYTE_VARS,
+    inspect, inspect_vars_dce, Action, Buffer, Classifications, DatasetCmd, Direction,
+    FlowDirection, FlowState, FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule,
+    RuleError, TagKind, Target, Transforms, Vars, XbitCmd, XbitTrack, MAX_BYTE_VARS,
 };
 use super::tag::{HostTags, TagList};
 use super::threshold::{RateKey, RateSpec, RateTable, ThresholdType, Track};
@@ -48,8 +48,10 @@ enum Stage {
     /// FTP commands (`ftpbounce`, `ftp.*` events) and ftp-data connections
     /// (`ftpdata_command`, their `file.data`).
     Ftp = 7,
+    /// `dce_*` keywords: a DCE/RPC call, once per direction when that side completes.
+    Dcerpc = 8,
 }
-const STAGES: usize = 8;
+const STAGES: usize = 9;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EngineConfig {
@@ -538,6 +540,13 @@ pub enum Subject<'a> {
     },
     /// An FTP data connection, at its end.
     FtpData(&'a crate::app::ftp_data::FtpDataTx),
+    /// A DCE/RPC call, inspected in direction `dir` (its request or its response side),
+    /// with the binding in force.
+    Dcerpc {
+        tx: &'a crate::app::dcerpc::DcerpcTx,
+        binding: &'a crate::app::dcerpc::Binding,
+        dir: usize,
+    },
 }
 
 impl Subject<'_> {
@@ -551,6 +560,7 @@ impl Subject<'_> {
             Subject::Smtp(_) => Stage::Smtp,
             Subject::Ssh { .. } => Stage::Ssh,
             Subject::Ftp { .. } | Subject::FtpData(_) => Stage::Ftp,
+            Subject::Dcerpc { .. } => Stage::Dcerpc,
         }
     }
 }
@@ -609,6 +619,8 @@ fn stage_of(rule: &Rule) -> Stage {
         Stage::Ssh
     } else if event_proto(crate::events::AppEventProto::Ftp) || rule.ftp != Default::default() {
         Stage::Ftp
+    } else if !rule.dce_iface.is_empty() || !rule.dce_opnum.is_empty() {
+        Stage::Dcerpc
     } else if !rule.app_events.is_empty() {
         Stage::Http
     } else {
@@ -647,6 +659,7 @@ fn stage_of(rule: &Rule) -> Stage {
             | Buffer::SshHasshString
             | Buffer::SshHasshServer
             | Buffer::SshHasshServerString => Stage::Ssh,
+            Buffer::DceStubData => Stage::Dcerpc,
             _ => Stage::Http,
         };
     }
@@ -1612,6 +1625,22 @@ impl Engine {
                 _ => return None,
             }
         }
+        if !rule.dce_iface.is_empty() || !rule.dce_opnum.is_empty() {
+            let Subject::Dcerpc { tx, binding, dir } = subject else {
+                return None;
+            };
+            if !rule
+                .dce_iface
+                .iter()
+                .all(|i| dce_iface_matches(i, tx, binding, *dir))
+            {
+                return None;
+            }
+            let opnum_in = |l: &[(u16, u16)]| l.iter().any(|&(a, b)| (a..=b).contains(&tx.opnum));
+            if !rule.dce_opnum.iter().all(|l| opnum_in(l)) {
+                return None;
+            }
+        }
         if let Some(op) = rule.dns_opcode {
             match subject {
                 Subject::Dns { msg, .. } if op.matches(msg.header().opcode()) => {}
@@ -1636,9 +1665,10 @@ impl Engine {
             Subject::Packet { dir, .. } | Subject::Stream { dir, .. } => {
                 *dir != crate::flow::TO_SERVER
             }
-            Subject::Dns { dir, .. } | Subject::Ssh { dir, .. } | Subject::Ftp { dir, .. } => {
-                *dir != crate::flow::TO_SERVER
-            }
+            Subject::Dns { dir, .. }
+            | Subject::Ssh { dir, .. }
+            | Subject::Ftp { dir, .. }
+            | Subject::Dcerpc { dir, .. } => *dir != crate::flow::TO_SERVER,
             Subject::FtpData(tx) => tx.dir == Some(crate::app::Direction::ToClient),
             Subject::Smtp(_) if rule.app_events.is_empty() => false,
             _ => match side {
@@ -1772,6 +1802,15 @@ impl Engine {
             }
         }
         let side = side.unwrap_or_else(|| Side::of(rule));
+        // The byte keywords' `dce` option reads in the call's byte order.
+        let dce_little = match subject {
+            Subject::Dcerpc { tx, dir, .. } => tx.little(if *dir == crate::flow::TO_SERVER {
+                crate::app::Direction::ToServer
+            } else {
+                crate::app::Direction::ToClient
+            }),
+            _ => false,
+        };
         // Byte variables carry from one buffer to the next, in the rule's order.
         let mut vars = [0u64; MAX_BYTE_VARS];
         for b in &rule.buffers {
@@ -1786,7 +1825,7 @@ impl Engine {
                     present = true;
                     if !hit {
                         let mut v = vars;
-                        if inspect_vars(bytes, &b.matchers, &mut v) {
+                        if inspect_vars_dce(bytes, &b.matchers, &mut v, dce_little) {
                             hit = true;
                             vars = v;
                         }
@@ -1899,7 +1938,8 @@ fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint)
         }
         // Suricata's `dcerpc` rules also apply to SMB flows (DCE/RPC over named pipes).
         Protocol::App(A::Dcerpc) => {
-            flow.app == Some(A::Dcerpc)
+            matches!(subject, Subject::Dcerpc { .. })
+                || flow.app == Some(A::Dcerpc)
                 || flow.proto == 6 && (hint.proto() == AppHint::SMB || flow.app == Some(A::Smb))
         }
         Protocol::App(p) => flow.app == Some(p),
@@ -2135,7 +2175,8 @@ fn dir_of<'a>(subject: &'a Subject<'_>) -> &'a usize {
         | Subject::Stream { dir, .. }
         | Subject::Dns { dir, .. }
         | Subject::Ssh { dir, .. }
-        | Subject::Ftp { dir, .. } => dir,
+        | Subject::Ftp { dir, .. }
+        | Subject::Dcerpc { dir, .. } => dir,
         Subject::FtpData(tx) if tx.dir == Some(crate::app::Direction::ToClient) => &TO_CLIENT_DIR,
         _ => &crate::flow::TO_SERVER,
     }
@@ -2167,6 +2208,29 @@ fn stream_sizes(
 /// `tls.version`: the negotiated version, whichever the rule's direction (Suricata 7.0.10
 /// matches `flow:to_server; tls.version:1.2` on the same sessions as `to_client`, not on
 /// every ClientHello saying 1.2); TLS 1.3 drafts count as 1.3.
+/// `dce_iface` on a call: the call's context is one the server accepted (result 0) for this
+/// interface, within the version test; without `any_frag`, only a request whose first
+/// fragment was seen.
+fn dce_iface_matches(
+    want: &super::rule::DceIface,
+    tx: &crate::app::dcerpc::DcerpcTx,
+    binding: &crate::app::dcerpc::Binding,
+    _dir: usize,
+) -> bool {
+    if tx.req.ptype != Some(crate::app::dcerpc::REQUEST) || !binding.acked {
+        return false;
+    }
+    if !want.any_frag && !tx.req.first_frag {
+        return false;
+    }
+    binding.contexts.iter().any(|c| {
+        c.ack_result == Some(0)
+            && c.uuid == want.uuid
+            && c.ctxid == tx.ctxid
+            && want.version_ok(c.ver_major)
+    })
+}
+
 fn tls_version_matches(want: u16, r: &TlsRecord) -> bool {
     let have = r.version();
     let is13 = |v: u16| v == 0x0304 || (0x7f00..=0x7fff).contains(&v);
@@ -2334,6 +2398,17 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
             }
         }
         Subject::Ftp { .. } => {}
+        Subject::Dcerpc { tx, dir, .. } => {
+            let d = if *dir == crate::flow::TO_SERVER {
+                crate::app::Direction::ToServer
+            } else {
+                crate::app::Direction::ToClient
+            };
+            let stub = tx.stub(d);
+            if buffer == Buffer::DceStubData && !stub.is_empty() {
+                f(stub)
+            }
+        }
         Subject::Smtp(tx) => {
             if buffer == Buffer::FileData {
                 for file in tx.files.iter().filter(|f| !f.is_empty()) {

@@ -149,6 +149,33 @@ impl TxWriter<'_> {
                     );
                 }
             }
+            Tx::Dcerpc {
+                tx,
+                binding,
+                inspect,
+                log,
+            } => {
+                if log {
+                    self.stats.dcerpc_tx += 1;
+                    self.simple("dcerpc", |o| tx.write_eve(o));
+                }
+                // Suricata 7.0.10 writes no `dcerpc` object into the alerts of a call.
+                if let (Some(dir), Some(det)) = (inspect, &mut *self.det) {
+                    det.run(
+                        &Subject::Dcerpc {
+                            tx,
+                            binding,
+                            dir: dir_index(dir),
+                        },
+                        self.who,
+                        self.rec,
+                        self.ts,
+                        Some("dcerpc"),
+                        self.out,
+                        None,
+                    );
+                }
+            }
             Tx::Tls(p) => self.tls(p),
             Tx::Dns { msg, dir } => {
                 self.stats.dns_messages += 1;

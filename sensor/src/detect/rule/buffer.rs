@@ -101,6 +101,9 @@ pub enum Buffer {
     SshHasshString,
     SshHasshServer,
     SshHasshServerString,
+    /// `dce_stub_data` / `dcerpc.stub_data`: a DCE/RPC call's request stub (to server) or
+    /// response stub (to client), reassembled across fragments.
+    DceStubData,
     /// `base64_data`: what the rule's `base64_decode` decoded (its matchers move into it).
     Base64Data,
     /// Packet headers: `ipv4.hdr` / `ipv6.hdr` (with IPv4 options / IPv6 extension headers),
@@ -166,6 +169,7 @@ impl Buffer {
             "ssh.hassh.string" => SshHasshString,
             "ssh.hassh.server" => SshHasshServer,
             "ssh.hassh.server.string" => SshHasshServerString,
+            "dce_stub_data" | "dcerpc.stub_data" => DceStubData,
             "base64_data" => Base64Data,
             "ipv4.hdr" => Ipv4Hdr,
             "ipv6.hdr" => Ipv6Hdr,
@@ -250,6 +254,7 @@ impl Buffer {
             SshHasshString => "ssh.hassh.string",
             SshHasshServer => "ssh.hassh.server",
             SshHasshServerString => "ssh.hassh.server.string",
+            DceStubData => "dcerpc.stub_data",
             Base64Data => "base64_data",
             Ipv4Hdr => "ipv4.hdr",
             Ipv6Hdr => "ipv6.hdr",
@@ -274,6 +279,7 @@ impl Buffer {
             }
             SshProto | SshSoftware | SshHassh | SshHasshString | SshHasshServer
             | SshHasshServerString => Some(AppProto::Ssh),
+            DceStubData => Some(AppProto::Recognised(crate::app::AppProto::Dcerpc)),
             _ => Some(AppProto::Http),
         }
     }

@@ -78,6 +78,9 @@ pub struct Extract {
     /// a value outside the range the form allows makes the keyword not match.
     pub nbytes_var: Option<u8>,
     pub little: bool,
+    /// `dce`: the byte order is the DCE/RPC call's (its data representation), `little` when
+    /// the buffer is not a call's.
+    pub dce: bool,
     /// `string` with its base (10, 16 or 8); `None` for binary.
     pub string_base: Option<u32>,
     pub bitmask: Option<u64>,
@@ -182,6 +185,7 @@ fn parse_string_number(b: &[u8], base: u32) -> Option<u64> {
 struct Flags {
     relative: bool,
     little: bool,
+    dce: bool,
     string: bool,
     base: Option<u32>,
     bitmask: Option<u64>,
@@ -197,6 +201,7 @@ fn parse_flags(kw: &str, items: &[&str]) -> PResult<Flags> {
     let mut f = Flags {
         relative: false,
         little: false,
+        dce: false,
         string: false,
         base: None,
         bitmask: None,
@@ -239,9 +244,11 @@ fn parse_flags(kw: &str, items: &[&str]) -> PResult<Flags> {
                 });
             }
             ("dce", false) => {
-                return Err(ErrorKind::unsupported(format!(
-                    "{kw} dce (DCERPC is not parsed)"
-                )))
+                if endian_seen {
+                    bail!("{kw}: endianness given twice");
+                }
+                endian_seen = true;
+                f.dce = true;
             }
             ("bitmask", true) => {
                 let m = num("bitmask")?;
@@ -280,7 +287,7 @@ fn parse_flags(kw: &str, items: &[&str]) -> PResult<Flags> {
     if f.base.is_some() && !f.string {
         bail!("{kw}: dec/hex/oct need `string`");
     }
-    if f.string && f.little {
+    if f.string && (f.little || f.dce) {
         bail!("{kw}: `string` cannot be combined with an endianness");
     }
     Ok(f)
@@ -316,6 +323,7 @@ fn make_extract(kw: &str, nbytes: Nbytes, f: &Flags) -> PResult<Extract> {
         nbytes,
         nbytes_var,
         little: f.little,
+        dce: f.dce,
         string_base: base,
         bitmask: f.bitmask,
     })
@@ -659,6 +667,7 @@ impl ByteMath {
         let (mut nbytes, mut offset, mut op, mut rvalue, mut result) =
             (None, None, None, None, None);
         let (mut relative, mut little, mut base, mut bitmask) = (false, None, None, None);
+        let mut dce = false;
         for item in split_args(v) {
             let (name, arg) = match item.split_once(char::is_whitespace) {
                 Some((n, a)) => (n.to_ascii_lowercase(), a.trim()),
@@ -714,17 +723,16 @@ impl ByteMath {
                         "big" => false,
                         "little" => true,
                         "dce" => {
-                            return Err(ErrorKind::unsupported(format!(
-                                "{kw} dce (DCERPC is not parsed)"
-                            )))
+                            dce = true;
+                            false
                         }
                         _ => bail!("{kw}: invalid endian `{}`", truncate(arg, 10)),
                     });
                 }
                 ("dce", true) => {
-                    return Err(ErrorKind::unsupported(format!(
-                        "{kw} dce (DCERPC is not parsed)"
-                    )))
+                    twice(little.is_some())?;
+                    little = Some(false);
+                    dce = true;
                 }
                 ("string", false) => {
                     twice(base.is_some())?;
@@ -764,6 +772,7 @@ impl ByteMath {
             nbytes,
             nbytes_var,
             little: little.unwrap_or(false),
+            dce,
             string_base: base,
             bitmask: None,
         };

@@ -52,7 +52,8 @@ pub enum Protocol {
     Ftp,
     Smb,
     Ssh,
-    /// A protocol only recognised (`app::registry`, no parser): `dcerpc`, `http2`, `ike`, ...
+    /// A protocol only recognised (`app::registry`, no parser): `http2`, `ike`, ...; and
+    /// `dcerpc`, parsed, whose rules take this form too.
     App(crate::app::AppProto),
     /// `pkthdr`: any packet, those whose decoding failed included (decoder-event rules).
     Pkthdr,
@@ -77,6 +78,7 @@ impl Protocol {
             "ssh" => Protocol::Ssh,
             "tls" => Protocol::Tls,
             "dns" => Protocol::Dns,
+            "dcerpc" => Protocol::App(crate::app::AppProto::Dcerpc),
             "tcp-pkt" => Protocol::TcpPkt,
             "tcp-stream" => Protocol::TcpStream,
             "pkthdr" => Protocol::Pkthdr,

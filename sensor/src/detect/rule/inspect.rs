@@ -23,6 +23,8 @@ struct Cx {
     count: u32,
     limit: u32,
     vars: [u64; MAX_BYTE_VARS],
+    /// The buffer is a little-endian DCE/RPC call's (the byte keywords' `dce` option).
+    dce_little: bool,
 }
 
 /// Suricata's default `detect.inspection-recursion-limit`.
@@ -86,6 +88,16 @@ pub fn inspect(buf: &[u8], list: &[Matcher]) -> bool {
 /// [`inspect`] starting with the variables `vars` holds (set by earlier buffers of the rule),
 /// which on a match receive the values this buffer's keywords left.
 pub fn inspect_vars(buf: &[u8], list: &[Matcher], vars: &mut [u64; MAX_BYTE_VARS]) -> bool {
+    inspect_vars_dce(buf, list, vars, false)
+}
+
+/// [`inspect_vars`] on a DCE/RPC call's buffer, whose byte order is `dce_little`.
+pub fn inspect_vars_dce(
+    buf: &[u8],
+    list: &[Matcher],
+    vars: &mut [u64; MAX_BYTE_VARS],
+    dce_little: bool,
+) -> bool {
     if list.is_empty() {
         return true;
     }
@@ -94,6 +106,7 @@ pub fn inspect_vars(buf: &[u8], list: &[Matcher], vars: &mut [u64; MAX_BYTE_VARS
         count: 0,
         limit: INSPECTION_RECURSION_LIMIT,
         vars: *vars,
+        dce_little,
     };
     let hit = step(buf, list, 0, 0, &mut cx) == Res::Match;
     if hit {
@@ -113,8 +126,23 @@ pub fn inspect_with_limit(buf: &[u8], list: &[Matcher], limit: u32) -> bool {
         count: 0,
         limit,
         vars: [0; MAX_BYTE_VARS],
+        dce_little: false,
     };
     step(buf, list, 0, 0, &mut cx) == Res::Match
+}
+
+/// A byte keyword with the `dce` option reads in the buffer's DCE/RPC byte order: a copy of
+/// it with that order (the keywords hold no heap data); any other is used as it is.
+macro_rules! dce {
+    ($b:expr, $little:expr) => {
+        if $b.extract.dce {
+            let mut k = $b.clone();
+            k.extract.little = $little;
+            std::borrow::Cow::Owned(k)
+        } else {
+            std::borrow::Cow::Borrowed($b)
+        }
+    };
 }
 
 fn step(buf: &[u8], list: &[Matcher], idx: usize, buffer_offset: u32, cx: &mut Cx) -> Res {
@@ -132,17 +160,19 @@ fn step(buf: &[u8], list: &[Matcher], idx: usize, buffer_offset: u32, cx: &mut C
         }
         Matcher::Pcre(pe) => return pcre_step(buf, list, idx, pe, is_last, buffer_offset, cx),
         Matcher::IsDataAt(d) => d.step(buf.len() as u32, buffer_offset, &cx.vars),
-        Matcher::ByteTest(b) => match b.matches(buf, buffer_offset, &cx.vars) {
-            true => Step::Match(buffer_offset),
-            false => Step::NoMatch,
-        },
-        Matcher::ByteJump(b) => b
+        Matcher::ByteTest(b) => {
+            match dce!(b, cx.dce_little).matches(buf, buffer_offset, &cx.vars) {
+                true => Step::Match(buffer_offset),
+                false => Step::NoMatch,
+            }
+        }
+        Matcher::ByteJump(b) => dce!(b, cx.dce_little)
             .jump(buf, buffer_offset, &cx.vars)
             .map_or(Step::NoMatch, Step::Match),
-        Matcher::ByteExtract(b) => b
+        Matcher::ByteExtract(b) => dce!(b, cx.dce_little)
             .run(buf, buffer_offset, &mut cx.vars)
             .map_or(Step::NoMatch, Step::Match),
-        Matcher::ByteMath(b) => b
+        Matcher::ByteMath(b) => dce!(b, cx.dce_little)
             .run(buf, buffer_offset, &mut cx.vars)
             .map_or(Step::NoMatch, Step::Match),
         Matcher::Bsize(c) => match c.matches(buf.len() as u64) {

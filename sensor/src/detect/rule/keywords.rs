@@ -97,6 +97,10 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("hostbits", kw_hostbits),
     ("prefilter", kw_prefilter),
     ("dns.opcode", kw_dns_opcode),
+    ("dce_iface", kw_dce_iface),
+    ("dcerpc.iface", kw_dce_iface),
+    ("dce_opnum", kw_dce_opnum),
+    ("dcerpc.opnum", kw_dce_opnum),
     ("ipv4-csum", kw_csum),
     ("tcpv4-csum", kw_csum),
     ("tcpv6-csum", kw_csum),
@@ -127,9 +131,6 @@ const REFUSED: &[(&str, &str)] = &[
     ("filemd5", "files are not extracted"),
     ("filename", "files are not extracted"),
     ("file.name", "files are not extracted"),
-    ("dce_iface", "DCERPC is not parsed"),
-    ("dce_opnum", "DCERPC is not parsed"),
-    ("dce_stub_data", "DCERPC is not parsed"),
     (
         "replace",
         "the sensor is passive: payloads are not rewritten",
@@ -568,8 +569,17 @@ fn kw_asn1(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     Ok(())
 }
 
+/// The `dce` option makes a rule a DCE/RPC one (as Suricata sets its protocol).
+fn dce_order(b: &mut Builder, e: &super::bytes::Extract) -> PResult<()> {
+    if e.dce {
+        b.set_app_proto(DCERPC)?;
+    }
+    Ok(())
+}
+
 fn kw_byte_test(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let t = ByteTest::parse(need_value(o)?, &b.var_names)?;
+    dce_order(b, &t.extract)?;
     let key = b.payload_list(t.relative);
     let n = t.extract.nbytes_var.map_or(Val::Lit(0), Val::Var);
     check_vars(b, o.keyword, &[t.value, t.offset, n], key)?;
@@ -578,6 +588,7 @@ fn kw_byte_test(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 
 fn kw_byte_jump(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let j = ByteJump::parse(need_value(o)?, &b.var_names)?;
+    dce_order(b, &j.extract)?;
     let key = b.payload_list(j.relative);
     let n = j.extract.nbytes_var.map_or(Val::Lit(0), Val::Var);
     check_vars(b, o.keyword, &[j.offset, n], key)?;
@@ -587,6 +598,7 @@ fn kw_byte_jump(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 fn kw_byte_extract(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let before = b.var_names.len();
     let e = ByteExtract::parse(need_value(o)?, &mut b.var_names)?;
+    dce_order(b, &e.extract)?;
     let key = b.payload_list(e.relative);
     if b.var_names.len() > before {
         b.var_lists.push(key);
@@ -601,6 +613,7 @@ fn kw_byte_extract(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> 
 fn kw_byte_math(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let before = b.var_names.len();
     let m = ByteMath::parse(need_value(o)?, &mut b.var_names)?;
+    dce_order(b, &m.extract)?;
     let key = b.payload_list(m.relative);
     let n = m.extract.nbytes_var.map_or(Val::Lit(0), Val::Var);
     check_vars(b, o.keyword, &[m.rvalue, n], key)?;
@@ -861,6 +874,7 @@ fn kw_app_layer_protocol(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResul
         "ftp-data" => Some(AppProto::Recognised(crate::app::AppProto::FtpData)),
         "smb" => Some(AppProto::Smb),
         "ssh" => Some(AppProto::Ssh),
+        "dcerpc" => Some(DCERPC),
         "" => bail!("app-layer-protocol needs a protocol"),
         other => match crate::app::AppProto::recognised_by_name(other) {
             Some(p) => Some(AppProto::Recognised(p)),
@@ -966,6 +980,86 @@ fn kw_dns_opcode(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     };
     b.set_app_proto(AppProto::Dns)?;
     set_once(&mut b.dns_opcode, DnsOpcode { negated, opcode }, o.keyword)
+}
+
+/// The protocol of the `dce_*` keywords (DCE/RPC over TCP; over SMB it is not parsed).
+const DCERPC: AppProto = AppProto::Recognised(crate::app::AppProto::Dcerpc);
+
+/// `dce_iface:<uuid>[,<op><version>][,any_frag]` (Suricata 7: op one of `<>=!`, version
+/// 0..65535, `<0` and `>65535` refused).
+fn kw_dce_iface(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = need_value(o)?;
+    let mut parts = v.split(',').map(str::trim);
+    let text = parts.next().unwrap_or("");
+    let groups: Vec<&str> = text.split('-').collect();
+    let lens = [8, 4, 4, 4, 12];
+    if groups.len() != 5
+        || groups
+            .iter()
+            .zip(lens)
+            .any(|(g, n)| g.len() != n || !g.bytes().all(|c| c.is_ascii_hexdigit()))
+    {
+        bail!("{}: invalid UUID `{}`", o.keyword, text);
+    }
+    let hex: String = groups.concat();
+    let mut uuid = [0u8; 16];
+    for (i, u) in uuid.iter_mut().enumerate() {
+        *u = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
+    }
+    let mut iface = super::model::DceIface {
+        uuid,
+        version: None,
+        any_frag: false,
+    };
+    for p in parts {
+        if p == "any_frag" && !iface.any_frag {
+            iface.any_frag = true;
+            continue;
+        }
+        let op = p.bytes().next().unwrap_or(0);
+        if iface.version.is_some() || iface.any_frag || !matches!(op, b'<' | b'>' | b'=' | b'!') {
+            bail!("{}: invalid option `{p}`", o.keyword);
+        }
+        let n: u16 = match p[1..].trim().parse() {
+            Ok(n) => n,
+            Err(_) => bail!("{}: invalid version `{p}`", o.keyword),
+        };
+        if (op == b'<' && n == 0) || (op == b'>' && n == u16::MAX) {
+            bail!("{}: version test `{p}` can never hold", o.keyword);
+        }
+        iface.version = Some((op, n));
+    }
+    b.set_app_proto(DCERPC)?;
+    b.dce_iface.push(iface);
+    Ok(())
+}
+
+/// `dce_opnum:<n>|<lo>-<hi>[,...]`.
+fn kw_dce_opnum(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = need_value(o)?;
+    let mut list = Vec::new();
+    for item in v.split(',').map(str::trim) {
+        let num = |s: &str| -> PResult<u16> {
+            match s.trim().parse::<u16>() {
+                Ok(n) => Ok(n),
+                Err(_) => bail!("{}: invalid opnum `{item}`", o.keyword),
+            }
+        };
+        let range = match item.split_once('-') {
+            Some((lo, hi)) => (num(lo)?, num(hi)?),
+            None => {
+                let n = num(item)?;
+                (n, n)
+            }
+        };
+        if range.0 > range.1 {
+            bail!("{}: invalid range `{item}`", o.keyword);
+        }
+        list.push(range);
+    }
+    b.set_app_proto(DCERPC)?;
+    b.dce_opnum.push(list.into_boxed_slice());
+    Ok(())
 }
 
 /// `tls.subject:"..."` / `tls.issuerdn:"..."` (legacy forms): the value anywhere in the first

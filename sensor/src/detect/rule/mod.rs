@@ -41,9 +41,12 @@ pub use header::{
     parse_header, Action, AddressSet, Direction, Header, InlineAction, PortSet, Protocol,
     RangeBound, RangeSet, Vars,
 };
-pub use inspect::{inspect, inspect_vars, inspect_with_limit, Matcher, INSPECTION_RECURSION_LIMIT};
+pub use inspect::{
+    inspect, inspect_vars, inspect_vars_dce, inspect_with_limit, Matcher,
+    INSPECTION_RECURSION_LIMIT,
+};
 pub use loader::parse_rules;
-pub use model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DnsOpcode, Rule};
+pub use model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DceIface, DnsOpcode, Rule};
 pub use numeric::{FlagsMode, IpOpts, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
     Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,

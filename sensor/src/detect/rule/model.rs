@@ -53,6 +53,30 @@ impl DnsOpcode {
     }
 }
 
+/// `dce_iface:<uuid>[,<op><version>][,any_frag]` (`dcerpc.iface`): the call's context is an
+/// interface the server accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DceIface {
+    /// The UUID in canonical byte order.
+    pub uuid: [u8; 16],
+    /// Version test on the interface's major version: `<`, `>`, `=` or `!` and the value.
+    pub version: Option<(u8, u16)>,
+    /// Also match a request whose first fragment was not seen.
+    pub any_frag: bool,
+}
+
+impl DceIface {
+    pub fn version_ok(&self, v: u16) -> bool {
+        match self.version {
+            None => true,
+            Some((b'<', n)) => v < n,
+            Some((b'>', n)) => v > n,
+            Some((b'!', n)) => v != n,
+            Some((_, n)) => v == n,
+        }
+    }
+}
+
 /// A parsed, validated rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
@@ -103,6 +127,10 @@ pub struct Rule {
     pub dns_opcode: Option<DnsOpcode>,
     /// `ftpbounce`, `ftpdata_command`.
     pub ftp: FtpTests,
+    /// `dce_iface` tests (all must hold).
+    pub dce_iface: Vec<DceIface>,
+    /// `dce_opnum` lists of inclusive ranges (each must hold).
+    pub dce_opnum: Vec<Box<[(u16, u16)]>>,
     /// `ipv4-csum`, `tcpv4-csum`, ...: the checksums that must be valid (`valid`) and those
     /// that must be invalid (`invalid`), a bit per `checksum::Kind`.
     pub csum: crate::decode::checksum::Csums,

@@ -95,6 +95,8 @@ pub(super) struct Builder {
     pub icmp_seq: Option<u16>,
     pub dns_opcode: Option<DnsOpcode>,
     pub ftp: super::model::FtpTests,
+    pub dce_iface: Vec<super::model::DceIface>,
+    pub dce_opnum: Vec<Box<[(u16, u16)]>>,
     pub csum: crate::decode::checksum::Csums,
     /// How many of `xbits` are `hostbits` (those keep a rule IP-only, as in Suricata).
     pub hostbits: usize,
@@ -166,6 +168,8 @@ impl Builder {
             icmp_seq: None,
             dns_opcode: None,
             ftp: Default::default(),
+            dce_iface: Vec::new(),
+            dce_opnum: Vec::new(),
             csum: Default::default(),
             hostbits: 0,
             noalert: false,
@@ -180,14 +184,17 @@ impl Builder {
     pub fn set_app_proto(&mut self, p: AppProto) -> PResult<()> {
         match self.app_proto {
             Some(cur) if cur != p => {
-                if matches!(
-                    cur,
-                    AppProto::Smtp
-                        | AppProto::Ftp
-                        | AppProto::Smb
-                        | AppProto::Ssh
-                        | AppProto::Recognised(_)
-                ) {
+                let dcerpc = AppProto::Recognised(crate::app::AppProto::Dcerpc);
+                if cur != dcerpc
+                    && matches!(
+                        cur,
+                        AppProto::Smtp
+                            | AppProto::Ftp
+                            | AppProto::Smb
+                            | AppProto::Ssh
+                            | AppProto::Recognised(_)
+                    )
+                {
                     // Valid Suricata (e.g. `alert smtp ... file.data`), but those protocols
                     // have no parser here, so their buffers do not exist.
                     let name = AppProto::name;
@@ -353,6 +360,8 @@ impl Builder {
             || self.icmp_seq.is_some()
             || self.dns_opcode.is_some()
             || self.ftp != Default::default()
+            || !self.dce_iface.is_empty()
+            || !self.dce_opnum.is_empty()
             || self.csum != Default::default()
             || self.tls_version.is_some()
             || self.tls_chain_len.is_some()
@@ -469,6 +478,8 @@ impl Builder {
             && self.icmp_seq.is_none()
             && self.dns_opcode.is_none()
             && self.ftp == Default::default()
+            && self.dce_iface.is_empty()
+            && self.dce_opnum.is_empty()
             && self.csum == Default::default()
             && flowbits_iponly
             && matches!(
@@ -517,6 +528,8 @@ impl Builder {
             icmp_seq: self.icmp_seq,
             dns_opcode: self.dns_opcode,
             ftp: self.ftp,
+            dce_iface: self.dce_iface,
+            dce_opnum: self.dce_opnum,
             csum: self.csum,
             fast_pattern,
             ip_only,

@@ -373,10 +373,11 @@ fn byte_math_errors() {
             "{bad}"
         );
     }
-    assert!(matches!(
-        rule_err("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue 1, result r, endian dce; sid:1;)"),
-        ErrorKind::Unsupported { .. }
-    ));
+    let r = rule("alert tcp any any -> any any (dce_stub_data; byte_math:bytes 1, offset 0, oper +, rvalue 1, result r, endian dce; sid:1;)");
+    assert_eq!(
+        r.app_proto,
+        Some(AppProto::Recognised(crate::app::AppProto::Dcerpc))
+    );
 }
 
 // ---- pcre capture targets ----
@@ -879,10 +880,11 @@ fn recognised_protocols_in_headers() {
         r.app_proto,
         Some(AppProto::Recognised(crate::app::AppProto::Dcerpc))
     );
-    assert!(
-        unsupported("alert dcerpc any any -> any any (http.uri; content:\"x\"; sid:1;)")
-            .contains("dcerpc is not parsed")
-    );
+    // DCE/RPC is parsed: an HTTP buffer on its rule is a conflict, as in Suricata.
+    assert!(matches!(
+        rule_err("alert dcerpc any any -> any any (http.uri; content:\"x\"; sid:1;)"),
+        ErrorKind::Syntax { .. }
+    ));
     assert!(unsupported("alert modbus any any -> any any (sid:1;)").contains("modbus"));
 }
 
@@ -1008,4 +1010,60 @@ fn checksum_keywords() {
     assert!(syntax(
         "alert ip any any -> any any (udpv6-csum:valid; udpv6-csum:invalid; sid:1;)"
     ));
+}
+
+#[test]
+fn dcerpc_keywords() {
+    use crate::detect::rule::DceIface;
+    let dcerpc = Some(AppProto::Recognised(crate::app::AppProto::Dcerpc));
+    let r = rule("alert tcp any any -> any any (dce_iface:4B324FC8-1670-01D3-1278-5A47BF6EE188,=3,any_frag; dce_opnum:1,5-7; sid:1;)");
+    let uuid = [
+        0x4b, 0x32, 0x4f, 0xc8, 0x16, 0x70, 0x01, 0xd3, 0x12, 0x78, 0x5a, 0x47, 0xbf, 0x6e, 0xe1,
+        0x88,
+    ];
+    assert_eq!(
+        r.dce_iface,
+        vec![DceIface {
+            uuid,
+            version: Some((b'=', 3)),
+            any_frag: true
+        }]
+    );
+    assert_eq!(&*r.dce_opnum[0], &[(1, 1), (5, 7)]);
+    assert_eq!(r.app_proto, dcerpc);
+    let r = rule("alert tcp any any -> any any (dcerpc.iface:4b324fc8-1670-01d3-1278-5a47bf6ee188; dcerpc.opnum:65535; sid:1;)");
+    assert_eq!(r.dce_iface[0].version, None);
+    assert!(!r.dce_iface[0].any_frag);
+    assert_eq!(&*r.dce_opnum[0], &[(65535, 65535)]);
+    let r = rule("alert tcp any any -> any any (dce_stub_data; content:\"x\"; byte_test:2,=,1,0,relative,dce; sid:1;)");
+    assert_eq!(r.buffers[0].buffer, Buffer::DceStubData);
+    assert_eq!(r.app_proto, dcerpc);
+    let r = rule("alert tcp any any -> any any (dcerpc.stub_data; content:\"x\"; sid:1;)");
+    assert_eq!(r.buffers[0].buffer, Buffer::DceStubData);
+    for bad in [
+        "dce_iface:4b324fc8-1670-01d3-1278-5a47bf6ee18;",
+        "dce_iface:4b324fc8-1670-01d3-1278-5a47bf6ee18g;",
+        "dce_iface:4b324fc8-1670-01d3-1278-5a47bf6ee188,<0;",
+        "dce_iface:4b324fc8-1670-01d3-1278-5a47bf6ee188,>65535;",
+        "dce_iface:4b324fc8-1670-01d3-1278-5a47bf6ee188,=65536;",
+        "dce_iface:4b324fc8-1670-01d3-1278-5a47bf6ee188,~1;",
+        "dce_iface:4b324fc8-1670-01d3-1278-5a47bf6ee188,any_frag,=1;",
+        "dce_iface;",
+        "dce_opnum:;",
+        "dce_opnum:7-5;",
+        "dce_opnum:65536;",
+        "dce_opnum:1,x;",
+        "dce_stub_data; content:\"a\"; byte_test:2,=,1,0,big,dce;",
+        "dce_stub_data; content:\"a\"; byte_test:2,=,1,0,string,dce;",
+    ] {
+        assert!(
+            matches!(
+                rule_err(&format!("alert tcp any any -> any any ({bad} sid:1;)")),
+                ErrorKind::Syntax { .. }
+            ),
+            "{bad}"
+        );
+    }
+    // DCE/RPC over SMB is not parsed: the keywords on an smb rule are refused.
+    assert!(unsupported("alert smb any any -> any any (dce_opnum:1; sid:1;)").contains("smb"));
 }

@@ -241,10 +241,6 @@ fn unsupported_keywords_are_named() {
             "pcrexform (the pcrexform transform (a regex capture as the buffer) is not implemented)",
         ),
         (
-            "content:\"a\"; byte_test:1,>,2,0,dce;",
-            "byte_test dce (DCERPC is not parsed)",
-        ),
-        (
             "http.uri; xor:\"0d0a\"; content:\"a\";",
             "xor (the xor transform is not implemented)",
         ),

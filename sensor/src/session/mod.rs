@@ -765,6 +765,16 @@ impl AppLayer {
         if midstream && !self.tcp_session_events {
             return true;
         }
+        if flow.ext.done
+            && (!self.stream_rules || flow.ext.rec.detect.payload_inspection_stopped())
+            && !self.tcp_session_events
+            && flow.ext.tcp_est == EST_YES
+        {
+            // Nothing more is reassembled (`tcp_packet` returns at once) and `established`
+            // never goes back: the machine has nothing left to decide (TLS after its
+            // handshake, most of a busy link's packets).
+            return true;
+        }
         let ssn = flow.ext.ssn.get_or_insert_with(Default::default);
         let j = ssn.packet(
             dir,

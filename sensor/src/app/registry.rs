@@ -193,7 +193,10 @@ pub static PROTOCOLS: &[Protocol] = &[
         transport: Tcp,
         at: AnyPort,
         enabled: true,
-        probe: |data, _, _| from_tls(tls::probe(data)),
+        probe: |data, dir, _| match dir {
+            Direction::ToServer => from_tls(tls::probe(data)),
+            Direction::ToClient => from_tls(tls::probe_to_client(data)),
+        },
         parser: Some(|_| Box::<adapters::Tls>::default()),
     },
     entry(AppProto::Http2, Tcp, AnyPort, recognise::http2),

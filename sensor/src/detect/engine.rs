@@ -189,6 +189,8 @@ pub struct Engine {
     /// Some rules name an event of the TCP session state machine (`flow::tcp_ssn`): only
     /// then is it run.
     tcp_session_events: bool,
+    /// See `wants_second_probe`.
+    second_probe: bool,
     /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
     /// then.
     csum_kinds: u8,
@@ -940,12 +942,14 @@ impl Engine {
             .fold(0, |k, s| k | s.rule.csum.valid | s.rule.csum.invalid);
         let mut lazy_events = PacketEvents::NONE;
         let mut tcp_session_events = false;
+        let mut second_probe = false;
         for s in &sigs {
             for e in s.rule.packet_events.iter() {
                 if LAZY_EVENTS.contains(&e) {
                     lazy_events.set(e);
                 }
                 tcp_session_events |= e.is_tcp_session();
+                second_probe |= e.needs_second_probe();
             }
         }
         report.inline_as_alert = sigs
@@ -1046,6 +1050,7 @@ impl Engine {
                 hint_rules,
                 lazy_events,
                 tcp_session_events,
+                second_probe,
                 csum_kinds,
             },
             report,
@@ -1067,6 +1072,13 @@ impl Engine {
     /// Some rules name an event of the TCP session state machine.
     pub fn wants_tcp_session_events(&self) -> bool {
         self.tcp_session_events
+    }
+
+    /// Rules name a protocol detection event that needs the direction detection did not
+    /// decide probed on (`applayer_mismatch_protocol_both_directions`,
+    /// `applayer_detect_protocol_only_one_direction`; D41).
+    pub fn wants_second_probe(&self) -> bool {
+        self.second_probe
     }
 
     /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).

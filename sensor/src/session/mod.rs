@@ -236,7 +236,37 @@ struct TcpApp {
     stream_tail: [Vec<u8>; 2],
     /// Stream bytes of each direction inspected so far (the offset of new data).
     stream_inspected: [u64; 2],
+    /// What protocol detection knows beyond the parser (D41).
+    pd: Detection,
 }
+
+/// Protocol detection's state for Suricata's `applayer_*` events (D41).
+#[derive(Default)]
+struct Detection {
+    /// The protocol of the current parser.
+    proto: AppProto,
+    /// While a parser runs: detection of that direction is over (it named a protocol or gave
+    /// up). A direction still open is probed on when rules name events that need it.
+    done: [bool; 2],
+    /// Bytes of each direction delivered while no protocol was known (Suricata's bail-out).
+    undecided: [u32; 2],
+    /// Which direction carried the flow's first data (`FIRST_*`).
+    first: u8,
+    /// The stream was handed over after SMTP STARTTLS: what follows should be TLS.
+    expect_tls: bool,
+}
+
+const FIRST_NONE: u8 = 0;
+/// `FIRST_DIR + dir`: that direction's data came first.
+const FIRST_DIR: u8 = 1;
+/// A parser has seen data: the first direction no longer matters (Suricata's "already sent").
+const FIRST_SENT: u8 = 3;
+
+/// Suricata gives up detecting a flow whose undecided direction holds this much while the
+/// other sent nothing (twice this whatever the other sent): `applayer_proto_detection_skipped`.
+/// Suricata's limit is the larger of this and the receiver's window (up to the stream depth);
+/// windows are not followed here, so a scaled window past 100,000 bytes is judged sooner.
+const BAIL_OUT: u32 = 100_000;
 
 /// The session's settings and buffers a [`Feeder`] works with.
 struct StreamScratch<'a> {
@@ -246,6 +276,10 @@ struct StreamScratch<'a> {
     keep: bool,
     chunks: &'a mut Vec<(usize, usize, usize)>,
     bytes: &'a mut Vec<u8>,
+    /// Probe on a direction detection did not decide once the other named the protocol.
+    second_probe: bool,
+    /// The segment being fed acknowledged all the other direction's data.
+    peer_acked: bool,
 }
 
 impl TcpApp {
@@ -258,6 +292,9 @@ impl TcpApp {
         scratch: StreamScratch<'a>,
     ) -> (&'a mut [StreamDir; 2], Feeder<'a>) {
         let feeder = Feeder {
+            pd: &mut self.pd,
+            second_probe: scratch.second_probe,
+            peer_acked: scratch.peer_acked,
             probe: &mut self.probe,
             probe_failed: &mut self.probe_failed,
             probe_lost: &mut self.probe_lost,
@@ -321,6 +358,8 @@ pub struct AppLayer {
     stream_events: PacketEvents,
     /// Loaded rules name an event of the TCP session state machine.
     tcp_session_events: bool,
+    /// Loaded rules name a detection event that needs the second direction probed (D41).
+    second_probe: bool,
 }
 
 /// What a parser produced while being fed, applied after the feeding borrow ends: the stream
@@ -331,6 +370,8 @@ pub struct AppLayer {
 struct Pending {
     handed_over: Option<Box<dyn AppParser>>,
     detected: Option<(AppProto, usize)>,
+    /// Protocol detection's events (`applayer_*`) for the packet being processed.
+    events: PacketEvents,
 }
 
 impl AppLayer {
@@ -349,6 +390,7 @@ impl AppLayer {
             tcp_session_events: engine
                 .as_ref()
                 .is_some_and(|e| e.wants_tcp_session_events()),
+            second_probe: engine.as_ref().is_some_and(|e| e.wants_second_probe()),
             pcap_cnt: 0,
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
@@ -440,6 +482,7 @@ impl AppLayer {
         }
         self.stream_rules = engine.has_stream_rules();
         self.tcp_session_events = engine.wants_tcp_session_events();
+        self.second_probe = engine.wants_second_probe();
         let mut det = Detector::new(engine);
         det.ctx.alerts = alerts;
         det.ctx.alerts_suppressed = suppressed;
@@ -790,6 +833,7 @@ impl AppLayer {
                 parser: None,
                 stream_tail: Default::default(),
                 stream_inspected: [0; 2],
+                pd: Detection::default(),
             });
             for (d, s) in tcp.stream.iter_mut().enumerate() {
                 if app.tcp_started & (1 << d) != 0 {
@@ -807,11 +851,17 @@ impl AppLayer {
         };
         let parsers = self.config.parsers();
         let (gaps, depth) = (self.mem.stats.gaps, self.mem.stats.depth_reached);
+        let peer_acked = {
+            let other = &tcp.stream[1 - dir];
+            h.flags & TcpHeader::ACK != 0 && other.acked_all(h.ack)
+        };
         let scratch = StreamScratch {
             limit: self.config.probe_limit,
             keep: self.stream_rules,
             chunks: &mut self.stream_chunks,
             bytes: &mut self.stream_bytes,
+            second_probe: self.second_probe,
+            peer_acked,
         };
         let (stream, mut feeder) = tcp.feeder(&parsers, who.ports(), scratch);
         let (this, other) = if dir == TO_SERVER {
@@ -829,6 +879,7 @@ impl AppLayer {
             feeder.event(dir, ev)
         });
         let pending = feeder.pending;
+        self.stream_events = self.stream_events.union(pending.events);
         if self.mem.stats.gaps != gaps {
             self.stream_events.set(PacketEvent::StreamReassemblySeqGap);
         }
@@ -930,6 +981,8 @@ impl AppLayer {
                 keep: self.stream_rules,
                 chunks: &mut self.stream_chunks,
                 bytes: &mut self.stream_bytes,
+                second_probe: self.second_probe,
+                peer_acked: true,
             };
             let (stream, mut feeder) = tcp.feeder(&parsers, who.ports(), scratch);
             for (dir, s) in stream.iter_mut().enumerate() {
@@ -1062,6 +1115,8 @@ impl AppLayer {
         let Some(tcp) = tcp.as_deref_mut() else {
             return;
         };
+        // Probing on the undecided direction needs its data (D41).
+        let probing = self.second_probe && !(tcp.pd.done[0] && tcp.pd.done[1]);
         let stop = match &mut tcp.parser {
             None => {
                 // As Suricata 7: detection fails once both directions gave up; a flow that
@@ -1094,7 +1149,7 @@ impl AppLayer {
                     // the payload once encrypted application data flows.
                     rec.detect.stop_payload_inspection();
                 }
-                p.is_done()
+                p.is_done() && !probing
             }
         };
         if stop {
@@ -1113,6 +1168,11 @@ impl AppLayer {
 /// Feeds the stream events of one flow to its parser, detecting the protocol first: the one
 /// path for data delivered by a segment, by the peer's acknowledgement and at the flow's end.
 struct Feeder<'a> {
+    pd: &'a mut Detection,
+    /// Probe on a direction detection did not decide once the other named the protocol.
+    second_probe: bool,
+    /// The segment being fed acknowledged all the other direction's data.
+    peer_acked: bool,
     probe: &'a mut [Vec<u8>; 2],
     probe_failed: &'a mut [bool; 2],
     probe_lost: &'a mut [bool; 2],
@@ -1141,12 +1201,22 @@ impl Feeder<'_> {
                         self.probe_failed[dir] = true;
                         self.probe_lost[dir] = true;
                     }
-                    Some(p) => p.gap(d, n),
+                    Some(p) => {
+                        p.gap(d, n);
+                        // Nor is a direction probed on past a hole (as Suricata: no event).
+                        if !self.pd.done[dir] {
+                            self.pd.done[dir] = true;
+                            self.probe[dir] = Vec::new();
+                        }
+                    }
                 }
                 return;
             }
             StreamEvent::Data(data) => data,
         };
+        if self.pd.first == FIRST_NONE && !data.is_empty() {
+            self.pd.first = FIRST_DIR + dir as u8;
+        }
         if self.keep {
             let start = self.bytes.len();
             self.bytes.extend_from_slice(data);
@@ -1158,28 +1228,43 @@ impl Feeder<'_> {
     /// In-order bytes of direction `dir`: to the parser, or to detection.
     fn data(&mut self, dir: usize, data: &[u8]) {
         let d = direction(dir);
-        if let Some(p) = self.parser {
+        if let Some(p) = self.parser.as_deref_mut() {
             p.feed(d, data);
-            if p.handed_over() {
-                // What follows is another protocol (usually TLS in an HTTP CONNECT tunnel or
-                // a SOCKS connection): detect it anew, starting with what the parser received
-                // past the handover. What the parser completed was logged at this packet.
-                if let Some(mut old) = self.parser.take() {
-                    let rest = [old.rest(direction(0)), old.rest(direction(1))];
-                    self.pending.handed_over = Some(old);
-                    *self.probe = Default::default();
-                    *self.probe_failed = [false; 2];
-                    *self.probe_lost = [false; 2];
-                    for (i, r) in rest.iter().enumerate() {
-                        if !r.is_empty() {
-                            self.data(i, r);
-                        }
+            if !p.handed_over() {
+                if self.second_probe && !self.pd.done[dir] {
+                    self.probe_on(dir, data);
+                }
+                return;
+            }
+            // What follows is another protocol (usually TLS in an HTTP CONNECT tunnel or
+            // a SOCKS connection): detect it anew, starting with what the parser received
+            // past the handover. What the parser completed was logged at this packet.
+            if let Some(mut old) = self.parser.take() {
+                let rest = [old.rest(direction(0)), old.rest(direction(1))];
+                self.pending.handed_over = Some(old);
+                *self.probe = Default::default();
+                *self.probe_failed = [false; 2];
+                *self.probe_lost = [false; 2];
+                // Suricata expects TLS after SMTP's STARTTLS (its FTP and HTTP changes name
+                // no protocol), and no longer bails out on size.
+                self.pd.expect_tls = self.pd.proto == AppProto::Smtp;
+                self.pd.proto = AppProto::Unknown;
+                self.pd.done = [false; 2];
+                for (i, r) in rest.iter().enumerate() {
+                    if !r.is_empty() {
+                        self.data(i, r);
                     }
                 }
             }
             return;
         }
+        let n = &mut self.pd.undecided[dir];
+        *n = n.saturating_add(data.len() as u32);
+        if self.pd.first != FIRST_SENT && self.bail_out(dir) {
+            return;
+        }
         if self.probe_failed[dir] {
+            self.unexpected(None);
             // Held while the other direction may still name the protocol.
             if !self.probe_failed[1 - dir] && !self.probe_lost[dir] {
                 let held = &mut self.probe[dir];
@@ -1199,6 +1284,10 @@ impl Feeder<'_> {
         let start: &[u8] = if held.is_empty() { data } else { &held };
         match registry::detect_tcp(start, d, self.ports) {
             Detect::Found(proto) => {
+                if self.wrong_first_direction(proto.proto, dir) {
+                    return;
+                }
+                self.unexpected(Some(proto.proto));
                 let mut new = proto.new_parser(self.config);
                 // Feed what the other direction held while undecided, then this one.
                 let other_start = std::mem::take(&mut self.probe[1 - dir]);
@@ -1211,14 +1300,32 @@ impl Feeder<'_> {
                 new.feed(d, start);
                 *self.parser = Some(new);
                 self.pending.detected = Some((proto.proto, dir));
+                self.pd.proto = proto.proto;
+                self.pd.first = FIRST_SENT;
+                self.pd.done = [true; 2];
+                if self.probe_failed[1 - dir] {
+                    // The other direction gave up first: its data goes to this protocol's
+                    // parser, as Suricata's, which says so.
+                    self.pending
+                        .events
+                        .set(PacketEvent::ApplayerDetectProtocolOnlyOneDirection);
+                } else if self.second_probe {
+                    // Still undecided there: probed on as its data comes.
+                    self.pd.done[1 - dir] = false;
+                    if !other_start.is_empty() {
+                        self.probe_on(1 - dir, &other_start);
+                    }
+                }
             }
             Detect::NeedMore if start.len() < self.limit => {
+                self.unexpected(None);
                 if held.is_empty() {
                     held.extend_from_slice(data);
                 }
                 self.probe[dir] = held;
             }
             _ => {
+                self.unexpected(None);
                 self.probe_failed[dir] = true;
                 if start.len() <= self.limit && !self.probe_failed[1 - dir] {
                     if held.is_empty() {
@@ -1230,6 +1337,102 @@ impl Feeder<'_> {
                 }
             }
         }
+    }
+
+    /// Detection goes on in direction `dir` after the other named the protocol (only when
+    /// rules name the events it raises): a different protocol is a mismatch, giving up means
+    /// the protocol was detected in one direction only.
+    fn probe_on(&mut self, dir: usize, data: &[u8]) {
+        let held = &mut self.probe[dir];
+        let judged = {
+            let start: &[u8] = if held.is_empty() {
+                data
+            } else {
+                held.extend_from_slice(data);
+                held
+            };
+            match registry::detect_tcp(start, direction(dir), self.ports) {
+                Detect::Found(p) => Some(Some(p.proto)),
+                Detect::NeedMore if start.len() < self.limit => None,
+                _ => Some(None),
+            }
+        };
+        let Some(found) = judged else {
+            if held.is_empty() {
+                held.extend_from_slice(data);
+            }
+            return;
+        };
+        *held = Vec::new();
+        self.pd.done[dir] = true;
+        match found {
+            Some(p) if p == self.pd.proto => {}
+            Some(_) => self
+                .pending
+                .events
+                .set(PacketEvent::ApplayerMismatchProtocolBothDirections),
+            None => self
+                .pending
+                .events
+                .set(PacketEvent::ApplayerDetectProtocolOnlyOneDirection),
+        }
+    }
+
+    /// After SMTP's STARTTLS, detection that names another protocol than TLS, or none yet
+    /// (Suricata judges each chunk of data until one is named).
+    fn unexpected(&mut self, found: Option<AppProto>) {
+        if !self.pd.expect_tls {
+            return;
+        }
+        if found == Some(AppProto::Tls) {
+            self.pd.expect_tls = false;
+            return;
+        }
+        if found.is_some() {
+            self.pd.expect_tls = false;
+        }
+        let e = &mut self.pending.events;
+        e.set(PacketEvent::ApplayerUnexpectedProtocol);
+        e.set(PacketEvent::ApplayerNoTlsAfterStarttls);
+    }
+
+    /// Suricata's TLS parser wants the client's data first: when the server's came first,
+    /// detection of TLS fails the flow, with an event when TLS was found in the server's data
+    /// or the server's data was not acknowledged yet (Suricata then sees it unparsed).
+    fn wrong_first_direction(&mut self, proto: AppProto, dir: usize) -> bool {
+        let to_client = 1 - TO_SERVER;
+        if proto != AppProto::Tls || self.pd.first != FIRST_DIR + to_client as u8 {
+            return false;
+        }
+        if dir == to_client || !self.peer_acked {
+            self.pending
+                .events
+                .set(PacketEvent::ApplayerWrongDirectionFirstData);
+        }
+        self.fail();
+        true
+    }
+
+    /// Suricata's bail-out: an undecided direction holding too much makes the flow `failed`.
+    fn bail_out(&mut self, dir: usize) -> bool {
+        let (this, other) = (self.pd.undecided[dir], self.pd.undecided[1 - dir]);
+        let skip = this > 2 * BAIL_OUT
+            || other > 2 * BAIL_OUT
+            || (self.probe_failed[dir] && this > BAIL_OUT && other == 0);
+        if skip {
+            self.pending
+                .events
+                .set(PacketEvent::ApplayerProtoDetectionSkipped);
+            self.fail();
+        }
+        skip
+    }
+
+    /// Detection gives up on both directions: the flow is `failed` (see `AppLayer::drain`).
+    fn fail(&mut self) {
+        *self.probe = Default::default();
+        *self.probe_failed = [true; 2];
+        *self.probe_lost = [true; 2];
     }
 }
 

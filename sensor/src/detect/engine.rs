@@ -191,6 +191,8 @@ pub struct Engine {
     tcp_session_events: bool,
     /// See `wants_second_probe`.
     second_probe: bool,
+    /// Some rules name one of protocol detection's events (`applayer_*`).
+    applayer_events: bool,
     /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
     /// then.
     csum_kinds: u8,
@@ -943,6 +945,7 @@ impl Engine {
         let mut lazy_events = PacketEvents::NONE;
         let mut tcp_session_events = false;
         let mut second_probe = false;
+        let mut applayer_events = false;
         for s in &sigs {
             for e in s.rule.packet_events.iter() {
                 if LAZY_EVENTS.contains(&e) {
@@ -950,6 +953,7 @@ impl Engine {
                 }
                 tcp_session_events |= e.is_tcp_session();
                 second_probe |= e.needs_second_probe();
+                applayer_events |= e.kind() == crate::events::EventKind::AppLayer;
             }
         }
         report.inline_as_alert = sigs
@@ -1051,6 +1055,7 @@ impl Engine {
                 lazy_events,
                 tcp_session_events,
                 second_probe,
+                applayer_events,
                 csum_kinds,
             },
             report,
@@ -1079,6 +1084,11 @@ impl Engine {
     /// `applayer_detect_protocol_only_one_direction`; D41).
     pub fn wants_second_probe(&self) -> bool {
         self.second_probe
+    }
+
+    /// Some rules name one of protocol detection's events (`applayer_*`).
+    pub fn wants_applayer_events(&self) -> bool {
+        self.applayer_events
     }
 
     /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).

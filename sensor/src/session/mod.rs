@@ -10,7 +10,7 @@
 
 use crate::app::dns::DnsMessage;
 use crate::app::http::HttpConfig;
-use crate::app::parser::{AppParser, ParserConfig, Ports, Tx};
+use crate::app::parser::{AppParser, ParserConfig, Ports, Probe, Tx};
 use crate::app::registry::{self, AppProto, Detect};
 use crate::app::{AppStats, Direction};
 use std::sync::Arc;
@@ -254,6 +254,11 @@ struct Detection {
     first: u8,
     /// The stream was handed over after SMTP STARTTLS: what follows should be TLS.
     expect_tls: bool,
+    /// Events judged on data of direction `1 - later_dir`, raised on the next packet of
+    /// `later_dir`: Suricata (IDS mode) runs detection on data when the other side
+    /// acknowledges it, so its events sit on that packet.
+    later: PacketEvents,
+    later_dir: u8,
 }
 
 const FIRST_NONE: u8 = 0;
@@ -360,6 +365,8 @@ pub struct AppLayer {
     tcp_session_events: bool,
     /// Loaded rules name a detection event that needs the second direction probed (D41).
     second_probe: bool,
+    /// Loaded rules name one of protocol detection's events.
+    applayer_events: bool,
 }
 
 /// What a parser produced while being fed, applied after the feeding borrow ends: the stream
@@ -391,6 +398,7 @@ impl AppLayer {
                 .as_ref()
                 .is_some_and(|e| e.wants_tcp_session_events()),
             second_probe: engine.as_ref().is_some_and(|e| e.wants_second_probe()),
+            applayer_events: engine.as_ref().is_some_and(|e| e.wants_applayer_events()),
             pcap_cnt: 0,
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
@@ -483,6 +491,7 @@ impl AppLayer {
         self.stream_rules = engine.has_stream_rules();
         self.tcp_session_events = engine.wants_tcp_session_events();
         self.second_probe = engine.wants_second_probe();
+        self.applayer_events = engine.wants_applayer_events();
         let mut det = Detector::new(engine);
         det.ctx.alerts = alerts;
         det.ctx.alerts_suppressed = suppressed;
@@ -530,6 +539,13 @@ impl AppLayer {
         let Some(det) = &mut self.detector else {
             return;
         };
+        if self.applayer_events {
+            if let Some(t) = flow.ext.tcp.as_deref_mut() {
+                if !t.pd.later.is_empty() && t.pd.later_dir as usize == dir {
+                    events = events.union(std::mem::take(&mut t.pd.later));
+                }
+            }
+        }
         if !det.engine.wants_packet(&flow.ext.rec.detect, dir) {
             return;
         }
@@ -879,7 +895,10 @@ impl AppLayer {
             feeder.event(dir, ev)
         });
         let pending = feeder.pending;
-        self.stream_events = self.stream_events.union(pending.events);
+        if !pending.events.is_empty() {
+            tcp.pd.later = tcp.pd.later.union(pending.events);
+            tcp.pd.later_dir = (1 - dir) as u8;
+        }
         if self.mem.stats.gaps != gaps {
             self.stream_events.set(PacketEvent::StreamReassemblySeqGap);
         }
@@ -1303,9 +1322,20 @@ impl Feeder<'_> {
                 self.pd.proto = proto.proto;
                 self.pd.first = FIRST_SENT;
                 self.pd.done = [true; 2];
-                if self.probe_failed[1 - dir] {
+                let other_same = !other_start.is_empty()
+                    && matches!(
+                        registry::same_protocol(
+                            proto.proto,
+                            &other_start,
+                            direction(1 - dir),
+                            self.ports
+                        ),
+                        Probe::Yes
+                    );
+                if self.probe_failed[1 - dir] && !other_same {
                     // The other direction gave up first: its data goes to this protocol's
-                    // parser, as Suricata's, which says so.
+                    // parser, as Suricata's, which says so (unless that protocol's own check
+                    // takes it, as Suricata's probing parser of the named protocol does).
                     self.pending
                         .events
                         .set(PacketEvent::ApplayerDetectProtocolOnlyOneDirection);
@@ -1351,9 +1381,12 @@ impl Feeder<'_> {
                 held.extend_from_slice(data);
                 held
             };
-            match registry::detect_tcp(start, direction(dir), self.ports) {
-                Detect::Found(p) => Some(Some(p.proto)),
-                Detect::NeedMore if start.len() < self.limit => None,
+            let own = registry::same_protocol(self.pd.proto, start, direction(dir), self.ports);
+            match (own, registry::detect_tcp(start, direction(dir), self.ports)) {
+                (Probe::Yes, _) => Some(Some(self.pd.proto)),
+                // The flow's own protocol only as its own check reads it.
+                (_, Detect::Found(p)) if p.proto != self.pd.proto => Some(Some(p.proto)),
+                (Probe::NeedMore, _) | (_, Detect::NeedMore) if start.len() < self.limit => None,
                 _ => Some(None),
             }
         };

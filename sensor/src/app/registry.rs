@@ -422,6 +422,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn second_direction_checks_of_the_named_protocol() {
+        let ports = Ports {
+            client: 40000,
+            server: 80,
+        };
+        let c = Direction::ToClient;
+        let is =
+            |p: Probe, want: Probe| std::mem::discriminant(&p) == std::mem::discriminant(&want);
+        // HTTP answers as Suricata 7.0.10 took them on the corpus.
+        for yes in [&b"HTTP/1.1 200 OK"[..], b"http/1.0 200", b"HTTP/0.9 200"] {
+            assert!(is(same_protocol(AppProto::Http, yes, c, ports), Probe::Yes));
+        }
+        for no in [
+            &b"\r\nHTTP/1.1 200"[..],
+            b"HTTP/2.0 200",
+            b"HTTP/1\0.1",
+            b"<html>",
+        ] {
+            assert!(is(same_protocol(AppProto::Http, no, c, ports), Probe::No));
+        }
+        assert!(is(
+            same_protocol(AppProto::Http, b"HTT", c, ports),
+            Probe::NeedMore
+        ));
+        // A TLS server's first record is TLS in that direction, not in the other.
+        let hello = b"\x16\x03\x03\x00\x31\x02";
+        assert!(is(
+            same_protocol(AppProto::Tls, hello, c, ports),
+            Probe::Yes
+        ));
+        assert!(
+            matches!(detect_tcp(hello, c, ports), Detect::Found(p) if p.proto == AppProto::Tls)
+        );
+        assert!(is(
+            same_protocol(AppProto::Tls, hello, Direction::ToServer, ports),
+            Probe::No
+        ));
+        assert!(is(
+            same_protocol(AppProto::Tls, b"\x16\x03", c, ports),
+            Probe::NeedMore
+        ));
+    }
+
+    #[test]
     fn every_protocol_builds_its_own_parser() {
         let cfg = ParserConfig::default();
         for p in PROTOCOLS.iter().filter(|p| p.transport == Tcp) {

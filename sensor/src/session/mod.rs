@@ -257,8 +257,45 @@ struct Detection {
     /// Events judged on data of direction `1 - later_dir`, raised on the next packet of
     /// `later_dir`: Suricata (IDS mode) runs detection on data when the other side
     /// acknowledges it, so its events sit on that packet.
-    later: PacketEvents,
+    /// (Bits of `APPLAYER_EVENTS`: the stream state stays within its size.)
+    later: u8,
     later_dir: u8,
+}
+
+/// Protocol detection's events, as `Detection::later` keeps them.
+const APPLAYER_EVENTS: [PacketEvent; 6] = [
+    PacketEvent::ApplayerMismatchProtocolBothDirections,
+    PacketEvent::ApplayerWrongDirectionFirstData,
+    PacketEvent::ApplayerDetectProtocolOnlyOneDirection,
+    PacketEvent::ApplayerProtoDetectionSkipped,
+    PacketEvent::ApplayerNoTlsAfterStarttls,
+    PacketEvent::ApplayerUnexpectedProtocol,
+];
+
+impl Detection {
+    /// Keeps `events` (judged on data of direction `1 - dir`) for the next packet of `dir`.
+    fn defer(&mut self, events: PacketEvents, dir: usize) {
+        for (i, e) in APPLAYER_EVENTS.iter().enumerate() {
+            if events.has(*e) {
+                self.later |= 1 << i;
+            }
+        }
+        self.later_dir = dir as u8;
+    }
+
+    /// The events kept for a packet of direction `dir`.
+    fn take(&mut self, dir: usize) -> PacketEvents {
+        let mut out = PacketEvents::NONE;
+        if self.later != 0 && self.later_dir as usize == dir {
+            for (i, e) in APPLAYER_EVENTS.iter().enumerate() {
+                if self.later & (1 << i) != 0 {
+                    out.set(*e);
+                }
+            }
+            self.later = 0;
+        }
+        out
+    }
 }
 
 const FIRST_NONE: u8 = 0;
@@ -541,9 +578,7 @@ impl AppLayer {
         };
         if self.applayer_events {
             if let Some(t) = flow.ext.tcp.as_deref_mut() {
-                if !t.pd.later.is_empty() && t.pd.later_dir as usize == dir {
-                    events = events.union(std::mem::take(&mut t.pd.later));
-                }
+                events = events.union(t.pd.take(dir));
             }
         }
         if !det.engine.wants_packet(&flow.ext.rec.detect, dir) {
@@ -896,8 +931,7 @@ impl AppLayer {
         });
         let pending = feeder.pending;
         if !pending.events.is_empty() {
-            tcp.pd.later = tcp.pd.later.union(pending.events);
-            tcp.pd.later_dir = (1 - dir) as u8;
+            tcp.pd.defer(pending.events, 1 - dir);
         }
         if self.mem.stats.gaps != gaps {
             self.stream_events.set(PacketEvent::StreamReassemblySeqGap);

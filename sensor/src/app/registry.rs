@@ -364,19 +364,20 @@ pub fn detect_udp(datagram: &[u8], dir: Direction, ports: Ports) -> Option<&'sta
 /// Whether the start of direction `dir` is `proto`, the protocol the other direction named,
 /// checked first as Suricata does when it probes the second direction (that protocol's own
 /// probing parser, on any port): HTTP answers as Suricata 7.0.10 took them on the corpus
-/// (`HTTP/0.` or `HTTP/1.` in any case, nothing before it), an HTTP/2 server's frames as HTTP/2 (its probing
+/// (`HTTP/0.` or `HTTP/1.` and a digit, in any case, nothing before it), an HTTP/2 server's frames as HTTP/2 (its probing
 /// parser reads the frames this sensor does not), otherwise the protocol's probe.
 pub fn same_protocol(proto: AppProto, start: &[u8], dir: Direction, ports: Ports) -> Probe {
     match (proto, dir) {
         (AppProto::Http, Direction::ToClient) => {
-            let n = start.len().min(7);
+            let n = start.len().min(8);
             let version = |b: &u8| matches!(b, b'0' | b'1');
             if !start[..n.min(5)].eq_ignore_ascii_case(&b"HTTP/"[..n.min(5)])
                 || start.get(5).is_some_and(|b| !version(b))
                 || start.get(6).is_some_and(|&b| b != b'.')
+                || start.get(7).is_some_and(|b| !b.is_ascii_digit())
             {
                 Probe::No
-            } else if n < 7 {
+            } else if n < 8 {
                 Probe::NeedMore
             } else {
                 Probe::Yes

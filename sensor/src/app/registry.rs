@@ -439,6 +439,7 @@ mod tests {
             &b"\r\nHTTP/1.1 200"[..],
             b"HTTP/2.0 200",
             b"HTTP/1\0.1",
+            b"HTTP/1.a",
             b"<html>",
         ] {
             assert!(is(same_protocol(AppProto::Http, no, c, ports), Probe::No));

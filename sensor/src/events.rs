@@ -198,6 +198,14 @@ pub enum PacketEvent {
     /// (Suricata's "protocol detection done" packet flag, which `app-layer-protocol`-only
     /// rules wait for).
     ProtoDetected,
+    /// Protocol detection's own events (`app-layer-event:applayer_*`), raised on the packet
+    /// whose data detection judged (`session`, D41).
+    ApplayerMismatchProtocolBothDirections,
+    ApplayerWrongDirectionFirstData,
+    ApplayerDetectProtocolOnlyOneDirection,
+    ApplayerProtoDetectionSkipped,
+    ApplayerNoTlsAfterStarttls,
+    ApplayerUnexpectedProtocol,
 }
 
 /// Which keyword names an event.
@@ -206,6 +214,8 @@ pub enum EventKind {
     Decode,
     Stream,
     Internal,
+    /// Named by `app-layer-event` (protocol detection's events).
+    AppLayer,
 }
 
 impl PacketEvent {
@@ -380,6 +390,12 @@ impl PacketEvent {
         PacketEvent::Stream3whsSynackTfoDataIgnored,
         PacketEvent::Stream3whsSynackResendWithDiffSeq,
         PacketEvent::ProtoDetected,
+        PacketEvent::ApplayerMismatchProtocolBothDirections,
+        PacketEvent::ApplayerWrongDirectionFirstData,
+        PacketEvent::ApplayerDetectProtocolOnlyOneDirection,
+        PacketEvent::ApplayerProtoDetectionSkipped,
+        PacketEvent::ApplayerNoTlsAfterStarttls,
+        PacketEvent::ApplayerUnexpectedProtocol,
     ];
 
     /// Suricata's name (without the `stream.` prefix for stream events, as rules write them).
@@ -557,17 +573,35 @@ impl PacketEvent {
             Stream3whsSynackResendWithDiffSeq => "3whs_synack_resend_with_diff_seq",
 
             ProtoDetected => "(protocol detected)",
+            ApplayerMismatchProtocolBothDirections => "applayer_mismatch_protocol_both_directions",
+            ApplayerWrongDirectionFirstData => "applayer_wrong_direction_first_data",
+            ApplayerDetectProtocolOnlyOneDirection => "applayer_detect_protocol_only_one_direction",
+            ApplayerProtoDetectionSkipped => "applayer_proto_detection_skipped",
+            ApplayerNoTlsAfterStarttls => "applayer_no_tls_after_starttls",
+            ApplayerUnexpectedProtocol => "applayer_unexpected_protocol",
         }
     }
 
     pub fn kind(self) -> EventKind {
         if self == PacketEvent::ProtoDetected {
             EventKind::Internal
+        } else if (self as u8) > PacketEvent::ProtoDetected as u8 {
+            EventKind::AppLayer
         } else if (self as u8) >= PacketEvent::StreamReassemblySeqGap as u8 {
             EventKind::Stream
         } else {
             EventKind::Decode
         }
+    }
+
+    /// Raised only when probing goes on in the direction detection did not decide (the other
+    /// direction named the protocol): rules naming these keep it running.
+    pub fn needs_second_probe(self) -> bool {
+        matches!(
+            self,
+            PacketEvent::ApplayerMismatchProtocolBothDirections
+                | PacketEvent::ApplayerDetectProtocolOnlyOneDirection
+        )
     }
 
     /// Raised by the TCP session state machine (`flow::tcp_ssn`), which runs only for rules
@@ -1053,9 +1087,9 @@ impl AppEvents {
 /// is not one of Suricata's; both refuse the rule, with this reason).
 pub fn refusal(keyword: &str, name: &str) -> String {
     match keyword {
-        "app-layer-event" if name.starts_with("applayer_") => format!(
-            "app-layer-event:{name} (protocol detection events are not raised by this sensor)"
-        ),
+        "app-layer-event" if name.starts_with("applayer_") => {
+            format!("app-layer-event:{name} (not one of Suricata 7's protocol detection events)")
+        }
         "app-layer-event" if unraised(name).is_some() => {
             format!(
                 "app-layer-event:{name} ({})",

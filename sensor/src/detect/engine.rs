@@ -194,6 +194,10 @@ pub struct Engine {
     /// Some rules name an event of the TCP session state machine (`flow::tcp_ssn`): only
     /// then is it run.
     tcp_session_events: bool,
+    /// See `wants_second_probe`.
+    second_probe: bool,
+    /// Some rules name one of protocol detection's events (`applayer_*`).
+    applayer_events: bool,
     /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
     /// then.
     csum_kinds: u8,
@@ -980,12 +984,16 @@ impl Engine {
             .fold(0, |k, s| k | s.rule.csum.valid | s.rule.csum.invalid);
         let mut lazy_events = PacketEvents::NONE;
         let mut tcp_session_events = false;
+        let mut second_probe = false;
+        let mut applayer_events = false;
         for s in &sigs {
             for e in s.rule.packet_events.iter() {
                 if LAZY_EVENTS.contains(&e) {
                     lazy_events.set(e);
                 }
                 tcp_session_events |= e.is_tcp_session();
+                second_probe |= e.needs_second_probe();
+                applayer_events |= e.kind() == crate::events::EventKind::AppLayer;
             }
         }
         report.inline_as_alert = sigs
@@ -1087,6 +1095,8 @@ impl Engine {
                 hint_rules,
                 lazy_events,
                 tcp_session_events,
+                second_probe,
+                applayer_events,
                 csum_kinds,
             },
             report,
@@ -1108,6 +1118,18 @@ impl Engine {
     /// Some rules name an event of the TCP session state machine.
     pub fn wants_tcp_session_events(&self) -> bool {
         self.tcp_session_events
+    }
+
+    /// Rules name a protocol detection event that needs the direction detection did not
+    /// decide probed on (`applayer_mismatch_protocol_both_directions`,
+    /// `applayer_detect_protocol_only_one_direction`; D41).
+    pub fn wants_second_probe(&self) -> bool {
+        self.second_probe
+    }
+
+    /// Some rules name one of protocol detection's events (`applayer_*`).
+    pub fn wants_applayer_events(&self) -> bool {
+        self.applayer_events
     }
 
     /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).

@@ -10,7 +10,7 @@
 
 use crate::app::dns::DnsMessage;
 use crate::app::http::HttpConfig;
-use crate::app::parser::{AppParser, ParserConfig, Ports, Tx};
+use crate::app::parser::{AppParser, ParserConfig, Ports, Probe, Tx};
 use crate::app::registry::{self, AppProto, Detect};
 use crate::app::{AppStats, Direction};
 use std::sync::Arc;
@@ -252,7 +252,79 @@ struct TcpApp {
     stream_tail: [Vec<u8>; 2],
     /// Stream bytes of each direction inspected so far (the offset of new data).
     stream_inspected: [u64; 2],
+    /// What protocol detection knows beyond the parser (D41).
+    pd: Detection,
 }
+
+/// Protocol detection's state for Suricata's `applayer_*` events (D41).
+#[derive(Default)]
+struct Detection {
+    /// The protocol of the current parser.
+    proto: AppProto,
+    /// While a parser runs: detection of that direction is over (it named a protocol or gave
+    /// up). A direction still open is probed on when rules name events that need it.
+    done: [bool; 2],
+    /// Bytes of each direction delivered while no protocol was known (Suricata's bail-out).
+    undecided: [u32; 2],
+    /// Which direction carried the flow's first data (`FIRST_*`).
+    first: u8,
+    /// The stream was handed over after SMTP STARTTLS: what follows should be TLS.
+    expect_tls: bool,
+    /// Events judged on data of direction `1 - later_dir`, raised on the next packet of
+    /// `later_dir`: Suricata (IDS mode) runs detection on data when the other side
+    /// acknowledges it, so its events sit on that packet.
+    /// (Bits of `APPLAYER_EVENTS`: the stream state stays within its size.)
+    later: u8,
+    later_dir: u8,
+}
+
+/// Protocol detection's events, as `Detection::later` keeps them.
+const APPLAYER_EVENTS: [PacketEvent; 6] = [
+    PacketEvent::ApplayerMismatchProtocolBothDirections,
+    PacketEvent::ApplayerWrongDirectionFirstData,
+    PacketEvent::ApplayerDetectProtocolOnlyOneDirection,
+    PacketEvent::ApplayerProtoDetectionSkipped,
+    PacketEvent::ApplayerNoTlsAfterStarttls,
+    PacketEvent::ApplayerUnexpectedProtocol,
+];
+
+impl Detection {
+    /// Keeps `events` (judged on data of direction `1 - dir`) for the next packet of `dir`.
+    fn defer(&mut self, events: PacketEvents, dir: usize) {
+        for (i, e) in APPLAYER_EVENTS.iter().enumerate() {
+            if events.has(*e) {
+                self.later |= 1 << i;
+            }
+        }
+        self.later_dir = dir as u8;
+    }
+
+    /// The events kept for a packet of direction `dir`.
+    fn take(&mut self, dir: usize) -> PacketEvents {
+        let mut out = PacketEvents::NONE;
+        if self.later != 0 && self.later_dir as usize == dir {
+            for (i, e) in APPLAYER_EVENTS.iter().enumerate() {
+                if self.later & (1 << i) != 0 {
+                    out.set(*e);
+                }
+            }
+            self.later = 0;
+        }
+        out
+    }
+}
+
+const FIRST_NONE: u8 = 0;
+/// `FIRST_DIR + dir`: that direction's data came first.
+const FIRST_DIR: u8 = 1;
+/// A parser has seen data: the first direction no longer matters (Suricata's "already sent").
+const FIRST_SENT: u8 = 3;
+
+/// Suricata gives up detecting a flow whose undecided direction holds this much while the
+/// other sent nothing (twice this whatever the other sent): `applayer_proto_detection_skipped`.
+/// Suricata's limit is the larger of this and the receiver's window (up to the stream depth);
+/// windows are not followed here, so a scaled window past 100,000 bytes is judged sooner.
+const BAIL_OUT: u32 = 100_000;
 
 /// The session's settings and buffers a [`Feeder`] works with.
 struct StreamScratch<'a> {
@@ -262,6 +334,10 @@ struct StreamScratch<'a> {
     keep: bool,
     chunks: &'a mut Vec<(usize, usize, usize)>,
     bytes: &'a mut Vec<u8>,
+    /// Probe on a direction detection did not decide once the other named the protocol.
+    second_probe: bool,
+    /// The segment being fed acknowledged all the other direction's data.
+    peer_acked: bool,
 }
 
 impl TcpApp {
@@ -274,6 +350,9 @@ impl TcpApp {
         scratch: StreamScratch<'a>,
     ) -> (&'a mut [StreamDir; 2], Feeder<'a>) {
         let feeder = Feeder {
+            pd: &mut self.pd,
+            second_probe: scratch.second_probe,
+            peer_acked: scratch.peer_acked,
             probe: &mut self.probe,
             probe_failed: &mut self.probe_failed,
             probe_lost: &mut self.probe_lost,
@@ -348,6 +427,10 @@ pub struct AppLayer {
     tcp_session_events: bool,
     /// FTP data connections expected by control sessions, shared by the workers (D42).
     expectations: Arc<crate::app::ftp_data::Expectations>,
+    /// Loaded rules name a detection event that needs the second direction probed (D41).
+    second_probe: bool,
+    /// Loaded rules name one of protocol detection's events.
+    applayer_events: bool,
 }
 
 /// What a parser produced while being fed, applied after the feeding borrow ends: the stream
@@ -361,6 +444,8 @@ struct Pending {
     /// `1 << dir` for a direction whose first data no probe recognised: an expected FTP data
     /// connection is looked for (once per direction, as Suricata's expectation check).
     expect: u8,
+    /// Protocol detection's events (`applayer_*`) for the packet being processed.
+    events: PacketEvents,
 }
 
 impl AppLayer {
@@ -379,6 +464,8 @@ impl AppLayer {
             tcp_session_events: engine
                 .as_ref()
                 .is_some_and(|e| e.wants_tcp_session_events()),
+            second_probe: engine.as_ref().is_some_and(|e| e.wants_second_probe()),
+            applayer_events: engine.as_ref().is_some_and(|e| e.wants_applayer_events()),
             pcap_cnt: 0,
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
@@ -476,6 +563,8 @@ impl AppLayer {
         }
         self.stream_rules = engine.has_stream_rules();
         self.tcp_session_events = engine.wants_tcp_session_events();
+        self.second_probe = engine.wants_second_probe();
+        self.applayer_events = engine.wants_applayer_events();
         let mut det = Detector::new(engine);
         det.ctx.alerts = alerts;
         det.ctx.alerts_suppressed = suppressed;
@@ -523,6 +612,11 @@ impl AppLayer {
         let Some(det) = &mut self.detector else {
             return;
         };
+        if self.applayer_events {
+            if let Some(t) = flow.ext.tcp.as_deref_mut() {
+                events = events.union(t.pd.take(dir));
+            }
+        }
         if !det.engine.wants_packet(&flow.ext.rec.detect, dir) {
             return;
         }
@@ -868,6 +962,7 @@ impl AppLayer {
                 parser: None,
                 stream_tail: Default::default(),
                 stream_inspected: [0; 2],
+                pd: Detection::default(),
             });
             for (d, s) in tcp.stream.iter_mut().enumerate() {
                 if gated {
@@ -890,11 +985,17 @@ impl AppLayer {
         };
         let parsers = self.config.parsers();
         let (gaps, depth) = (self.mem.stats.gaps, self.mem.stats.depth_reached);
+        let peer_acked = {
+            let other = &tcp.stream[1 - dir];
+            h.flags & TcpHeader::ACK != 0 && other.acked_all(h.ack)
+        };
         let scratch = StreamScratch {
             limit: self.config.probe_limit,
             keep: self.stream_rules,
             chunks: &mut self.stream_chunks,
             bytes: &mut self.stream_bytes,
+            second_probe: self.second_probe,
+            peer_acked,
         };
         let (stream, mut feeder) = tcp.feeder(&parsers, who.ports(), scratch);
         let (this, other) = if dir == TO_SERVER {
@@ -912,6 +1013,9 @@ impl AppLayer {
             feeder.event(dir, ev)
         });
         let pending = feeder.pending;
+        if !pending.events.is_empty() {
+            tcp.pd.defer(pending.events, 1 - dir);
+        }
         if self.mem.stats.gaps != gaps {
             self.stream_events.set(PacketEvent::StreamReassemblySeqGap);
         }
@@ -1042,6 +1146,8 @@ impl AppLayer {
                 keep: self.stream_rules,
                 chunks: &mut self.stream_chunks,
                 bytes: &mut self.stream_bytes,
+                second_probe: self.second_probe,
+                peer_acked: true,
             };
             let (stream, mut feeder) = tcp.feeder(&parsers, who.ports(), scratch);
             for (dir, s) in stream.iter_mut().enumerate() {
@@ -1203,6 +1309,10 @@ impl AppLayer {
             tcp.probe_failed = [false; 2];
             tcp.probe_lost = [false; 2];
             tcp.parser = Some(p);
+            // Named by the expectation, as Suricata's: detection is over both ways, and what
+            // it was about to say of an undecided direction is not said.
+            tcp.pd.later = 0;
+            tcp.pd.done = [true; 2];
             app.proto = AppProto::FtpData;
             self.stats.flow_detected(AppProto::FtpData);
             app.proto_dir = dir as u8;
@@ -1231,6 +1341,8 @@ impl AppLayer {
         let Some(tcp) = tcp.as_deref_mut() else {
             return;
         };
+        // Probing on the undecided direction needs its data (D41).
+        let probing = self.second_probe && !(tcp.pd.done[0] && tcp.pd.done[1]);
         let stop = match &mut tcp.parser {
             None => {
                 // As Suricata 7: detection fails once both directions gave up; a flow that
@@ -1275,7 +1387,7 @@ impl AppLayer {
                     // the payload once encrypted application data flows.
                     rec.detect.stop_payload_inspection();
                 }
-                p.is_done()
+                p.is_done() && !probing
             }
         };
         if stop {
@@ -1294,6 +1406,11 @@ impl AppLayer {
 /// Feeds the stream events of one flow to its parser, detecting the protocol first: the one
 /// path for data delivered by a segment, by the peer's acknowledgement and at the flow's end.
 struct Feeder<'a> {
+    pd: &'a mut Detection,
+    /// Probe on a direction detection did not decide once the other named the protocol.
+    second_probe: bool,
+    /// The segment being fed acknowledged all the other direction's data.
+    peer_acked: bool,
     probe: &'a mut [Vec<u8>; 2],
     probe_failed: &'a mut [bool; 2],
     probe_lost: &'a mut [bool; 2],
@@ -1322,12 +1439,22 @@ impl Feeder<'_> {
                         self.probe_failed[dir] = true;
                         self.probe_lost[dir] = true;
                     }
-                    Some(p) => p.gap(d, n),
+                    Some(p) => {
+                        p.gap(d, n);
+                        // Nor is a direction probed on past a hole (as Suricata: no event).
+                        if !self.pd.done[dir] {
+                            self.pd.done[dir] = true;
+                            self.probe[dir] = Vec::new();
+                        }
+                    }
                 }
                 return;
             }
             StreamEvent::Data(data) => data,
         };
+        if self.pd.first == FIRST_NONE && !data.is_empty() {
+            self.pd.first = FIRST_DIR + dir as u8;
+        }
         if self.keep {
             let start = self.bytes.len();
             self.bytes.extend_from_slice(data);
@@ -1339,28 +1466,43 @@ impl Feeder<'_> {
     /// In-order bytes of direction `dir`: to the parser, or to detection.
     fn data(&mut self, dir: usize, data: &[u8]) {
         let d = direction(dir);
-        if let Some(p) = self.parser {
+        if let Some(p) = self.parser.as_deref_mut() {
             p.feed(d, data);
-            if p.handed_over() {
-                // What follows is another protocol (usually TLS in an HTTP CONNECT tunnel or
-                // a SOCKS connection): detect it anew, starting with what the parser received
-                // past the handover. What the parser completed was logged at this packet.
-                if let Some(mut old) = self.parser.take() {
-                    let rest = [old.rest(direction(0)), old.rest(direction(1))];
-                    self.pending.handed_over = Some(old);
-                    *self.probe = Default::default();
-                    *self.probe_failed = [false; 2];
-                    *self.probe_lost = [false; 2];
-                    for (i, r) in rest.iter().enumerate() {
-                        if !r.is_empty() {
-                            self.data(i, r);
-                        }
+            if !p.handed_over() {
+                if self.second_probe && !self.pd.done[dir] {
+                    self.probe_on(dir, data);
+                }
+                return;
+            }
+            // What follows is another protocol (usually TLS in an HTTP CONNECT tunnel or
+            // a SOCKS connection): detect it anew, starting with what the parser received
+            // past the handover. What the parser completed was logged at this packet.
+            if let Some(mut old) = self.parser.take() {
+                let rest = [old.rest(direction(0)), old.rest(direction(1))];
+                self.pending.handed_over = Some(old);
+                *self.probe = Default::default();
+                *self.probe_failed = [false; 2];
+                *self.probe_lost = [false; 2];
+                // Suricata expects TLS after SMTP's STARTTLS (its FTP and HTTP changes name
+                // no protocol), and no longer bails out on size.
+                self.pd.expect_tls = self.pd.proto == AppProto::Smtp;
+                self.pd.proto = AppProto::Unknown;
+                self.pd.done = [false; 2];
+                for (i, r) in rest.iter().enumerate() {
+                    if !r.is_empty() {
+                        self.data(i, r);
                     }
                 }
             }
             return;
         }
+        let n = &mut self.pd.undecided[dir];
+        *n = n.saturating_add(data.len() as u32);
+        if self.pd.first != FIRST_SENT && self.bail_out(dir) {
+            return;
+        }
         if self.probe_failed[dir] {
+            self.unexpected(None);
             // Held while the other direction may still name the protocol.
             if !self.probe_failed[1 - dir] && !self.probe_lost[dir] {
                 let held = &mut self.probe[dir];
@@ -1385,6 +1527,10 @@ impl Feeder<'_> {
         }
         match found {
             Detect::Found(proto) => {
+                if self.wrong_first_direction(proto.proto, dir) {
+                    return;
+                }
+                self.unexpected(Some(proto.proto));
                 let mut new = proto.new_parser(self.config);
                 // Feed what the other direction held while undecided, then this one.
                 let other_start = std::mem::take(&mut self.probe[1 - dir]);
@@ -1397,14 +1543,43 @@ impl Feeder<'_> {
                 new.feed(d, start);
                 *self.parser = Some(new);
                 self.pending.detected = Some((proto.proto, dir));
+                self.pd.proto = proto.proto;
+                self.pd.first = FIRST_SENT;
+                self.pd.done = [true; 2];
+                let other_same = !other_start.is_empty()
+                    && matches!(
+                        registry::same_protocol(
+                            proto.proto,
+                            &other_start,
+                            direction(1 - dir),
+                            self.ports
+                        ),
+                        Probe::Yes
+                    );
+                if self.probe_failed[1 - dir] && !other_same {
+                    // The other direction gave up first: its data goes to this protocol's
+                    // parser, as Suricata's, which says so (unless that protocol's own check
+                    // takes it, as Suricata's probing parser of the named protocol does).
+                    self.pending
+                        .events
+                        .set(PacketEvent::ApplayerDetectProtocolOnlyOneDirection);
+                } else if self.second_probe {
+                    // Still undecided there: probed on as its data comes.
+                    self.pd.done[1 - dir] = false;
+                    if !other_start.is_empty() {
+                        self.probe_on(1 - dir, &other_start);
+                    }
+                }
             }
             Detect::NeedMore if start.len() < self.limit => {
+                self.unexpected(None);
                 if held.is_empty() {
                     held.extend_from_slice(data);
                 }
                 self.probe[dir] = held;
             }
             _ => {
+                self.unexpected(None);
                 self.probe_failed[dir] = true;
                 if start.len() <= self.limit && !self.probe_failed[1 - dir] {
                     if held.is_empty() {
@@ -1416,6 +1591,105 @@ impl Feeder<'_> {
                 }
             }
         }
+    }
+
+    /// Detection goes on in direction `dir` after the other named the protocol (only when
+    /// rules name the events it raises): a different protocol is a mismatch, giving up means
+    /// the protocol was detected in one direction only.
+    fn probe_on(&mut self, dir: usize, data: &[u8]) {
+        let held = &mut self.probe[dir];
+        let judged = {
+            let start: &[u8] = if held.is_empty() {
+                data
+            } else {
+                held.extend_from_slice(data);
+                held
+            };
+            let own = registry::same_protocol(self.pd.proto, start, direction(dir), self.ports);
+            match (own, registry::detect_tcp(start, direction(dir), self.ports)) {
+                (Probe::Yes, _) => Some(Some(self.pd.proto)),
+                // The flow's own protocol only as its own check reads it.
+                (_, Detect::Found(p)) if p.proto != self.pd.proto => Some(Some(p.proto)),
+                (Probe::NeedMore, _) | (_, Detect::NeedMore) if start.len() < self.limit => None,
+                _ => Some(None),
+            }
+        };
+        let Some(found) = judged else {
+            if held.is_empty() {
+                held.extend_from_slice(data);
+            }
+            return;
+        };
+        *held = Vec::new();
+        self.pd.done[dir] = true;
+        match found {
+            Some(p) if p == self.pd.proto => {}
+            Some(_) => self
+                .pending
+                .events
+                .set(PacketEvent::ApplayerMismatchProtocolBothDirections),
+            None => self
+                .pending
+                .events
+                .set(PacketEvent::ApplayerDetectProtocolOnlyOneDirection),
+        }
+    }
+
+    /// After SMTP's STARTTLS, detection that names another protocol than TLS, or none yet
+    /// (Suricata judges each chunk of data until one is named).
+    fn unexpected(&mut self, found: Option<AppProto>) {
+        if !self.pd.expect_tls {
+            return;
+        }
+        if found == Some(AppProto::Tls) {
+            self.pd.expect_tls = false;
+            return;
+        }
+        if found.is_some() {
+            self.pd.expect_tls = false;
+        }
+        let e = &mut self.pending.events;
+        e.set(PacketEvent::ApplayerUnexpectedProtocol);
+        e.set(PacketEvent::ApplayerNoTlsAfterStarttls);
+    }
+
+    /// Suricata's TLS parser wants the client's data first: when the server's came first,
+    /// detection of TLS fails the flow, with an event when TLS was found in the server's data
+    /// or the server's data was not acknowledged yet (Suricata then sees it unparsed).
+    fn wrong_first_direction(&mut self, proto: AppProto, dir: usize) -> bool {
+        let to_client = 1 - TO_SERVER;
+        if proto != AppProto::Tls || self.pd.first != FIRST_DIR + to_client as u8 {
+            return false;
+        }
+        if dir == to_client || !self.peer_acked {
+            self.pending
+                .events
+                .set(PacketEvent::ApplayerWrongDirectionFirstData);
+        }
+        self.fail();
+        true
+    }
+
+    /// Suricata's bail-out: an undecided direction holding too much makes the flow `failed`.
+    fn bail_out(&mut self, dir: usize) -> bool {
+        let (this, other) = (self.pd.undecided[dir], self.pd.undecided[1 - dir]);
+        let skip = this > 2 * BAIL_OUT
+            || other > 2 * BAIL_OUT
+            || (self.probe_failed[dir] && this > BAIL_OUT && other == 0);
+        if skip {
+            self.pending
+                .events
+                .set(PacketEvent::ApplayerProtoDetectionSkipped);
+            self.fail();
+        }
+        skip
+    }
+
+    /// Detection gives up on both directions: the flow is `failed` (see `AppLayer::drain`).
+    fn fail(&mut self) {
+        *self.probe = Default::default();
+        *self.probe_failed = [true; 2];
+        *self.probe_lost = [true; 2];
     }
 }
 

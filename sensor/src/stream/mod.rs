@@ -255,6 +255,12 @@ impl StreamDir {
         }
     }
 
+    /// The other side's acknowledgement `ack` covers every byte this direction delivered (or
+    /// nothing was delivered yet).
+    pub fn acked_all(&self, ack: u32) -> bool {
+        !self.started || self.offset_of(ack).is_some_and(|a| a >= self.next)
+    }
+
     /// End of the flow: whatever is held is delivered after the gaps in front of it.
     pub fn finish(&mut self, mem: &mut StreamMemory, sink: &mut impl FnMut(StreamEvent<'_>)) {
         while !self.held.is_empty() && !self.stopped {

@@ -55,6 +55,20 @@ pub fn probe(data: &[u8]) -> Probe {
     }
 }
 
+/// A start of TLS sent to the client: Suricata 7's patterns for that direction (a handshake or
+/// alert record of SSL 3.0 to TLS 1.2 framing, 3 bytes), else what [`probe`] takes.
+pub fn probe_to_client(data: &[u8]) -> Probe {
+    let pattern = |i: usize, f: fn(u8) -> bool| data.get(i).is_none_or(|&b| f(b));
+    if pattern(0, |b| b == 22 || b == 21) && pattern(1, |b| b == 3) && pattern(2, |b| b <= 3) {
+        return if data.len() >= 3 {
+            Probe::Yes
+        } else {
+            Probe::NeedMore
+        };
+    }
+    probe(data)
+}
+
 fn probe_tls(data: &[u8]) -> Probe {
     // Record: type 22, version 3.0-3.4, length; handshake: type 1 (ClientHello), length(3);
     // hello: version major 3.

@@ -808,9 +808,14 @@ fn kw_packet_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> 
 }
 
 /// `app-layer-event:<proto>.<name>`: the transaction (HTTP), message (DNS) or handshake (TLS)
-/// must carry the event; the rule becomes one of that protocol.
+/// must carry the event; the rule becomes one of that protocol. Protocol detection's own
+/// events (`applayer_*`) are the packet's, as in Suricata, and leave the rule's protocol alone.
 fn kw_app_layer_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let name = unquote(need_value(o)?.trim()).trim();
+    if let Some(e) = PacketEvent::from_name(EventKind::AppLayer, name) {
+        b.packet_events.set(e);
+        return Ok(());
+    }
     let Some(e) = AppEvent::from_name(name) else {
         return Err(ErrorKind::unsupported(refusal(o.keyword, name)));
     };

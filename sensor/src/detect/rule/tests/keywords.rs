@@ -815,10 +815,18 @@ fn event_keywords_parse_or_are_refused_by_name() {
     assert!(r.app_events.has(AppEvent::TlsInvalidRecordType));
     let r = rule("alert tcp any any -> any any (app-layer-event:smtp.tls_rejected; sid:1;)");
     assert_eq!(r.app_proto, Some(AppProto::Smtp));
-    assert!(unsupported(
-        "alert ip any any -> any any (app-layer-event:applayer_mismatch_protocol_both_directions; sid:1;)"
-    )
-    .contains("protocol detection"));
+    // Protocol detection's events are the packet's and leave the rule's protocol alone.
+    let r = rule(
+        "alert ip any any -> any any (app-layer-event:applayer_mismatch_protocol_both_directions; sid:1;)",
+    );
+    assert!(r
+        .packet_events
+        .has(PacketEvent::ApplayerMismatchProtocolBothDirections));
+    assert_eq!(r.app_proto, None);
+    assert!(
+        unsupported("alert ip any any -> any any (app-layer-event:applayer_no_such; sid:1;)")
+            .contains("protocol detection")
+    );
     // Suricata 8's spelling of a DNS event is not 7.0.10's.
     assert!(unsupported(
         "alert dns any any -> any any (app-layer-event:dns.not_a_request; sid:1;)"

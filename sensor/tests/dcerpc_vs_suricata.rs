@@ -14,7 +14,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
 const PINS: &str = include_str!("data/dcerpc/suricata-dcerpc.tsv");
 const RULES: &str = concat!(
@@ -49,36 +48,17 @@ fn dcerpc_records_and_keywords_like_suricata() {
     let midstream = apart("M");
     let smb = apart("S");
     assert!(!smb.is_empty());
-    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
-        .args([
-            "replay",
-            "--each",
-            "-q",
-            "--workers",
-            "1",
-            "--signatures-only",
-            "-k",
-            "none",
-        ])
-        .args(["--rules", RULES, "--eve", "-"])
-        .args(caps.iter().map(|c| corpus.join(c)))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (out, _) = common::replay_like_suricata(RULES, caps.iter().map(|c| corpus.join(c)), true);
     // Every record, `dcerpc` ones included, within Suricata 7.0.10's EVE schema.
-    let text = String::from_utf8_lossy(&out.stdout);
-    if let Some(n) = common::schema::validate_eve(&text, "records of the DCE/RPC captures") {
+    let text = out.as_str();
+    if let Some(n) = common::schema::validate_eve(text, "records of the DCE/RPC captures") {
         assert_eq!(n, text.lines().count());
     }
     let prefix = format!("{}/", corpus.display());
     let mut got: BTreeSet<Vec<String>> = BTreeSet::new();
     let mut records: BTreeMap<Vec<String>, u64> = BTreeMap::new();
     let mut alerts: BTreeMap<(Flow, u64), u64> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in out.lines() {
         let r: serde_json::Value = serde_json::from_str(line).unwrap();
         let cap = r["pcap_filename"]
             .as_str()

@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::process::Command;
-
 const PINS: &str = include_str!("data/ftp/ftp-suricata.tsv");
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ftp");
 
@@ -62,28 +60,12 @@ fn lines(eve: &str) -> Vec<String> {
 
 #[test]
 fn ftp_data_connections_and_keywords_like_suricata() {
-    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
-        .args([
-            "replay",
-            "-q",
-            "--workers",
-            "1",
-            "--signatures-only",
-            "-k",
-            "none",
-        ])
-        .args(["--rules", &format!("{DIR}/ftp.rules"), "--eve", "-"])
-        .arg(format!("{DIR}/ftp.pcap"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (eve, stderr) = common::replay_like_suricata(
+        format!("{DIR}/ftp.rules"),
+        [format!("{DIR}/ftp.pcap")],
+        false,
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(" 0 skipped"), "every rule loads: {stderr}");
-    let eve = String::from_utf8_lossy(&out.stdout);
     // Every record (`ftp_data`, alerts with their `ftp_data` object) fits Suricata's schema.
     if let Some(checked) = common::schema::validate_eve(&eve, "ftp and ftp-data records") {
         assert_eq!(checked, eve.lines().count());
@@ -147,35 +129,15 @@ fn ftp_data_on_the_corpus_like_suricata() {
             .expect("known line pinned");
         want[i] = instead.to_string();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
-        .args([
-            "replay",
-            "--each",
-            "-q",
-            "--workers",
-            "1",
-            "--signatures-only",
-        ])
-        .args([
-            "-k",
-            "none",
-            "--rules",
-            &format!("{DIR}/ftp.rules"),
-            "--eve",
-            "-",
-        ])
-        .args(caps.iter().map(|c| corpus.join(c)))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (out, _) = common::replay_like_suricata(
+        format!("{DIR}/ftp.rules"),
+        caps.iter().map(|c| corpus.join(c)),
+        true,
     );
     let prefix = format!("{}/", corpus.display());
     let mut got = Vec::new();
     let mut alerts: std::collections::BTreeMap<String, u64> = Default::default();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in out.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let Some(cap) = v["pcap_filename"].as_str() else {
             continue;

@@ -217,3 +217,28 @@ pub fn alerts_by_client_port(
     }
     got
 }
+
+/// Runs the sensor as the comparisons with Suricata 7.0.10 do (`suricata -k none -S RULES`):
+/// the given rules only, one worker, no checksum validation, EVE on standard output; `each`:
+/// every capture through a fresh pipeline (`--each`, as Suricata's unix-socket mode). Fails
+/// the test on a non-zero exit; returns the records and the log.
+pub fn replay_like_suricata(
+    rules: impl AsRef<std::ffi::OsStr>,
+    captures: impl IntoIterator<Item = impl AsRef<std::ffi::OsStr>>,
+    each: bool,
+) -> (String, String) {
+    let mut cmd = sensor();
+    cmd.args(["replay", "-q", "--workers", "1", "--signatures-only"]);
+    if each {
+        cmd.arg("--each");
+    }
+    let out = cmd
+        .args(["-k", "none", "--eve", "-", "--rules"])
+        .arg(rules)
+        .args(captures)
+        .output()
+        .expect("run sensor replay");
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{log}");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), log)
+}

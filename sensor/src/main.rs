@@ -1155,7 +1155,13 @@ fn rules_check(
                 problems.len(),
                 started.elapsed().as_secs_f64()
             );
-            if strict && !problems.is_empty() {
+            // A rule skipped by its `requires` is not a problem (Suricata's `-T` passes).
+            let unmet = report
+                .errors
+                .iter()
+                .filter(|e| matches!(e.kind, sensor::detect::rule::ErrorKind::Unmet { .. }))
+                .count();
+            if strict && problems.len() > unmet {
                 ExitCode::from(EXIT_INPUT)
             } else {
                 ExitCode::SUCCESS

@@ -14,6 +14,9 @@ pub enum ErrorKind {
     /// Another rule with the same `gid:sid` was kept (Suricata keeps the highest `rev`; on equal
     /// revisions the first one).
     DuplicateSid { gid: u32, sid: u32, kept_rev: u32 },
+    /// The rule's `requires` is not met (another Suricata version, a feature the sensor does
+    /// not have): skipped, as Suricata 7 skips it, not an error.
+    Unmet { reason: String },
 }
 
 /// A rule that did not load, with where it came from.
@@ -49,6 +52,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::DuplicateSid { gid, sid, kept_rev } => {
                 write!(f, "duplicate signature {gid}:{sid} (kept rev {kept_rev})")
             }
+            ErrorKind::Unmet { reason } => write!(f, "requirements not met: {reason}"),
         }
     }
 }

@@ -108,6 +108,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("udpv6-csum", kw_csum),
     ("icmpv4-csum", kw_csum),
     ("icmpv6-csum", kw_csum),
+    ("requires", kw_requires),
 ];
 
 /// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
@@ -1228,6 +1229,12 @@ fn kw_csum(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
         );
     }
     Ok(())
+}
+
+/// `requires`: checked (and an unmet rule skipped) before the options are parsed
+/// (`parse::parse_rule`); here it is met and means nothing more.
+fn kw_requires(_: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    super::requires::Requires::parse(need_value(o)?).map(|_| ())
 }
 
 #[cfg(test)]

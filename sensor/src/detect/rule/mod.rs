@@ -25,6 +25,7 @@ mod numeric;
 mod options;
 mod parse;
 mod pcre;
+mod requires;
 mod tag;
 mod transform;
 

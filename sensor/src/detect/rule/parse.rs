@@ -34,6 +34,16 @@ pub fn peek_sid(text: &str) -> Option<u32> {
 /// Parses one complete rule (continuation lines already joined).
 pub fn parse_rule(text: &str, vars: &Vars) -> PResult<Rule> {
     let raw = split_rule(text)?;
+    // Suricata checks `requires` before anything else: an unmet rule is skipped whatever
+    // else it holds.
+    for o in raw.options.iter().filter(|o| o.keyword == "requires") {
+        let Some(v) = o.value.filter(|v| !v.trim().is_empty()) else {
+            return Err(ErrorKind::syntax("`requires` needs a value"));
+        };
+        if let Err(reason) = super::requires::Requires::parse(v)?.check() {
+            return Err(ErrorKind::Unmet { reason });
+        }
+    }
     let header = parse_header(raw.header, vars)?;
     let mut b = Builder::new(header);
     for (pos, opt) in raw.options.iter().enumerate() {

@@ -218,6 +218,7 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
         midstream_established: false,
         app: Some(sensor::app::AppProto::Http),
         tcp_base_seq: [None; 2],
+        age: Some(0),
     };
     let udp_facts = FlowFacts {
         client: (client, 5353),
@@ -227,6 +228,7 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
         midstream_established: false,
         app: Some(sensor::app::AppProto::Dns),
         tcp_base_seq: [None; 2],
+        age: Some(0),
     };
     let mut msg = DnsMessage::new();
     msg.parse(&query).expect("a DNS query");

@@ -494,6 +494,9 @@ pub struct FlowFacts {
     /// segment's), for `stream_size`; index 0 is client to server.
     pub tcp_base_seq: [Option<u32>; 2],
     pub app: Option<crate::app::AppProto>,
+    /// Whole seconds from the flow's first packet to its latest (Suricata's `flow.age`:
+    /// the difference of the two times' seconds); `None` for a packet without a flow.
+    pub age: Option<u32>,
 }
 
 /// What is being inspected.
@@ -704,6 +707,7 @@ fn has_packet_keywords(rule: &Rule) -> bool {
         || !rule.stream_size.is_empty()
         || rule.flags.is_some()
         || rule.ttl.is_some()
+        || rule.flow_age.is_some()
         || rule.itype.is_some()
         || rule.icode.is_some()
         || rule.ip_proto.is_some()
@@ -1751,6 +1755,12 @@ impl Engine {
             if rule.ttl.is_some_and(|c| !c.matches(decoded.ttl as u64)) {
                 return None;
             }
+            // A packet without a flow has no age.
+            if let Some(c) = rule.flow_age {
+                if !flow.age.is_some_and(|a| c.matches(a as u64)) {
+                    return None;
+                }
+            }
             // Every named checksum applies to the packet and is judged as the rule asks.
             if rule.csum.valid & !csums.valid != 0 || rule.csum.invalid & !csums.invalid != 0 {
                 return None;
@@ -2286,8 +2296,8 @@ fn for_each_header(tx: &HttpTransaction, response: bool, f: &mut impl FnMut(&[u8
 }
 
 /// A packet header buffer's bytes: the IP header with its options or extension headers, the
-/// TCP header with its options, the 8-byte UDP and ICMP headers (`None`: the packet has no
-/// such header, or it was not captured whole).
+/// TCP header with its options, the 8-byte UDP and ICMP headers, the source or destination
+/// address (`None`: the packet has no such header, or it was not captured whole).
 fn packet_header<'f>(buffer: Buffer, d: &Decoded, frame: &'f [u8]) -> Option<&'f [u8]> {
     let (l3, l4, payload) = (
         d.l3_offset as usize,
@@ -2298,9 +2308,15 @@ fn packet_header<'f>(buffer: Buffer, d: &Decoded, frame: &'f [u8]) -> Option<&'f
         IpAddr::V4(_) => Buffer::Ipv4Hdr,
         IpAddr::V6(_) => Buffer::Ipv6Hdr,
     };
+    let v6 = ip == Buffer::Ipv6Hdr;
     let range = match (buffer, d.l4) {
         _ if d.l3_invalid => return None,
         (b, _) if b == ip => l3..l4,
+        // The addresses as the IP header holds them (Suricata's `ip.src` / `ip.dst`).
+        (Buffer::IpSrc, _) if v6 => l3 + 8..l3 + 24,
+        (Buffer::IpDst, _) if v6 => l3 + 24..l3 + 40,
+        (Buffer::IpSrc, _) => l3 + 12..l3 + 16,
+        (Buffer::IpDst, _) => l3 + 16..l3 + 20,
         (Buffer::TcpHdr, L4::Tcp(_)) | (Buffer::UdpHdr, L4::Udp(_)) => l4..payload,
         (Buffer::Icmpv4Hdr, L4::Icmp(_)) if d.ip_proto == crate::decode::ip_proto::ICMP => {
             l4..payload
@@ -2519,6 +2535,7 @@ mod tests {
             midstream_established: false,
             tcp_base_seq: [None; 2],
             app: None,
+            age: Some(0),
         };
         let mut fd = FlowDetect::default();
         let mut n = 0;
@@ -2579,6 +2596,7 @@ mod tests {
             established: true,
             midstream_established: false,
             app: None,
+            age: Some(0),
             tcp_base_seq: [None; 2],
         };
         (d, facts)
@@ -2610,6 +2628,7 @@ mod tests {
             midstream_established: false,
             tcp_base_seq: [None; 2],
             app: None,
+            age: Some(0),
         };
         let run = |e: &Engine, fd: &mut FlowDetect, payload: &'static [u8]| {
             let (d, payload) = udp(payload);
@@ -2753,6 +2772,7 @@ mod tests {
                 midstream_established: false,
                 tcp_base_seq: [None; 2],
                 app: Some(crate::app::AppProto::Dns),
+                age: Some(0),
             };
             let mut ctx = e.context();
             let mut fd = FlowDetect::default();
@@ -2806,6 +2826,7 @@ mod tests {
             midstream_established: false,
             tcp_base_seq: [None; 2],
             app: None,
+            age: Some(0),
         };
         let mut ctx = e.context();
         let mut fd = FlowDetect::default();
@@ -2865,6 +2886,7 @@ mod tests {
             midstream_established: false,
             tcp_base_seq: [None; 2],
             app: None,
+            age: Some(0),
         }
     }
 
@@ -3089,6 +3111,7 @@ mod tests {
         let mut fd = FlowDetect::default();
         let facts = FlowFacts {
             app: Some(crate::app::AppProto::Tls),
+            age: Some(0),
             ..tcp_facts("10.0.0.1", "192.0.2.1", 443)
         };
         let mut got = Vec::new();
@@ -3265,6 +3288,7 @@ mod tests {
         );
         let facts = FlowFacts {
             app: Some(crate::app::AppProto::Http),
+            age: Some(0),
             ..tcp_facts("10.0.0.1", "192.0.2.1", 80)
         };
         let alerts = |req: &[u8], resp: &[u8]| {
@@ -3334,6 +3358,7 @@ mod tests {
         let tx = p.next_complete().unwrap();
         let facts = FlowFacts {
             app: Some(crate::app::AppProto::Http),
+            age: Some(0),
             ..tcp_facts("10.0.0.1", "192.0.2.1", 80)
         };
         let mut ctx = e.context();

@@ -179,6 +179,12 @@ impl Who {
                     AppProto::Unknown => None,
                     p => Some(p),
                 },
+                age: Some(
+                    flow.last
+                        .secs()
+                        .saturating_sub(flow.start.secs())
+                        .min(u32::MAX as u64) as u32,
+                ),
             },
         }
     }
@@ -810,6 +816,7 @@ impl AppLayer {
                 midstream_established: false,
                 tcp_base_seq: [None; 2],
                 app: None,
+                age: None,
             },
         };
         let subject = Subject::Packet {

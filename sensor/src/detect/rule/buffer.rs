@@ -114,6 +114,9 @@ pub enum Buffer {
     UdpHdr,
     Icmpv4Hdr,
     Icmpv6Hdr,
+    /// `ip.src` / `ip.dst`: the packet's source / destination address, 4 or 16 raw bytes.
+    IpSrc,
+    IpDst,
 }
 
 impl Buffer {
@@ -177,6 +180,8 @@ impl Buffer {
             "udp.hdr" => UdpHdr,
             "icmpv4.hdr" => Icmpv4Hdr,
             "icmpv6.hdr" => Icmpv6Hdr,
+            "ip.src" => IpSrc,
+            "ip.dst" => IpDst,
             _ => return None,
         })
     }
@@ -262,6 +267,8 @@ impl Buffer {
             UdpHdr => "udp.hdr",
             Icmpv4Hdr => "icmpv4.hdr",
             Icmpv6Hdr => "icmpv6.hdr",
+            IpSrc => "ip.src",
+            IpDst => "ip.dst",
         }
     }
 
@@ -269,9 +276,8 @@ impl Buffer {
     pub fn app_proto(self) -> Option<AppProto> {
         use Buffer::*;
         match self {
-            Payload | Base64Data | Ipv4Hdr | Ipv6Hdr | TcpHdr | UdpHdr | Icmpv4Hdr | Icmpv6Hdr => {
-                None
-            }
+            Payload | Base64Data | Ipv4Hdr | Ipv6Hdr | TcpHdr | UdpHdr | Icmpv4Hdr | Icmpv6Hdr
+            | IpSrc | IpDst => None,
             DnsQuery => Some(AppProto::Dns),
             TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCerts
             | TlsCertFingerprint | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => {
@@ -284,12 +290,13 @@ impl Buffer {
         }
     }
 
-    /// A packet header buffer (inspected per packet).
+    /// A packet header buffer (inspected per packet; `ip.src` / `ip.dst` too, as Suricata
+    /// registers them).
     pub fn is_packet_header(self) -> bool {
         use Buffer::*;
         matches!(
             self,
-            Ipv4Hdr | Ipv6Hdr | TcpHdr | UdpHdr | Icmpv4Hdr | Icmpv6Hdr
+            Ipv4Hdr | Ipv6Hdr | TcpHdr | UdpHdr | Icmpv4Hdr | Icmpv6Hdr | IpSrc | IpDst
         )
     }
 

@@ -67,6 +67,7 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("itype", kw_itype),
     ("icode", kw_icode),
     ("ttl", kw_ttl),
+    ("flow.age", kw_flow_age),
     ("ipopts", kw_ipopts),
     ("ip_proto", kw_ip_proto),
     ("flags", kw_flags),
@@ -681,6 +682,12 @@ fn kw_icode(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 fn kw_ttl(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let v = NumCmp::parse(need_value(o)?, u8::MAX as u64)?;
     set_once(&mut b.ttl, v, o.keyword)
+}
+
+/// `flow.age`: Suricata's unsigned 32-bit comparison forms.
+fn kw_flow_age(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = NumCmp::parse(need_value(o)?, u32::MAX as u64)?;
+    set_once(&mut b.flow_age, v, o.keyword)
 }
 
 fn kw_ipopts(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {

@@ -100,6 +100,8 @@ pub struct Rule {
     pub itype: Option<NumCmp>,
     pub icode: Option<NumCmp>,
     pub ttl: Option<NumCmp>,
+    /// `flow.age`: seconds from the flow's first packet to this one (whole seconds).
+    pub flow_age: Option<NumCmp>,
     pub ip_proto: Option<IpProto>,
     pub ipopts: Option<IpOpts>,
     pub threshold: Option<Threshold>,

@@ -86,6 +86,7 @@ pub(super) struct Builder {
     pub itype: Option<NumCmp>,
     pub icode: Option<NumCmp>,
     pub ttl: Option<NumCmp>,
+    pub flow_age: Option<NumCmp>,
     pub ip_proto: Option<IpProto>,
     pub ipopts: Option<IpOpts>,
     pub threshold: Option<Threshold>,
@@ -159,6 +160,7 @@ impl Builder {
             itype: None,
             icode: None,
             ttl: None,
+            flow_age: None,
             ip_proto: None,
             ipopts: None,
             threshold: None,
@@ -356,6 +358,7 @@ impl Builder {
             || self.itype.is_some()
             || self.icode.is_some()
             || self.ttl.is_some()
+            || self.flow_age.is_some()
             || self.ip_proto.is_some()
             || self.ipopts.is_some()
             || !self.flowbits.is_empty()
@@ -478,6 +481,7 @@ impl Builder {
             && self.itype.is_none()
             && self.icode.is_none()
             && self.ttl.is_none()
+            && self.flow_age.is_none()
             && self.ipopts.is_none()
             && self.xbits.len() == self.hostbits
             && self.flowints.is_empty()
@@ -519,6 +523,7 @@ impl Builder {
             itype: self.itype,
             icode: self.icode,
             ttl: self.ttl,
+            flow_age: self.flow_age,
             ip_proto: self.ip_proto,
             ipopts: self.ipopts,
             threshold: self.threshold,

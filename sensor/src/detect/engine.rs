@@ -2556,7 +2556,7 @@ mod tests {
         assert_eq!(n, 0);
     }
 
-    fn count_alerts(
+    pub(super) fn count_alerts(
         e: &Engine,
         subject: &Subject<'_>,
         facts: &FlowFacts,
@@ -2576,7 +2576,7 @@ mod tests {
         got
     }
 
-    fn tcp_packet(src: &str, dst: &str) -> (Decoded, FlowFacts) {
+    pub(super) fn tcp_packet(src: &str, dst: &str) -> (Decoded, FlowFacts) {
         let d = Decoded {
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
@@ -3455,6 +3455,7 @@ mod tests {
                         tcp_base_seq: [None; 2],
                         // (DNS is the one application protocol these rules name.)
                         app: (proto != 1).then_some(crate::app::AppProto::Dns),
+                        age: Some(0),
                     };
                     let subjects = [
                         Subject::Packet { frame: &[], events: Default::default(), decoded: &d, payload: &payload, dir },
@@ -3519,6 +3520,7 @@ mod event_tests {
             midstream_established: false,
             tcp_base_seq: [None; 2],
             app,
+            age: Some(0),
         }
     }
 
@@ -3935,5 +3937,85 @@ mod app_event_tests {
             ..Default::default()
         });
         assert!(app_events(&Subject::Tls(&r), want, false).is_empty());
+    }
+
+    use super::tests::{count_alerts, tcp_packet};
+
+    fn build(rules: &str) -> Engine {
+        let (e, rep) = Engine::build(
+            &[(PathBuf::from("t"), rules.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+        e
+    }
+
+    /// `flow.age` compares whole seconds of the flow's age; a packet without a flow has none.
+    #[test]
+    fn flow_age_compares_the_flows_age() {
+        let e = build(
+            "alert tcp any any -> any any (flow.age:>20; sid:1;)\n\
+             alert tcp any any -> any any (flow.age:5-30; sid:2;)\n\
+             alert tcp any any -> any any (flow.age:0; sid:3;)\n",
+        );
+        let (d, mut facts) = tcp_packet("10.0.0.1", "10.0.0.2");
+        let pkt = Subject::Packet {
+            frame: &[],
+            events: Default::default(),
+            decoded: &d,
+            payload: b"",
+            dir: 0,
+        };
+        let mut at = |age: Option<u32>| {
+            facts.age = age;
+            count_alerts(&e, &pkt, &facts, &mut FlowDetect::default())
+        };
+        assert_eq!(at(Some(0)), vec![3]);
+        assert_eq!(at(Some(20)), vec![2]);
+        assert_eq!(at(Some(21)), vec![1, 2]);
+        assert_eq!(at(Some(30)), vec![1]);
+        assert_eq!(at(None), Vec::<u32>::new());
+    }
+
+    /// `ip.src` / `ip.dst` hold the packet's addresses as the IP header has them.
+    #[test]
+    fn ip_src_and_dst_are_the_raw_addresses() {
+        let e = build(
+            "alert tcp any any -> any any (ip.src; content:\"|0a 00 00 01|\"; bsize:4; sid:1;)\n\
+             alert tcp any any -> any any (ip.dst; content:\"|0a 00 00 02|\"; sid:2;)\n\
+             alert tcp any any -> any any (ip.dst; content:\"|0a 00 00 01|\"; sid:3;)\n\
+             alert tcp any any -> any any (ip.src; content:\"|20 01 0d b8|\"; startswith; bsize:16; sid:4;)\n",
+        );
+        let (mut d, facts) = tcp_packet("10.0.0.1", "10.0.0.2");
+        // A 20-byte IPv4 header (addresses at 12..20), then the TCP header.
+        let mut frame = vec![0x45u8; 40];
+        frame[12..16].copy_from_slice(&[10, 0, 0, 1]);
+        frame[16..20].copy_from_slice(&[10, 0, 0, 2]);
+        d.l4_offset = 20;
+        d.payload_offset = 40;
+        let pkt = |d: &Decoded, frame: &[u8], facts: &FlowFacts| {
+            let s = Subject::Packet {
+                frame,
+                events: Default::default(),
+                decoded: d,
+                payload: b"",
+                dir: 0,
+            };
+            count_alerts(&e, &s, facts, &mut FlowDetect::default())
+        };
+        assert_eq!(pkt(&d, &frame, &facts), vec![1, 2]);
+        // IPv6: addresses at 8..24 and 24..40 of the fixed header.
+        let (mut d6, facts6) = tcp_packet("2001:db8::1", "2001:db8::2");
+        let mut frame6 = vec![0u8; 60];
+        let v6 = |a: &str| a.parse::<std::net::Ipv6Addr>().unwrap().octets();
+        frame6[8..24].copy_from_slice(&v6("2001:db8::1"));
+        frame6[24..40].copy_from_slice(&v6("2001:db8::2"));
+        d6.l4_offset = 40;
+        d6.payload_offset = 60;
+        assert_eq!(pkt(&d6, &frame6, &facts6), vec![4]);
+        // A header cut short: no buffer.
+        assert_eq!(pkt(&d, &frame[..14], &facts), Vec::<u32>::new());
     }
 }

@@ -110,6 +110,8 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("icmpv4-csum", kw_csum),
     ("icmpv6-csum", kw_csum),
     ("requires", kw_requires),
+    ("pcrexform", kw_transform_value),
+    ("xor", kw_transform_value),
 ];
 
 /// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
@@ -118,11 +120,6 @@ const REFUSED: &[(&str, &str)] = &[
         "ftp.reply_received",
         "a Suricata 8 keyword (7.0.10 does not have it)",
     ),
-    (
-        "pcrexform",
-        "the pcrexform transform (a regex capture as the buffer) is not implemented",
-    ),
-    ("xor", "the xor transform is not implemented"),
     (
         "from_base64",
         "the from_base64 transform is not implemented",
@@ -1118,6 +1115,7 @@ fn sticky(b: &mut Builder, buf: Buffer, o: &RawOption<'_>) -> PResult<()> {
     no_value(o)?;
     b.close_sticky()?;
     b.sticky_transforms = Transforms::NONE;
+    b.sticky_matched = false;
     if buf == Buffer::Base64Data && b.base64_list.is_none() {
         bail!("base64_data needs a preceding base64_decode");
     }
@@ -1131,42 +1129,51 @@ fn sticky(b: &mut Builder, buf: Buffer, o: &RawOption<'_>) -> PResult<()> {
     Ok(())
 }
 
+/// A transform with a value, which Suricata wants quoted: `pcrexform:"<re>"`,
+/// `xor:"<hex key>"`.
+fn kw_transform_value(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let kw = o.keyword;
+    let raw = need_value(o)?.trim();
+    let Some(v) = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .filter(|_| raw.len() >= 2)
+    else {
+        bail!("`{kw}` value must be in double quotes");
+    };
+    if b.sticky.is_none() {
+        bail!("transform `{kw}` needs a sticky buffer before it");
+    }
+    let t = match kw {
+        "pcrexform" => Transform::pcrexform(v)?,
+        _ => Transform::xor(v)?,
+    };
+    push_transform(b, t, kw)
+}
+
 /// A transform: applies to the active sticky buffer, before any of its matchers.
 fn transform(b: &mut Builder, t: Transform, o: &RawOption<'_>) -> PResult<()> {
     no_value(o)?;
+    push_transform(b, t, o.keyword)
+}
+
+fn push_transform(b: &mut Builder, t: Transform, kw: &str) -> PResult<()> {
     let Some(buf) = b.sticky else {
-        bail!("transform `{}` needs a sticky buffer before it", o.keyword);
+        bail!("transform `{kw}` needs a sticky buffer before it");
     };
-    // The transform applies to the whole buffer, matchers written before it included (as
-    // in Suricata, where transforms belong to the buffer instance): move them over.
+    // Suricata 7.0.10 inspects matchers written before a transform on the buffer as it was
+    // and those after it on the transformed one (measured: `http.uri; content:"/get";
+    // to_uppercase; content:"/GET";` matches): the transform starts a list of its own.
     let old = (buf, b.sticky_transforms);
+    b.sticky_matched |= b.list(old).is_some_and(|l| !l.is_empty());
     b.sticky_transforms.push(t)?;
     let new = (buf, b.sticky_transforms);
-    let moved = match b.lists.iter().position(|l| (l.buffer, l.transforms) == old) {
-        Some(i) => b.lists.remove(i).matchers,
-        None => Vec::new(),
-    };
     if b.list(new).is_some_and(|l| !l.is_empty()) {
         return Err(ErrorKind::unsupported(
             "the same sticky buffer and transforms selected twice in one rule",
         ));
     }
-    b.list_mut(new).extend(moved);
-    if let Some((k, _)) = &mut b.last_content {
-        if *k == old {
-            *k = new;
-        }
-    }
-    for ((k, _), _) in &mut b.raw_depths {
-        if *k == old {
-            *k = new;
-        }
-    }
-    for k in &mut b.var_lists {
-        if *k == old {
-            *k = new;
-        }
-    }
+    b.list_mut(new);
     Ok(())
 }
 

@@ -70,6 +70,9 @@ pub(super) struct Builder {
     /// Active sticky buffer (`None`: payload / `pkt_data`) and its transforms.
     pub sticky: Option<Buffer>,
     pub sticky_transforms: Transforms,
+    /// The active sticky buffer had matchers before its latest transform (which start a
+    /// list of their own).
+    pub sticky_matched: bool,
     /// The most recently added content: (list, index in it).
     pub last_content: Option<(ListKey, usize)>,
     /// The list of the most recent payload keyword (where a relative isdataat or byte
@@ -148,6 +151,7 @@ impl Builder {
             lists: Vec::new(),
             sticky: None,
             sticky_transforms: Transforms::NONE,
+            sticky_matched: false,
             last_content: None,
             last_match_list: None,
             raw_depths: Vec::new(),
@@ -384,7 +388,8 @@ impl Builder {
     pub fn close_sticky(&self) -> PResult<()> {
         if let Some(s) = self.sticky {
             let key = (s, self.sticky_transforms);
-            let has_match = self.list(key).is_some_and(|l| !l.is_empty())
+            let has_match = self.sticky_matched
+                || self.list(key).is_some_and(|l| !l.is_empty())
                 || self.datasets.iter().any(|d| d.buffer == s)
                 || (s == Buffer::HttpUri && self.urilen.is_some());
             if !has_match {

@@ -90,8 +90,14 @@ impl Requires {
                 ));
             }
         }
-        if let Some(f) = self.features.iter().find(|f| !FEATURES.contains(&f.as_str())) {
-            return Err(format!("needs feature `{f}`, which the sensor does not have"));
+        if let Some(f) = self
+            .features
+            .iter()
+            .find(|f| !FEATURES.contains(&f.as_str()))
+        {
+            return Err(format!(
+                "needs feature `{f}`, which the sensor does not have"
+            ));
         }
         Ok(())
     }

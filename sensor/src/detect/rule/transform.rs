@@ -3,31 +3,102 @@
 //! in Suricata: `dns.query; dotprefix;` and plain `dns.query` are inspected separately.
 //!
 //! Implemented: `dotprefix`, `strip_whitespace`, `compress_whitespace`, `to_lowercase`,
-//! `to_uppercase`, `url_decode`, `to_md5`, `to_sha1`, `to_sha256`. Other transforms
-//! (`pcrexform`, `xor`, `from_base64`, ...) are refused at load.
+//! `to_uppercase`, `url_decode`, `to_md5`, `to_sha1`, `to_sha256`, and with a value
+//! `pcrexform` and `xor`. Other transforms (`from_base64`, ...) are refused at load.
+//!
+//! A transform with a value refers to it as `&'static`: values are interned (one copy per
+//! distinct text for the life of the process, so reloading the same rules adds nothing),
+//! which keeps [`Transforms`] a small `Copy` key that buffer lists and prefilters are indexed
+//! by.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use super::error::{bail, PResult};
+use super::pcre::PcreXform;
 
 /// One transform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
 pub enum Transform {
     /// Prepends a `.` (so `.example.com` with `endswith` matches the domain and its
     /// subdomains, never `badexample.com`).
-    DotPrefix = 1,
+    DotPrefix,
     /// Removes every whitespace byte (`isspace`: SP, HT, LF, VT, FF, CR).
-    StripWhitespace = 2,
+    StripWhitespace,
     /// Replaces each run of whitespace with one space.
-    CompressWhitespace = 3,
-    ToLowercase = 4,
-    ToUppercase = 5,
+    CompressWhitespace,
+    ToLowercase,
+    ToUppercase,
     /// `%XX` to its byte and `+` to a space; a `%` not followed by two hex digits is kept
     /// with what follows it.
-    UrlDecode = 6,
+    UrlDecode,
     /// The buffer's MD5 / SHA-1 / SHA-256 digest (binary, 16 / 20 / 32 bytes).
-    ToMd5 = 7,
-    ToSha1 = 8,
-    ToSha256 = 9,
+    ToMd5,
+    ToSha1,
+    ToSha256,
+    /// `pcrexform:"<re>"`: the buffer becomes the expression's group 1 when it matches
+    /// (otherwise it stays as it was, as in Suricata 7.0.10).
+    PcreXform(&'static PcreXform),
+    /// `xor:"<hex key>"`: each byte XORed with the key, repeated.
+    Xor(&'static XorKey),
+}
+
+/// A `xor` key (1 to 255 bytes).
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct XorKey(pub Box<[u8]>);
+
+impl XorKey {
+    /// Parses the hex digits of `xor:"..."` (Suricata 7: an even count, hex only).
+    pub fn parse(hex_key: &str) -> PResult<XorKey> {
+        let h = hex_key.as_bytes();
+        if h.is_empty() {
+            bail!("xor needs a key");
+        }
+        if h.len() % 2 != 0 {
+            bail!("xor key `{hex_key}`: an even number of hex digits is needed");
+        }
+        if h.len() / 2 > 255 {
+            bail!("xor key longer than 255 bytes");
+        }
+        let mut key = Vec::with_capacity(h.len() / 2);
+        for pair in h.chunks(2) {
+            match (hex(pair[0]), hex(pair[1])) {
+                (Some(a), Some(b)) => key.push(a << 4 | b),
+                _ => bail!("xor key `{hex_key}`: hex digits only"),
+            }
+        }
+        Ok(XorKey(key.into_boxed_slice()))
+    }
+}
+
+/// One interned copy per distinct value: rule loading only (never per packet).
+fn intern<T: Eq + std::hash::Hash + Send + Sync + 'static>(
+    table: &'static OnceLock<Mutex<HashMap<String, &'static T>>>,
+    text: &str,
+    make: impl FnOnce() -> PResult<T>,
+) -> PResult<&'static T> {
+    let map = table.get_or_init(Default::default);
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = map.get(text) {
+        return Ok(v);
+    }
+    let v: &'static T = Box::leak(Box::new(make()?));
+    map.insert(text.to_string(), v);
+    Ok(v)
+}
+
+impl Transform {
+    /// `pcrexform` with its expression (compiled once per distinct text).
+    pub fn pcrexform(re: &str) -> PResult<Transform> {
+        static T: OnceLock<Mutex<HashMap<String, &'static PcreXform>>> = OnceLock::new();
+        intern(&T, re, || PcreXform::compile(re)).map(Transform::PcreXform)
+    }
+
+    /// `xor` with its key in hex.
+    pub fn xor(hex_key: &str) -> PResult<Transform> {
+        static T: OnceLock<Mutex<HashMap<String, &'static XorKey>>> = OnceLock::new();
+        intern(&T, hex_key, || XorKey::parse(hex_key)).map(Transform::Xor)
+    }
 }
 
 impl Transform {
@@ -42,21 +113,6 @@ impl Transform {
             "to_md5" => Transform::ToMd5,
             "to_sha1" => Transform::ToSha1,
             "to_sha256" => Transform::ToSha256,
-            _ => return None,
-        })
-    }
-
-    fn from_u8(v: u8) -> Option<Transform> {
-        Some(match v {
-            1 => Transform::DotPrefix,
-            2 => Transform::StripWhitespace,
-            3 => Transform::CompressWhitespace,
-            4 => Transform::ToLowercase,
-            5 => Transform::ToUppercase,
-            6 => Transform::UrlDecode,
-            7 => Transform::ToMd5,
-            8 => Transform::ToSha1,
-            9 => Transform::ToSha256,
             _ => return None,
         })
     }
@@ -99,6 +155,10 @@ impl Transform {
                 use sha2::Digest;
                 out.extend_from_slice(&sha2::Sha256::digest(input))
             }
+            Transform::PcreXform(x) => out.extend_from_slice(x.capture(input).unwrap_or(input)),
+            Transform::Xor(k) => {
+                out.extend(input.iter().zip(k.0.iter().cycle()).map(|(b, k)| b ^ k))
+            }
         }
     }
 }
@@ -140,23 +200,23 @@ fn url_decode(input: &[u8], out: &mut Vec<u8>) {
 /// The transforms of a buffer, in order (at most [`Transforms::MAX`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Transforms {
-    ops: [u8; Transforms::MAX],
+    ops: [Option<Transform>; Transforms::MAX],
 }
 
 impl Transforms {
     pub const MAX: usize = 4;
     pub const NONE: Transforms = Transforms {
-        ops: [0; Transforms::MAX],
+        ops: [None; Transforms::MAX],
     };
 
     pub fn is_empty(&self) -> bool {
-        self.ops[0] == 0
+        self.ops[0].is_none()
     }
 
     pub fn push(&mut self, t: Transform) -> PResult<()> {
-        match self.ops.iter_mut().find(|o| **o == 0) {
+        match self.ops.iter_mut().find(|o| o.is_none()) {
             Some(slot) => {
-                *slot = t as u8;
+                *slot = Some(t);
                 Ok(())
             }
             None => bail!("more than {} transforms on one buffer", Self::MAX),
@@ -164,7 +224,7 @@ impl Transforms {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Transform> + '_ {
-        self.ops.iter().map_while(|&o| Transform::from_u8(o))
+        self.ops.iter().map_while(|o| *o)
     }
 
     /// The transformed buffer, built in `scratch` (no allocation once its buffers have grown).

@@ -60,6 +60,46 @@ fn build_fancy(pat: &str) -> PResult<fancy_regex::Regex> {
 }
 
 impl Engine {
+    /// Capturing groups, the whole match not counted.
+    pub(super) fn groups(&self) -> usize {
+        match self {
+            Engine::Fast(re) => re
+                .group_info()
+                .group_len(regex_automata::PatternID::ZERO)
+                .saturating_sub(1),
+            Engine::Fancy(re) | Engine::Dual { exact: re, .. } => {
+                re.captures_len().saturating_sub(1)
+            }
+        }
+    }
+
+    /// Where group 1 of the leftmost match lies (`None`: no match, or the group took no
+    /// part in it). The linear-time engine needs no allocation; `fancy-regex` allocates its
+    /// captures (patterns with look-around or back-references only).
+    pub(super) fn group1(&self, subject: &[u8]) -> Option<(usize, usize)> {
+        let fast = |re: &meta::Regex| {
+            let mut slots = [None; 4];
+            re.search_slots(&Input::new(subject), &mut slots)?;
+            Some((slots[2]?.get(), slots[3]?.get()))
+        };
+        let fancy = |re: &fancy_regex::Regex| {
+            let caps = re.captures(subject).ok().flatten()?;
+            let m = caps.get(1)?;
+            Some((m.start(), m.end()))
+        };
+        match self {
+            Engine::Fast(re) => fast(re),
+            Engine::Fancy(re) => fancy(re),
+            Engine::Dual { fast: f, exact } => {
+                if subject.last() == Some(&b'\n') {
+                    fancy(exact)
+                } else {
+                    fast(f)
+                }
+            }
+        }
+    }
+
     /// Leftmost match in `subject` from `start` (`start <= subject.len()`), anchored there if
     /// `anchored`.
     pub(super) fn find(

@@ -27,5 +27,7 @@ mod classes;
 mod engine;
 mod keyword;
 mod translate;
+mod xform;
 
 pub use keyword::{Pcre, PcreBufferFlag};
+pub use xform::PcreXform;

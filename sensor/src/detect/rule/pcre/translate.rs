@@ -12,6 +12,9 @@ pub(super) struct Opts {
     pub(super) extended: bool,
     pub(super) dollar_endonly: bool,
     pub(super) ungreedy: bool,
+    /// Unnamed groups capture (PCRE's default; the `pcre` keyword compiles without it, as
+    /// Suricata's `PCRE2_NO_AUTO_CAPTURE` does, `pcrexform` with it).
+    pub(super) auto_capture: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +83,7 @@ pub(super) fn translate(p: &[u8], o: Opts, variant: Variant) -> PResult<Translat
         variant,
         fancy: false,
         eol: false,
-        capture_unnamed: false,
+        capture_unnamed: o.auto_capture,
         total_groups,
         named_groups,
         numeric_backref_max: 0,

@@ -50,7 +50,9 @@ fn suricata_verify_rules_parse_or_name_the_reason() {
                         unexpected.push(e.to_string());
                     }
                 }
-                ErrorKind::DuplicateSid { .. } => unexpected.push(e.to_string()),
+                ErrorKind::DuplicateSid { .. } | ErrorKind::Unmet { .. } => {
+                    unexpected.push(e.to_string())
+                }
             }
         }
     }

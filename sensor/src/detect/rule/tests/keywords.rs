@@ -461,11 +461,22 @@ fn dotprefix_matches_domain_and_subdomains_only() {
 }
 
 #[test]
-fn transform_after_matchers_applies_to_the_whole_buffer() {
-    // As in Suricata: the earlier content is inspected on the transformed buffer too.
+fn transform_after_matchers_applies_to_the_matchers_after_it() {
+    // As Suricata 7.0.10 does (measured with `dns.query; content:"bortz"; startswith;
+    // dotprefix; content:".bortz"; startswith;`, which matches): the earlier content is
+    // inspected on the buffer as it was, the later one on the transformed buffer.
     let r = rule("alert dns any any -> any any (dns.query; content:\"rs-\"; startswith; dotprefix; content:\".x.com\"; endswith; sid:1;)");
-    assert_eq!(r.buffers.len(), 1);
-    assert_eq!(r.buffers[0].matchers.len(), 2);
+    assert_eq!(r.buffers.len(), 2);
+    let plain = r.buffers.iter().find(|l| l.transforms.is_empty()).unwrap();
+    let dotted = r.buffers.iter().find(|l| !l.transforms.is_empty()).unwrap();
+    assert_eq!((plain.matchers.len(), dotted.matchers.len()), (1, 1));
+    let mut s = Default::default();
+    assert!(inspect(b"rs-a.x.com", &plain.matchers));
+    assert!(!inspect(
+        dotted.transforms.apply(b"rs-a.x.org", &mut s),
+        &dotted.matchers
+    ));
+    assert!(!inspect(b".rs-a.x.com", &plain.matchers));
     assert!(matches!(
         rule_err("alert tcp any any -> any any (dotprefix; content:\"a\"; sid:1;)"),
         ErrorKind::Syntax { .. }
@@ -991,9 +1002,62 @@ fn digest_transforms() {
     ));
     assert_eq!(r.buffers[0].transforms.iter().count(), 1);
     assert!(unsupported(
-        "alert http any any -> any any (http.uri; pcrexform:\"/a(.*)/\"; content:\"x\"; sid:1;)"
+        "alert http any any -> any any (http.uri; from_base64; content:\"x\"; sid:1;)"
     )
-    .contains("pcrexform"));
+    .contains("from_base64"));
+}
+
+#[test]
+fn pcrexform_and_xor() {
+    // detect-xor's rule: the URI's query value, XORed with the key, holds `password=`.
+    let opts = "http.uri; pcrexform:\"/get\\?data=(.*)\"; xor:\"0d0ac8ff\"; content:\"password=\"; startswith;";
+    let key = [0x0d, 0x0a, 0xc8, 0xff];
+    let mut uri = b"/get?data=".to_vec();
+    uri.extend(
+        b"password=x"
+            .iter()
+            .zip(key.iter().cycle())
+            .map(|(b, k)| b ^ k),
+    );
+    assert!(on(Buffer::HttpUri, opts, &uri));
+    uri[12] ^= 1;
+    assert!(!on(Buffer::HttpUri, opts, &uri));
+    // No match (or the group took no part): the buffer stays as it was (Suricata 7.0.10).
+    assert!(on(
+        Buffer::HttpUri,
+        "http.uri; pcrexform:\"(zzz)\"; content:\"/get\"; startswith;",
+        b"/get?a"
+    ));
+    assert!(on(
+        Buffer::HttpUri,
+        "http.uri; pcrexform:\"=(\\d+)\"; bsize:2;",
+        b"/a?b=42&c=7"
+    ));
+    // One key byte XORs every byte.
+    assert!(on(
+        Buffer::HttpUri,
+        "http.uri; xor:\"20\"; content:\"ABC\"; bsize:3;",
+        b"abc"
+    ));
+    // Values must be quoted; one capturing group exactly; the key is hex, whole bytes.
+    for bad in [
+        "http.uri; pcrexform:a(b); content:\"x\";",
+        "http.uri; pcrexform:\"abc\"; content:\"x\";",
+        "http.uri; pcrexform:\"(a)(b)\"; content:\"x\";",
+        "http.uri; xor:0d0a; content:\"x\";",
+        "http.uri; xor:\"0d0\"; content:\"x\";",
+        "http.uri; xor:\"zz\"; content:\"x\";",
+        "xor:\"0d\"; content:\"x\";",
+    ] {
+        assert!(
+            syntax(&format!("alert http any any -> any any ({bad} sid:1;)")),
+            "{bad}"
+        );
+    }
+    // The same expression in two rules is one interned transform: one list key.
+    let a = rule("alert http any any -> any any (http.uri; xor:\"0d\"; content:\"x\"; sid:1;)");
+    let b = rule("alert http any any -> any any (http.uri; xor:\"0d\"; content:\"y\"; sid:2;)");
+    assert_eq!(a.buffers[0].transforms, b.buffers[0].transforms);
 }
 
 #[test]
@@ -1074,4 +1138,62 @@ fn dcerpc_keywords() {
     }
     // DCE/RPC over SMB is not parsed: the keywords on an smb rule are refused.
     assert!(unsupported("alert smb any any -> any any (dce_opnum:1; sid:1;)").contains("smb"));
+}
+
+// ---- requires, flow.age, ip.src / ip.dst ----
+
+#[test]
+fn requires_skips_the_rule_before_parsing_it() {
+    use crate::detect::rule::parse_rules;
+    let text = "\
+alert tcp any any -> any any (msg:\"a\"; content:\"x\"; sid:7; rev:1;)
+alert tcp any any -> any any (msg:\"b\"; content:\"x\"; requires: version >= 8; sid:7; rev:2;)
+alert tcp any any -> any any (nosuchkeyword; requires: feature geoip; sid:8;)
+alert tcp any any -> any any (content:\"x\"; requires: feature ja3, version >= 7.0.3 < 8; sid:9;)
+alert tcp any any -> any any (content:\"x\"; requires: version 8; sid:10;)
+";
+    let (rules, errors) = parse_rules(text, std::path::Path::new("t"), &Vars::default());
+    let sids: Vec<(u32, u32)> = rules.iter().map(|r| (r.sid, r.rev)).collect();
+    assert_eq!(sids, vec![(7, 1), (9, 0)]);
+    // The skipped duplicate is no duplicate: it never loaded.
+    let kinds: Vec<(Option<u32>, &ErrorKind)> = errors.iter().map(|e| (e.sid, &e.kind)).collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert!(matches!(kinds[0], (Some(7), ErrorKind::Unmet { reason }) if reason.contains(">= 8")));
+    assert!(matches!(kinds[1], (Some(8), ErrorKind::Unmet { reason }) if reason.contains("geoip")));
+    assert!(matches!(kinds[2], (Some(10), ErrorKind::Syntax { .. })));
+}
+
+#[test]
+fn flow_age_parses_as_an_unsigned_32_bit_comparison() {
+    let r = rule("alert ip any any -> any any (flow.age:>20; sid:1;)");
+    assert_eq!(r.flow_age, Some(NumCmp::Gt(20)));
+    assert!(!r.ip_only);
+    let r = rule("alert ip any any -> any any (flow.age:1<>4294967295; sid:1;)");
+    assert!(r.flow_age.is_some_and(|c| c.matches(4_294_967_294)));
+    for bad in [
+        "flow.age:x;",
+        "flow.age:4294967296;",
+        "flow.age:;",
+        "flow.age:1; flow.age:2;",
+    ] {
+        assert!(
+            syntax(&format!("alert ip any any -> any any ({bad} sid:1;)")),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn ip_src_and_dst_are_packet_buffers() {
+    let r = rule("alert http any any -> any any (ip.dst; dataset:isset,l,type ipv4,load x.csv; flow:established,to_server; sid:1;)");
+    assert_eq!(r.datasets[0].buffer, Buffer::IpDst);
+    let r = rule("alert ip any any -> any any (ip.src; content:\"|0a 00|\"; startswith; sid:1;)");
+    assert_eq!(r.buffers[0].buffer, Buffer::IpSrc);
+    assert!(Buffer::IpSrc.is_packet_header() && Buffer::IpDst.is_packet_header());
+    assert_eq!(Buffer::IpDst.app_proto(), None);
+    // Sticky buffers take no value and need a match after them.
+    assert!(syntax(
+        "alert ip any any -> any any (ip.src:1; content:\"a\"; sid:1;)"
+    ));
+    assert!(syntax("alert ip any any -> any any (ip.src; sid:1;)"));
 }

@@ -235,14 +235,13 @@ fn meta_options() {
 #[test]
 fn unsupported_keywords_are_named() {
     for (opts, kw) in [
-        ("content:\"a\"; ftp.reply_received:yes;", "ftp.reply_received (a Suricata 8 keyword (7.0.10 does not have it))"),
         (
-            "content:\"a\"; pcrexform:\"(.*)\";",
-            "pcrexform (the pcrexform transform (a regex capture as the buffer) is not implemented)",
+            "content:\"a\"; ftp.reply_received:yes;",
+            "ftp.reply_received (a Suricata 8 keyword (7.0.10 does not have it))",
         ),
         (
-            "http.uri; xor:\"0d0a\"; content:\"a\";",
-            "xor (the xor transform is not implemented)",
+            "http.uri; from_base64; content:\"a\";",
+            "from_base64 (the from_base64 transform is not implemented)",
         ),
         ("ja3s_hash; content:\"x\";", "ja3s_hash"),
         ("lua:x.lua;", "lua (Lua scripts are not run)"),

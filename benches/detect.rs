@@ -178,6 +178,7 @@ fn entry(c: &mut Criterion) {
         midstream_established: false,
         app: None,
         tcp_base_seq: [None; 2],
+        age: Some(0),
     };
     let tcp = Decoded {
         src: client,

@@ -22,12 +22,15 @@ enum Op {
     Le,
 }
 
+/// Comparisons that must all hold.
+type Alternative = Vec<(Op, [u8; 3])>;
+
 /// A parsed `requires` value.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Requires {
     features: Vec<String>,
     /// Alternatives (`|`), each a list of comparisons that must all hold.
-    version: Vec<Vec<(Op, [u8; 3])>>,
+    version: Vec<Alternative>,
     /// The version expression as written (for the reason given).
     version_text: String,
     /// Requirement names Suricata 7 does not know: never met.
@@ -74,7 +77,7 @@ impl Requires {
             return Err(format!("unknown requirement `{}`", self.unknown.join(", ")));
         }
         if !self.version.is_empty() {
-            let holds = |alt: &Vec<(Op, [u8; 3])>| {
+            let holds = |alt: &Alternative| {
                 alt.iter().all(|&(op, v)| match op {
                     Op::Gt => VERSION > v,
                     Op::Ge => VERSION >= v,
@@ -109,7 +112,7 @@ fn bad(reason: String) -> super::error::ErrorKind {
 
 /// `>= 7.0.3 < 8 | >= 8.0.3`: `|`-separated alternatives of one or more `op version`.
 /// As in Suricata, text after the last comparison that parses is ignored.
-fn parse_version_expr(s: &str) -> Option<Vec<Vec<(Op, [u8; 3])>>> {
+fn parse_version_expr(s: &str) -> Option<Vec<Alternative>> {
     let mut out = Vec::new();
     let mut rest = s;
     loop {

@@ -184,8 +184,50 @@ pub struct OutputsSection {
     /// Also write JA4S as `tls.ja4s` in EVE `tls` records and alerts' `tls` objects (outside
     /// Suricata 7's EVE schema, which closes the `tls` object).
     pub tls_ja4s: bool,
+    /// `[outputs.xff]`: Suricata's alert `xff` option (overwrite mode).
+    pub xff: Option<Xff>,
     /// `[[outputs.sink]]`: where records go (none: the EVE file of `--eve` / `--log-dir`).
     pub sinks: Vec<SinkSpec>,
+}
+
+/// Suricata's alert `xff` option in `overwrite` mode: in an alert on an HTTP transaction whose
+/// request has an `X-Forwarded-For` header holding an IP address, that address replaces the
+/// client's (`src_ip` of an alert to the server, `dest_ip` of one to the client).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Xff {
+    /// `deployment: reverse` (Suricata's default): the last address of the list; `forward`:
+    /// the first.
+    pub reverse: bool,
+}
+
+impl Xff {
+    /// The address the header's value gives, if it is one.
+    pub fn address(&self, value: &[u8]) -> Option<std::net::IpAddr> {
+        let text = std::str::from_utf8(value).ok()?;
+        let mut parts = text.split(',');
+        let pick = if self.reverse {
+            parts.next_back()
+        } else {
+            parts.next()
+        };
+        pick?.trim().parse().ok()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawXff {
+    #[serde(default = "yes")]
+    enabled: bool,
+    mode: Spanned<String>,
+    #[serde(default)]
+    deployment: Option<Spanned<String>>,
+    #[serde(default)]
+    header: Option<Spanned<String>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Default, Deserialize)]
@@ -196,6 +238,8 @@ struct RawOutputs {
     stats_sensor_counters: bool,
     #[serde(default)]
     tls_ja4s: bool,
+    #[serde(default)]
+    xff: Option<RawXff>,
     #[serde(default)]
     sink: Vec<Spanned<RawSink>>,
 }
@@ -426,6 +470,41 @@ impl Config {
                     )
                 })?;
         }
+        let xff = match &raw.outputs.xff {
+            Some(x) if x.enabled => {
+                if x.mode.get_ref() != "overwrite" {
+                    return Err(error(
+                        Some(x.mode.span()),
+                        format!(
+                            "outputs.xff.mode: `{}` is not implemented (only `overwrite`)",
+                            x.mode.get_ref()
+                        ),
+                    ));
+                }
+                if let Some(h) = &x.header {
+                    if !h.get_ref().eq_ignore_ascii_case("X-Forwarded-For") {
+                        return Err(error(
+                            Some(h.span()),
+                            "outputs.xff.header: only `X-Forwarded-For` is read".to_string(),
+                        ));
+                    }
+                }
+                let reverse = match x.deployment.as_ref().map(|d| (d.get_ref().as_str(), d)) {
+                    None | Some(("reverse", _)) => true,
+                    Some(("forward", _)) => false,
+                    Some((other, d)) => {
+                        return Err(error(
+                            Some(d.span()),
+                            format!(
+                                "outputs.xff.deployment: `{other}` is not `forward` or `reverse`"
+                            ),
+                        ))
+                    }
+                };
+                Some(Xff { reverse })
+            }
+            _ => None,
+        };
         let sinks = raw
             .outputs
             .sink
@@ -456,6 +535,7 @@ impl Config {
                 stats_interval: raw.outputs.stats_interval,
                 stats_sensor_counters: raw.outputs.stats_sensor_counters,
                 tls_ja4s: raw.outputs.tls_ja4s,
+                xff,
                 sinks,
             },
             timeouts: {
@@ -562,6 +642,37 @@ mpm-algo = "ac"
         assert_eq!(c.vars.address("EXTERNAL_NET"), Some("!$HOME_NET"));
         assert_eq!(c.vars.port("HTTP_PORTS"), Some("[80,8080]"));
         assert!(c.midstream);
+    }
+
+    #[test]
+    fn xff_overwrite_mode() {
+        let c = parse("[outputs.xff]\nmode = \"overwrite\"\ndeployment = \"forward\"\n").unwrap();
+        let x = c.outputs.xff.unwrap();
+        assert!(!x.reverse);
+        assert_eq!(x.address(b"10.2.2.2, 10.3.3.3"), "10.2.2.2".parse().ok());
+        // Suricata's default deployment is reverse: the last address.
+        let x = parse("[outputs.xff]\nmode = \"overwrite\"\n")
+            .unwrap()
+            .outputs
+            .xff
+            .unwrap();
+        assert_eq!(
+            x.address(b"10.2.2.2,  2001:db8::1 "),
+            "2001:db8::1".parse().ok()
+        );
+        assert_eq!(x.address(b"10.2.2.2, unknown"), None);
+        assert_eq!(x.address(b""), None);
+        let off = parse("[outputs.xff]\nenabled = false\nmode = \"overwrite\"\n").unwrap();
+        assert!(off.outputs.xff.is_none());
+        for bad in [
+            "[outputs.xff]\nmode = \"extra-data\"\n",
+            "[outputs.xff]\nmode = \"overwrite\"\ndeployment = \"sideways\"\n",
+            "[outputs.xff]\nmode = \"overwrite\"\nheader = \"X-Real-IP\"\n",
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.message.starts_with("outputs.xff."), "{e}");
+            assert!(e.line.is_some(), "{e}");
+        }
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct AppConfig {
     pub checksum: crate::decode::checksum::Policy,
     /// Write `tls.ja4s` in EVE (`[outputs] tls-ja4s`; outside Suricata 7's schema).
     pub tls_ja4s: bool,
+    /// Alerts on HTTP transactions carry the `X-Forwarded-For` address (`[outputs.xff]`).
+    pub xff: Option<crate::config::Xff>,
     /// Reassemble and parse TCP sessions whose SYN was not seen, or whose other side never
     /// answered (Suricata's `stream.midstream` with `async-oneside`). Off, as in Suricata's
     /// default configuration, such sessions are inspected packet by packet only (D43).
@@ -66,6 +68,7 @@ impl Default for AppConfig {
             http: HttpConfig::default(),
             checksum: Default::default(),
             tls_ja4s: false,
+            xff: None,
             midstream: false,
         }
     }
@@ -1117,6 +1120,7 @@ impl AppLayer {
         match dns_msg.parse(payload) {
             Ok(()) => TxWriter {
                 tls_ja4s: config.tls_ja4s,
+                xff: config.xff,
                 stats,
                 det: detector,
                 beh: behaviour,
@@ -1238,6 +1242,7 @@ impl AppLayer {
     ) -> TxWriter<'a> {
         TxWriter {
             tls_ja4s: self.config.tls_ja4s,
+            xff: self.config.xff,
             stats: &mut self.stats,
             det: &mut self.detector,
             beh: &mut self.behaviour,
@@ -1366,6 +1371,7 @@ impl AppLayer {
             Some(p) => {
                 let mut w = TxWriter {
                     tls_ja4s: self.config.tls_ja4s,
+                    xff: self.config.xff,
                     stats: &mut self.stats,
                     det: &mut self.detector,
                     beh: &mut self.behaviour,

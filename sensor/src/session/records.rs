@@ -65,6 +65,8 @@ pub(super) struct TxWriter<'a> {
     pub(super) orig: AppProto,
     /// Write `tls.ja4s` (outside Suricata 7's EVE schema).
     pub(super) tls_ja4s: bool,
+    /// `[outputs.xff]`.
+    pub(super) xff: Option<crate::config::Xff>,
 }
 
 impl TxWriter<'_> {
@@ -226,9 +228,22 @@ impl TxWriter<'_> {
         out.extend_from_slice(b"}\n");
         if let Some(det) = self.det {
             let obj = |o: &mut Vec<u8>| http::write_eve_http(tx, o);
+            // `xff` overwrite: the alerts name the forwarded client (the Community ID, taken
+            // above, stays the flow's).
+            let forwarded = self.xff.and_then(|x| {
+                let (_, v) = tx
+                    .request()?
+                    .header_table()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(b"x-forwarded-for"))?;
+                x.address(v)
+            });
+            let mut xwho = *who;
+            if let Some(ip) = forwarded {
+                xwho.ident.endpoints.src = ip;
+            }
             det.run(
                 &Subject::Http(tx),
-                who,
+                &xwho,
                 self.rec,
                 ts,
                 Some("http"),

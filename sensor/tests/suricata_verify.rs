@@ -188,12 +188,13 @@ fn sensor_args(test: &Value, dir: &Path) -> Vec<String> {
     let mut detect = String::new();
     let mut xff = String::new();
     let yaml = std::fs::read_to_string(dir.join("suricata.yaml")).unwrap_or_default();
-    // The alert output's `xff:` block (enabled, mode, deployment), as `[outputs.xff]`.
+    // The alert output's `xff:` block (the first one), as `[outputs.xff]` when its mode is
+    // `overwrite`, the one the sensor implements (`extra-data` only adds a field).
     let mut in_xff: Option<usize> = None;
     for line in yaml.lines() {
         let indent = line.len() - line.trim_start().len();
         let t = line.trim();
-        if t == "xff:" {
+        if t == "xff:" && xff.is_empty() {
             in_xff = Some(indent);
             continue;
         }
@@ -260,6 +261,9 @@ fn sensor_args(test: &Value, dir: &Path) -> Vec<String> {
                 }
             }
         }
+    }
+    if !xff.contains("mode = \"overwrite\"") {
+        xff.clear();
     }
     if !http.is_empty() || !detect.is_empty() || !xff.is_empty() {
         let name = dir.file_name().unwrap_or_default().to_string_lossy();

@@ -186,8 +186,6 @@ pub struct Engine {
     id: u32,
     /// The distinct label sets alerts are counted under (`sensor_alerts_total`).
     alert_series: Vec<AlertSeries>,
-    /// Some rules name a protocol recognised by `AppHint`.
-    hint_rules: bool,
     /// Packet events judged at inspection, only when some rule asks for them (TCP options
     /// are not walked otherwise).
     lazy_events: PacketEvents,
@@ -282,98 +280,12 @@ pub struct FlowDetect {
     /// `NO_PAYLOAD`: packet payload and stream content are no longer inspected (encrypted
     /// TLS); `PASSED`: a pass rule passed the whole flow, nothing of it is inspected. One byte: every flow carries this struct (16 bytes, pinned by a size test).
     flags: u8,
-    /// The protocol the flow's first bytes showed, for rules of protocols without a parser.
-    app_hint: AppHint,
     engine: u32,
 }
 
 const IP_ONLY_DONE: u8 = 1;
 const NO_PAYLOAD: u8 = 4;
 const PASSED: u8 = 8;
-
-/// Protocols rules name in their header that have no parser here (or, for FTP and SMTP, whose
-/// parser may not have recognised the flow: a greeting naming them), recognised from the first
-/// payload of each direction of a TCP flow (`AppHint::probe`). The two high bits remember
-/// which directions were probed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AppHint(u8);
-
-impl AppHint {
-    pub const UNKNOWN: AppHint = AppHint(0);
-    pub const SMTP: AppHint = AppHint(1);
-    pub const FTP: AppHint = AppHint(2);
-    pub const SMB: AppHint = AppHint(3);
-    pub const SSH: AppHint = AppHint(4);
-    const PROTO_MASK: u8 = 0x0f;
-
-    /// The protocol part.
-    pub fn proto(self) -> AppHint {
-        AppHint(self.0 & Self::PROTO_MASK)
-    }
-
-    fn probed(self, dir: usize) -> bool {
-        self.0 & (0x40 << (dir & 1)) != 0
-    }
-
-    /// Looks at the first payload of direction `dir` (once per direction).
-    fn observe(&mut self, data: &[u8], dir: usize) {
-        if self.probed(dir) || data.is_empty() {
-            return;
-        }
-        self.0 |= 0x40 << (dir & 1);
-        if self.proto() != AppHint::UNKNOWN {
-            return;
-        }
-        if let Some(p) = AppHint::probe(data, dir == crate::flow::TO_SERVER) {
-            self.0 = (self.0 & !Self::PROTO_MASK) | p.0;
-        }
-    }
-
-    /// What the start of a direction's data says, if anything. Client commands decide SMTP
-    /// (`EHLO`/`HELO`) and FTP (`USER`, `AUTH TLS`/`SSL`, `FEAT`, `SYST`); a server's `220`
-    /// greeting decides when it names the protocol; SSH by its version line, SMB by the
-    /// NetBIOS session header followed by an SMB1/SMB2/SMB3-transform header.
-    pub fn probe(data: &[u8], to_server: bool) -> Option<AppHint> {
-        let starts = |p: &[u8]| data.len() >= p.len() && data[..p.len()].eq_ignore_ascii_case(p);
-        if starts(b"SSH-") {
-            return Some(AppHint::SSH);
-        }
-        if data.len() >= 8
-            && data[0] == 0
-            && matches!(&data[4..8], b"\xffSMB" | b"\xfeSMB" | b"\xfdSMB")
-        {
-            return Some(AppHint::SMB);
-        }
-        if to_server {
-            if starts(b"EHLO ") || starts(b"HELO ") || starts(b"EHLO\r") || starts(b"HELO\r") {
-                return Some(AppHint::SMTP);
-            }
-            for cmd in [
-                &b"USER "[..],
-                b"AUTH TLS",
-                b"AUTH SSL",
-                b"FEAT\r",
-                b"SYST\r",
-            ] {
-                if starts(cmd) {
-                    return Some(AppHint::FTP);
-                }
-            }
-            return None;
-        }
-        if starts(b"220 ") || starts(b"220-") {
-            let line = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
-            let has = |w: &[u8]| line.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
-            if has(b"SMTP") {
-                return Some(AppHint::SMTP);
-            }
-            if has(b"FTP") {
-                return Some(AppHint::FTP);
-            }
-        }
-        None
-    }
-}
 
 #[derive(Debug, Default)]
 struct FlowDetectMore {
@@ -578,15 +490,7 @@ fn stage_of(rule: &Rule) -> Stage {
     // likewise inspect the stream of TCP flows; DNS over UDP they inspect per packet
     // (`packet_too`).
     let stream_proto = match rule.header.protocol {
-        Protocol::TcpStream
-        | Protocol::Http
-        | Protocol::Tls
-        | Protocol::Dns
-        | Protocol::Smtp
-        | Protocol::Ftp
-        | Protocol::Smb
-        | Protocol::Ssh
-        | Protocol::App(_) => true,
+        Protocol::TcpStream | Protocol::App(_) => true,
         Protocol::Tcp => !rule
             .flow
             .is_some_and(|f| f.stream == Some(super::rule::StreamMode::NoStream)),
@@ -640,7 +544,11 @@ fn stage_of(rule: &Rule) -> Stage {
             Buffer::Payload => continue,
             b if b.is_packet_header() => Stage::Packet,
             Buffer::DnsQuery => Stage::Dns,
-            Buffer::FileData if rule.header.protocol == Protocol::Smtp => Stage::Smtp,
+            Buffer::FileData
+                if rule.header.protocol == Protocol::App(crate::app::AppProto::Smtp) =>
+            {
+                Stage::Smtp
+            }
             Buffer::FileData
                 if rule.header.protocol == Protocol::App(crate::app::AppProto::FtpData) =>
             {
@@ -884,8 +792,11 @@ impl Engine {
             let tcp_packet_too = stage == Stage::Stream && anchored_tcp_rule(&rule);
             let packet_too = stage == Stage::Stream
                 && match rule.header.protocol {
-                    Protocol::Http | Protocol::Tls | Protocol::Dns => true,
-                    Protocol::App(p) => p.over(crate::app::registry::Transport::Udp),
+                    Protocol::App(p) => {
+                        use crate::app::AppProto as A;
+                        matches!(p, A::Http | A::Tls | A::Dns)
+                            || p.over(crate::app::registry::Transport::Udp)
+                    }
                     _ => false,
                 };
             let app_buffers: Vec<Buffer> = rule
@@ -973,12 +884,6 @@ impl Engine {
             (pass, flowbits, xbits, s.rule.sid)
         });
         report.loaded = sigs.len();
-        let hint_rules = sigs.iter().any(|s| {
-            matches!(
-                s.rule.header.protocol,
-                Protocol::Smtp | Protocol::Ftp | Protocol::Smb | Protocol::Ssh
-            )
-        });
         let csum_kinds = sigs
             .iter()
             .fold(0, |k, s| k | s.rule.csum.valid | s.rule.csum.invalid);
@@ -1092,7 +997,6 @@ impl Engine {
                 config,
                 id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 alert_series,
-                hint_rules,
                 lazy_events,
                 tcp_session_events,
                 second_probe,
@@ -1227,19 +1131,6 @@ impl Engine {
         }
         if fd.passed() {
             return;
-        }
-        if self.hint_rules && flow.proto == 6 {
-            match subject {
-                Subject::Packet { payload, dir, .. } => fd.app_hint.observe(payload, *dir),
-                Subject::Stream {
-                    data,
-                    dir,
-                    seen: 0,
-                    offset: 0,
-                    lone: false,
-                } => fd.app_hint.observe(data, *dir),
-                _ => {}
-            }
         }
         // Encrypted payload (see `FlowDetect::stop_payload_inspection`): stream rules have
         // nothing to look at, packet rules only their non-content conditions.
@@ -1596,7 +1487,7 @@ impl Engine {
         (pkt_events, csums): (PacketEvents, Csums),
     ) -> Option<bool> {
         let rule = &sig.rule;
-        if !proto_ok(rule.header.protocol, subject, flow, fd.app_hint) {
+        if !proto_ok(rule.header.protocol, subject, flow) {
             return None;
         }
         if let Subject::Packet { decoded, .. } = subject {
@@ -1625,7 +1516,7 @@ impl Engine {
             let have = flow.app?;
             let is = match t.proto {
                 None => have == crate::app::AppProto::Failed,
-                Some(p) => app_proto_is(have, p),
+                Some(p) => have == p,
             };
             if is == t.negated {
                 return None;
@@ -1940,57 +1831,39 @@ fn address_count(set: &super::rule::AddressSet) -> u128 {
         .fold(v4, |n, &(a, b)| n.saturating_add((b - a).saturating_add(1)))
 }
 
-fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint) -> bool {
+fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts) -> bool {
     use crate::app::AppProto as A;
     match p {
         Protocol::Pkthdr => matches!(subject, Subject::Packet { .. }),
-        Protocol::Smtp => {
-            matches!(subject, Subject::Smtp(_))
-                || flow.proto == 6 && (hint.proto() == AppHint::SMTP || flow.app == Some(A::Smtp))
-        }
-        Protocol::Ftp => {
-            flow.proto == 6 && (hint.proto() == AppHint::FTP || flow.app == Some(A::Ftp))
-        }
-        Protocol::Smb => {
-            flow.proto == 6 && (hint.proto() == AppHint::SMB || flow.app == Some(A::Smb))
-        }
-        Protocol::Ssh => {
-            matches!(subject, Subject::Ssh { .. })
-                || flow.proto == 6 && (hint.proto() == AppHint::SSH || flow.app == Some(A::Ssh))
-        }
+        // The transaction being inspected is of the protocol (its flow may have been named
+        // another, e.g. HTTP behind a SOCKS handshake), or the flow's detected protocol is.
         // Suricata's `dcerpc` rules also apply to SMB flows (DCE/RPC over named pipes).
-        Protocol::App(A::Dcerpc) => {
-            matches!(subject, Subject::Dcerpc { .. })
-                || flow.app == Some(A::Dcerpc)
-                || flow.proto == 6 && (hint.proto() == AppHint::SMB || flow.app == Some(A::Smb))
+        Protocol::App(want) => {
+            subject_proto(subject) == Some(want)
+                || flow.app == Some(want)
+                || want == A::Dcerpc && flow.app == Some(A::Smb)
         }
-        Protocol::App(p) => flow.app == Some(p),
         Protocol::Ip => true,
         Protocol::IpVersion(v) => flow.client.0.is_ipv4() == (v == 4),
         Protocol::Tcp | Protocol::TcpPkt | Protocol::TcpStream => flow.proto == 6,
         Protocol::Udp => flow.proto == 17,
         Protocol::Icmp => flow.proto == 1,
         Protocol::Icmpv6 => flow.proto == 58,
-        Protocol::Http => matches!(subject, Subject::Http(_)) || flow.app == Some(A::Http),
-        Protocol::Tls => matches!(subject, Subject::Tls(_)) || flow.app == Some(A::Tls),
-        Protocol::Dns => matches!(subject, Subject::Dns { .. }) || flow.app == Some(A::Dns),
     }
 }
 
-/// Whether the flow's detected protocol is the one a rule names.
-fn app_proto_is(have: crate::app::AppProto, want: super::rule::AppProto) -> bool {
-    use super::rule::AppProto as R;
+/// The application protocol of a transaction subject (`None` for packets and streams).
+fn subject_proto(subject: &Subject<'_>) -> Option<crate::app::AppProto> {
     use crate::app::AppProto as A;
-    matches!(
-        (have, want),
-        (A::Http, R::Http)
-            | (A::Tls, R::Tls)
-            | (A::Dns, R::Dns)
-            | (A::Smtp, R::Smtp)
-            | (A::Ftp, R::Ftp)
-            | (A::Smb, R::Smb)
-            | (A::Ssh, R::Ssh)
-    ) || matches!(want, R::Recognised(p) if p == have)
+    Some(match subject {
+        Subject::Http(_) => A::Http,
+        Subject::Tls(_) => A::Tls,
+        Subject::Dns { .. } => A::Dns,
+        Subject::Smtp(_) => A::Smtp,
+        Subject::Ssh { .. } => A::Ssh,
+        Subject::Dcerpc { .. } => A::Dcerpc,
+        _ => return None,
+    })
 }
 
 /// ICMP messages that carry an identifier and a sequence number (`icmp_id` / `icmp_seq` match
@@ -3015,8 +2888,8 @@ mod tests {
         );
     }
 
-    /// `alert smtp` applies to flows whose first bytes are SMTP, whatever the port, and not
-    /// to other TCP flows.
+    /// `alert smtp` applies to flows detected as SMTP, whatever the port, and not to other
+    /// TCP flows (Suricata: the flow's `app_proto`).
     #[test]
     fn smtp_rules_apply_to_smtp_flows() {
         let e = engine_of(
@@ -3024,42 +2897,22 @@ mod tests {
              alert ftp any any -> any any (msg:\"f\"; flow:to_server; content:\"MAIL FROM\"; sid:2;)\n",
         );
         let mut ctx = e.context();
-        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 2525);
-        let mut fd = FlowDetect::default();
-        let mut got = stream_alerts(
-            &e,
-            &mut ctx,
-            &mut fd,
-            &facts,
-            b"EHLO client\r\nMAIL FROM:<a@b>\r\n",
-            0,
-            1,
-        );
-        got.sort_unstable();
-        assert_eq!(got, [1]);
-        let mut fd = FlowDetect::default();
-        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"XYZ MAIL FROM", 0, 1).is_empty());
-        assert_eq!(
-            AppHint::probe(b"220 ftp.example.org FTP ready\r\n", false),
-            Some(AppHint::FTP)
-        );
-        assert_eq!(
-            AppHint::probe(b"220 mx ESMTP Postfix\r\n", false),
-            Some(AppHint::SMTP)
-        );
-        assert_eq!(
-            AppHint::probe(b"USER anonymous\r\n", true),
-            Some(AppHint::FTP)
-        );
-        assert_eq!(
-            AppHint::probe(b"\0\0\0\x40\xfeSMB@\0", true),
-            Some(AppHint::SMB)
-        );
-        assert_eq!(
-            AppHint::probe(b"SSH-2.0-OpenSSH_9.6\r\n", false),
-            Some(AppHint::SSH)
-        );
-        assert_eq!(AppHint::probe(b"GET / HTTP/1.1\r\n", true), None);
+        let data = b"EHLO client\r\nMAIL FROM:<a@b>\r\n";
+        for (app, want) in [
+            (Some(crate::app::AppProto::Smtp), &[1u32][..]),
+            (Some(crate::app::AppProto::Ftp), &[2]),
+            (Some(crate::app::AppProto::Failed), &[]),
+            (None, &[]),
+        ] {
+            let facts = FlowFacts {
+                app,
+                ..tcp_facts("10.0.0.1", "192.0.2.1", 2525)
+            };
+            let mut fd = FlowDetect::default();
+            let mut got = stream_alerts(&e, &mut ctx, &mut fd, &facts, data, 0, 1);
+            got.sort_unstable();
+            assert_eq!(got, want, "{app:?}");
+        }
     }
 
     /// `tls.certs` inspects every certificate of the chain; `tls.cert_issuer` the first one's

@@ -96,6 +96,8 @@ struct Sig {
     /// No `flow` direction and TLS or SMTP events: inspected as the request side and as the
     /// response side, each alerting.
     events_two_sided: bool,
+    /// Of an HTTP rule: which phase of a transaction decides it.
+    http_when: HttpWhen,
     /// A stream rule of an application protocol, also inspected on packets of flows that
     /// are not TCP (DNS over UDP).
     packet_too: bool,
@@ -199,6 +201,8 @@ pub struct Engine {
     /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
     /// then.
     csum_kinds: u8,
+    /// Some HTTP rules are decided by the request (`HttpPhase::Request` has work).
+    http_request_rules: bool,
 }
 
 /// What alerts are counted by in the metrics: few distinct values, never free text.
@@ -408,6 +412,33 @@ pub struct FlowFacts {
     pub app: Option<crate::app::AppProto>,
 }
 
+/// Which part of an HTTP transaction an inspection covers. Suricata inspects a request as
+/// soon as it is complete, without waiting for the response (which may take minutes, or end
+/// only with the connection); the sensor does the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpPhase {
+    /// The request just finished, the response has not: the rules the request alone decides
+    /// (`HttpWhen::Request`), and the request side of rules inspected on both sides.
+    Request,
+    /// The transaction is done and its request was inspected already: every other rule.
+    Rest,
+    /// The transaction is done and nothing of it was inspected before: every rule.
+    Whole,
+}
+
+/// When an HTTP rule can be decided (see [`HttpPhase`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HttpWhen {
+    /// On the request alone: request buffers only (or buffers of both directions read on the
+    /// request side), no app-layer events, not `flow:to_client`.
+    Request,
+    /// Inspected on the request and on the response separately (`Sig::two_sided`), each
+    /// side when it is there.
+    EachSide,
+    /// Needs the response, or events of the whole transaction.
+    Complete,
+}
+
 /// What is being inspected.
 pub enum Subject<'a> {
     Packet {
@@ -432,7 +463,11 @@ pub enum Subject<'a> {
         /// would match on the stream; `seen` and `offset` are 0.
         lone: bool,
     },
-    Http(&'a HttpTransaction),
+    /// An HTTP transaction, or the part of it `phase` says.
+    Http {
+        tx: &'a HttpTransaction,
+        phase: HttpPhase,
+    },
     Dns {
         msg: &'a DnsMessage,
         dir: usize,
@@ -469,7 +504,7 @@ impl Subject<'_> {
     fn stage(&self) -> Stage {
         match self {
             Subject::Packet { .. } => Stage::Packet,
-            Subject::Http(_) => Stage::Http,
+            Subject::Http { .. } => Stage::Http,
             Subject::Dns { .. } => Stage::Dns,
             Subject::Tls(_) => Stage::Tls,
             Subject::Stream { .. } => Stage::Stream,
@@ -834,6 +869,18 @@ impl Engine {
                 .flow
                 .is_some_and(|f| f.direction == Some(FlowDirection::ToClient))
                 || (!app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b)));
+            let http_when = if two_sided && rule.app_events.is_empty() {
+                HttpWhen::EachSide
+            } else if !two_sided
+                && !response_side
+                && rule.app_events.is_empty()
+                && !app_buffers.iter().any(|b| is_response_buffer(*b))
+                && !rule.datasets.iter().any(|d| is_response_buffer(d.buffer))
+            {
+                HttpWhen::Request
+            } else {
+                HttpWhen::Complete
+            };
             let payload = rule.buffers.iter().any(|b| b.buffer == Buffer::Payload);
             sigs.push(Sig {
                 payload,
@@ -845,6 +892,7 @@ impl Engine {
                 response_side,
                 two_sided,
                 events_two_sided,
+                http_when,
                 packet_too,
                 tcp_packet_too,
                 rate,
@@ -887,6 +935,9 @@ impl Engine {
         let csum_kinds = sigs
             .iter()
             .fold(0, |k, s| k | s.rule.csum.valid | s.rule.csum.invalid);
+        let http_request_rules = sigs
+            .iter()
+            .any(|s| s.stage == Stage::Http && s.http_when != HttpWhen::Complete);
         let mut lazy_events = PacketEvents::NONE;
         let mut tcp_session_events = false;
         let mut second_probe = false;
@@ -1002,6 +1053,7 @@ impl Engine {
                 second_probe,
                 applayer_events,
                 csum_kinds,
+                http_request_rules,
             },
             report,
         )
@@ -1130,6 +1182,17 @@ impl Engine {
             fd.engine = self.id;
         }
         if fd.passed() {
+            return;
+        }
+        if !self.http_request_rules
+            && matches!(
+                subject,
+                Subject::Http {
+                    phase: HttpPhase::Request,
+                    ..
+                }
+            )
+        {
             return;
         }
         // Encrypted payload (see `FlowDetect::stop_payload_inspection`): stream rules have
@@ -1281,13 +1344,27 @@ impl Engine {
                 continue;
             }
             // A rule on HTTP buffers of both directions, without a `flow` direction, is
-            // inspected on the request and on the response, each alerting (as Suricata).
-            let sides: &[Option<Side>] = if (sig.two_sided && matches!(subject, Subject::Http(_)))
-                || (sig.events_two_sided && matches!(subject, Subject::Tls(_) | Subject::Smtp(_)))
-            {
-                &[Some(Side::Request), Some(Side::Response)]
-            } else {
-                &[None]
+            // inspected on the request and on the response, each alerting (as Suricata); an
+            // HTTP rule only in the phase that decides it.
+            let sides: &[Option<Side>] = match subject {
+                Subject::Http { phase, .. } => match (phase, sig.http_when) {
+                    (HttpPhase::Request, HttpWhen::EachSide) => &[Some(Side::Request)],
+                    (HttpPhase::Rest, HttpWhen::EachSide) => &[Some(Side::Response)],
+                    (HttpPhase::Request, HttpWhen::Request)
+                    | (HttpPhase::Rest, HttpWhen::Complete)
+                    | (HttpPhase::Whole, _) => {
+                        if sig.two_sided {
+                            &[Some(Side::Request), Some(Side::Response)]
+                        } else {
+                            &[None]
+                        }
+                    }
+                    _ => continue,
+                },
+                Subject::Tls(_) | Subject::Smtp(_) if sig.events_two_sided => {
+                    &[Some(Side::Request), Some(Side::Response)]
+                }
+                _ => &[None],
             };
             for &side in sides {
                 let Some(reverse) = self.matches(
@@ -1673,7 +1750,7 @@ impl Engine {
                 }
             }
         }
-        if let (Some(u), Subject::Http(tx)) = (&rule.urilen, subject) {
+        if let (Some(u), Subject::Http { tx, .. }) = (&rule.urilen, subject) {
             let uri = tx.buffer(if u.raw {
                 HttpBuffer::UriRaw
             } else {
@@ -1856,7 +1933,7 @@ fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts) -> bool {
 fn subject_proto(subject: &Subject<'_>) -> Option<crate::app::AppProto> {
     use crate::app::AppProto as A;
     Some(match subject {
-        Subject::Http(_) => A::Http,
+        Subject::Http { .. } => A::Http,
         Subject::Tls(_) => A::Tls,
         Subject::Dns { .. } => A::Dns,
         Subject::Smtp(_) => A::Smtp,
@@ -1953,7 +2030,7 @@ fn app_events(subject: &Subject<'_>, want: AppEvents, response: bool) -> AppEven
                 out.set(AppEvent::DnsInvalidOpcode);
             }
         }
-        Subject::Http(tx) => out = crate::app::http::http_events(tx, want),
+        Subject::Http { tx, .. } => out = crate::app::http::http_events(tx, want),
         Subject::Tls(r) => {
             let sni =
                 |c: &crate::app::tls::ClientHello| c.extensions.iter().filter(|&&e| e == 0).count();
@@ -2209,7 +2286,7 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
                 f(data)
             }
         }
-        Subject::Http(tx) => {
+        Subject::Http { tx, .. } => {
             use HttpBuffer as H;
             if matches!(
                 buffer,
@@ -3104,6 +3181,57 @@ mod tests {
         assert_eq!(run(1021, 5011, b"HELLO"), [2]);
     }
 
+    /// A request is inspected as soon as it is complete (`HttpPhase::Request`): rules it
+    /// decides alone alert then, once; rules needing the response wait for the transaction
+    /// (`Rest`); a rule inspected on each side gets its request side first and its response
+    /// side later. Inspecting the whole transaction at once (`Whole`) gives the same alerts.
+    #[test]
+    fn http_requests_are_inspected_before_their_response() {
+        use crate::app::http::HttpParser;
+        use crate::app::Direction as D;
+        let e = engine_of(
+            "alert http any any -> any any (msg:\"u\"; flow:to_server; http.uri; content:\"/evil\"; sid:1;)\n\
+             alert http any any -> any any (msg:\"s\"; http.stat_code; content:\"200\"; sid:2;)\n\
+             alert http any any -> any any (msg:\"m\"; http.uri; content:\"/evil\"; http.stat_code; content:\"200\"; sid:3;)\n\
+             alert http any any -> any any (msg:\"h\"; http.header; content:\"X-Evil\"; sid:4;)\n\
+             alert http any any -> any any (msg:\"b\"; flow:to_client; file.data; content:\"x\"; sid:5;)\n",
+        );
+        let facts = FlowFacts {
+            app: Some(crate::app::AppProto::Http),
+            ..tcp_facts("10.0.0.1", "192.0.2.1", 80)
+        };
+        let run = |tx: &HttpTransaction, phase| {
+            let mut ctx = e.context();
+            let mut fd = FlowDetect::default();
+            let mut got = Vec::new();
+            e.inspect(
+                &mut ctx,
+                &Subject::Http { tx, phase },
+                &facts,
+                &mut fd,
+                Timestamp::ZERO,
+                &mut |i, reverse| got.push((e.sigs[i as usize].rule.sid, reverse)),
+            );
+            got.sort_unstable();
+            got
+        };
+        let mut p = HttpParser::default();
+        p.feed(D::ToServer, b"GET /evil HTTP/1.1\r\nX-Evil: 1\r\n\r\n");
+        assert!(p.next_complete().is_none(), "no response yet");
+        let request = run(p.next_request().expect("request done"), HttpPhase::Request);
+        assert_eq!(request, [(1, false), (4, false)]);
+        p.feed(
+            D::ToClient,
+            b"HTTP/1.1 200 OK\r\nX-Evil: 2\r\nContent-Length: 1\r\n\r\nx",
+        );
+        let tx = p.next_complete().expect("transaction done");
+        let rest = run(&tx, HttpPhase::Rest);
+        assert_eq!(rest, [(2, true), (3, false), (4, true), (5, true)]);
+        let mut both = [request, rest].concat();
+        both.sort_unstable();
+        assert_eq!(run(&tx, HttpPhase::Whole), both);
+    }
+
     /// A buffer that exists in both directions (`http.header`) is the response's for a
     /// `flow:to_client` rule and the request's for a `flow:to_server` one (to_client header
     /// rules never matched before); without a direction, each side is inspected and alerts.
@@ -3131,7 +3259,10 @@ mod tests {
             let mut got = Vec::new();
             e.inspect(
                 &mut ctx,
-                &Subject::Http(&tx),
+                &Subject::Http {
+                    tx: &tx,
+                    phase: HttpPhase::Whole,
+                },
                 &facts,
                 &mut fd,
                 Timestamp::ZERO,
@@ -3194,7 +3325,10 @@ mod tests {
         let mut got = Vec::new();
         e.inspect(
             &mut ctx,
-            &Subject::Http(&tx),
+            &Subject::Http {
+                tx: &tx,
+                phase: HttpPhase::Whole,
+            },
             &facts,
             &mut fd,
             Timestamp::ZERO,

@@ -10,7 +10,7 @@ use crate::app::http::{self, HttpTransaction};
 use crate::app::parser::Tx;
 use crate::app::tls::TlsParser;
 use crate::app::{AppProto, AppStats};
-use crate::detect::engine::{FlowDetect, Subject};
+use crate::detect::engine::{FlowDetect, HttpPhase, Subject};
 use crate::flow::TO_SERVER;
 use crate::output::eve;
 use crate::time::Timestamp;
@@ -29,6 +29,9 @@ pub(super) struct Logged {
     /// Transactions logged so far (EVE `tx_id`).
     pub(super) tx_id: u64,
     pub(super) community_id: Option<String>,
+    /// HTTP transactions whose request was inspected on its own (`HttpPhase::Request`):
+    /// requests are reported in order, and once the session is established all are.
+    pub(super) http_requests_inspected: std::ops::Range<u64>,
 }
 
 /// The flow's Community ID, computed once.
@@ -70,6 +73,7 @@ pub(super) struct TxWriter<'a> {
 impl TxWriter<'_> {
     pub(super) fn tx(&mut self, tx: Tx<'_>) {
         match tx {
+            Tx::HttpRequest(tx) => self.http_request(tx),
             Tx::Http(tx) => self.http(tx),
             Tx::Ftp(tx) => {
                 self.stats.ftp_tx += 1;
@@ -211,8 +215,47 @@ impl TxWriter<'_> {
         out.extend_from_slice(b"}\n");
     }
 
-    /// The EVE `http` record of a finished transaction.
+    /// A request just finished: the rules it decides alone (the record waits for the
+    /// response). Not before the session is established: Suricata retries a rule whose
+    /// `flow` conditions fail on later packets, so a request sent with the SYN (TCP Fast
+    /// Open) is inspected with the rest of its transaction.
+    fn http_request(&mut self, tx: &HttpTransaction) {
+        if !self.who.facts.established {
+            return;
+        }
+        if let Some(det) = self.det {
+            let logged = self.rec.logged.get_or_insert_with(Default::default);
+            let seen = &mut logged.http_requests_inspected;
+            if seen.is_empty() {
+                *seen = tx.id()..tx.id();
+            }
+            seen.end = tx.id() + 1;
+            let obj = |o: &mut Vec<u8>| http::write_eve_http(tx, o);
+            let subject = Subject::Http {
+                tx,
+                phase: HttpPhase::Request,
+            };
+            let (who, ts) = (self.who, self.ts);
+            det.run(
+                &subject,
+                who,
+                self.rec,
+                ts,
+                Some("http"),
+                self.out,
+                Some(&obj),
+            );
+        }
+    }
+
+    /// The EVE `http` record of a finished transaction, and the rules its request did not
+    /// decide (all of them if it was not inspected before).
     fn http(&mut self, tx: &HttpTransaction) {
+        let request_inspected = self
+            .rec
+            .logged
+            .as_ref()
+            .is_some_and(|l| l.http_requests_inspected.contains(&tx.id()));
         let (who, ts, out) = (self.who, self.ts, &mut *self.out);
         self.stats.http_tx += 1;
         if let Some(t) = self.beh {
@@ -226,8 +269,13 @@ impl TxWriter<'_> {
         out.extend_from_slice(b"}\n");
         if let Some(det) = self.det {
             let obj = |o: &mut Vec<u8>| http::write_eve_http(tx, o);
+            let phase = if request_inspected {
+                HttpPhase::Rest
+            } else {
+                HttpPhase::Whole
+            };
             det.run(
-                &Subject::Http(tx),
+                &Subject::Http { tx, phase },
                 who,
                 self.rec,
                 ts,

@@ -9,7 +9,7 @@
 //! parses it, and packet rules see its payload.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
+mod common;
 
 const PINS: &str = include_str!("data/ssh/suricata-ssh.tsv");
 const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ssh/ssh.rules");
@@ -33,30 +33,11 @@ fn ssh_records_and_keywords_like_suricata() {
     }
     let caps: Vec<String> = caps.into_iter().collect();
     assert!(caps.len() >= 19, "{caps:?}");
-    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
-        .args([
-            "replay",
-            "--each",
-            "-q",
-            "--workers",
-            "1",
-            "--signatures-only",
-            "-k",
-            "none",
-        ])
-        .args(["--rules", RULES, "--eve", "-"])
-        .args(caps.iter().map(|c| corpus.join(c)))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (eve, _) = common::replay_like_suricata(RULES, caps.iter().map(|c| corpus.join(c)), true);
     let prefix = format!("{}/", corpus.display());
     let mut got: BTreeSet<Vec<String>> = BTreeSet::new();
     let mut alerts: BTreeMap<(String, u64), u64> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in eve.lines() {
         let r: serde_json::Value = serde_json::from_str(line).unwrap();
         let cap = r["pcap_filename"]
             .as_str()
@@ -120,28 +101,12 @@ fn ssh_records_and_keywords_like_suricata() {
 #[test]
 fn ssh_event_rules_like_suricata() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ssh/");
-    let out = Command::new(env!("CARGO_BIN_EXE_sensor"))
-        .args([
-            "replay",
-            "-q",
-            "--workers",
-            "1",
-            "--signatures-only",
-            "-k",
-            "none",
-        ])
-        .arg("--rules")
-        .arg(format!("{dir}ssh-events.rules"))
-        .args(["--eve", "-"])
-        .arg(format!("{dir}events.pcap"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (eve, _) = common::replay_like_suricata(
+        format!("{dir}ssh-events.rules"),
+        [format!("{dir}events.pcap")],
+        false,
     );
-    let mut got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+    let mut got: Vec<String> = eve
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|r| r["event_type"] == "alert")

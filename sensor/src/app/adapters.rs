@@ -36,6 +36,10 @@ impl AppParser for Http {
     }
 
     fn drain(&mut self, _at_end: bool, out: &mut dyn FnMut(Tx<'_>)) {
+        // Requests first: their rules need not wait for the response.
+        while let Some(tx) = self.0.next_request() {
+            out(Tx::HttpRequest(tx));
+        }
         while let Some(tx) = self.0.next_complete() {
             out(Tx::Http(&tx));
         }

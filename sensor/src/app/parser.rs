@@ -40,6 +40,8 @@ pub struct ParserConfig {
 
 /// Something a parser has ready for the session: a record to write and inspect.
 pub enum Tx<'a> {
+    /// An HTTP request just finished (complete or cut short); its response is still to come.
+    HttpRequest(&'a HttpTransaction),
     /// A finished HTTP transaction (request and response, or what the flow had of them).
     Http(&'a HttpTransaction),
     /// A TLS handshake, once (when done, or at flow end if a hello was seen).

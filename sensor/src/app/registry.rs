@@ -17,7 +17,8 @@ use super::{adapters, dcerpc, dns, ftp, http, recognise, smtp, socks, ssh, tls, 
 
 /// Application protocol of a flow (`app_proto` in EVE): what protocol detection decided,
 /// including undecided (`Unknown`) and gave up (`Failed`).
-/// Not [`crate::detect::rule::AppProto`], the protocol a rule asks for.
+/// Rules name these too (header protocol, `app-layer-protocol`, sticky buffers):
+/// [`AppProto::by_rule_name`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum AppProto {
     /// Not decided yet (or no payload seen).
@@ -100,16 +101,21 @@ impl AppProto {
                 .any(|p| p.proto == self && p.transport == transport)
     }
 
-    /// The protocol a rule names (header or `app-layer-protocol`) that is only recognised
-    /// here, without a parser: rules naming it inspect packets and the stream. `None` for
-    /// names that are not such a protocol, or that Suricata's default configuration disables
-    /// (DNP3, Modbus: Suricata 7 refuses their rules too).
-    pub fn recognised_by_name(name: &str) -> Option<AppProto> {
+    /// The protocol a rule names (in its header or `app-layer-protocol`) by Suricata's name,
+    /// `http1` included: any protocol detected here, parsed or only recognised, and
+    /// `ftp-data` (linked by its control session, never probed). `None` for other names, for
+    /// the sensor's own SOCKS, and for DNP3 and Modbus, which Suricata's default
+    /// configuration disables (Suricata 7 refuses their rules too).
+    pub fn by_rule_name(name: &str) -> Option<AppProto> {
+        match name {
+            "http1" => return Some(AppProto::Http),
+            "ftp-data" => return Some(AppProto::FtpData),
+            _ => {}
+        }
         PROTOCOLS
             .iter()
-            .find(|p| p.enabled && p.proto.name() == Some(name))
+            .find(|p| p.enabled && p.proto != AppProto::Socks && p.proto.name() == Some(name))
             .map(|p| p.proto)
-            .filter(|&a| !PROTOCOLS.iter().any(|p| p.proto == a && p.parser.is_some()))
     }
 }
 
@@ -486,15 +492,27 @@ mod tests {
     }
 
     #[test]
-    fn recognised_names_are_the_enabled_parserless_ones() {
-        assert_eq!(AppProto::recognised_by_name("rfb"), Some(AppProto::Rfb));
-        assert_eq!(AppProto::recognised_by_name("dcerpc"), None);
-        assert_eq!(AppProto::recognised_by_name("ike"), Some(AppProto::Ike));
-        assert_eq!(AppProto::recognised_by_name("http"), None);
-        assert_eq!(AppProto::recognised_by_name("dns"), None);
-        assert_eq!(AppProto::recognised_by_name("socks"), None);
-        assert_eq!(AppProto::recognised_by_name("modbus"), None);
-        assert_eq!(AppProto::recognised_by_name("failed"), None);
+    fn rule_names_are_the_detected_protocols() {
+        let by = AppProto::by_rule_name;
+        assert_eq!(by("rfb"), Some(AppProto::Rfb));
+        assert_eq!(by("dcerpc"), Some(AppProto::Dcerpc));
+        assert_eq!(by("ike"), Some(AppProto::Ike));
+        assert_eq!(by("http"), Some(AppProto::Http));
+        assert_eq!(by("http1"), Some(AppProto::Http));
+        assert_eq!(by("dns"), Some(AppProto::Dns));
+        assert_eq!(by("ftp-data"), Some(AppProto::FtpData));
+        assert_eq!(by("socks"), None);
+        assert_eq!(by("modbus"), None);
+        assert_eq!(by("failed"), None);
+        assert_eq!(by("unknown"), None);
+        assert_eq!(by("HTTP"), None, "the caller lowercases");
+        // Every name a rule can use maps back to itself.
+        for p in PROTOCOLS
+            .iter()
+            .filter(|p| p.enabled && p.proto != AppProto::Socks)
+        {
+            assert_eq!(by(p.name()), Some(p.proto), "{}", p.name());
+        }
     }
 
     fn found(d: Detect) -> Option<AppProto> {

@@ -96,6 +96,8 @@ struct Sig {
     /// No `flow` direction and TLS or SMTP events: inspected as the request side and as the
     /// response side, each alerting.
     events_two_sided: bool,
+    /// Of an HTTP rule: which phase of a transaction decides it.
+    http_when: HttpWhen,
     /// A stream rule of an application protocol, also inspected on packets of flows that
     /// are not TCP (DNS over UDP).
     packet_too: bool,
@@ -186,8 +188,6 @@ pub struct Engine {
     id: u32,
     /// The distinct label sets alerts are counted under (`sensor_alerts_total`).
     alert_series: Vec<AlertSeries>,
-    /// Some rules name a protocol recognised by `AppHint`.
-    hint_rules: bool,
     /// Packet events judged at inspection, only when some rule asks for them (TCP options
     /// are not walked otherwise).
     lazy_events: PacketEvents,
@@ -201,6 +201,8 @@ pub struct Engine {
     /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
     /// then.
     csum_kinds: u8,
+    /// Some HTTP rules are decided by the request (`HttpPhase::Request` has work).
+    http_request_rules: bool,
 }
 
 /// What alerts are counted by in the metrics: few distinct values, never free text.
@@ -282,98 +284,12 @@ pub struct FlowDetect {
     /// `NO_PAYLOAD`: packet payload and stream content are no longer inspected (encrypted
     /// TLS); `PASSED`: a pass rule passed the whole flow, nothing of it is inspected. One byte: every flow carries this struct (16 bytes, pinned by a size test).
     flags: u8,
-    /// The protocol the flow's first bytes showed, for rules of protocols without a parser.
-    app_hint: AppHint,
     engine: u32,
 }
 
 const IP_ONLY_DONE: u8 = 1;
 const NO_PAYLOAD: u8 = 4;
 const PASSED: u8 = 8;
-
-/// Protocols rules name in their header that have no parser here (or, for FTP and SMTP, whose
-/// parser may not have recognised the flow: a greeting naming them), recognised from the first
-/// payload of each direction of a TCP flow (`AppHint::probe`). The two high bits remember
-/// which directions were probed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AppHint(u8);
-
-impl AppHint {
-    pub const UNKNOWN: AppHint = AppHint(0);
-    pub const SMTP: AppHint = AppHint(1);
-    pub const FTP: AppHint = AppHint(2);
-    pub const SMB: AppHint = AppHint(3);
-    pub const SSH: AppHint = AppHint(4);
-    const PROTO_MASK: u8 = 0x0f;
-
-    /// The protocol part.
-    pub fn proto(self) -> AppHint {
-        AppHint(self.0 & Self::PROTO_MASK)
-    }
-
-    fn probed(self, dir: usize) -> bool {
-        self.0 & (0x40 << (dir & 1)) != 0
-    }
-
-    /// Looks at the first payload of direction `dir` (once per direction).
-    fn observe(&mut self, data: &[u8], dir: usize) {
-        if self.probed(dir) || data.is_empty() {
-            return;
-        }
-        self.0 |= 0x40 << (dir & 1);
-        if self.proto() != AppHint::UNKNOWN {
-            return;
-        }
-        if let Some(p) = AppHint::probe(data, dir == crate::flow::TO_SERVER) {
-            self.0 = (self.0 & !Self::PROTO_MASK) | p.0;
-        }
-    }
-
-    /// What the start of a direction's data says, if anything. Client commands decide SMTP
-    /// (`EHLO`/`HELO`) and FTP (`USER`, `AUTH TLS`/`SSL`, `FEAT`, `SYST`); a server's `220`
-    /// greeting decides when it names the protocol; SSH by its version line, SMB by the
-    /// NetBIOS session header followed by an SMB1/SMB2/SMB3-transform header.
-    pub fn probe(data: &[u8], to_server: bool) -> Option<AppHint> {
-        let starts = |p: &[u8]| data.len() >= p.len() && data[..p.len()].eq_ignore_ascii_case(p);
-        if starts(b"SSH-") {
-            return Some(AppHint::SSH);
-        }
-        if data.len() >= 8
-            && data[0] == 0
-            && matches!(&data[4..8], b"\xffSMB" | b"\xfeSMB" | b"\xfdSMB")
-        {
-            return Some(AppHint::SMB);
-        }
-        if to_server {
-            if starts(b"EHLO ") || starts(b"HELO ") || starts(b"EHLO\r") || starts(b"HELO\r") {
-                return Some(AppHint::SMTP);
-            }
-            for cmd in [
-                &b"USER "[..],
-                b"AUTH TLS",
-                b"AUTH SSL",
-                b"FEAT\r",
-                b"SYST\r",
-            ] {
-                if starts(cmd) {
-                    return Some(AppHint::FTP);
-                }
-            }
-            return None;
-        }
-        if starts(b"220 ") || starts(b"220-") {
-            let line = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
-            let has = |w: &[u8]| line.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
-            if has(b"SMTP") {
-                return Some(AppHint::SMTP);
-            }
-            if has(b"FTP") {
-                return Some(AppHint::FTP);
-            }
-        }
-        None
-    }
-}
 
 #[derive(Debug, Default)]
 struct FlowDetectMore {
@@ -499,6 +415,33 @@ pub struct FlowFacts {
     pub age: Option<u32>,
 }
 
+/// Which part of an HTTP transaction an inspection covers. Suricata inspects a request as
+/// soon as it is complete, without waiting for the response (which may take minutes, or end
+/// only with the connection); the sensor does the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpPhase {
+    /// The request just finished, the response has not: the rules the request alone decides
+    /// (`HttpWhen::Request`), and the request side of rules inspected on both sides.
+    Request,
+    /// The transaction is done and its request was inspected already: every other rule.
+    Rest,
+    /// The transaction is done and nothing of it was inspected before: every rule.
+    Whole,
+}
+
+/// When an HTTP rule can be decided (see [`HttpPhase`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HttpWhen {
+    /// On the request alone: request buffers only (or buffers of both directions read on the
+    /// request side), no app-layer events, not `flow:to_client`.
+    Request,
+    /// Inspected on the request and on the response separately (`Sig::two_sided`), each
+    /// side when it is there.
+    EachSide,
+    /// Needs the response, or events of the whole transaction.
+    Complete,
+}
+
 /// What is being inspected.
 pub enum Subject<'a> {
     Packet {
@@ -523,7 +466,11 @@ pub enum Subject<'a> {
         /// would match on the stream; `seen` and `offset` are 0.
         lone: bool,
     },
-    Http(&'a HttpTransaction),
+    /// An HTTP transaction, or the part of it `phase` says.
+    Http {
+        tx: &'a HttpTransaction,
+        phase: HttpPhase,
+    },
     Dns {
         msg: &'a DnsMessage,
         dir: usize,
@@ -560,7 +507,7 @@ impl Subject<'_> {
     fn stage(&self) -> Stage {
         match self {
             Subject::Packet { .. } => Stage::Packet,
-            Subject::Http(_) => Stage::Http,
+            Subject::Http { .. } => Stage::Http,
             Subject::Dns { .. } => Stage::Dns,
             Subject::Tls(_) => Stage::Tls,
             Subject::Stream { .. } => Stage::Stream,
@@ -581,15 +528,7 @@ fn stage_of(rule: &Rule) -> Stage {
     // likewise inspect the stream of TCP flows; DNS over UDP they inspect per packet
     // (`packet_too`).
     let stream_proto = match rule.header.protocol {
-        Protocol::TcpStream
-        | Protocol::Http
-        | Protocol::Tls
-        | Protocol::Dns
-        | Protocol::Smtp
-        | Protocol::Ftp
-        | Protocol::Smb
-        | Protocol::Ssh
-        | Protocol::App(_) => true,
+        Protocol::TcpStream | Protocol::App(_) => true,
         Protocol::Tcp => !rule
             .flow
             .is_some_and(|f| f.stream == Some(super::rule::StreamMode::NoStream)),
@@ -643,7 +582,11 @@ fn stage_of(rule: &Rule) -> Stage {
             Buffer::Payload => continue,
             b if b.is_packet_header() => Stage::Packet,
             Buffer::DnsQuery => Stage::Dns,
-            Buffer::FileData if rule.header.protocol == Protocol::Smtp => Stage::Smtp,
+            Buffer::FileData
+                if rule.header.protocol == Protocol::App(crate::app::AppProto::Smtp) =>
+            {
+                Stage::Smtp
+            }
             Buffer::FileData
                 if rule.header.protocol == Protocol::App(crate::app::AppProto::FtpData) =>
             {
@@ -888,8 +831,11 @@ impl Engine {
             let tcp_packet_too = stage == Stage::Stream && anchored_tcp_rule(&rule);
             let packet_too = stage == Stage::Stream
                 && match rule.header.protocol {
-                    Protocol::Http | Protocol::Tls | Protocol::Dns => true,
-                    Protocol::App(p) => p.over(crate::app::registry::Transport::Udp),
+                    Protocol::App(p) => {
+                        use crate::app::AppProto as A;
+                        matches!(p, A::Http | A::Tls | A::Dns)
+                            || p.over(crate::app::registry::Transport::Udp)
+                    }
                     _ => false,
                 };
             let app_buffers: Vec<Buffer> = rule
@@ -927,6 +873,18 @@ impl Engine {
                 .flow
                 .is_some_and(|f| f.direction == Some(FlowDirection::ToClient))
                 || (!app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b)));
+            let http_when = if two_sided && rule.app_events.is_empty() {
+                HttpWhen::EachSide
+            } else if !two_sided
+                && !response_side
+                && rule.app_events.is_empty()
+                && !app_buffers.iter().any(|b| is_response_buffer(*b))
+                && !rule.datasets.iter().any(|d| is_response_buffer(d.buffer))
+            {
+                HttpWhen::Request
+            } else {
+                HttpWhen::Complete
+            };
             let payload = rule.buffers.iter().any(|b| b.buffer == Buffer::Payload);
             sigs.push(Sig {
                 payload,
@@ -938,6 +896,7 @@ impl Engine {
                 response_side,
                 two_sided,
                 events_two_sided,
+                http_when,
                 packet_too,
                 tcp_packet_too,
                 rate,
@@ -977,15 +936,12 @@ impl Engine {
             (pass, flowbits, xbits, s.rule.sid)
         });
         report.loaded = sigs.len();
-        let hint_rules = sigs.iter().any(|s| {
-            matches!(
-                s.rule.header.protocol,
-                Protocol::Smtp | Protocol::Ftp | Protocol::Smb | Protocol::Ssh
-            )
-        });
         let csum_kinds = sigs
             .iter()
             .fold(0, |k, s| k | s.rule.csum.valid | s.rule.csum.invalid);
+        let http_request_rules = sigs
+            .iter()
+            .any(|s| s.stage == Stage::Http && s.http_when != HttpWhen::Complete);
         let mut lazy_events = PacketEvents::NONE;
         let mut tcp_session_events = false;
         let mut second_probe = false;
@@ -1096,12 +1052,12 @@ impl Engine {
                 config,
                 id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 alert_series,
-                hint_rules,
                 lazy_events,
                 tcp_session_events,
                 second_probe,
                 applayer_events,
                 csum_kinds,
+                http_request_rules,
             },
             report,
         )
@@ -1232,18 +1188,16 @@ impl Engine {
         if fd.passed() {
             return;
         }
-        if self.hint_rules && flow.proto == 6 {
-            match subject {
-                Subject::Packet { payload, dir, .. } => fd.app_hint.observe(payload, *dir),
-                Subject::Stream {
-                    data,
-                    dir,
-                    seen: 0,
-                    offset: 0,
-                    lone: false,
-                } => fd.app_hint.observe(data, *dir),
-                _ => {}
-            }
+        if !self.http_request_rules
+            && matches!(
+                subject,
+                Subject::Http {
+                    phase: HttpPhase::Request,
+                    ..
+                }
+            )
+        {
+            return;
         }
         // Encrypted payload (see `FlowDetect::stop_payload_inspection`): stream rules have
         // nothing to look at, packet rules only their non-content conditions.
@@ -1394,13 +1348,27 @@ impl Engine {
                 continue;
             }
             // A rule on HTTP buffers of both directions, without a `flow` direction, is
-            // inspected on the request and on the response, each alerting (as Suricata).
-            let sides: &[Option<Side>] = if (sig.two_sided && matches!(subject, Subject::Http(_)))
-                || (sig.events_two_sided && matches!(subject, Subject::Tls(_) | Subject::Smtp(_)))
-            {
-                &[Some(Side::Request), Some(Side::Response)]
-            } else {
-                &[None]
+            // inspected on the request and on the response, each alerting (as Suricata); an
+            // HTTP rule only in the phase that decides it.
+            let sides: &[Option<Side>] = match subject {
+                Subject::Http { phase, .. } => match (phase, sig.http_when) {
+                    (HttpPhase::Request, HttpWhen::EachSide) => &[Some(Side::Request)],
+                    (HttpPhase::Rest, HttpWhen::EachSide) => &[Some(Side::Response)],
+                    (HttpPhase::Request, HttpWhen::Request)
+                    | (HttpPhase::Rest, HttpWhen::Complete)
+                    | (HttpPhase::Whole, _) => {
+                        if sig.two_sided {
+                            &[Some(Side::Request), Some(Side::Response)]
+                        } else {
+                            &[None]
+                        }
+                    }
+                    _ => continue,
+                },
+                Subject::Tls(_) | Subject::Smtp(_) if sig.events_two_sided => {
+                    &[Some(Side::Request), Some(Side::Response)]
+                }
+                _ => &[None],
             };
             for &side in sides {
                 let Some(reverse) = self.matches(
@@ -1600,7 +1568,7 @@ impl Engine {
         (pkt_events, csums): (PacketEvents, Csums),
     ) -> Option<bool> {
         let rule = &sig.rule;
-        if !proto_ok(rule.header.protocol, subject, flow, fd.app_hint) {
+        if !proto_ok(rule.header.protocol, subject, flow) {
             return None;
         }
         if let Subject::Packet { decoded, .. } = subject {
@@ -1629,7 +1597,7 @@ impl Engine {
             let have = flow.app?;
             let is = match t.proto {
                 None => have == crate::app::AppProto::Failed,
-                Some(p) => app_proto_is(have, p),
+                Some(p) => have == p,
             };
             if is == t.negated {
                 return None;
@@ -1792,7 +1760,7 @@ impl Engine {
                 }
             }
         }
-        if let (Some(u), Subject::Http(tx)) = (&rule.urilen, subject) {
+        if let (Some(u), Subject::Http { tx, .. }) = (&rule.urilen, subject) {
             let uri = tx.buffer(if u.raw {
                 HttpBuffer::UriRaw
             } else {
@@ -1950,57 +1918,39 @@ fn address_count(set: &super::rule::AddressSet) -> u128 {
         .fold(v4, |n, &(a, b)| n.saturating_add((b - a).saturating_add(1)))
 }
 
-fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts, hint: AppHint) -> bool {
+fn proto_ok(p: Protocol, subject: &Subject<'_>, flow: &FlowFacts) -> bool {
     use crate::app::AppProto as A;
     match p {
         Protocol::Pkthdr => matches!(subject, Subject::Packet { .. }),
-        Protocol::Smtp => {
-            matches!(subject, Subject::Smtp(_))
-                || flow.proto == 6 && (hint.proto() == AppHint::SMTP || flow.app == Some(A::Smtp))
-        }
-        Protocol::Ftp => {
-            flow.proto == 6 && (hint.proto() == AppHint::FTP || flow.app == Some(A::Ftp))
-        }
-        Protocol::Smb => {
-            flow.proto == 6 && (hint.proto() == AppHint::SMB || flow.app == Some(A::Smb))
-        }
-        Protocol::Ssh => {
-            matches!(subject, Subject::Ssh { .. })
-                || flow.proto == 6 && (hint.proto() == AppHint::SSH || flow.app == Some(A::Ssh))
-        }
+        // The transaction being inspected is of the protocol (its flow may have been named
+        // another, e.g. HTTP behind a SOCKS handshake), or the flow's detected protocol is.
         // Suricata's `dcerpc` rules also apply to SMB flows (DCE/RPC over named pipes).
-        Protocol::App(A::Dcerpc) => {
-            matches!(subject, Subject::Dcerpc { .. })
-                || flow.app == Some(A::Dcerpc)
-                || flow.proto == 6 && (hint.proto() == AppHint::SMB || flow.app == Some(A::Smb))
+        Protocol::App(want) => {
+            subject_proto(subject) == Some(want)
+                || flow.app == Some(want)
+                || want == A::Dcerpc && flow.app == Some(A::Smb)
         }
-        Protocol::App(p) => flow.app == Some(p),
         Protocol::Ip => true,
         Protocol::IpVersion(v) => flow.client.0.is_ipv4() == (v == 4),
         Protocol::Tcp | Protocol::TcpPkt | Protocol::TcpStream => flow.proto == 6,
         Protocol::Udp => flow.proto == 17,
         Protocol::Icmp => flow.proto == 1,
         Protocol::Icmpv6 => flow.proto == 58,
-        Protocol::Http => matches!(subject, Subject::Http(_)) || flow.app == Some(A::Http),
-        Protocol::Tls => matches!(subject, Subject::Tls(_)) || flow.app == Some(A::Tls),
-        Protocol::Dns => matches!(subject, Subject::Dns { .. }) || flow.app == Some(A::Dns),
     }
 }
 
-/// Whether the flow's detected protocol is the one a rule names.
-fn app_proto_is(have: crate::app::AppProto, want: super::rule::AppProto) -> bool {
-    use super::rule::AppProto as R;
+/// The application protocol of a transaction subject (`None` for packets and streams).
+fn subject_proto(subject: &Subject<'_>) -> Option<crate::app::AppProto> {
     use crate::app::AppProto as A;
-    matches!(
-        (have, want),
-        (A::Http, R::Http)
-            | (A::Tls, R::Tls)
-            | (A::Dns, R::Dns)
-            | (A::Smtp, R::Smtp)
-            | (A::Ftp, R::Ftp)
-            | (A::Smb, R::Smb)
-            | (A::Ssh, R::Ssh)
-    ) || matches!(want, R::Recognised(p) if p == have)
+    Some(match subject {
+        Subject::Http { .. } => A::Http,
+        Subject::Tls(_) => A::Tls,
+        Subject::Dns { .. } => A::Dns,
+        Subject::Smtp(_) => A::Smtp,
+        Subject::Ssh { .. } => A::Ssh,
+        Subject::Dcerpc { .. } => A::Dcerpc,
+        _ => return None,
+    })
 }
 
 /// ICMP messages that carry an identifier and a sequence number (`icmp_id` / `icmp_seq` match
@@ -2090,7 +2040,7 @@ fn app_events(subject: &Subject<'_>, want: AppEvents, response: bool) -> AppEven
                 out.set(AppEvent::DnsInvalidOpcode);
             }
         }
-        Subject::Http(tx) => out = crate::app::http::http_events(tx, want),
+        Subject::Http { tx, .. } => out = crate::app::http::http_events(tx, want),
         Subject::Tls(r) => {
             let sni =
                 |c: &crate::app::tls::ClientHello| c.extensions.iter().filter(|&&e| e == 0).count();
@@ -2352,7 +2302,7 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
                 f(data)
             }
         }
-        Subject::Http(tx) => {
+        Subject::Http { tx, .. } => {
             use HttpBuffer as H;
             if matches!(
                 buffer,
@@ -3037,8 +2987,8 @@ mod tests {
         );
     }
 
-    /// `alert smtp` applies to flows whose first bytes are SMTP, whatever the port, and not
-    /// to other TCP flows.
+    /// `alert smtp` applies to flows detected as SMTP, whatever the port, and not to other
+    /// TCP flows (Suricata: the flow's `app_proto`).
     #[test]
     fn smtp_rules_apply_to_smtp_flows() {
         let e = engine_of(
@@ -3046,42 +2996,22 @@ mod tests {
              alert ftp any any -> any any (msg:\"f\"; flow:to_server; content:\"MAIL FROM\"; sid:2;)\n",
         );
         let mut ctx = e.context();
-        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 2525);
-        let mut fd = FlowDetect::default();
-        let mut got = stream_alerts(
-            &e,
-            &mut ctx,
-            &mut fd,
-            &facts,
-            b"EHLO client\r\nMAIL FROM:<a@b>\r\n",
-            0,
-            1,
-        );
-        got.sort_unstable();
-        assert_eq!(got, [1]);
-        let mut fd = FlowDetect::default();
-        assert!(stream_alerts(&e, &mut ctx, &mut fd, &facts, b"XYZ MAIL FROM", 0, 1).is_empty());
-        assert_eq!(
-            AppHint::probe(b"220 ftp.example.org FTP ready\r\n", false),
-            Some(AppHint::FTP)
-        );
-        assert_eq!(
-            AppHint::probe(b"220 mx ESMTP Postfix\r\n", false),
-            Some(AppHint::SMTP)
-        );
-        assert_eq!(
-            AppHint::probe(b"USER anonymous\r\n", true),
-            Some(AppHint::FTP)
-        );
-        assert_eq!(
-            AppHint::probe(b"\0\0\0\x40\xfeSMB@\0", true),
-            Some(AppHint::SMB)
-        );
-        assert_eq!(
-            AppHint::probe(b"SSH-2.0-OpenSSH_9.6\r\n", false),
-            Some(AppHint::SSH)
-        );
-        assert_eq!(AppHint::probe(b"GET / HTTP/1.1\r\n", true), None);
+        let data = b"EHLO client\r\nMAIL FROM:<a@b>\r\n";
+        for (app, want) in [
+            (Some(crate::app::AppProto::Smtp), &[1u32][..]),
+            (Some(crate::app::AppProto::Ftp), &[2]),
+            (Some(crate::app::AppProto::Failed), &[]),
+            (None, &[]),
+        ] {
+            let facts = FlowFacts {
+                app,
+                ..tcp_facts("10.0.0.1", "192.0.2.1", 2525)
+            };
+            let mut fd = FlowDetect::default();
+            let mut got = stream_alerts(&e, &mut ctx, &mut fd, &facts, data, 0, 1);
+            got.sort_unstable();
+            assert_eq!(got, want, "{app:?}");
+        }
     }
 
     /// `tls.certs` inspects every certificate of the chain; `tls.cert_issuer` the first one's
@@ -3274,6 +3204,57 @@ mod tests {
         assert_eq!(run(1021, 5011, b"HELLO"), [2]);
     }
 
+    /// A request is inspected as soon as it is complete (`HttpPhase::Request`): rules it
+    /// decides alone alert then, once; rules needing the response wait for the transaction
+    /// (`Rest`); a rule inspected on each side gets its request side first and its response
+    /// side later. Inspecting the whole transaction at once (`Whole`) gives the same alerts.
+    #[test]
+    fn http_requests_are_inspected_before_their_response() {
+        use crate::app::http::HttpParser;
+        use crate::app::Direction as D;
+        let e = engine_of(
+            "alert http any any -> any any (msg:\"u\"; flow:to_server; http.uri; content:\"/evil\"; sid:1;)\n\
+             alert http any any -> any any (msg:\"s\"; http.stat_code; content:\"200\"; sid:2;)\n\
+             alert http any any -> any any (msg:\"m\"; http.uri; content:\"/evil\"; http.stat_code; content:\"200\"; sid:3;)\n\
+             alert http any any -> any any (msg:\"h\"; http.header; content:\"X-Evil\"; sid:4;)\n\
+             alert http any any -> any any (msg:\"b\"; flow:to_client; file.data; content:\"x\"; sid:5;)\n",
+        );
+        let facts = FlowFacts {
+            app: Some(crate::app::AppProto::Http),
+            ..tcp_facts("10.0.0.1", "192.0.2.1", 80)
+        };
+        let run = |tx: &HttpTransaction, phase| {
+            let mut ctx = e.context();
+            let mut fd = FlowDetect::default();
+            let mut got = Vec::new();
+            e.inspect(
+                &mut ctx,
+                &Subject::Http { tx, phase },
+                &facts,
+                &mut fd,
+                Timestamp::ZERO,
+                &mut |i, reverse| got.push((e.sigs[i as usize].rule.sid, reverse)),
+            );
+            got.sort_unstable();
+            got
+        };
+        let mut p = HttpParser::default();
+        p.feed(D::ToServer, b"GET /evil HTTP/1.1\r\nX-Evil: 1\r\n\r\n");
+        assert!(p.next_complete().is_none(), "no response yet");
+        let request = run(p.next_request().expect("request done"), HttpPhase::Request);
+        assert_eq!(request, [(1, false), (4, false)]);
+        p.feed(
+            D::ToClient,
+            b"HTTP/1.1 200 OK\r\nX-Evil: 2\r\nContent-Length: 1\r\n\r\nx",
+        );
+        let tx = p.next_complete().expect("transaction done");
+        let rest = run(&tx, HttpPhase::Rest);
+        assert_eq!(rest, [(2, true), (3, false), (4, true), (5, true)]);
+        let mut both = [request, rest].concat();
+        both.sort_unstable();
+        assert_eq!(run(&tx, HttpPhase::Whole), both);
+    }
+
     /// A buffer that exists in both directions (`http.header`) is the response's for a
     /// `flow:to_client` rule and the request's for a `flow:to_server` one (to_client header
     /// rules never matched before); without a direction, each side is inspected and alerts.
@@ -3302,7 +3283,10 @@ mod tests {
             let mut got = Vec::new();
             e.inspect(
                 &mut ctx,
-                &Subject::Http(&tx),
+                &Subject::Http {
+                    tx: &tx,
+                    phase: HttpPhase::Whole,
+                },
                 &facts,
                 &mut fd,
                 Timestamp::ZERO,
@@ -3366,7 +3350,10 @@ mod tests {
         let mut got = Vec::new();
         e.inspect(
             &mut ctx,
-            &Subject::Http(&tx),
+            &Subject::Http {
+                tx: &tx,
+                phase: HttpPhase::Whole,
+            },
             &facts,
             &mut fd,
             Timestamp::ZERO,

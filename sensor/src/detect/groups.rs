@@ -74,18 +74,9 @@ pub type Reach = [[Option<RangeSet<u16>>; 2]; TRANSPORTS];
 pub fn reach(header: &Header, flow_dir: Option<FlowDirection>) -> Reach {
     let transports: [bool; TRANSPORTS] = match header.protocol {
         Protocol::Ip | Protocol::IpVersion(_) | Protocol::Pkthdr => [true, true, true],
-        Protocol::Tcp
-        | Protocol::TcpPkt
-        | Protocol::TcpStream
-        | Protocol::Http
-        | Protocol::Tls
-        | Protocol::Smtp
-        | Protocol::Ftp
-        | Protocol::Smb
-        | Protocol::Ssh => [true, false, false],
+        Protocol::Tcp | Protocol::TcpPkt | Protocol::TcpStream => [true, false, false],
         Protocol::App(p) => [p.over(Transport::Tcp), p.over(Transport::Udp), false],
         Protocol::Udp => [false, true, false],
-        Protocol::Dns => [true, true, false],
         Protocol::Icmp | Protocol::Icmpv6 => [false, false, true],
     };
     let mut out: Reach = Default::default();

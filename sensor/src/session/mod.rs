@@ -832,8 +832,8 @@ impl AppLayer {
         // Per-packet state only: no flowbits, and IP-only rules are due on every such packet.
         let mut rec = FlowRecords {
             logged: Some(Box::new(Logged {
-                tx_id: 0,
                 community_id: Some(String::new()),
+                ..Default::default()
             })),
             ..Default::default()
         };

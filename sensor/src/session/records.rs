@@ -10,7 +10,7 @@ use crate::app::http::{self, HttpTransaction};
 use crate::app::parser::Tx;
 use crate::app::tls::TlsParser;
 use crate::app::{AppProto, AppStats};
-use crate::detect::engine::{FlowDetect, Subject};
+use crate::detect::engine::{FlowDetect, HttpPhase, Subject};
 use crate::flow::TO_SERVER;
 use crate::output::eve;
 use crate::time::Timestamp;
@@ -29,6 +29,9 @@ pub(super) struct Logged {
     /// Transactions logged so far (EVE `tx_id`).
     pub(super) tx_id: u64,
     pub(super) community_id: Option<String>,
+    /// HTTP transactions whose request was inspected on its own (`HttpPhase::Request`):
+    /// requests are reported in order, and once the session is established all are.
+    pub(super) http_requests_inspected: std::ops::Range<u64>,
 }
 
 /// The flow's Community ID, computed once.
@@ -37,6 +40,24 @@ pub(super) fn community_id<'a>(logged: &'a mut Option<Box<Logged>>, who: &Who) -
         .get_or_insert_with(Default::default)
         .community_id
         .get_or_insert_with(|| who.ident.community_id())
+}
+
+/// `xff` overwrite mode: who the alerts of an HTTP transaction name, the request's
+/// `X-Forwarded-For` address as the client when it holds one. Take the flow's Community ID
+/// (`community_id`) before running rules with it.
+fn xff_who(xff: Option<crate::config::Xff>, who: &Who, tx: &HttpTransaction) -> Who {
+    let mut out = *who;
+    let forwarded = xff.and_then(|x| {
+        let (_, v) = tx
+            .request()?
+            .header_table()
+            .find(|(n, _)| n.eq_ignore_ascii_case(b"x-forwarded-for"))?;
+        x.address(v)
+    });
+    if let Some(ip) = forwarded {
+        out.ident.endpoints.src = ip;
+    }
+    out
 }
 
 /// The flow's next EVE `tx_id`, counted.
@@ -72,6 +93,7 @@ pub(super) struct TxWriter<'a> {
 impl TxWriter<'_> {
     pub(super) fn tx(&mut self, tx: Tx<'_>) {
         match tx {
+            Tx::HttpRequest(tx) => self.http_request(tx),
             Tx::Http(tx) => self.http(tx),
             Tx::Ftp(tx) => {
                 self.stats.ftp_tx += 1;
@@ -213,8 +235,50 @@ impl TxWriter<'_> {
         out.extend_from_slice(b"}\n");
     }
 
-    /// The EVE `http` record of a finished transaction.
+    /// A request just finished: the rules it decides alone (the record waits for the
+    /// response). Not before the session is established: Suricata retries a rule whose
+    /// `flow` conditions fail on later packets, so a request sent with the SYN (TCP Fast
+    /// Open) is inspected with the rest of its transaction.
+    fn http_request(&mut self, tx: &HttpTransaction) {
+        if !self.who.facts.established {
+            return;
+        }
+        if let Some(det) = self.det {
+            let logged = self.rec.logged.get_or_insert_with(Default::default);
+            let seen = &mut logged.http_requests_inspected;
+            if seen.is_empty() {
+                *seen = tx.id()..tx.id();
+            }
+            seen.end = tx.id() + 1;
+            let obj = |o: &mut Vec<u8>| http::write_eve_http(tx, o);
+            let subject = Subject::Http {
+                tx,
+                phase: HttpPhase::Request,
+            };
+            let ts = self.ts;
+            // The Community ID is the flow's: taken before `xff` renames the client.
+            community_id(&mut self.rec.logged, self.who);
+            let xwho = xff_who(self.xff, self.who, tx);
+            det.run(
+                &subject,
+                &xwho,
+                self.rec,
+                ts,
+                Some("http"),
+                self.out,
+                Some(&obj),
+            );
+        }
+    }
+
+    /// The EVE `http` record of a finished transaction, and the rules its request did not
+    /// decide (all of them if it was not inspected before).
     fn http(&mut self, tx: &HttpTransaction) {
+        let request_inspected = self
+            .rec
+            .logged
+            .as_ref()
+            .is_some_and(|l| l.http_requests_inspected.contains(&tx.id()));
         let (who, ts, out) = (self.who, self.ts, &mut *self.out);
         self.stats.http_tx += 1;
         if let Some(t) = self.beh {
@@ -228,21 +292,14 @@ impl TxWriter<'_> {
         out.extend_from_slice(b"}\n");
         if let Some(det) = self.det {
             let obj = |o: &mut Vec<u8>| http::write_eve_http(tx, o);
-            // `xff` overwrite: the alerts name the forwarded client (the Community ID, taken
-            // above, stays the flow's).
-            let forwarded = self.xff.and_then(|x| {
-                let (_, v) = tx
-                    .request()?
-                    .header_table()
-                    .find(|(n, _)| n.eq_ignore_ascii_case(b"x-forwarded-for"))?;
-                x.address(v)
-            });
-            let mut xwho = *who;
-            if let Some(ip) = forwarded {
-                xwho.ident.endpoints.src = ip;
-            }
+            let phase = if request_inspected {
+                HttpPhase::Rest
+            } else {
+                HttpPhase::Whole
+            };
+            let xwho = xff_who(self.xff, who, tx);
             det.run(
-                &Subject::Http(tx),
+                &Subject::Http { tx, phase },
                 &xwho,
                 self.rec,
                 ts,

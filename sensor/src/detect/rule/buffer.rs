@@ -1,41 +1,7 @@
 //! The inspection buffers rules can name, with Suricata 7's keyword spellings and prefilter
 //! priorities.
 
-/// Application protocol a rule asks for: the one its header protocol, `app-layer-protocol` or
-/// a sticky buffer names. Not [`crate::app::AppProto`], the flow's detection outcome: this
-/// one has no undecided/failed states, and it names protocols without a parser here (SMB,
-/// SSH; SMTP and FTP also through a greeting), which the engine recognises by
-/// `engine::AppHint`. `engine::app_proto_is` compares the two.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AppProto {
-    Http,
-    Tls,
-    Dns,
-    /// Protocols named in rule headers that have no parser here: the engine recognises their
-    /// flows by the first bytes of the stream (see `engine::AppHint`).
-    Smtp,
-    Ftp,
-    Smb,
-    Ssh,
-    /// A protocol only recognised by the app layer (`app::registry`): no buffers.
-    Recognised(crate::app::AppProto),
-}
-
-impl AppProto {
-    /// The protocol's rule name.
-    pub fn name(self) -> &'static str {
-        match self {
-            AppProto::Http => "http",
-            AppProto::Tls => "tls",
-            AppProto::Dns => "dns",
-            AppProto::Smtp => "smtp",
-            AppProto::Ftp => "ftp",
-            AppProto::Smb => "smb",
-            AppProto::Ssh => "ssh",
-            AppProto::Recognised(p) => p.name().unwrap_or("unknown"),
-        }
-    }
-}
+use crate::app::AppProto;
 
 /// A buffer the matchers of a rule run against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -285,7 +251,7 @@ impl Buffer {
             }
             SshProto | SshSoftware | SshHassh | SshHasshString | SshHasshServer
             | SshHasshServerString => Some(AppProto::Ssh),
-            DceStubData => Some(AppProto::Recognised(crate::app::AppProto::Dcerpc)),
+            DceStubData => Some(AppProto::Dcerpc),
             _ => Some(AppProto::Http),
         }
     }

@@ -40,20 +40,12 @@ pub enum Protocol {
     /// ICMP of either IP version, as in Suricata.
     Icmp,
     Icmpv6,
-    Http,
-    Tls,
-    Dns,
     /// TCP, packet payloads only (no reassembled stream).
     TcpPkt,
     /// TCP, reassembled stream only.
     TcpStream,
-    /// Application protocols without a parser here: TCP flows recognised by their first bytes.
-    Smtp,
-    Ftp,
-    Smb,
-    Ssh,
-    /// A protocol only recognised (`app::registry`, no parser): `http2`, `ike`, ...; and
-    /// `dcerpc`, parsed, whose rules take this form too.
+    /// An application protocol (`http`, `smb`, `ike`, ...; `app::registry` names them): its
+    /// flows, parsed here or only recognised.
     App(crate::app::AppProto),
     /// `pkthdr`: any packet, those whose decoding failed included (decoder-event rules).
     Pkthdr,
@@ -69,20 +61,10 @@ impl Protocol {
             "udp" => Protocol::Udp,
             "icmp" => Protocol::Icmp,
             "icmpv6" => Protocol::Icmpv6,
-            "http" | "http1" => Protocol::Http,
-            "smtp" => Protocol::Smtp,
-            "ftp" => Protocol::Ftp,
-            // Never probed (linked by the control session), so not in the registry's list.
-            "ftp-data" => Protocol::App(crate::app::AppProto::FtpData),
-            "smb" => Protocol::Smb,
-            "ssh" => Protocol::Ssh,
-            "tls" => Protocol::Tls,
-            "dns" => Protocol::Dns,
-            "dcerpc" => Protocol::App(crate::app::AppProto::Dcerpc),
             "tcp-pkt" => Protocol::TcpPkt,
             "tcp-stream" => Protocol::TcpStream,
             "pkthdr" => Protocol::Pkthdr,
-            other => match crate::app::AppProto::recognised_by_name(other) {
+            other => match crate::app::AppProto::by_rule_name(other) {
                 Some(p) => Protocol::App(p),
                 None => return Err(ErrorKind::unsupported(format!("protocol {other}"))),
             },

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::asn1::Asn1;
-use super::buffer::{AppProto, Buffer};
+use super::buffer::Buffer;
 use super::bytes::{
     parse_bsize, Base64Decode, ByteExtract, ByteJump, ByteMath, ByteTest, IsDataAt, Val,
 };
@@ -26,6 +26,7 @@ use super::options::{
 use super::parse::{Builder, ListKey};
 use super::pcre::{Pcre, PcreBufferFlag};
 use super::transform::{Transform, Transforms};
+use crate::app::AppProto;
 use crate::events::{refusal, AppEvent, EventKind, PacketEvent};
 
 /// A keyword handler: the builder, the option's index in the rule, the option.
@@ -571,7 +572,7 @@ fn kw_asn1(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 /// The `dce` option makes a rule a DCE/RPC one (as Suricata sets its protocol).
 fn dce_order(b: &mut Builder, e: &super::bytes::Extract) -> PResult<()> {
     if e.dce {
-        b.set_app_proto(DCERPC)?;
+        b.set_app_proto(AppProto::Dcerpc)?;
     }
     Ok(())
 }
@@ -785,7 +786,7 @@ fn kw_stream_size(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     let s = StreamSize::parse(need_value(o)?)?;
     if matches!(
         b.header.protocol,
-        Protocol::Udp | Protocol::Icmp | Protocol::Icmpv6 | Protocol::Dns
+        Protocol::Udp | Protocol::Icmp | Protocol::Icmpv6 | Protocol::App(AppProto::Dns)
     ) {
         bail!("stream_size needs a TCP rule");
     }
@@ -855,7 +856,7 @@ fn kw_ftpdata_command(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<(
         "retr" => FtpDataCmd::Retr,
         v => bail!("invalid ftpdata_command `{v}` (stor or retr)"),
     };
-    b.set_app_proto(AppProto::Recognised(crate::app::AppProto::FtpData))?;
+    b.set_app_proto(AppProto::FtpData)?;
     if b.ftp.data_command.replace(cmd).is_some() {
         bail!("ftpdata_command given twice");
     }
@@ -876,18 +877,9 @@ fn kw_app_layer_protocol(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResul
     };
     let proto = match name {
         "failed" => None,
-        "http" | "http1" => Some(AppProto::Http),
-        "tls" => Some(AppProto::Tls),
-        "dns" => Some(AppProto::Dns),
-        "smtp" => Some(AppProto::Smtp),
-        "ftp" => Some(AppProto::Ftp),
-        "ftp-data" => Some(AppProto::Recognised(crate::app::AppProto::FtpData)),
-        "smb" => Some(AppProto::Smb),
-        "ssh" => Some(AppProto::Ssh),
-        "dcerpc" => Some(DCERPC),
         "" => bail!("app-layer-protocol needs a protocol"),
-        other => match crate::app::AppProto::recognised_by_name(other) {
-            Some(p) => Some(AppProto::Recognised(p)),
+        other => match AppProto::by_rule_name(other) {
+            Some(p) => Some(p),
             None => {
                 return Err(ErrorKind::unsupported(format!(
                     "app-layer-protocol:{other} (a protocol the sensor does not detect)"
@@ -992,9 +984,6 @@ fn kw_dns_opcode(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     set_once(&mut b.dns_opcode, DnsOpcode { negated, opcode }, o.keyword)
 }
 
-/// The protocol of the `dce_*` keywords (DCE/RPC over TCP; over SMB it is not parsed).
-const DCERPC: AppProto = AppProto::Recognised(crate::app::AppProto::Dcerpc);
-
 /// `dce_iface:<uuid>[,<op><version>][,any_frag]` (Suricata 7: op one of `<>=!`, version
 /// 0..65535, `<0` and `>65535` refused).
 fn kw_dce_iface(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
@@ -1039,7 +1028,7 @@ fn kw_dce_iface(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
         }
         iface.version = Some((op, n));
     }
-    b.set_app_proto(DCERPC)?;
+    b.set_app_proto(AppProto::Dcerpc)?;
     b.dce_iface.push(iface);
     Ok(())
 }
@@ -1067,7 +1056,7 @@ fn kw_dce_opnum(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
         }
         list.push(range);
     }
-    b.set_app_proto(DCERPC)?;
+    b.set_app_proto(AppProto::Dcerpc)?;
     b.dce_opnum.push(list.into_boxed_slice());
     Ok(())
 }

@@ -32,7 +32,7 @@ mod transform;
 #[cfg(test)]
 mod tests;
 
-pub use buffer::{AppProto, Buffer};
+pub use buffer::Buffer;
 pub use bytes::{ByteExtract, ByteJump, ByteMath, ByteTest, IsDataAt, Val, MAX_BYTE_VARS};
 pub use classification::{Classification, Classifications, DEFAULT_CLASSIFICATION};
 pub use content::{Content, FastPatternOpt};

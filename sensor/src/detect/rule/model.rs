@@ -1,7 +1,7 @@
 //! The rule model: what a parsed, validated rule holds. Built by `parse.rs`, read by the
 //! fast-pattern choice and the engine.
 
-use super::buffer::{AppProto, Buffer};
+use super::buffer::Buffer;
 use super::fast_pattern::FastPattern;
 use super::header::Header;
 use super::inspect::Matcher;
@@ -10,6 +10,7 @@ use super::options::{
     Dataset, Flow, Flowbit, Flowint, Reference, StreamSize, Target, Threshold, Xbit,
 };
 use super::transform::Transforms;
+use crate::app::AppProto;
 use crate::events::{AppEvents, PacketEvents};
 
 /// The matchers of one buffer, in rule order.

@@ -3,7 +3,7 @@
 //! modifier applies to, sticky buffers and their transforms, legacy `http_*` modifiers) and the
 //! consistency checks Suricata 7 makes at the end of a rule.
 
-use super::buffer::{AppProto, Buffer};
+use super::buffer::Buffer;
 use super::bytes::VarNames;
 use super::content::Content;
 use super::error::{bail, ErrorKind, PResult};
@@ -18,6 +18,7 @@ use super::options::{
     Flow, Flowbit, FlowbitCmd, Flowint, Reference, StreamSize, Target, Threshold, Xbit,
 };
 use super::transform::Transforms;
+use crate::app::AppProto;
 use crate::events::{AppEvents, PacketEvents};
 
 /// Reads the sid early so errors can carry it even when the rule fails.
@@ -128,14 +129,7 @@ pub(super) struct Builder {
 impl Builder {
     fn new(header: Header) -> Self {
         let app_proto = match header.protocol {
-            Protocol::Http => Some(AppProto::Http),
-            Protocol::Tls => Some(AppProto::Tls),
-            Protocol::Dns => Some(AppProto::Dns),
-            Protocol::Smtp => Some(AppProto::Smtp),
-            Protocol::Ftp => Some(AppProto::Ftp),
-            Protocol::Smb => Some(AppProto::Smb),
-            Protocol::Ssh => Some(AppProto::Ssh),
-            Protocol::App(p) => Some(AppProto::Recognised(p)),
+            Protocol::App(p) => Some(p),
             _ => None,
         };
         Builder {
@@ -200,20 +194,13 @@ impl Builder {
     pub fn set_app_proto(&mut self, p: AppProto) -> PResult<()> {
         match self.app_proto {
             Some(cur) if cur != p => {
-                let dcerpc = AppProto::Recognised(crate::app::AppProto::Dcerpc);
-                if cur != dcerpc
-                    && matches!(
-                        cur,
-                        AppProto::Smtp
-                            | AppProto::Ftp
-                            | AppProto::Smb
-                            | AppProto::Ssh
-                            | AppProto::Recognised(_)
-                    )
-                {
-                    // Valid Suricata (e.g. `alert smtp ... file.data`), but those protocols
-                    // have no parser here, so their buffers do not exist.
-                    let name = AppProto::name;
+                if !matches!(
+                    cur,
+                    AppProto::Http | AppProto::Tls | AppProto::Dns | AppProto::Dcerpc
+                ) {
+                    // Valid Suricata (e.g. `alert smb ... file.data`), but those protocols
+                    // have none of these buffers here.
+                    let name = |p: AppProto| p.name().unwrap_or("unknown");
                     return Err(ErrorKind::unsupported(format!(
                         "{} buffer on an {} rule ({} is not parsed)",
                         name(p),
@@ -289,9 +276,8 @@ impl Builder {
     /// The application protocol a buffer implies; `file.data` on an `smtp` rule is the mail's
     /// attachments (SMTP's file data), not an HTTP body.
     pub fn set_buffer_proto(&mut self, buffer: Buffer) -> PResult<()> {
-        let ftp_data = AppProto::Recognised(crate::app::AppProto::FtpData);
         if buffer == Buffer::FileData
-            && matches!(self.app_proto, Some(p) if p == AppProto::Smtp || p == ftp_data)
+            && matches!(self.app_proto, Some(AppProto::Smtp | AppProto::FtpData))
         {
             return Ok(());
         }

@@ -3,6 +3,7 @@
 //! and rule protocols. Each case is written against Suricata 7's documented meaning.
 
 use super::*;
+use crate::app::AppProto;
 
 fn on(buffer: Buffer, opts: &str, buf: &[u8]) -> bool {
     let r = rule(&format!("alert http any any -> any any ({opts} sid:1;)"));
@@ -374,10 +375,7 @@ fn byte_math_errors() {
         );
     }
     let r = rule("alert tcp any any -> any any (dce_stub_data; byte_math:bytes 1, offset 0, oper +, rvalue 1, result r, endian dce; sid:1;)");
-    assert_eq!(
-        r.app_proto,
-        Some(AppProto::Recognised(crate::app::AppProto::Dcerpc))
-    );
+    assert_eq!(r.app_proto, Some(AppProto::Dcerpc));
 }
 
 // ---- pcre capture targets ----
@@ -548,11 +546,11 @@ fn new_buffers_and_protocols() {
         assert_eq!(r.app_proto, Some(AppProto::Tls));
     }
     for (p, want) in [
-        ("smtp", Protocol::Smtp),
-        ("ftp", Protocol::Ftp),
-        ("smb", Protocol::Smb),
-        ("ssh", Protocol::Ssh),
-        ("http1", Protocol::Http),
+        ("smtp", Protocol::App(AppProto::Smtp)),
+        ("ftp", Protocol::App(AppProto::Ftp)),
+        ("smb", Protocol::App(AppProto::Smb)),
+        ("ssh", Protocol::App(AppProto::Ssh)),
+        ("http1", Protocol::App(AppProto::Http)),
     ] {
         let r = rule(&format!(
             "alert {p} any any -> any any (content:\"a\"; sid:1;)"
@@ -873,10 +871,7 @@ fn app_layer_protocol_values() {
     let r = rule("alert tcp any any -> any any (app-layer-protocol:ssh; sid:1;)");
     assert_eq!(r.app_layer_protocol[0].proto, Some(AppProto::Ssh));
     let r = rule("alert udp any any -> any any (app-layer-protocol:!ike; sid:1;)");
-    assert_eq!(
-        r.app_layer_protocol[0].proto,
-        Some(AppProto::Recognised(crate::app::AppProto::Ike))
-    );
+    assert_eq!(r.app_layer_protocol[0].proto, Some(AppProto::Ike));
     // Disabled in Suricata's default configuration, or unknown.
     assert!(
         unsupported("alert tcp any any -> any any (app-layer-protocol:modbus; sid:1;)")
@@ -895,10 +890,7 @@ fn recognised_protocols_in_headers() {
         r.header.protocol,
         Protocol::App(crate::app::AppProto::Dcerpc)
     );
-    assert_eq!(
-        r.app_proto,
-        Some(AppProto::Recognised(crate::app::AppProto::Dcerpc))
-    );
+    assert_eq!(r.app_proto, Some(AppProto::Dcerpc));
     // DCE/RPC is parsed: an HTTP buffer on its rule is a conflict, as in Suricata.
     assert!(matches!(
         rule_err("alert dcerpc any any -> any any (http.uri; content:\"x\"; sid:1;)"),
@@ -1087,7 +1079,7 @@ fn checksum_keywords() {
 #[test]
 fn dcerpc_keywords() {
     use crate::detect::rule::DceIface;
-    let dcerpc = Some(AppProto::Recognised(crate::app::AppProto::Dcerpc));
+    let dcerpc = Some(AppProto::Dcerpc);
     let r = rule("alert tcp any any -> any any (dce_iface:4B324FC8-1670-01D3-1278-5A47BF6EE188,=3,any_frag; dce_opnum:1,5-7; sid:1;)");
     let uuid = [
         0x4b, 0x32, 0x4f, 0xc8, 0x16, 0x70, 0x01, 0xd3, 0x12, 0x78, 0x5a, 0x47, 0xbf, 0x6e, 0xe1,

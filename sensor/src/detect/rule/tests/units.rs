@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use super::*;
+use crate::app::AppProto;
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
@@ -68,9 +69,9 @@ fn protocols() {
         ("udp", Protocol::Udp),
         ("icmp", Protocol::Icmp),
         ("icmpv6", Protocol::Icmpv6),
-        ("http", Protocol::Http),
-        ("tls", Protocol::Tls),
-        ("dns", Protocol::Dns),
+        ("http", Protocol::App(AppProto::Http)),
+        ("tls", Protocol::App(AppProto::Tls)),
+        ("dns", Protocol::App(AppProto::Dns)),
         ("tcp-pkt", Protocol::TcpPkt),
         ("tcp-stream", Protocol::TcpStream),
         ("ipv4", Protocol::IpVersion(4)),

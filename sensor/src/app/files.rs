@@ -54,6 +54,28 @@ impl FileNeeds {
     }
 }
 
+/// What is done with the files of transactions besides detection (D46).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FilesOutput {
+    /// Digests computed for every file and written in `fileinfo` (Suricata's `force-hash`).
+    pub hashes: FileNeeds,
+    /// Write an EVE `fileinfo` record per file.
+    pub fileinfo: bool,
+    /// Where `filestore` puts files (file-store v2's layout); `None`: not stored. Leaked
+    /// once per configuration, so the settings stay `Copy`.
+    pub store_dir: Option<&'static Path>,
+}
+
+impl Default for FilesOutput {
+    fn default() -> Self {
+        FilesOutput {
+            hashes: FileNeeds::NONE,
+            fileinfo: true,
+            store_dir: None,
+        }
+    }
+}
+
 /// Suricata's file states as EVE writes them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FileState {
@@ -86,6 +108,9 @@ pub struct File {
     pub state: FileState,
     /// The first bytes, bounded by the protocol's limit.
     pub content: Vec<u8>,
+    /// HTTP: the bytes are the message's kept body, not copied here
+    /// (`HttpTransaction::file_content`).
+    pub in_body: bool,
     /// Digests of the whole file, when needed and the file was closed.
     pub md5: Option<[u8; 16]>,
     pub sha1: Option<[u8; 20]>,
@@ -102,7 +127,13 @@ impl File {
     }
 
     /// A file already whole in memory (a part of a buffered body), closed or cut.
-    pub fn whole(name: &[u8], to_server: bool, data: &[u8], closed: bool, needs: FileNeeds) -> File {
+    pub fn whole(
+        name: &[u8],
+        to_server: bool,
+        data: &[u8],
+        closed: bool,
+        needs: FileNeeds,
+    ) -> File {
         let mut f = File::new(name, to_server);
         f.size = data.len() as u64;
         f.content = data.to_vec();
@@ -144,14 +175,13 @@ impl File {
 
     /// The extension `fileext` compares: after the last dot of the last path part.
     pub fn ext(&self) -> Option<&[u8]> {
-        let base = self.name.rsplit(|&c| c == b'/').next().unwrap_or(&self.name);
+        let base = self
+            .name
+            .rsplit(|&c| c == b'/')
+            .next()
+            .unwrap_or(&self.name);
         let dot = memchr::memrchr(b'.', base)?;
         Some(&base[dot + 1..])
-    }
-
-    /// Whether every byte of the file is in `content` (a stored file is then the real one).
-    pub fn is_whole(&self) -> bool {
-        self.state == FileState::Closed && self.size == self.content.len() as u64
     }
 }
 
@@ -328,11 +358,22 @@ fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-/// Suricata 7's EVE `fileinfo` object (braces included): `filename`, `gaps`, `state`,
+/// Suricata 7's EVE `fileinfo` object (braces included): `filename`, `sid`, `gaps`, `state`,
 /// the digests computed, `stored` (and `file_id` when stored), `size`, `tx_id`.
-pub fn write_fileinfo(out: &mut Vec<u8>, f: &File, stored: Option<u64>, tx_id: u64) {
+pub fn write_fileinfo(out: &mut Vec<u8>, f: &File, sids: &[u32], stored: Option<u64>, tx_id: u64) {
     out.extend_from_slice(b"{\"filename\":");
     json::write_bytes_lossy(out, &f.name);
+    // The `filestore` signatures that matched the file, as Suricata lists them.
+    if !sids.is_empty() {
+        out.extend_from_slice(b",\"sid\":[");
+        for (i, s) in sids.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json::write_u64(out, u64::from(*s));
+        }
+        out.push(b']');
+    }
     out.extend_from_slice(b",\"gaps\":false,\"state\":\"");
     out.extend_from_slice(f.state.name().as_bytes());
     out.push(b'"');
@@ -363,11 +404,11 @@ pub fn write_fileinfo(out: &mut Vec<u8>, f: &File, stored: Option<u64>, tx_id: u
 /// Stores a file as Suricata's file-store v2 does: `<dir>/<first two hex digits of the
 /// SHA-256>/<SHA-256>`, written once (a file with the same content is already there). Only a
 /// file seen whole and with its SHA-256 can be stored; returns whether it is on disk.
-pub fn store(dir: &Path, f: &File) -> std::io::Result<bool> {
+pub fn store(dir: &Path, f: &File, content: &[u8]) -> std::io::Result<bool> {
     let Some(sha) = f.sha256 else {
         return Ok(false);
     };
-    if !f.is_whole() {
+    if f.state != FileState::Closed || f.size != content.len() as u64 {
         return Ok(false);
     }
     let mut hex = Vec::with_capacity(64);
@@ -381,7 +422,7 @@ pub fn store(dir: &Path, f: &File) -> std::io::Result<bool> {
     }
     // Written aside and renamed, so a reader never sees a partial file.
     let tmp = sub.join(format!(".{hex}.tmp"));
-    std::fs::write(&tmp, &f.content)?;
+    std::fs::write(&tmp, content)?;
     std::fs::rename(&tmp, &path)?;
     Ok(true)
 }
@@ -409,7 +450,7 @@ mod tests {
         let mut out = Vec::new();
         write_hex(&mut out, &f.md5.unwrap());
         assert_eq!(out, b"5eb63bbbe01eeed093cb22bb8f5acdc3");
-        assert!(!f.is_whole());
+        assert!(f.size > f.content.len() as u64);
     }
 
     #[test]
@@ -443,7 +484,10 @@ mod tests {
             f(b"attachment; filename=\"a b.exe\""),
             Some(b"a b.exe".to_vec())
         );
-        assert_eq!(f(b"attachment;FILENAME=x.zip ; y=1"), Some(b"x.zip".to_vec()));
+        assert_eq!(
+            f(b"attachment;FILENAME=x.zip ; y=1"),
+            Some(b"x.zip".to_vec())
+        );
         assert_eq!(f(b"inline"), None);
         // `name=` of a form field is not a file name.
         assert_eq!(f(b"form-data; name=\"field\""), None);
@@ -455,7 +499,13 @@ mod tests {
 --XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"up.bin\"\r\n\
 Content-Type: application/octet-stream\r\n\r\nbin\r\ndata\r\n--XyZ--\r\n";
         let mut out = Vec::new();
-        multipart_files(b"multipart/form-data; boundary=XyZ", body, false, ALL, &mut out);
+        multipart_files(
+            b"multipart/form-data; boundary=XyZ",
+            body,
+            false,
+            ALL,
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].name, b"up.bin");
         assert_eq!(out[0].content, b"bin\r\ndata");
@@ -464,7 +514,13 @@ Content-Type: application/octet-stream\r\n\r\nbin\r\ndata\r\n--XyZ--\r\n";
         // The kept body stops inside the part: truncated, no digest.
         out.clear();
         let cut = &body[..body.len() - 16];
-        multipart_files(b"multipart/form-data; boundary=\"XyZ\"", cut, true, ALL, &mut out);
+        multipart_files(
+            b"multipart/form-data; boundary=\"XyZ\"",
+            cut,
+            true,
+            ALL,
+            &mut out,
+        );
         assert_eq!(out[0].state, FileState::Truncated);
         assert!(out[0].md5.is_none());
         // Not form-data: no upload.
@@ -475,9 +531,15 @@ Content-Type: application/octet-stream\r\n\r\nbin\r\ndata\r\n--XyZ--\r\n";
 
     #[test]
     fn fileinfo_object_in_suricata_order() {
-        let f = File::whole(b"/", false, b"abc", true, FileNeeds::NONE.with_name("md5").unwrap());
+        let f = File::whole(
+            b"/",
+            false,
+            b"abc",
+            true,
+            FileNeeds::NONE.with_name("md5").unwrap(),
+        );
         let mut out = Vec::new();
-        write_fileinfo(&mut out, &f, None, 3);
+        write_fileinfo(&mut out, &f, &[], None, 3);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "{\"filename\":\"/\",\"gaps\":false,\"state\":\"CLOSED\",\
@@ -489,7 +551,7 @@ Content-Type: application/octet-stream\r\n\r\nbin\r\ndata\r\n--XyZ--\r\n";
     fn store_names_files_by_sha256() {
         let dir = std::env::temp_dir().join(format!("files-store-{}", std::process::id()));
         let f = File::whole(b"a", false, b"abc", true, ALL);
-        assert!(store(&dir, &f).unwrap());
+        assert!(store(&dir, &f, &f.content).unwrap());
         let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
         assert_eq!(
             std::fs::read(dir.join("ba").join(sha)).unwrap(),
@@ -497,7 +559,7 @@ Content-Type: application/octet-stream\r\n\r\nbin\r\ndata\r\n--XyZ--\r\n";
         );
         // Cut files are not stored (their content is not the file).
         let cut = File::whole(b"a", false, b"abc", false, ALL);
-        assert!(!store(&dir, &cut).unwrap());
+        assert!(!store(&dir, &cut, &cut.content).unwrap());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -124,6 +124,9 @@ impl Body {
 #[inline]
 pub(crate) fn store(msg: &mut Message, bytes: &[u8], limit: usize) {
     msg.body_len += bytes.len() as u64;
+    if let Some(h) = &mut msg.hasher {
+        h.update(bytes);
+    }
     let room = limit.saturating_sub(msg.body.len());
     if room > 0 {
         let n = room.min(bytes.len());

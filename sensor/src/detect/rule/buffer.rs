@@ -78,6 +78,8 @@ pub enum Buffer {
     HttpLocation,
     /// `file.data`; in Suricata 7 `http.response_body` and `http_server_body` are this buffer.
     FileData,
+    /// `file.name`: the name of each file of the transaction (D46).
+    FileName,
     DnsQuery,
     TlsSni,
     TlsCertSubject,
@@ -155,6 +157,7 @@ impl Buffer {
             "tls.certs" => TlsCerts,
             "tls.cert_fingerprint" | "tls_cert_fingerprint" => TlsCertFingerprint,
             "http.response_body" | "file.data" | "file_data" => FileData,
+            "file.name" => FileName,
             "dns.query" | "dns_query" => DnsQuery,
             "tls.sni" | "tls_sni" => TlsSni,
             "tls.cert_subject" | "tls_cert_subject" => TlsCertSubject,
@@ -240,6 +243,7 @@ impl Buffer {
             TlsCerts => "tls.certs",
             TlsCertFingerprint => "tls.cert_fingerprint",
             FileData => "file.data",
+            FileName => "file.name",
             DnsQuery => "dns.query",
             TlsSni => "tls.sni",
             TlsCertSubject => "tls.cert_subject",

@@ -109,6 +109,8 @@ pub(super) struct Builder {
     /// `byte_extract` variables, and the list each was defined in.
     pub var_names: VarNames,
     pub var_lists: Vec<ListKey>,
+    /// File keywords (D46).
+    pub files: Option<Box<super::model::FileTests>>,
 }
 
 impl Builder {
@@ -178,6 +180,7 @@ impl Builder {
             asn1: None,
             var_names: Vec::new(),
             var_lists: Vec::new(),
+            files: None,
         }
     }
 
@@ -274,7 +277,7 @@ impl Builder {
     /// attachments (SMTP's file data), not an HTTP body.
     pub fn set_buffer_proto(&mut self, buffer: Buffer) -> PResult<()> {
         let ftp_data = AppProto::Recognised(crate::app::AppProto::FtpData);
-        if buffer == Buffer::FileData
+        if matches!(buffer, Buffer::FileData | Buffer::FileName)
             && matches!(self.app_proto, Some(p) if p == AppProto::Smtp || p == ftp_data)
         {
             return Ok(());
@@ -481,6 +484,7 @@ impl Builder {
             && self.dce_iface.is_empty()
             && self.dce_opnum.is_empty()
             && self.csum == Default::default()
+            && self.files.is_none()
             && flowbits_iponly
             && matches!(
                 self.header.protocol,
@@ -536,6 +540,7 @@ impl Builder {
             pd_only,
             noalert,
             tags: self.tags,
+            files: self.files,
             line: 0,
         })
     }

@@ -261,6 +261,13 @@ impl HttpParser {
         }
         if matches!(self.req.phase, ReqPhase::Body(_)) {
             self.req.dec = self.body_decoder(&self.req.msg.m, self.cfg.request_body_limit);
+            let m = &mut self.req.msg;
+            m.m.inflated = self.req.dec.is_some();
+            // A POST or PUT body is a file (uploads of a multipart body are found in what
+            // is kept, as Suricata 7 does).
+            if !m.m.inflated && body_is_file(m) {
+                m.m.hasher = crate::app::files::Hasher::new(self.cfg.files);
+            }
         }
     }
 
@@ -306,7 +313,11 @@ impl HttpParser {
         let id = self.req.tx;
         self.stats.requests += 1;
         let dead = self.resp_side_dead();
+        let needs = self.cfg.files;
+        let limit = self.cfg.request_body_limit;
+        let gap = flags.contains(TxFlags::REQUEST_BODY_GAP);
         if let Some(tx) = self.tx_mut(id) {
+            request_files(&mut msg, complete && !gap, limit, needs, &mut tx.files);
             tx.request = Some(msg);
             tx.flags.insert(flags);
             tx.req_done = true;
@@ -502,4 +513,79 @@ fn is_known_method(m: &[u8]) -> bool {
         b"HEAD",
     ];
     KNOWN.contains(&m)
+}
+
+/// Whether the body of a request is a file as Suricata 7 sees it: the body of a PUT, or of a
+/// POST that is not `multipart/form-data` (whose uploads are the files).
+fn body_is_file(r: &HttpRequest) -> bool {
+    let m = r.method();
+    (m == b"PUT" || m == b"POST")
+        && !r
+            .content_type()
+            .is_some_and(|ct| contains_ci(ct, b"multipart/form-data"))
+}
+
+/// The files of a finished request (`whole`: every body byte was seen).
+fn request_files(
+    r: &mut HttpRequest,
+    whole: bool,
+    limit: usize,
+    needs: crate::app::files::FileNeeds,
+    out: &mut Vec<crate::app::files::File>,
+) {
+    use crate::app::files::multipart_files;
+    if r.body_len() == 0 {
+        r.m.hasher = None;
+        return;
+    }
+    if r.method() == b"POST" {
+        if let Some(ct) = r
+            .content_type()
+            .filter(|ct| contains_ci(ct, b"multipart/form-data"))
+        {
+            let cut = !whole || r.body_len() > r.body().len() as u64 || r.m.inflated;
+            multipart_files(ct, r.body(), cut, needs, out);
+            return;
+        }
+    }
+    if !body_is_file(r) {
+        return;
+    }
+    let name = path_of(r).to_vec();
+    out.push(body_file(&mut r.m, &name, true, whole, limit, needs));
+}
+
+/// The URI path Suricata names an HTTP file by (the normalized URI without its query).
+pub(super) fn path_of(r: &HttpRequest) -> &[u8] {
+    let u = r.uri().unwrap_or_default();
+    &u[..memchr::memchr(b'?', u).unwrap_or(u.len())]
+}
+
+/// The file a whole message body makes (kept in the message: `in_body`).
+pub(super) fn body_file(
+    m: &mut crate::app::http::transaction::Message,
+    name: &[u8],
+    to_server: bool,
+    whole: bool,
+    limit: usize,
+    needs: crate::app::files::FileNeeds,
+) -> crate::app::files::File {
+    use crate::app::files::{File, Hasher};
+    let mut f = File::new(name, to_server);
+    f.in_body = true;
+    if m.inflated {
+        // Decoded bytes past the limit were never produced: the file is whole only when
+        // the kept bytes stop short of it.
+        f.size = m.body.len() as u64;
+        let mut h = Hasher::new(needs);
+        if let Some(h) = &mut h {
+            h.update(&m.body);
+        }
+        f.close(&mut h, !(whole && m.body.len() < limit));
+    } else {
+        f.size = m.body_len;
+        let mut h = m.hasher.take();
+        f.close(&mut h, !whole);
+    }
+    f
 }

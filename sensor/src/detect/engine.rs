@@ -3192,6 +3192,82 @@ mod tests {
         assert_eq!((report.loaded, report.errors.len()), (0, 1));
     }
 
+    /// File keywords as Suricata 7.0.10 judged them on the file of bug 2558's capture
+    /// (`/a/expl/2008.mp4`, 195 bytes; `tests/data` has no copy, the corpus case pins it):
+    /// legacy `filename` without case, `file.name` content with case, `fileext` after the last
+    /// dot without case, `filesize` forms, hash lists and their negation, direction.
+    #[test]
+    fn file_keywords_as_suricata_judges_them() {
+        let dir = std::env::temp_dir().join(format!("engine-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = b"0123456789";
+        let md5 = "781e5e245d69b566979b86e28d23f2c7";
+        std::fs::write(dir.join("in.md5"), format!("# list\n{md5}  a comment\n")).unwrap();
+        std::fs::write(dir.join("out.md5"), "00000000000000000000000000000000\n").unwrap();
+        std::fs::write(dir.join("bad.md5"), "not-a-digest\n").unwrap();
+        let rules = "alert ip any any -> any any (filename:\"2008.MP4\"; sid:1;)\n\
+             alert ip any any -> any any (fileext:\"MP4\"; sid:2;)\n\
+             alert ip any any -> any any (filesize:10; sid:3;)\n\
+             alert ip any any -> any any (filesize:<10; sid:4;)\n\
+             alert ip any any -> any any (filesize:5<>11; sid:5;)\n\
+             alert ip any any -> any any (filemd5:in.md5; sid:6;)\n\
+             alert ip any any -> any any (filemd5:!in.md5; sid:7;)\n\
+             alert ip any any -> any any (filemd5:!out.md5; sid:8;)\n\
+             alert ip any any -> any any (file.name; content:\"2008.MP4\"; sid:9;)\n\
+             alert ip any any -> any any (fileext:\".mp4\"; sid:10;)\n\
+             alert ip any any -> any any (fileext:!\"mp4\"; sid:11;)\n\
+             alert ip any any -> any any (filename:!\"zzz\"; sid:12;)\n\
+             alert smtp any any -> any any (flow:to_client; fileext:\"mp4\"; sid:13;)\n\
+             alert ip any any -> any any (file.name; content:\"expl\"; fileext:\"mp4\"; filesize:>9; filestore; sid:14;)\n\
+             alert ip any any -> any any (filemd5:bad.md5; sid:15;)\n";
+        let (e, rep) = Engine::build(
+            &[(dir.join("t.rules"), rules.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+        // A malformed list fails its rule only.
+        assert_eq!(rep.dataset_errors.len(), 1, "{:?}", rep.dataset_errors);
+        assert_eq!(
+            e.file_needs(),
+            FileNeeds {
+                md5: true,
+                sha1: false,
+                sha256: true
+            }
+        );
+        let needs = e.file_needs();
+        let file = File::whole(b"/a/expl/2008.mp4", true, data, true, needs);
+        let tx = crate::app::smtp::SmtpTx {
+            files: vec![file.clone()],
+            ..Default::default()
+        };
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 25);
+        let mut fd = FlowDetect::default();
+        let mut got = count_alerts(&e, &Subject::Smtp(&tx), &facts, &mut fd);
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 3, 5, 6, 8, 12, 14]);
+        let mut stored = Vec::new();
+        let sig = e.sigs.iter().position(|s| s.rule.sid == 14).unwrap() as u32;
+        e.files_to_store(sig, &Subject::Smtp(&tx), &mut |i| stored.push(i));
+        assert_eq!(stored, [0]);
+        // A cut file: no digest (lists never match, negated or not), and its size is only a
+        // lower bound (`>` may hold, `=` and `<` not).
+        let cut = File::whole(b"/a/expl/2008.mp4", true, data, false, needs);
+        let tx = crate::app::smtp::SmtpTx {
+            files: vec![cut],
+            ..Default::default()
+        };
+        let mut got = count_alerts(&e, &Subject::Smtp(&tx), &facts, &mut FlowDetect::default());
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 12, 14]);
+        // No file: no file keyword matches, negated ones included.
+        let none = crate::app::smtp::SmtpTx::default();
+        assert!(count_alerts(&e, &Subject::Smtp(&none), &facts, &mut FlowDetect::default()).is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// An attachment of a mail, closed.
     fn smtp_file(data: &[u8]) -> File {
         File::whole(b"a.bin", true, data, true, FileNeeds::NONE)

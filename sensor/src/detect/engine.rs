@@ -2523,17 +2523,17 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
                 }
                 return;
             }
-            // `file.data` of the request is its files (a POST or PUT body, uploads).
-            if buffer == Buffer::FileData && side != Side::Response {
+            // `file.data` of a `flow:to_server` rule is the request's files (a POST or PUT
+            // body, uploads). Without a direction it stays the response body: the sensor's
+            // `file.data` is also `http.response_body`, which must not see the request.
+            if buffer == Buffer::FileData && side == Side::Request {
                 for file in tx.files().iter().filter(|f| f.to_server) {
                     let bytes = tx.file_content(file);
                     if !bytes.is_empty() {
                         f(bytes)
                     }
                 }
-                if side == Side::Request {
-                    return;
-                }
+                return;
             }
             if matches!(
                 buffer,
@@ -3264,7 +3264,13 @@ mod tests {
         assert_eq!(got, [1, 2, 12, 14]);
         // No file: no file keyword matches, negated ones included.
         let none = crate::app::smtp::SmtpTx::default();
-        assert!(count_alerts(&e, &Subject::Smtp(&none), &facts, &mut FlowDetect::default()).is_empty());
+        assert!(count_alerts(
+            &e,
+            &Subject::Smtp(&none),
+            &facts,
+            &mut FlowDetect::default()
+        )
+        .is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -194,7 +194,7 @@ fn subject_files<'s>(subject: &Subject<'s>) -> &'s [File] {
 /// Whether a file is on the side a rule inspects.
 fn file_on_side(side: Side, f: &File) -> bool {
     match side {
-        Side::Any => true,
+        Side::Any | Side::Prefilter => true,
         Side::Request => f.to_server,
         Side::Response => !f.to_server,
     }
@@ -1519,7 +1519,7 @@ impl Engine {
                     if no_payload && key.0 == Buffer::Payload {
                         continue;
                     }
-                    for_each_view(*key, subject, Side::Any, scratch, &mut |bytes| {
+                    for_each_view(*key, subject, Side::Prefilter, scratch, &mut |bytes| {
                         scanner.scan(bytes, &mut |id| mark(seen, candidates, round, id))
                     });
                 }
@@ -2336,8 +2336,11 @@ fn endpoints(subject: &Subject<'_>, flow: &FlowFacts, reverse: bool) -> (IpAddr,
 /// Which instances of an HTTP buffer that exists in both directions a rule inspects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Side {
-    /// Both (no `flow` direction; the prefilter).
+    /// Both (no `flow` direction).
     Any,
+    /// The prefilter: every instance either side's rules may inspect (also the request's
+    /// files for `file.data`, which only `flow:to_server` rules inspect).
+    Prefilter,
     /// `flow:to_server`: the request's.
     Request,
     /// `flow:to_client`: the response's.
@@ -2526,14 +2529,16 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
             // `file.data` of a `flow:to_server` rule is the request's files (a POST or PUT
             // body, uploads). Without a direction it stays the response body: the sensor's
             // `file.data` is also `http.response_body`, which must not see the request.
-            if buffer == Buffer::FileData && side == Side::Request {
+            if buffer == Buffer::FileData && matches!(side, Side::Request | Side::Prefilter) {
                 for file in tx.files().iter().filter(|f| f.to_server) {
                     let bytes = tx.file_content(file);
                     if !bytes.is_empty() {
                         f(bytes)
                     }
                 }
-                return;
+                if side == Side::Request {
+                    return;
+                }
             }
             if matches!(
                 buffer,
@@ -2573,7 +2578,7 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
             };
             for b in list {
                 let wanted = match side {
-                    Side::Any => true,
+                    Side::Any | Side::Prefilter => true,
                     Side::Request => !b.is_response(),
                     Side::Response => b.is_response(),
                 };

@@ -230,15 +230,6 @@ impl std::fmt::Debug for Hasher {
     }
 }
 
-/// Two messages compare equal whatever their digests in progress (the hasher is state, not
-/// content).
-impl PartialEq for Hasher {
-    fn eq(&self, _: &Hasher) -> bool {
-        true
-    }
-}
-impl Eq for Hasher {}
-
 /// The value of a `filename=` token of a Content-Disposition value, as Suricata 7 reads it
 /// for HTTP: the value split on `;`, each part trimmed, the first starting with `filename=`
 /// (case-insensitive), surrounding double quotes removed.

@@ -215,10 +215,27 @@ impl Mime {
                 Enc::Plain
             };
             if attachment && self.files.len() < MAX_FILES {
-                let name = param(&self.disp, b"filename")
-                    .or_else(|| param(&self.ctype, b"name"))
-                    .unwrap_or_default();
-                self.files.push(File::new(name, true));
+                let mut file = File::new(b"", true);
+                match param(&self.disp, b"filename") {
+                    Some(n) => file.name.extend_from_slice(n),
+                    None => {
+                        // RFC 2231 sections, joined in order as Suricata 7 does.
+                        let mut key = *b"filename*0";
+                        for n in 0..10u8 {
+                            key[9] = b'0' + n;
+                            let Some(v) = param(&self.disp, &key) else {
+                                break;
+                            };
+                            file.name.extend_from_slice(v);
+                        }
+                        if file.name.is_empty() {
+                            if let Some(n) = param(&self.ctype, b"name") {
+                                file.name.extend_from_slice(n);
+                            }
+                        }
+                    }
+                }
+                self.files.push(file);
                 self.hasher = Hasher::new(self.needs);
                 self.file_open = true;
             }
@@ -396,6 +413,12 @@ Content-Type: application/zip;\r\nContent-Transfer-Encoding: base64\r\n\
 Content-Disposition: attachment;\n filename*0=part-one;\n filename*1=two.zip\r\n\r\n\
 NA=\r\n=Mg\r\n==\r\n\r\n--B--\r\n";
         assert_eq!(decode(m), vec![b"42".to_vec()]);
+        let mut mime = Mime::default();
+        for line in m.split(|&c| c == b'\n') {
+            mime.line(line.strip_suffix(b"\r").unwrap_or(line));
+        }
+        mime.finish();
+        assert_eq!(mime.files[0].name, b"part-onetwo.zip");
         let m = b"Content-Type: text/plain; name*=UTF-8''x.txt\r\n\r\nbody";
         assert_eq!(decode(m), vec![b"body".to_vec()]);
     }

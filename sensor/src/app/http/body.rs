@@ -107,6 +107,7 @@ impl Body {
             Body::Chunked(_) => return false,
         }
         msg.body_len += len;
+        msg.gap_bytes += len;
         msg.wire_len += len;
         if let Body::Chunked(c @ Chunk::Data { remaining: 0 }) = self {
             *c = Chunk::DataEnd;
@@ -124,9 +125,6 @@ impl Body {
 #[inline]
 pub(crate) fn store(msg: &mut Message, bytes: &[u8], limit: usize) {
     msg.body_len += bytes.len() as u64;
-    if let Some(h) = &mut msg.hasher {
-        h.update(bytes);
-    }
     let room = limit.saturating_sub(msg.body.len());
     if room > 0 {
         let n = room.min(bytes.len());

@@ -157,11 +157,10 @@ pub(crate) struct Message {
     pub content_length: Option<u64>,
     pub chunked: bool,
     pub complete: bool,
-    /// Digests of the body as it streams (its file's, D46), when files need them and the
-    /// body is not inflated (an inflated body is hashed from what is kept).
-    pub hasher: Option<Box<crate::app::files::Hasher>>,
     /// A decoder inflated the body (its kept bytes are the decoded ones).
     pub inflated: bool,
+    /// Body bytes lost in gaps (counted in `body_len`, not in the body's file).
+    pub gap_bytes: u64,
 }
 
 impl Message {

@@ -435,11 +435,7 @@ impl HttpParser {
         }
         if matches!(self.resp.phase, RespPhase::Body(_)) {
             self.resp.dec = self.body_decoder(&self.resp.msg.m, self.cfg.response_body_limit);
-            let m = &mut self.resp.msg.m;
-            m.inflated = self.resp.dec.is_some();
-            if !m.inflated {
-                m.hasher = crate::app::files::Hasher::new(self.cfg.files);
-            }
+            self.resp.msg.m.inflated = self.resp.dec.is_some();
         }
         if (meta.connect || meta.upgrade) && self.req.tx == id {
             self.resume_requests();
@@ -472,7 +468,12 @@ impl HttpParser {
         self.stats.responses += 1;
         let needs = self.cfg.files;
         let limit = self.cfg.response_body_limit;
-        let whole = complete && !flags.contains(TxFlags::RESPONSE_BODY_GAP);
+        // A body cut by the end of the stream is a closed file (Suricata closes it there, with
+        // its digests: `pcaps/attack-sqli.pcap`); one with a gap is truncated.
+        let whole = !flags.contains(TxFlags::RESPONSE_BODY_GAP);
+        // The request may still be in progress (a response before the upload ended).
+        let pending_path =
+            (self.req.tx == id).then(|| super::request::path_of(&self.req.msg).to_vec());
         if let Some(tx) = self.tx_mut(id) {
             // A response body is a file, named by Content-Disposition or the URI path.
             if msg.body_len() > 0 && !msg.no_status_line {
@@ -485,11 +486,11 @@ impl HttpParser {
                             .as_ref()
                             .map(|r| super::request::path_of(r).to_vec())
                     })
+                    .or(pending_path)
                     .unwrap_or_default();
                 let f = super::request::body_file(&mut msg.m, &name, false, whole, limit, needs);
                 tx.files.push(f);
             }
-            msg.m.hasher = None;
             tx.response = Some(msg);
             tx.flags.insert(flags);
             tx.resp_done = true;

@@ -1242,28 +1242,6 @@ fn kw_csum(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every keyword of the table is reachable, and names are unique.
-    #[test]
-    fn table_has_unique_names() {
-        let mut names: Vec<&str> = KEYWORDS.iter().map(|(n, _)| *n).collect();
-        names.sort_unstable();
-        let n = names.len();
-        names.dedup();
-        assert_eq!(n, names.len());
-        assert_eq!(table().len(), n);
-        // Keywords of the other tables are not shadowed by this one, nor refused ones.
-        for (name, _) in KEYWORDS {
-            assert!(REFUSED.iter().all(|(r, _)| r != name), "{name}");
-            assert!(Buffer::from_sticky(name).is_none(), "{name}");
-            assert!(Transform::from_keyword(name).is_none(), "{name}");
-        }
-    }
-}
-
 /// The rule's file tests, created by its first file keyword.
 fn file_tests(b: &mut Builder) -> &mut super::model::FileTests {
     b.files.get_or_insert_with(Default::default)
@@ -1362,4 +1340,26 @@ fn kw_filestore(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
         }
     }
     set_once(&mut file_tests(b).store, store, o.keyword)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every keyword of the table is reachable, and names are unique.
+    #[test]
+    fn table_has_unique_names() {
+        let mut names: Vec<&str> = KEYWORDS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len());
+        assert_eq!(table().len(), n);
+        // Keywords of the other tables are not shadowed by this one, nor refused ones.
+        for (name, _) in KEYWORDS {
+            assert!(REFUSED.iter().all(|(r, _)| r != name), "{name}");
+            assert!(Buffer::from_sticky(name).is_none(), "{name}");
+            assert!(Transform::from_keyword(name).is_none(), "{name}");
+        }
+    }
 }

@@ -4,9 +4,10 @@
 //! ([`FileNeeds`]: a `filemd5`/`filesha1`/`filesha256`/`filestore` rule, or the configured
 //! fileinfo hashes). Also the EVE `fileinfo` object and file-store v2's naming (D46).
 //!
-//! The parsers own the files of their transactions; hashing streams over the body bytes the
-//! parser already handles, so a file costs one boxed hasher while it is open and nothing per
-//! packet beyond it.
+//! The parsers own the files of their transactions. An HTTP file is the body prefix the parser
+//! keeps (Suricata truncates it at the body limit), hashed once when the transaction ends; an
+//! SMTP attachment streams through a boxed [`Hasher`] while it is decoded. Nothing is done
+//! per packet beyond the body handling.
 
 use std::io::Write;
 use std::path::Path;

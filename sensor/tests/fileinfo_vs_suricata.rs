@@ -170,9 +170,10 @@ fn fileinfo_records_like_suricata() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `filestore` on an attachment (`tests/data/smtp-mime/mails.pcap`'s `x.bin`): written as
+/// `filestore` on attachments (`tests/data/smtp-mime/mails.pcap`'s `x.bin`): written as
 /// `<dir>/<sha256[..2]>/<sha256>` (the SHA-256 Suricata gave it, pinned), its fileinfo record
-/// says `stored`, a `file_id` and the signature; the other attachments are not stored.
+/// says `stored`, a `file_id` and the signature; the other attachments are stored only by a
+/// `noalert` rule on `.txt` (which stores without alerting, Suricata's "store all" idiom).
 #[test]
 fn filestore_writes_matched_files_named_by_sha256() {
     let dir = common::temp_dir("fileinfo", "store");
@@ -182,7 +183,8 @@ fn filestore_writes_matched_files_named_by_sha256() {
     let rules = dir.join("store.rules");
     std::fs::write(
         &rules,
-        "alert smtp any any -> any any (msg:\"store bin\"; fileext:\"bin\"; filestore; sid:7;)\n",
+        "alert smtp any any -> any any (msg:\"store bin\"; fileext:\"bin\"; filestore; sid:7;)\n\
+         alert smtp any any -> any any (msg:\"store txt\"; fileext:\"txt\"; filestore; noalert; sid:8;)\n",
     )
     .unwrap();
     let pinned = PINS
@@ -208,18 +210,29 @@ fn filestore_writes_matched_files_named_by_sha256() {
         .filter(|v| v["event_type"] == "fileinfo")
         .collect();
     assert_eq!(infos.len(), 3, "{eve}");
+    let mut ids = Vec::new();
+    let mut shas = Vec::new();
     for v in &infos {
         let f = &v["fileinfo"];
+        assert_eq!(f["stored"], true, "{v}");
+        ids.push(f["file_id"].as_u64().unwrap());
+        shas.push(f["sha256"].as_str().unwrap().to_string());
         if f["filename"] == "x.bin" {
-            assert_eq!(f["stored"], true, "{v}");
-            assert_eq!(f["file_id"], 1);
             assert_eq!(f["sid"], serde_json::json!([7]));
             assert_eq!(f["sha256"], sha);
         } else {
-            assert_eq!(f["stored"], false, "{v}");
-            assert!(f.get("file_id").is_none() && f.get("sid").is_none());
+            assert_eq!(f["sid"], serde_json::json!([8]), "{v}");
         }
     }
+    ids.sort_unstable();
+    assert_eq!(ids, [1, 2, 3]);
+    let alerts: Vec<u64> = eve
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["event_type"] == "alert")
+        .map(|v| v["alert"]["signature_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(alerts, [7], "noalert stores without alerting");
     let path = store.join(&sha[..2]).join(sha);
     let bytes = std::fs::read(&path).expect("stored file");
     use sha2::Digest;
@@ -228,10 +241,8 @@ fn filestore_writes_matched_files_named_by_sha256() {
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(digest, sha);
-    assert_eq!(
-        std::fs::read_dir(&store).unwrap().count(),
-        1,
-        "only the matched file"
-    );
+    for s in &shas {
+        assert!(store.join(&s[..2]).join(s).exists(), "{s}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -349,6 +349,9 @@ pub struct DetectCtx {
     /// Matches dropped because their packet had raised `packet-alert-max` alerts already
     /// (Suricata's `detect.alert_queue_overflow`).
     pub alert_queue_overflow: u64,
+    /// Signatures with `filestore` that matched since the caller last cleared it: their
+    /// files are stored whether the match alerts or not (`filestore; noalert;` stores all).
+    pub file_stores: Vec<u32>,
 }
 
 impl DetectCtx {
@@ -1341,6 +1344,7 @@ impl Engine {
             alerts_by_rule: vec![0; self.sigs.len()],
             packet_alerts: 0,
             alert_queue_overflow: 0,
+            file_stores: Vec::new(),
         }
     }
 
@@ -1624,6 +1628,9 @@ impl Engine {
                 }
                 if passed {
                     continue;
+                }
+                if sig.rule.files.as_ref().is_some_and(|t| t.store.is_some()) {
+                    ctx.file_stores.push(i);
                 }
                 if sig.rule.noalert {
                     // Suricata counts a `noalert` match as suppressed too.

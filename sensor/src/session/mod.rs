@@ -226,11 +226,10 @@ impl Detector {
         let Detector { engine, ctx, store } = self;
         let FlowRecords { logged, detect } = rec;
         store.clear();
+        ctx.file_stores.clear();
         engine.inspect(ctx, subject, &who.facts, detect, ts, &mut |sig, reverse| {
             let cid = community_id(logged, who);
             let fields = engine.alert_fields(sig);
-            let sid = fields.signature_id;
-            engine.files_to_store(sig, subject, &mut |i| store.push((i, sid)));
             let cx = eve::AlertContext {
                 app_proto,
                 community_id: cid,
@@ -238,6 +237,11 @@ impl Detector {
             };
             eve::write_alert(out, ts, &who.ident, reverse, &fields, &cx);
         });
+        // `filestore` matches (alerting or not): the files to store, with their signature.
+        for &sig in &ctx.file_stores {
+            let sid = engine.alert_fields(sig).signature_id;
+            engine.files_to_store(sig, subject, &mut |i| store.push((i, sid)));
+        }
     }
 }
 

@@ -78,7 +78,8 @@ pub enum Buffer {
     HttpLocation,
     /// `file.data`; in Suricata 7 `http.response_body` and `http_server_body` are this buffer.
     FileData,
-    /// `file.name`: the name of each file of the transaction (D46).
+    /// `file.name`: the name of each file of the transaction (D46); its keyword is in the
+    /// keyword table (it also has a legacy form with a value).
     FileName,
     DnsQuery,
     TlsSni,
@@ -157,7 +158,6 @@ impl Buffer {
             "tls.certs" => TlsCerts,
             "tls.cert_fingerprint" | "tls_cert_fingerprint" => TlsCertFingerprint,
             "http.response_body" | "file.data" | "file_data" => FileData,
-            "file.name" => FileName,
             "dns.query" | "dns_query" => DnsQuery,
             "tls.sni" | "tls_sni" => TlsSni,
             "tls.cert_subject" | "tls_cert_subject" => TlsCertSubject,

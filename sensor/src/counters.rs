@@ -870,6 +870,18 @@ pub const FAMILIES: &[Family] = &[
         },
     },
     Family {
+        name: "app_files_total",
+        help: "Files of HTTP and SMTP transactions (D46): seen, written by filestore, and filestore writes that failed.",
+        kind: Kind::Counter,
+        eve: None,
+        read: |t, s| {
+            let a = &t.workers.app;
+            s.by("outcome", "seen", u(a.files));
+            s.by("outcome", "stored", u(a.files_stored));
+            s.by("outcome", "store_error", u(a.filestore_errors));
+        },
+    },
+    Family {
         name: "app_parser_events_total",
         help: "Parser limits, errors, gaps and tunnels of the application parsers, by protocol and event.",
         kind: Kind::Counter,

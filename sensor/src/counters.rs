@@ -1692,6 +1692,23 @@ mod tests {
         assert_eq!(ours["flow"]["evictions"], 1);
     }
 
+    /// Files of transactions (D46) are counted by outcome in Prometheus.
+    #[test]
+    fn files_are_counted_by_outcome() {
+        let mut t = Totals::default();
+        t.workers.app.files = 5;
+        t.workers.app.files_stored = 2;
+        t.workers.app.filestore_errors = 1;
+        let text = prometheus(&t);
+        for line in [
+            "app_files_total{outcome=\"seen\"} 5",
+            "app_files_total{outcome=\"stored\"} 2",
+            "app_files_total{outcome=\"store_error\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l.ends_with(line)), "{line}\n{text}");
+        }
+    }
+
     /// Outside `stats.sensor`, every field is one Suricata 7.0.10's EVE schema knows, with
     /// the type it gives it (its consumers map fields by that type).
     #[test]

@@ -423,6 +423,7 @@ impl Session {
             app.http = self.config.http;
             app.checksum = self.checksum;
             app.tls_ja4s = self.config.outputs.tls_ja4s;
+            app.files = self.config.outputs.files;
             app.midstream = self.midstream;
         }
         if !self.app {
@@ -977,6 +978,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
         app.http = session.config.http;
         app.checksum = session.checksum;
         app.tls_ja4s = session.config.outputs.tls_ja4s;
+        app.files = session.config.outputs.files;
         app.midstream = session.midstream;
     }
     eprintln!(

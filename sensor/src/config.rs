@@ -186,6 +186,9 @@ pub struct OutputsSection {
     pub tls_ja4s: bool,
     /// `[outputs.xff]`: Suricata's alert `xff` option (overwrite mode).
     pub xff: Option<Xff>,
+    /// Fileinfo records, the digests every file gets (`file-hashes`, Suricata's `force-hash`)
+    /// and `filestore-dir` (relative to the configuration file), D46.
+    pub files: crate::app::files::FilesOutput,
     /// `[[outputs.sink]]`: where records go (none: the EVE file of `--eve` / `--log-dir`).
     pub sinks: Vec<SinkSpec>,
 }
@@ -238,6 +241,11 @@ struct RawOutputs {
     stats_sensor_counters: bool,
     #[serde(default)]
     tls_ja4s: bool,
+    /// Write EVE `fileinfo` records (default true).
+    fileinfo: Option<bool>,
+    #[serde(default)]
+    file_hashes: Vec<String>,
+    filestore_dir: Option<PathBuf>,
     #[serde(default)]
     xff: Option<RawXff>,
     #[serde(default)]
@@ -536,6 +544,28 @@ impl Config {
                 stats_sensor_counters: raw.outputs.stats_sensor_counters,
                 tls_ja4s: raw.outputs.tls_ja4s,
                 xff,
+                files: {
+                    let mut hashes = crate::app::files::FileNeeds::NONE;
+                    for h in &raw.outputs.file_hashes {
+                        hashes = hashes.with_name(h).ok_or_else(|| {
+                            error(
+                                None,
+                                format!(
+                                    "outputs.file-hashes: `{h}` is not one of md5, sha1, sha256"
+                                ),
+                            )
+                        })?;
+                    }
+                    crate::app::files::FilesOutput {
+                        hashes,
+                        fileinfo: raw.outputs.fileinfo.unwrap_or(true),
+                        // Leaked once per configuration read: the settings stay `Copy`.
+                        store_dir: raw
+                            .outputs
+                            .filestore_dir
+                            .map(|d| &*Box::leak(base.join(d).into_boxed_path())),
+                    }
+                },
                 sinks,
             },
             timeouts: {

@@ -870,6 +870,18 @@ pub const FAMILIES: &[Family] = &[
         },
     },
     Family {
+        name: "app_files_total",
+        help: "Files of HTTP and SMTP transactions (D46): seen, written by filestore, and filestore writes that failed.",
+        kind: Kind::Counter,
+        eve: None,
+        read: |t, s| {
+            let a = &t.workers.app;
+            s.by("outcome", "seen", u(a.files));
+            s.by("outcome", "stored", u(a.files_stored));
+            s.by("outcome", "store_error", u(a.filestore_errors));
+        },
+    },
+    Family {
         name: "app_parser_events_total",
         help: "Parser limits, errors, gaps and tunnels of the application parsers, by protocol and event.",
         kind: Kind::Counter,
@@ -1678,6 +1690,23 @@ mod tests {
         assert_eq!(ours["flow"]["ended_by_proto"]["tcp"], 3);
         assert_eq!(ours["flow"]["ended"]["forced"], 1);
         assert_eq!(ours["flow"]["evictions"], 1);
+    }
+
+    /// Files of transactions (D46) are counted by outcome in Prometheus.
+    #[test]
+    fn files_are_counted_by_outcome() {
+        let mut t = Totals::default();
+        t.workers.app.files = 5;
+        t.workers.app.files_stored = 2;
+        t.workers.app.filestore_errors = 1;
+        let text = prometheus(&t);
+        for line in [
+            "app_files_total{outcome=\"seen\"} 5",
+            "app_files_total{outcome=\"stored\"} 2",
+            "app_files_total{outcome=\"store_error\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l.ends_with(line)), "{line}\n{text}");
+        }
     }
 
     /// Outside `stats.sensor`, every field is one Suricata 7.0.10's EVE schema knows, with

@@ -424,6 +424,7 @@ impl Session {
             app.checksum = self.checksum;
             app.tls_ja4s = self.config.outputs.tls_ja4s;
             app.xff = self.config.outputs.xff;
+            app.files = self.config.outputs.files;
             app.midstream = self.midstream;
         }
         if !self.app {
@@ -979,6 +980,7 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
         app.checksum = session.checksum;
         app.tls_ja4s = session.config.outputs.tls_ja4s;
         app.xff = session.config.outputs.xff;
+        app.files = session.config.outputs.files;
         app.midstream = session.midstream;
     }
     eprintln!(

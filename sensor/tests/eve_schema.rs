@@ -40,7 +40,9 @@ fn records_of_the_committed_captures_are_valid_suricata_eve() {
         all.push_str(&text);
     }
     // The kinds of record the captures give: all of them checked.
-    for t in ["alert", "dns", "flow", "http", "smtp", "stats", "tls"] {
+    for t in [
+        "alert", "dns", "fileinfo", "flow", "http", "smtp", "stats", "tls",
+    ] {
         assert!(types.contains(t), "no {t} record in {types:?}");
     }
     let Some(checked) = validate_eve(&all, "records of pcaps/") else {

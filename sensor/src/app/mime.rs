@@ -9,6 +9,8 @@
 //! file (Suricata's `smtp.inspect-tracker` `content-limit`, 100,000 bytes). Nothing is
 //! allocated before an entity's headers arrive.
 
+use super::files::{File, FileNeeds, Hasher};
+
 /// Bytes kept per attachment.
 pub const FILE_LIMIT: usize = 100_000;
 /// Attachments kept per mail.
@@ -54,8 +56,12 @@ pub struct Mime {
     b64_len: u8,
     /// A line end to add before the next body line (the one before a boundary belongs to it).
     crlf: bool,
-    /// Decoded attachments, in order.
-    pub files: Vec<Vec<u8>>,
+    /// Decoded attachments, in order (their first `FILE_LIMIT` bytes in `content`).
+    pub files: Vec<File>,
+    /// Digests the attachments need (D46).
+    pub needs: FileNeeds,
+    /// Digests of the attachment being decoded.
+    hasher: Option<Box<Hasher>>,
     /// A multipart boundary over 254 bytes was seen (Suricata's `mime_long_boundary`).
     pub long_boundary: bool,
     /// An attachment name over 255 bytes was seen (Suricata's `mime_long_filename`).
@@ -100,9 +106,14 @@ fn hex(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
-fn push_bounded(file: &mut Vec<u8>, bytes: &[u8]) {
-    let room = FILE_LIMIT.saturating_sub(file.len());
-    file.extend_from_slice(&bytes[..bytes.len().min(room)]);
+/// An attachment being decoded and its digests.
+struct Sink<'a> {
+    file: &'a mut File,
+    hasher: &'a mut Option<Box<Hasher>>,
+}
+
+fn push_bounded(sink: &mut Sink<'_>, bytes: &[u8]) {
+    sink.file.append(sink.hasher, bytes, FILE_LIMIT);
 }
 
 impl Mime {
@@ -116,7 +127,7 @@ impl Mime {
                 .rposition(|bnd| tail.starts_with(bnd))
             {
                 let closing = tail[self.boundaries[i].len()..].starts_with(b"--");
-                self.end_entity(false);
+                self.end_entity();
                 if closing {
                     // The epilogue of the closed multipart: not file data.
                     self.boundaries.truncate(i);
@@ -137,7 +148,7 @@ impl Mime {
 
     /// The mail's data ended.
     pub fn finish(&mut self) {
-        self.end_entity(true);
+        self.end_entity();
     }
 
     fn header_line(&mut self, b: &[u8]) {
@@ -204,7 +215,28 @@ impl Mime {
                 Enc::Plain
             };
             if attachment && self.files.len() < MAX_FILES {
-                self.files.push(Vec::new());
+                let mut file = File::new(b"", true);
+                match param(&self.disp, b"filename") {
+                    Some(n) => file.name.extend_from_slice(n),
+                    None => {
+                        // RFC 2231 sections, joined in order as Suricata 7 does.
+                        let mut key = *b"filename*0";
+                        for n in 0..10u8 {
+                            key[9] = b'0' + n;
+                            let Some(v) = param(&self.disp, &key) else {
+                                break;
+                            };
+                            file.name.extend_from_slice(v);
+                        }
+                        if file.name.is_empty() {
+                            if let Some(n) = param(&self.ctype, b"name") {
+                                file.name.extend_from_slice(n);
+                            }
+                        }
+                    }
+                }
+                self.files.push(file);
+                self.hasher = Hasher::new(self.needs);
                 self.file_open = true;
             }
         }
@@ -213,18 +245,22 @@ impl Mime {
         self.disp.clear();
     }
 
-    fn end_entity(&mut self, at_end: bool) {
+    fn end_entity(&mut self) {
         if self.file_open {
             if let Some(file) = self.files.last_mut() {
+                let file = &mut Sink {
+                    file,
+                    hasher: &mut self.hasher,
+                };
                 match self.enc {
                     Enc::Base64 => flush_b64(file, &self.b64[..self.b64_len as usize]),
-                    // Suricata 7 keeps a quoted-printable body's last line end, and a raw
-                    // body's only at the end of the mail (before a boundary it is the
-                    // boundary's).
+                    // Suricata 7 keeps a quoted-printable body's last line end, not a raw
+                    // body's (before a boundary it is the boundary's; at the mail's end,
+                    // the file sizes of Suricata's fileinfo records leave it out).
                     Enc::Qp if self.crlf => push_bounded(file, b"\r\n"),
-                    Enc::Plain if at_end && self.crlf => push_bounded(file, b"\r\n"),
                     _ => {}
                 }
+                file.file.close(file.hasher, false);
             }
         }
         self.file_open = false;
@@ -243,6 +279,10 @@ impl Mime {
         }
         let Some(file) = self.files.last_mut() else {
             return;
+        };
+        let file = &mut Sink {
+            file,
+            hasher: &mut self.hasher,
         };
         match self.enc {
             Enc::Plain => {
@@ -314,7 +354,7 @@ impl Mime {
 }
 
 /// The bytes of a base64 group of 2 to 4 sextets (fewer make no byte).
-fn flush_b64(file: &mut Vec<u8>, s: &[u8]) {
+fn flush_b64(file: &mut Sink<'_>, s: &[u8]) {
     if s.len() < 2 {
         return;
     }
@@ -336,7 +376,7 @@ mod tests {
             m.line(line.strip_suffix(b"\r").unwrap_or(line));
         }
         m.finish();
-        m.files
+        m.files.into_iter().map(|f| f.content).collect()
     }
 
     const MULTI: &[u8] = b"Subject: s\r\nContent-Type: multipart/mixed;\r\n boundary=\"BND\"\r\n\r\n\
@@ -359,7 +399,7 @@ a=41=\r\nb =3D=zz\r\nlast\r\n--BND--\r\nepilogue";
         assert!(decode(b"Subject: x\r\n\r\nhello\r\n").is_empty());
         assert_eq!(
             decode(b"Content-Disposition: attachment; filename=\"a\"\r\n\r\nraw\r\nline"),
-            vec![b"raw\r\nline\r\n".to_vec()]
+            vec![b"raw\r\nline".to_vec()]
         );
     }
 
@@ -373,8 +413,14 @@ Content-Type: application/zip;\r\nContent-Transfer-Encoding: base64\r\n\
 Content-Disposition: attachment;\n filename*0=part-one;\n filename*1=two.zip\r\n\r\n\
 NA=\r\n=Mg\r\n==\r\n\r\n--B--\r\n";
         assert_eq!(decode(m), vec![b"42".to_vec()]);
+        let mut mime = Mime::default();
+        for line in m.split(|&c| c == b'\n') {
+            mime.line(line.strip_suffix(b"\r").unwrap_or(line));
+        }
+        mime.finish();
+        assert_eq!(mime.files[0].name, b"part-onetwo.zip");
         let m = b"Content-Type: text/plain; name*=UTF-8''x.txt\r\n\r\nbody";
-        assert_eq!(decode(m), vec![b"body\r\n".to_vec()]);
+        assert_eq!(decode(m), vec![b"body".to_vec()]);
     }
 
     #[test]
@@ -395,7 +441,11 @@ Content-Type: multipart/alternative; boundary=in\r\n\r\n--in\r\nContent-Type: te
             m.line(&long);
         }
         m.finish();
-        assert_eq!(m.files[0].len(), FILE_LIMIT);
+        assert_eq!(m.files[0].content.len(), FILE_LIMIT);
+        // The file's size and name are the whole attachment's (line ends between lines).
+        assert_eq!(m.files[0].size, 200 * 1000 + 199 * 2);
+        assert_eq!(m.files[0].name, b"x");
+        assert_eq!(m.files[0].state, crate::app::files::FileState::Closed);
         let mut m = Mime::default();
         m.line(b"Content-Type: multipart/mixed; boundary=b");
         m.line(b"");
@@ -419,7 +469,7 @@ Content-Type: multipart/alternative; boundary=in\r\n\r\n--in\r\nContent-Type: te
             }
             m.finish();
             for f in &m.files {
-                proptest::prop_assert!(f.len() <= FILE_LIMIT);
+                proptest::prop_assert!(f.content.len() <= FILE_LIMIT);
             }
         }
     }

@@ -9,6 +9,7 @@
 mod adapters;
 pub mod dcerpc;
 pub mod dns;
+pub mod files;
 pub mod ftp;
 pub mod ftp_data;
 pub mod http;

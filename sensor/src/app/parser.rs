@@ -36,6 +36,8 @@ pub struct Ports {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ParserConfig {
     pub http: super::http::HttpConfig,
+    /// Digests the files of transactions need (D46).
+    pub files: super::files::FileNeeds,
 }
 
 /// Something a parser has ready for the session: a record to write and inspect.

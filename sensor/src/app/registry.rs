@@ -218,7 +218,12 @@ pub static PROTOCOLS: &[Protocol] = &[
         at: AnyPort,
         enabled: true,
         probe: |data, _, _| from_http(http::probe(data)),
-        parser: Some(|cfg| Box::new(adapters::Http::new(cfg.http))),
+        parser: Some(|cfg| {
+            Box::new(adapters::Http::new(crate::app::http::HttpConfig {
+                files: cfg.files,
+                ..cfg.http
+            }))
+        }),
     },
     // Suricata 7's patterns: client commands at the stream start, and vsftpd's greeting.
     Protocol {
@@ -241,7 +246,7 @@ pub static PROTOCOLS: &[Protocol] = &[
             Direction::ToServer => patterns(data, &[b"EHLO", b"HELO", b"QUIT"]),
             Direction::ToClient => Probe::No,
         },
-        parser: Some(|_| Box::new(smtp::SmtpParser::new())),
+        parser: Some(|cfg| Box::new(smtp::SmtpParser::with_files(cfg.files))),
     },
     Protocol {
         parser: Some(|_| Box::new(ssh::SshParser::new())),

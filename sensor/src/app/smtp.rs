@@ -38,7 +38,7 @@ pub struct SmtpTx {
     /// The mail's data ended, or `RSET` was accepted.
     pub done: bool,
     /// The mail's attachments, decoded (bounded: [`super::mime`]).
-    pub files: Vec<Vec<u8>>,
+    pub files: Vec<super::files::File>,
     /// Parser anomalies raised while this was the current transaction
     /// (`app-layer-event:smtp.*`).
     pub events: AppEvents,
@@ -152,6 +152,13 @@ impl SmtpParser {
         SmtpParser::default()
     }
 
+    /// A parser whose attachments get the digests `needs` names.
+    pub fn with_files(needs: super::files::FileNeeds) -> SmtpParser {
+        let mut p = SmtpParser::default();
+        p.mime.needs = needs;
+        p
+    }
+
     fn event(&mut self, dir: Direction, name: &'static str) {
         if self.events.len() < 64 {
             self.events.push(ParserEvent {
@@ -192,6 +199,7 @@ impl SmtpParser {
             if b == b"." {
                 self.data_mode = false;
                 let mut mime = std::mem::take(&mut self.mime);
+                self.mime.needs = mime.needs;
                 mime.finish();
                 if let Some(tx) = &mut self.cur {
                     tx.files = mime.files;
@@ -643,14 +651,14 @@ mod tests {
             p.feed(*d, b);
             p.drain(false, &mut |tx| {
                 if let Tx::Smtp(t) = tx {
-                    out.push(t.files.clone())
+                    out.push(t.files.iter().map(|f| f.content.clone()).collect())
                 }
             });
         }
         p.finish();
         p.drain(true, &mut |tx| {
             if let Tx::Smtp(t) = tx {
-                out.push(t.files.clone())
+                out.push(t.files.iter().map(|f| f.content.clone()).collect())
             }
         });
         out

@@ -35,6 +35,11 @@ pub struct AppStats {
     pub tls_errors: u64,
     pub tls_anomalies: u64,
     pub tls_gaps: u64,
+    /// Files of transactions (D46), those `filestore` wrote (also the EVE `file_id`), and
+    /// those it failed to write.
+    pub files: u64,
+    pub files_stored: u64,
+    pub filestore_errors: u64,
 }
 
 impl AppStats {
@@ -46,6 +51,9 @@ impl AppStats {
         self.flows_ftp += o.flows_ftp;
         self.flows_smtp += o.flows_smtp;
         self.flows_failed += o.flows_failed;
+        self.files += o.files;
+        self.files_stored += o.files_stored;
+        self.filestore_errors += o.filestore_errors;
         self.ftp_tx += o.ftp_tx;
         self.smtp_tx += o.smtp_tx;
         self.ssh_tx += o.ssh_tx;

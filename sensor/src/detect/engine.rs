@@ -20,10 +20,12 @@ use super::rule::{
     FlowDirection, FlowState, FlowbitCmd, FlowintOp, FlowintValue, Header, Protocol, Rule,
     RuleError, TagKind, Target, Transforms, Vars, XbitCmd, XbitTrack, MAX_BYTE_VARS,
 };
+use super::rule::{FileHash, NumCmp};
 use super::tag::{HostTags, TagList};
 use super::threshold::{RateKey, RateSpec, RateTable, ThresholdType, Track};
 use super::xbits::{XbitKey, XbitTable};
 use crate::app::dns::DnsMessage;
+use crate::app::files::{File, FileNeeds, FileState};
 use crate::app::http::{HttpBuffer, HttpTransaction};
 use crate::app::tls::TlsRecord;
 use crate::decode::checksum::{Csums, Kind};
@@ -115,6 +117,89 @@ struct Sig {
     /// `flowint`: (variable, operation, value); conditions and actions in rule order.
     flowints: Vec<(u16, FlowintOp, Option<IntValue>)>,
     datasets: Vec<(Buffer, Transforms, DatasetCmd, Arc<Dataset>)>,
+    /// `filemd5`/`filesha1`/`filesha256` lists, loaded: (digest, negated, digests).
+    file_hashes: Vec<(FileHash, bool, Arc<HashList>)>,
+}
+
+/// The digests of one hash list file, as bytes.
+type HashList = std::collections::HashSet<Box<[u8]>>;
+
+/// A hash list file as Suricata 7 reads one: a hex digest at the start of each line (what
+/// follows it on the line is ignored), of the length the keyword's digest has; blank lines
+/// and `#` comments skipped. A malformed line fails the list (and the rule).
+fn load_hash_list(path: &Path, kind: FileHash) -> Result<HashList, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut set = HashList::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let hex = line.split_whitespace().next().unwrap_or_default();
+        let bytes = (hex.len() == kind.hex_len())
+            .then(|| {
+                (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .flatten()
+            .ok_or_else(|| format!("{}:{}: not a {kind:?} digest", path.display(), n + 1))?;
+        set.insert(bytes.into_boxed_slice());
+    }
+    Ok(set)
+}
+
+/// Whether one file passes a rule's file tests (all of them, D46). `filesize` compares a
+/// closed file's size (only `>` may hold for a cut one, its size being a lower bound);
+/// digests exist for closed files only, so a hash list, negated or not, never accepts another.
+fn file_passes(
+    t: &super::rule::FileTests,
+    hashes: &[(FileHash, bool, Arc<HashList>)],
+    f: &File,
+) -> bool {
+    for (ext, neg) in &t.ext {
+        let is = f.ext().is_some_and(|e| e.eq_ignore_ascii_case(ext));
+        if is == *neg {
+            return false;
+        }
+    }
+    if let Some(c) = t.size {
+        let final_size = f.state == FileState::Closed;
+        if !(final_size || matches!(c, NumCmp::Gt(_) | NumCmp::Ge(_))) || !c.matches(f.size) {
+            return false;
+        }
+    }
+    for (kind, neg, set) in hashes {
+        let digest: Option<&[u8]> = match kind {
+            FileHash::Md5 => f.md5.as_ref().map(|d| &d[..]),
+            FileHash::Sha1 => f.sha1.as_ref().map(|d| &d[..]),
+            FileHash::Sha256 => f.sha256.as_ref().map(|d| &d[..]),
+        };
+        match digest {
+            Some(d) if set.contains(d) != *neg => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The files a transaction subject has (HTTP uploads and bodies, SMTP attachments).
+fn subject_files<'s>(subject: &Subject<'s>) -> &'s [File] {
+    match subject {
+        Subject::Http { tx, .. } => tx.files(),
+        Subject::Smtp(tx) => &tx.files,
+        _ => &[],
+    }
+}
+
+/// Whether a file is on the side a rule inspects.
+fn file_on_side(side: Side, f: &File) -> bool {
+    match side {
+        Side::Any | Side::Prefilter => true,
+        Side::Request => f.to_server,
+        Side::Response => !f.to_server,
+    }
 }
 
 /// A `flowint` operand: a number or another variable (interned).
@@ -198,6 +283,9 @@ pub struct Engine {
     second_probe: bool,
     /// Some rules name one of protocol detection's events (`applayer_*`).
     applayer_events: bool,
+    /// Digests the loaded file keywords need (`filestore` needs SHA-256, file-store v2's
+    /// name).
+    file_needs: FileNeeds,
     /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
     /// then.
     csum_kinds: u8,
@@ -263,6 +351,9 @@ pub struct DetectCtx {
     /// Matches dropped because their packet had raised `packet-alert-max` alerts already
     /// (Suricata's `detect.alert_queue_overflow`).
     pub alert_queue_overflow: u64,
+    /// Signatures with `filestore` that matched since the caller last cleared it: their
+    /// files are stored whether the match alerts or not (`filestore; noalert;` stores all).
+    pub file_stores: Vec<u32>,
 }
 
 impl DetectCtx {
@@ -582,7 +673,7 @@ fn stage_of(rule: &Rule) -> Stage {
             Buffer::Payload => continue,
             b if b.is_packet_header() => Stage::Packet,
             Buffer::DnsQuery => Stage::Dns,
-            Buffer::FileData
+            Buffer::FileData | Buffer::FileName
                 if rule.header.protocol == Protocol::App(crate::app::AppProto::Smtp) =>
             {
                 Stage::Smtp
@@ -613,16 +704,25 @@ fn stage_of(rule: &Rule) -> Stage {
             _ => Stage::Http,
         };
     }
+    // File keywords alone are tests of a transaction's files.
+    if rule.files.is_some() && stage == Stage::Packet {
+        stage = if rule.header.protocol == Protocol::App(crate::app::AppProto::Smtp) {
+            Stage::Smtp
+        } else {
+            Stage::Http
+        };
+    }
     stage
 }
 
 /// An `ip`/`tcp` rule on `file.data` alone: as in Suricata, it inspects the files of every
 /// protocol that has them, so SMTP attachments as well as HTTP bodies.
 fn files_of_any_protocol(rule: &Rule) -> bool {
+    let file_buffer = |b: Buffer| matches!(b, Buffer::FileData | Buffer::FileName);
     matches!(rule.header.protocol, Protocol::Ip | Protocol::Tcp)
-        && !rule.buffers.is_empty()
-        && rule.buffers.iter().all(|b| b.buffer == Buffer::FileData)
-        && rule.datasets.iter().all(|d| d.buffer == Buffer::FileData)
+        && (!rule.buffers.is_empty() || rule.files.is_some())
+        && rule.buffers.iter().all(|b| file_buffer(b.buffer))
+        && rule.datasets.iter().all(|d| file_buffer(d.buffer))
         && rule.app_events.is_empty()
         && rule.urilen.is_none()
 }
@@ -776,6 +876,29 @@ impl Engine {
                     }
                 }
             }
+            let mut file_hashes = Vec::new();
+            for (kind, name, neg) in rule.files.iter().flat_map(|t| t.hashes.iter()) {
+                // Relative to the rule file's directory (the rule's own directory when run
+                // as `-S file`, as Suricata's suricata-verify cases lay them out).
+                let p = Path::new(name);
+                let path = if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    file.parent().unwrap_or(Path::new(".")).join(p)
+                };
+                match load_hash_list(&path, *kind) {
+                    Ok(set) => file_hashes.push((*kind, *neg, Arc::new(set))),
+                    Err(e) => {
+                        report.dataset_errors.push(format!(
+                            "{}:{}: sid {}: {e}",
+                            file.display(),
+                            rule.line,
+                            rule.sid
+                        ));
+                        continue 'rules;
+                    }
+                }
+            }
             let flowbits = rule
                 .flowbits
                 .iter()
@@ -869,16 +992,25 @@ impl Engine {
                         crate::events::AppEventProto::Tls | crate::events::AppEventProto::Smtp
                     )
                 });
+            // `file.data` of a `flow:to_server` rule is the request's files (uploads).
+            let to_server = rule
+                .flow
+                .is_some_and(|f| f.direction == Some(FlowDirection::ToServer));
             let response_side = rule
                 .flow
                 .is_some_and(|f| f.direction == Some(FlowDirection::ToClient))
-                || (!app_buffers.is_empty() && app_buffers.iter().all(|b| is_response_buffer(*b)));
+                || (!app_buffers.is_empty()
+                    && app_buffers.iter().all(|b| is_response_buffer(*b))
+                    && !(to_server && app_buffers.iter().all(|b| *b == Buffer::FileData)));
             let http_when = if two_sided && rule.app_events.is_empty() {
                 HttpWhen::EachSide
             } else if !two_sided
                 && !response_side
                 && rule.app_events.is_empty()
-                && !app_buffers.iter().any(|b| is_response_buffer(*b))
+                && rule.files.is_none()
+                && !app_buffers
+                    .iter()
+                    .any(|b| is_response_buffer(*b) || *b == Buffer::FileName)
                 && !rule.datasets.iter().any(|d| is_response_buffer(d.buffer))
             {
                 HttpWhen::Request
@@ -904,6 +1036,7 @@ impl Engine {
                 xbits,
                 flowints,
                 datasets,
+                file_hashes,
             });
         }
         // Evaluation order, as Suricata's: pass rules first (they silence alerts); then by
@@ -960,6 +1093,18 @@ impl Engine {
             .iter()
             .filter(|s| s.rule.header.inline_action.is_some())
             .count();
+        let mut file_needs = FileNeeds::NONE;
+        for s in &sigs {
+            let Some(t) = &s.rule.files else { continue };
+            for (kind, _, _) in &t.hashes {
+                match kind {
+                    FileHash::Md5 => file_needs.md5 = true,
+                    FileHash::Sha1 => file_needs.sha1 = true,
+                    FileHash::Sha256 => file_needs.sha256 = true,
+                }
+            }
+            file_needs.sha256 |= t.store.is_some();
+        }
         let mut ip_only = IpOnly::default();
         let mut ip_entries: Vec<(u128, u128, u32)> = Vec::new();
         let mut ip_src_entries: Vec<(u128, u128, u32)> = Vec::new();
@@ -1056,6 +1201,7 @@ impl Engine {
                 tcp_session_events,
                 second_probe,
                 applayer_events,
+                file_needs,
                 csum_kinds,
                 http_request_rules,
             },
@@ -1090,6 +1236,34 @@ impl Engine {
     /// Some rules name one of protocol detection's events (`applayer_*`).
     pub fn wants_applayer_events(&self) -> bool {
         self.applayer_events
+    }
+
+    /// Digests the loaded file keywords need computed for every file (D46).
+    pub fn file_needs(&self) -> FileNeeds {
+        self.file_needs
+    }
+
+    /// The files of `subject` signature `sig`'s `filestore` stores after it matched:
+    /// `filestore`'s direction (default: the rule's `flow` direction, else both) and scope
+    /// (`file`: those passing the rule's file tests; `tx`, `ssn`: all). `keep(i)` is called
+    /// with each file's index.
+    pub fn files_to_store(&self, sig: u32, subject: &Subject<'_>, keep: &mut impl FnMut(usize)) {
+        let Some(s) = self.sigs.get(sig as usize) else {
+            return;
+        };
+        let Some(t) = &s.rule.files else { return };
+        let Some(store) = t.store else { return };
+        let side = match (store.both, store.to_server) {
+            (true, _) => Side::Any,
+            (false, Some(true)) => Side::Request,
+            (false, Some(false)) => Side::Response,
+            (false, None) => Side::of(&s.rule),
+        };
+        for (i, f) in subject_files(subject).iter().enumerate() {
+            if file_on_side(side, f) && (store.whole_tx || file_passes(t, &s.file_hashes, f)) {
+                keep(i);
+            }
+        }
     }
 
     /// Some rules inspect reassembled TCP streams (`tcp-stream` with content).
@@ -1131,6 +1305,7 @@ impl Engine {
             alerts_by_rule: vec![0; self.sigs.len()],
             packet_alerts: 0,
             alert_queue_overflow: 0,
+            file_stores: Vec::new(),
         }
     }
 
@@ -1307,7 +1482,7 @@ impl Engine {
                     if no_payload && key.0 == Buffer::Payload {
                         continue;
                     }
-                    for_each_view(*key, subject, Side::Any, scratch, &mut |bytes| {
+                    for_each_view(*key, subject, Side::Prefilter, scratch, &mut |bytes| {
                         scanner.scan(bytes, &mut |id| mark(seen, candidates, round, id))
                     });
                 }
@@ -1426,6 +1601,9 @@ impl Engine {
                 }
                 if passed {
                     continue;
+                }
+                if sig.rule.files.as_ref().is_some_and(|t| t.store.is_some()) {
+                    ctx.file_stores.push(i);
                 }
                 if sig.rule.noalert {
                     // Suricata counts a `noalert` match as suppressed too.
@@ -1767,6 +1945,15 @@ impl Engine {
                 HttpBuffer::Uri
             });
             if !uri.is_some_and(|b| u.matches(b.len())) {
+                return None;
+            }
+        }
+        if let Some(t) = &rule.files {
+            let side = side.unwrap_or_else(|| Side::of(rule));
+            if !subject_files(subject)
+                .iter()
+                .any(|f| file_on_side(side, f) && file_passes(t, &sig.file_hashes, f))
+            {
                 return None;
             }
         }
@@ -2117,8 +2304,11 @@ fn endpoints(subject: &Subject<'_>, flow: &FlowFacts, reverse: bool) -> (IpAddr,
 /// Which instances of an HTTP buffer that exists in both directions a rule inspects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Side {
-    /// Both (no `flow` direction; the prefilter).
+    /// Both (no `flow` direction).
     Any,
+    /// The prefilter: every instance either side's rules may inspect (also the request's
+    /// files for `file.data`, which only `flow:to_server` rules inspect).
+    Prefilter,
     /// `flow:to_server`: the request's.
     Request,
     /// `flow:to_client`: the response's.
@@ -2304,6 +2494,26 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
         }
         Subject::Http { tx, .. } => {
             use HttpBuffer as H;
+            if buffer == Buffer::FileName {
+                for file in tx.files().iter().filter(|f| file_on_side(side, f)) {
+                    f(&file.name)
+                }
+                return;
+            }
+            // `file.data` of a `flow:to_server` rule is the request's files (a POST or PUT
+            // body, uploads). Without a direction it stays the response body: the sensor's
+            // `file.data` is also `http.response_body`, which must not see the request.
+            if buffer == Buffer::FileData && matches!(side, Side::Request | Side::Prefilter) {
+                for file in tx.files().iter().filter(|f| f.to_server) {
+                    let bytes = tx.file_content(file);
+                    if !bytes.is_empty() {
+                        f(bytes)
+                    }
+                }
+                if side == Side::Request {
+                    return;
+                }
+            }
             if matches!(
                 buffer,
                 Buffer::HttpRequestHeader | Buffer::HttpResponseHeader
@@ -2342,7 +2552,7 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
             };
             for b in list {
                 let wanted = match side {
-                    Side::Any => true,
+                    Side::Any | Side::Prefilter => true,
                     Side::Request => !b.is_response(),
                     Side::Response => b.is_response(),
                 };
@@ -2398,9 +2608,11 @@ fn for_each_buffer(buffer: Buffer, subject: &Subject<'_>, side: Side, f: &mut im
             }
         }
         Subject::Smtp(tx) => {
-            if buffer == Buffer::FileData {
-                for file in tx.files.iter().filter(|f| !f.is_empty()) {
-                    f(file)
+            for file in &tx.files {
+                match buffer {
+                    Buffer::FileData if !file.content.is_empty() => f(&file.content),
+                    Buffer::FileName => f(&file.name),
+                    _ => {}
                 }
             }
         }
@@ -2946,7 +3158,7 @@ mod tests {
             got
         };
         let tx = crate::app::smtp::SmtpTx {
-            files: vec![b"body text".to_vec(), b"MARK and more".to_vec()],
+            files: vec![smtp_file(b"body text"), smtp_file(b"MARK and more")],
             ..Default::default()
         };
         assert_eq!(run(&tx, &mut ctx), [(1, false), (2, false)]);
@@ -2965,6 +3177,93 @@ mod tests {
         assert_eq!((report.loaded, report.errors.len()), (0, 1));
     }
 
+    /// File keywords as Suricata 7.0.10 judged them on the file of bug 2558's capture
+    /// (`/a/expl/2008.mp4`, 195 bytes; `tests/data` has no copy, the corpus case pins it):
+    /// legacy `filename` without case, `file.name` content with case, `fileext` after the last
+    /// dot without case, `filesize` forms, hash lists and their negation, direction.
+    #[test]
+    fn file_keywords_as_suricata_judges_them() {
+        let dir = std::env::temp_dir().join(format!("engine-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = b"0123456789";
+        let md5 = "781e5e245d69b566979b86e28d23f2c7";
+        std::fs::write(dir.join("in.md5"), format!("# list\n{md5}  a comment\n")).unwrap();
+        std::fs::write(dir.join("out.md5"), "00000000000000000000000000000000\n").unwrap();
+        std::fs::write(dir.join("bad.md5"), "not-a-digest\n").unwrap();
+        let rules = "alert ip any any -> any any (filename:\"2008.MP4\"; sid:1;)\n\
+             alert ip any any -> any any (fileext:\"MP4\"; sid:2;)\n\
+             alert ip any any -> any any (filesize:10; sid:3;)\n\
+             alert ip any any -> any any (filesize:<10; sid:4;)\n\
+             alert ip any any -> any any (filesize:5<>11; sid:5;)\n\
+             alert ip any any -> any any (filemd5:in.md5; sid:6;)\n\
+             alert ip any any -> any any (filemd5:!in.md5; sid:7;)\n\
+             alert ip any any -> any any (filemd5:!out.md5; sid:8;)\n\
+             alert ip any any -> any any (file.name; content:\"2008.MP4\"; sid:9;)\n\
+             alert ip any any -> any any (fileext:\".mp4\"; sid:10;)\n\
+             alert ip any any -> any any (fileext:!\"mp4\"; sid:11;)\n\
+             alert ip any any -> any any (filename:!\"zzz\"; sid:12;)\n\
+             alert smtp any any -> any any (flow:to_client; fileext:\"mp4\"; sid:13;)\n\
+             alert ip any any -> any any (file.name; content:\"expl\"; fileext:\"mp4\"; filesize:>9; filestore; sid:14;)\n\
+             alert ip any any -> any any (filemd5:bad.md5; sid:15;)\n";
+        let (e, rep) = Engine::build(
+            &[(dir.join("t.rules"), rules.to_string())],
+            &Vars::default(),
+            &Classifications::builtin(),
+            EngineConfig::default(),
+        );
+        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+        // A malformed list fails its rule only.
+        assert_eq!(rep.dataset_errors.len(), 1, "{:?}", rep.dataset_errors);
+        assert_eq!(
+            e.file_needs(),
+            FileNeeds {
+                md5: true,
+                sha1: false,
+                sha256: true
+            }
+        );
+        let needs = e.file_needs();
+        let file = File::whole(b"/a/expl/2008.mp4", true, data, true, needs);
+        let tx = crate::app::smtp::SmtpTx {
+            files: vec![file.clone()],
+            ..Default::default()
+        };
+        let facts = tcp_facts("10.0.0.1", "192.0.2.1", 25);
+        let mut fd = FlowDetect::default();
+        let mut got = count_alerts(&e, &Subject::Smtp(&tx), &facts, &mut fd);
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 3, 5, 6, 8, 12, 14]);
+        let mut stored = Vec::new();
+        let sig = e.sigs.iter().position(|s| s.rule.sid == 14).unwrap() as u32;
+        e.files_to_store(sig, &Subject::Smtp(&tx), &mut |i| stored.push(i));
+        assert_eq!(stored, [0]);
+        // A cut file: no digest (lists never match, negated or not), and its size is only a
+        // lower bound (`>` may hold, `=` and `<` not).
+        let cut = File::whole(b"/a/expl/2008.mp4", true, data, false, needs);
+        let tx = crate::app::smtp::SmtpTx {
+            files: vec![cut],
+            ..Default::default()
+        };
+        let mut got = count_alerts(&e, &Subject::Smtp(&tx), &facts, &mut FlowDetect::default());
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 12, 14]);
+        // No file: no file keyword matches, negated ones included.
+        let none = crate::app::smtp::SmtpTx::default();
+        assert!(count_alerts(
+            &e,
+            &Subject::Smtp(&none),
+            &facts,
+            &mut FlowDetect::default()
+        )
+        .is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// An attachment of a mail, closed.
+    fn smtp_file(data: &[u8]) -> File {
+        File::whole(b"a.bin", true, data, true, FileNeeds::NONE)
+    }
+
     /// `file.data` in an `ip` or `tcp` rule inspects SMTP attachments as well as HTTP
     /// bodies; with other buffers beside it the rule stays an HTTP rule.
     #[test]
@@ -2977,7 +3276,7 @@ mod tests {
         );
         let facts = tcp_facts("10.0.0.1", "192.0.2.1", 25);
         let tx = crate::app::smtp::SmtpTx {
-            files: vec![b"42".to_vec()],
+            files: vec![smtp_file(b"42")],
             ..Default::default()
         };
         let mut fd = FlowDetect::default();

@@ -50,13 +50,8 @@ pub struct AppConfig {
     /// answered (Suricata's `stream.midstream` with `async-oneside`). Off, as in Suricata's
     /// default configuration, such sessions are inspected packet by packet only (D43).
     pub midstream: bool,
-}
-
-impl AppConfig {
-    /// What parsers are created with.
-    fn parsers(&self) -> ParserConfig {
-        ParserConfig { http: self.http }
-    }
+    /// Fileinfo records, forced digests, the filestore directory (D46).
+    pub files: crate::app::files::FilesOutput,
 }
 
 impl Default for AppConfig {
@@ -70,6 +65,7 @@ impl Default for AppConfig {
             tls_ja4s: false,
             xff: None,
             midstream: false,
+            files: Default::default(),
         }
     }
 }
@@ -197,12 +193,18 @@ impl Who {
 pub struct Detector {
     pub engine: Arc<Engine>,
     ctx: DetectCtx,
+    /// (file index, sid) of the `filestore` signatures the last `run` matched (reused).
+    store: Vec<(usize, u32)>,
 }
 
 impl Detector {
     pub fn new(engine: Arc<Engine>) -> Detector {
         let ctx = engine.context();
-        Detector { engine, ctx }
+        Detector {
+            engine,
+            ctx,
+            store: Vec::new(),
+        }
     }
 
     pub fn alerts(&self) -> u64 {
@@ -230,8 +232,10 @@ impl Detector {
         out: &mut Vec<u8>,
         app_object: Option<eve::WriteObject<'_>>,
     ) {
-        let Detector { engine, ctx } = self;
+        let Detector { engine, ctx, store } = self;
         let FlowRecords { logged, detect } = rec;
+        store.clear();
+        ctx.file_stores.clear();
         engine.inspect(ctx, subject, &who.facts, detect, ts, &mut |sig, reverse| {
             let cid = community_id(logged, who);
             let fields = engine.alert_fields(sig);
@@ -242,6 +246,11 @@ impl Detector {
             };
             eve::write_alert(out, ts, &who.ident, reverse, &fields, &cx);
         });
+        // `filestore` matches (alerting or not): the files to store, with their signature.
+        for &sig in &ctx.file_stores {
+            let sid = engine.alert_fields(sig).signature_id;
+            engine.files_to_store(sig, subject, &mut |i| store.push((i, sid)));
+        }
     }
 }
 
@@ -440,6 +449,8 @@ pub struct AppLayer {
     second_probe: bool,
     /// Loaded rules name one of protocol detection's events.
     applayer_events: bool,
+    /// Digests the files of new parsers need (configured and the rules'), D46.
+    file_needs: crate::app::files::FileNeeds,
 }
 
 /// What a parser produced while being fed, applied after the feeding borrow ends: the stream
@@ -475,6 +486,11 @@ impl AppLayer {
                 .is_some_and(|e| e.wants_tcp_session_events()),
             second_probe: engine.as_ref().is_some_and(|e| e.wants_second_probe()),
             applayer_events: engine.as_ref().is_some_and(|e| e.wants_applayer_events()),
+            file_needs: config.files.hashes.union(
+                engine
+                    .as_ref()
+                    .map_or(crate::app::files::FileNeeds::NONE, |e| e.file_needs()),
+            ),
             pcap_cnt: 0,
             detector: engine.map(Detector::new),
             stream_chunks: Vec::new(),
@@ -485,6 +501,15 @@ impl AppLayer {
             behaviour: None,
             stream_events: PacketEvents::NONE,
             expectations: Default::default(),
+        }
+    }
+
+    /// What parsers are created with: the HTTP limits, and the digests files need (the
+    /// configured ones and the loaded rules').
+    fn parser_config(&self) -> ParserConfig {
+        ParserConfig {
+            http: self.config.http,
+            files: self.file_needs,
         }
     }
 
@@ -574,6 +599,7 @@ impl AppLayer {
         self.tcp_session_events = engine.wants_tcp_session_events();
         self.second_probe = engine.wants_second_probe();
         self.applayer_events = engine.wants_applayer_events();
+        self.file_needs = self.config.files.hashes.union(engine.file_needs());
         let mut det = Detector::new(engine);
         det.ctx.alerts = alerts;
         det.ctx.alerts_suppressed = suppressed;
@@ -993,7 +1019,7 @@ impl AppLayer {
         let Some(tcp) = app.tcp.as_mut() else {
             unreachable!("created above")
         };
-        let parsers = self.config.parsers();
+        let parsers = self.parser_config();
         let (gaps, depth) = (self.mem.stats.gaps, self.mem.stats.depth_reached);
         let peer_acked = {
             let other = &tcp.stream[1 - dir];
@@ -1121,6 +1147,7 @@ impl AppLayer {
             Ok(()) => TxWriter {
                 tls_ja4s: config.tls_ja4s,
                 xff: config.xff,
+                files: config.files,
                 stats,
                 det: detector,
                 beh: behaviour,
@@ -1151,7 +1178,7 @@ impl AppLayer {
         let app = &mut flow.ext;
         let mut pending = Pending::default();
         if let Some(tcp) = app.tcp.as_deref_mut() {
-            let parsers = self.config.parsers();
+            let parsers = self.parser_config();
             let scratch = StreamScratch {
                 limit: self.config.probe_limit,
                 keep: self.stream_rules,
@@ -1243,6 +1270,7 @@ impl AppLayer {
         TxWriter {
             tls_ja4s: self.config.tls_ja4s,
             xff: self.config.xff,
+            files: self.config.files,
             stats: &mut self.stats,
             det: &mut self.detector,
             beh: &mut self.behaviour,
@@ -1372,6 +1400,7 @@ impl AppLayer {
                 let mut w = TxWriter {
                     tls_ja4s: self.config.tls_ja4s,
                     xff: self.config.xff,
+                    files: self.config.files,
                     stats: &mut self.stats,
                     det: &mut self.detector,
                     beh: &mut self.behaviour,

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use super::{dir_index, Detector, Who};
 use crate::app::dns::{self, DnsMessage};
+use crate::app::files::{self, File};
 use crate::app::http::{self, HttpTransaction};
 use crate::app::parser::Tx;
 use crate::app::tls::TlsParser;
@@ -88,6 +89,8 @@ pub(super) struct TxWriter<'a> {
     pub(super) tls_ja4s: bool,
     /// `[outputs.xff]`.
     pub(super) xff: Option<crate::config::Xff>,
+    /// Fileinfo records and the filestore directory (D46).
+    pub(super) files: crate::app::files::FilesOutput,
 }
 
 impl TxWriter<'_> {
@@ -135,11 +138,12 @@ impl TxWriter<'_> {
             Tx::Smtp(tx) => {
                 self.stats.smtp_tx += 1;
                 self.simple("smtp", |o| tx.write_eve(o));
+                let tx_no = tx_id(&self.rec.logged).saturating_sub(1);
+                let obj = |o: &mut Vec<u8>| {
+                    o.extend_from_slice(b"\"smtp\":");
+                    tx.write_eve(o)
+                };
                 if let Some(det) = self.det {
-                    let obj = |o: &mut Vec<u8>| {
-                        o.extend_from_slice(b"\"smtp\":");
-                        tx.write_eve(o)
-                    };
                     det.run(
                         &Subject::Smtp(tx),
                         self.who,
@@ -150,6 +154,7 @@ impl TxWriter<'_> {
                         Some(&obj),
                     );
                 }
+                self.files(&tx.files, |f| &f.content, "smtp", &obj, tx_no);
             }
             Tx::Ssh { tx, inspect, log } => {
                 if log {
@@ -290,8 +295,8 @@ impl TxWriter<'_> {
         let _ = write!(out, ",\"tx_id\":{tx_no},\"community_id\":\"{cid}\",");
         http::write_eve_http(tx, out);
         out.extend_from_slice(b"}\n");
+        let obj = |o: &mut Vec<u8>| http::write_eve_http(tx, o);
         if let Some(det) = self.det {
-            let obj = |o: &mut Vec<u8>| http::write_eve_http(tx, o);
             let phase = if request_inspected {
                 HttpPhase::Rest
             } else {
@@ -307,6 +312,57 @@ impl TxWriter<'_> {
                 out,
                 Some(&obj),
             );
+        }
+        self.files(tx.files(), |f| tx.file_content(f), "http", &obj, tx_no);
+    }
+
+    /// The files of a transaction just inspected: those its `filestore` signatures matched
+    /// are stored, and each gets its EVE `fileinfo` record (oriented as the file travelled),
+    /// with the transaction's object beside it.
+    fn files<'d>(
+        &mut self,
+        files: &'d [File],
+        content: impl Fn(&'d File) -> &'d [u8],
+        app_proto: &str,
+        obj: eve::WriteObject<'_>,
+        tx_no: u64,
+    ) {
+        if files.is_empty() {
+            return;
+        }
+        let store: &[(usize, u32)] = self.det.as_ref().map_or(&[], |d| &d.store);
+        for (i, f) in files.iter().enumerate() {
+            self.stats.files += 1;
+            let mut sids = [0u32; 8];
+            let mut n = 0;
+            for &(_, sid) in store.iter().filter(|(j, _)| *j == i) {
+                if n < sids.len() && !sids[..n].contains(&sid) {
+                    sids[n] = sid;
+                    n += 1;
+                }
+            }
+            let mut stored = None;
+            if let (Some(dir), true) = (self.files.store_dir, n > 0) {
+                match files::store(dir, f, content(f)) {
+                    Ok(true) => {
+                        self.stats.files_stored += 1;
+                        stored = Some(self.stats.files_stored);
+                    }
+                    Ok(false) => {}
+                    Err(_) => self.stats.filestore_errors += 1,
+                }
+            }
+            if !self.files.fileinfo {
+                continue;
+            }
+            let (who, out) = (self.who, &mut *self.out);
+            let cid = community_id(&mut self.rec.logged, who);
+            eve::write_head(out, self.ts, &who.ident, "fileinfo", !f.to_server);
+            let _ = write!(out, ",\"community_id\":\"{cid}\",");
+            obj(out);
+            let _ = write!(out, ",\"app_proto\":\"{app_proto}\",\"fileinfo\":");
+            files::write_fileinfo(out, f, &sids[..n], stored, tx_no);
+            out.extend_from_slice(b"}\n");
         }
     }
 

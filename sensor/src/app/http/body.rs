@@ -107,6 +107,7 @@ impl Body {
             Body::Chunked(_) => return false,
         }
         msg.body_len += len;
+        msg.gap_bytes += len;
         msg.wire_len += len;
         if let Body::Chunked(c @ Chunk::Data { remaining: 0 }) = self {
             *c = Chunk::DataEnd;

@@ -22,6 +22,9 @@ pub struct HttpConfig {
     /// are inflated before `http.response_body` / `file.data` and, as libhtp does for
     /// Suricata, `http.request_body` see the body; the body limits cap what is kept.
     pub decompress_layer_limit: u32,
+    /// Digests the files of transactions need (D46; set from the rules and the fileinfo
+    /// output, not from the `[http]` section).
+    pub files: crate::app::files::FileNeeds,
 }
 
 impl Default for HttpConfig {
@@ -33,6 +36,7 @@ impl Default for HttpConfig {
             max_headers: 200,
             max_txs: 32,
             decompress_layer_limit: 2,
+            files: crate::app::files::FileNeeds::NONE,
         }
     }
 }

@@ -157,6 +157,10 @@ pub(crate) struct Message {
     pub content_length: Option<u64>,
     pub chunked: bool,
     pub complete: bool,
+    /// A decoder inflated the body (its kept bytes are the decoded ones).
+    pub inflated: bool,
+    /// Body bytes lost in gaps (counted in `body_len`, not in the body's file).
+    pub gap_bytes: u64,
 }
 
 impl Message {
@@ -443,6 +447,8 @@ pub struct HttpTransaction {
     pub(crate) resp_done: bool,
     /// The final response's head has been parsed (CONNECT/Upgrade decisions are made there).
     pub(crate) resp_head_seen: bool,
+    /// The transaction's files (uploads first, then the response's), D46.
+    pub(crate) files: Vec<crate::app::files::File>,
 }
 
 impl HttpTransaction {
@@ -466,6 +472,22 @@ impl HttpTransaction {
     }
     pub fn flags(&self) -> TxFlags {
         self.flags
+    }
+    /// The files of the transaction: a request body (POST, PUT) or its `multipart/form-data`
+    /// uploads, and the response body, as Suricata 7 opens them.
+    pub fn files(&self) -> &[crate::app::files::File] {
+        &self.files
+    }
+    /// A file's bytes as kept: a whole body is not copied into its file (`in_body`).
+    pub fn file_content<'a>(&'a self, f: &'a crate::app::files::File) -> &'a [u8] {
+        if !f.in_body {
+            return &f.content;
+        }
+        if f.to_server {
+            self.request.as_ref().map_or(&[], |r| r.body())
+        } else {
+            self.response.as_ref().map_or(&[], |r| r.body())
+        }
     }
     /// Both sides are finished (complete, cut short, or known never to come).
     pub fn is_done(&self) -> bool {

@@ -44,6 +44,9 @@ pub enum Buffer {
     HttpLocation,
     /// `file.data`; in Suricata 7 `http.response_body` and `http_server_body` are this buffer.
     FileData,
+    /// `file.name`: the name of each file of the transaction (D46); its keyword is in the
+    /// keyword table (it also has a legacy form with a value).
+    FileName,
     DnsQuery,
     TlsSni,
     TlsCertSubject,
@@ -211,6 +214,7 @@ impl Buffer {
             TlsCerts => "tls.certs",
             TlsCertFingerprint => "tls.cert_fingerprint",
             FileData => "file.data",
+            FileName => "file.name",
             DnsQuery => "dns.query",
             TlsSni => "tls.sni",
             TlsCertSubject => "tls.cert_subject",

@@ -113,6 +113,14 @@ const KEYWORDS: &[(&str, Handler)] = &[
     ("requires", kw_requires),
     ("pcrexform", kw_transform_value),
     ("xor", kw_transform_value),
+    ("filename", kw_filename),
+    ("file.name", kw_filename),
+    ("fileext", kw_fileext),
+    ("filesize", kw_filesize),
+    ("filemd5", kw_filehash),
+    ("filesha1", kw_filehash),
+    ("filesha256", kw_filehash),
+    ("filestore", kw_filestore),
 ];
 
 /// Valid Suricata keywords this sensor refuses, with the reason given in the load report.
@@ -127,10 +135,14 @@ const REFUSED: &[(&str, &str)] = &[
     ),
     ("lua", "Lua scripts are not run"),
     ("luajit", "Lua scripts are not run"),
-    ("filestore", "files are not extracted"),
-    ("filemd5", "files are not extracted"),
-    ("filename", "files are not extracted"),
-    ("file.name", "files are not extracted"),
+    (
+        "filemagic",
+        "libmagic's file types are not computed (the sensor links no libmagic)",
+    ),
+    (
+        "file.magic",
+        "libmagic's file types are not computed (the sensor links no libmagic)",
+    ),
     (
         "replace",
         "the sensor is passive: payloads are not rewritten",
@@ -1238,6 +1250,106 @@ fn kw_csum(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
 /// (`parse::parse_rule`); here it is met and means nothing more.
 fn kw_requires(_: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
     super::requires::Requires::parse(need_value(o)?).map(|_| ())
+}
+
+/// The rule's file tests, created by its first file keyword.
+fn file_tests(b: &mut Builder) -> &mut super::model::FileTests {
+    b.files.get_or_insert_with(Default::default)
+}
+
+/// `file.name` without a value is the sticky buffer; `filename:"x"` (and `file.name:"x"`),
+/// the legacy form, is a content on it, compared without case as Suricata's legacy
+/// keyword does; the sticky buffer in force before it stays in force.
+fn kw_filename(b: &mut Builder, pos: usize, o: &RawOption<'_>) -> PResult<()> {
+    let Some(value) = o.value.filter(|v| !v.trim().is_empty()) else {
+        if o.keyword == "filename" {
+            bail!("`filename` needs a value");
+        }
+        return sticky(b, Buffer::FileName, o);
+    };
+    let (sticky_before, transforms_before) = (b.sticky, b.sticky_transforms);
+    b.close_sticky()?;
+    b.sticky = Some(Buffer::FileName);
+    b.sticky_transforms = Transforms::NONE;
+    b.set_buffer_proto(Buffer::FileName)?;
+    let content = RawOption {
+        keyword: "content",
+        value: Some(value),
+    };
+    kw_content(b, pos, &content)?;
+    b.last_content_mut(o.keyword)?.nocase = true;
+    b.close_sticky()?;
+    b.sticky = sticky_before;
+    b.sticky_transforms = transforms_before;
+    Ok(())
+}
+
+/// A quoted (or bare) value with Suricata's `!` negation before it.
+fn negated_value(v: &str) -> (bool, &str) {
+    let v = v.trim();
+    match v.strip_prefix('!') {
+        Some(rest) => (true, unquote(rest.trim())),
+        None => (false, unquote(v)),
+    }
+}
+
+/// `fileext:[!]"ext"`: the name's extension (after its last dot) is `ext`, without case.
+fn kw_fileext(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let (neg, ext) = negated_value(need_value(o)?);
+    if ext.is_empty() {
+        bail!("`fileext` needs an extension");
+    }
+    file_tests(b)
+        .ext
+        .push((ext.as_bytes().to_ascii_lowercase(), neg));
+    Ok(())
+}
+
+/// `filesize:[op]n` or `n<>m` in bytes.
+fn kw_filesize(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let v = NumCmp::parse(need_value(o)?, u64::MAX)?;
+    set_once(&mut file_tests(b).size, v, o.keyword)
+}
+
+/// `filemd5:[!]list`, `filesha1:`, `filesha256:`: the file's digest is (not) in the list
+/// file (read when the engine is built).
+fn kw_filehash(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    use super::model::FileHash;
+    let kind = match o.keyword {
+        "filemd5" => FileHash::Md5,
+        "filesha1" => FileHash::Sha1,
+        _ => FileHash::Sha256,
+    };
+    let (neg, name) = negated_value(need_value(o)?);
+    if name.is_empty() {
+        bail!("`{}` needs a hash list file", o.keyword);
+    }
+    file_tests(b).hashes.push((kind, name.to_string(), neg));
+    Ok(())
+}
+
+/// `filestore[:direction[,scope]]`.
+fn kw_filestore(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<()> {
+    let mut store = super::model::FileStore::default();
+    if let Some(v) = o.value.filter(|v| !v.trim().is_empty()) {
+        let mut parts = v.split(',').map(str::trim);
+        match parts.next().unwrap_or_default() {
+            "request" | "to_server" => store.to_server = Some(true),
+            "response" | "to_client" => store.to_server = Some(false),
+            "both" => store.both = true,
+            "" => {}
+            other => bail!("invalid filestore direction `{other}`"),
+        }
+        match parts.next() {
+            None | Some("file") => {}
+            Some("tx") | Some("ssn") => store.whole_tx = true,
+            Some(other) => bail!("invalid filestore scope `{other}`"),
+        }
+        if parts.next().is_some() {
+            bail!("invalid filestore value `{v}`");
+        }
+    }
+    set_once(&mut file_tests(b).store, store, o.keyword)
 }
 
 #[cfg(test)]

@@ -47,7 +47,10 @@ pub use inspect::{
     INSPECTION_RECURSION_LIMIT,
 };
 pub use loader::parse_rules;
-pub use model::{AppLayerProtocol, BufferMatchers, DatasetMatch, DceIface, DnsOpcode, Rule};
+pub use model::{
+    AppLayerProtocol, BufferMatchers, DatasetMatch, DceIface, DnsOpcode, FileHash, FileStore,
+    FileTests, Rule,
+};
 pub use numeric::{FlagsMode, IpOpts, IpProto, NumCmp, TcpFlags, Urilen};
 pub use options::{
     Dataset, DatasetCmd, DatasetType, Flow, FlowDirection, FlowState, Flowbit, FlowbitCmd, Flowint,

@@ -151,6 +151,9 @@ pub struct Rule {
     pub noalert: bool,
     /// `tag` keywords: what to tag once the rule alerts.
     pub tags: Vec<super::TagSpec>,
+    /// File keywords (`fileext`, `filesize`, `filemd5`/`filesha1`/`filesha256`,
+    /// `filestore`): one file of the transaction must pass them all (D46).
+    pub files: Option<Box<FileTests>>,
     /// 1-based line of the rule in its file (0 when parsed alone).
     pub line: usize,
 }
@@ -172,4 +175,47 @@ impl Rule {
             .find(|b| b.buffer == buffer && b.transforms.is_empty())
             .map(|b| b.matchers.as_slice())
     }
+}
+
+/// A digest a file hash list holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileHash {
+    Md5,
+    Sha1,
+    Sha256,
+}
+
+impl FileHash {
+    /// Hex digits of one digest.
+    pub fn hex_len(self) -> usize {
+        match self {
+            FileHash::Md5 => 32,
+            FileHash::Sha1 => 40,
+            FileHash::Sha256 => 64,
+        }
+    }
+}
+
+/// Which files `filestore` stores: the direction (`request`/`to_server`, `response`/
+/// `to_client`, `both`; default: the files that matched) and the scope (`file`: the matching
+/// files, `tx`: every file of the transaction, `ssn`: taken as `tx`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileStore {
+    /// `None`: the direction of the files that matched.
+    pub to_server: Option<bool>,
+    pub both: bool,
+    /// Every file of the transaction, not only those the rule's file tests accept.
+    pub whole_tx: bool,
+}
+
+/// The file keywords of a rule.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FileTests {
+    /// `fileext:[!]"ext"` (each must hold; compared without case).
+    pub ext: Vec<(Vec<u8>, bool)>,
+    pub size: Option<NumCmp>,
+    /// Hash lists: the digest, the list file as written (resolved against the rule file's
+    /// directory when the engine loads it), negated.
+    pub hashes: Vec<(FileHash, String, bool)>,
+    pub store: Option<FileStore>,
 }

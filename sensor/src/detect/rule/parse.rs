@@ -124,6 +124,8 @@ pub(super) struct Builder {
     /// `byte_extract` variables, and the list each was defined in.
     pub var_names: VarNames,
     pub var_lists: Vec<ListKey>,
+    /// File keywords (D46).
+    pub files: Option<Box<super::model::FileTests>>,
 }
 
 impl Builder {
@@ -188,6 +190,7 @@ impl Builder {
             asn1: None,
             var_names: Vec::new(),
             var_lists: Vec::new(),
+            files: None,
         }
     }
 
@@ -276,7 +279,7 @@ impl Builder {
     /// The application protocol a buffer implies; `file.data` on an `smtp` rule is the mail's
     /// attachments (SMTP's file data), not an HTTP body.
     pub fn set_buffer_proto(&mut self, buffer: Buffer) -> PResult<()> {
-        if buffer == Buffer::FileData
+        if matches!(buffer, Buffer::FileData | Buffer::FileName)
             && matches!(self.app_proto, Some(AppProto::Smtp | AppProto::FtpData))
         {
             return Ok(());
@@ -486,6 +489,7 @@ impl Builder {
             && self.dce_iface.is_empty()
             && self.dce_opnum.is_empty()
             && self.csum == Default::default()
+            && self.files.is_none()
             && flowbits_iponly
             && matches!(
                 self.header.protocol,
@@ -542,6 +546,7 @@ impl Builder {
             pd_only,
             noalert,
             tags: self.tags,
+            files: self.files,
             line: 0,
         })
     }

@@ -261,6 +261,7 @@ impl HttpParser {
         }
         if matches!(self.req.phase, ReqPhase::Body(_)) {
             self.req.dec = self.body_decoder(&self.req.msg.m, self.cfg.request_body_limit);
+            self.req.msg.m.inflated = self.req.dec.is_some();
         }
     }
 
@@ -306,7 +307,13 @@ impl HttpParser {
         let id = self.req.tx;
         self.stats.requests += 1;
         let dead = self.resp_side_dead();
+        let needs = self.cfg.files;
+        let limit = self.cfg.request_body_limit;
+        let gap = flags.contains(TxFlags::REQUEST_BODY_GAP);
         if let Some(tx) = self.tx_mut(id) {
+            // A body cut by the end of the stream is a closed file, as Suricata closes it
+            // there; one with a gap is truncated.
+            request_files(&mut msg, complete, !gap, limit, needs, &mut tx.files);
             tx.request = Some(msg);
             tx.flags.insert(flags);
             tx.req_done = true;
@@ -502,4 +509,99 @@ fn is_known_method(m: &[u8]) -> bool {
         b"HEAD",
     ];
     KNOWN.contains(&m)
+}
+
+/// Whether the body of a request is a file as Suricata 7 sees it: the body of a PUT, or of a
+/// POST that is not `multipart/form-data` (whose uploads are the files).
+fn body_is_file(r: &HttpRequest) -> bool {
+    let m = r.method();
+    (m == b"PUT" || m == b"POST")
+        && !r
+            .content_type()
+            .is_some_and(|ct| contains_ci(ct, b"multipart/form-data"))
+}
+
+/// The files of a finished request (`complete`: it ended as framed; `no_gap`: no body byte
+/// was lost).
+fn request_files(
+    r: &mut HttpRequest,
+    complete: bool,
+    no_gap: bool,
+    limit: usize,
+    needs: crate::app::files::FileNeeds,
+    out: &mut Vec<crate::app::files::File>,
+) {
+    use crate::app::files::multipart_files;
+    if r.body_len() == 0 {
+        return;
+    }
+    if r.method() == b"POST" {
+        if let Some(ct) = r
+            .content_type()
+            .filter(|ct| contains_ci(ct, b"multipart/form-data"))
+        {
+            // A part the kept bytes do not close is truncated when bytes are missing.
+            let cut = !complete || !no_gap || r.body_len() > r.body().len() as u64 || r.m.inflated;
+            multipart_files(ct, r.body(), cut, needs, out);
+            return;
+        }
+    }
+    if !body_is_file(r) {
+        return;
+    }
+    let name = path_of(r).to_vec();
+    out.push(body_file(&mut r.m, &name, true, no_gap, limit, needs));
+}
+
+/// The URI path Suricata names an HTTP file by (the normalized URI without its query).
+pub(super) fn path_of(r: &HttpRequest) -> &[u8] {
+    let u = r.uri().unwrap_or_default();
+    &u[..memchr::memchr(b'?', u).unwrap_or(u.len())]
+}
+
+/// The file a message body makes, as Suricata 7 keeps it: the body up to the body limit
+/// (a longer body is a file TRUNCATED at the limit, whose SHA-256 Suricata still gives), a
+/// body with a gap TRUNCATED without digests, else CLOSED with the digests `needs` names. The
+/// bytes are the message's kept body (`in_body`), hashed once here.
+pub(super) fn body_file(
+    m: &mut crate::app::http::transaction::Message,
+    name: &[u8],
+    to_server: bool,
+    no_gap: bool,
+    limit: usize,
+    needs: crate::app::files::FileNeeds,
+) -> crate::app::files::File {
+    use crate::app::files::{File, FileNeeds, FileState, Hasher};
+    let mut f = File::new(name, to_server);
+    f.in_body = true;
+    // Inflated bodies count decoded bytes (the decoder stops at the limit).
+    let seen = if m.inflated {
+        m.body.len() as u64
+    } else {
+        m.body_len - m.gap_bytes
+    };
+    let cut = limit > 0
+        && if m.inflated {
+            m.body.len() >= limit
+        } else {
+            seen > limit as u64
+        };
+    f.size = if cut { limit as u64 } else { seen };
+    let needs = match (no_gap && limit > 0, cut) {
+        (false, _) => FileNeeds::NONE,
+        (true, true) => FileNeeds {
+            sha256: needs.sha256,
+            ..FileNeeds::NONE
+        },
+        (true, false) => needs,
+    };
+    let mut h = Hasher::new(needs);
+    if let Some(h) = &mut h {
+        h.update(&m.body);
+    }
+    f.close(&mut h, false);
+    if cut || !no_gap {
+        f.state = FileState::Truncated;
+    }
+    f
 }

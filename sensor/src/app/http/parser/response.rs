@@ -435,6 +435,7 @@ impl HttpParser {
         }
         if matches!(self.resp.phase, RespPhase::Body(_)) {
             self.resp.dec = self.body_decoder(&self.resp.msg.m, self.cfg.response_body_limit);
+            self.resp.msg.m.inflated = self.resp.dec.is_some();
         }
         if (meta.connect || meta.upgrade) && self.req.tx == id {
             self.resume_requests();
@@ -465,7 +466,31 @@ impl HttpParser {
             flags.insert(TxFlags::RESPONSE_TRUNCATED);
         }
         self.stats.responses += 1;
+        let needs = self.cfg.files;
+        let limit = self.cfg.response_body_limit;
+        // A body cut by the end of the stream is a closed file (Suricata closes it there, with
+        // its digests: `pcaps/attack-sqli.pcap`); one with a gap is truncated.
+        let whole = !flags.contains(TxFlags::RESPONSE_BODY_GAP);
+        // The request may still be in progress (a response before the upload ended).
+        let pending_path =
+            (self.req.tx == id).then(|| super::request::path_of(&self.req.msg).to_vec());
         if let Some(tx) = self.tx_mut(id) {
+            // A response body is a file, named by Content-Disposition or the URI path.
+            if msg.body_len() > 0 && !msg.no_status_line {
+                let name = msg
+                    .header(b"content-disposition")
+                    .and_then(crate::app::files::disposition_filename)
+                    .map(<[u8]>::to_vec)
+                    .or_else(|| {
+                        tx.request
+                            .as_ref()
+                            .map(|r| super::request::path_of(r).to_vec())
+                    })
+                    .or(pending_path)
+                    .unwrap_or_default();
+                let f = super::request::body_file(&mut msg.m, &name, false, whole, limit, needs);
+                tx.files.push(f);
+            }
             tx.response = Some(msg);
             tx.flags.insert(flags);
             tx.resp_done = true;

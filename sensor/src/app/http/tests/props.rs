@@ -119,6 +119,7 @@ proptest! {
             max_headers: 8,
             max_txs: 4,
             decompress_layer_limit: 2,
+            files: crate::app::files::FileNeeds::NONE,
         };
         let mut p = HttpParser::new(cfg);
         for e in &ev {

@@ -1189,3 +1189,89 @@ fn ip_src_and_dst_are_packet_buffers() {
     ));
     assert!(syntax("alert ip any any -> any any (ip.src; sid:1;)"));
 }
+
+// ---- file keywords (D46) ----
+
+#[test]
+fn file_keywords_parse_as_suricata_7() {
+    use crate::detect::rule::{FileHash, FileStore};
+    let r = rule("alert http any any -> any any (filestore; fileext:!\"MP4\"; filesize:>10; filemd5:!list.md5; filesha256:a/b.sha; sid:1;)");
+    let f = r.files.as_deref().expect("file tests");
+    assert_eq!(f.ext, [(b"mp4".to_vec(), true)]);
+    assert_eq!(f.size, Some(NumCmp::Gt(10)));
+    assert_eq!(
+        f.hashes,
+        [
+            (FileHash::Md5, "list.md5".to_string(), true),
+            (FileHash::Sha256, "a/b.sha".to_string(), false)
+        ]
+    );
+    assert_eq!(f.store, Some(FileStore::default()));
+    // File keywords make a rule a transaction rule, never IP-only.
+    let r = rule("alert ip any any -> any any (filemd5:x; sid:1;)");
+    assert!(!r.ip_only && r.files.is_some());
+    let store = |v: &str| {
+        rule(&format!(
+            "alert http any any -> any any (filestore:{v}; sid:1;)"
+        ))
+        .files
+        .unwrap()
+        .store
+        .unwrap()
+    };
+    assert_eq!(store("request,tx").to_server, Some(true));
+    assert!(store("request,tx").whole_tx);
+    assert_eq!(store("to_client").to_server, Some(false));
+    assert!(store("both,ssn").both && store("both,ssn").whole_tx);
+    assert!(syntax(
+        "alert http any any -> any any (filestore:sideways; sid:1;)"
+    ));
+    assert!(syntax(
+        "alert http any any -> any any (filestore:both,forever; sid:1;)"
+    ));
+    assert!(syntax(
+        "alert http any any -> any any (filestore; filestore; sid:1;)"
+    ));
+    assert!(syntax(
+        "alert http any any -> any any (fileext:\"\"; sid:1;)"
+    ));
+    assert!(syntax("alert http any any -> any any (filename; sid:1;)"));
+    assert!(syntax(
+        "alert http any any -> any any (filesize:abc; sid:1;)"
+    ));
+    // libmagic's types are not computed: refused, with the reason.
+    assert!(
+        unsupported("alert http any any -> any any (filemagic:\"PDF\"; sid:1;)")
+            .contains("libmagic")
+    );
+}
+
+#[test]
+fn legacy_filename_is_a_content_on_file_name_without_case() {
+    let r = rule("alert http any any -> any any (http.uri; content:\"/a\"; filename:\"Secret\"; content:\"b\"; sid:1;)");
+    let name = r
+        .buffers
+        .iter()
+        .find(|b| b.buffer == Buffer::FileName)
+        .expect("file.name list");
+    assert!(inspect(b"/x/SECRET.doc", &name.matchers));
+    assert!(!inspect(b"/x/other.doc", &name.matchers));
+    // The sticky buffer before it stays in force: `content:"b"` is the URI's.
+    let uri = r
+        .buffers
+        .iter()
+        .find(|b| b.buffer == Buffer::HttpUri)
+        .unwrap();
+    assert_eq!(uri.matchers.len(), 2);
+    // `file.name` alone is the sticky buffer, its contents with case.
+    assert!(!on(
+        Buffer::FileName,
+        "file.name; content:\"Secret\";",
+        b"/x/SECRET"
+    ));
+    assert!(on(
+        Buffer::FileName,
+        "file.name; content:\"SECRET\"; endswith;",
+        b"/x/SECRET"
+    ));
+}

@@ -180,12 +180,14 @@ fn comparable(key: &str) -> bool {
 
 /// Command-line settings a case's `args` ask for, as the sensor's options. libhtp settings
 /// (`--set app-layer.protocols.http.libhtp.default-config.KEY=VALUE`) go to the `[http]`
-/// section of a configuration file written for the case; the case's `suricata.yaml`
+/// section of a configuration file written for the case, `stream.reassembly.depth` to its
+/// `[stream]` section; the case's `suricata.yaml`
 /// `packet-alert-max` to its `[detect]` section.
 fn sensor_args(test: &Value, dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut http = String::new();
     let mut detect = String::new();
+    let mut stream = String::new();
     let yaml = std::fs::read_to_string(dir.join("suricata.yaml")).unwrap_or_default();
     for line in yaml.lines() {
         if let Some(v) = line.strip_prefix("packet-alert-max:") {
@@ -212,6 +214,11 @@ fn sensor_args(test: &Value, dir: &Path) -> Vec<String> {
             }
         }
         for set in a.split_whitespace() {
+            if let Some(v) = set.strip_prefix("stream.reassembly.depth=") {
+                if let Some(n) = suricata_size(v) {
+                    stream.push_str(&format!("reassembly-depth = {n}\n"));
+                }
+            }
             let Some(kv) = set.strip_prefix("app-layer.protocols.http.libhtp.default-config.")
             else {
                 continue;
@@ -231,11 +238,14 @@ fn sensor_args(test: &Value, dir: &Path) -> Vec<String> {
             }
         }
     }
-    if !http.is_empty() || !detect.is_empty() {
+    if !http.is_empty() || !detect.is_empty() || !stream.is_empty() {
         let name = dir.file_name().unwrap_or_default().to_string_lossy();
         let path = std::env::temp_dir().join(format!("sv-{}-{name}.toml", std::process::id()));
-        std::fs::write(&path, format!("[http]\n{http}[detect]\n{detect}"))
-            .expect("case configuration");
+        std::fs::write(
+            &path,
+            format!("[http]\n{http}[detect]\n{detect}[stream]\n{stream}"),
+        )
+        .expect("case configuration");
         out.push("--config".to_string());
         out.push(path.to_string_lossy().into_owned());
     }

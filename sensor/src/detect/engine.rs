@@ -196,6 +196,8 @@ pub struct Engine {
     tcp_session_events: bool,
     /// See `wants_second_probe`.
     second_probe: bool,
+    /// See `wants_depth_event`.
+    depth_event: bool,
     /// Some rules name one of protocol detection's events (`applayer_*`).
     applayer_events: bool,
     /// Checksum kinds loaded rules name (`checksum::Kind` bits): computed per packet only
@@ -986,8 +988,10 @@ impl Engine {
         let mut tcp_session_events = false;
         let mut second_probe = false;
         let mut applayer_events = false;
+        let mut depth_event = false;
         for s in &sigs {
             for e in s.rule.packet_events.iter() {
+                depth_event |= e == PacketEvent::StreamReassemblyDepthReached;
                 if LAZY_EVENTS.contains(&e) {
                     lazy_events.set(e);
                 }
@@ -1096,6 +1100,7 @@ impl Engine {
                 lazy_events,
                 tcp_session_events,
                 second_probe,
+                depth_event,
                 applayer_events,
                 csum_kinds,
             },
@@ -1118,6 +1123,13 @@ impl Engine {
     /// Some rules name an event of the TCP session state machine.
     pub fn wants_tcp_session_events(&self) -> bool {
         self.tcp_session_events
+    }
+
+    /// Some rules name `stream-event:reassembly_depth_reached`: a flow whose application
+    /// layer is done keeps reassembling up to the depth (as Suricata's stream engine does
+    /// while the payload is inspected), so the event is raised where its depth is reached.
+    pub fn wants_depth_event(&self) -> bool {
+        self.depth_event
     }
 
     /// Rules name a protocol detection event that needs the direction detection did not

@@ -411,6 +411,9 @@ pub struct AppLayer {
     /// Scratch for `detect_stream`: a direction's kept tail and its new data, contiguous.
     stream_window: Vec<u8>,
     stream_rules: bool,
+    /// Done flows keep reassembling up to the depth: stream rules, or a rule naming
+    /// `reassembly_depth_reached`, need the bytes or the depth.
+    keep_streams: bool,
     /// Where reloaded rules come from, and the generation in use.
     rules: Option<(Arc<EngineHandle>, u64)>,
     /// Input position of the packet being processed (0: unknown).
@@ -461,6 +464,9 @@ impl AppLayer {
             stats: AppStats::default(),
             dns_msg: DnsMessage::new(),
             stream_rules: engine.as_ref().is_some_and(|e| e.has_stream_rules()),
+            keep_streams: engine
+                .as_ref()
+                .is_some_and(|e| e.has_stream_rules() || e.wants_depth_event()),
             tcp_session_events: engine
                 .as_ref()
                 .is_some_and(|e| e.wants_tcp_session_events()),
@@ -562,6 +568,7 @@ impl AppLayer {
             }
         }
         self.stream_rules = engine.has_stream_rules();
+        self.keep_streams = self.stream_rules || engine.wants_depth_event();
         self.tcp_session_events = engine.wants_tcp_session_events();
         self.second_probe = engine.wants_second_probe();
         self.applayer_events = engine.wants_applayer_events();
@@ -860,7 +867,7 @@ impl AppLayer {
             return true;
         }
         if flow.ext.done
-            && (!self.stream_rules || flow.ext.rec.detect.payload_inspection_stopped())
+            && (!self.keep_streams || flow.ext.rec.detect.payload_inspection_stopped())
             && !self.tcp_session_events
             && flow.ext.tcp_est == EST_YES
         {
@@ -913,7 +920,7 @@ impl AppLayer {
             self.detect_lone_segment(flow, dir, h, payload, ts, out);
             return;
         }
-        if flow.ext.done && !self.stream_rules {
+        if flow.ext.done && !self.keep_streams {
             return;
         }
         // Data on a RST is not part of the stream (Suricata neither reassembles nor parses
@@ -1392,9 +1399,9 @@ impl AppLayer {
         };
         if stop {
             *done = true;
-            // Stream rules still need the bytes: keep reassembling (up to the depth), unless
-            // the payload is no longer inspected.
-            if !self.stream_rules || rec.detect.payload_inspection_stopped() {
+            // Stream rules still need the bytes, a depth event rule the depth: keep
+            // reassembling (up to the depth), unless the payload is no longer inspected.
+            if !self.keep_streams || rec.detect.payload_inspection_stopped() {
                 for s in tcp.stream.iter_mut() {
                     s.stop(&mut self.mem);
                 }

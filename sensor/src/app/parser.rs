@@ -44,8 +44,13 @@ pub enum Tx<'a> {
     Http(&'a HttpTransaction),
     /// A TLS handshake, once (when done, or at flow end if a hello was seen).
     Tls(&'a TlsParser),
-    /// One DNS message (over TCP), from the direction given.
-    Dns { msg: &'a DnsMessage, dir: Direction },
+    /// One DNS message (over TCP), from the direction given; `malformed`: a message after it
+    /// in the same delivery did not parse (the event Suricata puts on the latest transaction).
+    Dns {
+        msg: &'a DnsMessage,
+        dir: Direction,
+        malformed: bool,
+    },
     /// An FTP command and its reply.
     Ftp(&'a super::ftp::FtpTx),
     /// An FTP data connection, at its end.

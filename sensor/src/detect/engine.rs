@@ -526,6 +526,9 @@ pub enum Subject<'a> {
     Dns {
         msg: &'a DnsMessage,
         dir: usize,
+        /// A message after this one in the same delivery did not parse: Suricata's
+        /// `dns.malformed_data` lands on this, the flow's latest transaction.
+        malformed: bool,
     },
     Tls(&'a TlsRecord),
     /// An SMTP transaction (its attachments are the `file.data` of smtp rules).
@@ -2076,7 +2079,14 @@ fn lazy_packet_events(decoded: &Decoded, frame: &[u8], want: PacketEvents) -> Pa
 fn app_events(subject: &Subject<'_>, want: AppEvents, response: bool) -> AppEvents {
     let mut out = AppEvents::NONE;
     match subject {
-        Subject::Dns { msg, dir } => {
+        Subject::Dns {
+            msg,
+            dir,
+            malformed,
+        } => {
+            if *malformed {
+                out.set(AppEvent::DnsMalformedData);
+            }
             let h = msg.header();
             let to_server = *dir == crate::flow::TO_SERVER;
             if to_server && h.qr() {
@@ -3884,7 +3894,11 @@ mod event_tests {
             let mut got = Vec::new();
             e.inspect(
                 &mut ctx,
-                &Subject::Dns { msg: &msg, dir },
+                &Subject::Dns {
+                    msg: &msg,
+                    dir,
+                    malformed: false,
+                },
                 &facts(&d, Some(crate::app::AppProto::Dns)),
                 &mut FlowDetect::default(),
                 Timestamp::ZERO,

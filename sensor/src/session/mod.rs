@@ -1129,6 +1129,9 @@ impl AppLayer {
             .tx(Tx::Dns {
                 msg: dns_msg,
                 dir: direction(dir),
+                // A datagram is inspected as it is parsed: an unparsable one has no
+                // uninspected transaction to carry `malformed_data` (nor in Suricata 7.0.10).
+                malformed: false,
             }),
             Err(_) => stats.dns_errors += 1,
         }

@@ -785,6 +785,12 @@ pub enum AppEvent {
     HttpRequestTooManyHeaders,
     /// A response head with more than 1,024 header lines.
     HttpResponseTooManyHeaders,
+    /// A request chunk-size line with an extension: `;` after the size and spaces only
+    /// (libhtp 0.5.50's "Request chunk extension").
+    HttpRequestChunkExtension,
+    /// An HTTP/1.1 request asking to upgrade to HTTP/2 (`Upgrade: h2c`) that did not switch:
+    /// any answer but `101` (Suricata 7.0.10 follows a switch to HTTP/2 only).
+    HttpFailedProtocolChange,
     /// A ClientHello with more than one server_name extension.
     TlsMultipleSniExtensions,
     /// A record header whose version is not SSL 3.0 to TLS 1.3 (before that side's hello).
@@ -907,6 +913,8 @@ impl AppEvent {
         AppEvent::HttpRangeInvalid,
         AppEvent::HttpRequestTooManyHeaders,
         AppEvent::HttpResponseTooManyHeaders,
+        AppEvent::HttpRequestChunkExtension,
+        AppEvent::HttpFailedProtocolChange,
         AppEvent::TlsMultipleSniExtensions,
         AppEvent::TlsInvalidRecordVersion,
         AppEvent::TlsInvalidRecordType,
@@ -996,6 +1004,8 @@ impl AppEvent {
             HttpRangeInvalid => "http.range_invalid",
             HttpRequestTooManyHeaders => "http.request_too_many_headers",
             HttpResponseTooManyHeaders => "http.response_too_many_headers",
+            HttpRequestChunkExtension => "http.request_chunk_extension",
+            HttpFailedProtocolChange => "http.failed_protocol_change",
             TlsMultipleSniExtensions => "tls.multiple_sni_extensions",
             TlsInvalidRecordVersion => "tls.invalid_record_version",
             TlsInvalidRecordType => "tls.invalid_record_type",
@@ -1119,7 +1129,10 @@ pub fn refusal(keyword: &str, name: &str) -> String {
                 "http.too_many_warnings" => {
                     "it counts libhtp's log messages, which the sensor does not keep"
                 }
-                "http.failed_protocol_change" => "HTTP/2 upgrades are not followed",
+                "http.request_line_missing_protocol" => {
+                    "not one of Suricata 7.0.10's events (Suricata 8's; libhtp 0.5.50 only \
+                     logs a missing protocol)"
+                }
                 _ => "the http parser does not raise this event",
             };
             format!("app-layer-event:{name} ({why})")

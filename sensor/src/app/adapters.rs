@@ -13,8 +13,13 @@ use super::{AppStats, Direction};
 pub struct Http(HttpParser);
 
 impl Http {
-    pub fn new(cfg: HttpConfig) -> Http {
-        Http(HttpParser::new(cfg))
+    /// `after_change`: the flow already changed protocol (see `ParserConfig`).
+    pub fn new(cfg: HttpConfig, after_change: bool) -> Http {
+        let mut p = HttpParser::new(cfg);
+        if after_change {
+            p.after_protocol_change();
+        }
+        Http(p)
     }
 }
 

@@ -36,6 +36,9 @@ pub struct Ports {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ParserConfig {
     pub http: super::http::HttpConfig,
+    /// The flow already changed protocol (STARTTLS, an HTTP tunnel): Suricata 7 refuses a
+    /// second change, so an HTTP/2 upgrade there fails (`http.failed_protocol_change`).
+    pub after_change: bool,
 }
 
 /// Something a parser has ready for the session: a record to write and inspect.

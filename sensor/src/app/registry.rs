@@ -212,7 +212,7 @@ pub static PROTOCOLS: &[Protocol] = &[
         at: AnyPort,
         enabled: true,
         probe: |data, _, _| from_http(http::probe(data)),
-        parser: Some(|cfg| Box::new(adapters::Http::new(cfg.http))),
+        parser: Some(|cfg| Box::new(adapters::Http::new(cfg.http, cfg.after_change))),
     },
     // Suricata 7's patterns: client commands at the stream start, and vsftpd's greeting.
     Protocol {

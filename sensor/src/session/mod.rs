@@ -53,7 +53,10 @@ pub struct AppConfig {
 impl AppConfig {
     /// What parsers are created with.
     fn parsers(&self) -> ParserConfig {
-        ParserConfig { http: self.http }
+        ParserConfig {
+            http: self.http,
+            after_change: false,
+        }
     }
 }
 
@@ -990,7 +993,13 @@ impl AppLayer {
         let Some(tcp) = app.tcp.as_mut() else {
             unreachable!("created above")
         };
-        let parsers = self.config.parsers();
+        let mut parsers = self.config.parsers();
+        // A parser made now, with the flow's protocol already known, follows a protocol
+        // change (SOCKS is the sensor's own hand-over, not one of Suricata's changes).
+        parsers.after_change = !matches!(
+            app.proto,
+            AppProto::Unknown | AppProto::Failed | AppProto::Socks
+        );
         let (gaps, depth) = (self.mem.stats.gaps, self.mem.stats.depth_reached);
         let peer_acked = {
             let other = &tcp.stream[1 - dir];

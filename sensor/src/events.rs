@@ -1257,6 +1257,26 @@ mod tests {
             None
         );
         assert_eq!(AppEvent::from_name("dns.not_a_request"), None);
+        // Suricata 7.0.10's names (D44); Suricata 8's missing-protocol event is refused.
+        assert_eq!(
+            AppEvent::from_name("dns.malformed_data"),
+            Some(AppEvent::DnsMalformedData)
+        );
+        assert_eq!(
+            AppEvent::from_name("http.request_chunk_extension"),
+            Some(AppEvent::HttpRequestChunkExtension)
+        );
+        assert_eq!(
+            AppEvent::from_name("http.failed_protocol_change"),
+            Some(AppEvent::HttpFailedProtocolChange)
+        );
+        assert_eq!(
+            AppEvent::from_name("http.request_line_missing_protocol"),
+            None
+        );
+        assert!(
+            refusal("app-layer-event", "http.request_line_missing_protocol").contains("Suricata 8")
+        );
     }
 
     #[test]

@@ -417,6 +417,9 @@ pub struct AppLayer {
     /// Done flows keep reassembling up to the depth: stream rules, or a rule naming
     /// `reassembly_depth_reached`, need the bytes or the depth.
     keep_streams: bool,
+    /// A rule names `reassembly_depth_reached`: streams go on to the depth even once their
+    /// payload is no longer inspected (encrypted TLS), as Suricata's raw reassembly does.
+    depth_event: bool,
     /// Where reloaded rules come from, and the generation in use.
     rules: Option<(Arc<EngineHandle>, u64)>,
     /// Input position of the packet being processed (0: unknown).
@@ -470,6 +473,7 @@ impl AppLayer {
             keep_streams: engine
                 .as_ref()
                 .is_some_and(|e| e.has_stream_rules() || e.wants_depth_event()),
+            depth_event: engine.as_ref().is_some_and(|e| e.wants_depth_event()),
             tcp_session_events: engine
                 .as_ref()
                 .is_some_and(|e| e.wants_tcp_session_events()),
@@ -572,6 +576,7 @@ impl AppLayer {
         }
         self.stream_rules = engine.has_stream_rules();
         self.keep_streams = self.stream_rules || engine.wants_depth_event();
+        self.depth_event = engine.wants_depth_event();
         self.tcp_session_events = engine.wants_tcp_session_events();
         self.second_probe = engine.wants_second_probe();
         self.applayer_events = engine.wants_applayer_events();
@@ -870,7 +875,8 @@ impl AppLayer {
             return true;
         }
         if flow.ext.done
-            && (!self.keep_streams || flow.ext.rec.detect.payload_inspection_stopped())
+            && !self.depth_event
+            && (!self.stream_rules || flow.ext.rec.detect.payload_inspection_stopped())
             && !self.tcp_session_events
             && flow.ext.tcp_est == EST_YES
         {
@@ -1413,7 +1419,8 @@ impl AppLayer {
             *done = true;
             // Stream rules still need the bytes, a depth event rule the depth: keep
             // reassembling (up to the depth), unless the payload is no longer inspected.
-            if !self.keep_streams || rec.detect.payload_inspection_stopped() {
+            let inspected = self.stream_rules && !rec.detect.payload_inspection_stopped();
+            if !inspected && !self.depth_event {
                 for s in tcp.stream.iter_mut() {
                     s.stop(&mut self.mem);
                 }

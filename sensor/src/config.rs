@@ -16,6 +16,7 @@
 //! [stream]
 //! midstream = true
 //! checksum-validation = true    # TCP segments with a bad checksum stay out of the stream
+//! reassembly-depth = 1048576    # bytes reassembled per direction (Suricata's; 0: no limit)
 //!
 //! [decode]
 //! checksum-checks = "auto"      # yes, no, auto: offload seeds are not judged (D30)
@@ -59,6 +60,9 @@ pub struct Config {
     pub midstream: bool,
     /// `stream.checksum-validation` and `decode.checksum-checks`.
     pub checksum: crate::decode::checksum::Policy,
+    /// `stream.reassembly.depth`: bytes reassembled per direction of a TCP session (0: no
+    /// limit; unset: Suricata's 1 MiB).
+    pub stream_depth: Option<u64>,
     /// Prefilter backend (`detect.mpm-algo`: `ac`, `hs`, `auto`); `None`: the fastest built in.
     pub mpm: Option<Backend>,
     /// `detect.packet-alert-max`: alerts one packet may raise; 0: Suricata's default (15).
@@ -356,6 +360,7 @@ struct RawStream {
     #[serde(default)]
     midstream: bool,
     checksum_validation: Option<bool>,
+    reassembly_depth: Option<u64>,
 }
 
 impl Default for Config {
@@ -366,6 +371,7 @@ impl Default for Config {
             vars: Vars::default(),
             midstream: false,
             checksum: Default::default(),
+            stream_depth: None,
             mpm: None,
             packet_alert_max: 0,
             sensor: SensorSection::default(),
@@ -529,6 +535,7 @@ impl Config {
             vars,
             midstream: raw.stream.midstream,
             checksum,
+            stream_depth: raw.stream.reassembly_depth,
             mpm,
             packet_alert_max: raw.detect.packet_alert_max,
             metrics: MetricsSection {
@@ -651,6 +658,7 @@ HTTP_PORTS = "[80,8080]"
 
 [stream]
 midstream = true
+reassembly-depth = 50
 
 [detect]
 mpm-algo = "ac"
@@ -672,6 +680,7 @@ mpm-algo = "ac"
         assert_eq!(c.vars.address("EXTERNAL_NET"), Some("!$HOME_NET"));
         assert_eq!(c.vars.port("HTTP_PORTS"), Some("[80,8080]"));
         assert!(c.midstream);
+        assert_eq!(c.stream_depth, Some(50));
     }
 
     #[test]
@@ -712,6 +721,7 @@ mpm-algo = "ac"
         assert_eq!(c.shipped_rules, None);
         assert_eq!(c.vars, Vars::default());
         assert!(!c.midstream);
+        assert_eq!(c.stream_depth, None);
     }
 
     #[test]

@@ -693,6 +693,9 @@ pub enum AppEvent {
     DnsZFlagSet,
     /// An opcode Suricata does not know (7 to 15).
     DnsInvalidOpcode,
+    /// A later message that did not parse (Suricata 7.0.10 puts the event on the flow's most
+    /// recent transaction: over TCP, the message parsed from the same data before it).
+    DnsMalformedData,
     /// An HTTP/1.1 request without a Host header.
     HttpMissingHostHeader,
     /// An Authorization header whose scheme is not Basic, Digest or Bearer.
@@ -782,6 +785,12 @@ pub enum AppEvent {
     HttpRequestTooManyHeaders,
     /// A response head with more than 1,024 header lines.
     HttpResponseTooManyHeaders,
+    /// A request chunk-size line with an extension: `;` after the size and spaces only
+    /// (libhtp 0.5.50's "Request chunk extension").
+    HttpRequestChunkExtension,
+    /// An HTTP/1.1 request asking to upgrade to HTTP/2 (`Upgrade: h2c`) that did not switch:
+    /// any answer but `101` (Suricata 7.0.10 follows a switch to HTTP/2 only).
+    HttpFailedProtocolChange,
     /// A ClientHello with more than one server_name extension.
     TlsMultipleSniExtensions,
     /// A record header whose version is not SSL 3.0 to TLS 1.3 (before that side's hello).
@@ -859,6 +868,7 @@ impl AppEvent {
         AppEvent::DnsNotResponse,
         AppEvent::DnsZFlagSet,
         AppEvent::DnsInvalidOpcode,
+        AppEvent::DnsMalformedData,
         AppEvent::HttpMissingHostHeader,
         AppEvent::HttpRequestAuthUnrecognized,
         AppEvent::HttpDuplicateContentLengthInRequest,
@@ -903,6 +913,8 @@ impl AppEvent {
         AppEvent::HttpRangeInvalid,
         AppEvent::HttpRequestTooManyHeaders,
         AppEvent::HttpResponseTooManyHeaders,
+        AppEvent::HttpRequestChunkExtension,
+        AppEvent::HttpFailedProtocolChange,
         AppEvent::TlsMultipleSniExtensions,
         AppEvent::TlsInvalidRecordVersion,
         AppEvent::TlsInvalidRecordType,
@@ -941,6 +953,7 @@ impl AppEvent {
             DnsNotResponse => "dns.not_response",
             DnsZFlagSet => "dns.z_flag_set",
             DnsInvalidOpcode => "dns.invalid_opcode",
+            DnsMalformedData => "dns.malformed_data",
             HttpMissingHostHeader => "http.missing_host_header",
             HttpRequestAuthUnrecognized => "http.request_auth_unrecognized",
             HttpDuplicateContentLengthInRequest => "http.duplicate_content_length_field_in_request",
@@ -991,6 +1004,8 @@ impl AppEvent {
             HttpRangeInvalid => "http.range_invalid",
             HttpRequestTooManyHeaders => "http.request_too_many_headers",
             HttpResponseTooManyHeaders => "http.response_too_many_headers",
+            HttpRequestChunkExtension => "http.request_chunk_extension",
+            HttpFailedProtocolChange => "http.failed_protocol_change",
             TlsMultipleSniExtensions => "tls.multiple_sni_extensions",
             TlsInvalidRecordVersion => "tls.invalid_record_version",
             TlsInvalidRecordType => "tls.invalid_record_type",
@@ -1114,7 +1129,10 @@ pub fn refusal(keyword: &str, name: &str) -> String {
                 "http.too_many_warnings" => {
                     "it counts libhtp's log messages, which the sensor does not keep"
                 }
-                "http.failed_protocol_change" => "HTTP/2 upgrades are not followed",
+                "http.request_line_missing_protocol" => {
+                    "not one of Suricata 7.0.10's events (Suricata 8's; libhtp 0.5.50 only \
+                     logs a missing protocol)"
+                }
                 _ => "the http parser does not raise this event",
             };
             format!("app-layer-event:{name} ({why})")
@@ -1199,12 +1217,9 @@ fn unraised(name: &str) -> Option<&'static str> {
         "smtp.failed_protocol_change" => {
             "the sensor hands STARTTLS flows to TLS and does not judge what follows"
         }
-        "dns.malformed_data"
-        | "dns.name_too_long"
-        | "dns.infinite_loop"
-        | "dns.too_many_labels" => {
-            "a DNS message that does not parse makes no transaction to carry it (Suricata \
-             7.0.10 raised it on none of the differential test's malformed messages)"
+        "dns.name_too_long" | "dns.infinite_loop" | "dns.too_many_labels" => {
+            "Suricata 7.0.10 raised it on none of the differential test's long, looping or \
+             many-label names"
         }
         _ => return None,
     })
@@ -1242,6 +1257,26 @@ mod tests {
             None
         );
         assert_eq!(AppEvent::from_name("dns.not_a_request"), None);
+        // Suricata 7.0.10's names (D44); Suricata 8's missing-protocol event is refused.
+        assert_eq!(
+            AppEvent::from_name("dns.malformed_data"),
+            Some(AppEvent::DnsMalformedData)
+        );
+        assert_eq!(
+            AppEvent::from_name("http.request_chunk_extension"),
+            Some(AppEvent::HttpRequestChunkExtension)
+        );
+        assert_eq!(
+            AppEvent::from_name("http.failed_protocol_change"),
+            Some(AppEvent::HttpFailedProtocolChange)
+        );
+        assert_eq!(
+            AppEvent::from_name("http.request_line_missing_protocol"),
+            None
+        );
+        assert!(
+            refusal("app-layer-event", "http.request_line_missing_protocol").contains("Suricata 8")
+        );
     }
 
     #[test]

@@ -421,6 +421,9 @@ impl Session {
         config.behaviour = self.behaviour.clone();
         if let Some(app) = &mut config.app {
             app.http = self.config.http;
+            if let Some(d) = self.config.stream_depth {
+                app.stream.depth = d;
+            }
             app.checksum = self.checksum;
             app.tls_ja4s = self.config.outputs.tls_ja4s;
             app.xff = self.config.outputs.xff;
@@ -977,6 +980,9 @@ fn run_afpacket(args: &RunArgs, options: LiveOptions) -> ExitCode {
     config.behaviour = session.behaviour.clone();
     if let Some(app) = &mut config.app {
         app.http = session.config.http;
+        if let Some(d) = session.config.stream_depth {
+            app.stream.depth = d;
+        }
         app.checksum = session.checksum;
         app.tls_ja4s = session.config.outputs.tls_ja4s;
         app.xff = session.config.outputs.xff;

@@ -29,9 +29,16 @@ const ACCEPTED: &[(&str, &str)] = &[
          (tls.dataleak_heartbeat_mismatch is refused)",
     ),
     (
-        "dns_opcode_7",
-        "the sensor's DNS recognition does not take a first message with an unassigned opcode \
-         for DNS (on a flow known as DNS the event fires: dns_then_opcode_7)",
+        "dnstcp_query_then_cut_response",
+        "Suricata parses a TCP direction's data when the peer acknowledges it and inspects a \
+         transaction at the next packet of its direction: the query is inspected only at the \
+         client's ACK of the cut response, after malformed_data joined it; the sensor \
+         inspects the query as it arrives",
+    ),
+    (
+        "dnstcp_exchange_then_cut_query",
+        "as dnstcp_query_then_cut_response: the response is inspected at the server's ACK of \
+         the cut query",
     ),
     (
         "dns_response_to_server",

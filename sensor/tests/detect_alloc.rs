@@ -300,7 +300,11 @@ fn inspecting_packets_streams_and_messages_allocates_nothing_once_warm() {
             Timestamp::ZERO,
             &mut alert,
         );
-        let s = Subject::Dns { msg: &msg, dir: 0 };
+        let s = Subject::Dns {
+            msg: &msg,
+            dir: 0,
+            malformed: false,
+        };
         ctx.begin_packet(); // as the session does for every packet (packet-alert-max)
         engine.inspect(
             &mut ctx,

@@ -13,8 +13,13 @@ use super::{AppStats, Direction};
 pub struct Http(HttpParser);
 
 impl Http {
-    pub fn new(cfg: HttpConfig) -> Http {
-        Http(HttpParser::new(cfg))
+    /// `after_change`: the flow already changed protocol (see `ParserConfig`).
+    pub fn new(cfg: HttpConfig, after_change: bool) -> Http {
+        let mut p = HttpParser::new(cfg);
+        if after_change {
+            p.after_protocol_change();
+        }
+        Http(p)
     }
 }
 
@@ -110,7 +115,10 @@ pub struct DnsTcp {
     parser: DnsTcpParser,
     /// Scratch for framing, and for the messages handed out.
     msg: Option<Box<DnsMessage>>,
-    ready: Vec<(Direction, Vec<u8>)>,
+    /// Messages parsed and not inspected yet; the flag: a message after it did not parse.
+    ready: Vec<(Direction, Vec<u8>, bool)>,
+    /// A message did not parse: as Suricata 7's parser error, the flow's DNS parsing ends.
+    failed: bool,
 }
 
 impl DnsTcp {
@@ -130,9 +138,26 @@ impl AppParser for DnsTcp {
             .take()
             .unwrap_or_else(|| Box::new(DnsMessage::new()));
         let ready = &mut self.ready;
+        let failed = &mut self.failed;
+        if *failed {
+            self.msg = Some(msg);
+            return;
+        }
         self.parser.feed(dir, data, &mut msg, |m| {
-            if let Ok(m) = m {
-                ready.push((dir, m.raw().to_vec()));
+            if *failed {
+                return;
+            }
+            match m {
+                Ok(m) => ready.push((dir, m.raw().to_vec(), false)),
+                Err(_) => {
+                    // Suricata 7.0.10 sets `malformed_data` on the flow's latest transaction
+                    // (either direction's), seen only if not inspected yet: here, one parsed
+                    // from the data not yet drained. With none, the event is lost, as there.
+                    if let Some(last) = ready.last_mut() {
+                        last.2 = true;
+                    }
+                    *failed = true;
+                }
             }
         });
         self.msg = Some(msg);
@@ -148,20 +173,89 @@ impl AppParser for DnsTcp {
         }
         let ready = std::mem::take(&mut self.ready);
         let msg = self.msg();
-        for (dir, raw) in &ready {
+        for (dir, raw, malformed) in &ready {
             // Parsed once already while framing: it parses again.
             if msg.parse(raw).is_ok() {
-                out(Tx::Dns { msg, dir: *dir });
+                out(Tx::Dns {
+                    msg,
+                    dir: *dir,
+                    malformed: *malformed,
+                });
             }
         }
     }
 
     fn is_done(&self) -> bool {
-        false
+        self.failed && self.ready.is_empty()
     }
 
     fn add_stats(&self, stats: &mut AppStats) {
         stats.dns_tcp.add(&self.parser.stats(Direction::ToServer));
         stats.dns_tcp.add(&self.parser.stats(Direction::ToClient));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUERY: &[u8] =
+        b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x06google\x03com\x00\x00\x01\x00\x01";
+
+    fn framed(msgs: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for m in msgs {
+            out.extend_from_slice(&(m.len() as u16).to_be_bytes());
+            out.extend_from_slice(m);
+        }
+        out
+    }
+
+    /// The messages drained, with their `malformed` flags.
+    fn drained(p: &mut DnsTcp) -> Vec<(Direction, bool)> {
+        let mut out = Vec::new();
+        p.drain(false, &mut |tx| {
+            if let Tx::Dns { dir, malformed, .. } = tx {
+                out.push((dir, malformed));
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn malformed_message_marks_the_undrained_one_before_it() {
+        // A query and a cut one in the same data: the event rides on the first (Suricata
+        // 7.0.10 alerts `malformed_data` to_server on such a segment).
+        let mut p = DnsTcp::default();
+        p.feed(Direction::ToServer, &framed(&[QUERY, &QUERY[..15]]));
+        assert!(!p.is_done(), "the query is still to be handed out");
+        assert_eq!(drained(&mut p), vec![(Direction::ToServer, true)]);
+        assert!(p.is_done(), "parsing ends at the error, as Suricata's");
+        // Nothing more is parsed on this flow.
+        p.feed(Direction::ToServer, &framed(&[QUERY]));
+        assert!(drained(&mut p).is_empty());
+    }
+
+    #[test]
+    fn malformed_message_after_an_inspected_one_is_lost() {
+        let mut p = DnsTcp::default();
+        p.feed(Direction::ToServer, &framed(&[QUERY]));
+        assert_eq!(drained(&mut p), vec![(Direction::ToServer, false)]);
+        p.feed(Direction::ToServer, &framed(&[&QUERY[..15]]));
+        assert!(drained(&mut p).is_empty());
+        assert!(p.is_done());
+        // A first message that does not parse: no transaction to carry the event.
+        let mut p = DnsTcp::default();
+        p.feed(Direction::ToServer, &framed(&[&QUERY[..15]]));
+        assert!(drained(&mut p).is_empty());
+        assert!(p.is_done());
+    }
+
+    #[test]
+    fn zero_length_frames_are_stepped_over() {
+        let mut p = DnsTcp::default();
+        p.feed(Direction::ToServer, &framed(&[b"", QUERY, b""]));
+        assert_eq!(drained(&mut p), vec![(Direction::ToServer, false)]);
+        assert!(!p.is_done());
     }
 }

@@ -38,6 +38,9 @@ pub struct ParserConfig {
     pub http: super::http::HttpConfig,
     /// Digests the files of transactions need (D46).
     pub files: super::files::FileNeeds,
+    /// The flow already changed protocol (STARTTLS, an HTTP tunnel): Suricata 7 refuses a
+    /// second change, so an HTTP/2 upgrade there fails (`http.failed_protocol_change`).
+    pub after_change: bool,
 }
 
 /// Something a parser has ready for the session: a record to write and inspect.
@@ -48,8 +51,13 @@ pub enum Tx<'a> {
     Http(&'a HttpTransaction),
     /// A TLS handshake, once (when done, or at flow end if a hello was seen).
     Tls(&'a TlsParser),
-    /// One DNS message (over TCP), from the direction given.
-    Dns { msg: &'a DnsMessage, dir: Direction },
+    /// One DNS message (over TCP), from the direction given; `malformed`: a message after it
+    /// in the same delivery did not parse (the event Suricata puts on the latest transaction).
+    Dns {
+        msg: &'a DnsMessage,
+        dir: Direction,
+        malformed: bool,
+    },
     /// An FTP command and its reply.
     Ftp(&'a super::ftp::FtpTx),
     /// An FTP data connection, at its end.

@@ -219,10 +219,11 @@ pub static PROTOCOLS: &[Protocol] = &[
         enabled: true,
         probe: |data, _, _| from_http(http::probe(data)),
         parser: Some(|cfg| {
-            Box::new(adapters::Http::new(crate::app::http::HttpConfig {
+            let http = crate::app::http::HttpConfig {
                 files: cfg.files,
                 ..cfg.http
-            }))
+            };
+            Box::new(adapters::Http::new(http, cfg.after_change))
         }),
     },
     // Suricata 7's patterns: client commands at the stream start, and vsftpd's greeting.

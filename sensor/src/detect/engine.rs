@@ -281,6 +281,8 @@ pub struct Engine {
     tcp_session_events: bool,
     /// See `wants_second_probe`.
     second_probe: bool,
+    /// See `wants_depth_event`.
+    depth_event: bool,
     /// Some rules name one of protocol detection's events (`applayer_*`).
     applayer_events: bool,
     /// Digests the loaded file keywords need (`filestore` needs SHA-256, file-store v2's
@@ -565,6 +567,9 @@ pub enum Subject<'a> {
     Dns {
         msg: &'a DnsMessage,
         dir: usize,
+        /// A message after this one in the same delivery did not parse: Suricata's
+        /// `dns.malformed_data` lands on this, the flow's latest transaction.
+        malformed: bool,
     },
     Tls(&'a TlsRecord),
     /// An SMTP transaction (its attachments are the `file.data` of smtp rules).
@@ -1079,8 +1084,10 @@ impl Engine {
         let mut tcp_session_events = false;
         let mut second_probe = false;
         let mut applayer_events = false;
+        let mut depth_event = false;
         for s in &sigs {
             for e in s.rule.packet_events.iter() {
+                depth_event |= e == PacketEvent::StreamReassemblyDepthReached;
                 if LAZY_EVENTS.contains(&e) {
                     lazy_events.set(e);
                 }
@@ -1200,6 +1207,7 @@ impl Engine {
                 lazy_events,
                 tcp_session_events,
                 second_probe,
+                depth_event,
                 applayer_events,
                 file_needs,
                 csum_kinds,
@@ -1224,6 +1232,13 @@ impl Engine {
     /// Some rules name an event of the TCP session state machine.
     pub fn wants_tcp_session_events(&self) -> bool {
         self.tcp_session_events
+    }
+
+    /// Some rules name `stream-event:reassembly_depth_reached`: a flow whose application
+    /// layer is done keeps reassembling up to the depth (as Suricata's stream engine does
+    /// while the payload is inspected), so the event is raised where its depth is reached.
+    pub fn wants_depth_event(&self) -> bool {
+        self.depth_event
     }
 
     /// Rules name a protocol detection event that needs the direction detection did not
@@ -2211,7 +2226,14 @@ fn lazy_packet_events(decoded: &Decoded, frame: &[u8], want: PacketEvents) -> Pa
 fn app_events(subject: &Subject<'_>, want: AppEvents, response: bool) -> AppEvents {
     let mut out = AppEvents::NONE;
     match subject {
-        Subject::Dns { msg, dir } => {
+        Subject::Dns {
+            msg,
+            dir,
+            malformed,
+        } => {
+            if *malformed {
+                out.set(AppEvent::DnsMalformedData);
+            }
             let h = msg.header();
             let to_server = *dir == crate::flow::TO_SERVER;
             if to_server && h.qr() {
@@ -4185,7 +4207,11 @@ mod event_tests {
             let mut got = Vec::new();
             e.inspect(
                 &mut ctx,
-                &Subject::Dns { msg: &msg, dir },
+                &Subject::Dns {
+                    msg: &msg,
+                    dir,
+                    malformed: false,
+                },
                 &facts(&d, Some(crate::app::AppProto::Dns)),
                 &mut FlowDetect::default(),
                 Timestamp::ZERO,

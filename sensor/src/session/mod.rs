@@ -429,6 +429,12 @@ pub struct AppLayer {
     /// Scratch for `detect_stream`: a direction's kept tail and its new data, contiguous.
     stream_window: Vec<u8>,
     stream_rules: bool,
+    /// Done flows keep reassembling up to the depth: stream rules, or a rule naming
+    /// `reassembly_depth_reached`, need the bytes or the depth.
+    keep_streams: bool,
+    /// A rule names `reassembly_depth_reached`: streams go on to the depth even once their
+    /// payload is no longer inspected (encrypted TLS), as Suricata's raw reassembly does.
+    depth_event: bool,
     /// Where reloaded rules come from, and the generation in use.
     rules: Option<(Arc<EngineHandle>, u64)>,
     /// Input position of the packet being processed (0: unknown).
@@ -481,6 +487,10 @@ impl AppLayer {
             stats: AppStats::default(),
             dns_msg: DnsMessage::new(),
             stream_rules: engine.as_ref().is_some_and(|e| e.has_stream_rules()),
+            keep_streams: engine
+                .as_ref()
+                .is_some_and(|e| e.has_stream_rules() || e.wants_depth_event()),
+            depth_event: engine.as_ref().is_some_and(|e| e.wants_depth_event()),
             tcp_session_events: engine
                 .as_ref()
                 .is_some_and(|e| e.wants_tcp_session_events()),
@@ -510,6 +520,7 @@ impl AppLayer {
         ParserConfig {
             http: self.config.http,
             files: self.file_needs,
+            after_change: false,
         }
     }
 
@@ -596,6 +607,8 @@ impl AppLayer {
             }
         }
         self.stream_rules = engine.has_stream_rules();
+        self.keep_streams = self.stream_rules || engine.wants_depth_event();
+        self.depth_event = engine.wants_depth_event();
         self.tcp_session_events = engine.wants_tcp_session_events();
         self.second_probe = engine.wants_second_probe();
         self.applayer_events = engine.wants_applayer_events();
@@ -896,6 +909,7 @@ impl AppLayer {
             return true;
         }
         if flow.ext.done
+            && !self.depth_event
             && (!self.stream_rules || flow.ext.rec.detect.payload_inspection_stopped())
             && !self.tcp_session_events
             && flow.ext.tcp_est == EST_YES
@@ -949,7 +963,7 @@ impl AppLayer {
             self.detect_lone_segment(flow, dir, h, payload, ts, out);
             return;
         }
-        if flow.ext.done && !self.stream_rules {
+        if flow.ext.done && !self.keep_streams {
             return;
         }
         // Data on a RST is not part of the stream (Suricata neither reassembles nor parses
@@ -1019,7 +1033,13 @@ impl AppLayer {
         let Some(tcp) = app.tcp.as_mut() else {
             unreachable!("created above")
         };
-        let parsers = self.parser_config();
+        let mut parsers = self.parser_config();
+        // A parser made now, with the flow's protocol already known, follows a protocol
+        // change (SOCKS is the sensor's own hand-over, not one of Suricata's changes).
+        parsers.after_change = !matches!(
+            app.proto,
+            AppProto::Unknown | AppProto::Failed | AppProto::Socks
+        );
         let (gaps, depth) = (self.mem.stats.gaps, self.mem.stats.depth_reached);
         let peer_acked = {
             let other = &tcp.stream[1 - dir];
@@ -1160,6 +1180,9 @@ impl AppLayer {
             .tx(Tx::Dns {
                 msg: dns_msg,
                 dir: direction(dir),
+                // A datagram is inspected as it is parsed: an unparsable one has no
+                // uninspected transaction to carry `malformed_data` (nor in Suricata 7.0.10).
+                malformed: false,
             }),
             Err(_) => stats.dns_errors += 1,
         }
@@ -1434,9 +1457,10 @@ impl AppLayer {
         };
         if stop {
             *done = true;
-            // Stream rules still need the bytes: keep reassembling (up to the depth), unless
-            // the payload is no longer inspected.
-            if !self.stream_rules || rec.detect.payload_inspection_stopped() {
+            // Stream rules still need the bytes, a depth event rule the depth: keep
+            // reassembling (up to the depth), unless the payload is no longer inspected.
+            let inspected = self.stream_rules && !rec.detect.payload_inspection_stopped();
+            if !inspected && !self.depth_event {
                 for s in tcp.stream.iter_mut() {
                     s.stop(&mut self.mem);
                 }

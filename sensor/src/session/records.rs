@@ -206,7 +206,11 @@ impl TxWriter<'_> {
                 }
             }
             Tx::Tls(p) => self.tls(p),
-            Tx::Dns { msg, dir } => {
+            Tx::Dns {
+                msg,
+                dir,
+                malformed,
+            } => {
                 self.stats.dns_messages += 1;
                 if let Some(t) = self.beh {
                     let who = self.who;
@@ -218,7 +222,7 @@ impl TxWriter<'_> {
                     self.who,
                     msg,
                     self.ts,
-                    dir_index(dir),
+                    (dir_index(dir), malformed),
                     self.out,
                 );
             }
@@ -408,7 +412,7 @@ fn write_dns(
     who: &Who,
     msg: &DnsMessage,
     ts: Timestamp,
-    dir: usize,
+    (dir, malformed): (usize, bool),
     out: &mut Vec<u8>,
 ) {
     let n = dns::eve_record_count(msg);
@@ -431,7 +435,11 @@ fn write_dns(
         };
         let has_record = n > 0;
         det.run(
-            &Subject::Dns { msg, dir },
+            &Subject::Dns {
+                msg,
+                dir,
+                malformed,
+            },
             who,
             rec,
             ts,

@@ -1,13 +1,14 @@
 //! Recognising DNS by content, for traffic on any port.
 //!
-//! A payload is taken for DNS when its header is plausible (a known opcode, at least one
+//! A payload is taken for DNS when its header is plausible (any opcode, as Suricata 7.0.10
+//! takes an unassigned one for DNS and raises `dns.invalid_opcode` on it; at least one
 //! question, record counts that fit in the message, a query without an rcode) and its first
 //! question decodes under the parser's strict name rules with a known class and a non-zero
 //! type.
 
 use super::message::{Header, HEADER_LEN};
 use super::name::skip_name;
-use super::types::{class, opcode};
+use super::types::class;
 use crate::app::Direction;
 
 /// Outcome of probing.
@@ -54,15 +55,6 @@ fn check(msg: &[u8], len: usize) -> Probe {
     let Some(h) = Header::parse(msg) else {
         return Probe::NeedMore;
     };
-    let plausible_opcode = matches!(
-        h.opcode(),
-        opcode::QUERY
-            | opcode::IQUERY
-            | opcode::STATUS
-            | opcode::NOTIFY
-            | opcode::UPDATE
-            | opcode::DSO
-    );
     let records = h.ancount as usize + h.nscount as usize + h.arcount as usize;
     let min_len = HEADER_LEN + h.qdcount as usize * MIN_QUESTION_LEN + records * MIN_RECORD_LEN;
     let plausible_rcode = if h.qr() {
@@ -70,12 +62,7 @@ fn check(msg: &[u8], len: usize) -> Probe {
     } else {
         h.rcode() == 0
     };
-    if !plausible_opcode
-        || !plausible_rcode
-        || h.qdcount == 0
-        || h.qdcount > MAX_QUESTIONS
-        || min_len > len
-    {
+    if !plausible_rcode || h.qdcount == 0 || h.qdcount > MAX_QUESTIONS || min_len > len {
         return Probe::NotDns;
     }
 
@@ -133,8 +120,11 @@ mod tests {
             m[i] = v;
             probe_udp(&m)
         };
-        assert_eq!(with(2, 0x19), Probe::NotDns, "opcode 3");
-        assert_eq!(with(2, 0x39), Probe::NotDns, "opcode 7");
+        // Every opcode, unassigned ones too: Suricata 7.0.10 takes opcodes 0-15 for DNS
+        // (measured on port 53) and raises `dns.invalid_opcode` from 7 on.
+        assert_eq!(with(2, 0x19), Probe::Dns(Direction::ToServer), "opcode 3");
+        assert_eq!(with(2, 0x39), Probe::Dns(Direction::ToServer), "opcode 7");
+        assert_eq!(with(2, 0x79), Probe::Dns(Direction::ToServer), "opcode 15");
         assert_eq!(with(3, 0x03), Probe::NotDns, "query with rcode");
         assert_eq!(with(5, 0), Probe::NotDns, "no question");
         assert_eq!(with(7, 9), Probe::NotDns, "answers cannot fit");

@@ -173,6 +173,10 @@ fn deliver<F>(stats: &mut TcpDirStats, msg: &[u8], scratch: &mut DnsMessage, on_
 where
     F: FnMut(Result<&DnsMessage, DnsError>),
 {
+    if msg.is_empty() {
+        // A zero length prefix: Suricata 7 steps over it (no message, no error).
+        return;
+    }
     stats.messages += 1;
     match scratch.parse(msg) {
         Ok(()) => on_message(Ok(scratch)),

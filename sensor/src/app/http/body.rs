@@ -13,7 +13,10 @@ pub(crate) enum Chunk {
     Size {
         val: u64,
         digits: u32,
+        /// Past the digits: the rest of the line is not read (but for an extension).
         tail: bool,
+        /// Only spaces since the digits: a `;` now starts an extension.
+        spaces: bool,
         len: u32,
     },
     Data {
@@ -34,6 +37,7 @@ impl Chunk {
             val: 0,
             digits: 0,
             tail: false,
+            spaces: false,
             len: 0,
         }
     }
@@ -174,6 +178,7 @@ fn feed_chunked(
                 val,
                 digits,
                 tail,
+                spaces,
                 len,
             } => {
                 let b = data[i];
@@ -200,6 +205,12 @@ fn feed_chunked(
                     continue;
                 }
                 if *tail {
+                    if *spaces {
+                        // libhtp 0.5.50 warns of an extension when a `;` follows the digits
+                        // after spaces only.
+                        msg.chunk_extension |= b == b';';
+                        *spaces = b == b' ';
+                    }
                     continue;
                 }
                 let hex = match b {
@@ -219,11 +230,17 @@ fn feed_chunked(
                     }
                     None if *digits == 0 => {
                         if !matches!(b, b'\r' | b' ' | b'\t' | 0x0b | 0x0c) {
+                            // An extension without a size is still one (then invalid).
+                            msg.chunk_extension |= b == b';';
                             return invalid_line(msg, i);
                         }
                     }
                     // Extensions (`;name=value`) and anything else after the digits: ignored.
-                    None => *tail = true,
+                    None => {
+                        *tail = true;
+                        msg.chunk_extension |= b == b';';
+                        *spaces = b == b' ';
+                    }
                 }
             }
             Chunk::Data { remaining } => {

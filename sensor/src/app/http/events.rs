@@ -54,6 +54,7 @@ pub fn http_events(tx: &HttpTransaction, want: AppEvents) -> AppEvents {
             HttpUnableToMatchResponseToRequest,
             TxFlags::UNMATCHED_RESPONSE,
         ),
+        (HttpFailedProtocolChange, TxFlags::FAILED_PROTOCOL_CHANGE),
     ] {
         if f.contains(flag) {
             out.set(e);
@@ -65,6 +66,9 @@ pub fn http_events(tx: &HttpTransaction, want: AppEvents) -> AppEvents {
     let Some(req) = tx.request() else {
         return out;
     };
+    if req.m.chunk_extension {
+        out.set(HttpRequestChunkExtension);
+    }
     if want.has(HttpDuplicateContentLengthInRequest) && ambiguous_content_length(req.headers()) {
         out.set(HttpDuplicateContentLengthInRequest);
     }
@@ -396,5 +400,120 @@ mod tests {
         assert_eq!(content_length(b" 42\t"), Some(42));
         assert_eq!(content_length(b"-1"), None);
         assert_eq!(content_length(b""), None);
+    }
+
+    /// The transactions of a request stream and a response stream, each fed as one chunk.
+    fn txs(req: &[u8], resp: &[u8], after_change: bool) -> Vec<HttpTransaction> {
+        use crate::app::http::HttpParser;
+        use crate::app::Direction;
+        let mut p = HttpParser::default();
+        if after_change {
+            p.after_protocol_change();
+        }
+        p.feed(Direction::ToServer, req);
+        p.feed(Direction::ToClient, resp);
+        p.finish();
+        let mut out = Vec::new();
+        while p.next_request().is_some() {}
+        while let Some(tx) = p.next_complete() {
+            out.push(tx);
+        }
+        out
+    }
+
+    fn events_of(tx: &HttpTransaction) -> AppEvents {
+        http_events(tx, AppEvents::NONE)
+    }
+
+    #[test]
+    fn request_chunk_extension_as_libhtp() {
+        let req = |sizes: &str| {
+            format!(
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n{sizes}\r\n\r\n"
+            )
+        };
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        let has = |sizes: &str| {
+            let t = txs(req(sizes).as_bytes(), ok, false);
+            events_of(&t[0]).has(AppEvent::HttpRequestChunkExtension)
+        };
+        // `;` right after the size, or after spaces only.
+        assert!(has("2;x=y\r\nab\r\n0"));
+        assert!(has("2   ;x\r\nab\r\n0"));
+        assert!(has("2\r\nab\r\n0 ; qwe3=asd3"), "on the last chunk too");
+        // Anything else between: not an extension (libhtp skips spaces only).
+        assert!(!has("2\t;x\r\nab\r\n0"));
+        assert!(!has("2 x;y\r\nab\r\n0"));
+        assert!(!has("2 \r\nab\r\n0"));
+        // A response's extension is not the request event.
+        let resp = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;x\r\nab\r\n0\r\n\r\n";
+        let t = txs(req("0").as_bytes(), resp, false);
+        assert!(!events_of(&t[0]).has(AppEvent::HttpRequestChunkExtension));
+    }
+
+    #[test]
+    fn failed_protocol_change_only_after_a_change() {
+        let req = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\n\r\n";
+        let h2c = b"HTTP/1.1 101 Switching\r\nUpgrade: h2c\r\n\r\n";
+        let failed = |resp: &[u8], after: bool| {
+            let t = txs(req, resp, after);
+            events_of(&t[0]).has(AppEvent::HttpFailedProtocolChange)
+        };
+        // A first change (HTTP/1 to HTTP/2) succeeds in Suricata: no event.
+        assert!(!failed(h2c, false));
+        // On a flow that already changed (STARTTLS to HTTP), it is refused.
+        assert!(failed(h2c, true));
+        // Only exactly `h2c`, only on a switch (101 without a body framing).
+        assert!(!failed(
+            b"HTTP/1.1 101 S\r\nUpgrade: websocket\r\n\r\n",
+            true
+        ));
+        assert!(!failed(b"HTTP/1.1 101 S\r\nUpgrade: H2C\r\n\r\n", true));
+        assert!(!failed(
+            b"HTTP/1.1 200 OK\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n",
+            true
+        ));
+        assert!(!failed(
+            b"HTTP/1.1 101 S\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n",
+            true
+        ));
+    }
+
+    #[test]
+    fn unexpected_request_body_is_the_bodiless_requests_body() {
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        // libhtp reads the lines after a bodiless POST as its body (Suricata's
+        // http-request-invalid case: http.request_body sees them).
+        let t = txs(
+            b"POST /i HTTP/1.1\r\nHost: h\r\n\r\nlogin=foo&password=bar\r\nmore\r\n",
+            ok,
+            false,
+        );
+        assert_eq!(t.len(), 1);
+        let r = t[0].request().unwrap();
+        assert_eq!(r.body(), b"login=foo&password=bar\r\nmore\r\n");
+        assert!(events_of(&t[0]).has(AppEvent::HttpRequestBodyUnexpected));
+        // Up to a line that starts a request, which is the next one.
+        let t = txs(
+            b"POST /i HTTP/1.1\r\nHost: h\r\n\r\njunk\r\nGET /n HTTP/1.1\r\nHost: h\r\n\r\n",
+            ok,
+            false,
+        );
+        assert_eq!(t[0].request().unwrap().body(), b"junk\r\n");
+        assert!(t
+            .iter()
+            .any(|t| t.request().is_some_and(|r| r.uri() == Some(&b"/n"[..]))));
+        // After a request with a body, the warning only: the rest is the next request.
+        let t = txs(
+            b"POST /i HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nxT / HTTP/1.1\r\n\r\n",
+            ok,
+            false,
+        );
+        assert_eq!(t[0].request().unwrap().body(), b"x");
+        assert!(events_of(&t[0]).has(AppEvent::HttpRequestBodyUnexpected));
+        assert_eq!(t.len(), 2);
+        // A line cut by the chunk's end is not judged: the next request.
+        let t = txs(b"POST /i HTTP/1.1\r\nHost: h\r\n\r\nlogin", ok, false);
+        assert_eq!(t[0].request().unwrap().body(), b"");
     }
 }

@@ -109,6 +109,8 @@ impl TxFlags {
     pub const CONTINUE_TWICE: TxFlags = TxFlags(1 << 47);
     /// A response body with an unparseable or impossible Content-Range.
     pub const RANGE_INVALID: TxFlags = TxFlags(1 << 48);
+    /// A `101` to HTTP/2 (`Upgrade: h2c`) on a flow that changed protocol before.
+    pub const FAILED_PROTOCOL_CHANGE: TxFlags = TxFlags(1 << 49);
 
     pub fn contains(self, other: TxFlags) -> bool {
         self.0 & other.0 == other.0
@@ -156,6 +158,8 @@ pub(crate) struct Message {
     pub wire_len: u64,
     pub content_length: Option<u64>,
     pub chunked: bool,
+    /// A chunk-size line carried an extension (`;` after the digits and spaces only).
+    pub chunk_extension: bool,
     pub complete: bool,
     /// A decoder inflated the body (its kept bytes are the decoded ones).
     pub inflated: bool,

@@ -329,17 +329,35 @@ DNS = [
     ("dns_then_self_pointer", [(0, Q), (1, R), (0, Q), (1, dns_msg(flags=0x8180, an=1, body=b"\xc0\x0c\x00\x01\x00\x01" + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x01\x02\x03\x04"))]),
 ]
 
+# DNS over TCP (port 53): each message behind its 2-byte length.
+def framed(*msgs):
+    return b"".join(struct.pack("!H", len(m)) + m for m in msgs)
+
+DNSTCP = [
+    ("dnstcp_normal", [(0, framed(Q)), (1, framed(R))]),
+    ("dnstcp_cut_first", [(0, framed(Q[:15]))]),
+    ("dnstcp_query_and_cut_query", [(0, framed(Q, Q[:15]))]),
+    ("dnstcp_query_then_cut_query", [(0, framed(Q)), (0, framed(Q[:15]))]),
+    ("dnstcp_query_then_cut_response", [(0, framed(Q)), (1, framed(R[:40]))]),
+    ("dnstcp_exchange_then_cut_query", [(0, framed(Q)), (1, framed(R)), (0, framed(Q[:15]))]),
+    ("dnstcp_cut_then_query", [(0, framed(Q[:15], Q))]),
+    ("dnstcp_empty_frames", [(0, framed(b"", Q)), (1, framed(R))]),
+    ("dnstcp_opcode_9", [(0, framed(dns_msg(flags=0x4900)))]),
+]
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     p = Pcap()
     cases = []
-    for i, (nm, segs) in enumerate(TLS + SMTP + DNS):
+    for i, (nm, segs) in enumerate(TLS + SMTP + DNS + DNSTCP):
         port = 10000 + i
         if nm.startswith("tls"):
             p.tcp_session(port, 443, segs)
         elif nm.startswith("smtp"):
             p.tcp_session(port, 25, segs)
+        elif nm.startswith("dnstcp"):
+            p.tcp_session(port, 53, segs)
         else:
             p.udp(port, segs)
         cases.append(nm)

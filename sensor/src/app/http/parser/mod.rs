@@ -160,6 +160,8 @@ pub struct HttpParser {
     stats: HttpStats,
     /// Reused for copies made while deriving buffers (no allocation per message once warm).
     scratch: Vec<u8>,
+    /// The flow already changed protocol: an upgrade to HTTP/2 fails (Suricata 7).
+    after_change: bool,
 }
 
 impl Default for HttpParser {
@@ -169,6 +171,13 @@ impl Default for HttpParser {
 }
 
 impl HttpParser {
+    /// The stream this parser reads is the result of a protocol change (STARTTLS to an
+    /// unexpected HTTP, an HTTP tunnel): a `101` switching to HTTP/2 then fails, as Suricata
+    /// 7.0.10 refuses a flow's second change (`http.failed_protocol_change`).
+    pub fn after_protocol_change(&mut self) {
+        self.after_change = true;
+    }
+
     pub fn new(cfg: HttpConfig) -> HttpParser {
         let cfg = cfg.sanitized();
         HttpParser {
@@ -201,6 +210,7 @@ impl HttpParser {
             },
             stats: HttpStats::default(),
             scratch: Vec::new(),
+            after_change: false,
         }
     }
 

@@ -7,7 +7,7 @@ use super::head::{
 };
 use super::resync::{Resync, Scan};
 use super::{HttpParser, ReqPhase};
-use crate::app::http::body::{Body, BodyEvent};
+use crate::app::http::body::{store, Body, BodyEvent};
 use crate::app::http::headers::looks_like_header;
 use crate::app::http::normalize::is_space;
 use crate::app::http::transaction::{HttpRequest, Message, TxFlags};
@@ -56,7 +56,7 @@ impl HttpParser {
                                 if let Some(carry) = self.req_line_done() {
                                     self.feed_req(&carry);
                                 } else if in_head && self.req.phase == ReqPhase::Idle {
-                                    self.body_unexpected(data);
+                                    data = &data[self.body_unexpected(data, true)..];
                                 }
                             }
                         }
@@ -74,7 +74,7 @@ impl HttpParser {
                         BodyEvent::Done => {
                             self.req_complete();
                             if self.req.phase == ReqPhase::Idle {
-                                self.body_unexpected(data);
+                                data = &data[self.body_unexpected(data, false)..];
                             }
                         }
                         BodyEvent::Invalid => {
@@ -265,21 +265,58 @@ impl HttpParser {
         }
     }
 
-    /// A request without a body just ended inside a data chunk: when the rest of the chunk
-    /// goes on with a line whose first word is not a method libhtp knows (blank lines aside),
-    /// libhtp reads that as the request's body and warns "Unexpected request body". Only the
-    /// warning is taken; the bytes are parsed as the next request here.
-    fn body_unexpected(&mut self, rest: &[u8]) {
-        let lead = rest.iter().take_while(|&&c| is_space(c)).count();
-        let word = &rest[lead..];
-        let word = &word[..word.iter().take_while(|&&c| !is_space(c)).count()];
+    /// A request just ended inside a data chunk: libhtp 0.5.50 reads what follows line by
+    /// line before it takes a next request, and a line whose first word is not a method it
+    /// knows raises "Unexpected request body". After a request without a body (`bodiless`)
+    /// such lines are that request's body, up to a line that starts a request or the end of
+    /// the data (so `http.request_body` sees them: Suricata's `http-request-invalid`); after
+    /// a body they are still read as the next request (the corpus' crafted-133/134, where
+    /// Suricata logs such requests). Returns the bytes taken as body.
+    fn body_unexpected(&mut self, rest: &[u8], bodiless: bool) -> usize {
+        let first_word = |line: &[u8]| {
+            let lead = line.iter().take_while(|&&c| is_space(c)).count();
+            let word = &line[lead..];
+            let n = word.iter().take_while(|&&c| !is_space(c)).count();
+            (lead, n)
+        };
+        let (lead, n) = first_word(rest);
+        let word = &rest[lead..lead + n];
         if word.is_empty() || is_known_method(word) {
-            return;
+            return 0;
         }
+        let limit = self.cfg.request_body_limit;
         let id = self.req.tx;
-        if let Some(tx) = self.tx_mut(id) {
-            tx.flags.insert(TxFlags::REQ_BODY_UNEXPECTED);
+        let Some(tx) = self.tx_mut(id) else {
+            return 0;
+        };
+        tx.flags.insert(TxFlags::REQ_BODY_UNEXPECTED);
+        let Some(req) = tx.request.as_mut() else {
+            return 0;
+        };
+        // A request of a method libhtp does not know is followed by a next request (the
+        // corpus' request-then-cruft, where Suricata logs each).
+        if !bodiless || !is_known_method(req.method()) {
+            return 0;
         }
+        // Whole lines only: libhtp waits for a line's end before it judges the line.
+        let (mut pos, mut used) = (0, 0);
+        while let Some(p) = memchr::memchr(b'\n', &rest[pos..]) {
+            let line = &rest[pos..pos + p + 1];
+            let (lead, n) = first_word(line);
+            if is_known_method(&line[lead..lead + n]) {
+                break;
+            }
+            pos += line.len();
+            // Blank lines are body only with a line that is not a request among them.
+            if n > 0 || used > 0 {
+                used = pos;
+            }
+        }
+        if used > 0 {
+            store(&mut req.m, &rest[..used], limit);
+            req.m.wire_len += used as u64;
+        }
+        used
     }
 
     /// Hands the request in progress to its transaction.

@@ -320,6 +320,11 @@ impl HttpParser {
                 || self.resp.msg.header(b"transfer-encoding").is_some()
         };
         if status == 101 && !framed() {
+            // Suricata 7.0.10 asks to change to HTTP/2 on exactly `Upgrade: h2c`; on a flow
+            // that changed protocol before, the change is refused.
+            if self.after_change && self.resp.msg.header(b"upgrade") == Some(b"h2c") {
+                self.resp.head.flags.insert(TxFlags::FAILED_PROTOCOL_CHANGE);
+            }
             self.resp_complete();
             self.enter_tunnel(id);
             return;

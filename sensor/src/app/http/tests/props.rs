@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::util::{feed_split, run_chunks, Ev, Split};
+use super::util::{feed_split, has_unexpected_body, run_chunks, Ev, Split};
 use crate::app::http::decompress::max_decoder_bytes;
 use crate::app::http::{probe, HttpConfig, HttpParser};
 use crate::app::Direction;
@@ -104,6 +104,15 @@ proptest! {
 
     #[test]
     fn http_like_input_is_split_invariant(ev in http_like(), seed in any::<u64>()) {
+        // libhtp's unexpected request body depends on the chunks, by design.
+        let mut merged: Vec<Ev> = Vec::new();
+        for e in &ev {
+            match (merged.last_mut(), e) {
+                (Some(Ev::Data(ld, lc)), Ev::Data(d, c)) if ld == d => lc.extend_from_slice(c),
+                _ => merged.push(e.clone()),
+            }
+        }
+        prop_assume!(!has_unexpected_body(&ev) && !has_unexpected_body(&merged));
         let whole = run_chunks(&ev);
         prop_assert_eq!(&feed_split(&ev, Split::Random(seed)), &whole);
         prop_assert_eq!(&feed_split(&ev, Split::Whole), &whole);

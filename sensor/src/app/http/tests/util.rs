@@ -51,6 +51,30 @@ pub(super) fn run_chunks(events: &[Ev]) -> Vec<HttpTransaction> {
     out
 }
 
+/// Whether the data, fed as given, makes libhtp's "Unexpected request body" case: what follows
+/// a bodiless request in the same chunk is its body or the next request depending on where
+/// the chunks end, as in libhtp, so such inputs are not split-invariant.
+pub(super) fn has_unexpected_body(events: &[Ev]) -> bool {
+    let mut p = HttpParser::default();
+    let mut seen = false;
+    let mut look = |p: &mut HttpParser| {
+        while p.next_request().is_some() {}
+        while let Some(tx) = p.next_complete() {
+            seen |= tx.flags.contains(TxFlags::REQ_BODY_UNEXPECTED);
+        }
+    };
+    for ev in events {
+        match ev {
+            Ev::Data(dir, data) => p.feed(*dir, data),
+            Ev::Gap(dir, n) => p.gap(*dir, *n),
+        }
+        look(&mut p);
+    }
+    p.finish();
+    look(&mut p);
+    seen
+}
+
 pub(super) fn drain(p: &mut HttpParser, out: &mut Vec<HttpTransaction>) {
     while p.next_request().is_some() {}
     while let Some(mut tx) = p.next_complete() {

@@ -851,17 +851,6 @@ pub enum AppEvent {
     FtpResponseCommandTooLong,
 }
 
-/// The protocol an application-layer event belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AppEventProto {
-    Http,
-    Dns,
-    Tls,
-    Smtp,
-    Ssh,
-    Ftp,
-}
-
 impl AppEvent {
     pub const ALL: &'static [AppEvent] = &[
         AppEvent::DnsNotRequest,
@@ -1037,14 +1026,16 @@ impl AppEvent {
         }
     }
 
-    pub fn proto(self) -> AppEventProto {
+    /// The protocol whose parser raises the event (the prefix of its name).
+    pub fn proto(self) -> crate::app::AppProto {
+        use crate::app::AppProto as A;
         match self.name().split('.').next() {
-            Some("dns") => AppEventProto::Dns,
-            Some("tls") => AppEventProto::Tls,
-            Some("smtp") => AppEventProto::Smtp,
-            Some("ssh") => AppEventProto::Ssh,
-            Some("ftp") => AppEventProto::Ftp,
-            _ => AppEventProto::Http,
+            Some("dns") => A::Dns,
+            Some("tls") => A::Tls,
+            Some("smtp") => A::Smtp,
+            Some("ssh") => A::Ssh,
+            Some("ftp") => A::Ftp,
+            _ => A::Http,
         }
     }
 

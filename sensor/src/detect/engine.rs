@@ -645,21 +645,21 @@ fn stage_of(rule: &Rule) -> Stage {
     let event_proto = |p| rule.app_events.iter().any(|e| e.proto() == p);
     let mut stage = if rule.tls_version.is_some()
         || rule.tls_chain_len.is_some()
-        || event_proto(crate::events::AppEventProto::Tls)
+        || event_proto(crate::app::AppProto::Tls)
     {
         Stage::Tls
     } else if rule.dns_opcode.is_some()
         || rule
             .app_events
             .iter()
-            .any(|e| e.proto() == crate::events::AppEventProto::Dns)
+            .any(|e| e.proto() == crate::app::AppProto::Dns)
     {
         Stage::Dns
-    } else if event_proto(crate::events::AppEventProto::Smtp) {
+    } else if event_proto(crate::app::AppProto::Smtp) {
         Stage::Smtp
-    } else if event_proto(crate::events::AppEventProto::Ssh) {
+    } else if event_proto(crate::app::AppProto::Ssh) {
         Stage::Ssh
-    } else if event_proto(crate::events::AppEventProto::Ftp) || rule.ftp != Default::default() {
+    } else if event_proto(crate::app::AppProto::Ftp) || rule.ftp != Default::default() {
         Stage::Ftp
     } else if !rule.dce_iface.is_empty() || !rule.dce_opnum.is_empty() {
         Stage::Dcerpc
@@ -982,7 +982,7 @@ impl Engine {
                 && rule
                     .app_events
                     .iter()
-                    .all(|e| e.proto() == crate::events::AppEventProto::Http);
+                    .all(|e| e.proto() == crate::app::AppProto::Http);
             let two_sided = no_direction
                 && ((!app_buffers.is_empty() && app_buffers.iter().all(|b| is_two_way_http(*b)))
                     || http_events_only)
@@ -994,7 +994,7 @@ impl Engine {
                 && rule.app_events.iter().any(|e| {
                     matches!(
                         e.proto(),
-                        crate::events::AppEventProto::Tls | crate::events::AppEventProto::Smtp
+                        crate::app::AppProto::Tls | crate::app::AppProto::Smtp
                     )
                 });
             // `file.data` of a `flow:to_server` rule is the request's files (uploads).

@@ -837,14 +837,7 @@ fn kw_app_layer_event(b: &mut Builder, _: usize, o: &RawOption<'_>) -> PResult<(
     let Some(e) = AppEvent::from_name(name) else {
         return Err(ErrorKind::unsupported(refusal(o.keyword, name)));
     };
-    b.set_app_proto(match e.proto() {
-        crate::events::AppEventProto::Http => AppProto::Http,
-        crate::events::AppEventProto::Dns => AppProto::Dns,
-        crate::events::AppEventProto::Tls => AppProto::Tls,
-        crate::events::AppEventProto::Smtp => AppProto::Smtp,
-        crate::events::AppEventProto::Ssh => AppProto::Ssh,
-        crate::events::AppEventProto::Ftp => AppProto::Ftp,
-    })?;
+    b.set_app_proto(e.proto())?;
     b.app_events.set(e);
     Ok(())
 }

@@ -857,49 +857,37 @@ impl Engine {
         let mut series_index: HashMap<AlertSeries, u16> = HashMap::new();
         let mut sigs = Vec::with_capacity(rules.len());
         'rules: for (file, rule) in rules {
+            // Files a rule names (dataset `load`, hash lists) are relative to the rule file's
+            // directory (the rule's own directory when run as `-S file`, as Suricata's
+            // suricata-verify cases lay them out); a file that does not load drops the rule.
+            let beside_rules = |name: &str| {
+                let p = Path::new(name);
+                if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    file.parent().unwrap_or(Path::new(".")).join(p)
+                }
+            };
+            let load_error = |e: &dyn std::fmt::Display| {
+                format!("{}:{}: sid {}: {e}", file.display(), rule.line, rule.sid)
+            };
             let mut datasets = Vec::new();
             for d in &rule.datasets {
-                let kind = d.dataset.kind;
-                let load = d.dataset.load.as_ref().map(|l| {
-                    let p = Path::new(l);
-                    if p.is_absolute() {
-                        p.to_path_buf()
-                    } else {
-                        file.parent().unwrap_or(Path::new(".")).join(p)
-                    }
-                });
-                match registry.get_or_load(&d.dataset.name, kind, load.as_deref()) {
+                let load = d.dataset.load.as_deref().map(beside_rules);
+                match registry.get_or_load(&d.dataset.name, d.dataset.kind, load.as_deref()) {
                     Ok(set) => datasets.push((d.buffer, d.transforms, d.dataset.cmd, set)),
                     Err(e) => {
-                        report.dataset_errors.push(format!(
-                            "{}:{}: sid {}: {e}",
-                            file.display(),
-                            rule.line,
-                            rule.sid
-                        ));
+                        report.dataset_errors.push(load_error(&e));
                         continue 'rules;
                     }
                 }
             }
             let mut file_hashes = Vec::new();
             for (kind, name, neg) in rule.files.iter().flat_map(|t| t.hashes.iter()) {
-                // Relative to the rule file's directory (the rule's own directory when run
-                // as `-S file`, as Suricata's suricata-verify cases lay them out).
-                let p = Path::new(name);
-                let path = if p.is_absolute() {
-                    p.to_path_buf()
-                } else {
-                    file.parent().unwrap_or(Path::new(".")).join(p)
-                };
-                match load_hash_list(&path, *kind) {
+                match load_hash_list(&beside_rules(name), *kind) {
                     Ok(set) => file_hashes.push((*kind, *neg, Arc::new(set))),
                     Err(e) => {
-                        report.dataset_errors.push(format!(
-                            "{}:{}: sid {}: {e}",
-                            file.display(),
-                            rule.line,
-                            rule.sid
-                        ));
+                        report.dataset_errors.push(load_error(&e));
                         continue 'rules;
                     }
                 }

@@ -60,6 +60,27 @@ fn build_fancy(pat: &str) -> PResult<fancy_regex::Regex> {
 }
 
 impl Engine {
+    /// Runs `fast` or `fancy` with the engine that decides on `subject`: `Dual` takes the
+    /// exact one only where the linear-time one could differ (a subject ending in a newline).
+    fn on<R>(
+        &self,
+        subject: &[u8],
+        fast: impl FnOnce(&meta::Regex) -> R,
+        fancy: impl FnOnce(&fancy_regex::Regex) -> R,
+    ) -> R {
+        match self {
+            Engine::Fast(re) => fast(re),
+            Engine::Fancy(re) => fancy(re),
+            Engine::Dual { fast: f, exact } => {
+                if subject.last() == Some(&b'\n') {
+                    fancy(exact)
+                } else {
+                    fast(f)
+                }
+            }
+        }
+    }
+
     /// Capturing groups, the whole match not counted.
     pub(super) fn groups(&self) -> usize {
         match self {
@@ -87,17 +108,7 @@ impl Engine {
             let m = caps.get(1)?;
             Some((m.start(), m.end()))
         };
-        match self {
-            Engine::Fast(re) => fast(re),
-            Engine::Fancy(re) => fancy(re),
-            Engine::Dual { fast: f, exact } => {
-                if subject.last() == Some(&b'\n') {
-                    fancy(exact)
-                } else {
-                    fast(f)
-                }
-            }
-        }
+        self.on(subject, fast, fancy)
     }
 
     /// Leftmost match in `subject` from `start` (`start <= subject.len()`), anchored there if
@@ -123,16 +134,6 @@ impl Engine {
                 .flatten()
                 .map(|m| (m.start(), m.end()))
         };
-        match self {
-            Engine::Fast(re) => fast(re),
-            Engine::Fancy(re) => fancy(re),
-            Engine::Dual { fast: f, exact } => {
-                if subject.last() == Some(&b'\n') {
-                    fancy(exact)
-                } else {
-                    fast(f)
-                }
-            }
-        }
+        self.on(subject, fast, fancy)
     }
 }

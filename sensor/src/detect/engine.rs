@@ -3038,7 +3038,7 @@ mod tests {
         assert!(fd.more().stream_carried[0].is_empty());
     }
 
-    fn engine_of(text: &str) -> Engine {
+    pub(super) fn engine_of(text: &str) -> Engine {
         let (e, rep) = Engine::build(
             &[(PathBuf::from("t"), text.to_string())],
             &Vars::default(),
@@ -3787,20 +3787,10 @@ mod tests {
 /// Engine events, packet header buffers and the small packet keywords, on decoded frames.
 #[cfg(test)]
 mod event_tests {
+    use super::tests::engine_of;
     use super::*;
     use crate::capture::LinkType;
     use crate::decode::{decode, decode_invalid, DecodeError, DecodeOutcome};
-
-    fn engine_of(text: &str) -> Engine {
-        let (e, rep) = Engine::build(
-            &[(PathBuf::from("t"), text.to_string())],
-            &Vars::default(),
-            &Classifications::builtin(),
-            EngineConfig::default(),
-        );
-        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
-        e
-    }
 
     fn facts(d: &Decoded, app: Option<crate::app::AppProto>) -> FlowFacts {
         let ports = match d.l4 {
@@ -4239,23 +4229,12 @@ mod app_event_tests {
         assert!(app_events(&Subject::Tls(&r), want, false).is_empty());
     }
 
-    use super::tests::{count_alerts, tcp_packet};
-
-    fn build(rules: &str) -> Engine {
-        let (e, rep) = Engine::build(
-            &[(PathBuf::from("t"), rules.to_string())],
-            &Vars::default(),
-            &Classifications::builtin(),
-            EngineConfig::default(),
-        );
-        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
-        e
-    }
+    use super::tests::{count_alerts, engine_of, tcp_packet};
 
     /// `flow.age` compares whole seconds of the flow's age; a packet without a flow has none.
     #[test]
     fn flow_age_compares_the_flows_age() {
-        let e = build(
+        let e = engine_of(
             "alert tcp any any -> any any (flow.age:>20; sid:1;)\n\
              alert tcp any any -> any any (flow.age:5-30; sid:2;)\n\
              alert tcp any any -> any any (flow.age:0; sid:3;)\n",
@@ -4282,7 +4261,7 @@ mod app_event_tests {
     /// `ip.src` / `ip.dst` hold the packet's addresses as the IP header has them.
     #[test]
     fn ip_src_and_dst_are_the_raw_addresses() {
-        let e = build(
+        let e = engine_of(
             "alert tcp any any -> any any (ip.src; content:\"|0a 00 00 01|\"; bsize:4; sid:1;)\n\
              alert tcp any any -> any any (ip.dst; content:\"|0a 00 00 02|\"; sid:2;)\n\
              alert tcp any any -> any any (ip.dst; content:\"|0a 00 00 01|\"; sid:3;)\n\

@@ -235,14 +235,7 @@ impl DcerpcParser {
 
     fn pdu(&mut self, d: usize, pdu: &[u8]) {
         let little = pdu[4] & 0x10 != 0;
-        let u16_at = |o: usize| -> Option<u16> {
-            let b = pdu.get(o..o + 2)?;
-            Some(if little {
-                u16::from_le_bytes([b[0], b[1]])
-            } else {
-                u16::from_be_bytes([b[0], b[1]])
-            })
-        };
+        let u16_at = |o: usize| u16_at(pdu, o, little);
         let ptype = pdu[2];
         let flags = pdu[3];
         let call_id = {
@@ -394,14 +387,7 @@ fn uuid_at(pdu: &[u8], at: usize, little: bool) -> Option<[u8; 16]> {
 
 /// The presentation contexts of a BIND or ALTER_CONTEXT (what fits in the PDU).
 fn parse_contexts(pdu: &[u8], little: bool) -> Vec<Context> {
-    let u16_at = |o: usize| -> Option<u16> {
-        let b = pdu.get(o..o + 2)?;
-        Some(if little {
-            u16::from_le_bytes([b[0], b[1]])
-        } else {
-            u16::from_be_bytes([b[0], b[1]])
-        })
-    };
+    let u16_at = |o: usize| u16_at(pdu, o, little);
     let mut out = Vec::new();
     let Some(&n) = pdu.get(24) else {
         return out;
@@ -434,14 +420,7 @@ fn parse_contexts(pdu: &[u8], little: bool) -> Vec<Context> {
 
 /// The results of a BIND_ACK or ALTER_CONTEXT_RESP, in context order.
 fn parse_results(pdu: &[u8], little: bool) -> Vec<u16> {
-    let u16_at = |o: usize| -> Option<u16> {
-        let b = pdu.get(o..o + 2)?;
-        Some(if little {
-            u16::from_le_bytes([b[0], b[1]])
-        } else {
-            u16::from_be_bytes([b[0], b[1]])
-        })
-    };
+    let u16_at = |o: usize| u16_at(pdu, o, little);
     let mut out = Vec::new();
     // Secondary address (length, string), then padding to a 4-byte boundary.
     let Some(addr_len) = u16_at(24) else {
@@ -571,13 +550,19 @@ impl AppParser for DcerpcParser {
     }
 }
 
-fn frag_len(h: &[u8]) -> usize {
-    let b = [h[8], h[9]];
-    usize::from(if h[4] & 0x10 != 0 {
+/// The 16-bit field at `o` in the PDU's byte order (`little`: its data representation's
+/// integer flag), if the PDU holds it.
+fn u16_at(pdu: &[u8], o: usize, little: bool) -> Option<u16> {
+    let b = [*pdu.get(o)?, *pdu.get(o + 1)?];
+    Some(if little {
         u16::from_le_bytes(b)
     } else {
         u16::from_be_bytes(b)
     })
+}
+
+fn frag_len(h: &[u8]) -> usize {
+    usize::from(u16_at(h, 8, h[4] & 0x10 != 0).unwrap_or(0))
 }
 
 /// A header the parser can frame by: version 5.0/5.1 and a fragment that holds the header.
